@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { isSigningAlgorithm, supportedSigningAlgorithms, type SigningAlgorithm } from '../../domain/keys/signing-keys.js';
+import { openRuntime } from '../../runtime/runtime.js';
+import { CliError, commandLogger, configFromCommand } from '../context.js';
+import { formatTable, isoTime, printJson } from '../output.js';
+
+function parseAlgorithms(value: string | undefined, configured: readonly SigningAlgorithm[]): SigningAlgorithm[] {
+  if (!value) return [...configured];
+  const requested = value.split(',').map((alg) => alg.trim()).filter(Boolean);
+  const unknown = requested.filter((alg) => !isSigningAlgorithm(alg));
+  if (unknown.length > 0) {
+    throw new CliError(`unknown algorithm ${unknown.join(', ')}; expected one of ${supportedSigningAlgorithms.join(', ')}`);
+  }
+  const notConfigured = requested.filter((alg) => !configured.includes(alg as SigningAlgorithm));
+  if (notConfigured.length > 0) {
+    throw new CliError(`${notConfigured.join(', ')} is not in keys.algorithms (${configured.join(', ')})`);
+  }
+  return requested as SigningAlgorithm[];
+}
+
+export function registerKeysCommand(program: Command): void {
+  const keys = program.command('keys').description('list and rotate the signing keys');
+
+  keys
+    .command('list')
+    .description('list signing keys: active, retiring (still published) and retired')
+    .option('--json', 'print the keys as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { config } = configFromCommand(command);
+      const runtime = await openRuntime({ config, logger: commandLogger(config), ensureKeys: false });
+      try {
+        const all = await runtime.signingKeys.listAll();
+        const listed = all.map((key) => ({
+          kid: key.kid,
+          alg: key.alg,
+          status: key.status,
+          createdAt: isoTime(key.createdAt),
+          rotatedAt: key.rotatedAt === null ? null : isoTime(key.rotatedAt),
+          retireAt: key.retireAt === null ? null : isoTime(key.retireAt),
+        }));
+        if (options.json) return printJson({ keys: listed });
+        if (listed.length === 0) {
+          process.stdout.write('No signing keys yet: `latchkey start` creates them on first start.\n');
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(
+            ['KID', 'ALG', 'STATUS', 'CREATED', 'ROTATED', 'RETIRES'],
+            listed.map((key) => [key.kid, key.alg, key.status, key.createdAt, key.rotatedAt ?? '—', key.retireAt ?? '—']),
+          )}\n`,
+        );
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  keys
+    .command('rotate')
+    .description('make a new signing key active; the old one stays published until its tokens have expired')
+    .option('--alg <algorithms>', `comma-separated algorithms to rotate (default: all configured)`)
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { alg?: string; json?: boolean }, command: Command) => {
+      const { config } = configFromCommand(command);
+      const algorithms = parseAlgorithms(options.alg, config.keys.algorithms);
+      const runtime = await openRuntime({ config, logger: commandLogger(config) });
+      try {
+        const rotated = await runtime.signingKeys.rotate(algorithms);
+        const result = rotated.map((entry) => ({
+          alg: entry.alg,
+          kid: entry.kid,
+          previousKid: entry.previousKid,
+          previousRetiresAt: entry.previousRetireAt === null ? null : isoTime(entry.previousRetireAt),
+        }));
+        if (options.json) return printJson({ rotated: result });
+        for (const entry of result) {
+          process.stdout.write(
+            `${entry.alg}: new key ${entry.kid} signs from now on` +
+              (entry.previousKid ? `; ${entry.previousKid} stays published until ${entry.previousRetiresAt}\n` : '\n'),
+          );
+        }
+        process.stdout.write('Running servers pick up the new keys within keys.refreshIntervalSeconds.\n');
+      } finally {
+        await runtime.close();
+      }
+    });
+}

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { supportedSigningAlgorithms } from '../domain/keys/signing-keys.js';
+
+/**
+ * The one configuration schema. Everything else is derived from it: validation, the
+ * `LATCHKEY_*` environment names, the CLI flags, `latchkey config` and docs/configuration.md.
+ *
+ * Field metadata (through `.meta()`):
+ * - `description`: one sentence for the reference.
+ * - `secret: true`: masked in output, never a CLI flag (it would show in `ps`), has a `_FILE` variant.
+ * - `sensitiveUrl: true`: only the password part of the URL is masked; has a `_FILE` variant.
+ * - `flag`: an extra short CLI flag besides the one derived from the path.
+ * - `accepts`: what the value may be, in words, where the type alone doesn't say it.
+ */
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function lifetimeBounds(name: string, defaults: { min: number; max: number }) {
+  return z
+    .object({
+      min: z
+        .number()
+        .int()
+        .min(1)
+        .max(525_600)
+        .default(defaults.min)
+        .meta({ description: `Smallest ${name} an app may set, in minutes.` }),
+      max: z
+        .number()
+        .int()
+        .min(1)
+        .max(525_600)
+        .default(defaults.max)
+        .meta({ description: `Largest ${name} an app may set, in minutes. Widen it to allow longer lifetimes.` }),
+    })
+    .strict()
+    .prefault({})
+    .refine((bounds) => bounds.min <= bounds.max, { message: 'min must not exceed max' });
+}
+
+export const configSchema = z
+  .object({
+    issuer: z
+      .url({ protocol: /^https?$/ })
+      .refine((value) => !value.includes('#') && !value.includes('?'), {
+        message: 'the issuer must not contain a query or fragment (RFC 8414 §2)',
+      })
+      .default('http://localhost:3000')
+      .meta({
+        description:
+          'The issuer identifier: the public base URL of this server, used in tokens and discovery. Use https in production.',
+        flag: 'issuer',
+      }),
+    listen: z
+      .object({
+        host: z
+          .string()
+          .min(1)
+          .default('localhost')
+          .meta({ description: 'Interface to listen on. Use 0.0.0.0 inside a container.', flag: 'host' }),
+        port: z
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .default(3000)
+          .meta({ description: 'TCP port to listen on (0 picks a free port).', flag: 'port' }),
+      })
+      .strict()
+      .prefault({}),
+    dataDir: z
+      .string()
+      .min(1)
+      .default('./data')
+      .meta({ description: 'Directory for local state: the generated secret when none is configured.' }),
+    database: z
+      .object({
+        url: z
+          .string()
+          .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, {
+            message: 'expected a sqlite:<path> or postgres://user@host:port/database URL',
+          })
+          .default('sqlite:./data/latchkey.db')
+          .meta({
+            description: 'Where Latchkey stores its data: `sqlite:` followed by a file path (embedded), or `postgres://user@host:port/database` (production).',
+            sensitiveUrl: true,
+            accepts: 'sqlite:<file path>, sqlite::memory: or postgres://user:password@host:port/database',
+          }),
+        migrateOnStart: z.boolean().optional().meta({
+          description:
+            'Apply pending migrations when the server starts. Defaults to true on SQLite and false on PostgreSQL, where `latchkey migrate` runs them.',
+        }),
+        poolSize: z
+          .number()
+          .int()
+          .min(1)
+          .max(200)
+          .default(10)
+          .meta({ description: 'PostgreSQL connections per node.' }),
+      })
+      .strict()
+      .prefault({}),
+    secret: z.string().min(32).optional().meta({
+      description:
+        'Server secret (at least 32 characters) from which the key that encrypts signing keys and the keys that hash secrets are derived. When unset, a random one is generated into the data directory. Every node sharing a database needs the same one.',
+      secret: true,
+    }),
+    log: z
+      .object({
+        level: z
+          .enum(logLevels)
+          .default('info')
+          .meta({ description: 'Lowest level written to the JSON log on stdout.' }),
+        requests: z.boolean().default(true).meta({ description: 'Write one log line per HTTP request.' }),
+      })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        trustProxy: z.boolean().default(false).meta({
+          description: 'Trust X-Forwarded-* headers (set it when Latchkey runs behind a reverse proxy).',
+        }),
+      })
+      .strict()
+      .prefault({}),
+    keys: z
+      .object({
+        algorithms: z
+          .array(z.enum(supportedSigningAlgorithms))
+          .min(1)
+          .default([...supportedSigningAlgorithms])
+          .refine((algorithms) => algorithms.includes('RS256'), {
+            message: 'RS256 must be included: OpenID Connect Core §15.1 makes it mandatory to implement',
+          })
+          .meta({ description: 'Signing algorithms to keep a key for (comma-separated in env and flags).' }),
+        refreshIntervalSeconds: z.number().int().min(1).max(3600).default(5).meta({
+          description: 'How often a node checks the database for rotated signing keys.',
+        }),
+        jwksMaxAgeSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(86_400)
+          .default(60)
+          .meta({ description: 'Cache-Control max-age of the JWKS and discovery documents.' }),
+      })
+      .strict()
+      .prefault({}),
+    tokens: z
+      .object({
+        accessTokenTtlMinutes: lifetimeBounds('access token lifetime', { min: 1, max: 300 }),
+        refreshTokenTtlMinutes: lifetimeBounds('refresh token lifetime', { min: 1, max: 300 }),
+        idTokenTtlMinutes: lifetimeBounds('ID token validity', { min: 1, max: 720 }),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

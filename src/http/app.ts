@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { SigningKeys } from '../domain/keys/signing-keys.js';
+import { buildServerMetadata } from '../protocol/discovery.js';
+import { isOAuthError } from '../protocol/errors.js';
+import { redactUrl } from '../observability/logger.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerWellKnownRoutes } from './routes/well-known.js';
+
+export interface HttpAppDependencies {
+  config: Config;
+  logger: Logger;
+  signingKeys: SigningKeys;
+  pingDatabase(): Promise<void>;
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The Fastify application: plugins and routes registered in one place; routes stay thin. */
+export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // One line per request, written by the onResponse hook below, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.http.trustProxy,
+    bodyLimit: 128 * 1024,
+    return503OnClosing: true,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
+    done();
+  });
+
+  if (config.log.requests) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info(
+        {
+          method: request.method,
+          url: redactUrl(request.url),
+          statusCode: reply.statusCode,
+          remoteAddress: request.ip,
+          responseTime: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request completed',
+      );
+      done();
+    });
+  }
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isOAuthError(error)) {
+      return reply.code(error.status).headers(error.headers).header('cache-control', 'no-store').send(error.toJSON());
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      // Malformed bodies, unsupported media types, oversized payloads: the client's fault, said plainly.
+      return reply
+        .code(error.statusCode)
+        .header('cache-control', 'no-store')
+        .send({ error: 'invalid_request', error_description: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .code(500)
+      .header('cache-control', 'no-store')
+      .send({ error: 'server_error', error_description: 'the server hit an unexpected condition; see its log for the request id' });
+  });
+
+  registerHealthRoutes(app, {
+    pingDatabase: deps.pingDatabase,
+    keysReady: () => deps.signingKeys.ready,
+  });
+
+  const metadata = buildServerMetadata({
+    issuer: config.issuer,
+    signingAlgorithms: config.keys.algorithms,
+  });
+  registerWellKnownRoutes(app, {
+    issuer: config.issuer,
+    metadata,
+    signingKeys: deps.signingKeys,
+    maxAgeSeconds: config.keys.jwksMaxAgeSeconds,
+  });
+
+  return app;
+}

@@ -1,0 +1,22 @@
+/** Where each endpoint lives, relative to the issuer. One table, so routes and discovery agree. */
+export const endpointPaths = {
+  openidConfiguration: '/.well-known/openid-configuration',
+  oauthAuthorizationServer: '/.well-known/oauth-authorization-server',
+  jwks: '/.well-known/jwks.json',
+} as const;
+
+export type EndpointName = keyof typeof endpointPaths;
+
+/** The issuer without a trailing slash; endpoint URLs are this plus a path. */
+export function issuerBase(issuer: string): string {
+  return issuer.replace(/\/+$/, '');
+}
+
+/** The path part of the issuer (`/tenant` for `https://host/tenant`), '' for a bare host. */
+export function issuerPath(issuer: string): string {
+  return new URL(issuer).pathname.replace(/\/+$/, '');
+}
+
+export function endpointUrl(issuer: string, name: EndpointName): string {
+  return issuerBase(issuer) + endpointPaths[name];
+}

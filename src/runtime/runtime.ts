@@ -1,0 +1,100 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { KeyEncryption } from '../domain/keys/key-encryption.js';
+import { SigningKeys } from '../domain/keys/signing-keys.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import { deriveKey } from '../shared/derived-keys.js';
+import {
+  migrateToLatest,
+  openDatabase,
+  pendingMigrations,
+  DatabaseOpenError,
+  type SqlDatabase,
+} from '../storage/sql/database.js';
+import { SqlStorage } from '../storage/sql/sql-storage.js';
+import { resolveServerSecret, type ServerSecret } from './server-secret.js';
+
+/** Everything a running Latchkey holds, wired once; the CLI and the HTTP server both use it. */
+export interface Runtime {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly database: SqlDatabase;
+  readonly storage: SqlStorage;
+  readonly signingKeys: SigningKeys;
+  readonly serverSecret: ServerSecret;
+  close(): Promise<void>;
+}
+
+export interface OpenRuntimeOptions {
+  config: Config;
+  logger: Logger;
+  cwd?: string;
+  clock?: Clock;
+  /** Overrides `database.migrateOnStart`. */
+  migrate?: boolean;
+  /** Create missing signing keys (true for the server; false for read-only CLI commands). */
+  ensureKeys?: boolean;
+}
+
+/**
+ * How long a rotated-out key stays published: the longest lifetime an app may give a token the key
+ * signs, plus the time other nodes need to notice the rotation, plus a minute of clock skew.
+ */
+export function retireAfterMs(config: Config): number {
+  const longestTokenMinutes = Math.max(config.tokens.accessTokenTtlMinutes.max, config.tokens.idTokenTtlMinutes.max);
+  return longestTokenMinutes * 60_000 + config.keys.refreshIntervalSeconds * 1000 + 60_000;
+}
+
+export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime> {
+  const { config, logger } = options;
+  const cwd = options.cwd ?? process.cwd();
+  const clock = options.clock ?? systemClock;
+  const serverSecret = resolveServerSecret(config, cwd, logger);
+
+  const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize, cwd });
+  try {
+    const migrate = options.migrate ?? config.database.migrateOnStart ?? database.dialect === 'sqlite';
+    if (migrate) {
+      const { applied } = await migrateToLatest(database);
+      if (applied.length > 0) logger.info({ migrations: applied, database: database.description }, 'applied migrations');
+    } else {
+      const pending = await pendingMigrations(database);
+      if (pending.length > 0) {
+        throw new DatabaseOpenError(
+          `${database.description} has ${pending.length} pending migration(s) (${pending.join(', ')}); run \`latchkey migrate\` or set LATCHKEY_DATABASE_MIGRATE_ON_START=true`,
+        );
+      }
+    }
+
+    const storage = new SqlStorage(database.db, clock);
+    const signingKeys = new SigningKeys(
+      storage.signingKeys,
+      storage.settings,
+      new KeyEncryption(deriveKey(serverSecret.value, 'signing-key-encryption')),
+      clock,
+      { algorithms: config.keys.algorithms, retireAfterMs: retireAfterMs(config) },
+    );
+    if (options.ensureKeys ?? true) {
+      const { created } = await signingKeys.initialize();
+      for (const key of created) logger.info({ kid: key.kid, alg: key.alg }, 'generated signing key');
+    } else {
+      await signingKeys.verifyEncryptionSecret();
+      await signingKeys.refresh();
+    }
+
+    return {
+      config,
+      logger,
+      clock,
+      database,
+      storage,
+      signingKeys,
+      serverSecret,
+      close: () => database.close(),
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}

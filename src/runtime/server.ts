@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { buildHttpApp } from '../http/app.js';
+import { endpointUrl } from '../protocol/endpoints.js';
+import { openRuntime, type OpenRuntimeOptions, type Runtime } from './runtime.js';
+
+export interface RunningServer {
+  readonly runtime: Runtime;
+  readonly app: FastifyInstance;
+  /** The address the listener is bound to, e.g. http://127.0.0.1:3000. */
+  readonly listeningOn: string;
+  /** Stops taking new requests, lets in-flight ones finish, then closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Opens the runtime, builds the HTTP app, listens, and keeps signing keys in step with the database. */
+export async function startServer(options: OpenRuntimeOptions): Promise<RunningServer> {
+  const runtime = await openRuntime(options);
+  const { config, logger, signingKeys } = runtime;
+  let app: FastifyInstance;
+  try {
+    app = await buildHttpApp({
+      config,
+      logger,
+      signingKeys,
+      pingDatabase: () => runtime.database.ping(),
+    });
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+
+  // Every node polls for key rotations made elsewhere (the CLI, another node).
+  let refreshing = false;
+  const keyRefresh = setInterval(() => {
+    if (refreshing) return;
+    refreshing = true;
+    signingKeys
+      .refresh()
+      .then((changed) => {
+        if (changed) logger.info({ kids: signingKeys.jwks.keys.map((key) => key.kid) }, 'signing keys reloaded');
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'signing key refresh failed'))
+      .finally(() => {
+        refreshing = false;
+      });
+  }, config.keys.refreshIntervalSeconds * 1000);
+  keyRefresh.unref();
+
+  const address = app.server.address();
+  const listeningOn =
+    address && typeof address === 'object'
+      ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+      : String(address);
+
+  const issuerUrl = new URL(config.issuer);
+  if (issuerUrl.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(issuerUrl.hostname)) {
+    logger.warn({ issuer: config.issuer }, 'the issuer uses plain http: only acceptable for local development (RFC 9700 §2)');
+  }
+  logger.info(
+    { issuer: config.issuer, listeningOn, database: runtime.database.description },
+    'latchkey listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    runtime,
+    app,
+    listeningOn,
+    stop: () => {
+      stopping ??= (async () => {
+        clearInterval(keyRefresh);
+        await app.close();
+        await runtime.close();
+        logger.info('latchkey stopped');
+        logger.flush();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The lines a person sees when the server is up: where it is and what to do next. */
+export function startupBanner(server: RunningServer): string {
+  const { config, database } = server.runtime;
+  return [
+    '',
+    'Latchkey is running.',
+    `  Issuer:     ${config.issuer}`,
+    `  Discovery:  ${endpointUrl(config.issuer, 'openidConfiguration')}`,
+    `  JWKS:       ${endpointUrl(config.issuer, 'jwks')}`,
+    `  Database:   ${database.description}`,
+    `  Listening:  ${server.listeningOn}`,
+    '',
+    `Next: open the discovery URL above, or list the signing keys with \`npx latchkey keys list\`.`,
+    '',
+  ].join('\n');
+}

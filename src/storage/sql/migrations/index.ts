@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as signingKeysAndSettings from './0001-signing-keys-and-settings.js';
+
+/** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
+export const migrations: Record<string, Migration> = {
+  '0001-signing-keys-and-settings': signingKeysAndSettings,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

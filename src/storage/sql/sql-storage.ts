@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../ports/clock.js';
+import type { Storage } from '../../ports/storage.js';
+import type { DatabaseSchema } from './schema.js';
+import { SqlSettingsRepository } from './settings-repository.js';
+import { SqlSigningKeyRepository } from './signing-key-repository.js';
+
+/** The Storage port on Kysely: the same queries on SQLite and PostgreSQL. */
+export class SqlStorage implements Storage {
+  readonly signingKeys: SqlSigningKeyRepository;
+  readonly settings: SqlSettingsRepository;
+  readonly #db: Kysely<DatabaseSchema>;
+  readonly #clock: Clock;
+  readonly #isTransaction: boolean;
+
+  constructor(db: Kysely<DatabaseSchema>, clock: Clock, isTransaction = false) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#isTransaction = isTransaction;
+    const inTransaction = <T>(work: (tx: Kysely<DatabaseSchema>) => Promise<T>): Promise<T> =>
+      this.#isTransaction ? work(this.#db) : this.#db.transaction().execute(work);
+    this.signingKeys = new SqlSigningKeyRepository(db, inTransaction);
+    this.settings = new SqlSettingsRepository(db, clock);
+  }
+
+  transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
+    // Kysely has no nested transactions: inside one, the work joins it.
+    if (this.#isTransaction) return work(this);
+    return this.#db.transaction().execute((trx) => work(new SqlStorage(trx, this.#clock, true)));
+  }
+}

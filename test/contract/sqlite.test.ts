@@ -1,0 +1,9 @@
+import { join } from 'node:path';
+import { temporaryDirectory } from '../support/server.js';
+import { storageContract } from './storage-contract.js';
+
+const dir = temporaryDirectory();
+storageContract('SQLite', {
+  url: async () => `sqlite:${join(dir.path, 'contract.db')}`,
+  cleanup: async () => dir.remove(),
+});

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig, formatConfigProblems } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startServer, type RunningServer } from '../../src/runtime/server.js';
+
+/** A port nobody is listening on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function temporaryDirectory(prefix = 'latchkey-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Collects JSON log lines in memory so a test can read them back. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    callback();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+  entries(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+export interface TestServerOptions {
+  /** sqlite:... or postgres://...; defaults to a SQLite file in a fresh directory. */
+  databaseUrl?: string;
+  /** Extra LATCHKEY_* variables. */
+  env?: Record<string, string>;
+  dir?: string;
+  logLevel?: string;
+}
+
+export interface TestServer {
+  issuer: string;
+  config: Config;
+  dir: string;
+  logs: LogCapture;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+/** A config built the way the CLI builds it, from LATCHKEY_* variables, rooted in `dir`. */
+export function testConfig(dir: string, env: Record<string, string>): Config {
+  const loaded = loadConfig({ env, cwd: dir });
+  if (!loaded.ok) throw new Error(formatConfigProblems(loaded.problems));
+  return loaded.config;
+}
+
+/** Starts a real Latchkey on a free port, logging into memory. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const ownDir = options.dir ? undefined : temporaryDirectory();
+  const dir = options.dir ?? ownDir!.path;
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = testConfig(dir, {
+    LATCHKEY_ISSUER: issuer,
+    LATCHKEY_LISTEN_HOST: '127.0.0.1',
+    LATCHKEY_LISTEN_PORT: String(port),
+    LATCHKEY_DATABASE_URL: options.databaseUrl ?? `sqlite:${join(dir, 'latchkey.db')}`,
+    LATCHKEY_DATA_DIR: join(dir, 'data'),
+    LATCHKEY_LOG_LEVEL: options.logLevel ?? 'info',
+    LATCHKEY_DATABASE_MIGRATE_ON_START: 'true',
+    LATCHKEY_KEYS_REFRESH_INTERVAL_SECONDS: '1',
+    ...options.env,
+  });
+  const logs = new LogCapture();
+  const logger = createLogger({ level: config.log.level, destination: logs });
+  const server = await startServer({ config, logger, cwd: dir });
+  return {
+    issuer,
+    config,
+    dir,
+    logs,
+    server,
+    stop: async () => {
+      await server.stop();
+      ownDir?.remove();
+    },
+  };
+}
