@@ -39,6 +39,18 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     done();
   });
 
+  // While shutting down, responses to in-flight requests close their connection, so that
+  // keep-alive clients don't hold the process open until their idle timeout.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   if (config.log.requests) {
     app.addHook('onResponse', (request, reply, done) => {
       request.log.info(

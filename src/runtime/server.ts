@@ -12,8 +12,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface StartServerOptions extends OpenRuntimeOptions {
+  /** Called with the app before it listens: for embedding Latchkey and for tests. */
+  configureApp?: (app: FastifyInstance) => void | Promise<void>;
+}
+
 /** Opens the runtime, builds the HTTP app, listens, and keeps signing keys in step with the database. */
-export async function startServer(options: OpenRuntimeOptions): Promise<RunningServer> {
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const runtime = await openRuntime(options);
   const { config, logger, signingKeys } = runtime;
   let app: FastifyInstance;
@@ -24,6 +29,7 @@ export async function startServer(options: OpenRuntimeOptions): Promise<RunningS
       signingKeys,
       pingDatabase: () => runtime.database.ping(),
     });
+    await options.configureApp?.(app);
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (error) {
     await runtime.close();

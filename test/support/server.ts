@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, formatConfigProblems } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { startServer, type RunningServer } from '../../src/runtime/server.js';
+import { startServer, type RunningServer, type StartServerOptions } from '../../src/runtime/server.js';
 
 /** A port nobody is listening on right now. */
 export function freePort(): Promise<number> {
@@ -47,6 +47,9 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   dir?: string;
   logLevel?: string;
+  configureApp?: StartServerOptions['configureApp'];
+  /** A path for the issuer, e.g. `/tenant-a`. */
+  issuerPath?: string;
 }
 
 export interface TestServer {
@@ -70,7 +73,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const ownDir = options.dir ? undefined : temporaryDirectory();
   const dir = options.dir ?? ownDir!.path;
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://127.0.0.1:${port}${options.issuerPath ?? ''}`;
   const config = testConfig(dir, {
     LATCHKEY_ISSUER: issuer,
     LATCHKEY_LISTEN_HOST: '127.0.0.1',
@@ -84,7 +87,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const logs = new LogCapture();
   const logger = createLogger({ level: config.log.level, destination: logs });
-  const server = await startServer({ config, logger, cwd: dir });
+  const server = await startServer({ config, logger, cwd: dir, ...(options.configureApp ? { configureApp: options.configureApp } : {}) });
   return {
     issuer,
     config,

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as client from 'openid-client';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+/** Metadata fields whose value is an endpoint URL served by the issuer. */
+function endpointFields(metadata: Record<string, unknown>): [string, string][] {
+  return Object.entries(metadata).filter(
+    (entry): entry is [string, string] =>
+      typeof entry[1] === 'string' && (entry[0].endsWith('_endpoint') || entry[0] === 'jwks_uri'),
+  );
+}
+
+describe('discovery', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  test('openid-client discovers the issuer (OpenID Connect Discovery 1.0 §4)', async () => {
+    const configuration = await client.discovery(new URL(server.issuer), 'any-client', undefined, undefined, {
+      execute: [client.allowInsecureRequests],
+    });
+    const metadata = configuration.serverMetadata();
+    assert.equal(metadata.issuer, server.issuer);
+    assert.equal(metadata.jwks_uri, `${server.issuer}/.well-known/jwks.json`);
+  });
+
+  test('RFC 8414 metadata is served too, with the same content', async () => {
+    const oidc = await fetch(`${server.issuer}/.well-known/openid-configuration`);
+    const oauth = await fetch(`${server.issuer}/.well-known/oauth-authorization-server`);
+    assert.equal(oidc.status, 200);
+    assert.equal(oauth.status, 200);
+    assert.match(oidc.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(await oauth.json(), await oidc.json());
+  });
+
+  test('discovery is cacheable, with an ETag that answers 304 when unchanged', async () => {
+    const first = await fetch(`${server.issuer}/.well-known/openid-configuration`);
+    assert.equal(first.headers.get('cache-control'), 'public, max-age=60');
+    const etag = first.headers.get('etag');
+    assert.ok(etag);
+    const second = await fetch(`${server.issuer}/.well-known/openid-configuration`, { headers: { 'if-none-match': etag } });
+    assert.equal(second.status, 304);
+  });
+
+  test('every advertised endpoint is under the issuer and routed by the server', async () => {
+    const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const fields = endpointFields(metadata);
+    assert.ok(fields.length >= 1);
+    for (const [field, url] of fields) {
+      assert.ok(url.startsWith(`${server.issuer}/`), `${field} is under the issuer`);
+      const path = new URL(url).pathname;
+      const routed = ['GET', 'POST'].some((method) => server.server.app.hasRoute({ method: method as 'GET', url: path }));
+      assert.ok(routed, `${field} (${path}) has a route`);
+    }
+  });
+
+  test('nothing unimplemented is advertised', async () => {
+    const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const routedEndpoints = endpointFields(metadata).map(([field]) => field);
+    // Foundation: discovery and keys only. Each later feature adds its own fields with its routes.
+    const allowed = new Set(['issuer', 'jwks_uri', ...routedEndpoints]);
+    for (const field of Object.keys(metadata)) {
+      if (field.endsWith('_supported') || allowed.has(field)) continue;
+      assert.fail(`unexpected metadata field ${field}`);
+    }
+  });
+});
+
+describe('discovery for an issuer with a path', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ issuerPath: '/tenant-a' });
+  });
+  after(() => server?.stop());
+
+  test('OIDC discovery is at <issuer>/.well-known/openid-configuration', async () => {
+    const response = await fetch(`${server.config.issuer}/.well-known/openid-configuration`);
+    assert.equal(response.status, 200);
+    const metadata = (await response.json()) as { issuer: string; jwks_uri: string };
+    assert.equal(metadata.issuer, server.config.issuer);
+    assert.equal((await fetch(metadata.jwks_uri)).status, 200);
+  });
+
+  test('RFC 8414 §3.1: the well-known segment goes between host and path', async () => {
+    const origin = new URL(server.config.issuer).origin;
+    const response = await fetch(`${origin}/.well-known/oauth-authorization-server/tenant-a`);
+    assert.equal(response.status, 200);
+    assert.equal(((await response.json()) as { issuer: string }).issuer, server.config.issuer);
+  });
+
+  test('oauth4webapi-style discovery with algorithm oauth2 works against a path issuer', async () => {
+    const configuration = await client.discovery(new URL(server.config.issuer), 'any', undefined, undefined, {
+      execute: [client.allowInsecureRequests],
+      algorithm: 'oauth2',
+    });
+    assert.equal(configuration.serverMetadata().issuer, server.config.issuer);
+  });
+});

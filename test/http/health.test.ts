@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+describe('health, request ids and error bodies', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  test('/healthz says the process is alive', async () => {
+    const response = await fetch(`${server.issuer}/healthz`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: 'ok' });
+  });
+
+  test('/readyz is 200 when the database answers and the keys are loaded', async () => {
+    const response = await fetch(`${server.issuer}/readyz`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { status: 'ready', checks: { database: 'ok', keys: 'ok' } });
+  });
+
+  test('a valid incoming x-request-id is echoed; otherwise one is generated', async () => {
+    const echoed = await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'trace-abc.123' } });
+    assert.equal(echoed.headers.get('x-request-id'), 'trace-abc.123');
+    const generated = await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'bad id with spaces<script>' } });
+    assert.match(generated.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  test('each request is logged once, as JSON, with its request id', async () => {
+    await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'log-line-probe' } });
+    await delay(50);
+    const lines = server.logs.entries().filter((entry) => entry.reqId === 'log-line-probe');
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]?.url, '/healthz');
+    assert.equal(lines[0]?.statusCode, 200);
+  });
+
+  test('an unknown path is a JSON 404', async () => {
+    const response = await fetch(`${server.issuer}/nope`);
+    assert.equal(response.status, 404);
+    assert.deepEqual(await response.json(), { error: 'not_found', error_description: 'no route for GET /nope' });
+  });
+});
+
+describe('readiness when the database is gone', () => {
+  test('/readyz answers 503 and names the failing check', async () => {
+    const server = await startTestServer();
+    try {
+      await server.server.runtime.database.close();
+      const response = await fetch(`${server.issuer}/readyz`);
+      assert.equal(response.status, 503);
+      assert.deepEqual(await response.json(), { status: 'not ready', checks: { database: 'unreachable', keys: 'ok' } });
+    } finally {
+      await server.server.app.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  test('stop() lets an in-flight request finish, then refuses new connections', async () => {
+    let release!: () => void;
+    const started = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await startTestServer({
+      configureApp: (app) => {
+        app.get('/slow', async () => {
+          release();
+          await delay(400);
+          return { finished: true };
+        });
+      },
+    });
+    const inFlight = fetch(`${server.issuer}/slow`);
+    await started;
+    const stopping = server.stop();
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { finished: true });
+    await stopping;
+    await assert.rejects(fetch(`${server.issuer}/healthz`), /fetch failed/);
+  });
+});

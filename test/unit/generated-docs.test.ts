@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { renderConfigurationReference } from '../../src/config/reference.js';
+import { readmeWithTable } from '../../scripts/generate-docs.js';
+
+test('docs/configuration.md matches the config schema (regenerate with `npm run docs`)', () => {
+  assert.equal(readFileSync('docs/configuration.md', 'utf8'), renderConfigurationReference());
+});
+
+test("the README's configuration table matches the config schema (regenerate with `npm run docs`)", () => {
+  const readme = readFileSync('README.md', 'utf8');
+  assert.equal(readme, readmeWithTable(readme));
+});
+
+test('the README opens with the two commands: start on SQLite, run the tests', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const firstBlock = readme.match(/```sh\n([\s\S]*?)```/)?.[1] ?? '';
+  const commands = firstBlock.split('\n').filter(Boolean).map((line) => line.replace(/\s+#.*$/, '').trim());
+  assert.deepEqual(commands, ['npm ci && npm start', 'npm ci && npm test']);
+  const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts as Record<string, string>;
+  assert.match(scripts.start ?? '', /latchkey\.js start/);
+  assert.equal(scripts.test, 'node scripts/run-tests.mjs');
+});
