@@ -3,6 +3,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { SigningKeys } from '../domain/keys/signing-keys.js';
+import type { Registry } from '../domain/registry.js';
+import { issuerBase, issuerPath } from '../protocol/endpoints.js';
+import { managementApiPath, registerManagementApi } from './api/management-api.js';
 import { buildServerMetadata } from '../protocol/discovery.js';
 import { isOAuthError } from '../protocol/errors.js';
 import { redactUrl } from '../observability/logger.js';
@@ -13,8 +16,13 @@ export interface HttpAppDependencies {
   config: Config;
   logger: Logger;
   signingKeys: SigningKeys;
+  registry: Registry;
   pingDatabase(): Promise<void>;
+  /** In-process operator key for the CLI's local mode (see registerManagementApi). */
+  operatorKey?: string;
 }
+
+export const latchkeyVersion = '0.1.0';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -103,6 +111,15 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     metadata,
     signingKeys: deps.signingKeys,
     maxAgeSeconds: config.keys.jwksMaxAgeSeconds,
+  });
+
+  await registerManagementApi(app, {
+    registry: deps.registry,
+    prefix: issuerPath(config.issuer) + managementApiPath,
+    serverUrl: issuerBase(config.issuer),
+    serverMetadata: metadata,
+    version: latchkeyVersion,
+    ...(deps.operatorKey ? { operatorKey: deps.operatorKey } : {}),
   });
 
   return app;

@@ -1,3 +1,8 @@
+import type { ApiRepository } from './api-repository.js';
+import type { AppRepository } from './app-repositories.js';
+import type { AuditRepository } from './audit-repository.js';
+import type { PersonalAccessTokenRepository, UserRepository } from './identity-repositories.js';
+import type { OrganizationRepository } from './org-repositories.js';
 import type { SettingsRepository } from './settings-repository.js';
 import type { SigningKeyRepository } from './signing-key-repository.js';
 
@@ -5,6 +10,12 @@ import type { SigningKeyRepository } from './signing-key-repository.js';
 export interface Storage {
   readonly signingKeys: SigningKeyRepository;
   readonly settings: SettingsRepository;
+  readonly users: UserRepository;
+  readonly personalAccessTokens: PersonalAccessTokenRepository;
+  readonly organizations: OrganizationRepository;
+  readonly apis: ApiRepository;
+  readonly apps: AppRepository;
+  readonly audit: AuditRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { KeyEncryption } from '../domain/keys/key-encryption.js';
+import { createRegistry, type Registry } from '../domain/registry.js';
+import { InProcessEvents } from '../ports/domain-events.js';
+import { SecretHasher } from '../shared/opaque-secret.js';
+import { argon2PasswordHasher } from './password-hasher.js';
 import { SigningKeys } from '../domain/keys/signing-keys.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { deriveKey } from '../shared/derived-keys.js';
@@ -23,6 +27,10 @@ export interface Runtime {
   readonly storage: SqlStorage;
   readonly signingKeys: SigningKeys;
   readonly serverSecret: ServerSecret;
+  readonly events: InProcessEvents;
+  readonly registry: Registry;
+  /** Hashes opaque tokens (PATs, invitations, access and refresh tokens, codes). */
+  readonly tokenHasher: SecretHasher;
   close(): Promise<void>;
 }
 
@@ -83,6 +91,20 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       await signingKeys.refresh();
     }
 
+    const events = new InProcessEvents();
+    const tokenHasher = new SecretHasher(deriveKey(serverSecret.value, 'token-hmac'));
+    const registry = createRegistry({
+      storage,
+      clock,
+      events,
+      clientSecretHasher: new SecretHasher(deriveKey(serverSecret.value, 'client-secret-hmac')),
+      tokenHasher,
+      passwordHasher: argon2PasswordHasher,
+      bounds: config.tokens,
+      signingAlgorithms: config.keys.algorithms,
+    });
+    await registry.orgs.ensureDefault();
+
     return {
       config,
       logger,
@@ -91,6 +113,9 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       storage,
       signingKeys,
       serverSecret,
+      events,
+      registry,
+      tokenHasher,
       close: () => database.close(),
     };
   } catch (error) {

@@ -27,6 +27,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       config,
       logger,
       signingKeys,
+      registry: runtime.registry,
       pingDatabase: () => runtime.database.ping(),
     });
     await options.configureApp?.(app);

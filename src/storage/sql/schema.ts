@@ -20,7 +20,136 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  email_verified: number;
+  is_admin: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PersonalAccessTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  display_name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: string;
+  created_at: number;
+}
+
+export interface InvitationsTable {
+  id: string;
+  org_id: string;
+  email: string;
+  role: string;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  accepted_by: string | null;
+  revoked_at: number | null;
+}
+
+export interface ApisTable {
+  id: string;
+  org_id: string;
+  identifier: string;
+  name: string;
+  scopes: string;
+  allow_offline_access: number;
+  token_format: string;
+  signing_alg: string;
+  access_token_ttl_minutes: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AppsTable {
+  client_id: string;
+  org_id: string;
+  owner_user_id: string | null;
+  name: string;
+  description: string;
+  type: string;
+  visibility: string;
+  status: string;
+  settings: string;
+  review: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AppSecretsTable {
+  id: string;
+  client_id: string;
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface AppCertificatesTable {
+  id: string;
+  client_id: string;
+  kind: string;
+  public_jwk: string;
+  pem: string | null;
+  fingerprint: string;
+  alg: string;
+  subject: string | null;
+  not_before: number | null;
+  expires_at: number | null;
+  created_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  org_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  changes: string;
+  request_id: string | null;
+  created_at: number;
+}
+
 export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   settings: SettingsTable;
+  users: UsersTable;
+  personal_access_tokens: PersonalAccessTokensTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  invitations: InvitationsTable;
+  apis: ApisTable;
+  apps: AppsTable;
+  app_secrets: AppSecretsTable;
+  app_certificates: AppCertificatesTable;
+  audit_events: AuditEventsTable;
 }

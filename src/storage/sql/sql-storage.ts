@@ -2,6 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../ports/clock.js';
 import type { Storage } from '../../ports/storage.js';
 import type { DatabaseSchema } from './schema.js';
+import { SqlApiRepository } from './api-repository.js';
+import { SqlAppRepository } from './app-repository.js';
+import { SqlAuditRepository } from './audit-repository.js';
+import { SqlPersonalAccessTokenRepository, SqlUserRepository } from './identity-repositories.js';
+import { SqlOrganizationRepository } from './org-repository.js';
 import { SqlSettingsRepository } from './settings-repository.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
 
@@ -9,6 +14,12 @@ import { SqlSigningKeyRepository } from './signing-key-repository.js';
 export class SqlStorage implements Storage {
   readonly signingKeys: SqlSigningKeyRepository;
   readonly settings: SqlSettingsRepository;
+  readonly users: SqlUserRepository;
+  readonly personalAccessTokens: SqlPersonalAccessTokenRepository;
+  readonly organizations: SqlOrganizationRepository;
+  readonly apis: SqlApiRepository;
+  readonly apps: SqlAppRepository;
+  readonly audit: SqlAuditRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -21,6 +32,12 @@ export class SqlStorage implements Storage {
       this.#isTransaction ? work(this.#db) : this.#db.transaction().execute(work);
     this.signingKeys = new SqlSigningKeyRepository(db, inTransaction);
     this.settings = new SqlSettingsRepository(db, clock);
+    this.users = new SqlUserRepository(db);
+    this.personalAccessTokens = new SqlPersonalAccessTokenRepository(db);
+    this.organizations = new SqlOrganizationRepository(db);
+    this.apis = new SqlApiRepository(db);
+    this.apps = new SqlAppRepository(db);
+    this.audit = new SqlAuditRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as signingKeysAndSettings from './0001-signing-keys-and-settings.js';
+import * as registry from './0002-registry.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-signing-keys-and-settings': signingKeysAndSettings,
+  '0002-registry': registry,
 };
 
 export const migrationProvider: MigrationProvider = {

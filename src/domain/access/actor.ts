@@ -1,0 +1,48 @@
+import type { AuditActor } from '../../ports/audit-repository.js';
+
+/**
+ * Scopes of the management API (`/api/v1`). A personal access token or a management access token
+ * carries some of them; each operation needs one, on top of the caller's role in the organization.
+ */
+export const managementScopes = {
+  'orgs:read': 'Read organizations, members and invitations',
+  'orgs:write': 'Create and change organizations, members and invitations',
+  'apps:read': 'Read apps',
+  'apps:write': 'Create, change, rotate, approve and delete apps',
+  'apis:read': 'Read APIs',
+  'apis:write': 'Register, change and delete APIs',
+  'credentials:read': 'Read per-user client credentials',
+  'credentials:write': 'Create and delete per-user client credentials',
+  'audit:read': 'Read the audit log',
+  'users:read': 'Read users (server administrators)',
+  'users:write': 'Create and change users (server administrators)',
+} as const;
+
+export type ManagementScope = keyof typeof managementScopes;
+export const allManagementScopes = Object.keys(managementScopes) as ManagementScope[];
+
+export function isManagementScope(value: string): value is ManagementScope {
+  return Object.hasOwn(managementScopes, value);
+}
+
+/** Who is asking. Every use case takes one and checks it before doing anything. */
+export type Actor =
+  /** The operator at the CLI, working on the database directly: may do everything. */
+  | { kind: 'operator' }
+  /** A user, through a personal access token or a console session, limited to the token's scopes. */
+  | { kind: 'user'; userId: string; email: string; scopes: ReadonlySet<ManagementScope> }
+  /** An app using client credentials for the management API of its own organization. */
+  | { kind: 'client'; clientId: string; orgId: string; name: string; scopes: ReadonlySet<ManagementScope> };
+
+export const operatorActor: Actor = { kind: 'operator' };
+
+export function auditActorOf(actor: Actor): AuditActor {
+  switch (actor.kind) {
+    case 'operator':
+      return { type: 'operator', id: null, label: 'operator (CLI)' };
+    case 'user':
+      return { type: 'user', id: actor.userId, label: actor.email };
+    case 'client':
+      return { type: 'client', id: actor.clientId, label: actor.name };
+  }
+}

@@ -1,0 +1,462 @@
+import type { ApiRecord } from '../../ports/api-repository.js';
+import type {
+  AppCertificateRecord,
+  AppListQuery,
+  AppRecord,
+  AppStatus,
+  JsonValue,
+} from '../../ports/app-repositories.js';
+import type { Clock } from '../../ports/clock.js';
+import type { DomainEvents } from '../../ports/domain-events.js';
+import type { Storage } from '../../ports/storage.js';
+import { generateOpaqueSecret, type SecretHasher } from '../../shared/opaque-secret.js';
+import { randomId } from '../../shared/random.js';
+import type { Authorizer } from '../access/authorizer.js';
+import { diffChanges, recordAudit, type RequestContext } from '../audit/audit-log.js';
+import { DomainError, type FieldProblem } from '../errors.js';
+import { roleAllows, type Permission } from '../orgs/permissions.js';
+import { parseOrThrow } from '../validation.js';
+import {
+  appInputSchema,
+  checkAppRules,
+  defaultSettings,
+  mergeSettings,
+  type AppInput,
+  type LifetimeBounds,
+} from './app-settings.js';
+import { appTypeRules, clientKindOf } from './app-types.js';
+import { parseCertificateUpload } from './certificates.js';
+
+/** Seed 001/002 and PRODUCT A7: the old secret works on for at most 7 days after a rotation. */
+export const maxSecretGracePeriodSeconds = 7 * 24 * 3600;
+
+export interface AppServiceDependencies {
+  storage: Storage;
+  clock: Clock;
+  authorizer: Authorizer;
+  secretHasher: SecretHasher;
+  bounds: LifetimeBounds;
+  events: DomainEvents;
+}
+
+export interface CreatedApp {
+  app: AppRecord;
+  /** The client secret in clear: returned once, in this response only. Null for public apps. */
+  clientSecret: string | null;
+}
+
+export interface AppPage {
+  items: AppRecord[];
+  total: number;
+}
+
+type LifecycleAction = 'submit' | 'approve' | 'reject' | 'activate' | 'disable' | 'enable';
+
+/** Which status each lifecycle action starts from and leads to, and who may take it (PRODUCT A10). */
+const lifecycle: Record<LifecycleAction, { from: readonly AppStatus[]; to: AppStatus; permission: Permission }> = {
+  submit: { from: ['draft'], to: 'submitted', permission: 'apps:update' },
+  approve: { from: ['submitted'], to: 'active', permission: 'apps:approve' },
+  reject: { from: ['submitted'], to: 'draft', permission: 'apps:approve' },
+  activate: { from: ['draft'], to: 'active', permission: 'apps:update' },
+  disable: { from: ['draft', 'submitted', 'active'], to: 'disabled', permission: 'apps:approve' },
+  enable: { from: ['disabled'], to: 'active', permission: 'apps:approve' },
+};
+
+/** The app-facing fields an audit record may show: everything but secrets (apps hold none in their settings). */
+function auditView(app: AppRecord): Record<string, JsonValue> {
+  return {
+    name: app.name,
+    description: app.description,
+    type: app.type,
+    visibility: app.visibility,
+    status: app.status,
+    ownerUserId: app.ownerUserId,
+    ...(app.settings as unknown as Record<string, JsonValue>),
+  };
+}
+
+/** The use cases of OAuth apps: registry, credentials, lifecycle and certificates (PRODUCT A1–A12). */
+export class AppService {
+  readonly #deps: AppServiceDependencies;
+  /** The schema of create and update bodies, with the server's lifetime bounds. */
+  readonly inputSchema: ReturnType<typeof appInputSchema>;
+
+  constructor(deps: AppServiceDependencies) {
+    this.#deps = deps;
+    this.inputSchema = appInputSchema(deps.bounds);
+  }
+
+  async #organizationApis(orgId: string): Promise<ApiRecord[]> {
+    return (await this.#deps.storage.apis.list({ orgId, offset: 0, limit: 10_000 })).items;
+  }
+
+  async #requireOrganization(orgId: string): Promise<void> {
+    if (!(await this.#deps.storage.organizations.get(orgId))) throw DomainError.notFound(`organization ${orgId}`);
+  }
+
+  /** Loads an app the actor may see; apps of organizations the actor has no part in read as not found. */
+  async #load(context: RequestContext, clientId: string, permission: Permission): Promise<AppRecord> {
+    const app = await this.#deps.storage.apps.get(clientId);
+    if (!app) throw DomainError.notFound(`app ${clientId}`);
+    await this.#authorizeFor(context, app, permission);
+    return app;
+  }
+
+  /**
+   * Per-user client credentials (A8) follow the credential rules: their owner manages them with
+   * credentials:create_own; anyone else needs credentials:manage. Apps follow the permission asked.
+   */
+  async #authorizeFor(context: RequestContext, app: AppRecord, permission: Permission): Promise<void> {
+    const { authorizer } = this.#deps;
+    const { actor } = context;
+    if (!app.ownerUserId) {
+      await authorizer.require(actor, app.orgId, permission);
+      return;
+    }
+    const write = permission !== 'apps:read';
+    authorizer.requireScope(actor, write ? 'credentials:write' : 'credentials:read');
+    const role = await authorizer.roleIn(actor, app.orgId);
+    if (!role) throw DomainError.notFound(`app ${app.clientId}`);
+    const own = actor.kind === 'user' && actor.userId === app.ownerUserId;
+    if (own && (!write || roleAllows(role, 'credentials:create_own'))) return;
+    if (roleAllows(role, 'credentials:manage')) return;
+    throw new DomainError('forbidden', `the ${role} role may not manage another member's client credentials (credentials:manage needs owner or admin)`);
+  }
+
+  #validate(app: AppRecord, apis: readonly ApiRecord[], extra: FieldProblem[] = []): void {
+    const problems = [
+      ...extra,
+      ...checkAppRules(app.settings, {
+        type: app.type,
+        status: app.status,
+        visibility: app.visibility,
+        apis,
+        isUserCredential: app.ownerUserId !== null,
+      }),
+    ];
+    if (problems.length > 0) throw DomainError.validation(problems);
+  }
+
+  async #newSecret(tx: Storage, clientId: string): Promise<string> {
+    const secret = generateOpaqueSecret('cs');
+    await tx.apps.insertSecret({
+      id: randomId(12),
+      clientId,
+      hash: this.#deps.secretHasher.hash(secret),
+      createdAt: this.#deps.clock.now(),
+      expiresAt: null,
+    });
+    return secret;
+  }
+
+  /**
+   * Registers an app. The type decides its kind and defaults; confidential apps get a client
+   * secret, returned here once and stored only as a keyed hash.
+   */
+  async create(context: RequestContext, orgId: string, input: unknown): Promise<CreatedApp> {
+    await this.#deps.authorizer.require(context.actor, orgId, 'apps:create');
+    await this.#requireOrganization(orgId);
+    return this.createParsed(context, orgId, parseOrThrow(this.inputSchema, input), null);
+  }
+
+  /** Creation after authorization and parsing; per-user credentials use it with their owner. */
+  async createParsed(context: RequestContext, orgId: string, parsed: AppInput, ownerUserId: string | null): Promise<CreatedApp> {
+    const missing: FieldProblem[] = [];
+    if (parsed.name === undefined) missing.push({ field: 'name', message: 'is required' });
+    if (parsed.type === undefined) missing.push({ field: 'type', message: `is required: one of ${Object.keys(appTypeRules).join(', ')}` });
+    if (missing.length > 0 || !parsed.name || !parsed.type) throw DomainError.validation(missing);
+
+    const visibility = parsed.visibility ?? 'private';
+    const problems: FieldProblem[] = [];
+    if (visibility === 'public' && parsed.status === 'active') {
+      problems.push({
+        field: 'status',
+        message: 'a public app starts as a draft and becomes active when an admin approves it (submit it for approval)',
+      });
+    }
+    const now = this.#deps.clock.now();
+    const app: AppRecord = {
+      clientId: randomId(18),
+      orgId,
+      ownerUserId,
+      name: parsed.name,
+      description: parsed.description ?? '',
+      type: parsed.type,
+      visibility,
+      status: parsed.status ?? (visibility === 'public' ? 'draft' : 'active'),
+      settings: mergeSettings(defaultSettings(parsed.type), parsed),
+      review: null,
+      createdBy: context.actor.kind === 'user' ? context.actor.email : context.actor.kind === 'client' ? context.actor.clientId : 'operator',
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.#validate(app, await this.#organizationApis(orgId), problems);
+
+    const clientSecret = await this.#deps.storage.transaction(async (tx) => {
+      await tx.apps.insert(app);
+      const secret = clientKindOf(app.type) === 'confidential' ? await this.#newSecret(tx, app.clientId) : null;
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId,
+        action: ownerUserId ? 'credential.created' : 'app.created',
+        targetType: ownerUserId ? 'credential' : 'app',
+        targetId: app.clientId,
+        changes: auditView(app),
+      });
+      return secret;
+    });
+    this.#deps.events.publish({ type: 'app.created', orgId, subject: app.clientId });
+    return { app, clientSecret };
+  }
+
+  async get(context: RequestContext, clientId: string): Promise<AppRecord> {
+    return this.#load(context, clientId, 'apps:read');
+  }
+
+  async list(context: RequestContext, orgId: string, query: Omit<AppListQuery, 'orgId' | 'kind'>): Promise<AppPage> {
+    await this.#deps.authorizer.require(context.actor, orgId, 'apps:read');
+    return this.#deps.storage.apps.list({ ...query, orgId, kind: 'apps' });
+  }
+
+  /** Changes settings. Every rule is checked on the result; on any problem nothing is saved. */
+  async update(context: RequestContext, clientId: string, input: unknown): Promise<AppRecord> {
+    const current = await this.#load(context, clientId, 'apps:update');
+    const parsed = parseOrThrow(this.inputSchema, input);
+    const problems: FieldProblem[] = [];
+    if (parsed.type !== undefined && parsed.type !== current.type) {
+      problems.push({
+        field: 'type',
+        message: `an app's type can't change (it decides whether the app is a public or confidential client); create a new ${parsed.type} app instead`,
+      });
+    }
+    if (parsed.status !== undefined && parsed.status !== current.status) {
+      problems.push({ field: 'status', message: 'change the status with the lifecycle actions: submit, approve, reject, activate, disable, enable' });
+    }
+    if (parsed.visibility !== undefined && parsed.visibility !== current.visibility && current.status !== 'draft') {
+      problems.push({ field: 'visibility', message: 'visibility can change only while the app is a draft' });
+    }
+    const next: AppRecord = {
+      ...current,
+      name: parsed.name ?? current.name,
+      description: parsed.description ?? current.description,
+      visibility: parsed.visibility ?? current.visibility,
+      settings: mergeSettings(current.settings, parsed),
+      updatedAt: this.#deps.clock.now(),
+    };
+    this.#validate(next, await this.#organizationApis(current.orgId), problems);
+    const changes = diffChanges(auditView(current), auditView(next));
+    if (Object.keys(changes).length === 0) return current;
+    await this.#deps.storage.transaction(async (tx) => {
+      await tx.apps.update(next);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: current.orgId,
+        action: current.ownerUserId ? 'credential.updated' : 'app.updated',
+        targetType: current.ownerUserId ? 'credential' : 'app',
+        targetId: clientId,
+        changes,
+      });
+    });
+    this.#deps.events.publish({ type: 'app.updated', orgId: current.orgId, subject: clientId });
+    return next;
+  }
+
+  async delete(context: RequestContext, clientId: string): Promise<void> {
+    const app = await this.#load(context, clientId, 'apps:delete');
+    await this.#deps.storage.transaction(async (tx) => {
+      await tx.apps.delete(clientId);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: app.orgId,
+        action: app.ownerUserId ? 'credential.deleted' : 'app.deleted',
+        targetType: app.ownerUserId ? 'credential' : 'app',
+        targetId: clientId,
+        changes: { name: app.name },
+      });
+    });
+    this.#deps.events.publish({ type: 'app.deleted', orgId: app.orgId, subject: clientId });
+  }
+
+  /**
+   * A new client secret, returned once (PRODUCT A7). The previous ones stop working now, or after
+   * the grace period (at most 7 days). Tokens already issued are not touched.
+   */
+  async rotateSecret(
+    context: RequestContext,
+    clientId: string,
+    options: { gracePeriodSeconds?: number } = {},
+  ): Promise<{ clientSecret: string; previousSecretsExpireAt: number }> {
+    const app = await this.#load(context, clientId, 'apps:rotate_secret');
+    if (clientKindOf(app.type) !== 'confidential') {
+      throw new DomainError('invalid_state', `a ${appTypeRules[app.type].label} is a public client and has no secret to rotate`);
+    }
+    const grace = options.gracePeriodSeconds ?? 0;
+    if (!Number.isInteger(grace) || grace < 0 || grace > maxSecretGracePeriodSeconds) {
+      throw DomainError.validation([
+        { field: 'gracePeriodSeconds', message: `must be a whole number of seconds from 0 to ${maxSecretGracePeriodSeconds} (7 days)` },
+      ]);
+    }
+    const expiresAt = this.#deps.clock.now() + grace * 1000;
+    const clientSecret = await this.#deps.storage.transaction(async (tx) => {
+      const secret = generateOpaqueSecret('cs');
+      const id = randomId(12);
+      await tx.apps.insertSecret({
+        id,
+        clientId,
+        hash: this.#deps.secretHasher.hash(secret),
+        createdAt: this.#deps.clock.now(),
+        expiresAt: null,
+      });
+      await tx.apps.expireSecrets(clientId, expiresAt, id);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: app.orgId,
+        action: 'app.secret_rotated',
+        targetType: app.ownerUserId ? 'credential' : 'app',
+        targetId: clientId,
+        changes: { gracePeriodSeconds: grace, previousSecretsExpireAt: new Date(expiresAt).toISOString() },
+      });
+      return secret;
+    });
+    this.#deps.events.publish({ type: 'app.secret_rotated', orgId: app.orgId, subject: clientId });
+    return { clientSecret, previousSecretsExpireAt: expiresAt };
+  }
+
+  /** Moves the app through its lifecycle (PRODUCT A10); leaving draft checks every rule strictly. */
+  async transition(context: RequestContext, clientId: string, action: LifecycleAction, reason?: string): Promise<AppRecord> {
+    const step = lifecycle[action];
+    const app = await this.#load(context, clientId, step.permission);
+    if (app.ownerUserId) throw new DomainError('invalid_state', 'client credentials have no lifecycle; delete them instead');
+    if (!step.from.includes(app.status)) {
+      throw new DomainError(
+        'invalid_state',
+        `the app is ${app.status}; ${action} applies to ${step.from.map((status) => `${status}`).join(' or ')} apps`,
+      );
+    }
+    if (action === 'submit' && app.visibility === 'private') {
+      throw new DomainError('invalid_state', 'a private app needs no approval: activate it instead');
+    }
+    if (action === 'activate' && app.visibility === 'public') {
+      throw new DomainError('invalid_state', 'a public app becomes active when an admin approves it: submit it for approval');
+    }
+    const trimmedReason = reason?.trim() ?? '';
+    if (action === 'reject' && (trimmedReason.length === 0 || trimmedReason.length > 1000)) {
+      throw DomainError.validation([{ field: 'reason', message: 'a rejection needs a reason of 1 to 1000 characters' }]);
+    }
+    const now = this.#deps.clock.now();
+    const actorLabel = context.actor.kind === 'user' ? context.actor.email : context.actor.kind;
+    const review = app.review ?? { submittedAt: null, submittedBy: null, reviewedAt: null, reviewedBy: null, decision: null, reason: null };
+    const next: AppRecord = {
+      ...app,
+      status: step.to,
+      updatedAt: now,
+      review:
+        action === 'submit'
+          ? { ...review, submittedAt: now, submittedBy: actorLabel, decision: null, reason: null, reviewedAt: null, reviewedBy: null }
+          : action === 'approve' || action === 'reject'
+            ? { ...review, reviewedAt: now, reviewedBy: actorLabel, decision: action === 'approve' ? 'approved' : 'rejected', reason: action === 'reject' ? trimmedReason : null }
+            : app.review,
+    };
+    if (next.status !== 'draft' && next.status !== 'disabled') {
+      this.#validate(next, await this.#organizationApis(app.orgId));
+    }
+    await this.#deps.storage.transaction(async (tx) => {
+      await tx.apps.update(next);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: app.orgId,
+        action: `app.${action === 'submit' ? 'submitted' : action === 'approve' ? 'approved' : action === 'reject' ? 'rejected' : action === 'activate' ? 'activated' : action === 'disable' ? 'disabled' : 'enabled'}`,
+        targetType: 'app',
+        targetId: clientId,
+        changes: { status: { from: app.status, to: next.status }, ...(action === 'reject' ? { reason: trimmedReason } : {}) },
+      });
+    });
+    this.#deps.events.publish({ type: `app.${next.status}`, orgId: app.orgId, subject: clientId });
+    return next;
+  }
+
+  async addCertificate(context: RequestContext, clientId: string, content: unknown): Promise<AppCertificateRecord[]> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    if (typeof content !== 'string') {
+      throw DomainError.validation([{ field: 'certificate', message: 'expected the PEM or JWK text as a string' }]);
+    }
+    const now = this.#deps.clock.now();
+    const parsed = await parseCertificateUpload(content, now);
+    const existing = await this.#deps.storage.apps.listCertificates(clientId);
+    const records: AppCertificateRecord[] = [];
+    for (const certificate of parsed) {
+      if (existing.some((known) => known.fingerprint === certificate.fingerprint)) {
+        throw new DomainError('conflict', `a key with fingerprint ${certificate.fingerprint} is already uploaded to this app`);
+      }
+      records.push({ ...certificate, id: `crt_${randomId(12)}`, clientId, createdAt: now });
+    }
+    if (existing.length + records.length > 20) {
+      throw DomainError.validation([{ field: 'certificate', message: 'an app may hold at most 20 certificates and keys' }]);
+    }
+    await this.#deps.storage.transaction(async (tx) => {
+      for (const record of records) await tx.apps.insertCertificate(record);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: app.orgId,
+        action: 'app.certificate_added',
+        targetType: 'app',
+        targetId: clientId,
+        changes: { certificates: records.map((record) => ({ id: record.id, fingerprint: record.fingerprint, alg: record.alg })) },
+      });
+    });
+    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, subject: clientId });
+    return records;
+  }
+
+  async listCertificates(context: RequestContext, clientId: string): Promise<AppCertificateRecord[]> {
+    await this.#load(context, clientId, 'apps:read');
+    return this.#deps.storage.apps.listCertificates(clientId);
+  }
+
+  async deleteCertificate(context: RequestContext, clientId: string, certificateId: string): Promise<void> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    await this.#deps.storage.transaction(async (tx) => {
+      if (!(await tx.apps.deleteCertificate(clientId, certificateId))) throw DomainError.notFound(`certificate ${certificateId}`);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: app.orgId,
+        action: 'app.certificate_deleted',
+        targetType: 'app',
+        targetId: clientId,
+        changes: { certificateId },
+      });
+    });
+    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, subject: clientId });
+  }
+
+  /**
+   * The credentials file of seed 000 (A6): client_id, issuer, discovery URL, endpoints, redirect
+   * URIs and type. Never a secret.
+   */
+  async exportCredentials(context: RequestContext, clientId: string, serverMetadata: Record<string, unknown>): Promise<Record<string, JsonValue>> {
+    const app = await this.#load(context, clientId, 'apps:read');
+    const issuer = String(serverMetadata.issuer);
+    const endpoints: Record<string, JsonValue> = {};
+    for (const [name, value] of Object.entries(serverMetadata)) {
+      if (typeof value === 'string' && (name.endsWith('_endpoint') || name === 'jwks_uri')) endpoints[name] = value;
+    }
+    return {
+      client_id: app.clientId,
+      client_name: app.name,
+      app_type: app.type,
+      client_type: clientKindOf(app.type),
+      issuer,
+      discovery_url: `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`,
+      ...endpoints,
+      redirect_uris: app.settings.redirectUris,
+      post_logout_redirect_uris: app.settings.postLogoutRedirectUris,
+      grant_types: app.settings.grantTypes,
+      token_endpoint_auth_method: app.settings.tokenEndpointAuthMethod,
+      scope: app.settings.scopes.join(' '),
+      ...(app.settings.apiGrants.length > 0
+        ? { api_grants: app.settings.apiGrants.map((grant) => ({ audience: grant.audience, scopes: grant.scopes })) }
+        : {}),
+    };
+  }
+
+  /** Whether a presented client secret is one of the app's live secrets (keyed hash, constant time). */
+  async verifySecret(clientId: string, secret: string): Promise<boolean> {
+    const secrets = await this.#deps.storage.apps.listLiveSecrets(clientId, this.#deps.clock.now());
+    let matched = false;
+    for (const candidate of secrets) if (this.#deps.secretHasher.matches(secret, candidate.hash)) matched = true;
+    return matched;
+  }
+}

@@ -1,0 +1,329 @@
+import { z } from 'zod';
+import type { ApiRecord } from '../../ports/api-repository.js';
+import {
+  grantTypeNames,
+  type AppSettings,
+  type AppStatus,
+  type AppType,
+  type AppVisibility,
+  type GrantType,
+  type JsonValue,
+} from '../../ports/app-repositories.js';
+import type { FieldProblem } from '../errors.js';
+import { isStandardScope, scopeTokenPattern } from '../validation.js';
+import { appTypeRules, appTypes } from './app-types.js';
+import { checkRedirectUris, isLoopbackHost } from './redirect-uris.js';
+
+export interface MinutesBounds {
+  min: number;
+  max: number;
+}
+
+/** Server-wide bounds of app token lifetimes (PRODUCT A4); the operator may widen them in config. */
+export interface LifetimeBounds {
+  accessTokenTtlMinutes: MinutesBounds;
+  refreshTokenTtlMinutes: MinutesBounds;
+  idTokenTtlMinutes: MinutesBounds;
+}
+
+export const defaultLifetimes = {
+  accessTokenTtlMinutes: 30,
+  refreshTokenTtlMinutes: 30,
+  idTokenTtlMinutes: 2,
+} as const;
+
+export const refreshReuseIntervalMaxSeconds = 60;
+export const customClaimsMaxBytes = 4096;
+
+const allGrantTypes = Object.values(grantTypeNames) as [GrantType, ...GrantType[]];
+
+function minutes(bounds: MinutesBounds) {
+  const message = `must be a whole number of minutes from ${bounds.min} to ${bounds.max}`;
+  return z.number({ error: message }).int({ error: message }).min(bounds.min, { error: message }).max(bounds.max, { error: message });
+}
+
+function webUrl() {
+  return z
+    .string()
+    .max(2000)
+    .refine(
+      (value) => {
+        try {
+          const url = new URL(value);
+          return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+        } catch {
+          return false;
+        }
+      },
+      { error: 'must be an https URL (plain http only for localhost)' },
+    );
+}
+
+const scopeToken = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(scopeTokenPattern, { error: 'is not a valid scope token (RFC 6749 §3.3: no spaces, quotes or backslashes)' });
+
+const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+
+/** Collision-resistant claim names (OIDC Core §5.1.2): an http(s) URI or a URN of the app's own. */
+const namespacedClaimName = z.string().refine(
+  (name) => {
+    if (/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(name)) return true;
+    try {
+      const url = new URL(name);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.includes('.');
+    } catch {
+      return false;
+    }
+  },
+  { error: 'custom claim names must be namespaced: a URI such as https://example.com/roles (OIDC Core §5.1.2)' },
+);
+
+/**
+ * What a create or update request may say about an app. Every field is optional: a create fills
+ * the gaps from the type's defaults, an update from the app as it is. Unknown fields are refused.
+ */
+export function appInputSchema(bounds: LifetimeBounds) {
+  return z
+    .object({
+      name: z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }),
+      description: z.string().max(1000, { error: 'must be at most 1000 characters' }),
+      type: z.enum(appTypes, { error: `must be one of ${appTypes.join(', ')}` }),
+      visibility: z.enum(['private', 'public'], { error: 'must be private or public' }),
+      status: z.enum(['draft', 'active'], { error: 'a new app starts as draft or active' }),
+      logoUri: webUrl().nullable(),
+      homepageUri: webUrl().nullable(),
+      privacyPolicyUri: webUrl().nullable(),
+      termsOfServiceUri: webUrl().nullable(),
+      redirectUris: z.array(z.string().max(2000)).max(100),
+      postLogoutRedirectUris: z.array(z.string().max(2000)).max(100),
+      grantTypes: z.array(z.enum(allGrantTypes, { error: `must be one of ${allGrantTypes.join(', ')}` })).max(10),
+      tokenEndpointAuthMethod: z.enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'], {
+        error: 'must be one of none, client_secret_basic, client_secret_post, private_key_jwt',
+      }),
+      scopes: z.array(scopeToken).max(200),
+      apiGrants: z
+        .array(z.object({ audience: z.string().min(1).max(255), scopes: z.array(scopeToken).max(200) }).strict())
+        .max(50),
+      defaultAudience: z.string().min(1).max(255).nullable(),
+      accessToken: z.object({ ttlMinutes: minutes(bounds.accessTokenTtlMinutes).nullable() }).strict().partial(),
+      refreshToken: z
+        .object({
+          ttlMinutes: minutes(bounds.refreshTokenTtlMinutes),
+          rotation: z.boolean(),
+          reuseIntervalSeconds: z
+            .number()
+            .int()
+            .min(0, { error: `must be from 0 to ${refreshReuseIntervalMaxSeconds} seconds` })
+            .max(refreshReuseIntervalMaxSeconds, { error: `must be from 0 to ${refreshReuseIntervalMaxSeconds} seconds` }),
+          requireSecret: z.boolean(),
+        })
+        .strict()
+        .partial(),
+      idToken: z
+        .object({
+          ttlMinutes: minutes(bounds.idTokenTtlMinutes),
+          audiences: z.array(z.string().min(1).max(255)).max(10, { error: 'at most 10 extra ID token audiences' }),
+          includeStandardClaims: z.boolean(),
+          includeCustomClaims: z.boolean(),
+        })
+        .strict()
+        .partial(),
+      customClaims: z.record(namespacedClaimName, jsonValue),
+      security: z
+        .object({
+          requirePkce: z.boolean(),
+          requireSecretForWebServerFlow: z.boolean(),
+          introspectAllTokens: z.boolean(),
+          firstParty: z.boolean(),
+        })
+        .strict()
+        .partial(),
+    })
+    .strict()
+    .partial();
+}
+
+export type AppInput = z.output<ReturnType<typeof appInputSchema>>;
+
+/** Settings of a new app of a type, before the request's own values. */
+export function defaultSettings(type: AppType): AppSettings {
+  const rules = appTypeRules[type];
+  const isPublic = rules.clientKind === 'public';
+  return {
+    logoUri: null,
+    homepageUri: null,
+    privacyPolicyUri: null,
+    termsOfServiceUri: null,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    grantTypes: [...rules.defaultGrantTypes],
+    tokenEndpointAuthMethod: rules.defaultAuthMethod,
+    scopes: [...rules.defaultScopes],
+    apiGrants: [],
+    defaultAudience: null,
+    accessToken: { ttlMinutes: defaultLifetimes.accessTokenTtlMinutes },
+    refreshToken: {
+      ttlMinutes: defaultLifetimes.refreshTokenTtlMinutes,
+      rotation: true,
+      reuseIntervalSeconds: 0,
+      requireSecret: !isPublic,
+    },
+    idToken: { ttlMinutes: defaultLifetimes.idTokenTtlMinutes, audiences: [], includeStandardClaims: true, includeCustomClaims: true },
+    customClaims: {},
+    security: {
+      requirePkce: true,
+      requireSecretForWebServerFlow: !isPublic,
+      introspectAllTokens: false,
+      firstParty: false,
+    },
+  };
+}
+
+/** The settings after applying an input: nested groups merge, lists and maps are replaced. */
+export function mergeSettings(current: AppSettings, input: AppInput): AppSettings {
+  return {
+    logoUri: input.logoUri !== undefined ? input.logoUri : current.logoUri,
+    homepageUri: input.homepageUri !== undefined ? input.homepageUri : current.homepageUri,
+    privacyPolicyUri: input.privacyPolicyUri !== undefined ? input.privacyPolicyUri : current.privacyPolicyUri,
+    termsOfServiceUri: input.termsOfServiceUri !== undefined ? input.termsOfServiceUri : current.termsOfServiceUri,
+    redirectUris: input.redirectUris ?? current.redirectUris,
+    postLogoutRedirectUris: input.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
+    grantTypes: input.grantTypes ? [...new Set(input.grantTypes)] : current.grantTypes,
+    tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? current.tokenEndpointAuthMethod,
+    scopes: input.scopes ? [...new Set(input.scopes)] : current.scopes,
+    apiGrants: input.apiGrants ?? current.apiGrants,
+    defaultAudience: input.defaultAudience !== undefined ? input.defaultAudience : current.defaultAudience,
+    accessToken: { ...current.accessToken, ...input.accessToken },
+    refreshToken: { ...current.refreshToken, ...input.refreshToken },
+    idToken: { ...current.idToken, ...input.idToken },
+    customClaims: input.customClaims ?? current.customClaims,
+    security: { ...current.security, ...input.security },
+  };
+}
+
+export interface AppRuleContext {
+  type: AppType;
+  status: AppStatus;
+  visibility: AppVisibility;
+  /** The APIs of the app's organization: the scopes and audiences it may name. */
+  apis: readonly ApiRecord[];
+  /** Per-user client credentials (A8): only client credentials with API grants. */
+  isUserCredential?: boolean;
+}
+
+/** Every rule that spans fields, the type and the organization's APIs. Empty when the settings are acceptable. */
+export function checkAppRules(settings: AppSettings, context: AppRuleContext): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const rules = appTypeRules[context.type];
+  const label = rules.label;
+  const article = /^[aeiou]/.test(label) ? 'an' : 'a';
+  const isPublic = rules.clientKind === 'public';
+
+  if (settings.grantTypes.length === 0) problems.push({ field: 'grantTypes', message: 'must name at least one grant type' });
+  for (const grant of settings.grantTypes) {
+    if (!rules.grantTypes.includes(grant)) {
+      problems.push({
+        field: 'grantTypes',
+        message: `${grant} is not available to ${article} ${label} (it may use ${rules.grantTypes.join(', ')})`,
+      });
+    }
+  }
+
+  if (!rules.authMethods.includes(settings.tokenEndpointAuthMethod)) {
+    problems.push({
+      field: 'tokenEndpointAuthMethod',
+      message: isPublic
+        ? `${article} ${label} is a public client: it can't keep a secret, so tokenEndpointAuthMethod must be none (RFC 6749 §2.1)`
+        : `${article} ${label} is a confidential client and must authenticate with ${rules.authMethods.join(', ')}`,
+    });
+  }
+
+  const allowPlaceholders = context.status === 'draft';
+  for (const field of ['redirectUris', 'postLogoutRedirectUris'] as const) {
+    const uris = settings[field];
+    if (rules.redirectUris === 'none') {
+      if (uris.length > 0) {
+        problems.push({ field, message: `${article} ${label} uses client credentials only and has no ${field}` });
+      }
+      continue;
+    }
+    problems.push(...checkRedirectUris(field, uris, { customScheme: rules.redirectUris.customScheme, allowPlaceholders }));
+  }
+  if (context.status !== 'draft' && settings.grantTypes.includes(grantTypeNames.authorizationCode) && settings.redirectUris.length === 0) {
+    problems.push({ field: 'redirectUris', message: 'an app that uses the authorization code flow needs at least one redirect URI' });
+  }
+
+  if (isPublic) {
+    if (!settings.security.requirePkce) {
+      problems.push({ field: 'security.requirePkce', message: 'PKCE is always required for public apps (RFC 9700 §2.1.1)' });
+    }
+    if (settings.security.requireSecretForWebServerFlow) {
+      problems.push({ field: 'security.requireSecretForWebServerFlow', message: 'public apps have no client secret to require' });
+    }
+    if (settings.refreshToken.requireSecret) {
+      problems.push({ field: 'refreshToken.requireSecret', message: 'public apps have no client secret to require' });
+    }
+    if (!settings.refreshToken.rotation) {
+      problems.push({
+        field: 'refreshToken.rotation',
+        message: 'refresh tokens of public apps must rotate (RFC 9700 §4.14.2)',
+      });
+    }
+    if (settings.security.introspectAllTokens) {
+      problems.push({
+        field: 'security.introspectAllTokens',
+        message: 'only confidential apps, which authenticate, may introspect all tokens',
+      });
+    }
+  }
+
+  const apiByIdentifier = new Map(context.apis.map((api) => [api.identifier, api]));
+  const apiScopes = new Set(context.apis.flatMap((api) => api.scopes.map((scope) => scope.name)));
+  settings.scopes.forEach((scope, index) => {
+    if (!isStandardScope(scope) && !apiScopes.has(scope)) {
+      problems.push({
+        field: `scopes[${index}]`,
+        message: `${scope} is neither an OpenID Connect scope nor a scope of an API in this organization`,
+      });
+    }
+  });
+
+  const audiences = new Set<string>();
+  settings.apiGrants.forEach((grant, index) => {
+    const api = apiByIdentifier.get(grant.audience);
+    if (audiences.has(grant.audience)) {
+      problems.push({ field: `apiGrants[${index}].audience`, message: `${grant.audience} is listed twice` });
+    }
+    audiences.add(grant.audience);
+    if (!api) {
+      problems.push({ field: `apiGrants[${index}].audience`, message: `${grant.audience} is not the identifier of an API in this organization` });
+      return;
+    }
+    if (grant.scopes.length === 0) {
+      problems.push({ field: `apiGrants[${index}].scopes`, message: 'name at least one scope of the API' });
+    }
+    grant.scopes.forEach((scope, scopeIndex) => {
+      if (!api.scopes.some((candidate) => candidate.name === scope)) {
+        problems.push({ field: `apiGrants[${index}].scopes[${scopeIndex}]`, message: `${scope} is not a scope of ${api.identifier}` });
+      }
+    });
+  });
+  if (context.isUserCredential && settings.apiGrants.length === 0) {
+    problems.push({ field: 'apiGrants', message: 'client credentials need at least one audience + scope pair' });
+  }
+
+  if (settings.defaultAudience !== null && !apiByIdentifier.has(settings.defaultAudience)) {
+    problems.push({ field: 'defaultAudience', message: `${settings.defaultAudience} is not the identifier of an API in this organization` });
+  }
+
+  const claimsSize = Buffer.byteLength(JSON.stringify(settings.customClaims));
+  if (claimsSize > customClaimsMaxBytes) {
+    problems.push({ field: 'customClaims', message: `custom claims take ${claimsSize} bytes; the limit is ${customClaimsMaxBytes}` });
+  }
+  return problems;
+}

@@ -1,0 +1,90 @@
+import {
+  grantTypeNames,
+  type AppType,
+  type GrantType,
+  type TokenEndpointAuthMethod,
+} from '../../ports/app-repositories.js';
+
+export type ClientKind = 'public' | 'confidential';
+
+export interface AppTypeRules {
+  label: string;
+  /** Public clients can't keep a secret (RFC 6749 §2.1). */
+  clientKind: ClientKind;
+  defaultAuthMethod: TokenEndpointAuthMethod;
+  authMethods: readonly TokenEndpointAuthMethod[];
+  grantTypes: readonly GrantType[];
+  defaultGrantTypes: readonly GrantType[];
+  /** Which redirect URIs are legal: none at all, or the kinds below. */
+  redirectUris: 'none' | { customScheme: boolean };
+  defaultScopes: readonly string[];
+}
+
+const confidentialAuthMethods: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+
+/** PRODUCT A1: the type fixes the client kind, the grants it may enable, its auth method and its redirect URIs. */
+export const appTypeRules: Record<AppType, AppTypeRules> = {
+  native: {
+    label: 'native/mobile app',
+    clientKind: 'public',
+    defaultAuthMethod: 'none',
+    authMethods: ['none'],
+    grantTypes: [grantTypeNames.authorizationCode, grantTypeNames.refreshToken, grantTypeNames.deviceCode, grantTypeNames.tokenExchange],
+    defaultGrantTypes: [grantTypeNames.authorizationCode],
+    redirectUris: { customScheme: true },
+    defaultScopes: ['openid', 'profile', 'email'],
+  },
+  spa: {
+    label: 'single-page app',
+    clientKind: 'public',
+    defaultAuthMethod: 'none',
+    authMethods: ['none'],
+    grantTypes: [grantTypeNames.authorizationCode, grantTypeNames.refreshToken],
+    defaultGrantTypes: [grantTypeNames.authorizationCode],
+    redirectUris: { customScheme: false },
+    defaultScopes: ['openid', 'profile', 'email'],
+  },
+  web: {
+    label: 'web app',
+    clientKind: 'confidential',
+    defaultAuthMethod: 'client_secret_basic',
+    authMethods: confidentialAuthMethods,
+    grantTypes: [
+      grantTypeNames.authorizationCode,
+      grantTypeNames.refreshToken,
+      grantTypeNames.clientCredentials,
+      grantTypeNames.deviceCode,
+      grantTypeNames.jwtBearer,
+      grantTypeNames.tokenExchange,
+    ],
+    defaultGrantTypes: [grantTypeNames.authorizationCode],
+    redirectUris: { customScheme: false },
+    defaultScopes: ['openid', 'profile', 'email'],
+  },
+  m2m: {
+    label: 'machine-to-machine app',
+    clientKind: 'confidential',
+    defaultAuthMethod: 'client_secret_basic',
+    authMethods: confidentialAuthMethods,
+    grantTypes: [grantTypeNames.clientCredentials, grantTypeNames.jwtBearer, grantTypeNames.tokenExchange],
+    defaultGrantTypes: [grantTypeNames.clientCredentials],
+    redirectUris: 'none',
+    defaultScopes: [],
+  },
+  device: {
+    label: 'device/input-limited app',
+    clientKind: 'public',
+    defaultAuthMethod: 'none',
+    authMethods: ['none'],
+    grantTypes: [grantTypeNames.deviceCode, grantTypeNames.refreshToken],
+    defaultGrantTypes: [grantTypeNames.deviceCode],
+    redirectUris: { customScheme: false },
+    defaultScopes: ['openid', 'profile'],
+  },
+};
+
+export const appTypes = Object.keys(appTypeRules) as AppType[];
+
+export function clientKindOf(type: AppType): ClientKind {
+  return appTypeRules[type].clientKind;
+}

@@ -1,0 +1,91 @@
+import type { JsonValue } from '../../ports/app-repositories.js';
+import type { AuditQuery } from '../../ports/audit-repository.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Storage } from '../../ports/storage.js';
+import { timeSortableId } from '../../shared/random.js';
+import { auditActorOf, type Actor } from '../access/actor.js';
+import type { Authorizer } from '../access/authorizer.js';
+import { DomainError } from '../errors.js';
+
+/** Who asks, and the request id that ties an audit record to the log line. */
+export interface RequestContext {
+  actor: Actor;
+  requestId?: string | null;
+}
+
+export interface AuditEntry {
+  orgId: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  changes?: Record<string, JsonValue>;
+}
+
+/** Writes one audit record in the caller's transaction. Callers pass only non-secret values. */
+export async function recordAudit(tx: Storage, clock: Clock, context: RequestContext, entry: AuditEntry): Promise<void> {
+  const now = clock.now();
+  await tx.audit.insert({
+    id: timeSortableId('evt', now),
+    orgId: entry.orgId,
+    actor: auditActorOf(context.actor),
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    changes: entry.changes ?? {},
+    requestId: context.requestId ?? null,
+    createdAt: now,
+  });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Field-by-field differences (dotted paths) as `{ from, to }`, for the audit log's "what changed". */
+export function diffChanges(before: unknown, after: unknown, prefix = ''): Record<string, JsonValue> {
+  const changes: Record<string, JsonValue> = {};
+  if (isPlainObject(before) && isPlainObject(after) && !(prefix.endsWith('customClaims'))) {
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      Object.assign(changes, diffChanges(before[key], after[key], prefix ? `${prefix}.${key}` : key));
+    }
+    return changes;
+  }
+  if (JSON.stringify(before) !== JSON.stringify(after)) {
+    changes[prefix] = { from: (before ?? null) as JsonValue, to: (after ?? null) as JsonValue };
+  }
+  return changes;
+}
+
+export interface AuditListRequest {
+  orgId: string;
+  targetId?: string;
+  action?: string;
+  from?: number;
+  to?: number;
+  offset: number;
+  limit: number;
+}
+
+export class AuditLog {
+  readonly #storage: Storage;
+  readonly #authorizer: Authorizer;
+
+  constructor(storage: Storage, authorizer: Authorizer) {
+    this.#storage = storage;
+    this.#authorizer = authorizer;
+  }
+
+  /** The organization's audit records, newest first, filtered by target (an app) and time. */
+  async list(context: RequestContext, request: AuditListRequest) {
+    await this.#authorizer.require(context.actor, request.orgId, 'audit:read');
+    if (request.from !== undefined && request.to !== undefined && request.from > request.to) {
+      throw DomainError.validation([{ field: 'from', message: 'must not be after to' }]);
+    }
+    const query: AuditQuery = { orgId: request.orgId, offset: request.offset, limit: request.limit };
+    if (request.targetId) query.targetId = request.targetId;
+    if (request.action) query.action = request.action;
+    if (request.from !== undefined) query.from = request.from;
+    if (request.to !== undefined) query.to = request.to;
+    return this.#storage.audit.list(query);
+  }
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import type { Clock } from '../../ports/clock.js';
+import type { PersonalAccessTokenRecord } from '../../ports/identity-repositories.js';
+import type { Storage } from '../../ports/storage.js';
+import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
+import { randomId } from '../../shared/random.js';
+import { allManagementScopes, isManagementScope, type Actor, type ManagementScope } from '../access/actor.js';
+import type { Authorizer } from '../access/authorizer.js';
+import { recordAudit, type RequestContext } from '../audit/audit-log.js';
+import { DomainError } from '../errors.js';
+import { parseOrThrow } from '../validation.js';
+
+export const maxTokenLifetimeDays = 365;
+
+const createTokenSchema = z
+  .object({
+    name: z.string().trim().min(1, { error: 'must not be empty' }).max(100),
+    scopes: z
+      .array(z.string().refine(isManagementScope, { error: `must be one of ${allManagementScopes.join(', ')}` }))
+      .min(1, { error: 'name at least one scope' }),
+    expiresInDays: z
+      .number()
+      .int()
+      .min(1, { error: `must be from 1 to ${maxTokenLifetimeDays} days` })
+      .max(maxTokenLifetimeDays, { error: `must be from 1 to ${maxTokenLifetimeDays} days` })
+      .default(30),
+  })
+  .strict();
+
+/**
+ * Personal access tokens for the management API: prefixed (`lk_pat_`), stored as a keyed hash,
+ * scoped and expiring. They act as their user, within their scopes.
+ */
+export class PersonalAccessTokens {
+  readonly #storage: Storage;
+  readonly #clock: Clock;
+  readonly #authorizer: Authorizer;
+  readonly #hasher: SecretHasher;
+
+  constructor(storage: Storage, clock: Clock, authorizer: Authorizer, hasher: SecretHasher) {
+    this.#storage = storage;
+    this.#clock = clock;
+    this.#authorizer = authorizer;
+    this.#hasher = hasher;
+  }
+
+  /** Makes a token for a user: operators for anyone, users for themselves within their own token's scopes. */
+  async create(context: RequestContext, userIdOrEmail: string, input: unknown): Promise<{ record: PersonalAccessTokenRecord; token: string }> {
+    const user = userIdOrEmail.includes('@')
+      ? await this.#storage.users.getByEmail(userIdOrEmail.toLowerCase())
+      : await this.#storage.users.get(userIdOrEmail);
+    if (!user) throw DomainError.notFound(`user ${userIdOrEmail}`);
+    const { actor } = context;
+    const self = actor.kind === 'user' && actor.userId === user.id;
+    if (!self) await this.#authorizer.requireServerAdmin(actor, 'users:write');
+    const parsed = parseOrThrow(createTokenSchema, input);
+    const scopes = parsed.scopes as ManagementScope[];
+    if (actor.kind === 'user') {
+      const beyond = scopes.filter((scope) => !actor.scopes.has(scope));
+      if (beyond.length > 0) throw new DomainError('forbidden', `a token can't grant scopes its maker lacks: ${beyond.join(', ')}`);
+    }
+    const now = this.#clock.now();
+    const token = generateOpaqueSecret('pat');
+    const record: PersonalAccessTokenRecord = {
+      id: `pat_${randomId(12)}`,
+      userId: user.id,
+      name: parsed.name,
+      tokenHash: this.#hasher.hash(token),
+      scopes,
+      createdAt: now,
+      expiresAt: now + parsed.expiresInDays * 24 * 3600 * 1000,
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await this.#storage.transaction(async (tx) => {
+      await tx.personalAccessTokens.insert(record);
+      await recordAudit(tx, this.#clock, context, {
+        orgId: null,
+        action: 'token.created',
+        targetType: 'personal_access_token',
+        targetId: record.id,
+        changes: { user: user.email, name: record.name, scopes, expiresAt: new Date(record.expiresAt).toISOString() },
+      });
+    });
+    return { record, token };
+  }
+
+  async list(context: RequestContext, userIdOrEmail: string): Promise<PersonalAccessTokenRecord[]> {
+    const user = userIdOrEmail.includes('@')
+      ? await this.#storage.users.getByEmail(userIdOrEmail.toLowerCase())
+      : await this.#storage.users.get(userIdOrEmail);
+    if (!user) throw DomainError.notFound(`user ${userIdOrEmail}`);
+    if (!(context.actor.kind === 'user' && context.actor.userId === user.id)) {
+      await this.#authorizer.requireServerAdmin(context.actor, 'users:read');
+    }
+    return this.#storage.personalAccessTokens.listForUser(user.id);
+  }
+
+  async revoke(context: RequestContext, userIdOrEmail: string, tokenId: string): Promise<void> {
+    const tokens = await this.list(context, userIdOrEmail);
+    const token = tokens.find((candidate) => candidate.id === tokenId);
+    if (!token) throw DomainError.notFound(`token ${tokenId}`);
+    await this.#storage.transaction(async (tx) => {
+      if (!(await tx.personalAccessTokens.revoke(tokenId, token.userId, this.#clock.now()))) {
+        throw new DomainError('invalid_state', 'the token was already revoked');
+      }
+      await recordAudit(tx, this.#clock, context, {
+        orgId: null,
+        action: 'token.revoked',
+        targetType: 'personal_access_token',
+        targetId: tokenId,
+        changes: { name: token.name },
+      });
+    });
+  }
+
+  /** The actor a bearer token stands for, or null when it is unknown, expired or revoked. */
+  async authenticate(token: string): Promise<Actor | null> {
+    if (!isWellFormedSecret(token, 'pat')) return null;
+    const record = await this.#storage.personalAccessTokens.getByHash(this.#hasher.hash(token));
+    const now = this.#clock.now();
+    if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
+    const user = await this.#storage.users.get(record.userId);
+    if (!user) return null;
+    // Record use at most once a minute, so that reads don't become writes.
+    if (record.lastUsedAt === null || now - record.lastUsedAt > 60_000) await this.#storage.personalAccessTokens.touch(record.id, now);
+    return { kind: 'user', userId: user.id, email: user.email, scopes: new Set(record.scopes.filter(isManagementScope)) };
+  }
+}

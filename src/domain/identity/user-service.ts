@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import type { Clock } from '../../ports/clock.js';
+import type { UserRecord } from '../../ports/identity-repositories.js';
+import type { PasswordHasher } from '../../ports/password-hasher.js';
+import type { Storage } from '../../ports/storage.js';
+import { randomId } from '../../shared/random.js';
+import type { Authorizer } from '../access/authorizer.js';
+import { recordAudit, type RequestContext } from '../audit/audit-log.js';
+import { DomainError } from '../errors.js';
+import { parseOrThrow } from '../validation.js';
+
+/** NIST SP 800-63B §5.1.1.2: at least 8 characters; long passphrases allowed. */
+export const passwordMinLength = 8;
+export const passwordMaxLength = 256;
+
+const passwordSchema = z
+  .string()
+  .min(passwordMinLength, { error: `must be at least ${passwordMinLength} characters` })
+  .max(passwordMaxLength, { error: `must be at most ${passwordMaxLength} characters` });
+
+const createUserSchema = z
+  .object({
+    email: z.email({ error: 'must be an email address' }).max(254).transform((email) => email.toLowerCase()),
+    name: z.string().trim().max(100).optional(),
+    password: passwordSchema.optional(),
+    emailVerified: z.boolean().optional(),
+    isAdmin: z.boolean().optional(),
+  })
+  .strict();
+
+const updateUserSchema = z
+  .object({
+    name: z.string().trim().max(100),
+    password: passwordSchema,
+    emailVerified: z.boolean(),
+    isAdmin: z.boolean(),
+  })
+  .strict()
+  .partial();
+
+/** Users of this server: people who sign in, own credentials and belong to organizations (PRODUCT D1). */
+export class UserService {
+  readonly #storage: Storage;
+  readonly #clock: Clock;
+  readonly #authorizer: Authorizer;
+  readonly #passwords: PasswordHasher;
+
+  constructor(storage: Storage, clock: Clock, authorizer: Authorizer, passwords: PasswordHasher) {
+    this.#storage = storage;
+    this.#clock = clock;
+    this.#authorizer = authorizer;
+    this.#passwords = passwords;
+  }
+
+  async create(context: RequestContext, input: unknown): Promise<UserRecord> {
+    await this.#authorizer.requireServerAdmin(context.actor, 'users:write');
+    const parsed = parseOrThrow(createUserSchema, input);
+    const now = this.#clock.now();
+    const user: UserRecord = {
+      id: `usr_${randomId(12)}`,
+      email: parsed.email,
+      name: parsed.name ?? parsed.email.split('@')[0] ?? parsed.email,
+      passwordHash: parsed.password ? await this.#passwords.hash(parsed.password) : null,
+      emailVerified: parsed.emailVerified ?? false,
+      isAdmin: parsed.isAdmin ?? false,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.#storage.transaction(async (tx) => {
+      if (!(await tx.users.insert(user))) throw new DomainError('conflict', `a user with email ${user.email} already exists`);
+      await recordAudit(tx, this.#clock, context, {
+        orgId: null,
+        action: 'user.created',
+        targetType: 'user',
+        targetId: user.id,
+        changes: { email: user.email, name: user.name, isAdmin: user.isAdmin, password: user.passwordHash ? 'set' : 'unset' },
+      });
+    });
+    return user;
+  }
+
+  /** A user by id or email; server administrators see everyone, users themselves. */
+  async get(context: RequestContext, idOrEmail: string): Promise<UserRecord> {
+    const user = idOrEmail.includes('@')
+      ? await this.#storage.users.getByEmail(idOrEmail)
+      : await this.#storage.users.get(idOrEmail);
+    const self = context.actor.kind === 'user' && user?.id === context.actor.userId;
+    if (!self) await this.#authorizer.requireServerAdmin(context.actor, 'users:read');
+    if (!user) throw DomainError.notFound(`user ${idOrEmail}`);
+    return user;
+  }
+
+  async list(context: RequestContext, query: { search?: string; offset: number; limit: number }) {
+    await this.#authorizer.requireServerAdmin(context.actor, 'users:read');
+    return this.#storage.users.list(query);
+  }
+
+  async update(context: RequestContext, idOrEmail: string, input: unknown): Promise<UserRecord> {
+    const user = await this.get(context, idOrEmail);
+    const parsed = parseOrThrow(updateUserSchema, input);
+    const self = context.actor.kind === 'user' && context.actor.userId === user.id;
+    if ((parsed.isAdmin !== undefined || parsed.emailVerified !== undefined) || !self) {
+      await this.#authorizer.requireServerAdmin(context.actor, 'users:write');
+    }
+    const next: UserRecord = {
+      ...user,
+      name: parsed.name ?? user.name,
+      passwordHash: parsed.password ? await this.#passwords.hash(parsed.password) : user.passwordHash,
+      emailVerified: parsed.emailVerified ?? user.emailVerified,
+      isAdmin: parsed.isAdmin ?? user.isAdmin,
+      updatedAt: this.#clock.now(),
+    };
+    await this.#storage.transaction(async (tx) => {
+      await tx.users.update(next);
+      await recordAudit(tx, this.#clock, context, {
+        orgId: null,
+        action: 'user.updated',
+        targetType: 'user',
+        targetId: user.id,
+        changes: {
+          ...(parsed.name !== undefined ? { name: parsed.name } : {}),
+          ...(parsed.password !== undefined ? { password: 'changed' } : {}),
+          ...(parsed.isAdmin !== undefined ? { isAdmin: parsed.isAdmin } : {}),
+          ...(parsed.emailVerified !== undefined ? { emailVerified: parsed.emailVerified } : {}),
+        },
+      });
+    });
+    return next;
+  }
+
+  async delete(context: RequestContext, idOrEmail: string): Promise<void> {
+    await this.#authorizer.requireServerAdmin(context.actor, 'users:write');
+    const user = await this.get(context, idOrEmail);
+    await this.#storage.transaction(async (tx) => {
+      for (const membership of await tx.organizations.listMembershipsOfUser(user.id)) {
+        if (membership.role === 'owner' && (await tx.organizations.countOwners(membership.orgId)) <= 1) {
+          throw new DomainError('invalid_state', `${user.email} is the last owner of organization ${membership.orgId}; make someone else owner first`);
+        }
+      }
+      await tx.users.delete(user.id);
+      await recordAudit(tx, this.#clock, context, {
+        orgId: null,
+        action: 'user.deleted',
+        targetType: 'user',
+        targetId: user.id,
+        changes: { email: user.email },
+      });
+    });
+  }
+}

@@ -1,0 +1,359 @@
+import { z } from 'zod';
+import type { Clock } from '../../ports/clock.js';
+import type { DomainEvents } from '../../ports/domain-events.js';
+import type { UserRecord } from '../../ports/identity-repositories.js';
+import type { InvitationRecord, MembershipRecord, OrganizationRecord, Role } from '../../ports/org-repositories.js';
+import type { Storage } from '../../ports/storage.js';
+import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
+import { randomId } from '../../shared/random.js';
+import type { Authorizer } from '../access/authorizer.js';
+import { recordAudit, type RequestContext } from '../audit/audit-log.js';
+import { DomainError } from '../errors.js';
+import { parseOrThrow } from '../validation.js';
+import { mayAssignRole, roles } from './permissions.js';
+
+export const defaultOrganizationName = 'default';
+export const invitationLifetimeMs = 7 * 24 * 3600 * 1000;
+
+const orgNameSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+    error: 'must be 1 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit',
+  });
+const roleSchema = z.enum(roles, { error: `must be one of ${roles.join(', ')}` });
+const emailSchema = z.email({ error: 'must be an email address' }).max(254).transform((email) => email.toLowerCase());
+
+const createOrgSchema = z.object({ name: orgNameSchema, displayName: z.string().trim().min(1).max(100).optional() }).strict();
+const updateOrgSchema = z.object({ name: orgNameSchema, displayName: z.string().trim().min(1).max(100) }).strict().partial();
+const addMemberSchema = z
+  .object({ userId: z.string().min(1).optional(), email: emailSchema.optional(), role: roleSchema })
+  .strict()
+  .refine((value) => value.userId !== undefined || value.email !== undefined, { error: 'name the user by userId or email', path: ['userId'] });
+const inviteSchema = z.object({ email: emailSchema, role: roleSchema }).strict();
+
+export interface MemberView {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+}
+
+export interface OrgServiceDependencies {
+  storage: Storage;
+  clock: Clock;
+  authorizer: Authorizer;
+  secretHasher: SecretHasher;
+  events: DomainEvents;
+}
+
+/** Organizations, their members and roles, and invitations by email token (PRODUCT D4). */
+export class OrgService {
+  readonly #deps: OrgServiceDependencies;
+
+  constructor(deps: OrgServiceDependencies) {
+    this.#deps = deps;
+  }
+
+  /** Finds an organization by id or by name: both are accepted wherever an organization is named. */
+  async resolve(idOrName: string): Promise<OrganizationRecord | undefined> {
+    const { organizations } = this.#deps.storage;
+    return (await organizations.get(idOrName)) ?? (await organizations.getByName(idOrName));
+  }
+
+  async #loadVisible(context: RequestContext, idOrName: string): Promise<OrganizationRecord> {
+    const org = await this.resolve(idOrName);
+    if (!org || !(await this.#deps.authorizer.roleIn(context.actor, org.id))) throw DomainError.notFound(`organization ${idOrName}`);
+    return org;
+  }
+
+  /** The organization, if the actor may read it (by id or name). */
+  async get(context: RequestContext, idOrName: string): Promise<OrganizationRecord> {
+    const org = await this.#loadVisible(context, idOrName);
+    await this.#deps.authorizer.require(context.actor, org.id, 'org:read');
+    return org;
+  }
+
+  /** Creates an organization. A user who creates one becomes its owner. */
+  async create(context: RequestContext, input: unknown, options: { ownerUserId?: string } = {}): Promise<OrganizationRecord> {
+    this.#deps.authorizer.requireScope(context.actor, 'orgs:write');
+    if (context.actor.kind === 'client') throw new DomainError('forbidden', 'apps may not create organizations');
+    const parsed = parseOrThrow(createOrgSchema, input);
+    const now = this.#deps.clock.now();
+    const org: OrganizationRecord = {
+      id: `org_${randomId(12)}`,
+      name: parsed.name,
+      displayName: parsed.displayName ?? parsed.name,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const ownerUserId = context.actor.kind === 'user' ? context.actor.userId : options.ownerUserId;
+    await this.#deps.storage.transaction(async (tx) => {
+      if (!(await tx.organizations.insert(org))) throw new DomainError('conflict', `an organization named ${org.name} already exists`);
+      if (ownerUserId) {
+        if (!(await tx.users.get(ownerUserId))) throw DomainError.validation([{ field: 'owner', message: 'no such user' }]);
+        await tx.organizations.putMembership({ orgId: org.id, userId: ownerUserId, role: 'owner', createdAt: now });
+      }
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: org.id,
+        action: 'org.created',
+        targetType: 'organization',
+        targetId: org.id,
+        changes: { name: org.name, displayName: org.displayName, ...(ownerUserId ? { owner: ownerUserId } : {}) },
+      });
+    });
+    return org;
+  }
+
+  /** The organization every installation starts with, so that `latchkey apps create` works at once. */
+  async ensureDefault(): Promise<OrganizationRecord> {
+    const existing = await this.#deps.storage.organizations.getByName(defaultOrganizationName);
+    if (existing) return existing;
+    const now = this.#deps.clock.now();
+    const org: OrganizationRecord = {
+      id: `org_${randomId(12)}`,
+      name: defaultOrganizationName,
+      displayName: 'Default organization',
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (await this.#deps.storage.organizations.insert(org)) return org;
+    return (await this.#deps.storage.organizations.getByName(defaultOrganizationName))!;
+  }
+
+  async list(context: RequestContext, query: { search?: string; offset: number; limit: number }) {
+    const { actor } = context;
+    this.#deps.authorizer.requireScope(actor, 'orgs:read');
+    if (actor.kind === 'client') {
+      const org = await this.#deps.storage.organizations.get(actor.orgId);
+      return { items: org ? [org] : [], total: org ? 1 : 0 };
+    }
+    const isAdmin = actor.kind === 'operator' || (await this.#deps.storage.users.get(actor.userId))?.isAdmin === true;
+    return this.#deps.storage.organizations.list({ ...query, ...(isAdmin ? {} : { memberUserId: actor.kind === 'user' ? actor.userId : '' }) });
+  }
+
+  /** The organizations the calling user is a member of, with their role in each. */
+  async listMine(context: RequestContext): Promise<Array<OrganizationRecord & { role: Role }>> {
+    if (context.actor.kind !== 'user') return [];
+    const mine: Array<OrganizationRecord & { role: Role }> = [];
+    for (const membership of await this.#deps.storage.organizations.listMembershipsOfUser(context.actor.userId)) {
+      const org = await this.#deps.storage.organizations.get(membership.orgId);
+      if (org) mine.push({ ...org, role: membership.role });
+    }
+    return mine;
+  }
+
+  async update(context: RequestContext, idOrName: string, input: unknown): Promise<OrganizationRecord> {
+    const org = await this.#loadVisible(context, idOrName);
+    await this.#deps.authorizer.require(context.actor, org.id, 'org:update');
+    const parsed = parseOrThrow(updateOrgSchema, input);
+    const next: OrganizationRecord = {
+      ...org,
+      name: parsed.name ?? org.name,
+      displayName: parsed.displayName ?? org.displayName,
+      updatedAt: this.#deps.clock.now(),
+    };
+    await this.#deps.storage.transaction(async (tx) => {
+      if (next.name !== org.name && (await tx.organizations.getByName(next.name))) {
+        throw new DomainError('conflict', `an organization named ${next.name} already exists`);
+      }
+      await tx.organizations.update(next);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: org.id,
+        action: 'org.updated',
+        targetType: 'organization',
+        targetId: org.id,
+        changes: { name: { from: org.name, to: next.name }, displayName: { from: org.displayName, to: next.displayName } },
+      });
+    });
+    return next;
+  }
+
+  async delete(context: RequestContext, idOrName: string): Promise<void> {
+    const org = await this.#loadVisible(context, idOrName);
+    await this.#deps.authorizer.require(context.actor, org.id, 'org:delete');
+    await this.#deps.storage.transaction(async (tx) => {
+      const apps = await tx.apps.list({ orgId: org.id, kind: 'all', offset: 0, limit: 100_000 });
+      for (const app of apps.items) await tx.apps.delete(app.clientId);
+      await tx.organizations.delete(org.id);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: org.id,
+        action: 'org.deleted',
+        targetType: 'organization',
+        targetId: org.id,
+        changes: { name: org.name },
+      });
+    });
+    this.#deps.events.publish({ type: 'org.deleted', orgId: org.id, subject: org.id });
+  }
+
+  async listMembers(context: RequestContext, idOrName: string): Promise<MemberView[]> {
+    const org = await this.#loadVisible(context, idOrName);
+    await this.#deps.authorizer.require(context.actor, org.id, 'members:read');
+    const memberships = await this.#deps.storage.organizations.listMemberships(org.id);
+    const members: MemberView[] = [];
+    for (const membership of memberships) {
+      const user = await this.#deps.storage.users.get(membership.userId);
+      if (user) members.push({ userId: user.id, email: user.email, name: user.name, role: membership.role, createdAt: membership.createdAt });
+    }
+    return members;
+  }
+
+  async #actorRole(context: RequestContext, orgId: string): Promise<Role> {
+    return this.#deps.authorizer.require(context.actor, orgId, 'members:manage');
+  }
+
+  /** Adds an existing user with a role (operators and admins), or changes their role. */
+  async putMember(context: RequestContext, idOrName: string, input: unknown): Promise<MemberView> {
+    const org = await this.#loadVisible(context, idOrName);
+    const actorRole = await this.#actorRole(context, org.id);
+    const parsed = parseOrThrow(addMemberSchema, input);
+    const user: UserRecord | undefined = parsed.userId
+      ? await this.#deps.storage.users.get(parsed.userId)
+      : await this.#deps.storage.users.getByEmail(parsed.email!);
+    if (!user) throw DomainError.validation([{ field: parsed.userId ? 'userId' : 'email', message: 'no such user; invite them by email instead' }]);
+    const now = this.#deps.clock.now();
+    return this.#deps.storage.transaction(async (tx) => {
+      const current = await tx.organizations.getMembership(org.id, user.id);
+      if (!mayAssignRole(actorRole, current?.role ?? null, parsed.role)) {
+        throw new DomainError('forbidden', 'only an owner may make someone an owner or change an owner\'s role');
+      }
+      if (current?.role === 'owner' && parsed.role !== 'owner' && (await tx.organizations.countOwners(org.id)) <= 1) {
+        throw new DomainError('invalid_state', 'an organization keeps at least one owner; make someone else owner first');
+      }
+      const membership: MembershipRecord = { orgId: org.id, userId: user.id, role: parsed.role, createdAt: current?.createdAt ?? now };
+      await tx.organizations.putMembership(membership);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: org.id,
+        action: current ? 'member.role_changed' : 'member.added',
+        targetType: 'user',
+        targetId: user.id,
+        changes: { email: user.email, role: current ? { from: current.role, to: parsed.role } : parsed.role },
+      });
+      return { userId: user.id, email: user.email, name: user.name, role: parsed.role, createdAt: membership.createdAt };
+    });
+  }
+
+  async removeMember(context: RequestContext, idOrName: string, userId: string): Promise<void> {
+    const org = await this.#loadVisible(context, idOrName);
+    const leavingSelf = context.actor.kind === 'user' && context.actor.userId === userId;
+    const actorRole = leavingSelf ? null : await this.#actorRole(context, org.id);
+    await this.#deps.storage.transaction(async (tx) => {
+      const current = await tx.organizations.getMembership(org.id, userId);
+      if (!current) throw DomainError.notFound(`member ${userId}`);
+      if (actorRole && !mayAssignRole(actorRole, current.role, null)) {
+        throw new DomainError('forbidden', 'only an owner may remove an owner');
+      }
+      if (current.role === 'owner' && (await tx.organizations.countOwners(org.id)) <= 1) {
+        throw new DomainError('invalid_state', 'an organization keeps at least one owner; make someone else owner first');
+      }
+      await tx.organizations.deleteMembership(org.id, userId);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: org.id,
+        action: 'member.removed',
+        targetType: 'user',
+        targetId: userId,
+        changes: { role: current.role },
+      });
+    });
+  }
+
+  /**
+   * Invites someone by email. The returned token (shown once, sent by email) lets the person with
+   * that email join with the role; it expires after 7 days.
+   */
+  async invite(context: RequestContext, idOrName: string, input: unknown): Promise<{ invitation: InvitationRecord; token: string }> {
+    const org = await this.#loadVisible(context, idOrName);
+    const actorRole = await this.#actorRole(context, org.id);
+    const parsed = parseOrThrow(inviteSchema, input);
+    if (!mayAssignRole(actorRole, null, parsed.role)) throw new DomainError('forbidden', 'only an owner may invite an owner');
+    const now = this.#deps.clock.now();
+    const token = generateOpaqueSecret('inv');
+    const invitation: InvitationRecord = {
+      id: `inv_${randomId(12)}`,
+      orgId: org.id,
+      email: parsed.email,
+      role: parsed.role,
+      tokenHash: this.#deps.secretHasher.hash(token),
+      invitedBy: context.actor.kind === 'user' ? context.actor.userId : null,
+      createdAt: now,
+      expiresAt: now + invitationLifetimeMs,
+      acceptedAt: null,
+      acceptedBy: null,
+      revokedAt: null,
+    };
+    await this.#deps.storage.transaction(async (tx) => {
+      await tx.organizations.insertInvitation(invitation);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: org.id,
+        action: 'invitation.created',
+        targetType: 'invitation',
+        targetId: invitation.id,
+        changes: { email: invitation.email, role: invitation.role },
+      });
+    });
+    return { invitation, token };
+  }
+
+  async listInvitations(context: RequestContext, idOrName: string): Promise<InvitationRecord[]> {
+    const org = await this.#loadVisible(context, idOrName);
+    await this.#deps.authorizer.require(context.actor, org.id, 'members:read');
+    return this.#deps.storage.organizations.listInvitations(org.id);
+  }
+
+  async revokeInvitation(context: RequestContext, idOrName: string, invitationId: string): Promise<void> {
+    const org = await this.#loadVisible(context, idOrName);
+    await this.#actorRole(context, org.id);
+    const invitation = await this.#deps.storage.organizations.getInvitation(invitationId);
+    if (!invitation || invitation.orgId !== org.id) throw DomainError.notFound(`invitation ${invitationId}`);
+    await this.#deps.storage.transaction(async (tx) => {
+      if (!(await tx.organizations.revokeInvitation(invitationId, this.#deps.clock.now()))) {
+        throw new DomainError('invalid_state', 'the invitation was already accepted or revoked');
+      }
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: org.id,
+        action: 'invitation.revoked',
+        targetType: 'invitation',
+        targetId: invitationId,
+        changes: { email: invitation.email },
+      });
+    });
+  }
+
+  /** The signed-in user accepts an invitation addressed to their email; single use. */
+  async acceptInvitation(context: RequestContext, token: unknown): Promise<MemberView> {
+    const { actor } = context;
+    if (actor.kind !== 'user') throw new DomainError('forbidden', 'only a signed-in user can accept an invitation');
+    if (typeof token !== 'string' || !isWellFormedSecret(token, 'inv')) {
+      throw DomainError.validation([{ field: 'token', message: 'is not an invitation token' }]);
+    }
+    const invitation = await this.#deps.storage.organizations.getInvitationByHash(this.#deps.secretHasher.hash(token));
+    if (!invitation) throw DomainError.notFound('invitation');
+    const user = await this.#deps.storage.users.get(actor.userId);
+    if (!user || user.email !== invitation.email) {
+      throw new DomainError('forbidden', 'this invitation was sent to another email address');
+    }
+    const now = this.#deps.clock.now();
+    return this.#deps.storage.transaction(async (tx) => {
+      if (!(await tx.organizations.acceptInvitation(invitation.id, user.id, now))) {
+        throw new DomainError('invalid_state', 'the invitation has expired, was revoked, or was already accepted');
+      }
+      const current = await tx.organizations.getMembership(invitation.orgId, user.id);
+      const membership: MembershipRecord = {
+        orgId: invitation.orgId,
+        userId: user.id,
+        role: current?.role ?? invitation.role,
+        createdAt: current?.createdAt ?? now,
+      };
+      await tx.organizations.putMembership(membership);
+      await recordAudit(tx, this.#deps.clock, context, {
+        orgId: invitation.orgId,
+        action: 'invitation.accepted',
+        targetType: 'invitation',
+        targetId: invitation.id,
+        changes: { email: user.email, role: membership.role },
+      });
+      return { userId: user.id, email: user.email, name: user.name, role: membership.role, createdAt: membership.createdAt };
+    });
+  }
+}

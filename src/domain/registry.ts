@@ -1,0 +1,63 @@
+import type { Clock } from '../ports/clock.js';
+import type { DomainEvents } from '../ports/domain-events.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { Storage } from '../ports/storage.js';
+import type { SecretHasher } from '../shared/opaque-secret.js';
+import { Authorizer } from './access/authorizer.js';
+import { ApiService } from './apis/api-service.js';
+import { AppService } from './apps/app-service.js';
+import type { LifetimeBounds } from './apps/app-settings.js';
+import { CredentialService } from './apps/credential-service.js';
+import { AuditLog } from './audit/audit-log.js';
+import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
+import { UserService } from './identity/user-service.js';
+import type { SigningAlgorithm } from './keys/signing-keys.js';
+import { OrgService } from './orgs/org-service.js';
+
+export interface RegistryDependencies {
+  storage: Storage;
+  clock: Clock;
+  events: DomainEvents;
+  /** Hashes client secrets. */
+  clientSecretHasher: SecretHasher;
+  /** Hashes personal access tokens and invitation tokens. */
+  tokenHasher: SecretHasher;
+  passwordHasher: PasswordHasher;
+  bounds: LifetimeBounds;
+  signingAlgorithms: readonly SigningAlgorithm[];
+}
+
+/** The use cases behind the management API, the console and the CLI, wired once. */
+export interface Registry {
+  authorizer: Authorizer;
+  apps: AppService;
+  credentials: CredentialService;
+  apis: ApiService;
+  orgs: OrgService;
+  users: UserService;
+  tokens: PersonalAccessTokens;
+  audit: AuditLog;
+}
+
+export function createRegistry(deps: RegistryDependencies): Registry {
+  const { storage, clock, events } = deps;
+  const authorizer = new Authorizer(storage);
+  const apps = new AppService({ storage, clock, authorizer, secretHasher: deps.clientSecretHasher, bounds: deps.bounds, events });
+  return {
+    authorizer,
+    apps,
+    credentials: new CredentialService(storage, authorizer, apps),
+    apis: new ApiService({
+      storage,
+      clock,
+      authorizer,
+      events,
+      accessTokenTtlMinutes: deps.bounds.accessTokenTtlMinutes,
+      signingAlgorithms: deps.signingAlgorithms,
+    }),
+    orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events }),
+    users: new UserService(storage, clock, authorizer, deps.passwordHasher),
+    tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher),
+    audit: new AuditLog(storage, authorizer),
+  };
+}

@@ -1,0 +1,132 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { operatorActor, type Actor } from '../../domain/access/actor.js';
+import { isDomainError } from '../../domain/errors.js';
+import type { Registry } from '../../domain/registry.js';
+import { problemFromDomainError, problemType, sendProblem } from './problem.js';
+import { buildOpenApiDocument, defineRoute, registerApiRoutes, type AnyApiRoute, type ContextResolver } from './route-kit.js';
+import { apiRoutes } from './routes/apis.js';
+import { appRoutes } from './routes/apps.js';
+import { auditRoutes } from './routes/audit.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { orgRoutes } from './routes/orgs.js';
+import { userRoutes } from './routes/users.js';
+
+export const managementApiPath = '/api/v1';
+/** Header that marks a request made in-process by the CLI on the operator's behalf. */
+export const operatorKeyHeader = 'x-latchkey-operator';
+
+export interface ManagementApiOptions {
+  registry: Registry;
+  /** Where the API is mounted: the issuer's path plus /api/v1. */
+  prefix: string;
+  serverUrl: string;
+  serverMetadata: Record<string, unknown>;
+  /**
+   * A random key known only to this process. Requests that carry it act as the operator: the CLI
+   * uses it with `inject()`, never over a socket. Absent on a listening server.
+   */
+  operatorKey?: string;
+  /** Other bearer tokens the API accepts (Latchkey-issued management access tokens). */
+  authenticateBearer?: (token: string) => Promise<Actor | null>;
+  version: string;
+}
+
+/** Every operation of the management API, for routing and for the OpenAPI document. */
+export function managementRoutes(options: Pick<ManagementApiOptions, 'registry' | 'serverMetadata'>): AnyApiRoute[] {
+  const deps = { registry: options.registry, serverMetadata: options.serverMetadata };
+  return [...orgRoutes(deps), ...userRoutes(deps), ...apiRoutes(deps), ...appRoutes(deps), ...credentialRoutes(deps), ...auditRoutes(deps)];
+}
+
+/** The management API (`/api/v1`, PRODUCT E2): the console, the CLI and automation all use it. */
+export async function registerManagementApi(app: FastifyInstance, options: ManagementApiOptions): Promise<void> {
+  const routes = managementRoutes(options);
+  const openApi = JSON.stringify(
+    buildOpenApiDocument(
+      [
+        ...routes,
+        defineRoute({
+          method: 'GET',
+          path: '/openapi.json',
+          operationId: 'getOpenApi',
+          summary: 'This document',
+          tag: 'Meta',
+          public: true,
+          response: { status: 200, description: 'OpenAPI 3.1' },
+          handler: () => ({}),
+        }),
+      ],
+      { serverUrl: options.serverUrl + managementApiPath, version: options.version },
+    ),
+  );
+
+  const resolveContext: ContextResolver = async (request, reply) => {
+    if (options.operatorKey && request.headers[operatorKeyHeader] === options.operatorKey) {
+      return { actor: operatorActor, requestId: request.id };
+    }
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer[ ]+([\x21-\x7E]+)\s*$/i.exec(header) : null;
+    if (!match) {
+      reply.header('www-authenticate', 'Bearer realm="latchkey"');
+      sendProblem(reply, {
+        type: problemType('unauthenticated'),
+        title: 'Unauthenticated',
+        status: 401,
+        detail: 'send a personal access token or a management access token as Authorization: Bearer <token> (RFC 6750 §2.1)',
+        instance: request.url,
+      });
+      return undefined;
+    }
+    const token = match[1]!;
+    const actor = (await options.registry.tokens.authenticate(token)) ?? (await options.authenticateBearer?.(token)) ?? null;
+    if (!actor) {
+      sendProblem(reply, {
+        type: problemType('invalid-token'),
+        title: 'Unauthenticated',
+        status: 401,
+        detail: 'the bearer token is unknown, expired or revoked',
+        instance: request.url,
+      });
+      return undefined;
+    }
+    return { actor, requestId: request.id };
+  };
+
+  await app.register(
+    async (scope) => {
+      scope.setErrorHandler((error: FastifyError, request, reply) => {
+        if (isDomainError(error)) return sendProblem(reply, problemFromDomainError(error, request.url));
+        if (error.statusCode && error.statusCode < 500) {
+          const detail =
+            error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+              ? 'send the body as application/json'
+              : error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+                ? `the body is not valid JSON: ${error.message}`
+                : error.message;
+          return sendProblem(reply, { type: problemType('bad-request'), title: 'Bad request', status: error.statusCode, detail, instance: request.url });
+        }
+        request.log.error({ err: error }, 'management API error');
+        return sendProblem(reply, {
+          type: problemType('server-error'),
+          title: 'Internal server error',
+          status: 500,
+          detail: `the server hit an unexpected condition; quote request id ${request.id}`,
+          instance: request.url,
+        });
+      });
+      scope.setNotFoundHandler((request, reply) =>
+        sendProblem(reply, {
+          type: problemType('not-found'),
+          title: 'Not found',
+          status: 404,
+          detail: `no operation ${request.method} ${request.url.split('?')[0]}; see ${options.prefix}/openapi.json`,
+          instance: request.url,
+        }),
+      );
+      scope.get('/openapi.json', (_request, reply) =>
+        reply.header('cache-control', 'public, max-age=300').type('application/json; charset=utf-8').send(openApi),
+      );
+      registerApiRoutes(scope, '', routes, resolveContext);
+    },
+    { prefix: options.prefix },
+  );
+}

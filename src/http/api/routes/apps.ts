@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { maxSecretGracePeriodSeconds } from '../../../domain/apps/app-service.js';
+import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
+import { appView, appViewSchema, appWithSecretSchema, certificateView, certificateViewSchema } from '../views.js';
+import { orgIdOf, type ManagementApiDependencies } from './deps.js';
+
+const appListQuery = listQuery.extend({ status: z.enum(['draft', 'submitted', 'active', 'disabled']).optional() });
+
+export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
+  const { apps } = deps.registry;
+  const lifecycleRoute = (action: 'submit' | 'approve' | 'reject' | 'activate' | 'disable' | 'enable', summary: string) =>
+    defineRoute({
+      method: 'POST',
+      path: `/apps/{clientId}/${action}`,
+      operationId: `${action}App`,
+      summary,
+      tag: 'Apps',
+      scope: 'apps:write',
+      ...(action === 'reject' ? { body: z.object({ reason: z.string() }) } : {}),
+      response: { status: 200, description: 'The app in its new status', schema: appViewSchema },
+      handler: async ({ context, params, body }) => ({
+        body: appView(
+          await apps.transition(
+            context,
+            params.clientId!,
+            action,
+            action === 'reject' ? ((body as { reason?: string } | null)?.reason ?? '') : undefined,
+          ),
+        ),
+      }),
+    });
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/orgs/{org}/apps',
+      operationId: 'listApps',
+      summary: 'List OAuth apps, searching by name',
+      tag: 'Apps',
+      scope: 'apps:read',
+      query: appListQuery,
+      response: { status: 200, description: 'A page of apps', schema: pageSchema(appViewSchema) },
+      handler: async ({ context, params, query }) => {
+        const orgId = await orgIdOf(deps, context, params.org!);
+        const result = await apps.list(context, orgId, { ...paging(query), ...(query.status ? { status: query.status } : {}) });
+        return { body: pageOf(query, result, appView) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/orgs/{org}/apps',
+      operationId: 'createApp',
+      summary: 'Register an OAuth app; the response holds the client secret, once',
+      tag: 'Apps',
+      scope: 'apps:write',
+      body: apps.inputSchema,
+      response: { status: 201, description: 'The app, with its client secret (confidential apps)', schema: appWithSecretSchema },
+      handler: async ({ context, params, body }) => {
+        const orgId = await orgIdOf(deps, context, params.org!);
+        const { app, clientSecret } = await apps.create(context, orgId, body);
+        return { status: 201, body: { ...appView(app), clientSecret } };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/apps/{clientId}',
+      operationId: 'getApp',
+      summary: 'Get an app and every setting (never its secret)',
+      tag: 'Apps',
+      scope: 'apps:read',
+      response: { status: 200, description: 'The app', schema: appViewSchema },
+      handler: async ({ context, params }) => ({ body: appView(await apps.get(context, params.clientId!)) }),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      path: '/apps/{clientId}',
+      operationId: 'updateApp',
+      summary: 'Change settings: nested groups merge, lists replace; on any invalid value nothing is saved',
+      tag: 'Apps',
+      scope: 'apps:write',
+      body: apps.inputSchema,
+      response: { status: 200, description: 'The app', schema: appViewSchema },
+      handler: async ({ context, params, body }) => ({ body: appView(await apps.update(context, params.clientId!, body)) }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/apps/{clientId}',
+      operationId: 'deleteApp',
+      summary: 'Delete an app with its secrets and certificates',
+      tag: 'Apps',
+      scope: 'apps:write',
+      response: { status: 204, description: 'Deleted' },
+      handler: async ({ context, params }) => {
+        await apps.delete(context, params.clientId!);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/apps/{clientId}/secret/rotate',
+      operationId: 'rotateAppSecret',
+      summary: 'Generate a new client secret (returned once); the old one stops now or after a grace period of up to 7 days',
+      tag: 'Apps',
+      scope: 'apps:write',
+      body: z.object({ gracePeriodSeconds: z.number().int().min(0).max(maxSecretGracePeriodSeconds).optional() }),
+      response: {
+        status: 200,
+        description: 'The new secret',
+        schema: z.object({ clientId: z.string(), clientSecret: z.string(), previousSecretsExpireAt: z.string() }),
+      },
+      handler: async ({ context, params, body }) => {
+        const grace = (body as { gracePeriodSeconds?: unknown } | undefined)?.gracePeriodSeconds;
+        const { clientSecret, previousSecretsExpireAt } = await apps.rotateSecret(context, params.clientId!, {
+          ...(grace !== undefined ? { gracePeriodSeconds: grace as number } : {}),
+        });
+        return { body: { clientId: params.clientId, clientSecret, previousSecretsExpireAt: new Date(previousSecretsExpireAt).toISOString() } };
+      },
+    }),
+    lifecycleRoute('submit', 'Submit a public draft app for approval (every redirect URI must be real)'),
+    lifecycleRoute('approve', 'Approve a submitted app: it becomes active'),
+    lifecycleRoute('reject', 'Reject a submitted app with a reason: it returns to draft'),
+    lifecycleRoute('activate', 'Activate a private draft app'),
+    lifecycleRoute('disable', 'Disable an app: it gets no tokens and its tokens stop introspecting'),
+    lifecycleRoute('enable', 'Enable a disabled app'),
+    defineRoute({
+      method: 'GET',
+      path: '/apps/{clientId}/export',
+      operationId: 'exportApp',
+      summary: 'Download the credentials file: client_id, issuer, discovery URL, endpoints, redirect URIs (never a secret)',
+      tag: 'Apps',
+      scope: 'apps:read',
+      response: { status: 200, description: 'The credentials file', schema: z.record(z.string(), z.unknown()) },
+      handler: async ({ context, params }) => ({
+        body: await apps.exportCredentials(context, params.clientId!, deps.serverMetadata),
+        headers: { 'content-disposition': `attachment; filename="latchkey-app-${params.clientId}.json"` },
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/apps/{clientId}/certificates',
+      operationId: 'listAppCertificates',
+      summary: 'List uploaded certificates and keys',
+      tag: 'Apps',
+      scope: 'apps:read',
+      response: { status: 200, description: 'The certificates', schema: z.object({ items: z.array(certificateViewSchema) }) },
+      handler: async ({ context, params }) => ({
+        body: { items: (await apps.listCertificates(context, params.clientId!)).map(certificateView) },
+      }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/apps/{clientId}/certificates',
+      operationId: 'uploadAppCertificate',
+      summary: 'Upload a PEM certificate, PEM public key, JWK or JWKS (4 KB at most) for the JWT bearer flow and private_key_jwt',
+      tag: 'Apps',
+      scope: 'apps:write',
+      body: z.object({ certificate: z.string().describe('The PEM or JSON text') }),
+      response: { status: 201, description: 'The keys it held', schema: z.object({ items: z.array(certificateViewSchema) }) },
+      handler: async ({ context, params, body }) => ({
+        status: 201,
+        body: {
+          items: (await apps.addCertificate(context, params.clientId!, (body as { certificate?: unknown } | null)?.certificate)).map(
+            certificateView,
+          ),
+        },
+      }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/apps/{clientId}/certificates/{certificateId}',
+      operationId: 'deleteAppCertificate',
+      summary: 'Delete a certificate or key',
+      tag: 'Apps',
+      scope: 'apps:write',
+      response: { status: 204, description: 'Deleted' },
+      handler: async ({ context, params }) => {
+        await apps.deleteCertificate(context, params.clientId!, params.certificateId!);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

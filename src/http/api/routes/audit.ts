@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defineRoute, listQuery, pageOf, pageSchema, type AnyApiRoute } from '../route-kit.js';
+import { auditView, auditViewSchema } from '../views.js';
+import { orgIdOf, type ManagementApiDependencies } from './deps.js';
+
+const time = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time such as 2026-01-31T12:00:00Z' });
+
+export function auditRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/orgs/{org}/audit',
+      operationId: 'listAuditEvents',
+      summary: 'Read the audit log, newest first: who changed what, when (never a secret); filter by app, action and time',
+      tag: 'Audit log',
+      scope: 'audit:read',
+      query: listQuery.omit({ q: true }).extend({
+        appId: z.string().optional().describe('client_id of an app or credential (or any target id)'),
+        action: z.string().optional(),
+        from: time.optional(),
+        to: time.optional(),
+      }),
+      response: { status: 200, description: 'A page of audit records', schema: pageSchema(auditViewSchema) },
+      handler: async ({ context, params, query }) => {
+        const orgId = await orgIdOf(deps, context, params.org!);
+        const result = await deps.registry.audit.list(context, {
+          orgId,
+          offset: (query.page - 1) * query.perPage,
+          limit: query.perPage,
+          ...(query.appId ? { targetId: query.appId } : {}),
+          ...(query.action ? { action: query.action } : {}),
+          ...(query.from ? { from: Date.parse(query.from) } : {}),
+          ...(query.to ? { to: Date.parse(query.to) } : {}),
+        });
+        return { body: pageOf({ ...query, q: undefined }, result, auditView) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { credentialInputSchema } from '../../../domain/apps/credential-service.js';
+import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
+import { appView, appViewSchema, appWithSecretSchema } from '../views.js';
+import { orgIdOf, type ManagementApiDependencies } from './deps.js';
+
+export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
+  const { credentials, apps } = deps.registry;
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/orgs/{org}/credentials',
+      operationId: 'listCredentials',
+      summary: "List per-user client credentials: your own, or (owners and admins) a member's or everyone's, with their owner",
+      tag: 'Client credentials',
+      scope: 'credentials:read',
+      query: listQuery.extend({ userId: z.string().optional() }),
+      response: { status: 200, description: 'A page of credentials', schema: pageSchema(appViewSchema) },
+      handler: async ({ context, params, query }) => {
+        const orgId = await orgIdOf(deps, context, params.org!);
+        const result = await credentials.list(context, orgId, { ...paging(query), ...(query.userId ? { userId: query.userId } : {}) });
+        return { body: pageOf(query, result, appView) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/orgs/{org}/credentials',
+      operationId: 'createCredential',
+      summary: 'Make OAuth 2.0 client credentials with audience + scope pairs, for yourself or (owners and admins) another member; the secret is shown once',
+      tag: 'Client credentials',
+      scope: 'credentials:write',
+      body: credentialInputSchema,
+      response: { status: 201, description: 'The credentials with their secret', schema: appWithSecretSchema },
+      handler: async ({ context, params, body }) => {
+        const orgId = await orgIdOf(deps, context, params.org!);
+        const { app, clientSecret } = await credentials.create(context, orgId, body);
+        return { status: 201, body: { ...appView(app), clientSecret } };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/credentials/{clientId}',
+      operationId: 'getCredential',
+      summary: 'Get client credentials (never the secret)',
+      tag: 'Client credentials',
+      scope: 'credentials:read',
+      response: { status: 200, description: 'The credentials', schema: appViewSchema },
+      handler: async ({ context, params }) => ({ body: appView(await credentials.get(context, params.clientId!)) }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/credentials/{clientId}',
+      operationId: 'deleteCredential',
+      summary: 'Delete client credentials',
+      tag: 'Client credentials',
+      scope: 'credentials:write',
+      response: { status: 204, description: 'Deleted' },
+      handler: async ({ context, params }) => {
+        await credentials.delete(context, params.clientId!);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/credentials/{clientId}/secret/rotate',
+      operationId: 'rotateCredentialSecret',
+      summary: 'Generate a new secret for client credentials (returned once)',
+      tag: 'Client credentials',
+      scope: 'credentials:write',
+      body: z.object({ gracePeriodSeconds: z.number().int().optional() }),
+      response: { status: 200, description: 'The new secret', schema: z.object({ clientId: z.string(), clientSecret: z.string(), previousSecretsExpireAt: z.string() }) },
+      handler: async ({ context, params, body }) => {
+        await credentials.get(context, params.clientId!);
+        const grace = (body as { gracePeriodSeconds?: unknown } | undefined)?.gracePeriodSeconds;
+        const result = await apps.rotateSecret(context, params.clientId!, grace !== undefined ? { gracePeriodSeconds: grace as number } : {});
+        return {
+          body: { clientId: params.clientId, clientSecret: result.clientSecret, previousSecretsExpireAt: new Date(result.previousSecretsExpireAt).toISOString() },
+        };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { allManagementScopes } from '../../../domain/access/actor.js';
+import { DomainError } from '../../../domain/errors.js';
+import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
+import { memberViewSchema, orgView, orgViewSchema, tokenView, tokenViewSchema, userView, userViewSchema } from '../views.js';
+import type { ManagementApiDependencies } from './deps.js';
+
+export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
+  const { users, tokens, orgs } = deps.registry;
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/me',
+      operationId: 'getMe',
+      summary: 'Who you are, your organizations and roles, and the scopes your token carries',
+      tag: 'Users',
+      response: {
+        status: 200,
+        description: 'The caller',
+        schema: z.object({
+          kind: z.enum(['operator', 'user', 'client']),
+          user: userViewSchema.nullable(),
+          scopes: z.array(z.string()),
+          organizations: z.array(orgViewSchema.extend({ role: memberViewSchema.shape.role })),
+        }),
+      },
+      handler: async ({ context }) => {
+        const { actor } = context;
+        if (actor.kind !== 'user') {
+          return { body: { kind: actor.kind, user: null, scopes: actor.kind === 'operator' ? allManagementScopes : [...actor.scopes], organizations: [] } };
+        }
+        const user = await users.get(context, actor.userId);
+        const memberships = (await orgs.listMine(context)).map((org) => ({ ...orgView(org), role: org.role }));
+        return { body: { kind: 'user', user: userView(user), scopes: [...actor.scopes], organizations: memberships } };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/users',
+      operationId: 'listUsers',
+      summary: 'List users (server administrators)',
+      tag: 'Users',
+      scope: 'users:read',
+      query: listQuery,
+      response: { status: 200, description: 'A page of users', schema: pageSchema(userViewSchema) },
+      handler: async ({ context, query }) => ({ body: pageOf(query, await users.list(context, paging(query)), userView) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/users',
+      operationId: 'createUser',
+      summary: 'Create a user (server administrators); the password is stored with argon2id',
+      tag: 'Users',
+      scope: 'users:write',
+      body: z.object({
+        email: z.string(),
+        name: z.string().optional(),
+        password: z.string().optional(),
+        emailVerified: z.boolean().optional(),
+        isAdmin: z.boolean().optional(),
+      }),
+      response: { status: 201, description: 'The user', schema: userViewSchema },
+      handler: async ({ context, body }) => ({ status: 201, body: userView(await users.create(context, body)) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/users/{user}',
+      operationId: 'getUser',
+      summary: 'Get a user by id or email',
+      tag: 'Users',
+      scope: 'users:read',
+      response: { status: 200, description: 'The user', schema: userViewSchema },
+      handler: async ({ context, params }) => ({ body: userView(await users.get(context, params.user!)) }),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      path: '/users/{user}',
+      operationId: 'updateUser',
+      summary: 'Change a user',
+      tag: 'Users',
+      scope: 'users:write',
+      body: z.object({ name: z.string(), password: z.string(), emailVerified: z.boolean(), isAdmin: z.boolean() }).partial(),
+      response: { status: 200, description: 'The user', schema: userViewSchema },
+      handler: async ({ context, params, body }) => ({ body: userView(await users.update(context, params.user!, body)) }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/users/{user}',
+      operationId: 'deleteUser',
+      summary: 'Delete a user',
+      tag: 'Users',
+      scope: 'users:write',
+      response: { status: 204, description: 'Deleted' },
+      handler: async ({ context, params }) => {
+        await users.delete(context, params.user!);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/users/{user}/tokens',
+      operationId: 'listPersonalAccessTokens',
+      summary: "List a user's personal access tokens (never the tokens themselves)",
+      tag: 'Personal access tokens',
+      scope: 'users:read',
+      response: { status: 200, description: 'The tokens', schema: z.object({ items: z.array(tokenViewSchema) }) },
+      handler: async ({ context, params }) => ({ body: { items: (await tokens.list(context, params.user!)).map(tokenView) } }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/users/{user}/tokens',
+      operationId: 'createPersonalAccessToken',
+      summary: 'Make a personal access token; it is returned once',
+      tag: 'Personal access tokens',
+      scope: 'users:write',
+      body: z.object({ name: z.string(), scopes: z.array(z.enum(allManagementScopes as [string, ...string[]])), expiresInDays: z.number().int().optional() }),
+      response: { status: 201, description: 'The token', schema: tokenViewSchema.extend({ token: z.string().describe('Shown once') }) },
+      handler: async ({ context, params, body }) => {
+        if (params.user === 'me' && context.actor.kind !== 'user') throw new DomainError('forbidden', 'only a user has a "me"');
+        const user = params.user === 'me' && context.actor.kind === 'user' ? context.actor.userId : params.user!;
+        const { record, token } = await tokens.create(context, user, body);
+        return { status: 201, body: { ...tokenView(record), token } };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/users/{user}/tokens/{tokenId}',
+      operationId: 'revokePersonalAccessToken',
+      summary: 'Revoke a personal access token',
+      tag: 'Personal access tokens',
+      scope: 'users:write',
+      response: { status: 204, description: 'Revoked' },
+      handler: async ({ context, params }) => {
+        await tokens.revoke(context, params.user!, params.tokenId!);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

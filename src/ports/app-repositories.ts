@@ -1,0 +1,137 @@
+import type { JWK } from 'jose';
+
+export type AppType = 'native' | 'spa' | 'web' | 'm2m' | 'device';
+export type AppStatus = 'draft' | 'submitted' | 'active' | 'disabled';
+export type AppVisibility = 'private' | 'public';
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+export const grantTypeNames = {
+  authorizationCode: 'authorization_code',
+  refreshToken: 'refresh_token',
+  clientCredentials: 'client_credentials',
+  deviceCode: 'urn:ietf:params:oauth:grant-type:device_code',
+  jwtBearer: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  tokenExchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
+} as const;
+export type GrantType = (typeof grantTypeNames)[keyof typeof grantTypeNames];
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** An audience (an API identifier) and the scopes of that API a machine credential may get. */
+export interface ApiGrant {
+  audience: string;
+  scopes: string[];
+}
+
+/** Every setting of an app, stored as one document. Bounds and rules live in src/domain/apps. */
+export interface AppSettings {
+  logoUri: string | null;
+  homepageUri: string | null;
+  privacyPolicyUri: string | null;
+  termsOfServiceUri: string | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: GrantType[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Scopes the app may ask for in user flows: OpenID Connect scopes and scopes of the org's APIs. */
+  scopes: string[];
+  /** Audience + scope pairs for client credentials (m2m apps and per-user credentials). */
+  apiGrants: ApiGrant[];
+  /** The API used when an authorization request names no audience or resource. */
+  defaultAudience: string | null;
+  accessToken: { ttlMinutes: number | null };
+  refreshToken: { ttlMinutes: number; rotation: boolean; reuseIntervalSeconds: number; requireSecret: boolean };
+  idToken: { ttlMinutes: number; audiences: string[]; includeStandardClaims: boolean; includeCustomClaims: boolean };
+  /** Namespaced claims added to ID tokens and JWT access tokens. */
+  customClaims: Record<string, JsonValue>;
+  security: {
+    requirePkce: boolean;
+    requireSecretForWebServerFlow: boolean;
+    introspectAllTokens: boolean;
+    firstParty: boolean;
+  };
+}
+
+export interface AppReview {
+  submittedAt: number | null;
+  submittedBy: string | null;
+  reviewedAt: number | null;
+  reviewedBy: string | null;
+  decision: 'approved' | 'rejected' | null;
+  reason: string | null;
+}
+
+export interface AppRecord {
+  /** Public, unguessable and immutable: the app's identity everywhere. */
+  clientId: string;
+  orgId: string;
+  /** Set for per-user client credentials (PRODUCT A8): the user they belong to. */
+  ownerUserId: string | null;
+  name: string;
+  description: string;
+  type: AppType;
+  visibility: AppVisibility;
+  status: AppStatus;
+  settings: AppSettings;
+  review: AppReview | null;
+  createdBy: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AppSecretRecord {
+  id: string;
+  clientId: string;
+  /** HMAC-SHA-256 of the secret under a server key; the secret itself is never stored. */
+  hash: string;
+  createdAt: number;
+  /** When it stops working; null while it is the current secret. */
+  expiresAt: number | null;
+}
+
+export interface AppCertificateRecord {
+  id: string;
+  clientId: string;
+  kind: 'x509' | 'jwk';
+  /** The public key as a JWK (with kid and alg), whatever was uploaded. */
+  publicJwk: JWK;
+  /** The uploaded PEM certificate, for kind x509. */
+  pem: string | null;
+  /** SHA-256 of the certificate's DER, or the JWK thumbprint (RFC 7638). */
+  fingerprint: string;
+  alg: string;
+  subject: string | null;
+  notBefore: number | null;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+export interface AppListQuery {
+  orgId?: string;
+  /** 'apps': not per-user credentials; 'credentials': only those; 'all': both. */
+  kind: 'apps' | 'credentials' | 'all';
+  ownerUserId?: string;
+  search?: string;
+  status?: AppStatus;
+  offset: number;
+  limit: number;
+}
+
+export interface AppRepository {
+  insert(app: AppRecord): Promise<void>;
+  get(clientId: string): Promise<AppRecord | undefined>;
+  update(app: AppRecord): Promise<void>;
+  /** Deletes the app with its secrets and certificates. */
+  delete(clientId: string): Promise<boolean>;
+  list(query: AppListQuery): Promise<{ items: AppRecord[]; total: number }>;
+
+  insertSecret(secret: AppSecretRecord): Promise<void>;
+  /** Secrets that still work at `now` (unexpired), newest first. */
+  listLiveSecrets(clientId: string, now: number): Promise<AppSecretRecord[]>;
+  /** Every secret of the app that works after `expiresAt` is made to stop working then. */
+  expireSecrets(clientId: string, expiresAt: number, exceptId: string): Promise<void>;
+
+  insertCertificate(certificate: AppCertificateRecord): Promise<void>;
+  listCertificates(clientId: string): Promise<AppCertificateRecord[]>;
+  deleteCertificate(clientId: string, id: string): Promise<boolean>;
+}

@@ -1,0 +1,38 @@
+import type { JsonValue } from './app-repositories.js';
+
+export interface AuditActor {
+  type: 'user' | 'operator' | 'client' | 'system';
+  id: string | null;
+  /** What people see: an email, a client name, "operator (CLI)". */
+  label: string;
+}
+
+export interface AuditEventRecord {
+  id: string;
+  orgId: string | null;
+  actor: AuditActor;
+  /** `app.created`, `app.secret_rotated`, `member.role_changed`, ... */
+  action: string;
+  targetType: string;
+  targetId: string;
+  /** Changed fields with their new (and, for updates, old) values; never a secret. */
+  changes: Record<string, JsonValue>;
+  requestId: string | null;
+  createdAt: number;
+}
+
+export interface AuditQuery {
+  orgId?: string;
+  targetId?: string;
+  action?: string;
+  from?: number;
+  to?: number;
+  offset: number;
+  limit: number;
+}
+
+export interface AuditRepository {
+  insert(event: AuditEventRecord): Promise<void>;
+  /** Newest first. */
+  list(query: AuditQuery): Promise<{ items: AuditEventRecord[]; total: number }>;
+}

@@ -1,0 +1,55 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { constantTimeEqual } from './constant-time.js';
+
+/**
+ * Kinds of opaque credentials, each with its own prefix so that a leaked value says what it is
+ * and leak scanners can match it: `lk_cs_` client secret, `lk_at_` access token, `lk_rt_` refresh
+ * token, `lk_pat_` personal access token, `lk_inv_` invitation, `lk_ac_` authorization code,
+ * `lk_dc_` device code.
+ */
+export type OpaqueSecretKind = 'cs' | 'at' | 'rt' | 'pat' | 'inv' | 'ac' | 'dc';
+
+const randomLength = 43; // 32 bytes in base64url
+const checksumLength = 6; // CRC-32 in base64url
+
+function checksum(body: string): string {
+  const value = crc32(body) >>> 0;
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(value);
+  return bytes.toString('base64url');
+}
+
+/** A new credential: `lk_<kind>_` + 256 random bits + a CRC-32 checksum of everything before it. */
+export function generateOpaqueSecret(kind: OpaqueSecretKind): string {
+  const body = `lk_${kind}_${randomBytes(32).toString('base64url')}`;
+  return body + checksum(body);
+}
+
+/** Whether the value has the shape and checksum of a credential of that kind (rejects typos cheaply). */
+export function isWellFormedSecret(value: string, kind: OpaqueSecretKind): boolean {
+  const prefix = `lk_${kind}_`;
+  if (!value.startsWith(prefix) || value.length !== prefix.length + randomLength + checksumLength) return false;
+  const body = value.slice(0, -checksumLength);
+  return /^[A-Za-z0-9_-]+$/.test(value.slice(prefix.length)) && checksum(body) === value.slice(-checksumLength);
+}
+
+/**
+ * Keyed hashing of high-entropy credentials (HMAC-SHA-256): fast enough for every request, and
+ * useless to whoever steals the database without the server secret.
+ */
+export class SecretHasher {
+  readonly #key: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    this.#key = key;
+  }
+
+  hash(value: string): string {
+    return createHmac('sha256', this.#key).update(value).digest('base64url');
+  }
+
+  matches(value: string, hash: string): boolean {
+    return constantTimeEqual(this.hash(value), hash);
+  }
+}

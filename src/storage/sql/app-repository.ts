@@ -1,0 +1,190 @@
+import type { Kysely, Selectable } from 'kysely';
+import type {
+  AppCertificateRecord,
+  AppListQuery,
+  AppRecord,
+  AppRepository,
+  AppReview,
+  AppSecretRecord,
+  AppSettings,
+  AppStatus,
+  AppType,
+  AppVisibility,
+} from '../../ports/app-repositories.js';
+import { containsInsensitive } from './query-helpers.js';
+import type { AppCertificatesTable, AppsTable, DatabaseSchema } from './schema.js';
+
+function toApp(row: Selectable<AppsTable>): AppRecord {
+  return {
+    clientId: row.client_id,
+    orgId: row.org_id,
+    ownerUserId: row.owner_user_id,
+    name: row.name,
+    description: row.description,
+    type: row.type as AppType,
+    visibility: row.visibility as AppVisibility,
+    status: row.status as AppStatus,
+    settings: JSON.parse(row.settings) as AppSettings,
+    review: row.review ? (JSON.parse(row.review) as AppReview) : null,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function appRow(app: AppRecord): AppsTable {
+  return {
+    client_id: app.clientId,
+    org_id: app.orgId,
+    owner_user_id: app.ownerUserId,
+    name: app.name,
+    description: app.description,
+    type: app.type,
+    visibility: app.visibility,
+    status: app.status,
+    settings: JSON.stringify(app.settings),
+    review: app.review ? JSON.stringify(app.review) : null,
+    created_by: app.createdBy,
+    created_at: app.createdAt,
+    updated_at: app.updatedAt,
+  };
+}
+
+function toCertificate(row: Selectable<AppCertificatesTable>): AppCertificateRecord {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    kind: row.kind as AppCertificateRecord['kind'],
+    publicJwk: JSON.parse(row.public_jwk) as AppCertificateRecord['publicJwk'],
+    pem: row.pem,
+    fingerprint: row.fingerprint,
+    alg: row.alg,
+    subject: row.subject,
+    notBefore: row.not_before,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  };
+}
+
+export class SqlAppRepository implements AppRepository {
+  readonly #db: Kysely<DatabaseSchema>;
+  constructor(db: Kysely<DatabaseSchema>) {
+    this.#db = db;
+  }
+
+  async insert(app: AppRecord): Promise<void> {
+    await this.#db.insertInto('apps').values(appRow(app)).execute();
+  }
+
+  async get(clientId: string): Promise<AppRecord | undefined> {
+    const row = await this.#db.selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return row && toApp(row);
+  }
+
+  async update(app: AppRecord): Promise<void> {
+    const { client_id: _clientId, created_at: _createdAt, ...values } = appRow(app);
+    await this.#db.updateTable('apps').set(values).where('client_id', '=', app.clientId).execute();
+  }
+
+  async delete(clientId: string): Promise<boolean> {
+    // Children first: SQLite enforces the foreign keys, but don't rely on cascade settings.
+    await this.#db.deleteFrom('app_secrets').where('client_id', '=', clientId).execute();
+    await this.#db.deleteFrom('app_certificates').where('client_id', '=', clientId).execute();
+    const result = await this.#db.deleteFrom('apps').where('client_id', '=', clientId).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async list(query: AppListQuery): Promise<{ items: AppRecord[]; total: number }> {
+    let base = this.#db.selectFrom('apps');
+    if (query.orgId) base = base.where('org_id', '=', query.orgId);
+    if (query.kind === 'apps') base = base.where('owner_user_id', 'is', null);
+    if (query.kind === 'credentials') base = base.where('owner_user_id', 'is not', null);
+    if (query.ownerUserId) base = base.where('owner_user_id', '=', query.ownerUserId);
+    if (query.status) base = base.where('status', '=', query.status);
+    if (query.search) base = base.where(containsInsensitive('name', query.search));
+    const [rows, count] = await Promise.all([
+      base.selectAll().orderBy('created_at', 'desc').orderBy('client_id').offset(query.offset).limit(query.limit).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toApp), total: Number(count.total) };
+  }
+
+  async insertSecret(secret: AppSecretRecord): Promise<void> {
+    await this.#db
+      .insertInto('app_secrets')
+      .values({
+        id: secret.id,
+        client_id: secret.clientId,
+        hash: secret.hash,
+        created_at: secret.createdAt,
+        expires_at: secret.expiresAt,
+      })
+      .execute();
+  }
+
+  async listLiveSecrets(clientId: string, now: number): Promise<AppSecretRecord[]> {
+    const rows = await this.#db
+      .selectFrom('app_secrets')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      clientId: row.client_id,
+      hash: row.hash,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+    }));
+  }
+
+  async expireSecrets(clientId: string, expiresAt: number, exceptId: string): Promise<void> {
+    await this.#db
+      .updateTable('app_secrets')
+      .set({ expires_at: expiresAt })
+      .where('client_id', '=', clientId)
+      .where('id', '!=', exceptId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
+      .execute();
+  }
+
+  async insertCertificate(certificate: AppCertificateRecord): Promise<void> {
+    await this.#db
+      .insertInto('app_certificates')
+      .values({
+        id: certificate.id,
+        client_id: certificate.clientId,
+        kind: certificate.kind,
+        public_jwk: JSON.stringify(certificate.publicJwk),
+        pem: certificate.pem,
+        fingerprint: certificate.fingerprint,
+        alg: certificate.alg,
+        subject: certificate.subject,
+        not_before: certificate.notBefore,
+        expires_at: certificate.expiresAt,
+        created_at: certificate.createdAt,
+      })
+      .execute();
+  }
+
+  async listCertificates(clientId: string): Promise<AppCertificateRecord[]> {
+    const rows = await this.#db
+      .selectFrom('app_certificates')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toCertificate);
+  }
+
+  async deleteCertificate(clientId: string, id: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('app_certificates')
+      .where('client_id', '=', clientId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+}
