@@ -2,6 +2,7 @@
 // configuration table. A test fails when either is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderConfigurationReference, renderConfigurationTable } from '../src/config/reference.js';
+import { renderPermissionsReference } from '../src/domain/orgs/permissions-reference.js';
 
 export const readmeTableStart = '<!-- config-table:start -->';
 export const readmeTableEnd = '<!-- config-table:end -->';
@@ -15,6 +16,7 @@ export function readmeWithTable(readme: string): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync('docs/configuration.md', renderConfigurationReference());
+  writeFileSync('docs/permissions.md', renderPermissionsReference());
   writeFileSync('README.md', readmeWithTable(readFileSync('README.md', 'utf8')));
-  console.log('wrote docs/configuration.md and the README configuration table');
+  console.log('wrote docs/configuration.md, docs/permissions.md and the README configuration table');
 }

@@ -51,7 +51,7 @@ describe('latchkey migrate and keys on SQLite', () => {
   test('migrate applies every migration once', async () => {
     const first = await runCli(['migrate', '--json'], { cwd: dir.path, env });
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(JSON.parse(first.stdout).applied, ['0001-signing-keys-and-settings']);
+    assert.deepEqual(JSON.parse(first.stdout).applied, ['0001-signing-keys-and-settings', '0002-registry']);
     const second = await runCli(['migrate'], { cwd: dir.path, env });
     assert.match(second.stdout, /is up to date/);
   });
@@ -83,7 +83,7 @@ describe('PostgreSQL from the CLI', { skip: postgresSkipReason }, () => {
       const port = await freePort();
       const refused = await runCli(['start', '--port', String(port)], { cwd: dir.path, env });
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /pending migration\(s\) \(0001-signing-keys-and-settings\); run `latchkey migrate`/);
+      assert.match(refused.stderr, /pending migration\(s\) \(0001-signing-keys-and-settings, 0002-registry\); run `latchkey migrate`/);
 
       const migrated = await runCli(['migrate'], { cwd: dir.path, env });
       assert.equal(migrated.code, 0, migrated.stderr);

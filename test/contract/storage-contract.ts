@@ -5,6 +5,7 @@ import type { StoredSigningKey } from '../../src/ports/signing-key-repository.js
 import type { Storage } from '../../src/ports/storage.js';
 import { migrateToLatest, openDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
 import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
+import { registryContract } from './registry-contract.js';
 
 export interface ContractTarget {
   /** A URL of an empty database for this run. */
@@ -160,6 +161,10 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
         assert.equal(retired?.privateJwe, null);
         assert.equal(all.find((key) => key.kid === third.kid)?.status, 'active');
       });
+    });
+
+    describe('registry', () => {
+      registryContract(() => storage, () => now);
     });
 
     describe('transactions', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { renderConfigurationReference } from '../../src/config/reference.js';
+import { renderPermissionsReference } from '../../src/domain/orgs/permissions-reference.js';
 import { readmeWithTable } from '../../scripts/generate-docs.js';
 
 test('docs/configuration.md matches the config schema (regenerate with `npm run docs`)', () => {
@@ -21,4 +22,8 @@ test('the README opens with the two commands: start on SQLite, run the tests', (
   const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts as Record<string, string>;
   assert.match(scripts.start ?? '', /latchkey\.js start/);
   assert.equal(scripts.test, 'node scripts/run-tests.mjs');
+});
+
+test('docs/permissions.md matches the permission table (regenerate with `npm run docs`)', () => {
+  assert.equal(readFileSync('docs/permissions.md', 'utf8'), renderPermissionsReference());
 });

@@ -70,18 +70,27 @@ const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
 );
 
 /** Collision-resistant claim names (OIDC Core §5.1.2): an http(s) URI or a URN of the app's own. */
-const namespacedClaimName = z.string().refine(
-  (name) => {
-    if (/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(name)) return true;
-    try {
-      const url = new URL(name);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.includes('.');
-    } catch {
-      return false;
+function isNamespacedClaimName(name: string): boolean {
+  if (/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(name)) return true;
+  try {
+    const url = new URL(name);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.includes('.');
+  } catch {
+    return false;
+  }
+}
+
+const customClaimsSchema = z.record(z.string(), jsonValue).superRefine((claims, context) => {
+  for (const name of Object.keys(claims)) {
+    if (!isNamespacedClaimName(name)) {
+      context.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'custom claim names must be namespaced: a URI such as https://example.com/roles (OIDC Core §5.1.2)',
+      });
     }
-  },
-  { error: 'custom claim names must be namespaced: a URI such as https://example.com/roles (OIDC Core §5.1.2)' },
-);
+  }
+});
 
 /**
  * What a create or update request may say about an app. Every field is optional: a create fills
@@ -133,7 +142,7 @@ export function appInputSchema(bounds: LifetimeBounds) {
         })
         .strict()
         .partial(),
-      customClaims: z.record(namespacedClaimName, jsonValue),
+      customClaims: customClaimsSchema,
       security: z
         .object({
           requirePkce: z.boolean(),

@@ -61,6 +61,14 @@ export class OrgService {
     return (await organizations.get(idOrName)) ?? (await organizations.getByName(idOrName));
   }
 
+  /**
+   * The organization named by id or name, if the actor has a role in it (no scope needed: each
+   * operation inside checks its own). Others see it as not found.
+   */
+  async resolveVisible(context: RequestContext, idOrName: string): Promise<OrganizationRecord> {
+    return this.#loadVisible(context, idOrName);
+  }
+
   async #loadVisible(context: RequestContext, idOrName: string): Promise<OrganizationRecord> {
     const org = await this.resolve(idOrName);
     if (!org || !(await this.#deps.authorizer.roleIn(context.actor, org.id))) throw DomainError.notFound(`organization ${idOrName}`);

@@ -25,7 +25,8 @@ export function problemType(slug: string): string {
 }
 
 export function sendProblem(reply: FastifyReply, problem: ProblemDetails): FastifyReply {
-  if (problem.status === 401) {
+  // RFC 6750 §3.1: an error code only when a token was sent; the caller sets the bare challenge otherwise.
+  if (problem.status === 401 && !reply.hasHeader('www-authenticate')) {
     reply.header('www-authenticate', 'Bearer realm="latchkey", error="invalid_token"');
   }
   return reply

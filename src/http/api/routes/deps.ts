@@ -6,7 +6,7 @@ export interface ManagementApiDependencies {
   serverMetadata: Record<string, unknown>;
 }
 
-/** Resolves an `{org}` path parameter (id or name) to the organization id, if the caller may see it. */
+/** Resolves an `{org}` path parameter (id or name) to the organization id, if the caller has a role there. */
 export async function orgIdOf(deps: ManagementApiDependencies, context: Parameters<Registry['orgs']['get']>[0], org: string): Promise<string> {
-  return (await deps.registry.orgs.get(context, org)).id;
+  return (await deps.registry.orgs.resolveVisible(context, org)).id;
 }

@@ -1,0 +1,292 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CliError } from '../context.js';
+import { withManagement } from '../management-client.js';
+import { formatTable, printJson } from '../output.js';
+import { collect, deepMerge, settingsFromPairs } from '../settings-input.js';
+
+interface AppBody {
+  clientId: string;
+  name: string;
+  type: string;
+  status: string;
+  clientType: string;
+  redirectUris: string[];
+  grantTypes: string[];
+  scopes: string[];
+  placeholderRedirectUris: string[];
+  clientSecret?: string | null;
+  [key: string]: unknown;
+}
+
+interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  perPage: number;
+}
+
+/** Body of a create or update from the flags: named flags first, then --set, then --settings-file. */
+function appBody(options: Record<string, unknown>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (options.name !== undefined) body.name = options.name;
+  if (options.description !== undefined) body.description = options.description;
+  if (options.type !== undefined) body.type = options.type;
+  if (options.public) body.visibility = 'public';
+  if (options.draft) body.status = 'draft';
+  if (options.redirectUri) body.redirectUris = options.redirectUri;
+  if (options.postLogoutRedirectUri) body.postLogoutRedirectUris = options.postLogoutRedirectUri;
+  if (options.grantType) body.grantTypes = options.grantType;
+  if (options.scope) body.scopes = (options.scope as string[]).flatMap((scope) => scope.split(/[ ,]+/)).filter(Boolean);
+  if (options.authMethod !== undefined) body.tokenEndpointAuthMethod = options.authMethod;
+  let merged = deepMerge(body, settingsFromPairs((options.set as string[] | undefined) ?? []));
+  if (typeof options.settingsFile === 'string') {
+    let fromFile: unknown;
+    try {
+      fromFile = JSON.parse(readFileSync(options.settingsFile, 'utf8'));
+    } catch (error) {
+      throw new CliError(`cannot read ${options.settingsFile} as JSON: ${(error as Error).message}`);
+    }
+    merged = deepMerge(merged, fromFile as Record<string, unknown>);
+  }
+  return merged;
+}
+
+function printApp(app: AppBody): void {
+  const lines = [
+    `client_id:     ${app.clientId}`,
+    `name:          ${app.name}`,
+    `type:          ${app.type} (${app.clientType} client)`,
+    `status:        ${app.status}`,
+    `redirect URIs: ${app.redirectUris.join(', ') || '—'}`,
+    `grant types:   ${app.grantTypes.join(', ')}`,
+    `scopes:        ${app.scopes.join(' ') || '—'}`,
+  ];
+  if (app.placeholderRedirectUris.length > 0) lines.push(`placeholders:  ${app.placeholderRedirectUris.join(', ')} (replace before submitting or activating)`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printSecret(secret: string | null | undefined): void {
+  if (!secret) return;
+  process.stdout.write(`client_secret: ${secret}\n\nStore the client secret now: it is shown once and can't be retrieved again.\n`);
+}
+
+function addSettingFlags(command: Command): Command {
+  return command
+    .option('--name <name>', 'app name')
+    .option('--description <text>', 'description')
+    .option('--redirect-uri <uri>', 'redirect URI (repeat for several)', collect)
+    .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeat for several)', collect)
+    .option('--grant-type <grant>', 'allowed grant type (repeat for several)', collect)
+    .option('--scope <scope>', 'allowed scope (repeat, or space/comma separated)', collect)
+    .option('--auth-method <method>', 'token endpoint auth method: none, client_secret_basic, client_secret_post, private_key_jwt')
+    .option('--set <path=value>', 'any setting by its path, e.g. accessToken.ttlMinutes=60 or security.firstParty=true (repeat)', collect)
+    .option('--settings-file <file>', 'a JSON file of settings, as in the API');
+}
+
+export function registerAppsCommand(program: Command): void {
+  const apps = program.command('apps').description('OAuth apps: register, configure, rotate secrets, lifecycle, export');
+
+  apps
+    .command('list')
+    .description('list apps of an organization')
+    .option('--org <org>', 'organization id or name', 'default')
+    .option('--search <text>', 'match names containing the text')
+    .option('--status <status>', 'draft, submitted, active or disabled')
+    .option('--page <n>', 'page number', '1')
+    .option('--per-page <n>', 'apps per page (at most 100)', '20')
+    .option('--json', 'print the API response as JSON')
+    .action(async (options: Record<string, string | boolean | undefined>, command: Command) => {
+      await withManagement(command, async (client) => {
+        const page = await client.call<Page<AppBody>>('GET', `/orgs/${encodeURIComponent(String(options.org))}/apps`, {
+          query: { q: options.search as string | undefined, status: options.status as string | undefined, page: options.page as string, perPage: options.perPage as string },
+        });
+        if (options.json) return printJson(page);
+        if (page.items.length === 0) {
+          process.stdout.write('No apps yet. Create one with `latchkey apps create --type web --name "My app" --redirect-uri https://app.example.com/callback`.\n');
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(
+            ['CLIENT_ID', 'NAME', 'TYPE', 'STATUS'],
+            page.items.map((app) => [app.clientId, app.name, app.type, app.status]),
+          )}\n${page.total > page.items.length ? `(${page.items.length} of ${page.total}; use --page)\n` : ''}`,
+        );
+      });
+    });
+
+  addSettingFlags(
+    apps
+      .command('create')
+      .description('register an app; confidential apps get a client secret, printed once')
+      .requiredOption('--type <type>', 'native, spa, web, m2m or device')
+      .option('--org <org>', 'organization id or name', 'default')
+      .option('--public', 'a public app: starts as a draft and needs approval')
+      .option('--draft', 'save as a draft (placeholder redirect URIs allowed)'),
+  )
+    .option('--json', 'print the API response as JSON')
+    .action(async (options: Record<string, unknown>, command: Command) => {
+      await withManagement(command, async (client) => {
+        const app = await client.call<AppBody>('POST', `/orgs/${encodeURIComponent(String(options.org))}/apps`, { body: appBody(options) });
+        if (options.json) return printJson(app);
+        printApp(app);
+        printSecret(app.clientSecret);
+      });
+    });
+
+  apps
+    .command('show <clientId>')
+    .description('show an app (never its secret)')
+    .option('--json', 'print every setting as JSON')
+    .action(async (clientId: string, options: { json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const app = await client.call<AppBody>('GET', `/apps/${encodeURIComponent(clientId)}`);
+        if (options.json) return printJson(app);
+        printApp(app);
+      });
+    });
+
+  addSettingFlags(apps.command('update <clientId>').description('change settings; nothing is saved if any value is invalid'))
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: Record<string, unknown>, command: Command) => {
+      const body = appBody(options);
+      if (Object.keys(body).length === 0) throw new CliError('nothing to change: pass setting flags, --set path=value or --settings-file');
+      await withManagement(command, async (client) => {
+        const app = await client.call<AppBody>('PATCH', `/apps/${encodeURIComponent(clientId)}`, { body });
+        if (options.json) return printJson(app);
+        printApp(app);
+      });
+    });
+
+  apps
+    .command('rotate-secret <clientId>')
+    .description('generate a new client secret (printed once); the old one stops working now or after --grace-period')
+    .option('--grace-period <seconds>', 'keep the old secret working this long (at most 604800, 7 days)', '0')
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { gracePeriod: string; json?: boolean }, command: Command) => {
+      const grace = Number(options.gracePeriod);
+      if (!Number.isInteger(grace)) throw new CliError('--grace-period must be a whole number of seconds');
+      await withManagement(command, async (client) => {
+        const result = await client.call<{ clientSecret: string; previousSecretsExpireAt: string }>(
+          'POST',
+          `/apps/${encodeURIComponent(clientId)}/secret/rotate`,
+          { body: { gracePeriodSeconds: grace } },
+        );
+        if (options.json) return printJson(result);
+        printSecret(result.clientSecret);
+        process.stdout.write(`The previous secret stops working at ${result.previousSecretsExpireAt}. Tokens already issued stay valid.\n`);
+      });
+    });
+
+  for (const [action, description] of [
+    ['submit', 'submit a public draft app for approval'],
+    ['approve', 'approve a submitted app (owners and admins)'],
+    ['activate', 'activate a private draft app'],
+    ['disable', 'disable an app: no more tokens, and its tokens stop introspecting'],
+    ['enable', 'enable a disabled app'],
+  ] as const) {
+    apps
+      .command(`${action} <clientId>`)
+      .description(description)
+      .option('--json', 'print the API response as JSON')
+      .action(async (clientId: string, options: { json?: boolean }, command: Command) => {
+        await withManagement(command, async (client) => {
+          const app = await client.call<AppBody>('POST', `/apps/${encodeURIComponent(clientId)}/${action}`);
+          if (options.json) return printJson(app);
+          process.stdout.write(`${app.name} (${app.clientId}) is now ${app.status}.\n`);
+        });
+      });
+  }
+
+  apps
+    .command('reject <clientId>')
+    .description('reject a submitted app with a reason; it returns to draft')
+    .requiredOption('--reason <text>', 'why, for the developer')
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { reason: string; json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const app = await client.call<AppBody>('POST', `/apps/${encodeURIComponent(clientId)}/reject`, { body: { reason: options.reason } });
+        if (options.json) return printJson(app);
+        process.stdout.write(`${app.name} (${app.clientId}) was rejected and is a draft again.\n`);
+      });
+    });
+
+  apps
+    .command('delete <clientId>')
+    .description('delete an app with its secrets and certificates')
+    .option('--yes', 'confirm: deleting an app cannot be undone')
+    .action(async (clientId: string, options: { yes?: boolean }, command: Command) => {
+      if (!options.yes) throw new CliError(`deleting ${clientId} cannot be undone; run again with --yes to confirm`);
+      await withManagement(command, async (client) => {
+        await client.call('DELETE', `/apps/${encodeURIComponent(clientId)}`);
+        process.stdout.write(`Deleted ${clientId}.\n`);
+      });
+    });
+
+  apps
+    .command('export <clientId>')
+    .description('write the credentials file (client_id, issuer, discovery URL, endpoints; never a secret)')
+    .option('--output <file>', 'write to this file instead of stdout')
+    .action(async (clientId: string, options: { output?: string }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const exported = await client.call('GET', `/apps/${encodeURIComponent(clientId)}/export`);
+        const text = `${JSON.stringify(exported, null, 2)}\n`;
+        if (options.output) {
+          writeFileSync(options.output, text);
+          process.stdout.write(`Wrote ${options.output}.\n`);
+        } else {
+          process.stdout.write(text);
+        }
+      });
+    });
+
+  apps
+    .command('certificates <clientId>')
+    .description('list uploaded certificates and keys')
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const result = await client.call<{ items: { id: string; alg: string; fingerprint: string; expiresAt: string | null }[] }>(
+          'GET',
+          `/apps/${encodeURIComponent(clientId)}/certificates`,
+        );
+        if (options.json) return printJson(result);
+        process.stdout.write(
+          `${formatTable(['ID', 'ALG', 'FINGERPRINT', 'EXPIRES'], result.items.map((item) => [item.id, item.alg, item.fingerprint, item.expiresAt ?? '—']))}\n`,
+        );
+      });
+    });
+
+  apps
+    .command('add-certificate <clientId>')
+    .description('upload a PEM certificate, PEM public key, JWK or JWKS file (4 KB at most)')
+    .requiredOption('--file <path>', 'the file to upload')
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { file: string; json?: boolean }, command: Command) => {
+      let certificate: string;
+      try {
+        certificate = readFileSync(options.file, 'utf8');
+      } catch (error) {
+        throw new CliError(`cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      await withManagement(command, async (client) => {
+        const result = await client.call<{ items: { id: string; alg: string; fingerprint: string }[] }>(
+          'POST',
+          `/apps/${encodeURIComponent(clientId)}/certificates`,
+          { body: { certificate } },
+        );
+        if (options.json) return printJson(result);
+        for (const item of result.items) process.stdout.write(`Added ${item.id}: ${item.alg}, fingerprint ${item.fingerprint}\n`);
+      });
+    });
+
+  apps
+    .command('remove-certificate <clientId> <certificateId>')
+    .description('delete an uploaded certificate or key')
+    .action(async (clientId: string, certificateId: string, _options: unknown, command: Command) => {
+      await withManagement(command, async (client) => {
+        await client.call('DELETE', `/apps/${encodeURIComponent(clientId)}/certificates/${encodeURIComponent(certificateId)}`);
+        process.stdout.write(`Removed ${certificateId}.\n`);
+      });
+    });
+}

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultSettings } from '../../src/domain/apps/app-settings.js';
+import type { AppRecord } from '../../src/ports/app-repositories.js';
+import type { Storage } from '../../src/ports/storage.js';
+
+let sequence = 0;
+const next = (prefix: string) => `${prefix}_${++sequence}_${Math.random().toString(36).slice(2, 8)}`;
+
+/** The registry half of the storage contract: users, orgs, invitations, APIs, apps, secrets, certificates, audit. */
+export function registryContract(storageOf: () => Storage, now: () => number): void {
+  async function user(storage: Storage, email = `${next('u')}@example.com`) {
+    const record = { id: next('usr'), email, name: 'U', passwordHash: null, emailVerified: false, isAdmin: false, createdAt: now(), updatedAt: now() };
+    assert.equal(await storage.users.insert(record), true);
+    return record;
+  }
+  async function org(storage: Storage) {
+    const record = { id: next('org'), name: next('name').toLowerCase(), displayName: 'Org', createdAt: now(), updatedAt: now() };
+    assert.equal(await storage.organizations.insert(record), true);
+    return record;
+  }
+  function app(orgId: string, overrides: Partial<AppRecord> = {}): AppRecord {
+    return {
+      clientId: next('client'),
+      orgId,
+      ownerUserId: null,
+      name: 'App',
+      description: '',
+      type: 'web',
+      visibility: 'private',
+      status: 'active',
+      settings: defaultSettings('web'),
+      review: null,
+      createdBy: 'test',
+      createdAt: now(),
+      updatedAt: now(),
+      ...overrides,
+    };
+  }
+
+  test('users: email is unique, lookups by id and email, update, search, delete', async () => {
+    const storage = storageOf();
+    const alice = await user(storage, `${next('alice')}@example.com`);
+    assert.equal(await storage.users.insert({ ...alice, id: next('usr') }), false, 'a taken email is refused');
+    assert.deepEqual(await storage.users.getByEmail(alice.email), alice);
+    await storage.users.update({ ...alice, name: 'Alice Liddell', isAdmin: true });
+    const updated = await storage.users.get(alice.id);
+    assert.equal(updated?.name, 'Alice Liddell');
+    assert.equal(updated?.isAdmin, true);
+    const found = await storage.users.list({ search: 'LIDDELL', offset: 0, limit: 10 });
+    assert.deepEqual(found.items.map((item) => item.id), [alice.id]);
+    assert.equal(await storage.users.delete(alice.id), true);
+    assert.equal(await storage.users.get(alice.id), undefined);
+  });
+
+  test('personal access tokens: by hash, revoke once, touch', async () => {
+    const storage = storageOf();
+    const owner = await user(storage);
+    const token = { id: next('pat'), userId: owner.id, name: 't', tokenHash: next('hash'), scopes: ['apps:read'], createdAt: now(), expiresAt: now() + 1000, lastUsedAt: null, revokedAt: null };
+    await storage.personalAccessTokens.insert(token);
+    assert.deepEqual(await storage.personalAccessTokens.getByHash(token.tokenHash), token);
+    await storage.personalAccessTokens.touch(token.id, now() + 5);
+    assert.equal((await storage.personalAccessTokens.getByHash(token.tokenHash))?.lastUsedAt, now() + 5);
+    assert.equal(await storage.personalAccessTokens.revoke(token.id, 'someone-else', now()), false);
+    assert.equal(await storage.personalAccessTokens.revoke(token.id, owner.id, now()), true);
+    assert.equal(await storage.personalAccessTokens.revoke(token.id, owner.id, now()), false);
+  });
+
+  test('organizations: unique names, memberships with roles, owner count, list by member', async () => {
+    const storage = storageOf();
+    const first = await org(storage);
+    assert.equal(await storage.organizations.insert({ ...first, id: next('org') }), false);
+    const member = await user(storage);
+    await storage.organizations.putMembership({ orgId: first.id, userId: member.id, role: 'owner', createdAt: now() });
+    await storage.organizations.putMembership({ orgId: first.id, userId: member.id, role: 'viewer', createdAt: now() });
+    assert.equal((await storage.organizations.getMembership(first.id, member.id))?.role, 'viewer');
+    assert.equal(await storage.organizations.countOwners(first.id), 0);
+    const mine = await storage.organizations.list({ memberUserId: member.id, offset: 0, limit: 10 });
+    assert.deepEqual(mine.items.map((item) => item.id), [first.id]);
+    assert.equal(await storage.organizations.deleteMembership(first.id, member.id), true);
+    assert.equal((await storage.organizations.listMembershipsOfUser(member.id)).length, 0);
+  });
+
+  test('ten parallel acceptances of one invitation: exactly one wins; expired and revoked ones lose', async () => {
+    const storage = storageOf();
+    const team = await org(storage);
+    const invitation = {
+      id: next('inv'),
+      orgId: team.id,
+      email: 'x@example.com',
+      role: 'developer' as const,
+      tokenHash: next('hash'),
+      invitedBy: null,
+      createdAt: now(),
+      expiresAt: now() + 10_000,
+      acceptedAt: null,
+      acceptedBy: null,
+      revokedAt: null,
+    };
+    await storage.organizations.insertInvitation(invitation);
+    const results = await Promise.all(Array.from({ length: 10 }, () => storage.organizations.acceptInvitation(invitation.id, 'u', now())));
+    assert.equal(results.filter(Boolean).length, 1);
+
+    const expired = { ...invitation, id: next('inv'), tokenHash: next('hash'), expiresAt: now() - 1 };
+    await storage.organizations.insertInvitation(expired);
+    assert.equal(await storage.organizations.acceptInvitation(expired.id, 'u', now()), false);
+    const revoked = { ...invitation, id: next('inv'), tokenHash: next('hash') };
+    await storage.organizations.insertInvitation(revoked);
+    assert.equal(await storage.organizations.revokeInvitation(revoked.id, now()), true);
+    assert.equal(await storage.organizations.acceptInvitation(revoked.id, 'u', now()), false);
+    assert.equal((await storage.organizations.getInvitationByHash(revoked.tokenHash))?.revokedAt, now());
+  });
+
+  test('APIs: identifiers unique across the server; update keeps the identifier; list by org with search', async () => {
+    const storage = storageOf();
+    const team = await org(storage);
+    const identifier = `https://${next('api')}.example.com`;
+    const api = {
+      id: next('api'),
+      orgId: team.id,
+      identifier,
+      name: 'Contacts',
+      scopes: [{ name: 'read', description: 'Read' }],
+      allowOfflineAccess: true,
+      tokenFormat: 'jwt' as const,
+      signingAlgorithm: 'ES256' as const,
+      accessTokenTtlMinutes: 45,
+      createdAt: now(),
+      updatedAt: now(),
+    };
+    assert.equal(await storage.apis.insert(api), true);
+    assert.equal(await storage.apis.insert({ ...api, id: next('api'), orgId: (await org(storage)).id }), false);
+    assert.deepEqual(await storage.apis.getByIdentifier(identifier), api);
+    await storage.apis.update({ ...api, name: 'Renamed', identifier: 'https://ignored.example.com' });
+    assert.equal((await storage.apis.get(api.id))?.identifier, identifier);
+    assert.deepEqual((await storage.apis.list({ orgId: team.id, search: 'renam', offset: 0, limit: 5 })).items.map((item) => item.id), [api.id]);
+    assert.equal(await storage.apis.delete(api.id), true);
+  });
+
+  test('apps: settings round-trip, list filters (kind, owner, status, search), delete with children', async () => {
+    const storage = storageOf();
+    const team = await org(storage);
+    const owner = await user(storage);
+    const web = app(team.id, { name: 'Searchable Web' });
+    const credential = app(team.id, { ownerUserId: owner.id, type: 'm2m', settings: defaultSettings('m2m'), name: 'Cred' });
+    const draft = app(team.id, { status: 'draft', name: 'Draft one' });
+    for (const record of [web, credential, draft]) await storage.apps.insert(record);
+    assert.deepEqual(await storage.apps.get(web.clientId), web);
+    const appsOnly = await storage.apps.list({ orgId: team.id, kind: 'apps', offset: 0, limit: 10 });
+    assert.equal(appsOnly.total, 2);
+    const credentials = await storage.apps.list({ orgId: team.id, kind: 'credentials', ownerUserId: owner.id, offset: 0, limit: 10 });
+    assert.deepEqual(credentials.items.map((item) => item.clientId), [credential.clientId]);
+    const drafts = await storage.apps.list({ orgId: team.id, kind: 'all', status: 'draft', offset: 0, limit: 10 });
+    assert.deepEqual(drafts.items.map((item) => item.clientId), [draft.clientId]);
+    const searched = await storage.apps.list({ orgId: team.id, kind: 'all', search: 'SEARCHABLE', offset: 0, limit: 10 });
+    assert.deepEqual(searched.items.map((item) => item.clientId), [web.clientId]);
+    const literal = await storage.apps.list({ orgId: team.id, kind: 'all', search: '%', offset: 0, limit: 10 });
+    assert.equal(literal.total, 0, 'LIKE wildcards in a search are literal');
+
+    await storage.apps.update({ ...web, status: 'disabled', settings: { ...web.settings, scopes: ['openid'] } });
+    assert.equal((await storage.apps.get(web.clientId))?.status, 'disabled');
+    await storage.apps.insertSecret({ id: next('sec'), clientId: web.clientId, hash: 'h', createdAt: now(), expiresAt: null });
+    await storage.apps.insertCertificate({
+      id: next('crt'),
+      clientId: web.clientId,
+      kind: 'jwk',
+      publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x' },
+      pem: null,
+      fingerprint: 'f',
+      alg: 'EdDSA',
+      subject: null,
+      notBefore: null,
+      expiresAt: null,
+      createdAt: now(),
+    });
+    assert.equal(await storage.apps.delete(web.clientId), true);
+    assert.deepEqual(await storage.apps.listLiveSecrets(web.clientId, now()), []);
+    assert.deepEqual(await storage.apps.listCertificates(web.clientId), []);
+  });
+
+  test('secrets: live until they expire; expireSecrets never extends an earlier expiry', async () => {
+    const storage = storageOf();
+    const record = app((await org(storage)).id);
+    await storage.apps.insert(record);
+    const first = { id: next('sec'), clientId: record.clientId, hash: 'first', createdAt: now(), expiresAt: null };
+    const second = { id: next('sec'), clientId: record.clientId, hash: 'second', createdAt: now() + 1, expiresAt: null };
+    await storage.apps.insertSecret(first);
+    await storage.apps.insertSecret(second);
+    await storage.apps.expireSecrets(record.clientId, now() + 100, second.id);
+    assert.deepEqual((await storage.apps.listLiveSecrets(record.clientId, now() + 99)).map((secret) => secret.hash).sort(), ['first', 'second']);
+    assert.deepEqual((await storage.apps.listLiveSecrets(record.clientId, now() + 100)).map((secret) => secret.hash), ['second']);
+    await storage.apps.expireSecrets(record.clientId, now() + 500, second.id);
+    assert.equal((await storage.apps.listLiveSecrets(record.clientId, now() + 100)).length, 1, 'a later rotation does not revive it');
+  });
+
+  test('audit: newest first, filtered by org, target, action and time', async () => {
+    const storage = storageOf();
+    const team = await org(storage);
+    const base = now();
+    for (let index = 0; index < 5; index += 1) {
+      await storage.audit.insert({
+        id: `evt_${base + index}_${next('e')}`,
+        orgId: team.id,
+        actor: { type: 'user', id: 'u1', label: 'u1@example.com' },
+        action: index % 2 === 0 ? 'app.updated' : 'app.created',
+        targetType: 'app',
+        targetId: index < 3 ? 'target-a' : 'target-b',
+        changes: { index },
+        requestId: null,
+        createdAt: base + index,
+      });
+    }
+    const all = await storage.audit.list({ orgId: team.id, offset: 0, limit: 10 });
+    assert.deepEqual(all.items.map((event) => event.changes.index), [4, 3, 2, 1, 0]);
+    assert.equal((await storage.audit.list({ orgId: team.id, targetId: 'target-a', offset: 0, limit: 10 })).total, 3);
+    assert.equal((await storage.audit.list({ orgId: team.id, action: 'app.created', offset: 0, limit: 10 })).total, 2);
+    const window = await storage.audit.list({ orgId: team.id, from: base + 1, to: base + 3, offset: 0, limit: 10 });
+    assert.deepEqual(window.items.map((event) => event.changes.index), [3, 2, 1]);
+    assert.equal(all.items[0]?.actor.label, 'u1@example.com');
+  });
+}

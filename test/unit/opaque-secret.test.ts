@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { generateOpaqueSecret, isWellFormedSecret, SecretHasher } from '../../src/shared/opaque-secret.js';
+
+test('client secrets carry a type prefix, 256 random bits and a checksum', () => {
+  const secret = generateOpaqueSecret('cs');
+  assert.match(secret, /^lk_cs_[A-Za-z0-9_-]{43}[A-Za-z0-9_-]{6}$/);
+  assert.equal(isWellFormedSecret(secret, 'cs'), true);
+  assert.notEqual(generateOpaqueSecret('cs'), secret);
+});
+
+test('a changed character fails the checksum; another kind fails the prefix', () => {
+  const secret = generateOpaqueSecret('cs');
+  const index = 10;
+  const flipped = secret.slice(0, index) + (secret[index] === 'A' ? 'B' : 'A') + secret.slice(index + 1);
+  assert.equal(isWellFormedSecret(flipped, 'cs'), false);
+  assert.equal(isWellFormedSecret(secret, 'pat'), false);
+  assert.equal(isWellFormedSecret(secret.slice(0, -1), 'cs'), false);
+});
+
+test('the keyed hash verifies the secret, differs per key and is not the secret', () => {
+  const secret = generateOpaqueSecret('cs');
+  const hasher = new SecretHasher(new Uint8Array(32).fill(1));
+  const hash = hasher.hash(secret);
+  assert.equal(hasher.matches(secret, hash), true);
+  assert.equal(hasher.matches(`${secret}x`, hash), false);
+  assert.notEqual(new SecretHasher(new Uint8Array(32).fill(2)).hash(secret), hash);
+  assert.ok(!hash.includes(secret.slice(6, 20)));
+});
