@@ -1,9 +1,18 @@
 import { Command } from 'commander';
+import { registerApisCommand } from './commands/apis.js';
+import { registerAppsCommand } from './commands/apps.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerCredentialsCommand } from './commands/credentials.js';
 import { registerKeysCommand } from './commands/keys.js';
+import { registerMembersCommand } from './commands/members.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerOrgsCommand } from './commands/orgs.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerTokensCommand } from './commands/tokens.js';
+import { registerUsersCommand } from './commands/users.js';
 import { addConfigOptions } from './context.js';
+import { addRemoteOptions } from './management-client.js';
 
 export function buildProgram(): Command {
   const program = new Command('latchkey')
@@ -11,9 +20,18 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
   addConfigOptions(program);
+  addRemoteOptions(program);
   registerStartCommand(program);
   registerMigrateCommand(program);
   registerConfigCommand(program);
   registerKeysCommand(program);
+  registerAppsCommand(program);
+  registerOrgsCommand(program);
+  registerUsersCommand(program);
+  registerMembersCommand(program);
+  registerApisCommand(program);
+  registerCredentialsCommand(program);
+  registerTokensCommand(program);
+  registerAuditCommand(program);
   return program;
 }

@@ -22,7 +22,8 @@ export interface AuditEventRecord {
 }
 
 export interface AuditQuery {
-  orgId?: string;
+  /** An organization's records, or with null the server-wide ones (users, personal access tokens). */
+  orgId?: string | null;
   targetId?: string;
   action?: string;
   from?: number;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { migrations } from '../../src/storage/sql/migrations/index.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, postgresSkipReason } from '../support/postgres.js';
 import { freePort, temporaryDirectory } from '../support/server.js';
@@ -51,7 +52,7 @@ describe('latchkey migrate and keys on SQLite', () => {
   test('migrate applies every migration once', async () => {
     const first = await runCli(['migrate', '--json'], { cwd: dir.path, env });
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(JSON.parse(first.stdout).applied, ['0001-signing-keys-and-settings', '0002-registry']);
+    assert.deepEqual(JSON.parse(first.stdout).applied, Object.keys(migrations));
     const second = await runCli(['migrate'], { cwd: dir.path, env });
     assert.match(second.stdout, /is up to date/);
   });
@@ -83,7 +84,7 @@ describe('PostgreSQL from the CLI', { skip: postgresSkipReason }, () => {
       const port = await freePort();
       const refused = await runCli(['start', '--port', String(port)], { cwd: dir.path, env });
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /pending migration\(s\) \(0001-signing-keys-and-settings, 0002-registry\); run `latchkey migrate`/);
+      assert.match(refused.stderr, new RegExp(`pending migration\\(s\\) \\(${Object.keys(migrations).join(', ')}\\); run \`latchkey migrate\``));
 
       const migrated = await runCli(['migrate'], { cwd: dir.path, env });
       assert.equal(migrated.code, 0, migrated.stderr);

@@ -62,6 +62,6 @@ export class Authorizer {
     this.requireScope(actor, scope);
     if (actor.kind === 'operator') return;
     if (actor.kind === 'user' && (await this.#storage.users.get(actor.userId))?.isAdmin) return;
-    throw new DomainError('forbidden', 'only server administrators may manage users');
+    throw new DomainError('forbidden', 'only server administrators may do this (users and server-wide records)');
   }
 }

@@ -57,7 +57,8 @@ export function diffChanges(before: unknown, after: unknown, prefix = ''): Recor
 }
 
 export interface AuditListRequest {
-  orgId: string;
+  /** The organization, or null for server-wide records (server administrators only). */
+  orgId: string | null;
   targetId?: string;
   action?: string;
   from?: number;
@@ -77,7 +78,8 @@ export class AuditLog {
 
   /** The organization's audit records, newest first, filtered by target (an app) and time. */
   async list(context: RequestContext, request: AuditListRequest) {
-    await this.#authorizer.require(context.actor, request.orgId, 'audit:read');
+    if (request.orgId === null) await this.#authorizer.requireServerAdmin(context.actor, 'audit:read');
+    else await this.#authorizer.require(context.actor, request.orgId, 'audit:read');
     if (request.from !== undefined && request.to !== undefined && request.from > request.to) {
       throw DomainError.validation([{ field: 'from', message: 'must not be after to' }]);
     }

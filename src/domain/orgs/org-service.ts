@@ -23,7 +23,13 @@ const orgNameSchema = z
 const roleSchema = z.enum(roles, { error: `must be one of ${roles.join(', ')}` });
 const emailSchema = z.email({ error: 'must be an email address' }).max(254).transform((email) => email.toLowerCase());
 
-const createOrgSchema = z.object({ name: orgNameSchema, displayName: z.string().trim().min(1).max(100).optional() }).strict();
+const createOrgSchema = z
+  .object({
+    name: orgNameSchema,
+    displayName: z.string().trim().min(1).max(100).optional(),
+    owner: z.string().min(1).optional().describe('user id or email of the first owner (operators and administrators)'),
+  })
+  .strict();
 const updateOrgSchema = z.object({ name: orgNameSchema, displayName: z.string().trim().min(1).max(100) }).strict().partial();
 const addMemberSchema = z
   .object({ userId: z.string().min(1).optional(), email: emailSchema.optional(), role: roleSchema })
@@ -83,10 +89,21 @@ export class OrgService {
   }
 
   /** Creates an organization. A user who creates one becomes its owner. */
-  async create(context: RequestContext, input: unknown, options: { ownerUserId?: string } = {}): Promise<OrganizationRecord> {
+  async create(context: RequestContext, input: unknown): Promise<OrganizationRecord> {
     this.#deps.authorizer.requireScope(context.actor, 'orgs:write');
     if (context.actor.kind === 'client') throw new DomainError('forbidden', 'apps may not create organizations');
     const parsed = parseOrThrow(createOrgSchema, input);
+    let namedOwner: string | undefined;
+    if (parsed.owner !== undefined) {
+      const owner = parsed.owner.includes('@')
+        ? await this.#deps.storage.users.getByEmail(parsed.owner.toLowerCase())
+        : await this.#deps.storage.users.get(parsed.owner);
+      if (!owner) throw DomainError.validation([{ field: 'owner', message: `no user ${parsed.owner}` }]);
+      if (context.actor.kind === 'user' && owner.id !== context.actor.userId) {
+        await this.#deps.authorizer.requireServerAdmin(context.actor, 'users:read');
+      }
+      namedOwner = owner.id;
+    }
     const now = this.#deps.clock.now();
     const org: OrganizationRecord = {
       id: `org_${randomId(12)}`,
@@ -95,11 +112,10 @@ export class OrgService {
       createdAt: now,
       updatedAt: now,
     };
-    const ownerUserId = context.actor.kind === 'user' ? context.actor.userId : options.ownerUserId;
+    const ownerUserId = namedOwner ?? (context.actor.kind === 'user' ? context.actor.userId : undefined);
     await this.#deps.storage.transaction(async (tx) => {
       if (!(await tx.organizations.insert(org))) throw new DomainError('conflict', `an organization named ${org.name} already exists`);
       if (ownerUserId) {
-        if (!(await tx.users.get(ownerUserId))) throw DomainError.validation([{ field: 'owner', message: 'no such user' }]);
         await tx.organizations.putMembership({ orgId: org.id, userId: ownerUserId, role: 'owner', createdAt: now });
       }
       await recordAudit(tx, this.#deps.clock, context, {
@@ -240,6 +256,15 @@ export class OrgService {
       });
       return { userId: user.id, email: user.email, name: user.name, role: parsed.role, createdAt: membership.createdAt };
     });
+  }
+
+  /** Changes the role of someone who is already a member; anyone else is not found. */
+  async changeRole(context: RequestContext, idOrName: string, userId: string, input: unknown): Promise<MemberView> {
+    const org = await this.#loadVisible(context, idOrName);
+    await this.#actorRole(context, org.id);
+    if (!(await this.#deps.storage.organizations.getMembership(org.id, userId))) throw DomainError.notFound(`member ${userId}`);
+    const role = parseOrThrow(z.object({ role: roleSchema }).strict(), input).role;
+    return this.putMember(context, idOrName, { userId, role });
   }
 
   async removeMember(context: RequestContext, idOrName: string, userId: string): Promise<void> {

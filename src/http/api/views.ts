@@ -30,8 +30,14 @@ export const memberViewSchema = z.object({
   joinedAt: isoTime,
 });
 
-export function invitationView(invitation: InvitationRecord) {
-  const state = invitation.acceptedAt ? 'accepted' : invitation.revokedAt ? 'revoked' : 'pending';
+export function invitationView(invitation: InvitationRecord, now = Date.now()) {
+  const state = invitation.acceptedAt
+    ? 'accepted'
+    : invitation.revokedAt
+      ? 'revoked'
+      : invitation.expiresAt <= now
+        ? 'expired'
+        : 'pending';
   return {
     id: invitation.id,
     orgId: invitation.orgId,
@@ -48,7 +54,7 @@ export const invitationViewSchema = z.object({
   orgId: z.string(),
   email: z.string(),
   role: z.string(),
-  state: z.enum(['pending', 'accepted', 'revoked']),
+  state: z.enum(['pending', 'accepted', 'revoked', 'expired']),
   createdAt: isoTime,
   expiresAt: isoTime,
   acceptedAt: isoTime.nullable(),

@@ -30,7 +30,8 @@ export class SqlAuditRepository implements AuditRepository {
 
   async list(query: AuditQuery): Promise<{ items: AuditEventRecord[]; total: number }> {
     let base = this.#db.selectFrom('audit_events');
-    if (query.orgId) base = base.where('org_id', '=', query.orgId);
+    if (query.orgId === null) base = base.where('org_id', 'is', null);
+    else if (query.orgId) base = base.where('org_id', '=', query.orgId);
     if (query.targetId) base = base.where('target_id', '=', query.targetId);
     if (query.action) base = base.where('action', '=', query.action);
     if (query.from !== undefined) base = base.where('created_at', '>=', query.from);

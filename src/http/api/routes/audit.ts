@@ -5,8 +5,40 @@ import { orgIdOf, type ManagementApiDependencies } from './deps.js';
 
 const time = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time such as 2026-01-31T12:00:00Z' });
 
+const auditQuery = listQuery.omit({ q: true }).extend({
+  appId: z.string().optional().describe('client_id of an app or credential (or any target id)'),
+  action: z.string().optional(),
+  from: time.optional(),
+  to: time.optional(),
+});
+
+function auditRequest(orgId: string | null, query: z.output<typeof auditQuery>) {
+  return {
+    orgId,
+    offset: (query.page - 1) * query.perPage,
+    limit: query.perPage,
+    ...(query.appId ? { targetId: query.appId } : {}),
+    ...(query.action ? { action: query.action } : {}),
+    ...(query.from ? { from: Date.parse(query.from) } : {}),
+    ...(query.to ? { to: Date.parse(query.to) } : {}),
+  };
+}
+
 export function auditRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
   return [
+    defineRoute({
+      method: 'GET',
+      path: '/audit',
+      operationId: 'listServerAuditEvents',
+      summary: 'Read the server-wide audit log (users, personal access tokens): server administrators',
+      tag: 'Audit log',
+      scope: 'audit:read',
+      query: auditQuery,
+      response: { status: 200, description: 'A page of audit records', schema: pageSchema(auditViewSchema) },
+      handler: async ({ context, query }) => ({
+        body: pageOf({ ...query, q: undefined }, await deps.registry.audit.list(context, auditRequest(null, query)), auditView),
+      }),
+    }),
     defineRoute({
       method: 'GET',
       path: '/orgs/{org}/audit',
@@ -14,24 +46,11 @@ export function auditRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       summary: 'Read the audit log, newest first: who changed what, when (never a secret); filter by app, action and time',
       tag: 'Audit log',
       scope: 'audit:read',
-      query: listQuery.omit({ q: true }).extend({
-        appId: z.string().optional().describe('client_id of an app or credential (or any target id)'),
-        action: z.string().optional(),
-        from: time.optional(),
-        to: time.optional(),
-      }),
+      query: auditQuery,
       response: { status: 200, description: 'A page of audit records', schema: pageSchema(auditViewSchema) },
       handler: async ({ context, params, query }) => {
         const orgId = await orgIdOf(deps, context, params.org!);
-        const result = await deps.registry.audit.list(context, {
-          orgId,
-          offset: (query.page - 1) * query.perPage,
-          limit: query.perPage,
-          ...(query.appId ? { targetId: query.appId } : {}),
-          ...(query.action ? { action: query.action } : {}),
-          ...(query.from ? { from: Date.parse(query.from) } : {}),
-          ...(query.to ? { to: Date.parse(query.to) } : {}),
-        });
+        const result = await deps.registry.audit.list(context, auditRequest(orgId, query));
         return { body: pageOf({ ...query, q: undefined }, result, auditView) };
       },
     }),

@@ -26,7 +26,7 @@ export function orgRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       summary: 'Create an organization; you become its owner',
       tag: 'Organizations',
       scope: 'orgs:write',
-      body: z.object({ name: z.string(), displayName: z.string().optional() }),
+      body: z.object({ name: z.string(), displayName: z.string().optional(), owner: z.string().optional().describe('operators and administrators: user id or email of the first owner') }),
       response: { status: 201, description: 'The organization', schema: orgViewSchema },
       handler: async ({ context, body }) => ({ status: 201, body: orgView(await orgs.create(context, body)) }),
     }),
@@ -94,14 +94,7 @@ export function orgRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       scope: 'orgs:write',
       body: z.object({ role: roleEnum }),
       response: { status: 200, description: 'The membership', schema: memberViewSchema },
-      handler: async ({ context, params, body }) => ({
-        body: memberView(
-          await orgs.putMember(context, params.org!, {
-            userId: params.userId,
-            ...(typeof body === 'object' && body !== null ? body : {}),
-          }),
-        ),
-      }),
+      handler: async ({ context, params, body }) => ({ body: memberView(await orgs.changeRole(context, params.org!, params.userId!, body)) }),
     }),
     defineRoute({
       method: 'DELETE',
@@ -125,7 +118,7 @@ export function orgRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       scope: 'orgs:read',
       response: { status: 200, description: 'The invitations', schema: z.object({ items: z.array(invitationViewSchema) }) },
       handler: async ({ context, params }) => ({
-        body: { items: (await orgs.listInvitations(context, params.org!)).map(invitationView) },
+        body: { items: (await orgs.listInvitations(context, params.org!)).map((invitation) => invitationView(invitation)) },
       }),
     }),
     defineRoute({

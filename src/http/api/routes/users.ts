@@ -1,9 +1,17 @@
 import { z } from 'zod';
 import { allManagementScopes } from '../../../domain/access/actor.js';
+import type { RequestContext } from '../../../domain/audit/audit-log.js';
 import { DomainError } from '../../../domain/errors.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
 import { memberViewSchema, orgView, orgViewSchema, tokenView, tokenViewSchema, userView, userViewSchema } from '../views.js';
 import type { ManagementApiDependencies } from './deps.js';
+
+/** `{user}` is an id, an email, or `me` for the caller. */
+function userOf(context: RequestContext, user: string): string {
+  if (user !== 'me') return user;
+  if (context.actor.kind !== 'user') throw new DomainError('forbidden', 'only a user has a "me"');
+  return context.actor.userId;
+}
 
 export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
   const { users, tokens, orgs } = deps.registry;
@@ -70,7 +78,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       tag: 'Users',
       scope: 'users:read',
       response: { status: 200, description: 'The user', schema: userViewSchema },
-      handler: async ({ context, params }) => ({ body: userView(await users.get(context, params.user!)) }),
+      handler: async ({ context, params }) => ({ body: userView(await users.get(context, userOf(context, params.user!))) }),
     }),
     defineRoute({
       method: 'PATCH',
@@ -81,7 +89,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       scope: 'users:write',
       body: z.object({ name: z.string(), password: z.string(), emailVerified: z.boolean(), isAdmin: z.boolean() }).partial(),
       response: { status: 200, description: 'The user', schema: userViewSchema },
-      handler: async ({ context, params, body }) => ({ body: userView(await users.update(context, params.user!, body)) }),
+      handler: async ({ context, params, body }) => ({ body: userView(await users.update(context, userOf(context, params.user!), body)) }),
     }),
     defineRoute({
       method: 'DELETE',
@@ -92,7 +100,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       scope: 'users:write',
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
-        await users.delete(context, params.user!);
+        await users.delete(context, userOf(context, params.user!));
         return { status: 204 };
       },
     }),
@@ -104,7 +112,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       tag: 'Personal access tokens',
       scope: 'users:read',
       response: { status: 200, description: 'The tokens', schema: z.object({ items: z.array(tokenViewSchema) }) },
-      handler: async ({ context, params }) => ({ body: { items: (await tokens.list(context, params.user!)).map(tokenView) } }),
+      handler: async ({ context, params }) => ({ body: { items: (await tokens.list(context, userOf(context, params.user!))).map(tokenView) } }),
     }),
     defineRoute({
       method: 'POST',
@@ -116,9 +124,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       body: z.object({ name: z.string(), scopes: z.array(z.enum(allManagementScopes as [string, ...string[]])), expiresInDays: z.number().int().optional() }),
       response: { status: 201, description: 'The token', schema: tokenViewSchema.extend({ token: z.string().describe('Shown once') }) },
       handler: async ({ context, params, body }) => {
-        if (params.user === 'me' && context.actor.kind !== 'user') throw new DomainError('forbidden', 'only a user has a "me"');
-        const user = params.user === 'me' && context.actor.kind === 'user' ? context.actor.userId : params.user!;
-        const { record, token } = await tokens.create(context, user, body);
+        const { record, token } = await tokens.create(context, userOf(context, params.user!), body);
         return { status: 201, body: { ...tokenView(record), token } };
       },
     }),
@@ -131,7 +137,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       scope: 'users:write',
       response: { status: 204, description: 'Revoked' },
       handler: async ({ context, params }) => {
-        await tokens.revoke(context, params.user!, params.tokenId!);
+        await tokens.revoke(context, userOf(context, params.user!), params.tokenId!);
         return { status: 204 };
       },
     }),
