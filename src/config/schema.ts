@@ -146,6 +146,35 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    sessions: z
+      .object({
+        maxAgeHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(8760)
+          .default(24)
+          .meta({ description: 'How long a sign-in session lasts before the user must sign in again (single sign-on across apps).' }),
+      })
+      .strict()
+      .prefault({}),
+    cache: z
+      .object({
+        ttlSeconds: z.number().int().min(0).max(300).default(5).meta({
+          description:
+            'How long a node keeps apps, APIs and client secrets in memory. Changes made through this node apply at once; changes made on another node (or by the CLI) apply within this time.',
+        }),
+      })
+      .strict()
+      .prefault({}),
+    ui: z
+      .object({
+        templatesDir: z.string().min(1).optional().meta({
+          description: 'A directory of Eta templates that replace the hosted pages (login, consent, error, ...) of the same name.',
+        }),
+      })
+      .strict()
+      .prefault({}),
     tokens: z
       .object({
         accessTokenTtlMinutes: lifetimeBounds('access token lifetime', { min: 1, max: 300 }),

@@ -1,3 +1,4 @@
+import type { ApiRecord } from '../ports/api-repository.js';
 import type { Clock } from '../ports/clock.js';
 import type { DomainEvents } from '../ports/domain-events.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
@@ -25,6 +26,8 @@ export interface RegistryDependencies {
   passwordHasher: PasswordHasher;
   bounds: LifetimeBounds;
   signingAlgorithms: readonly SigningAlgorithm[];
+  /** APIs every organization may name without registering them: Latchkey's own management API. */
+  builtInApis?: readonly ApiRecord[];
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -42,7 +45,15 @@ export interface Registry {
 export function createRegistry(deps: RegistryDependencies): Registry {
   const { storage, clock, events } = deps;
   const authorizer = new Authorizer(storage);
-  const apps = new AppService({ storage, clock, authorizer, secretHasher: deps.clientSecretHasher, bounds: deps.bounds, events });
+  const apps = new AppService({
+    storage,
+    clock,
+    authorizer,
+    secretHasher: deps.clientSecretHasher,
+    bounds: deps.bounds,
+    events,
+    builtInApis: deps.builtInApis ?? [],
+  });
   return {
     authorizer,
     apps,

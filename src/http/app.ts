@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { SigningKeys } from '../domain/keys/signing-keys.js';
 import type { Registry } from '../domain/registry.js';
 import { issuerBase, issuerPath } from '../protocol/endpoints.js';
+import type { Protocol } from '../runtime/protocol.js';
 import { managementApiPath, registerManagementApi } from './api/management-api.js';
+import { PageRenderer } from './pages.js';
+import { parseFormBody } from './protocol-adapter.js';
+import { registerOAuthRoutes } from './routes/oauth.js';
 import { buildServerMetadata } from '../protocol/discovery.js';
 import { isOAuthError } from '../protocol/errors.js';
 import { redactUrl } from '../observability/logger.js';
@@ -17,6 +22,7 @@ export interface HttpAppDependencies {
   logger: Logger;
   signingKeys: SigningKeys;
   registry: Registry;
+  protocol: Protocol;
   pingDatabase(): Promise<void>;
   /** In-process operator key for the CLI's local mode (see registerManagementApi). */
   operatorKey?: string;
@@ -41,6 +47,14 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
   });
+
+  await app.register(cookie);
+  // Form bodies keep every value of every name, so that the protocol can refuse duplicates.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, parseFormBody(body as string));
+  });
+  // Any other media type reaches the handlers, which answer it in their own terms (invalid_request, 400).
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
@@ -111,7 +125,13 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     metadata,
     signingKeys: deps.signingKeys,
     maxAgeSeconds: config.keys.jwksMaxAgeSeconds,
+    isKnownOrigin: (origin) => deps.protocol.deps.clients.isKnownOrigin(origin),
   });
+  const pages = new PageRenderer({
+    assetsPath: `${issuerPath(config.issuer)}/assets`,
+    ...(config.ui.templatesDir ? { templatesDir: config.ui.templatesDir } : {}),
+  });
+  registerOAuthRoutes(app, { issuer: config.issuer, protocol: deps.protocol, pages });
 
   await registerManagementApi(app, {
     registry: deps.registry,
@@ -119,6 +139,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     serverUrl: issuerBase(config.issuer),
     serverMetadata: metadata,
     version: latchkeyVersion,
+    authenticateBearer: (token) => deps.protocol.authenticateManagementToken(token),
     ...(deps.operatorKey ? { operatorKey: deps.operatorKey } : {}),
   });
 

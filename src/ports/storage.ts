@@ -2,6 +2,14 @@ import type { ApiRepository } from './api-repository.js';
 import type { AppRepository } from './app-repositories.js';
 import type { AuditRepository } from './audit-repository.js';
 import type { PersonalAccessTokenRepository, UserRepository } from './identity-repositories.js';
+import type {
+  AccessTokenRepository,
+  ConsentRepository,
+  GrantRepository,
+  InteractionRepository,
+  RevokedJtiRepository,
+  SessionRepository,
+} from './oauth-repositories.js';
 import type { OrganizationRepository } from './org-repositories.js';
 import type { SettingsRepository } from './settings-repository.js';
 import type { SigningKeyRepository } from './signing-key-repository.js';
@@ -16,6 +24,12 @@ export interface Storage {
   readonly apis: ApiRepository;
   readonly apps: AppRepository;
   readonly audit: AuditRepository;
+  readonly sessions: SessionRepository;
+  readonly interactions: InteractionRepository;
+  readonly consents: ConsentRepository;
+  readonly grants: GrantRepository;
+  readonly accessTokens: AccessTokenRepository;
+  readonly revokedJtis: RevokedJtiRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

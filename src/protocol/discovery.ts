@@ -1,28 +1,53 @@
+import { supportedClientAuthMethodNames } from './client-auth/authenticate-client.js';
 import { endpointUrl } from './endpoints.js';
+import { grantHandlers } from './grants/registry.js';
+import { supportedClaims } from './tokens/claims.js';
 
-/**
- * What the server implements at this moment. Discovery advertises exactly this, no more: each
- * later feature adds itself here when it is wired in.
- */
 export interface ServerCapabilities {
   issuer: string;
-  /** Algorithms the server signs with (ID tokens, JWT access tokens). */
+  /** Algorithms the server signs with (JWT access tokens); ID tokens use RS256. */
   signingAlgorithms: readonly string[];
-  /** Endpoint URLs by metadata name (authorization_endpoint, token_endpoint, ...). */
-  endpoints?: Readonly<Record<string, string>>;
-  /** Further metadata fields contributed by implemented features. */
-  metadata?: Readonly<Record<string, unknown>>;
 }
 
+const assertionAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
 /**
- * Authorization server metadata (RFC 8414 §2) which, together with the OpenID Provider fields,
- * is also the OpenID Provider Configuration (OpenID Connect Discovery 1.0 §3).
+ * Authorization server metadata (RFC 8414 §2) and OpenID Provider metadata (OpenID Connect
+ * Discovery 1.0 §3), derived from what is implemented: the grant registry, the client
+ * authentication methods, the endpoints. A test checks each advertised endpoint against the router.
  */
 export function buildServerMetadata(capabilities: ServerCapabilities): Record<string, unknown> {
+  const { issuer } = capabilities;
+  const authMethodsWithSecret = supportedClientAuthMethodNames.filter((method) => method !== 'none');
   return {
-    issuer: capabilities.issuer,
-    jwks_uri: endpointUrl(capabilities.issuer, 'jwks'),
-    ...capabilities.endpoints,
-    ...capabilities.metadata,
+    issuer,
+    authorization_endpoint: endpointUrl(issuer, 'authorization'),
+    token_endpoint: endpointUrl(issuer, 'token'),
+    userinfo_endpoint: endpointUrl(issuer, 'userinfo'),
+    jwks_uri: endpointUrl(issuer, 'jwks'),
+    introspection_endpoint: endpointUrl(issuer, 'introspection'),
+    revocation_endpoint: endpointUrl(issuer, 'revocation'),
+    end_session_endpoint: endpointUrl(issuer, 'endSession'),
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query', 'form_post'],
+    grant_types_supported: grantHandlers.map((handler) => handler.grantType),
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    token_endpoint_auth_methods_supported: [...supportedClientAuthMethodNames],
+    token_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
+    introspection_endpoint_auth_methods_supported: authMethodsWithSecret,
+    introspection_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
+    revocation_endpoint_auth_methods_supported: [...supportedClientAuthMethodNames],
+    revocation_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
+    code_challenge_methods_supported: ['S256'],
+    claims_supported: supportedClaims,
+    claim_types_supported: ['normal'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    authorization_response_iss_parameter_supported: true,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    access_token_signing_alg_values_supported: capabilities.signingAlgorithms,
   };
 }

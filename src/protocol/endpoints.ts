@@ -3,6 +3,13 @@ export const endpointPaths = {
   openidConfiguration: '/.well-known/openid-configuration',
   oauthAuthorizationServer: '/.well-known/oauth-authorization-server',
   jwks: '/.well-known/jwks.json',
+  authorization: '/oauth2/authorize',
+  token: '/oauth2/token',
+  userinfo: '/oauth2/userinfo',
+  introspection: '/oauth2/introspect',
+  revocation: '/oauth2/revoke',
+  endSession: '/oauth2/logout',
+  interaction: '/interaction',
 } as const;
 
 export type EndpointName = keyof typeof endpointPaths;

@@ -55,7 +55,11 @@ export class OAuthError extends Error {
     this.code = code;
     this.description = description;
     this.status = options.status ?? defaultStatus[code] ?? 400;
-    this.headers = options.headers ?? {};
+    // RFC 9110 §15.5.2: a 401 carries a challenge; for client authentication it is Basic (RFC 6749 §5.2).
+    this.headers =
+      this.status === 401 && code === 'invalid_client' && !options.headers?.['www-authenticate']
+        ? { ...options.headers, 'www-authenticate': 'Basic realm="latchkey", charset="UTF-8"' }
+        : (options.headers ?? {});
   }
 
   /** The JSON body of an error response (RFC 6749 §5.2). */

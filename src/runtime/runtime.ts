@@ -5,6 +5,7 @@ import { createRegistry, type Registry } from '../domain/registry.js';
 import { InProcessEvents } from '../ports/domain-events.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
 import { argon2PasswordHasher } from './password-hasher.js';
+import { managementApiRecord } from './protocol.js';
 import { SigningKeys } from '../domain/keys/signing-keys.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { deriveKey } from '../shared/derived-keys.js';
@@ -102,6 +103,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       passwordHasher: argon2PasswordHasher,
       bounds: config.tokens,
       signingAlgorithms: config.keys.algorithms,
+      builtInApis: [managementApiRecord(config.issuer)],
     });
     await registry.orgs.ensureDefault();
 

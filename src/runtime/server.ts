@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../http/app.js';
 import { endpointUrl } from '../protocol/endpoints.js';
+import { createProtocol } from './protocol.js';
 import { openRuntime, type OpenRuntimeOptions, type Runtime } from './runtime.js';
+import { startSweeper } from './sweeper.js';
 
 export interface RunningServer {
   readonly runtime: Runtime;
@@ -28,6 +30,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       signingKeys,
       registry: runtime.registry,
+      protocol: createProtocol(runtime),
       pingDatabase: () => runtime.database.ping(),
     });
     await options.configureApp?.(app);
@@ -53,6 +56,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       });
   }, config.keys.refreshIntervalSeconds * 1000);
   keyRefresh.unref();
+  const sweeper = startSweeper(runtime);
 
   const address = app.server.address();
   const listeningOn =
@@ -77,6 +81,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     stop: () => {
       stopping ??= (async () => {
         clearInterval(keyRefresh);
+        sweeper.stop();
         await app.close();
         await runtime.close();
         logger.info('latchkey stopped');

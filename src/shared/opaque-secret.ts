@@ -20,6 +20,16 @@ function checksum(body: string): string {
   return bytes.toString('base64url');
 }
 
+/** The value with a CRC-32 checksum of itself appended (6 base64url characters). */
+export function appendChecksum(body: string): string {
+  return body + checksum(body);
+}
+
+/** Whether the last 6 characters are the checksum of the rest. */
+export function checksumMatches(value: string): boolean {
+  return value.length > checksumLength && checksum(value.slice(0, -checksumLength)) === value.slice(-checksumLength);
+}
+
 /** A new credential: `lk_<kind>_` + 256 random bits + a CRC-32 checksum of everything before it. */
 export function generateOpaqueSecret(kind: OpaqueSecretKind): string {
   const body = `lk_${kind}_${randomBytes(32).toString('base64url')}`;

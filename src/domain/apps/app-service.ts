@@ -37,6 +37,7 @@ export interface AppServiceDependencies {
   secretHasher: SecretHasher;
   bounds: LifetimeBounds;
   events: DomainEvents;
+  builtInApis: readonly ApiRecord[];
 }
 
 export interface CreatedApp {
@@ -87,7 +88,7 @@ export class AppService {
   }
 
   async #organizationApis(orgId: string): Promise<ApiRecord[]> {
-    return (await this.#deps.storage.apis.list({ orgId, offset: 0, limit: 10_000 })).items;
+    return [...(await this.#deps.storage.apis.list({ orgId, offset: 0, limit: 10_000 })).items, ...this.#deps.builtInApis];
   }
 
   async #requireOrganization(orgId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SigningKeys } from '../../domain/keys/signing-keys.js';
 import { endpointPaths, issuerPath } from '../../protocol/endpoints.js';
 import { cacheJson, sendCachedJson, type CachedJson } from '../cached-json.js';
@@ -8,6 +8,8 @@ export interface WellKnownRouteOptions {
   metadata: Record<string, unknown>;
   signingKeys: SigningKeys;
   maxAgeSeconds: number;
+  /** Browser origins some app registered: they may read discovery and the JWKS (CORS). */
+  isKnownOrigin(origin: string): Promise<boolean>;
 }
 
 /**
@@ -16,10 +18,14 @@ export interface WellKnownRouteOptions {
  */
 export function registerWellKnownRoutes(app: FastifyInstance, options: WellKnownRouteOptions): void {
   const prefix = issuerPath(options.issuer);
+  const cors = async (request: FastifyRequest, reply: FastifyReply) => {
+    const origin = request.headers.origin;
+    if (origin && (await options.isKnownOrigin(origin))) reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+  };
   const cacheControl = `public, max-age=${options.maxAgeSeconds}`;
   const metadata = cacheJson(options.metadata);
 
-  app.get(prefix + endpointPaths.openidConfiguration, (request, reply) =>
+  app.get(prefix + endpointPaths.openidConfiguration, { onRequest: cors }, (request, reply) =>
     sendCachedJson(request, reply, metadata, cacheControl),
   );
   // RFC 8414 §3: for an issuer with a path, the well-known segment goes before the path.
@@ -34,7 +40,7 @@ export function registerWellKnownRoutes(app: FastifyInstance, options: WellKnown
 
   let jwks: CachedJson = cacheJson(options.signingKeys.jwks);
   let jwksVersion = options.signingKeys.version;
-  app.get(prefix + endpointPaths.jwks, (request, reply) => {
+  app.get(prefix + endpointPaths.jwks, { onRequest: cors }, (request, reply) => {
     if (jwksVersion !== options.signingKeys.version) {
       jwks = cacheJson(options.signingKeys.jwks);
       jwksVersion = options.signingKeys.version;

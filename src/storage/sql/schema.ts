@@ -139,6 +139,78 @@ export interface AuditEventsTable {
   created_at: number;
 }
 
+
+export interface SessionsTable {
+  id_hash: string;
+  sid: string;
+  user_id: string;
+  auth_time: number;
+  amr: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface InteractionsTable {
+  uid: string;
+  client_id: string;
+  request: string;
+  browser_hash: string;
+  prompt: string;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GrantsTable {
+  id: string;
+  client_id: string;
+  user_id: string;
+  org_id: string | null;
+  scope: string;
+  audiences: string;
+  session_sid: string | null;
+  auth_time: number;
+  amr: string;
+  nonce: string | null;
+  redirect_uri: string | null;
+  code_hash: string | null;
+  code_challenge: string | null;
+  code_expires_at: number | null;
+  code_consumed_at: number | null;
+  refresh_hash: string | null;
+  refresh_previous_hash: string | null;
+  refresh_generation: number;
+  refresh_rotated_at: number | null;
+  refresh_expires_at: number | null;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface AccessTokensTable {
+  token_hash: string;
+  grant_id: string | null;
+  client_id: string;
+  subject: string;
+  payload: string;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface RevokedJtisTable {
+  jti: string;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   settings: SettingsTable;
@@ -152,4 +224,10 @@ export interface DatabaseSchema {
   app_secrets: AppSecretsTable;
   app_certificates: AppCertificatesTable;
   audit_events: AuditEventsTable;
+  sessions: SessionsTable;
+  interactions: InteractionsTable;
+  consents: ConsentsTable;
+  grants: GrantsTable;
+  access_tokens: AccessTokensTable;
+  revoked_jtis: RevokedJtisTable;
 }

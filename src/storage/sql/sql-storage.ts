@@ -6,6 +6,14 @@ import { SqlApiRepository } from './api-repository.js';
 import { SqlAppRepository } from './app-repository.js';
 import { SqlAuditRepository } from './audit-repository.js';
 import { SqlPersonalAccessTokenRepository, SqlUserRepository } from './identity-repositories.js';
+import {
+  SqlAccessTokenRepository,
+  SqlConsentRepository,
+  SqlGrantRepository,
+  SqlInteractionRepository,
+  SqlRevokedJtiRepository,
+  SqlSessionRepository,
+} from './oauth-repositories.js';
 import { SqlOrganizationRepository } from './org-repository.js';
 import { SqlSettingsRepository } from './settings-repository.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
@@ -20,6 +28,12 @@ export class SqlStorage implements Storage {
   readonly apis: SqlApiRepository;
   readonly apps: SqlAppRepository;
   readonly audit: SqlAuditRepository;
+  readonly sessions: SqlSessionRepository;
+  readonly interactions: SqlInteractionRepository;
+  readonly consents: SqlConsentRepository;
+  readonly grants: SqlGrantRepository;
+  readonly accessTokens: SqlAccessTokenRepository;
+  readonly revokedJtis: SqlRevokedJtiRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -38,6 +52,12 @@ export class SqlStorage implements Storage {
     this.apis = new SqlApiRepository(db);
     this.apps = new SqlAppRepository(db);
     this.audit = new SqlAuditRepository(db);
+    this.sessions = new SqlSessionRepository(db);
+    this.interactions = new SqlInteractionRepository(db);
+    this.consents = new SqlConsentRepository(db);
+    this.grants = new SqlGrantRepository(db);
+    this.accessTokens = new SqlAccessTokenRepository(db);
+    this.revokedJtis = new SqlRevokedJtiRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { endpointPaths, issuerPath } from '../../protocol/endpoints.js';
+import { handleEndSession, handleEndSessionConfirm } from '../../protocol/endpoints/end-session-endpoint.js';
+import { handleIntrospection } from '../../protocol/endpoints/introspection-endpoint.js';
+import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.js';
+import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
+import { handleUserinfo } from '../../protocol/endpoints/userinfo-endpoint.js';
+import type { ProtocolResponse } from '../../protocol/messages.js';
+import type { Protocol } from '../../runtime/protocol.js';
+import type { PageRenderer } from '../pages.js';
+import { sendProtocolResponse, toProtocolRequest } from '../protocol-adapter.js';
+
+export interface OAuthRouteOptions {
+  issuer: string;
+  protocol: Protocol;
+  pages: PageRenderer;
+}
+
+/** The OAuth and OpenID Connect endpoints, and the hosted sign-in, consent and sign-out pages. */
+export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOptions): void {
+  const { protocol, pages } = options;
+  const prefix = issuerPath(options.issuer);
+  const secure = protocol.deps.cookies.secure;
+  const respond = (reply: FastifyReply, response: ProtocolResponse) => sendProtocolResponse(reply, response, pages, secure);
+  const handle =
+    (run: (request: FastifyRequest) => Promise<ProtocolResponse>) =>
+    async (request: FastifyRequest, reply: FastifyReply) =>
+      respond(reply, await run(request));
+
+  const { authorization, validator, deps } = protocol;
+  app.route({
+    method: ['GET', 'POST'],
+    url: prefix + endpointPaths.authorization,
+    handler: handle((request) => authorization.authorize(toProtocolRequest(request))),
+  });
+  app.post(prefix + endpointPaths.token, handle((request) => handleTokenRequest(toProtocolRequest(request), deps)));
+  app.route({
+    method: ['GET', 'POST'],
+    url: prefix + endpointPaths.userinfo,
+    handler: handle((request) => handleUserinfo(toProtocolRequest(request), deps, validator)),
+  });
+  app.post(prefix + endpointPaths.introspection, handle((request) => handleIntrospection(toProtocolRequest(request), deps, validator)));
+  app.post(prefix + endpointPaths.revocation, handle((request) => handleRevocation(toProtocolRequest(request), deps, validator)));
+  app.route({
+    method: ['GET', 'POST'],
+    url: prefix + endpointPaths.endSession,
+    handler: handle((request) => handleEndSession(toProtocolRequest(request), deps)),
+  });
+  app.post(`${prefix}${endpointPaths.endSession}/confirm`, handle((request) => handleEndSessionConfirm(toProtocolRequest(request), deps)));
+
+  const interaction = prefix + endpointPaths.interaction;
+  type WithUid = FastifyRequest<{ Params: { uid: string } }>;
+  app.get(`${interaction}/:uid`, handle((request) => authorization.interactionPage((request as WithUid).params.uid, toProtocolRequest(request))));
+  app.post(`${interaction}/:uid/login`, handle((request) => authorization.submitLogin((request as WithUid).params.uid, toProtocolRequest(request))));
+  app.post(`${interaction}/:uid/consent`, handle((request) => authorization.submitConsent((request as WithUid).params.uid, toProtocolRequest(request))));
+  app.post(`${interaction}/:uid/abort`, handle((request) => authorization.abort((request as WithUid).params.uid, toProtocolRequest(request))));
+
+  app.get(`${prefix}/assets/latchkey.css`, (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(pages.stylesheet),
+  );
+
+  // CORS preflights: answered only for origins some app registered (SECURITY.md); never for /authorize.
+  const corsEndpoints: [string, string][] = [
+    [endpointPaths.token, 'POST'],
+    [endpointPaths.userinfo, 'GET, POST'],
+    [endpointPaths.introspection, 'POST'],
+    [endpointPaths.revocation, 'POST'],
+    [endpointPaths.jwks, 'GET'],
+    [endpointPaths.openidConfiguration, 'GET'],
+  ];
+  for (const [path, methods] of corsEndpoints) {
+    app.options(prefix + path, async (request, reply) => {
+      const origin = request.headers.origin;
+      reply.header('vary', 'Origin');
+      if (origin && (await deps.clients.isKnownOrigin(origin))) {
+        reply
+          .header('access-control-allow-origin', origin)
+          .header('access-control-allow-methods', methods)
+          .header('access-control-allow-headers', 'Authorization, Content-Type, DPoP')
+          .header('access-control-max-age', '600');
+      }
+      return reply.code(204).send();
+    });
+  }
+}

@@ -1,0 +1,153 @@
+import type { JsonValue } from './app-repositories.js';
+
+/** A signed-in browser. The cookie holds the session id; only its hash is stored. */
+export interface SessionRecord {
+  idHash: string;
+  /** Public session identifier: the `sid` claim of ID tokens (OIDC Front-/Back-Channel Logout). */
+  sid: string;
+  userId: string;
+  authTime: number;
+  /** Authentication methods (RFC 8176), e.g. ["pwd"]. */
+  amr: string[];
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SessionRepository {
+  insert(session: SessionRecord): Promise<void>;
+  getByHash(idHash: string): Promise<SessionRecord | undefined>;
+  /** Deletes and returns the session (sign-out); undefined when there was none. */
+  delete(idHash: string): Promise<SessionRecord | undefined>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** A paused authorization request, waiting for sign-in or consent in the hosted pages. */
+export interface InteractionRecord {
+  uid: string;
+  clientId: string;
+  /** The validated authorization request, to resume it. */
+  request: Record<string, JsonValue>;
+  /** Hash of a cookie set on the browser that started it: no other browser can finish it. */
+  browserHash: string;
+  prompt: 'login' | 'consent';
+  createdAt: number;
+  expiresAt: number;
+  completedAt: number | null;
+}
+
+export interface InteractionRepository {
+  insert(interaction: InteractionRecord): Promise<void>;
+  get(uid: string): Promise<InteractionRecord | undefined>;
+  setPrompt(uid: string, prompt: InteractionRecord['prompt']): Promise<void>;
+  /** Marks it finished in one conditional write: false when it already was, or has expired (single use). */
+  complete(uid: string, now: number): Promise<boolean>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** Scopes a user granted an app: remembered so that consent is asked once (PRODUCT D3). */
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConsentRepository {
+  get(userId: string, clientId: string): Promise<ConsentRecord | undefined>;
+  put(consent: ConsentRecord): Promise<void>;
+  delete(userId: string, clientId: string): Promise<boolean>;
+  listForUser(userId: string): Promise<ConsentRecord[]>;
+}
+
+/**
+ * One authorization of an app by a user: born with its authorization code, it then carries the
+ * refresh token family. Tokens name their grant, so revoking the grant revokes them all.
+ */
+export interface GrantRecord {
+  id: string;
+  clientId: string;
+  userId: string;
+  orgId: string | null;
+  scope: string[];
+  audiences: string[];
+  sessionSid: string | null;
+  authTime: number;
+  amr: string[];
+  nonce: string | null;
+  redirectUri: string | null;
+  codeHash: string | null;
+  codeChallenge: string | null;
+  codeExpiresAt: number | null;
+  codeConsumedAt: number | null;
+  /** Hash of the current refresh token; each rotation replaces it. */
+  refreshHash: string | null;
+  /** Hash of the token the last rotation replaced, for the retry window. */
+  refreshPreviousHash: string | null;
+  /** How many rotations the family has had; old tokens are recognised by walking forward. */
+  refreshGeneration: number;
+  refreshRotatedAt: number | null;
+  refreshExpiresAt: number | null;
+  createdAt: number;
+  /** When nothing issued from the grant can be valid any more; then it may be swept. */
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface RefreshInstallation {
+  hash: string;
+  expiresAt: number;
+}
+
+export interface GrantRepository {
+  insert(grant: GrantRecord): Promise<void>;
+  get(id: string): Promise<GrantRecord | undefined>;
+  getByCodeHash(codeHash: string): Promise<GrantRecord | undefined>;
+  /**
+   * Consumes the code and installs the first refresh token in one conditional write
+   * (`UPDATE ... WHERE code_consumed_at IS NULL AND revoked_at IS NULL`). False when another
+   * redemption got there first.
+   */
+  redeemCode(id: string, now: number, refresh: RefreshInstallation | null, expiresAt: number): Promise<boolean>;
+  /**
+   * Rotates the refresh token only if the current one is still `expectedHash` (compare-and-swap),
+   * so that two parallel refreshes make at most one successor.
+   */
+  rotateRefresh(id: string, expectedHash: string, next: RefreshInstallation, now: number, expiresAt: number): Promise<boolean>;
+  /** Revokes the grant and, with it, every token it issued. False when it already was revoked. */
+  revoke(id: string, now: number): Promise<boolean>;
+  /** Revokes every live grant of a user to an app (consent withdrawn). */
+  revokeForUserAndClient(userId: string, clientId: string, now: number): Promise<number>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** An opaque access token, stored only by its hash, with the claims introspection reports. */
+export interface AccessTokenRecord {
+  tokenHash: string;
+  grantId: string | null;
+  clientId: string;
+  subject: string;
+  payload: Record<string, JsonValue>;
+  issuedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface AccessTokenRepository {
+  insert(token: AccessTokenRecord): Promise<void>;
+  get(tokenHash: string): Promise<AccessTokenRecord | undefined>;
+  revoke(tokenHash: string, now: number): Promise<boolean>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/**
+ * JWT identifiers the server must remember until they expire: access tokens revoked early
+ * (RFC 7009), and client assertions already used (RFC 7523 §3, one use per `jti`).
+ */
+export interface RevokedJtiRepository {
+  add(jti: string, expiresAt: number): Promise<void>;
+  /** Records the jti unless it is already recorded; false on a replay. Atomic. */
+  addIfAbsent(jti: string, expiresAt: number): Promise<boolean>;
+  has(jti: string): Promise<boolean>;
+  deleteExpired(now: number): Promise<number>;
+}

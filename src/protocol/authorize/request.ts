@@ -1,0 +1,33 @@
+import type { JsonValue } from '../../ports/app-repositories.js';
+
+export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
+export type ResponseMode = 'query' | 'form_post';
+
+/** An authorization request after every check passed: what the flow resumes with after sign-in and consent. */
+export interface AuthorizationRequest {
+  clientId: string;
+  /** The redirect URI the response goes to (the registered one it matched). */
+  redirectUri: string;
+  /** Whether the request named it: then the token request must repeat it (RFC 6749 §4.1.3). */
+  redirectUriGiven: boolean;
+  responseMode: ResponseMode;
+  state: string | null;
+  scope: string[];
+  /** Identifiers of the APIs the tokens are for (RFC 8707). */
+  audiences: string[];
+  nonce: string | null;
+  codeChallenge: string | null;
+  prompt: Prompt[];
+  maxAge: number | null;
+  loginHint: string | null;
+  organizationId: string | null;
+  invitation: string | null;
+}
+
+export function requestToJson(request: AuthorizationRequest): Record<string, JsonValue> {
+  return { ...request };
+}
+
+export function requestFromJson(json: Record<string, JsonValue>): AuthorizationRequest {
+  return json as unknown as AuthorizationRequest;
+}

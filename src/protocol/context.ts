@@ -1,0 +1,59 @@
+import type { SigningKeys } from '../domain/keys/signing-keys.js';
+import type { Clock } from '../ports/clock.js';
+import type { ClientDirectory, ResourceDirectory, UserDirectory } from '../ports/directories.js';
+import type { DomainEvents } from '../ports/domain-events.js';
+import type { Storage } from '../ports/storage.js';
+import type { SecretHasher } from '../shared/opaque-secret.js';
+import type { TokenIssuer } from './tokens/token-issuer.js';
+
+/** Absolute URLs of the endpoints this server implements. */
+export interface EndpointUrls {
+  authorization: string;
+  token: string;
+  userinfo: string;
+  introspection: string;
+  revocation: string;
+  endSession: string;
+  jwks: string;
+  interaction: string;
+}
+
+/** Organizations as the authorization request sees them (`organization`, `invitation`). */
+export interface OrganizationDirectory {
+  resolve(idOrName: string): Promise<{ id: string; name: string } | undefined>;
+  isMember(orgId: string, userId: string): Promise<boolean>;
+  /** Accepts an invitation token for the user; false when it is not valid for them and that organization. */
+  acceptInvitation(userId: string, token: string, orgId: string): Promise<boolean>;
+}
+
+/** Everything the protocol engine needs, as ports: no HTTP framework, no SQL, no logger. */
+export interface ProtocolDependencies {
+  issuer: string;
+  endpoints: EndpointUrls;
+  clock: Clock;
+  storage: Storage;
+  clients: ClientDirectory;
+  resources: ResourceDirectory;
+  users: UserDirectory;
+  organizations: OrganizationDirectory;
+  tokens: TokenIssuer;
+  /** Keyed hash of opaque tokens, codes, refresh secrets and session ids. */
+  tokenHasher: SecretHasher;
+  /** Key of the refresh token successor chain. */
+  successorKey: SecretHasher;
+  /** Keys CSRF tokens of the hosted forms. */
+  csrfKey: SecretHasher;
+  signingKeys: SigningKeys;
+  events: DomainEvents;
+  /** Cookie names and flags: Secure and the __Host- prefix on https issuers. */
+  cookies: CookiePolicy;
+  sessionTtlMs: number;
+}
+
+export interface CookiePolicy {
+  secure: boolean;
+  session: string;
+  /** Prefix of the per-interaction browser binding cookie. */
+  interaction: string;
+  path: string;
+}

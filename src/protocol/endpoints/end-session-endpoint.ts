@@ -1,0 +1,131 @@
+import { compactVerify, createLocalJWKSet } from 'jose';
+import type { OAuthClient } from '../../ports/directories.js';
+import { constantTimeEqual } from '../../shared/constant-time.js';
+import { errorPage } from '../authorize/response.js';
+import type { ProtocolDependencies } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
+import { currentSession, endSession, sessionCookie } from '../sessions.js';
+
+interface LogoutRequest {
+  client: OAuthClient | null;
+  /** The user the id_token_hint names. */
+  hintSubject: string | null;
+  postLogoutRedirectUri: string | null;
+  state: string | null;
+}
+
+async function subjectAndClientOfHint(hint: string, deps: ProtocolDependencies): Promise<{ sub: string; clientId: string }> {
+  try {
+    // An expired ID token is still a fine hint (RP-Initiated Logout §2): check the signature and issuer, not exp.
+    const { payload } = await compactVerify(hint, createLocalJWKSet(deps.signingKeys.jwks), { algorithms: ['RS256', 'ES256', 'EdDSA'] });
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown; aud?: unknown; azp?: unknown };
+    const audience = typeof claims.azp === 'string' ? claims.azp : Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+    if (claims.iss !== deps.issuer || typeof claims.sub !== 'string' || typeof audience !== 'string') throw new Error('claims');
+    return { sub: claims.sub, clientId: audience };
+  } catch {
+    throw new OAuthError('invalid_request', 'id_token_hint is not an ID token this server issued');
+  }
+}
+
+async function parseLogoutRequest(request: ProtocolRequest, deps: ProtocolDependencies): Promise<LogoutRequest> {
+  const parameters = request.method === 'POST' ? request.body : request.query;
+  rejectDuplicateParameters(parameters);
+  const hint = param(parameters, 'id_token_hint');
+  const clientIdParam = param(parameters, 'client_id');
+  const postLogoutRedirectUri = param(parameters, 'post_logout_redirect_uri') ?? null;
+  let hintSubject: string | null = null;
+  let clientId = clientIdParam ?? null;
+  if (hint) {
+    const fromHint = await subjectAndClientOfHint(hint, deps);
+    if (clientIdParam && clientIdParam !== fromHint.clientId) {
+      throw new OAuthError('invalid_request', 'client_id does not match the audience of id_token_hint');
+    }
+    hintSubject = fromHint.sub;
+    clientId = fromHint.clientId;
+  }
+  const client = clientId ? ((await deps.clients.getClient(clientId)) ?? null) : null;
+  if (clientId && !client) throw new OAuthError('invalid_request', `no app has the client_id ${clientId}`);
+  if (postLogoutRedirectUri !== null) {
+    if (!client) throw new OAuthError('invalid_request', 'post_logout_redirect_uri needs id_token_hint or client_id to know whose it is');
+    if (!client.app.settings.postLogoutRedirectUris.includes(postLogoutRedirectUri)) {
+      throw new OAuthError('invalid_request', 'post_logout_redirect_uri is not registered for this app (exact match)');
+    }
+  }
+  return { client, hintSubject, postLogoutRedirectUri, state: param(parameters, 'state') ?? null };
+}
+
+function logoutCsrf(request: ProtocolRequest, deps: ProtocolDependencies): string {
+  return deps.csrfKey.hash(`logout:${request.cookies[deps.cookies.session] ?? ''}`);
+}
+
+async function finish(request: ProtocolRequest, deps: ProtocolDependencies, logout: LogoutRequest, status: 302 | 303): Promise<ProtocolResponse> {
+  const ended = await endSession(request, deps);
+  if (ended) deps.events.publish({ type: 'session.ended', subject: ended.sid });
+  const cookies = [sessionCookie(deps, null)];
+  if (logout.postLogoutRedirectUri) {
+    const separator = logout.postLogoutRedirectUri.includes('?') ? '&' : '?';
+    const location = logout.state !== null ? `${logout.postLogoutRedirectUri}${separator}${new URLSearchParams({ state: logout.state })}` : logout.postLogoutRedirectUri;
+    return { kind: 'redirect', status, location, cookies, headers: { 'cache-control': 'no-store' } };
+  }
+  return {
+    kind: 'page',
+    status: 200,
+    page: { template: 'logged-out', data: { clientName: logout.client?.app.name ?? null } },
+    cookies,
+    headers: { 'cache-control': 'no-store' },
+  };
+}
+
+/**
+ * RP-Initiated Logout 1.0 (`end_session_endpoint`): with a valid id_token_hint for the signed-in
+ * user the session ends at once; otherwise the user confirms on a page first, so that no other
+ * site can sign them out. Only registered post_logout_redirect_uris are redirected to, with state.
+ */
+export async function handleEndSession(request: ProtocolRequest, deps: ProtocolDependencies): Promise<ProtocolResponse> {
+  let logout: LogoutRequest;
+  try {
+    logout = await parseLogoutRequest(request, deps);
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(400, 'This app sent an invalid sign-out request', error);
+    throw error;
+  }
+  const current = await currentSession(request, deps);
+  if (!current) return finish(request, deps, logout, 302);
+  if (logout.hintSubject !== null && logout.hintSubject === current.user.id) return finish(request, deps, logout, 302);
+  return {
+    kind: 'page',
+    status: 200,
+    page: {
+      template: 'logout-confirm',
+      data: {
+        action: `${deps.endpoints.endSession}/confirm`,
+        csrf: logoutCsrf(request, deps),
+        clientName: logout.client?.app.name ?? null,
+        userEmail: current.user.email,
+        fields: Object.entries({
+          ...(logout.client ? { client_id: logout.client.clientId } : {}),
+          ...(logout.postLogoutRedirectUri ? { post_logout_redirect_uri: logout.postLogoutRedirectUri } : {}),
+          ...(logout.state !== null ? { state: logout.state } : {}),
+        }),
+      },
+    },
+    headers: { 'cache-control': 'no-store' },
+  };
+}
+
+/** POST from the confirmation page: checked against CSRF, then the session ends (303 after the POST). */
+export async function handleEndSessionConfirm(request: ProtocolRequest, deps: ProtocolDependencies): Promise<ProtocolResponse> {
+  let logout: LogoutRequest;
+  try {
+    logout = await parseLogoutRequest(request, deps);
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(400, 'This app sent an invalid sign-out request', error);
+    throw error;
+  }
+  const csrf = param(request.body, 'csrf');
+  if (!csrf || !constantTimeEqual(csrf, logoutCsrf(request, deps))) {
+    return errorPage(403, 'Form expired', { code: 'invalid_request', description: 'The sign-out form was not sent from this server (CSRF check failed).' });
+  }
+  return finish(request, deps, logout, 303);
+}

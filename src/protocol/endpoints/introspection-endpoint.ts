@@ -1,0 +1,49 @@
+import { authenticateClient } from '../client-auth/authenticate-client.js';
+import type { ProtocolDependencies } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
+import type { TokenValidator } from '../tokens/token-validator.js';
+import { clientAuthDependencies, corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireFormBody } from './common.js';
+
+/**
+ * Token introspection (RFC 7662): an authenticated client learns whether a token is active. It
+ * sees its own tokens; with "introspect all tokens" (seed 002), every token of its organization.
+ * Anything else, and every invalid, expired, revoked or disabled-app token, is `{"active":false}`.
+ */
+export async function handleIntrospection(request: ProtocolRequest, deps: ProtocolDependencies, validator: TokenValidator): Promise<ProtocolResponse> {
+  try {
+    requireFormBody(request, 'introspection');
+    rejectQueryParameters(request);
+    rejectDuplicateParameters(request.body);
+    const { client } = await authenticateClient(request, deps.clients, clientAuthDependencies(deps), { publicClientsAllowed: false });
+    const token = param(request.body, 'token');
+    if (!token) throw new OAuthError('invalid_request', 'the token parameter is missing (RFC 7662 §2.1)');
+    const found = await validator.any(token, param(request.body, 'token_type_hint'));
+    const seeAll = client.app.settings.security.introspectAllTokens && found?.client.app.orgId === client.app.orgId;
+    if (!found || (found.client.clientId !== client.clientId && !seeAll)) {
+      return jsonResponse(200, { active: false }, corsHeaders(request, client));
+    }
+    const user = found.grant ? await deps.users.getUser(found.subject) : undefined;
+    const claims = found.claims;
+    return jsonResponse(
+      200,
+      {
+        active: true,
+        scope: found.scope.join(' '),
+        client_id: found.client.clientId,
+        ...(user ? { username: user.email } : {}),
+        token_type: found.kind === 'refresh_token' ? 'refresh_token' : 'Bearer',
+        exp: claims.exp,
+        iat: claims.iat,
+        sub: found.subject,
+        ...(claims.aud !== undefined ? { aud: claims.aud } : {}),
+        iss: deps.issuer,
+        ...(found.kind === 'access_token' ? { jti: claims.jti } : {}),
+        ...(claims.auth_time !== undefined ? { auth_time: claims.auth_time } : {}),
+      },
+      corsHeaders(request, client),
+    );
+  } catch (error) {
+    return errorResponse(error);
+  }
+}

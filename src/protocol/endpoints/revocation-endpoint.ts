@@ -1,0 +1,37 @@
+import { authenticateClient, type AuthenticatedClient } from '../client-auth/authenticate-client.js';
+import type { ProtocolDependencies } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
+import type { TokenValidator } from '../tokens/token-validator.js';
+import { clientAuthDependencies, corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireFormBody } from './common.js';
+
+/**
+ * Token revocation (RFC 7009). Revoking a refresh token revokes its grant: the family and every
+ * access token it issued (§2.1). Unknown or invalid tokens are a 200 (§2.2).
+ */
+export async function handleRevocation(request: ProtocolRequest, deps: ProtocolDependencies, validator: TokenValidator): Promise<ProtocolResponse> {
+  let authenticated: AuthenticatedClient | undefined;
+  try {
+    requireFormBody(request, 'revocation');
+    rejectQueryParameters(request);
+    rejectDuplicateParameters(request.body);
+    authenticated = await authenticateClient(request, deps.clients, clientAuthDependencies(deps), { publicClientsAllowed: true });
+    const { client } = authenticated;
+    const token = param(request.body, 'token');
+    if (!token) throw new OAuthError('invalid_request', 'the token parameter is missing (RFC 7009 §2.1)');
+    const found = await validator.any(token, param(request.body, 'token_type_hint'));
+    if (found) {
+      if (found.client.clientId !== client.clientId) {
+        throw new OAuthError('unauthorized_client', 'the token was not issued to this client, so it may not revoke it (RFC 7009 §2.1)');
+      }
+      const now = deps.clock.now();
+      if (found.kind === 'refresh_token') await deps.storage.grants.revoke(found.handle, now);
+      else if (found.format === 'opaque') await deps.storage.accessTokens.revoke(found.handle, now);
+      else await deps.storage.revokedJtis.add(found.handle, found.expiresAt);
+      deps.events.publish({ type: 'token.revoked', orgId: client.app.orgId, subject: client.clientId });
+    }
+    return jsonResponse(200, undefined, corsHeaders(request, client));
+  } catch (error) {
+    return errorResponse(error, corsHeaders(request, authenticated?.client));
+  }
+}

@@ -1,0 +1,149 @@
+import { createLocalJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JsonValue } from '../../ports/app-repositories.js';
+import type { OAuthClient } from '../../ports/directories.js';
+import type { GrantRecord } from '../../ports/oauth-repositories.js';
+import { isWellFormedSecret } from '../../shared/opaque-secret.js';
+import type { ProtocolDependencies } from '../context.js';
+import { parseRefreshToken } from './refresh-token.js';
+import { grantIdOfJti } from './token-issuer.js';
+
+export interface ActiveToken {
+  kind: 'access_token' | 'refresh_token';
+  format: 'jwt' | 'opaque';
+  client: OAuthClient;
+  subject: string;
+  scope: string[];
+  claims: Record<string, JsonValue>;
+  grant: GrantRecord | null;
+  /** JWT access tokens: the jti; opaque ones: the stored hash. */
+  handle: string;
+  expiresAt: number;
+}
+
+const jwtAlgorithms = ['RS256', 'ES256', 'EdDSA'];
+
+/** Checks our own access and refresh tokens: signature or record, expiry, revocation, grant and app status. */
+export class TokenValidator {
+  readonly #deps: ProtocolDependencies;
+  #keySet: JWTVerifyGetKey | undefined;
+  #keySetVersion = -1;
+
+  constructor(deps: ProtocolDependencies) {
+    this.#deps = deps;
+  }
+
+  #keys(): JWTVerifyGetKey {
+    const { signingKeys } = this.#deps;
+    if (!this.#keySet || this.#keySetVersion !== signingKeys.version) {
+      this.#keySet = createLocalJWKSet(signingKeys.jwks);
+      this.#keySetVersion = signingKeys.version;
+    }
+    return this.#keySet;
+  }
+
+  /** The client, if it still exists and is active: disabled apps' tokens stop working (PRODUCT A10). */
+  async #activeClient(clientId: unknown): Promise<OAuthClient | null> {
+    if (typeof clientId !== 'string') return null;
+    const client = await this.#deps.clients.getClient(clientId);
+    return client && client.app.status === 'active' ? client : null;
+  }
+
+  async #liveGrant(grantId: string | null): Promise<GrantRecord | null | false> {
+    if (grantId === null) return null;
+    const grant = await this.#deps.storage.grants.get(grantId);
+    return grant && grant.revokedAt === null ? grant : false;
+  }
+
+  async accessToken(token: string): Promise<ActiveToken | null> {
+    const now = this.#deps.clock.now();
+    if (token.startsWith('lk_at_')) {
+      if (!isWellFormedSecret(token, 'at')) return null;
+      const handle = this.#deps.tokenHasher.hash(token);
+      const record = await this.#deps.storage.accessTokens.get(handle);
+      if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
+      const client = await this.#activeClient(record.clientId);
+      const grant = await this.#liveGrant(record.grantId);
+      if (!client || grant === false) return null;
+      return {
+        kind: 'access_token',
+        format: 'opaque',
+        client,
+        subject: record.subject,
+        scope: String(record.payload.scope ?? '').split(' ').filter(Boolean),
+        claims: record.payload,
+        grant,
+        handle,
+        expiresAt: record.expiresAt,
+      };
+    }
+    if (token.split('.').length !== 3) return null;
+    let payload: Record<string, JsonValue>;
+    try {
+      ({ payload } = (await jwtVerify(token, this.#keys(), {
+        issuer: this.#deps.issuer,
+        typ: 'at+jwt',
+        algorithms: jwtAlgorithms,
+        currentDate: new Date(now),
+        requiredClaims: ['exp', 'jti', 'client_id', 'sub'],
+      })) as unknown as { payload: Record<string, JsonValue> });
+    } catch {
+      return null;
+    }
+    const jti = String(payload.jti);
+    const client = await this.#activeClient(payload.client_id);
+    if (!client) return null;
+    const grant = await this.#liveGrant(grantIdOfJti(jti));
+    if (grant === false || (await this.#deps.storage.revokedJtis.has(jti))) return null;
+    return {
+      kind: 'access_token',
+      format: 'jwt',
+      client,
+      subject: String(payload.sub),
+      scope: String(payload.scope ?? '').split(' ').filter(Boolean),
+      claims: payload,
+      grant,
+      handle: jti,
+      expiresAt: Number(payload.exp) * 1000,
+    };
+  }
+
+  async refreshToken(token: string): Promise<ActiveToken | null> {
+    const parsed = parseRefreshToken(token);
+    if (!parsed) return null;
+    const grant = await this.#deps.storage.grants.get(parsed.grantId);
+    const now = this.#deps.clock.now();
+    if (!grant || grant.revokedAt !== null || grant.refreshHash === null || (grant.refreshExpiresAt ?? 0) <= now) return null;
+    if (!this.#deps.tokenHasher.matches(parsed.secret, grant.refreshHash)) return null;
+    const client = await this.#activeClient(grant.clientId);
+    if (!client) return null;
+    return {
+      kind: 'refresh_token',
+      format: 'opaque',
+      client,
+      subject: grant.userId,
+      scope: grant.scope,
+      claims: {
+        iss: this.#deps.issuer,
+        sub: grant.userId,
+        client_id: grant.clientId,
+        scope: grant.scope.join(' '),
+        exp: Math.floor((grant.refreshExpiresAt ?? 0) / 1000),
+        iat: Math.floor((grant.refreshRotatedAt ?? grant.createdAt) / 1000),
+        ...(grant.audiences.length > 0 ? { aud: grant.audiences.length === 1 ? grant.audiences[0]! : grant.audiences } : {}),
+      },
+      grant,
+      handle: grant.id,
+      expiresAt: grant.refreshExpiresAt ?? 0,
+    };
+  }
+
+  /** Tries the hinted kind first, then the other (RFC 7662 §2.1, RFC 7009 §2.1: a hint only orders the search). */
+  async any(token: string, hint: string | undefined): Promise<ActiveToken | null> {
+    const order = hint === 'refresh_token' ? [this.refreshToken, this.accessToken] : [this.accessToken, this.refreshToken];
+    for (const check of order) {
+      const found = await check.call(this, token);
+      if (found) return found;
+    }
+    return null;
+  }
+}

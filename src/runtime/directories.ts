@@ -1,0 +1,180 @@
+import type { JWK } from 'jose';
+import { clientKindOf } from '../domain/apps/app-types.js';
+import type { ApiRecord } from '../ports/api-repository.js';
+import type { AppRecord } from '../ports/app-repositories.js';
+import type { Clock } from '../ports/clock.js';
+import type { ClientDirectory, OAuthClient, ResourceDirectory, UserDirectory } from '../ports/directories.js';
+import type { InProcessEvents } from '../ports/domain-events.js';
+import type { UserRecord } from '../ports/identity-repositories.js';
+import type { Storage } from '../ports/storage.js';
+import type { SecretHasher } from '../shared/opaque-secret.js';
+
+interface Cached<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/**
+ * A small time-bounded cache. In-process changes invalidate entries at once (domain events);
+ * other nodes' changes show within the TTL.
+ */
+class TtlCache<T> {
+  readonly #entries = new Map<string, Cached<T>>();
+  readonly #ttlMs: number;
+  readonly #clock: Clock;
+  readonly #maxEntries: number;
+
+  constructor(ttlMs: number, clock: Clock, maxEntries = 10_000) {
+    this.#ttlMs = ttlMs;
+    this.#clock = clock;
+    this.#maxEntries = maxEntries;
+  }
+
+  async get(key: string, load: () => Promise<T>): Promise<T> {
+    const now = this.#clock.now();
+    const hit = this.#entries.get(key);
+    if (hit && hit.expiresAt > now) return hit.value;
+    const value = await load();
+    if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, { value, expiresAt: now + this.#ttlMs });
+    return value;
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
+
+/** Origins of an app's redirect URIs: the browser origins its own code may call from (CORS). */
+function originsOf(app: AppRecord): Set<string> {
+  const origins = new Set<string>();
+  for (const uri of app.settings.redirectUris) {
+    try {
+      const url = new URL(uri);
+      if (url.protocol === 'https:' || url.protocol === 'http:') origins.add(url.origin);
+    } catch {
+      // Custom schemes have no web origin.
+    }
+  }
+  return origins;
+}
+
+export function toOAuthClient(app: AppRecord): OAuthClient {
+  return { app, clientId: app.clientId, kind: clientKindOf(app.type), allowedOrigins: originsOf(app) };
+}
+
+/** Apps, their secrets and keys, cached: a token request does not read the client from the database. */
+export class CachedClientDirectory implements ClientDirectory {
+  readonly #storage: Storage;
+  readonly #clock: Clock;
+  readonly #hasher: SecretHasher;
+  readonly #clients: TtlCache<OAuthClient | undefined>;
+  readonly #secrets: TtlCache<{ hash: string; expiresAt: number | null }[]>;
+  readonly #keys: TtlCache<JWK[]>;
+  readonly #origins: TtlCache<Set<string>>;
+
+  constructor(storage: Storage, clock: Clock, hasher: SecretHasher, events: InProcessEvents, ttlMs: number) {
+    this.#storage = storage;
+    this.#clock = clock;
+    this.#hasher = hasher;
+    this.#clients = new TtlCache(ttlMs, clock);
+    this.#secrets = new TtlCache(ttlMs, clock);
+    this.#keys = new TtlCache(ttlMs, clock);
+    this.#origins = new TtlCache(Math.max(ttlMs, 30_000), clock, 1);
+    events.subscribe((event) => {
+      if (!event.type.startsWith('app.') && !event.type.startsWith('org.')) return;
+      this.#clients.delete(event.subject);
+      this.#secrets.delete(event.subject);
+      this.#keys.delete(event.subject);
+      this.#origins.clear();
+    });
+  }
+
+  getClient(clientId: string): Promise<OAuthClient | undefined> {
+    if (clientId.length > 100) return Promise.resolve(undefined);
+    return this.#clients.get(clientId, async () => {
+      const app = await this.#storage.apps.get(clientId);
+      return app ? toOAuthClient(app) : undefined;
+    });
+  }
+
+  async verifySecret(clientId: string, secret: string): Promise<boolean> {
+    const now = this.#clock.now();
+    const secrets = await this.#secrets.get(clientId, async () =>
+      (await this.#storage.apps.listLiveSecrets(clientId, now)).map((record) => ({ hash: record.hash, expiresAt: record.expiresAt })),
+    );
+    let matched = false;
+    for (const candidate of secrets) {
+      if ((candidate.expiresAt === null || candidate.expiresAt > now) && this.#hasher.matches(secret, candidate.hash)) matched = true;
+    }
+    return matched;
+  }
+
+  clientKeys(clientId: string): Promise<JWK[]> {
+    return this.#keys.get(clientId, async () => {
+      const now = this.#clock.now();
+      return (await this.#storage.apps.listCertificates(clientId))
+        .filter((certificate) => certificate.expiresAt === null || certificate.expiresAt > now)
+        .map((certificate) => certificate.publicJwk);
+    });
+  }
+
+  async isKnownOrigin(origin: string): Promise<boolean> {
+    const origins = await this.#origins.get('all', async () => {
+      const all = new Set<string>();
+      const { items } = await this.#storage.apps.list({ kind: 'apps', offset: 0, limit: 100_000 });
+      for (const app of items) for (const candidate of originsOf(app)) all.add(candidate);
+      return all;
+    });
+    return origins.has(origin);
+  }
+}
+
+/** Registered APIs, cached, plus the built-in management API every organization may name. */
+export class CachedResourceDirectory implements ResourceDirectory {
+  readonly #storage: Storage;
+  readonly #builtIn: ApiRecord;
+  readonly #byIdentifier: TtlCache<ApiRecord | undefined>;
+  readonly #byOrg: TtlCache<ApiRecord[]>;
+
+  constructor(storage: Storage, clock: Clock, events: InProcessEvents, ttlMs: number, builtIn: ApiRecord) {
+    this.#storage = storage;
+    this.#builtIn = builtIn;
+    this.#byIdentifier = new TtlCache(ttlMs, clock);
+    this.#byOrg = new TtlCache(ttlMs, clock);
+    events.subscribe((event) => {
+      if (!event.type.startsWith('api.') && !event.type.startsWith('org.')) return;
+      this.#byIdentifier.delete(event.subject);
+      this.#byOrg.clear();
+    });
+  }
+
+  getApi(identifier: string): Promise<ApiRecord | undefined> {
+    if (identifier === this.#builtIn.identifier) return Promise.resolve(this.#builtIn);
+    return this.#byIdentifier.get(identifier, () => this.#storage.apis.getByIdentifier(identifier));
+  }
+
+  apisOfOrg(orgId: string): Promise<readonly ApiRecord[]> {
+    return this.#byOrg.get(orgId, async () => [...(await this.#storage.apis.list({ orgId, offset: 0, limit: 10_000 })).items, this.#builtIn]);
+  }
+}
+
+export class StorageUserDirectory implements UserDirectory {
+  readonly #storage: Storage;
+
+  constructor(storage: Storage) {
+    this.#storage = storage;
+  }
+
+  getUser(id: string): Promise<UserRecord | undefined> {
+    return this.#storage.users.get(id);
+  }
+
+  getUserByEmail(email: string): Promise<UserRecord | undefined> {
+    return this.#storage.users.getByEmail(email.toLowerCase());
+  }
+}

@@ -1,0 +1,129 @@
+import { isManagementScope, managementScopes, type Actor } from '../domain/access/actor.js';
+import { SignIn } from '../domain/identity/sign-in.js';
+import { managementApiPath } from '../http/api/management-api.js';
+import type { ApiRecord } from '../ports/api-repository.js';
+import { AuthorizationService } from '../protocol/authorize/authorization-service.js';
+import type { CookiePolicy, ProtocolDependencies } from '../protocol/context.js';
+import { endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
+import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
+import { TokenValidator } from '../protocol/tokens/token-validator.js';
+import { deriveKey } from '../shared/derived-keys.js';
+import { SecretHasher } from '../shared/opaque-secret.js';
+import { CachedClientDirectory, CachedResourceDirectory, StorageUserDirectory } from './directories.js';
+import { MemoryRateLimiter } from './memory-rate-limiter.js';
+import { argon2PasswordHasher } from './password-hasher.js';
+import type { Runtime } from './runtime.js';
+
+/** The built-in API of Latchkey's own management API: apps get its scopes (apps:write, ...) like any API's. */
+export function managementApiRecord(issuer: string): ApiRecord {
+  return {
+    id: 'api_latchkey_management',
+    orgId: '*',
+    identifier: issuerBase(issuer) + managementApiPath,
+    name: 'Latchkey management API',
+    scopes: Object.entries(managementScopes).map(([name, description]) => ({ name, description })),
+    allowOfflineAccess: true,
+    tokenFormat: 'jwt',
+    signingAlgorithm: 'RS256',
+    accessTokenTtlMinutes: 30,
+    createdAt: 0,
+    updatedAt: 0,
+  };
+}
+
+export function cookiePolicy(issuer: string): CookiePolicy {
+  const secure = new URL(issuer).protocol === 'https:';
+  const path = issuerPath(issuer) || '/';
+  // RFC 6265bis §4.1.3: __Host- needs Secure and Path=/; under a path, __Secure- is what remains.
+  const session = secure ? (path === '/' ? '__Host-lk_session' : '__Secure-lk_session') : 'lk_session';
+  return { secure, session, interaction: secure ? '__Secure-lk_int_' : 'lk_int_', path };
+}
+
+export interface Protocol {
+  deps: ProtocolDependencies;
+  authorization: AuthorizationService;
+  validator: TokenValidator;
+  /** Latchkey-issued access tokens for the management API, as management actors. */
+  authenticateManagementToken(token: string): Promise<Actor | null>;
+}
+
+/** Wires the protocol engine to the runtime: cached directories, keys, hashers, sign-in. */
+export function createProtocol(runtime: Runtime): Protocol {
+  const { config, storage, clock, events, signingKeys } = runtime;
+  const issuer = config.issuer;
+  const ttlMs = config.cache.ttlSeconds * 1000;
+  const managementApi = managementApiRecord(issuer);
+  const clients = new CachedClientDirectory(storage, clock, new SecretHasher(deriveKey(runtime.serverSecret.value, 'client-secret-hmac')), events, ttlMs);
+  const resources = new CachedResourceDirectory(storage, clock, events, ttlMs, managementApi);
+  const users = new StorageUserDirectory(storage);
+  const tokenHasher = runtime.tokenHasher;
+  const deps: ProtocolDependencies = {
+    issuer,
+    endpoints: {
+      authorization: endpointUrl(issuer, 'authorization'),
+      token: endpointUrl(issuer, 'token'),
+      userinfo: endpointUrl(issuer, 'userinfo'),
+      introspection: endpointUrl(issuer, 'introspection'),
+      revocation: endpointUrl(issuer, 'revocation'),
+      endSession: endpointUrl(issuer, 'endSession'),
+      jwks: endpointUrl(issuer, 'jwks'),
+      interaction: endpointUrl(issuer, 'interaction'),
+    },
+    clock,
+    storage,
+    clients,
+    resources,
+    users,
+    organizations: {
+      resolve: async (idOrName) => {
+        const org = await runtime.registry.orgs.resolve(idOrName);
+        return org ? { id: org.id, name: org.name } : undefined;
+      },
+      isMember: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId)) !== undefined,
+      acceptInvitation: async (userId, token, orgId) => {
+        const user = await storage.users.get(userId);
+        if (!user) return false;
+        try {
+          const member = await runtime.registry.orgs.acceptInvitation(
+            { actor: { kind: 'user', userId, email: user.email, scopes: new Set(['orgs:write']) } },
+            token,
+          );
+          return (await storage.organizations.getMembership(orgId, member.userId)) !== undefined;
+        } catch {
+          return false;
+        }
+      },
+    },
+    tokens: new TokenIssuer({ issuer, userinfoAudience: endpointUrl(issuer, 'userinfo'), signingKeys, tokenHasher }),
+    tokenHasher,
+    successorKey: new SecretHasher(deriveKey(runtime.serverSecret.value, 'refresh-successor')),
+    csrfKey: new SecretHasher(deriveKey(runtime.serverSecret.value, 'csrf')),
+    signingKeys,
+    events,
+    cookies: cookiePolicy(issuer),
+    sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
+  };
+  const validator = new TokenValidator(deps);
+  const authorization = new AuthorizationService({
+    ...deps,
+    signIn: new SignIn(storage.users, argon2PasswordHasher, new MemoryRateLimiter(), clock),
+  });
+
+  return {
+    deps,
+    authorization,
+    validator,
+    async authenticateManagementToken(token) {
+      const found = await validator.accessToken(token);
+      if (!found) return null;
+      const audiences = Array.isArray(found.claims.aud) ? found.claims.aud : [found.claims.aud];
+      if (!audiences.includes(managementApi.identifier)) return null;
+      const scopes = new Set(found.scope.filter(isManagementScope));
+      if (found.grant) {
+        const user = await users.getUser(found.subject);
+        return user ? { kind: 'user', userId: user.id, email: user.email, scopes } : null;
+      }
+      return { kind: 'client', clientId: found.client.clientId, orgId: found.client.app.orgId, name: found.client.app.name, scopes };
+    },
+  };
+}

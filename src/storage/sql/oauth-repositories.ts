@@ -1,0 +1,381 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { JsonValue } from '../../ports/app-repositories.js';
+import type {
+  AccessTokenRecord,
+  AccessTokenRepository,
+  ConsentRecord,
+  ConsentRepository,
+  GrantRecord,
+  GrantRepository,
+  InteractionRecord,
+  InteractionRepository,
+  RefreshInstallation,
+  RevokedJtiRepository,
+  SessionRecord,
+  SessionRepository,
+} from '../../ports/oauth-repositories.js';
+import type { DatabaseSchema, GrantsTable, SessionsTable } from './schema.js';
+
+function deleted(result: { numDeletedRows: bigint }): number {
+  return Number(result.numDeletedRows);
+}
+
+function toSession(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    idHash: row.id_hash,
+    sid: row.sid,
+    userId: row.user_id,
+    authTime: row.auth_time,
+    amr: JSON.parse(row.amr) as string[],
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export class SqlSessionRepository implements SessionRepository {
+  readonly #db: Kysely<DatabaseSchema>;
+  constructor(db: Kysely<DatabaseSchema>) {
+    this.#db = db;
+  }
+
+  async insert(session: SessionRecord): Promise<void> {
+    await this.#db
+      .insertInto('sessions')
+      .values({
+        id_hash: session.idHash,
+        sid: session.sid,
+        user_id: session.userId,
+        auth_time: session.authTime,
+        amr: JSON.stringify(session.amr),
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+      })
+      .execute();
+  }
+
+  async getByHash(idHash: string): Promise<SessionRecord | undefined> {
+    const row = await this.#db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async delete(idHash: string): Promise<SessionRecord | undefined> {
+    const row = await this.#db.deleteFrom('sessions').where('id_hash', '=', idHash).returningAll().executeTakeFirst();
+    return row && toSession(row);
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return deleted(await this.#db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst());
+  }
+}
+
+export class SqlInteractionRepository implements InteractionRepository {
+  readonly #db: Kysely<DatabaseSchema>;
+  constructor(db: Kysely<DatabaseSchema>) {
+    this.#db = db;
+  }
+
+  async insert(interaction: InteractionRecord): Promise<void> {
+    await this.#db
+      .insertInto('interactions')
+      .values({
+        uid: interaction.uid,
+        client_id: interaction.clientId,
+        request: JSON.stringify(interaction.request),
+        browser_hash: interaction.browserHash,
+        prompt: interaction.prompt,
+        created_at: interaction.createdAt,
+        expires_at: interaction.expiresAt,
+        completed_at: interaction.completedAt,
+      })
+      .execute();
+  }
+
+  async get(uid: string): Promise<InteractionRecord | undefined> {
+    const row = await this.#db.selectFrom('interactions').selectAll().where('uid', '=', uid).executeTakeFirst();
+    return row && {
+      uid: row.uid,
+      clientId: row.client_id,
+      request: JSON.parse(row.request) as Record<string, JsonValue>,
+      browserHash: row.browser_hash,
+      prompt: row.prompt as InteractionRecord['prompt'],
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      completedAt: row.completed_at,
+    };
+  }
+
+  async setPrompt(uid: string, prompt: InteractionRecord['prompt']): Promise<void> {
+    await this.#db.updateTable('interactions').set({ prompt }).where('uid', '=', uid).execute();
+  }
+
+  async complete(uid: string, now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('interactions')
+      .set({ completed_at: now })
+      .where('uid', '=', uid)
+      .where('completed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return deleted(await this.#db.deleteFrom('interactions').where('expires_at', '<=', now).executeTakeFirst());
+  }
+}
+
+export class SqlConsentRepository implements ConsentRepository {
+  readonly #db: Kysely<DatabaseSchema>;
+  constructor(db: Kysely<DatabaseSchema>) {
+    this.#db = db;
+  }
+
+  async get(userId: string, clientId: string): Promise<ConsentRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('consents')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row && { userId: row.user_id, clientId: row.client_id, scopes: JSON.parse(row.scopes) as string[], createdAt: row.created_at, updatedAt: row.updated_at };
+  }
+
+  async put(consent: ConsentRecord): Promise<void> {
+    const scopes = JSON.stringify(consent.scopes);
+    await this.#db
+      .insertInto('consents')
+      .values({ user_id: consent.userId, client_id: consent.clientId, scopes, created_at: consent.createdAt, updated_at: consent.updatedAt })
+      .onConflict((conflict) => conflict.columns(['user_id', 'client_id']).doUpdateSet({ scopes, updated_at: consent.updatedAt }))
+      .execute();
+  }
+
+  async delete(userId: string, clientId: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+    return deleted(result) === 1;
+  }
+
+  async listForUser(userId: string): Promise<ConsentRecord[]> {
+    const rows = await this.#db.selectFrom('consents').selectAll().where('user_id', '=', userId).orderBy('updated_at', 'desc').execute();
+    return rows.map((row) => ({
+      userId: row.user_id,
+      clientId: row.client_id,
+      scopes: JSON.parse(row.scopes) as string[],
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    }));
+  }
+}
+
+function toGrant(row: Selectable<GrantsTable>): GrantRecord {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    orgId: row.org_id,
+    scope: row.scope === '' ? [] : row.scope.split(' '),
+    audiences: JSON.parse(row.audiences) as string[],
+    sessionSid: row.session_sid,
+    authTime: row.auth_time,
+    amr: JSON.parse(row.amr) as string[],
+    nonce: row.nonce,
+    redirectUri: row.redirect_uri,
+    codeHash: row.code_hash,
+    codeChallenge: row.code_challenge,
+    codeExpiresAt: row.code_expires_at,
+    codeConsumedAt: row.code_consumed_at,
+    refreshHash: row.refresh_hash,
+    refreshPreviousHash: row.refresh_previous_hash,
+    refreshGeneration: row.refresh_generation,
+    refreshRotatedAt: row.refresh_rotated_at,
+    refreshExpiresAt: row.refresh_expires_at,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class SqlGrantRepository implements GrantRepository {
+  readonly #db: Kysely<DatabaseSchema>;
+  constructor(db: Kysely<DatabaseSchema>) {
+    this.#db = db;
+  }
+
+  async insert(grant: GrantRecord): Promise<void> {
+    await this.#db
+      .insertInto('grants')
+      .values({
+        id: grant.id,
+        client_id: grant.clientId,
+        user_id: grant.userId,
+        org_id: grant.orgId,
+        scope: grant.scope.join(' '),
+        audiences: JSON.stringify(grant.audiences),
+        session_sid: grant.sessionSid,
+        auth_time: grant.authTime,
+        amr: JSON.stringify(grant.amr),
+        nonce: grant.nonce,
+        redirect_uri: grant.redirectUri,
+        code_hash: grant.codeHash,
+        code_challenge: grant.codeChallenge,
+        code_expires_at: grant.codeExpiresAt,
+        code_consumed_at: grant.codeConsumedAt,
+        refresh_hash: grant.refreshHash,
+        refresh_previous_hash: grant.refreshPreviousHash,
+        refresh_generation: grant.refreshGeneration,
+        refresh_rotated_at: grant.refreshRotatedAt,
+        refresh_expires_at: grant.refreshExpiresAt,
+        created_at: grant.createdAt,
+        expires_at: grant.expiresAt,
+        revoked_at: grant.revokedAt,
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<GrantRecord | undefined> {
+    const row = await this.#db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toGrant(row);
+  }
+
+  async getByCodeHash(codeHash: string): Promise<GrantRecord | undefined> {
+    const row = await this.#db.selectFrom('grants').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    return row && toGrant(row);
+  }
+
+  async redeemCode(id: string, now: number, refresh: RefreshInstallation | null, expiresAt: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('grants')
+      .set({
+        code_consumed_at: now,
+        refresh_hash: refresh?.hash ?? null,
+        refresh_expires_at: refresh?.expiresAt ?? null,
+        refresh_rotated_at: refresh ? now : null,
+        expires_at: expiresAt,
+      })
+      .where('id', '=', id)
+      .where('code_consumed_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async rotateRefresh(id: string, expectedHash: string, next: RefreshInstallation, now: number, expiresAt: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('grants')
+      .set((eb) => ({
+        refresh_previous_hash: expectedHash,
+        refresh_hash: next.hash,
+        refresh_generation: eb('refresh_generation', '+', 1),
+        refresh_rotated_at: now,
+        refresh_expires_at: next.expiresAt,
+        expires_at: expiresAt,
+      }))
+      .where('id', '=', id)
+      .where('refresh_hash', '=', expectedHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async revoke(id: string, now: number): Promise<boolean> {
+    const result = await this.#db.updateTable('grants').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async revokeForUserAndClient(userId: string, clientId: string, now: number): Promise<number> {
+    const result = await this.#db
+      .updateTable('grants')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return deleted(await this.#db.deleteFrom('grants').where('expires_at', '<=', now).executeTakeFirst());
+  }
+}
+
+export class SqlAccessTokenRepository implements AccessTokenRepository {
+  readonly #db: Kysely<DatabaseSchema>;
+  constructor(db: Kysely<DatabaseSchema>) {
+    this.#db = db;
+  }
+
+  async insert(token: AccessTokenRecord): Promise<void> {
+    await this.#db
+      .insertInto('access_tokens')
+      .values({
+        token_hash: token.tokenHash,
+        grant_id: token.grantId,
+        client_id: token.clientId,
+        subject: token.subject,
+        payload: JSON.stringify(token.payload),
+        issued_at: token.issuedAt,
+        expires_at: token.expiresAt,
+        revoked_at: token.revokedAt,
+      })
+      .execute();
+  }
+
+  async get(tokenHash: string): Promise<AccessTokenRecord | undefined> {
+    const row = await this.#db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    return row && {
+      tokenHash: row.token_hash,
+      grantId: row.grant_id,
+      clientId: row.client_id,
+      subject: row.subject,
+      payload: JSON.parse(row.payload) as Record<string, JsonValue>,
+      issuedAt: row.issued_at,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+    };
+  }
+
+  async revoke(tokenHash: string, now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('access_tokens')
+      .set({ revoked_at: now })
+      .where('token_hash', '=', tokenHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return deleted(await this.#db.deleteFrom('access_tokens').where('expires_at', '<=', now).executeTakeFirst());
+  }
+}
+
+export class SqlRevokedJtiRepository implements RevokedJtiRepository {
+  readonly #db: Kysely<DatabaseSchema>;
+  constructor(db: Kysely<DatabaseSchema>) {
+    this.#db = db;
+  }
+
+  async add(jti: string, expiresAt: number): Promise<void> {
+    await this.#db
+      .insertInto('revoked_jtis')
+      .values({ jti, expires_at: expiresAt })
+      .onConflict((conflict) => conflict.column('jti').doNothing())
+      .execute();
+  }
+
+  async addIfAbsent(jti: string, expiresAt: number): Promise<boolean> {
+    const result = await this.#db
+      .insertInto('revoked_jtis')
+      .values({ jti, expires_at: expiresAt })
+      .onConflict((conflict) => conflict.column('jti').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
+  async has(jti: string): Promise<boolean> {
+    return (await this.#db.selectFrom('revoked_jtis').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return deleted(await this.#db.deleteFrom('revoked_jtis').where('expires_at', '<=', now).executeTakeFirst());
+  }
+}
