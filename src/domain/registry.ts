@@ -10,6 +10,7 @@ import { AppService } from './apps/app-service.js';
 import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
 import { AuditLog } from './audit/audit-log.js';
+import { ConsentService } from './identity/consents.js';
 import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
 import { UserService } from './identity/user-service.js';
 import type { SigningAlgorithm } from './keys/signing-keys.js';
@@ -39,6 +40,7 @@ export interface Registry {
   orgs: OrgService;
   users: UserService;
   tokens: PersonalAccessTokens;
+  consents: ConsentService;
   audit: AuditLog;
 }
 
@@ -69,6 +71,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events }),
     users: new UserService(storage, clock, authorizer, deps.passwordHasher),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher),
+    consents: new ConsentService(storage, clock, events),
     audit: new AuditLog(storage, authorizer),
   };
 }

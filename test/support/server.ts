@@ -50,6 +50,8 @@ export interface TestServerOptions {
   configureApp?: StartServerOptions['configureApp'];
   /** A path for the issuer, e.g. `/tenant-a`. */
   issuerPath?: string;
+  /** A clock the test moves (expiry tests). */
+  clock?: { now(): number };
 }
 
 export interface TestServer {
@@ -87,7 +89,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const logs = new LogCapture();
   const logger = createLogger({ level: config.log.level, destination: logs });
-  const server = await startServer({ config, logger, cwd: dir, ...(options.configureApp ? { configureApp: options.configureApp } : {}) });
+  const server = await startServer({
+    config,
+    logger,
+    cwd: dir,
+    ...(options.configureApp ? { configureApp: options.configureApp } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return {
     issuer,
     config,

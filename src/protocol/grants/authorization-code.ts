@@ -5,7 +5,7 @@ import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
 import { formatRefreshToken, newRefreshSecret } from '../tokens/refresh-token.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf, mayIssueRefreshToken } from './issue.js';
+import { apisOf, grantClaims, mayIssueRefreshToken } from './issue.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const codeVerifierPattern = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -75,6 +75,7 @@ export const authorizationCodeGrant: GrantHandler = {
       authTime: grant.authTime,
       amr: grant.amr,
       now,
+      extraClaims: grantClaims(grant),
     });
     const refreshSecret = mayIssueRefreshToken(client.app.settings.grantTypes, grant.scope, apis) ? newRefreshSecret() : null;
     const refreshExpiresAt = now + client.app.settings.refreshToken.ttlMinutes * 60_000;
@@ -113,6 +114,7 @@ export const authorizationCodeGrant: GrantHandler = {
         sid: grant.sessionSid,
         accessToken: accessToken.token,
         now,
+        extraClaims: grantClaims(grant),
       });
     }
     deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, subject: client.clientId });

@@ -20,3 +20,8 @@ export async function apisOf(deps: ProtocolDependencies, audiences: readonly str
 export function mayIssueRefreshToken(grantTypes: readonly string[], scope: readonly string[], apis: readonly ApiRecord[]): boolean {
   return grantTypes.includes('refresh_token') && scope.includes('offline_access') && apis.every((api) => api.allowOfflineAccess);
 }
+
+/** Claims a grant adds to its tokens: `org_id` when the user signed in to an organization (seed 004). */
+export function grantClaims(grant: { orgId: string | null }): Record<string, string> {
+  return grant.orgId ? { org_id: grant.orgId } : {};
+}

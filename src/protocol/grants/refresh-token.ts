@@ -3,7 +3,7 @@ import { OAuthError } from '../errors.js';
 import { param, parseScope } from '../messages.js';
 import { formatRefreshToken, isAncestor, parseRefreshToken, successorSecret } from '../tokens/refresh-token.js';
 import type { GrantContext, GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf } from './issue.js';
+import { apisOf, grantClaims } from './issue.js';
 
 const rotatedOut = 'this refresh token was rotated out and used again, so the whole family is revoked (RFC 9700 §4.14.2)';
 
@@ -70,6 +70,7 @@ export const refreshTokenGrant: GrantHandler = {
       authTime: grant.authTime,
       amr: grant.amr,
       now,
+      extraClaims: grantClaims(grant),
     });
 
     let refreshToken: string | undefined;
@@ -128,6 +129,7 @@ export const refreshTokenGrant: GrantHandler = {
         sid: grant.sessionSid,
         accessToken: accessToken.token,
         now,
+        extraClaims: grantClaims(grant),
       });
     }
     deps.events.publish({ type: 'token.refreshed', orgId: client.app.orgId, subject: client.clientId });

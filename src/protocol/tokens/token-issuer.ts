@@ -137,6 +137,7 @@ export class TokenIssuer {
     sid: string | null;
     accessToken?: string;
     now: number;
+    extraClaims?: Record<string, JsonValue>;
   }): Promise<string> {
     const { client, now } = request;
     const settings = client.app.settings.idToken;
@@ -146,6 +147,7 @@ export class TokenIssuer {
     const claims: Record<string, JsonValue> = {
       ...(settings.includeCustomClaims ? client.app.settings.customClaims : {}),
       ...(settings.includeStandardClaims ? standardClaims(request.user, request.scope) : {}),
+      ...request.extraClaims,
       iss: this.#deps.issuer,
       sub: request.user.id,
       aud: audiences.length === 1 ? client.clientId : audiences,

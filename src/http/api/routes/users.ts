@@ -44,6 +44,40 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
     }),
     defineRoute({
       method: 'GET',
+      path: '/me/consents',
+      operationId: 'listMyConsents',
+      summary: 'The apps you allowed, and the scopes you allowed each',
+      tag: 'Users',
+      response: {
+        status: 200,
+        description: 'Your consents',
+        schema: z.object({ items: z.array(z.object({ clientId: z.string(), scopes: z.array(z.string()), createdAt: z.string(), updatedAt: z.string() })) }),
+      },
+      handler: async ({ context }) => ({
+        body: {
+          items: (await deps.registry.consents.listMine(context)).map((consent) => ({
+            clientId: consent.clientId,
+            scopes: consent.scopes,
+            createdAt: new Date(consent.createdAt).toISOString(),
+            updatedAt: new Date(consent.updatedAt).toISOString(),
+          })),
+        },
+      }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/me/consents/{clientId}',
+      operationId: 'revokeMyConsent',
+      summary: "Withdraw consent from an app: it must ask again, and the tokens you gave it stop working",
+      tag: 'Users',
+      response: { status: 204, description: 'Withdrawn' },
+      handler: async ({ context, params }) => {
+        await deps.registry.consents.revoke(context, params.clientId!);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
       path: '/users',
       operationId: 'listUsers',
       summary: 'List users (server administrators)',

@@ -1,0 +1,47 @@
+import type { Clock } from '../../ports/clock.js';
+import type { DomainEvents } from '../../ports/domain-events.js';
+import type { ConsentRecord } from '../../ports/oauth-repositories.js';
+import type { Storage } from '../../ports/storage.js';
+import { recordAudit, type RequestContext } from '../audit/audit-log.js';
+import { DomainError } from '../errors.js';
+
+/** A user's remembered consents (PRODUCT D3): listed and withdrawn by the user. */
+export class ConsentService {
+  readonly #storage: Storage;
+  readonly #clock: Clock;
+  readonly #events: DomainEvents;
+
+  constructor(storage: Storage, clock: Clock, events: DomainEvents) {
+    this.#storage = storage;
+    this.#clock = clock;
+    this.#events = events;
+  }
+
+  #userOf(context: RequestContext): string {
+    if (context.actor.kind !== 'user') throw new DomainError('forbidden', 'consents belong to users: call this with a user token');
+    return context.actor.userId;
+  }
+
+  async listMine(context: RequestContext): Promise<ConsentRecord[]> {
+    return this.#storage.consents.listForUser(this.#userOf(context));
+  }
+
+  /** Withdraws consent: the app must ask again, and every grant the user gave it is revoked with its tokens. */
+  async revoke(context: RequestContext, clientId: string): Promise<void> {
+    const userId = this.#userOf(context);
+    const app = await this.#storage.apps.get(clientId);
+    await this.#storage.transaction(async (tx) => {
+      const existed = await tx.consents.delete(userId, clientId);
+      const revoked = await tx.grants.revokeForUserAndClient(userId, clientId, this.#clock.now());
+      if (!existed && revoked === 0) throw DomainError.notFound(`consent for ${clientId}`);
+      await recordAudit(tx, this.#clock, context, {
+        orgId: app?.orgId ?? null,
+        action: 'consent.revoked',
+        targetType: 'app',
+        targetId: clientId,
+        changes: { grantsRevoked: revoked },
+      });
+    });
+    this.#events.publish({ type: 'consent.revoked', orgId: app?.orgId ?? null, subject: clientId });
+  }
+}

@@ -1,0 +1,148 @@
+import { operatorActor } from '../../src/domain/access/actor.js';
+import type { ApiRecord } from '../../src/ports/api-repository.js';
+import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
+
+export const password = 'correct horse battery staple';
+
+export interface OAuthFixture {
+  server: TestServer;
+  issuer: string;
+  orgId: string;
+  user: { id: string; email: string; password: string };
+  api: ApiRecord;
+  createApp(input: Record<string, unknown>): Promise<{ clientId: string; clientSecret: string | null }>;
+  createUser(email: string): Promise<{ id: string; email: string; password: string }>;
+  stop(): Promise<void>;
+}
+
+export const apiIdentifier = 'https://api.example.test';
+export const redirectUri = 'https://client.example.test/callback';
+
+/** A running server with a user, an API (offline access allowed) and a way to register apps. */
+export async function oauthFixture(options: TestServerOptions = {}): Promise<OAuthFixture> {
+  const server = await startTestServer({ logLevel: 'warn', ...options });
+  const registry = server.server.runtime.registry;
+  const context = { actor: operatorActor };
+  const orgId = (await registry.orgs.get(context, 'default')).id;
+  const createUser = async (email: string) => {
+    const user = await registry.users.create(context, { email, password, name: email.split('@')[0], emailVerified: true });
+    return { id: user.id, email: user.email, password };
+  };
+  const user = await createUser('alice@example.test');
+  await registry.orgs.putMember(context, 'default', { userId: user.id, role: 'developer' });
+  const api = await registry.apis.create(context, orgId, {
+    identifier: apiIdentifier,
+    name: 'Contacts API',
+    scopes: [
+      { name: 'read:contacts', description: 'Read your contacts' },
+      { name: 'write:contacts', description: 'Change your contacts' },
+    ],
+    allowOfflineAccess: true,
+  });
+  return {
+    server,
+    issuer: server.issuer,
+    orgId,
+    user,
+    api,
+    createUser,
+    async createApp(input) {
+      const { app, clientSecret } = await registry.apps.create(context, orgId, input);
+      return { clientId: app.clientId, clientSecret };
+    },
+    stop: () => server.stop(),
+  };
+}
+
+/** The value of a hidden input in one of our own hosted pages. */
+export function hiddenField(html: string, name: string): string | undefined {
+  return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+}
+
+/**
+ * A browser without a browser: keeps cookies and walks the hosted pages with plain HTTP. The real
+ * browser tests (playwright) live in test/e2e.
+ */
+export class FormBrowser {
+  readonly #issuer: string;
+  readonly cookies = new Map<string, string>();
+
+  constructor(issuer: string) {
+    this.#issuer = issuer;
+  }
+
+  #cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  #keep(response: Response): void {
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = cookie.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      const expired = attributes.some((attribute) => /max-age=0|expires=thu, 01 jan 1970/i.test(attribute.trim()));
+      if (!value || expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async get(url: string | URL): Promise<Response> {
+    const response = await fetch(url, { redirect: 'manual', headers: { cookie: this.#cookieHeader() } });
+    this.#keep(response);
+    return response;
+  }
+
+  async post(url: string | URL, form: Record<string, string>): Promise<Response> {
+    const response = await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: this.#cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+    });
+    this.#keep(response);
+    return response;
+  }
+
+  isOurs(location: string): boolean {
+    return location.startsWith(this.#issuer);
+  }
+
+  /**
+   * Follows an authorization request through sign-in and consent. Returns the last response: the
+   * redirect to the client (check `location`), a form_post page, or an error page.
+   */
+  async authorize(url: string | URL, login?: { email: string; password: string }, decision: 'allow' | 'deny' = 'allow'): Promise<Response> {
+    let response = await this.get(url);
+    for (let step = 0; step < 10; step += 1) {
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        const next = new URL(location, this.#issuer);
+        if (!this.isOurs(next.toString())) return response;
+        response = await this.get(next);
+        continue;
+      }
+      if (response.status !== 200 || !response.headers.get('content-type')?.includes('text/html')) return response;
+      const html = await response.text();
+      const page = new Response(html, { status: response.status, headers: response.headers });
+      const csrf = hiddenField(html, 'csrf');
+      const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+      if (!csrf || !action) return page;
+      if (html.includes('name="password"') && login) {
+        response = await this.post(action, { csrf, email: login.email, password: login.password });
+      } else if (html.includes('name="decision"')) {
+        response = await this.post(action, { csrf, decision });
+      } else {
+        return page;
+      }
+    }
+    throw new Error('too many steps');
+  }
+}
+
+/** The parameters of a redirect to the client. */
+export function callbackParams(response: Response): URLSearchParams {
+  const location = response.headers.get('location');
+  if (!location) throw new Error(`expected a redirect, got ${response.status}`);
+  return new URL(location).searchParams;
+}
