@@ -7,9 +7,10 @@ import { corsHeaders, jsonResponse } from './common.js';
 
 const realm = 'realm="latchkey"';
 
-function bearerError(status: number, code: string, description: string, extra = ''): ProtocolResponse {
+function bearerError(status: number, code: string, description: string, extra = '', headers: Record<string, string> = {}): ProtocolResponse {
   // RFC 6750 §3: the error travels in the WWW-Authenticate challenge as well as in the body.
   return jsonResponse(status, { error: code, error_description: description }, {
+    ...headers,
     'www-authenticate': `Bearer ${realm}, error="${code}", error_description="${description.replace(/"/g, "'")}"${extra}`,
   });
 }
@@ -32,10 +33,10 @@ export async function handleUserinfo(request: ProtocolRequest, deps: ProtocolDep
   if (!token) return bearerError(401, 'invalid_token', 'the access token is invalid, expired or revoked');
   const headers = corsHeaders(request, token.client);
   if (!token.scope.includes('openid')) {
-    return { ...bearerError(403, 'insufficient_scope', 'userinfo needs a token with the openid scope', ', scope="openid"'), headers: { ...headers } };
+    return bearerError(403, 'insufficient_scope', 'userinfo needs a token with the openid scope', ', scope="openid"', headers);
   }
   const user = token.grant ? await deps.users.getUser(token.subject) : undefined;
-  if (!user) return bearerError(401, 'invalid_token', 'the access token does not stand for a user');
+  if (!user) return bearerError(401, 'invalid_token', 'the access token does not stand for a user', '', headers);
   const claims: Record<string, JsonValue> = { ...standardClaims(user, token.scope), sub: user.id };
   return jsonResponse(200, claims, headers);
 }
