@@ -104,7 +104,10 @@ export function startupBanner(server: RunningServer): string {
     `  Database:   ${database.description}`,
     `  Listening:  ${server.listeningOn}`,
     '',
-    `Next: open the discovery URL above, or list the signing keys with \`npx latchkey keys list\`.`,
+    'Next: create a user and an app, then point an OpenID Connect client at the issuer:',
+    '  echo "a long password" | npx latchkey users create --email you@example.com --password-stdin',
+    '  npx latchkey apps create --type web --name "My app" --redirect-uri http://localhost:8080/callback',
+    '  (README.md, "Quickstart")',
     '',
   ].join('\n');
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
+import { supportedClientAuthMethodNames } from '../../src/protocol/client-auth/authenticate-client.js';
+import { grantHandlers } from '../../src/protocol/grants/registry.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /** Metadata fields whose value is an endpoint URL served by the issuer. */
@@ -57,10 +59,29 @@ describe('discovery', () => {
     }
   });
 
+  test('grants, client authentication methods and response types advertised are exactly those implemented', async () => {
+    const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    assert.deepEqual(metadata.grant_types_supported, grantHandlers.map((handler) => handler.grantType));
+    assert.deepEqual([...metadata.token_endpoint_auth_methods_supported!].sort(), [...supportedClientAuthMethodNames].sort());
+    assert.deepEqual(metadata.response_types_supported, ['code'], 'no implicit or hybrid (RFC 9700 §2.1.2)');
+    assert.deepEqual(metadata.response_modes_supported, ['query', 'form_post']);
+    assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
+    assert.equal(metadata.authorization_response_iss_parameter_supported, true as unknown as string[]);
+    assert.equal(metadata.request_parameter_supported, false as unknown as string[]);
+    for (const grant of metadata.grant_types_supported!) {
+      const response = await fetch(`${server.issuer}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: grant, client_id: 'nobody' }),
+      });
+      const body = (await response.json()) as { error: string };
+      assert.notEqual(body.error, 'unsupported_grant_type', `${grant} is served by the token endpoint`);
+    }
+  });
+
   test('nothing unimplemented is advertised', async () => {
     const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     const routedEndpoints = endpointFields(metadata).map(([field]) => field);
-    // Foundation: discovery and keys only. Each later feature adds its own fields with its routes.
     const allowed = new Set(['issuer', 'jwks_uri', ...routedEndpoints]);
     for (const field of Object.keys(metadata)) {
       if (field.endsWith('_supported') || allowed.has(field)) continue;
