@@ -5,6 +5,7 @@ import type { StoredSigningKey } from '../../src/ports/signing-key-repository.js
 import type { Storage } from '../../src/ports/storage.js';
 import { migrateToLatest, openDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
 import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
+import { oauthContract } from './oauth-contract.js';
 import { registryContract } from './registry-contract.js';
 
 export interface ContractTarget {
@@ -165,6 +166,10 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('registry', () => {
       registryContract(() => storage, () => now);
+    });
+
+    describe('oauth', () => {
+      oauthContract(() => storage, () => now);
     });
 
     describe('transactions', () => {

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { GrantRecord } from '../../src/ports/oauth-repositories.js';
+import type { Storage } from '../../src/ports/storage.js';
+
+let sequence = 0;
+const next = (prefix: string) => `${prefix}${++sequence}${Math.random().toString(36).slice(2, 10)}`;
+
+/** The OAuth half of the storage contract: the atomic steps the protocol's security rests on. */
+export function oauthContract(storageOf: () => Storage, now: () => number): void {
+  async function userId(storage: Storage): Promise<string> {
+    const id = next('usr_');
+    await storage.users.insert({ id, email: `${id}@example.com`, name: 'U', passwordHash: null, emailVerified: false, isAdmin: false, createdAt: now(), updatedAt: now() });
+    return id;
+  }
+
+  async function grant(storage: Storage, overrides: Partial<GrantRecord> = {}): Promise<GrantRecord> {
+    const record: GrantRecord = {
+      id: next('grant'),
+      clientId: 'client',
+      userId: 'user',
+      orgId: null,
+      scope: ['openid', 'offline_access'],
+      audiences: ['https://api.example.com'],
+      sessionSid: 'sid',
+      authTime: now(),
+      amr: ['pwd'],
+      nonce: 'n',
+      redirectUri: 'https://app.example.com/cb',
+      codeHash: next('code'),
+      codeChallenge: 'challenge',
+      codeExpiresAt: now() + 60_000,
+      codeConsumedAt: null,
+      refreshHash: null,
+      refreshPreviousHash: null,
+      refreshGeneration: 0,
+      refreshRotatedAt: null,
+      refreshExpiresAt: null,
+      createdAt: now(),
+      expiresAt: now() + 60_000,
+      revokedAt: null,
+      ...overrides,
+    };
+    await storage.grants.insert(record);
+    return record;
+  }
+
+  test('grants round-trip and are found by code hash', async () => {
+    const storage = storageOf();
+    const record = await grant(storage);
+    assert.deepEqual(await storage.grants.get(record.id), record);
+    assert.deepEqual(await storage.grants.getByCodeHash(record.codeHash!), record);
+  });
+
+  test('twenty parallel code redemptions: exactly one wins', async () => {
+    const storage = storageOf();
+    const record = await grant(storage);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => storage.grants.redeemCode(record.id, now(), { hash: `rt-${index}`, expiresAt: now() + 1000 }, now() + 1000)),
+    );
+    assert.equal(results.filter(Boolean).length, 1);
+    const stored = await storage.grants.get(record.id);
+    assert.equal(stored?.codeConsumedAt, now());
+    assert.equal(stored?.refreshHash, `rt-${results.indexOf(true)}`);
+  });
+
+  test('a revoked grant can not be redeemed', async () => {
+    const storage = storageOf();
+    const record = await grant(storage);
+    assert.equal(await storage.grants.revoke(record.id, now()), true);
+    assert.equal(await storage.grants.revoke(record.id, now()), false, 'revoking twice reports it');
+    assert.equal(await storage.grants.redeemCode(record.id, now(), null, now()), false);
+  });
+
+  test('twenty parallel refresh rotations from one token: exactly one succeeds, the generation grows by one', async () => {
+    const storage = storageOf();
+    const record = await grant(storage, { refreshHash: 'current', codeConsumedAt: now() });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => storage.grants.rotateRefresh(record.id, 'current', { hash: `next-${index}`, expiresAt: now() + 5000 }, now(), now() + 5000)),
+    );
+    assert.equal(results.filter(Boolean).length, 1);
+    const stored = await storage.grants.get(record.id);
+    assert.equal(stored?.refreshGeneration, 1);
+    assert.equal(stored?.refreshPreviousHash, 'current');
+    assert.equal(stored?.refreshHash, `next-${results.indexOf(true)}`);
+    assert.equal(await storage.grants.rotateRefresh(record.id, 'current', { hash: 'late', expiresAt: 0 }, now(), 0), false, 'the old hash no longer matches');
+  });
+
+  test('a revoked family does not rotate', async () => {
+    const storage = storageOf();
+    const record = await grant(storage, { refreshHash: 'current' });
+    await storage.grants.revoke(record.id, now());
+    assert.equal(await storage.grants.rotateRefresh(record.id, 'current', { hash: 'x', expiresAt: 0 }, now(), 0), false);
+  });
+
+  test('revoking a user\'s grants to a client leaves other clients alone', async () => {
+    const storage = storageOf();
+    const user = next('u');
+    const a = await grant(storage, { userId: user, clientId: 'client-a' });
+    const b = await grant(storage, { userId: user, clientId: 'client-b' });
+    assert.equal(await storage.grants.revokeForUserAndClient(user, 'client-a', now()), 1);
+    assert.notEqual((await storage.grants.get(a.id))?.revokedAt, null);
+    assert.equal((await storage.grants.get(b.id))?.revokedAt, null);
+  });
+
+  test('the sweeper deletes only what has expired', async () => {
+    const storage = storageOf();
+    const expired = await grant(storage, { expiresAt: now() - 1 });
+    const live = await grant(storage);
+    assert.ok((await storage.grants.deleteExpired(now())) >= 1);
+    assert.equal(await storage.grants.get(expired.id), undefined);
+    assert.ok(await storage.grants.get(live.id));
+  });
+
+  test('interactions complete once, and not after they expire', async () => {
+    const storage = storageOf();
+    const uid = next('uid');
+    await storage.interactions.insert({ uid, clientId: 'c', request: { a: 1 }, browserHash: 'b', prompt: 'login', createdAt: now(), expiresAt: now() + 1000, completedAt: null });
+    await storage.interactions.setPrompt(uid, 'consent');
+    assert.equal((await storage.interactions.get(uid))?.prompt, 'consent');
+    const results = await Promise.all(Array.from({ length: 10 }, () => storage.interactions.complete(uid, now())));
+    assert.equal(results.filter(Boolean).length, 1);
+    const old = next('uid');
+    await storage.interactions.insert({ uid: old, clientId: 'c', request: {}, browserHash: 'b', prompt: 'login', createdAt: now(), expiresAt: now() - 1, completedAt: null });
+    assert.equal(await storage.interactions.complete(old, now()), false);
+  });
+
+  test('sessions: stored by hash, deleted and returned once', async () => {
+    const storage = storageOf();
+    const user = await userId(storage);
+    const idHash = next('session');
+    await storage.sessions.insert({ idHash, sid: next('sid'), userId: user, authTime: now(), amr: ['pwd'], createdAt: now(), expiresAt: now() + 1000 });
+    assert.deepEqual((await storage.sessions.getByHash(idHash))?.amr, ['pwd']);
+    assert.equal((await storage.sessions.delete(idHash))?.userId, user);
+    assert.equal(await storage.sessions.delete(idHash), undefined);
+  });
+
+  test('consents: put replaces the scopes, list and delete', async () => {
+    const storage = storageOf();
+    const user = await userId(storage);
+    await storage.consents.put({ userId: user, clientId: 'c1', scopes: ['openid'], createdAt: now(), updatedAt: now() });
+    await storage.consents.put({ userId: user, clientId: 'c1', scopes: ['openid', 'email'], createdAt: now(), updatedAt: now() + 1 });
+    assert.deepEqual((await storage.consents.get(user, 'c1'))?.scopes, ['openid', 'email']);
+    assert.equal((await storage.consents.listForUser(user)).length, 1);
+    assert.equal(await storage.consents.delete(user, 'c1'), true);
+    assert.equal(await storage.consents.get(user, 'c1'), undefined);
+  });
+
+  test('opaque access tokens: stored by hash, revoked once', async () => {
+    const storage = storageOf();
+    const tokenHash = next('at');
+    await storage.accessTokens.insert({ tokenHash, grantId: null, clientId: 'c', subject: 'c', payload: { scope: 'a b' }, issuedAt: now(), expiresAt: now() + 1000, revokedAt: null });
+    assert.deepEqual((await storage.accessTokens.get(tokenHash))?.payload, { scope: 'a b' });
+    assert.equal(await storage.accessTokens.revoke(tokenHash, now()), true);
+    assert.equal(await storage.accessTokens.revoke(tokenHash, now()), false);
+  });
+
+  test('ten parallel uses of one client assertion jti: exactly one is fresh (RFC 7523 §3)', async () => {
+    const storage = storageOf();
+    const jti = next('jti');
+    const results = await Promise.all(Array.from({ length: 10 }, () => storage.revokedJtis.addIfAbsent(jti, now() + 1000)));
+    assert.equal(results.filter(Boolean).length, 1);
+    assert.equal(await storage.revokedJtis.has(jti), true);
+    await storage.revokedJtis.add(jti, now() + 1000);
+    assert.ok((await storage.revokedJtis.deleteExpired(now() + 1001)) >= 1);
+    assert.equal(await storage.revokedJtis.has(jti), false);
+  });
+}
