@@ -151,3 +151,46 @@ export interface RevokedJtiRepository {
   has(jti: string): Promise<boolean>;
   deleteExpired(now: number): Promise<number>;
 }
+
+export type DeviceCodeStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+
+/** A device authorization request (RFC 8628 §3.1), found by the device code's hash or the user code. */
+export interface DeviceCodeRecord {
+  deviceCodeHash: string;
+  /** What the user types on the verification page: `BCDF-GHJK`. */
+  userCode: string;
+  clientId: string;
+  scope: string[];
+  audiences: string[];
+  status: DeviceCodeStatus;
+  userId: string | null;
+  sessionSid: string | null;
+  authTime: number | null;
+  amr: string[] | null;
+  /** Minimum seconds between polls; grows by 5 on each slow_down (RFC 8628 §3.5). */
+  intervalSeconds: number;
+  lastPolledAt: number | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface DeviceApproval {
+  userId: string;
+  sessionSid: string;
+  authTime: number;
+  amr: string[];
+}
+
+export interface DeviceCodeRepository {
+  insert(record: DeviceCodeRecord): Promise<void>;
+  getByHash(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined>;
+  getByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined>;
+  /** Pending, unexpired requests only: one conditional write each. */
+  approve(userCode: string, approval: DeviceApproval, now: number): Promise<boolean>;
+  deny(userCode: string, now: number): Promise<boolean>;
+  /** Records a poll; with `slowDown`, also lengthens the interval by 5 seconds. */
+  recordPoll(deviceCodeHash: string, now: number, slowDown: boolean): Promise<void>;
+  /** Approved to consumed, once (UPDATE ... WHERE status = 'approved'): the tokens are issued once. */
+  consume(deviceCodeHash: string): Promise<boolean>;
+  deleteExpired(now: number): Promise<number>;
+}

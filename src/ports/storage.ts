@@ -5,6 +5,7 @@ import type { PersonalAccessTokenRepository, UserRepository } from './identity-r
 import type {
   AccessTokenRepository,
   ConsentRepository,
+  DeviceCodeRepository,
   GrantRepository,
   InteractionRepository,
   RevokedJtiRepository,
@@ -30,6 +31,7 @@ export interface Storage {
   readonly grants: GrantRepository;
   readonly accessTokens: AccessTokenRepository;
   readonly revokedJtis: RevokedJtiRepository;
+  readonly deviceCodes: DeviceCodeRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

@@ -16,6 +16,8 @@ export interface EndpointUrls {
   endSession: string;
   jwks: string;
   interaction: string;
+  deviceAuthorization: string;
+  deviceVerification: string;
 }
 
 /** Organizations as the authorization request sees them (`organization`, `invitation`). */

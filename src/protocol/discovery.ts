@@ -28,6 +28,7 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     introspection_endpoint: endpointUrl(issuer, 'introspection'),
     revocation_endpoint: endpointUrl(issuer, 'revocation'),
     end_session_endpoint: endpointUrl(issuer, 'endSession'),
+    device_authorization_endpoint: endpointUrl(issuer, 'deviceAuthorization'),
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],

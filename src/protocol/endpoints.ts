@@ -10,6 +10,8 @@ export const endpointPaths = {
   revocation: '/oauth2/revoke',
   endSession: '/oauth2/logout',
   interaction: '/interaction',
+  deviceAuthorization: '/oauth2/device_authorization',
+  deviceVerification: '/device',
 } as const;
 
 export type EndpointName = keyof typeof endpointPaths;

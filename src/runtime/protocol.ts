@@ -3,6 +3,7 @@ import { SignIn } from '../domain/identity/sign-in.js';
 import { managementApiPath } from '../http/api/management-api.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import { AuthorizationService } from '../protocol/authorize/authorization-service.js';
+import { DeviceVerification } from '../protocol/device/verification.js';
 import type { CookiePolicy, ProtocolDependencies } from '../protocol/context.js';
 import { endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
@@ -42,6 +43,7 @@ export function cookiePolicy(issuer: string): CookiePolicy {
 export interface Protocol {
   deps: ProtocolDependencies;
   authorization: AuthorizationService;
+  device: DeviceVerification;
   validator: TokenValidator;
   /** Latchkey-issued access tokens for the management API, as management actors. */
   authenticateManagementToken(token: string): Promise<Actor | null>;
@@ -68,6 +70,8 @@ export function createProtocol(runtime: Runtime): Protocol {
       endSession: endpointUrl(issuer, 'endSession'),
       jwks: endpointUrl(issuer, 'jwks'),
       interaction: endpointUrl(issuer, 'interaction'),
+      deviceAuthorization: endpointUrl(issuer, 'deviceAuthorization'),
+      deviceVerification: endpointUrl(issuer, 'deviceVerification'),
     },
     clock,
     storage,
@@ -104,14 +108,14 @@ export function createProtocol(runtime: Runtime): Protocol {
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
   };
   const validator = new TokenValidator(deps);
-  const authorization = new AuthorizationService({
-    ...deps,
-    signIn: new SignIn(storage.users, argon2PasswordHasher, new MemoryRateLimiter(), clock),
-  });
+  const authorizationDeps = { ...deps, signIn: new SignIn(storage.users, argon2PasswordHasher, new MemoryRateLimiter(), clock) };
+  const authorization = new AuthorizationService(authorizationDeps);
+  const device = new DeviceVerification(authorizationDeps, new MemoryRateLimiter());
 
   return {
     deps,
     authorization,
+    device,
     validator,
     async authenticateManagementToken(token) {
       const found = await validator.accessToken(token);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { endpointPaths, issuerPath } from '../../protocol/endpoints.js';
+import { handleDeviceAuthorization } from '../../protocol/endpoints/device-authorization-endpoint.js';
 import { handleEndSession, handleEndSessionConfirm } from '../../protocol/endpoints/end-session-endpoint.js';
 import { handleIntrospection } from '../../protocol/endpoints/introspection-endpoint.js';
 import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.js';
@@ -48,6 +49,15 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   });
   app.post(`${prefix}${endpointPaths.endSession}/confirm`, handle((request) => handleEndSessionConfirm(toProtocolRequest(request), deps)));
 
+  app.post(prefix + endpointPaths.deviceAuthorization, handle((request) => handleDeviceAuthorization(toProtocolRequest(request), deps)));
+  const device = prefix + endpointPaths.deviceVerification;
+  app.get(device, handle((request) => protocol.device.codeForm(toProtocolRequest(request))));
+  app.post(device, handle((request) => protocol.device.submitCode(toProtocolRequest(request))));
+  app.get(`${device}/confirm`, handle((request) => protocol.device.confirmPage(toProtocolRequest(request))));
+  app.post(`${device}/login`, handle((request) => protocol.device.submitLogin(toProtocolRequest(request))));
+  app.post(`${device}/consent`, handle((request) => protocol.device.submitDecision(toProtocolRequest(request))));
+  app.get(`${device}/done`, handle((request) => protocol.device.done(toProtocolRequest(request))));
+
   const interaction = prefix + endpointPaths.interaction;
   type WithUid = FastifyRequest<{ Params: { uid: string } }>;
   app.get(`${interaction}/:uid`, handle((request) => authorization.interactionPage((request as WithUid).params.uid, toProtocolRequest(request))));
@@ -65,6 +75,7 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     [endpointPaths.userinfo, 'GET, POST'],
     [endpointPaths.introspection, 'POST'],
     [endpointPaths.revocation, 'POST'],
+    [endpointPaths.deviceAuthorization, 'POST'],
     [endpointPaths.jwks, 'GET'],
     [endpointPaths.openidConfiguration, 'GET'],
   ];

@@ -1,10 +1,11 @@
 import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
+import { deviceCodeGrant } from './device-code.js';
 import type { GrantHandler } from './grant-handler.js';
 import { refreshTokenGrant } from './refresh-token.js';
 
 /** Every grant the token endpoint serves; discovery's grant_types_supported is exactly this list. */
-export const grantHandlers: readonly GrantHandler[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant];
+export const grantHandlers: readonly GrantHandler[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant, deviceCodeGrant];
 
 const byType = new Map(grantHandlers.map((handler) => [handler.grantType, handler]));
 

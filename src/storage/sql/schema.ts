@@ -211,6 +211,23 @@ export interface RevokedJtisTable {
   expires_at: number;
 }
 
+export interface DeviceCodesTable {
+  device_code_hash: string;
+  user_code: string;
+  client_id: string;
+  scope: string;
+  audiences: string;
+  status: string;
+  user_id: string | null;
+  session_sid: string | null;
+  auth_time: number | null;
+  amr: string | null;
+  interval_seconds: number;
+  last_polled_at: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   settings: SettingsTable;
@@ -230,4 +247,5 @@ export interface DatabaseSchema {
   grants: GrantsTable;
   access_tokens: AccessTokensTable;
   revoked_jtis: RevokedJtisTable;
+  device_codes: DeviceCodesTable;
 }

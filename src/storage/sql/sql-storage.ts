@@ -5,6 +5,7 @@ import type { DatabaseSchema } from './schema.js';
 import { SqlApiRepository } from './api-repository.js';
 import { SqlAppRepository } from './app-repository.js';
 import { SqlAuditRepository } from './audit-repository.js';
+import { SqlDeviceCodeRepository } from './device-code-repository.js';
 import { SqlPersonalAccessTokenRepository, SqlUserRepository } from './identity-repositories.js';
 import {
   SqlAccessTokenRepository,
@@ -34,6 +35,7 @@ export class SqlStorage implements Storage {
   readonly grants: SqlGrantRepository;
   readonly accessTokens: SqlAccessTokenRepository;
   readonly revokedJtis: SqlRevokedJtiRepository;
+  readonly deviceCodes: SqlDeviceCodeRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -58,6 +60,7 @@ export class SqlStorage implements Storage {
     this.grants = new SqlGrantRepository(db);
     this.accessTokens = new SqlAccessTokenRepository(db);
     this.revokedJtis = new SqlRevokedJtiRepository(db);
+    this.deviceCodes = new SqlDeviceCodeRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as signingKeysAndSettings from './0001-signing-keys-and-settings.js';
 import * as registry from './0002-registry.js';
 import * as authorization from './0003-authorization.js';
+import * as deviceCodes from './0004-device-codes.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-signing-keys-and-settings': signingKeysAndSettings,
   '0002-registry': registry,
   '0003-authorization': authorization,
+  '0004-device-codes': deviceCodes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,67 @@
+import { generateOpaqueSecret } from '../../shared/opaque-secret.js';
+import { authenticateClient, type AuthenticatedClient } from '../client-auth/authenticate-client.js';
+import type { ProtocolDependencies } from '../context.js';
+import { generateUserCode } from '../device/user-code.js';
+import { OAuthError } from '../errors.js';
+import { param, params, parseScope, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
+import { resolveUserScopes, targetsOf } from '../scopes.js';
+import { clientAuthDependencies, corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireActiveClient, requireFormBody } from './common.js';
+
+export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
+export const deviceCodeLifetimeSeconds = 600;
+export const devicePollIntervalSeconds = 5;
+
+/** The device authorization endpoint (RFC 8628 §3.1, §3.2). */
+export async function handleDeviceAuthorization(request: ProtocolRequest, deps: ProtocolDependencies): Promise<ProtocolResponse> {
+  let authenticated: AuthenticatedClient | undefined;
+  try {
+    requireFormBody(request, 'device authorization');
+    rejectQueryParameters(request);
+    rejectDuplicateParameters(request.body, new Set(['resource']));
+    authenticated = await authenticateClient(request, deps.clients, clientAuthDependencies(deps), { publicClientsAllowed: true });
+    const { client } = authenticated;
+    requireActiveClient(client);
+    if (!client.app.settings.grantTypes.includes(deviceCodeGrantType)) {
+      throw new OAuthError('unauthorized_client', 'this app may not use the device flow: enable the device_code grant for it');
+    }
+    const requested = request.body.has('scope') ? parseScope(param(request.body, 'scope')) : undefined;
+    const targets = targetsOf(params(request.body, 'resource'), param(request.body, 'audience'));
+    const { scope, apis } = await resolveUserScopes(client, requested, targets, deps.resources);
+
+    const now = deps.clock.now();
+    const deviceCode = generateOpaqueSecret('dc');
+    let userCode = generateUserCode();
+    // A clash with a live code is unlikely (20^8), but a unique index refuses it: try again.
+    for (let attempt = 0; attempt < 5 && (await deps.storage.deviceCodes.getByUserCode(userCode)); attempt += 1) userCode = generateUserCode();
+    await deps.storage.deviceCodes.insert({
+      deviceCodeHash: deps.tokenHasher.hash(deviceCode),
+      userCode,
+      clientId: client.clientId,
+      scope,
+      audiences: apis.map((api) => api.identifier),
+      status: 'pending',
+      userId: null,
+      sessionSid: null,
+      authTime: null,
+      amr: null,
+      intervalSeconds: devicePollIntervalSeconds,
+      lastPolledAt: null,
+      createdAt: now,
+      expiresAt: now + deviceCodeLifetimeSeconds * 1000,
+    });
+    return jsonResponse(
+      200,
+      {
+        device_code: deviceCode,
+        user_code: userCode,
+        verification_uri: deps.endpoints.deviceVerification,
+        verification_uri_complete: `${deps.endpoints.deviceVerification}?user_code=${userCode}`,
+        expires_in: deviceCodeLifetimeSeconds,
+        interval: devicePollIntervalSeconds,
+      },
+      corsHeaders(request, client),
+    );
+  } catch (error) {
+    return errorResponse(error, corsHeaders(request, authenticated?.client));
+  }
+}

@@ -1,0 +1,100 @@
+import type { GrantRecord } from '../../ports/oauth-repositories.js';
+import { isWellFormedSecret } from '../../shared/opaque-secret.js';
+import { randomId } from '../../shared/random.js';
+import { deviceCodeGrantType } from '../endpoints/device-authorization-endpoint.js';
+import { OAuthError } from '../errors.js';
+import { param } from '../messages.js';
+import { formatRefreshToken, newRefreshSecret } from '../tokens/refresh-token.js';
+import type { GrantHandler, TokenResponse } from './grant-handler.js';
+import { apisOf, mayIssueRefreshToken } from './issue.js';
+
+/** The device authorization grant (RFC 8628 §3.4, §3.5): the device polls until the user decides. */
+export const deviceCodeGrant: GrantHandler = {
+  grantType: deviceCodeGrantType,
+
+  async handle({ request, client, now, deps }): Promise<TokenResponse> {
+    const deviceCode = param(request.body, 'device_code');
+    if (!deviceCode) throw new OAuthError('invalid_request', 'the device_code parameter is missing (RFC 8628 §3.4)');
+    if (!isWellFormedSecret(deviceCode, 'dc')) throw new OAuthError('invalid_grant', 'the device code is not one this server issued');
+    const hash = deps.tokenHasher.hash(deviceCode);
+    const record = await deps.storage.deviceCodes.getByHash(hash);
+    if (!record) throw new OAuthError('invalid_grant', 'the device code is unknown or has been swept after it expired');
+    if (record.clientId !== client.clientId) throw new OAuthError('invalid_grant', 'the device code was issued to another client');
+    if (record.expiresAt <= now) throw new OAuthError('expired_token', 'the device code has expired: start the device flow again (RFC 8628 §3.5)');
+    if (record.status === 'denied') throw new OAuthError('access_denied', 'the user denied the request (RFC 8628 §3.5)');
+    if (record.status === 'consumed') throw new OAuthError('invalid_grant', 'the device code was already used');
+    if (record.status === 'pending') {
+      const tooSoon = record.lastPolledAt !== null && now - record.lastPolledAt < record.intervalSeconds * 1000;
+      await deps.storage.deviceCodes.recordPoll(hash, now, tooSoon);
+      if (tooSoon) throw new OAuthError('slow_down', `poll at most every ${record.intervalSeconds} seconds; now every ${record.intervalSeconds + 5} (RFC 8628 §3.5)`);
+      throw new OAuthError('authorization_pending', 'the user has not finished yet; keep polling (RFC 8628 §3.5)');
+    }
+
+    const user = record.userId ? await deps.users.getUser(record.userId) : undefined;
+    if (!user) throw new OAuthError('invalid_grant', 'the user who approved the device no longer exists');
+    const apis = await apisOf(deps, record.audiences);
+    const grantId = randomId(16);
+    const accessToken = await deps.tokens.issueAccessToken({
+      client,
+      subject: user.id,
+      scope: record.scope,
+      apis,
+      grantId,
+      authTime: record.authTime ?? now,
+      amr: record.amr ?? [],
+      now,
+    });
+    const refreshSecret = mayIssueRefreshToken(client.app.settings.grantTypes, record.scope, apis) ? newRefreshSecret() : null;
+    const refreshExpiresAt = now + client.app.settings.refreshToken.ttlMinutes * 60_000;
+    const grant: GrantRecord = {
+      id: grantId,
+      clientId: client.clientId,
+      userId: user.id,
+      orgId: null,
+      scope: record.scope,
+      audiences: record.audiences,
+      sessionSid: record.sessionSid,
+      authTime: record.authTime ?? now,
+      amr: record.amr ?? [],
+      nonce: null,
+      redirectUri: null,
+      codeHash: null,
+      codeChallenge: null,
+      codeExpiresAt: null,
+      codeConsumedAt: now,
+      refreshHash: refreshSecret ? deps.tokenHasher.hash(refreshSecret) : null,
+      refreshPreviousHash: null,
+      refreshGeneration: 0,
+      refreshRotatedAt: refreshSecret ? now : null,
+      refreshExpiresAt: refreshSecret ? refreshExpiresAt : null,
+      createdAt: now,
+      expiresAt: Math.max(accessToken.expiresAt, refreshSecret ? refreshExpiresAt : 0),
+      revokedAt: null,
+    };
+    const issued = await deps.storage.transaction(async (tx) => {
+      if (!(await tx.deviceCodes.consume(hash))) return false;
+      await tx.grants.insert(grant);
+      if (accessToken.record) await tx.accessTokens.insert(accessToken.record);
+      return true;
+    });
+    if (!issued) throw new OAuthError('invalid_grant', 'the device code was already used');
+
+    const response: TokenResponse = { access_token: accessToken.token, token_type: 'Bearer', expires_in: accessToken.expiresIn, scope: record.scope.join(' ') };
+    if (refreshSecret) response.refresh_token = formatRefreshToken(grantId, refreshSecret);
+    if (record.scope.includes('openid')) {
+      response.id_token = await deps.tokens.issueIdToken({
+        client,
+        user,
+        scope: record.scope,
+        authTime: record.authTime ?? now,
+        amr: record.amr ?? [],
+        nonce: null,
+        sid: record.sessionSid,
+        accessToken: accessToken.token,
+        now,
+      });
+    }
+    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, subject: client.clientId });
+    return response;
+  },
+};

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as oauth from 'oauth4webapi';
+import { postForm, tokenUrl } from '../support/flows.js';
+import { apiIdentifier, FormBrowser, hiddenField, oauthFixture, type OAuthFixture } from '../support/oauth.js';
+
+const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
+
+describe('device authorization grant (RFC 8628, C1)', () => {
+  let fixture: OAuthFixture;
+  let tv: { clientId: string; clientSecret: string | null };
+  const now = { value: Date.now() };
+
+  before(async () => {
+    fixture = await oauthFixture({ clock: { now: () => now.value } });
+    tv = await fixture.createApp({
+      name: 'Living Room TV',
+      type: 'device',
+      grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      scopes: ['openid', 'profile', 'offline_access', 'read:contacts'],
+    });
+  });
+  after(() => fixture.stop());
+
+  const deviceUrl = () => `${fixture.issuer}/oauth2/device_authorization`;
+  const start = (extra: Record<string, string> = {}) =>
+    postForm(deviceUrl(), { client_id: tv.clientId, scope: 'openid offline_access read:contacts', audience: apiIdentifier, ...extra });
+  const poll = (deviceCode: unknown) => postForm(tokenUrl(fixture), { grant_type: deviceGrant, device_code: String(deviceCode), client_id: tv.clientId });
+
+  /** Walks the verification page: code, sign-in, decision. */
+  async function approve(userCode: string, decision: 'allow' | 'deny' = 'allow', expectText = /Read your contacts/) {
+    const browser = new FormBrowser(fixture.issuer);
+    const form = await browser.get(`${fixture.issuer}/device?user_code=${userCode}`);
+    const html = await form.text();
+    assert.match(html, new RegExp(`value="${userCode}"`), 'verification_uri_complete pre-fills the code');
+    const csrf = hiddenField(html, 'csrf')!;
+    const submitted = await browser.post(`${fixture.issuer}/device`, { csrf, user_code: userCode.toLowerCase().replace('-', ' ') });
+    assert.equal(submitted.status, 303);
+    let page = await (await browser.get(new URL(submitted.headers.get('location')!))).text();
+    if (page.includes('name="password"')) {
+      const login = await browser.post(`${fixture.issuer}/device/login`, { csrf, user_code: userCode, email: fixture.user.email, password: fixture.user.password });
+      assert.equal(login.status, 303);
+      page = await (await browser.get(new URL(login.headers.get('location')!))).text();
+    }
+    assert.match(page, /Connect Living Room TV\?/);
+    assert.match(page, expectText);
+    const decided = await browser.post(`${fixture.issuer}/device/consent`, { csrf, user_code: userCode, decision });
+    assert.equal(decided.status, 303);
+    return (await browser.get(new URL(decided.headers.get('location')!))).text();
+  }
+
+  test('the endpoint answers device_code, user_code, verification URIs, expires_in and interval (§3.2)', async () => {
+    const response = await start();
+    assert.equal(response.status, 200);
+    assert.match(String(response.body.device_code), /^lk_dc_/);
+    assert.match(String(response.body.user_code), /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    assert.equal(response.body.verification_uri, `${fixture.issuer}/device`);
+    assert.equal(response.body.verification_uri_complete, `${fixture.issuer}/device?user_code=${response.body.user_code}`);
+    assert.equal(response.body.expires_in, 600);
+    assert.equal(response.body.interval, 5);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+  });
+
+  test('pending, then slow_down when polling too fast, then tokens once the user allows (§3.4, §3.5)', async () => {
+    const { body } = await start();
+    const pending = await poll(body.device_code);
+    assert.equal(pending.body.error, 'authorization_pending');
+    const tooFast = await poll(body.device_code);
+    assert.equal(tooFast.body.error, 'slow_down');
+    now.value += 11_000;
+    assert.equal((await poll(body.device_code)).body.error, 'authorization_pending', 'the interval grew to 10 s');
+
+    assert.match(await approve(String(body.user_code)), /Device connected/);
+    now.value += 11_000;
+    const tokens = await poll(body.device_code);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.equal(tokens.body.scope, 'openid offline_access read:contacts');
+    assert.ok(tokens.body.id_token);
+    assert.ok(String(tokens.body.refresh_token).startsWith('lk_rt_'));
+    const again = await poll(body.device_code);
+    assert.equal(again.body.error, 'invalid_grant', 'the device code is single use');
+    const refreshed = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token), client_id: tv.clientId });
+    assert.equal(refreshed.status, 200);
+  });
+
+  test('denied requests answer access_denied (§3.5)', async () => {
+    const { body } = await start();
+    assert.match(await approve(String(body.user_code), 'deny'), /Device not connected/);
+    assert.equal((await poll(body.device_code)).body.error, 'access_denied');
+  });
+
+  test('expired device codes answer expired_token (§3.5)', async () => {
+    const { body } = await start();
+    now.value += 601_000;
+    try {
+      assert.equal((await poll(body.device_code)).body.error, 'expired_token');
+    } finally {
+      now.value -= 601_000;
+    }
+  });
+
+  test('a forged form is refused', async () => {
+    const browser = new FormBrowser(fixture.issuer);
+    await browser.get(`${fixture.issuer}/device`);
+    assert.equal((await browser.post(`${fixture.issuer}/device`, { csrf: 'forged', user_code: 'BCDF-GHJK' })).status, 403);
+  });
+
+  test('an app without the device grant is unauthorized_client; another client can not poll the code', async () => {
+    const web = await fixture.createApp({ name: 'Web', type: 'web', redirectUris: ['https://client.example.test/cb'] });
+    const refused = await postForm(deviceUrl(), { scope: 'openid' }, { basic: [web.clientId, web.clientSecret!] });
+    assert.equal(refused.body.error, 'unauthorized_client');
+    const { body } = await start();
+    const other = await fixture.createApp({ name: 'Other TV', type: 'device', scopes: ['openid'] });
+    const stolen = await postForm(tokenUrl(fixture), { grant_type: deviceGrant, device_code: String(body.device_code), client_id: other.clientId });
+    assert.equal(stolen.body.error, 'invalid_grant');
+    assert.match(String(stolen.body.error_description), /issued to another client/);
+  });
+
+  test('oauth4webapi drives the whole device flow', async () => {
+    const issuer = new URL(fixture.issuer);
+    const insecure = { [oauth.allowInsecureRequests]: true } as const;
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
+    assert.equal(as.device_authorization_endpoint, deviceUrl());
+    const client: oauth.Client = { client_id: tv.clientId };
+    const started = await oauth.processDeviceAuthorizationResponse(
+      as,
+      client,
+      await oauth.deviceAuthorizationRequest(as, client, oauth.None(), new URLSearchParams({ scope: 'openid profile' }), insecure),
+    );
+    await approve(started.user_code, 'allow', /See your name/);
+    now.value += 6_000;
+    const tokens = await oauth.processDeviceCodeResponse(as, client, await oauth.deviceCodeGrantRequest(as, client, oauth.None(), started.device_code, insecure));
+    assert.equal(oauth.getValidatedIdTokenClaims(tokens)?.sub, fixture.user.id);
+  });
+  // Last: it uses up this address's guesses.
+  test('a wrong user code is refused, and guessing is throttled per address (§5.1)', async () => {
+    const browser = new FormBrowser(fixture.issuer);
+    const html = await (await browser.get(`${fixture.issuer}/device`)).text();
+    const csrf = hiddenField(html, 'csrf')!;
+    const wrong = await browser.post(`${fixture.issuer}/device`, { csrf, user_code: 'BCDF-GHJK' });
+    assert.equal(wrong.status, 400);
+    assert.match(await wrong.text(), /not valid or has expired/);
+    let last: Response = wrong;
+    for (let attempt = 0; attempt < 20; attempt += 1) last = await browser.post(`${fixture.issuer}/device`, { csrf, user_code: 'BCDF-GHJK' });
+    assert.equal(last.status, 429);
+    assert.ok(last.headers.get('retry-after'));
+  });
+
+});
