@@ -7,7 +7,7 @@ import { DeviceVerification } from '../protocol/device/verification.js';
 import type { CookiePolicy, ProtocolDependencies } from '../protocol/context.js';
 import { endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
-import { TokenValidator } from '../protocol/tokens/token-validator.js';
+import { validatorFor } from '../protocol/tokens/token-validator.js';
 import { deriveKey } from '../shared/derived-keys.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
 import { CachedClientDirectory, CachedResourceDirectory, StorageUserDirectory } from './directories.js';
@@ -44,7 +44,7 @@ export interface Protocol {
   deps: ProtocolDependencies;
   authorization: AuthorizationService;
   device: DeviceVerification;
-  validator: TokenValidator;
+  validator: ReturnType<typeof validatorFor>;
   /** Latchkey-issued access tokens for the management API, as management actors. */
   authenticateManagementToken(token: string): Promise<Actor | null>;
 }
@@ -107,7 +107,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     cookies: cookiePolicy(issuer),
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
   };
-  const validator = new TokenValidator(deps);
+  const validator = validatorFor(deps);
   const authorizationDeps = { ...deps, signIn: new SignIn(storage.users, argon2PasswordHasher, new MemoryRateLimiter(), clock) };
   const authorization = new AuthorizationService(authorizationDeps);
   const device = new DeviceVerification(authorizationDeps, new MemoryRateLimiter());

@@ -1,4 +1,3 @@
-import type { GrantRecord } from '../../ports/oauth-repositories.js';
 import { isWellFormedSecret } from '../../shared/opaque-secret.js';
 import { randomId } from '../../shared/random.js';
 import { deviceCodeGrantType } from '../endpoints/device-authorization-endpoint.js';
@@ -7,6 +6,7 @@ import { param } from '../messages.js';
 import { formatRefreshToken, newRefreshSecret } from '../tokens/refresh-token.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
 import { apisOf, mayIssueRefreshToken } from './issue.js';
+import { directGrant } from './user-grant.js';
 
 /** The device authorization grant (RFC 8628 §3.4, §3.5): the device polls until the user decides. */
 export const deviceCodeGrant: GrantHandler = {
@@ -46,31 +46,19 @@ export const deviceCodeGrant: GrantHandler = {
     });
     const refreshSecret = mayIssueRefreshToken(client.app.settings.grantTypes, record.scope, apis) ? newRefreshSecret() : null;
     const refreshExpiresAt = now + client.app.settings.refreshToken.ttlMinutes * 60_000;
-    const grant: GrantRecord = {
+    const grant = directGrant({
       id: grantId,
       clientId: client.clientId,
       userId: user.id,
-      orgId: null,
       scope: record.scope,
-      audiences: record.audiences,
-      sessionSid: record.sessionSid,
+      apis,
       authTime: record.authTime ?? now,
       amr: record.amr ?? [],
-      nonce: null,
-      redirectUri: null,
-      codeHash: null,
-      codeChallenge: null,
-      codeExpiresAt: null,
-      codeConsumedAt: now,
-      refreshHash: refreshSecret ? deps.tokenHasher.hash(refreshSecret) : null,
-      refreshPreviousHash: null,
-      refreshGeneration: 0,
-      refreshRotatedAt: refreshSecret ? now : null,
-      refreshExpiresAt: refreshSecret ? refreshExpiresAt : null,
-      createdAt: now,
-      expiresAt: Math.max(accessToken.expiresAt, refreshSecret ? refreshExpiresAt : 0),
-      revokedAt: null,
-    };
+      sessionSid: record.sessionSid,
+      now,
+      expiresAt: accessToken.expiresAt,
+      refresh: refreshSecret ? { hash: deps.tokenHasher.hash(refreshSecret), expiresAt: refreshExpiresAt } : null,
+    });
     const issued = await deps.storage.transaction(async (tx) => {
       if (!(await tx.deviceCodes.consume(hash))) return false;
       await tx.grants.insert(grant);

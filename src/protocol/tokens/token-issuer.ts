@@ -33,6 +33,8 @@ export interface AccessTokenRequest {
   now: number;
   /** Claims a grant adds, e.g. `act` for token exchange. */
   extraClaims?: Record<string, JsonValue>;
+  /** The token must not outlive this (epoch ms): an exchanged token ends with its subject token. */
+  notAfter?: number;
 }
 
 export interface IssuedAccessToken {
@@ -82,8 +84,9 @@ export class TokenIssuer {
     const format = primary?.tokenFormat ?? 'jwt';
     const alg: SigningAlgorithm = primary?.signingAlgorithm ?? 'RS256';
     const audiences = request.apis.length > 0 ? request.apis.map((api) => api.identifier) : [this.#deps.userinfoAudience];
-    const expiresIn = this.accessTokenTtlSeconds(client, request.apis);
     const iat = Math.floor(now / 1000);
+    const ttl = this.accessTokenTtlSeconds(client, request.apis);
+    const expiresIn = request.notAfter !== undefined ? Math.max(1, Math.min(ttl, Math.floor(request.notAfter / 1000) - iat)) : ttl;
     const jti = request.grantId ? `${request.grantId}${grantJtiSeparator}${randomId(9)}` : randomId(16);
     const claims: Record<string, JsonValue> = {
       ...client.app.settings.customClaims,

@@ -147,3 +147,15 @@ export class TokenValidator {
     return null;
   }
 }
+
+const validators = new WeakMap<ProtocolDependencies, TokenValidator>();
+
+/** The validator of a dependency set, made once, so that its imported key set is reused. */
+export function validatorFor(deps: ProtocolDependencies): TokenValidator {
+  let validator = validators.get(deps);
+  if (!validator) {
+    validator = new TokenValidator(deps);
+    validators.set(deps, validator);
+  }
+  return validator;
+}

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair, importPKCS8, SignJWT, type CryptoKey } from 'jose';
+import { operatorActor } from '../../src/domain/access/actor.js';
+import { obtainCode, postForm, redeem, tokenUrl } from '../support/flows.js';
+import { apiIdentifier, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+
+const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const exchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const accessTokenType = 'urn:ietf:params:oauth:token-type:access_token';
+const fixtureFile = (name: string) => readFileSync(new URL(`../fixtures/certificates/${name}`, import.meta.url), 'utf8');
+const decode = (token: unknown) => JSON.parse(Buffer.from(String(token).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+
+describe('JWT bearer grant (RFC 7523 §2.1, C2)', () => {
+  let fixture: OAuthFixture;
+  let app: { clientId: string; clientSecret: string | null };
+  let key: CryptoKey;
+
+  before(async () => {
+    fixture = await oauthFixture();
+    app = await fixture.createApp({
+      name: 'Integration',
+      type: 'web',
+      redirectUris: [redirectUri],
+      grantTypes: ['urn:ietf:params:oauth:grant-type:jwt-bearer'],
+      scopes: ['openid', 'email', 'read:contacts'],
+    });
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    key = pair.privateKey;
+    await fixture.server.server.runtime.registry.apps.addCertificate({ actor: operatorActor }, app.clientId, JSON.stringify(await exportJWK(pair.publicKey)));
+  });
+  after(() => fixture.stop());
+
+  function assertion(claims: Record<string, unknown> = {}, signingKey: CryptoKey = key, alg = 'ES256') {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ iss: app.clientId, sub: fixture.user.email, aud: fixture.issuer, iat: now, exp: now + 300, jti: crypto.randomUUID(), ...claims })
+      .setProtectedHeader({ alg })
+      .sign(signingKey);
+  }
+  const request = (jwt: string, extra: Record<string, string> = {}) => postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: jwt, ...extra });
+
+  test('a signed assertion naming a user gets a token for that user, without a secret', async () => {
+    const response = await request(await assertion(), { scope: 'openid email read:contacts', audience: apiIdentifier });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const claims = decode(response.body.access_token);
+    assert.equal(claims.sub, fixture.user.id);
+    assert.equal(claims.aud, apiIdentifier);
+    assert.equal(decode(response.body.id_token).email, fixture.user.email);
+    assert.equal(response.body.refresh_token, undefined);
+  });
+
+  test('an assertion signed with the key of an uploaded X.509 certificate (seed 002)', async () => {
+    const certApp = await fixture.createApp({ name: 'Cert app', type: 'web', redirectUris: [redirectUri], grantTypes: [jwtBearer], scopes: ['openid'] });
+    await fixture.server.server.runtime.registry.apps.addCertificate({ actor: operatorActor }, certApp.clientId, fixtureFile('rsa-valid.pem'));
+    const privateKey = await importPKCS8(fixtureFile('rsa-valid.key'), 'RS256');
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(certApp.clientId)
+      .setSubject(fixture.user.id)
+      .setAudience(`${fixture.issuer}/oauth2/token`)
+      .setExpirationTime('2m')
+      .sign(privateKey);
+    const response = await postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: jwt, scope: 'openid' });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+  });
+
+  const refusals: [string, () => Promise<string>, RegExp][] = [
+    ['a replayed jti (RFC 7523 §3)', async () => 'replay', /already used/],
+    ['a key the app did not upload', async () => assertion({}, (await generateKeyPair('ES256')).privateKey), /signature does not match/],
+    ['an expired assertion', async () => assertion({ exp: Math.floor(Date.now() / 1000) - 120 }), /expired/],
+    ['another audience', async () => assertion({ aud: 'https://elsewhere.example' }), /aud claim is not valid/],
+    ['an unknown user', async () => assertion({ sub: 'nobody@example.test' }), /names no user/],
+    ['an assertion living more than an hour', async () => assertion({ exp: Math.floor(Date.now() / 1000) + 7200 }), /longer than an hour/],
+  ];
+  for (const [label, make, message] of refusals) {
+    test(`${label} is invalid_grant`, async () => {
+      let jwt = await make();
+      if (jwt === 'replay') {
+        jwt = await assertion({ jti: 'fixed-jti' });
+        assert.equal((await request(jwt, { scope: 'openid' })).status, 200);
+      }
+      const response = await request(jwt, { scope: 'openid' });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.error, 'invalid_grant');
+      assert.match(String(response.body.error_description), message);
+    });
+  }
+
+  test('a user outside the app\'s organization who never consented is refused', async () => {
+    const stranger = await fixture.createUser('stranger@example.test');
+    const response = await request(await assertion({ sub: stranger.email }), { scope: 'openid' });
+    assert.equal(response.body.error, 'invalid_grant');
+    assert.match(String(response.body.error_description), /has not authorized this app/);
+  });
+
+  test('an app without the grant is unauthorized_client', async () => {
+    const other = await fixture.createApp({ name: 'No JWT', type: 'web', redirectUris: [redirectUri] });
+    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(other.clientId).setSubject(fixture.user.email).setAudience(fixture.issuer).setExpirationTime('1m').sign(key);
+    const response = await postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: jwt });
+    assert.equal(response.body.error, 'unauthorized_client');
+  });
+});
+
+describe('token exchange (RFC 8693, C3)', () => {
+  let fixture: OAuthFixture;
+  let web: { clientId: string; clientSecret: string | null };
+  let service: { clientId: string; clientSecret: string | null };
+  let subject: Record<string, unknown>;
+  const downstream = 'https://downstream.example.test';
+
+  before(async () => {
+    fixture = await oauthFixture();
+    await fixture.server.server.runtime.registry.apis.create({ actor: operatorActor }, fixture.orgId, {
+      identifier: downstream,
+      name: 'Downstream',
+      scopes: [{ name: 'read:contacts' }],
+    });
+    web = await fixture.createApp({
+      name: 'Front',
+      type: 'web',
+      redirectUris: [redirectUri],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['openid', 'offline_access', 'read:contacts', 'write:contacts'],
+      security: { firstParty: true },
+    });
+    service = await fixture.createApp({ name: 'Contacts service', type: 'm2m', grantTypes: [exchange] });
+    const code = await obtainCode(fixture, web.clientId, { scope: 'openid offline_access read:contacts', audience: apiIdentifier });
+    subject = (await redeem(fixture, code, web.clientId, web.clientSecret)).body;
+  });
+  after(() => fixture.stop());
+
+  const exchangeFor = (extra: Record<string, string>, client = service) =>
+    postForm(
+      tokenUrl(fixture),
+      { grant_type: exchange, subject_token: String(subject.access_token), subject_token_type: accessTokenType, audience: downstream, ...extra },
+      { basic: [client.clientId, client.clientSecret!] },
+    );
+
+  test('an API trades the user\'s token for one aimed downstream: same user, act names the API, never longer-lived', async () => {
+    const response = await exchangeFor({ scope: 'read:contacts' });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal(response.body.issued_token_type, accessTokenType);
+    assert.equal(response.body.token_type, 'Bearer');
+    const claims = decode(response.body.access_token);
+    const original = decode(subject.access_token);
+    assert.equal(claims.sub, original.sub);
+    assert.equal(claims.aud, downstream);
+    assert.deepEqual(claims.act, { sub: service.clientId });
+    assert.equal(claims.scope, 'read:contacts');
+    assert.ok(Number(claims.exp) <= Number(original.exp));
+  });
+
+  test('the scope can not grow', async () => {
+    const response = await exchangeFor({ scope: 'read:contacts write:contacts' });
+    assert.equal(response.body.error, 'invalid_scope');
+  });
+
+  test('only access tokens are accepted and issued', async () => {
+    assert.equal((await exchangeFor({ subject_token_type: 'urn:ietf:params:oauth:token-type:id_token' })).body.error, 'invalid_request');
+    assert.equal((await exchangeFor({ requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' })).body.error, 'invalid_request');
+  });
+
+  test('an invalid subject token is invalid_grant; a missing target is invalid_target', async () => {
+    assert.equal((await exchangeFor({ subject_token: 'nope' })).body.error, 'invalid_grant');
+    const response = await postForm(
+      tokenUrl(fixture),
+      { grant_type: exchange, subject_token: String(subject.access_token), subject_token_type: accessTokenType },
+      { basic: [service.clientId, service.clientSecret!] },
+    );
+    assert.equal(response.body.error, 'invalid_target');
+  });
+
+  test('revoking the original grant revokes the exchanged token', async () => {
+    const exchanged = await exchangeFor({});
+    const introspect = (token: unknown) => postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(token) }, { basic: [service.clientId, service.clientSecret!] });
+    assert.equal((await introspect(exchanged.body.access_token)).body.active, true);
+    await postForm(`${fixture.issuer}/oauth2/revoke`, { token: String(subject.refresh_token) }, { basic: [web.clientId, web.clientSecret!] });
+    assert.equal((await introspect(exchanged.body.access_token)).body.active, false);
+  });
+});
