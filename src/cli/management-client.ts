@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { managementApiPath, operatorKeyHeader } from '../http/api/management-api.js';
 import { buildHttpApp } from '../http/app.js';
 import { issuerPath } from '../protocol/endpoints.js';
+import { deriveKey } from '../shared/derived-keys.js';
 import { createProtocol } from '../runtime/protocol.js';
 import { openRuntime, type Runtime } from '../runtime/runtime.js';
 import { CliError, commandLogger, configFromCommand } from './context.js';
@@ -153,6 +154,7 @@ export async function connectManagement(command: Command): Promise<ManagementCli
       registry: runtime.registry,
       protocol: createProtocol(runtime),
       pingDatabase: () => runtime.database.ping(),
+      consoleSealingKey: deriveKey(runtime.serverSecret.value, 'console-session-encryption'),
       operatorKey,
     });
     await app.ready();

@@ -10,6 +10,7 @@ import type { Protocol } from '../runtime/protocol.js';
 import { managementApiPath, registerManagementApi } from './api/management-api.js';
 import { PageRenderer } from './pages.js';
 import { parseFormBody } from './protocol-adapter.js';
+import { registerConsoleRoutes } from './routes/console.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { buildServerMetadata } from '../protocol/discovery.js';
 import { isOAuthError } from '../protocol/errors.js';
@@ -26,6 +27,8 @@ export interface HttpAppDependencies {
   pingDatabase(): Promise<void>;
   /** In-process operator key for the CLI's local mode (see registerManagementApi). */
   operatorKey?: string;
+  /** Seals the console's server-side tokens. */
+  consoleSealingKey: Uint8Array;
 }
 
 export const latchkeyVersion = '0.1.0';
@@ -132,6 +135,12 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     ...(config.ui.templatesDir ? { templatesDir: config.ui.templatesDir } : {}),
   });
   registerOAuthRoutes(app, { issuer: config.issuer, protocol: deps.protocol, pages });
+  await registerConsoleRoutes(app, {
+    issuer: config.issuer,
+    protocol: deps.protocol,
+    sealingKey: deps.consoleSealingKey,
+    sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
+  });
 
   await registerManagementApi(app, {
     registry: deps.registry,

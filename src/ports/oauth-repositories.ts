@@ -194,3 +194,24 @@ export interface DeviceCodeRepository {
   consume(deviceCodeHash: string): Promise<boolean>;
   deleteExpired(now: number): Promise<number>;
 }
+
+/** A console session: the console backend's tokens for one browser (sealed), and its CSRF token. */
+export interface ConsoleSessionRecord {
+  idHash: string;
+  userId: string;
+  /** The access, refresh and ID tokens as a compact JWE (dir + A256GCM): bearer secrets, sealed at rest. */
+  sealedTokens: string;
+  csrfToken: string;
+  accessExpiresAt: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface ConsoleSessionRepository {
+  insert(session: ConsoleSessionRecord): Promise<void>;
+  get(idHash: string): Promise<ConsoleSessionRecord | undefined>;
+  /** Replaces the tokens after a refresh, only if they are still `previous` (two tabs refreshing at once). */
+  replaceTokens(idHash: string, previous: string, sealedTokens: string, accessExpiresAt: number): Promise<boolean>;
+  delete(idHash: string): Promise<ConsoleSessionRecord | undefined>;
+  deleteExpired(now: number): Promise<number>;
+}

@@ -5,6 +5,7 @@ import type { PersonalAccessTokenRepository, UserRepository } from './identity-r
 import type {
   AccessTokenRepository,
   ConsentRepository,
+  ConsoleSessionRepository,
   DeviceCodeRepository,
   GrantRepository,
   InteractionRepository,
@@ -32,6 +33,7 @@ export interface Storage {
   readonly accessTokens: AccessTokenRepository;
   readonly revokedJtis: RevokedJtiRepository;
   readonly deviceCodes: DeviceCodeRepository;
+  readonly consoleSessions: ConsoleSessionRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

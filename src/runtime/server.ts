@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../http/app.js';
 import { endpointUrl } from '../protocol/endpoints.js';
+import { deriveKey } from '../shared/derived-keys.js';
+import { ensureConsoleApp } from './console-app.js';
 import { createProtocol } from './protocol.js';
 import { openRuntime, type OpenRuntimeOptions, type Runtime } from './runtime.js';
 import { startSweeper } from './sweeper.js';
@@ -25,6 +27,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { config, logger, signingKeys } = runtime;
   let app: FastifyInstance;
   try {
+    await ensureConsoleApp(runtime);
     app = await buildHttpApp({
       config,
       logger,
@@ -32,6 +35,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       registry: runtime.registry,
       protocol: createProtocol(runtime),
       pingDatabase: () => runtime.database.ping(),
+      consoleSealingKey: deriveKey(runtime.serverSecret.value, 'console-session-encryption'),
     });
     await options.configureApp?.(app);
     await app.listen({ host: config.listen.host, port: config.listen.port });

@@ -17,6 +17,7 @@ export function startSweeper(runtime: Runtime): { stop(): void; sweep(): Promise
       storage.sessions.deleteExpired(now),
       storage.interactions.deleteExpired(now),
       storage.deviceCodes.deleteExpired(now),
+      storage.consoleSessions.deleteExpired(now),
     ]);
     const total = counts.reduce((sum, count) => sum + count, 0);
     if (total > 0) logger.debug({ deleted: total }, 'swept expired rows');

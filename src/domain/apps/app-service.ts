@@ -25,6 +25,7 @@ import {
   type LifetimeBounds,
 } from './app-settings.js';
 import { appTypeRules, clientKindOf } from './app-types.js';
+import { isBuiltInApp } from './built-in.js';
 import { parseCertificateUpload } from './certificates.js';
 
 /** Seed 001/002 and PRODUCT A7: the old secret works on for at most 7 days after a rotation. */
@@ -100,6 +101,9 @@ export class AppService {
     const app = await this.#deps.storage.apps.get(clientId);
     if (!app) throw DomainError.notFound(`app ${clientId}`);
     await this.#authorizeFor(context, app, permission);
+    if (permission !== 'apps:read' && isBuiltInApp(clientId)) {
+      throw new DomainError('invalid_state', `${app.name} is built in: Latchkey maintains it, so it can't be changed or deleted`);
+    }
     return app;
   }
 

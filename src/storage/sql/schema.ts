@@ -228,6 +228,16 @@ export interface DeviceCodesTable {
   expires_at: number;
 }
 
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  user_id: string;
+  tokens: string;
+  csrf_token: string;
+  access_expires_at: number;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   settings: SettingsTable;
@@ -248,4 +258,5 @@ export interface DatabaseSchema {
   access_tokens: AccessTokensTable;
   revoked_jtis: RevokedJtisTable;
   device_codes: DeviceCodesTable;
+  console_sessions: ConsoleSessionsTable;
 }

@@ -5,6 +5,7 @@ import type { DatabaseSchema } from './schema.js';
 import { SqlApiRepository } from './api-repository.js';
 import { SqlAppRepository } from './app-repository.js';
 import { SqlAuditRepository } from './audit-repository.js';
+import { SqlConsoleSessionRepository } from './console-session-repository.js';
 import { SqlDeviceCodeRepository } from './device-code-repository.js';
 import { SqlPersonalAccessTokenRepository, SqlUserRepository } from './identity-repositories.js';
 import {
@@ -36,6 +37,7 @@ export class SqlStorage implements Storage {
   readonly accessTokens: SqlAccessTokenRepository;
   readonly revokedJtis: SqlRevokedJtiRepository;
   readonly deviceCodes: SqlDeviceCodeRepository;
+  readonly consoleSessions: SqlConsoleSessionRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -61,6 +63,7 @@ export class SqlStorage implements Storage {
     this.accessTokens = new SqlAccessTokenRepository(db);
     this.revokedJtis = new SqlRevokedJtiRepository(db);
     this.deviceCodes = new SqlDeviceCodeRepository(db);
+    this.consoleSessions = new SqlConsoleSessionRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

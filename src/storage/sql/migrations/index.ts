@@ -3,6 +3,7 @@ import * as signingKeysAndSettings from './0001-signing-keys-and-settings.js';
 import * as registry from './0002-registry.js';
 import * as authorization from './0003-authorization.js';
 import * as deviceCodes from './0004-device-codes.js';
+import * as consoleSessions from './0005-console-sessions.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ export const migrations: Record<string, Migration> = {
   '0002-registry': registry,
   '0003-authorization': authorization,
   '0004-device-codes': deviceCodes,
+  '0005-console-sessions': consoleSessions,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,7 @@
+/** The developer console signs in as this first-party app; Latchkey creates and maintains it. */
+export const consoleClientId = 'latchkey-console';
+
+/** Apps Latchkey maintains itself: they can't be changed, rotated, disabled or deleted through the registry. */
+export function isBuiltInApp(clientId: string): boolean {
+  return clientId === consoleClientId;
+}

@@ -1,0 +1,270 @@
+import { createHash, createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { consoleClientId } from '../../domain/apps/built-in.js';
+import { KeyEncryption } from '../../domain/keys/key-encryption.js';
+import { endpointUrl, issuerBase, issuerPath } from '../../protocol/endpoints.js';
+import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.js';
+import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
+import { bagFromEntries, emptyBag, type ProtocolRequest } from '../../protocol/messages.js';
+import { consolePath, consoleScopes } from '../../runtime/console-app.js';
+import type { Protocol } from '../../runtime/protocol.js';
+import { constantTimeEqual } from '../../shared/constant-time.js';
+import { randomId } from '../../shared/random.js';
+import { managementApiPath } from '../api/management-api.js';
+import { problemType, sendProblem } from '../api/problem.js';
+
+/** The built console (a Vite project next to src/), served from here in both src/ and dist/ layouts. */
+export const consoleDistDir = fileURLToPath(new URL('../../../console/dist/', import.meta.url));
+
+const sessionCookie = 'lk_console';
+const flowCookie = 'lk_console_flow';
+const flowLifetimeMs = 10 * 60_000;
+
+interface ConsoleTokens {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+export interface ConsoleRouteOptions {
+  issuer: string;
+  protocol: Protocol;
+  /** Key for the console's sealed tokens and its signed flow cookie. */
+  sealingKey: Uint8Array;
+  sessionTtlMs: number;
+}
+
+function formRequest(fields: Record<string, string>): ProtocolRequest {
+  return {
+    method: 'POST',
+    query: emptyBag(),
+    body: bagFromEntries(Object.entries(fields)),
+    headers: {},
+    contentType: 'application/x-www-form-urlencoded',
+    cookies: {},
+    ip: '127.0.0.1',
+  };
+}
+
+/**
+ * The console's backend (PRODUCT E1): the console signs in through Latchkey's own hosted pages as a
+ * first-party app (authorization code + PKCE); the server keeps the tokens, sealed, and the
+ * browser gets only an HttpOnly session cookie and a CSRF token. Every console action goes through
+ * the management API, as the signed-in user, with the console's access token.
+ */
+export async function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRouteOptions): Promise<void> {
+  const { protocol, issuer } = options;
+  const { deps } = protocol;
+  const base = issuerBase(issuer);
+  const prefix = issuerPath(issuer) + consolePath;
+  const callbackUrl = `${base}${consolePath}/auth/callback`;
+  const sealer = new KeyEncryption(options.sealingKey);
+  const secure = deps.cookies.secure;
+  const cookieOptions = { path: prefix, httpOnly: true, secure, sameSite: 'lax' as const };
+  const sign = (value: string) => createHmac('sha256', options.sealingKey).update(value).digest('base64url');
+  const origin = new URL(issuer).origin;
+
+  async function exchange(fields: Record<string, string>): Promise<ConsoleTokens | null> {
+    const response = await handleTokenRequest(formRequest({ client_id: consoleClientId, ...fields }), deps);
+    return response.kind === 'json' && response.status === 200 ? (response.body as ConsoleTokens) : null;
+  }
+
+  async function loadSession(request: FastifyRequest) {
+    const cookie = request.cookies[sessionCookie];
+    if (!cookie || cookie.length > 100) return undefined;
+    const idHash = deps.tokenHasher.hash(cookie);
+    const session = await deps.storage.consoleSessions.get(idHash);
+    if (!session || session.expiresAt <= deps.clock.now()) return undefined;
+    return { idHash, session };
+  }
+
+  /** The session's access token, refreshed (with rotation) when it is about to expire. */
+  async function accessTokenOf(idHash: string, sealed: string, accessExpiresAt: number): Promise<string | null> {
+    const tokens = JSON.parse(await sealer.open(sealed)) as ConsoleTokens;
+    if (accessExpiresAt - 60_000 > deps.clock.now()) return tokens.access_token;
+    if (!tokens.refresh_token) return null;
+    const refreshed = await exchange({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    if (!refreshed) return null;
+    const next: ConsoleTokens = { ...tokens, ...refreshed };
+    const nextSealed = await sealer.seal(JSON.stringify(next));
+    const expiresAt = deps.clock.now() + Number((refreshed as { expires_in?: number }).expires_in ?? 0) * 1000;
+    if (!(await deps.storage.consoleSessions.replaceTokens(idHash, sealed, nextSealed, expiresAt))) {
+      // Another tab refreshed first: use what it stored.
+      const current = await deps.storage.consoleSessions.get(idHash);
+      return current ? (JSON.parse(await sealer.open(current.sealedTokens)) as ConsoleTokens).access_token : null;
+    }
+    return next.access_token;
+  }
+
+  const unauthenticated = (reply: FastifyReply, url: string) =>
+    sendProblem(reply.header('www-authenticate', 'Cookie realm="latchkey-console"'), {
+      type: problemType('unauthenticated'),
+      title: 'Unauthenticated',
+      status: 401,
+      detail: `sign in to the console first: ${prefix}/auth/login`,
+      instance: url,
+    });
+
+  await app.register(
+    async (scope) => {
+      // GET /console/auth/login: starts the authorization code flow with PKCE as the console app.
+      scope.get('/auth/login', async (request, reply) => {
+        const requested = (request.query as { returnTo?: string }).returnTo;
+        const returnTo = requested && requested.startsWith(`${prefix}/`) && !requested.startsWith('//') ? requested : `${prefix}/`;
+        const verifier = randomId(32);
+        const state = randomId(16);
+        const flow = Buffer.from(JSON.stringify({ verifier, state, returnTo, expiresAt: deps.clock.now() + flowLifetimeMs })).toString('base64url');
+        const url = new URL(endpointUrl(issuer, 'authorization'));
+        const parameters = {
+          client_id: consoleClientId,
+          redirect_uri: callbackUrl,
+          response_type: 'code',
+          scope: consoleScopes.join(' '),
+          state,
+          code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+          code_challenge_method: 'S256',
+        };
+        for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
+        return reply
+          .setCookie(flowCookie, `${flow}.${sign(flow)}`, { ...cookieOptions, maxAge: flowLifetimeMs / 1000 })
+          .header('cache-control', 'no-store')
+          .redirect(url.toString(), 302);
+      });
+
+      // GET /console/auth/callback: checks state and iss (RFC 9207), redeems the code, opens a session.
+      scope.get('/auth/callback', async (request, reply) => {
+        const query = request.query as Record<string, string | undefined>;
+        const raw = request.cookies[flowCookie] ?? '';
+        const dot = raw.lastIndexOf('.');
+        const payload = raw.slice(0, dot);
+        const failure = (detail: string) =>
+          reply.code(400).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(`Console sign-in failed: ${detail}. Go back to ${prefix}/ and try again.`);
+        if (dot < 0 || !constantTimeEqual(raw.slice(dot + 1), sign(payload))) return failure('the sign-in cookie is missing or was altered');
+        const flow = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { verifier: string; state: string; returnTo: string; expiresAt: number };
+        reply.clearCookie(flowCookie, cookieOptions);
+        if (flow.expiresAt <= deps.clock.now()) return failure('the sign-in took too long');
+        if (query.state !== flow.state) return failure('the state does not match');
+        if (query.iss !== issuer) return failure('the response came from another issuer (RFC 9207)');
+        if (query.error) return failure(query.error_description ?? query.error);
+        const tokens = await exchange({ grant_type: 'authorization_code', code: query.code ?? '', redirect_uri: callbackUrl, code_verifier: flow.verifier });
+        if (!tokens?.id_token) return failure('the code could not be redeemed');
+        const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string };
+        const now = deps.clock.now();
+        const sessionId = randomId(32);
+        await deps.storage.consoleSessions.insert({
+          idHash: deps.tokenHasher.hash(sessionId),
+          userId: claims.sub,
+          sealedTokens: await sealer.seal(JSON.stringify(tokens)),
+          csrfToken: randomId(24),
+          accessExpiresAt: now + Number((tokens as { expires_in?: number }).expires_in ?? 0) * 1000,
+          createdAt: now,
+          expiresAt: now + options.sessionTtlMs,
+        });
+        return reply
+          .setCookie(sessionCookie, sessionId, { ...cookieOptions, maxAge: options.sessionTtlMs / 1000 })
+          .header('cache-control', 'no-store')
+          .redirect(flow.returnTo, 302);
+      });
+
+      // GET /console/api/session: who is signed in, and the CSRF token for the console's writes.
+      scope.get('/api/session', async (request, reply) => {
+        const loaded = await loadSession(request);
+        if (!loaded) return unauthenticated(reply, request.url);
+        const user = await deps.users.getUser(loaded.session.userId);
+        if (!user) return unauthenticated(reply, request.url);
+        return reply.header('cache-control', 'no-store').send({
+          user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin },
+          csrfToken: loaded.session.csrfToken,
+          expiresAt: new Date(loaded.session.expiresAt).toISOString(),
+          issuer,
+        });
+      });
+
+      // POST /console/auth/logout: ends the console session and revokes its tokens; the browser then
+      // visits the returned URL to end the Latchkey sign-in session too (RP-initiated logout).
+      scope.post('/auth/logout', async (request, reply) => {
+        const loaded = await loadSession(request);
+        reply.clearCookie(sessionCookie, cookieOptions).header('cache-control', 'no-store');
+        if (!loaded) return reply.send({ logoutUrl: `${base}${consolePath}/` });
+        if (!constantTimeEqual(String(request.headers['x-csrf-token'] ?? ''), loaded.session.csrfToken)) {
+          return sendProblem(reply, { type: problemType('csrf'), title: 'Forbidden', status: 403, detail: 'the x-csrf-token header is missing or wrong', instance: request.url });
+        }
+        await deps.storage.consoleSessions.delete(loaded.idHash);
+        const tokens = JSON.parse(await sealer.open(loaded.session.sealedTokens)) as ConsoleTokens;
+        if (tokens.refresh_token) await handleRevocation(formRequest({ client_id: consoleClientId, token: tokens.refresh_token }), deps, protocol.validator);
+        const logout = new URL(endpointUrl(issuer, 'endSession'));
+        if (tokens.id_token) logout.searchParams.set('id_token_hint', tokens.id_token);
+        logout.searchParams.set('post_logout_redirect_uri', `${base}${consolePath}/`);
+        return reply.send({ logoutUrl: logout.toString() });
+      });
+
+      // /console/api/v1/*: the management API, as the signed-in user. Writes need the CSRF token
+      // in a header and, when the browser sends one, this server's Origin.
+      scope.all('/api/v1/*', async (request, reply) => {
+        const loaded = await loadSession(request);
+        if (!loaded) return unauthenticated(reply, request.url);
+        if (request.method !== 'GET' && request.method !== 'HEAD') {
+          const csrf = String(request.headers['x-csrf-token'] ?? '');
+          const requestOrigin = request.headers.origin;
+          if (!constantTimeEqual(csrf, loaded.session.csrfToken) || (requestOrigin !== undefined && requestOrigin !== origin)) {
+            return sendProblem(reply, {
+              type: problemType('csrf'),
+              title: 'Forbidden',
+              status: 403,
+              detail: 'console writes need the x-csrf-token header from /console/api/session, sent from this origin',
+              instance: request.url,
+            });
+          }
+        }
+        const accessToken = await accessTokenOf(loaded.idHash, loaded.session.sealedTokens, loaded.session.accessExpiresAt);
+        if (!accessToken) {
+          await deps.storage.consoleSessions.delete(loaded.idHash);
+          return unauthenticated(reply, request.url);
+        }
+        const rest = request.url.slice(`${prefix}/api/v1`.length);
+        const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+        const response = await app.inject({
+          method: request.method as 'GET',
+          url: issuerPath(issuer) + managementApiPath + rest,
+          headers: {
+            authorization: `Bearer ${accessToken}`,
+            'x-request-id': request.id,
+            ...(body !== undefined ? { 'content-type': String(request.headers['content-type'] ?? 'application/json') } : {}),
+          },
+          ...(body !== undefined ? { payload: body } : {}),
+        });
+        for (const header of ['content-type', 'content-disposition']) {
+          const value = response.headers[header];
+          if (value !== undefined) reply.header(header, value);
+        }
+        return reply.code(response.statusCode).header('cache-control', 'no-store').send(response.rawPayload);
+      });
+
+      // The console itself: static files, and index.html for the console's own routes.
+      const contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+      const built = existsSync(`${consoleDistDir}index.html`);
+      if (built) {
+        await scope.register(fastifyStatic, { root: consoleDistDir, prefix: '/', index: false, wildcard: false, decorateReply: true });
+      }
+      const sendIndex = (reply: FastifyReply) => {
+        reply.header('content-security-policy', contentSecurityPolicy).header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
+        if (!built) {
+          return reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build`.');
+        }
+        return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      };
+      scope.get('/', (_request, reply) => sendIndex(reply));
+      scope.setNotFoundHandler((request, reply) => {
+        if (request.method !== 'GET' || request.url.startsWith(`${prefix}/api/`) || /\.[a-z0-9]+$/i.test(request.url.split('?')[0]!)) {
+          return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
+        }
+        return sendIndex(reply);
+      });
+    },
+    { prefix },
+  );
+}
