@@ -120,6 +120,9 @@ export const configSchema = z
         trustProxy: z.boolean().default(false).meta({
           description: 'Trust X-Forwarded-* headers (set it when Latchkey runs behind a reverse proxy).',
         }),
+        metrics: z.boolean().default(true).meta({
+          description: 'Serve Prometheus metrics at /metrics. Keep that path off the public internet (for example at the proxy).',
+        }),
       })
       .strict()
       .prefault({}),

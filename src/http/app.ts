@@ -15,6 +15,7 @@ import { registerOAuthRoutes } from './routes/oauth.js';
 import { buildServerMetadata } from '../protocol/discovery.js';
 import { isOAuthError } from '../protocol/errors.js';
 import { redactUrl } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerWellKnownRoutes } from './routes/well-known.js';
 
@@ -29,6 +30,8 @@ export interface HttpAppDependencies {
   operatorKey?: string;
   /** Seals the console's server-side tokens. */
   consoleSealingKey: Uint8Array;
+  /** Prometheus metrics, when http.metrics is on. */
+  metrics?: Metrics;
 }
 
 export const latchkeyVersion = '0.1.0';
@@ -75,6 +78,17 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
+
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.addHook('onResponse', (request, reply, done) => {
+      metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+    app.get('/metrics', async (_request, reply) =>
+      reply.type('text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await metrics.render()),
+    );
+  }
 
   if (config.log.requests) {
     app.addHook('onResponse', (request, reply, done) => {

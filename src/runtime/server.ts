@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../http/app.js';
 import { endpointUrl } from '../protocol/endpoints.js';
 import { deriveKey } from '../shared/derived-keys.js';
+import { Metrics } from '../observability/metrics.js';
 import { ensureConsoleApp } from './console-app.js';
 import { createProtocol } from './protocol.js';
 import { openRuntime, type OpenRuntimeOptions, type Runtime } from './runtime.js';
@@ -26,6 +27,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const runtime = await openRuntime(options);
   const { config, logger, signingKeys } = runtime;
   let app: FastifyInstance;
+  const metrics = config.http.metrics ? new Metrics() : undefined;
+  if (metrics) runtime.events.subscribe(metrics.onEvent);
   try {
     await ensureConsoleApp(runtime);
     app = await buildHttpApp({
@@ -36,6 +39,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       protocol: createProtocol(runtime),
       pingDatabase: () => runtime.database.ping(),
       consoleSealingKey: deriveKey(runtime.serverSecret.value, 'console-session-encryption'),
+      ...(metrics ? { metrics } : {}),
     });
     await options.configureApp?.(app);
     await app.listen({ host: config.listen.host, port: config.listen.port });

@@ -38,6 +38,20 @@ describe('health, request ids and error bodies', () => {
     assert.equal(lines[0]?.statusCode, 200);
   });
 
+  test('/metrics serves Prometheus metrics: requests by route, and domain events', async () => {
+    await fetch(`${server.issuer}/.well-known/openid-configuration`);
+    await fetch(`${server.issuer}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=nope' });
+    server.server.runtime.events.publish({ type: 'token.issued', subject: 'probe' });
+    const response = await fetch(`${server.issuer}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await response.text();
+    assert.match(text, /latchkey_http_request_duration_seconds_count\{method="GET",route="\/.well-known\/openid-configuration",status="200"\} \d+/);
+    assert.match(text, /latchkey_http_request_duration_seconds_count\{method="POST",route="\/oauth2\/token",status="400"\} 1/);
+    assert.match(text, /latchkey_events_total\{type="token.issued"\} 1/);
+    assert.match(text, /latchkey_process_resident_memory_bytes/);
+  });
+
   test('an unknown path is a JSON 404', async () => {
     const response = await fetch(`${server.issuer}/nope`);
     assert.equal(response.status, 404);

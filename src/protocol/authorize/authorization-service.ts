@@ -299,6 +299,7 @@ export class AuthorizationService {
     const password = request.body.get('password')?.[0] ?? '';
     if (!email || !password) return this.#loginPage(loaded, 400, 'Enter your email and password.', email);
     const result = await this.#deps.signIn.attempt(email, password, request.ip);
+    this.#deps.events.publish({ type: result.ok ? 'signin.succeeded' : `signin.${result.reason === 'throttled' ? 'throttled' : 'failed'}`, subject: loaded.client.clientId });
     if (!result.ok) {
       if (result.reason === 'throttled') {
         return this.#loginPage(loaded, 429, `Too many attempts. Try again in ${result.retryAfterSeconds} seconds.`, email, {
