@@ -1,6 +1,7 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { constantTimeEqual } from './constant-time.js';
+import { secureRandomBytes } from './random.js';
 
 /**
  * Kinds of opaque credentials, each with its own prefix so that a leaked value says what it is
@@ -32,7 +33,7 @@ export function checksumMatches(value: string): boolean {
 
 /** A new credential: `lk_<kind>_` + 256 random bits + a CRC-32 checksum of everything before it. */
 export function generateOpaqueSecret(kind: OpaqueSecretKind): string {
-  const body = `lk_${kind}_${randomBytes(32).toString('base64url')}`;
+  const body = `lk_${kind}_${secureRandomBytes(32).toString('base64url')}`;
   return body + checksum(body);
 }
 

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { appendChecksum, checksumMatches, type SecretHasher } from '../../shared/opaque-secret.js';
+import { secureRandomBytes } from '../../shared/random.js';
 
 /**
  * Refresh tokens: `lk_rt_` + the grant id (22 characters) + a 256-bit secret (43) + a checksum (6).
@@ -33,7 +33,7 @@ export function parseRefreshToken(token: string): ParsedRefreshToken | null {
 }
 
 export function newRefreshSecret(): string {
-  return randomBytes(32).toString('base64url');
+  return secureRandomBytes(32).toString('base64url');
 }
 
 /** The secret that replaces `secret` on rotation: HMAC-SHA-256 under a server key, 43 characters. */

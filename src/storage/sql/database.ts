@@ -47,6 +47,27 @@ export function describeDatabaseUrl(url: string, cwd?: string): string {
 
 const int8Oid = 20;
 
+/**
+ * better-sqlite3 with its prepared statements reused: Kysely prepares each query afresh, which
+ * costs more than running it. Statements are only ever run synchronously (no streaming), so
+ * one statement per SQL text is safe.
+ */
+function withStatementCache(connection: BetterSqlite3.Database, maxStatements = 500) {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = connection.prepare(sql);
+        if (statements.size >= maxStatements) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 function openSqlite(url: string, cwd: string | undefined): SqlDatabase {
   const file = sqliteFilePath(url, cwd);
   let connection: BetterSqlite3.Database;
@@ -61,7 +82,7 @@ function openSqlite(url: string, cwd: string | undefined): SqlDatabase {
   } catch (error) {
     throw new DatabaseOpenError(`cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return {
     db,
     dialect: 'sqlite',
