@@ -9,6 +9,7 @@ import type { Authorizer } from '../access/authorizer.js';
 import { recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
+import { findUser } from './user-service.js';
 
 export const maxTokenLifetimeDays = 365;
 
@@ -46,9 +47,7 @@ export class PersonalAccessTokens {
 
   /** Makes a token for a user: operators for anyone, users for themselves within their own token's scopes. */
   async create(context: RequestContext, userIdOrEmail: string, input: unknown): Promise<{ record: PersonalAccessTokenRecord; token: string }> {
-    const user = userIdOrEmail.includes('@')
-      ? await this.#storage.users.getByEmail(userIdOrEmail.toLowerCase())
-      : await this.#storage.users.get(userIdOrEmail);
+    const user = await findUser(this.#storage.users, userIdOrEmail);
     if (!user) throw DomainError.notFound(`user ${userIdOrEmail}`);
     const { actor } = context;
     const self = actor.kind === 'user' && actor.userId === user.id;
@@ -86,9 +85,7 @@ export class PersonalAccessTokens {
   }
 
   async list(context: RequestContext, userIdOrEmail: string): Promise<PersonalAccessTokenRecord[]> {
-    const user = userIdOrEmail.includes('@')
-      ? await this.#storage.users.getByEmail(userIdOrEmail.toLowerCase())
-      : await this.#storage.users.get(userIdOrEmail);
+    const user = await findUser(this.#storage.users, userIdOrEmail);
     if (!user) throw DomainError.notFound(`user ${userIdOrEmail}`);
     if (!(context.actor.kind === 'user' && context.actor.userId === user.id)) {
       await this.#authorizer.requireServerAdmin(context.actor, 'users:read');

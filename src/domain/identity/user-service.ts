@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../../ports/clock.js';
-import type { UserRecord } from '../../ports/identity-repositories.js';
+import type { UserRecord, UserRepository } from '../../ports/identity-repositories.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import type { Storage } from '../../ports/storage.js';
 import { randomId } from '../../shared/random.js';
@@ -37,6 +37,11 @@ const updateUserSchema = z
   })
   .strict()
   .partial();
+
+/** A user named by id or by email, as every use case and the CLI accept. */
+export function findUser(users: UserRepository, idOrEmail: string): Promise<UserRecord | undefined> {
+  return idOrEmail.includes('@') ? users.getByEmail(idOrEmail.toLowerCase()) : users.get(idOrEmail);
+}
 
 /** Users of this server: people who sign in, own credentials and belong to organizations (PRODUCT D1). */
 export class UserService {
@@ -81,9 +86,7 @@ export class UserService {
 
   /** A user by id or email; server administrators see everyone, users themselves. */
   async get(context: RequestContext, idOrEmail: string): Promise<UserRecord> {
-    const user = idOrEmail.includes('@')
-      ? await this.#storage.users.getByEmail(idOrEmail)
-      : await this.#storage.users.get(idOrEmail);
+    const user = await findUser(this.#storage.users, idOrEmail);
     const self = context.actor.kind === 'user' && user?.id === context.actor.userId;
     if (!self) await this.#authorizer.requireServerAdmin(context.actor, 'users:read');
     if (!user) throw DomainError.notFound(`user ${idOrEmail}`);

@@ -9,6 +9,7 @@ import { randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
 import { recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError } from '../errors.js';
+import { findUser } from '../identity/user-service.js';
 import { parseOrThrow } from '../validation.js';
 import { mayAssignRole, roles } from './permissions.js';
 
@@ -95,9 +96,7 @@ export class OrgService {
     const parsed = parseOrThrow(createOrgSchema, input);
     let namedOwner: string | undefined;
     if (parsed.owner !== undefined) {
-      const owner = parsed.owner.includes('@')
-        ? await this.#deps.storage.users.getByEmail(parsed.owner.toLowerCase())
-        : await this.#deps.storage.users.get(parsed.owner);
+      const owner = await findUser(this.#deps.storage.users, parsed.owner);
       if (!owner) throw DomainError.validation([{ field: 'owner', message: `no user ${parsed.owner}` }]);
       if (context.actor.kind === 'user' && owner.id !== context.actor.userId) {
         await this.#deps.authorizer.requireServerAdmin(context.actor, 'users:read');

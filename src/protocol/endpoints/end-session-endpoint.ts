@@ -55,6 +55,16 @@ async function parseLogoutRequest(request: ProtocolRequest, deps: ProtocolDepend
   return { client, hintSubject, postLogoutRedirectUri, state: param(parameters, 'state') ?? null };
 }
 
+/** The logout request, or the error page for it: a bad sign-out request is shown, never redirected. */
+async function parseOrShow(request: ProtocolRequest, deps: ProtocolDependencies): Promise<LogoutRequest | ProtocolResponse> {
+  try {
+    return await parseLogoutRequest(request, deps);
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(400, 'This app sent an invalid sign-out request', error);
+    throw error;
+  }
+}
+
 function logoutCsrf(request: ProtocolRequest, deps: ProtocolDependencies): string {
   return deps.csrfKey.hash(`logout:${request.cookies[deps.cookies.session] ?? ''}`);
 }
@@ -83,13 +93,8 @@ async function finish(request: ProtocolRequest, deps: ProtocolDependencies, logo
  * site can sign them out. Only registered post_logout_redirect_uris are redirected to, with state.
  */
 export async function handleEndSession(request: ProtocolRequest, deps: ProtocolDependencies): Promise<ProtocolResponse> {
-  let logout: LogoutRequest;
-  try {
-    logout = await parseLogoutRequest(request, deps);
-  } catch (error) {
-    if (error instanceof OAuthError) return errorPage(400, 'This app sent an invalid sign-out request', error);
-    throw error;
-  }
+  const logout = await parseOrShow(request, deps);
+  if ('kind' in logout) return logout;
   const current = await currentSession(request, deps);
   if (!current) return finish(request, deps, logout, 302);
   if (logout.hintSubject !== null && logout.hintSubject === current.user.id) return finish(request, deps, logout, 302);
@@ -116,13 +121,8 @@ export async function handleEndSession(request: ProtocolRequest, deps: ProtocolD
 
 /** POST from the confirmation page: checked against CSRF, then the session ends (303 after the POST). */
 export async function handleEndSessionConfirm(request: ProtocolRequest, deps: ProtocolDependencies): Promise<ProtocolResponse> {
-  let logout: LogoutRequest;
-  try {
-    logout = await parseLogoutRequest(request, deps);
-  } catch (error) {
-    if (error instanceof OAuthError) return errorPage(400, 'This app sent an invalid sign-out request', error);
-    throw error;
-  }
+  const logout = await parseOrShow(request, deps);
+  if ('kind' in logout) return logout;
   const csrf = param(request.body, 'csrf');
   if (!csrf || !constantTimeEqual(csrf, logoutCsrf(request, deps))) {
     return errorPage(403, 'Form expired', { code: 'invalid_request', description: 'The sign-out form was not sent from this server (CSRF check failed).' });

@@ -5,7 +5,7 @@ import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
 import { formatRefreshToken, newRefreshSecret } from '../tokens/refresh-token.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf, grantClaims, mayIssueRefreshToken } from './issue.js';
+import { apisOf, grantClaims, mayIssueRefreshToken, userTokenResponse } from './issue.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const codeVerifierPattern = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -96,27 +96,16 @@ export const authorizationCodeGrant: GrantHandler = {
       throw new OAuthError('invalid_grant', 'the authorization code was already used; the tokens it issued are now revoked (RFC 6749 §4.1.2)');
     }
 
-    const response: TokenResponse = {
-      access_token: accessToken.token,
-      token_type: 'Bearer',
-      expires_in: accessToken.expiresIn,
-      scope: grant.scope.join(' '),
-    };
-    if (refreshSecret) response.refresh_token = formatRefreshToken(grant.id, refreshSecret);
-    if (grant.scope.includes('openid')) {
-      response.id_token = await deps.tokens.issueIdToken({
-        client,
-        user,
-        scope: grant.scope,
-        authTime: grant.authTime,
-        amr: grant.amr,
-        nonce: grant.nonce,
-        sid: grant.sessionSid,
-        accessToken: accessToken.token,
-        now,
-        extraClaims: grantClaims(grant),
-      });
-    }
+    const response = await userTokenResponse(deps, {
+      client,
+      user,
+      scope: grant.scope,
+      accessToken,
+      refreshToken: refreshSecret ? formatRefreshToken(grant.id, refreshSecret) : null,
+      authentication: { authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce, sid: grant.sessionSid },
+      extraClaims: grantClaims(grant),
+      now,
+    });
     deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, subject: client.clientId });
     return response;
   },

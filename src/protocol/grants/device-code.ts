@@ -5,7 +5,7 @@ import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
 import { formatRefreshToken, newRefreshSecret } from '../tokens/refresh-token.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf, mayIssueRefreshToken } from './issue.js';
+import { apisOf, mayIssueRefreshToken, userTokenResponse } from './issue.js';
 import { directGrant } from './user-grant.js';
 
 /** The device authorization grant (RFC 8628 §3.4, §3.5): the device polls until the user decides. */
@@ -67,21 +67,15 @@ export const deviceCodeGrant: GrantHandler = {
     });
     if (!issued) throw new OAuthError('invalid_grant', 'the device code was already used');
 
-    const response: TokenResponse = { access_token: accessToken.token, token_type: 'Bearer', expires_in: accessToken.expiresIn, scope: record.scope.join(' ') };
-    if (refreshSecret) response.refresh_token = formatRefreshToken(grantId, refreshSecret);
-    if (record.scope.includes('openid')) {
-      response.id_token = await deps.tokens.issueIdToken({
-        client,
-        user,
-        scope: record.scope,
-        authTime: record.authTime ?? now,
-        amr: record.amr ?? [],
-        nonce: null,
-        sid: record.sessionSid,
-        accessToken: accessToken.token,
-        now,
-      });
-    }
+    const response = await userTokenResponse(deps, {
+      client,
+      user,
+      scope: record.scope,
+      accessToken,
+      refreshToken: refreshSecret ? formatRefreshToken(grantId, refreshSecret) : null,
+      authentication: { authTime: record.authTime ?? now, amr: record.amr ?? [], nonce: null, sid: record.sessionSid },
+      now,
+    });
     deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, subject: client.clientId });
     return response;
   },

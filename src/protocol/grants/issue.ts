@@ -1,6 +1,11 @@
 import type { ApiRecord } from '../../ports/api-repository.js';
+import type { JsonValue } from '../../ports/app-repositories.js';
+import type { OAuthClient } from '../../ports/directories.js';
+import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
+import type { IssuedAccessToken } from '../tokens/token-issuer.js';
+import type { TokenResponse } from './grant-handler.js';
 
 /** The APIs a grant was authorized for, as they are now; an API deleted since voids the grant. */
 export async function apisOf(deps: ProtocolDependencies, audiences: readonly string[]): Promise<ApiRecord[]> {
@@ -24,4 +29,42 @@ export function mayIssueRefreshToken(grantTypes: readonly string[], scope: reado
 /** Claims a grant adds to its tokens: `org_id` when the user signed in to an organization (seed 004). */
 export function grantClaims(grant: { orgId: string | null }): Record<string, string> {
   return grant.orgId ? { org_id: grant.orgId } : {};
+}
+
+/**
+ * The token response of a user grant (RFC 6749 §5.1): the access token, the refresh token if one
+ * was issued, and an ID token when openid was granted (OIDC Core §3.1.3.3, §12.2).
+ */
+export async function userTokenResponse(
+  deps: ProtocolDependencies,
+  fields: {
+    client: OAuthClient;
+    user: UserRecord;
+    scope: readonly string[];
+    accessToken: IssuedAccessToken;
+    refreshToken?: string | null;
+    authentication: { authTime: number; amr: readonly string[]; nonce: string | null; sid: string | null };
+    extraClaims?: Record<string, JsonValue>;
+    now: number;
+  },
+): Promise<TokenResponse> {
+  const response: TokenResponse = {
+    access_token: fields.accessToken.token,
+    token_type: 'Bearer',
+    expires_in: fields.accessToken.expiresIn,
+    scope: fields.scope.join(' '),
+  };
+  if (fields.refreshToken) response.refresh_token = fields.refreshToken;
+  if (fields.scope.includes('openid')) {
+    response.id_token = await deps.tokens.issueIdToken({
+      client: fields.client,
+      user: fields.user,
+      scope: fields.scope,
+      ...fields.authentication,
+      accessToken: fields.accessToken.token,
+      now: fields.now,
+      ...(fields.extraClaims ? { extraClaims: fields.extraClaims } : {}),
+    });
+  }
+  return response;
 }

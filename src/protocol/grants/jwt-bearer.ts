@@ -1,12 +1,12 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { OAuthClient } from '../../ports/directories.js';
-import type { UserRecord } from '../../ports/identity-repositories.js';
 import { randomId } from '../../shared/random.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope } from '../messages.js';
 import { resolveUserScopes, targetsOf } from '../scopes.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
+import { userTokenResponse } from './issue.js';
 import { directGrant } from './user-grant.js';
 
 export const jwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -38,10 +38,6 @@ async function verifyAssertion(assertion: string, client: OAuthClient, deps: Pro
   }
 }
 
-async function userOf(subject: string, deps: ProtocolDependencies): Promise<UserRecord | undefined> {
-  return subject.includes('@') ? deps.users.getUserByEmail(subject) : deps.users.getUser(subject);
-}
-
 /**
  * The JWT bearer grant (RFC 7523 §2.1; seed 002's "JWT OAuth flow" with an uploaded certificate):
  * the app signs a JWT naming a user (by id or email), and gets a token for that user without a
@@ -64,7 +60,8 @@ export const jwtBearerGrant: GrantHandler = {
     if (payload.jti !== undefined && !(await deps.storage.revokedJtis.addIfAbsent(`jwt-bearer:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000))) {
       throw new OAuthError('invalid_grant', 'the assertion was already used: its jti must be unique (RFC 7523 §3)');
     }
-    const user = await userOf(String(payload.sub), deps);
+    const subject = String(payload.sub);
+    const user = subject.includes('@') ? await deps.users.getUserByEmail(subject) : await deps.users.getUser(subject);
     if (!user) throw new OAuthError('invalid_grant', 'the assertion\'s sub names no user of this server');
 
     const requested = request.body.has('scope') ? parseScope(param(request.body, 'scope')) : undefined;
@@ -84,10 +81,14 @@ export const jwtBearerGrant: GrantHandler = {
       );
       if (accessToken.record) await tx.accessTokens.insert(accessToken.record);
     });
-    const response: TokenResponse = { access_token: accessToken.token, token_type: 'Bearer', expires_in: accessToken.expiresIn, scope: scope.join(' ') };
-    if (scope.includes('openid')) {
-      response.id_token = await deps.tokens.issueIdToken({ client, user, scope, authTime: now, amr: [], nonce: null, sid: null, accessToken: accessToken.token, now });
-    }
+    const response = await userTokenResponse(deps, {
+      client,
+      user,
+      scope,
+      accessToken,
+      authentication: { authTime: now, amr: [], nonce: null, sid: null },
+      now,
+    });
     deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, subject: client.clientId });
     return response;
   },

@@ -3,7 +3,7 @@ import { OAuthError } from '../errors.js';
 import { param, parseScope } from '../messages.js';
 import { formatRefreshToken, isAncestor, parseRefreshToken, successorSecret } from '../tokens/refresh-token.js';
 import type { GrantContext, GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf, grantClaims } from './issue.js';
+import { apisOf, grantClaims, userTokenResponse } from './issue.js';
 
 const rotatedOut = 'this refresh token was rotated out and used again, so the whole family is revoked (RFC 9700 §4.14.2)';
 
@@ -110,28 +110,17 @@ export const refreshTokenGrant: GrantHandler = {
       await deps.storage.accessTokens.insert(accessToken.record);
     }
 
-    const response: TokenResponse = {
-      access_token: accessToken.token,
-      token_type: 'Bearer',
-      expires_in: accessToken.expiresIn,
-      scope: requested.join(' '),
-    };
-    if (refreshToken) response.refresh_token = refreshToken;
-    if (requested.includes('openid')) {
-      // OIDC Core §12.2: a refreshed ID token keeps sub, auth_time and the rest; no new nonce.
-      response.id_token = await deps.tokens.issueIdToken({
-        client,
-        user,
-        scope: requested,
-        authTime: grant.authTime,
-        amr: grant.amr,
-        nonce: null,
-        sid: grant.sessionSid,
-        accessToken: accessToken.token,
-        now,
-        extraClaims: grantClaims(grant),
-      });
-    }
+    // OIDC Core §12.2: a refreshed ID token keeps sub and auth_time, and carries no nonce.
+    const response = await userTokenResponse(deps, {
+      client,
+      user,
+      scope: requested,
+      accessToken,
+      refreshToken: refreshToken ?? null,
+      authentication: { authTime: grant.authTime, amr: grant.amr, nonce: null, sid: grant.sessionSid },
+      extraClaims: grantClaims(grant),
+      now,
+    });
     deps.events.publish({ type: 'token.refreshed', orgId: client.app.orgId, subject: client.clientId });
     return response;
   },
