@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
+import * as client from 'openid-client';
+import { operatorActor } from '../../src/domain/access/actor.js';
+import { FormBrowser, password } from '../support/oauth.js';
+import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
+import { freePort, startTestServer, type TestServer } from '../support/server.js';
+
+if (postgresSkipReason) console.log(`# ${postgresSkipReason}`);
+
+/** A round-robin load balancer: each request goes to the next node, as behind a real proxy. */
+function balancer(ports: number[]): { server: Server; hits: number[] } {
+  const hits = ports.map(() => 0);
+  let next = 0;
+  const server = createServer((incoming, outgoing) => {
+    const index = next++ % ports.length;
+    hits[index]! += 1;
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: ports[index], method: incoming.method, path: incoming.url, headers: incoming.headers },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(outgoing);
+      },
+    );
+    upstream.on('error', () => outgoing.writeHead(502).end());
+    incoming.pipe(upstream);
+  });
+  return { server, hits };
+}
+
+describe('two nodes on one PostgreSQL behind a round-robin proxy (F3)', { skip: postgresSkipReason }, () => {
+  let database: TestDatabase;
+  let nodes: TestServer[];
+  let proxy: ReturnType<typeof balancer>;
+  let issuer: string;
+  const secret = 'multi-node-secret-multi-node-secret-0123456789';
+  const redirectUri = 'https://client.example.test/callback';
+  let app: { clientId: string; clientSecret: string };
+  let machine: { clientId: string; clientSecret: string };
+
+  before(async () => {
+    database = await createTestDatabase();
+    const proxyPort = await freePort();
+    issuer = `http://127.0.0.1:${proxyPort}`;
+    const env = { LATCHKEY_ISSUER: issuer, LATCHKEY_SECRET: secret };
+    nodes = [
+      await startTestServer({ databaseUrl: database.url, env, logLevel: 'warn' }),
+      await startTestServer({ databaseUrl: database.url, env, logLevel: 'warn' }),
+    ];
+    proxy = balancer(nodes.map((node) => node.config.listen.port));
+    await new Promise<void>((resolve) => proxy.server.listen(proxyPort, '127.0.0.1', resolve));
+
+    // Set up through node 0 only; node 1 must find it all in the database.
+    const registry = nodes[0]!.server.runtime.registry;
+    const context = { actor: operatorActor };
+    const user = await registry.users.create(context, { email: 'nina@example.test', password });
+    await registry.orgs.putMember(context, 'default', { userId: user.id, role: 'developer' });
+    const org = await registry.orgs.get(context, 'default');
+    await registry.apis.create(context, org.id, { identifier: 'https://api.example.test', name: 'API', scopes: [{ name: 'read' }], allowOfflineAccess: true });
+    const web = await registry.apps.create(context, org.id, {
+      name: 'Web',
+      type: 'web',
+      redirectUris: [redirectUri],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['openid', 'email', 'offline_access', 'read'],
+    });
+    app = { clientId: web.app.clientId, clientSecret: web.clientSecret! };
+    const m2m = await registry.apps.create(context, org.id, { name: 'M2M', type: 'm2m', tokenEndpointAuthMethod: 'client_secret_post', apiGrants: [{ audience: 'https://api.example.test', scopes: ['read'] }] });
+    machine = { clientId: m2m.app.clientId, clientSecret: m2m.clientSecret! };
+  });
+  after(async () => {
+    await new Promise((resolve) => proxy?.server.close(resolve));
+    for (const node of nodes ?? []) await node.stop();
+    await database?.drop();
+  });
+
+  test('sign-in, consent, code, tokens, userinfo, refresh rotation and reuse detection, with each request on the next node', async () => {
+    const configuration = await client.discovery(new URL(issuer), app.clientId, undefined, client.ClientSecretBasic(app.clientSecret), {
+      execute: [client.allowInsecureRequests],
+    });
+    for (let round = 0; round < 3; round += 1) {
+      const verifier = client.randomPKCECodeVerifier();
+      const url = client.buildAuthorizationUrl(configuration, {
+        redirect_uri: redirectUri,
+        scope: 'openid email offline_access read',
+        audience: 'https://api.example.test',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        nonce: `n-${round}`,
+      });
+      const response = await new FormBrowser(issuer).authorize(url, { email: 'nina@example.test', password });
+      const tokens = await client.authorizationCodeGrant(configuration, new URL(response.headers.get('location')!), {
+        pkceCodeVerifier: verifier,
+        expectedNonce: `n-${round}`,
+        idTokenExpected: true,
+      });
+      assert.equal((await client.fetchUserInfo(configuration, tokens.access_token, tokens.claims()!.sub)).email, 'nina@example.test');
+      const refreshed = await client.refreshTokenGrant(configuration, tokens.refresh_token!);
+      const again = await client.refreshTokenGrant(configuration, refreshed.refresh_token!);
+      assert.ok(again.access_token);
+      await assert.rejects(client.refreshTokenGrant(configuration, tokens.refresh_token!), 'reuse is detected whichever node sees it');
+      assert.equal((await client.tokenIntrospection(configuration, again.access_token)).active, false);
+    }
+    assert.ok(proxy.hits.every((count) => count > 10), `both nodes served requests: ${proxy.hits}`);
+  });
+
+  test('twenty parallel client credentials requests across both nodes succeed', async () => {
+    const configuration = await client.discovery(new URL(issuer), machine.clientId, undefined, client.ClientSecretPost(machine.clientSecret), {
+      execute: [client.allowInsecureRequests],
+    });
+    const results = await Promise.all(Array.from({ length: 20 }, () => client.clientCredentialsGrant(configuration)));
+    assert.equal(results.length, 20);
+  });
+
+  test('a key rotated on one node is published and used by the other within the refresh interval', async () => {
+    const [rotated] = await nodes[0]!.server.runtime.signingKeys.rotate(['RS256']);
+    const deadline = Date.now() + 10_000;
+    while (nodes[1]!.server.runtime.signingKeys.signingKey('RS256').kid !== rotated!.kid && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { kid, privateKey } = nodes[1]!.server.runtime.signingKeys.signingKey('RS256');
+    assert.equal(kid, rotated!.kid);
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid }).setIssuer(issuer).setExpirationTime('1m').sign(privateKey);
+    await jwtVerify(token, createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)));
+  });
+});
