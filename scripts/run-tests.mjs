@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs every test file under test/ (or under the paths given) with node:test and tsx.
 // Node 20's `--test` does not expand globs, so the files are listed here.
-import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const roots = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -25,6 +25,30 @@ const files = (roots.length > 0 ? roots : ['test']).flatMap((root) => collect(ro
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
+}
+
+// The server serves the built console (console/dist); build it when it is missing or older than its
+// sources, so that `npm ci && npm test` works on a fresh clone.
+function newestChange(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestChange(join(path, entry))), stat.mtimeMs);
+}
+const consoleIndex = join('console', 'dist', 'index.html');
+const consoleSources = Math.max(newestChange(join('console', 'src')), newestChange(join('console', 'index.html')), newestChange(join('console', 'vite.config.ts')));
+if (consoleSources > 0 && (!existsSync(consoleIndex) || statSync(consoleIndex).mtimeMs < consoleSources)) {
+  console.log(
+    existsSync(consoleIndex)
+      ? 'note: console/dist is older than console/src: building the console first (npm run build:console).'
+      : 'note: console/dist/index.html is missing: building the console first (npm run build:console).',
+  );
+  const vite = join('node_modules', 'vite', 'bin', 'vite.js');
+  const build = spawnSync(process.execPath, [vite, 'build', '--config', join('console', 'vite.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('the console build failed');
+    process.exit(build.status ?? 1);
+  }
 }
 
 if (!process.env.LATCHKEY_TEST_POSTGRES_URL) {

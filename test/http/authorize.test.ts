@@ -295,7 +295,8 @@ describe('authorization endpoint rules (B2)', () => {
       const registry = fixture.server.server.runtime.registry;
       const { token } = await registry.tokens.create({ actor: operatorActor }, fixture.user.id, { name: 'self', scopes: ['apps:read'] });
       const consents = await fetch(`${fixture.issuer}/api/v1/me/consents`, { headers: { authorization: `Bearer ${token}` } });
-      assert.ok(((await consents.json()) as { items: { clientId: string }[] }).items.some((item) => item.clientId === app.clientId));
+      const mine = ((await consents.json()) as { items: { clientId: string; clientName: string | null }[] }).items.find((item) => item.clientId === app.clientId);
+      assert.equal(mine?.clientName, 'Withdraw', 'the consent names the app');
       const withdrawn = await fetch(`${fixture.issuer}/api/v1/me/consents/${app.clientId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
       assert.equal(withdrawn.status, 204);
       const refresh = await fetch(`${fixture.issuer}/oauth2/token`, {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { FormBrowser, oauthFixture, type OAuthFixture } from '../support/oauth.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 describe('the console backend (PRODUCT E1): hosted sign-in, server-held tokens, cookie + CSRF', () => {
   let fixture: OAuthFixture;
@@ -47,6 +48,32 @@ describe('the console backend (PRODUCT E1): hosted sign-in, server-held tokens, 
     assert.ok(page.items.some((app) => app.clientId === 'latchkey-console'));
   });
 
+  test('the limits the forms check against come from the server, with the product defaults (PRODUCT A4)', async () => {
+    const response = await consoleApi('/v1/limits');
+    assert.equal(response.status, 200);
+    const limits = (await response.json()) as Record<string, { min: number; max: number; default: number } | number>;
+    assert.deepEqual(limits.accessTokenTtlMinutes, { min: 1, max: 300, default: 30 });
+    assert.deepEqual(limits.idTokenTtlMinutes, { min: 1, max: 720, default: 2 });
+    assert.deepEqual(limits.refreshReuseIntervalSeconds, { min: 0, max: 60, default: 0 });
+    assert.equal(limits.redirectUrisTotalCharacters, 2000);
+    assert.equal(limits.secretGracePeriodMaxSeconds, 7 * 24 * 3600);
+  });
+
+  test('the console page names its root and sends a strict CSP; hashed assets are cached for good', async () => {
+    const page = await fetch(`${fixture.issuer}/console/apps/some-app`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    const html = await page.text();
+    assert.match(html, /<meta name="latchkey-console-root" content="\/console">/);
+    const script = /src="([^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script?.startsWith('/console/assets/'), `script at ${script}`);
+    const asset = await fetch(`${new URL(fixture.issuer).origin}${script}`);
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+    assert.equal((await fetch(`${fixture.issuer}/console/assets/missing.js`)).status, 404);
+    assert.equal((await fetch(`${fixture.issuer}/console/apps`, { method: 'HEAD' })).status, 200);
+  });
+
   test('writes need the CSRF token and the same origin', async () => {
     const body = JSON.stringify({ name: 'From the console', type: 'm2m' });
     const headers = { 'content-type': 'application/json' };
@@ -79,5 +106,32 @@ describe('the console backend (PRODUCT E1): hosted sign-in, server-held tokens, 
     const { logoutUrl } = (await logout.json()) as { logoutUrl: string };
     assert.match(logoutUrl, /\/oauth2\/logout\?id_token_hint=/);
     assert.equal((await consoleApi('/session')).status, 401);
+  });
+});
+
+describe('the console under an issuer with a path', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ issuerPath: '/tenant-a', logLevel: 'warn' });
+  });
+  after(() => server.stop());
+
+  test('index.html points at the assets and the sign-in under the issuer path', async () => {
+    const page = await fetch(`${server.issuer}/console/`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<meta name="latchkey-console-root" content="\/tenant-a\/console">/);
+    const script = /src="([^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script?.startsWith('/tenant-a/console/assets/'), `script at ${script}`);
+    const origin = new URL(server.issuer).origin;
+    assert.equal((await fetch(`${origin}${script}`)).status, 200);
+    const login = await fetch(`${server.issuer}/console/auth/login`, { redirect: 'manual' });
+    assert.equal(login.status, 302);
+    assert.equal(new URL(login.headers.get('location')!).pathname, '/tenant-a/oauth2/authorize');
+  });
+
+  test('the favicon a browser asks for is answered without an error', async () => {
+    const response = await fetch(`${new URL(server.issuer).origin}/favicon.ico`);
+    assert.equal(response.status, 204);
   });
 });

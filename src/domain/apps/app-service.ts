@@ -19,14 +19,18 @@ import { parseOrThrow } from '../validation.js';
 import {
   appInputSchema,
   checkAppRules,
+  customClaimsMaxBytes,
+  defaultLifetimes,
   defaultSettings,
   mergeSettings,
+  refreshReuseIntervalMaxSeconds,
   type AppInput,
   type LifetimeBounds,
 } from './app-settings.js';
 import { appTypeRules, clientKindOf } from './app-types.js';
 import { isBuiltInApp } from './built-in.js';
-import { parseCertificateUpload } from './certificates.js';
+import { certificateMaxBytes, parseCertificateUpload } from './certificates.js';
+import { redirectUrisTotalLimit } from './redirect-uris.js';
 
 /** Seed 001/002 and PRODUCT A7: the old secret works on for at most 7 days after a rotation. */
 export const maxSecretGracePeriodSeconds = 7 * 24 * 3600;
@@ -454,6 +458,22 @@ export class AppService {
       ...(app.settings.apiGrants.length > 0
         ? { api_grants: app.settings.apiGrants.map((grant) => ({ audience: grant.audience, scopes: grant.scopes })) }
         : {}),
+    };
+  }
+
+  /** The bounds every app setting is checked against, for forms that check before they send. */
+  limits() {
+    const { bounds } = this.#deps;
+    return {
+      accessTokenTtlMinutes: { ...bounds.accessTokenTtlMinutes, default: defaultLifetimes.accessTokenTtlMinutes },
+      refreshTokenTtlMinutes: { ...bounds.refreshTokenTtlMinutes, default: defaultLifetimes.refreshTokenTtlMinutes },
+      idTokenTtlMinutes: { ...bounds.idTokenTtlMinutes, default: defaultLifetimes.idTokenTtlMinutes },
+      refreshReuseIntervalSeconds: { min: 0, max: refreshReuseIntervalMaxSeconds, default: 0 },
+      apiAccessTokenTtlMinutes: { ...bounds.accessTokenTtlMinutes, default: defaultLifetimes.accessTokenTtlMinutes },
+      redirectUrisTotalCharacters: redirectUrisTotalLimit,
+      secretGracePeriodMaxSeconds: maxSecretGracePeriodSeconds,
+      certificateMaxBytes,
+      customClaimsMaxBytes,
     };
   }
 

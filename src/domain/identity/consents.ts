@@ -22,8 +22,12 @@ export class ConsentService {
     return context.actor.userId;
   }
 
-  async listMine(context: RequestContext): Promise<ConsentRecord[]> {
-    return this.#storage.consents.listForUser(this.#userOf(context));
+  /** The apps the user allowed, with the app's name (null when the app is gone). */
+  async listMine(context: RequestContext): Promise<Array<ConsentRecord & { clientName: string | null }>> {
+    const consents = await this.#storage.consents.listForUser(this.#userOf(context));
+    const named = [];
+    for (const consent of consents) named.push({ ...consent, clientName: (await this.#storage.apps.get(consent.clientId))?.name ?? null });
+    return named;
   }
 
   /** Withdraws consent: the app must ask again, and every grant the user gave it is revoked with its tokens. */

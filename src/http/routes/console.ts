@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -243,24 +243,54 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         return reply.code(response.statusCode).header('cache-control', 'no-store').send(response.rawPayload);
       });
 
-      // The console itself: static files, and index.html for the console's own routes.
+      // The console itself: static files (looked up per request, so a rebuild needs no restart),
+      // and index.html for the console's own routes, rewritten for the issuer's path.
       const contentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-      const built = existsSync(`${consoleDistDir}index.html`);
-      if (built) {
-        await scope.register(fastifyStatic, { root: consoleDistDir, prefix: '/', index: false, wildcard: false, decorateReply: true });
-      }
-      const sendIndex = (reply: FastifyReply) => {
-        reply.header('content-security-policy', contentSecurityPolicy).header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
-        if (!built) {
+        // connect-src stays 'self' (an injected script can not send a session's data away); the flow
+        // playground explains a blocked call to another origin and shows the curl command instead.
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; " +
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+      await scope.register(fastifyStatic, {
+        root: consoleDistDir,
+        prefix: '/',
+        index: false,
+        wildcard: true,
+        decorateReply: false,
+        // Our own cache-control below; send's would overwrite it.
+        cacheControl: false,
+        setHeaders: (response, path) => {
+          // Vite names assets by content hash: they never change under their name.
+          response.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
+        },
+      });
+      let index: { mtimeMs: number; html: string } | undefined;
+      const sendIndex = async (reply: FastifyReply) => {
+        reply
+          .header('content-security-policy', contentSecurityPolicy)
+          .header('x-frame-options', 'DENY')
+          .header('referrer-policy', 'no-referrer')
+          .header('cache-control', 'no-cache');
+        const file = `${consoleDistDir}index.html`;
+        let stats;
+        try {
+          stats = await stat(file);
+        } catch {
           return reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build`.');
         }
-        return reply.header('cache-control', 'no-cache').sendFile('index.html');
+        if (!index || index.mtimeMs !== stats.mtimeMs) {
+          // Built for /console/; served under the issuer's path, which the console reads from the meta tag.
+          const html = (await readFile(file, 'utf8'))
+            .replaceAll('"/console/', `"${prefix}/`)
+            .replace('<head>', `<head>\n    <meta name="latchkey-console-root" content="${prefix}">`);
+          index = { mtimeMs: stats.mtimeMs, html };
+        }
+        return reply.type('text/html; charset=utf-8').send(index.html);
       };
       scope.get('/', (_request, reply) => sendIndex(reply));
       scope.setNotFoundHandler((request, reply) => {
-        if (request.method !== 'GET' || request.url.startsWith(`${prefix}/api/`) || /\.[a-z0-9]+$/i.test(request.url.split('?')[0]!)) {
-          return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
+        const path = request.url.split('?')[0]!;
+        if ((request.method !== 'GET' && request.method !== 'HEAD') || path.startsWith(`${prefix}/api/`) || /\.[a-z0-9]+$/i.test(path)) {
+          return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${path}` });
         }
         return sendIndex(reply);
       });

@@ -65,6 +65,8 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   app.post(`${interaction}/:uid/consent`, handle((request) => authorization.submitConsent((request as WithUid).params.uid, toProtocolRequest(request))));
   app.post(`${interaction}/:uid/abort`, handle((request) => authorization.abort((request as WithUid).params.uid, toProtocolRequest(request))));
 
+  // Browsers ask for a favicon on every hosted page; answer without a 404 in the log.
+  app.get('/favicon.ico', (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
   app.get(`${prefix}/assets/latchkey.css`, (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(pages.stylesheet),
   );

@@ -44,6 +44,15 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
     }),
     defineRoute({
       method: 'GET',
+      path: '/limits',
+      operationId: 'getLimits',
+      summary: 'The bounds app and API settings are checked against (token lifetimes, redirect URI length, grace period, upload sizes)',
+      tag: 'Meta',
+      response: { status: 200, description: 'The limits', schema: z.record(z.string(), z.unknown()) },
+      handler: () => ({ body: deps.registry.apps.limits() }),
+    }),
+    defineRoute({
+      method: 'GET',
       path: '/me/consents',
       operationId: 'listMyConsents',
       summary: 'The apps you allowed, and the scopes you allowed each',
@@ -51,12 +60,15 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       response: {
         status: 200,
         description: 'Your consents',
-        schema: z.object({ items: z.array(z.object({ clientId: z.string(), scopes: z.array(z.string()), createdAt: z.string(), updatedAt: z.string() })) }),
+        schema: z.object({
+          items: z.array(z.object({ clientId: z.string(), clientName: z.string().nullable(), scopes: z.array(z.string()), createdAt: z.string(), updatedAt: z.string() })),
+        }),
       },
       handler: async ({ context }) => ({
         body: {
           items: (await deps.registry.consents.listMine(context)).map((consent) => ({
             clientId: consent.clientId,
+            clientName: consent.clientName,
             scopes: consent.scopes,
             createdAt: new Date(consent.createdAt).toISOString(),
             updatedAt: new Date(consent.updatedAt).toISOString(),

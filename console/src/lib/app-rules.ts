@@ -1,0 +1,81 @@
+/**
+ * The app rules the console checks before it sends anything. They are the server's own modules
+ * (src/domain/apps), imported as they are, so the console and the server can't disagree.
+ */
+import { appTypeRules } from '../../../src/domain/apps/app-types.js';
+import { checkRedirectUri, redirectUrisTotalLimit } from '../../../src/domain/apps/redirect-uris.js';
+import { grantTypeNames } from '../../../src/ports/app-repositories.js';
+import type { AppType } from './types';
+
+export { appTypeRules, checkRedirectUri, grantTypeNames, redirectUrisTotalLimit };
+
+export const openIdScopes = [
+  { name: 'openid', description: 'Sign the user in: an ID token with their unique identifier (sub)' },
+  { name: 'profile', description: 'Their name and profile' },
+  { name: 'email', description: 'Their email address and whether it is verified' },
+  { name: 'address', description: 'Their postal address' },
+  { name: 'phone', description: 'Their phone number' },
+  { name: 'offline_access', description: 'Refresh tokens: act for the user when they are not using the app' },
+] as const;
+
+export const standardScopeNames: readonly string[] = openIdScopes.map((scope) => scope.name);
+
+export interface AppTypeChoice {
+  type: AppType;
+  title: string;
+  summary: string;
+}
+
+/** PRODUCT A1, in the order of the seeds. */
+export const appTypeChoices: AppTypeChoice[] = [
+  { type: 'native', title: 'Native/Mobile app', summary: 'iOS, Android or desktop apps. A public client: no secret, PKCE, custom-scheme or loopback redirect URIs.' },
+  { type: 'spa', title: 'Single-page app', summary: 'JavaScript apps in the browser. A public client with PKCE and https redirect URIs.' },
+  { type: 'web', title: 'Web app', summary: 'Server-side apps that can keep a client secret. A confidential client.' },
+  { type: 'm2m', title: 'Machine-to-machine', summary: 'Services and scripts with no user: client credentials with audience + scope pairs.' },
+  { type: 'device', title: 'Device (input-limited)', summary: 'TVs, consoles and command-line tools: the device authorization flow.' },
+];
+
+export const typeLabel = (type: AppType): string => appTypeChoices.find((choice) => choice.type === type)?.title ?? type;
+
+export const grantTypeLabels: Record<string, string> = {
+  [grantTypeNames.authorizationCode]: 'Authorization code (with PKCE)',
+  [grantTypeNames.refreshToken]: 'Refresh token',
+  [grantTypeNames.clientCredentials]: 'Client credentials',
+  [grantTypeNames.deviceCode]: 'Device flow (RFC 8628)',
+  [grantTypeNames.jwtBearer]: 'JWT bearer (RFC 7523)',
+  [grantTypeNames.tokenExchange]: 'Token exchange (RFC 8693)',
+};
+
+export function usesRedirectUris(type: AppType): boolean {
+  return appTypeRules[type].redirectUris !== 'none';
+}
+
+export function allowsCustomScheme(type: AppType): boolean {
+  const rule = appTypeRules[type].redirectUris;
+  return rule !== 'none' && rule.customScheme;
+}
+
+export function isPublicType(type: AppType): boolean {
+  return appTypeRules[type].clientKind === 'public';
+}
+
+export function allowsGrant(type: AppType, grant: string): boolean {
+  return (appTypeRules[type].grantTypes as readonly string[]).includes(grant);
+}
+
+export interface UriCheck {
+  error: string | null;
+  placeholder: string | null;
+}
+
+/** The server's rules for one redirect URI, in words for the field next to it. */
+export function checkUri(uri: string, type: AppType): UriCheck {
+  if (uri === '') return { error: null, placeholder: null };
+  const check = checkRedirectUri(uri, { customScheme: allowsCustomScheme(type) });
+  return { error: check.errors[0] ?? null, placeholder: check.placeholderReason };
+}
+
+/** The characters the list takes, counted as the server counts them: one URI per line. */
+export function totalLength(uris: readonly string[]): number {
+  return uris.filter((uri) => uri !== '').join('\n').length;
+}

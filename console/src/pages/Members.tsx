@@ -1,0 +1,314 @@
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { CredentialsPanel } from '../components/CredentialsPanel';
+import { ConfirmDialog, Dialog } from '../components/Dialog';
+import { CopyField, EmptyState, ErrorSummary, Loading, Notice, PageHeader, Select, TextField } from '../components/ui';
+import { api, get } from '../lib/api';
+import { formatTime } from '../lib/format';
+import { useLoad, useTitle } from '../lib/hooks';
+import { useOrg } from '../lib/org';
+import { roleDescriptions } from '../lib/permissions';
+import { fieldErrorsOf, firstFor } from '../lib/problems';
+import { useSession } from '../lib/session';
+import type { Invitation, Member, Role } from '../lib/types';
+
+const roles: Role[] = ['owner', 'admin', 'developer', 'viewer'];
+const roleOptions = roles.map((role) => ({ value: role, label: `${role[0]!.toUpperCase()}${role.slice(1)}` }));
+
+export function Members() {
+  const org = useOrg();
+  const session = useSession();
+  useTitle('Members');
+  const members = useLoad(() => get<{ items: Member[] }>(`/orgs/${encodeURIComponent(org.slug)}/members`), [org.slug]);
+  const invitations = useLoad(() => get<{ items: Invitation[] }>(`/orgs/${encodeURIComponent(org.slug)}/invitations`), [org.slug]);
+  const canManage = org.can('members:manage');
+  const [rowError, setRowError] = useState<unknown>(null);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const [revoking, setRevoking] = useState<Invitation | null>(null);
+
+  const changeRole = async (member: Member, role: Role) => {
+    setRowError(null);
+    try {
+      await api('PATCH', `/orgs/${encodeURIComponent(org.slug)}/members/${encodeURIComponent(member.userId)}`, { role });
+      members.reload();
+      if (member.userId === session.session.user.id) await session.reloadMe();
+    } catch (caught) {
+      setRowError(caught);
+      members.reload();
+    }
+  };
+
+  const items = members.data?.items ?? [];
+  return (
+    <>
+      <PageHeader title="Members and roles" lead="Who belongs to this organization, and what their role lets them do." />
+      <details className="card roles-help">
+        <summary>What each role may do</summary>
+        <dl className="facts">
+          {roles.map((role) => (
+            <div key={role}>
+              <dt>{role}</dt>
+              <dd>{roleDescriptions[role]}</dd>
+            </div>
+          ))}
+        </dl>
+      </details>
+      <ErrorSummary error={rowError} title="The role was not changed" />
+      {members.error ? <ErrorSummary error={members.error} title="The members could not be loaded" /> : null}
+      {members.loading && !members.data ? <Loading label="Loading members…" /> : null}
+      {items.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="sr-only">Members</caption>
+            <thead>
+              <tr>
+                <th scope="col">Member</th>
+                <th scope="col">Role</th>
+                <th scope="col">Joined</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((member) => (
+                <tr key={member.userId}>
+                  <td>
+                    <Link to={org.path(`members/${encodeURIComponent(member.userId)}`)}>{member.name || member.email}</Link>
+                    <div className="hint">{member.email}</div>
+                  </td>
+                  <td>
+                    {canManage ? (
+                      <select aria-label={`Role of ${member.email}`} value={member.role} onChange={(event) => void changeRole(member, event.target.value as Role)}>
+                        {roleOptions.map((option) => (
+                          <option key={option.value} value={option.value}>
+                            {option.label}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      member.role
+                    )}
+                  </td>
+                  <td className="small-text">{formatTime(member.joinedAt)}</td>
+                  <td>
+                    {canManage || member.userId === session.session.user.id ? (
+                      <button type="button" className="small danger-outline" onClick={() => setRemoving(member)} aria-label={`Remove ${member.email}`}>
+                        {member.userId === session.session.user.id ? 'Leave' : 'Remove'}
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {canManage ? (
+        <div className="grid-2">
+          <AddMember onAdded={members.reload} />
+          <InviteMember onInvited={invitations.reload} />
+        </div>
+      ) : (
+        <p className="hint">Owners and admins add, invite and remove members.</p>
+      )}
+      <section className="card" aria-labelledby="invitations-heading">
+        <h2 id="invitations-heading">Invitations</h2>
+        {invitations.error ? <ErrorSummary error={invitations.error} title="The invitations could not be loaded" /> : null}
+        {invitations.data && invitations.data.items.length === 0 ? <EmptyState title="No invitations" /> : null}
+        {invitations.data && invitations.data.items.length > 0 ? (
+          <div className="table-wrap">
+            <table className="table">
+              <caption className="sr-only">Invitations</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {invitations.data.items.map((invitation) => (
+                  <tr key={invitation.id}>
+                    <td>{invitation.email}</td>
+                    <td>{invitation.role}</td>
+                    <td>{invitation.state}</td>
+                    <td className="small-text">{formatTime(invitation.expiresAt)}</td>
+                    <td>
+                      {canManage && invitation.state === 'pending' ? (
+                        <button type="button" className="small danger-outline" onClick={() => setRevoking(invitation)} aria-label={`Revoke the invitation of ${invitation.email}`}>
+                          Revoke
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </section>
+      <ConfirmDialog
+        open={removing !== null}
+        title={removing?.userId === session.session.user.id ? 'Leave this organization?' : 'Remove this member?'}
+        confirmLabel={removing?.userId === session.session.user.id ? 'Leave' : 'Remove member'}
+        danger
+        onCancel={() => setRemoving(null)}
+        onConfirm={async () => {
+          await api('DELETE', `/orgs/${encodeURIComponent(org.slug)}/members/${encodeURIComponent(removing!.userId)}`);
+          setRemoving(null);
+          members.reload();
+          if (removing?.userId === session.session.user.id) await session.reloadMe();
+        }}
+      >
+        <p>
+          <strong>{removing?.email}</strong> loses access to {org.org.displayName || org.org.name}: its apps, APIs and settings.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={revoking !== null}
+        title="Revoke this invitation?"
+        confirmLabel="Revoke invitation"
+        danger
+        onCancel={() => setRevoking(null)}
+        onConfirm={async () => {
+          await api('DELETE', `/orgs/${encodeURIComponent(org.slug)}/invitations/${encodeURIComponent(revoking!.id)}`);
+          setRevoking(null);
+          invitations.reload();
+        }}
+      >
+        <p>The invitation to {revoking?.email} stops working.</p>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function AddMember({ onAdded }: { onAdded(): void }) {
+  const org = useOrg();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('developer');
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState('');
+  const submit = async () => {
+    setError(null);
+    setDone('');
+    try {
+      const member = await api<Member>('POST', `/orgs/${encodeURIComponent(org.slug)}/members`, { email: email.trim(), role });
+      setDone(`${member.email} is now a ${member.role}.`);
+      setEmail('');
+      onAdded();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <form
+      className="card"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      <h2>Add an existing user</h2>
+      <TextField label="Email of the user" type="email" value={email} onChange={setEmail} required error={firstFor(fieldErrorsOf(error), 'email') ?? firstFor(fieldErrorsOf(error), 'userId')} />
+      <Select label="Role" value={role} onChange={(value) => setRole(value as Role)} options={roleOptions} hint={roleDescriptions[role]} error={firstFor(fieldErrorsOf(error), 'role')} />
+      <ErrorSummary error={error} title="The member was not added" />
+      {done ? (
+        <p className="notice notice-success" role="status">
+          {done}
+        </p>
+      ) : null}
+      <button type="submit" className="primary">
+        Add member
+      </button>
+    </form>
+  );
+}
+
+function InviteMember({ onInvited }: { onInvited(): void }) {
+  const org = useOrg();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('developer');
+  const [error, setError] = useState<unknown>(null);
+  const [token, setToken] = useState<{ email: string; token: string; expiresAt: string } | null>(null);
+  const submit = async () => {
+    setError(null);
+    try {
+      const invitation = await api<Invitation & { token: string }>('POST', `/orgs/${encodeURIComponent(org.slug)}/invitations`, { email: email.trim(), role });
+      setToken({ email: invitation.email, token: invitation.token, expiresAt: invitation.expiresAt });
+      setEmail('');
+      onInvited();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <form
+      className="card"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      <h2>Invite by email</h2>
+      <TextField label="Email to invite" type="email" value={email} onChange={setEmail} required error={firstFor(fieldErrorsOf(error), 'email')} />
+      <Select label="Role for the invitee" value={role} onChange={(value) => setRole(value as Role)} options={roleOptions} error={firstFor(fieldErrorsOf(error), 'role')} />
+      <ErrorSummary error={error} title="The invitation was not made" />
+      <button type="submit" className="primary">
+        Invite
+      </button>
+      <Dialog
+        open={token !== null}
+        title="Invitation made"
+        onClose={() => setToken(null)}
+        actions={
+          <button type="button" className="primary" onClick={() => setToken(null)}>
+            Close
+          </button>
+        }
+      >
+        {token ? (
+          <>
+            <p>Send this token to {token.email}. They accept it after signing in (the console asks for it when they belong to no organization).</p>
+            <CopyField label="Invitation token" value={token.token} secret />
+            <Notice kind="warning" title="Shown only once.">
+              It works once, until {formatTime(token.expiresAt)}.
+            </Notice>
+          </>
+        ) : null}
+      </Dialog>
+    </form>
+  );
+}
+
+/** One member: their details and (for admins) their client credentials (seed 003, "for another user"). */
+export function MemberPage() {
+  const { userId = '' } = useParams();
+  const org = useOrg();
+  const { session } = useSession();
+  const members = useLoad(() => get<{ items: Member[] }>(`/orgs/${encodeURIComponent(org.slug)}/members`), [org.slug]);
+  const member = members.data?.items.find((candidate) => candidate.userId === userId);
+  useTitle(member?.email ?? 'Member');
+  if (members.error) return <ErrorSummary error={members.error} />;
+  if (!members.data) return <Loading />;
+  if (!member) return <ErrorSummary error={new Error('This person is not a member of the organization.')} />;
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to={org.path('members')}>← Members</Link>
+      </p>
+      <PageHeader title={member.name || member.email} lead={`${member.email} · ${member.role} · joined ${formatTime(member.joinedAt)}`} />
+      {org.can('credentials:manage') || member.userId === session.user.id ? (
+        <CredentialsPanel userId={member.userId} heading={`OAuth 2.0 client credentials of ${member.email}`} />
+      ) : (
+        <p className="hint">Owners and admins see and make other members’ client credentials.</p>
+      )}
+    </>
+  );
+}

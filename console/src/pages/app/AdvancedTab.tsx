@@ -1,0 +1,374 @@
+import { useEffect, useId, useState } from 'react';
+import { ConfirmDialog } from '../../components/Dialog';
+import { Checkbox, ErrorSummary, Loading, Select, TextField } from '../../components/ui';
+import { api, get } from '../../lib/api';
+import { appTypeRules, grantTypeLabels, grantTypeNames, isPublicType } from '../../lib/app-rules';
+import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../../lib/bounds';
+import { formatTime } from '../../lib/format';
+import { useLoad } from '../../lib/hooks';
+import { anyUnder, firstFor, type FieldErrors } from '../../lib/problems';
+import type { Certificate } from '../../lib/types';
+import { useApp, useSaver } from './context';
+import { ReadOnlyNotice, SaveBar } from './SaveBar';
+
+const authMethods = [
+  { value: 'client_secret_basic', label: 'client_secret_basic: the secret in the Authorization header' },
+  { value: 'client_secret_post', label: 'client_secret_post: the secret in the request body' },
+  { value: 'private_key_jwt', label: 'private_key_jwt: a JWT signed with an uploaded key' },
+];
+
+/** Seed 002's connected-app settings (PRODUCT A5, A11, A12). */
+export function AdvancedTab() {
+  const { app, canEdit } = useApp();
+  const saver = useSaver();
+  const [bounds, setBounds] = useState<AppBounds>(defaultBounds);
+  useEffect(() => void loadBounds().then(setBounds), []);
+  const isPublic = isPublicType(app.type);
+  const [security, setSecurity] = useState(app.security);
+  const [requireSecretForRefresh, setRequireSecretForRefresh] = useState(app.refreshToken.requireSecret);
+  const [rotation, setRotation] = useState(app.refreshToken.rotation);
+  const [retryWindow, setRetryWindow] = useState(String(app.refreshToken.reuseIntervalSeconds));
+  const [grantTypes, setGrantTypes] = useState(app.grantTypes);
+  const [authMethod, setAuthMethod] = useState(app.tokenEndpointAuthMethod);
+  const [idAudiences, setIdAudiences] = useState(app.idToken.audiences.join('\n'));
+  const [idTtl, setIdTtl] = useState(String(app.idToken.ttlMinutes));
+  const [standardClaims, setStandardClaims] = useState(app.idToken.includeStandardClaims);
+  const [customClaimsOn, setCustomClaimsOn] = useState(app.idToken.includeCustomClaims);
+  const [customClaims, setCustomClaims] = useState(Object.keys(app.customClaims).length > 0 ? JSON.stringify(app.customClaims, null, 2) : '');
+  const [local, setLocal] = useState<FieldErrors>([]);
+  const errors = [...local, ...saver.errors];
+  const available = appTypeRules[app.type].grantTypes;
+  const userFlows = app.type !== 'm2m';
+
+  const submit = () => {
+    const problems: { field: string; message: string }[] = [];
+    const retry = checkWhole(retryWindow, bounds.refreshReuseIntervalSeconds, 'seconds');
+    if (retry) problems.push({ field: 'refreshToken.reuseIntervalSeconds', message: retry });
+    const idProblem = userFlows ? checkWhole(idTtl, bounds.idTokenTtlMinutes) : null;
+    if (idProblem) problems.push({ field: 'idToken.ttlMinutes', message: idProblem });
+    let claims: Record<string, unknown> = {};
+    if (customClaims.trim() !== '') {
+      try {
+        const parsed = JSON.parse(customClaims) as unknown;
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+        claims = parsed as Record<string, unknown>;
+      } catch {
+        problems.push({ field: 'customClaims', message: 'must be a JSON object such as {"https://example.com/roles": ["admin"]}' });
+      }
+    }
+    if (grantTypes.length === 0) problems.push({ field: 'grantTypes', message: 'must name at least one grant type' });
+    setLocal(problems);
+    if (problems.length > 0) return;
+    const audiences = idAudiences
+      .split(/\s+/)
+      .map((line) => line.trim())
+      .filter(Boolean);
+    void saver.save({
+      security,
+      grantTypes,
+      ...(isPublic ? {} : { tokenEndpointAuthMethod: authMethod }),
+      refreshToken: { rotation, reuseIntervalSeconds: Number(retryWindow), requireSecret: requireSecretForRefresh },
+      ...(userFlows ? { idToken: { ttlMinutes: Number(idTtl), audiences, includeStandardClaims: standardClaims, includeCustomClaims: customClaimsOn } } : {}),
+      customClaims: claims,
+    });
+  };
+
+  const setFlag = (name: keyof typeof security) => (value: boolean) => setSecurity((current) => ({ ...current, [name]: value }));
+
+  return (
+    <>
+      <form
+        className="card"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <h2>Advanced settings</h2>
+        <ReadOnlyNotice />
+        <fieldset disabled={!canEdit}>
+          <legend>Security</legend>
+          <Checkbox
+            label="Require Proof Key for Code Exchange (PKCE)"
+            checked={isPublic ? true : security.requirePkce}
+            disabled={isPublic}
+            onChange={setFlag('requirePkce')}
+            hint={isPublic ? 'Always on for public apps (RFC 9700 §2.1.1).' : 'Authorization code requests without a code_challenge are refused.'}
+            error={firstFor(errors, 'security.requirePkce')}
+          />
+          {!isPublic ? (
+            <>
+              <Checkbox
+                label="Require secret for the web server flow"
+                checked={security.requireSecretForWebServerFlow}
+                onChange={setFlag('requireSecretForWebServerFlow')}
+                hint="The code exchange must authenticate with the client secret (or a signed JWT)."
+                error={firstFor(errors, 'security.requireSecretForWebServerFlow')}
+              />
+              <Checkbox
+                label="Require secret for the refresh token flow"
+                checked={requireSecretForRefresh}
+                onChange={setRequireSecretForRefresh}
+                hint="Refresh requests must authenticate. A secret sent anyway is always checked."
+                error={firstFor(errors, 'refreshToken.requireSecret')}
+              />
+              <Checkbox
+                label="Introspect all tokens"
+                checked={security.introspectAllTokens}
+                onChange={setFlag('introspectAllTokens')}
+                hint="Lets this app introspect every token of the organization, not only its own (RFC 7662)."
+                error={firstFor(errors, 'security.introspectAllTokens')}
+              />
+            </>
+          ) : null}
+          <Checkbox
+            label="First-party app (skip consent)"
+            checked={security.firstParty}
+            onChange={setFlag('firstParty')}
+            hint="Your own app: users are not asked to consent. Leave it off for third-party apps."
+            error={firstFor(errors, 'security.firstParty')}
+          />
+        </fieldset>
+
+        <fieldset disabled={!canEdit}>
+          <legend>Grant types</legend>
+          <div className="check-grid">
+            {available.map((grant) => (
+              <Checkbox
+                key={grant}
+                label={grant === grantTypeNames.deviceCode ? 'Enable for Device Flow' : grantTypeLabels[grant] ?? grant}
+                hint={<code>{grant}</code>}
+                checked={grantTypes.includes(grant)}
+                onChange={(on) => setGrantTypes((current) => (on ? [...new Set([...current, grant])] : current.filter((item) => item !== grant)))}
+              />
+            ))}
+          </div>
+          {anyUnder(errors, 'grantTypes') ? (
+            <div className="field-error" role="alert">
+              {errors.filter((problem) => problem.field === 'grantTypes').map((problem) => problem.message).join('; ')}
+            </div>
+          ) : null}
+          {!isPublic ? (
+            <Select label="Client authentication" value={authMethod} onChange={setAuthMethod} options={authMethods} error={firstFor(errors, 'tokenEndpointAuthMethod')} />
+          ) : null}
+        </fieldset>
+
+        {app.type !== 'm2m' ? (
+          <fieldset disabled={!canEdit}>
+            <legend>Refresh tokens</legend>
+            <Checkbox
+              label="Enable refresh token rotation"
+              checked={isPublic ? true : rotation}
+              disabled={isPublic}
+              onChange={setRotation}
+              hint="Each refresh returns a new refresh token and invalidates the old one; reusing a rotated-out token revokes the whole family and its access tokens."
+              error={firstFor(errors, 'refreshToken.rotation')}
+            />
+            <TextField
+              label="Retry window (seconds)"
+              type="number"
+              inputMode="numeric"
+              value={retryWindow}
+              onChange={setRetryWindow}
+              min={bounds.refreshReuseIntervalSeconds.min}
+              max={bounds.refreshReuseIntervalSeconds.max}
+              hint={`How long a just-rotated refresh token may be presented again (a lost response) without counting as reuse: ${bounds.refreshReuseIntervalSeconds.min} to ${bounds.refreshReuseIntervalSeconds.max} seconds.`}
+              error={firstFor(errors, 'refreshToken.reuseIntervalSeconds')}
+            />
+          </fieldset>
+        ) : null}
+
+        {userFlows ? (
+          <fieldset disabled={!canEdit}>
+            <legend>ID token</legend>
+            <TextField
+              label="Token valid for (minutes)"
+              type="number"
+              inputMode="numeric"
+              value={idTtl}
+              onChange={setIdTtl}
+              min={bounds.idTokenTtlMinutes.min}
+              max={bounds.idTokenTtlMinutes.max}
+              hint={`From ${bounds.idTokenTtlMinutes.min} to ${bounds.idTokenTtlMinutes.max} minutes; default ${bounds.idTokenTtlMinutes.default}.`}
+              error={firstFor(errors, 'idToken.ttlMinutes')}
+            />
+            <TextField
+              label="ID token audiences"
+              multiline
+              value={idAudiences}
+              onChange={setIdAudiences}
+              hint="Extra intended consumers of the ID token, one per line (such as https://your_service.example.com); at most 10."
+              error={errors.find((problem) => problem.field.startsWith('idToken.audiences'))?.message}
+            />
+            <Checkbox label="Include standard claims" checked={standardClaims} onChange={setStandardClaims} hint="Name, email and other profile claims the scopes allow." />
+            <Checkbox label="Include custom claims" checked={customClaimsOn} onChange={setCustomClaimsOn} hint="The custom claims below." />
+          </fieldset>
+        ) : null}
+
+        <fieldset disabled={!canEdit}>
+          <legend>Custom claims</legend>
+          <TextField
+            label="Custom claims (JSON)"
+            multiline
+            className="mono-field"
+            value={customClaims}
+            onChange={setCustomClaims}
+            placeholder='{"https://example.com/roles": ["reader"]}'
+            hint="Added to ID tokens and JWT access tokens. Names must be namespaced (a URI of yours), 4 KB at most."
+            error={errors.filter((problem) => problem.field.startsWith('customClaims')).map((problem) => `${problem.field.replace(/^customClaims\.?/, '')} ${problem.message}`.trim()).join('; ') || undefined}
+          />
+        </fieldset>
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
+      </form>
+      <Certificates />
+    </>
+  );
+}
+
+const maxCertificateBytes = 4096;
+
+/** PRODUCT A11 and seed 002: PEM certificates, PEM public keys, JWKs and JWKS, 4 KB at most. */
+function Certificates() {
+  const { app, canEdit } = useApp();
+  const inputId = useId();
+  const pasteId = useId();
+  const certificates = useLoad(() => get<{ items: Certificate[] }>(`/apps/${encodeURIComponent(app.clientId)}/certificates`), [app.clientId]);
+  const [text, setText] = useState('');
+  const [fileName, setFileName] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [deleting, setDeleting] = useState<Certificate | null>(null);
+  const [added, setAdded] = useState('');
+  const [fileKey, setFileKey] = useState(0);
+
+  const readFile = async (file: File | undefined) => {
+    setError(null);
+    setAdded('');
+    if (!file) return;
+    setFileName(file.name);
+    if (file.size > maxCertificateBytes) {
+      setText('');
+      setError(new Error(`${file.name} is ${file.size} bytes; a certificate or key file must be at most 4 KB (${maxCertificateBytes} bytes)`));
+      return;
+    }
+    setText(await file.text());
+  };
+
+  const upload = async () => {
+    setError(null);
+    setAdded('');
+    if (new TextEncoder().encode(text).length > maxCertificateBytes) {
+      setError(new Error(`the text is larger than 4 KB (${maxCertificateBytes} bytes)`));
+      return;
+    }
+    setBusy(true);
+    try {
+      const result = await api<{ items: Certificate[] }>('POST', `/apps/${encodeURIComponent(app.clientId)}/certificates`, { certificate: text });
+      setAdded(`Uploaded ${result.items.length === 1 ? 'a key' : `${result.items.length} keys`}: ${result.items.map((item) => item.fingerprint).join(', ')}`);
+      setText('');
+      setFileName('');
+      setFileKey((key) => key + 1);
+      certificates.reload();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const items = certificates.data?.items ?? [];
+  return (
+    <section className="card" aria-labelledby="certificates-heading">
+      <h2 id="certificates-heading">Certificates and keys</h2>
+      <p className="hint">For the JWT bearer flow (RFC 7523) and private_key_jwt client authentication. Upload a PEM certificate, a PEM public key, a JWK or a JWKS of at most 4 KB.</p>
+      {certificates.loading && !certificates.data ? <Loading label="Loading certificates…" /> : null}
+      {certificates.error ? <ErrorSummary error={certificates.error} title="The certificates could not be loaded" /> : null}
+      {certificates.data && items.length === 0 ? <p>No certificates or keys yet.</p> : null}
+      {items.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="sr-only">Certificates and keys</caption>
+            <thead>
+              <tr>
+                <th scope="col">Fingerprint</th>
+                <th scope="col">Algorithm</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((certificate) => (
+                <tr key={certificate.id}>
+                  <td className="mono small-text break">{certificate.fingerprint}</td>
+                  <td>{certificate.alg}</td>
+                  <td>{certificate.kind === 'x509' ? 'X.509 certificate' : 'JWK'}</td>
+                  <td className="small-text">{certificate.subject ?? '—'}</td>
+                  <td>{certificate.expiresAt ? formatTime(certificate.expiresAt) : 'never'}</td>
+                  <td>
+                    <button type="button" className="small danger-outline" disabled={!canEdit} onClick={() => setDeleting(certificate)}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {canEdit ? (
+        <form
+          className="upload"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void upload();
+          }}
+        >
+          <div className="field">
+            <label htmlFor={inputId}>Certificate or key file</label>
+            <div className="hint">.pem, .crt, .cer, .json, .jwk or .jwks, at most 4 KB</div>
+            <input key={fileKey} id={inputId} type="file" accept=".pem,.crt,.cer,.key,.pub,.json,.jwk,.jwks,application/json,application/x-pem-file" onChange={(event) => void readFile(event.target.files?.[0])} />
+          </div>
+          <div className="field">
+            <label htmlFor={pasteId}>Or paste it</label>
+            <textarea id={pasteId} className="mono" rows={4} value={text} onChange={(event) => setText(event.target.value)} placeholder="-----BEGIN CERTIFICATE-----" />
+            <div className="hint" aria-live="polite">
+              {fileName ? `${fileName}: ` : ''}
+              {new TextEncoder().encode(text).length} of {maxCertificateBytes} bytes
+            </div>
+          </div>
+          <ErrorSummary error={error} title="The certificate was not uploaded" />
+          {added ? (
+            <p className="notice notice-success" role="status">
+              {added}
+            </p>
+          ) : null}
+          <button type="submit" className="primary" disabled={busy || text.trim() === ''}>
+            {busy ? 'Uploading…' : 'Upload certificate'}
+          </button>
+        </form>
+      ) : null}
+      <ConfirmDialog
+        open={deleting !== null}
+        title="Delete this certificate?"
+        confirmLabel="Delete certificate"
+        danger
+        onCancel={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (!deleting) return;
+          await api('DELETE', `/apps/${encodeURIComponent(app.clientId)}/certificates/${encodeURIComponent(deleting.id)}`);
+          setDeleting(null);
+          certificates.reload();
+        }}
+      >
+        <p>
+          Signed requests with the key <span className="mono break">{deleting?.fingerprint}</span> will be refused from now on.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}

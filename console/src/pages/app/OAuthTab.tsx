@@ -1,0 +1,144 @@
+import { useState } from 'react';
+import { ConfirmDialog, Dialog } from '../../components/Dialog';
+import { DownloadJsonButton } from '../../components/DownloadButton';
+import { ApiGrantPicker, ScopePicker } from '../../components/ScopePicker';
+import { CopyField, ErrorSummary, Notice, Select } from '../../components/ui';
+import { api, get } from '../../lib/api';
+import { useLoad } from '../../lib/hooks';
+import { useOrg } from '../../lib/org';
+import { firstFor } from '../../lib/problems';
+import type { Api, Page, RotatedSecret } from '../../lib/types';
+import { useApp, useSaver } from './context';
+import { ReadOnlyNotice, SaveBar } from './SaveBar';
+
+const gracePeriods = [
+  { value: '0', label: 'Immediately' },
+  { value: String(3600), label: 'After 1 hour' },
+  { value: String(24 * 3600), label: 'After 1 day' },
+  { value: String(3 * 24 * 3600), label: 'After 3 days' },
+  { value: String(7 * 24 * 3600), label: 'After 7 days (the longest)' },
+];
+
+/** Seed 001's "OAuth & access scopes": client ID, the secret and its refresh, and the scopes. */
+export function OAuthTab() {
+  const { app, canEdit } = useApp();
+  const org = useOrg();
+  const saver = useSaver();
+  const apis = useLoad(() => get<Page<Api>>(`/orgs/${encodeURIComponent(org.slug)}/apis?perPage=100`), [org.slug]);
+  const [scopes, setScopes] = useState(app.scopes);
+  const [grants, setGrants] = useState(app.apiGrants);
+  const [defaultAudience, setDefaultAudience] = useState(app.defaultAudience ?? '');
+  const apiList = apis.data?.items ?? [];
+  const canRotate = org.can('apps:rotate_secret') && canEdit;
+
+  return (
+    <>
+      <section className="card" aria-labelledby="client-id-heading">
+        <h2 id="client-id-heading">Client ID</h2>
+        <CopyField label="Client ID" value={app.clientId} />
+        <p className="hint">The client ID can't be changed. To get a new one, create a new app.</p>
+        <div className="button-row">
+          <DownloadJsonButton clientId={app.clientId} />
+        </div>
+      </section>
+      {app.clientType === 'confidential' ? <SecretSection canRotate={canRotate} /> : (
+        <section className="card">
+          <h2>Client secret</h2>
+          <p>This is a public client ({app.type === 'spa' ? 'a single-page app' : 'it runs on the user’s device'}): it has no secret and proves itself with PKCE.</p>
+        </section>
+      )}
+      <form
+        className="card"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void saver.save(app.type === 'm2m' ? { apiGrants: grants } : { scopes, defaultAudience: defaultAudience || null });
+        }}
+      >
+        <h2>Access scopes</h2>
+        <ReadOnlyNotice />
+        {apis.error ? <ErrorSummary error={apis.error} title="The organization's APIs could not be loaded" /> : null}
+        {app.type === 'm2m' ? (
+          <>
+            <p className="hint">Audience + scope pairs this app's client credentials may get.</p>
+            <ApiGrantPicker apis={apiList} grants={grants} onChange={setGrants} disabled={!canEdit} />
+          </>
+        ) : (
+          <>
+            <p className="hint">The scopes this app may ask users for. offline_access lets it get refresh tokens (with the refresh token grant on the Tokens tab).</p>
+            <ScopePicker apis={apiList} scopes={scopes} onChange={setScopes} disabled={!canEdit} />
+            <Select
+              label="Default audience"
+              value={defaultAudience}
+              onChange={setDefaultAudience}
+              disabled={!canEdit}
+              options={[{ value: '', label: 'None: requests name the API with audience or resource' }, ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` }))]}
+              error={firstFor(saver.errors, 'defaultAudience')}
+            />
+          </>
+        )}
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} label="Save scopes" />
+      </form>
+    </>
+  );
+}
+
+function SecretSection({ canRotate }: { canRotate: boolean }) {
+  const { app } = useApp();
+  const [confirming, setConfirming] = useState(false);
+  const [grace, setGrace] = useState('0');
+  const [rotated, setRotated] = useState<RotatedSecret | null>(null);
+  const rotate = async () => {
+    const result = await api<RotatedSecret>('POST', `/apps/${encodeURIComponent(app.clientId)}/secret/rotate`, { gracePeriodSeconds: Number(grace) });
+    setConfirming(false);
+    setRotated(result);
+  };
+  return (
+    <section className="card" aria-labelledby="secret-heading">
+      <h2 id="secret-heading">Client secret</h2>
+      <p>
+        The client secret was shown once, when the app was created or its secret last refreshed. Latchkey keeps only a hash of it. If it leaked or was lost, generate a new one.
+      </p>
+      <div className="secret-placeholder mono" aria-label="Client secret (hidden)">
+        lk_cs_••••••••••••••••••••••••
+      </div>
+      <div className="button-row">
+        <button type="button" onClick={() => setConfirming(true)} disabled={!canRotate}>
+          Refresh client secret
+        </button>
+        {!canRotate ? <span className="hint">Your role can't rotate secrets.</span> : null}
+      </div>
+      <ConfirmDialog
+        open={confirming}
+        title="Generate a new client secret?"
+        confirmLabel="Generate new client secret"
+        danger
+        onCancel={() => setConfirming(false)}
+        onConfirm={rotate}
+      >
+        <p>This deactivates the current client secret and generates a new one. Tokens already issued stay valid.</p>
+        <p>Every configuration that uses the current secret must be updated: it stops working when you choose below.</p>
+        <Select label="The current secret stops working" value={grace} onChange={setGrace} options={gracePeriods} hint="A grace period lets you roll the new secret out first (at most 7 days)." />
+      </ConfirmDialog>
+      <Dialog
+        open={rotated !== null}
+        title="Your new client secret"
+        onClose={() => setRotated(null)}
+        actions={
+          <button type="button" className="primary" onClick={() => setRotated(null)}>
+            Close
+          </button>
+        }
+      >
+        {rotated ? (
+          <>
+            <CopyField label="New client secret" value={rotated.clientSecret} secret testId="new-client-secret" />
+            <Notice kind="warning" title="Copy it now: it won't be shown again.">
+              The previous secret {new Date(rotated.previousSecretsExpireAt).getTime() <= Date.now() + 5000 ? 'no longer works' : `works until ${new Date(rotated.previousSecretsExpireAt).toLocaleString()}`}.
+            </Notice>
+          </>
+        ) : null}
+      </Dialog>
+    </section>
+  );
+}

@@ -1,0 +1,31 @@
+import { ErrorSummary } from '../../components/ui';
+import { useApp } from './context';
+
+export function SaveBar({ busy, saved, error, label = 'Save changes' }: { busy: boolean; saved: boolean; error: unknown; label?: string }) {
+  const { canEdit } = useApp();
+  return (
+    <div className="save-bar">
+      <ErrorSummary error={error} title="Nothing was saved" />
+      <div className="button-row">
+        <button type="submit" className="primary" disabled={busy || !canEdit}>
+          {busy ? 'Saving…' : label}
+        </button>
+        <span role="status" aria-live="polite" className="saved">
+          {saved ? 'Saved' : ''}
+        </span>
+      </div>
+    </div>
+  );
+}
+
+export function ReadOnlyNotice() {
+  const { canEdit, builtIn } = useApp();
+  if (canEdit) return null;
+  return (
+    <p className="notice notice-info" role="note">
+      {builtIn
+        ? 'This app is built in: Latchkey maintains it, so its settings can be seen but not changed.'
+        : 'Your role can see this app but not change it. Developers, admins and owners can change apps.'}
+    </p>
+  );
+}

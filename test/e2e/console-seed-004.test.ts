@@ -1,0 +1,199 @@
+// Seed 004 in the console: register an API that allows offline access, create a native app, and
+// run the authorization code flow with PKCE in the console's flow playground (PRODUCT E5): verifier
+// and challenge, the authorize URL with audience and offline_access, the code, the token request,
+// the decoded tokens, a Bearer call to the API and a refresh with a smaller scope.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Request } from 'playwright-core';
+import { operatorActor } from '../../src/domain/access/actor.js';
+import { browserSkipReason, launchChromium, screenshot, screenshotDir } from '../support/browser.js';
+import { oauthFixture, type OAuthFixture } from '../support/oauth.js';
+import { jwtPayload, setRole, signInToConsole, withPage } from './console-helpers.js';
+
+if (browserSkipReason) console.log(`# ${browserSkipReason}`);
+
+const notesApi = 'https://notes.example.test';
+
+describe('seed 004: an API with offline access, a native app, and the flow playground', { skip: browserSkipReason }, () => {
+  let fixture: OAuthFixture;
+  let browser: Browser;
+  let clientId = '';
+
+  before(async () => {
+    fixture = await oauthFixture();
+    await setRole(fixture, fixture.user.id, 'admin');
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await fixture?.stop();
+  });
+
+  test('register the API and the app, then run code + PKCE, call the API and refresh with a smaller scope', async () => {
+    const apiCalls: { authorization: string; url: string }[] = [];
+    await withPage(
+      browser,
+      'seed-004-playground',
+      async (page, context) => {
+        // The API's own server, stood in for by the test: it records the Bearer token it gets.
+        await context.route(`${notesApi}/**`, async (route) => {
+          const request: Request = route.request();
+          const cors = { 'access-control-allow-origin': new URL(fixture.issuer).origin, 'access-control-allow-headers': 'authorization', vary: 'origin' };
+          if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
+          apiCalls.push({ authorization: (await request.allHeaders()).authorization ?? '', url: request.url() });
+          return route.fulfill({ status: 200, headers: cors, contentType: 'application/json', body: JSON.stringify({ notes: [{ id: 1, text: 'Buy milk' }] }) });
+        });
+
+        await signInToConsole(page, fixture);
+        // Register the API: its identifier is the audience; it allows offline access.
+        await page.getByRole('link', { name: 'APIs' }).click();
+        await page.getByRole('link', { name: 'Register an API' }).click();
+        await page.getByLabel('Identifier').fill(notesApi);
+        await page.getByLabel('Name', { exact: true }).fill('Notes API');
+        await page.getByLabel('Scope 1 name').fill('read:notes');
+        await page.getByLabel('Scope 1 description').fill('Read your notes');
+        await page.getByRole('button', { name: '+ Add scope' }).click();
+        await page.getByLabel('Scope 2 name').fill('write:notes');
+        await page.getByLabel('Scope 2 description').fill('Change your notes');
+        await page.getByLabel('Allow offline access').check();
+        await page.getByLabel('Token format').selectOption('jwt');
+        await page.getByLabel('Access token TTL (minutes)').fill('15');
+        await screenshot(page, 'seed-004-01-register-api');
+        await page.getByRole('button', { name: 'Register API' }).click();
+        await page.getByRole('heading', { name: 'Notes API' }).waitFor();
+
+        // A native app with the authorization code grant and refresh tokens.
+        await page.getByRole('link', { name: 'OAuth apps' }).click();
+        await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
+        await page.getByLabel(/Native\/Mobile app/).check();
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.getByLabel('Name').fill('Notes for iOS');
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.getByLabel('Redirect URI 1', { exact: true }).fill('com.example.notes:/callback');
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.getByLabel('Issue a refresh token').check();
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.getByLabel('read:notes', { exact: true }).check();
+        await page.getByLabel('write:notes', { exact: true }).check();
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.getByRole('button', { name: 'Create' }).click();
+        await page.getByRole('heading', { name: 'Notes for iOS is ready' }).waitFor();
+        clientId = await page.getByLabel('Client ID (app ID)', { exact: true }).inputValue();
+        await page.getByRole('link', { name: 'Continue' }).click();
+
+        // The playground: its redirect URI is added to the app first.
+        await page.getByRole('link', { name: 'Playground' }).click();
+        await page.getByText("The playground's redirect URI is not registered for this app.").waitFor();
+        await page.getByRole('button', { name: 'Add this redirect URI to the app' }).click();
+        await page.getByText("The playground's redirect URI is not registered for this app.").waitFor({ state: 'hidden' });
+        await page.getByLabel('Scope', { exact: true }).fill('openid offline_access read:notes write:notes');
+        await page.getByLabel('Audience').selectOption(notesApi);
+
+        // Create the code verifier and challenge.
+        await page.getByRole('button', { name: 'Generate code verifier' }).click();
+        const verifier = (await page.getByTestId('code-verifier').textContent())!.trim();
+        const challenge = (await page.getByTestId('code-challenge').textContent())!.trim();
+        assert.match(verifier, /^[A-Za-z0-9_-]{43,128}$/);
+        assert.equal(challenge, createHash('sha256').update(verifier).digest('base64url'), 'S256 (RFC 7636 §4.2)');
+        const authorizeTable = page.getByRole('table', { name: 'Authorization request parameters' });
+        assert.equal(await authorizeTable.getByRole('row', { name: /code_challenge_method/ }).getByRole('cell').nth(1).textContent(), 'S256');
+        assert.equal(await authorizeTable.getByRole('row', { name: /^audience/ }).getByRole('cell').nth(1).textContent(), notesApi);
+        await screenshot(page, 'seed-004-02-pkce');
+        await page.getByRole('region', { name: /Create a code verifier/ }).screenshot({ path: join(screenshotDir, 'seed-004-02a-verifier.png') });
+        await page.getByRole('region', { name: /Authorize the user/ }).screenshot({ path: join(screenshotDir, 'seed-004-02b-authorize-url.png') });
+
+        // Authorize: signed in already (the console's sign-in), so Latchkey asks for consent.
+        await page.getByRole('button', { name: 'Sign in and authorize' }).click();
+        await page.getByRole('heading', { name: 'Notes for iOS wants access to your account' }).waitFor();
+        await screenshot(page, 'seed-004-03-consent');
+        await page.getByRole('button', { name: 'Allow' }).click();
+        await page.waitForURL(new RegExp(`/console/orgs/default/apps/${clientId}/playground$`));
+        const code = (await page.getByTestId('authorization-code').textContent())!.trim();
+        assert.match(code, /^lk_ac_/);
+        await page.getByText('✓ matches the state sent').waitFor();
+        await page.getByText(`✓ ${fixture.issuer}`).waitFor();
+        assert.equal(new URL(page.url()).search, '', 'the code left the address bar');
+
+        // Request tokens.
+        await page.getByRole('button', { name: 'Exchange the code for tokens' }).click();
+        const tokenResponse = page.getByLabel('Token response');
+        await tokenResponse.waitFor();
+        const tokens = JSON.parse((await tokenResponse.textContent())!) as Record<string, string>;
+        assert.ok(tokens.access_token && tokens.id_token && tokens.refresh_token, 'access, ID and refresh tokens');
+        assert.match((await page.getByLabel('Token request').textContent())!, /code_verifier=/);
+        const accessPayload = JSON.parse((await page.getByLabel('Access token payload').textContent())!) as Record<string, unknown>;
+        assert.equal(accessPayload.aud, notesApi);
+        assert.equal(accessPayload.scope, 'openid offline_access read:notes write:notes');
+        const idPayload = JSON.parse((await page.getByLabel('ID token payload').textContent())!) as Record<string, unknown>;
+        assert.equal(idPayload.aud, clientId);
+        assert.equal(idPayload.sub, fixture.user.id);
+        await screenshot(page, 'seed-004-04-tokens');
+        await page.getByRole('region', { name: /Request tokens/ }).screenshot({ path: join(screenshotDir, 'seed-004-04a-token-request.png') });
+        await page.getByRole('region', { name: /Decoded tokens/ }).screenshot({ path: join(screenshotDir, 'seed-004-04b-decoded.png') });
+
+        // Call the API with the Bearer token: first the userinfo endpoint (the default), then the Notes API.
+        const url = page.getByLabel('API URL');
+        assert.equal(await url.inputValue(), `${fixture.issuer}/oauth2/userinfo`);
+        await page.getByRole('button', { name: 'Call the API' }).click();
+        const userinfo = JSON.parse((await page.getByLabel('API response').textContent())!) as Record<string, unknown>;
+        assert.equal(userinfo.sub, fixture.user.id);
+        await url.fill(`${notesApi}/notes`);
+        await page.getByRole('button', { name: 'Call the API' }).click();
+        await page.getByLabel('API response').getByText('Buy milk').waitFor();
+        assert.equal(apiCalls.length, 1);
+        assert.equal(apiCalls[0]!.authorization, `Bearer ${tokens.access_token}`);
+
+        // Refresh with a smaller scope.
+        await page.getByLabel('Scope for the refresh').fill('openid read:notes');
+        await page.getByRole('button', { name: 'Refresh tokens' }).click();
+        const refreshed = JSON.parse((await page.getByLabel('Refresh response').textContent())!) as Record<string, string>;
+        assert.equal(refreshed.scope, 'openid read:notes');
+        assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token, 'rotated');
+        assert.match((await page.getByLabel('Refresh request').textContent())!, /grant_type=refresh_token/);
+        await page.getByRole('button', { name: 'Call the API' }).click();
+        for (let wait = 0; wait < 50 && apiCalls.length < 2; wait += 1) await page.waitForTimeout(100);
+        assert.equal(apiCalls.length, 2);
+        assert.equal(apiCalls[1]!.authorization, `Bearer ${refreshed.access_token}`);
+        assert.equal(jwtPayload(refreshed.access_token!).scope, 'openid read:notes', 'the API gets the down-scoped token');
+        await screenshot(page, 'seed-004-05-refresh');
+        await page.getByRole('region', { name: /Call an API/ }).screenshot({ path: join(screenshotDir, 'seed-004-05a-call-api.png') });
+        await page.getByRole('region', { name: /Refresh the tokens/ }).screenshot({ path: join(screenshotDir, 'seed-004-05b-refresh-step.png') });
+      },
+      // The console's Content-Security-Policy (connect-src 'self', set by the server) stops the browser
+      // from calling APIs on other origins; the test lifts it to reach the stand-in API. See docs/console.md.
+      { bypassCSP: true },
+    );
+    const app = await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
+    assert.ok(app.settings.redirectUris.includes(`${fixture.issuer}/console/playground/callback`));
+  });
+
+  test('with the console as served (its CSP on), a call to an API on another origin is explained, not silently lost', async () => {
+    await withPage(browser, 'seed-004-csp', async (page) => {
+      const blocked: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/.test(message.text())) blocked.push(message.text());
+      });
+      await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${clientId}/playground`);
+      // The audience defaults to the API whose scopes the app holds.
+      const audience = page.getByLabel('Audience');
+      for (let wait = 0; wait < 50 && (await audience.inputValue()) !== notesApi; wait += 1) await page.waitForTimeout(100);
+      assert.equal(await audience.inputValue(), notesApi);
+      await page.getByRole('button', { name: 'Generate code verifier' }).click();
+      await page.getByRole('button', { name: 'Sign in and authorize' }).click();
+      // Consent for the scopes not allowed before (profile, email), then back with a code.
+      const back = page.waitForURL(new RegExp(`/apps/${clientId}/playground$`));
+      const allow = page.getByRole('button', { name: 'Allow' });
+      if ((await Promise.race([back.then(() => 'back'), allow.waitFor().then(() => 'consent')])) === 'consent') await allow.click();
+      await back;
+      await page.getByRole('button', { name: 'Exchange the code for tokens' }).click();
+      await page.getByLabel('API URL').fill(`${notesApi}/notes`);
+      await page.getByRole('button', { name: 'Call the API' }).click();
+      await page.getByText(/connect-src 'self'/).waitFor();
+      await page.getByText(/curl -H "Authorization: Bearer <access token>"/).waitFor();
+      assert.ok(blocked.length > 0);
+    }, {}, { allowCspReports: true });
+  });
+});
