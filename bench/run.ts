@@ -144,8 +144,16 @@ async function runScenarios(
   return all;
 }
 
-async function idleRss(pid: number): Promise<number> {
-  await sleep(1000);
+/**
+ * Idle: no request for this long since the server answered. V8 gives back the young generation it
+ * grew while loading modules only after its memory reducer runs, some seconds after start-up; a
+ * server that waits for traffic has done so (measured: 111 MiB one second after start, 90 MiB
+ * after 20 s). Both servers are sampled after the same wait.
+ */
+export const idleSettleMs = 20_000;
+
+async function idleRss(pid: number, since: number): Promise<number> {
+  await sleep(Math.max(0, since + idleSettleMs - Date.now()));
   return rssMiB(pid);
 }
 
@@ -276,10 +284,12 @@ async function main(): Promise<void> {
   const sqlite = await newLatchkey('sqlite', null);
   cleanups.push(async () => void (await sqlite.stop()));
   await sqlite.start();
-  report.idleRss.latchkeySqlite = await idleRss(sqlite.target.child.pid);
+  const latchkeyStarted = Date.now();
   const peerTarget = await startPeer(await freePort(), work);
   cleanups.push(() => peerTarget.child.stop());
-  report.idleRss.peer = await idleRss(peerTarget.child.pid);
+  const peerStarted = Date.now();
+  report.idleRss.latchkeySqlite = await idleRss(sqlite.target.child.pid, latchkeyStarted);
+  report.idleRss.peer = await idleRss(peerTarget.child.pid, peerStarted);
   log(`SQLite: Latchkey idle RSS ${fmt(report.idleRss.latchkeySqlite)} MiB, oidc-provider ${fmt(report.idleRss.peer)} MiB`);
   if (options.profile) await sqlite.stop();
   report.stores.sqlite = await runScenarios(sqlite, selected(scenarios), peerTarget, options.rounds, 'sqlite');
@@ -321,7 +331,7 @@ async function runPostgres(report: BenchReport, database: BenchDatabase): Promis
   const postgres = await newLatchkey('postgres', database.url);
   cleanups.push(async () => void (await postgres.stop()));
   await postgres.start();
-  report.idleRss.latchkeyPostgres = await idleRss(postgres.target.child.pid);
+  report.idleRss.latchkeyPostgres = await idleRss(postgres.target.child.pid, Date.now());
   if (options.profile) await postgres.stop();
   report.stores.postgres = await runScenarios(postgres, selected(scenarios), null, postgresRounds, 'postgres');
   if (options.growth) {

@@ -50,8 +50,8 @@ export function comparisonTable(report: BenchReport): string {
       'peer reference',
       'Latchkey p50 / p99 ms',
       'peer p50 / p99 ms',
-      'Latchkey RSS idle / load MiB',
-      'peer RSS idle / load MiB',
+      'Latchkey RSS before / peak MiB',
+      'peer RSS before / peak MiB',
       'Latchkey CPU',
       'goal: measured',
       'goal',
@@ -62,7 +62,7 @@ export function comparisonTable(report: BenchReport): string {
 
 export function postgresTable(report: BenchReport, runs: readonly ScenarioRuns[]): string {
   return table(
-    ['Scenario', 'Latchkey PostgreSQL', 'Latchkey SQLite', 'PostgreSQL / SQLite', 'p50 / p99 ms', 'RSS idle / load MiB', 'Latchkey CPU', 'PostgreSQL CPU', `goal ≥ ${fmt((1 - otherGoals.postgresWithin) * 100)}%`],
+    ['Scenario', 'Latchkey PostgreSQL', 'Latchkey SQLite', 'PostgreSQL / SQLite', 'p50 / p99 ms', 'RSS before / peak MiB', 'Latchkey CPU', 'PostgreSQL CPU', `goal ≥ ${fmt((1 - otherGoals.postgresWithin) * 100)}%`],
     runs.map((entry) => {
       const pg = summarize(entry.latchkey);
       const sqlite = summarize(report.stores.sqlite.find((candidate) => candidate.id === entry.id)?.latchkey ?? []);
@@ -84,7 +84,7 @@ export function postgresTable(report: BenchReport, runs: readonly ScenarioRuns[]
 
 export function growthTable(growth: GrowthRuns): string {
   return table(
-    ['Scenario', 'empty store', 'grown store', 'grown / empty', 'empty p50 / p99 ms', 'grown p50 / p99 ms', 'grown RSS idle / load MiB', `goal ≥ ${fmt((1 - otherGoals.growthWithin) * 100)}%`],
+    ['Scenario', 'empty store', 'grown store', 'grown / empty', 'empty p50 / p99 ms', 'grown p50 / p99 ms', 'grown RSS before / peak MiB', `goal ≥ ${fmt((1 - otherGoals.growthWithin) * 100)}%`],
     growth.runs.map((entry) => {
       const grown = summarize(entry.grown);
       const base = summarize(entry.empty);

@@ -18,7 +18,8 @@ export interface SessionRepository {
   getByHash(idHash: string): Promise<SessionRecord | undefined>;
   /** Deletes and returns the session (sign-out); undefined when there was none. */
   delete(idHash: string): Promise<SessionRecord | undefined>;
-  deleteExpired(now: number): Promise<number>;
+  /** Deletes at most `limit` expired rows; returns how many it deleted. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 /** A paused authorization request, waiting for sign-in or consent in the hosted pages. */
@@ -41,7 +42,8 @@ export interface InteractionRepository {
   setPrompt(uid: string, prompt: InteractionRecord['prompt']): Promise<void>;
   /** Marks it finished in one conditional write: false when it already was, or has expired (single use). */
   complete(uid: string, now: number): Promise<boolean>;
-  deleteExpired(now: number): Promise<number>;
+  /** Deletes at most `limit` expired rows; returns how many it deleted. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 /** Scopes a user granted an app: remembered so that consent is asked once (PRODUCT D3). */
@@ -118,7 +120,8 @@ export interface GrantRepository {
   revoke(id: string, now: number): Promise<boolean>;
   /** Revokes every live grant of a user to an app (consent withdrawn). */
   revokeForUserAndClient(userId: string, clientId: string, now: number): Promise<number>;
-  deleteExpired(now: number): Promise<number>;
+  /** Deletes at most `limit` expired rows; returns how many it deleted. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 /** An opaque access token, stored only by its hash, with the claims introspection reports. */
@@ -137,7 +140,8 @@ export interface AccessTokenRepository {
   insert(token: AccessTokenRecord): Promise<void>;
   get(tokenHash: string): Promise<AccessTokenRecord | undefined>;
   revoke(tokenHash: string, now: number): Promise<boolean>;
-  deleteExpired(now: number): Promise<number>;
+  /** Deletes at most `limit` expired rows; returns how many it deleted. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 /**
@@ -149,7 +153,8 @@ export interface RevokedJtiRepository {
   /** Records the jti unless it is already recorded; false on a replay. Atomic. */
   addIfAbsent(jti: string, expiresAt: number): Promise<boolean>;
   has(jti: string): Promise<boolean>;
-  deleteExpired(now: number): Promise<number>;
+  /** Deletes at most `limit` expired rows; returns how many it deleted. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 export type DeviceCodeStatus = 'pending' | 'approved' | 'denied' | 'consumed';
@@ -192,7 +197,8 @@ export interface DeviceCodeRepository {
   recordPoll(deviceCodeHash: string, now: number, slowDown: boolean): Promise<void>;
   /** Approved to consumed, once (UPDATE ... WHERE status = 'approved'): the tokens are issued once. */
   consume(deviceCodeHash: string): Promise<boolean>;
-  deleteExpired(now: number): Promise<number>;
+  /** Deletes at most `limit` expired rows; returns how many it deleted. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 /** A console session: the console backend's tokens for one browser (sealed), and its CSRF token. */
@@ -213,5 +219,6 @@ export interface ConsoleSessionRepository {
   /** Replaces the tokens after a refresh, only if they are still `previous` (two tabs refreshing at once). */
   replaceTokens(idHash: string, previous: string, sealedTokens: string, accessExpiresAt: number): Promise<boolean>;
   delete(idHash: string): Promise<ConsoleSessionRecord | undefined>;
-  deleteExpired(now: number): Promise<number>;
+  /** Deletes at most `limit` expired rows; returns how many it deleted. */
+  deleteExpired(now: number, limit: number): Promise<number>;
 }

@@ -1,25 +1,40 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Runtime } from './runtime.js';
 
 export const sweepIntervalMs = 60_000;
 
+/** Rows per delete: a few milliseconds of work, so that requests wait no longer than that. */
+export const sweepBatchSize = 500;
+
 /**
  * Deletes what has expired (codes, grants, opaque tokens, revoked jtis, sessions, interactions)
- * so that the tables don't grow forever. Every node runs it; the deletes are idempotent.
+ * so that the tables don't grow forever. Every node runs it; the deletes are idempotent. It
+ * deletes in small batches and lets requests run between them.
  */
-export function startSweeper(runtime: Runtime): { stop(): void; sweep(): Promise<number> } {
+export function startSweeper(runtime: Runtime, options: { batchSize?: number } = {}): { stop(): void; sweep(): Promise<number> } {
   const { storage, clock, logger } = runtime;
+  const batchSize = options.batchSize ?? sweepBatchSize;
+  const repositories = [
+    storage.grants,
+    storage.accessTokens,
+    storage.revokedJtis,
+    storage.sessions,
+    storage.interactions,
+    storage.deviceCodes,
+    storage.consoleSessions,
+  ];
+  let stopped = false;
   const sweep = async (): Promise<number> => {
     const now = clock.now();
-    const counts = await Promise.all([
-      storage.grants.deleteExpired(now),
-      storage.accessTokens.deleteExpired(now),
-      storage.revokedJtis.deleteExpired(now),
-      storage.sessions.deleteExpired(now),
-      storage.interactions.deleteExpired(now),
-      storage.deviceCodes.deleteExpired(now),
-      storage.consoleSessions.deleteExpired(now),
-    ]);
-    const total = counts.reduce((sum, count) => sum + count, 0);
+    let total = 0;
+    for (const repository of repositories) {
+      for (;;) {
+        const deleted = await repository.deleteExpired(now, batchSize);
+        total += deleted;
+        if (deleted < batchSize || stopped) break;
+        await nextTurn();
+      }
+    }
     if (total > 0) logger.debug({ deleted: total }, 'swept expired rows');
     return total;
   };
@@ -34,5 +49,11 @@ export function startSweeper(runtime: Runtime): { stop(): void; sweep(): Promise
       });
   }, sweepIntervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer), sweep };
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+    sweep,
+  };
 }

@@ -107,7 +107,7 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const storage = storageOf();
     const expired = await grant(storage, { expiresAt: now() - 1 });
     const live = await grant(storage);
-    assert.ok((await storage.grants.deleteExpired(now())) >= 1);
+    assert.ok((await storage.grants.deleteExpired(now(), 1000)) >= 1);
     assert.equal(await storage.grants.get(expired.id), undefined);
     assert.ok(await storage.grants.get(live.id));
   });
@@ -155,6 +155,24 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.equal(await storage.accessTokens.revoke(tokenHash, now()), false);
   });
 
+  test('expired opaque tokens are deleted in batches of at most the limit, live ones never', async () => {
+    const storage = storageOf();
+    const base = now() - 1_000_000;
+    const expired = Array.from({ length: 5 }, () => next('expired-at'));
+    for (const tokenHash of expired) {
+      await storage.accessTokens.insert({ tokenHash, grantId: null, clientId: 'c', subject: 'c', payload: {}, issuedAt: base, expiresAt: base + 1, revokedAt: null });
+    }
+    const live = next('live-at');
+    await storage.accessTokens.insert({ tokenHash: live, grantId: null, clientId: 'c', subject: 'c', payload: {}, issuedAt: now(), expiresAt: now() + 60_000, revokedAt: null });
+    // Only this test's rows are older than base + 1 in a shared database.
+    assert.equal(await storage.accessTokens.deleteExpired(base + 1, 2), 2);
+    assert.equal(await storage.accessTokens.deleteExpired(base + 1, 2), 2);
+    assert.equal(await storage.accessTokens.deleteExpired(base + 1, 2), 1);
+    assert.equal(await storage.accessTokens.deleteExpired(base + 1, 2), 0);
+    for (const tokenHash of expired) assert.equal(await storage.accessTokens.get(tokenHash), undefined);
+    assert.ok(await storage.accessTokens.get(live));
+  });
+
   test('ten parallel uses of one client assertion jti: exactly one is fresh (RFC 7523 §3)', async () => {
     const storage = storageOf();
     const jti = next('jti');
@@ -162,7 +180,7 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.equal(results.filter(Boolean).length, 1);
     assert.equal(await storage.revokedJtis.has(jti), true);
     await storage.revokedJtis.add(jti, now() + 1000);
-    assert.ok((await storage.revokedJtis.deleteExpired(now() + 1001)) >= 1);
+    assert.ok((await storage.revokedJtis.deleteExpired(now() + 1001, 1000)) >= 1);
     assert.equal(await storage.revokedJtis.has(jti), false);
   });
 }

@@ -385,6 +385,15 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
       const introspected = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(opaque.body.access_token) }, basic);
       assert.equal(introspected.body.active, true);
       assert.equal(introspected.body.aud, 'https://opaque.example.test');
+      // Tokens asked for together are stored together (one statement): each is answered stored.
+      const together = await Promise.all(
+        Array.from({ length: 20 }, () => postForm(tokenUrl(fixture), { grant_type: 'client_credentials', resource: 'https://opaque.example.test' }, basic)),
+      );
+      const issued = new Set(together.map((response) => String(response.body.access_token)));
+      assert.equal(issued.size, 20);
+      for (const token of issued) {
+        assert.equal((await postForm(`${fixture.issuer}/oauth2/introspect`, { token }, basic)).body.active, true);
+      }
     });
 
     test('a draft or disabled app gets no tokens, and its tokens stop introspecting (PRODUCT A10)', async () => {

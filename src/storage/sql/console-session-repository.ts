@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../../ports/oauth-repositories.js';
+import { deleteExpiredRows } from './expired-rows.js';
 import type { ConsoleSessionsTable, DatabaseSchema } from './schema.js';
 
 function toRecord(row: Selectable<ConsoleSessionsTable>): ConsoleSessionRecord {
@@ -55,8 +56,7 @@ export class SqlConsoleSessionRepository implements ConsoleSessionRepository {
     return row && toRecord(row);
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    const result = await this.#db.deleteFrom('console_sessions').where('expires_at', '<=', now).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  deleteExpired(now: number, limit: number): Promise<number> {
+    return deleteExpiredRows(this.#db, 'console_sessions', now, limit);
   }
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
-import pg from 'pg';
+import type PgModule from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -96,6 +96,8 @@ function openSqlite(url: string, cwd: string | undefined): SqlDatabase {
 
 async function openPostgres(url: string, poolSize: number): Promise<SqlDatabase> {
   const description = describeDatabaseUrl(url);
+  // Loaded only for PostgreSQL: a server on SQLite keeps its memory.
+  const { default: pg }: { default: typeof PgModule } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,

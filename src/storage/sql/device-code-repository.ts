@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DeviceApproval, DeviceCodeRecord, DeviceCodeRepository, DeviceCodeStatus } from '../../ports/oauth-repositories.js';
+import { deleteExpiredRows } from './expired-rows.js';
 import type { DatabaseSchema, DeviceCodesTable } from './schema.js';
 
 function toRecord(row: Selectable<DeviceCodesTable>): DeviceCodeRecord {
@@ -108,8 +109,7 @@ export class SqlDeviceCodeRepository implements DeviceCodeRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    const result = await this.#db.deleteFrom('device_codes').where('expires_at', '<=', now).executeTakeFirst();
-    return Number(result.numDeletedRows);
+  deleteExpired(now: number, limit: number): Promise<number> {
+    return deleteExpiredRows(this.#db, 'device_codes', now, limit);
   }
 }

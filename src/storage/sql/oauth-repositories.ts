@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type {
   AccessTokenRecord,
@@ -14,7 +14,9 @@ import type {
   SessionRecord,
   SessionRepository,
 } from '../../ports/oauth-repositories.js';
-import type { DatabaseSchema, GrantsTable, SessionsTable } from './schema.js';
+import { deleteExpiredRows } from './expired-rows.js';
+import { InsertBatcher } from './insert-batcher.js';
+import type { AccessTokensTable, DatabaseSchema, GrantsTable, SessionsTable } from './schema.js';
 
 function deleted(result: { numDeletedRows: bigint }): number {
   return Number(result.numDeletedRows);
@@ -63,8 +65,8 @@ export class SqlSessionRepository implements SessionRepository {
     return row && toSession(row);
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    return deleted(await this.#db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst());
+  deleteExpired(now: number, limit: number): Promise<number> {
+    return deleteExpiredRows(this.#db, 'sessions', now, limit);
   }
 }
 
@@ -119,8 +121,8 @@ export class SqlInteractionRepository implements InteractionRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    return deleted(await this.#db.deleteFrom('interactions').where('expires_at', '<=', now).executeTakeFirst());
+  deleteExpired(now: number, limit: number): Promise<number> {
+    return deleteExpiredRows(this.#db, 'interactions', now, limit);
   }
 }
 
@@ -292,31 +294,37 @@ export class SqlGrantRepository implements GrantRepository {
     return Number(result.numUpdatedRows);
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    return deleted(await this.#db.deleteFrom('grants').where('expires_at', '<=', now).executeTakeFirst());
+  deleteExpired(now: number, limit: number): Promise<number> {
+    return deleteExpiredRows(this.#db, 'grants', now, limit);
   }
 }
 
 export class SqlAccessTokenRepository implements AccessTokenRepository {
   readonly #db: Kysely<DatabaseSchema>;
-  constructor(db: Kysely<DatabaseSchema>) {
+  /** Outside a transaction, tokens issued together are stored together (group commit). */
+  readonly #batcher: InsertBatcher<Insertable<AccessTokensTable>> | null;
+
+  constructor(db: Kysely<DatabaseSchema>, options: { groupCommit: boolean }) {
     this.#db = db;
+    this.#batcher = options.groupCommit ? new InsertBatcher((rows) => this.#insertRows(rows)) : null;
   }
 
-  async insert(token: AccessTokenRecord): Promise<void> {
-    await this.#db
-      .insertInto('access_tokens')
-      .values({
-        token_hash: token.tokenHash,
-        grant_id: token.grantId,
-        client_id: token.clientId,
-        subject: token.subject,
-        payload: JSON.stringify(token.payload),
-        issued_at: token.issuedAt,
-        expires_at: token.expiresAt,
-        revoked_at: token.revokedAt,
-      })
-      .execute();
+  async #insertRows(rows: Insertable<AccessTokensTable>[]): Promise<void> {
+    await this.#db.insertInto('access_tokens').values(rows).execute();
+  }
+
+  insert(token: AccessTokenRecord): Promise<void> {
+    const row: Insertable<AccessTokensTable> = {
+      token_hash: token.tokenHash,
+      grant_id: token.grantId,
+      client_id: token.clientId,
+      subject: token.subject,
+      payload: JSON.stringify(token.payload),
+      issued_at: token.issuedAt,
+      expires_at: token.expiresAt,
+      revoked_at: token.revokedAt,
+    };
+    return this.#batcher ? this.#batcher.add(row) : this.#insertRows([row]);
   }
 
   async get(tokenHash: string): Promise<AccessTokenRecord | undefined> {
@@ -343,8 +351,8 @@ export class SqlAccessTokenRepository implements AccessTokenRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    return deleted(await this.#db.deleteFrom('access_tokens').where('expires_at', '<=', now).executeTakeFirst());
+  deleteExpired(now: number, limit: number): Promise<number> {
+    return deleteExpiredRows(this.#db, 'access_tokens', now, limit);
   }
 }
 
@@ -375,7 +383,7 @@ export class SqlRevokedJtiRepository implements RevokedJtiRepository {
     return (await this.#db.selectFrom('revoked_jtis').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    return deleted(await this.#db.deleteFrom('revoked_jtis').where('expires_at', '<=', now).executeTakeFirst());
+  deleteExpired(now: number, limit: number): Promise<number> {
+    return deleteExpiredRows(this.#db, 'revoked_jtis', now, limit);
   }
 }

@@ -60,7 +60,7 @@ export class SqlStorage implements Storage {
     this.interactions = new SqlInteractionRepository(db);
     this.consents = new SqlConsentRepository(db);
     this.grants = new SqlGrantRepository(db);
-    this.accessTokens = new SqlAccessTokenRepository(db);
+    this.accessTokens = new SqlAccessTokenRepository(db, { groupCommit: !isTransaction });
     this.revokedJtis = new SqlRevokedJtiRepository(db);
     this.deviceCodes = new SqlDeviceCodeRepository(db);
     this.consoleSessions = new SqlConsoleSessionRepository(db);

