@@ -29,3 +29,12 @@ export function randomId(bytes = 16): string {
 export function timeSortableId(prefix: string, now: number): string {
   return `${prefix}_${now.toString(36).padStart(9, '0')}${randomId(10)}`;
 }
+
+/**
+ * A 22-character grant id that sorts by creation time: 9 characters of epoch ms in base36, then
+ * 78 random bits. Grants are stored by id, so new ones append to the index instead of landing on
+ * a random page. Not a secret (it is in JWT jtis); the refresh token's secret is separate.
+ */
+export function timeOrderedGrantId(now: number): string {
+  return Math.max(0, Math.floor(now)).toString(36).padStart(9, '0') + randomId(10).slice(0, 13);
+}

@@ -340,6 +340,26 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
       }
     });
 
+    test('a JWT access token checked before still expires, and is still revoked, on the next call', async () => {
+      const tokens = await tokensWith();
+      const userinfo = () => fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal((await userinfo()).status, 200);
+      assert.equal((await userinfo()).status, 200, 'checked again: still good');
+      now.value += 31 * 60_000;
+      try {
+        assert.equal((await userinfo()).status, 401, 'expired');
+        const introspected = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(tokens.access_token) }, basicWeb());
+        assert.equal(introspected.body.active, false);
+      } finally {
+        now.value -= 31 * 60_000;
+      }
+      assert.equal((await userinfo()).status, 200);
+      await postForm(`${fixture.issuer}/oauth2/revoke`, { token: String(tokens.access_token) }, basicWeb());
+      assert.equal((await userinfo()).status, 401, 'revoked');
+      const tampered = String(tokens.access_token).slice(0, -4) + (String(tokens.access_token).endsWith('AAAA') ? 'BBBB' : 'AAAA');
+      assert.equal((await fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tampered}` } })).status, 401);
+    });
+
     test('a forged refresh token is invalid_grant and revokes nothing', async () => {
       const tokens = await tokensWith();
       const forged = String(tokens.refresh_token).slice(0, 30) + 'A'.repeat(String(tokens.refresh_token).length - 30);

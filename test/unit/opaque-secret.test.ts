@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { generateOpaqueSecret, isWellFormedSecret, SecretHasher } from '../../src/shared/opaque-secret.js';
+import { generateOpaqueSecret, generateTimeOrderedSecret, isWellFormedSecret, SecretHasher, timeOrderedKey } from '../../src/shared/opaque-secret.js';
 
 test('client secrets carry a type prefix, 256 random bits and a checksum', () => {
   const secret = generateOpaqueSecret('cs');
@@ -26,4 +26,18 @@ test('the keyed hash verifies the secret, differs per key and is not the secret'
   assert.equal(hasher.matches(`${secret}x`, hash), false);
   assert.notEqual(new SecretHasher(new Uint8Array(32).fill(2)).hash(secret), hash);
   assert.ok(!hash.includes(secret.slice(6, 20)));
+});
+
+test('time-ordered credentials: same shape, issue time first so that keys sort by it, 200 random bits', () => {
+  const hasher = new SecretHasher(new Uint8Array(32).fill(3));
+  const earlier = generateTimeOrderedSecret('at', Date.UTC(2026, 10, 24, 12));
+  const later = generateTimeOrderedSecret('at', Date.UTC(2026, 10, 24, 12) + 1);
+  assert.match(earlier, /^lk_at_[0-9a-z]{9}[A-Za-z0-9_-]{34}[A-Za-z0-9_-]{6}$/);
+  assert.equal(isWellFormedSecret(earlier, 'at'), true);
+  assert.equal(parseInt(earlier.slice(6, 15), 36), Date.UTC(2026, 10, 24, 12));
+  assert.notEqual(generateTimeOrderedSecret('at', Date.UTC(2026, 10, 24, 12)), earlier);
+  const [first, second] = [timeOrderedKey(hasher, earlier, 'at'), timeOrderedKey(hasher, later, 'at')];
+  assert.ok(first < second, 'keys sort by issue time');
+  assert.equal(first, earlier.slice(6, 15) + hasher.hash(earlier));
+  assert.ok(!first.includes(earlier.slice(15, 30)), 'the key holds no secret part of the token');
 });

@@ -2,7 +2,7 @@ import type { SignIn } from '../../domain/identity/sign-in.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import type { GrantRecord, InteractionRecord } from '../../ports/oauth-repositories.js';
 import { generateOpaqueSecret } from '../../shared/opaque-secret.js';
-import { randomId } from '../../shared/random.js';
+import { randomId, timeOrderedGrantId } from '../../shared/random.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import type { ProtocolDependencies } from '../context.js';
 import { isOAuthError, OAuthError } from '../errors.js';
@@ -177,7 +177,7 @@ export class AuthorizationService {
     }
     const code = generateOpaqueSecret('ac');
     const grant: GrantRecord = {
-      id: randomId(16),
+      id: timeOrderedGrantId(now),
       clientId: client.clientId,
       userId: current.user.id,
       orgId: authRequest.organizationId,

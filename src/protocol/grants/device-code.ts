@@ -1,5 +1,5 @@
 import { isWellFormedSecret } from '../../shared/opaque-secret.js';
-import { randomId } from '../../shared/random.js';
+import { timeOrderedGrantId } from '../../shared/random.js';
 import { deviceCodeGrantType } from '../endpoints/device-authorization-endpoint.js';
 import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
@@ -33,7 +33,7 @@ export const deviceCodeGrant: GrantHandler = {
     const user = record.userId ? await deps.users.getUser(record.userId) : undefined;
     if (!user) throw new OAuthError('invalid_grant', 'the user who approved the device no longer exists');
     const apis = await apisOf(deps, record.audiences);
-    const grantId = randomId(16);
+    const grantId = timeOrderedGrantId(now);
     const accessToken = await deps.tokens.issueAccessToken({
       client,
       subject: user.id,

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { OAuthClient } from '../../ports/directories.js';
-import { randomId } from '../../shared/random.js';
+import { timeOrderedGrantId } from '../../shared/random.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope } from '../messages.js';
@@ -73,7 +73,7 @@ export const jwtBearerGrant: GrantHandler = {
       throw new OAuthError('invalid_grant', "the user has not authorized this app: they must have consented to it, or belong to the app's organization");
     }
 
-    const grantId = randomId(16);
+    const grantId = timeOrderedGrantId(now);
     const accessToken = await deps.tokens.issueAccessToken({ client, subject: user.id, scope, apis, grantId, authTime: now, amr: [], now });
     await deps.storage.transaction(async (tx) => {
       await tx.grants.insert(

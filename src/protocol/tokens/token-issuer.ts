@@ -6,7 +6,7 @@ import type { JsonValue } from '../../ports/app-repositories.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { AccessTokenRecord } from '../../ports/oauth-repositories.js';
-import { generateOpaqueSecret, type SecretHasher } from '../../shared/opaque-secret.js';
+import { generateTimeOrderedSecret, timeOrderedKey, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomId } from '../../shared/random.js';
 import { standardClaims } from './claims.js';
 
@@ -46,6 +46,11 @@ export interface IssuedAccessToken {
   expiresAt: number;
   /** For opaque tokens: what must be stored (by hash) for introspection and userinfo. */
   record: AccessTokenRecord | null;
+}
+
+/** The key an opaque access token is stored and looked up under. */
+export function opaqueAccessTokenKey(hasher: SecretHasher, token: string): string {
+  return timeOrderedKey(hasher, token, 'at');
 }
 
 /** Separates a grant id from the rest of a JWT access token's jti. */
@@ -103,7 +108,7 @@ export class TokenIssuer {
       ...(request.amr && request.amr.length > 0 ? { amr: [...request.amr] } : {}),
     };
     if (format === 'opaque') {
-      const token = generateOpaqueSecret('at');
+      const token = generateTimeOrderedSecret('at', now);
       return {
         token,
         format,
@@ -112,7 +117,7 @@ export class TokenIssuer {
         expiresIn,
         expiresAt: (iat + expiresIn) * 1000,
         record: {
-          tokenHash: this.#deps.tokenHasher.hash(token),
+          tokenHash: opaqueAccessTokenKey(this.#deps.tokenHasher, token),
           grantId: request.grantId,
           clientId: client.clientId,
           subject: request.subject,

@@ -5,7 +5,7 @@ import type { GrantRecord } from '../../ports/oauth-repositories.js';
 import { isWellFormedSecret } from '../../shared/opaque-secret.js';
 import type { ProtocolDependencies } from '../context.js';
 import { parseRefreshToken } from './refresh-token.js';
-import { grantIdOfJti } from './token-issuer.js';
+import { grantIdOfJti, opaqueAccessTokenKey } from './token-issuer.js';
 
 export interface ActiveToken {
   kind: 'access_token' | 'refresh_token';
@@ -22,11 +22,21 @@ export interface ActiveToken {
 
 const jwtAlgorithms = ['RS256', 'ES256', 'EdDSA'];
 
+/** JWT access tokens whose signature and claims were checked, kept while the key set stays the same. */
+const verifiedTokensKept = 2000;
+
 /** Checks our own access and refresh tokens: signature or record, expiry, revocation, grant and app status. */
 export class TokenValidator {
   readonly #deps: ProtocolDependencies;
   #keySet: JWTVerifyGetKey | undefined;
   #keySetVersion = -1;
+  /**
+   * An API calls userinfo or introspection with the same JWT again and again; checking its
+   * signature once is enough (WebCrypto verification is the largest cost of those calls). Only
+   * the signature and the fixed claims are remembered: expiry, revocation, the grant and the app
+   * are checked on every call. Emptied when the key set changes.
+   */
+  readonly #verified = new Map<string, Record<string, JsonValue>>();
 
   constructor(deps: ProtocolDependencies) {
     this.#deps = deps;
@@ -37,6 +47,7 @@ export class TokenValidator {
     if (!this.#keySet || this.#keySetVersion !== signingKeys.version) {
       this.#keySet = createLocalJWKSet(signingKeys.jwks);
       this.#keySetVersion = signingKeys.version;
+      this.#verified.clear();
     }
     return this.#keySet;
   }
@@ -58,7 +69,7 @@ export class TokenValidator {
     const now = this.#deps.clock.now();
     if (token.startsWith('lk_at_')) {
       if (!isWellFormedSecret(token, 'at')) return null;
-      const handle = this.#deps.tokenHasher.hash(token);
+      const handle = opaqueAccessTokenKey(this.#deps.tokenHasher, token);
       const record = await this.#deps.storage.accessTokens.get(handle);
       if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
       const client = await this.#activeClient(record.clientId);
@@ -77,23 +88,13 @@ export class TokenValidator {
       };
     }
     if (token.split('.').length !== 3) return null;
-    let payload: Record<string, JsonValue>;
-    try {
-      ({ payload } = (await jwtVerify(token, this.#keys(), {
-        issuer: this.#deps.issuer,
-        typ: 'at+jwt',
-        algorithms: jwtAlgorithms,
-        currentDate: new Date(now),
-        requiredClaims: ['exp', 'jti', 'client_id', 'sub'],
-      })) as unknown as { payload: Record<string, JsonValue> });
-    } catch {
-      return null;
-    }
+    const payload = await this.#verifiedJwt(token, now);
+    if (!payload) return null;
     const jti = String(payload.jti);
     const client = await this.#activeClient(payload.client_id);
     if (!client) return null;
-    const grant = await this.#liveGrant(grantIdOfJti(jti));
-    if (grant === false || (await this.#deps.storage.revokedJtis.has(jti))) return null;
+    const [grant, revoked] = await Promise.all([this.#liveGrant(grantIdOfJti(jti)), this.#deps.storage.revokedJtis.has(jti)]);
+    if (grant === false || revoked) return null;
     return {
       kind: 'access_token',
       format: 'jwt',
@@ -105,6 +106,27 @@ export class TokenValidator {
       handle: jti,
       expiresAt: Number(payload.exp) * 1000,
     };
+  }
+
+  /** The payload of one of our JWT access tokens: signature, issuer, typ, required claims, not expired at `now`. */
+  async #verifiedJwt(token: string, now: number): Promise<Record<string, JsonValue> | null> {
+    const keys = this.#keys();
+    const known = this.#verified.get(token);
+    if (known) return Number(known.exp) * 1000 > now ? known : null;
+    try {
+      const { payload } = (await jwtVerify(token, keys, {
+        issuer: this.#deps.issuer,
+        typ: 'at+jwt',
+        algorithms: jwtAlgorithms,
+        currentDate: new Date(now),
+        requiredClaims: ['exp', 'jti', 'client_id', 'sub'],
+      })) as unknown as { payload: Record<string, JsonValue> };
+      if (this.#verified.size >= verifiedTokensKept) this.#verified.delete(this.#verified.keys().next().value!);
+      this.#verified.set(token, payload);
+      return payload;
+    } catch {
+      return null;
+    }
   }
 
   async refreshToken(token: string): Promise<ActiveToken | null> {

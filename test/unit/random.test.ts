@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseRefreshToken, formatRefreshToken, newRefreshSecret } from '../../src/protocol/tokens/refresh-token.js';
+import { timeOrderedGrantId } from '../../src/shared/random.js';
+
+test('grant ids sort by creation time, are unique, and fit the refresh token format (22 url-safe characters)', () => {
+  const at = Date.UTC(2026, 10, 24, 12);
+  const ids = [timeOrderedGrantId(at), timeOrderedGrantId(at + 1), timeOrderedGrantId(at + 86_400_000)];
+  for (const id of ids) assert.match(id, /^[0-9a-z]{9}[A-Za-z0-9_-]{13}$/);
+  assert.deepEqual([...ids].sort(), ids);
+  assert.notEqual(timeOrderedGrantId(at), ids[0]);
+  const secret = newRefreshSecret();
+  assert.deepEqual(parseRefreshToken(formatRefreshToken(ids[0]!, secret)), { grantId: ids[0], secret });
+});
