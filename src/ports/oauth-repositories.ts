@@ -104,6 +104,11 @@ export interface RefreshInstallation {
 export interface GrantRepository {
   insert(grant: GrantRecord): Promise<void>;
   get(id: string): Promise<GrantRecord | undefined>;
+  /**
+   * The grant and whether the JWT access token `jti` it issued was revoked on its own (RFC 7009),
+   * in one read: what every call with a JWT access token checks. Undefined when there is no grant.
+   */
+  getWithJtiStatus(id: string, jti: string): Promise<{ grant: GrantRecord; jtiRevoked: boolean } | undefined>;
   getByCodeHash(codeHash: string): Promise<GrantRecord | undefined>;
   /**
    * Consumes the code and installs the first refresh token in one conditional write

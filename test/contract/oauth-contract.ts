@@ -52,6 +52,16 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.deepEqual(await storage.grants.getByCodeHash(record.codeHash!), record);
   });
 
+  test('a grant is read together with whether one of its JWT access tokens was revoked', async () => {
+    const storage = storageOf();
+    const record = await grant(storage);
+    const revokedJti = next('jti');
+    await storage.revokedJtis.add(revokedJti, now() + 1000);
+    assert.deepEqual(await storage.grants.getWithJtiStatus(record.id, next('jti')), { grant: record, jtiRevoked: false });
+    assert.deepEqual(await storage.grants.getWithJtiStatus(record.id, revokedJti), { grant: record, jtiRevoked: true });
+    assert.equal(await storage.grants.getWithJtiStatus(next('grant'), revokedJti), undefined);
+  });
+
   test('twenty parallel code redemptions: exactly one wins', async () => {
     const storage = storageOf();
     const record = await grant(storage);

@@ -37,7 +37,34 @@ test('a failing batch is retried row by row: only the bad row fails', async () =
 
 test('a batch never holds more than its maximum; the rest follow in the next statement', async () => {
   const statements: number[][] = [];
-  const batcher = new InsertBatcher<number>(async (rows) => void statements.push(rows), 2);
+  const batcher = new InsertBatcher<number>(async (rows) => void statements.push(rows), { maxRows: 2 });
   await Promise.all([1, 2, 3, 4, 5].map((row) => batcher.add(row)));
   assert.deepEqual(statements, [[1, 2], [3, 4], [5]]);
+});
+
+test('while the most statements allowed are in flight, new rows wait and go together in the next one', async () => {
+  const statements: number[][] = [];
+  const commits: (() => void)[] = [];
+  const batcher = new InsertBatcher<number>(
+    (rows) => {
+      statements.push(rows);
+      return new Promise<void>((resolve) => commits.push(resolve));
+    },
+    { maxInFlight: 1 },
+  );
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const first = batcher.add(1);
+  await turn();
+  const later = [2, 3].map((row) => batcher.add(row));
+  await turn();
+  const last = batcher.add(4);
+  await turn();
+  await turn();
+  assert.deepEqual(statements, [[1]], 'nothing more is sent while the first statement is on its way');
+  commits[0]!();
+  await first;
+  await turn();
+  assert.deepEqual(statements, [[1], [2, 3, 4]], 'the rows that waited go in one statement');
+  commits[1]!();
+  await Promise.all([...later, last]);
 });

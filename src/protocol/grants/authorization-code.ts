@@ -5,7 +5,7 @@ import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
 import { formatRefreshToken, newRefreshSecret } from '../tokens/refresh-token.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf, grantClaims, mayIssueRefreshToken, userTokenResponse } from './issue.js';
+import { apisOf, changeGrantAndStoreToken, grantClaims, mayIssueRefreshToken, userTokenResponse } from './issue.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const codeVerifierPattern = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -79,16 +79,14 @@ export const authorizationCodeGrant: GrantHandler = {
     });
     const refreshSecret = mayIssueRefreshToken(client.app.settings.grantTypes, grant.scope, apis) ? newRefreshSecret() : null;
     const refreshExpiresAt = now + client.app.settings.refreshToken.ttlMinutes * 60_000;
-    const redeemed = await deps.storage.transaction(async (tx) => {
-      const won = await tx.grants.redeemCode(
+    const redeemed = await changeGrantAndStoreToken(deps, accessToken, (grants) =>
+      grants.redeemCode(
         grant.id,
         now,
         refreshSecret ? { hash: deps.tokenHasher.hash(refreshSecret), expiresAt: refreshExpiresAt } : null,
         Math.max(accessToken.expiresAt, refreshSecret ? refreshExpiresAt : 0),
-      );
-      if (won && accessToken.record) await tx.accessTokens.insert(accessToken.record);
-      return won;
-    });
+      ),
+    );
     if (!redeemed) {
       // Another redemption of the same code won the race: this one is the replay.
       await deps.storage.grants.revoke(grant.id, now);

@@ -2,6 +2,7 @@ import type { ApiRecord } from '../../ports/api-repository.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
+import type { Storage } from '../../ports/storage.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { IssuedAccessToken } from '../tokens/token-issuer.js';
@@ -29,6 +30,25 @@ export function mayIssueRefreshToken(grantTypes: readonly string[], scope: reado
 /** Claims a grant adds to its tokens: `org_id` when the user signed in to an organization (seed 004). */
 export function grantClaims(grant: { orgId: string | null }): Record<string, string> {
   return grant.orgId ? { org_id: grant.orgId } : {};
+}
+
+/**
+ * A grant's conditional change (code redeemed, refresh token rotated) and, when it wins, the
+ * opaque access token it issued. A JWT access token is not stored, and then the one conditional
+ * UPDATE is atomic by itself: no transaction, two round trips fewer on PostgreSQL.
+ */
+export async function changeGrantAndStoreToken(
+  deps: ProtocolDependencies,
+  accessToken: IssuedAccessToken,
+  change: (grants: Storage['grants']) => Promise<boolean>,
+): Promise<boolean> {
+  const record = accessToken.record;
+  if (!record) return change(deps.storage.grants);
+  return deps.storage.transaction(async (tx) => {
+    const won = await change(tx.grants);
+    if (won) await tx.accessTokens.insert(record);
+    return won;
+  });
 }
 
 /**

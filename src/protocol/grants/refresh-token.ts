@@ -3,7 +3,7 @@ import { OAuthError } from '../errors.js';
 import { param, parseScope } from '../messages.js';
 import { formatRefreshToken, isAncestor, parseRefreshToken, successorSecret } from '../tokens/refresh-token.js';
 import type { GrantContext, GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf, grantClaims, userTokenResponse } from './issue.js';
+import { apisOf, changeGrantAndStoreToken, grantClaims, userTokenResponse } from './issue.js';
 
 const rotatedOut = 'this refresh token was rotated out and used again, so the whole family is revoked (RFC 9700 §4.14.2)';
 
@@ -81,17 +81,15 @@ export const refreshTokenGrant: GrantHandler = {
     } else if (settings.rotation) {
       const next = successorSecret(deps.successorKey, parsed.secret);
       const refreshExpiresAt = now + settings.ttlMinutes * 60_000;
-      const rotated = await deps.storage.transaction(async (tx) => {
-        const won = await tx.grants.rotateRefresh(
+      const rotated = await changeGrantAndStoreToken(deps, accessToken, (grants) =>
+        grants.rotateRefresh(
           grant.id,
           grant.refreshHash!,
           { hash: deps.tokenHasher.hash(next), expiresAt: refreshExpiresAt },
           now,
           Math.max(refreshExpiresAt, accessToken.expiresAt),
-        );
-        if (won && accessToken.record) await tx.accessTokens.insert(accessToken.record);
-        return won;
-      });
+        ),
+      );
       if (!rotated) {
         // A parallel refresh with the same token rotated first: this request is a reuse.
         const latest = await deps.storage.grants.get(grant.id);

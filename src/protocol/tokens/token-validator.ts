@@ -93,8 +93,15 @@ export class TokenValidator {
     const jti = String(payload.jti);
     const client = await this.#activeClient(payload.client_id);
     if (!client) return null;
-    const [grant, revoked] = await Promise.all([this.#liveGrant(grantIdOfJti(jti)), this.#deps.storage.revokedJtis.has(jti)]);
-    if (grant === false || revoked) return null;
+    const grantId = grantIdOfJti(jti);
+    let grant: GrantRecord | null = null;
+    if (grantId === null) {
+      if (await this.#deps.storage.revokedJtis.has(jti)) return null;
+    } else {
+      const found = await this.#deps.storage.grants.getWithJtiStatus(grantId, jti);
+      if (!found || found.jtiRevoked || found.grant.revokedAt !== null) return null;
+      grant = found.grant;
+    }
     return {
       kind: 'access_token',
       format: 'jwt',

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationResultSet } from 'kysely';
 import type PgModule from 'pg';
 import { migrationProvider } from './migrations/index.js';
+import { preparedStatementPool } from './postgres-prepared.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
@@ -120,7 +121,7 @@ async function openPostgres(url: string, poolSize: number): Promise<SqlDatabase>
       : (error as Error).message;
     throw new DatabaseOpenError(`cannot connect to ${description}: ${reason}`);
   }
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: preparedStatementPool(pool) }) });
   return {
     db,
     dialect: 'postgres',

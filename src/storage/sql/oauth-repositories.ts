@@ -238,6 +238,17 @@ export class SqlGrantRepository implements GrantRepository {
     return row && toGrant(row);
   }
 
+  async getWithJtiStatus(id: string, jti: string): Promise<{ grant: GrantRecord; jtiRevoked: boolean } | undefined> {
+    const row = await this.#db
+      .selectFrom('grants')
+      .selectAll()
+      .select((eb) => eb.exists(eb.selectFrom('revoked_jtis').select('jti').where('jti', '=', jti)).as('jti_revoked'))
+      .where('id', '=', id)
+      .executeTakeFirst();
+    // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
+    return row && { grant: toGrant(row), jtiRevoked: Boolean(Number(row.jti_revoked)) };
+  }
+
   async getByCodeHash(codeHash: string): Promise<GrantRecord | undefined> {
     const row = await this.#db.selectFrom('grants').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
     return row && toGrant(row);
