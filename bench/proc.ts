@@ -15,12 +15,16 @@ export function rssMiB(pid: number): number {
   }
 }
 
-function statFields(pid: number | string): { command: string; cpu: number } | null {
+function statFields(pid: number | string): { command: string; cpu: number; reapedChildrenCpu: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { command, cpu: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond };
+    return {
+      command,
+      cpu: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond,
+      reapedChildrenCpu: (Number(fields[13]) + Number(fields[14])) / ticksPerSecond,
+    };
   } catch {
     return null;
   }
@@ -31,14 +35,18 @@ export function cpuSeconds(pid: number): number {
   return statFields(pid)?.cpu ?? Number.NaN;
 }
 
-/** CPU time of every process with this command name (e.g. the PostgreSQL server's processes). */
+/**
+ * CPU time of every process with this command name (e.g. the PostgreSQL server's processes),
+ * including the children they have reaped: a backend that exits when its connection closes leaves
+ * its time in the postmaster's cutime/cstime, so the total never goes down between two readings.
+ */
 export function commandCpuSeconds(command: string): number {
   let total = 0;
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       const fields = statFields(entry);
-      if (fields?.command === command) total += fields.cpu;
+      if (fields?.command === command) total += fields.cpu + fields.reapedChildrenCpu;
     }
   } catch {
     return Number.NaN;

@@ -96,7 +96,7 @@ function describe(measurement: Measurement, unit: string): string {
  */
 async function measure(target: Target, entry: Scenario): Promise<Measurement> {
   await waitForQuiet();
-  const fixture = await prepare(target);
+  const fixture = await prepare(target, entry.tokens);
   const result = await runLoad(target.origin, target.child.pid, entry.plan(target, fixture, options.connections), loadOptions);
   log(`  ${target.label.padEnd(28)} ${entry.id.padEnd(14)} ${describe(result, entry.unit)}`);
   return result;

@@ -4,6 +4,7 @@ import {
   authorizationPath,
   clientCredentialsBody,
   codeExchangeBody,
+  distinctTokensPerRun,
   m2mAuthorization,
   newVerifier,
   refillRefreshChains,
@@ -32,6 +33,8 @@ export interface Scenario {
   peer: boolean;
   /** Run again with a grown store. */
   growth: boolean;
+  /** Tokens the run needs, obtained before it. */
+  tokens?: { opaqueAccessTokens?: number; userinfoAccessTokens?: number };
   plan(target: Target, fixture: Fixture, connections: number): LoadPlan;
 }
 
@@ -43,6 +46,13 @@ function get(path: string, headers: Record<string, string> = {}): LoadRequest {
 
 function post(path: string, authorization: string, body: string): LoadRequest {
   return { method: 'POST', path, headers: { 'content-type': form, authorization }, body };
+}
+
+/** The tokens in turn, shared by all connections: the requests in flight carry different tokens. */
+function cycle(tokens: readonly string[]): () => string {
+  if (tokens.length === 0) throw new Error('the run has no tokens to cycle through');
+  let index = 0;
+  return () => tokens[index++ % tokens.length]!;
 }
 
 function clientCredentials(target: Target, api: 'opaque' | 'es256' | 'rs256'): LoadPlan {
@@ -107,11 +117,23 @@ export const scenarios: readonly Scenario[] = [
     unit: 'req/s',
     peer: true,
     growth: true,
-    plan: (target, fixture) => ({
-      requests: [post(target.endpoints.introspection, m2mAuthorization(target), new URLSearchParams({ token: fixture.opaqueAccessToken }).toString())],
-      expect: [200],
-      contains: ['"active":true'],
-    }),
+    tokens: { opaqueAccessTokens: distinctTokensPerRun },
+    plan: (target, fixture) => {
+      const next = cycle(fixture.opaqueAccessTokens);
+      return {
+        requests: [
+          {
+            ...post(target.endpoints.introspection, m2mAuthorization(target), ''),
+            setupRequest: (request) => {
+              request.body = new URLSearchParams({ token: next() }).toString();
+              return request;
+            },
+          },
+        ],
+        expect: [200],
+        contains: ['"active":true'],
+      };
+    },
   },
   {
     id: 'userinfo',
@@ -119,10 +141,22 @@ export const scenarios: readonly Scenario[] = [
     unit: 'req/s',
     peer: true,
     growth: true,
-    plan: (target, fixture) => ({
-      requests: [get(target.endpoints.userinfo, { authorization: `Bearer ${fixture.userinfoAccessToken}` })],
-      expect: [200],
-    }),
+    tokens: { userinfoAccessTokens: distinctTokensPerRun },
+    plan: (target, fixture) => {
+      const next = cycle(fixture.userinfoAccessTokens);
+      return {
+        requests: [
+          {
+            ...get(target.endpoints.userinfo),
+            setupRequest: (request) => {
+              request.headers = { ...request.headers, authorization: `Bearer ${next()}` };
+              return request;
+            },
+          },
+        ],
+        expect: [200],
+      };
+    },
   },
   {
     id: 'refresh',

@@ -96,8 +96,9 @@ export function clientCredentialsBody(target: Target, apiKey: 'opaque' | 'es256'
 export interface Fixture {
   browser: Browser;
   sessionCookie: string;
-  opaqueAccessToken: string;
-  userinfoAccessToken: string;
+  /** Distinct tokens for the introspection and userinfo runs (empty for the other scenarios). */
+  opaqueAccessTokens: string[];
+  userinfoAccessTokens: string[];
   /** Refresh tokens, each the head of its own chain; the refresh scenario takes and returns them. */
   refreshTokens: string[];
 }
@@ -117,19 +118,37 @@ export async function newRefreshChain(target: Target, browser: Browser): Promise
   return tokens.refresh_token;
 }
 
-/** Signs in once (so that the user has a session and consent), then gets the tokens the scenarios use. */
-export async function prepare(target: Target): Promise<Fixture> {
+/**
+ * Distinct tokens a token-checking run cycles through: an API sees many users' tokens, and a
+ * server must not look faster than it is because every request carried the same one.
+ */
+export const distinctTokensPerRun = 64;
+
+/**
+ * Signs in once (so that the user has a session and consent), then gets the tokens the scenario
+ * needs: opaque access tokens for introspection, user access tokens for userinfo.
+ */
+export async function prepare(target: Target, needs: { opaqueAccessTokens?: number; userinfoAccessTokens?: number } = {}): Promise<Fixture> {
   const browser = new Browser(target.origin);
   // The first flow signs in and consents to everything the flows scenario asks for.
   await codeFlow(target, browser, `openid ${flowApi.scope}`, flowApi.identifier);
-  const userinfo = await codeFlow(target, browser, 'openid profile email');
-  const cc = await postForm(target.origin + target.endpoints.token, Object.fromEntries(new URLSearchParams(clientCredentialsBody(target, 'opaque'))), target.m2m);
-  if (typeof userinfo.access_token !== 'string' || typeof cc.access_token !== 'string') throw new Error(`${target.label}: setup got no access token`);
+  const userinfoAccessTokens: string[] = [];
+  for (let index = 0; index < (needs.userinfoAccessTokens ?? 0); index++) {
+    const tokens = await codeFlow(target, browser, 'openid profile email');
+    if (typeof tokens.access_token !== 'string') throw new Error(`${target.label}: setup got no access token: ${JSON.stringify(tokens)}`);
+    userinfoAccessTokens.push(tokens.access_token);
+  }
+  const opaqueAccessTokens: string[] = [];
+  for (let index = 0; index < (needs.opaqueAccessTokens ?? 0); index++) {
+    const cc = await postForm(target.origin + target.endpoints.token, Object.fromEntries(new URLSearchParams(clientCredentialsBody(target, 'opaque'))), target.m2m);
+    if (typeof cc.access_token !== 'string') throw new Error(`${target.label}: setup got no access token: ${JSON.stringify(cc)}`);
+    opaqueAccessTokens.push(cc.access_token);
+  }
   return {
     browser,
     sessionCookie: browser.cookieHeader(target.sessionCookieNames),
-    opaqueAccessToken: cc.access_token,
-    userinfoAccessToken: userinfo.access_token,
+    opaqueAccessTokens,
+    userinfoAccessTokens,
     refreshTokens: [],
   };
 }

@@ -10,7 +10,7 @@ const bound: Record<ScenarioId, string> = {
   'cc-es256': 'crypto (ES256) and HTTP',
   'cc-rs256': 'crypto (RSA signing)',
   introspection: 'HTTP and a database read',
-  userinfo: 'database reads (three) and HTTP',
+  userinfo: 'HTTP and a database read',
   refresh: 'crypto (RSA) and the database',
   flows: 'the database and crypto (RSA)',
   signin: 'crypto (argon2id)',
@@ -21,15 +21,15 @@ const work: Record<ScenarioId, string> = {
   discovery: 'no database and no cryptography: a JSON document built once and served from memory with its cache headers. What is left is HTTP: parsing, routing, headers, and the socket write.',
   jwks: 'the same as discovery: the public keys as a prepared JSON document. HTTP only.',
   'cc-opaque':
-    'client authentication (HMAC-SHA-256 of the secret against the cached app), a random token, its keyed hash, and one INSERT into access_tokens per request: one statement, a write the peer (in memory) does not make.',
+    'client authentication (HMAC-SHA-256 of the secret against the cached app), a random token, its keyed hash, and the token stored by a multi-row INSERT into access_tokens shared by the requests of one event-loop turn (group commit): a write the peer (in memory) does not make.',
   'cc-es256': 'client authentication and one ES256 signature (jose, WebCrypto on the libuv pool); no statement. Cryptography plus HTTP.',
   'cc-rs256': 'client authentication and one RS256 signature (jose, WebCrypto on the libuv pool, so a second core signs too); no statement. RSA signing dominates: compare with the jose RS256 ceiling.',
-  introspection: 'client authentication, the keyed hash of the token, and one SELECT by primary key on access_tokens: one statement.',
-  userinfo: 'verification of an RS256 access token (jose) and three statements in a row: the grant, the revoked-jti check and the user.',
+  introspection: 'client authentication, the keyed hash of the token, and one SELECT by primary key on access_tokens (the reads of concurrent requests share one statement).',
+  userinfo: 'an RS256 access token whose signature was verified (jose) on its first use and is remembered, its expiry checked, then one statement: the grant with the revoked-jti check in one SELECT (shared by concurrent requests); the user comes from the cache of users.',
   refresh:
-    'the grant read, the user read, the refresh token rotated by a conditional UPDATE in a transaction, a new ES256 access token and an RS256 ID token (openid scope): two signatures and five round trips to the database (BEGIN and COMMIT count on PostgreSQL).',
+    'the grant read, the user (cached), the refresh token rotated by one conditional UPDATE (no transaction: the JWT access token is not stored), a new ES256 access token and an RS256 ID token (openid scope): two signatures and two round trips to the database.',
   flows:
-    'authorize: the session and its user read, the grant with the code INSERTed, a 302; token: the grant read by code hash, the user read, the code redeemed by an UPDATE in a transaction, an ES256 access token and an RS256 ID token. Two HTTP round trips, about eight database round trips and an RSA signature per flow.',
+    'authorize: the session read and its user (cached), the grant with the code INSERTed, a 302; token: the grant read by code hash, the user (cached), the code redeemed by one conditional UPDATE (no transaction: the JWT access token is not stored), an ES256 access token and an RS256 ID token. Two HTTP round trips, about four database round trips and an RSA signature per flow.',
   signin:
     'three requests per sign-in (authorize, the sign-in page, the password POST) around one argon2id verification (19 MiB, 2 passes) on the libuv thread pool; the argon2 work dominates by far.',
 };

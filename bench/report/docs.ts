@@ -2,6 +2,7 @@ import { compact, referencePeer } from '../goals.js';
 import type { BenchReport, GrowthRuns } from '../results.js';
 import { boundsSection } from './bounds.js';
 import { ceilingsTable, comparisonTable, fmt, goalsTable, growthTable, noiseNote, postgresTable } from './tables.js';
+import { distinctTokensPerRun } from '../target.js';
 
 function growthSections(report: BenchReport): string {
   if (report.growth.length === 0) return 'Not run (`--no-growth`).';
@@ -89,6 +90,7 @@ Raw numbers of the last run: \`bench/results/latest.json\` (not committed).
 - Load: autocannon, ${settings.connections} connections (8 for sign-ins), ${settings.warmupSeconds} s of warm-up then ${settings.durationSeconds} s measured per run; per scenario on SQLite, ${settings.rounds === 1 ? 'Latchkey then oidc-provider' : `${settings.rounds} rounds of Latchkey then oidc-provider (${'A B '.repeat(settings.rounds).trim()})`}, and ${postgresRounds(settings.rounds)} of Latchkey on PostgreSQL; the table shows the mean of the rounds (peak RSS is the highest).
 - The load generator runs in the bench's own process on the same machine: with ${machine.cpus} cores, the server under test and autocannon share the CPU, as they do for every server in the table. Another process on the machine would skew a run; rounds are interleaved so that both servers see the same conditions.
 - Noise: the bench accounts for the machine's CPU during every run (from /proc): the server's, PostgreSQL's, and that of every other process but the bench. Before each run it waits, up to a minute in all, while other processes keep a quarter of a core busy. ${noiseNote(report)}
+- Introspection and userinfo cycle through ${distinctTokensPerRun} distinct tokens, obtained before each run, so that the requests in flight carry different tokens (an API sees many users' tokens; a server that batches or caches by token must not look faster than it is).
 - Throughput counts only answers with the expected status (200, or the redirect of a flow step); anything else is an error and is shown. Latency is per request (per flow or sign-in for the multi-request rows), measured by the load generator. RSS "before" is sampled just before a run and "peak" is the highest during it; the idle RSS of the goals is sampled once per server, after 20 s without requests since it started (V8 gives back the memory it grew while loading modules only after that); CPU is the server process's CPU time over the run (100% = one core).
 
 ## How the peer is configured

@@ -165,7 +165,7 @@ export const configSchema = z
       .object({
         ttlSeconds: z.number().int().min(0).max(300).default(5).meta({
           description:
-            'How long a node keeps apps, APIs and client secrets in memory. Changes made through this node apply at once; changes made on another node (or by the CLI) apply within this time.',
+            'How long a node keeps apps, APIs, client secrets and users in memory. Changes made through this node apply at once; changes made on another node (or by the CLI) apply within this time.',
         }),
       })
       .strict()

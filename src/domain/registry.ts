@@ -69,7 +69,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
       signingAlgorithms: deps.signingAlgorithms,
     }),
     orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events }),
-    users: new UserService(storage, clock, authorizer, deps.passwordHasher),
+    users: new UserService(storage, clock, authorizer, deps.passwordHasher, events),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher),
     consents: new ConsentService(storage, clock, events),
     audit: new AuditLog(storage, authorizer),

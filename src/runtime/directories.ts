@@ -163,15 +163,27 @@ export class CachedResourceDirectory implements ResourceDirectory {
   }
 }
 
-export class StorageUserDirectory implements UserDirectory {
+/**
+ * Users, cached by id: userinfo, introspection, refresh and the code exchange each read the user,
+ * and on PostgreSQL a read is a round trip. Changes through this node's management API apply at
+ * once (domain events); changes on another node or by the CLI within the TTL. Sign-in reads by
+ * email, never from the cache, so it always checks the current password hash.
+ */
+export class CachedUserDirectory implements UserDirectory {
   readonly #storage: Storage;
+  readonly #byId: TtlCache<UserRecord | undefined>;
 
-  constructor(storage: Storage) {
+  constructor(storage: Storage, clock: Clock, events: InProcessEvents, ttlMs: number) {
     this.#storage = storage;
+    this.#byId = new TtlCache(ttlMs, clock);
+    events.subscribe((event) => {
+      if (event.type.startsWith('user.')) this.#byId.delete(event.subject);
+    });
   }
 
   getUser(id: string): Promise<UserRecord | undefined> {
-    return this.#storage.users.get(id);
+    if (id.length > 100) return Promise.resolve(undefined);
+    return this.#byId.get(id, () => this.#storage.users.get(id));
   }
 
   getUserByEmail(email: string): Promise<UserRecord | undefined> {

@@ -10,7 +10,7 @@ import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { validatorFor } from '../protocol/tokens/token-validator.js';
 import { deriveKey } from '../shared/derived-keys.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
-import { CachedClientDirectory, CachedResourceDirectory, StorageUserDirectory } from './directories.js';
+import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
@@ -57,7 +57,7 @@ export function createProtocol(runtime: Runtime): Protocol {
   const managementApi = managementApiRecord(issuer);
   const clients = new CachedClientDirectory(storage, clock, new SecretHasher(deriveKey(runtime.serverSecret.value, 'client-secret-hmac')), events, ttlMs);
   const resources = new CachedResourceDirectory(storage, clock, events, ttlMs, managementApi);
-  const users = new StorageUserDirectory(storage);
+  const users = new CachedUserDirectory(storage, clock, events, ttlMs);
   const tokenHasher = runtime.tokenHasher;
   const deps: ProtocolDependencies = {
     issuer,

@@ -62,6 +62,23 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.equal(await storage.grants.getWithJtiStatus(next('grant'), revokedJti), undefined);
   });
 
+  test('concurrent reads of grants, jti statuses and tokens each get their own answer', async () => {
+    const storage = storageOf();
+    const grants = await Promise.all(Array.from({ length: 6 }, () => grant(storage)));
+    const revokedJti = next('jti');
+    await storage.revokedJtis.add(revokedJti, now() + 1000);
+    const token = { tokenHash: next('hash'), grantId: grants[0]!.id, clientId: 'client', subject: 'user', payload: { scope: 'openid' }, issuedAt: now(), expiresAt: now() + 1000, revokedAt: null };
+    await storage.accessTokens.insert(token);
+    const [byId, statuses, tokens] = await Promise.all([
+      Promise.all([...grants.map((record) => storage.grants.get(record.id)), storage.grants.get('no-such-grant')]),
+      Promise.all(grants.map((record, index) => storage.grants.getWithJtiStatus(record.id, index % 2 === 0 ? revokedJti : next('jti')))),
+      Promise.all([storage.accessTokens.get(token.tokenHash), storage.accessTokens.get(token.tokenHash), storage.accessTokens.get('no-such-hash')]),
+    ]);
+    assert.deepEqual(byId, [...grants, undefined]);
+    assert.deepEqual(statuses, grants.map((record, index) => ({ grant: record, jtiRevoked: index % 2 === 0 })));
+    assert.deepEqual(tokens, [token, token, undefined]);
+  });
+
   test('twenty parallel code redemptions: exactly one wins', async () => {
     const storage = storageOf();
     const record = await grant(storage);

@@ -47,7 +47,8 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
     before(async () => {
       database = await openDatabase(await target.url());
       await migrateToLatest(database);
-      storage = new SqlStorage(database.db, clock);
+      // As the server runs it: hot reads batched.
+      storage = new SqlStorage(database.db, clock, { batchReads: true });
     });
     after(async () => {
       await database?.close();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../../ports/clock.js';
+import type { DomainEvents } from '../../ports/domain-events.js';
 import type { UserRecord, UserRepository } from '../../ports/identity-repositories.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import type { Storage } from '../../ports/storage.js';
@@ -49,12 +50,14 @@ export class UserService {
   readonly #clock: Clock;
   readonly #authorizer: Authorizer;
   readonly #passwords: PasswordHasher;
+  readonly #events: DomainEvents;
 
-  constructor(storage: Storage, clock: Clock, authorizer: Authorizer, passwords: PasswordHasher) {
+  constructor(storage: Storage, clock: Clock, authorizer: Authorizer, passwords: PasswordHasher, events: DomainEvents) {
     this.#storage = storage;
     this.#clock = clock;
     this.#authorizer = authorizer;
     this.#passwords = passwords;
+    this.#events = events;
   }
 
   async create(context: RequestContext, input: unknown): Promise<UserRecord> {
@@ -128,6 +131,7 @@ export class UserService {
         },
       });
     });
+    this.#events.publish({ type: 'user.updated', subject: user.id });
     return next;
   }
 
@@ -149,5 +153,6 @@ export class UserService {
         changes: { email: user.email },
       });
     });
+    this.#events.publish({ type: 'user.deleted', subject: user.id });
   }
 }

@@ -16,6 +16,7 @@ import type {
 } from '../../ports/oauth-repositories.js';
 import { deleteExpiredRows } from './expired-rows.js';
 import { InsertBatcher } from './insert-batcher.js';
+import { ReadBatcher } from './read-batcher.js';
 import type { AccessTokensTable, DatabaseSchema, GrantsTable, SessionsTable } from './schema.js';
 
 function deleted(result: { numDeletedRows: bigint }): number {
@@ -196,10 +197,51 @@ function toGrant(row: Selectable<GrantsTable>): GrantRecord {
   };
 }
 
+type GrantWithJtiStatus = { grant: GrantRecord; jtiRevoked: boolean };
+
 export class SqlGrantRepository implements GrantRepository {
   readonly #db: Kysely<DatabaseSchema>;
-  constructor(db: Kysely<DatabaseSchema>) {
+  readonly #byId: ReadBatcher<string, GrantRecord> | null;
+  readonly #withJtiStatus: ReadBatcher<{ id: string; jti: string }, GrantWithJtiStatus> | null;
+
+  /** `batchReads`: the hot reads of concurrent requests share statements (outside transactions). */
+  constructor(db: Kysely<DatabaseSchema>, options: { batchReads: boolean } = { batchReads: false }) {
     this.#db = db;
+    this.#byId = options.batchReads ? new ReadBatcher((ids) => this.#readByIds(ids), (id) => id) : null;
+    this.#withJtiStatus = options.batchReads
+      ? new ReadBatcher((keys) => this.#readWithJtiStatus(keys), (key) => `${key.id} ${key.jti}`)
+      : null;
+  }
+
+  async #readByIds(ids: string[]): Promise<(id: string) => GrantRecord | undefined> {
+    const rows = await this.#db.selectFrom('grants').selectAll().where('id', 'in', ids).execute();
+    const byId = new Map(rows.map((row) => [row.id, toGrant(row)]));
+    return (id) => byId.get(id);
+  }
+
+  /**
+   * The grants of a batch, each joined with the batch's jtis that were revoked: almost always none,
+   * so one row per grant; a revoked jti adds a row to every grant of the batch, and only the row
+   * whose grant asked for that jti counts.
+   */
+  async #readWithJtiStatus(keys: { id: string; jti: string }[]): Promise<(key: { id: string; jti: string }) => GrantWithJtiStatus | undefined> {
+    const rows = await this.#db
+      .selectFrom('grants')
+      .leftJoin('revoked_jtis', (join) => join.on('revoked_jtis.jti', 'in', keys.map((key) => key.jti)))
+      .selectAll('grants')
+      .select('revoked_jtis.jti as revoked_jti')
+      .where('grants.id', 'in', keys.map((key) => key.id))
+      .execute();
+    const grants = new Map<string, GrantRecord>();
+    const revoked = new Set<string>();
+    for (const row of rows) {
+      if (!grants.has(row.id)) grants.set(row.id, toGrant(row));
+      if (row.revoked_jti !== null) revoked.add(`${row.id} ${row.revoked_jti}`);
+    }
+    return (key) => {
+      const grant = grants.get(key.id);
+      return grant && { grant, jtiRevoked: revoked.has(`${key.id} ${key.jti}`) };
+    };
   }
 
   async insert(grant: GrantRecord): Promise<void> {
@@ -234,11 +276,13 @@ export class SqlGrantRepository implements GrantRepository {
   }
 
   async get(id: string): Promise<GrantRecord | undefined> {
+    if (this.#byId) return this.#byId.get(id);
     const row = await this.#db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toGrant(row);
   }
 
-  async getWithJtiStatus(id: string, jti: string): Promise<{ grant: GrantRecord; jtiRevoked: boolean } | undefined> {
+  async getWithJtiStatus(id: string, jti: string): Promise<GrantWithJtiStatus | undefined> {
+    if (this.#withJtiStatus) return this.#withJtiStatus.get({ id, jti });
     const row = await this.#db
       .selectFrom('grants')
       .selectAll()
@@ -310,14 +354,35 @@ export class SqlGrantRepository implements GrantRepository {
   }
 }
 
+function toAccessToken(row: Selectable<AccessTokensTable>): AccessTokenRecord {
+  return {
+    tokenHash: row.token_hash,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    subject: row.subject,
+    payload: JSON.parse(row.payload) as Record<string, JsonValue>,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
 export class SqlAccessTokenRepository implements AccessTokenRepository {
   readonly #db: Kysely<DatabaseSchema>;
   /** Outside a transaction, tokens issued together are stored together (group commit). */
   readonly #batcher: InsertBatcher<Insertable<AccessTokensTable>> | null;
+  readonly #byHash: ReadBatcher<string, AccessTokenRecord> | null;
 
-  constructor(db: Kysely<DatabaseSchema>, options: { groupCommit: boolean }) {
+  constructor(db: Kysely<DatabaseSchema>, options: { groupCommit: boolean; batchReads?: boolean }) {
     this.#db = db;
     this.#batcher = options.groupCommit ? new InsertBatcher((rows) => this.#insertRows(rows)) : null;
+    this.#byHash = options.batchReads ? new ReadBatcher((hashes) => this.#readByHashes(hashes), (hash) => hash) : null;
+  }
+
+  async #readByHashes(hashes: string[]): Promise<(hash: string) => AccessTokenRecord | undefined> {
+    const rows = await this.#db.selectFrom('access_tokens').selectAll().where('token_hash', 'in', hashes).execute();
+    const byHash = new Map(rows.map((row) => [row.token_hash, toAccessToken(row)]));
+    return (hash) => byHash.get(hash);
   }
 
   async #insertRows(rows: Insertable<AccessTokensTable>[]): Promise<void> {
@@ -339,17 +404,9 @@ export class SqlAccessTokenRepository implements AccessTokenRepository {
   }
 
   async get(tokenHash: string): Promise<AccessTokenRecord | undefined> {
+    if (this.#byHash) return this.#byHash.get(tokenHash);
     const row = await this.#db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-    return row && {
-      tokenHash: row.token_hash,
-      grantId: row.grant_id,
-      clientId: row.client_id,
-      subject: row.subject,
-      payload: JSON.parse(row.payload) as Record<string, JsonValue>,
-      issuedAt: row.issued_at,
-      expiresAt: row.expires_at,
-      revokedAt: row.revoked_at,
-    };
+    return row && toAccessToken(row);
   }
 
   async revoke(tokenHash: string, now: number): Promise<boolean> {

@@ -42,7 +42,14 @@ export class SqlStorage implements Storage {
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
 
-  constructor(db: Kysely<DatabaseSchema>, clock: Clock, isTransaction = false) {
+  /**
+   * `batchReads`: the hot reads of concurrent requests (grants, opaque access tokens) share one
+   * statement (see ReadBatcher). Never inside a transaction, whose reads must run on its own
+   * connection.
+   */
+  constructor(db: Kysely<DatabaseSchema>, clock: Clock, options: { isTransaction?: boolean; batchReads?: boolean } = {}) {
+    const isTransaction = options.isTransaction ?? false;
+    const batchReads = !isTransaction && (options.batchReads ?? false);
     this.#db = db;
     this.#clock = clock;
     this.#isTransaction = isTransaction;
@@ -59,8 +66,8 @@ export class SqlStorage implements Storage {
     this.sessions = new SqlSessionRepository(db);
     this.interactions = new SqlInteractionRepository(db);
     this.consents = new SqlConsentRepository(db);
-    this.grants = new SqlGrantRepository(db);
-    this.accessTokens = new SqlAccessTokenRepository(db, { groupCommit: !isTransaction });
+    this.grants = new SqlGrantRepository(db, { batchReads });
+    this.accessTokens = new SqlAccessTokenRepository(db, { groupCommit: !isTransaction, batchReads });
     this.revokedJtis = new SqlRevokedJtiRepository(db);
     this.deviceCodes = new SqlDeviceCodeRepository(db);
     this.consoleSessions = new SqlConsoleSessionRepository(db);
@@ -69,6 +76,6 @@ export class SqlStorage implements Storage {
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
     // Kysely has no nested transactions: inside one, the work joins it.
     if (this.#isTransaction) return work(this);
-    return this.#db.transaction().execute((trx) => work(new SqlStorage(trx, this.#clock, true)));
+    return this.#db.transaction().execute((trx) => work(new SqlStorage(trx, this.#clock, { isTransaction: true })));
   }
 }

@@ -1,0 +1,73 @@
+/**
+ * Batched reads by key (the DataLoader pattern): the keys asked for in one turn of the event loop
+ * are read by one `WHERE key IN (...)` statement. A statement costs about the same whether it
+ * reads one row or ten: on PostgreSQL a round trip is about 55 µs of this process's CPU, on SQLite
+ * Kysely and better-sqlite3 spend about 10 µs per statement around a primary-key read. Measured
+ * with 64 distinct tokens under load (`npm run bench`): introspection 7.6k -> 10.3k/s on SQLite.
+ *
+ * Each caller's read is sent after everything it awaited before, so a request reads its own
+ * writes. While `maxInFlight` statements are on their way, new keys wait and join the next one.
+ */
+export class ReadBatcher<Key, Value> {
+  readonly #load: (keys: Key[]) => Promise<(key: Key) => Value | undefined>;
+  readonly #idOf: (key: Key) => string;
+  readonly #maxKeys: number;
+  readonly #maxInFlight: number;
+  #pending = new Map<string, { key: Key; waiters: { resolve: (value: Value | undefined) => void; reject: (error: unknown) => void }[] }>();
+  #inFlight = 0;
+  #scheduled = false;
+
+  /**
+   * `load` reads the rows of some keys and returns how to find each key's row among them;
+   * `idOf` names a key, so that the same key asked twice in one turn is read once.
+   */
+  constructor(
+    load: (keys: Key[]) => Promise<(key: Key) => Value | undefined>,
+    idOf: (key: Key) => string,
+    options: { maxKeys?: number; maxInFlight?: number } = {},
+  ) {
+    this.#load = load;
+    this.#idOf = idOf;
+    this.#maxKeys = options.maxKeys ?? 100;
+    this.#maxInFlight = options.maxInFlight ?? 2;
+  }
+
+  get(key: Key): Promise<Value | undefined> {
+    return new Promise((resolve, reject) => {
+      const id = this.#idOf(key);
+      const entry = this.#pending.get(id);
+      if (entry) entry.waiters.push({ resolve, reject });
+      else this.#pending.set(id, { key, waiters: [{ resolve, reject }] });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#pending.size === 0 || this.#inFlight >= this.#maxInFlight) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#inFlight >= this.#maxInFlight || this.#pending.size === 0) return;
+    const batch = [...this.#pending.values()].slice(0, this.#maxKeys);
+    for (const entry of batch) this.#pending.delete(this.#idOf(entry.key));
+    this.#inFlight += 1;
+    this.#schedule();
+    try {
+      const find = await this.#load(batch.map((entry) => entry.key));
+      for (const entry of batch) {
+        const value = find(entry.key);
+        for (const waiter of entry.waiters) waiter.resolve(value);
+      }
+    } catch (error) {
+      for (const entry of batch) for (const waiter of entry.waiters) waiter.reject(error);
+    } finally {
+      this.#inFlight -= 1;
+      this.#schedule();
+    }
+  }
+}

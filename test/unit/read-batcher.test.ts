@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ReadBatcher } from '../../src/storage/sql/read-batcher.js';
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+test('keys asked for in one turn are read by one statement; a key asked twice is read once', async () => {
+  const statements: string[][] = [];
+  const rows = new Map([['a', 1], ['b', 2]]);
+  const batcher = new ReadBatcher<string, number>(
+    async (keys) => {
+      statements.push(keys);
+      return (key) => rows.get(key);
+    },
+    (key) => key,
+  );
+  assert.deepEqual(await Promise.all(['a', 'b', 'a', 'missing'].map((key) => batcher.get(key))), [1, 2, 1, undefined]);
+  assert.deepEqual(statements, [['a', 'b', 'missing']]);
+  assert.equal(await batcher.get('b'), 2);
+  assert.deepEqual(statements, [['a', 'b', 'missing'], ['b']], 'a later turn is a new statement');
+});
+
+test('a failed statement fails every read that was in it, and the next one starts afresh', async () => {
+  let fail = true;
+  const batcher = new ReadBatcher<string, string>(
+    async () => {
+      if (fail) throw new Error('connection lost');
+      return (key) => key.toUpperCase();
+    },
+    (key) => key,
+  );
+  const results = await Promise.allSettled([batcher.get('a'), batcher.get('b')]);
+  assert.deepEqual(results.map((result) => result.status), ['rejected', 'rejected']);
+  fail = false;
+  assert.equal(await batcher.get('a'), 'A');
+});
+
+test('while the most statements allowed are in flight, new keys wait and go together; no batch exceeds its maximum', async () => {
+  const statements: string[][] = [];
+  const answers: (() => void)[] = [];
+  const batcher = new ReadBatcher<string, string>(
+    (keys) => {
+      statements.push(keys);
+      return new Promise((resolve) => answers.push(() => resolve((key) => key)));
+    },
+    (key) => key,
+    { maxInFlight: 1, maxKeys: 2 },
+  );
+  const first = batcher.get('a');
+  await turn();
+  const waiting = ['b', 'c', 'd'].map((key) => batcher.get(key));
+  await turn();
+  await turn();
+  assert.deepEqual(statements, [['a']]);
+  answers[0]!();
+  assert.equal(await first, 'a');
+  await turn();
+  assert.deepEqual(statements, [['a'], ['b', 'c']]);
+  answers[1]!();
+  await turn();
+  await turn();
+  assert.deepEqual(statements, [['a'], ['b', 'c'], ['d']]);
+  answers[2]!();
+  assert.deepEqual(await Promise.all(waiting), ['b', 'c', 'd']);
+});
