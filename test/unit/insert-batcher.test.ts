@@ -64,6 +64,7 @@ test('while the most statements allowed are in flight, new rows wait and go toge
   commits[0]!();
   await first;
   await turn();
+  await turn();
   assert.deepEqual(statements, [[1], [2, 3, 4]], 'the rows that waited go in one statement');
   commits[1]!();
   await Promise.all([...later, last]);

@@ -55,6 +55,7 @@ test('while the most statements allowed are in flight, new keys wait and go toge
   answers[0]!();
   assert.equal(await first, 'a');
   await turn();
+  await turn();
   assert.deepEqual(statements, [['a'], ['b', 'c']]);
   answers[1]!();
   await turn();

@@ -1,3 +1,5 @@
+import { TurnScheduler } from './turn-scheduler.js';
+
 /**
  * Batched reads by key (the DataLoader pattern): the keys asked for in one turn of the event loop
  * are read by one `WHERE key IN (...)` statement. A statement costs about the same whether it
@@ -12,10 +14,8 @@ export class ReadBatcher<Key, Value> {
   readonly #load: (keys: Key[]) => Promise<(key: Key) => Value | undefined>;
   readonly #idOf: (key: Key) => string;
   readonly #maxKeys: number;
-  readonly #maxInFlight: number;
+  readonly #scheduler: TurnScheduler;
   #pending = new Map<string, { key: Key; waiters: { resolve: (value: Value | undefined) => void; reject: (error: unknown) => void }[] }>();
-  #inFlight = 0;
-  #scheduled = false;
 
   /**
    * `load` reads the rows of some keys and returns how to find each key's row among them;
@@ -29,7 +29,7 @@ export class ReadBatcher<Key, Value> {
     this.#load = load;
     this.#idOf = idOf;
     this.#maxKeys = options.maxKeys ?? 100;
-    this.#maxInFlight = options.maxInFlight ?? 2;
+    this.#scheduler = new TurnScheduler(() => this.#pending.size > 0, () => this.#flush(), options.maxInFlight ?? 2);
   }
 
   get(key: Key): Promise<Value | undefined> {
@@ -38,25 +38,17 @@ export class ReadBatcher<Key, Value> {
       const entry = this.#pending.get(id);
       if (entry) entry.waiters.push({ resolve, reject });
       else this.#pending.set(id, { key, waiters: [{ resolve, reject }] });
-      this.#schedule();
-    });
-  }
-
-  #schedule(): void {
-    if (this.#scheduled || this.#pending.size === 0 || this.#inFlight >= this.#maxInFlight) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      void this.#flush();
+      this.#scheduler.schedule();
     });
   }
 
   async #flush(): Promise<void> {
-    if (this.#inFlight >= this.#maxInFlight || this.#pending.size === 0) return;
-    const batch = [...this.#pending.values()].slice(0, this.#maxKeys);
-    for (const entry of batch) this.#pending.delete(this.#idOf(entry.key));
-    this.#inFlight += 1;
-    this.#schedule();
+    const batch: { key: Key; waiters: { resolve: (value: Value | undefined) => void; reject: (error: unknown) => void }[] }[] = [];
+    for (const [id, entry] of this.#pending) {
+      if (batch.length >= this.#maxKeys) break;
+      batch.push(entry);
+      this.#pending.delete(id);
+    }
     try {
       const find = await this.#load(batch.map((entry) => entry.key));
       for (const entry of batch) {
@@ -65,9 +57,6 @@ export class ReadBatcher<Key, Value> {
       }
     } catch (error) {
       for (const entry of batch) for (const waiter of entry.waiters) waiter.reject(error);
-    } finally {
-      this.#inFlight -= 1;
-      this.#schedule();
     }
   }
 }
