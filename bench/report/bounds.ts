@@ -29,7 +29,7 @@ const work: Record<ScenarioId, string> = {
   refresh:
     'the grant read, the user (cached), the refresh token rotated by one conditional UPDATE (no transaction: the JWT access token is not stored), a new ES256 access token and an RS256 ID token (openid scope): two signatures and two round trips to the database.',
   flows:
-    'authorize: the session read and its user (cached), the grant with the code INSERTed, a 302; token: the grant read by code hash, the user (cached), the code redeemed by one conditional UPDATE (no transaction: the JWT access token is not stored), an ES256 access token and an RS256 ID token. Two HTTP round trips, about four database round trips and an RSA signature per flow.',
+    'authorize: the session read and its user (cached), the grant with the code INSERTed (reads and inserts of concurrent requests share statements), a 302; token: the grant read by code hash, the user (cached), the code redeemed by one conditional UPDATE (no transaction: the JWT access token is not stored), an ES256 access token and an RS256 ID token. Two HTTP round trips, about four database round trips and an RSA signature per flow.',
   signin:
     'three requests per sign-in (authorize, the sign-in page, the password POST) around one argon2id verification (19 MiB, 2 passes) on the libuv thread pool; the argon2 work dominates by far.',
 };

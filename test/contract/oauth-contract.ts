@@ -62,21 +62,36 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.equal(await storage.grants.getWithJtiStatus(next('grant'), revokedJti), undefined);
   });
 
-  test('concurrent reads of grants, jti statuses and tokens each get their own answer', async () => {
+  test('concurrent inserts and reads of grants, jti statuses, tokens and sessions each get their own answer', async () => {
     const storage = storageOf();
     const grants = await Promise.all(Array.from({ length: 6 }, () => grant(storage)));
     const revokedJti = next('jti');
     await storage.revokedJtis.add(revokedJti, now() + 1000);
     const token = { tokenHash: next('hash'), grantId: grants[0]!.id, clientId: 'client', subject: 'user', payload: { scope: 'openid' }, issuedAt: now(), expiresAt: now() + 1000, revokedAt: null };
     await storage.accessTokens.insert(token);
-    const [byId, statuses, tokens] = await Promise.all([
+    const session = { idHash: next('session'), sid: next('sid'), userId: await userId(storage), authTime: now(), amr: ['pwd'], createdAt: now(), expiresAt: now() + 1000 };
+    await storage.sessions.insert(session);
+    const [byId, statuses, tokens, byCode, sessions] = await Promise.all([
       Promise.all([...grants.map((record) => storage.grants.get(record.id)), storage.grants.get('no-such-grant')]),
       Promise.all(grants.map((record, index) => storage.grants.getWithJtiStatus(record.id, index % 2 === 0 ? revokedJti : next('jti')))),
       Promise.all([storage.accessTokens.get(token.tokenHash), storage.accessTokens.get(token.tokenHash), storage.accessTokens.get('no-such-hash')]),
+      Promise.all([...grants.map((record) => storage.grants.getByCodeHash(record.codeHash!)), storage.grants.getByCodeHash('no-such-code')]),
+      Promise.all([storage.sessions.getByHash(session.idHash), storage.sessions.getByHash('no-such-session')]),
     ]);
     assert.deepEqual(byId, [...grants, undefined]);
     assert.deepEqual(statuses, grants.map((record, index) => ({ grant: record, jtiRevoked: index % 2 === 0 })));
     assert.deepEqual(tokens, [token, token, undefined]);
+    assert.deepEqual(byCode, [...grants, undefined]);
+    assert.deepEqual(sessions, [session, undefined]);
+  });
+
+  test('grants inserted together: a duplicate id fails alone, the others are stored', async () => {
+    const storage = storageOf();
+    const first = await grant(storage);
+    const others = Array.from({ length: 3 }, () => ({ ...first, id: next('grant'), codeHash: next('code') }));
+    const results = await Promise.allSettled([storage.grants.insert({ ...first, codeHash: next('code') }), ...others.map((record) => storage.grants.insert(record))]);
+    assert.deepEqual(results.map((result) => result.status), ['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    for (const record of others) assert.deepEqual(await storage.grants.get(record.id), record);
   });
 
   test('twenty parallel code redemptions: exactly one wins', async () => {

@@ -37,8 +37,17 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
 
 export class SqlSessionRepository implements SessionRepository {
   readonly #db: Kysely<DatabaseSchema>;
-  constructor(db: Kysely<DatabaseSchema>) {
+  readonly #byHash: ReadBatcher<string, SessionRecord> | null;
+
+  constructor(db: Kysely<DatabaseSchema>, options: { batchReads: boolean } = { batchReads: false }) {
     this.#db = db;
+    this.#byHash = options.batchReads ? new ReadBatcher((hashes) => this.#readByHashes(hashes), (hash) => hash) : null;
+  }
+
+  async #readByHashes(hashes: string[]): Promise<(hash: string) => SessionRecord | undefined> {
+    const rows = await this.#db.selectFrom('sessions').selectAll().where('id_hash', 'in', hashes).execute();
+    const byHash = new Map(rows.map((row) => [row.id_hash, toSession(row)]));
+    return (hash) => byHash.get(hash);
   }
 
   async insert(session: SessionRecord): Promise<void> {
@@ -57,6 +66,7 @@ export class SqlSessionRepository implements SessionRepository {
   }
 
   async getByHash(idHash: string): Promise<SessionRecord | undefined> {
+    if (this.#byHash) return this.#byHash.get(idHash);
     const row = await this.#db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
     return row && toSession(row);
   }
@@ -203,14 +213,29 @@ export class SqlGrantRepository implements GrantRepository {
   readonly #db: Kysely<DatabaseSchema>;
   readonly #byId: ReadBatcher<string, GrantRecord> | null;
   readonly #withJtiStatus: ReadBatcher<{ id: string; jti: string }, GrantWithJtiStatus> | null;
+  readonly #byCodeHash: ReadBatcher<string, GrantRecord> | null;
+  /** Outside a transaction, the grants (authorization codes) issued together are stored together. */
+  readonly #inserts: InsertBatcher<Insertable<GrantsTable>> | null;
 
-  /** `batchReads`: the hot reads of concurrent requests share statements (outside transactions). */
+  /** `batchReads`: the hot reads and inserts of concurrent requests share statements (outside transactions). */
   constructor(db: Kysely<DatabaseSchema>, options: { batchReads: boolean } = { batchReads: false }) {
     this.#db = db;
     this.#byId = options.batchReads ? new ReadBatcher((ids) => this.#readByIds(ids), (id) => id) : null;
     this.#withJtiStatus = options.batchReads
       ? new ReadBatcher((keys) => this.#readWithJtiStatus(keys), (key) => `${key.id} ${key.jti}`)
       : null;
+    this.#byCodeHash = options.batchReads ? new ReadBatcher((hashes) => this.#readByCodeHashes(hashes), (hash) => hash) : null;
+    this.#inserts = options.batchReads ? new InsertBatcher((rows) => this.#insertRows(rows)) : null;
+  }
+
+  async #readByCodeHashes(hashes: string[]): Promise<(hash: string) => GrantRecord | undefined> {
+    const rows = await this.#db.selectFrom('grants').selectAll().where('code_hash', 'in', hashes).execute();
+    const byHash = new Map(rows.map((row) => [row.code_hash, toGrant(row)]));
+    return (hash) => byHash.get(hash);
+  }
+
+  async #insertRows(rows: Insertable<GrantsTable>[]): Promise<void> {
+    await this.#db.insertInto('grants').values(rows).execute();
   }
 
   async #readByIds(ids: string[]): Promise<(id: string) => GrantRecord | undefined> {
@@ -244,35 +269,33 @@ export class SqlGrantRepository implements GrantRepository {
     };
   }
 
-  async insert(grant: GrantRecord): Promise<void> {
-    await this.#db
-      .insertInto('grants')
-      .values({
-        id: grant.id,
-        client_id: grant.clientId,
-        user_id: grant.userId,
-        org_id: grant.orgId,
-        scope: grant.scope.join(' '),
-        audiences: JSON.stringify(grant.audiences),
-        session_sid: grant.sessionSid,
-        auth_time: grant.authTime,
-        amr: JSON.stringify(grant.amr),
-        nonce: grant.nonce,
-        redirect_uri: grant.redirectUri,
-        code_hash: grant.codeHash,
-        code_challenge: grant.codeChallenge,
-        code_expires_at: grant.codeExpiresAt,
-        code_consumed_at: grant.codeConsumedAt,
-        refresh_hash: grant.refreshHash,
-        refresh_previous_hash: grant.refreshPreviousHash,
-        refresh_generation: grant.refreshGeneration,
-        refresh_rotated_at: grant.refreshRotatedAt,
-        refresh_expires_at: grant.refreshExpiresAt,
-        created_at: grant.createdAt,
-        expires_at: grant.expiresAt,
-        revoked_at: grant.revokedAt,
-      })
-      .execute();
+  insert(grant: GrantRecord): Promise<void> {
+    const row: Insertable<GrantsTable> = {
+      id: grant.id,
+      client_id: grant.clientId,
+      user_id: grant.userId,
+      org_id: grant.orgId,
+      scope: grant.scope.join(' '),
+      audiences: JSON.stringify(grant.audiences),
+      session_sid: grant.sessionSid,
+      auth_time: grant.authTime,
+      amr: JSON.stringify(grant.amr),
+      nonce: grant.nonce,
+      redirect_uri: grant.redirectUri,
+      code_hash: grant.codeHash,
+      code_challenge: grant.codeChallenge,
+      code_expires_at: grant.codeExpiresAt,
+      code_consumed_at: grant.codeConsumedAt,
+      refresh_hash: grant.refreshHash,
+      refresh_previous_hash: grant.refreshPreviousHash,
+      refresh_generation: grant.refreshGeneration,
+      refresh_rotated_at: grant.refreshRotatedAt,
+      refresh_expires_at: grant.refreshExpiresAt,
+      created_at: grant.createdAt,
+      expires_at: grant.expiresAt,
+      revoked_at: grant.revokedAt,
+    };
+    return this.#inserts ? this.#inserts.add(row) : this.#insertRows([row]);
   }
 
   async get(id: string): Promise<GrantRecord | undefined> {
@@ -294,6 +317,7 @@ export class SqlGrantRepository implements GrantRepository {
   }
 
   async getByCodeHash(codeHash: string): Promise<GrantRecord | undefined> {
+    if (this.#byCodeHash) return this.#byCodeHash.get(codeHash);
     const row = await this.#db.selectFrom('grants').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
     return row && toGrant(row);
   }

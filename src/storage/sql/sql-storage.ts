@@ -43,9 +43,9 @@ export class SqlStorage implements Storage {
   readonly #isTransaction: boolean;
 
   /**
-   * `batchReads`: the hot reads of concurrent requests (grants, opaque access tokens) share one
-   * statement (see ReadBatcher). Never inside a transaction, whose reads must run on its own
-   * connection.
+   * `batchReads`: the hot reads of concurrent requests (grants, opaque access tokens, sessions)
+   * share one statement (ReadBatcher), and so do their grant inserts (InsertBatcher). Never inside
+   * a transaction, whose statements must run on its own connection.
    */
   constructor(db: Kysely<DatabaseSchema>, clock: Clock, options: { isTransaction?: boolean; batchReads?: boolean } = {}) {
     const isTransaction = options.isTransaction ?? false;
@@ -63,7 +63,7 @@ export class SqlStorage implements Storage {
     this.apis = new SqlApiRepository(db);
     this.apps = new SqlAppRepository(db);
     this.audit = new SqlAuditRepository(db);
-    this.sessions = new SqlSessionRepository(db);
+    this.sessions = new SqlSessionRepository(db, { batchReads });
     this.interactions = new SqlInteractionRepository(db);
     this.consents = new SqlConsentRepository(db);
     this.grants = new SqlGrantRepository(db, { batchReads });
