@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReadBatcher } from '../../src/storage/sql/read-batcher.js';
+import { paddedToPowerOfTwo, ReadBatcher } from '../../src/storage/sql/read-batcher.js';
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -15,9 +15,9 @@ test('keys asked for in one turn are read by one statement; a key asked twice is
     (key) => key,
   );
   assert.deepEqual(await Promise.all(['a', 'b', 'a', 'missing'].map((key) => batcher.get(key))), [1, 2, 1, undefined]);
-  assert.deepEqual(statements, [['a', 'b', 'missing']]);
+  assert.deepEqual(statements, [['a', 'b', 'missing', 'missing']], 'three keys, padded to four');
   assert.equal(await batcher.get('b'), 2);
-  assert.deepEqual(statements, [['a', 'b', 'missing'], ['b']], 'a later turn is a new statement');
+  assert.deepEqual(statements, [['a', 'b', 'missing', 'missing'], ['b']], 'a later turn is a new statement');
 });
 
 test('a failed statement fails every read that was in it, and the next one starts afresh', async () => {
@@ -63,4 +63,11 @@ test('while the most statements allowed are in flight, new keys wait and go toge
   assert.deepEqual(statements, [['a'], ['b', 'c'], ['d']]);
   answers[2]!();
   assert.deepEqual(await Promise.all(waiting), ['b', 'c', 'd']);
+});
+
+test('batches are padded to a power of two with the last key, so that few statement texts exist', () => {
+  assert.deepEqual(paddedToPowerOfTwo(['a']), ['a']);
+  assert.deepEqual(paddedToPowerOfTwo(['a', 'b', 'c']), ['a', 'b', 'c', 'c']);
+  assert.deepEqual(paddedToPowerOfTwo(['a', 'b', 'c', 'd', 'e']), ['a', 'b', 'c', 'd', 'e', 'e', 'e', 'e']);
+  assert.equal(paddedToPowerOfTwo(Array.from({ length: 100 }, (_, index) => index)).length, 128);
 });
