@@ -17,7 +17,7 @@ export interface BenchOptions {
   profile: boolean;
   /** Only these scenario ids (comma-separated), for development. */
   only: Set<string> | null;
-  /** Write docs/benchmarks.md (off in quick mode unless --write-docs). */
+  /** Write docs/benchmarks.md: complete runs only, unless --write-docs. */
   writeDocs: boolean;
   quick: boolean;
   /** Only rewrite docs/benchmarks.md from bench/results/latest.json (after editing the report's text). */
@@ -25,7 +25,9 @@ export interface BenchOptions {
 }
 
 const usage = `npm run bench -- [options]
-  --quick              2 s per run, 1 round, 100k growth rows; does not write docs/benchmarks.md
+  --quick              2 s per run, 1 round, 100k growth rows
+                       (quick or partial runs -- --only, --no-postgres, --no-growth, --profile --
+                       print their table but leave docs/benchmarks.md alone)
   --duration=SECONDS   measured seconds per run (default 4)
   --warmup=SECONDS     unmeasured seconds before each run (default 1)
   --connections=N      connections per run (default 10)
@@ -36,7 +38,7 @@ const usage = `npm run bench -- [options]
   --no-growth          skip the growth runs and the sweeper
   --only=a,b           only these scenarios (ids as in the table)
   --profile            run Latchkey with --cpu-prof and print the top self-time functions
-  --write-docs         write docs/benchmarks.md even in quick mode
+  --write-docs         write docs/benchmarks.md even from a quick or partial run
   --from-results       measure nothing: rewrite docs/benchmarks.md from bench/results/latest.json`;
 
 function numberFlag(name: string, value: string, min: number): number {
@@ -58,10 +60,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     growth: true,
     profile: false,
     only: null,
-    writeDocs: !quick,
+    writeDocs: false,
     quick,
     fromResults: false,
   };
+  let writeDocsAnyway = false;
   for (const arg of argv) {
     const [flag, value = ''] = arg.split('=', 2) as [string, string?];
     switch (flag) {
@@ -98,7 +101,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         options.profile = true;
         break;
       case '--write-docs':
-        options.writeDocs = true;
+        writeDocsAnyway = true;
         break;
       case '--from-results':
         options.fromResults = true;
@@ -111,5 +114,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`unknown option ${arg}\n${usage}`);
     }
   }
+  // docs/benchmarks.md holds complete runs only: a quick or partial run prints its table and leaves the file alone.
+  const complete = !quick && options.postgres && options.growth && !options.profile && options.only === null;
+  options.writeDocs = writeDocsAnyway || complete;
   return options;
 }
