@@ -19,15 +19,9 @@ async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
-/** A fresh database `latchkey_bench_<random>`, or the reason PostgreSQL can't be used. */
-export async function createBenchDatabase(): Promise<BenchDatabase | { skipped: string }> {
-  const name = `latchkey_bench_${randomBytes(5).toString('hex')}`;
-  try {
-    await withAdmin((client) => client.query(`CREATE DATABASE "${name}"`));
-  } catch (error) {
-    return { skipped: `PostgreSQL at ${new URL(postgresAdminUrl).host} is not usable (${(error as Error).message})` };
-  }
-  const url = new URL(postgresAdminUrl);
+/** The database `name` on the server of `serverUrl`, dropped once however often `drop` is called. */
+function benchDatabase(serverUrl: string, name: string): BenchDatabase {
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   let dropped = false;
   return {
@@ -41,22 +35,22 @@ export async function createBenchDatabase(): Promise<BenchDatabase | { skipped: 
   };
 }
 
+/** A fresh database `latchkey_bench_<random>`, or the reason PostgreSQL can't be used. */
+export async function createBenchDatabase(): Promise<BenchDatabase | { skipped: string }> {
+  const name = `latchkey_bench_${randomBytes(5).toString('hex')}`;
+  try {
+    await withAdmin((client) => client.query(`CREATE DATABASE "${name}"`));
+  } catch (error) {
+    return { skipped: `PostgreSQL at ${new URL(postgresAdminUrl).host} is not usable (${(error as Error).message})` };
+  }
+  return benchDatabase(postgresAdminUrl, name);
+}
+
 /** A copy of a database nobody is connected to (CREATE DATABASE ... TEMPLATE), dropped like the original. */
 export async function copyDatabase(source: BenchDatabase): Promise<BenchDatabase> {
   const name = `${source.name}_copy`;
   await withAdmin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${source.name}"`));
-  const url = new URL(source.url);
-  url.pathname = `/${name}`;
-  let dropped = false;
-  return {
-    url: url.toString(),
-    name,
-    drop: async () => {
-      if (dropped) return;
-      dropped = true;
-      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-    },
-  };
+  return benchDatabase(source.url, name);
 }
 
 /** The PostgreSQL server's version string, for the report. */

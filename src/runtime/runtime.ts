@@ -76,7 +76,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       }
     }
 
-    const storage = new SqlStorage(database.db, clock, { batchReads: true });
+    const storage = new SqlStorage(database.db, clock);
     const signingKeys = new SigningKeys(
       storage.signingKeys,
       storage.settings,

@@ -47,8 +47,7 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
     before(async () => {
       database = await openDatabase(await target.url());
       await migrateToLatest(database);
-      // As the server runs it: hot reads batched.
-      storage = new SqlStorage(database.db, clock, { batchReads: true });
+      storage = new SqlStorage(database.db, clock);
     });
     after(async () => {
       await database?.close();

@@ -18,16 +18,20 @@ import { TurnScheduler } from './turn-scheduler.js';
 export class InsertBatcher<Row> {
   readonly #insert: (rows: Row[]) => Promise<void>;
   readonly #maxRows: number;
+  readonly #batched: boolean;
   readonly #scheduler: TurnScheduler;
   #pending: { row: Row; resolve: () => void; reject: (error: unknown) => void }[] = [];
 
-  constructor(insert: (rows: Row[]) => Promise<void>, options: { maxRows?: number; maxInFlight?: number } = {}) {
+  /** Unbatched (inside a transaction, whose statements must run on its own connection at once), each row is inserted by itself. */
+  constructor(insert: (rows: Row[]) => Promise<void>, options: { batched?: boolean; maxRows?: number; maxInFlight?: number } = {}) {
     this.#insert = insert;
+    this.#batched = options.batched ?? true;
     this.#maxRows = options.maxRows ?? 200;
     this.#scheduler = new TurnScheduler(() => this.#pending.length > 0, () => this.#flush(), options.maxInFlight ?? 2);
   }
 
   add(row: Row): Promise<void> {
+    if (!this.#batched) return this.#insert([row]);
     return new Promise<void>((resolve, reject) => {
       this.#pending.push({ row, resolve, reject });
       this.#scheduler.schedule();

@@ -37,11 +37,11 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
 
 export class SqlSessionRepository implements SessionRepository {
   readonly #db: Kysely<DatabaseSchema>;
-  readonly #byHash: ReadBatcher<string, SessionRecord> | null;
+  readonly #byHash: ReadBatcher<string, SessionRecord>;
 
-  constructor(db: Kysely<DatabaseSchema>, options: { batchReads: boolean } = { batchReads: false }) {
+  constructor(db: Kysely<DatabaseSchema>, options: { batched: boolean }) {
     this.#db = db;
-    this.#byHash = options.batchReads ? new ReadBatcher((hashes) => this.#readByHashes(hashes), (hash) => hash) : null;
+    this.#byHash = new ReadBatcher((hashes) => this.#readByHashes(hashes), (hash) => hash, options);
   }
 
   async #readByHashes(hashes: string[]): Promise<(hash: string) => SessionRecord | undefined> {
@@ -65,10 +65,8 @@ export class SqlSessionRepository implements SessionRepository {
       .execute();
   }
 
-  async getByHash(idHash: string): Promise<SessionRecord | undefined> {
-    if (this.#byHash) return this.#byHash.get(idHash);
-    const row = await this.#db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
-    return row && toSession(row);
+  getByHash(idHash: string): Promise<SessionRecord | undefined> {
+    return this.#byHash.get(idHash);
   }
 
   async delete(idHash: string): Promise<SessionRecord | undefined> {
@@ -211,21 +209,18 @@ type GrantWithJtiStatus = { grant: GrantRecord; jtiRevoked: boolean };
 
 export class SqlGrantRepository implements GrantRepository {
   readonly #db: Kysely<DatabaseSchema>;
-  readonly #byId: ReadBatcher<string, GrantRecord> | null;
-  readonly #withJtiStatus: ReadBatcher<{ id: string; jti: string }, GrantWithJtiStatus> | null;
-  readonly #byCodeHash: ReadBatcher<string, GrantRecord> | null;
-  /** Outside a transaction, the grants (authorization codes) issued together are stored together. */
-  readonly #inserts: InsertBatcher<Insertable<GrantsTable>> | null;
+  readonly #byId: ReadBatcher<string, GrantRecord>;
+  readonly #withJtiStatus: ReadBatcher<{ id: string; jti: string }, GrantWithJtiStatus>;
+  readonly #byCodeHash: ReadBatcher<string, GrantRecord>;
+  readonly #inserts: InsertBatcher<Insertable<GrantsTable>>;
 
-  /** `batchReads`: the hot reads and inserts of concurrent requests share statements (outside transactions). */
-  constructor(db: Kysely<DatabaseSchema>, options: { batchReads: boolean } = { batchReads: false }) {
+  /** `batched`: the hot reads and inserts of concurrent requests share statements (outside transactions). */
+  constructor(db: Kysely<DatabaseSchema>, options: { batched: boolean }) {
     this.#db = db;
-    this.#byId = options.batchReads ? new ReadBatcher((ids) => this.#readByIds(ids), (id) => id) : null;
-    this.#withJtiStatus = options.batchReads
-      ? new ReadBatcher((keys) => this.#readWithJtiStatus(keys), (key) => `${key.id} ${key.jti}`)
-      : null;
-    this.#byCodeHash = options.batchReads ? new ReadBatcher((hashes) => this.#readByCodeHashes(hashes), (hash) => hash) : null;
-    this.#inserts = options.batchReads ? new InsertBatcher((rows) => this.#insertRows(rows)) : null;
+    this.#byId = new ReadBatcher((ids) => this.#readByIds(ids), (id) => id, options);
+    this.#withJtiStatus = new ReadBatcher((keys) => this.#readWithJtiStatus(keys), (key) => `${key.id} ${key.jti}`, options);
+    this.#byCodeHash = new ReadBatcher((hashes) => this.#readByCodeHashes(hashes), (hash) => hash, options);
+    this.#inserts = new InsertBatcher((rows) => this.#insertRows(rows), options);
   }
 
   async #readByCodeHashes(hashes: string[]): Promise<(hash: string) => GrantRecord | undefined> {
@@ -295,31 +290,19 @@ export class SqlGrantRepository implements GrantRepository {
       expires_at: grant.expiresAt,
       revoked_at: grant.revokedAt,
     };
-    return this.#inserts ? this.#inserts.add(row) : this.#insertRows([row]);
+    return this.#inserts.add(row);
   }
 
-  async get(id: string): Promise<GrantRecord | undefined> {
-    if (this.#byId) return this.#byId.get(id);
-    const row = await this.#db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toGrant(row);
+  get(id: string): Promise<GrantRecord | undefined> {
+    return this.#byId.get(id);
   }
 
-  async getWithJtiStatus(id: string, jti: string): Promise<GrantWithJtiStatus | undefined> {
-    if (this.#withJtiStatus) return this.#withJtiStatus.get({ id, jti });
-    const row = await this.#db
-      .selectFrom('grants')
-      .selectAll()
-      .select((eb) => eb.exists(eb.selectFrom('revoked_jtis').select('jti').where('jti', '=', jti)).as('jti_revoked'))
-      .where('id', '=', id)
-      .executeTakeFirst();
-    // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
-    return row && { grant: toGrant(row), jtiRevoked: Boolean(Number(row.jti_revoked)) };
+  getWithJtiStatus(id: string, jti: string): Promise<GrantWithJtiStatus | undefined> {
+    return this.#withJtiStatus.get({ id, jti });
   }
 
-  async getByCodeHash(codeHash: string): Promise<GrantRecord | undefined> {
-    if (this.#byCodeHash) return this.#byCodeHash.get(codeHash);
-    const row = await this.#db.selectFrom('grants').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
-    return row && toGrant(row);
+  getByCodeHash(codeHash: string): Promise<GrantRecord | undefined> {
+    return this.#byCodeHash.get(codeHash);
   }
 
   async redeemCode(id: string, now: number, refresh: RefreshInstallation | null, expiresAt: number): Promise<boolean> {
@@ -393,14 +376,13 @@ function toAccessToken(row: Selectable<AccessTokensTable>): AccessTokenRecord {
 
 export class SqlAccessTokenRepository implements AccessTokenRepository {
   readonly #db: Kysely<DatabaseSchema>;
-  /** Outside a transaction, tokens issued together are stored together (group commit). */
-  readonly #batcher: InsertBatcher<Insertable<AccessTokensTable>> | null;
-  readonly #byHash: ReadBatcher<string, AccessTokenRecord> | null;
+  readonly #inserts: InsertBatcher<Insertable<AccessTokensTable>>;
+  readonly #byHash: ReadBatcher<string, AccessTokenRecord>;
 
-  constructor(db: Kysely<DatabaseSchema>, options: { groupCommit: boolean; batchReads?: boolean }) {
+  constructor(db: Kysely<DatabaseSchema>, options: { batched: boolean }) {
     this.#db = db;
-    this.#batcher = options.groupCommit ? new InsertBatcher((rows) => this.#insertRows(rows)) : null;
-    this.#byHash = options.batchReads ? new ReadBatcher((hashes) => this.#readByHashes(hashes), (hash) => hash) : null;
+    this.#inserts = new InsertBatcher((rows) => this.#insertRows(rows), options);
+    this.#byHash = new ReadBatcher((hashes) => this.#readByHashes(hashes), (hash) => hash, options);
   }
 
   async #readByHashes(hashes: string[]): Promise<(hash: string) => AccessTokenRecord | undefined> {
@@ -424,13 +406,11 @@ export class SqlAccessTokenRepository implements AccessTokenRepository {
       expires_at: token.expiresAt,
       revoked_at: token.revokedAt,
     };
-    return this.#batcher ? this.#batcher.add(row) : this.#insertRows([row]);
+    return this.#inserts.add(row);
   }
 
-  async get(tokenHash: string): Promise<AccessTokenRecord | undefined> {
-    if (this.#byHash) return this.#byHash.get(tokenHash);
-    const row = await this.#db.selectFrom('access_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-    return row && toAccessToken(row);
+  get(tokenHash: string): Promise<AccessTokenRecord | undefined> {
+    return this.#byHash.get(tokenHash);
   }
 
   async revoke(tokenHash: string, now: number): Promise<boolean> {

@@ -27,25 +27,30 @@ export class ReadBatcher<Key, Value> {
   readonly #load: (keys: Key[]) => Promise<(key: Key) => Value | undefined>;
   readonly #idOf: (key: Key) => string;
   readonly #maxKeys: number;
+  readonly #batched: boolean;
   readonly #scheduler: TurnScheduler;
   #pending = new Map<string, { key: Key; waiters: { resolve: (value: Value | undefined) => void; reject: (error: unknown) => void }[] }>();
 
   /**
    * `load` reads the rows of some keys and returns how to find each key's row among them;
-   * `idOf` names a key, so that the same key asked twice in one turn is read once.
+   * `idOf` names a key, so that the same key asked twice in one turn is read once. Unbatched
+   * (inside a transaction, whose statements must run on its own connection at once), each key is
+   * read by itself.
    */
   constructor(
     load: (keys: Key[]) => Promise<(key: Key) => Value | undefined>,
     idOf: (key: Key) => string,
-    options: { maxKeys?: number; maxInFlight?: number } = {},
+    options: { batched?: boolean; maxKeys?: number; maxInFlight?: number } = {},
   ) {
     this.#load = load;
     this.#idOf = idOf;
+    this.#batched = options.batched ?? true;
     this.#maxKeys = options.maxKeys ?? 100;
     this.#scheduler = new TurnScheduler(() => this.#pending.size > 0, () => this.#flush(), options.maxInFlight ?? 2);
   }
 
-  get(key: Key): Promise<Value | undefined> {
+  async get(key: Key): Promise<Value | undefined> {
+    if (!this.#batched) return (await this.#load([key]))(key);
     return new Promise((resolve, reject) => {
       const id = this.#idOf(key);
       const entry = this.#pending.get(id);

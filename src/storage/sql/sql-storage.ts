@@ -43,13 +43,12 @@ export class SqlStorage implements Storage {
   readonly #isTransaction: boolean;
 
   /**
-   * `batchReads`: the hot reads of concurrent requests (grants, opaque access tokens, sessions)
-   * share one statement (ReadBatcher), and so do their grant inserts (InsertBatcher). Never inside
-   * a transaction, whose statements must run on its own connection.
+   * Outside a transaction, the hot reads of concurrent requests (grants, opaque access tokens,
+   * sessions) share one statement (ReadBatcher), and so do their grant and token inserts
+   * (InsertBatcher). Inside one, every statement runs on the transaction's connection at once.
    */
-  constructor(db: Kysely<DatabaseSchema>, clock: Clock, options: { isTransaction?: boolean; batchReads?: boolean } = {}) {
-    const isTransaction = options.isTransaction ?? false;
-    const batchReads = !isTransaction && (options.batchReads ?? false);
+  constructor(db: Kysely<DatabaseSchema>, clock: Clock, isTransaction = false) {
+    const batching = { batched: !isTransaction };
     this.#db = db;
     this.#clock = clock;
     this.#isTransaction = isTransaction;
@@ -63,11 +62,11 @@ export class SqlStorage implements Storage {
     this.apis = new SqlApiRepository(db);
     this.apps = new SqlAppRepository(db);
     this.audit = new SqlAuditRepository(db);
-    this.sessions = new SqlSessionRepository(db, { batchReads });
+    this.sessions = new SqlSessionRepository(db, batching);
     this.interactions = new SqlInteractionRepository(db);
     this.consents = new SqlConsentRepository(db);
-    this.grants = new SqlGrantRepository(db, { batchReads });
-    this.accessTokens = new SqlAccessTokenRepository(db, { groupCommit: !isTransaction, batchReads });
+    this.grants = new SqlGrantRepository(db, batching);
+    this.accessTokens = new SqlAccessTokenRepository(db, batching);
     this.revokedJtis = new SqlRevokedJtiRepository(db);
     this.deviceCodes = new SqlDeviceCodeRepository(db);
     this.consoleSessions = new SqlConsoleSessionRepository(db);
@@ -76,6 +75,6 @@ export class SqlStorage implements Storage {
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
     // Kysely has no nested transactions: inside one, the work joins it.
     if (this.#isTransaction) return work(this);
-    return this.#db.transaction().execute((trx) => work(new SqlStorage(trx, this.#clock, { isTransaction: true })));
+    return this.#db.transaction().execute((trx) => work(new SqlStorage(trx, this.#clock, true)));
   }
 }
