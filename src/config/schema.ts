@@ -178,6 +178,32 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    orgs: z
+      .object({
+        selfService: z.boolean().default(true).meta({
+          description:
+            'Whether every signed-in user may create organizations (and own them). Turn it off to leave organization creation to server administrators and the operator.',
+        }),
+      })
+      .strict()
+      .prefault({}),
+    grants: z
+      .object({
+        jwtBearer: z
+          .object({
+            requireJti: z.boolean().default(true).meta({
+              description:
+                'Whether a JWT bearer assertion must carry a jti, which is then accepted once. Turn it off only for clients that cannot send one: their assertions can be replayed until they expire.',
+            }),
+            maxAssertionLifetimeSeconds: z.number().int().min(10).max(86_400).default(3600).meta({
+              description: "How far ahead of now a JWT bearer assertion's exp may lie, in seconds; assertions meant to live longer are refused.",
+            }),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     tokens: z
       .object({
         accessTokenTtlMinutes: lifetimeBounds('access token lifetime', { min: 1, max: 300 }),

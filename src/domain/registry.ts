@@ -9,6 +9,7 @@ import { ApiService } from './apis/api-service.js';
 import { AppService } from './apps/app-service.js';
 import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
+import { PreAuthorizationService } from './apps/preauthorization-service.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ConsentService } from './identity/consents.js';
 import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
@@ -27,8 +28,10 @@ export interface RegistryDependencies {
   passwordHasher: PasswordHasher;
   bounds: LifetimeBounds;
   signingAlgorithms: readonly SigningAlgorithm[];
-  /** APIs every organization may name without registering them: Latchkey's own management API. */
+  /** APIs no organization owns: Latchkey's own management API, for the apps a server administrator allows. */
   builtInApis?: readonly ApiRecord[];
+  /** Whether every user may create organizations (default true); otherwise only server administrators. */
+  orgSelfService?: boolean;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -36,6 +39,7 @@ export interface Registry {
   authorizer: Authorizer;
   apps: AppService;
   credentials: CredentialService;
+  preAuthorizations: PreAuthorizationService;
   apis: ApiService;
   orgs: OrgService;
   users: UserService;
@@ -60,6 +64,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     authorizer,
     apps,
     credentials: new CredentialService(storage, authorizer, apps),
+    preAuthorizations: new PreAuthorizationService({ storage, clock, authorizer, builtInApis: deps.builtInApis ?? [] }),
     apis: new ApiService({
       storage,
       clock,
@@ -68,7 +73,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
       accessTokenTtlMinutes: deps.bounds.accessTokenTtlMinutes,
       signingAlgorithms: deps.signingAlgorithms,
     }),
-    orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events }),
+    orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events, selfService: deps.orgSelfService ?? true }),
     users: new UserService(storage, clock, authorizer, deps.passwordHasher, events),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher),
     consents: new ConsentService(storage, clock, events),

@@ -48,7 +48,10 @@ export interface AppSettings {
     requirePkce: boolean;
     requireSecretForWebServerFlow: boolean;
     introspectAllTokens: boolean;
+    /** Users are not asked to consent (set by server administrators only). */
     firstParty: boolean;
+    /** The app may get tokens for Latchkey's own management API (set by server administrators only). */
+    managementApiAccess: boolean;
   };
 }
 

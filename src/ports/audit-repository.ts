@@ -5,6 +5,12 @@ export interface AuditActor {
   id: string | null;
   /** What people see: an email, a client name, "operator (CLI)". */
   label: string;
+  /** A user acting through a token issued to an app: that app. */
+  client?: { id: string; name: string };
+  /** The delegation chain of a token-exchange token (RFC 8693 §4.1). */
+  act?: JsonValue;
+  /** Per-user client credentials acting: the user they belong to. */
+  ownerUserId?: string;
 }
 
 export interface AuditEventRecord {

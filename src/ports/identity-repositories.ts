@@ -8,6 +8,8 @@ export interface UserRecord {
   emailVerified: boolean;
   /** Server administrators may manage users and every organization. */
   isAdmin: boolean;
+  /** When a server administrator disabled the user: they can't sign in and nothing issued to them works. */
+  disabledAt: number | null;
   createdAt: number;
   updatedAt: number;
 }

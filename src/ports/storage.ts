@@ -13,6 +13,7 @@ import type {
   SessionRepository,
 } from './oauth-repositories.js';
 import type { OrganizationRepository } from './org-repositories.js';
+import type { PreAuthorizationRepository } from './preauthorization-repository.js';
 import type { SettingsRepository } from './settings-repository.js';
 import type { SigningKeyRepository } from './signing-key-repository.js';
 
@@ -25,6 +26,7 @@ export interface Storage {
   readonly organizations: OrganizationRepository;
   readonly apis: ApiRepository;
   readonly apps: AppRepository;
+  readonly preAuthorizations: PreAuthorizationRepository;
   readonly audit: AuditRepository;
   readonly sessions: SessionRepository;
   readonly interactions: InteractionRepository;

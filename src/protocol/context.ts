@@ -2,6 +2,7 @@ import type { SigningKeys } from '../domain/keys/signing-keys.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClientDirectory, ResourceDirectory, UserDirectory } from '../ports/directories.js';
 import type { DomainEvents } from '../ports/domain-events.js';
+import type { Role } from '../ports/org-repositories.js';
 import type { Storage } from '../ports/storage.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
 import type { TokenIssuer } from './tokens/token-issuer.js';
@@ -24,8 +25,18 @@ export interface EndpointUrls {
 export interface OrganizationDirectory {
   resolve(idOrName: string): Promise<{ id: string; name: string } | undefined>;
   isMember(orgId: string, userId: string): Promise<boolean>;
+  /** The user's role in the organization, or null when they are not a member. */
+  roleOf(orgId: string, userId: string): Promise<Role | null>;
   /** Accepts an invitation token for the user; false when it is not valid for them and that organization. */
   acceptInvitation(userId: string, token: string, orgId: string): Promise<boolean>;
+}
+
+/** How the JWT bearer grant treats assertions (RFC 7523 §3), from the server's configuration. */
+export interface JwtBearerPolicy {
+  /** Whether an assertion must carry a jti, used once; when false, one without a jti is accepted (and may be replayed until exp). */
+  requireJti: boolean;
+  /** How far ahead of now an assertion's exp may lie. */
+  maxLifetimeMs: number;
 }
 
 /** Everything the protocol engine needs, as ports: no HTTP framework, no SQL, no logger. */
@@ -50,6 +61,7 @@ export interface ProtocolDependencies {
   /** Cookie names and flags: Secure and the __Host- prefix on https issuers. */
   cookies: CookiePolicy;
   sessionTtlMs: number;
+  jwtBearer: JwtBearerPolicy;
 }
 
 export interface CookiePolicy {

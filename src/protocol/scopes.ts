@@ -23,15 +23,39 @@ export function targetsOf(resources: readonly string[], audience: string | undef
   return [...new Set(targets)];
 }
 
+/** Latchkey's own management API: no organization's to give. */
+export function isReservedApi(api: ApiRecord): boolean {
+  return api.orgId === '*';
+}
+
+/**
+ * Whether the app may get tokens for the management API: only apps a server administrator allowed
+ * (the built-in console among them), and never per-user client credentials. Checked on every
+ * token, whatever the stored settings say, so that an app's own settings can't lift it.
+ */
+export function mayUseReservedApi(client: OAuthClient): boolean {
+  return client.app.settings.security.managementApiAccess === true && client.app.ownerUserId === null;
+}
+
+/** The API a token may be for: one the app's organization registered, or the management API for the apps allowed it. */
+export async function targetApi(client: OAuthClient, target: string, resources: ResourceDirectory): Promise<ApiRecord> {
+  const api = await resources.getApi(target);
+  if (api && isReservedApi(api)) {
+    if (mayUseReservedApi(client)) return api;
+    throw new OAuthError(
+      'invalid_target',
+      `${target} is the Latchkey management API: only apps a server administrator allowed may get tokens for it (RFC 8707 §2)`,
+    );
+  }
+  if (!api || api.orgId !== client.app.orgId) {
+    throw new OAuthError('invalid_target', `${target} is not an API this app's organization registered (RFC 8707 §2)`);
+  }
+  return api;
+}
+
 async function resolveApis(client: OAuthClient, targets: readonly string[], resources: ResourceDirectory): Promise<ApiRecord[]> {
   const apis: ApiRecord[] = [];
-  for (const target of targets) {
-    const api = await resources.getApi(target);
-    if (!api || (api.orgId !== client.app.orgId && api.orgId !== '*')) {
-      throw new OAuthError('invalid_target', `${target} is not an API this app's organization registered (RFC 8707 §2)`);
-    }
-    apis.push(api);
-  }
+  for (const target of targets) apis.push(await targetApi(client, target, resources));
   return apis;
 }
 

@@ -16,7 +16,8 @@ export async function currentSession(request: ProtocolRequest, deps: ProtocolDep
   const session = await deps.storage.sessions.getByHash(deps.tokenHasher.hash(cookie));
   if (!session || session.expiresAt <= deps.clock.now()) return undefined;
   const user = await deps.users.getUser(session.userId);
-  return user ? { session, user } : undefined;
+  // A disabled user's sessions end with them.
+  return user && user.disabledAt === null ? { session, user } : undefined;
 }
 
 export function sessionCookie(deps: ProtocolDependencies, value: string | null): CookieInstruction {

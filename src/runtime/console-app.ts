@@ -11,7 +11,7 @@ export const consolePath = '/console';
 /** What the console asks for when it signs in: the user's identity and the management API scopes. */
 export const consoleScopes = ['openid', 'profile', 'email', 'offline_access', ...allManagementScopes];
 
-/** What the console app must look like for this issuer: a first-party public client with PKCE. */
+/** What the console app must look like for this issuer: a first-party public client with PKCE, allowed the management API. */
 export function consoleAppSettings(issuer: string, refreshTtlMinutes: number): AppRecord['settings'] {
   const base = issuerBase(issuer);
   const defaults = defaultSettings('spa');
@@ -23,7 +23,7 @@ export function consoleAppSettings(issuer: string, refreshTtlMinutes: number): A
     scopes: [...consoleScopes],
     defaultAudience: managementApiRecord(issuer).identifier,
     refreshToken: { ...defaults.refreshToken, ttlMinutes: refreshTtlMinutes },
-    security: { ...defaults.security, firstParty: true },
+    security: { ...defaults.security, firstParty: true, managementApiAccess: true },
   };
 }
 

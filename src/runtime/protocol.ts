@@ -7,6 +7,7 @@ import { DeviceVerification } from '../protocol/device/verification.js';
 import type { CookiePolicy, ProtocolDependencies } from '../protocol/context.js';
 import { endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
+import { mayUseReservedApi } from '../protocol/scopes.js';
 import { validatorFor } from '../protocol/tokens/token-validator.js';
 import { deriveKey } from '../shared/derived-keys.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
@@ -15,7 +16,10 @@ import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
 
-/** The built-in API of Latchkey's own management API: apps get its scopes (apps:write, ...) like any API's. */
+/**
+ * Latchkey's own management API as an API record: no organization owns it, and only the apps a
+ * server administrator allows (the console among them) may get tokens for it.
+ */
 export function managementApiRecord(issuer: string): ApiRecord {
   return {
     id: 'api_latchkey_management',
@@ -84,6 +88,7 @@ export function createProtocol(runtime: Runtime): Protocol {
         return org ? { id: org.id, name: org.name } : undefined;
       },
       isMember: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId)) !== undefined,
+      roleOf: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId))?.role ?? null,
       acceptInvitation: async (userId, token, orgId) => {
         const user = await storage.users.get(userId);
         if (!user) return false;
@@ -106,6 +111,10 @@ export function createProtocol(runtime: Runtime): Protocol {
     events,
     cookies: cookiePolicy(issuer),
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
+    jwtBearer: {
+      requireJti: config.grants.jwtBearer.requireJti,
+      maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,
+    },
   };
   const validator = validatorFor(deps);
   const authorizationDeps = { ...deps, signIn: new SignIn(storage.users, argon2PasswordHasher, new MemoryRateLimiter(), clock) };
@@ -122,12 +131,23 @@ export function createProtocol(runtime: Runtime): Protocol {
       if (!found) return null;
       const audiences = Array.isArray(found.claims.aud) ? found.claims.aud : [found.claims.aud];
       if (!audiences.includes(managementApi.identifier)) return null;
+      // Checked on every call, not only at issue: taking the permission away stops the app's tokens at once.
+      if (!mayUseReservedApi(found.client)) return null;
       const scopes = new Set(found.scope.filter(isManagementScope));
+      const { app } = found.client;
       if (found.grant) {
         const user = await users.getUser(found.subject);
-        return user ? { kind: 'user', userId: user.id, email: user.email, scopes } : null;
+        if (!user || user.disabledAt !== null) return null;
+        const act = found.claims.act;
+        return {
+          kind: 'user',
+          userId: user.id,
+          email: user.email,
+          scopes,
+          via: { clientId: found.client.clientId, name: app.name, ...(act !== undefined ? { act } : {}) },
+        };
       }
-      return { kind: 'client', clientId: found.client.clientId, orgId: found.client.app.orgId, name: found.client.app.name, scopes };
+      return { kind: 'client', clientId: found.client.clientId, orgId: app.orgId, name: app.name, scopes, ownerUserId: app.ownerUserId };
     },
   };
 }

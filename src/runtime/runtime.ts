@@ -104,6 +104,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       bounds: config.tokens,
       signingAlgorithms: config.keys.algorithms,
       builtInApis: [managementApiRecord(config.issuer)],
+      orgSelfService: config.orgs.selfService,
     });
     await registry.orgs.ensureDefault();
 

@@ -10,7 +10,7 @@ const next = (prefix: string) => `${prefix}${++sequence}${Math.random().toString
 export function oauthContract(storageOf: () => Storage, now: () => number): void {
   async function userId(storage: Storage): Promise<string> {
     const id = next('usr_');
-    await storage.users.insert({ id, email: `${id}@example.com`, name: 'U', passwordHash: null, emailVerified: false, isAdmin: false, createdAt: now(), updatedAt: now() });
+    await storage.users.insert({ id, email: `${id}@example.com`, name: 'U', passwordHash: null, emailVerified: false, isAdmin: false, disabledAt: null, createdAt: now(), updatedAt: now() });
     return id;
   }
 

@@ -10,7 +10,7 @@ const next = (prefix: string) => `${prefix}_${++sequence}_${Math.random().toStri
 /** The registry half of the storage contract: users, orgs, invitations, APIs, apps, secrets, certificates, audit. */
 export function registryContract(storageOf: () => Storage, now: () => number): void {
   async function user(storage: Storage, email = `${next('u')}@example.com`) {
-    const record = { id: next('usr'), email, name: 'U', passwordHash: null, emailVerified: false, isAdmin: false, createdAt: now(), updatedAt: now() };
+    const record = { id: next('usr'), email, name: 'U', passwordHash: null, emailVerified: false, isAdmin: false, disabledAt: null, createdAt: now(), updatedAt: now() };
     assert.equal(await storage.users.insert(record), true);
     return record;
   }

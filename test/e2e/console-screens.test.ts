@@ -15,6 +15,7 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
   let fixture: OAuthFixture;
   let browser: Browser;
   let notesApp = '';
+  let root: { id: string; email: string; password: string };
 
   before(async () => {
     fixture = await oauthFixture();
@@ -24,6 +25,8 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
     notesApp = (await fixture.createApp({ name: 'Notes web', type: 'web', redirectUris: [redirectUri] })).clientId;
     await fixture.createApp({ name: 'Inventory job', type: 'm2m' });
     await fixture.createUser('dave@example.test');
+    root = await fixture.createUser('root@example.test');
+    await fixture.server.server.runtime.registry.users.update(context, root.id, { isAdmin: true });
     browser = await launchChromium();
   });
   after(async () => {
@@ -57,9 +60,18 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
     });
   });
 
-  test('members: add an existing user, change the role, invite by email (the token once), revoke, remove', async () => {
-    await withPage(browser, 'screens-members', async (page) => {
+  test('an organization admin invites but does not add users directly', async () => {
+    await withPage(browser, 'screens-members-admin', async (page) => {
       await signInToConsole(page, fixture, fixture.user, '/console/orgs/default/members');
+      await page.getByRole('heading', { name: 'Members and roles' }).waitFor();
+      await page.getByLabel('Email to invite').waitFor();
+      assert.equal(await page.getByLabel('Email of the user').count(), 0);
+    });
+  });
+
+  test('members (a server administrator): add an existing user, change the role, invite by email (the token once), revoke, remove', async () => {
+    await withPage(browser, 'screens-members', async (page) => {
+      await signInToConsole(page, fixture, root, '/console/orgs/default/members');
       await page.getByRole('heading', { name: 'Members and roles' }).waitFor();
       await page.getByLabel('Email of the user').fill('nobody@example.test');
       await page.getByRole('button', { name: 'Add member' }).click();

@@ -29,6 +29,12 @@ describe('JWT bearer grant (RFC 7523 §2.1, C2)', () => {
     const pair = await generateKeyPair('ES256', { extractable: true });
     key = pair.privateKey;
     await fixture.server.server.runtime.registry.apps.addCertificate({ actor: operatorActor }, app.clientId, JSON.stringify(await exportJWK(pair.publicKey)));
+    // Membership alone authorizes nothing: an administrator pre-authorizes the user (RFC 7523 §2.1).
+    await fixture.server.server.runtime.registry.preAuthorizations.create({ actor: operatorActor }, app.clientId, {
+      user: fixture.user.id,
+      scopes: ['openid', 'email', 'read:contacts'],
+      audiences: [apiIdentifier],
+    });
   });
   after(() => fixture.stop());
 
@@ -53,6 +59,7 @@ describe('JWT bearer grant (RFC 7523 §2.1, C2)', () => {
   test('an assertion signed with the key of an uploaded X.509 certificate (seed 002)', async () => {
     const certApp = await fixture.createApp({ name: 'Cert app', type: 'web', redirectUris: [redirectUri], grantTypes: [jwtBearer], scopes: ['openid'] });
     await fixture.server.server.runtime.registry.apps.addCertificate({ actor: operatorActor }, certApp.clientId, fixtureFile('rsa-valid.pem'));
+    await fixture.server.server.runtime.registry.preAuthorizations.create({ actor: operatorActor }, certApp.clientId, { user: fixture.user.id, scopes: ['openid'] });
     const privateKey = await importPKCS8(fixtureFile('rsa-valid.key'), 'RS256');
     const jwt = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256' })
@@ -60,6 +67,7 @@ describe('JWT bearer grant (RFC 7523 §2.1, C2)', () => {
       .setSubject(fixture.user.id)
       .setAudience(`${fixture.issuer}/oauth2/token`)
       .setExpirationTime('2m')
+      .setJti(crypto.randomUUID())
       .sign(privateKey);
     const response = await postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: jwt, scope: 'openid' });
     assert.equal(response.status, 200, JSON.stringify(response.body));
@@ -71,7 +79,8 @@ describe('JWT bearer grant (RFC 7523 §2.1, C2)', () => {
     ['an expired assertion', async () => assertion({ exp: Math.floor(Date.now() / 1000) - 120 }), /expired/],
     ['another audience', async () => assertion({ aud: 'https://elsewhere.example' }), /aud claim is not valid/],
     ['an unknown user', async () => assertion({ sub: 'nobody@example.test' }), /names no user/],
-    ['an assertion living more than an hour', async () => assertion({ exp: Math.floor(Date.now() / 1000) + 7200 }), /longer than an hour/],
+    ['an assertion whose exp lies further ahead than the server allows (an hour)', async () => assertion({ exp: Math.floor(Date.now() / 1000) + 7200 }), /more than 3600 seconds ahead/],
+    ['an assertion without a jti', async () => assertion({ jti: undefined }), /has no jti/],
   ];
   for (const [label, make, message] of refusals) {
     test(`${label} is invalid_grant`, async () => {

@@ -11,7 +11,7 @@ type App = Record<string, unknown> & {
   accessToken: { ttlMinutes: number | null };
   refreshToken: { ttlMinutes: number; rotation: boolean; reuseIntervalSeconds: number; requireSecret: boolean };
   idToken: { ttlMinutes: number; audiences: string[] };
-  security: { requirePkce: boolean; requireSecretForWebServerFlow: boolean; introspectAllTokens: boolean; firstParty: boolean };
+  security: { requirePkce: boolean; requireSecretForWebServerFlow: boolean; introspectAllTokens: boolean; firstParty: boolean; managementApiAccess: boolean };
   redirectUris: string[];
   placeholderRedirectUris: string[];
   review: { reason: string | null; decision: string | null } | null;
@@ -79,7 +79,7 @@ describe('apps through the management API', () => {
       assert.deepEqual(app.accessToken, { ttlMinutes: 30 });
       assert.deepEqual(app.refreshToken, { ttlMinutes: 30, rotation: true, reuseIntervalSeconds: 0, requireSecret: true });
       assert.equal(app.idToken.ttlMinutes, 2);
-      assert.deepEqual(app.security, { requirePkce: true, requireSecretForWebServerFlow: true, introspectAllTokens: false, firstParty: false });
+      assert.deepEqual(app.security, { requirePkce: true, requireSecretForWebServerFlow: true, introspectAllTokens: false, firstParty: false, managementApiAccess: false });
       assert.deepEqual(app.grantTypes, ['authorization_code']);
       const fetched = await admin.get<App>(`/apps/${app.clientId}`);
       assert.equal('clientSecret' in fetched.body, false, 'the secret is not shown again');

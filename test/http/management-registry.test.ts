@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { operatorActor } from '../../src/domain/access/actor.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { userWithToken } from '../support/api.js';
 
@@ -47,13 +48,18 @@ describe('organizations, members and invitations (D4)', () => {
     assert.equal((await outsider.api.get('/orgs/hidden-org/apps')).status, 404);
   });
 
-  test('members: add with a role, change it, remove; an admin may not create an owner', async () => {
+  test('members: add with a role (server administrators), change it, remove; an admin may not create an owner', async () => {
     const owner = await userWithToken(server);
     await owner.api.post('/orgs', { name: 'team' });
     const admin = await userWithToken(server);
     const developer = await userWithToken(server);
-    assert.equal((await owner.api.post('/orgs/team/members', { email: admin.email, role: 'admin' })).status, 200);
-    assert.equal((await admin.api.post('/orgs/team/members', { email: developer.email, role: 'developer' })).status, 200);
+    const root = await userWithToken(server);
+    await server.server.runtime.registry.users.update({ actor: operatorActor }, root.userId, { isAdmin: true });
+    const direct = await owner.api.post<Problem>('/orgs/team/members', { email: admin.email, role: 'admin' });
+    assert.equal(direct.status, 403, 'joining is the user\'s choice: an owner invites');
+    assert.match(direct.body.detail, /invite them/);
+    assert.equal((await root.api.post('/orgs/team/members', { email: admin.email, role: 'admin' })).status, 200);
+    assert.equal((await root.api.post('/orgs/team/members', { email: developer.email, role: 'developer' })).status, 200);
     const promote = await admin.api.patch<Problem>(`/orgs/team/members/${developer.userId}`, { role: 'owner' });
     assert.equal(promote.status, 403);
     assert.match(promote.body.detail, /only an owner/);

@@ -80,7 +80,12 @@ describe('oauth4webapi as the relying party', () => {
 
   test('a Latchkey-issued client credentials token authorizes the management API (apps:read)', async () => {
     const management = `${fixture.issuer}/api/v1`;
-    const app = await fixture.createApp({ name: 'Automation', type: 'm2m', apiGrants: [{ audience: management, scopes: ['apps:read'] }] });
+    const app = await fixture.createApp({
+      name: 'Automation',
+      type: 'm2m',
+      apiGrants: [{ audience: management, scopes: ['apps:read'] }],
+      security: { managementApiAccess: true },
+    });
     const client: oauth.Client = { client_id: app.clientId };
     const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(app.clientSecret!), new URLSearchParams({ audience: management }), insecure);
     const tokens = await oauth.processClientCredentialsResponse(as, client, response);

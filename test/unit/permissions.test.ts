@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { allManagementScopes } from '../../src/domain/access/actor.js';
 import type { RequestContext } from '../../src/domain/audit/audit-log.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { permissionTable, roles, type Permission } from '../../src/domain/orgs/permissions.js';
@@ -27,6 +28,11 @@ const operations: Record<Permission, (t: TestRegistry, orgId: string, as: Reques
     });
     await t.registry.apps.transition(t.operator, app.clientId, 'submit');
     return t.registry.apps.transition(as, app.clientId, 'approve');
+  },
+  'apps:preauthorize': async (t, orgId, as) => {
+    const app = await webApp(t, orgId);
+    const member = await memberWithRole(t, orgId, 'viewer');
+    return t.registry.preAuthorizations.create(as, app.clientId, { user: member.actor.userId, scopes: ['openid'] });
   },
   'apis:read': (t, orgId, as) => t.registry.apis.list(as, orgId, { offset: 0, limit: 10 }),
   'apis:manage': (t, orgId, as) => t.registry.apis.create(as, orgId, { identifier: `https://api-${orgId}.example.com`, name: 'API' }),
@@ -58,6 +64,27 @@ async function webApp(t: TestRegistry, orgId: string) {
   return (await t.registry.apps.create(t.operator, orgId, { name: 'Web', type: 'web', redirectUris: ['https://web.example.com/cb'] })).app;
 }
 
+/** What an app acting for itself (client credentials) may hold: never what is about people. */
+const expectedForClients: Record<Permission, boolean> = {
+  'org:read': true,
+  'org:update': true,
+  'org:delete': false,
+  'members:read': true,
+  'members:manage': false,
+  'apps:read': true,
+  'apps:create': true,
+  'apps:update': true,
+  'apps:delete': true,
+  'apps:rotate_secret': true,
+  'apps:approve': false,
+  'apps:preauthorize': false,
+  'apis:read': true,
+  'apis:manage': true,
+  'credentials:create_own': false,
+  'credentials:manage': false,
+  'audit:read': true,
+};
+
 /** The table as the product defines it: a change to src/domain/orgs/permissions.ts must change this too. */
 const expectedMatrix: Record<Permission, string> = {
   'org:read': 'owner admin developer viewer',
@@ -71,6 +98,7 @@ const expectedMatrix: Record<Permission, string> = {
   'apps:delete': 'owner admin',
   'apps:rotate_secret': 'owner admin developer',
   'apps:approve': 'owner admin',
+  'apps:preauthorize': 'owner admin',
   'apis:read': 'owner admin developer viewer',
   'apis:manage': 'owner admin',
   'credentials:create_own': 'owner admin developer',
@@ -81,6 +109,7 @@ const expectedMatrix: Record<Permission, string> = {
 test('the permission table is the one the product defines', () => {
   const actual = Object.fromEntries(Object.entries(permissionTable).map(([permission, entry]) => [permission, entry.roles.join(' ')]));
   assert.deepEqual(actual, expectedMatrix);
+  assert.deepEqual(Object.fromEntries(Object.entries(permissionTable).map(([permission, entry]) => [permission, entry.clients])), expectedForClients);
 });
 
 describe('the permission table is enforced in src/domain (PRODUCT D4)', () => {
@@ -112,6 +141,49 @@ describe('the permission table is enforced in src/domain (PRODUCT D4)', () => {
       });
     }
   }
+
+  for (const permission of Object.keys(permissionTable) as Permission[]) {
+    const allowed = permissionTable[permission].clients;
+    test(`an app acting for itself with every scope ${allowed ? 'may' : 'may not'} ${permission}, and has no role`, async () => {
+      counter += 1;
+      const org = await t.registry.orgs.create(t.operator, { name: `client-org-${counter}` });
+      const as: RequestContext = {
+        actor: { kind: 'client', clientId: `m2m-${counter}`, orgId: org.id, name: 'Automation', scopes: new Set(allManagementScopes), ownerUserId: null },
+      };
+      assert.equal(await t.registry.authorizer.roleIn(as.actor, org.id), null);
+      const attempt = operations[permission](t, org.id, as);
+      if (allowed) {
+        await attempt;
+      } else {
+        await assert.rejects(attempt, (error: unknown) => {
+          assert.ok(error instanceof DomainError);
+          assert.equal(error.kind, 'forbidden');
+          assert.match(error.message, /an app acting for itself may not|for people|belong to people/);
+          return true;
+        });
+      }
+    });
+  }
+
+  test("an app acting for itself sees another organization as not found, whatever its scopes", async () => {
+    const org = await t.registry.orgs.create(t.operator, { name: 'client-home' });
+    const other = await t.registry.orgs.create(t.operator, { name: 'client-elsewhere' });
+    const as: RequestContext = { actor: { kind: 'client', clientId: 'm2m-x', orgId: org.id, name: 'Automation', scopes: new Set(allManagementScopes), ownerUserId: null } };
+    await assert.rejects(t.registry.orgs.get(as, other.id), (error: DomainError) => error.kind === 'not_found');
+    await assert.rejects(t.registry.apps.create(as, other.id, { name: 'x', type: 'm2m' }), (error: DomainError) => error.kind === 'not_found');
+  });
+
+  test("per-user client credentials can do no more than their owner's role, and nothing once the owner left", async () => {
+    const org = await t.registry.orgs.create(t.operator, { name: 'owned-credentials' });
+    const viewer = await memberWithRole(t, org.id, 'viewer');
+    const as: RequestContext = {
+      actor: { kind: 'client', clientId: 'cred-x', orgId: org.id, name: 'Script', scopes: new Set(allManagementScopes), ownerUserId: viewer.actor.userId },
+    };
+    await t.registry.apps.list(as, org.id, { offset: 0, limit: 10 });
+    await assert.rejects(t.registry.apps.create(as, org.id, { name: 'x', type: 'm2m' }), /owner's viewer role may not create apps/);
+    await t.registry.orgs.removeMember(t.operator, org.id, viewer.actor.userId);
+    await assert.rejects(t.registry.apps.list(as, org.id, { offset: 0, limit: 10 }), /stopped working/);
+  });
 
   test('someone outside the organization sees it as not found', async () => {
     const org = await t.registry.orgs.create(t.operator, { name: 'private-org' });

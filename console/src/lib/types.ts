@@ -109,7 +109,7 @@ export interface App {
   refreshToken: { ttlMinutes: number; rotation: boolean; reuseIntervalSeconds: number; requireSecret: boolean };
   idToken: { ttlMinutes: number; audiences: string[]; includeStandardClaims: boolean; includeCustomClaims: boolean };
   customClaims: Record<string, unknown>;
-  security: { requirePkce: boolean; requireSecretForWebServerFlow: boolean; introspectAllTokens: boolean; firstParty: boolean };
+  security: { requirePkce: boolean; requireSecretForWebServerFlow: boolean; introspectAllTokens: boolean; firstParty: boolean; managementApiAccess: boolean };
   placeholderRedirectUris: string[];
   review: {
     submittedAt: string | null;

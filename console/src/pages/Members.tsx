@@ -106,11 +106,11 @@ export function Members() {
       ) : null}
       {canManage ? (
         <div className="grid-2">
-          <AddMember onAdded={members.reload} />
+          {session.session.user.isAdmin ? <AddMember onAdded={members.reload} /> : null}
           <InviteMember onInvited={invitations.reload} />
         </div>
       ) : (
-        <p className="hint">Owners and admins add, invite and remove members.</p>
+        <p className="hint">Owners and admins invite and remove members.</p>
       )}
       <section className="card" aria-labelledby="invitations-heading">
         <h2 id="invitations-heading">Invitations</h2>

@@ -88,8 +88,7 @@ export class ApiService {
   async #load(context: RequestContext, id: string, permission: 'apis:read' | 'apis:manage'): Promise<ApiRecord> {
     const api = (await this.#deps.storage.apis.get(id)) ?? (await this.#deps.storage.apis.getByIdentifier(id));
     if (!api) throw DomainError.notFound(`API ${id}`);
-    const role = await this.#deps.authorizer.roleIn(context.actor, api.orgId);
-    if (!role) throw DomainError.notFound(`API ${id}`);
+    if (!(await this.#deps.authorizer.canSee(context.actor, api.orgId))) throw DomainError.notFound(`API ${id}`);
     await this.#deps.authorizer.require(context.actor, api.orgId, permission);
     return api;
   }

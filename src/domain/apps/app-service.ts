@@ -3,6 +3,7 @@ import type {
   AppCertificateRecord,
   AppListQuery,
   AppRecord,
+  AppSettings,
   AppStatus,
   JsonValue,
 } from '../../ports/app-repositories.js';
@@ -14,7 +15,7 @@ import { randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
 import { diffChanges, recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError, type FieldProblem } from '../errors.js';
-import { roleAllows, type Permission } from '../orgs/permissions.js';
+import type { Permission } from '../orgs/permissions.js';
 import { parseOrThrow } from '../validation.js';
 import {
   appInputSchema,
@@ -56,6 +57,12 @@ export interface AppPage {
   total: number;
 }
 
+/** The security flags only a server administrator may turn on, and what each grants. */
+const privilegedFlags: readonly [keyof AppSettings['security'] & ('firstParty' | 'managementApiAccess'), string][] = [
+  ['firstParty', 'a first-party app skips the consent screen for every user of the server'],
+  ['managementApiAccess', 'the app may get tokens for the Latchkey management API'],
+];
+
 type LifecycleAction = 'submit' | 'approve' | 'reject' | 'activate' | 'disable' | 'enable';
 
 /** Which status each lifecycle action starts from and leads to, and who may take it (PRODUCT A10). */
@@ -93,7 +100,21 @@ export class AppService {
   }
 
   async #organizationApis(orgId: string): Promise<ApiRecord[]> {
-    return [...(await this.#deps.storage.apis.list({ orgId, offset: 0, limit: 10_000 })).items, ...this.#deps.builtInApis];
+    return (await this.#deps.storage.apis.list({ orgId, offset: 0, limit: 10_000 })).items;
+  }
+
+  /**
+   * Settings that lift privileges are a server administrator's to grant: skipping consent for
+   * every user of the server, and tokens for the management plane. Anyone who may edit the app
+   * may turn them off.
+   */
+  async #requirePrivilegeFor(context: RequestContext, before: AppSettings | null, after: AppSettings): Promise<void> {
+    for (const [flag, what] of privilegedFlags) {
+      if (!after.security[flag] || before?.security[flag] === true) continue;
+      if (!(await this.#deps.authorizer.isServerAdmin(context.actor))) {
+        throw new DomainError('forbidden', `only a server administrator may turn on security.${flag} (${what}); organization owners, admins and developers can't`);
+      }
+    }
   }
 
   async #requireOrganization(orgId: string): Promise<void> {
@@ -122,14 +143,12 @@ export class AppService {
       await authorizer.require(actor, app.orgId, permission);
       return;
     }
-    const write = permission !== 'apps:read';
-    authorizer.requireScope(actor, write ? 'credentials:write' : 'credentials:read');
-    const role = await authorizer.roleIn(actor, app.orgId);
-    if (!role) throw DomainError.notFound(`app ${app.clientId}`);
+    const scope = permission === 'apps:read' ? 'credentials:read' : 'credentials:write';
+    authorizer.requireScope(actor, scope);
+    if (!(await authorizer.canSee(actor, app.orgId))) throw DomainError.notFound(`app ${app.clientId}`);
     const own = actor.kind === 'user' && actor.userId === app.ownerUserId;
-    if (own && (!write || roleAllows(role, 'credentials:create_own'))) return;
-    if (roleAllows(role, 'credentials:manage')) return;
-    throw new DomainError('forbidden', `the ${role} role may not manage another member's client credentials (credentials:manage needs owner or admin)`);
+    if (own && permission === 'apps:read') return;
+    await authorizer.require(actor, app.orgId, own ? 'credentials:create_own' : 'credentials:manage', { scope });
   }
 
   #validate(app: AppRecord, apis: readonly ApiRecord[], extra: FieldProblem[] = []): void {
@@ -140,6 +159,7 @@ export class AppService {
         status: app.status,
         visibility: app.visibility,
         apis,
+        reservedApis: this.#deps.builtInApis,
         isUserCredential: app.ownerUserId !== null,
       }),
     ];
@@ -199,6 +219,7 @@ export class AppService {
       createdAt: now,
       updatedAt: now,
     };
+    await this.#requirePrivilegeFor(context, null, app.settings);
     this.#validate(app, await this.#organizationApis(orgId), problems);
 
     const clientSecret = await this.#deps.storage.transaction(async (tx) => {
@@ -251,6 +272,7 @@ export class AppService {
       settings: mergeSettings(current.settings, parsed),
       updatedAt: this.#deps.clock.now(),
     };
+    await this.#requirePrivilegeFor(context, current.settings, next.settings);
     this.#validate(next, await this.#organizationApis(current.orgId), problems);
     const changes = diffChanges(auditView(current), auditView(next));
     if (Object.keys(changes).length === 0) return current;

@@ -149,6 +149,7 @@ export function appInputSchema(bounds: LifetimeBounds) {
           requireSecretForWebServerFlow: z.boolean(),
           introspectAllTokens: z.boolean(),
           firstParty: z.boolean(),
+          managementApiAccess: z.boolean(),
         })
         .strict()
         .partial(),
@@ -189,6 +190,7 @@ export function defaultSettings(type: AppType): AppSettings {
       requireSecretForWebServerFlow: !isPublic,
       introspectAllTokens: false,
       firstParty: false,
+      managementApiAccess: false,
     },
   };
 }
@@ -221,6 +223,11 @@ export interface AppRuleContext {
   visibility: AppVisibility;
   /** The APIs of the app's organization: the scopes and audiences it may name. */
   apis: readonly ApiRecord[];
+  /**
+   * APIs that are not the organization's to give: Latchkey's own management API. Only an app a
+   * server administrator allowed (security.managementApiAccess) may name them.
+   */
+  reservedApis?: readonly ApiRecord[];
   /** Per-user client credentials (A8): only client credentials with API grants. */
   isUserCredential?: boolean;
 }
@@ -291,13 +298,28 @@ export function checkAppRules(settings: AppSettings, context: AppRuleContext): F
     }
   }
 
-  const apiByIdentifier = new Map(context.apis.map((api) => [api.identifier, api]));
-  const apiScopes = new Set(context.apis.flatMap((api) => api.scopes.map((scope) => scope.name)));
+  const reserved = context.reservedApis ?? [];
+  const mayUseReserved = settings.security.managementApiAccess && !context.isUserCredential;
+  if (settings.security.managementApiAccess && context.isUserCredential) {
+    problems.push({
+      field: 'security.managementApiAccess',
+      message: 'per-user client credentials can never reach the Latchkey management API (use a personal access token)',
+    });
+  }
+  const usableApis = mayUseReserved ? [...context.apis, ...reserved] : context.apis;
+  const apiByIdentifier = new Map(usableApis.map((api) => [api.identifier, api]));
+  const apiScopes = new Set(usableApis.flatMap((api) => api.scopes.map((scope) => scope.name)));
+  const unknownAudience = (audience: string) =>
+    reserved.some((api) => api.identifier === audience)
+      ? `${audience} is the Latchkey management API: only apps a server administrator allows (security.managementApiAccess) may get tokens for it`
+      : `${audience} is not the identifier of an API in this organization`;
   settings.scopes.forEach((scope, index) => {
     if (!isStandardScope(scope) && !apiScopes.has(scope)) {
       problems.push({
         field: `scopes[${index}]`,
-        message: `${scope} is neither an OpenID Connect scope nor a scope of an API in this organization`,
+        message: reserved.some((api) => api.scopes.some((candidate) => candidate.name === scope))
+          ? `${scope} is a scope of the Latchkey management API: only apps a server administrator allows (security.managementApiAccess) may ask for it`
+          : `${scope} is neither an OpenID Connect scope nor a scope of an API in this organization`,
       });
     }
   });
@@ -310,7 +332,7 @@ export function checkAppRules(settings: AppSettings, context: AppRuleContext): F
     }
     audiences.add(grant.audience);
     if (!api) {
-      problems.push({ field: `apiGrants[${index}].audience`, message: `${grant.audience} is not the identifier of an API in this organization` });
+      problems.push({ field: `apiGrants[${index}].audience`, message: unknownAudience(grant.audience) });
       return;
     }
     if (grant.scopes.length === 0) {
@@ -327,7 +349,7 @@ export function checkAppRules(settings: AppSettings, context: AppRuleContext): F
   }
 
   if (settings.defaultAudience !== null && !apiByIdentifier.has(settings.defaultAudience)) {
-    problems.push({ field: 'defaultAudience', message: `${settings.defaultAudience} is not the identifier of an API in this organization` });
+    problems.push({ field: 'defaultAudience', message: unknownAudience(settings.defaultAudience) });
   }
 
   const claimsSize = Buffer.byteLength(JSON.stringify(settings.customClaims));

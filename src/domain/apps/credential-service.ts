@@ -45,8 +45,12 @@ export class CredentialService {
   }
 
   async create(context: RequestContext, orgId: string, input: unknown): Promise<CreatedApp> {
-    const parsed = parseOrThrow(credentialInputSchema, input);
     const { actor } = context;
+    if (actor.kind === 'client') {
+      if (!(await this.#authorizer.canSee(actor, orgId))) throw DomainError.notFound(`organization ${orgId}`);
+      throw new DomainError('forbidden', 'per-user client credentials belong to people: an app acting for itself may not make them');
+    }
+    const parsed = parseOrThrow(credentialInputSchema, input);
     const ownerUserId = parsed.userId ?? (actor.kind === 'user' ? actor.userId : undefined);
     if (!ownerUserId) {
       throw DomainError.validation([{ field: 'userId', message: 'name the user the credentials belong to' }]);
@@ -75,8 +79,9 @@ export class CredentialService {
   async list(context: RequestContext, orgId: string, filter: { userId?: string; offset: number; limit: number }) {
     const { actor } = context;
     this.#authorizer.requireScope(actor, 'credentials:read');
+    if (!(await this.#authorizer.canSee(actor, orgId))) throw DomainError.notFound(`organization ${orgId}`);
     const role = await this.#authorizer.roleIn(actor, orgId);
-    if (!role) throw DomainError.notFound(`organization ${orgId}`);
+    if (!role) throw new DomainError('forbidden', 'per-user client credentials belong to people: an app acting for itself may not list them');
     const ownId = actor.kind === 'user' ? actor.userId : undefined;
     const onlyOwn = filter.userId !== undefined && filter.userId === ownId;
     if (!onlyOwn && !roleAllows(role, 'credentials:manage')) {

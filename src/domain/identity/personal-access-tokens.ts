@@ -118,7 +118,7 @@ export class PersonalAccessTokens {
     const now = this.#clock.now();
     if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
     const user = await this.#storage.users.get(record.userId);
-    if (!user) return null;
+    if (!user || user.disabledAt !== null) return null;
     // Record use at most once a minute, so that reads don't become writes.
     if (record.lastUsedAt === null || now - record.lastUsedAt > 60_000) await this.#storage.personalAccessTokens.touch(record.id, now);
     return { kind: 'user', userId: user.id, email: user.email, scopes: new Set(record.scopes.filter(isManagementScope)) };

@@ -35,6 +35,7 @@ const updateUserSchema = z
     password: passwordSchema,
     emailVerified: z.boolean(),
     isAdmin: z.boolean(),
+    disabled: z.boolean(),
   })
   .strict()
   .partial();
@@ -71,6 +72,7 @@ export class UserService {
       passwordHash: parsed.password ? await this.#passwords.hash(parsed.password) : null,
       emailVerified: parsed.emailVerified ?? false,
       isAdmin: parsed.isAdmin ?? false,
+      disabledAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -105,16 +107,22 @@ export class UserService {
     const user = await this.get(context, idOrEmail);
     const parsed = parseOrThrow(updateUserSchema, input);
     const self = context.actor.kind === 'user' && context.actor.userId === user.id;
-    if ((parsed.isAdmin !== undefined || parsed.emailVerified !== undefined) || !self) {
+    if (parsed.isAdmin !== undefined || parsed.emailVerified !== undefined || parsed.disabled !== undefined || !self) {
       await this.#authorizer.requireServerAdmin(context.actor, 'users:write');
     }
+    if (parsed.disabled === true && self) {
+      throw DomainError.validation([{ field: 'disabled', message: "you can't disable yourself; ask another server administrator" }]);
+    }
+    const now = this.#clock.now();
+    const disabledAt = parsed.disabled === undefined ? user.disabledAt : parsed.disabled ? (user.disabledAt ?? now) : null;
     const next: UserRecord = {
       ...user,
       name: parsed.name ?? user.name,
       passwordHash: parsed.password ? await this.#passwords.hash(parsed.password) : user.passwordHash,
       emailVerified: parsed.emailVerified ?? user.emailVerified,
       isAdmin: parsed.isAdmin ?? user.isAdmin,
-      updatedAt: this.#clock.now(),
+      disabledAt,
+      updatedAt: now,
     };
     await this.#storage.transaction(async (tx) => {
       await tx.users.update(next);
@@ -128,6 +136,7 @@ export class UserService {
           ...(parsed.password !== undefined ? { password: 'changed' } : {}),
           ...(parsed.isAdmin !== undefined ? { isAdmin: parsed.isAdmin } : {}),
           ...(parsed.emailVerified !== undefined ? { emailVerified: parsed.emailVerified } : {}),
+          ...(parsed.disabled !== undefined ? { disabled: parsed.disabled } : {}),
         },
       });
     });

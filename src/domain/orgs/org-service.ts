@@ -52,6 +52,8 @@ export interface OrgServiceDependencies {
   authorizer: Authorizer;
   secretHasher: SecretHasher;
   events: DomainEvents;
+  /** Whether every user may create organizations; otherwise only server administrators and the operator. */
+  selfService: boolean;
 }
 
 /** Organizations, their members and roles, and invitations by email token (PRODUCT D4). */
@@ -78,7 +80,7 @@ export class OrgService {
 
   async #loadVisible(context: RequestContext, idOrName: string): Promise<OrganizationRecord> {
     const org = await this.resolve(idOrName);
-    if (!org || !(await this.#deps.authorizer.roleIn(context.actor, org.id))) throw DomainError.notFound(`organization ${idOrName}`);
+    if (!org || !(await this.#deps.authorizer.canSee(context.actor, org.id))) throw DomainError.notFound(`organization ${idOrName}`);
     return org;
   }
 
@@ -89,10 +91,17 @@ export class OrgService {
     return org;
   }
 
-  /** Creates an organization. A user who creates one becomes its owner. */
+  /**
+   * Creates an organization. A user who creates one becomes its owner: that gives power over the
+   * organization and nothing outside it (no app setting its members can change lifts anyone's
+   * privileges). An operator may still leave creation to server administrators (orgs.selfService).
+   */
   async create(context: RequestContext, input: unknown): Promise<OrganizationRecord> {
     this.#deps.authorizer.requireScope(context.actor, 'orgs:write');
     if (context.actor.kind === 'client') throw new DomainError('forbidden', 'apps may not create organizations');
+    if (!this.#deps.selfService && !(await this.#deps.authorizer.isServerAdmin(context.actor))) {
+      throw new DomainError('forbidden', 'only server administrators may create organizations on this server (orgs.selfService is off)');
+    }
     const parsed = parseOrThrow(createOrgSchema, input);
     let namedOwner: string | undefined;
     if (parsed.owner !== undefined) {
@@ -223,10 +232,14 @@ export class OrgService {
   }
 
   async #actorRole(context: RequestContext, orgId: string): Promise<Role> {
-    return this.#deps.authorizer.require(context.actor, orgId, 'members:manage');
+    return this.#deps.authorizer.requirePerson(context.actor, orgId, 'members:manage');
   }
 
-  /** Adds an existing user with a role (operators and admins), or changes their role. */
+  /**
+   * Changes a member's role, or adds an existing user with a role. Joining an organization is the
+   * user's own choice (an invitation they accept), so only the operator and server administrators
+   * add someone directly; an organization's owners and admins invite.
+   */
   async putMember(context: RequestContext, idOrName: string, input: unknown): Promise<MemberView> {
     const org = await this.#loadVisible(context, idOrName);
     const actorRole = await this.#actorRole(context, org.id);
@@ -235,9 +248,16 @@ export class OrgService {
       ? await this.#deps.storage.users.get(parsed.userId)
       : await this.#deps.storage.users.getByEmail(parsed.email!);
     if (!user) throw DomainError.validation([{ field: parsed.userId ? 'userId' : 'email', message: 'no such user; invite them by email instead' }]);
+    const serverAdmin = await this.#deps.authorizer.isServerAdmin(context.actor);
     const now = this.#deps.clock.now();
     return this.#deps.storage.transaction(async (tx) => {
       const current = await tx.organizations.getMembership(org.id, user.id);
+      if (!current && !serverAdmin) {
+        throw new DomainError(
+          'forbidden',
+          `${user.email} is not a member: invite them (they join by accepting); only server administrators add users directly`,
+        );
+      }
       if (!mayAssignRole(actorRole, current?.role ?? null, parsed.role)) {
         throw new DomainError('forbidden', 'only an owner may make someone an owner or change an owner\'s role');
       }

@@ -9,6 +9,7 @@ import { appRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { orgRoutes } from './routes/orgs.js';
+import { preAuthorizationRoutes } from './routes/preauthorizations.js';
 import { userRoutes } from './routes/users.js';
 
 export const managementApiPath = '/api/v1';
@@ -34,7 +35,7 @@ export interface ManagementApiOptions {
 /** Every operation of the management API, for routing and for the OpenAPI document. */
 export function managementRoutes(options: Pick<ManagementApiOptions, 'registry' | 'serverMetadata'>): AnyApiRoute[] {
   const deps = { registry: options.registry, serverMetadata: options.serverMetadata };
-  return [...orgRoutes(deps), ...userRoutes(deps), ...apiRoutes(deps), ...appRoutes(deps), ...credentialRoutes(deps), ...auditRoutes(deps)];
+  return [...orgRoutes(deps), ...userRoutes(deps), ...apiRoutes(deps), ...appRoutes(deps), ...preAuthorizationRoutes(deps), ...credentialRoutes(deps), ...auditRoutes(deps)];
 }
 
 /** The management API (`/api/v1`, PRODUCT E2): the console, the CLI and automation all use it. */

@@ -1,12 +1,15 @@
+import { isBuiltInApp } from '../../domain/apps/built-in.js';
 import type { SignIn } from '../../domain/identity/sign-in.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import type { GrantRecord, InteractionRecord } from '../../ports/oauth-repositories.js';
 import { generateOpaqueSecret } from '../../shared/opaque-secret.js';
 import { randomId, timeOrderedGrantId } from '../../shared/random.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
+import { authorizationOf, consentItems } from '../authorization-coverage.js';
 import type { ProtocolDependencies } from '../context.js';
 import { isOAuthError, OAuthError } from '../errors.js';
 import { param, type CookieInstruction, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
+import { isReservedApi } from '../scopes.js';
 import { currentSession, startSession, type CurrentSession } from '../sessions.js';
 import { checksAfterRedirect, checksBeforeRedirect, type AuthorizeCheckContext } from './checks.js';
 import { requestFromJson, requestToJson, type AuthorizationRequest } from './request.js';
@@ -110,12 +113,19 @@ export class AuthorizationService {
     return this.#issueCode(client, authRequest, current, options);
   }
 
+  /**
+   * Whether the user need not be asked: they consented to all of it before, or an administrator
+   * pre-authorized them for it, or the app is first-party. First-party skips consent for the
+   * organization's own APIs only: a token for the management plane is always consented to,
+   * except by Latchkey's own console.
+   */
   async #consentCovers(current: CurrentSession, client: OAuthClient, authRequest: AuthorizationRequest): Promise<boolean> {
-    if (client.app.settings.security.firstParty) return true;
-    const consent = await this.#deps.storage.consents.get(current.user.id, client.clientId);
-    if (!consent) return false;
-    const granted = new Set(consent.scopes);
-    return consentItems(authRequest).every((item) => granted.has(item));
+    if (client.app.settings.security.firstParty) {
+      if (isBuiltInApp(client.clientId)) return true;
+      const apis = await Promise.all(authRequest.audiences.map((audience) => this.#deps.resources.getApi(audience)));
+      if (!apis.some((api) => api !== undefined && isReservedApi(api))) return true;
+    }
+    return (await authorizationOf(this.#deps, client, current.user.id, authRequest.scope, authRequest.audiences)) !== null;
   }
 
   async #fail(authRequest: AuthorizationRequest, error: OAuthError, options: DecideOptions): Promise<ProtocolResponse> {
@@ -340,7 +350,7 @@ export class AuthorizationService {
     await this.#deps.storage.consents.put({
       userId: current.user.id,
       clientId: loaded.client.clientId,
-      scopes: [...new Set([...(existing?.scopes ?? []), ...consentItems(loaded.request)])],
+      scopes: [...new Set([...(existing?.scopes ?? []), ...consentItems(loaded.request.scope, loaded.request.audiences)])],
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     });
@@ -362,9 +372,4 @@ export class AuthorizationService {
     }
     return this.#fail(loaded.request, new OAuthError('access_denied', 'the user cancelled the sign-in'), { status: 303, interaction: loaded.interaction });
   }
-}
-
-/** What a consent covers: the scopes, and the APIs they are for. */
-function consentItems(request: AuthorizationRequest): string[] {
-  return [...request.scope, ...request.audiences.map((audience) => `aud:${audience}`)];
 }

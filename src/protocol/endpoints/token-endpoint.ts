@@ -1,5 +1,6 @@
 import { authenticateClient, type AuthenticatedClient } from '../client-auth/authenticate-client.js';
 import type { ProtocolDependencies } from '../context.js';
+import { requireCredentialOwnerActive } from '../credential-owner.js';
 import { OAuthError } from '../errors.js';
 import { grantHandlerFor } from '../grants/registry.js';
 import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
@@ -34,6 +35,7 @@ export async function handleTokenRequest(request: ProtocolRequest, deps: Protoco
     });
     const { client } = authenticated;
     requireActiveClient(client);
+    await requireCredentialOwnerActive(deps, client);
     if (!client.app.settings.grantTypes.includes(grantType as never)) {
       throw new OAuthError('unauthorized_client', `this app may not use the ${grantType} grant: it is not in the app's grant types`);
     }

@@ -5,7 +5,7 @@ import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
 import { formatRefreshToken, newRefreshSecret } from '../tokens/refresh-token.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf, changeGrantAndStoreToken, grantClaims, mayIssueRefreshToken, userTokenResponse } from './issue.js';
+import { apisOf, grantUser, changeGrantAndStoreToken, grantClaims, mayIssueRefreshToken, userTokenResponse } from './issue.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const codeVerifierPattern = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -62,9 +62,8 @@ export const authorizationCodeGrant: GrantHandler = {
       throw new OAuthError('invalid_grant', 'the code was issued without a code_challenge, so no code_verifier may be sent (RFC 9700 §4.8.2)');
     }
 
-    const user = await deps.users.getUser(grant.userId);
-    if (!user) throw new OAuthError('invalid_grant', 'the user of this authorization no longer exists');
-    const apis = await apisOf(deps, grant.audiences);
+    const user = await grantUser(deps, grant.userId);
+    const apis = await apisOf(deps, client, grant.audiences);
 
     const accessToken = await deps.tokens.issueAccessToken({
       client,

@@ -5,7 +5,7 @@ import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
 import { formatRefreshToken, newRefreshSecret } from '../tokens/refresh-token.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf, mayIssueRefreshToken, userTokenResponse } from './issue.js';
+import { apisOf, grantUser, mayIssueRefreshToken, userTokenResponse } from './issue.js';
 import { directGrant } from './user-grant.js';
 
 /** The device authorization grant (RFC 8628 §3.4, §3.5): the device polls until the user decides. */
@@ -30,9 +30,9 @@ export const deviceCodeGrant: GrantHandler = {
       throw new OAuthError('authorization_pending', 'the user has not finished yet; keep polling (RFC 8628 §3.5)');
     }
 
-    const user = record.userId ? await deps.users.getUser(record.userId) : undefined;
-    if (!user) throw new OAuthError('invalid_grant', 'the user who approved the device no longer exists');
-    const apis = await apisOf(deps, record.audiences);
+    if (!record.userId) throw new OAuthError('invalid_grant', 'the device code was approved without a user');
+    const user = await grantUser(deps, record.userId);
+    const apis = await apisOf(deps, client, record.audiences);
     const grantId = timeOrderedGrantId(now);
     const accessToken = await deps.tokens.issueAccessToken({
       client,

@@ -5,18 +5,33 @@ import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { Storage } from '../../ports/storage.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
+import { isReservedApi, mayUseReservedApi } from '../scopes.js';
 import type { IssuedAccessToken } from '../tokens/token-issuer.js';
 import type { TokenResponse } from './grant-handler.js';
 
-/** The APIs a grant was authorized for, as they are now; an API deleted since voids the grant. */
-export async function apisOf(deps: ProtocolDependencies, audiences: readonly string[]): Promise<ApiRecord[]> {
+/**
+ * The APIs a grant was authorized for, as they are now: an API deleted since voids the grant, and
+ * so does the management API once the app is no longer allowed it.
+ */
+export async function apisOf(deps: ProtocolDependencies, client: OAuthClient, audiences: readonly string[]): Promise<ApiRecord[]> {
   const apis: ApiRecord[] = [];
   for (const audience of audiences) {
     const api = await deps.resources.getApi(audience);
     if (!api) throw new OAuthError('invalid_grant', `the API ${audience} this grant was for no longer exists`);
+    if (isReservedApi(api) && !mayUseReservedApi(client)) {
+      throw new OAuthError('invalid_grant', `this app is no longer allowed tokens for the Latchkey management API (${audience})`);
+    }
     apis.push(api);
   }
   return apis;
+}
+
+/** The user a grant is for, while they exist and are not disabled. */
+export async function grantUser(deps: ProtocolDependencies, userId: string): Promise<UserRecord> {
+  const user = await deps.users.getUser(userId);
+  if (!user) throw new OAuthError('invalid_grant', 'the user of this authorization no longer exists');
+  if (user.disabledAt !== null) throw new OAuthError('invalid_grant', 'the user of this authorization is disabled');
+  return user;
 }
 
 /**

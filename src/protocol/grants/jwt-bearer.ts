@@ -1,6 +1,7 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { OAuthClient } from '../../ports/directories.js';
 import { timeOrderedGrantId } from '../../shared/random.js';
+import { authorizationOf } from '../authorization-coverage.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope } from '../messages.js';
@@ -11,12 +12,10 @@ import { directGrant } from './user-grant.js';
 
 export const jwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const assertionAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
-/** RFC 7523 §3: the AS may refuse assertions that live unreasonably long. */
-const maxAssertionLifetimeMs = 3600_000;
 
 async function verifyAssertion(assertion: string, client: OAuthClient, deps: ProtocolDependencies, now: number) {
   const keys = await deps.clients.clientKeys(client.clientId);
-  if (keys.length === 0) throw new OAuthError('invalid_grant', 'the app has no uploaded certificate or key to verify the assertion with (PRODUCT A11)');
+  if (keys.length === 0) throw new OAuthError('invalid_grant', 'the app has no uploaded certificate or key to verify the assertion with');
   try {
     const { payload } = await jwtVerify(assertion, createLocalJWKSet({ keys }), {
       algorithms: assertionAlgorithms,
@@ -39,11 +38,13 @@ async function verifyAssertion(assertion: string, client: OAuthClient, deps: Pro
 }
 
 /**
- * The JWT bearer grant (RFC 7523 §2.1; seed 002's "JWT OAuth flow" with an uploaded certificate):
- * the app signs a JWT naming a user (by id or email), and gets a token for that user without a
- * browser. The user must have consented to the app, or be a member of the app's organization,
- * which pre-authorizes the organization's own apps. The signature proves the app, so no secret
- * is needed; a jti, when present, is accepted once.
+ * The JWT bearer grant (RFC 7523 §2.1) with an uploaded certificate or key: the app signs a JWT
+ * naming a user (by id or email), and gets a token for that user without a browser. The
+ * signature proves the app, so no secret is needed. Proving the app says nothing
+ * about the user, though (RFC 9700 §4.15): the user must have consented to the app for what it
+ * asks, or an administrator must have pre-authorized them for it. Membership in the app's
+ * organization and the first-party flag are never enough. The jti is required (unless the server
+ * allows its absence) and accepted once; exp may lie no further ahead than the server allows.
  */
 export const jwtBearerGrant: GrantHandler = {
   grantType: jwtBearerGrantType,
@@ -54,23 +55,33 @@ export const jwtBearerGrant: GrantHandler = {
     const assertion = param(request.body, 'assertion');
     if (!assertion) throw new OAuthError('invalid_request', 'the assertion parameter is missing (RFC 7523 §2.1)');
     const payload = await verifyAssertion(assertion, client, deps, now);
-    if ((payload.exp ?? 0) * 1000 - now > maxAssertionLifetimeMs) {
-      throw new OAuthError('invalid_grant', 'the assertion lives longer than an hour; keep exp short (RFC 7523 §3)');
+    const policy = deps.jwtBearer;
+    if ((payload.exp ?? 0) * 1000 - now > policy.maxLifetimeMs) {
+      throw new OAuthError(
+        'invalid_grant',
+        `the assertion's exp lies more than ${Math.round(policy.maxLifetimeMs / 1000)} seconds ahead, the longest this server accepts; keep exp short (RFC 7523 §3)`,
+      );
     }
-    if (payload.jti !== undefined && !(await deps.storage.revokedJtis.addIfAbsent(`jwt-bearer:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000))) {
+    if (payload.jti === undefined) {
+      if (policy.requireJti) throw new OAuthError('invalid_grant', 'the assertion has no jti: this server needs a unique jti in every assertion, used once (RFC 7523 §3)');
+    } else if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) {
+      throw new OAuthError('invalid_grant', 'the assertion\'s jti must be a string of 1 to 256 characters (RFC 7519 §4.1.7)');
+    } else if (!(await deps.storage.revokedJtis.addIfAbsent(`jwt-bearer:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000))) {
       throw new OAuthError('invalid_grant', 'the assertion was already used: its jti must be unique (RFC 7523 §3)');
     }
     const subject = String(payload.sub);
     const user = subject.includes('@') ? await deps.users.getUserByEmail(subject) : await deps.users.getUser(subject);
     if (!user) throw new OAuthError('invalid_grant', 'the assertion\'s sub names no user of this server');
+    if (user.disabledAt !== null) throw new OAuthError('invalid_grant', 'the assertion\'s sub names a disabled user');
 
     const requested = request.body.has('scope') ? parseScope(param(request.body, 'scope')) : undefined;
     const { scope, apis } = await resolveUserScopes(client, requested, targetsOf(params(request.body, 'resource'), param(request.body, 'audience')), deps.resources);
-    const member = (await deps.organizations.isMember(client.app.orgId, user.id)) || client.app.settings.security.firstParty;
-    const consent = await deps.storage.consents.get(user.id, client.clientId);
-    const consented = consent !== undefined && scope.every((name) => consent.scopes.includes(name));
-    if (!member && !consented) {
-      throw new OAuthError('invalid_grant', "the user has not authorized this app: they must have consented to it, or belong to the app's organization");
+    const audiences = apis.map((api) => api.identifier);
+    if (!(await authorizationOf(deps, client, user.id, scope, audiences))) {
+      throw new OAuthError(
+        'invalid_grant',
+        'the user has not authorized this app for these scopes: they must have consented to it, or an administrator must have pre-authorized them for it (RFC 7523 §2.1)',
+      );
     }
 
     const grantId = timeOrderedGrantId(now);

@@ -3,7 +3,7 @@ import { OAuthError } from '../errors.js';
 import { param, parseScope } from '../messages.js';
 import { formatRefreshToken, isAncestor, parseRefreshToken, successorSecret } from '../tokens/refresh-token.js';
 import type { GrantContext, GrantHandler, TokenResponse } from './grant-handler.js';
-import { apisOf, changeGrantAndStoreToken, grantClaims, userTokenResponse } from './issue.js';
+import { apisOf, grantUser, changeGrantAndStoreToken, grantClaims, userTokenResponse } from './issue.js';
 
 const rotatedOut = 'this refresh token was rotated out and used again, so the whole family is revoked (RFC 9700 §4.14.2)';
 
@@ -58,9 +58,8 @@ export const refreshTokenGrant: GrantHandler = {
     if (widened.length > 0) {
       throw new OAuthError('invalid_scope', `a refresh can only narrow the scope; ${widened.join(' ')} was not granted (RFC 6749 §6)`);
     }
-    const user = await deps.users.getUser(grant.userId);
-    if (!user) throw new OAuthError('invalid_grant', 'the user of this authorization no longer exists');
-    const apis = await apisOf(deps, grant.audiences);
+    const user = await grantUser(deps, grant.userId);
+    const apis = await apisOf(deps, client, grant.audiences);
     const accessToken = await deps.tokens.issueAccessToken({
       client,
       subject: user.id,

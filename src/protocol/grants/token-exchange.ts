@@ -2,7 +2,7 @@ import type { ApiRecord } from '../../ports/api-repository.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope } from '../messages.js';
-import { targetsOf } from '../scopes.js';
+import { isReservedApi, targetApi, targetsOf } from '../scopes.js';
 import { validatorFor } from '../tokens/token-validator.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
 
@@ -54,9 +54,14 @@ export const tokenExchangeGrant: GrantHandler = {
     const targets = targetsOf(params(request.body, 'resource'), param(request.body, 'audience'));
     if (targets.length === 0) throw new OAuthError('invalid_target', 'name the API the new token is for with audience or resource (RFC 8693 §2.1)');
     const apis: ApiRecord[] = [];
+    const subjectAudiences = subject.claims.aud === undefined ? [] : Array.isArray(subject.claims.aud) ? subject.claims.aud.map(String) : [String(subject.claims.aud)];
     for (const target of targets) {
-      const api = await deps.resources.getApi(target);
-      if (!api || (api.orgId !== client.app.orgId && api.orgId !== '*')) throw new OAuthError('invalid_target', `${target} is not an API of this organization (RFC 8707 §2)`);
+      const api = await targetApi(client, target, deps.resources);
+      // The management plane is reached only with a token that was already for it: a token for an
+      // organization's API never turns into one for the management API, whatever its scope names.
+      if (isReservedApi(api) && !subjectAudiences.includes(api.identifier)) {
+        throw new OAuthError('invalid_target', `${target} is the Latchkey management API: only a subject_token issued for it may be exchanged for it`);
+      }
       apis.push(api);
     }
     const requested = request.body.has('scope') ? parseScope(param(request.body, 'scope')) : subject.scope;

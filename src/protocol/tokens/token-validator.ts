@@ -4,6 +4,7 @@ import type { OAuthClient } from '../../ports/directories.js';
 import type { GrantRecord } from '../../ports/oauth-repositories.js';
 import { isWellFormedSecret } from '../../shared/opaque-secret.js';
 import type { ProtocolDependencies } from '../context.js';
+import { credentialOwnerActive } from '../credential-owner.js';
 import { parseRefreshToken } from './refresh-token.js';
 import { grantIdOfJti, opaqueAccessTokenKey } from './token-issuer.js';
 
@@ -59,6 +60,18 @@ export class TokenValidator {
     return client && client.app.status === 'active' ? client : null;
   }
 
+  /**
+   * Whether whoever the token speaks for still stands: the user of a grant exists and is not
+   * disabled; per-user client credentials keep an owner who is a member and not disabled.
+   */
+  async #holderActive(client: OAuthClient, grant: GrantRecord | null): Promise<boolean> {
+    if (grant) {
+      const user = await this.#deps.users.getUser(grant.userId);
+      return user !== undefined && user.disabledAt === null;
+    }
+    return credentialOwnerActive(this.#deps, client);
+  }
+
   async #liveGrant(grantId: string | null): Promise<GrantRecord | null | false> {
     if (grantId === null) return null;
     const grant = await this.#deps.storage.grants.get(grantId);
@@ -74,7 +87,7 @@ export class TokenValidator {
       if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
       const client = await this.#activeClient(record.clientId);
       const grant = await this.#liveGrant(record.grantId);
-      if (!client || grant === false) return null;
+      if (!client || grant === false || !(await this.#holderActive(client, grant))) return null;
       return {
         kind: 'access_token',
         format: 'opaque',
@@ -102,6 +115,7 @@ export class TokenValidator {
       if (!found || found.jtiRevoked || found.grant.revokedAt !== null) return null;
       grant = found.grant;
     }
+    if (!(await this.#holderActive(client, grant))) return null;
     return {
       kind: 'access_token',
       format: 'jwt',
@@ -144,7 +158,7 @@ export class TokenValidator {
     if (!grant || grant.revokedAt !== null || grant.refreshHash === null || (grant.refreshExpiresAt ?? 0) <= now) return null;
     if (!this.#deps.tokenHasher.matches(parsed.secret, grant.refreshHash)) return null;
     const client = await this.#activeClient(grant.clientId);
-    if (!client) return null;
+    if (!client || !(await this.#holderActive(client, grant))) return null;
     return {
       kind: 'refresh_token',
       format: 'opaque',

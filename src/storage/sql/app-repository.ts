@@ -15,6 +15,10 @@ import { containsInsensitive } from './query-helpers.js';
 import type { AppCertificatesTable, AppsTable, DatabaseSchema } from './schema.js';
 
 function toApp(row: Selectable<AppsTable>): AppRecord {
+  const settings = JSON.parse(row.settings) as AppSettings;
+  // Settings stored before a flag existed read with the flag off.
+  const stored: Partial<AppSettings['security']> = settings.security;
+  settings.security = { ...settings.security, managementApiAccess: stored.managementApiAccess === true };
   return {
     clientId: row.client_id,
     orgId: row.org_id,
@@ -24,7 +28,7 @@ function toApp(row: Selectable<AppsTable>): AppRecord {
     type: row.type as AppType,
     visibility: row.visibility as AppVisibility,
     status: row.status as AppStatus,
-    settings: JSON.parse(row.settings) as AppSettings,
+    settings,
     review: row.review ? (JSON.parse(row.review) as AppReview) : null,
     createdBy: row.created_by,
     createdAt: row.created_at,
@@ -90,6 +94,7 @@ export class SqlAppRepository implements AppRepository {
     // Children first: SQLite enforces the foreign keys, but don't rely on cascade settings.
     await this.#db.deleteFrom('app_secrets').where('client_id', '=', clientId).execute();
     await this.#db.deleteFrom('app_certificates').where('client_id', '=', clientId).execute();
+    await this.#db.deleteFrom('app_preauthorizations').where('client_id', '=', clientId).execute();
     const result = await this.#db.deleteFrom('apps').where('client_id', '=', clientId).executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   }

@@ -3,6 +3,16 @@ import type { JsonValue } from '../../ports/app-repositories.js';
 import type { AuditActor, AuditEventRecord, AuditQuery, AuditRepository } from '../../ports/audit-repository.js';
 import type { DatabaseSchema } from './schema.js';
 
+/** What an actor carries besides its type, id and label, as JSON; null when there is nothing. */
+function actorContextOf(actor: AuditActor): string | null {
+  const context = {
+    ...(actor.client ? { client: actor.client } : {}),
+    ...(actor.act !== undefined ? { act: actor.act } : {}),
+    ...(actor.ownerUserId ? { ownerUserId: actor.ownerUserId } : {}),
+  };
+  return Object.keys(context).length > 0 ? JSON.stringify(context) : null;
+}
+
 export class SqlAuditRepository implements AuditRepository {
   readonly #db: Kysely<DatabaseSchema>;
   constructor(db: Kysely<DatabaseSchema>) {
@@ -18,6 +28,7 @@ export class SqlAuditRepository implements AuditRepository {
         actor_type: event.actor.type,
         actor_id: event.actor.id,
         actor_label: event.actor.label,
+        actor_context: actorContextOf(event.actor),
         action: event.action,
         target_type: event.targetType,
         target_id: event.targetId,
@@ -44,7 +55,12 @@ export class SqlAuditRepository implements AuditRepository {
       items: rows.map((row) => ({
         id: row.id,
         orgId: row.org_id,
-        actor: { type: row.actor_type as AuditActor['type'], id: row.actor_id, label: row.actor_label },
+        actor: {
+          type: row.actor_type as AuditActor['type'],
+          id: row.actor_id,
+          label: row.actor_label,
+          ...(row.actor_context ? (JSON.parse(row.actor_context) as Pick<AuditActor, 'client' | 'act' | 'ownerUserId'>) : {}),
+        },
         action: row.action,
         targetType: row.target_type,
         targetId: row.target_id,

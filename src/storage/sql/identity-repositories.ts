@@ -16,6 +16,7 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
     passwordHash: row.password_hash,
     emailVerified: fromFlag(row.email_verified),
     isAdmin: fromFlag(row.is_admin),
+    disabledAt: row.disabled_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -29,6 +30,7 @@ function userRow(user: UserRecord): UsersTable {
     password_hash: user.passwordHash,
     email_verified: toFlag(user.emailVerified),
     is_admin: toFlag(user.isAdmin),
+    disabled_at: user.disabledAt,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };

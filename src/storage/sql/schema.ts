@@ -28,6 +28,7 @@ export interface UsersTable {
   password_hash: string | null;
   email_verified: number;
   is_admin: number;
+  disabled_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -136,9 +137,23 @@ export interface AuditEventsTable {
   target_id: string;
   changes: string;
   request_id: string | null;
+  /** JSON: the app a user acted through, the delegation chain, a credential's owner. */
+  actor_context: string | null;
   created_at: number;
 }
 
+
+export interface AppPreauthorizationsTable {
+  id: string;
+  client_id: string;
+  user_id: string | null;
+  role: string | null;
+  scopes: string;
+  audiences: string;
+  authority: string;
+  created_by: string;
+  created_at: number;
+}
 
 export interface SessionsTable {
   id_hash: string;
@@ -251,6 +266,7 @@ export interface DatabaseSchema {
   app_secrets: AppSecretsTable;
   app_certificates: AppCertificatesTable;
   audit_events: AuditEventsTable;
+  app_preauthorizations: AppPreauthorizationsTable;
   sessions: SessionsTable;
   interactions: InteractionsTable;
   consents: ConsentsTable;

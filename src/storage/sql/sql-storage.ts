@@ -17,6 +17,7 @@ import {
   SqlSessionRepository,
 } from './oauth-repositories.js';
 import { SqlOrganizationRepository } from './org-repository.js';
+import { SqlPreAuthorizationRepository } from './preauthorization-repository.js';
 import { SqlSettingsRepository } from './settings-repository.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
 
@@ -29,6 +30,7 @@ export class SqlStorage implements Storage {
   readonly organizations: SqlOrganizationRepository;
   readonly apis: SqlApiRepository;
   readonly apps: SqlAppRepository;
+  readonly preAuthorizations: SqlPreAuthorizationRepository;
   readonly audit: SqlAuditRepository;
   readonly sessions: SqlSessionRepository;
   readonly interactions: SqlInteractionRepository;
@@ -61,6 +63,7 @@ export class SqlStorage implements Storage {
     this.organizations = new SqlOrganizationRepository(db);
     this.apis = new SqlApiRepository(db);
     this.apps = new SqlAppRepository(db);
+    this.preAuthorizations = new SqlPreAuthorizationRepository(db);
     this.audit = new SqlAuditRepository(db);
     this.sessions = new SqlSessionRepository(db, batching);
     this.interactions = new SqlInteractionRepository(db);

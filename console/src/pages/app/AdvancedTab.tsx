@@ -6,6 +6,7 @@ import { appTypeRules, grantTypeLabels, grantTypeNames, isPublicType } from '../
 import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../../lib/bounds';
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
+import { useSession } from '../../lib/session';
 import { anyUnder, firstFor, type FieldErrors } from '../../lib/problems';
 import type { Certificate } from '../../lib/types';
 import { useApp, useSaver } from './context';
@@ -17,9 +18,10 @@ const authMethods = [
   { value: 'private_key_jwt', label: 'private_key_jwt: a JWT signed with an uploaded key' },
 ];
 
-/** Seed 002's connected-app settings (PRODUCT A5, A11, A12). */
+/** The connected-app settings: security, grants, refresh tokens, ID tokens, certificates, claims. */
 export function AdvancedTab() {
   const { app, canEdit } = useApp();
+  const isServerAdmin = useSession().session.user.isAdmin;
   const saver = useSaver();
   const [bounds, setBounds] = useState<AppBounds>(defaultBounds);
   useEffect(() => void loadBounds().then(setBounds), []);
@@ -125,10 +127,29 @@ export function AdvancedTab() {
           <Checkbox
             label="First-party app (skip consent)"
             checked={security.firstParty}
+            disabled={!isServerAdmin && !security.firstParty}
             onChange={setFlag('firstParty')}
-            hint="Your own app: users are not asked to consent. Leave it off for third-party apps."
+            hint={
+              isServerAdmin
+                ? 'Users of the whole server are not asked to consent to this app (they still are for the management API). Turn it on only for apps your own team runs.'
+                : 'Users are not asked to consent to a first-party app, so only a server administrator can turn this on. You can turn it off.'
+            }
             error={firstFor(errors, 'security.firstParty')}
           />
+          {!isPublic && app.ownerUserId === null ? (
+            <Checkbox
+              label="Allow the Latchkey management API"
+              checked={security.managementApiAccess}
+              disabled={!isServerAdmin && !security.managementApiAccess}
+              onChange={setFlag('managementApiAccess')}
+              hint={
+                isServerAdmin
+                  ? 'Lets this app get tokens for the management API (the audience …/api/v1), to automate Latchkey itself.'
+                  : 'Tokens for the management API are a server administrator’s to allow. You can turn this off.'
+              }
+              error={firstFor(errors, 'security.managementApiAccess')}
+            />
+          ) : null}
         </fieldset>
 
         <fieldset disabled={!canEdit}>
