@@ -13,6 +13,7 @@ import type {
   SessionRepository,
 } from './oauth-repositories.js';
 import type { OrganizationRepository } from './org-repositories.js';
+import type { RateLimitRepository } from './rate-limiter.js';
 import type { SettingsRepository } from './settings-repository.js';
 import type { SigningKeyRepository } from './signing-key-repository.js';
 
@@ -34,6 +35,8 @@ export interface Storage {
   readonly revokedJtis: RevokedJtiRepository;
   readonly deviceCodes: DeviceCodeRepository;
   readonly consoleSessions: ConsoleSessionRepository;
+  /** Attempt counters (sign-in, user-code entry) that every node sharing the database shares. */
+  readonly rateLimits: RateLimitRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

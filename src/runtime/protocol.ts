@@ -11,7 +11,6 @@ import { validatorFor } from '../protocol/tokens/token-validator.js';
 import { deriveKey } from '../shared/derived-keys.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
-import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
 
@@ -108,9 +107,9 @@ export function createProtocol(runtime: Runtime): Protocol {
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
   };
   const validator = validatorFor(deps);
-  const authorizationDeps = { ...deps, signIn: new SignIn(storage.users, argon2PasswordHasher, new MemoryRateLimiter(), clock) };
+  const authorizationDeps = { ...deps, signIn: new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock) };
   const authorization = new AuthorizationService(authorizationDeps);
-  const device = new DeviceVerification(authorizationDeps, new MemoryRateLimiter());
+  const device = new DeviceVerification(authorizationDeps, storage.rateLimits);
 
   return {
     deps,

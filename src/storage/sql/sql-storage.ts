@@ -17,6 +17,7 @@ import {
   SqlSessionRepository,
 } from './oauth-repositories.js';
 import { SqlOrganizationRepository } from './org-repository.js';
+import { SqlRateLimitRepository } from './rate-limit-repository.js';
 import { SqlSettingsRepository } from './settings-repository.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
 
@@ -38,6 +39,7 @@ export class SqlStorage implements Storage {
   readonly revokedJtis: SqlRevokedJtiRepository;
   readonly deviceCodes: SqlDeviceCodeRepository;
   readonly consoleSessions: SqlConsoleSessionRepository;
+  readonly rateLimits: SqlRateLimitRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -70,6 +72,7 @@ export class SqlStorage implements Storage {
     this.revokedJtis = new SqlRevokedJtiRepository(db);
     this.deviceCodes = new SqlDeviceCodeRepository(db);
     this.consoleSessions = new SqlConsoleSessionRepository(db);
+    this.rateLimits = new SqlRateLimitRepository(db, inTransaction);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
