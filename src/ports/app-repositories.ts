@@ -128,11 +128,21 @@ export interface AppRepository {
   delete(clientId: string): Promise<boolean>;
   list(query: AppListQuery): Promise<{ items: AppRecord[]; total: number }>;
 
+  /**
+   * Locks the app's row until the enclosing transaction ends, so that read-then-write steps on one
+   * app (secret rotation) run one at a time, on every node sharing the database. Returns false
+   * when there is no such app. Only meaningful inside `Storage.transaction`.
+   */
+  lock(clientId: string): Promise<boolean>;
+
   insertSecret(secret: AppSecretRecord): Promise<void>;
   /** Secrets that still work at `now` (unexpired), newest first. */
   listLiveSecrets(clientId: string, now: number): Promise<AppSecretRecord[]>;
-  /** Every secret of the app that works after `expiresAt` is made to stop working then. */
-  expireSecrets(clientId: string, expiresAt: number, exceptId: string): Promise<void>;
+  /**
+   * Every secret of the app but those in `exceptIds` that works after `expiresAt` is made to stop
+   * working then; an earlier expiry is never extended.
+   */
+  expireSecrets(clientId: string, expiresAt: number, exceptIds: readonly string[]): Promise<void>;
 
   insertCertificate(certificate: AppCertificateRecord): Promise<void>;
   listCertificates(clientId: string): Promise<AppCertificateRecord[]>;

@@ -191,6 +191,8 @@ export interface DeviceApproval {
   amr: string[];
 }
 
+export type DevicePoll = { outcome: 'pending' } | { outcome: 'slow_down'; intervalSeconds: number } | { outcome: 'not_pending' };
+
 export interface DeviceCodeRepository {
   insert(record: DeviceCodeRecord): Promise<void>;
   getByHash(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined>;
@@ -198,8 +200,15 @@ export interface DeviceCodeRepository {
   /** Pending, unexpired requests only: one conditional write each. */
   approve(userCode: string, approval: DeviceApproval, now: number): Promise<boolean>;
   deny(userCode: string, now: number): Promise<boolean>;
-  /** Records a poll; with `slowDown`, also lengthens the interval by 5 seconds. */
-  recordPoll(deviceCodeHash: string, now: number, slowDown: boolean): Promise<void>;
+  /**
+   * One poll of a pending, unexpired request, decided atomically (RFC 8628 §3.5). The poll wins
+   * ('pending', and `now` becomes the last poll) only when at least the interval has passed since
+   * the last poll that won: one conditional UPDATE, so of parallel polls exactly one wins.
+   * Otherwise it is 'slow_down' and the interval grows by 5 seconds, once for each slow_down
+   * answered, as each tells the client to wait 5 seconds longer; the new interval is returned.
+   * 'not_pending' when the request is no longer pending (decided, consumed or expired).
+   */
+  poll(deviceCodeHash: string, now: number): Promise<DevicePoll>;
   /** Approved to consumed, once (UPDATE ... WHERE status = 'approved'): the tokens are issued once. */
   consume(deviceCodeHash: string): Promise<boolean>;
   /** Deletes at most `limit` expired rows; returns how many it deleted. */

@@ -14,6 +14,7 @@ import type {
 } from './oauth-repositories.js';
 import type { OrganizationRepository } from './org-repositories.js';
 import type { PreAuthorizationRepository } from './preauthorization-repository.js';
+import type { RateLimitRepository } from './rate-limiter.js';
 import type { SettingsRepository } from './settings-repository.js';
 import type { SigningKeyRepository } from './signing-key-repository.js';
 
@@ -36,6 +37,8 @@ export interface Storage {
   readonly revokedJtis: RevokedJtiRepository;
   readonly deviceCodes: DeviceCodeRepository;
   readonly consoleSessions: ConsoleSessionRepository;
+  /** Attempt counters (sign-in, user-code entry) that every node sharing the database shares. */
+  readonly rateLimits: RateLimitRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

@@ -12,7 +12,6 @@ import { validatorFor } from '../protocol/tokens/token-validator.js';
 import { deriveKey } from '../shared/derived-keys.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
-import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
 
@@ -117,9 +116,9 @@ export function createProtocol(runtime: Runtime): Protocol {
     },
   };
   const validator = validatorFor(deps);
-  const authorizationDeps = { ...deps, signIn: new SignIn(storage.users, argon2PasswordHasher, new MemoryRateLimiter(), clock) };
+  const authorizationDeps = { ...deps, signIn: new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock) };
   const authorization = new AuthorizationService(authorizationDeps);
-  const device = new DeviceVerification(authorizationDeps, new MemoryRateLimiter());
+  const device = new DeviceVerification(authorizationDeps, storage.rateLimits);
 
   return {
     deps,

@@ -7,9 +7,9 @@ export const sweepIntervalMs = 60_000;
 export const sweepBatchSize = 500;
 
 /**
- * Deletes what has expired (codes, grants, opaque tokens, revoked jtis, sessions, interactions)
- * so that the tables don't grow forever. Every node runs it; the deletes are idempotent. It
- * deletes in small batches and lets requests run between them.
+ * Deletes what has expired (codes, grants, opaque tokens, revoked jtis, sessions, interactions,
+ * ended rate-limit windows) so that the tables don't grow forever. Every node runs it; the deletes
+ * are idempotent. It deletes in small batches and lets requests run between them.
  */
 export function startSweeper(runtime: Runtime, options: { batchSize?: number } = {}): { stop(): void; sweep(): Promise<number> } {
   const { storage, clock, logger } = runtime;
@@ -22,6 +22,7 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     storage.interactions,
     storage.deviceCodes,
     storage.consoleSessions,
+    storage.rateLimits,
   ];
   let stopped = false;
   const sweep = async (): Promise<number> => {

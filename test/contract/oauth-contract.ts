@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { GrantRecord } from '../../src/ports/oauth-repositories.js';
+import type { DeviceCodeRecord, GrantRecord } from '../../src/ports/oauth-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
 
 let sequence = 0;
@@ -213,6 +213,76 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.equal(await storage.accessTokens.deleteExpired(base + 1, 2), 0);
     for (const tokenHash of expired) assert.equal(await storage.accessTokens.get(tokenHash), undefined);
     assert.ok(await storage.accessTokens.get(live));
+  });
+
+  async function deviceCode(storage: Storage, overrides: Partial<DeviceCodeRecord> = {}): Promise<DeviceCodeRecord> {
+    const record: DeviceCodeRecord = {
+      deviceCodeHash: next('dc'),
+      userCode: next('UC'),
+      clientId: 'client',
+      scope: ['openid'],
+      audiences: [],
+      status: 'pending',
+      userId: null,
+      sessionSid: null,
+      authTime: null,
+      amr: null,
+      intervalSeconds: 5,
+      lastPolledAt: null,
+      createdAt: now(),
+      expiresAt: now() + 600_000,
+      ...overrides,
+    };
+    await storage.deviceCodes.insert(record);
+    return record;
+  }
+
+  test('device codes: found by hash and user code, approved once while pending, consumed once', async () => {
+    const storage = storageOf();
+    const record = await deviceCode(storage);
+    assert.deepEqual(await storage.deviceCodes.getByHash(record.deviceCodeHash), record);
+    assert.deepEqual(await storage.deviceCodes.getByUserCode(record.userCode), record);
+    const approval = { userId: 'user', sessionSid: 'sid', authTime: now(), amr: ['pwd'] };
+    assert.equal(await storage.deviceCodes.consume(record.deviceCodeHash), false, 'a pending code is not consumed');
+    assert.equal(await storage.deviceCodes.approve(record.userCode, approval, now()), true);
+    assert.equal(await storage.deviceCodes.deny(record.userCode, now()), false, 'decided once');
+    const results = await Promise.all(Array.from({ length: 10 }, () => storage.deviceCodes.consume(record.deviceCodeHash)));
+    assert.equal(results.filter(Boolean).length, 1);
+    const expired = await deviceCode(storage, { expiresAt: now() - 1 });
+    assert.equal(await storage.deviceCodes.approve(expired.userCode, approval, now()), false);
+  });
+
+  test('a device poll wins only once the interval has passed since the last poll that won; each slow_down adds 5 s (RFC 8628 §3.5)', async () => {
+    const storage = storageOf();
+    const record = await deviceCode(storage);
+    const start = now();
+    assert.deepEqual(await storage.deviceCodes.poll(record.deviceCodeHash, start), { outcome: 'pending' }, 'the first poll wins');
+    assert.deepEqual(await storage.deviceCodes.poll(record.deviceCodeHash, start + 4_999), { outcome: 'slow_down', intervalSeconds: 10 });
+    assert.deepEqual(await storage.deviceCodes.poll(record.deviceCodeHash, start + 9_999), { outcome: 'slow_down', intervalSeconds: 15 }, 'a slow_down is not a poll that won');
+    assert.deepEqual(await storage.deviceCodes.poll(record.deviceCodeHash, start + 15_000), { outcome: 'pending' });
+    const stored = await storage.deviceCodes.getByHash(record.deviceCodeHash);
+    assert.equal(stored?.lastPolledAt, start + 15_000);
+    assert.equal(stored?.intervalSeconds, 15);
+  });
+
+  test('twenty parallel polls of one pending device code: exactly one wins, each other one adds 5 s', async () => {
+    const storage = storageOf();
+    const record = await deviceCode(storage, { lastPolledAt: now() - 60_000 });
+    const polls = await Promise.all(Array.from({ length: 20 }, () => storage.deviceCodes.poll(record.deviceCodeHash, now())));
+    assert.equal(polls.filter((poll) => poll.outcome === 'pending').length, 1);
+    assert.equal(polls.filter((poll) => poll.outcome === 'slow_down').length, 19);
+    assert.equal((await storage.deviceCodes.getByHash(record.deviceCodeHash))?.intervalSeconds, 5 + 19 * 5);
+  });
+
+  test('a poll of a decided or expired device code is not pending, and changes nothing', async () => {
+    const storage = storageOf();
+    const approved = await deviceCode(storage);
+    await storage.deviceCodes.approve(approved.userCode, { userId: 'user', sessionSid: 'sid', authTime: now(), amr: ['pwd'] }, now());
+    assert.deepEqual(await storage.deviceCodes.poll(approved.deviceCodeHash, now()), { outcome: 'not_pending' });
+    const expired = await deviceCode(storage, { expiresAt: now() - 1 });
+    assert.deepEqual(await storage.deviceCodes.poll(expired.deviceCodeHash, now()), { outcome: 'not_pending' });
+    assert.deepEqual(await storage.deviceCodes.getByHash(expired.deviceCodeHash), expired);
+    assert.deepEqual(await storage.deviceCodes.poll(next('unknown'), now()), { outcome: 'not_pending' });
   });
 
   test('ten parallel uses of one client assertion jti: exactly one is fresh (RFC 7523 §3)', async () => {

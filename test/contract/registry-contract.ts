@@ -186,11 +186,39 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     const second = { id: next('sec'), clientId: record.clientId, hash: 'second', createdAt: now() + 1, expiresAt: null };
     await storage.apps.insertSecret(first);
     await storage.apps.insertSecret(second);
-    await storage.apps.expireSecrets(record.clientId, now() + 100, second.id);
+    await storage.apps.expireSecrets(record.clientId, now() + 100, [second.id]);
     assert.deepEqual((await storage.apps.listLiveSecrets(record.clientId, now() + 99)).map((secret) => secret.hash).sort(), ['first', 'second']);
     assert.deepEqual((await storage.apps.listLiveSecrets(record.clientId, now() + 100)).map((secret) => secret.hash), ['second']);
-    await storage.apps.expireSecrets(record.clientId, now() + 500, second.id);
+    await storage.apps.expireSecrets(record.clientId, now() + 500, [second.id]);
     assert.equal((await storage.apps.listLiveSecrets(record.clientId, now() + 100)).length, 1, 'a later rotation does not revive it');
+  });
+
+  test('an app lock serializes read-then-write transactions on the app: ten parallel increments lose none', async () => {
+    const storage = storageOf();
+    const record = app((await org(storage)).id, { description: '0' });
+    await storage.apps.insert(record);
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        storage.transaction(async (tx) => {
+          assert.equal(await tx.apps.lock(record.clientId), true);
+          const current = await tx.apps.get(record.clientId);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          await tx.apps.update({ ...current!, description: String(Number(current!.description) + 1) });
+        }),
+      ),
+    );
+    assert.equal((await storage.apps.get(record.clientId))?.description, '10');
+    assert.equal(await storage.transaction((tx) => tx.apps.lock(next('no-such-client'))), false);
+  });
+
+  test('expireSecrets spares every secret it is told to', async () => {
+    const storage = storageOf();
+    const record = app((await org(storage)).id);
+    await storage.apps.insert(record);
+    const secrets = ['a', 'b', 'c'].map((hash, index) => ({ id: next('sec'), clientId: record.clientId, hash, createdAt: now() + index, expiresAt: null }));
+    for (const secret of secrets) await storage.apps.insertSecret(secret);
+    await storage.apps.expireSecrets(record.clientId, now(), [secrets[1]!.id, secrets[2]!.id]);
+    assert.deepEqual((await storage.apps.listLiveSecrets(record.clientId, now())).map((secret) => secret.hash), ['c', 'b']);
   });
 
   test('audit: newest first, filtered by org, target, action and time', async () => {

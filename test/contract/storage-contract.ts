@@ -6,6 +6,7 @@ import type { Storage } from '../../src/ports/storage.js';
 import { migrateToLatest, openDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
 import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import { oauthContract } from './oauth-contract.js';
+import { rateLimitContract } from './rate-limit-contract.js';
 import { registryContract } from './registry-contract.js';
 
 export interface ContractTarget {
@@ -170,6 +171,10 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('oauth', () => {
       oauthContract(() => storage, () => now);
+    });
+
+    describe('rate limits', () => {
+      rateLimitContract(() => storage, () => now);
     });
 
     describe('transactions', () => {

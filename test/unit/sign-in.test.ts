@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SignIn, defaultSignInPolicy } from '../../src/domain/identity/sign-in.js';
-import { MemoryRateLimiter } from '../../src/runtime/memory-rate-limiter.js';
+import type { PasswordHasher } from '../../src/ports/password-hasher.js';
 import { createTestRegistry, plainPasswordHasher, type TestRegistry } from '../support/registry.js';
 
-describe('sign-in throttling (PRODUCT D1, SECURITY.md)', () => {
+describe('sign-in throttling per account and per address', () => {
   let t: TestRegistry;
   before(async () => {
     t = await createTestRegistry();
@@ -12,8 +13,25 @@ describe('sign-in throttling (PRODUCT D1, SECURITY.md)', () => {
     await t.registry.users.create(t.operator, { email: 'bob@example.com', password: 'bobs password' });
   });
   after(() => t.close());
+  beforeEach(async () => {
+    await t.database.db.deleteFrom('rate_limits').execute();
+  });
 
-  const signIn = () => new SignIn(t.storage.users, plainPasswordHasher, new MemoryRateLimiter(), t.clock);
+  const signIn = (passwords: PasswordHasher = plainPasswordHasher) => new SignIn(t.storage.users, passwords, t.storage.rateLimits, t.clock);
+
+  /** The plain hasher, slowed down like argon2 and counting its checks. */
+  function countingHasher(): PasswordHasher & { verified: number } {
+    const hasher = {
+      verified: 0,
+      hash: plainPasswordHasher.hash,
+      verify: async (hash: string, password: string) => {
+        hasher.verified += 1;
+        await delay(5);
+        return plainPasswordHasher.verify(hash, password);
+      },
+    };
+    return hasher;
+  }
 
   test('the right password signs in; a wrong one and an unknown email give the same answer', async () => {
     const service = signIn();
@@ -53,8 +71,11 @@ describe('sign-in throttling (PRODUCT D1, SECURITY.md)', () => {
       }
     }
     assert.deepEqual(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300], 'doubling, then capped at 300 s');
+    // 811 s into the 15-minute window: its end, 89 s away, forgets the count before 300 s pass.
     const capped = await service.attempt('bob@example.com', 'bobs password', '10.1.1.1');
-    assert.deepEqual(capped, { ok: false, reason: 'throttled', retryAfterSeconds: 300 });
+    assert.deepEqual(capped, { ok: false, reason: 'throttled', retryAfterSeconds: 89 });
+    t.clock.advance(89_000);
+    assert.equal((await service.attempt('bob@example.com', 'bobs password', '10.1.1.1')).ok, true, 'a new window starts afresh');
   });
 
   test('one address trying many accounts is stopped until its window ends', async () => {
@@ -68,5 +89,57 @@ describe('sign-in throttling (PRODUCT D1, SECURITY.md)', () => {
     assert.equal((await service.attempt('alice@example.com', 'right password', '192.0.2.10')).ok, true, 'other addresses are unaffected');
     t.clock.advance(defaultSignInPolicy.windowMs);
     assert.equal((await service.attempt('alice@example.com', 'right password', '192.0.2.9')).ok, true, 'the window ends');
+  });
+
+  test('parallel attempts are counted before the password is checked: only the free failures of an account are verified', async () => {
+    const hasher = countingHasher();
+    const service = signIn(hasher);
+    const results = await Promise.all(Array.from({ length: 30 }, () => service.attempt('alice@example.com', 'guess', '10.2.0.1')));
+    assert.equal(hasher.verified, defaultSignInPolicy.freeAccountFailures);
+    assert.equal(results.filter((result) => !result.ok && result.reason === 'invalid').length, defaultSignInPolicy.freeAccountFailures);
+    assert.ok(results.every((result) => result.ok || result.reason === 'invalid' || result.retryAfterSeconds === 1), 'the rest wait 1 s');
+  });
+
+  test('parallel attempts from one address on many accounts: only the cap per address is verified', async () => {
+    const hasher = countingHasher();
+    const service = signIn(hasher);
+    const results = await Promise.all(Array.from({ length: 80 }, (_, index) => service.attempt(`parallel${index}@example.com`, 'guess', '10.2.0.2')));
+    assert.equal(hasher.verified, defaultSignInPolicy.maxIpFailures);
+    assert.equal(results.filter((result) => !result.ok && result.reason === 'throttled').length, 80 - defaultSignInPolicy.maxIpFailures);
+  });
+
+  test('an unknown email is throttled exactly like a known one', async () => {
+    const service = signIn();
+    const answers = async (email: string) => {
+      const seen: string[] = [];
+      for (let index = 0; index <= defaultSignInPolicy.freeAccountFailures; index += 1) {
+        const result = await service.attempt(email, 'guess', '10.3.0.1');
+        seen.push(result.ok ? 'ok' : result.reason === 'throttled' ? `throttled ${result.retryAfterSeconds}` : 'invalid');
+      }
+      return seen;
+    };
+    assert.deepEqual(await answers('nobody-here@example.com'), await answers('alice@example.com'));
+  });
+
+  test('successes do not count against the address, and a success resets the account', async () => {
+    const service = signIn();
+    for (let index = 0; index < defaultSignInPolicy.maxIpFailures * 2; index += 1) {
+      assert.equal((await service.attempt('alice@example.com', 'right password', '10.4.0.1')).ok, true);
+    }
+    for (let index = 0; index < defaultSignInPolicy.maxIpFailures - 1; index += 1) await service.attempt(`many${index}@example.com`, 'guess', '10.4.0.1');
+    assert.equal((await service.attempt('alice@example.com', 'right password', '10.4.0.1')).ok, true, 'one failure short of the cap');
+    assert.deepEqual(await service.attempt('bob@example.com', 'guess', '10.4.0.1'), { ok: false, reason: 'invalid' });
+    const blocked = await service.attempt('alice@example.com', 'right password', '10.4.0.1');
+    assert.ok(!blocked.ok && blocked.reason === 'throttled', 'the fiftieth failure closes the address');
+  });
+
+  test('a refused attempt counts nowhere: hammering a throttled account does not use up the address', async () => {
+    const service = signIn();
+    for (let index = 0; index < defaultSignInPolicy.freeAccountFailures; index += 1) await service.attempt('bob@example.com', 'guess', '10.5.0.1');
+    for (let index = 0; index < defaultSignInPolicy.maxIpFailures * 2; index += 1) {
+      const result = await service.attempt('bob@example.com', 'guess', '10.5.0.1');
+      assert.ok(!result.ok && result.reason === 'throttled');
+    }
+    assert.equal((await service.attempt('alice@example.com', 'right password', '10.5.0.1')).ok, true);
   });
 });

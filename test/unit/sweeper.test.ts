@@ -43,3 +43,19 @@ test('the sweeper deletes every expired row in batches and lets other work run b
   assert.ok(await storage.accessTokens.get('live'));
   assert.equal(await sweeper.sweep(), 0);
 });
+
+test('the sweeper deletes rate-limit windows that have ended and keeps running ones', async () => {
+  const { storage, clock, database } = context;
+  const now = clock.now();
+  await storage.rateLimits.reserve([{ key: 'sign-in:ip:192.0.2.1', rule: { windowMs: 1000, freeAttempts: 5 } }], now - 2000);
+  await storage.rateLimits.reserve([{ key: 'sign-in:ip:192.0.2.2', rule: { windowMs: 60_000, freeAttempts: 5 } }], now);
+  const runtime = { storage, clock, logger: createLogger({ level: 'warn', destination: new LogCapture() }) } as unknown as Runtime;
+  const sweeper = startSweeper(runtime);
+  try {
+    assert.equal(await sweeper.sweep(), 1);
+  } finally {
+    sweeper.stop();
+  }
+  const left = await database.db.selectFrom('rate_limits').select('expires_at').execute();
+  assert.deepEqual(left, [{ expires_at: now + 60_000 }]);
+});

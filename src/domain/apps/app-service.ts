@@ -306,8 +306,11 @@ export class AppService {
   }
 
   /**
-   * A new client secret, returned once (PRODUCT A7). The previous ones stop working now, or after
-   * the grace period (at most 7 days). Tokens already issued are not touched.
+   * A new client secret, returned once. After a rotation the live secrets are the new one and,
+   * when a grace period was chosen, the secret that was current just before it, until the grace
+   * period (at most 7 days) ends; every older secret stops at once. So at most two secrets are
+   * ever live. Rotations of one app run one at a time (a lock on the app's row), so parallel
+   * rotations leave exactly one current secret. Tokens already issued are not touched.
    */
   async rotateSecret(
     context: RequestContext,
@@ -324,18 +327,18 @@ export class AppService {
         { field: 'gracePeriodSeconds', message: `must be a whole number of seconds from 0 to ${maxSecretGracePeriodSeconds} (7 days)` },
       ]);
     }
-    const expiresAt = this.#deps.clock.now() + grace * 1000;
+    const now = this.#deps.clock.now();
+    const expiresAt = now + grace * 1000;
     const clientSecret = await this.#deps.storage.transaction(async (tx) => {
+      // One rotation of this app at a time, on every node (false: deleted since it was loaded).
+      if (!(await tx.apps.lock(clientId))) throw DomainError.notFound(`app ${clientId}`);
+      // Read under the lock: the current secret is the one the previous rotation left.
+      const previous = (await tx.apps.listLiveSecrets(clientId, now)).find((secret) => secret.expiresAt === null);
       const secret = generateOpaqueSecret('cs');
       const id = randomId(12);
-      await tx.apps.insertSecret({
-        id,
-        clientId,
-        hash: this.#deps.secretHasher.hash(secret),
-        createdAt: this.#deps.clock.now(),
-        expiresAt: null,
-      });
-      await tx.apps.expireSecrets(clientId, expiresAt, id);
+      await tx.apps.insertSecret({ id, clientId, hash: this.#deps.secretHasher.hash(secret), createdAt: now, expiresAt: null });
+      await tx.apps.expireSecrets(clientId, now, previous ? [id, previous.id] : [id]);
+      if (previous) await tx.apps.expireSecrets(clientId, expiresAt, [id]);
       await recordAudit(tx, this.#deps.clock, context, {
         orgId: app.orgId,
         action: 'app.secret_rotated',

@@ -1,15 +1,16 @@
 import type { Clock } from '../../ports/clock.js';
 import type { UserRecord, UserRepository } from '../../ports/identity-repositories.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
-import type { RateLimiter } from '../../ports/rate-limiter.js';
+import type { RateLimiter, RateRule } from '../../ports/rate-limiter.js';
 
 export interface SignInPolicy {
+  /** How long a count lasts from the first failure it holds. */
   windowMs: number;
-  /** Failures per account before each further attempt must wait. */
+  /** Failures per account before each further attempt must wait (a success resets the count). */
   freeAccountFailures: number;
   /** The longest wait per account: slows an attacker, never locks the real user out for good. */
   maxAccountDelayMs: number;
-  /** Failures per IP address in a window before it must wait for the window to end. */
+  /** Failures per IP address in a window before it must wait for the window to end (successes don't count). */
   maxIpFailures: number;
 }
 
@@ -20,22 +21,28 @@ export const defaultSignInPolicy: SignInPolicy = {
   maxIpFailures: 50,
 };
 
+/** The first wait of an account that has used its free failures; it doubles with each further one. */
+const firstAccountDelayMs = 1000;
+
 export type SignInResult =
   | { ok: true; user: UserRecord }
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
 /**
- * Password sign-in (PRODUCT D1): argon2id, the same answer for an unknown email and a wrong
- * password, and throttling per account (exponential delay after a few failures, capped) and per
- * IP address (SECURITY.md).
+ * Password sign-in: argon2id, the same answer for an unknown email and a wrong password, and
+ * throttling per account (exponential delay after a few failures, capped) and per IP address (a
+ * hard cap per window). The attempt is counted on both before the password is verified, in one
+ * atomic reservation, so that parallel guesses can't all be checked against a count none of them
+ * has raised yet; a success resets the account and gives the address its attempt back.
  */
 export class SignIn {
   readonly #users: UserRepository;
   readonly #passwords: PasswordHasher;
   readonly #limiter: RateLimiter;
   readonly #clock: Clock;
-  readonly #policy: SignInPolicy;
+  readonly #accountRule: RateRule;
+  readonly #ipRule: RateRule;
   #decoyHash: Promise<string> | undefined;
 
   constructor(users: UserRepository, passwords: PasswordHasher, limiter: RateLimiter, clock: Clock, policy: SignInPolicy = defaultSignInPolicy) {
@@ -43,27 +50,27 @@ export class SignIn {
     this.#passwords = passwords;
     this.#limiter = limiter;
     this.#clock = clock;
-    this.#policy = policy;
-  }
-
-  /** Seconds until this account or address may try again, or 0. */
-  async #waitSeconds(email: string, ip: string, now: number): Promise<number> {
-    const policy = this.#policy;
-    const byIp = await this.#limiter.peek(`ip:${ip}`, now);
-    let waitMs = byIp && byIp.count >= policy.maxIpFailures ? byIp.resetAt - now : 0;
-    const byAccount = await this.#limiter.peek(`account:${email}`, now);
-    if (byAccount && byAccount.count >= policy.freeAccountFailures) {
-      const delay = Math.min(1000 * 2 ** (byAccount.count - policy.freeAccountFailures), policy.maxAccountDelayMs);
-      waitMs = Math.max(waitMs, byAccount.lastAt + delay - now);
-    }
-    return Math.max(0, Math.ceil(waitMs / 1000));
+    this.#accountRule = {
+      windowMs: policy.windowMs,
+      freeAttempts: policy.freeAccountFailures,
+      backoff: { baseMs: firstAccountDelayMs, maxMs: policy.maxAccountDelayMs },
+    };
+    this.#ipRule = { windowMs: policy.windowMs, freeAttempts: policy.maxIpFailures };
   }
 
   async attempt(emailInput: string, password: string, ip: string): Promise<SignInResult> {
     const email = emailInput.trim().toLowerCase();
     const now = this.#clock.now();
-    const wait = await this.#waitSeconds(email, ip, now);
-    if (wait > 0) return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
+    const accountKey = `sign-in:account:${email}`;
+    const ipKey = `sign-in:ip:${ip}`;
+    const reservation = await this.#limiter.reserve(
+      [
+        { key: accountKey, rule: this.#accountRule },
+        { key: ipKey, rule: this.#ipRule },
+      ],
+      now,
+    );
+    if (!reservation.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil((reservation.retryAt - now) / 1000)) };
 
     const user = email ? await this.#users.getByEmail(email) : undefined;
     let valid: boolean;
@@ -75,12 +82,10 @@ export class SignIn {
       await this.#passwords.verify(await this.#decoyHash, password);
       valid = false;
     }
-    if (!valid || !user) {
-      await this.#limiter.hit(`account:${email}`, this.#policy.windowMs, now);
-      await this.#limiter.hit(`ip:${ip}`, this.#policy.windowMs, now);
-      return { ok: false, reason: 'invalid' };
-    }
-    await this.#limiter.reset(`account:${email}`);
+    // A failure stays counted on both keys, as it was reserved.
+    if (!valid || !user) return { ok: false, reason: 'invalid' };
+    await this.#limiter.reset(accountKey);
+    await this.#limiter.release(ipKey);
     return { ok: true, user };
   }
 }

@@ -1,4 +1,4 @@
-import type { RateLimiter } from '../../ports/rate-limiter.js';
+import type { RateLimiter, RateRule } from '../../ports/rate-limiter.js';
 import type { DeviceCodeRecord } from '../../ports/oauth-repositories.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { randomId } from '../../shared/random.js';
@@ -10,8 +10,7 @@ import { normalizeUserCode } from './user-code.js';
 
 const bindingCookie = 'lk_device';
 /** Wrong user codes an address may try per quarter hour (RFC 8628 §5.1: codes are short, so guessing is throttled). */
-const maxCodeFailures = 20;
-const codeWindowMs = 15 * 60_000;
+const codeEntryRule: RateRule = { windowMs: 15 * 60_000, freeAttempts: 20 };
 
 type Step = 'code' | 'login' | 'consent' | 'approved' | 'denied';
 
@@ -86,17 +85,19 @@ export class DeviceVerification {
     if (!this.#csrfValid(request)) return this.#forged(request);
     const now = this.#deps.clock.now();
     const key = `device-code:${request.ip}`;
-    const window = await this.#limiter.peek(key, now);
-    if (window && window.count >= maxCodeFailures) {
-      const wait = Math.ceil((window.resetAt - now) / 1000);
+    // Counted before the lookup, so that parallel guesses can't all pass an uncounted check.
+    const reservation = await this.#limiter.reserve([{ key, rule: codeEntryRule }], now);
+    if (!reservation.allowed) {
+      const wait = Math.max(1, Math.ceil((reservation.retryAt - now) / 1000));
       return this.#page('code', request, { error: `Too many wrong codes. Try again in ${wait} seconds.` }, 429, { 'retry-after': String(wait) });
     }
     const typed = param(request.body, 'user_code') ?? '';
     const userCode = normalizeUserCode(typed);
     if (!(await this.#pending(userCode))) {
-      await this.#limiter.hit(key, codeWindowMs, now);
       return this.#page('code', request, { userCode: typed, error: 'That code is not valid or has expired. Check the code on your device.' }, 400);
     }
+    // Only wrong codes count against the address.
+    await this.#limiter.release(key);
     return this.#see(`${this.#deps.endpoints.deviceVerification}/confirm?user_code=${userCode}`);
   }
 

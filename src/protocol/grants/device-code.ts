@@ -12,7 +12,8 @@ import { directGrant } from './user-grant.js';
 export const deviceCodeGrant: GrantHandler = {
   grantType: deviceCodeGrantType,
 
-  async handle({ request, client, now, deps }): Promise<TokenResponse> {
+  async handle(context): Promise<TokenResponse> {
+    const { request, client, now, deps } = context;
     const deviceCode = param(request.body, 'device_code');
     if (!deviceCode) throw new OAuthError('invalid_request', 'the device_code parameter is missing (RFC 8628 §3.4)');
     if (!isWellFormedSecret(deviceCode, 'dc')) throw new OAuthError('invalid_grant', 'the device code is not one this server issued');
@@ -24,10 +25,15 @@ export const deviceCodeGrant: GrantHandler = {
     if (record.status === 'denied') throw new OAuthError('access_denied', 'the user denied the request (RFC 8628 §3.5)');
     if (record.status === 'consumed') throw new OAuthError('invalid_grant', 'the device code was already used');
     if (record.status === 'pending') {
-      const tooSoon = record.lastPolledAt !== null && now - record.lastPolledAt < record.intervalSeconds * 1000;
-      await deps.storage.deviceCodes.recordPoll(hash, now, tooSoon);
-      if (tooSoon) throw new OAuthError('slow_down', `poll at most every ${record.intervalSeconds} seconds; now every ${record.intervalSeconds + 5} (RFC 8628 §3.5)`);
-      throw new OAuthError('authorization_pending', 'the user has not finished yet; keep polling (RFC 8628 §3.5)');
+      // RFC 8628 §3.5: "too soon" is decided by the store in one conditional write, never from the
+      // record read above, so that parallel polls can't all pass.
+      const poll = await deps.storage.deviceCodes.poll(hash, now);
+      if (poll.outcome === 'slow_down') {
+        throw new OAuthError('slow_down', `polled before the interval had passed; now every ${poll.intervalSeconds} seconds (RFC 8628 §3.5)`);
+      }
+      if (poll.outcome === 'pending') throw new OAuthError('authorization_pending', 'the user has not finished yet; keep polling (RFC 8628 §3.5)');
+      // Decided or expired since the read: answer as the record now says.
+      return deviceCodeGrant.handle(context);
     }
 
     if (!record.userId) throw new OAuthError('invalid_grant', 'the device code was approved without a user');

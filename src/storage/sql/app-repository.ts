@@ -114,6 +114,18 @@ export class SqlAppRepository implements AppRepository {
     return { items: rows.map(toApp), total: Number(count.total) };
   }
 
+  async lock(clientId: string): Promise<boolean> {
+    // A no-op UPDATE: on PostgreSQL it holds the row lock until commit, as SELECT ... FOR UPDATE
+    // would, and on SQLite (which has no FOR UPDATE) it takes the write lock that serializes
+    // transactions anyway. One statement for both dialects.
+    const result = await this.#db
+      .updateTable('apps')
+      .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async insertSecret(secret: AppSecretRecord): Promise<void> {
     await this.#db
       .insertInto('app_secrets')
@@ -144,12 +156,10 @@ export class SqlAppRepository implements AppRepository {
     }));
   }
 
-  async expireSecrets(clientId: string, expiresAt: number, exceptId: string): Promise<void> {
-    await this.#db
-      .updateTable('app_secrets')
-      .set({ expires_at: expiresAt })
-      .where('client_id', '=', clientId)
-      .where('id', '!=', exceptId)
+  async expireSecrets(clientId: string, expiresAt: number, exceptIds: readonly string[]): Promise<void> {
+    let query = this.#db.updateTable('app_secrets').set({ expires_at: expiresAt }).where('client_id', '=', clientId);
+    if (exceptIds.length > 0) query = query.where('id', 'not in', [...exceptIds]);
+    await query
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
       .execute();
   }

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { DeviceApproval, DeviceCodeRecord, DeviceCodeRepository, DeviceCodeStatus } from '../../ports/oauth-repositories.js';
+import type { DeviceApproval, DeviceCodeRecord, DeviceCodeRepository, DeviceCodeStatus, DevicePoll } from '../../ports/oauth-repositories.js';
 import { deleteExpiredRows } from './expired-rows.js';
 import type { DatabaseSchema, DeviceCodesTable } from './schema.js';
 
@@ -88,15 +88,25 @@ export class SqlDeviceCodeRepository implements DeviceCodeRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async recordPoll(deviceCodeHash: string, now: number, slowDown: boolean): Promise<void> {
-    await this.#db
+  async poll(deviceCodeHash: string, now: number): Promise<DevicePoll> {
+    const won = await this.#db
       .updateTable('device_codes')
-      .set((eb) => ({
-        last_polled_at: now,
-        ...(slowDown ? { interval_seconds: eb('interval_seconds', '+', 5) } : {}),
-      }))
+      .set({ last_polled_at: now })
       .where('device_code_hash', '=', deviceCodeHash)
-      .execute();
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .where((eb) => eb.or([eb('last_polled_at', 'is', null), eb(eb('last_polled_at', '+', eb('interval_seconds', '*', 1000)), '<=', now)]))
+      .executeTakeFirst();
+    if (Number(won.numUpdatedRows) === 1) return { outcome: 'pending' };
+    const slowed = await this.#db
+      .updateTable('device_codes')
+      .set((eb) => ({ interval_seconds: eb('interval_seconds', '+', 5) }))
+      .where('device_code_hash', '=', deviceCodeHash)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .returning('interval_seconds')
+      .executeTakeFirst();
+    return slowed ? { outcome: 'slow_down', intervalSeconds: slowed.interval_seconds } : { outcome: 'not_pending' };
   }
 
   async consume(deviceCodeHash: string): Promise<boolean> {

@@ -10,6 +10,7 @@ const sweptTables = {
   revoked_jtis: 'jti',
   device_codes: 'device_code_hash',
   console_sessions: 'id_hash',
+  rate_limits: 'key_hash',
 } as const satisfies Partial<Record<keyof DatabaseSchema, string>>;
 
 /**

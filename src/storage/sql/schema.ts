@@ -253,6 +253,13 @@ export interface ConsoleSessionsTable {
   expires_at: number;
 }
 
+export interface RateLimitsTable {
+  key_hash: string;
+  attempts: number;
+  last_at: number;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   settings: SettingsTable;
@@ -275,4 +282,5 @@ export interface DatabaseSchema {
   revoked_jtis: RevokedJtisTable;
   device_codes: DeviceCodesTable;
   console_sessions: ConsoleSessionsTable;
+  rate_limits: RateLimitsTable;
 }

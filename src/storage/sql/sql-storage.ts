@@ -18,6 +18,7 @@ import {
 } from './oauth-repositories.js';
 import { SqlOrganizationRepository } from './org-repository.js';
 import { SqlPreAuthorizationRepository } from './preauthorization-repository.js';
+import { SqlRateLimitRepository } from './rate-limit-repository.js';
 import { SqlSettingsRepository } from './settings-repository.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
 
@@ -40,6 +41,7 @@ export class SqlStorage implements Storage {
   readonly revokedJtis: SqlRevokedJtiRepository;
   readonly deviceCodes: SqlDeviceCodeRepository;
   readonly consoleSessions: SqlConsoleSessionRepository;
+  readonly rateLimits: SqlRateLimitRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -73,6 +75,7 @@ export class SqlStorage implements Storage {
     this.revokedJtis = new SqlRevokedJtiRepository(db);
     this.deviceCodes = new SqlDeviceCodeRepository(db);
     this.consoleSessions = new SqlConsoleSessionRepository(db);
+    this.rateLimits = new SqlRateLimitRepository(db, inTransaction);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

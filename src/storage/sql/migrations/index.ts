@@ -5,6 +5,7 @@ import * as authorization from './0003-authorization.js';
 import * as deviceCodes from './0004-device-codes.js';
 import * as consoleSessions from './0005-console-sessions.js';
 import * as sweepIndexes from './0006-sweep-indexes.js';
+import * as rateLimits from './0007-rate-limits.js';
 import * as privileges from './0008-privileges.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0004-device-codes': deviceCodes,
   '0005-console-sessions': consoleSessions,
   '0006-sweep-indexes': sweepIndexes,
+  '0007-rate-limits': rateLimits,
   '0008-privileges': privileges,
 };
 
