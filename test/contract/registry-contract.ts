@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultSettings } from '../../src/domain/apps/app-settings.js';
 import type { AppRecord } from '../../src/ports/app-repositories.js';
+import type { PreAuthorizationRecord } from '../../src/ports/preauthorization-repository.js';
 import type { Storage } from '../../src/ports/storage.js';
 
 let sequence = 0;
@@ -245,5 +246,74 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     const window = await storage.audit.list({ orgId: team.id, from: base + 1, to: base + 3, offset: 0, limit: 10 });
     assert.deepEqual(window.items.map((event) => event.changes.index), [3, 2, 1]);
     assert.equal(all.items[0]?.actor.label, 'u1@example.com');
+  });
+
+  test('audit: an actor keeps the app it acted through, the act chain and a credential owner; plain actors stay plain', async () => {
+    const storage = storageOf();
+    const team = await org(storage);
+    const through = { type: 'user' as const, id: 'u2', label: 'u2@example.com via Gateway', client: { id: 'gw', name: 'Gateway' }, act: { sub: 'gw', act: { sub: 'edge' } } };
+    const credential = { type: 'client' as const, id: 'cred', label: 'Script', ownerUserId: 'u3' };
+    const plain = { type: 'operator' as const, id: null, label: 'operator (CLI)' };
+    for (const [index, actor] of [through, credential, plain].entries()) {
+      await storage.audit.insert({
+        id: `evt_${now() + index}_${next('e')}`,
+        orgId: team.id,
+        actor,
+        action: 'app.updated',
+        targetType: 'app',
+        targetId: `actor-${index}`,
+        changes: {},
+        requestId: null,
+        createdAt: now() + index,
+      });
+    }
+    const items = (await storage.audit.list({ orgId: team.id, offset: 0, limit: 10 })).items;
+    assert.deepEqual(items.find((item) => item.targetId === 'actor-0')?.actor, through);
+    assert.deepEqual(items.find((item) => item.targetId === 'actor-1')?.actor, credential);
+    assert.deepEqual(items.find((item) => item.targetId === 'actor-2')?.actor, plain);
+  });
+
+  test('users: disabledAt round-trips and clears', async () => {
+    const storage = storageOf();
+    const someone = await user(storage);
+    await storage.users.update({ ...someone, disabledAt: 1234 });
+    assert.equal((await storage.users.get(someone.id))?.disabledAt, 1234);
+    await storage.users.update({ ...someone, disabledAt: null });
+    assert.equal((await storage.users.getByEmail(someone.email))?.disabledAt, null);
+  });
+
+  test('pre-authorizations: per app, oldest first, deleted one by one and with their app or user', async () => {
+    const storage = storageOf();
+    const team = await org(storage);
+    const owner = await user(storage);
+    const target = app(team.id);
+    const other = app(team.id);
+    await storage.apps.insert(target);
+    await storage.apps.insert(other);
+    const record = (id: string, overrides: Partial<PreAuthorizationRecord> = {}): PreAuthorizationRecord => ({
+      id,
+      clientId: target.clientId,
+      userId: owner.id,
+      role: null,
+      scopes: ['openid', 'read'],
+      audiences: ['https://api.example.com'],
+      authority: 'server',
+      createdBy: 'root@example.com',
+      createdAt: now(),
+      ...overrides,
+    });
+    const first = record(next('pre'));
+    const second = record(next('pre'), { userId: null, role: 'developer', authority: 'organization', createdAt: now() + 1 });
+    await storage.preAuthorizations.insert(second);
+    await storage.preAuthorizations.insert(first);
+    await storage.preAuthorizations.insert(record(next('pre'), { clientId: other.clientId }));
+    assert.deepEqual(await storage.preAuthorizations.listForApp(target.clientId), [first, second]);
+    assert.equal(await storage.preAuthorizations.delete(other.clientId, first.id), false, 'only the app\'s own');
+    assert.equal(await storage.preAuthorizations.delete(target.clientId, second.id), true);
+    assert.equal(await storage.preAuthorizations.delete(target.clientId, second.id), false);
+    await storage.users.delete(owner.id);
+    assert.deepEqual(await storage.preAuthorizations.listForApp(target.clientId), [], "a user's go with them");
+    await storage.apps.delete(other.clientId);
+    assert.deepEqual(await storage.preAuthorizations.listForApp(other.clientId), []);
   });
 }

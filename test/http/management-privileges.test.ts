@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { allManagementScopes, operatorActor, type ManagementScope } from '../../src/domain/access/actor.js';
 import { ApiCaller } from '../support/api.js';
-import { authorizeUrl, postForm } from '../support/flows.js';
+import { authorizeUrl, newVerifier, postForm } from '../support/flows.js';
 import { FormBrowser, hiddenField, password } from '../support/oauth.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -354,6 +354,40 @@ for (const store of stores) {
       assert.equal(byUser.status, 401);
       assert.equal((await admin.api.patch(`/users/${user.id}`, { disabled: false })).status, 200);
       assert.equal((await user.api.get('/me')).status, 200);
+
+      // Sign-in, the session it made, and the tokens it led to.
+      const signer = await registry().users.create(operator, { email: `signs-in-${++counter}@example.test`, password });
+      const orgRecord = await registry().orgs.create(operator, { name: `signin-${counter}` });
+      const { app, clientSecret } = await registry().apps.create(operator, orgRecord.id, {
+        name: 'Notes',
+        type: 'web',
+        redirectUris: [portalCallback],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        scopes: ['openid', 'offline_access'],
+        security: { firstParty: true },
+      });
+      const browser = new FormBrowser(server.issuer);
+      const verifier = newVerifier();
+      const signedIn = await browser.authorize(authorizeUrl(server.issuer, app.clientId, { redirect_uri: portalCallback, scope: 'openid offline_access' }, verifier), { email: signer.email, password });
+      const code = new URL(signedIn.headers.get('location')!).searchParams.get('code')!;
+      const tokens = await postForm(
+        `${server.issuer}/oauth2/token`,
+        { grant_type: 'authorization_code', code, redirect_uri: portalCallback, code_verifier: verifier },
+        { basic: [app.clientId, clientSecret!] },
+      );
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      const introspect = (token: unknown) => postForm(`${server.issuer}/oauth2/introspect`, { token: String(token) }, { basic: [app.clientId, clientSecret!] });
+      assert.equal((await introspect(tokens.body.access_token)).body.active, true);
+
+      await registry().users.update(operator, signer.id, { disabled: true });
+      assert.equal((await introspect(tokens.body.access_token)).body.active, false, 'its access tokens stop introspecting');
+      const refreshed = await postForm(`${server.issuer}/oauth2/token`, { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) }, { basic: [app.clientId, clientSecret!] });
+      assert.equal(refreshed.body.error, 'invalid_grant');
+      const silent = await browser.get(authorizeUrl(server.issuer, app.clientId, { redirect_uri: portalCallback, prompt: 'none' }));
+      assert.equal(new URL(silent.headers.get('location')!).searchParams.get('error'), 'login_required', 'the sign-in session ended');
+      const again = await new FormBrowser(server.issuer).authorize(authorizeUrl(server.issuer, app.clientId, { redirect_uri: portalCallback }), { email: signer.email, password });
+      assert.equal(again.status, 403);
+      assert.match(await again.text(), /This account is disabled/);
       const audit = await admin.api.get<{ items: { action: string; targetId: string; changes: Record<string, unknown> }[] }>('/audit');
       assert.ok(audit.body.items.some((item) => item.action === 'user.updated' && item.targetId === user.id && item.changes.disabled === true));
     });

@@ -27,6 +27,8 @@ const firstAccountDelayMs = 1000;
 export type SignInResult =
   | { ok: true; user: UserRecord }
   | { ok: false; reason: 'invalid' }
+  /** The password was right, but a server administrator disabled the account. */
+  | { ok: false; reason: 'disabled' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
 /**
@@ -84,6 +86,7 @@ export class SignIn {
     }
     // A failure stays counted on both keys, as it was reserved.
     if (!valid || !user) return { ok: false, reason: 'invalid' };
+    if (user.disabledAt !== null) return { ok: false, reason: 'disabled' };
     await this.#limiter.reset(accountKey);
     await this.#limiter.release(ipKey);
     return { ok: true, user };

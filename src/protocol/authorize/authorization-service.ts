@@ -43,6 +43,9 @@ interface LoadedInteraction {
   csrf: string;
 }
 
+/** Said only after the right password, so it tells nothing to someone guessing. */
+export const disabledAccountMessage = 'This account is disabled. Ask an administrator of this server to enable it.';
+
 const expiredInteraction = {
   code: 'invalid_request',
   description: 'This sign-in page has expired or was already used. Go back to the app and start again.',
@@ -316,6 +319,7 @@ export class AuthorizationService {
           'retry-after': String(result.retryAfterSeconds),
         });
       }
+      if (result.reason === 'disabled') return this.#loginPage(loaded, 403, disabledAccountMessage, email);
       return this.#loginPage(loaded, 401, 'The email or password is not right.', email);
     }
     const previous = request.cookies[this.#deps.cookies.session];

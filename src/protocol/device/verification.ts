@@ -2,7 +2,7 @@ import type { RateLimiter, RateRule } from '../../ports/rate-limiter.js';
 import type { DeviceCodeRecord } from '../../ports/oauth-repositories.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { randomId } from '../../shared/random.js';
-import type { AuthorizationDependencies } from '../authorize/authorization-service.js';
+import { disabledAccountMessage, type AuthorizationDependencies } from '../authorize/authorization-service.js';
 import { describeScopes } from '../authorize/scope-descriptions.js';
 import { param, type CookieInstruction, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
 import { currentSession, startSession } from '../sessions.js';
@@ -126,6 +126,7 @@ export class DeviceVerification {
       if (result.reason === 'throttled') {
         return this.confirmPage(request, `Too many attempts. Try again in ${result.retryAfterSeconds} seconds.`, 429, { 'retry-after': String(result.retryAfterSeconds) });
       }
+      if (result.reason === 'disabled') return this.confirmPage(request, disabledAccountMessage, 403);
       return this.confirmPage(request, 'The email or password is not right.', 401);
     }
     const { cookie } = await startSession(this.#deps, result.user, ['pwd']);
