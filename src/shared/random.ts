@@ -25,6 +25,17 @@ export function randomId(bytes = 16): string {
   return base64url(secureRandomBytes(bytes));
 }
 
+/**
+ * A random identifier people type and paste (a client_id): like randomId, but never starting with
+ * `-` or `_`, so that a command line does not take it for an option and no tool trims it.
+ */
+export function randomHandle(bytes = 18): string {
+  for (;;) {
+    const id = randomId(bytes);
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
+
 /** An identifier that sorts by creation time: `<prefix>_<time base36><random>`. */
 export function timeSortableId(prefix: string, now: number): string {
   return `${prefix}_${now.toString(36).padStart(9, '0')}${randomId(10)}`;

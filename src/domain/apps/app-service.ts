@@ -11,7 +11,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { Storage } from '../../ports/storage.js';
 import { generateOpaqueSecret, type SecretHasher } from '../../shared/opaque-secret.js';
-import { randomId } from '../../shared/random.js';
+import { randomHandle, randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
 import { diffChanges, recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError, type FieldProblem } from '../errors.js';
@@ -205,7 +205,7 @@ export class AppService {
     }
     const now = this.#deps.clock.now();
     const app: AppRecord = {
-      clientId: randomId(18),
+      clientId: randomHandle(18),
       orgId,
       ownerUserId,
       name: parsed.name,
