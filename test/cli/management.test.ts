@@ -210,6 +210,48 @@ describe('management commands on the local database', () => {
     assertRefused(await cli('apis', 'delete', 'https://billing.example.com'), /--yes/);
   });
 
+  test('pre-authorizations: pre-authorize a user for an app, list, remove; users update --disabled', async () => {
+    const app = await json<{ clientId: string }>(
+      'apps',
+      'create',
+      '--type',
+      'web',
+      '--name',
+      'Orders sync',
+      '--redirect-uri',
+      'https://sync.example.com/cb',
+      '--grant-type',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      '--scope',
+      'openid orders:read',
+    );
+    const made = await json<{ id: string; email: string; scopes: string[]; audiences: string[]; authority: string }>(
+      'apps',
+      'pre-authorize',
+      app.clientId,
+      '--user',
+      'alice@example.com',
+      '--scope',
+      'openid,orders:read',
+      '--audience',
+      'https://api.example.com',
+    );
+    assert.deepEqual([made.email, made.scopes, made.audiences, made.authority], ['alice@example.com', ['openid', 'orders:read'], ['https://api.example.com'], 'server']);
+    const listed = await cli('apps', 'pre-authorizations', app.clientId);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`${made.id}\\s+alice@example\\.com\\s+openid orders:read\\s+https://api\\.example\\.com`));
+    assertRefused(await cli('apps', 'pre-authorize', app.clientId, '--scope', 'openid'), /name either --user or --role/);
+    assertRefused(await cli('apps', 'pre-authorize', app.clientId, '--role', 'developer', '--scope', 'profile'), /profile is not one of the scopes this app may ask for/);
+    const removed = await cli('apps', 'remove-pre-authorization', app.clientId, made.id);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match((await cli('apps', 'pre-authorizations', app.clientId)).stdout, /Nobody is pre-authorized/);
+
+    const disabled = await json<{ disabled: boolean }>('users', 'update', 'alice@example.com', '--disabled', 'true');
+    assert.equal(disabled.disabled, true);
+    assert.match((await cli('users', 'show', 'alice@example.com')).stdout, /status:\s+disabled since/);
+    assert.equal((await json<{ disabled: boolean }>('users', 'update', 'alice@example.com', '--disabled', 'false')).disabled, false);
+  });
+
   let credentialId = '';
 
   test('credentials: the secret is printed once by create and never by show, list or audit', async () => {

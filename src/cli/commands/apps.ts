@@ -289,4 +289,68 @@ export function registerAppsCommand(program: Command): void {
         process.stdout.write(`Removed ${certificateId}.\n`);
       });
     });
+
+  apps
+    .command('pre-authorizations <clientId>')
+    .description('list the users and roles administrators pre-authorized for the app (in place of their consent)')
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const result = await client.call<{ items: PreAuthorizationBody[] }>('GET', `/apps/${encodeURIComponent(clientId)}/pre-authorizations`);
+        if (options.json) return printJson(result);
+        if (result.items.length === 0) {
+          process.stdout.write(`Nobody is pre-authorized for ${clientId}. Add someone with \`latchkey apps pre-authorize ${clientId} --user <email> --scope openid\`.\n`);
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(
+            ['ID', 'FOR', 'SCOPES', 'APIS', 'BY'],
+            result.items.map((item) => [item.id, item.email ?? item.userId ?? `every ${item.role ?? '?'}`, item.scopes.join(' '), item.audiences.join(' ') || '—', item.createdBy]),
+          )}\n`,
+        );
+      });
+    });
+
+  apps
+    .command('pre-authorize <clientId>')
+    .description('pre-authorize a user, or every member with a role, for some of the app\'s scopes (what the JWT bearer grant needs when the user never consented)')
+    .option('--user <user>', 'the user, by id or email')
+    .option('--role <role>', "every member of the app's organization with this role: owner, admin, developer or viewer")
+    .requiredOption('--scope <scope>', 'a scope it covers (repeat, or space/comma separated)', collect)
+    .option('--audience <api>', 'an API identifier it covers (repeat); the app\'s default audience when omitted', collect)
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { user?: string; role?: string; scope: string[]; audience?: string[]; json?: boolean }, command: Command) => {
+      if ((options.user === undefined) === (options.role === undefined)) throw new CliError('name either --user or --role');
+      const body = {
+        ...(options.user !== undefined ? { user: options.user } : {}),
+        ...(options.role !== undefined ? { role: options.role } : {}),
+        scopes: options.scope.flatMap((value) => value.split(/[\s,]+/)).filter(Boolean),
+        ...(options.audience ? { audiences: options.audience } : {}),
+      };
+      await withManagement(command, async (client) => {
+        const made = await client.call<PreAuthorizationBody>('POST', `/apps/${encodeURIComponent(clientId)}/pre-authorizations`, { body });
+        if (options.json) return printJson(made);
+        process.stdout.write(`Pre-authorized ${made.email ?? `every ${made.role ?? '?'}`} for ${made.scopes.join(' ')} (${made.id}).\n`);
+      });
+    });
+
+  apps
+    .command('remove-pre-authorization <clientId> <id>')
+    .description('take a pre-authorization back')
+    .action(async (clientId: string, id: string, _options: unknown, command: Command) => {
+      await withManagement(command, async (client) => {
+        await client.call('DELETE', `/apps/${encodeURIComponent(clientId)}/pre-authorizations/${encodeURIComponent(id)}`);
+        process.stdout.write(`Removed ${id}.\n`);
+      });
+    });
+}
+
+interface PreAuthorizationBody {
+  id: string;
+  userId: string | null;
+  email: string | null;
+  role: string | null;
+  scopes: string[];
+  audiences: string[];
+  createdBy: string;
 }

@@ -10,6 +10,8 @@ interface UserBody {
   name: string;
   emailVerified: boolean;
   isAdmin: boolean;
+  disabled: boolean;
+  disabledAt: string | null;
   hasPassword: boolean;
   createdAt: string;
   updatedAt: string;
@@ -42,6 +44,7 @@ function printUser(user: UserBody): void {
       `email:    ${user.email}${user.emailVerified ? ' (verified)' : ' (not verified)'}`,
       `name:     ${user.name}`,
       `admin:    ${user.isAdmin ? 'yes (server administrator)' : 'no'}`,
+      `status:   ${user.disabled ? `disabled since ${user.disabledAt ?? '?'}` : 'enabled'}`,
       `password: ${user.hasPassword ? 'set' : 'not set'}`,
       `created:  ${user.createdAt}`,
     ].join('\n') + '\n',
@@ -127,23 +130,26 @@ export function registerUsersCommand(program: Command): void {
     .option('--password-stdin', 'read the new password from stdin')
     .option('--admin <true|false>', 'whether the user is a server administrator')
     .option('--verified <true|false>', 'whether the email address is verified')
+    .option('--disabled <true|false>', 'whether the user is disabled: no sign-in, and nothing issued to them works')
     .option('--json', 'print the API response as JSON')
     .action(
       async (
         user: string,
-        options: { name?: string; password?: string; passwordStdin?: boolean; admin?: string; verified?: string; json?: boolean },
+        options: { name?: string; password?: string; passwordStdin?: boolean; admin?: string; verified?: string; disabled?: string; json?: boolean },
         command: Command,
       ) => {
         const isAdmin = booleanOption(options.admin, '--admin');
         const emailVerified = booleanOption(options.verified, '--verified');
+        const disabled = booleanOption(options.disabled, '--disabled');
         const password = await passwordFrom(options);
         const body = {
           ...(options.name !== undefined ? { name: options.name } : {}),
           ...(password !== undefined ? { password } : {}),
           ...(isAdmin !== undefined ? { isAdmin } : {}),
           ...(emailVerified !== undefined ? { emailVerified } : {}),
+          ...(disabled !== undefined ? { disabled } : {}),
         };
-        if (Object.keys(body).length === 0) throw new CliError('nothing to change: pass --name, --password, --password-stdin, --admin or --verified');
+        if (Object.keys(body).length === 0) throw new CliError('nothing to change: pass --name, --password, --password-stdin, --admin, --verified or --disabled');
         await withManagement(command, async (client) => {
           const updated = await client.call<UserBody>('PATCH', userPath(user), { body });
           if (options.json) return printJson(updated);
