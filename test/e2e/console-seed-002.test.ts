@@ -3,7 +3,9 @@
 // access tokens, "introspect all tokens" and ID token settings; then the same app used for real. A
 // viewer sees it all and can change none of it.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { importPKCS8, SignJWT } from 'jose';
 import type { Browser } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
@@ -85,6 +87,7 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
       assert.equal(await page.getByLabel('Require secret for the web server flow').isChecked(), true);
       await page.getByLabel('Require secret for the refresh token flow').check();
       await page.getByLabel('Enable for Device Flow').check();
+      await page.getByLabel('JWT bearer (RFC 7523)').check();
       assert.equal(await page.getByLabel('Enable refresh token rotation').isChecked(), true);
       await page.getByLabel('Introspect all tokens').check();
       await page.getByLabel('Token valid for (minutes)').fill('721');
@@ -106,6 +109,18 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
       await row.getByText('X.509 certificate').waitFor();
       assert.match((await row.textContent()) ?? '', /[0-9A-Za-z_-]{20,}/, 'a fingerprint is listed');
       await screenshot(page, 'seed-002-02-advanced');
+
+      // "Admin approved users are pre-authorized": the JWT bearer flow needs it, or the user's consent.
+      const preAuthorizations = page.getByRole('region', { name: 'Pre-authorized users' });
+      await preAuthorizations.getByText('Nobody is pre-authorized.').waitFor();
+      await preAuthorizations.getByLabel('Pre-authorize').selectOption('role');
+      await preAuthorizations.getByLabel('Role', { exact: true }).selectOption('viewer');
+      await preAuthorizations.getByLabel('openid', { exact: true }).check();
+      await preAuthorizations.getByLabel('read:contacts', { exact: true }).check();
+      assert.equal(await preAuthorizations.getByLabel('APIs it covers').inputValue(), apiIdentifier, 'the default audience to start with');
+      await preAuthorizations.getByRole('button', { name: 'Pre-authorize' }).click();
+      await preAuthorizations.getByRole('cell', { name: 'every viewer', exact: true }).waitFor();
+      await screenshot(page, 'seed-002-02b-pre-authorized');
 
       // JWT access tokens are the API's choice of format.
       await page.getByRole('link', { name: 'APIs' }).click();
@@ -159,6 +174,20 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
     const device = await postForm(`${fixture.issuer}/oauth2/device_authorization`, { scope: 'openid' }, { basic: [clientId, secret] });
     assert.equal(device.status, 200, JSON.stringify(device.body));
     assert.ok(device.body.device_code && device.body.user_code);
+
+    // JWT bearer with the uploaded certificate's key: the pre-authorized viewer gets a token, a
+    // member who is neither pre-authorized nor consented does not.
+    const key = await importPKCS8(readFileSync('test/fixtures/certificates/rsa-valid.key', 'utf8'), 'RS256');
+    const assertionFor = (sub: string) =>
+      new SignJWT({ jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'RS256' }).setIssuer(clientId).setSubject(sub).setAudience(fixture.issuer).setExpirationTime('2m').sign(key);
+    const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+    const forViewer = await postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: await assertionFor(viewer.email), scope: 'openid read:contacts' });
+    assert.equal(forViewer.status, 200, JSON.stringify(forViewer.body));
+    assert.equal(jwtPayload(String(forViewer.body.access_token)).sub, viewer.id);
+    const developer = await fixture.createUser('dana@example.test');
+    await setRole(fixture, developer.id, 'developer');
+    const forDeveloper = await postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: await assertionFor(developer.email), scope: 'openid read:contacts' });
+    assert.equal(forDeveloper.body.error, 'invalid_grant');
 
     // Introspect all tokens: another app's token too.
     const other = await fixture.createApp({ name: 'Reporting job', type: 'm2m', apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }] });

@@ -13,6 +13,7 @@ export type Permission =
   | 'apps:delete'
   | 'apps:rotate_secret'
   | 'apps:approve'
+  | 'apps:preauthorize'
   | 'apis:read'
   | 'apis:manage'
   | 'credentials:create_own'
@@ -31,6 +32,7 @@ const table: Record<Permission, readonly Role[]> = {
   'apps:delete': ['owner', 'admin'],
   'apps:rotate_secret': ['owner', 'admin', 'developer'],
   'apps:approve': ['owner', 'admin'],
+  'apps:preauthorize': ['owner', 'admin'],
   'apis:read': ['owner', 'admin', 'developer', 'viewer'],
   'apis:manage': ['owner', 'admin'],
   'credentials:create_own': ['owner', 'admin', 'developer'],

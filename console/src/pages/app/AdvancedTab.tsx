@@ -7,8 +7,9 @@ import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../../lib
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
 import { useSession } from '../../lib/session';
-import { anyUnder, firstFor, type FieldErrors } from '../../lib/problems';
-import type { Certificate } from '../../lib/types';
+import { useOrg } from '../../lib/org';
+import { anyUnder, fieldErrorsOf, firstFor, type FieldErrors } from '../../lib/problems';
+import type { Certificate, Role } from '../../lib/types';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
 
@@ -20,7 +21,7 @@ const authMethods = [
 
 /** The connected-app settings: security, grants, refresh tokens, ID tokens, certificates, claims. */
 export function AdvancedTab() {
-  const { app, canEdit } = useApp();
+  const { app, canEdit, builtIn } = useApp();
   const isServerAdmin = useSession().session.user.isAdmin;
   const saver = useSaver();
   const [bounds, setBounds] = useState<AppBounds>(defaultBounds);
@@ -243,13 +244,197 @@ export function AdvancedTab() {
         <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
       </form>
       <Certificates />
+      {app.ownerUserId === null && !builtIn ? <PreAuthorizations /> : null}
     </>
+  );
+}
+
+interface PreAuthorization {
+  id: string;
+  userId: string | null;
+  email: string | null;
+  role: Role | null;
+  scopes: string[];
+  audiences: string[];
+  authority: 'server' | 'organization';
+  createdBy: string;
+  createdAt: string;
+}
+
+/**
+ * Administrators authorize people for the app in place of their consent: what the JWT bearer
+ * grant needs for a user who never consented, and what spares them the consent screen.
+ */
+function PreAuthorizations() {
+  const { app } = useApp();
+  const org = useOrg();
+  const isServerAdmin = useSession().session.user.isAdmin;
+  const canManage = isServerAdmin || org.can('apps:preauthorize');
+  const list = useLoad(() => get<{ items: PreAuthorization[] }>(`/apps/${encodeURIComponent(app.clientId)}/pre-authorizations`), [app.clientId]);
+  const [who, setWho] = useState<'user' | 'role'>('user');
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('developer');
+  const [scopes, setScopes] = useState<string[]>([]);
+  const [audiences, setAudiences] = useState(app.defaultAudience ?? '');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [removing, setRemoving] = useState<PreAuthorization | null>(null);
+  const errors = fieldErrorsOf(error);
+  const offered = app.scopes.filter((scope) => scope !== 'offline_access');
+
+  const add = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      await api('POST', `/apps/${encodeURIComponent(app.clientId)}/pre-authorizations`, {
+        ...(who === 'user' ? { user: email.trim() } : { role }),
+        scopes,
+        audiences: audiences.split(/\s+/).filter(Boolean),
+      });
+      setEmail('');
+      setScopes([]);
+      list.reload();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const items = list.data?.items ?? [];
+  return (
+    <section className="card" aria-labelledby="preauthorizations-heading">
+      <h2 id="preauthorizations-heading">Pre-authorized users</h2>
+      <p className="hint">
+        People an administrator authorized for this app in place of their own consent. The JWT bearer flow issues a token for a user only with their consent or a
+        pre-authorization; pre-authorized users are not asked to consent in the browser either. Organization owners and admins pre-authorize members for the
+        organization’s own APIs; server administrators anyone.
+      </p>
+      {list.loading && !list.data ? <Loading label="Loading pre-authorizations…" /> : null}
+      {list.error ? <ErrorSummary error={list.error} title="The pre-authorizations could not be loaded" /> : null}
+      {list.data && items.length === 0 ? <p>Nobody is pre-authorized.</p> : null}
+      {items.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="sr-only">Pre-authorized users</caption>
+            <thead>
+              <tr>
+                <th scope="col">For</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">APIs</th>
+                <th scope="col">By</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((item) => (
+                <tr key={item.id}>
+                  <td>{item.email ?? (item.role ? `every ${item.role}` : item.userId)}</td>
+                  <td className="mono small-text break">{item.scopes.join(' ')}</td>
+                  <td className="mono small-text break">{item.audiences.join(' ') || '—'}</td>
+                  <td className="small-text">
+                    {item.createdBy}
+                    {item.authority === 'server' ? ' (server administrator)' : ''}
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="small danger-outline"
+                      disabled={!canManage || (item.authority === 'server' && !isServerAdmin)}
+                      aria-label={`Remove the pre-authorization of ${item.email ?? `every ${item.role ?? ''}`}`}
+                      onClick={() => setRemoving(item)}
+                    >
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {canManage ? (
+        <form
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            void add();
+          }}
+        >
+          <Select
+            label="Pre-authorize"
+            value={who}
+            onChange={(value) => setWho(value as 'user' | 'role')}
+            options={[
+              { value: 'user', label: 'a user' },
+              { value: 'role', label: 'every member with a role' },
+            ]}
+          />
+          {who === 'user' ? (
+            <TextField label="Email of the user" type="email" value={email} onChange={setEmail} error={firstFor(errors, 'user')} />
+          ) : (
+            <Select
+              label="Role"
+              value={role}
+              onChange={(value) => setRole(value as Role)}
+              options={(['owner', 'admin', 'developer', 'viewer'] as const).map((value) => ({ value, label: value }))}
+            />
+          )}
+          <fieldset>
+            <legend>Scopes it covers</legend>
+            <div className="check-grid">
+              {offered.map((scope) => (
+                <Checkbox
+                  key={scope}
+                  label={scope}
+                  checked={scopes.includes(scope)}
+                  onChange={(on) => setScopes((current) => (on ? [...current, scope] : current.filter((item) => item !== scope)))}
+                />
+              ))}
+            </div>
+            {firstFor(errors, 'scopes') ? (
+              <div className="field-error" role="alert">
+                {firstFor(errors, 'scopes')}
+              </div>
+            ) : null}
+          </fieldset>
+          <TextField
+            label="APIs it covers"
+            value={audiences}
+            onChange={setAudiences}
+            hint="API identifiers (audiences), separated by spaces; the app's default audience to start with."
+            error={errors.filter((problem) => problem.field.startsWith('audiences')).map((problem) => problem.message).join('; ') || undefined}
+          />
+          <ErrorSummary error={error} title="Nobody was pre-authorized" />
+          <button type="submit" className="primary" disabled={busy || scopes.length === 0}>
+            {busy ? 'Saving…' : 'Pre-authorize'}
+          </button>
+        </form>
+      ) : null}
+      <ConfirmDialog
+        open={removing !== null}
+        title="Remove this pre-authorization?"
+        confirmLabel="Remove pre-authorization"
+        danger
+        onCancel={() => setRemoving(null)}
+        onConfirm={async () => {
+          if (!removing) return;
+          await api('DELETE', `/apps/${encodeURIComponent(app.clientId)}/pre-authorizations/${encodeURIComponent(removing.id)}`);
+          setRemoving(null);
+          list.reload();
+        }}
+      >
+        <p>Tokens already issued stay valid until they expire; new ones need the user’s consent again.</p>
+      </ConfirmDialog>
+    </section>
   );
 }
 
 const maxCertificateBytes = 4096;
 
-/** PRODUCT A11 and seed 002: PEM certificates, PEM public keys, JWKs and JWKS, 4 KB at most. */
+/** Keys for the JWT bearer flow and private_key_jwt: PEM certificates, PEM public keys, JWKs and JWKS, 4 KB at most. */
 function Certificates() {
   const { app, canEdit } = useApp();
   const inputId = useId();
