@@ -1,6 +1,7 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { OAuthClient } from '../../ports/directories.js';
 import { timeOrderedGrantId } from '../../shared/random.js';
+import { isStorableText } from '../../shared/text.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope } from '../messages.js';
@@ -56,6 +57,9 @@ export const jwtBearerGrant: GrantHandler = {
     const payload = await verifyAssertion(assertion, client, deps, now);
     if ((payload.exp ?? 0) * 1000 - now > maxAssertionLifetimeMs) {
       throw new OAuthError('invalid_grant', 'the assertion lives longer than an hour; keep exp short (RFC 7523 §3)');
+    }
+    if (payload.jti !== undefined && (typeof payload.jti !== 'string' || !isStorableText(payload.jti))) {
+      throw new OAuthError('invalid_grant', 'the assertion was refused: its jti claim must be a string without NUL characters (RFC 7519 §4.1.7)');
     }
     if (payload.jti !== undefined && !(await deps.storage.revokedJtis.addIfAbsent(`jwt-bearer:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000))) {
       throw new OAuthError('invalid_grant', 'the assertion was already used: its jti must be unique (RFC 7523 §3)');
