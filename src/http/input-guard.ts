@@ -10,13 +10,16 @@ import type { PageRenderer } from './pages.js';
 /**
  * The HTTP edge refuses what a store or parser would choke on, before any handler sees it:
  * invalid percent-encoding, invalid UTF-8, NUL characters and lone surrogates in the path, the
- * query, form bodies and JSON bodies; JSON nested deeper than {@link maxJsonDepth}. The answer is
- * a 400 in the terms of the route: the hosted error page on browser-facing routes, problem+json on
- * the management API, an OAuth error elsewhere.
+ * query, form bodies and JSON bodies; repeated parameters (RFC 6749 §3.1); JSON nested deeper
+ * than {@link maxJsonDepth}. The answer is a 400 in the terms of the route: the hosted error page
+ * on browser-facing routes, problem+json on the management API, an OAuth error elsewhere.
  */
 
 /** Nesting deeper than this is refused before any schema sees the body (a recursive validator would overflow the stack). */
 export const maxJsonDepth = 32;
+
+/** RFC 8707 §2: `resource` may repeat; no other parameter may (RFC 6749 §3.1). */
+const repeatableParameters: ReadonlySet<string> = new Set(['resource']);
 
 /** Input refused at the edge; the message names the rule, for error_description or detail. */
 export class MalformedInputError extends Error {
@@ -94,6 +97,16 @@ export function parseParameters(text: string, where: 'query string' | 'form body
   return entries;
 }
 
+/** The first repeated parameter that may not repeat, if any (RFC 6749 §3.1). */
+export function repeatedParameter(bag: ParameterBag): string | undefined {
+  for (const [name, values] of bag) if (values.length > 1 && !repeatableParameters.has(name)) return name;
+  return undefined;
+}
+
+export function repeatedParameterMessage(name: string, where: 'query string' | 'form body'): string {
+  return `the ${shown(name)} parameter is included more than once in the ${where}; parameters must not repeat (RFC 6749 §3.1)`;
+}
+
 /** Form bodies, from their bytes: every value of every name, so that the protocol can refuse duplicates. */
 export function parseFormBody(body: Buffer | string): ParameterBag {
   return bagFromEntries(parseParameters(Buffer.isBuffer(body) ? body.toString('latin1') : body, 'form body'));
@@ -144,7 +157,7 @@ export function queryParameters(request: FastifyRequest): ParameterBag {
 }
 
 /** Why the request target (path and query) is refused, if it is. */
-function requestTargetProblem(request: FastifyRequest): string | undefined {
+function requestTargetProblem(request: FastifyRequest, mayRepeat: boolean): string | undefined {
   const url = request.raw.url ?? '/';
   const queryStart = url.indexOf('?');
   const path = queryStart < 0 ? url : url.slice(0, queryStart);
@@ -157,7 +170,10 @@ function requestTargetProblem(request: FastifyRequest): string | undefined {
       return error.message;
     }
   }
-  return parsedQueryOf(request).problem;
+  const query = parsedQueryOf(request);
+  if (query.problem) return query.problem;
+  const repeated = mayRepeat || query.entries.length < 2 ? undefined : repeatedParameter(bagFromEntries(query.entries));
+  return repeated === undefined ? undefined : repeatedParameterMessage(repeated, 'query string');
 }
 
 type Audience = 'page' | 'problem' | 'oauth';
@@ -186,9 +202,13 @@ interface Refusal {
 export class InputGuard {
   readonly #prefix: string;
   readonly #pages: PageRenderer;
+  /** The authorization endpoint refuses duplicates itself, once the redirect URI is proven (RFC 9700 §4.11). */
+  readonly #authorizationPath: string;
+
   constructor(options: InputGuardOptions) {
     this.#prefix = options.prefix;
     this.#pages = options.pages;
+    this.#authorizationPath = options.prefix + endpointPaths.authorization;
   }
 
   #audienceOf(fullPath: string): Audience {
@@ -224,6 +244,11 @@ export class InputGuard {
           body: JSON.stringify({ error: 'invalid_request', error_description: description }),
         };
     }
+  }
+
+  /** Whether repeated parameters are left to the route (the authorization endpoint). */
+  mayRepeat(request: FastifyRequest): boolean {
+    return request.routeOptions.url === this.#authorizationPath;
   }
 
   /** A 4xx answer to the request, as the hosted error page, problem+json or an OAuth error. */
@@ -272,7 +297,7 @@ export class InputGuard {
   /** Registers the checks: the request target on every request, and strict form and JSON parsers. */
   register(app: FastifyInstance): void {
     app.addHook('onRequest', (request, reply, done) => {
-      const problem = requestTargetProblem(request);
+      const problem = requestTargetProblem(request, this.mayRepeat(request));
       if (problem === undefined) {
         done();
         return;
@@ -280,9 +305,14 @@ export class InputGuard {
       this.refuse(request, reply, 400, problem);
     });
 
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) => {
       try {
-        done(null, parseFormBody(body as Buffer));
+        const bag = parseFormBody(body as Buffer);
+        if (!this.mayRepeat(request)) {
+          const repeated = repeatedParameter(bag);
+          if (repeated !== undefined) throw new MalformedInputError(repeatedParameterMessage(repeated, 'form body'));
+        }
+        done(null, bag);
       } catch (error) {
         done(error as Error, undefined);
       }
