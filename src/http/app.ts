@@ -47,7 +47,17 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     ...(config.ui.templatesDir ? { templatesDir: config.ui.templatesDir } : {}),
   });
   const inputGuard = new InputGuard({ prefix: issuerPath(config.issuer), pages });
+  const requestTimeoutMs = config.http.requestTimeoutSeconds * 1000;
+  const headersTimeoutMs = config.http.headersTimeoutSeconds * 1000;
   const app = Fastify({
+    // Slow clients are cut off (408, then the connection closes): a whole request within
+    // requestTimeout, its headers within headersTimeout, and an idle keep-alive connection after
+    // keepAliveTimeout. Node checks the first two only every connectionsCheckingInterval (30 s by
+    // default), so check at least every second to make the limits hold.
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutSeconds * 1000,
+    // requestTimeout again here: Node checks headersTimeout against it when it makes the server.
+    http: { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 2)) },
     loggerInstance: deps.logger as FastifyBaseLogger,
     childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
     // One line per request, written by the onResponse hook below, instead of Fastify's two.
