@@ -19,8 +19,6 @@ import { problemType, sendProblem } from '../api/problem.js';
 /** The built console (a Vite project next to src/), served from here in both src/ and dist/ layouts. */
 export const consoleDistDir = fileURLToPath(new URL('../../../console/dist/', import.meta.url));
 
-const sessionCookie = 'lk_console';
-const flowCookie = 'lk_console_flow';
 const flowLifetimeMs = 10 * 60_000;
 
 interface ConsoleFlow {
@@ -89,7 +87,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
   const prefix = issuerPath(issuer) + consolePath;
   const callbackUrl = `${base}${consolePath}/auth/callback`;
   const sealer = new KeyEncryption(options.sealingKey);
-  const secure = deps.cookies.secure;
+  // Names (with __Secure- on https) come from the cookie policy; flags as on every Latchkey cookie.
+  const { consoleSession: sessionCookie, consoleFlow: flowCookie, secure } = deps.cookies;
   const cookieOptions = { path: prefix, httpOnly: true, secure, sameSite: 'lax' as const };
   const sign = (value: string) => createHmac('sha256', options.sealingKey).update(value).digest('base64url');
   const origin = new URL(issuer).origin;
