@@ -287,7 +287,9 @@ export class InputGuard {
     }
     const target = Buffer.isBuffer(error.rawPacket) ? /^[A-Z]+ ([^ \r\n]+)/.exec(error.rawPacket.toString('latin1'))?.[1] : undefined;
     const refusal = this.#refusal(pathOf(target ?? '/'), status, description);
-    if (socket.writable) {
+    // As Node's own handler: never write into a response that has already begun on this socket.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
       const headers = Object.entries(refusal.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
       socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}content-length: ${Buffer.byteLength(refusal.body)}\r\nconnection: close\r\n\r\n${refusal.body}`);
     }
