@@ -123,9 +123,23 @@ export const configSchema = z
         metrics: z.boolean().default(true).meta({
           description: 'Serve Prometheus metrics at /metrics. Keep that path off the public internet (for example at the proxy).',
         }),
+        requestTimeoutSeconds: z.number().int().min(1).max(3600).default(30).meta({
+          description: 'How long a client may take to send a whole request, headers and body; a slower one is cut off with 408.',
+        }),
+        headersTimeoutSeconds: z.number().int().min(1).max(3600).default(10).meta({
+          description:
+            'How long a client may take to send the headers of a request (slowloris: headers trickled forever); at most http.requestTimeoutSeconds.',
+        }),
+        keepAliveTimeoutSeconds: z.number().int().min(1).max(600).default(5).meta({
+          description: 'How long an idle keep-alive connection stays open waiting for the next request. Keep it longer than the idle timeout of a reverse proxy in front, so that the proxy closes first.',
+        }),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      // Node refuses a headers timeout longer than the request timeout.
+      .refine((http) => http.headersTimeoutSeconds <= http.requestTimeoutSeconds, {
+        message: 'http.headersTimeoutSeconds must not exceed http.requestTimeoutSeconds',
+      }),
     keys: z
       .object({
         algorithms: z

@@ -8,8 +8,8 @@ import type { Registry } from '../domain/registry.js';
 import { issuerBase, issuerPath } from '../protocol/endpoints.js';
 import type { Protocol } from '../runtime/protocol.js';
 import { managementApiPath, registerManagementApi } from './api/management-api.js';
+import { InputGuard, parseQueryString } from './input-guard.js';
 import { PageRenderer } from './pages.js';
-import { parseFormBody } from './protocol-adapter.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { buildServerMetadata } from '../protocol/discovery.js';
@@ -42,7 +42,22 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The Fastify application: plugins and routes registered in one place; routes stay thin. */
 export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyInstance> {
   const { config } = deps;
+  const pages = new PageRenderer({
+    assetsPath: `${issuerPath(config.issuer)}/assets`,
+    ...(config.ui.templatesDir ? { templatesDir: config.ui.templatesDir } : {}),
+  });
+  const inputGuard = new InputGuard({ prefix: issuerPath(config.issuer), pages });
+  const requestTimeoutMs = config.http.requestTimeoutSeconds * 1000;
+  const headersTimeoutMs = config.http.headersTimeoutSeconds * 1000;
   const app = Fastify({
+    // Slow clients are cut off (408, then the connection closes): a whole request within
+    // requestTimeout, its headers within headersTimeout, and an idle keep-alive connection after
+    // keepAliveTimeout. Node checks the first two only every connectionsCheckingInterval (30 s by
+    // default), so check at least every second to make the limits hold.
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutSeconds * 1000,
+    // requestTimeout again here: Node checks headersTimeout against it when it makes the server.
+    http: { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 2)) },
     loggerInstance: deps.logger as FastifyBaseLogger,
     childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
     // One line per request, written by the onResponse hook below, instead of Fastify's two.
@@ -50,6 +65,10 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     trustProxy: config.http.trustProxy,
     bodyLimit: 128 * 1024,
     return503OnClosing: true,
+    // Strict decoding and one string per name; the input guard refuses what this parser could not read.
+    routerOptions: { querystringParser: parseQueryString },
+    frameworkErrors: inputGuard.onFrameworkError,
+    clientErrorHandler: inputGuard.onClientError,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
@@ -57,10 +76,8 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   });
 
   await app.register(cookie);
-  // Form bodies keep every value of every name, so that the protocol can refuse duplicates.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, parseFormBody(body as string));
-  });
+  // Refuses NUL, invalid UTF-8 and repeated parameters in the target, form and JSON bodies before any route runs.
+  inputGuard.register(app);
   // Any other media type reaches the handlers, which answer it in their own terms (invalid_request, 400).
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
@@ -117,11 +134,9 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
       return reply.code(error.status).headers(error.headers).header('cache-control', 'no-store').send(error.toJSON());
     }
     if (error.statusCode && error.statusCode < 500) {
-      // Malformed bodies, unsupported media types, oversized payloads: the client's fault, said plainly.
-      return reply
-        .code(error.statusCode)
-        .header('cache-control', 'no-store')
-        .send({ error: 'invalid_request', error_description: error.message });
+      // Malformed bodies, unsupported media types, oversized payloads: the client's fault, said plainly
+      // (a page on browser-facing routes).
+      return inputGuard.refuse(request, reply, error.statusCode, error.message);
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply
@@ -145,10 +160,6 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     signingKeys: deps.signingKeys,
     maxAgeSeconds: config.keys.jwksMaxAgeSeconds,
     isKnownOrigin: (origin) => deps.protocol.deps.clients.isKnownOrigin(origin),
-  });
-  const pages = new PageRenderer({
-    assetsPath: `${issuerPath(config.issuer)}/assets`,
-    ...(config.ui.templatesDir ? { templatesDir: config.ui.templatesDir } : {}),
   });
   registerOAuthRoutes(app, { issuer: config.issuer, protocol: deps.protocol, pages });
   await registerConsoleRoutes(app, {

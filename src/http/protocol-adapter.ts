@@ -1,25 +1,19 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bagFromEntries, emptyBag, type ParameterBag, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
+import { emptyBag, type ParameterBag, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
+import { queryParameters } from './input-guard.js';
 import type { PageRenderer } from './pages.js';
-
-/** Form bodies are parsed into every value of every name, so that duplicates can be refused (RFC 6749 §3.1). */
-export function parseFormBody(body: string): ParameterBag {
-  return bagFromEntries(new URLSearchParams(body));
-}
 
 function isParameterBag(value: unknown): value is ParameterBag {
   return value instanceof Map;
 }
 
 export function toProtocolRequest(request: FastifyRequest): ProtocolRequest {
-  const url = request.raw.url ?? '';
-  const queryStart = url.indexOf('?');
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   return {
     method: request.method,
-    query: queryStart >= 0 ? bagFromEntries(new URLSearchParams(url.slice(queryStart + 1))) : emptyBag(),
+    query: queryParameters(request),
     body: isParameterBag(request.body) ? request.body : emptyBag(),
     headers,
     contentType: (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() || undefined,

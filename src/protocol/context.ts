@@ -64,10 +64,23 @@ export interface ProtocolDependencies {
   jwtBearer: JwtBearerPolicy;
 }
 
+/**
+ * The name of every cookie Latchkey sets, derived in one place (runtime/protocol.ts
+ * `cookiePolicy`): on an https issuer each carries `__Host-` (Path=/) or `__Secure-` (a narrower
+ * path), and Secure, HttpOnly and SameSite=Lax; on a plain http issuer (local development) none
+ * has a prefix or Secure.
+ */
 export interface CookiePolicy {
   secure: boolean;
+  /** The sign-in session (Path: the issuer's path). */
   session: string;
-  /** Prefix of the per-interaction browser binding cookie. */
+  /** Prefix of the per-interaction browser binding cookie (Path: /interaction/{uid}). */
   interaction: string;
+  /** Binds the device verification forms to the browser (Path: /device). */
+  deviceBinding: string;
+  /** The console's session (Path: /console). */
+  consoleSession: string;
+  /** The console's signed sign-in flow: PKCE verifier, state, where to return (Path: /console). */
+  consoleFlow: string;
   path: string;
 }

@@ -8,6 +8,7 @@ import type { InProcessEvents } from '../ports/domain-events.js';
 import type { UserRecord } from '../ports/identity-repositories.js';
 import type { Storage } from '../ports/storage.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
+import { isStorableText } from '../shared/text.js';
 
 interface Cached<T> {
   value: T;
@@ -95,7 +96,8 @@ export class CachedClientDirectory implements ClientDirectory {
   }
 
   getClient(clientId: string): Promise<OAuthClient | undefined> {
-    if (clientId.length > 100) return Promise.resolve(undefined);
+    // No client_id is that long or holds a NUL: answer "unknown" without asking the store.
+    if (clientId.length > 100 || !isStorableText(clientId)) return Promise.resolve(undefined);
     return this.#clients.get(clientId, async () => {
       const app = await this.#storage.apps.get(clientId);
       return app ? toOAuthClient(app) : undefined;
@@ -182,11 +184,12 @@ export class CachedUserDirectory implements UserDirectory {
   }
 
   getUser(id: string): Promise<UserRecord | undefined> {
-    if (id.length > 100) return Promise.resolve(undefined);
+    if (id.length > 100 || !isStorableText(id)) return Promise.resolve(undefined);
     return this.#byId.get(id, () => this.#storage.users.get(id));
   }
 
   getUserByEmail(email: string): Promise<UserRecord | undefined> {
+    if (!isStorableText(email)) return Promise.resolve(undefined);
     return this.#storage.users.getByEmail(email.toLowerCase());
   }
 }

@@ -5,12 +5,13 @@ import type { ApiRecord } from '../ports/api-repository.js';
 import { AuthorizationService } from '../protocol/authorize/authorization-service.js';
 import { DeviceVerification } from '../protocol/device/verification.js';
 import type { CookiePolicy, ProtocolDependencies } from '../protocol/context.js';
-import { endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
+import { endpointPaths, endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { mayUseReservedApi } from '../protocol/scopes.js';
 import { validatorFor } from '../protocol/tokens/token-validator.js';
 import { deriveKey } from '../shared/derived-keys.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
+import { consolePath } from './console-app.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
@@ -38,9 +39,19 @@ export function managementApiRecord(issuer: string): ApiRecord {
 export function cookiePolicy(issuer: string): CookiePolicy {
   const secure = new URL(issuer).protocol === 'https:';
   const path = issuerPath(issuer) || '/';
-  // RFC 6265bis §4.1.3: __Host- needs Secure and Path=/; under a path, __Secure- is what remains.
-  const session = secure ? (path === '/' ? '__Host-lk_session' : '__Secure-lk_session') : 'lk_session';
-  return { secure, session, interaction: secure ? '__Secure-lk_int_' : 'lk_int_', path };
+  const under = path === '/' ? '' : path;
+  // RFC 6265bis §4.1.3: __Host- needs Secure, no Domain and Path=/; a cookie scoped to a narrower
+  // path can carry only __Secure- (which still needs Secure). Plain http (localhost) gets neither.
+  const named = (name: string, cookiePath: string) => (secure ? `${cookiePath === '/' ? '__Host-' : '__Secure-'}${name}` : name);
+  return {
+    secure,
+    path,
+    session: named('lk_session', path),
+    interaction: named('lk_int_', `${under}${endpointPaths.interaction}`),
+    deviceBinding: named('lk_device', `${under}${endpointPaths.deviceVerification}`),
+    consoleSession: named('lk_console', `${under}${consolePath}`),
+    consoleFlow: named('lk_console_flow', `${under}${consolePath}`),
+  };
 }
 
 export interface Protocol {

@@ -19,9 +19,34 @@ import { problemType, sendProblem } from '../api/problem.js';
 /** The built console (a Vite project next to src/), served from here in both src/ and dist/ layouts. */
 export const consoleDistDir = fileURLToPath(new URL('../../../console/dist/', import.meta.url));
 
-const sessionCookie = 'lk_console';
-const flowCookie = 'lk_console_flow';
 const flowLifetimeMs = 10 * 60_000;
+
+interface ConsoleFlow {
+  verifier: string;
+  state: string;
+  returnTo: string;
+  expiresAt: number;
+}
+
+/** The signed flow cookie's payload, or undefined when it is not one this server wrote. */
+function readFlow(payload: string): ConsoleFlow | undefined {
+  let flow: unknown;
+  try {
+    flow = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof flow !== 'object' || flow === null) return undefined;
+  const { verifier, state, returnTo, expiresAt } = flow as Record<string, unknown>;
+  if (typeof verifier !== 'string' || typeof state !== 'string' || typeof returnTo !== 'string' || typeof expiresAt !== 'number') return undefined;
+  return { verifier, state, returnTo, expiresAt };
+}
+
+/** One query parameter as a string; the input guard has refused repeats, this never sees an array. */
+function queryValue(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
 
 interface ConsoleTokens {
   access_token: string;
@@ -62,7 +87,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
   const prefix = issuerPath(issuer) + consolePath;
   const callbackUrl = `${base}${consolePath}/auth/callback`;
   const sealer = new KeyEncryption(options.sealingKey);
-  const secure = deps.cookies.secure;
+  // Names (with __Secure- on https) come from the cookie policy; flags as on every Latchkey cookie.
+  const { consoleSession: sessionCookie, consoleFlow: flowCookie, secure } = deps.cookies;
   const cookieOptions = { path: prefix, httpOnly: true, secure, sameSite: 'lax' as const };
   const sign = (value: string) => createHmac('sha256', options.sealingKey).update(value).digest('base64url');
   const origin = new URL(issuer).origin;
@@ -112,8 +138,9 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
     async (scope) => {
       // GET /console/auth/login: starts the authorization code flow with PKCE as the console app.
       scope.get('/auth/login', async (request, reply) => {
-        const requested = (request.query as { returnTo?: string }).returnTo;
-        const returnTo = requested && requested.startsWith(`${prefix}/`) && !requested.startsWith('//') ? requested : `${prefix}/`;
+        const requested = queryValue(request, 'returnTo');
+        // Only the console's own paths: browsers read a backslash as a slash, so `/\host` would leave the origin.
+        const returnTo = requested && requested.startsWith(`${prefix}/`) && !requested.startsWith('//') && !/[\\\p{Cc}]/u.test(requested) ? requested : `${prefix}/`;
         const verifier = randomId(32);
         const state = randomId(16);
         const flow = Buffer.from(JSON.stringify({ verifier, state, returnTo, expiresAt: deps.clock.now() + flowLifetimeMs })).toString('base64url');
@@ -136,20 +163,21 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
 
       // GET /console/auth/callback: checks state and iss (RFC 9207), redeems the code, opens a session.
       scope.get('/auth/callback', async (request, reply) => {
-        const query = request.query as Record<string, string | undefined>;
         const raw = request.cookies[flowCookie] ?? '';
         const dot = raw.lastIndexOf('.');
         const payload = raw.slice(0, dot);
         const failure = (detail: string) =>
           reply.code(400).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(`Console sign-in failed: ${detail}. Go back to ${prefix}/ and try again.`);
-        if (dot < 0 || !constantTimeEqual(raw.slice(dot + 1), sign(payload))) return failure('the sign-in cookie is missing or was altered');
-        const flow = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { verifier: string; state: string; returnTo: string; expiresAt: number };
+        // Signed, so only this server writes it; still read it as untrusted text.
+        const flow = dot < 0 || !constantTimeEqual(raw.slice(dot + 1), sign(payload)) ? undefined : readFlow(payload);
+        if (!flow) return failure('the sign-in cookie is missing or was altered');
         reply.clearCookie(flowCookie, cookieOptions);
         if (flow.expiresAt <= deps.clock.now()) return failure('the sign-in took too long');
-        if (query.state !== flow.state) return failure('the state does not match');
-        if (query.iss !== issuer) return failure('the response came from another issuer (RFC 9207)');
-        if (query.error) return failure(query.error_description ?? query.error);
-        const tokens = await exchange({ grant_type: 'authorization_code', code: query.code ?? '', redirect_uri: callbackUrl, code_verifier: flow.verifier });
+        if (queryValue(request, 'state') !== flow.state) return failure('the state does not match');
+        if (queryValue(request, 'iss') !== issuer) return failure('the response came from another issuer (RFC 9207)');
+        const error = queryValue(request, 'error');
+        if (error) return failure(queryValue(request, 'error_description') ?? error);
+        const tokens = await exchange({ grant_type: 'authorization_code', code: queryValue(request, 'code') ?? '', redirect_uri: callbackUrl, code_verifier: flow.verifier });
         if (!tokens?.id_token) return failure('the code could not be redeemed');
         const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string };
         const now = deps.clock.now();

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, jwtVerify, errors as joseErrors } from 'jose';
+import { isStorableText } from '../../shared/text.js';
 import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
 import type { ClientAuthMethod } from './methods.js';
@@ -55,6 +56,9 @@ export const privateKeyJwt: ClientAuthMethod = {
     }
     if ((payload.exp ?? 0) * 1000 - deps.now() > 3600_000) {
       throw new OAuthError('invalid_client', 'the client assertion lives longer than an hour; keep exp short (RFC 7523 §3)', { status: 401 });
+    }
+    if (typeof payload.jti !== 'string' || !isStorableText(payload.jti)) {
+      throw new OAuthError('invalid_client', 'the client assertion was refused: its jti claim must be a string without NUL characters (RFC 7519 §4.1.7)', { status: 401 });
     }
     const fresh = await deps.recordAssertionJti(`assertion:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000);
     if (!fresh) throw new OAuthError('invalid_client', 'the client assertion was already used: its jti must be unique (RFC 7523 §3)', { status: 401 });

@@ -8,7 +8,6 @@ import { param, type CookieInstruction, type ProtocolRequest, type ProtocolRespo
 import { currentSession, startSession } from '../sessions.js';
 import { normalizeUserCode } from './user-code.js';
 
-const bindingCookie = 'lk_device';
 /** Wrong user codes an address may try per quarter hour (RFC 8628 §5.1: codes are short, so guessing is throttled). */
 const codeEntryRule: RateRule = { windowMs: 15 * 60_000, freeAttempts: 20 };
 
@@ -29,11 +28,11 @@ export class DeviceVerification {
   }
 
   #binding(request: ProtocolRequest): { value: string; cookies: CookieInstruction[] } {
-    const existing = request.cookies[bindingCookie];
+    const existing = request.cookies[this.#deps.cookies.deviceBinding];
     if (existing && /^[A-Za-z0-9_-]{32}$/.test(existing)) return { value: existing, cookies: [] };
     const value = randomId(24);
     const path = `${this.#deps.cookies.path === '/' ? '' : this.#deps.cookies.path}/device`;
-    return { value, cookies: [{ name: bindingCookie, value, path, maxAgeSeconds: 3600 }] };
+    return { value, cookies: [{ name: this.#deps.cookies.deviceBinding, value, path, maxAgeSeconds: 3600 }] };
   }
 
   #csrf(binding: string): string {
@@ -41,7 +40,7 @@ export class DeviceVerification {
   }
 
   #csrfValid(request: ProtocolRequest): boolean {
-    const binding = request.cookies[bindingCookie];
+    const binding = request.cookies[this.#deps.cookies.deviceBinding];
     const presented = param(request.body, 'csrf');
     return binding !== undefined && presented !== undefined && constantTimeEqual(presented, this.#csrf(binding));
   }

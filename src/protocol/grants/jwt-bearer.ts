@@ -1,6 +1,7 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { OAuthClient } from '../../ports/directories.js';
 import { timeOrderedGrantId } from '../../shared/random.js';
+import { isStorableText } from '../../shared/text.js';
 import { authorizationOf } from '../authorization-coverage.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
@@ -64,8 +65,8 @@ export const jwtBearerGrant: GrantHandler = {
     }
     if (payload.jti === undefined) {
       if (policy.requireJti) throw new OAuthError('invalid_grant', 'the assertion has no jti: this server needs a unique jti in every assertion, used once (RFC 7523 §3)');
-    } else if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) {
-      throw new OAuthError('invalid_grant', 'the assertion\'s jti must be a string of 1 to 256 characters (RFC 7519 §4.1.7)');
+    } else if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256 || !isStorableText(payload.jti)) {
+      throw new OAuthError('invalid_grant', 'the assertion\'s jti must be a string of 1 to 256 characters without NUL (RFC 7519 §4.1.7)');
     } else if (!(await deps.storage.revokedJtis.addIfAbsent(`jwt-bearer:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000))) {
       throw new OAuthError('invalid_grant', 'the assertion was already used: its jti must be unique (RFC 7523 §3)');
     }
