@@ -123,6 +123,10 @@ export const configSchema = z
         metrics: z.boolean().default(true).meta({
           description: 'Serve Prometheus metrics at /metrics. Keep that path off the public internet (for example at the proxy).',
         }),
+        allowInsecureIssuer: z.boolean().default(false).meta({
+          description:
+            'Start with a plain http issuer on a host other than localhost, 127.0.0.1 or [::1] (with a warning). Off by default: production issuers use https, and plain http is only for development on one machine.',
+        }),
       })
       .strict()
       .prefault({}),
