@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { isLoopbackHost } from '../domain/apps/redirect-uris.js';
 import { configLeaves, describeExpected, type ConfigLeaf } from './leaves.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -213,6 +214,62 @@ function withDefined<K extends string, V>(key: K, value: V | undefined): { [P in
 function originOfSubtree(origins: Map<string, ConfigOrigin>, key: string): ConfigOrigin | undefined {
   for (const [leafKey, origin] of origins) if (leafKey.startsWith(`${key}.`)) return origin;
   return undefined;
+}
+
+/** A configuration that loaded but may not be started with; its message lists the problems. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    super(formatConfigProblems(problems));
+    this.problems = problems;
+  }
+}
+
+export interface IssuerTransportCheck {
+  /** Why the server must not start with this issuer (empty when it may). */
+  problems: ConfigProblem[];
+  /** What to warn about when it starts, or null. */
+  warning: string | null;
+}
+
+/**
+ * Production issuers are https (RFC 8414 §2; RFC 6749 §3.1 and §3.2 put every endpoint behind TLS).
+ * Plain http is for development on one machine: an http issuer on a loopback host (localhost,
+ * 127.0.0.1, [::1]) starts with a warning; an http issuer on any other host is refused, unless
+ * `http.allowInsecureIssuer` is on, and then it starts with a warning.
+ */
+export function checkIssuerTransport(config: Pick<Config, 'issuer' | 'http'>, origins?: ReadonlyMap<string, ConfigOrigin>): IssuerTransportCheck {
+  const issuer = new URL(config.issuer);
+  if (issuer.protocol !== 'http:') return { problems: [], warning: null };
+  if (isLoopbackHost(issuer.hostname)) {
+    return {
+      problems: [],
+      warning: `the issuer ${config.issuer} uses plain http: acceptable only for development on this machine; use an https issuer in production`,
+    };
+  }
+  const allowEnv = configLeaves().find((leaf) => leaf.key === 'http.allowInsecureIssuer')!.env;
+  if (config.http.allowInsecureIssuer) {
+    return {
+      problems: [],
+      warning: `the issuer ${config.issuer} uses plain http on a host other than localhost because http.allowInsecureIssuer is on: passwords, codes and tokens cross the network unencrypted; use https outside development`,
+    };
+  }
+  const origin = origins?.get('issuer');
+  return {
+    problems: [
+      {
+        key: 'issuer',
+        message: `plain http is allowed only for an issuer on localhost, 127.0.0.1 or [::1] (development); set an https issuer, or set ${allowEnv}=true (http.allowInsecureIssuer) to start anyway`,
+        expected: 'an https URL, or http on localhost, 127.0.0.1 or [::1]',
+        given: config.issuer,
+        ...(origin ? { origin } : {}),
+        env: configLeaves().find((leaf) => leaf.key === 'issuer')!.env,
+      },
+    ],
+    warning: null,
+  };
 }
 
 /** The problems as lines a person can act on: path, what was expected, what was given, where from. */

@@ -133,6 +133,10 @@ export const configSchema = z
         keepAliveTimeoutSeconds: z.number().int().min(1).max(600).default(5).meta({
           description: 'How long an idle keep-alive connection stays open waiting for the next request. Keep it longer than the idle timeout of a reverse proxy in front, so that the proxy closes first.',
         }),
+        allowInsecureIssuer: z.boolean().default(false).meta({
+          description:
+            'Start with a plain http issuer on a host other than localhost, 127.0.0.1 or [::1] (with a warning). Off by default: production issuers use https, and plain http is only for development on one machine.',
+        }),
       })
       .strict()
       .prefault({})

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { checkIssuerTransport, ConfigError } from '../config/load.js';
 import { buildHttpApp } from '../http/app.js';
 import { endpointUrl } from '../protocol/endpoints.js';
 import { deriveKey } from '../shared/derived-keys.js';
@@ -24,6 +25,11 @@ export interface StartServerOptions extends OpenRuntimeOptions {
 
 /** Opens the runtime, builds the HTTP app, listens, and keeps signing keys in step with the database. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  // Checked before anything is opened or created: a refused issuer leaves no trace.
+  const transport = checkIssuerTransport(options.config);
+  if (transport.problems.length > 0) throw new ConfigError(transport.problems);
+  if (transport.warning) options.logger.warn({ issuer: options.config.issuer }, transport.warning);
+
   const runtime = await openRuntime(options);
   const { config, logger, signingKeys } = runtime;
   let app: FastifyInstance;
@@ -72,10 +78,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       : String(address);
 
-  const issuerUrl = new URL(config.issuer);
-  if (issuerUrl.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(issuerUrl.hostname)) {
-    logger.warn({ issuer: config.issuer }, 'the issuer uses plain http: only acceptable for local development (RFC 9700 §2)');
-  }
   logger.info(
     { issuer: config.issuer, listeningOn, database: runtime.database.description },
     'latchkey listening',

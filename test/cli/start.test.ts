@@ -124,3 +124,60 @@ describe('latchkey start with bad input', () => {
     }
   });
 });
+
+describe('latchkey start and the issuer\'s scheme: https in production, plain http only for localhost development', () => {
+  const dir = temporaryDirectory();
+  after(() => dir.remove());
+
+  /** The warnings in the JSON log on stdout. */
+  function warnings(stdout: string): string[] {
+    return stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: string; msg: string })
+      .filter((entry) => entry.level === 'warn')
+      .map((entry) => entry.msg);
+  }
+
+  test('an http issuer on a host other than localhost is refused with the setting to change; exit 1; nothing created', async () => {
+    const result = await runCli(['start', '--port', String(await freePort()), '--issuer', 'http://auth.example.test'], { cwd: dir.path });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Invalid configuration \(1 problem\):\n\s+- issuer: plain http is allowed only for an issuer on localhost, 127\.0\.0\.1 or \[::1\]/);
+    assert.match(result.stderr, /set LATCHKEY_HTTP_ALLOW_INSECURE_ISSUER=true \(http\.allowInsecureIssuer\) to start anyway/);
+    assert.match(result.stderr, /given:\s+http:\/\/auth\.example\.test\n\s+env:\s+LATCHKEY_ISSUER/);
+    assert.doesNotMatch(result.stdout, /latchkey listening/);
+    assert.equal(existsSync(join(dir.path, 'data')), false, 'nothing was created');
+  });
+
+  test('an http issuer on a loopback host starts, with a warning that names development', async () => {
+    const port = await freePort();
+    const server = spawnCli(['start', '--port', String(port), '--host', '127.0.0.1', '--issuer', `http://127.0.0.1:${port}`], { cwd: dir.path });
+    try {
+      await server.waitFor(/Next: /);
+      const warned = warnings(server.stdout()).filter((message) => message.includes('plain http'));
+      assert.equal(warned.length, 1, server.stdout());
+      assert.match(warned[0]!, /development/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  test('with http.allowInsecureIssuer on, an http issuer on another host starts, with a warning', async () => {
+    const port = await freePort();
+    const server = spawnCli(['start', '--port', String(port), '--host', '127.0.0.1', '--issuer', 'http://auth.example.test'], {
+      cwd: dir.path,
+      env: { LATCHKEY_HTTP_ALLOW_INSECURE_ISSUER: 'true' },
+    });
+    try {
+      await server.waitFor(/Next: /);
+      const warned = warnings(server.stdout()).filter((message) => message.includes('plain http'));
+      assert.equal(warned.length, 1, server.stdout());
+      assert.match(warned[0]!, /because http\.allowInsecureIssuer is on/);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+});

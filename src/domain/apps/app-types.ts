@@ -17,6 +17,12 @@ export interface AppTypeRules {
   defaultGrantTypes: readonly GrantType[];
   /** Which redirect URIs are legal: none at all, or the kinds below. */
   redirectUris: 'none' | { customScheme: boolean };
+  /**
+   * Whether a loopback redirect URI (http://127.0.0.1, http://[::1], http://localhost) may carry any
+   * port at request time. Only native apps: the OS gives their listener a port when they run
+   * (RFC 8252 §7.3); every other app's redirect URIs match exactly (RFC 9700 §2.1, §4.1).
+   */
+  loopbackRedirectAnyPort: boolean;
   defaultScopes: readonly string[];
 }
 
@@ -32,6 +38,7 @@ export const appTypeRules: Record<AppType, AppTypeRules> = {
     grantTypes: [grantTypeNames.authorizationCode, grantTypeNames.refreshToken, grantTypeNames.deviceCode, grantTypeNames.tokenExchange],
     defaultGrantTypes: [grantTypeNames.authorizationCode],
     redirectUris: { customScheme: true },
+    loopbackRedirectAnyPort: true,
     defaultScopes: ['openid', 'profile', 'email'],
   },
   spa: {
@@ -42,6 +49,7 @@ export const appTypeRules: Record<AppType, AppTypeRules> = {
     grantTypes: [grantTypeNames.authorizationCode, grantTypeNames.refreshToken],
     defaultGrantTypes: [grantTypeNames.authorizationCode],
     redirectUris: { customScheme: false },
+    loopbackRedirectAnyPort: false,
     defaultScopes: ['openid', 'profile', 'email'],
   },
   web: {
@@ -59,6 +67,7 @@ export const appTypeRules: Record<AppType, AppTypeRules> = {
     ],
     defaultGrantTypes: [grantTypeNames.authorizationCode],
     redirectUris: { customScheme: false },
+    loopbackRedirectAnyPort: false,
     defaultScopes: ['openid', 'profile', 'email'],
   },
   m2m: {
@@ -69,6 +78,7 @@ export const appTypeRules: Record<AppType, AppTypeRules> = {
     grantTypes: [grantTypeNames.clientCredentials, grantTypeNames.jwtBearer, grantTypeNames.tokenExchange],
     defaultGrantTypes: [grantTypeNames.clientCredentials],
     redirectUris: 'none',
+    loopbackRedirectAnyPort: false,
     defaultScopes: [],
   },
   device: {
@@ -79,6 +89,7 @@ export const appTypeRules: Record<AppType, AppTypeRules> = {
     grantTypes: [grantTypeNames.deviceCode, grantTypeNames.refreshToken],
     defaultGrantTypes: [grantTypeNames.deviceCode],
     redirectUris: { customScheme: false },
+    loopbackRedirectAnyPort: false,
     defaultScopes: ['openid', 'profile'],
   },
 };

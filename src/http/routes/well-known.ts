@@ -18,9 +18,12 @@ export interface WellKnownRouteOptions {
  */
 export function registerWellKnownRoutes(app: FastifyInstance, options: WellKnownRouteOptions): void {
   const prefix = issuerPath(options.issuer);
+  // Readable from the browser origins of registered apps only. Vary on every answer, so that a shared
+  // cache never hands one origin's answer (with or without the CORS header) to another.
   const cors = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('vary', 'Origin');
     const origin = request.headers.origin;
-    if (origin && (await options.isKnownOrigin(origin))) reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+    if (origin && (await options.isKnownOrigin(origin))) reply.header('access-control-allow-origin', origin);
   };
   const cacheControl = `public, max-age=${options.maxAgeSeconds}`;
   const metadata = cacheJson(options.metadata);
@@ -29,11 +32,11 @@ export function registerWellKnownRoutes(app: FastifyInstance, options: WellKnown
     sendCachedJson(request, reply, metadata, cacheControl),
   );
   // RFC 8414 §3: for an issuer with a path, the well-known segment goes before the path.
-  app.get(endpointPaths.oauthAuthorizationServer + prefix, (request, reply) =>
+  app.get(endpointPaths.oauthAuthorizationServer + prefix, { onRequest: cors }, (request, reply) =>
     sendCachedJson(request, reply, metadata, cacheControl),
   );
   if (prefix) {
-    app.get(prefix + endpointPaths.oauthAuthorizationServer, (request, reply) =>
+    app.get(prefix + endpointPaths.oauthAuthorizationServer, { onRequest: cors }, (request, reply) =>
       sendCachedJson(request, reply, metadata, cacheControl),
     );
   }

@@ -1,3 +1,5 @@
+import { appTypeRules } from '../../domain/apps/app-types.js';
+import type { AppType } from '../../ports/app-repositories.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
@@ -22,11 +24,15 @@ export interface AuthorizeCheck {
 const loopbackAuthority = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]|localhost))(?::\d{1,5})?([/?].*)?$/;
 
 /**
- * Exact string comparison (RFC 9700 §2.1), except that a loopback redirect URI may use any port
- * (RFC 8252 §7.3): native apps get their port from the OS at run time. Only the port may differ.
+ * Whether a redirect URI (or post-logout redirect URI) presented in a request is the registered one.
+ * Exact string comparison (RFC 9700 §2.1, §4.1), with one exception: a native app's loopback URI
+ * may use any port (RFC 8252 §7.3), because the OS picks its listener's port at run time. Only the
+ * port may differ. A web app's or single-page app's loopback URI is a fixed address and matches
+ * exactly, like any other URI.
  */
-export function redirectUriMatches(registered: string, presented: string): boolean {
+export function redirectUriMatches(registered: string, presented: string, appType: AppType): boolean {
   if (registered === presented) return true;
+  if (!appTypeRules[appType].loopbackRedirectAnyPort) return false;
   const a = loopbackAuthority.exec(registered);
   const b = loopbackAuthority.exec(presented);
   return a !== null && b !== null && a[1] === b[1] && (a[2] ?? '') === (b[2] ?? '');
@@ -68,7 +74,7 @@ export const checkRedirectUri: AuthorizeCheck = {
       context.request.redirectUriGiven = false;
       return;
     }
-    if (!registered.some((uri) => redirectUriMatches(uri, presented))) {
+    if (!registered.some((uri) => redirectUriMatches(uri, presented, client.app.type))) {
       throw new OAuthError('invalid_request', 'redirect_uri is not one of the redirect URIs registered for this app (exact match, RFC 9700 §4.1)');
     }
     context.request.redirectUri = presented;

@@ -1,6 +1,7 @@
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { OAuthClient } from '../../ports/directories.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
+import { redirectUriMatches } from '../authorize/checks.js';
 import { errorPage } from '../authorize/response.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
@@ -48,8 +49,9 @@ async function parseLogoutRequest(request: ProtocolRequest, deps: ProtocolDepend
   if (clientId && !client) throw new OAuthError('invalid_request', `no app has the client_id ${clientId}`);
   if (postLogoutRedirectUri !== null) {
     if (!client) throw new OAuthError('invalid_request', 'post_logout_redirect_uri needs id_token_hint or client_id to know whose it is');
-    if (!client.app.settings.postLogoutRedirectUris.includes(postLogoutRedirectUri)) {
-      throw new OAuthError('invalid_request', 'post_logout_redirect_uri is not registered for this app (exact match)');
+    // The same rule as for redirect URIs: exact, but a native app's loopback port may vary (RFC 8252 §7.3).
+    if (!client.app.settings.postLogoutRedirectUris.some((uri) => redirectUriMatches(uri, postLogoutRedirectUri, client.app.type))) {
+      throw new OAuthError('invalid_request', 'post_logout_redirect_uri is not registered for this app (exact match, RFC 9700 §4.1)');
     }
   }
   return { client, hintSubject, postLogoutRedirectUri, state: param(parameters, 'state') ?? null };

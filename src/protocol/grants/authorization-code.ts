@@ -42,6 +42,8 @@ export const authorizationCodeGrant: GrantHandler = {
       throw new OAuthError('invalid_grant', 'the authorization code was already used; the tokens it issued are now revoked (RFC 6749 §4.1.2)');
     }
     if ((grant.codeExpiresAt ?? 0) <= now) throw new OAuthError('invalid_grant', 'the authorization code has expired (it lives 60 seconds)');
+    // RFC 6749 §4.1.3: identical to the redirect_uri of the authorization request. That is the URI
+    // as presented there, so a native app's loopback port must be the same one it authorized with.
     if (grant.redirectUri !== null && redirectUri !== grant.redirectUri) {
       throw new OAuthError(
         'invalid_grant',
