@@ -1,6 +1,16 @@
 /** The data both servers are given: one user, three APIs (opaque, ES256 JWT, RS256 JWT), an m2m app and a web app. */
 export const benchUser = { email: 'alice@bench.test', name: 'alice', password: 'a long bench password for alice' };
 
+/**
+ * The people of the sign-in row: throttling counts an account's attempts before their password is
+ * checked, so a crowd of sign-ins is many people signing in, not one person in many tabs at once.
+ */
+export const signInUsers = Array.from({ length: 32 }, (_, index) => ({
+  email: `user-${index}@bench.test`,
+  name: `user ${index}`,
+  password: `a long bench password for user ${index}`,
+}));
+
 export const redirectUri = 'http://127.0.0.1:9/callback';
 
 export interface BenchApi {

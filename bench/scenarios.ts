@@ -1,4 +1,4 @@
-import { benchUser, flowApi, redirectUri } from './fixtures.js';
+import { flowApi, redirectUri, signInUsers } from './fixtures.js';
 import type { LoadPlan, LoadRequest } from './load.js';
 import {
   authorizationPath,
@@ -90,6 +90,9 @@ function firstCookie(headers: LoadRequest['headers']): string | undefined {
 
 /** A sequence whose later step has nothing to send (its earlier step failed) restarts from the first. */
 const restart = null as unknown as LoadRequest;
+
+/** Which of the sign-in users the next sign-in is for (round robin). */
+let nextSignIn = 0;
 
 export const scenarios: readonly Scenario[] = [
   {
@@ -270,7 +273,8 @@ export const scenarios: readonly Scenario[] = [
             if (!uid || !cookie || !csrf) return restart;
             request.path = `/interaction/${uid}/login`;
             request.headers = { 'content-type': form, cookie };
-            request.body = new URLSearchParams({ csrf, email: benchUser.email, password: benchUser.password }).toString();
+            const person = signInUsers[(nextSignIn += 1) % signInUsers.length]!;
+            request.body = new URLSearchParams({ csrf, email: person.email, password: person.password }).toString();
             return request;
           },
         },

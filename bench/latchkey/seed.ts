@@ -4,7 +4,7 @@ import { loadConfig, formatConfigProblems } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { openRuntime, type Runtime } from '../../src/runtime/runtime.js';
-import { benchApis, benchUser, redirectUri, type ClientCredentials } from '../fixtures.js';
+import { benchApis, benchUser, redirectUri, signInUsers, type ClientCredentials } from '../fixtures.js';
 
 export interface LatchkeySeed {
   m2m: ClientCredentials;
@@ -35,6 +35,7 @@ export async function seedLatchkey(dir: string, env: Record<string, string>): Pr
     const context = { actor: operatorActor };
     const orgId = (await registry.orgs.get(context, 'default')).id;
     const user = await registry.users.create(context, { ...benchUser, emailVerified: true });
+    for (const person of signInUsers) await registry.users.create(context, { ...person, emailVerified: true });
     for (const api of benchApis) {
       await registry.apis.create(context, orgId, {
         identifier: api.identifier,

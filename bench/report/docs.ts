@@ -115,7 +115,9 @@ route that signs the account in and grants consent through the Grant API. Differ
 - oidc-provider 9 declares Node.js 22 LTS as its supported runtime and prints a warning on
   Node.js 20; it runs on 20.19+ (it needs \`URL.parse\`, in Node.js since 20.18).
 - **Password sign-ins** are measured on Latchkey only (the peer's demo login compares plain
-  text); the reference is Keycloak's 15 sign-ins/s per vCPU.
+  text); the reference is Keycloak's 15 sign-ins/s per vCPU. They go round 32 accounts: sign-in
+  throttling counts an account's attempts before the password is checked, so parallel sign-ins
+  of one account beyond its free attempts wait, as a guesser's would.
 
 The peer's numbers measured on this machine when the goals were set (issue 6), per second:
 ${references}. Goals are checked against the peer measured in the same run.
