@@ -4,7 +4,7 @@ import type { ManagementScope } from '../access/actor.js';
 export const roles = ['owner', 'admin', 'developer', 'viewer'] as const satisfies readonly Role[];
 
 /**
- * What each role may do in its organization (PRODUCT D4), the management API scope a token needs
+ * What each role may do in its organization, the management API scope a token needs
  * for it, and whether an app acting for itself (client credentials for the management API) may
  * hold it at all: roles, people and their credentials are for people, so an app never manages
  * members, per-user credentials, reviews or the organization's existence, whatever its scopes.
