@@ -8,7 +8,7 @@ import type { CookiePolicy, ProtocolDependencies } from '../protocol/context.js'
 import { endpointPaths, endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { mayUseReservedApi } from '../protocol/scopes.js';
-import { validatorFor } from '../protocol/tokens/token-validator.js';
+import { audiencesOf, validatorFor } from '../protocol/tokens/token-validator.js';
 import { deriveKey } from '../shared/derived-keys.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
 import { consolePath } from './console-app.js';
@@ -139,8 +139,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     async authenticateManagementToken(token) {
       const found = await validator.accessToken(token);
       if (!found) return null;
-      const audiences = Array.isArray(found.claims.aud) ? found.claims.aud : [found.claims.aud];
-      if (!audiences.includes(managementApi.identifier)) return null;
+      if (!audiencesOf(found).includes(managementApi.identifier)) return null;
       // Checked on every call, not only at issue: taking the permission away stops the app's tokens at once.
       if (!mayUseReservedApi(found.client)) return null;
       const scopes = new Set(found.scope.filter(isManagementScope));

@@ -58,7 +58,7 @@ export interface AppPage {
 }
 
 /** The security flags only a server administrator may turn on, and what each grants. */
-const privilegedFlags: readonly [keyof AppSettings['security'] & ('firstParty' | 'managementApiAccess'), string][] = [
+const privilegedFlags: readonly ['firstParty' | 'managementApiAccess', string][] = [
   ['firstParty', 'a first-party app skips the consent screen for every user of the server'],
   ['managementApiAccess', 'the app may get tokens for the Latchkey management API'],
 ];

@@ -3,7 +3,7 @@ import type { JsonValue } from '../../ports/app-repositories.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope } from '../messages.js';
 import { isReservedApi, targetApi, targetsOf } from '../scopes.js';
-import { validatorFor } from '../tokens/token-validator.js';
+import { audiencesOf, validatorFor } from '../tokens/token-validator.js';
 import type { GrantHandler, TokenResponse } from './grant-handler.js';
 
 export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -54,7 +54,7 @@ export const tokenExchangeGrant: GrantHandler = {
     const targets = targetsOf(params(request.body, 'resource'), param(request.body, 'audience'));
     if (targets.length === 0) throw new OAuthError('invalid_target', 'name the API the new token is for with audience or resource (RFC 8693 §2.1)');
     const apis: ApiRecord[] = [];
-    const subjectAudiences = subject.claims.aud === undefined ? [] : Array.isArray(subject.claims.aud) ? subject.claims.aud.map(String) : [String(subject.claims.aud)];
+    const subjectAudiences = audiencesOf(subject);
     for (const target of targets) {
       const api = await targetApi(client, target, deps.resources);
       // The management plane is reached only with a token that was already for it: a token for an

@@ -23,6 +23,13 @@ export interface ActiveToken {
 
 const jwtAlgorithms = ['RS256', 'ES256', 'EdDSA'];
 
+/** The audiences a token names (RFC 7519 §4.1.3: one string or an array of them). */
+export function audiencesOf(token: ActiveToken): string[] {
+  const aud = token.claims.aud;
+  if (aud === undefined || aud === null) return [];
+  return Array.isArray(aud) ? aud.map(String) : [String(aud)];
+}
+
 /** JWT access tokens whose signature and claims were checked, kept while the key set stays the same. */
 const verifiedTokensKept = 2000;
 
