@@ -1,14 +1,84 @@
 /**
- * Something that changed, published after its transaction committed. The audit log is written in
- * the transaction itself; subscribers here are caches, metrics and hooks.
+ * Something that changed or happened, published after its transaction committed. The audit log
+ * is written in the transaction itself; subscribers here are caches, metrics and hooks, and they
+ * switch exhaustively over `type`. docs/events.md is generated from this union: each variant's
+ * comment is its description there.
  */
-export interface DomainEvent {
-  /** `app.created`, `app.updated`, `app.secret_rotated`, `api.updated`, `token.issued`, ... */
-  type: string;
-  orgId?: string | null;
-  /** The client_id, API identifier, user id, ... the event is about. */
-  subject: string;
-}
+export type DomainEvent =
+  // The protocol engine.
+  /** An authorization code was issued at the authorization endpoint. */
+  | { type: 'code.issued'; orgId: string; clientId: string }
+  /** A used authorization code was presented again; the grant it made was revoked (RFC 6749 §4.1.2). */
+  | { type: 'code.replay_detected'; orgId: string; clientId: string; grantId: string }
+  /** The token endpoint issued tokens, by whichever grant. */
+  | { type: 'token.issued'; orgId: string; clientId: string; grantType: string }
+  /** A client revoked a token at the revocation endpoint (RFC 7009). */
+  | { type: 'token.revoked'; orgId: string; clientId: string }
+  /** A rotated-out refresh token was presented again; its family was revoked (RFC 9700 §4.14.2). */
+  | { type: 'refresh.reuse_detected'; orgId: string; clientId: string; grantId: string }
+  /** A person signed in on a hosted page; `clientId` is the app they signed in for, null on the device page. */
+  | { type: 'signin.succeeded'; userId: string; clientId: string | null }
+  /** A sign-in was refused: unknown email, wrong password or a disabled account. */
+  | { type: 'signin.failed'; clientId: string | null }
+  /** A sign-in was refused before the password was checked, because of too many attempts. */
+  | { type: 'signin.throttled'; clientId: string | null }
+  /** A sign-in session ended (RP-initiated logout). */
+  | { type: 'session.ended'; sid: string }
+  // Organizations and their people.
+  /** An organization was created. */
+  | { type: 'org.created'; orgId: string }
+  /** An organization's name or settings changed. */
+  | { type: 'org.updated'; orgId: string }
+  /** An organization was deleted, with every app and API it owned. */
+  | { type: 'org.deleted'; orgId: string; clientIds: string[]; apiIdentifiers: string[] }
+  /** A user became a member of an organization. */
+  | { type: 'member.added'; orgId: string; userId: string }
+  /** A member's role changed. */
+  | { type: 'member.updated'; orgId: string; userId: string }
+  /** A member left or was removed. */
+  | { type: 'member.removed'; orgId: string; userId: string }
+  /** Someone was invited to an organization. */
+  | { type: 'invitation.created'; orgId: string; invitationId: string }
+  /** An invitation was accepted; the invitee is now a member. */
+  | { type: 'invitation.accepted'; orgId: string; invitationId: string; userId: string }
+  /** An invitation was withdrawn. */
+  | { type: 'invitation.revoked'; orgId: string; invitationId: string }
+  // Apps and APIs.
+  /** An app was registered. */
+  | { type: 'app.created'; orgId: string; clientId: string }
+  /** An app's settings, status, certificates or pre-authorizations changed. */
+  | { type: 'app.updated'; orgId: string; clientId: string }
+  /** An app was deleted. */
+  | { type: 'app.deleted'; orgId: string; clientId: string }
+  /** An app has a new client secret; the old one may stay valid for a grace period. */
+  | { type: 'app.secret_rotated'; orgId: string; clientId: string }
+  /** An API was registered. */
+  | { type: 'api.created'; orgId: string; identifier: string }
+  /** An API's scopes or token settings changed. */
+  | { type: 'api.updated'; orgId: string; identifier: string }
+  /** An API was deleted. */
+  | { type: 'api.deleted'; orgId: string; identifier: string }
+  // Users.
+  /** A user account was created. */
+  | { type: 'user.created'; userId: string }
+  /** A user's profile, password, administrator flag or disabled state changed. */
+  | { type: 'user.updated'; userId: string }
+  /** A user account was deleted. */
+  | { type: 'user.deleted'; userId: string }
+  /** A user withdrew their consent to an app (`orgId` is null when the app is gone). */
+  | { type: 'consent.revoked'; orgId: string | null; clientId: string; userId: string }
+  /** A personal access token was created. */
+  | { type: 'pat.created'; userId: string; tokenId: string }
+  /** A personal access token was revoked. */
+  | { type: 'pat.revoked'; userId: string; tokenId: string }
+  // The server.
+  /** A new signing key was made the one that signs; the previous ones stay in the JWKS. */
+  | { type: 'key.rotated'; kid: string };
+
+export type DomainEventType = DomainEvent['type'];
+
+/** The variant of the union whose type is `T`. */
+export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
 
 export interface DomainEvents {
   publish(event: DomainEvent): void;
@@ -32,4 +102,9 @@ export class InProcessEvents implements DomainEvents {
       }
     }
   }
+}
+
+/** For the `default` branch of an exhaustive switch: fails to compile when a variant is not handled. */
+export function unhandledEvent(event: never): never {
+  throw new Error(`unhandled domain event ${(event as { type: string }).type}`);
 }

@@ -59,6 +59,6 @@ export async function ensureConsoleApp(runtime: Runtime): Promise<void> {
   }
   if (JSON.stringify(existing.settings) !== JSON.stringify(settings) || existing.status !== 'active') {
     await storage.apps.update({ ...existing, settings, status: 'active', updatedAt: now });
-    runtime.events.publish({ type: 'app.updated', orgId: existing.orgId, subject: consoleClientId });
+    runtime.events.publish({ type: 'app.updated', orgId: existing.orgId, clientId: consoleClientId });
   }
 }

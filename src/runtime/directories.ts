@@ -4,11 +4,139 @@ import type { ApiRecord } from '../ports/api-repository.js';
 import type { AppRecord } from '../ports/app-repositories.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClientDirectory, OAuthClient, ResourceDirectory, UserDirectory } from '../ports/directories.js';
-import type { InProcessEvents } from '../ports/domain-events.js';
+import { unhandledEvent, type DomainEvent, type InProcessEvents } from '../ports/domain-events.js';
 import type { UserRecord } from '../ports/identity-repositories.js';
 import type { Storage } from '../ports/storage.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
 import { isStorableText } from '../shared/text.js';
+
+/** The apps whose cached client an event makes stale. */
+export function clientsChangedBy(event: DomainEvent): readonly string[] {
+  switch (event.type) {
+    case 'app.created':
+    case 'app.updated':
+    case 'app.deleted':
+    case 'app.secret_rotated':
+      return [event.clientId];
+    case 'org.deleted':
+      return event.clientIds;
+    case 'code.issued':
+    case 'code.replay_detected':
+    case 'token.issued':
+    case 'token.revoked':
+    case 'refresh.reuse_detected':
+    case 'signin.succeeded':
+    case 'signin.failed':
+    case 'signin.throttled':
+    case 'session.ended':
+    case 'org.created':
+    case 'org.updated':
+    case 'member.added':
+    case 'member.updated':
+    case 'member.removed':
+    case 'invitation.created':
+    case 'invitation.accepted':
+    case 'invitation.revoked':
+    case 'api.created':
+    case 'api.updated':
+    case 'api.deleted':
+    case 'user.created':
+    case 'user.updated':
+    case 'user.deleted':
+    case 'consent.revoked':
+    case 'pat.created':
+    case 'pat.revoked':
+    case 'key.rotated':
+      return [];
+    default:
+      return unhandledEvent(event);
+  }
+}
+
+/** The APIs whose cached record an event makes stale. */
+export function apisChangedBy(event: DomainEvent): readonly string[] {
+  switch (event.type) {
+    case 'api.created':
+    case 'api.updated':
+    case 'api.deleted':
+      return [event.identifier];
+    case 'org.deleted':
+      return event.apiIdentifiers;
+    case 'code.issued':
+    case 'code.replay_detected':
+    case 'token.issued':
+    case 'token.revoked':
+    case 'refresh.reuse_detected':
+    case 'signin.succeeded':
+    case 'signin.failed':
+    case 'signin.throttled':
+    case 'session.ended':
+    case 'org.created':
+    case 'org.updated':
+    case 'member.added':
+    case 'member.updated':
+    case 'member.removed':
+    case 'invitation.created':
+    case 'invitation.accepted':
+    case 'invitation.revoked':
+    case 'app.created':
+    case 'app.updated':
+    case 'app.deleted':
+    case 'app.secret_rotated':
+    case 'user.created':
+    case 'user.updated':
+    case 'user.deleted':
+    case 'consent.revoked':
+    case 'pat.created':
+    case 'pat.revoked':
+    case 'key.rotated':
+      return [];
+    default:
+      return unhandledEvent(event);
+  }
+}
+
+/** The user whose cached record an event makes stale. */
+export function userChangedBy(event: DomainEvent): string | null {
+  switch (event.type) {
+    case 'user.updated':
+    case 'user.deleted':
+      return event.userId;
+    case 'code.issued':
+    case 'code.replay_detected':
+    case 'token.issued':
+    case 'token.revoked':
+    case 'refresh.reuse_detected':
+    case 'signin.succeeded':
+    case 'signin.failed':
+    case 'signin.throttled':
+    case 'session.ended':
+    case 'org.created':
+    case 'org.updated':
+    case 'org.deleted':
+    case 'member.added':
+    case 'member.updated':
+    case 'member.removed':
+    case 'invitation.created':
+    case 'invitation.accepted':
+    case 'invitation.revoked':
+    case 'app.created':
+    case 'app.updated':
+    case 'app.deleted':
+    case 'app.secret_rotated':
+    case 'api.created':
+    case 'api.updated':
+    case 'api.deleted':
+    case 'user.created':
+    case 'consent.revoked':
+    case 'pat.created':
+    case 'pat.revoked':
+    case 'key.rotated':
+      return null;
+    default:
+      return unhandledEvent(event);
+  }
+}
 
 interface Cached<T> {
   value: T;
@@ -87,12 +215,15 @@ export class CachedClientDirectory implements ClientDirectory {
     this.#keys = new TtlCache(ttlMs, clock);
     this.#origins = new TtlCache(Math.max(ttlMs, 30_000), clock, 1);
     events.subscribe((event) => {
-      if (!event.type.startsWith('app.') && !event.type.startsWith('org.')) return;
-      this.#clients.delete(event.subject);
-      this.#secrets.delete(event.subject);
-      this.#keys.delete(event.subject);
-      this.#origins.clear();
+      for (const clientId of clientsChangedBy(event)) this.#forget(clientId);
     });
+  }
+
+  #forget(clientId: string): void {
+    this.#clients.delete(clientId);
+    this.#secrets.delete(clientId);
+    this.#keys.delete(clientId);
+    this.#origins.clear();
   }
 
   getClient(clientId: string): Promise<OAuthClient | undefined> {
@@ -149,8 +280,9 @@ export class CachedResourceDirectory implements ResourceDirectory {
     this.#byIdentifier = new TtlCache(ttlMs, clock);
     this.#byOrg = new TtlCache(ttlMs, clock);
     events.subscribe((event) => {
-      if (!event.type.startsWith('api.') && !event.type.startsWith('org.')) return;
-      this.#byIdentifier.delete(event.subject);
+      const changed = apisChangedBy(event);
+      if (changed.length === 0) return;
+      for (const identifier of changed) this.#byIdentifier.delete(identifier);
       this.#byOrg.clear();
     });
   }
@@ -179,7 +311,8 @@ export class CachedUserDirectory implements UserDirectory {
     this.#storage = storage;
     this.#byId = new TtlCache(ttlMs, clock);
     events.subscribe((event) => {
-      if (event.type.startsWith('user.')) this.#byId.delete(event.subject);
+      const userId = userChangedBy(event);
+      if (userId !== null) this.#byId.delete(userId);
     });
   }
 

@@ -41,7 +41,7 @@ describe('health, request ids and error bodies', () => {
   test('/metrics serves Prometheus metrics: requests by route, and domain events', async () => {
     await fetch(`${server.issuer}/.well-known/openid-configuration`);
     await fetch(`${server.issuer}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=nope' });
-    server.server.runtime.events.publish({ type: 'token.issued', subject: 'probe' });
+    server.server.runtime.events.publish({ type: 'token.issued', orgId: 'org_probe', clientId: 'probe', grantType: 'client_credentials' });
     const response = await fetch(`${server.issuer}/metrics`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);

@@ -186,7 +186,7 @@ for (const store of stores) {
       const { storage } = server.server.runtime;
       const stored = (await storage.apps.get(app.clientId))!;
       await storage.apps.update({ ...stored, settings: { ...stored.settings, security: { ...stored.settings.security, managementApiAccess: false } } });
-      server.server.runtime.events.publish({ type: 'app.updated', orgId: orgRecord.id, subject: app.clientId });
+      server.server.runtime.events.publish({ type: 'app.updated', orgId: orgRecord.id, clientId: app.clientId });
       const token = await clientToken(app.clientId, clientSecret!, { audience: management });
       assert.equal(token.status, 400);
       assert.equal(token.body.error, 'invalid_target');

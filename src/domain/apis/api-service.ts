@@ -139,7 +139,7 @@ export class ApiService {
         changes: { identifier: api.identifier, name: api.name, scopes: api.scopes.map((scope) => scope.name), tokenFormat: api.tokenFormat },
       });
     });
-    this.#deps.events.publish({ type: 'api.created', orgId, subject: api.identifier });
+    this.#deps.events.publish({ type: 'api.created', orgId, identifier: api.identifier });
     return api;
   }
 
@@ -186,7 +186,7 @@ export class ApiService {
         changes,
       });
     });
-    this.#deps.events.publish({ type: 'api.updated', orgId: next.orgId, subject: next.identifier });
+    this.#deps.events.publish({ type: 'api.updated', orgId: next.orgId, identifier: next.identifier });
     return next;
   }
 
@@ -203,7 +203,7 @@ export class ApiService {
         changes: { identifier: api.identifier },
       });
     });
-    this.#deps.events.publish({ type: 'api.deleted', orgId: api.orgId, subject: api.identifier });
+    this.#deps.events.publish({ type: 'api.deleted', orgId: api.orgId, identifier: api.identifier });
   }
 
   /**
@@ -238,7 +238,7 @@ export class ApiService {
         targetId: app.clientId,
         changes: { ...changes, reason: `API ${before.identifier} ${after ? 'lost scopes' : 'was deleted'}` },
       });
-      this.#deps.events.publish({ type: 'app.updated', orgId, subject: app.clientId });
+      this.#deps.events.publish({ type: 'app.updated', orgId, clientId: app.clientId });
     }
   }
 }

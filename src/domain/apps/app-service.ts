@@ -234,7 +234,7 @@ export class AppService {
       });
       return secret;
     });
-    this.#deps.events.publish({ type: 'app.created', orgId, subject: app.clientId });
+    this.#deps.events.publish({ type: 'app.created', orgId, clientId: app.clientId });
     return { app, clientSecret };
   }
 
@@ -286,7 +286,7 @@ export class AppService {
         changes,
       });
     });
-    this.#deps.events.publish({ type: 'app.updated', orgId: current.orgId, subject: clientId });
+    this.#deps.events.publish({ type: 'app.updated', orgId: current.orgId, clientId });
     return next;
   }
 
@@ -302,7 +302,7 @@ export class AppService {
         changes: { name: app.name },
       });
     });
-    this.#deps.events.publish({ type: 'app.deleted', orgId: app.orgId, subject: clientId });
+    this.#deps.events.publish({ type: 'app.deleted', orgId: app.orgId, clientId });
   }
 
   /**
@@ -348,7 +348,7 @@ export class AppService {
       });
       return secret;
     });
-    this.#deps.events.publish({ type: 'app.secret_rotated', orgId: app.orgId, subject: clientId });
+    this.#deps.events.publish({ type: 'app.secret_rotated', orgId: app.orgId, clientId });
     return { clientSecret, previousSecretsExpireAt: expiresAt };
   }
 
@@ -400,7 +400,7 @@ export class AppService {
         changes: { status: { from: app.status, to: next.status }, ...(action === 'reject' ? { reason: trimmedReason } : {}) },
       });
     });
-    this.#deps.events.publish({ type: `app.${next.status}`, orgId: app.orgId, subject: clientId });
+    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, clientId });
     return next;
   }
 
@@ -432,7 +432,7 @@ export class AppService {
         changes: { certificates: records.map((record) => ({ id: record.id, fingerprint: record.fingerprint, alg: record.alg })) },
       });
     });
-    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, subject: clientId });
+    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, clientId });
     return records;
   }
 
@@ -453,7 +453,7 @@ export class AppService {
         changes: { certificateId },
       });
     });
-    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, subject: clientId });
+    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, clientId });
   }
 
   /**

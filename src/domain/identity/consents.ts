@@ -46,6 +46,6 @@ export class ConsentService {
         changes: { grantsRevoked: revoked },
       });
     });
-    this.#events.publish({ type: 'consent.revoked', orgId: app?.orgId ?? null, subject: clientId });
+    this.#events.publish({ type: 'consent.revoked', orgId: app?.orgId ?? null, clientId, userId });
   }
 }

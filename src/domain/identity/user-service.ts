@@ -140,7 +140,7 @@ export class UserService {
         },
       });
     });
-    this.#events.publish({ type: 'user.updated', subject: user.id });
+    this.#events.publish({ type: 'user.updated', userId: user.id });
     return next;
   }
 
@@ -162,6 +162,6 @@ export class UserService {
         changes: { email: user.email },
       });
     });
-    this.#events.publish({ type: 'user.deleted', subject: user.id });
+    this.#events.publish({ type: 'user.deleted', userId: user.id });
   }
 }

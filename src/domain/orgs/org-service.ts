@@ -204,8 +204,9 @@ export class OrgService {
   async delete(context: RequestContext, idOrName: string): Promise<void> {
     const org = await this.#loadVisible(context, idOrName);
     await this.#deps.authorizer.require(context.actor, org.id, 'org:delete');
-    await this.#deps.storage.transaction(async (tx) => {
+    const owned = await this.#deps.storage.transaction(async (tx) => {
       const apps = await tx.apps.list({ orgId: org.id, kind: 'all', offset: 0, limit: 100_000 });
+      const apis = await tx.apis.list({ orgId: org.id, offset: 0, limit: 100_000 });
       for (const app of apps.items) await tx.apps.delete(app.clientId);
       await tx.organizations.delete(org.id);
       await recordAudit(tx, this.#deps.clock, context, {
@@ -215,8 +216,9 @@ export class OrgService {
         targetId: org.id,
         changes: { name: org.name },
       });
+      return { clientIds: apps.items.map((app) => app.clientId), apiIdentifiers: apis.items.map((api) => api.identifier) };
     });
-    this.#deps.events.publish({ type: 'org.deleted', orgId: org.id, subject: org.id });
+    this.#deps.events.publish({ type: 'org.deleted', orgId: org.id, ...owned });
   }
 
   async listMembers(context: RequestContext, idOrName: string): Promise<MemberView[]> {

@@ -215,7 +215,7 @@ export class AuthorizationService {
       revokedAt: null,
     };
     await deps.storage.grants.insert(grant);
-    deps.events.publish({ type: 'code.issued', orgId: client.app.orgId, subject: client.clientId });
+    deps.events.publish({ type: 'code.issued', orgId: client.app.orgId, clientId: client.clientId });
     return authorizationResponse(authRequest, { code }, deps.issuer, options.status, cookies);
   }
 
@@ -312,7 +312,11 @@ export class AuthorizationService {
     const password = request.body.get('password')?.[0] ?? '';
     if (!email || !password) return this.#loginPage(loaded, 400, 'Enter your email and password.', email);
     const result = await this.#deps.signIn.attempt(email, password, request.ip);
-    this.#deps.events.publish({ type: result.ok ? 'signin.succeeded' : `signin.${result.reason === 'throttled' ? 'throttled' : 'failed'}`, subject: loaded.client.clientId });
+    this.#deps.events.publish(
+      result.ok
+        ? { type: 'signin.succeeded', userId: result.user.id, clientId: loaded.client.clientId }
+        : { type: result.reason === 'throttled' ? 'signin.throttled' : 'signin.failed', clientId: loaded.client.clientId },
+    );
     if (!result.ok) {
       if (result.reason === 'throttled') {
         return this.#loginPage(loaded, 429, `Too many attempts. Try again in ${result.retryAfterSeconds} seconds.`, email, {

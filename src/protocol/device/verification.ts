@@ -120,7 +120,11 @@ export class DeviceVerification {
     const email = param(request.body, 'email') ?? '';
     const password = request.body.get('password')?.[0] ?? '';
     const result = email && password ? await this.#deps.signIn.attempt(email, password, request.ip) : ({ ok: false, reason: 'invalid' } as const);
-    this.#deps.events.publish({ type: result.ok ? 'signin.succeeded' : `signin.${result.reason === 'throttled' ? 'throttled' : 'failed'}`, subject: 'device' });
+    this.#deps.events.publish(
+      result.ok
+        ? { type: 'signin.succeeded', userId: result.user.id, clientId: null }
+        : { type: result.reason === 'throttled' ? 'signin.throttled' : 'signin.failed', clientId: null },
+    );
     if (!result.ok) {
       if (result.reason === 'throttled') {
         return this.confirmPage(request, `Too many attempts. Try again in ${result.retryAfterSeconds} seconds.`, 429, { 'retry-after': String(result.retryAfterSeconds) });

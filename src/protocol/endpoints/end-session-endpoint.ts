@@ -73,7 +73,7 @@ function logoutCsrf(request: ProtocolRequest, deps: ProtocolDependencies): strin
 
 async function finish(request: ProtocolRequest, deps: ProtocolDependencies, logout: LogoutRequest, status: 302 | 303): Promise<ProtocolResponse> {
   const ended = await endSession(request, deps);
-  if (ended) deps.events.publish({ type: 'session.ended', subject: ended.sid });
+  if (ended) deps.events.publish({ type: 'session.ended', sid: ended.sid });
   const cookies = [sessionCookie(deps, null)];
   if (logout.postLogoutRedirectUri) {
     const separator = logout.postLogoutRedirectUri.includes('?') ? '&' : '?';

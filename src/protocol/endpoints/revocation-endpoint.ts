@@ -28,7 +28,7 @@ export async function handleRevocation(request: ProtocolRequest, deps: ProtocolD
       if (found.kind === 'refresh_token') await deps.storage.grants.revoke(found.handle, now);
       else if (found.format === 'opaque') await deps.storage.accessTokens.revoke(found.handle, now);
       else await deps.storage.revokedJtis.add(found.handle, found.expiresAt);
-      deps.events.publish({ type: 'token.revoked', orgId: client.app.orgId, subject: client.clientId });
+      deps.events.publish({ type: 'token.revoked', orgId: client.app.orgId, clientId: client.clientId });
     }
     return jsonResponse(200, undefined, corsHeaders(request, client));
   } catch (error) {

@@ -37,7 +37,7 @@ export const authorizationCodeGrant: GrantHandler = {
     if (grant.codeConsumedAt !== null || grant.revokedAt !== null) {
       // RFC 6749 §4.1.2 and RFC 9700 §4.5: a code used twice revokes what it issued.
       if (await deps.storage.grants.revoke(grant.id, now)) {
-        deps.events.publish({ type: 'code.replay_detected', orgId: client.app.orgId, subject: grant.id });
+        deps.events.publish({ type: 'code.replay_detected', orgId: client.app.orgId, clientId: client.clientId, grantId: grant.id });
       }
       throw new OAuthError('invalid_grant', 'the authorization code was already used; the tokens it issued are now revoked (RFC 6749 §4.1.2)');
     }
@@ -91,7 +91,7 @@ export const authorizationCodeGrant: GrantHandler = {
     if (!redeemed) {
       // Another redemption of the same code won the race: this one is the replay.
       await deps.storage.grants.revoke(grant.id, now);
-      deps.events.publish({ type: 'code.replay_detected', orgId: client.app.orgId, subject: grant.id });
+      deps.events.publish({ type: 'code.replay_detected', orgId: client.app.orgId, clientId: client.clientId, grantId: grant.id });
       throw new OAuthError('invalid_grant', 'the authorization code was already used; the tokens it issued are now revoked (RFC 6749 §4.1.2)');
     }
 
@@ -105,7 +105,7 @@ export const authorizationCodeGrant: GrantHandler = {
       extraClaims: grantClaims(grant),
       now,
     });
-    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, subject: client.clientId });
+    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, clientId: client.clientId, grantType: 'authorization_code' });
     return response;
   },
 };

@@ -20,7 +20,7 @@ export const clientCredentialsGrant: GrantHandler = {
     const { scope, apis } = await resolveClientScopes(client, requested, targets, deps.resources);
     const accessToken = await deps.tokens.issueAccessToken({ client, subject: client.clientId, scope, apis, grantId: null, now });
     if (accessToken.record) await deps.storage.accessTokens.insert(accessToken.record);
-    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, subject: client.clientId });
+    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, clientId: client.clientId, grantType: 'client_credentials' });
     // RFC 6749 §4.4.3: no refresh token.
     return { access_token: accessToken.token, token_type: 'Bearer', expires_in: accessToken.expiresIn, scope: scope.join(' ') };
   },

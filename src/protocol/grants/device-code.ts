@@ -82,7 +82,7 @@ export const deviceCodeGrant: GrantHandler = {
       authentication: { authTime: record.authTime ?? now, amr: record.amr ?? [], nonce: null, sid: record.sessionSid },
       now,
     });
-    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, subject: client.clientId });
+    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, clientId: client.clientId, grantType: deviceCodeGrantType });
     return response;
   },
 };

@@ -101,7 +101,7 @@ export const jwtBearerGrant: GrantHandler = {
       authentication: { authTime: now, amr: [], nonce: null, sid: null },
       now,
     });
-    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, subject: client.clientId });
+    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, clientId: client.clientId, grantType: jwtBearerGrantType });
     return response;
   },
 };

@@ -9,7 +9,7 @@ const rotatedOut = 'this refresh token was rotated out and used again, so the wh
 
 async function revokeFamily(context: GrantContext, grant: GrantRecord): Promise<never> {
   if (await context.deps.storage.grants.revoke(grant.id, context.now)) {
-    context.deps.events.publish({ type: 'refresh.reuse_detected', orgId: context.client.app.orgId, subject: grant.id });
+    context.deps.events.publish({ type: 'refresh.reuse_detected', orgId: context.client.app.orgId, clientId: context.client.clientId, grantId: grant.id });
   }
   throw new OAuthError('invalid_grant', rotatedOut);
 }
@@ -118,7 +118,7 @@ export const refreshTokenGrant: GrantHandler = {
       extraClaims: grantClaims(grant),
       now,
     });
-    deps.events.publish({ type: 'token.refreshed', orgId: client.app.orgId, subject: client.clientId });
+    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, clientId: client.clientId, grantType: 'refresh_token' });
     return response;
   },
 };

@@ -80,7 +80,7 @@ export const tokenExchangeGrant: GrantHandler = {
       notAfter: subject.expiresAt,
     });
     if (accessToken.record) await deps.storage.accessTokens.insert(accessToken.record);
-    deps.events.publish({ type: 'token.exchanged', orgId: client.app.orgId, subject: client.clientId });
+    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, clientId: client.clientId, grantType: tokenExchangeGrantType });
     return {
       access_token: accessToken.token,
       issued_token_type: accessTokenType,
