@@ -12,7 +12,7 @@ const accessTokenType = 'urn:ietf:params:oauth:token-type:access_token';
 const fixtureFile = (name: string) => readFileSync(new URL(`../fixtures/certificates/${name}`, import.meta.url), 'utf8');
 const decode = (token: unknown) => JSON.parse(Buffer.from(String(token).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
-describe('JWT bearer grant (RFC 7523 §2.1, C2)', () => {
+describe('JWT bearer grant (RFC 7523 §2.1)', () => {
   let fixture: OAuthFixture;
   let app: { clientId: string; clientSecret: string | null };
   let key: CryptoKey;
@@ -56,7 +56,7 @@ describe('JWT bearer grant (RFC 7523 §2.1, C2)', () => {
     assert.equal(response.body.refresh_token, undefined);
   });
 
-  test('an assertion signed with the key of an uploaded X.509 certificate (seed 002)', async () => {
+  test('an assertion signed with the key of an uploaded X.509 certificate', async () => {
     const certApp = await fixture.createApp({ name: 'Cert app', type: 'web', redirectUris: [redirectUri], grantTypes: [jwtBearer], scopes: ['openid'] });
     await fixture.server.server.runtime.registry.apps.addCertificate({ actor: operatorActor }, certApp.clientId, fixtureFile('rsa-valid.pem'));
     await fixture.server.server.runtime.registry.preAuthorizations.create({ actor: operatorActor }, certApp.clientId, { user: fixture.user.id, scopes: ['openid'] });
@@ -111,7 +111,7 @@ describe('JWT bearer grant (RFC 7523 §2.1, C2)', () => {
   });
 });
 
-describe('token exchange (RFC 8693, C3)', () => {
+describe('token exchange (RFC 8693)', () => {
   let fixture: OAuthFixture;
   let web: { clientId: string; clientSecret: string | null };
   let service: { clientId: string; clientSecret: string | null };

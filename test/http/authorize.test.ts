@@ -5,7 +5,7 @@ import { authorizeUrl, obtainCode, redeem } from '../support/flows.js';
 import { apiIdentifier, FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { startTestServer } from '../support/server.js';
 
-describe('authorization endpoint rules (B2)', () => {
+describe('authorization endpoint rules', () => {
   let fixture: OAuthFixture;
   let web: { clientId: string; clientSecret: string | null };
   let native: { clientId: string; clientSecret: string | null };
@@ -69,7 +69,7 @@ describe('authorization endpoint rules (B2)', () => {
     ['PKCE plain is refused: S256 only (RFC 9700 §2.1.1)', { code_challenge_method: 'plain' }, 'invalid_request', /only S256/],
     ['a code_challenge without method means plain and is refused (RFC 7636 §4.3)', { code_challenge_method: null }, 'invalid_request', /which means plain/],
     ['a malformed code_challenge is refused (RFC 7636 §4.2)', { code_challenge: 'short' }, 'invalid_request', /43-character/],
-    ['PKCE is required by default (PRODUCT A5, RFC 9700 §2.1.1)', { code_challenge: null, code_challenge_method: null }, 'invalid_request', /code_challenge is required/],
+    ['PKCE is required by default (RFC 9700 §2.1.1)', { code_challenge: null, code_challenge_method: null }, 'invalid_request', /code_challenge is required/],
     ['response_mode must be query or form_post', { response_mode: 'fragment' }, 'invalid_request', /response_mode fragment is not supported/],
     ['request objects are not supported (OIDC Core §6.1)', { request: 'eyJ...' }, 'request_not_supported', /request objects/],
     ['request_uri is not supported (OIDC Core §6.2)', { request_uri: 'urn:x' }, 'request_uri_not_supported', /request_uri/],
@@ -102,7 +102,7 @@ describe('authorization endpoint rules (B2)', () => {
     assert.match(params?.get('error_description') ?? '', /scope parameter is included more than once/);
   });
 
-  test('a draft or disabled app gets no code (PRODUCT A10)', async () => {
+  test('a draft or disabled app gets no code', async () => {
     const draft = await fixture.createApp({ name: 'Draft', type: 'web', status: 'draft', redirectUris: [redirectUri] });
     const { params } = await errorOf(authorizeUrl(fixture.issuer, draft.clientId));
     assert.equal(params?.get('error'), 'unauthorized_client');
@@ -236,7 +236,7 @@ describe('authorization endpoint rules (B2)', () => {
       assert.ok(again.headers.get('location')?.startsWith(redirectUri), 'consent remembered: straight back with a code');
     });
 
-    test('a first-party app skips consent (PRODUCT A5)', async () => {
+    test('a first-party app skips consent', async () => {
       const firstParty = await fixture.createApp({ name: 'Own', type: 'web', redirectUris: [redirectUri], security: { firstParty: true } });
       const browser = new FormBrowser(fixture.issuer);
       const start = await browser.get(authorizeUrl(fixture.issuer, firstParty.clientId));
@@ -281,7 +281,7 @@ describe('authorization endpoint rules (B2)', () => {
       assert.equal(new URL(response.headers.get('location')!).searchParams.get('error'), 'consent_required');
     });
 
-    test('consent withdrawn through the API: the app must ask again and its tokens stop working (PRODUCT D3)', async () => {
+    test('consent withdrawn through the API: the app must ask again and its tokens stop working', async () => {
       const app = await fixture.createApp({
         name: 'Withdraw',
         type: 'web',
@@ -318,7 +318,7 @@ describe('authorization endpoint rules (B2)', () => {
     });
   });
 
-  describe('organizations (seed 004)', () => {
+  describe('organizations', () => {
     test('a member gets a code with org_id; a non-member gets access_denied; an invitation makes them a member', async () => {
       const registry = fixture.server.server.runtime.registry;
       const context = { actor: operatorActor };

@@ -4,7 +4,7 @@ import { operatorActor } from '../../src/domain/access/actor.js';
 import { FormBrowser, oauthFixture, type OAuthFixture } from '../support/oauth.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
-describe('the console backend (PRODUCT E1): hosted sign-in, server-held tokens, cookie + CSRF', () => {
+describe('the console backend: hosted sign-in, server-held tokens, cookie + CSRF', () => {
   let fixture: OAuthFixture;
   let browser: FormBrowser;
   let csrf: string;
@@ -48,7 +48,7 @@ describe('the console backend (PRODUCT E1): hosted sign-in, server-held tokens, 
     assert.ok(page.items.some((app) => app.clientId === 'latchkey-console'));
   });
 
-  test('the limits the forms check against come from the server, with the product defaults (PRODUCT A4)', async () => {
+  test('the limits the forms check against come from the server, with the product defaults', async () => {
     const response = await consoleApi('/v1/limits');
     assert.equal(response.status, 200);
     const limits = (await response.json()) as Record<string, { min: number; max: number; default: number } | number>;

@@ -6,7 +6,7 @@ import { apiIdentifier, FormBrowser, hiddenField, oauthFixture, type OAuthFixtur
 
 const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
 
-describe('device authorization grant (RFC 8628, C1)', () => {
+describe('device authorization grant (RFC 8628)', () => {
   let fixture: OAuthFixture;
   let tv: { clientId: string; clientSecret: string | null };
   const now = { value: Date.now() };

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { obtainCode, postForm, redeem, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
-describe('no secret or token reaches the log during OAuth flows (SECURITY.md)', () => {
+describe('no secret or token reaches the log during OAuth flows (docs/security.md)', () => {
   let fixture: OAuthFixture;
   const secrets: string[] = [];
 

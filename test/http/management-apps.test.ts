@@ -69,8 +69,8 @@ describe('apps through the management API', () => {
     assert.equal((await counts()).audit, auditBefore, 'no audit record');
   }
 
-  describe('types and defaults (A1, A4, A5)', () => {
-    test('a web app is confidential, gets a prefixed secret once, and the defaults of PRODUCT A4', async () => {
+  describe('types and defaults', () => {
+    test('a web app is confidential, gets a prefixed secret once, and the default lifetimes', async () => {
       const app = await createApp({ name: 'Web', type: 'web', redirectUris: ['https://web.example.com/cb'] });
       assert.equal(app.clientType, 'confidential');
       assert.equal(app.tokenEndpointAuthMethod, 'client_secret_basic');
@@ -148,7 +148,7 @@ describe('apps through the management API', () => {
     });
   });
 
-  describe('bounds (A4, A7, A11, A12): the edge passes, one past it is refused and nothing is saved', () => {
+  describe('bounds: the edge passes, one past it is refused and nothing is saved', () => {
     const bounds: [string, Record<string, unknown>, Record<string, unknown>, string, RegExp][] = [
       ['access token TTL below 1', { accessToken: { ttlMinutes: 0 } }, { accessToken: { ttlMinutes: 1 } }, 'accessToken.ttlMinutes', /from 1 to 300/],
       ['access token TTL above 300', { accessToken: { ttlMinutes: 301 } }, { accessToken: { ttlMinutes: 300 } }, 'accessToken.ttlMinutes', /from 1 to 300/],
@@ -187,7 +187,7 @@ describe('apps through the management API', () => {
     });
   });
 
-  describe('redirect URI rules (A3) over the API', () => {
+  describe('redirect URI rules over the API', () => {
     const base = { name: 'Redirects', type: 'web' };
     test('https and loopback http with any port are accepted', async () => {
       const app = await createApp({ ...base, redirectUris: ['https://r.example.com/cb', 'http://127.0.0.1:61000/cb', 'http://localhost/cb'] });
@@ -211,7 +211,7 @@ describe('apps through the management API', () => {
     });
   });
 
-  describe('lifecycle (A10)', () => {
+  describe('lifecycle', () => {
     test('a public app: draft with a placeholder, submission refused until the callback is real, rejected with a reason, approved', async () => {
       const app = await createApp({ name: 'Marketplace', type: 'web', visibility: 'public', redirectUris: ['https://placeholder.invalid/callback'] });
       assert.equal(app.status, 'draft', 'public apps start as drafts');
@@ -258,7 +258,7 @@ describe('apps through the management API', () => {
     });
   });
 
-  describe('credentials export and secret rotation (A6, A7)', () => {
+  describe('credentials export and secret rotation', () => {
     test('the export holds client_id, issuer, discovery URL, endpoints, redirect URIs and type, never a secret', async () => {
       const app = await createApp({ name: 'Export', type: 'web', redirectUris: ['https://e.example.com/cb'] });
       const response = await admin.get<Record<string, unknown>>(`/apps/${app.clientId}/export`);
@@ -298,7 +298,7 @@ describe('apps through the management API', () => {
     });
   });
 
-  describe('certificates and keys (A11)', () => {
+  describe('certificates and keys', () => {
     let clientId: string;
     before(async () => {
       clientId = (await createApp({ name: 'JWT bearer', type: 'web', redirectUris: ['https://j.example.com/cb'] })).clientId;
@@ -369,7 +369,7 @@ describe('apps through the management API', () => {
     });
   });
 
-  describe('listing, search, auth and errors (E2)', () => {
+  describe('listing, search, auth and errors', () => {
     test('pagination and search by name', async () => {
       for (const name of ['alpha one', 'alpha two', 'alpha three', 'beta']) await createApp({ name, type: 'm2m' });
       const page = await admin.get<{ items: { name: string }[]; total: number; page: number; perPage: number }>('/orgs/default/apps?q=ALPHA&perPage=2&page=2');
@@ -439,7 +439,7 @@ describe('apps through the management API', () => {
     });
   });
 
-  describe('secrets never appear again (A6)', () => {
+  describe('secrets never appear again', () => {
     test('after creation and rotation, no later response, audit record or log line holds a secret', async () => {
       const app = await createApp({ name: 'Scan', type: 'web', redirectUris: ['https://scan.example.com/cb'] });
       const secrets = [app.clientSecret!];

@@ -10,7 +10,7 @@ type Api = { id: string; identifier: string; scopes: { name: string; description
 type Credential = { clientId: string; ownerUserId: string; apiGrants: { audience: string; scopes: string[] }[]; clientSecret?: string | null; grantTypes: string[]; type: string };
 type AuditEvent = { action: string; actor: { type: string; label: string }; targetId: string; changes: Record<string, unknown>; createdAt: string };
 
-describe('organizations, members and invitations (D4)', () => {
+describe('organizations, members and invitations', () => {
   let server: TestServer;
   before(async () => {
     server = await startTestServer();
@@ -110,7 +110,7 @@ describe('organizations, members and invitations (D4)', () => {
   });
 });
 
-describe('APIs (A9) and per-user client credentials (A8)', () => {
+describe('APIs and per-user client credentials', () => {
   let server: TestServer;
   let admin: Awaited<ReturnType<typeof userWithToken>>;
   before(async () => {
@@ -169,7 +169,7 @@ describe('APIs (A9) and per-user client credentials (A8)', () => {
     assert.equal(response.status, 403);
   });
 
-  test('seed 003: a user makes their own credentials with two audience + scope pairs; the secret is shown once', async () => {
+  test('a user makes their own credentials with two audience + scope pairs; the secret is shown once', async () => {
     await admin.api.post('/orgs/default/apis', { identifier: 'https://billing.example.com', name: 'Billing', scopes: [{ name: 'invoices:read' }] });
     const developer = await userWithToken(server, { role: 'developer' });
     const created = await developer.api.post<Credential>('/orgs/default/credentials', {
@@ -265,7 +265,7 @@ describe('APIs (A9) and per-user client credentials (A8)', () => {
   });
 });
 
-describe('audit log (E4)', () => {
+describe('audit log', () => {
   let server: TestServer;
   let admin: Awaited<ReturnType<typeof userWithToken>>;
   before(async () => {

@@ -9,7 +9,7 @@ import { startTestServer, temporaryDirectory, type TestServer } from '../support
 
 const serverSecret = 'log-scan-secret-log-scan-secret-0123456789abc';
 
-describe('no secret or private key reaches the logs (SECURITY.md)', () => {
+describe('no secret or private key reaches the logs (docs/security.md)', () => {
   const dir = temporaryDirectory();
   let server: TestServer;
   const seen: string[] = [];

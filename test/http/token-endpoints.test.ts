@@ -5,7 +5,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { obtainCode, postForm, redeem, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
-describe('ID tokens, userinfo, introspection, revocation, logout (B7, B8, B9, C5)', () => {
+describe('ID tokens, userinfo, introspection, revocation, logout', () => {
   let fixture: OAuthFixture;
   let web: { clientId: string; clientSecret: string | null };
   let tokens: Record<string, unknown>;
@@ -52,7 +52,7 @@ describe('ID tokens, userinfo, introspection, revocation, logout (B7, B8, B9, C5
       assert.deepEqual(payload['https://example.test/roles'], ['editor']);
     });
 
-    test('without the standard claims toggle, the ID token holds no profile or email claims (PRODUCT A12)', async () => {
+    test('without the standard claims toggle, the ID token holds no profile or email claims', async () => {
       const lean = await fixture.createApp({
         name: 'Lean',
         type: 'web',
@@ -122,7 +122,7 @@ describe('ID tokens, userinfo, introspection, revocation, logout (B7, B8, B9, C5
       assert.match(String(response.body.scope), /read:contacts/);
     });
 
-    test('another client sees {"active":false}; with "introspect all tokens" it sees the token (seed 002)', async () => {
+    test('another client sees {"active":false}; with "introspect all tokens" it sees the token', async () => {
       const other = await fixture.createApp({ name: 'Other', type: 'web', redirectUris: [redirectUri] });
       const hidden = await introspect(String(tokens.access_token), { basic: [other.clientId, other.clientSecret!] });
       assert.deepEqual(hidden.body, { active: false });

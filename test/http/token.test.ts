@@ -5,7 +5,7 @@ import { operatorActor } from '../../src/domain/access/actor.js';
 import { challengeOf, newVerifier, obtainCode, postForm, redeem, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
-describe('token endpoint rules (B3, B4, B5, B6)', () => {
+describe('token endpoint rules', () => {
   let fixture: OAuthFixture;
   let web: { clientId: string; clientSecret: string | null };
   let machine: { clientId: string; clientSecret: string | null };
@@ -128,7 +128,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
     });
   });
 
-  describe('authorization codes (B3, RFC 6749 §4.1.3, RFC 7636)', () => {
+  describe('authorization codes (RFC 6749 §4.1.3, RFC 7636)', () => {
     test('a replayed code is refused and revokes every token it issued (RFC 6749 §4.1.2, RFC 9700 §4.5)', async () => {
       const code = await obtainCode(fixture, web.clientId, offline);
       const first = await redeem(fixture, code, web.clientId, web.clientSecret);
@@ -193,7 +193,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
       assert.equal(withoutVerifier.status, 200);
     });
 
-    test('codes expire after 60 seconds (PRODUCT B3)', async () => {
+    test('codes expire after 60 seconds', async () => {
       const code = await obtainCode(fixture, web.clientId);
       now.value += 61_000;
       try {
@@ -205,7 +205,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
       }
     });
 
-    test('a confidential app must send its secret for the web server flow, unless that setting is off (seed 002)', async () => {
+    test('a confidential app must send its secret for the web server flow, unless that setting is off', async () => {
       const code = await obtainCode(fixture, web.clientId);
       const withoutSecret = await redeem(fixture, code, web.clientId, null);
       assert.equal(withoutSecret.status, 401);
@@ -236,7 +236,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
     });
   });
 
-  describe('refresh tokens (B5)', () => {
+  describe('refresh tokens', () => {
     async function tokensWith(extra: Record<string, string> = offline, app = web) {
       const code = await obtainCode(fixture, app.clientId, extra);
       const response = await redeem(fixture, code, app.clientId, app.clientSecret);
@@ -246,7 +246,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
     const refresh = (token: unknown, extra: Record<string, string> = {}, app = web) =>
       postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(token), ...extra }, app.clientSecret ? { basic: [app.clientId, app.clientSecret] } : {});
 
-    test('issued only with offline_access, an API that allows it, and the app enabling them (seed 004)', async () => {
+    test('issued only with offline_access, an API that allows it, and the app enabling them', async () => {
       assert.ok((await tokensWith()).refresh_token, 'all three: a refresh token');
       assert.equal((await tokensWith({ scope: 'openid read:contacts', audience: apiIdentifier })).refresh_token, undefined, 'no offline_access');
       const registry = fixture.server.server.runtime.registry;
@@ -284,7 +284,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
       assert.match(String(response.body.error_description), /issued to another client/);
     });
 
-    test('"require secret for refresh" is honoured (seed 002)', async () => {
+    test('"require secret for refresh" is honoured', async () => {
       const tokens = await tokensWith();
       const withoutSecret = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token), client_id: web.clientId });
       assert.equal(withoutSecret.status, 401);
@@ -328,7 +328,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
       assert.ok(successors.size <= 1, `${successors.size} successors`);
     });
 
-    test('refresh tokens expire after the app\'s refresh TTL (PRODUCT A4)', async () => {
+    test('refresh tokens expire after the app\'s refresh TTL', async () => {
       const tokens = await tokensWith();
       now.value += 31 * 60_000;
       try {
@@ -368,7 +368,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
     });
   });
 
-  describe('client credentials and access tokens (B6, A8)', () => {
+  describe('client credentials and access tokens', () => {
     test('the token carries only the app\'s pairs; a scope or audience beyond them is refused', async () => {
       const basic = { basic: [machine.clientId, machine.clientSecret!] as [string, string] };
       const narrowed = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials', scope: 'read:contacts' }, basic);
@@ -416,7 +416,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
       }
     });
 
-    test('a draft or disabled app gets no tokens, and its tokens stop introspecting (PRODUCT A10)', async () => {
+    test('a draft or disabled app gets no tokens, and its tokens stop introspecting', async () => {
       const app = await fixture.createApp({ name: 'Soon disabled', type: 'm2m', apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }] });
       const basic = { basic: [app.clientId, app.clientSecret!] as [string, string] };
       const issued = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, basic);
@@ -435,7 +435,7 @@ describe('token endpoint rules (B3, B4, B5, B6)', () => {
       assert.equal(introspected.body.active, false);
     });
 
-    test('after a secret rotation the old secret fails, and tokens issued before stay valid (PRODUCT A7, seed 001)', async () => {
+    test('after a secret rotation the old secret fails, and tokens issued before stay valid', async () => {
       const app = await fixture.createApp({ name: 'Rotating', type: 'm2m', apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }] });
       const before = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [app.clientId, app.clientSecret!] });
       const { clientSecret } = await fixture.server.server.runtime.registry.apps.rotateSecret({ actor: operatorActor }, app.clientId);

@@ -30,7 +30,7 @@ function balancer(ports: number[]): { server: Server; hits: number[] } {
   return { server, hits };
 }
 
-describe('two nodes on one PostgreSQL behind a round-robin proxy (F3)', { skip: postgresSkipReason }, () => {
+describe('two nodes on one PostgreSQL behind a round-robin proxy', { skip: postgresSkipReason }, () => {
   let database: TestDatabase;
   let nodes: TestServer[];
   let proxy: ReturnType<typeof balancer>;

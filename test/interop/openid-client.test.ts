@@ -60,7 +60,7 @@ describe('openid-client as the relying party', () => {
     assert.equal(idClaims.email, fixture.user.email);
     assert.ok(typeof idClaims.auth_time === 'number');
     assert.deepEqual(idClaims.amr, ['pwd']);
-    assert.equal(idClaims.exp - idClaims.iat, 120, 'ID token validity defaults to 2 minutes (PRODUCT A12)');
+    assert.equal(idClaims.exp - idClaims.iat, 120, 'ID token validity defaults to 2 minutes');
 
     // RFC 9068: the access token is a JWT for the API, typ at+jwt, verified against the JWKS.
     assert.equal(decodeProtectedHeader(tokens.access_token).typ, 'at+jwt');
@@ -68,7 +68,7 @@ describe('openid-client as the relying party', () => {
     assert.equal(payload.client_id, app.clientId);
     assert.equal(payload.sub, fixture.user.id);
     assert.equal(payload.scope, 'openid profile email offline_access read:contacts write:contacts');
-    assert.equal(tokens.expires_in, 1800, 'access token TTL defaults to 30 minutes (PRODUCT A4)');
+    assert.equal(tokens.expires_in, 1800, 'access token TTL defaults to 30 minutes');
     assert.ok(tokens.refresh_token?.startsWith('lk_rt_'));
 
     const userinfo = await client.fetchUserInfo(configuration, tokens.access_token, fixture.user.id);

@@ -112,7 +112,7 @@ test('the permission table is the one the product defines', () => {
   assert.deepEqual(Object.fromEntries(Object.entries(permissionTable).map(([permission, entry]) => [permission, entry.clients])), expectedForClients);
 });
 
-describe('the permission table is enforced in src/domain (PRODUCT D4)', () => {
+describe('the permission table is enforced in src/domain', () => {
   let t: TestRegistry;
   let counter = 0;
   before(async () => {

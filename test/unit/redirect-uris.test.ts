@@ -10,7 +10,7 @@ function messages(uris: string[], policy = web): string[] {
   return checkRedirectUris('redirectUris', uris, policy).map((problem) => `${problem.field}: ${problem.message}`);
 }
 
-describe('redirect URI rules (PRODUCT A3)', () => {
+describe('redirect URI rules', () => {
   test('https URIs are accepted', () => {
     assert.deepEqual(messages(['https://app.example.com/callback', 'https://app.example.com/other?x=1']), []);
   });
@@ -59,7 +59,7 @@ describe('redirect URI rules (PRODUCT A3)', () => {
     assert.match(messages(['https://a.example.com/cb', 'https://a.example.com/cb'])[0] ?? '', /redirectUris\[1\]: .* is listed twice/);
   });
 
-  test(`the URIs may take ${redirectUrisTotalLimit} characters in all (seed 002), not one more`, () => {
+  test(`the URIs may take ${redirectUrisTotalLimit} characters in all, not one more`, () => {
     const base = 'https://app.example.com/';
     const fits = [base + 'a'.repeat(1000 - base.length), base + 'b'.repeat(999 - base.length)];
     assert.equal(fits.join('\n').length, 2000);

@@ -1,4 +1,4 @@
-// Seed 001 in the console: a public app saved as a draft with a placeholder callback URL, refused
+// In the console: a public app saved as a draft with a placeholder callback URL, refused
 // for approval until the callback is real, then approved; its client secret refreshed behind a
 // confirm dialog: the old secret stops working at the token endpoint, tokens issued before stay valid.
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { setRole, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
-describe('seed 001: client ID and secret of a public app, a placeholder callback, and a secret refresh', { skip: browserSkipReason }, () => {
+describe('client ID and secret of a public app, a placeholder callback, and a secret refresh', { skip: browserSkipReason }, () => {
   let fixture: OAuthFixture;
   let browser: Browser;
   let clientId = '';
@@ -30,7 +30,7 @@ describe('seed 001: client ID and secret of a public app, a placeholder callback
   });
 
   test('create a public app with a placeholder callback URL, saved as a draft; the client ID and secret are shown once', async () => {
-    await withPage(browser, 'seed-001-create', async (page) => {
+    await withPage(browser, 'public-app-create', async (page) => {
       await signInToConsole(page, fixture);
       await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
       await page.getByLabel(/Web app/).check();
@@ -43,7 +43,7 @@ describe('seed 001: client ID and secret of a public app, a placeholder callback
       await page.getByLabel('Redirect URI 1', { exact: true }).fill('https://callback.invalid/oauth');
       await page.getByText('Placeholder', { exact: true }).waitFor();
       assert.equal(await page.getByLabel('Save as draft').isChecked(), true, 'a public app starts as a draft');
-      await screenshot(page, 'seed-001-01-placeholder');
+      await screenshot(page, 'public-app-01-placeholder');
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('button', { name: 'Continue' }).click(); // token lifetimes: the defaults
       await page.getByRole('button', { name: 'Continue' }).click(); // no refresh token
@@ -57,7 +57,7 @@ describe('seed 001: client ID and secret of a public app, a placeholder callback
       assert.match(firstSecret, /^lk_cs_/);
       await page.getByText('This is the only time the client secret is shown.').waitFor();
       await page.getByText('This app is a draft with placeholder redirect URIs.').waitFor();
-      await screenshot(page, 'seed-001-02-credentials');
+      await screenshot(page, 'public-app-02-credentials');
       await page.getByRole('link', { name: 'Continue' }).click();
       await page.getByRole('heading', { name: 'Acme Marketplace Sync', level: 1 }).waitFor();
       assert.equal((await page.content()).includes(firstSecret), false, 'the secret is gone once you leave');
@@ -65,7 +65,7 @@ describe('seed 001: client ID and secret of a public app, a placeholder callback
   });
 
   test('submission is refused until the callback URL is real; then it is submitted and approved', async () => {
-    await withPage(browser, 'seed-001-submit', async (page) => {
+    await withPage(browser, 'public-app-submit', async (page) => {
       await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${clientId}/lifecycle`);
       await page.getByRole('heading', { name: 'Lifecycle' }).waitFor();
       await page.getByText('Placeholder redirect URIs', { exact: true }).waitFor();
@@ -74,7 +74,7 @@ describe('seed 001: client ID and secret of a public app, a placeholder callback
       await dialog.getByRole('button', { name: 'Submit for approval' }).click();
       await dialog.getByText(/redirectUris\[0\]/).first().waitFor();
       await dialog.getByText(/placeholder/).first().waitFor();
-      await screenshot(page, 'seed-001-03-submit-refused');
+      await screenshot(page, 'public-app-03-submit-refused');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       assert.equal((await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId)).status, 'draft');
 
@@ -95,7 +95,7 @@ describe('seed 001: client ID and secret of a public app, a placeholder callback
       await page.getByRole('button', { name: 'Approve' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
       await page.getByText('the app is now active').waitFor();
-      await screenshot(page, 'seed-001-04-approved');
+      await screenshot(page, 'public-app-04-approved');
     });
     const app = await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
     assert.equal(app.status, 'active');
@@ -109,7 +109,7 @@ describe('seed 001: client ID and secret of a public app, a placeholder callback
     const issuedBefore = String(before.body.access_token);
 
     let newSecret = '';
-    await withPage(browser, 'seed-001-rotate', async (page) => {
+    await withPage(browser, 'public-app-rotate', async (page) => {
       await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${clientId}/oauth`);
       await page.getByRole('heading', { name: 'Client ID', exact: true }).waitFor();
       assert.equal(await page.getByRole('textbox', { name: 'Client ID', exact: true }).inputValue(), clientId);
@@ -118,8 +118,8 @@ describe('seed 001: client ID and secret of a public app, a placeholder callback
       const confirm = page.getByRole('dialog', { name: 'Generate a new client secret?' });
       await confirm.waitFor();
       await confirm.getByText('This deactivates the current client secret').waitFor();
-      await screenshot(page, 'seed-001-05-confirm-refresh');
-      await confirm.screenshot({ path: join(screenshotDir, 'seed-001-05a-confirm-dialog.png') });
+      await screenshot(page, 'public-app-05-confirm-refresh');
+      await confirm.screenshot({ path: join(screenshotDir, 'public-app-05a-confirm-dialog.png') });
       // Cancelling changes nothing; Escape closes the dialog too.
       await page.keyboard.press('Escape');
       await confirm.waitFor({ state: 'hidden' });
@@ -132,8 +132,8 @@ describe('seed 001: client ID and secret of a public app, a placeholder callback
       await shown.getByText("Copy it now: it won't be shown again.").waitFor();
       await shown.getByRole('button', { name: 'Copy New client secret' }).click();
       await shown.getByText('Copied').waitFor();
-      await screenshot(page, 'seed-001-06-new-secret');
-      await shown.screenshot({ path: join(screenshotDir, 'seed-001-06a-new-secret-dialog.png') });
+      await screenshot(page, 'public-app-06-new-secret');
+      await shown.screenshot({ path: join(screenshotDir, 'public-app-06a-new-secret-dialog.png') });
       await shown.getByRole('button', { name: 'Close' }).click();
       await shown.waitFor({ state: 'hidden' });
       assert.equal((await page.content()).includes(newSecret), false, 'shown once');

@@ -1,4 +1,4 @@
-// Seed 002 in the console: a "connected app" with several callback URLs (2000 characters in all),
+// In the console: a "connected app" with several callback URLs (2000 characters in all),
 // device flow, an uploaded certificate, PKCE and secret requirements, refresh token rotation, JWT
 // access tokens, "introspect all tokens" and ID token settings; then the same app used for real. A
 // viewer sees it all and can change none of it.
@@ -18,7 +18,7 @@ if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 const certificatePath = 'test/fixtures/certificates/rsa-valid.pem';
 const extraAudience = 'https://your-service.example.test';
 
-describe('seed 002: a connected app with every OAuth setting, and who may change it', { skip: browserSkipReason }, () => {
+describe('a connected app with every OAuth setting, and who may change it', { skip: browserSkipReason }, () => {
   let fixture: OAuthFixture;
   let browser: Browser;
   let viewer: { id: string; email: string; password: string };
@@ -38,7 +38,7 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
   });
 
   test('an admin creates the app with several callback URLs and sets device flow, PKCE, secrets, rotation, introspection, ID token and a certificate', async () => {
-    await withPage(browser, 'seed-002-admin', async (page) => {
+    await withPage(browser, 'connected-app-admin', async (page) => {
       await signInToConsole(page, fixture);
       await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
       await page.getByLabel(/Web app/).check();
@@ -59,7 +59,7 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
       const total = [...uris, long].join('\n').length;
       await page.getByText(`${total} of 2000 characters used`).waitFor();
       await page.getByText(/the limit is 2000/).first().waitFor();
-      await screenshot(page, 'seed-002-01-callback-limit');
+      await screenshot(page, 'connected-app-01-callback-limit');
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('heading', { name: /Step 3 of 7: Redirect URIs/ }).waitFor();
       await page.getByRole('button', { name: 'Remove redirect URI 4' }).click();
@@ -108,7 +108,7 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
       await row.getByText('RS256').waitFor();
       await row.getByText('X.509 certificate').waitFor();
       assert.match((await row.textContent()) ?? '', /[0-9A-Za-z_-]{20,}/, 'a fingerprint is listed');
-      await screenshot(page, 'seed-002-02-advanced');
+      await screenshot(page, 'connected-app-02-advanced');
 
       // "Admin approved users are pre-authorized": the JWT bearer flow needs it, or the user's consent.
       const preAuthorizations = page.getByRole('region', { name: 'Pre-authorized users' });
@@ -120,7 +120,7 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
       assert.equal(await preAuthorizations.getByLabel('APIs it covers').inputValue(), apiIdentifier, 'the default audience to start with');
       await preAuthorizations.getByRole('button', { name: 'Pre-authorize' }).click();
       await preAuthorizations.getByRole('cell', { name: 'every viewer', exact: true }).waitFor();
-      await screenshot(page, 'seed-002-02b-pre-authorized');
+      await screenshot(page, 'connected-app-02b-pre-authorized');
 
       // JWT access tokens are the API's choice of format.
       await page.getByRole('link', { name: 'APIs' }).click();
@@ -128,7 +128,7 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
       await page.getByLabel('Token format').selectOption('jwt');
       await page.getByRole('button', { name: 'Save changes' }).click();
       await page.getByText('Saved', { exact: true }).waitFor();
-      await screenshot(page, 'seed-002-03-api-jwt');
+      await screenshot(page, 'connected-app-03-api-jwt');
     });
 
     const context = { actor: operatorActor };
@@ -199,7 +199,7 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
   });
 
   test('a viewer sees the settings but every control that would change them is disabled, and the API refuses them', async () => {
-    await withPage(browser, 'seed-002-viewer', async (page) => {
+    await withPage(browser, 'connected-app-viewer', async (page) => {
       await signInToConsole(page, fixture, viewer);
       await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
       await page.getByRole('link', { name: 'Field Service Connect' }).waitFor();
@@ -217,7 +217,7 @@ describe('seed 002: a connected app with every OAuth setting, and who may change
       assert.equal(await page.getByRole('button', { name: 'Save changes' }).isDisabled(), true);
       assert.equal(await page.getByRole('button', { name: 'Upload certificate' }).count(), 0);
       assert.equal(await page.getByRole('button', { name: 'Delete' }).isDisabled(), true);
-      await screenshot(page, 'seed-002-04-viewer-advanced');
+      await screenshot(page, 'connected-app-04-viewer-advanced');
       await page.getByRole('link', { name: 'OAuth & scopes' }).click();
       assert.equal(await page.getByRole('button', { name: 'Refresh client secret' }).isDisabled(), true);
       await page.getByRole('link', { name: 'Lifecycle' }).click();

@@ -1,5 +1,5 @@
-// Seed 004 in the console: register an API that allows offline access, create a native app, and
-// run the authorization code flow with PKCE in the console's flow playground (PRODUCT E5): verifier
+// In the console: register an API that allows offline access, create a native app, and
+// run the authorization code flow with PKCE in the console's flow playground: verifier
 // and challenge, the authorize URL with audience and offline_access, the code, the token request,
 // the decoded tokens, a Bearer call to the API and a refresh with a smaller scope.
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
 const notesApi = 'https://notes.example.test';
 
-describe('seed 004: an API with offline access, a native app, and the flow playground', { skip: browserSkipReason }, () => {
+describe('an API with offline access, a native app, and the flow playground', { skip: browserSkipReason }, () => {
   let fixture: OAuthFixture;
   let browser: Browser;
   let clientId = '';
@@ -35,7 +35,7 @@ describe('seed 004: an API with offline access, a native app, and the flow playg
     const apiCalls: { authorization: string; url: string }[] = [];
     await withPage(
       browser,
-      'seed-004-playground',
+      'api-playground-playground',
       async (page, context) => {
         // The API's own server, stood in for by the test: it records the Bearer token it gets.
         await context.route(`${notesApi}/**`, async (route) => {
@@ -60,7 +60,7 @@ describe('seed 004: an API with offline access, a native app, and the flow playg
         await page.getByLabel('Allow offline access').check();
         await page.getByLabel('Token format').selectOption('jwt');
         await page.getByLabel('Access token TTL (minutes)').fill('15');
-        await screenshot(page, 'seed-004-01-register-api');
+        await screenshot(page, 'api-playground-01-register-api');
         await page.getByRole('button', { name: 'Register API' }).click();
         await page.getByRole('heading', { name: 'Notes API' }).waitFor();
 
@@ -101,14 +101,14 @@ describe('seed 004: an API with offline access, a native app, and the flow playg
         const authorizeTable = page.getByRole('table', { name: 'Authorization request parameters' });
         assert.equal(await authorizeTable.getByRole('row', { name: /code_challenge_method/ }).getByRole('cell').nth(1).textContent(), 'S256');
         assert.equal(await authorizeTable.getByRole('row', { name: /^audience/ }).getByRole('cell').nth(1).textContent(), notesApi);
-        await screenshot(page, 'seed-004-02-pkce');
-        await page.getByRole('region', { name: /Create a code verifier/ }).screenshot({ path: join(screenshotDir, 'seed-004-02a-verifier.png') });
-        await page.getByRole('region', { name: /Authorize the user/ }).screenshot({ path: join(screenshotDir, 'seed-004-02b-authorize-url.png') });
+        await screenshot(page, 'api-playground-02-pkce');
+        await page.getByRole('region', { name: /Create a code verifier/ }).screenshot({ path: join(screenshotDir, 'api-playground-02a-verifier.png') });
+        await page.getByRole('region', { name: /Authorize the user/ }).screenshot({ path: join(screenshotDir, 'api-playground-02b-authorize-url.png') });
 
         // Authorize: signed in already (the console's sign-in), so Latchkey asks for consent.
         await page.getByRole('button', { name: 'Sign in and authorize' }).click();
         await page.getByRole('heading', { name: 'Notes for iOS wants access to your account' }).waitFor();
-        await screenshot(page, 'seed-004-03-consent');
+        await screenshot(page, 'api-playground-03-consent');
         await page.getByRole('button', { name: 'Allow' }).click();
         await page.waitForURL(new RegExp(`/console/orgs/default/apps/${clientId}/playground$`));
         const code = (await page.getByTestId('authorization-code').textContent())!.trim();
@@ -130,9 +130,9 @@ describe('seed 004: an API with offline access, a native app, and the flow playg
         const idPayload = JSON.parse((await page.getByLabel('ID token payload').textContent())!) as Record<string, unknown>;
         assert.equal(idPayload.aud, clientId);
         assert.equal(idPayload.sub, fixture.user.id);
-        await screenshot(page, 'seed-004-04-tokens');
-        await page.getByRole('region', { name: /Request tokens/ }).screenshot({ path: join(screenshotDir, 'seed-004-04a-token-request.png') });
-        await page.getByRole('region', { name: /Decoded tokens/ }).screenshot({ path: join(screenshotDir, 'seed-004-04b-decoded.png') });
+        await screenshot(page, 'api-playground-04-tokens');
+        await page.getByRole('region', { name: /Request tokens/ }).screenshot({ path: join(screenshotDir, 'api-playground-04a-token-request.png') });
+        await page.getByRole('region', { name: /Decoded tokens/ }).screenshot({ path: join(screenshotDir, 'api-playground-04b-decoded.png') });
 
         // Call the API with the Bearer token: first the userinfo endpoint (the default), then the Notes API.
         const url = page.getByLabel('API URL');
@@ -158,9 +158,9 @@ describe('seed 004: an API with offline access, a native app, and the flow playg
         assert.equal(apiCalls.length, 2);
         assert.equal(apiCalls[1]!.authorization, `Bearer ${refreshed.access_token}`);
         assert.equal(jwtPayload(refreshed.access_token!).scope, 'openid read:notes', 'the API gets the down-scoped token');
-        await screenshot(page, 'seed-004-05-refresh');
-        await page.getByRole('region', { name: /Call an API/ }).screenshot({ path: join(screenshotDir, 'seed-004-05a-call-api.png') });
-        await page.getByRole('region', { name: /Refresh the tokens/ }).screenshot({ path: join(screenshotDir, 'seed-004-05b-refresh-step.png') });
+        await screenshot(page, 'api-playground-05-refresh');
+        await page.getByRole('region', { name: /Call an API/ }).screenshot({ path: join(screenshotDir, 'api-playground-05a-call-api.png') });
+        await page.getByRole('region', { name: /Refresh the tokens/ }).screenshot({ path: join(screenshotDir, 'api-playground-05b-refresh-step.png') });
       },
       // The console's Content-Security-Policy (connect-src 'self', set by the server) stops the browser
       // from calling APIs on other origins; the test lifts it to reach the stand-in API. See docs/console.md.
@@ -171,7 +171,7 @@ describe('seed 004: an API with offline access, a native app, and the flow playg
   });
 
   test('with the console as served (its CSP on), a call to an API on another origin is explained, not silently lost', async () => {
-    await withPage(browser, 'seed-004-csp', async (page) => {
+    await withPage(browser, 'api-playground-csp', async (page) => {
       const blocked: string[] = [];
       page.on('console', (message) => {
         if (/Content Security Policy/.test(message.text())) blocked.push(message.text());

@@ -1,4 +1,4 @@
-// Seed 000 in the console: a native/mobile app with PKCE, two redirect URIs, token lifetimes with
+// In the console: a native/mobile app with PKCE, two redirect URIs, token lifetimes with
 // bounds, a refresh token, scopes and Open ID; the app ID copied or downloaded as JSON; then a real
 // authorization code flow with PKCE against the token endpoint.
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { jwtPayload, setRole, signInToConsole, withPage } from './console-helper
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
-describe('seed 000: a native/mobile OAuth app made in the console', { skip: browserSkipReason }, () => {
+describe('a native/mobile OAuth app made in the console', { skip: browserSkipReason }, () => {
   let fixture: OAuthFixture;
   let browser: Browser;
   let clientId = '';
@@ -29,18 +29,18 @@ describe('seed 000: a native/mobile OAuth app made in the console', { skip: brow
   });
 
   test('View Organization > OAuth Apps > Create New OAuth App, step by step, refusing out-of-range lifetimes inline', async () => {
-    await withPage(browser, 'seed-000-create', async (page) => {
+    await withPage(browser, 'native-app-create', async (page) => {
       await signInToConsole(page, fixture);
       // 1. The organization's OAuth apps.
       await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
       assert.equal(await page.getByLabel('Organization').inputValue(), 'default');
-      await screenshot(page, 'seed-000-01-apps');
+      await screenshot(page, 'native-app-01-apps');
       await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
 
       // 2. Native/Mobile app, Continue.
       await page.getByRole('heading', { name: /Step 1 of 7: App type/ }).waitFor();
       await page.getByLabel(/Native\/Mobile app/).check();
-      await screenshot(page, 'seed-000-02-type');
+      await screenshot(page, 'native-app-02-type');
       await page.getByRole('button', { name: 'Continue' }).click();
 
       // 3.1 Name and description.
@@ -62,7 +62,7 @@ describe('seed 000: a native/mobile OAuth app made in the console', { skip: brow
       await page.getByLabel('Redirect URI 2', { exact: true }).fill(redirectUri);
       const used = 'com.example.notes:/oauth/callback'.length + 1 + redirectUri.length;
       await page.getByText(`${used} of 2000 characters used`).waitFor();
-      await screenshot(page, 'seed-000-03-redirect-uris');
+      await screenshot(page, 'native-app-03-redirect-uris');
       await page.getByRole('button', { name: 'Continue' }).click();
 
       // 3.3 Access token TTL: default 30, 1..300, refused inline outside.
@@ -74,7 +74,7 @@ describe('seed 000: a native/mobile OAuth app made in the console', { skip: brow
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByText('must be a whole number of minutes from 1 to 300').waitFor();
       assert.equal(await accessTtl.getAttribute('aria-invalid'), 'true');
-      await screenshot(page, 'seed-000-04-ttl-refused');
+      await screenshot(page, 'native-app-04-ttl-refused');
       await accessTtl.fill('0');
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByText('must be a whole number of minutes from 1 to 300').waitFor();
@@ -92,20 +92,20 @@ describe('seed 000: a native/mobile OAuth app made in the console', { skip: brow
       await refreshTtl.fill('120');
       assert.equal(await page.getByLabel('Rotate refresh tokens').isChecked(), true);
       assert.equal(await page.getByLabel('Rotate refresh tokens').isDisabled(), true, 'public apps always rotate');
-      await screenshot(page, 'seed-000-05-refresh');
+      await screenshot(page, 'native-app-05-refresh');
       await page.getByRole('button', { name: 'Continue' }).click();
 
       // 4. Scopes: the organization's API and its scopes.
       await page.getByRole('heading', { name: /Scopes/ }).waitFor();
       await page.getByLabel('read:contacts', { exact: true }).check();
       await page.getByLabel('Default audience').selectOption(apiIdentifier);
-      await screenshot(page, 'seed-000-06-scopes');
+      await screenshot(page, 'native-app-06-scopes');
       await page.getByRole('button', { name: 'Continue' }).click();
 
       // 5. Open ID, 6. Create.
       await page.getByRole('heading', { name: /OpenID/ }).waitFor();
       assert.equal(await page.getByLabel('Open ID').isChecked(), true);
-      await screenshot(page, 'seed-000-07-openid');
+      await screenshot(page, 'native-app-07-openid');
       await page.getByRole('button', { name: 'Create' }).click();
 
       // 7. Copy the app ID or download a JSON file that contains it.
@@ -122,7 +122,7 @@ describe('seed 000: a native/mobile OAuth app made in the console', { skip: brow
       assert.equal(file.issuer, fixture.issuer);
       assert.deepEqual(file.redirect_uris, ['com.example.notes:/oauth/callback', redirectUri]);
       assert.equal(JSON.stringify(file).includes('secret"'), false);
-      await screenshot(page, 'seed-000-08-credentials');
+      await screenshot(page, 'native-app-08-credentials');
 
       // 8. Continue: the app's pages.
       await page.getByRole('link', { name: 'Continue' }).click();
@@ -130,7 +130,7 @@ describe('seed 000: a native/mobile OAuth app made in the console', { skip: brow
       await page.getByRole('link', { name: 'Tokens' }).click();
       assert.equal(await page.getByLabel('Access token TTL (minutes)').inputValue(), '45');
       assert.equal(await page.getByLabel('Refresh token TTL (minutes)').inputValue(), '120');
-      await screenshot(page, 'seed-000-09-app-tokens');
+      await screenshot(page, 'native-app-09-app-tokens');
     });
 
     const app = await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);

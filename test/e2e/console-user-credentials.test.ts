@@ -1,4 +1,4 @@
-// Seed 003 in the console: per-user OAuth 2.0 client credentials. A user makes their own from My
+// In the console: per-user OAuth 2.0 client credentials. A user makes their own from My
 // profile with two audience + scope pairs; the secret is shown once; an admin makes credentials for
 // another member; the client credentials tokens carry exactly those audiences and scopes.
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
 const billingApi = 'https://billing.example.test';
 
-describe('seed 003: per-user OAuth 2.0 client credentials with audience + scope pairs', { skip: browserSkipReason }, () => {
+describe('per-user OAuth 2.0 client credentials with audience + scope pairs', { skip: browserSkipReason }, () => {
   let fixture: OAuthFixture;
   let browser: Browser;
   let carol: { id: string; email: string; password: string };
@@ -48,7 +48,7 @@ describe('seed 003: per-user OAuth 2.0 client credentials with audience + scope 
   }
 
   test('a user generates their own credential from My profile with two audience + scope pairs; the secret is shown once', async () => {
-    await withPage(browser, 'seed-003-own', async (page) => {
+    await withPage(browser, 'user-credentials-own', async (page) => {
       await signInToConsole(page, fixture, carol);
       // 1. My profile, 2. OAuth 2.0 client credentials, 3. Generate.
       await page.getByRole('link', { name: 'My profile' }).click();
@@ -66,8 +66,8 @@ describe('seed 003: per-user OAuth 2.0 client credentials with audience + scope 
       await dialog.getByRole('button', { name: 'Generate' }).click();
       await dialog.getByText('choose a scope of this API').waitFor();
       await dialog.getByLabel('Scope 2', { exact: true }).selectOption('read:invoices');
-      await screenshot(page, 'seed-003-01-generate');
-      await dialog.screenshot({ path: join(screenshotDir, 'seed-003-01a-generate-dialog.png') });
+      await screenshot(page, 'user-credentials-01-generate');
+      await dialog.screenshot({ path: join(screenshotDir, 'user-credentials-01a-generate-dialog.png') });
       // 8. Generate: the secret, once, with Copy.
       await dialog.getByRole('button', { name: 'Generate' }).click();
       const shown = page.getByRole('dialog', { name: 'Your new client credential' });
@@ -78,8 +78,8 @@ describe('seed 003: per-user OAuth 2.0 client credentials with audience + scope 
       await shown.getByText("you can't retrieve it again after you close this dialog").waitFor();
       await shown.getByRole('button', { name: 'Copy Client secret' }).click();
       await shown.getByText('Copied').waitFor();
-      await screenshot(page, 'seed-003-02-secret-once');
-      await shown.screenshot({ path: join(screenshotDir, 'seed-003-02a-secret-dialog.png') });
+      await screenshot(page, 'user-credentials-02-secret-once');
+      await shown.screenshot({ path: join(screenshotDir, 'user-credentials-02a-secret-dialog.png') });
       // 9. Close: gone for good.
       await shown.getByRole('button', { name: 'Close' }).click();
       await shown.waitFor({ state: 'hidden' });
@@ -91,7 +91,7 @@ describe('seed 003: per-user OAuth 2.0 client credentials with audience + scope 
       await page.reload();
       await page.getByRole('row', { name: /Nightly export/ }).waitFor();
       assert.equal((await page.content()).includes(secret), false, 'nor after a reload');
-      await screenshot(page, 'seed-003-03-my-credentials');
+      await screenshot(page, 'user-credentials-03-my-credentials');
       made.push({ clientId, secret });
     });
     const stored = await fixture.server.server.runtime.registry.credentials.get({ actor: operatorActor }, made[0]!.clientId);
@@ -109,7 +109,7 @@ describe('seed 003: per-user OAuth 2.0 client credentials with audience + scope 
   });
 
   test("an admin generates credentials for another member from the member's page; the listing shows the owner", async () => {
-    await withPage(browser, 'seed-003-admin', async (page) => {
+    await withPage(browser, 'user-credentials-admin', async (page) => {
       await signInToConsole(page, fixture);
       await page.getByRole('link', { name: 'Members' }).click();
       await page.getByRole('link', { name: 'carol' }).click();
@@ -126,7 +126,7 @@ describe('seed 003: per-user OAuth 2.0 client credentials with audience + scope 
       await shown.getByText(/These credentials belong to carol@example\.test\. Deliver them securely/).waitFor();
       const clientId = await shown.getByRole('textbox', { name: 'Client ID', exact: true }).inputValue();
       const secret = await shown.getByRole('textbox', { name: 'Client secret', exact: true }).inputValue();
-      await screenshot(page, 'seed-003-04-admin-for-member');
+      await screenshot(page, 'user-credentials-04-admin-for-member');
       await shown.getByRole('button', { name: 'Close' }).click();
       made.push({ clientId, secret });
 
@@ -135,7 +135,7 @@ describe('seed 003: per-user OAuth 2.0 client credentials with audience + scope 
       for (const name of ['Nightly export', 'Carol CI job']) {
         assert.match((await page.getByRole('row', { name: new RegExp(name) }).textContent()) ?? '', /carol@example\.test/);
       }
-      await screenshot(page, 'seed-003-05-all-credentials');
+      await screenshot(page, 'user-credentials-05-all-credentials');
     });
     const stored = await fixture.server.server.runtime.registry.credentials.get({ actor: operatorActor }, made[1]!.clientId);
     assert.equal(stored.ownerUserId, carol.id);
