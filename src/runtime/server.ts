@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { checkIssuerTransport, ConfigError } from '../config/load.js';
 import { buildHttpApp } from '../http/app.js';
@@ -21,6 +22,12 @@ export interface RunningServer {
 export interface StartServerOptions extends OpenRuntimeOptions {
   /** Called with the app before it listens: for embedding Latchkey and for tests. */
   configureApp?: (app: FastifyInstance) => void | Promise<void>;
+  /**
+   * A socket already listening, to serve on instead of `listen.host`/`listen.port`: a caller that
+   * must know the port before the issuer is configured binds port 0 and hands the socket over, so
+   * no other process can take the port in between.
+   */
+  listener?: Server;
 }
 
 /** Opens the runtime, builds the HTTP app, listens, and keeps signing keys in step with the database. */
@@ -48,7 +55,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(metrics ? { metrics } : {}),
     });
     await options.configureApp?.(app);
-    await app.listen({ host: config.listen.host, port: config.listen.port });
+    if (options.listener) await listenOn(app, options.listener);
+    else await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (error) {
     await runtime.close();
     throw error;
@@ -100,6 +108,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return stopping;
     },
   };
+}
+
+async function listenOn(app: FastifyInstance, listener: Server): Promise<void> {
+  await app.ready();
+  await new Promise<void>((resolve, reject) => {
+    app.server.once('error', reject);
+    app.server.listen(listener, () => {
+      app.server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 /** The lines a person sees when the server is up: where it is and what to do next. */

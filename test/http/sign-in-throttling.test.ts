@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { defaultSignInPolicy } from '../../src/domain/identity/sign-in.js';
 import { authorizeUrl, postForm } from '../support/flows.js';
 import { FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
-import { freePort, startTestServer, type TestServer } from '../support/server.js';
+import { balancer } from '../support/balancer.js';
+import { listenOnFreePort, startTestServer, type TestServer } from '../support/server.js';
 
 /** The hosted sign-in form of one authorization request: where it posts, with its cookies and CSRF token. */
 interface SignInForm {
@@ -138,37 +138,22 @@ throttlingSuite('SQLite', false);
 if (postgresSkipReason) console.log(`# ${postgresSkipReason}`);
 throttlingSuite('PostgreSQL', postgresSkipReason);
 
-/** A round-robin load balancer: each request goes to the next node, as behind a real proxy. */
-function balancer(ports: number[]): Server {
-  let next = 0;
-  return createServer((incoming, outgoing) => {
-    const port = ports[next++ % ports.length];
-    const upstream = httpRequest({ host: '127.0.0.1', port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
-      outgoing.writeHead(response.statusCode ?? 502, response.headers);
-      response.pipe(outgoing);
-    });
-    upstream.on('error', () => outgoing.writeHead(502).end());
-    incoming.pipe(upstream);
-  });
-}
-
 describe('two nodes on one PostgreSQL share one sign-in budget', { skip: postgresSkipReason }, () => {
   let database: TestDatabase;
   let nodes: TestServer[];
-  let proxy: Server;
+  let proxy: ReturnType<typeof balancer>;
   let issuer: string;
   let clientId: string;
   const email = 'shared-budget@example.test';
 
   before(async () => {
     database = await createTestDatabase();
-    const proxyPort = await freePort();
-    issuer = `http://127.0.0.1:${proxyPort}`;
+    proxy = balancer();
+    issuer = `http://127.0.0.1:${await listenOnFreePort(proxy.server)}`;
     const env = { ...trustProxy, LATCHKEY_ISSUER: issuer, LATCHKEY_SECRET: 'shared-budget-secret-shared-budget-secret-0123' };
     const node = () => startTestServer({ databaseUrl: database.url, env, logLevel: 'warn', clock: frozenClock });
     nodes = [await node(), await node()];
-    proxy = balancer(nodes.map((node) => node.config.listen.port));
-    await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
+    proxy.upstreams.push(...nodes.map((node) => node.config.listen.port));
     const registry = nodes[0]!.server.runtime.registry;
     const context = { actor: operatorActor };
     await registry.users.create(context, { email, password: 'the right password' });
@@ -176,7 +161,7 @@ describe('two nodes on one PostgreSQL share one sign-in budget', { skip: postgre
     clientId = (await registry.apps.create(context, org.id, { name: 'Web', type: 'web', redirectUris: [redirectUri] })).app.clientId;
   });
   after(async () => {
-    await new Promise((resolve) => proxy?.close(resolve));
+    await new Promise((resolve) => proxy?.server.close(resolve));
     for (const node of nodes ?? []) await node.stop();
     await database?.drop();
   });

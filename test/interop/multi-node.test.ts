@@ -1,34 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { FormBrowser, password } from '../support/oauth.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
-import { freePort, startTestServer, type TestServer } from '../support/server.js';
+import { balancer } from '../support/balancer.js';
+import { listenOnFreePort, startTestServer, type TestServer } from '../support/server.js';
 
 if (postgresSkipReason) console.log(`# ${postgresSkipReason}`);
-
-/** A round-robin load balancer: each request goes to the next node, as behind a real proxy. */
-function balancer(ports: number[]): { server: Server; hits: number[] } {
-  const hits = ports.map(() => 0);
-  let next = 0;
-  const server = createServer((incoming, outgoing) => {
-    const index = next++ % ports.length;
-    hits[index]! += 1;
-    const upstream = httpRequest(
-      { host: '127.0.0.1', port: ports[index], method: incoming.method, path: incoming.url, headers: incoming.headers },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
-    );
-    upstream.on('error', () => outgoing.writeHead(502).end());
-    incoming.pipe(upstream);
-  });
-  return { server, hits };
-}
 
 describe('two nodes on one PostgreSQL behind a round-robin proxy', { skip: postgresSkipReason }, () => {
   let database: TestDatabase;
@@ -42,15 +22,14 @@ describe('two nodes on one PostgreSQL behind a round-robin proxy', { skip: postg
 
   before(async () => {
     database = await createTestDatabase();
-    const proxyPort = await freePort();
-    issuer = `http://127.0.0.1:${proxyPort}`;
+    proxy = balancer();
+    issuer = `http://127.0.0.1:${await listenOnFreePort(proxy.server)}`;
     const env = { LATCHKEY_ISSUER: issuer, LATCHKEY_SECRET: secret };
     nodes = [
       await startTestServer({ databaseUrl: database.url, env, logLevel: 'warn' }),
       await startTestServer({ databaseUrl: database.url, env, logLevel: 'warn' }),
     ];
-    proxy = balancer(nodes.map((node) => node.config.listen.port));
-    await new Promise<void>((resolve) => proxy.server.listen(proxyPort, '127.0.0.1', resolve));
+    proxy.upstreams.push(...nodes.map((node) => node.config.listen.port));
 
     // Set up through node 0 only; node 1 must find it all in the database.
     const registry = nodes[0]!.server.runtime.registry;
@@ -103,7 +82,7 @@ describe('two nodes on one PostgreSQL behind a round-robin proxy', { skip: postg
       await assert.rejects(client.refreshTokenGrant(configuration, tokens.refresh_token!), 'reuse is detected whichever node sees it');
       assert.equal((await client.tokenIntrospection(configuration, again.access_token)).active, false);
     }
-    assert.ok(proxy.hits.every((count) => count > 10), `both nodes served requests: ${proxy.hits}`);
+    assert.ok(proxy.hits.length === nodes.length && proxy.hits.every((count) => count > 10), `both nodes served requests: ${proxy.hits}`);
   });
 
   test('twenty parallel client credentials requests across both nodes succeed', async () => {

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -8,7 +8,33 @@ import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/runtime/server.js';
 
-/** A port nobody is listening on right now. */
+/** A socket listening on a port the system chose (port 0), kept open until a server takes it over. */
+export async function boundSocket(): Promise<{ socket: Server; port: number }> {
+  const socket = createServer();
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.listen(0, '127.0.0.1', resolve);
+  });
+  const address = socket.address();
+  if (!address || typeof address !== 'object') throw new Error('the socket has no port');
+  return { socket, port: address.port };
+}
+
+/** Listens on port 0 and answers the port the system chose. */
+export async function listenOnFreePort(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  if (!address || typeof address !== 'object') throw new Error('the server has no port');
+  return address.port;
+}
+
+/**
+ * A port nobody is listening on right now, for a child process (the CLI) that must be told its
+ * port: a socket cannot be handed to it. In-process servers use boundSocket or listenOnFreePort.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -70,13 +96,22 @@ export function testConfig(dir: string, env: Record<string, string>): Config {
   return loaded.config;
 }
 
-/** Starts a real Latchkey on a free port, logging into memory. */
+function configOrClose(socket: Server, build: () => Config): Config {
+  try {
+    return build();
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+}
+
+/** Starts a real Latchkey on a port the system chose, logging into memory. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const ownDir = options.dir ? undefined : temporaryDirectory();
   const dir = options.dir ?? ownDir!.path;
-  const port = await freePort();
+  const { socket, port } = await boundSocket();
   const issuer = `http://127.0.0.1:${port}${options.issuerPath ?? ''}`;
-  const config = testConfig(dir, {
+  const config = configOrClose(socket, () => testConfig(dir, {
     LATCHKEY_ISSUER: issuer,
     LATCHKEY_LISTEN_HOST: '127.0.0.1',
     LATCHKEY_LISTEN_PORT: String(port),
@@ -86,16 +121,23 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LATCHKEY_DATABASE_MIGRATE_ON_START: 'true',
     LATCHKEY_KEYS_REFRESH_INTERVAL_SECONDS: '1',
     ...options.env,
-  });
+  }));
   const logs = new LogCapture();
   const logger = createLogger({ level: config.log.level, destination: logs });
-  const server = await startServer({
-    config,
-    logger,
-    cwd: dir,
-    ...(options.configureApp ? { configureApp: options.configureApp } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      config,
+      logger,
+      cwd: dir,
+      listener: socket,
+      ...(options.configureApp ? { configureApp: options.configureApp } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
   return {
     issuer,
     config,
