@@ -1,13 +1,21 @@
 import type { JWK } from 'jose';
 import type { ApiRecord } from './api-repository.js';
-import type { AppRecord } from './app-repositories.js';
+import type { AppRecord, AppSettings } from './app-repositories.js';
 import type { UserRecord } from './identity-repositories.js';
+
+/**
+ * An app's settings as the protocol applies them: the stored document parsed and completed with
+ * the app type's defaults (src/domain/apps/client-policy.ts), once per loaded client. Protocol
+ * code reads this, never `app.settings`.
+ */
+export type ClientPolicy = Readonly<AppSettings>;
 
 /** An app as the protocol needs it, with what is derived from it. */
 export interface OAuthClient {
   app: AppRecord;
   clientId: string;
   kind: 'public' | 'confidential';
+  policy: ClientPolicy;
   /** Origins of the app's redirect URIs: the only ones its browser code may call the token endpoint from. */
   allowedOrigins: ReadonlySet<string>;
 }

@@ -86,7 +86,7 @@ export interface GrantRecord {
   refreshHash: string | null;
   /** Hash of the token the last rotation replaced, for the retry window. */
   refreshPreviousHash: string | null;
-  /** How many rotations the family has had; old tokens are recognised by walking forward. */
+  /** How many rotations the family has had. */
   refreshGeneration: number;
   refreshRotatedAt: number | null;
   refreshExpiresAt: number | null;
@@ -213,6 +213,18 @@ export interface DeviceCodeRepository {
   consume(deviceCodeHash: string): Promise<boolean>;
   /** Deletes at most `limit` expired rows; returns how many it deleted. */
   deleteExpired(now: number, limit: number): Promise<number>;
+}
+
+/** The writes of issuing tokens: a grant created or changed, an opaque access token, a device code consumed. */
+export interface TokenWrites {
+  grants: Pick<GrantRepository, 'insert' | 'redeemCode' | 'rotateRefresh'>;
+  accessTokens: Pick<AccessTokenRepository, 'insert'>;
+  deviceCodes: Pick<DeviceCodeRepository, 'consume'>;
+}
+
+/** TokenWrites, and a transaction over them (Storage satisfies it). */
+export interface TokenStore extends TokenWrites {
+  transaction<T>(work: (tx: TokenWrites) => Promise<T>): Promise<T>;
 }
 
 /** A console session: the console backend's tokens for one browser (sealed), and its CSRF token. */

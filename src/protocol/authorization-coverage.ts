@@ -1,7 +1,8 @@
 import type { OAuthClient } from '../ports/directories.js';
-import type { PreAuthorizationRecord } from '../ports/preauthorization-repository.js';
+import type { PreAuthorizationRecord, PreAuthorizationRepository } from '../ports/preauthorization-repository.js';
 import type { Role } from '../ports/org-repositories.js';
-import type { ProtocolDependencies } from './context.js';
+import type { ConsentRepository } from '../ports/oauth-repositories.js';
+import type { OrganizationDirectory } from './context.js';
 
 /** What a consent or a pre-authorization must cover for a request: its scopes, and the APIs they are for. */
 export function consentItems(scope: readonly string[], audiences: readonly string[]): string[] {
@@ -28,6 +29,12 @@ export function preAuthorizationCovers(
 
 export type Authorization = 'consent' | 'pre-authorization';
 
+export interface AuthorizationCoverageDependencies {
+  consents: Pick<ConsentRepository, 'get'>;
+  preAuthorizations: Pick<PreAuthorizationRepository, 'listForApp'>;
+  organizations: Pick<OrganizationDirectory, 'roleOf'>;
+}
+
 /**
  * How the user authorized the app for these scopes and APIs, if they did: their own remembered
  * consent, or an administrator's pre-authorization (RFC 7523 §2.1 leaves that policy to the
@@ -35,18 +42,18 @@ export type Authorization = 'consent' | 'pre-authorization';
  * authorizations.
  */
 export async function authorizationOf(
-  deps: ProtocolDependencies,
+  deps: AuthorizationCoverageDependencies,
   client: OAuthClient,
   userId: string,
   scope: readonly string[],
   audiences: readonly string[],
 ): Promise<Authorization | null> {
-  const consent = await deps.storage.consents.get(userId, client.clientId);
+  const consent = await deps.consents.get(userId, client.clientId);
   if (consent) {
     const granted = new Set(consent.scopes);
     if (consentItems(scope, audiences).every((item) => granted.has(item))) return 'consent';
   }
-  const preAuthorizations = await deps.storage.preAuthorizations.listForApp(client.clientId);
+  const preAuthorizations = await deps.preAuthorizations.listForApp(client.clientId);
   if (preAuthorizations.length === 0) return null;
   const role = await deps.organizations.roleOf(client.app.orgId, userId);
   return preAuthorizations.some((record) => preAuthorizationCovers(record, userId, role, scope, audiences)) ? 'pre-authorization' : null;

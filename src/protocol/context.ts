@@ -2,10 +2,20 @@ import type { SigningKeys } from '../domain/keys/signing-keys.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClientDirectory, ResourceDirectory, UserDirectory } from '../ports/directories.js';
 import type { DomainEvents } from '../ports/domain-events.js';
+import type {
+  AccessTokenRepository,
+  ConsentRepository,
+  DeviceCodeRepository,
+  GrantRepository,
+  RevokedJtiRepository,
+  TokenStore,
+} from '../ports/oauth-repositories.js';
 import type { Role } from '../ports/org-repositories.js';
+import type { PreAuthorizationRepository } from '../ports/preauthorization-repository.js';
 import type { Storage } from '../ports/storage.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
 import type { TokenIssuer } from './tokens/token-issuer.js';
+import type { TokenValidator } from './tokens/token-validator.js';
 
 /** Absolute URLs of the endpoints this server implements. */
 export interface EndpointUrls {
@@ -39,12 +49,28 @@ export interface JwtBearerPolicy {
   maxLifetimeMs: number;
 }
 
-/** Everything the protocol engine needs, as ports: no HTTP framework, no SQL, no logger. */
+/**
+ * Everything the protocol engine needs, as ports: no HTTP framework, no SQL, no logger. This is
+ * the aggregate the composition root builds (runtime/protocol.ts); each endpoint, grant, client
+ * authentication method and the token validator declares the few members it reads (a `Pick` of
+ * a port), and this object satisfies them all structurally.
+ */
 export interface ProtocolDependencies {
   issuer: string;
   endpoints: EndpointUrls;
   clock: Clock;
+  /** The whole store, for the authorization and device verification flows. */
   storage: Storage;
+  grants: GrantRepository;
+  accessTokens: AccessTokenRepository;
+  revokedJtis: RevokedJtiRepository;
+  deviceCodes: DeviceCodeRepository;
+  consents: ConsentRepository;
+  preAuthorizations: PreAuthorizationRepository;
+  /** What issuing tokens writes, in one transaction when several rows change. */
+  tokenStore: TokenStore;
+  /** Checks this server's access and refresh tokens; built once, so its imported key set is reused. */
+  validator: TokenValidator;
   clients: ClientDirectory;
   resources: ResourceDirectory;
   users: UserDirectory;

@@ -34,7 +34,7 @@ export function isReservedApi(api: ApiRecord): boolean {
  * token, whatever the stored settings say, so that an app's own settings can't lift it.
  */
 export function mayUseReservedApi(client: OAuthClient): boolean {
-  return client.app.settings.security.managementApiAccess === true && client.app.ownerUserId === null;
+  return client.policy.security.managementApiAccess === true && client.app.ownerUserId === null;
 }
 
 /** The API a token may be for: one the app's organization registered, or the management API for the apps allowed it. */
@@ -70,7 +70,7 @@ export async function resolveUserScopes(
   targets: readonly string[],
   resources: ResourceDirectory,
 ): Promise<ScopeResolution> {
-  const settings = client.app.settings;
+  const settings = client.policy;
   const effectiveTargets = targets.length > 0 ? targets : settings.defaultAudience ? [settings.defaultAudience] : [];
   const apis = await resolveApis(client, effectiveTargets, resources);
   // RFC 6749 §3.3: without a scope parameter, the app's registered scopes (minus offline access) apply.
@@ -103,7 +103,7 @@ export async function resolveClientScopes(
   targets: readonly string[],
   resources: ResourceDirectory,
 ): Promise<ScopeResolution> {
-  const grants = client.app.settings.apiGrants;
+  const grants = client.policy.apiGrants;
   if (grants.length === 0) {
     throw new OAuthError(
       'invalid_scope',

@@ -1,9 +1,10 @@
 import type { JWK } from 'jose';
+import { clientPolicyOf } from '../domain/apps/client-policy.js';
 import { clientKindOf } from '../domain/apps/app-types.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { AppRecord } from '../ports/app-repositories.js';
 import type { Clock } from '../ports/clock.js';
-import type { ClientDirectory, OAuthClient, ResourceDirectory, UserDirectory } from '../ports/directories.js';
+import type { ClientDirectory, ClientPolicy, OAuthClient, ResourceDirectory, UserDirectory } from '../ports/directories.js';
 import { unhandledEvent, type DomainEvent, type InProcessEvents } from '../ports/domain-events.js';
 import type { UserRecord } from '../ports/identity-repositories.js';
 import type { Storage } from '../ports/storage.js';
@@ -179,9 +180,9 @@ class TtlCache<T> {
 }
 
 /** Origins of an app's redirect URIs: the browser origins its own code may call from (CORS). */
-function originsOf(app: AppRecord): Set<string> {
+function originsOf(policy: ClientPolicy): Set<string> {
   const origins = new Set<string>();
-  for (const uri of app.settings.redirectUris) {
+  for (const uri of policy.redirectUris) {
     try {
       const url = new URL(uri);
       if (url.protocol === 'https:' || url.protocol === 'http:') origins.add(url.origin);
@@ -192,8 +193,10 @@ function originsOf(app: AppRecord): Set<string> {
   return origins;
 }
 
+/** The client of an app, with its policy parsed once: the cache keeps it until the app changes. */
 export function toOAuthClient(app: AppRecord): OAuthClient {
-  return { app, clientId: app.clientId, kind: clientKindOf(app.type), allowedOrigins: originsOf(app) };
+  const policy = clientPolicyOf(app);
+  return { app, clientId: app.clientId, kind: clientKindOf(app.type), policy, allowedOrigins: originsOf(policy) };
 }
 
 /** Apps, their secrets and keys, cached: a token request does not read the client from the database. */
@@ -260,7 +263,7 @@ export class CachedClientDirectory implements ClientDirectory {
     const origins = await this.#origins.get('all', async () => {
       const all = new Set<string>();
       const { items } = await this.#storage.apps.list({ kind: 'apps', offset: 0, limit: 100_000 });
-      for (const app of items) for (const candidate of originsOf(app)) all.add(candidate);
+      for (const app of items) for (const candidate of originsOf(clientPolicyOf(app))) all.add(candidate);
       return all;
     });
     return origins.has(origin);

@@ -4,11 +4,11 @@ import { managementApiPath } from '../http/api/management-api.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import { AuthorizationService } from '../protocol/authorize/authorization-service.js';
 import { DeviceVerification } from '../protocol/device/verification.js';
-import type { CookiePolicy, ProtocolDependencies } from '../protocol/context.js';
+import type { CookiePolicy, OrganizationDirectory, ProtocolDependencies } from '../protocol/context.js';
 import { endpointPaths, endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { mayUseReservedApi } from '../protocol/scopes.js';
-import { audiencesOf, validatorFor } from '../protocol/tokens/token-validator.js';
+import { audiencesOf, TokenValidator } from '../protocol/tokens/token-validator.js';
 import { deriveKey } from '../shared/derived-keys.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
 import { consolePath } from './console-app.js';
@@ -58,7 +58,7 @@ export interface Protocol {
   deps: ProtocolDependencies;
   authorization: AuthorizationService;
   device: DeviceVerification;
-  validator: ReturnType<typeof validatorFor>;
+  validator: TokenValidator;
   /** Latchkey-issued access tokens for the management API, as management actors. */
   authenticateManagementToken(token: string): Promise<Actor | null>;
 }
@@ -73,6 +73,37 @@ export function createProtocol(runtime: Runtime): Protocol {
   const resources = new CachedResourceDirectory(storage, clock, events, ttlMs, managementApi);
   const users = new CachedUserDirectory(storage, clock, events, ttlMs);
   const tokenHasher = runtime.tokenHasher;
+  const organizations: OrganizationDirectory = {
+    resolve: async (idOrName) => {
+      const org = await runtime.registry.orgs.resolve(idOrName);
+      return org ? { id: org.id, name: org.name } : undefined;
+    },
+    isMember: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId)) !== undefined,
+    roleOf: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId))?.role ?? null,
+    acceptInvitation: async (userId, token, orgId) => {
+      const user = await storage.users.get(userId);
+      if (!user) return false;
+      try {
+        const member = await runtime.registry.orgs.acceptInvitation(
+          { actor: { kind: 'user', userId, email: user.email, scopes: new Set(['orgs:write']) } },
+          token,
+        );
+        return (await storage.organizations.getMembership(orgId, member.userId)) !== undefined;
+      } catch {
+        return false;
+      }
+    },
+  };
+  const repositories = {
+    grants: storage.grants,
+    accessTokens: storage.accessTokens,
+    revokedJtis: storage.revokedJtis,
+    deviceCodes: storage.deviceCodes,
+    consents: storage.consents,
+    preAuthorizations: storage.preAuthorizations,
+  };
+  // One validator for the whole server: its imported key set and verified-signature cache are shared.
+  const validator = new TokenValidator({ issuer, clock, clients, users, organizations, tokenHasher, signingKeys, ...repositories });
   const deps: ProtocolDependencies = {
     issuer,
     endpoints: {
@@ -89,30 +120,13 @@ export function createProtocol(runtime: Runtime): Protocol {
     },
     clock,
     storage,
+    ...repositories,
+    tokenStore: storage,
+    validator,
     clients,
     resources,
     users,
-    organizations: {
-      resolve: async (idOrName) => {
-        const org = await runtime.registry.orgs.resolve(idOrName);
-        return org ? { id: org.id, name: org.name } : undefined;
-      },
-      isMember: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId)) !== undefined,
-      roleOf: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId))?.role ?? null,
-      acceptInvitation: async (userId, token, orgId) => {
-        const user = await storage.users.get(userId);
-        if (!user) return false;
-        try {
-          const member = await runtime.registry.orgs.acceptInvitation(
-            { actor: { kind: 'user', userId, email: user.email, scopes: new Set(['orgs:write']) } },
-            token,
-          );
-          return (await storage.organizations.getMembership(orgId, member.userId)) !== undefined;
-        } catch {
-          return false;
-        }
-      },
-    },
+    organizations,
     tokens: new TokenIssuer({ issuer, userinfoAudience: endpointUrl(issuer, 'userinfo'), signingKeys, tokenHasher }),
     tokenHasher,
     successorKey: new SecretHasher(deriveKey(runtime.serverSecret.value, 'refresh-successor')),
@@ -126,7 +140,6 @@ export function createProtocol(runtime: Runtime): Protocol {
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,
     },
   };
-  const validator = validatorFor(deps);
   const authorizationDeps = { ...deps, signIn: new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock) };
   const authorization = new AuthorizationService(authorizationDeps);
   const device = new DeviceVerification(authorizationDeps, storage.rateLimits);

@@ -134,10 +134,10 @@ describe('every secret is compared in constant time (read from the sources)', ()
     ['src/protocol/authorize/authorization-service.ts', '#load', /\.matches\(binding, interaction\.browserHash\)/, 'the interaction\'s browser binding'],
     ['src/protocol/device/verification.ts', '#csrfValid', /constantTimeEqual\(/, 'the CSRF check of the device pages'],
     ['src/protocol/endpoints/end-session-endpoint.ts', 'handleEndSessionConfirm', /constantTimeEqual\(csrf, /, 'the CSRF check of the sign-out confirmation'],
-    ['src/protocol/grants/authorization-code.ts', 'handle', /constantTimeEqual\(s256\(verifier\), grant\.codeChallenge\)/, 'the PKCE verifier (RFC 7636 §4.6)'],
-    ['src/protocol/grants/refresh-token.ts', 'handle', /\.matches\(parsed\.secret, grant\.refreshHash\)/, 'the refresh token at the token endpoint'],
+    ['src/protocol/grants/authorization-code.ts', 'checkVerifier', /constantTimeEqual\(s256\(verifier\), grant\.codeChallenge\)/, 'the PKCE verifier (RFC 7636 §4.6)'],
+    ['src/protocol/tokens/refresh-family.ts', 'refreshFamilyFacts', /\.matches\(secret, grant\.refreshHash\)/, 'the refresh token at the token endpoint'],
     ['src/protocol/tokens/token-validator.ts', 'refreshToken', /\.matches\(parsed\.secret, grant\.refreshHash\)/, 'the refresh token at introspection and revocation'],
-    ['src/protocol/tokens/refresh-token.ts', 'isAncestor', /\.matches\(candidate, currentHash\)/, 'a rotated-out refresh token (reuse detection)'],
+    ['src/protocol/tokens/refresh-token.ts', 'isFamilyMember', /constantTimeEqual\(taggedSecret\(/, 'a rotated-out refresh token (reuse detection)'],
   ];
   for (const [file, name, call, what] of verifications) {
     test(`${what}: ${file} ${name}`, () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRefreshToken, formatRefreshToken, newRefreshSecret } from '../../src/protocol/tokens/refresh-token.js';
+import { SecretHasher } from '../../src/shared/opaque-secret.js';
 import { randomHandle, timeOrderedGrantId } from '../../src/shared/random.js';
 
 test('grant ids sort by creation time, are unique, and fit the refresh token format (22 url-safe characters)', () => {
@@ -9,7 +10,7 @@ test('grant ids sort by creation time, are unique, and fit the refresh token for
   for (const id of ids) assert.match(id, /^[0-9a-z]{9}[A-Za-z0-9_-]{13}$/);
   assert.deepEqual([...ids].sort(), ids);
   assert.notEqual(timeOrderedGrantId(at), ids[0]);
-  const secret = newRefreshSecret();
+  const secret = newRefreshSecret(new SecretHasher(new Uint8Array(32).fill(3)), ids[0]!);
   assert.deepEqual(parseRefreshToken(formatRefreshToken(ids[0]!, secret)), { grantId: ids[0], secret });
 });
 

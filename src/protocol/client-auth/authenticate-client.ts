@@ -1,4 +1,4 @@
-import type { ClientDirectory, OAuthClient } from '../../ports/directories.js';
+import type { OAuthClient } from '../../ports/directories.js';
 import { OAuthError } from '../errors.js';
 import { param, type ProtocolRequest } from '../messages.js';
 import { clientSecretBasic } from './client-secret-basic.js';
@@ -35,7 +35,6 @@ export interface AuthenticationPolicy {
  */
 export async function authenticateClient(
   request: ProtocolRequest,
-  directory: ClientDirectory,
   deps: ClientAuthDependencies,
   policy: AuthenticationPolicy,
 ): Promise<AuthenticatedClient> {
@@ -55,14 +54,14 @@ export async function authenticateClient(
   if (!presented.clientId) {
     throw new OAuthError('invalid_client', 'the client did not identify itself: send client_id, or authenticate (RFC 6749 §2.3)', { status: 401 });
   }
-  const client = await directory.getClient(presented.clientId);
+  const client = await deps.clients.getClient(presented.clientId);
   if (!client) {
     throw new OAuthError('invalid_client', 'client authentication failed: no app has this client_id', { status: 401 });
   }
 
   await method.verify(client, presented, deps);
 
-  const registered = client.app.settings.tokenEndpointAuthMethod;
+  const registered = client.policy.tokenEndpointAuthMethod;
   if (method.name === 'none') {
     if (client.kind === 'confidential' && !(policy.mayOmitSecret?.(client) ?? false)) {
       throw new OAuthError(

@@ -12,7 +12,7 @@ export async function verifyClientSecret(
   if (client.kind === 'public') {
     throw new OAuthError('invalid_client', 'this app is a public client: it has no client secret to send', { status: 401, headers });
   }
-  if (!presented.secret || !(await deps.verifySecret(client.clientId, presented.secret))) {
+  if (!presented.secret || !(await deps.clients.verifySecret(client.clientId, presented.secret))) {
     throw new OAuthError('invalid_client', 'client authentication failed: the client secret is not valid for this client', { status: 401, headers });
   }
 }

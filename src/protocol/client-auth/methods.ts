@@ -1,5 +1,7 @@
-import type { JWK } from 'jose';
-import type { OAuthClient } from '../../ports/directories.js';
+import type { Clock } from '../../ports/clock.js';
+import type { ClientDirectory, OAuthClient } from '../../ports/directories.js';
+import type { RevokedJtiRepository } from '../../ports/oauth-repositories.js';
+import type { EndpointUrls } from '../context.js';
 import type { ProtocolRequest } from '../messages.js';
 
 export type ClientAuthMethodName = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
@@ -12,14 +14,14 @@ export interface PresentedCredentials {
   assertion?: string;
 }
 
+/** What client authentication reads: the client, its secrets and keys, and used assertion jtis. */
 export interface ClientAuthDependencies {
   issuer: string;
-  tokenEndpoint: string;
-  now(): number;
-  verifySecret(clientId: string, secret: string): Promise<boolean>;
-  clientKeys(clientId: string): Promise<JWK[]>;
-  /** Records a client assertion's jti once; false on a replay. */
-  recordAssertionJti(key: string, expiresAt: number): Promise<boolean>;
+  endpoints: Pick<EndpointUrls, 'token'>;
+  clock: Clock;
+  clients: Pick<ClientDirectory, 'getClient' | 'verifySecret' | 'clientKeys'>;
+  /** Records a client assertion's jti once (addIfAbsent is false on a replay). */
+  revokedJtis: Pick<RevokedJtiRepository, 'addIfAbsent'>;
 }
 
 /** One way a client proves who it is (RFC 6749 §2.3, RFC 7523 §2.2). One file per method. */

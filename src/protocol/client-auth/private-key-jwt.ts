@@ -30,7 +30,7 @@ export const privateKeyJwt: ClientAuthMethod = {
     return { method: 'private_key_jwt', clientId, assertion };
   },
   async verify(client, presented, deps) {
-    const keys = await deps.clientKeys(client.clientId);
+    const keys = await deps.clients.clientKeys(client.clientId);
     if (keys.length === 0) {
       throw new OAuthError('invalid_client', 'this app has no uploaded keys to verify a client assertion with', { status: 401 });
     }
@@ -40,8 +40,8 @@ export const privateKeyJwt: ClientAuthMethod = {
         algorithms: asymmetricAlgorithms,
         issuer: client.clientId,
         subject: client.clientId,
-        audience: [deps.issuer, deps.tokenEndpoint],
-        currentDate: new Date(deps.now()),
+        audience: [deps.issuer, deps.endpoints.token],
+        currentDate: new Date(deps.clock.now()),
         clockTolerance: 30,
         requiredClaims: ['exp', 'jti'],
       }));
@@ -54,13 +54,13 @@ export const privateKeyJwt: ClientAuthMethod = {
             : 'its signature does not match any key the app uploaded';
       throw new OAuthError('invalid_client', `the client assertion was refused: ${reason}`, { status: 401 });
     }
-    if ((payload.exp ?? 0) * 1000 - deps.now() > 3600_000) {
+    if ((payload.exp ?? 0) * 1000 - deps.clock.now() > 3600_000) {
       throw new OAuthError('invalid_client', 'the client assertion lives longer than an hour; keep exp short (RFC 7523 §3)', { status: 401 });
     }
     if (typeof payload.jti !== 'string' || !isStorableText(payload.jti)) {
       throw new OAuthError('invalid_client', 'the client assertion was refused: its jti claim must be a string without NUL characters (RFC 7519 §4.1.7)', { status: 401 });
     }
-    const fresh = await deps.recordAssertionJti(`assertion:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000);
+    const fresh = await deps.revokedJtis.addIfAbsent(`assertion:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000);
     if (!fresh) throw new OAuthError('invalid_client', 'the client assertion was already used: its jti must be unique (RFC 7523 §3)', { status: 401 });
   },
 };

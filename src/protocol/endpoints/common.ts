@@ -1,6 +1,4 @@
 import type { OAuthClient } from '../../ports/directories.js';
-import type { ClientAuthDependencies } from '../client-auth/methods.js';
-import type { ProtocolDependencies } from '../context.js';
 import { isOAuthError, OAuthError } from '../errors.js';
 import type { ProtocolRequest, ProtocolResponse } from '../messages.js';
 
@@ -17,7 +15,7 @@ export function errorResponse(error: unknown, extraHeaders: Record<string, strin
 }
 
 /**
- * Credentials travel in the body or headers, never in the URL (RFC 9700 §4.3.2, seed 002): the
+ * Credentials travel in the body or headers, never in the URL (RFC 9700 §4.3.2): the
  * token, introspection and revocation endpoints refuse any query parameter.
  */
 export function rejectQueryParameters(request: ProtocolRequest): void {
@@ -43,18 +41,7 @@ export function corsHeaders(request: ProtocolRequest, client: OAuthClient | unde
   return { 'access-control-allow-origin': origin, vary: 'Origin' };
 }
 
-export function clientAuthDependencies(deps: ProtocolDependencies): ClientAuthDependencies {
-  return {
-    issuer: deps.issuer,
-    tokenEndpoint: deps.endpoints.token,
-    now: () => deps.clock.now(),
-    verifySecret: (clientId, secret) => deps.clients.verifySecret(clientId, secret),
-    clientKeys: (clientId) => deps.clients.clientKeys(clientId),
-    recordAssertionJti: (key, expiresAt) => deps.storage.revokedJtis.addIfAbsent(key, expiresAt),
-  };
-}
-
-/** Drafts and disabled apps get no tokens (PRODUCT A10). */
+/** Drafts and disabled apps get no tokens: only an active app is one users and APIs deal with. */
 export function requireActiveClient(client: OAuthClient): void {
   if (client.app.status !== 'active') {
     throw new OAuthError('unauthorized_client', `the app is ${client.app.status}: only active apps get tokens`);

@@ -1,27 +1,39 @@
-import { generateOpaqueSecret } from '../../shared/opaque-secret.js';
+import { generateOpaqueSecret, type SecretHasher } from '../../shared/opaque-secret.js';
+import type { Clock } from '../../ports/clock.js';
+import type { ResourceDirectory } from '../../ports/directories.js';
+import type { DeviceCodeRepository } from '../../ports/oauth-repositories.js';
 import { authenticateClient, type AuthenticatedClient } from '../client-auth/authenticate-client.js';
-import type { ProtocolDependencies } from '../context.js';
+import type { ClientAuthDependencies } from '../client-auth/methods.js';
+import type { EndpointUrls } from '../context.js';
 import { generateUserCode } from '../device/user-code.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
 import { resolveUserScopes, targetsOf } from '../scopes.js';
-import { clientAuthDependencies, corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireActiveClient, requireFormBody } from './common.js';
+import { corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireActiveClient, requireFormBody } from './common.js';
 
 export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 export const deviceCodeLifetimeSeconds = 600;
 export const devicePollIntervalSeconds = 5;
 
+export interface DeviceAuthorizationDependencies extends ClientAuthDependencies {
+  endpoints: Pick<EndpointUrls, 'token' | 'deviceVerification'>;
+  clock: Clock;
+  resources: ResourceDirectory;
+  deviceCodes: Pick<DeviceCodeRepository, 'getByUserCode' | 'insert'>;
+  tokenHasher: SecretHasher;
+}
+
 /** The device authorization endpoint (RFC 8628 §3.1, §3.2). */
-export async function handleDeviceAuthorization(request: ProtocolRequest, deps: ProtocolDependencies): Promise<ProtocolResponse> {
+export async function handleDeviceAuthorization(request: ProtocolRequest, deps: DeviceAuthorizationDependencies): Promise<ProtocolResponse> {
   let authenticated: AuthenticatedClient | undefined;
   try {
     requireFormBody(request, 'device authorization');
     rejectQueryParameters(request);
     rejectDuplicateParameters(request.body, new Set(['resource']));
-    authenticated = await authenticateClient(request, deps.clients, clientAuthDependencies(deps), { publicClientsAllowed: true });
+    authenticated = await authenticateClient(request, deps, { publicClientsAllowed: true });
     const { client } = authenticated;
     requireActiveClient(client);
-    if (!client.app.settings.grantTypes.includes(deviceCodeGrantType)) {
+    if (!client.policy.grantTypes.includes(deviceCodeGrantType)) {
       throw new OAuthError('unauthorized_client', 'this app may not use the device flow: enable the device_code grant for it');
     }
     const requested = request.body.has('scope') ? parseScope(param(request.body, 'scope')) : undefined;
@@ -32,8 +44,8 @@ export async function handleDeviceAuthorization(request: ProtocolRequest, deps: 
     const deviceCode = generateOpaqueSecret('dc');
     let userCode = generateUserCode();
     // A clash with a live code is unlikely (20^8), but a unique index refuses it: try again.
-    for (let attempt = 0; attempt < 5 && (await deps.storage.deviceCodes.getByUserCode(userCode)); attempt += 1) userCode = generateUserCode();
-    await deps.storage.deviceCodes.insert({
+    for (let attempt = 0; attempt < 5 && (await deps.deviceCodes.getByUserCode(userCode)); attempt += 1) userCode = generateUserCode();
+    await deps.deviceCodes.insert({
       deviceCodeHash: deps.tokenHasher.hash(deviceCode),
       userCode,
       clientId: client.clientId,

@@ -50,7 +50,7 @@ async function parseLogoutRequest(request: ProtocolRequest, deps: ProtocolDepend
   if (postLogoutRedirectUri !== null) {
     if (!client) throw new OAuthError('invalid_request', 'post_logout_redirect_uri needs id_token_hint or client_id to know whose it is');
     // The same rule as for redirect URIs: exact, but a native app's loopback port may vary (RFC 8252 §7.3).
-    if (!client.app.settings.postLogoutRedirectUris.some((uri) => redirectUriMatches(uri, postLogoutRedirectUri, client.app.type))) {
+    if (!client.policy.postLogoutRedirectUris.some((uri) => redirectUriMatches(uri, postLogoutRedirectUri, client.app.type))) {
       throw new OAuthError('invalid_request', 'post_logout_redirect_uri is not registered for this app (exact match, RFC 9700 §4.1)');
     }
   }

@@ -1,25 +1,30 @@
+import type { UserDirectory } from '../../ports/directories.js';
 import { authenticateClient } from '../client-auth/authenticate-client.js';
-import type { ProtocolDependencies } from '../context.js';
+import type { ClientAuthDependencies } from '../client-auth/methods.js';
 import { OAuthError } from '../errors.js';
 import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
 import type { TokenValidator } from '../tokens/token-validator.js';
-import { clientAuthDependencies, corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireFormBody } from './common.js';
+import { corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireFormBody } from './common.js';
+
+export interface IntrospectionDependencies extends ClientAuthDependencies {
+  users: Pick<UserDirectory, 'getUser'>;
+}
 
 /**
  * Token introspection (RFC 7662): an authenticated client learns whether a token is active. It
- * sees its own tokens; with "introspect all tokens" (seed 002), every token of its organization.
+ * sees its own tokens; with "introspect all tokens" on, every token of its organization.
  * Anything else, and every invalid, expired, revoked or disabled-app token, is `{"active":false}`.
  */
-export async function handleIntrospection(request: ProtocolRequest, deps: ProtocolDependencies, validator: TokenValidator): Promise<ProtocolResponse> {
+export async function handleIntrospection(request: ProtocolRequest, deps: IntrospectionDependencies, validator: Pick<TokenValidator, 'any'>): Promise<ProtocolResponse> {
   try {
     requireFormBody(request, 'introspection');
     rejectQueryParameters(request);
     rejectDuplicateParameters(request.body);
-    const { client } = await authenticateClient(request, deps.clients, clientAuthDependencies(deps), { publicClientsAllowed: false });
+    const { client } = await authenticateClient(request, deps, { publicClientsAllowed: false });
     const token = param(request.body, 'token');
     if (!token) throw new OAuthError('invalid_request', 'the token parameter is missing (RFC 7662 §2.1)');
     const found = await validator.any(token, param(request.body, 'token_type_hint'));
-    const seeAll = client.app.settings.security.introspectAllTokens && found?.client.app.orgId === client.app.orgId;
+    const seeAll = client.policy.security.introspectAllTokens && found?.client.app.orgId === client.app.orgId;
     if (!found || (found.client.clientId !== client.clientId && !seeAll)) {
       return jsonResponse(200, { active: false }, corsHeaders(request, client));
     }

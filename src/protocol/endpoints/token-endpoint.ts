@@ -1,24 +1,43 @@
+import type { Clock } from '../../ports/clock.js';
+import type { DomainEvents } from '../../ports/domain-events.js';
 import { authenticateClient, type AuthenticatedClient } from '../client-auth/authenticate-client.js';
-import type { ProtocolDependencies } from '../context.js';
-import { requireCredentialOwnerActive } from '../credential-owner.js';
+import type { ClientAuthDependencies } from '../client-auth/methods.js';
+import { requireCredentialOwnerActive, type CredentialOwnerDependencies } from '../credential-owner.js';
 import { OAuthError } from '../errors.js';
-import { grantHandlerFor } from '../grants/registry.js';
-import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
-import {
-  clientAuthDependencies,
-  corsHeaders,
-  errorResponse,
-  jsonResponse,
-  rejectQueryParameters,
-  requireActiveClient,
-  requireFormBody,
-} from './common.js';
+import type { ClientRequirement } from '../grants/grant-handler.js';
+import { issueTokens, type IssueDependencies } from '../grants/issue.js';
+import { grantHandlerFor, type GrantDependencies } from '../grants/registry.js';
+import { param, rejectDuplicateParameters, type ParameterBag, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
+import { corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireActiveClient, requireFormBody } from './common.js';
 
 /** `resource` may repeat (RFC 8707 §2); nothing else may (RFC 6749 §3.2). */
 const repeatable = new Set(['resource']);
 
-/** The token endpoint (RFC 6749 §3.2): checks the request, authenticates the client, dispatches to its grant. */
-export async function handleTokenRequest(request: ProtocolRequest, deps: ProtocolDependencies): Promise<ProtocolResponse> {
+export type TokenEndpointDependencies = ClientAuthDependencies &
+  CredentialOwnerDependencies &
+  GrantDependencies &
+  IssueDependencies & {
+    clock: Clock;
+    events: Pick<DomainEvents, 'publish'>;
+  };
+
+/** The parameters a grant declared, and no others: the rest are ignored (RFC 6749 §3.2). */
+function declaredParameters(body: ParameterBag, names: readonly string[]): ParameterBag {
+  return new Map(names.flatMap((name) => (body.has(name) ? [[name, body.get(name)!] as const] : [])));
+}
+
+function requireClientKind(requirement: ClientRequirement, authenticated: AuthenticatedClient): void {
+  if (requirement.kind === 'any') return;
+  if (authenticated.client.kind !== 'confidential' || (requirement.proven && !authenticated.proven)) {
+    throw new OAuthError('unauthorized_client', requirement.refusal);
+  }
+}
+
+/**
+ * The token endpoint (RFC 6749 §3.2): checks the request, authenticates the client, lets its
+ * grant validate the request, issues what it granted and says so once (`token.issued`).
+ */
+export async function handleTokenRequest(request: ProtocolRequest, deps: TokenEndpointDependencies): Promise<ProtocolResponse> {
   let authenticated: AuthenticatedClient | undefined;
   try {
     requireFormBody(request, 'token');
@@ -29,17 +48,21 @@ export async function handleTokenRequest(request: ProtocolRequest, deps: Protoco
     const handler = grantHandlerFor(grantType);
     if (!handler) throw new OAuthError('unsupported_grant_type', `the ${grantType} grant is not supported here (see grant_types_supported in discovery)`);
 
-    authenticated = await authenticateClient(request, deps.clients, clientAuthDependencies(deps), {
+    authenticated = await authenticateClient(request, deps, {
       mayOmitSecret: (client) => handler.mayOmitSecret?.(client) ?? false,
       publicClientsAllowed: true,
     });
     const { client } = authenticated;
     requireActiveClient(client);
     await requireCredentialOwnerActive(deps, client);
-    if (!client.app.settings.grantTypes.includes(grantType as never)) {
+    if (!client.policy.grantTypes.includes(grantType as never)) {
       throw new OAuthError('unauthorized_client', `this app may not use the ${grantType} grant: it is not in the app's grant types`);
     }
-    const body = await handler.handle({ request, authenticated, client, now: deps.clock.now(), deps });
+    requireClientKind(handler.client, authenticated);
+    const now = deps.clock.now();
+    const authorization = await handler.validate({ form: declaredParameters(request.body, handler.parameters), authenticated, client, now, deps });
+    const body = await issueTokens(deps, authorization, now);
+    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, clientId: client.clientId, grantType: handler.grantType });
     return jsonResponse(200, body, corsHeaders(request, client));
   } catch (error) {
     return errorResponse(error, corsHeaders(request, authenticated?.client));

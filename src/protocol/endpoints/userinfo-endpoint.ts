@@ -1,5 +1,5 @@
 import type { JsonValue } from '../../ports/app-repositories.js';
-import type { ProtocolDependencies } from '../context.js';
+import type { UserDirectory } from '../../ports/directories.js';
 import type { ProtocolRequest, ProtocolResponse } from '../messages.js';
 import { standardClaims } from '../tokens/claims.js';
 import type { TokenValidator } from '../tokens/token-validator.js';
@@ -16,7 +16,7 @@ function bearerError(status: number, code: string, description: string, extra = 
 }
 
 /** The UserInfo endpoint (OIDC Core §5.3): GET or POST with the access token in the Authorization header only. */
-export async function handleUserinfo(request: ProtocolRequest, deps: ProtocolDependencies, validator: TokenValidator): Promise<ProtocolResponse> {
+export async function handleUserinfo(request: ProtocolRequest, deps: { users: Pick<UserDirectory, 'getUser'> }, validator: Pick<TokenValidator, 'accessToken'>): Promise<ProtocolResponse> {
   if (request.query.has('access_token') || request.body.has('access_token')) {
     return bearerError(400, 'invalid_request', 'send the access token in the Authorization header, never in the URL or body (RFC 6750 §2.1, RFC 9700 §4.3)');
   }

@@ -1,20 +1,29 @@
-import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import type { OAuthClient } from '../../ports/directories.js';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { ClientDirectory, OAuthClient, ResourceDirectory, UserDirectory } from '../../ports/directories.js';
+import type { RevokedJtiRepository } from '../../ports/oauth-repositories.js';
 import { timeOrderedGrantId } from '../../shared/random.js';
 import { isStorableText } from '../../shared/text.js';
-import { authorizationOf } from '../authorization-coverage.js';
-import type { ProtocolDependencies } from '../context.js';
+import { authorizationOf, type AuthorizationCoverageDependencies } from '../authorization-coverage.js';
+import type { EndpointUrls, JwtBearerPolicy } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope } from '../messages.js';
 import { resolveUserScopes, targetsOf } from '../scopes.js';
-import type { GrantHandler, TokenResponse } from './grant-handler.js';
-import { userTokenResponse } from './issue.js';
-import { directGrant } from './user-grant.js';
+import type { Authorization, GrantHandler } from './grant-handler.js';
 
 export const jwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export interface JwtBearerDependencies extends AuthorizationCoverageDependencies {
+  issuer: string;
+  endpoints: Pick<EndpointUrls, 'token'>;
+  jwtBearer: JwtBearerPolicy;
+  clients: Pick<ClientDirectory, 'clientKeys'>;
+  revokedJtis: Pick<RevokedJtiRepository, 'addIfAbsent'>;
+  users: Pick<UserDirectory, 'getUser' | 'getUserByEmail'>;
+  resources: ResourceDirectory;
+}
+
 const assertionAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
-async function verifyAssertion(assertion: string, client: OAuthClient, deps: ProtocolDependencies, now: number) {
+async function verifyAssertion(assertion: string, client: OAuthClient, deps: JwtBearerDependencies, now: number) {
   const keys = await deps.clients.clientKeys(client.clientId);
   if (keys.length === 0) throw new OAuthError('invalid_grant', 'the app has no uploaded certificate or key to verify the assertion with');
   try {
@@ -39,6 +48,27 @@ async function verifyAssertion(assertion: string, client: OAuthClient, deps: Pro
 }
 
 /**
+ * RFC 7523 §3: exp no further ahead than the server allows, and the jti (required unless the
+ * server allows its absence) accepted once.
+ */
+async function checkLifetimeAndJti(payload: JWTPayload, client: OAuthClient, deps: JwtBearerDependencies, now: number): Promise<void> {
+  const policy = deps.jwtBearer;
+  if ((payload.exp ?? 0) * 1000 - now > policy.maxLifetimeMs) {
+    throw new OAuthError(
+      'invalid_grant',
+      `the assertion's exp lies more than ${Math.round(policy.maxLifetimeMs / 1000)} seconds ahead, the longest this server accepts; keep exp short (RFC 7523 §3)`,
+    );
+  }
+  if (payload.jti === undefined) {
+    if (policy.requireJti) throw new OAuthError('invalid_grant', 'the assertion has no jti: this server needs a unique jti in every assertion, used once (RFC 7523 §3)');
+  } else if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256 || !isStorableText(payload.jti)) {
+    throw new OAuthError('invalid_grant', 'the assertion\'s jti must be a string of 1 to 256 characters without NUL (RFC 7519 §4.1.7)');
+  } else if (!(await deps.revokedJtis.addIfAbsent(`jwt-bearer:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000))) {
+    throw new OAuthError('invalid_grant', 'the assertion was already used: its jti must be unique (RFC 7523 §3)');
+  }
+}
+
+/**
  * The JWT bearer grant (RFC 7523 §2.1) with an uploaded certificate or key: the app signs a JWT
  * naming a user (by id or email), and gets a token for that user without a browser. The
  * signature proves the app, so no secret is needed. Proving the app says nothing
@@ -47,36 +77,24 @@ async function verifyAssertion(assertion: string, client: OAuthClient, deps: Pro
  * organization and the first-party flag are never enough. The jti is required (unless the server
  * allows its absence) and accepted once; exp may lie no further ahead than the server allows.
  */
-export const jwtBearerGrant: GrantHandler = {
+export const jwtBearerGrant: GrantHandler<JwtBearerDependencies> = {
   grantType: jwtBearerGrantType,
+  parameters: ['assertion', 'scope', 'resource', 'audience'],
+  client: { kind: 'confidential', proven: false, refusal: 'the JWT bearer grant needs a confidential app with an uploaded certificate' },
   mayOmitSecret: () => true,
 
-  async handle({ request, client, now, deps }): Promise<TokenResponse> {
-    if (client.kind !== 'confidential') throw new OAuthError('unauthorized_client', 'the JWT bearer grant needs a confidential app with an uploaded certificate');
-    const assertion = param(request.body, 'assertion');
+  async validate({ form, client, now, deps }): Promise<Authorization> {
+    const assertion = param(form, 'assertion');
     if (!assertion) throw new OAuthError('invalid_request', 'the assertion parameter is missing (RFC 7523 §2.1)');
     const payload = await verifyAssertion(assertion, client, deps, now);
-    const policy = deps.jwtBearer;
-    if ((payload.exp ?? 0) * 1000 - now > policy.maxLifetimeMs) {
-      throw new OAuthError(
-        'invalid_grant',
-        `the assertion's exp lies more than ${Math.round(policy.maxLifetimeMs / 1000)} seconds ahead, the longest this server accepts; keep exp short (RFC 7523 §3)`,
-      );
-    }
-    if (payload.jti === undefined) {
-      if (policy.requireJti) throw new OAuthError('invalid_grant', 'the assertion has no jti: this server needs a unique jti in every assertion, used once (RFC 7523 §3)');
-    } else if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256 || !isStorableText(payload.jti)) {
-      throw new OAuthError('invalid_grant', 'the assertion\'s jti must be a string of 1 to 256 characters without NUL (RFC 7519 §4.1.7)');
-    } else if (!(await deps.storage.revokedJtis.addIfAbsent(`jwt-bearer:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000))) {
-      throw new OAuthError('invalid_grant', 'the assertion was already used: its jti must be unique (RFC 7523 §3)');
-    }
+    await checkLifetimeAndJti(payload, client, deps, now);
     const subject = String(payload.sub);
     const user = subject.includes('@') ? await deps.users.getUserByEmail(subject) : await deps.users.getUser(subject);
     if (!user) throw new OAuthError('invalid_grant', 'the assertion\'s sub names no user of this server');
     if (user.disabledAt !== null) throw new OAuthError('invalid_grant', 'the assertion\'s sub names a disabled user');
 
-    const requested = request.body.has('scope') ? parseScope(param(request.body, 'scope')) : undefined;
-    const { scope, apis } = await resolveUserScopes(client, requested, targetsOf(params(request.body, 'resource'), param(request.body, 'audience')), deps.resources);
+    const requested = form.has('scope') ? parseScope(param(form, 'scope')) : undefined;
+    const { scope, apis } = await resolveUserScopes(client, requested, targetsOf(params(form, 'resource'), param(form, 'audience')), deps.resources);
     const audiences = apis.map((api) => api.identifier);
     if (!(await authorizationOf(deps, client, user.id, scope, audiences))) {
       throw new OAuthError(
@@ -86,22 +104,18 @@ export const jwtBearerGrant: GrantHandler = {
     }
 
     const grantId = timeOrderedGrantId(now);
-    const accessToken = await deps.tokens.issueAccessToken({ client, subject: user.id, scope, apis, grantId, authTime: now, amr: [], now });
-    await deps.storage.transaction(async (tx) => {
-      await tx.grants.insert(
-        directGrant({ id: grantId, clientId: client.clientId, userId: user.id, scope, apis, authTime: now, amr: [], sessionSid: null, now, expiresAt: accessToken.expiresAt }),
-      );
-      if (accessToken.record) await tx.accessTokens.insert(accessToken.record);
-    });
-    const response = await userTokenResponse(deps, {
+    return {
       client,
+      accessToken: { subject: user.id, scope, apis, grantId, authTime: now, amr: [] },
       user,
-      scope,
-      accessToken,
-      authentication: { authTime: now, amr: [], nonce: null, sid: null },
-      now,
-    });
-    deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, clientId: client.clientId, grantType: jwtBearerGrantType });
-    return response;
+      idToken: { authentication: { authTime: now, amr: [], nonce: null, sid: null } },
+      refresh: { kind: 'none' },
+      change: {
+        kind: 'create-grant',
+        grant: { id: grantId, clientId: client.clientId, userId: user.id, scope, apis, authTime: now, amr: [], sessionSid: null },
+        consumeDeviceCode: null,
+        conflict: () => Promise.reject(new Error('creating a grant without a device code has no condition to lose')),
+      },
+    };
   },
 };

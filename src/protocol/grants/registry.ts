@@ -1,13 +1,21 @@
-import { authorizationCodeGrant } from './authorization-code.js';
-import { clientCredentialsGrant } from './client-credentials.js';
-import { deviceCodeGrant } from './device-code.js';
-import { jwtBearerGrant } from './jwt-bearer.js';
+import { authorizationCodeGrant, type AuthorizationCodeDependencies } from './authorization-code.js';
+import { clientCredentialsGrant, type ClientCredentialsDependencies } from './client-credentials.js';
+import { deviceCodeGrant, type DeviceCodeDependencies } from './device-code.js';
+import { jwtBearerGrant, type JwtBearerDependencies } from './jwt-bearer.js';
 import type { GrantHandler } from './grant-handler.js';
-import { refreshTokenGrant } from './refresh-token.js';
-import { tokenExchangeGrant } from './token-exchange.js';
+import { refreshTokenGrant, type RefreshTokenDependencies } from './refresh-token.js';
+import { tokenExchangeGrant, type TokenExchangeDependencies } from './token-exchange.js';
+
+/** What every grant together reads: the token endpoint's share of the dependencies. */
+export type GrantDependencies = AuthorizationCodeDependencies &
+  RefreshTokenDependencies &
+  ClientCredentialsDependencies &
+  DeviceCodeDependencies &
+  JwtBearerDependencies &
+  TokenExchangeDependencies;
 
 /** Every grant the token endpoint serves; discovery's grant_types_supported is exactly this list. */
-export const grantHandlers: readonly GrantHandler[] = [
+export const grantHandlers: readonly GrantHandler<GrantDependencies>[] = [
   authorizationCodeGrant,
   refreshTokenGrant,
   clientCredentialsGrant,
@@ -18,6 +26,6 @@ export const grantHandlers: readonly GrantHandler[] = [
 
 const byType = new Map(grantHandlers.map((handler) => [handler.grantType, handler]));
 
-export function grantHandlerFor(grantType: string): GrantHandler | undefined {
+export function grantHandlerFor(grantType: string): GrantHandler<GrantDependencies> | undefined {
   return byType.get(grantType);
 }

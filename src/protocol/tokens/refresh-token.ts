@@ -1,17 +1,21 @@
+import { constantTimeEqual } from '../../shared/constant-time.js';
 import { appendChecksum, checksumMatches, type SecretHasher } from '../../shared/opaque-secret.js';
 import { secureRandomBytes } from '../../shared/random.js';
 
 /**
  * Refresh tokens: `lk_rt_` + the grant id (22 characters) + a 256-bit secret (43) + a checksum (6).
- * The grant id finds the family; only the secret's keyed hash is stored. Each rotation's
- * successor is derived from its predecessor with a server key (HMAC), which gives two things:
- * a client that retries within the retry window gets the same successor back, and a
- * rotated-out token is recognised as a member of the family (by walking forward from it) rather
- * than as a forgery.
+ * The grant id finds the family; only the secret's keyed hash is stored. The secret is 176 bits
+ * of body and an 80-bit family tag, a MAC of the grant id and the body under a server key: any
+ * token this server issued for the family carries it, a forged one does not. Each rotation's
+ * successor body is derived from its predecessor with the same key (HMAC), so a client that
+ * retries within the retry window gets the same successor back. See
+ * docs/adr/0004-refresh-token-successor-chain.md.
  */
 const prefix = 'lk_rt_';
 const grantIdLength = 22;
 const secretLength = 43;
+const bodyBytes = 22;
+const tagBytes = 10;
 
 export interface ParsedRefreshToken {
   grantId: string;
@@ -32,24 +36,30 @@ export function parseRefreshToken(token: string): ParsedRefreshToken | null {
   };
 }
 
-export function newRefreshSecret(): string {
-  return secureRandomBytes(32).toString('base64url');
+/** The body followed by the family tag of `grantId`, as the 43-character secret. */
+function taggedSecret(successorKey: SecretHasher, grantId: string, body: Buffer): string {
+  const tag = Buffer.from(successorKey.hash(`member:${grantId}:${body.toString('base64url')}`), 'base64url').subarray(0, tagBytes);
+  return Buffer.concat([body, tag]).toString('base64url');
 }
 
-/** The secret that replaces `secret` on rotation: HMAC-SHA-256 under a server key, 43 characters. */
-export function successorSecret(successorKey: SecretHasher, secret: string): string {
-  return successorKey.hash(`successor:${secret}`);
+/** The first secret of a family: a random body with the family's tag. */
+export function newRefreshSecret(successorKey: SecretHasher, grantId: string): string {
+  return taggedSecret(successorKey, grantId, secureRandomBytes(bodyBytes));
+}
+
+/** The secret that replaces `secret` on rotation: its body is HMAC-SHA-256 of the predecessor under a server key. */
+export function successorSecret(successorKey: SecretHasher, grantId: string, secret: string): string {
+  const body = Buffer.from(successorKey.hash(`successor:${secret}`), 'base64url').subarray(0, bodyBytes);
+  return taggedSecret(successorKey, grantId, body);
 }
 
 /**
- * Whether `secret` is an ancestor of the family's current token: walks forward at most
- * `generations` steps. Only a real rotated-out token gets there; a forged one never does.
+ * Whether this server issued `secret` for the family `grantId`: one MAC, whatever the family's
+ * age. Only a real member, current or rotated out, carries the tag; a forged secret does not.
  */
-export function isAncestor(successorKey: SecretHasher, tokenHasher: SecretHasher, secret: string, currentHash: string, generations: number): boolean {
-  let candidate = secret;
-  for (let step = 0; step < generations; step += 1) {
-    candidate = successorSecret(successorKey, candidate);
-    if (tokenHasher.matches(candidate, currentHash)) return true;
-  }
-  return false;
+export function isFamilyMember(successorKey: SecretHasher, grantId: string, secret: string): boolean {
+  const bytes = Buffer.from(secret, 'base64url');
+  if (bytes.length !== bodyBytes + tagBytes) return false;
+  // Re-encoding also refuses a non-canonical base64url spelling of a member's bytes.
+  return constantTimeEqual(taggedSecret(successorKey, grantId, bytes.subarray(0, bodyBytes)), secret);
 }

@@ -16,7 +16,7 @@ export interface TokenIssuerDependencies {
   issuer: string;
   /** The audience of access tokens that name no API: they are good for userinfo only. */
   userinfoAudience: string;
-  signingKeys: SigningKeys;
+  signingKeys: Pick<SigningKeys, 'signingKey'>;
   tokenHasher: SecretHasher;
 }
 
@@ -78,7 +78,7 @@ export class TokenIssuer {
 
   /** The lifetime an app's access tokens get: its own setting, else the shortest of its APIs' defaults. */
   accessTokenTtlSeconds(client: OAuthClient, apis: readonly ApiRecord[]): number {
-    const appMinutes = client.app.settings.accessToken.ttlMinutes;
+    const appMinutes = client.policy.accessToken.ttlMinutes;
     const apiMinutes = apis.length > 0 ? Math.min(...apis.map((api) => api.accessTokenTtlMinutes)) : defaultAccessTokenTtlMinutes;
     return (appMinutes ?? apiMinutes) * 60;
   }
@@ -94,7 +94,7 @@ export class TokenIssuer {
     const expiresIn = request.notAfter !== undefined ? Math.max(1, Math.min(ttl, Math.floor(request.notAfter / 1000) - iat)) : ttl;
     const jti = request.grantId ? `${request.grantId}${grantJtiSeparator}${randomId(9)}` : randomId(16);
     const claims: Record<string, JsonValue> = {
-      ...client.app.settings.customClaims,
+      ...client.policy.customClaims,
       ...request.extraClaims,
       iss: this.#deps.issuer,
       sub: request.subject,
@@ -148,12 +148,12 @@ export class TokenIssuer {
     extraClaims?: Record<string, JsonValue>;
   }): Promise<string> {
     const { client, now } = request;
-    const settings = client.app.settings.idToken;
+    const settings = client.policy.idToken;
     const alg: SigningAlgorithm = 'RS256';
     const audiences = [client.clientId, ...settings.audiences.filter((audience) => audience !== client.clientId)];
     const iat = Math.floor(now / 1000);
     const claims: Record<string, JsonValue> = {
-      ...(settings.includeCustomClaims ? client.app.settings.customClaims : {}),
+      ...(settings.includeCustomClaims ? client.policy.customClaims : {}),
       ...(settings.includeStandardClaims ? standardClaims(request.user, request.scope) : {}),
       ...request.extraClaims,
       iss: this.#deps.issuer,

@@ -1,10 +1,11 @@
 import { createLocalJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { SigningKeys } from '../../domain/keys/signing-keys.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
-import type { OAuthClient } from '../../ports/directories.js';
-import type { GrantRecord } from '../../ports/oauth-repositories.js';
-import { isWellFormedSecret } from '../../shared/opaque-secret.js';
-import type { ProtocolDependencies } from '../context.js';
-import { credentialOwnerActive } from '../credential-owner.js';
+import type { Clock } from '../../ports/clock.js';
+import type { ClientDirectory, OAuthClient } from '../../ports/directories.js';
+import type { AccessTokenRepository, GrantRecord, GrantRepository, RevokedJtiRepository } from '../../ports/oauth-repositories.js';
+import { isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
+import { credentialOwnerActive, type CredentialOwnerDependencies } from '../credential-owner.js';
 import { parseRefreshToken } from './refresh-token.js';
 import { grantIdOfJti, opaqueAccessTokenKey } from './token-issuer.js';
 
@@ -33,9 +34,25 @@ export function audiencesOf(token: ActiveToken): string[] {
 /** JWT access tokens whose signature and claims were checked, kept while the key set stays the same. */
 const verifiedTokensKept = 2000;
 
-/** Checks our own access and refresh tokens: signature or record, expiry, revocation, grant and app status. */
+/** What checking a token reads: keys, the stored token or its grant, the client and the user. */
+export interface TokenValidatorDependencies extends CredentialOwnerDependencies {
+  issuer: string;
+  clock: Clock;
+  clients: Pick<ClientDirectory, 'getClient'>;
+  grants: Pick<GrantRepository, 'get' | 'getWithJtiStatus'>;
+  accessTokens: Pick<AccessTokenRepository, 'get'>;
+  revokedJtis: Pick<RevokedJtiRepository, 'has'>;
+  tokenHasher: SecretHasher;
+  signingKeys: Pick<SigningKeys, 'jwks' | 'version'>;
+}
+
+/**
+ * Checks our own access and refresh tokens: signature or record, expiry, revocation, grant and
+ * app status. The composition root makes one and hands it to whoever checks tokens, so that its
+ * imported key set and its verified-signature cache are shared.
+ */
 export class TokenValidator {
-  readonly #deps: ProtocolDependencies;
+  readonly #deps: TokenValidatorDependencies;
   #keySet: JWTVerifyGetKey | undefined;
   #keySetVersion = -1;
   /**
@@ -46,7 +63,7 @@ export class TokenValidator {
    */
   readonly #verified = new Map<string, Record<string, JsonValue>>();
 
-  constructor(deps: ProtocolDependencies) {
+  constructor(deps: TokenValidatorDependencies) {
     this.#deps = deps;
   }
 
@@ -81,7 +98,7 @@ export class TokenValidator {
 
   async #liveGrant(grantId: string | null): Promise<GrantRecord | null | false> {
     if (grantId === null) return null;
-    const grant = await this.#deps.storage.grants.get(grantId);
+    const grant = await this.#deps.grants.get(grantId);
     return grant && grant.revokedAt === null ? grant : false;
   }
 
@@ -90,7 +107,7 @@ export class TokenValidator {
     if (token.startsWith('lk_at_')) {
       if (!isWellFormedSecret(token, 'at')) return null;
       const handle = opaqueAccessTokenKey(this.#deps.tokenHasher, token);
-      const record = await this.#deps.storage.accessTokens.get(handle);
+      const record = await this.#deps.accessTokens.get(handle);
       if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
       const client = await this.#activeClient(record.clientId);
       const grant = await this.#liveGrant(record.grantId);
@@ -116,9 +133,9 @@ export class TokenValidator {
     const grantId = grantIdOfJti(jti);
     let grant: GrantRecord | null = null;
     if (grantId === null) {
-      if (await this.#deps.storage.revokedJtis.has(jti)) return null;
+      if (await this.#deps.revokedJtis.has(jti)) return null;
     } else {
-      const found = await this.#deps.storage.grants.getWithJtiStatus(grantId, jti);
+      const found = await this.#deps.grants.getWithJtiStatus(grantId, jti);
       if (!found || found.jtiRevoked || found.grant.revokedAt !== null) return null;
       grant = found.grant;
     }
@@ -160,7 +177,7 @@ export class TokenValidator {
   async refreshToken(token: string): Promise<ActiveToken | null> {
     const parsed = parseRefreshToken(token);
     if (!parsed) return null;
-    const grant = await this.#deps.storage.grants.get(parsed.grantId);
+    const grant = await this.#deps.grants.get(parsed.grantId);
     const now = this.#deps.clock.now();
     if (!grant || grant.revokedAt !== null || grant.refreshHash === null || (grant.refreshExpiresAt ?? 0) <= now) return null;
     if (!this.#deps.tokenHasher.matches(parsed.secret, grant.refreshHash)) return null;
@@ -196,16 +213,4 @@ export class TokenValidator {
     }
     return null;
   }
-}
-
-const validators = new WeakMap<ProtocolDependencies, TokenValidator>();
-
-/** The validator of a dependency set, made once, so that its imported key set is reused. */
-export function validatorFor(deps: ProtocolDependencies): TokenValidator {
-  let validator = validators.get(deps);
-  if (!validator) {
-    validator = new TokenValidator(deps);
-    validators.set(deps, validator);
-  }
-  return validator;
 }

@@ -6,19 +6,17 @@ import type {
   AppRepository,
   AppReview,
   AppSecretRecord,
-  AppSettings,
   AppStatus,
   AppType,
   AppVisibility,
 } from '../../ports/app-repositories.js';
+import { completeSettings } from '../../domain/apps/client-policy.js';
 import { containsInsensitive } from './query-helpers.js';
 import type { AppCertificatesTable, AppsTable, DatabaseSchema } from './schema.js';
 
 function toApp(row: Selectable<AppsTable>): AppRecord {
-  const settings = JSON.parse(row.settings) as AppSettings;
-  // Settings stored before a flag existed read with the flag off.
-  const stored: Partial<AppSettings['security']> = settings.security;
-  settings.security = { ...settings.security, managementApiAccess: stored.managementApiAccess === true };
+  // Settings stored before a setting existed read with its default (the app type's).
+  const settings = completeSettings(row.type as AppType, JSON.parse(row.settings));
   return {
     clientId: row.client_id,
     orgId: row.org_id,
