@@ -1,7 +1,8 @@
 import type { OAuthClient } from '../ports/directories.js';
 import type { PreAuthorizationRecord } from '../ports/preauthorization-repository.js';
 import type { Role } from '../ports/org-repositories.js';
-import type { ProtocolDependencies } from './context.js';
+import type { Storage } from '../ports/storage.js';
+import type { OrganizationDirectory } from './context.js';
 
 /** What a consent or a pre-authorization must cover for a request: its scopes, and the APIs they are for. */
 export function consentItems(scope: readonly string[], audiences: readonly string[]): string[] {
@@ -35,7 +36,7 @@ export type Authorization = 'consent' | 'pre-authorization';
  * authorizations.
  */
 export async function authorizationOf(
-  deps: ProtocolDependencies,
+  deps: { storage: Pick<Storage, 'consents' | 'preAuthorizations'>; organizations: Pick<OrganizationDirectory, 'roleOf'> },
   client: OAuthClient,
   userId: string,
   scope: readonly string[],

@@ -1,7 +1,7 @@
 import { appTypeRules } from '../../domain/apps/app-types.js';
 import type { AppType } from '../../ports/app-repositories.js';
-import type { OAuthClient } from '../../ports/directories.js';
-import type { ProtocolDependencies } from '../context.js';
+import type { ClientDirectory, OAuthClient, ResourceDirectory } from '../../ports/directories.js';
+import type { OrganizationDirectory } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope, type ParameterBag } from '../messages.js';
 import { resolveUserScopes, targetsOf } from '../scopes.js';
@@ -10,7 +10,11 @@ import type { AuthorizationRequest, Prompt, ResponseMode } from './request.js';
 /** The request as the checks build it up; every check reads parameters and fills in its part. */
 export interface AuthorizeCheckContext {
   parameters: ParameterBag;
-  deps: ProtocolDependencies;
+  deps: {
+    clients: Pick<ClientDirectory, 'getClient'>;
+    resources: ResourceDirectory;
+    organizations: Pick<OrganizationDirectory, 'resolve'>;
+  };
   client?: OAuthClient;
   request: Partial<AuthorizationRequest> & { responseMode: ResponseMode; state: string | null };
 }
