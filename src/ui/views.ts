@@ -62,6 +62,27 @@ export interface ErrorView {
   description: string;
 }
 
+/** form-post.eta: the authorization response as an auto-posting form (OAuth 2.0 Form Post Response Mode). */
+export interface FormPostView {
+  action: string;
+  fields: [string, string][];
+}
+
+/** What the renderer adds to every view for layout.eta: the script nonce and where the assets are. */
+export interface LayoutView {
+  nonce: string;
+  assetsPath: string;
+}
+
+/** The view model of each template the interactions and the authorization response use. */
+export interface TemplateViews {
+  login: LoginView;
+  consent: ConsentView;
+  device: DeviceView;
+  error: ErrorView;
+  'form-post': FormPostView;
+}
+
 /** Every hosted page of the interactions, with its template's view model. */
 export type HostedView = { template: 'login'; view: LoginView } | { template: 'consent'; view: ConsentView } | { template: 'device'; view: DeviceView } | { template: 'error'; view: ErrorView };
 
