@@ -262,13 +262,13 @@ export class InteractionEngine {
     return this.#deps.storage.interactions.advance(interaction.record.uid, interaction.record.step, change, this.#deps.clock.now());
   }
 
-  async #fail(decision: Decision, code: string, description: string): Promise<InteractionOutcome> {
+  async #fail(decision: Decision, code: OAuthErrorCode, description: string): Promise<InteractionOutcome> {
     const cookies = [...decision.cookies];
     if (decision.interaction) {
       await this.#store(decision, 'failed', code);
       cookies.push(this.#bindingCookie(decision.interaction.record.uid, null));
     }
-    const error = new OAuthError(code as OAuthErrorCode, description);
+    const error = new OAuthError(code, description);
     return { ok: true, response: authorizationError(decision.request, error, this.#deps.issuer, decision.status, cookies) };
   }
 

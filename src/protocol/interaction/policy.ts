@@ -1,5 +1,6 @@
 import type { InteractionLogin } from '../../ports/oauth-repositories.js';
 import type { Prompt } from '../authorize/request.js';
+import type { OAuthErrorCode } from '../errors.js';
 
 /** What the prompt checks look at: the request, the browser's session, and what this interaction recorded. */
 export interface PolicyContext {
@@ -26,7 +27,7 @@ export interface PromptCheck {
   /** What the check requires before the request can go on without the user. */
   requires: string;
   /** The answer when the check fails and prompt=none forbids asking (OIDC Core §3.1.2.6). */
-  error: { code: string; description: string };
+  error: { code: OAuthErrorCode; description: string };
   /** True when the user must be asked. */
   needsPrompt(context: PolicyContext): boolean | Promise<boolean>;
 }
@@ -36,11 +37,11 @@ export interface PromptPolicy {
   checks: readonly PromptCheck[];
 }
 
-const loginRequired = {
+const loginRequired: PromptCheck['error'] = {
   code: 'login_required',
   description: 'the user must sign in, and prompt=none forbids showing the sign-in page (OIDC Core §3.1.2.6)',
 };
-const consentRequired = {
+const consentRequired: PromptCheck['error'] = {
   code: 'consent_required',
   description: 'the user must consent, and prompt=none forbids asking (OIDC Core §3.1.2.6)',
 };
