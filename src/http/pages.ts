@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { PageModel } from '../protocol/messages.js';
+import type { LayoutView } from '../ui/views.js';
 
 /** The templates and assets that ship with Latchkey (src/ui, copied to dist/ui by the build). */
 const defaultTemplates = fileURLToPath(new URL('../ui/templates/', import.meta.url));
@@ -35,7 +36,8 @@ export class PageRenderer {
 
   render(page: PageModel): RenderedPage {
     const nonce = randomBytes(16).toString('base64');
-    const data = { ...page.data, nonce, assetsPath: this.assetsPath };
+    // The page's view model (ui/views.ts, one per template), and what the layout needs.
+    const data: PageModel['data'] & LayoutView = { ...page.data, nonce, assetsPath: this.assetsPath };
     const eta = this.#custom && this.#customDir && existsSync(`${this.#customDir}/${page.template}.eta`) ? this.#custom : this.#builtIn;
     const html = eta.render(page.template, data);
     const scripts = page.template === 'form-post' ? `'nonce-${nonce}'` : "'none'";

@@ -22,6 +22,22 @@ export interface SessionRepository {
   deleteExpired(now: number, limit: number): Promise<number>;
 }
 
+/**
+ * Where an interaction stands. Sign-in comes first (a second factor, when one is asked, between
+ * the first method and the end of sign-in), consent after it; `done` and `failed` are final.
+ */
+export type InteractionStep = 'login_pending' | 'login_done' | 'second_factor_pending' | 'consent_pending' | 'done' | 'failed';
+
+/** Who signed in for an interaction, how and when. */
+export interface InteractionLogin {
+  userId: string;
+  /** Authentication methods used (RFC 8176), e.g. ["pwd"]. */
+  amr: string[];
+  authTime: number;
+  /** Authentication context class reference (OIDC Core §2), null while none is asserted. */
+  acr: string | null;
+}
+
 /** A paused authorization request, waiting for sign-in or consent in the hosted pages. */
 export interface InteractionRecord {
   uid: string;
@@ -30,18 +46,36 @@ export interface InteractionRecord {
   request: Record<string, JsonValue>;
   /** Hash of a cookie set on the browser that started it: no other browser can finish it. */
   browserHash: string;
-  prompt: 'login' | 'consent';
+  step: InteractionStep;
+  /** Who signed in for this request; null until someone did. */
+  login: InteractionLogin | null;
+  /** What the user consented to in this interaction (consent items); null when they were not asked or have not answered. */
+  consent: string[] | null;
+  /** The OAuth error code the request ended with, when it failed. */
+  error: string | null;
   createdAt: number;
   expiresAt: number;
+  /** Set when it reached `done` or `failed`. */
   completedAt: number | null;
+}
+
+/** What one step of an interaction records; fields left out keep their value. */
+export interface InteractionChange {
+  step: InteractionStep;
+  login?: InteractionLogin | null;
+  consent?: string[] | null;
+  error?: string | null;
 }
 
 export interface InteractionRepository {
   insert(interaction: InteractionRecord): Promise<void>;
   get(uid: string): Promise<InteractionRecord | undefined>;
-  setPrompt(uid: string, prompt: InteractionRecord['prompt']): Promise<void>;
-  /** Marks it finished in one conditional write: false when it already was, or has expired (single use). */
-  complete(uid: string, now: number): Promise<boolean>;
+  /**
+   * Moves it on from `from` in one conditional write: false when it is no longer at that step,
+   * has finished or has expired, so that of two racing requests only one moves it (single use).
+   * Reaching `done` or `failed` sets completedAt to `now`.
+   */
+  advance(uid: string, from: InteractionStep, change: InteractionChange, now: number): Promise<boolean>;
   /** Deletes at most `limit` expired rows; returns how many it deleted. */
   deleteExpired(now: number, limit: number): Promise<number>;
 }

@@ -1,8 +1,22 @@
+import type { Clock } from '../ports/clock.js';
+import type { UserDirectory } from '../ports/directories.js';
 import type { UserRecord } from '../ports/identity-repositories.js';
-import type { SessionRecord } from '../ports/oauth-repositories.js';
+import type { InteractionLogin, SessionRecord } from '../ports/oauth-repositories.js';
+import type { Storage } from '../ports/storage.js';
+import type { SecretHasher } from '../shared/opaque-secret.js';
 import { randomId } from '../shared/random.js';
-import type { ProtocolDependencies } from './context.js';
+import type { CookiePolicy } from './context.js';
 import type { CookieInstruction, ProtocolRequest } from './messages.js';
+
+/** The ports sign-in sessions use. */
+export interface SessionDependencies {
+  clock: Clock;
+  storage: Pick<Storage, 'sessions'>;
+  users: Pick<UserDirectory, 'getUser'>;
+  tokenHasher: SecretHasher;
+  cookies: Pick<CookiePolicy, 'session' | 'path'>;
+  sessionTtlMs: number;
+}
 
 export interface CurrentSession {
   session: SessionRecord;
@@ -10,7 +24,7 @@ export interface CurrentSession {
 }
 
 /** The signed-in user of this browser, if its session cookie names a live session. */
-export async function currentSession(request: ProtocolRequest, deps: ProtocolDependencies): Promise<CurrentSession | undefined> {
+export async function currentSession(request: ProtocolRequest, deps: SessionDependencies): Promise<CurrentSession | undefined> {
   const cookie = request.cookies[deps.cookies.session];
   if (!cookie || cookie.length > 100) return undefined;
   const session = await deps.storage.sessions.getByHash(deps.tokenHasher.hash(cookie));
@@ -20,7 +34,7 @@ export async function currentSession(request: ProtocolRequest, deps: ProtocolDep
   return user && user.disabledAt === null ? { session, user } : undefined;
 }
 
-export function sessionCookie(deps: ProtocolDependencies, value: string | null): CookieInstruction {
+export function sessionCookie(deps: Pick<SessionDependencies, 'cookies' | 'sessionTtlMs'>, value: string | null): CookieInstruction {
   return {
     name: deps.cookies.session,
     value,
@@ -29,16 +43,23 @@ export function sessionCookie(deps: ProtocolDependencies, value: string | null):
   };
 }
 
-/** Starts a session for a user who just signed in; the cookie holds 256 random bits, the store only their hash. */
-export async function startSession(deps: ProtocolDependencies, user: UserRecord, amr: string[]): Promise<{ current: CurrentSession; cookie: CookieInstruction }> {
+/**
+ * Starts a session for a user who just signed in, as the sign-in recorded it; the cookie holds
+ * 256 random bits, the store only their hash.
+ */
+export async function startSession(
+  deps: SessionDependencies,
+  user: UserRecord,
+  login: Pick<InteractionLogin, 'amr' | 'authTime'>,
+): Promise<{ current: CurrentSession; cookie: CookieInstruction }> {
   const now = deps.clock.now();
   const value = randomId(32);
   const session: SessionRecord = {
     idHash: deps.tokenHasher.hash(value),
     sid: randomId(16),
     userId: user.id,
-    authTime: now,
-    amr,
+    authTime: login.authTime,
+    amr: login.amr,
     createdAt: now,
     expiresAt: now + deps.sessionTtlMs,
   };
@@ -46,8 +67,19 @@ export async function startSession(deps: ProtocolDependencies, user: UserRecord,
   return { current: { session, user }, cookie: sessionCookie(deps, value) };
 }
 
+/** A new sign-in replaces the browser's previous session: the old one ends, so no cookie of it stays valid. */
+export async function replaceSession(
+  request: ProtocolRequest,
+  deps: SessionDependencies,
+  user: UserRecord,
+  login: Pick<InteractionLogin, 'amr' | 'authTime'>,
+): Promise<{ current: CurrentSession; cookie: CookieInstruction }> {
+  await endSession(request, deps);
+  return startSession(deps, user, login);
+}
+
 /** Ends the browser's session, if it has one; returns what ended. */
-export async function endSession(request: ProtocolRequest, deps: ProtocolDependencies): Promise<SessionRecord | undefined> {
+export async function endSession(request: ProtocolRequest, deps: Pick<SessionDependencies, 'cookies' | 'storage' | 'tokenHasher'>): Promise<SessionRecord | undefined> {
   const cookie = request.cookies[deps.cookies.session];
   if (!cookie || cookie.length > 100) return undefined;
   return deps.storage.sessions.delete(deps.tokenHasher.hash(cookie));

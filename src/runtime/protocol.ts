@@ -4,6 +4,9 @@ import { managementApiPath } from '../http/api/management-api.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import { AuthorizationService } from '../protocol/authorize/authorization-service.js';
 import { DeviceVerification } from '../protocol/device/verification.js';
+import { InteractionEngine } from '../protocol/interaction/engine.js';
+import type { LoginMethod } from '../protocol/interaction/login-method.js';
+import { passwordLogin, type PasswordCredentials } from '../protocol/interaction/password-login.js';
 import type { CookiePolicy, OrganizationDirectory, ProtocolDependencies } from '../protocol/context.js';
 import { endpointPaths, endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
@@ -57,7 +60,11 @@ export function cookiePolicy(issuer: string): CookiePolicy {
 export interface Protocol {
   deps: ProtocolDependencies;
   authorization: AuthorizationService;
+  /** Sign-in and consent of the authorization and the device flow. */
+  interactions: InteractionEngine;
   device: DeviceVerification;
+  /** The sign-in methods of the hosted pages. */
+  loginMethods: { password: LoginMethod<PasswordCredentials> };
   validator: TokenValidator;
   /** Latchkey-issued access tokens for the management API, as management actors. */
   authenticateManagementToken(token: string): Promise<Actor | null>;
@@ -140,14 +147,17 @@ export function createProtocol(runtime: Runtime): Protocol {
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,
     },
   };
-  const authorizationDeps = { ...deps, signIn: new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock) };
-  const authorization = new AuthorizationService(authorizationDeps);
-  const device = new DeviceVerification(authorizationDeps, storage.rateLimits);
+  const interactions = new InteractionEngine(deps);
+  const authorization = new AuthorizationService(deps, interactions);
+  const device = new DeviceVerification(deps, interactions, storage.rateLimits);
+  const password = passwordLogin(new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock));
 
   return {
     deps,
     authorization,
+    interactions,
     device,
+    loginMethods: { password },
     validator,
     async authenticateManagementToken(token) {
       const found = await validator.accessToken(token);

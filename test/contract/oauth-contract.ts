@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DeviceCodeRecord, GrantRecord } from '../../src/ports/oauth-repositories.js';
+import type { DeviceCodeRecord, GrantRecord, InteractionRecord } from '../../src/ports/oauth-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
 
 let sequence = 0;
@@ -154,17 +154,69 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.ok(await storage.grants.get(live.id));
   });
 
-  test('interactions complete once, and not after they expire', async () => {
+  function interaction(overrides: Partial<InteractionRecord> = {}): InteractionRecord {
+    return {
+      uid: next('uid'),
+      clientId: 'c',
+      request: { a: 1 },
+      browserHash: 'b',
+      step: 'login_pending',
+      login: null,
+      consent: null,
+      error: null,
+      createdAt: now(),
+      expiresAt: now() + 1000,
+      completedAt: null,
+      ...overrides,
+    };
+  }
+
+  test('interactions finish once, and not after they expire', async () => {
     const storage = storageOf();
-    const uid = next('uid');
-    await storage.interactions.insert({ uid, clientId: 'c', request: { a: 1 }, browserHash: 'b', prompt: 'login', createdAt: now(), expiresAt: now() + 1000, completedAt: null });
-    await storage.interactions.setPrompt(uid, 'consent');
-    assert.equal((await storage.interactions.get(uid))?.prompt, 'consent');
-    const results = await Promise.all(Array.from({ length: 10 }, () => storage.interactions.complete(uid, now())));
+    const record = interaction();
+    await storage.interactions.insert(record);
+    const results = await Promise.all(Array.from({ length: 10 }, () => storage.interactions.advance(record.uid, 'login_pending', { step: 'done' }, now())));
     assert.equal(results.filter(Boolean).length, 1);
-    const old = next('uid');
-    await storage.interactions.insert({ uid: old, clientId: 'c', request: {}, browserHash: 'b', prompt: 'login', createdAt: now(), expiresAt: now() - 1, completedAt: null });
-    assert.equal(await storage.interactions.complete(old, now()), false);
+    assert.equal((await storage.interactions.get(record.uid))?.completedAt, now());
+    const old = interaction({ expiresAt: now() - 1 });
+    await storage.interactions.insert(old);
+    assert.equal(await storage.interactions.advance(old.uid, 'login_pending', { step: 'failed', error: 'access_denied' }, now()), false);
+  });
+
+  test('an interaction records who signed in, how and when, and what they consented to', async () => {
+    const storage = storageOf();
+    const record = interaction();
+    await storage.interactions.insert(record);
+    assert.deepEqual(await storage.interactions.get(record.uid), record);
+    const login = { userId: 'usr_1', amr: ['pwd', 'otp'], authTime: now() - 5, acr: 'urn:example:loa:2' };
+    assert.equal(await storage.interactions.advance(record.uid, 'login_pending', { step: 'consent_pending', login }, now()), true);
+    assert.deepEqual(await storage.interactions.get(record.uid), { ...record, step: 'consent_pending', login });
+    assert.equal(await storage.interactions.advance(record.uid, 'consent_pending', { step: 'done', consent: ['openid', 'aud:https://api.example.com'] }, now()), true);
+    assert.deepEqual(await storage.interactions.get(record.uid), {
+      ...record,
+      step: 'done',
+      login,
+      consent: ['openid', 'aud:https://api.example.com'],
+      completedAt: now(),
+    });
+  });
+
+  test('an interaction moves on only from the step it is at; a pending step leaves it open', async () => {
+    const storage = storageOf();
+    const record = interaction({ step: 'consent_pending', login: { userId: 'usr_2', amr: ['pwd'], authTime: now(), acr: null } });
+    await storage.interactions.insert(record);
+    assert.equal(await storage.interactions.advance(record.uid, 'login_pending', { step: 'done' }, now()), false);
+    assert.equal(await storage.interactions.advance(record.uid, 'consent_pending', { step: 'login_pending', login: null }, now()), true);
+    const back = await storage.interactions.get(record.uid);
+    assert.equal(back?.step, 'login_pending');
+    assert.equal(back?.login, null);
+    assert.equal(back?.completedAt, null);
+    assert.equal(await storage.interactions.advance(record.uid, 'login_pending', { step: 'failed', error: 'access_denied' }, now()), true);
+    const failed = await storage.interactions.get(record.uid);
+    assert.equal(failed?.error, 'access_denied');
+    assert.equal(failed?.completedAt, now());
+    assert.equal(await storage.interactions.advance(record.uid, 'failed', { step: 'done' }, now()), false, 'a finished interaction stays finished');
+    assert.equal(await storage.interactions.advance('no-such-uid', 'login_pending', { step: 'done' }, now()), false);
   });
 
   test('sessions: stored by hash, deleted and returned once', async () => {

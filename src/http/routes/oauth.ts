@@ -8,6 +8,8 @@ import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
 import { handleUserinfo } from '../../protocol/endpoints/userinfo-endpoint.js';
 import type { ProtocolResponse } from '../../protocol/messages.js';
 import type { Protocol } from '../../runtime/protocol.js';
+import { DevicePages } from '../../ui/device-pages.js';
+import { InteractionPages } from '../../ui/interaction-pages.js';
 import type { PageRenderer } from '../pages.js';
 import { sendProtocolResponse, toProtocolRequest } from '../protocol-adapter.js';
 
@@ -50,20 +52,24 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   app.post(`${prefix}${endpointPaths.endSession}/confirm`, handle((request) => handleEndSessionConfirm(toProtocolRequest(request), deps)));
 
   app.post(prefix + endpointPaths.deviceAuthorization, handle((request) => handleDeviceAuthorization(toProtocolRequest(request), deps)));
+  const { interactions, loginMethods } = protocol;
+  const devicePages = new DevicePages(deps, interactions, protocol.device, loginMethods.password);
   const device = prefix + endpointPaths.deviceVerification;
-  app.get(device, handle((request) => protocol.device.codeForm(toProtocolRequest(request))));
-  app.post(device, handle((request) => protocol.device.submitCode(toProtocolRequest(request))));
-  app.get(`${device}/confirm`, handle((request) => protocol.device.confirmPage(toProtocolRequest(request))));
-  app.post(`${device}/login`, handle((request) => protocol.device.submitLogin(toProtocolRequest(request))));
-  app.post(`${device}/consent`, handle((request) => protocol.device.submitDecision(toProtocolRequest(request))));
-  app.get(`${device}/done`, handle((request) => protocol.device.done(toProtocolRequest(request))));
+  app.get(device, handle((request) => devicePages.codeForm(toProtocolRequest(request))));
+  app.post(device, handle((request) => devicePages.submitCode(toProtocolRequest(request))));
+  app.get(`${device}/confirm`, handle((request) => devicePages.confirmPage(toProtocolRequest(request))));
+  app.post(`${device}/login`, handle((request) => devicePages.submitLogin(toProtocolRequest(request))));
+  app.post(`${device}/consent`, handle((request) => devicePages.submitDecision(toProtocolRequest(request))));
+  app.get(`${device}/done`, handle((request) => devicePages.done(toProtocolRequest(request))));
 
+  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password);
   const interaction = prefix + endpointPaths.interaction;
   type WithUid = FastifyRequest<{ Params: { uid: string } }>;
-  app.get(`${interaction}/:uid`, handle((request) => authorization.interactionPage((request as WithUid).params.uid, toProtocolRequest(request))));
-  app.post(`${interaction}/:uid/login`, handle((request) => authorization.submitLogin((request as WithUid).params.uid, toProtocolRequest(request))));
-  app.post(`${interaction}/:uid/consent`, handle((request) => authorization.submitConsent((request as WithUid).params.uid, toProtocolRequest(request))));
-  app.post(`${interaction}/:uid/abort`, handle((request) => authorization.abort((request as WithUid).params.uid, toProtocolRequest(request))));
+  const uidOf = (request: FastifyRequest) => (request as WithUid).params.uid;
+  app.get(`${interaction}/:uid`, handle((request) => interactionPages.show(uidOf(request), toProtocolRequest(request))));
+  app.post(`${interaction}/:uid/login`, handle((request) => interactionPages.submitLogin(uidOf(request), toProtocolRequest(request))));
+  app.post(`${interaction}/:uid/consent`, handle((request) => interactionPages.submitConsent(uidOf(request), toProtocolRequest(request))));
+  app.post(`${interaction}/:uid/abort`, handle((request) => interactionPages.abort(uidOf(request), toProtocolRequest(request))));
 
   // Browsers ask for a favicon on every hosted page; answer without a 404 in the log.
   app.get('/favicon.ico', (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());

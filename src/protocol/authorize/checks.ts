@@ -1,7 +1,7 @@
 import { appTypeRules } from '../../domain/apps/app-types.js';
 import type { AppType } from '../../ports/app-repositories.js';
-import type { OAuthClient } from '../../ports/directories.js';
-import type { ProtocolDependencies } from '../context.js';
+import type { ClientDirectory, OAuthClient, ResourceDirectory } from '../../ports/directories.js';
+import type { OrganizationDirectory } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope, type ParameterBag } from '../messages.js';
 import { resolveUserScopes, targetsOf } from '../scopes.js';
@@ -10,7 +10,11 @@ import type { AuthorizationRequest, Prompt, ResponseMode } from './request.js';
 /** The request as the checks build it up; every check reads parameters and fills in its part. */
 export interface AuthorizeCheckContext {
   parameters: ParameterBag;
-  deps: ProtocolDependencies;
+  deps: {
+    clients: Pick<ClientDirectory, 'getClient'>;
+    resources: ResourceDirectory;
+    organizations: Pick<OrganizationDirectory, 'resolve'>;
+  };
   client?: OAuthClient;
   request: Partial<AuthorizationRequest> & { responseMode: ResponseMode; state: string | null };
 }
@@ -62,7 +66,7 @@ export const checkRedirectUri: AuthorizeCheck = {
     if ((context.parameters.get('redirect_uri')?.length ?? 0) > 1) {
       throw new OAuthError('invalid_request', 'redirect_uri is included more than once (RFC 6749 §3.1)');
     }
-    const registered = client.app.settings.redirectUris;
+    const registered = client.policy.redirectUris;
     const presented = param(context.parameters, 'redirect_uri');
     if (presented === undefined) {
       const isOpenId = (param(context.parameters, 'scope') ?? '').split(' ').includes('openid');
@@ -138,7 +142,7 @@ export const checkClientMayAuthorize: AuthorizeCheck = {
     if (client.app.status !== 'active') {
       throw new OAuthError('unauthorized_client', `the app is ${client.app.status}: only active apps may ask for authorization`);
     }
-    if (!client.app.settings.grantTypes.includes('authorization_code')) {
+    if (!client.policy.grantTypes.includes('authorization_code')) {
       throw new OAuthError('unauthorized_client', 'this app may not use the authorization code grant: it is not in the app\'s grant types');
     }
   },
@@ -151,7 +155,7 @@ export const checkPkce: AuthorizeCheck = {
     const client = context.client!;
     const challenge = param(context.parameters, 'code_challenge');
     const method = param(context.parameters, 'code_challenge_method');
-    const required = client.kind === 'public' || client.app.settings.security.requirePkce;
+    const required = client.kind === 'public' || client.policy.security.requirePkce;
     if (challenge === undefined) {
       if (method !== undefined) throw new OAuthError('invalid_request', 'code_challenge_method was sent without a code_challenge (RFC 7636 §4.3)');
       if (required) throw new OAuthError('invalid_request', 'code_challenge is required: this app must use PKCE with S256 (RFC 7636, RFC 9700 §2.1.1)');

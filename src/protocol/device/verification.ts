@@ -1,71 +1,47 @@
+import type { Clock } from '../../ports/clock.js';
+import type { ClientDirectory } from '../../ports/directories.js';
 import type { RateLimiter, RateRule } from '../../ports/rate-limiter.js';
-import type { DeviceCodeRecord } from '../../ports/oauth-repositories.js';
-import { constantTimeEqual } from '../../shared/constant-time.js';
-import { randomId } from '../../shared/random.js';
-import { disabledAccountMessage, type AuthorizationDependencies } from '../authorize/authorization-service.js';
-import { describeScopes } from '../authorize/scope-descriptions.js';
-import { param, type CookieInstruction, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
-import { currentSession, startSession } from '../sessions.js';
+import type { DeviceCodeRecord, InteractionLogin, InteractionStep } from '../../ports/oauth-repositories.js';
+import type { Storage } from '../../ports/storage.js';
+import type { InteractionEngine } from '../interaction/engine.js';
+import { deviceConsentPolicy, deviceLoginPolicy, failingCheck, type PolicyContext } from '../interaction/policy.js';
+import type { CookieInstruction, ProtocolRequest } from '../messages.js';
+import { currentSession, type CurrentSession, type SessionDependencies } from '../sessions.js';
 import { normalizeUserCode } from './user-code.js';
 
 /** Wrong user codes an address may try per quarter hour (RFC 8628 §5.1: codes are short, so guessing is throttled). */
 const codeEntryRule: RateRule = { windowMs: 15 * 60_000, freeAttempts: 20 };
 
-type Step = 'code' | 'login' | 'consent' | 'approved' | 'denied';
+export interface DeviceVerificationDependencies extends SessionDependencies {
+  clock: Clock;
+  storage: Pick<Storage, 'deviceCodes' | 'sessions'>;
+  clients: Pick<ClientDirectory, 'getClient'>;
+}
+
+export type CodeEntry = { ok: true; userCode: string } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
+
+/** A pending device request as the verification page sees it, and the step of its interaction. */
+export interface DeviceDetails {
+  record: DeviceCodeRecord;
+  client: Awaited<ReturnType<ClientDirectory['getClient']>>;
+  session: CurrentSession | undefined;
+  step: InteractionStep;
+}
 
 /**
- * The verification page of the device flow (RFC 8628 §3.3): the user enters the code from the
- * device, signs in if needed, sees which app on which device asks for what, and decides. Every
- * POST answers with 303 (RFC 9700 §4.12), and a cookie-bound CSRF token guards every form.
+ * The verification side of the device flow (RFC 8628 §3.3): the user enters the code from the
+ * device, signs in if needed through the interaction engine, and approves or denies. The device
+ * flow keeps no interaction record: its step follows from the browser's session.
  */
 export class DeviceVerification {
-  readonly #deps: AuthorizationDependencies;
+  readonly #deps: DeviceVerificationDependencies;
+  readonly #engine: InteractionEngine;
   readonly #limiter: RateLimiter;
 
-  constructor(deps: AuthorizationDependencies, limiter: RateLimiter) {
+  constructor(deps: DeviceVerificationDependencies, engine: InteractionEngine, limiter: RateLimiter) {
     this.#deps = deps;
+    this.#engine = engine;
     this.#limiter = limiter;
-  }
-
-  #binding(request: ProtocolRequest): { value: string; cookies: CookieInstruction[] } {
-    const existing = request.cookies[this.#deps.cookies.deviceBinding];
-    if (existing && /^[A-Za-z0-9_-]{32}$/.test(existing)) return { value: existing, cookies: [] };
-    const value = randomId(24);
-    const path = `${this.#deps.cookies.path === '/' ? '' : this.#deps.cookies.path}/device`;
-    return { value, cookies: [{ name: this.#deps.cookies.deviceBinding, value, path, maxAgeSeconds: 3600 }] };
-  }
-
-  #csrf(binding: string): string {
-    return this.#deps.csrfKey.hash(`device:${binding}`);
-  }
-
-  #csrfValid(request: ProtocolRequest): boolean {
-    const binding = request.cookies[this.#deps.cookies.deviceBinding];
-    const presented = param(request.body, 'csrf');
-    return binding !== undefined && presented !== undefined && constantTimeEqual(presented, this.#csrf(binding));
-  }
-
-  #page(step: Step, request: ProtocolRequest, data: Record<string, unknown>, status = 200, headers: Record<string, string> = {}): ProtocolResponse {
-    const { value, cookies } = this.#binding(request);
-    const base = this.#deps.endpoints.deviceVerification;
-    return {
-      kind: 'page',
-      status,
-      page: {
-        template: 'device',
-        data: { step, csrf: this.#csrf(value), codeAction: base, loginAction: `${base}/login`, consentAction: `${base}/consent`, error: null, userCode: '', ...data },
-      },
-      headers: { 'cache-control': 'no-store', ...headers },
-      cookies,
-    };
-  }
-
-  #see(location: string): ProtocolResponse {
-    return { kind: 'redirect', status: 303, location, headers: { 'cache-control': 'no-store' } };
-  }
-
-  #forged(request: ProtocolRequest): ProtocolResponse {
-    return this.#page('code', request, { error: 'The form expired (CSRF check failed). Enter the code again.' }, 403);
   }
 
   async #pending(userCode: string | null): Promise<DeviceCodeRecord | undefined> {
@@ -74,89 +50,57 @@ export class DeviceVerification {
     return record && record.status === 'pending' && record.expiresAt > this.#deps.clock.now() ? record : undefined;
   }
 
-  /** GET /device: the code form, pre-filled from verification_uri_complete. */
-  async codeForm(request: ProtocolRequest): Promise<ProtocolResponse> {
-    return this.#page('code', request, { userCode: normalizeUserCode(param(request.query, 'user_code') ?? '') ?? '' });
-  }
-
-  /** POST /device: checks the code (throttled per address), then 303 to the confirmation. */
-  async submitCode(request: ProtocolRequest): Promise<ProtocolResponse> {
-    if (!this.#csrfValid(request)) return this.#forged(request);
+  /** Checks a typed code, throttled per address; only wrong codes count against it. */
+  async enterCode(typed: string, ip: string): Promise<CodeEntry> {
     const now = this.#deps.clock.now();
-    const key = `device-code:${request.ip}`;
+    const key = `device-code:${ip}`;
     // Counted before the lookup, so that parallel guesses can't all pass an uncounted check.
     const reservation = await this.#limiter.reserve([{ key, rule: codeEntryRule }], now);
-    if (!reservation.allowed) {
-      const wait = Math.max(1, Math.ceil((reservation.retryAt - now) / 1000));
-      return this.#page('code', request, { error: `Too many wrong codes. Try again in ${wait} seconds.` }, 429, { 'retry-after': String(wait) });
-    }
-    const typed = param(request.body, 'user_code') ?? '';
+    if (!reservation.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil((reservation.retryAt - now) / 1000)) };
     const userCode = normalizeUserCode(typed);
-    if (!(await this.#pending(userCode))) {
-      return this.#page('code', request, { userCode: typed, error: 'That code is not valid or has expired. Check the code on your device.' }, 400);
-    }
-    // Only wrong codes count against the address.
+    if (!userCode || !(await this.#pending(userCode))) return { ok: false, reason: 'invalid' };
     await this.#limiter.release(key);
-    return this.#see(`${this.#deps.endpoints.deviceVerification}/confirm?user_code=${userCode}`);
+    return { ok: true, userCode };
   }
 
-  /** GET /device/confirm: sign in first if needed, then the confirmation of app, device and scopes. */
-  async confirmPage(request: ProtocolRequest, error: string | null = null, status = 200, headers: Record<string, string> = {}): Promise<ProtocolResponse> {
-    const userCode = normalizeUserCode(param(request.query, 'user_code') ?? param(request.body, 'user_code') ?? '');
+  /** The pending request a user code names, and whether the user must sign in or confirm. */
+  async details(userCode: string | null, request: ProtocolRequest): Promise<DeviceDetails | undefined> {
     const record = await this.#pending(userCode);
-    if (!record) return this.#page('code', request, { error: 'That code is not valid or has expired. Check the code on your device.' }, 400);
+    if (!record) return undefined;
     const client = await this.#deps.clients.getClient(record.clientId);
-    const current = await currentSession(request, this.#deps);
-    const common = { userCode: record.userCode, clientName: client?.app.name ?? record.clientId, logoUri: client?.app.settings.logoUri ?? null, error };
-    if (!current) return this.#page('login', request, { ...common, email: param(request.body, 'email') ?? '' }, status, headers);
-    const scopes = await describeScopes(record.scope, record.audiences, this.#deps.resources);
-    return this.#page('consent', request, { ...common, userEmail: current.user.email, scopes });
+    const session = await currentSession(request, this.#deps);
+    const context: PolicyContext = {
+      prompt: new Set(),
+      maxAge: null,
+      now: this.#deps.clock.now(),
+      session: session?.session,
+      login: null,
+      consent: null,
+      consentCovered: () => Promise.resolve(false),
+    };
+    const login = await failingCheck(deviceLoginPolicy, context);
+    const step: InteractionStep = login ? 'login_pending' : (await failingCheck(deviceConsentPolicy, context)) ? 'consent_pending' : 'done';
+    return { record, client, session, step };
   }
 
-  /** POST /device/login: the password check of the hosted sign-in, then 303 back to the confirmation. */
-  async submitLogin(request: ProtocolRequest): Promise<ProtocolResponse> {
-    if (!this.#csrfValid(request)) return this.#forged(request);
-    const userCode = normalizeUserCode(param(request.body, 'user_code') ?? '');
-    const email = param(request.body, 'email') ?? '';
-    const password = request.body.get('password')?.[0] ?? '';
-    const result = email && password ? await this.#deps.signIn.attempt(email, password, request.ip) : ({ ok: false, reason: 'invalid' } as const);
-    this.#deps.events.publish(
-      result.ok
-        ? { type: 'signin.succeeded', userId: result.user.id, clientId: null }
-        : { type: result.reason === 'throttled' ? 'signin.throttled' : 'signin.failed', clientId: null },
-    );
-    if (!result.ok) {
-      if (result.reason === 'throttled') {
-        return this.confirmPage(request, `Too many attempts. Try again in ${result.retryAfterSeconds} seconds.`, 429, { 'retry-after': String(result.retryAfterSeconds) });
-      }
-      if (result.reason === 'disabled') return this.confirmPage(request, disabledAccountMessage, 403);
-      return this.confirmPage(request, 'The email or password is not right.', 401);
-    }
-    const { cookie } = await startSession(this.#deps, result.user, ['pwd']);
-    return { ...this.#see(`${this.#deps.endpoints.deviceVerification}/confirm?user_code=${userCode ?? ''}`), cookies: [cookie] };
+  /** A sign-in on the verification page: the browser's new session. */
+  async signedIn(request: ProtocolRequest, login: InteractionLogin): Promise<CookieInstruction | undefined> {
+    return (await this.#engine.startSession(request, login))?.cookie;
   }
 
-  /** POST /device/consent: approve or deny the device; 303 to the outcome. */
-  async submitDecision(request: ProtocolRequest): Promise<ProtocolResponse> {
-    if (!this.#csrfValid(request)) return this.#forged(request);
-    const userCode = normalizeUserCode(param(request.body, 'user_code') ?? '');
+  /**
+   * The user's answer for a device. Only a signed-in user at the confirmation step answers;
+   * `undefined` means the request is no longer pending.
+   */
+  async decide(userCode: string, request: ProtocolRequest, allowed: boolean): Promise<'approved' | 'denied' | 'not_at_consent' | undefined> {
     const current = await currentSession(request, this.#deps);
-    if (!userCode || !current) return this.#see(`${this.#deps.endpoints.deviceVerification}/confirm?user_code=${userCode ?? ''}`);
+    if (!current) return 'not_at_consent';
     const now = this.#deps.clock.now();
-    const allow = param(request.body, 'decision') === 'allow';
-    const done = allow
-      ? await this.#deps.storage.deviceCodes.approve(
-          userCode,
-          { userId: current.user.id, sessionSid: current.session.sid, authTime: current.session.authTime, amr: current.session.amr },
-          now,
-        )
+    const { session, user } = current;
+    const done = allowed
+      ? await this.#deps.storage.deviceCodes.approve(userCode, { userId: user.id, sessionSid: session.sid, authTime: session.authTime, amr: session.amr }, now)
       : await this.#deps.storage.deviceCodes.deny(userCode, now);
-    if (!done) return this.#page('code', request, { error: 'That code is not valid or has expired. Check the code on your device.' }, 400);
-    return this.#see(`${this.#deps.endpoints.deviceVerification}/done?result=${allow ? 'approved' : 'denied'}`);
-  }
-
-  /** GET /device/done: what to do next. */
-  async done(request: ProtocolRequest): Promise<ProtocolResponse> {
-    return this.#page(param(request.query, 'result') === 'approved' ? 'approved' : 'denied', request, {});
+    if (!done) return undefined;
+    return allowed ? 'approved' : 'denied';
   }
 }

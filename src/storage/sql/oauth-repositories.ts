@@ -7,8 +7,11 @@ import type {
   ConsentRepository,
   GrantRecord,
   GrantRepository,
+  InteractionChange,
+  InteractionLogin,
   InteractionRecord,
   InteractionRepository,
+  InteractionStep,
   RefreshInstallation,
   RevokedJtiRepository,
   SessionRecord,
@@ -17,7 +20,7 @@ import type {
 import { deleteExpiredRows } from './expired-rows.js';
 import { InsertBatcher } from './insert-batcher.js';
 import { ReadBatcher } from './read-batcher.js';
-import type { AccessTokensTable, DatabaseSchema, GrantsTable, SessionsTable } from './schema.js';
+import type { AccessTokensTable, DatabaseSchema, GrantsTable, InteractionsTable, SessionsTable } from './schema.js';
 
 function deleted(result: { numDeletedRows: bigint }): number {
   return Number(result.numDeletedRows);
@@ -79,6 +82,37 @@ export class SqlSessionRepository implements SessionRepository {
   }
 }
 
+function toInteraction(row: Selectable<InteractionsTable>): InteractionRecord {
+  const login: InteractionLogin | null =
+    row.user_id === null || row.auth_time === null
+      ? null
+      : { userId: row.user_id, amr: JSON.parse(row.amr ?? '[]') as string[], authTime: row.auth_time, acr: row.acr };
+  return {
+    uid: row.uid,
+    clientId: row.client_id,
+    request: JSON.parse(row.request) as Record<string, JsonValue>,
+    browserHash: row.browser_hash,
+    step: row.step as InteractionStep,
+    login,
+    consent: row.consent === null ? null : (JSON.parse(row.consent) as string[]),
+    error: row.error,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    completedAt: row.completed_at,
+  };
+}
+
+function loginColumns(login: InteractionLogin | null) {
+  return {
+    user_id: login?.userId ?? null,
+    amr: login ? JSON.stringify(login.amr) : null,
+    auth_time: login?.authTime ?? null,
+    acr: login?.acr ?? null,
+  };
+}
+
+const finalSteps: ReadonlySet<InteractionStep> = new Set(['done', 'failed']);
+
 export class SqlInteractionRepository implements InteractionRepository {
   readonly #db: Kysely<DatabaseSchema>;
   constructor(db: Kysely<DatabaseSchema>) {
@@ -93,7 +127,10 @@ export class SqlInteractionRepository implements InteractionRepository {
         client_id: interaction.clientId,
         request: JSON.stringify(interaction.request),
         browser_hash: interaction.browserHash,
-        prompt: interaction.prompt,
+        step: interaction.step,
+        ...loginColumns(interaction.login),
+        consent: interaction.consent === null ? null : JSON.stringify(interaction.consent),
+        error: interaction.error,
         created_at: interaction.createdAt,
         expires_at: interaction.expiresAt,
         completed_at: interaction.completedAt,
@@ -103,27 +140,21 @@ export class SqlInteractionRepository implements InteractionRepository {
 
   async get(uid: string): Promise<InteractionRecord | undefined> {
     const row = await this.#db.selectFrom('interactions').selectAll().where('uid', '=', uid).executeTakeFirst();
-    return row && {
-      uid: row.uid,
-      clientId: row.client_id,
-      request: JSON.parse(row.request) as Record<string, JsonValue>,
-      browserHash: row.browser_hash,
-      prompt: row.prompt as InteractionRecord['prompt'],
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-      completedAt: row.completed_at,
-    };
+    return row && toInteraction(row);
   }
 
-  async setPrompt(uid: string, prompt: InteractionRecord['prompt']): Promise<void> {
-    await this.#db.updateTable('interactions').set({ prompt }).where('uid', '=', uid).execute();
-  }
-
-  async complete(uid: string, now: number): Promise<boolean> {
+  async advance(uid: string, from: InteractionStep, change: InteractionChange, now: number): Promise<boolean> {
     const result = await this.#db
       .updateTable('interactions')
-      .set({ completed_at: now })
+      .set({
+        step: change.step,
+        ...(change.login !== undefined ? loginColumns(change.login) : {}),
+        ...(change.consent !== undefined ? { consent: change.consent === null ? null : JSON.stringify(change.consent) } : {}),
+        ...(change.error !== undefined ? { error: change.error } : {}),
+        ...(finalSteps.has(change.step) ? { completed_at: now } : {}),
+      })
       .where('uid', '=', uid)
+      .where('step', '=', from)
       .where('completed_at', 'is', null)
       .where('expires_at', '>', now)
       .executeTakeFirst();

@@ -170,7 +170,13 @@ export interface InteractionsTable {
   client_id: string;
   request: string;
   browser_hash: string;
-  prompt: string;
+  step: string;
+  user_id: string | null;
+  amr: string | null;
+  auth_time: number | null;
+  acr: string | null;
+  consent: string | null;
+  error: string | null;
   created_at: number;
   expires_at: number;
   completed_at: number | null;

@@ -7,6 +7,7 @@ import * as consoleSessions from './0005-console-sessions.js';
 import * as sweepIndexes from './0006-sweep-indexes.js';
 import * as rateLimits from './0007-rate-limits.js';
 import * as privileges from './0008-privileges.js';
+import * as interactionState from './0009-interaction-state.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0006-sweep-indexes': sweepIndexes,
   '0007-rate-limits': rateLimits,
   '0008-privileges': privileges,
+  '0009-interaction-state': interactionState,
 };
 
 export const migrationProvider: MigrationProvider = {

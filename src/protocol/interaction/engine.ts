@@ -1,0 +1,336 @@
+import { isBuiltInApp } from '../../domain/apps/built-in.js';
+import type { OAuthClient } from '../../ports/directories.js';
+import type { UserRecord } from '../../ports/identity-repositories.js';
+import type { InteractionLogin, InteractionRecord, InteractionStep } from '../../ports/oauth-repositories.js';
+import { randomId } from '../../shared/random.js';
+import { authorizationOf, consentItems } from '../authorization-coverage.js';
+import { requestFromJson, requestToJson, type AuthorizationRequest } from '../authorize/request.js';
+import { authorizationError, authorizationResponse } from '../authorize/response.js';
+import { OAuthError, type OAuthErrorCode } from '../errors.js';
+import type { CookieInstruction, ProtocolRequest, ProtocolResponse } from '../messages.js';
+import { isReservedApi } from '../scopes.js';
+import { currentSession, replaceSession, type CurrentSession } from '../sessions.js';
+import { issueCode } from './code.js';
+import type { InteractionDependencies } from './dependencies.js';
+import type { LoginAttempt, LoginAttemptContext, LoginMethod } from './login-method.js';
+import { consentPolicy, failingCheck, loginPolicy, type PolicyContext } from './policy.js';
+import { transition, type InitialStep, type InteractionEvent } from './state.js';
+
+/** Time a person has to sign in and consent. */
+export const interactionLifetimeMs = 30 * 60_000;
+
+/** Why a hosted page can't go on with an interaction; the pages say it in words. */
+export type InteractionProblem = 'expired' | 'other_browser' | 'unknown_client';
+
+/** A live interaction of this browser, as the hosted pages see it. */
+export interface InteractionDetails {
+  uid: string;
+  step: InteractionStep;
+  client: OAuthClient;
+  request: AuthorizationRequest;
+  /** The browser's signed-in session, if it has one. */
+  session: CurrentSession | undefined;
+  /** The value of the cookie that binds the interaction to this browser. */
+  browserBinding: string;
+  record: InteractionRecord;
+}
+
+/** What the hosted pages learned from the user; modelled on node-oidc-provider's interactionFinished. */
+export interface InteractionResult {
+  /** A sign-in method proved who the user is. */
+  login?: InteractionLogin;
+  /** The user's answer on the consent page. */
+  consent?: { allowed: boolean };
+  /** The user cancelled. */
+  cancelled?: true;
+}
+
+export type InteractionOutcome = { ok: true; response: ProtocolResponse } | { ok: false; problem: InteractionProblem };
+
+/** A sign-in attempt as the pages see it: a success carries what the interaction records. */
+export type SignInOutcome = Exclude<LoginAttempt, { kind: 'authenticated' }> | { kind: 'authenticated'; login: InteractionLogin; user: UserRecord };
+
+/** One authorization request on its way: what it is, who is signed in, and where its interaction stands. */
+interface Decision {
+  client: OAuthClient;
+  request: AuthorizationRequest;
+  session: CurrentSession | undefined;
+  status: 302 | 303;
+  cookies: CookieInstruction[];
+  interaction?: {
+    record: InteractionRecord;
+    /** The step after this request's events, not yet stored. */
+    step: InteractionStep;
+    login: InteractionLogin | null;
+    consent: string[] | null;
+  };
+}
+
+const expired = { ok: false, problem: 'expired' } as const;
+
+function loginOf(current: CurrentSession): InteractionLogin {
+  return { userId: current.user.id, amr: current.session.amr, authTime: current.session.authTime, acr: null };
+}
+
+/**
+ * The interaction engine shared by the authorization and the device flow: it runs the prompt
+ * policy, keeps each interaction in its state machine and records what happened (who signed in,
+ * how, when, what they consented to), signs users in through a LoginMethod, and answers the
+ * client when nothing more is needed.
+ */
+export class InteractionEngine {
+  readonly #deps: InteractionDependencies;
+
+  constructor(deps: InteractionDependencies) {
+    this.#deps = deps;
+  }
+
+  /** The request passed every check of the authorization endpoint: answer it, or pause it for the hosted pages. */
+  async begin(request: ProtocolRequest, client: OAuthClient, authRequest: AuthorizationRequest): Promise<ProtocolResponse> {
+    const session = await currentSession(request, this.#deps);
+    const outcome = await this.#decide({ client, request: authRequest, session, status: 302, cookies: [] });
+    // Without an interaction there is nothing to expire.
+    if (!outcome.ok) throw new Error('an authorization request without an interaction can not expire');
+    return outcome.response;
+  }
+
+  /** The interaction behind a hosted page, if it is live and this browser started it. */
+  async details(uid: string, request: ProtocolRequest): Promise<{ ok: true; details: InteractionDetails } | { ok: false; problem: InteractionProblem }> {
+    const deps = this.#deps;
+    const record = /^[A-Za-z0-9_-]{22}$/.test(uid) ? await deps.storage.interactions.get(uid) : undefined;
+    if (!record || record.completedAt !== null || record.expiresAt <= deps.clock.now()) return expired;
+    const binding = request.cookies[deps.cookies.interaction + uid];
+    if (!binding || !deps.tokenHasher.matches(binding, record.browserHash)) return { ok: false, problem: 'other_browser' };
+    const client = await deps.clients.getClient(record.clientId);
+    if (!client) return { ok: false, problem: 'unknown_client' };
+    const session = await currentSession(request, deps);
+    const details: InteractionDetails = { uid, step: record.step, client, request: requestFromJson(record.request), session, browserBinding: binding, record };
+    return { ok: true, details };
+  }
+
+  /** The step a page should show. Consent needs a session: without one, sign-in starts over. */
+  async pageStep(details: InteractionDetails): Promise<InteractionStep> {
+    if (details.step !== 'consent_pending' || details.session) return details.step;
+    await this.#deps.storage.interactions.advance(details.uid, details.step, { step: 'login_pending', login: null }, this.#deps.clock.now());
+    return 'login_pending';
+  }
+
+  /** Runs a sign-in method and reports the attempt as a domain event; `clientId` is null on the device page. */
+  async signIn<Credentials>(method: LoginMethod<Credentials>, credentials: Credentials, context: LoginAttemptContext & { clientId: string | null }): Promise<SignInOutcome> {
+    const attempt = await method.authenticate(credentials, context);
+    const { clientId } = context;
+    if (attempt.kind !== 'authenticated') {
+      this.#deps.events.publish({ type: attempt.kind === 'throttled' ? 'signin.throttled' : 'signin.failed', clientId });
+      return attempt;
+    }
+    this.#deps.events.publish({ type: 'signin.succeeded', userId: attempt.user.id, clientId });
+    const login: InteractionLogin = { userId: attempt.user.id, amr: attempt.amr, authTime: this.#deps.clock.now(), acr: attempt.acr };
+    return { kind: 'authenticated', login, user: attempt.user };
+  }
+
+  /** Starts the browser's session for a sign-in, ending the one it had. */
+  async startSession(request: ProtocolRequest, login: InteractionLogin): Promise<{ current: CurrentSession; cookie: CookieInstruction } | undefined> {
+    const user = await this.#deps.users.getUser(login.userId);
+    if (!user || user.disabledAt !== null) return undefined;
+    return replaceSession(request, this.#deps, user, login);
+  }
+
+  /** What the user did on a hosted page: the interaction moves on, and the request goes on with 303. */
+  async finish(details: InteractionDetails, request: ProtocolRequest, result: InteractionResult): Promise<InteractionOutcome> {
+    const decision = this.#resume(details, details.session);
+    if (result.cancelled) return this.#fail(decision, 'access_denied', 'the user cancelled the sign-in');
+    if (result.login) return this.#finishLogin(decision, request, result.login);
+    if (result.consent) return this.#finishConsent(decision, result.consent.allowed);
+    return { ok: true, response: this.#toPage(details.uid, []) };
+  }
+
+  #resume(details: InteractionDetails, session: CurrentSession | undefined): Decision {
+    const { record } = details;
+    return {
+      client: details.client,
+      request: details.request,
+      session,
+      status: 303,
+      cookies: [],
+      interaction: { record, step: record.step, login: record.login, consent: record.consent },
+    };
+  }
+
+  async #finishLogin(decision: Decision, request: ProtocolRequest, login: InteractionLogin): Promise<InteractionOutcome> {
+    const interaction = decision.interaction!;
+    const moved = transition(interaction.step, 'login_succeeded');
+    if (!moved.ok) return expired;
+    const started = await this.startSession(request, login);
+    if (!started) return expired;
+    return this.#decide({
+      ...decision,
+      session: started.current,
+      cookies: [started.cookie],
+      interaction: { ...interaction, step: moved.step, login, consent: null },
+    });
+  }
+
+  async #finishConsent(decision: Decision, allowed: boolean): Promise<InteractionOutcome> {
+    const interaction = decision.interaction!;
+    const uid = interaction.record.uid;
+    const current = decision.session;
+    if (!current) {
+      if (transition(interaction.step, 'login_required').ok) {
+        await this.#deps.storage.interactions.advance(uid, interaction.step, { step: 'login_pending', login: null }, this.#deps.clock.now());
+      }
+      return { ok: true, response: this.#toPage(uid, []) };
+    }
+    // Consent is answered only at the consent step; anything else goes back to the page of the step it is at.
+    if (interaction.step !== 'consent_pending') return { ok: true, response: this.#toPage(uid, []) };
+    if (!allowed) return this.#fail(decision, 'access_denied', 'the user did not allow the app access');
+    const items = consentItems(decision.request.scope, decision.request.audiences);
+    await this.#remember(current.user.id, decision.client.clientId, items);
+    return this.#decide({ ...decision, interaction: { ...interaction, consent: items } });
+  }
+
+  /** Adds what the user just allowed to what they allowed this app before. */
+  async #remember(userId: string, clientId: string, items: string[]): Promise<void> {
+    const now = this.#deps.clock.now();
+    const existing = await this.#deps.storage.consents.get(userId, clientId);
+    await this.#deps.storage.consents.put({
+      userId,
+      clientId,
+      scopes: [...new Set([...(existing?.scopes ?? []), ...items])],
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+  }
+
+  /** What the request needs next: sign-in, consent, or nothing, and then the code. */
+  async #decide(decision: Decision): Promise<InteractionOutcome> {
+    const context = this.#policyContext(decision);
+    const none = decision.request.prompt.includes('none');
+    const login = await failingCheck(loginPolicy, context);
+    if (login) return none ? this.#fail(decision, login.error.code, login.error.description) : this.#pause(decision, 'login_pending');
+    const current = decision.session!;
+    if (!(await this.#member(decision.request, current.user.id))) {
+      return this.#fail(decision, 'access_denied', 'the user is not a member of the organization the request names');
+    }
+    const consent = await failingCheck(consentPolicy, context);
+    if (consent) return none ? this.#fail(decision, consent.error.code, consent.error.description) : this.#pause(decision, 'consent_pending');
+    return this.#complete(decision, current);
+  }
+
+  #policyContext(decision: Decision): PolicyContext {
+    const { request, session, interaction, client } = decision;
+    return {
+      prompt: new Set(request.prompt),
+      maxAge: request.maxAge,
+      now: this.#deps.clock.now(),
+      session: session?.session,
+      login: interaction?.login ?? null,
+      consent: interaction?.consent ?? null,
+      consentCovered: () => this.#consentCovers(session!, client, request),
+    };
+  }
+
+  /** The organization the request names, if any, must count the user as a member; an invitation can make them one. */
+  async #member(request: AuthorizationRequest, userId: string): Promise<boolean> {
+    const orgId = request.organizationId;
+    if (orgId === null) return true;
+    if (await this.#deps.organizations.isMember(orgId, userId)) return true;
+    return request.invitation !== null && this.#deps.organizations.acceptInvitation(userId, request.invitation, orgId);
+  }
+
+  /**
+   * Whether the user need not be asked: they consented to all of it before, or an administrator
+   * pre-authorized them for it, or the app is first-party. First-party skips consent for the
+   * organization's own APIs only: a token for the management plane is always consented to,
+   * except by Latchkey's own console.
+   */
+  async #consentCovers(current: CurrentSession, client: OAuthClient, request: AuthorizationRequest): Promise<boolean> {
+    if (client.policy.security.firstParty) {
+      if (isBuiltInApp(client.clientId)) return true;
+      const apis = await Promise.all(request.audiences.map((audience) => this.#deps.resources.getApi(audience)));
+      if (!apis.some((api) => api !== undefined && isReservedApi(api))) return true;
+    }
+    const { consents, preAuthorizations } = this.#deps.storage;
+    const coverage = { consents, preAuthorizations, organizations: this.#deps.organizations };
+    return (await authorizationOf(coverage, client, current.user.id, request.scope, request.audiences)) !== null;
+  }
+
+  /** Stores the interaction's move in one conditional write; false when another request moved it first. */
+  async #store(decision: Decision, event: InteractionEvent, error: string | null = null): Promise<boolean> {
+    const interaction = decision.interaction;
+    if (!interaction) return true;
+    const moved = transition(interaction.step, event);
+    if (!moved.ok) return false;
+    const change = { step: moved.step, login: interaction.login, consent: interaction.consent, ...(error !== null ? { error } : {}) };
+    return this.#deps.storage.interactions.advance(interaction.record.uid, interaction.record.step, change, this.#deps.clock.now());
+  }
+
+  async #fail(decision: Decision, code: OAuthErrorCode, description: string): Promise<InteractionOutcome> {
+    const cookies = [...decision.cookies];
+    if (decision.interaction) {
+      await this.#store(decision, 'failed', code);
+      cookies.push(this.#bindingCookie(decision.interaction.record.uid, null));
+    }
+    const error = new OAuthError(code, description);
+    return { ok: true, response: authorizationError(decision.request, error, this.#deps.issuer, decision.status, cookies) };
+  }
+
+  async #complete(decision: Decision, current: CurrentSession): Promise<InteractionOutcome> {
+    const cookies = [...decision.cookies];
+    if (decision.interaction) {
+      if (!(await this.#store(decision, 'completed'))) return expired;
+      cookies.push(this.#bindingCookie(decision.interaction.record.uid, null));
+    }
+    const code = await issueCode(this.#deps, decision.client, decision.request, current);
+    return { ok: true, response: authorizationResponse(decision.request, { code }, this.#deps.issuer, decision.status, cookies) };
+  }
+
+  /** Pauses the request for the hosted pages; a cookie binds a new interaction to this browser. */
+  async #pause(decision: Decision, step: InitialStep): Promise<InteractionOutcome> {
+    if (decision.interaction) {
+      const stored = await this.#store(decision, step === 'login_pending' ? 'login_required' : 'consent_required');
+      return stored ? { ok: true, response: this.#toPage(decision.interaction.record.uid, decision.cookies) } : expired;
+    }
+    const deps = this.#deps;
+    const now = deps.clock.now();
+    const uid = randomId(16);
+    const binding = randomId(24);
+    await deps.storage.interactions.insert({
+      uid,
+      clientId: decision.client.clientId,
+      request: requestToJson(decision.request),
+      browserHash: deps.tokenHasher.hash(binding),
+      step,
+      // Consent alone is asked when the session satisfied sign-in: it is who signed in for this request.
+      login: step === 'consent_pending' && decision.session ? loginOf(decision.session) : null,
+      consent: null,
+      error: null,
+      createdAt: now,
+      expiresAt: now + interactionLifetimeMs,
+      completedAt: null,
+    });
+    return {
+      ok: true,
+      response: {
+        kind: 'redirect',
+        status: decision.status,
+        location: `${deps.endpoints.interaction}/${uid}`,
+        headers: { 'cache-control': 'no-store' },
+        cookies: [...decision.cookies, this.#bindingCookie(uid, binding)],
+      },
+    };
+  }
+
+  #toPage(uid: string, cookies: CookieInstruction[]): ProtocolResponse {
+    return { kind: 'redirect', status: 303, location: `${this.#deps.endpoints.interaction}/${uid}`, cookies };
+  }
+
+  #bindingCookie(uid: string, value: string | null): CookieInstruction {
+    const { cookies } = this.#deps;
+    return {
+      name: cookies.interaction + uid,
+      value,
+      path: `${cookies.path === '/' ? '' : cookies.path}/interaction/${uid}`,
+      ...(value === null ? {} : { maxAgeSeconds: interactionLifetimeMs / 1000 }),
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import type { UserRecord } from '../../ports/identity-repositories.js';
+
+/** Where a sign-in attempt comes from: the address is what throttling counts per IP. */
+export interface LoginAttemptContext {
+  ip: string;
+}
+
+/**
+ * What a sign-in method answers. `second_factor_required` lets a first factor hand over to
+ * another method (TOTP, a passkey) without ending the sign-in; `amr` lists what was used.
+ */
+export type LoginAttempt =
+  | { kind: 'authenticated'; user: UserRecord; amr: string[]; acr: string | null }
+  | { kind: 'second_factor_required'; user: UserRecord; amr: string[]; methods: string[] }
+  | { kind: 'refused'; reason: 'invalid' | 'disabled' }
+  | { kind: 'throttled'; retryAfterSeconds: number };
+
+/**
+ * One way to sign in on the hosted pages (password today; TOTP, passkeys and an upstream
+ * identity provider later). `amr` is its RFC 8176 authentication method reference.
+ */
+export interface LoginMethod<Credentials> {
+  id: string;
+  amr: string;
+  authenticate(credentials: Credentials, context: LoginAttemptContext): Promise<LoginAttempt>;
+}

@@ -1,0 +1,39 @@
+import type { InteractionStep } from '../../ports/oauth-repositories.js';
+
+export type { InteractionStep };
+
+/**
+ * What can happen to an interaction:
+ * - `login_succeeded`: a sign-in method (or the second factor) proved who the user is;
+ * - `second_factor_required`: the first method succeeded and another must follow;
+ * - `login_required`: the browser's session is gone, so sign-in starts over;
+ * - `consent_required`: the user is known, and must consent;
+ * - `completed`: nothing more is needed, the request is answered;
+ * - `failed`: it ends with an error (cancelled, denied, not a member).
+ */
+export type InteractionEvent = 'login_succeeded' | 'second_factor_required' | 'login_required' | 'consent_required' | 'completed' | 'failed';
+
+/** Every legal move, and only those. A new sign-in is allowed at consent: the user may switch accounts. */
+export const transitions: Readonly<Record<InteractionStep, Readonly<Partial<Record<InteractionEvent, InteractionStep>>>>> = {
+  login_pending: { login_succeeded: 'login_done', second_factor_required: 'second_factor_pending', failed: 'failed' },
+  second_factor_pending: { login_succeeded: 'login_done', login_required: 'login_pending', failed: 'failed' },
+  login_done: { consent_required: 'consent_pending', completed: 'done', failed: 'failed' },
+  consent_pending: { login_succeeded: 'login_done', login_required: 'login_pending', completed: 'done', failed: 'failed' },
+  done: {},
+  failed: {},
+};
+
+/** What an interaction waits for when it starts: sign-in, or only consent. */
+export type InitialStep = Extract<InteractionStep, 'login_pending' | 'consent_pending'>;
+
+export type Transition = { ok: true; step: InteractionStep } | { ok: false; from: InteractionStep; event: InteractionEvent };
+
+/** The step an event leads to, or a refusal when the state machine has no such move. */
+export function transition(from: InteractionStep, event: InteractionEvent): Transition {
+  const step = transitions[from][event];
+  return step === undefined ? { ok: false, from, event } : { ok: true, step };
+}
+
+export function isFinal(step: InteractionStep): boolean {
+  return step === 'done' || step === 'failed';
+}

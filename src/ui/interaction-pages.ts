@@ -1,0 +1,137 @@
+import type { ResourceDirectory } from '../ports/directories.js';
+import { describeScopes } from '../protocol/authorize/scope-descriptions.js';
+import type { EndpointUrls } from '../protocol/context.js';
+import type { InteractionDetails, InteractionEngine, InteractionOutcome, InteractionResult } from '../protocol/interaction/engine.js';
+import type { LoginMethod } from '../protocol/interaction/login-method.js';
+import type { PasswordCredentials } from '../protocol/interaction/password-login.js';
+import { param, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
+import type { SecretHasher } from '../shared/opaque-secret.js';
+import { csrfToken, csrfValid } from './csrf.js';
+import { allowed } from './forms.js';
+import { signInWithForm } from './sign-in-form.js';
+import { forgedFormText, interactionProblemText, signInText, type ErrorText } from './text.js';
+import { errorResponse, pageResponse } from './views.js';
+
+export interface InteractionPagesDependencies {
+  /** Keys the CSRF tokens of the hosted forms. */
+  csrfKey: SecretHasher;
+  endpoints: Pick<EndpointUrls, 'interaction'>;
+  resources: ResourceDirectory;
+}
+
+type Loaded = { details: InteractionDetails; csrf: string };
+
+/**
+ * The hosted pages of the authorization flow (/interaction/:uid): they read the forms, check
+ * CSRF, put the engine's state into words, and hand what the user did to the engine.
+ */
+export class InteractionPages {
+  readonly #deps: InteractionPagesDependencies;
+  readonly #engine: InteractionEngine;
+  readonly #password: LoginMethod<PasswordCredentials>;
+
+  constructor(deps: InteractionPagesDependencies, engine: InteractionEngine, password: LoginMethod<PasswordCredentials>) {
+    this.#deps = deps;
+    this.#engine = engine;
+    this.#password = password;
+  }
+
+  async #load(uid: string, request: ProtocolRequest): Promise<Loaded | ProtocolResponse> {
+    const found = await this.#engine.details(uid, request);
+    if (!found.ok) return errorResponse(400, interactionProblemText[found.problem]);
+    return { details: found.details, csrf: csrfToken(this.#deps.csrfKey, uid, found.details.browserBinding) };
+  }
+
+  /** Loads the interaction and checks the form's CSRF token; a response when either fails. */
+  async #form(uid: string, request: ProtocolRequest, forged: ErrorText): Promise<Loaded | ProtocolResponse> {
+    const loaded = await this.#load(uid, request);
+    if ('kind' in loaded) return loaded;
+    if (!csrfValid(this.#deps.csrfKey, uid, loaded.details.browserBinding, request.body)) return errorResponse(403, forged);
+    return loaded;
+  }
+
+  #loginPage({ details, csrf }: Loaded, status: number, error: string | null, email: string | null, headers: Record<string, string> = {}): ProtocolResponse {
+    const { client, uid } = details;
+    const base = `${this.#deps.endpoints.interaction}/${uid}`;
+    return pageResponse(
+      {
+        template: 'login',
+        view: {
+          uid,
+          csrf,
+          clientName: client.app.name,
+          logoUri: client.policy.logoUri,
+          email: email ?? details.request.loginHint ?? '',
+          error,
+          action: `${base}/login`,
+          abortAction: `${base}/abort`,
+        },
+      },
+      status,
+      headers,
+    );
+  }
+
+  async #consentPage({ details, csrf }: Loaded, userEmail: string): Promise<ProtocolResponse> {
+    const { client, uid, request } = details;
+    const { settings } = client.app;
+    return pageResponse({
+      template: 'consent',
+      view: {
+        uid,
+        csrf,
+        clientName: client.app.name,
+        logoUri: settings.logoUri,
+        homepageUri: settings.homepageUri,
+        privacyPolicyUri: settings.privacyPolicyUri,
+        termsOfServiceUri: settings.termsOfServiceUri,
+        userEmail,
+        scopes: await describeScopes(request.scope, request.audiences, this.#deps.resources),
+        action: `${this.#deps.endpoints.interaction}/${uid}/consent`,
+      },
+    });
+  }
+
+  #answer(outcome: InteractionOutcome): ProtocolResponse {
+    return outcome.ok ? outcome.response : errorResponse(400, interactionProblemText[outcome.problem]);
+  }
+
+  async #finish(loaded: Loaded, request: ProtocolRequest, result: InteractionResult): Promise<ProtocolResponse> {
+    return this.#answer(await this.#engine.finish(loaded.details, request, result));
+  }
+
+  /** GET /interaction/:uid: the page of the step the interaction is at. */
+  async show(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#load(uid, request);
+    if ('kind' in loaded) return loaded;
+    const step = await this.#engine.pageStep(loaded.details);
+    const session = loaded.details.session;
+    if (step === 'consent_pending' && session) return this.#consentPage(loaded, session.user.email);
+    return this.#loginPage(loaded, 200, null, null);
+  }
+
+  /** POST /interaction/:uid/login: the sign-in (throttled); then the engine goes on with 303. */
+  async submitLogin(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#form(uid, request, forgedFormText.login);
+    if ('kind' in loaded) return loaded;
+    const email = param(request.body, 'email') ?? '';
+    if (!email || !request.body.get('password')?.[0]) return this.#loginPage(loaded, 400, signInText.missingFields, email);
+    const signedIn = await signInWithForm(this.#engine, this.#password, request.body, { ip: request.ip, clientId: loaded.details.client.clientId });
+    if (!signedIn.ok) return this.#loginPage(loaded, signedIn.status, signedIn.message, email, signedIn.headers);
+    return this.#finish(loaded, request, { login: signedIn.login });
+  }
+
+  /** POST /interaction/:uid/consent: allow (remembered) or deny; 303 either way. */
+  async submitConsent(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#form(uid, request, forgedFormText.consent);
+    if ('kind' in loaded) return loaded;
+    return this.#finish(loaded, request, { consent: { allowed: allowed(request.body) } });
+  }
+
+  /** POST /interaction/:uid/abort: the user cancelled; the app hears access_denied. */
+  async abort(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#form(uid, request, forgedFormText.abort);
+    if ('kind' in loaded) return loaded;
+    return this.#finish(loaded, request, { cancelled: true });
+  }
+}

@@ -1,0 +1,52 @@
+import type { InteractionProblem } from '../protocol/interaction/engine.js';
+
+/** An error page's words: its title, and the error code and description it shows. */
+export interface ErrorText {
+  title: string;
+  code: string;
+  description: string;
+}
+
+/** What the hosted pages say when an interaction can't go on. */
+export const interactionProblemText: Readonly<Record<InteractionProblem, ErrorText>> = {
+  expired: {
+    title: 'Sign-in expired',
+    code: 'invalid_request',
+    description: 'This sign-in page has expired or was already used. Go back to the app and start again.',
+  },
+  other_browser: {
+    title: 'Sign-in started elsewhere',
+    code: 'invalid_request',
+    description: 'This sign-in was started in another browser or its cookie is missing. Go back to the app and start again.',
+  },
+  unknown_client: { title: 'Unknown app', code: 'invalid_client', description: 'The app that started this sign-in no longer exists.' },
+};
+
+/** The CSRF refusal of each interaction form. */
+export const forgedFormText = {
+  login: {
+    title: 'Form expired',
+    code: 'invalid_request',
+    description: 'The form was not sent from this sign-in page (CSRF check failed). Reload the page and try again.',
+  },
+  consent: {
+    title: 'Form expired',
+    code: 'invalid_request',
+    description: 'The form was not sent from this consent page (CSRF check failed). Reload the page and try again.',
+  },
+  abort: { title: 'Form expired', code: 'invalid_request', description: 'The form was not sent from this page (CSRF check failed).' },
+} as const satisfies Record<string, ErrorText>;
+
+export const signInText = {
+  missingFields: 'Enter your email and password.',
+  wrongCredentials: 'The email or password is not right.',
+  /** Said only after the right password, so it tells nothing to someone guessing. */
+  disabledAccount: 'This account is disabled. Ask an administrator of this server to enable it.',
+  throttled: (seconds: number) => `Too many attempts. Try again in ${seconds} seconds.`,
+};
+
+export const deviceText = {
+  forged: 'The form expired (CSRF check failed). Enter the code again.',
+  invalidCode: 'That code is not valid or has expired. Check the code on your device.',
+  tooManyCodes: (seconds: number) => `Too many wrong codes. Try again in ${seconds} seconds.`,
+};
