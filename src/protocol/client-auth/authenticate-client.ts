@@ -29,6 +29,34 @@ export interface AuthenticationPolicy {
   publicClientsAllowed: boolean;
 }
 
+/** The one method the request authenticates with (RFC 6749 §2.3 allows only one), or `none`. */
+function presentedMethod(request: ProtocolRequest): ClientAuthMethod {
+  const presentedMethods = clientAuthMethods.filter((method) => method.presentIn(request));
+  if (presentedMethods.length > 1) {
+    throw new OAuthError(
+      'invalid_request',
+      `the client used more than one authentication method (${presentedMethods.map((method) => method.name).join(', ')}); RFC 6749 §2.3 allows one`,
+    );
+  }
+  return presentedMethods[0] ?? noClientAuthentication;
+}
+
+/** A client that sent no credentials: public apps where the endpoint allows them, confidential ones only where the policy lets them omit it. */
+function requireNoneAllowed(client: OAuthClient, policy: AuthenticationPolicy): void {
+  if (client.kind === 'confidential' && !(policy.mayOmitSecret?.(client) ?? false)) {
+    throw new OAuthError(
+      'invalid_client',
+      `this app is a confidential client and must authenticate with ${client.policy.tokenEndpointAuthMethod} (RFC 6749 §2.3.1)`,
+      { status: 401 },
+    );
+  }
+  if (client.kind === 'public' && !policy.publicClientsAllowed) {
+    throw new OAuthError('invalid_client', 'this endpoint needs client authentication, which public apps cannot do (RFC 7662 §2.1)', {
+      status: 401,
+    });
+  }
+}
+
 /**
  * Authenticates the client of a token, introspection or revocation request with exactly one
  * method (RFC 6749 §2.3), which must be the one the app registered.
@@ -38,14 +66,7 @@ export async function authenticateClient(
   deps: ClientAuthDependencies,
   policy: AuthenticationPolicy,
 ): Promise<AuthenticatedClient> {
-  const presentedMethods = clientAuthMethods.filter((method) => method.presentIn(request));
-  if (presentedMethods.length > 1) {
-    throw new OAuthError(
-      'invalid_request',
-      `the client used more than one authentication method (${presentedMethods.map((method) => method.name).join(', ')}); RFC 6749 §2.3 allows one`,
-    );
-  }
-  const method = presentedMethods[0] ?? noClientAuthentication;
+  const method = presentedMethod(request);
   const presented = method.extract(request);
   const bodyClientId = param(request.body, 'client_id');
   if (method.name !== 'client_secret_post' && method.name !== 'none' && bodyClientId !== undefined && bodyClientId !== presented.clientId) {
@@ -60,25 +81,11 @@ export async function authenticateClient(
   }
 
   await method.verify(client, presented, deps);
-
-  const registered = client.policy.tokenEndpointAuthMethod;
-  if (method.name === 'none') {
-    if (client.kind === 'confidential' && !(policy.mayOmitSecret?.(client) ?? false)) {
-      throw new OAuthError(
-        'invalid_client',
-        `this app is a confidential client and must authenticate with ${registered} (RFC 6749 §2.3.1)`,
-        { status: 401 },
-      );
-    }
-    if (client.kind === 'public' && !policy.publicClientsAllowed) {
-      throw new OAuthError('invalid_client', 'this endpoint needs client authentication, which public apps cannot do (RFC 7662 §2.1)', {
-        status: 401,
-      });
-    }
-  } else if (method.name !== registered) {
+  if (method.name === 'none') requireNoneAllowed(client, policy);
+  else if (method.name !== client.policy.tokenEndpointAuthMethod) {
     throw new OAuthError(
       'invalid_client',
-      `this app authenticates with ${registered}, not ${method.name} (its token_endpoint_auth_method)`,
+      `this app authenticates with ${client.policy.tokenEndpointAuthMethod}, not ${method.name} (its token_endpoint_auth_method)`,
       { status: 401 },
     );
   }

@@ -104,42 +104,40 @@ export class TokenValidator {
 
   async accessToken(token: string): Promise<ActiveToken | null> {
     const now = this.#deps.clock.now();
-    if (token.startsWith('lk_at_')) {
-      if (!isWellFormedSecret(token, 'at')) return null;
-      const handle = opaqueAccessTokenKey(this.#deps.tokenHasher, token);
-      const record = await this.#deps.accessTokens.get(handle);
-      if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
-      const client = await this.#activeClient(record.clientId);
-      const grant = await this.#liveGrant(record.grantId);
-      if (!client || grant === false || !(await this.#holderActive(client, grant))) return null;
-      return {
-        kind: 'access_token',
-        format: 'opaque',
-        client,
-        subject: record.subject,
-        scope: String(record.payload.scope ?? '').split(' ').filter(Boolean),
-        claims: record.payload,
-        grant,
-        handle,
-        expiresAt: record.expiresAt,
-      };
-    }
+    if (token.startsWith('lk_at_')) return this.#opaqueAccessToken(token, now);
     if (token.split('.').length !== 3) return null;
+    return this.#jwtAccessToken(token, now);
+  }
+
+  async #opaqueAccessToken(token: string, now: number): Promise<ActiveToken | null> {
+    if (!isWellFormedSecret(token, 'at')) return null;
+    const handle = opaqueAccessTokenKey(this.#deps.tokenHasher, token);
+    const record = await this.#deps.accessTokens.get(handle);
+    if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
+    const client = await this.#activeClient(record.clientId);
+    const grant = await this.#liveGrant(record.grantId);
+    if (!client || grant === false || !(await this.#holderActive(client, grant))) return null;
+    return {
+      kind: 'access_token',
+      format: 'opaque',
+      client,
+      subject: record.subject,
+      scope: String(record.payload.scope ?? '').split(' ').filter(Boolean),
+      claims: record.payload,
+      grant,
+      handle,
+      expiresAt: record.expiresAt,
+    };
+  }
+
+  async #jwtAccessToken(token: string, now: number): Promise<ActiveToken | null> {
     const payload = await this.#verifiedJwt(token, now);
     if (!payload) return null;
     const jti = String(payload.jti);
     const client = await this.#activeClient(payload.client_id);
     if (!client) return null;
-    const grantId = grantIdOfJti(jti);
-    let grant: GrantRecord | null = null;
-    if (grantId === null) {
-      if (await this.#deps.revokedJtis.has(jti)) return null;
-    } else {
-      const found = await this.#deps.grants.getWithJtiStatus(grantId, jti);
-      if (!found || found.jtiRevoked || found.grant.revokedAt !== null) return null;
-      grant = found.grant;
-    }
-    if (!(await this.#holderActive(client, grant))) return null;
+    const grant = await this.#grantOfJti(jti);
+    if (grant === false || !(await this.#holderActive(client, grant))) return null;
     return {
       kind: 'access_token',
       format: 'jwt',
@@ -151,6 +149,18 @@ export class TokenValidator {
       handle: jti,
       expiresAt: Number(payload.exp) * 1000,
     };
+  }
+
+  /**
+   * The live grant a JWT access token's jti names (null for one issued without a grant), or false
+   * when the token or its grant was revoked: one read either way.
+   */
+  async #grantOfJti(jti: string): Promise<GrantRecord | null | false> {
+    const grantId = grantIdOfJti(jti);
+    if (grantId === null) return (await this.#deps.revokedJtis.has(jti)) ? false : null;
+    const found = await this.#deps.grants.getWithJtiStatus(grantId, jti);
+    if (!found || found.jtiRevoked || found.grant.revokedAt !== null) return false;
+    return found.grant;
   }
 
   /** The payload of one of our JWT access tokens: signature, issuer, typ, required claims, not expired at `now`. */
