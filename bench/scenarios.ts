@@ -59,14 +59,15 @@ function clientCredentials(target: Target, api: 'opaque' | 'es256' | 'rs256'): L
   return { requests: [post(target.endpoints.token, m2mAuthorization(target), clientCredentialsBody(target, api))], expect: [200] };
 }
 
+/** What one connection's flow carries from step to step; a step that finds nothing clears its field. */
 interface FlowContext {
-  problem?: string;
-  verifier?: string;
-  code?: string;
-  cookie?: string;
-  refreshToken?: string;
-  uid?: string;
-  csrf?: string;
+  problem?: string | undefined;
+  verifier?: string | undefined;
+  code?: string | undefined;
+  cookie?: string | undefined;
+  refreshToken?: string | undefined;
+  uid?: string | undefined;
+  csrf?: string | undefined;
 }
 
 /** A response header by name in any case (autocannon keeps the server's spelling: Koa says Location). */

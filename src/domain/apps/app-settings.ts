@@ -209,12 +209,21 @@ export function mergeSettings(current: AppSettings, input: AppInput): AppSetting
     scopes: input.scopes ? [...new Set(input.scopes)] : current.scopes,
     apiGrants: input.apiGrants ?? current.apiGrants,
     defaultAudience: input.defaultAudience !== undefined ? input.defaultAudience : current.defaultAudience,
-    accessToken: { ...current.accessToken, ...input.accessToken },
-    refreshToken: { ...current.refreshToken, ...input.refreshToken },
-    idToken: { ...current.idToken, ...input.idToken },
+    accessToken: mergeGroup(current.accessToken, input.accessToken),
+    refreshToken: mergeGroup(current.refreshToken, input.refreshToken),
+    idToken: mergeGroup(current.idToken, input.idToken),
     customClaims: input.customClaims ?? current.customClaims,
-    security: { ...current.security, ...input.security },
+    security: mergeGroup(current.security, input.security),
   };
+}
+
+/** A settings group with the fields the input gives; a field given as undefined keeps its value. */
+function mergeGroup<Group extends object>(current: Group, input: { [Key in keyof Group]?: Group[Key] | undefined } | undefined): Group {
+  const merged = { ...current };
+  for (const [key, value] of Object.entries(input ?? {})) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  return merged;
 }
 
 export interface AppRuleContext {
