@@ -1,17 +1,17 @@
 import { z } from 'zod';
+import { defaultPersonalTokenLifetimeDays, maxPersonalTokenLifetimeDays } from '../../contracts/limits.js';
 import type { Clock } from '../../ports/clock.js';
 import type { PersonalAccessTokenRecord } from '../../ports/identity-repositories.js';
 import type { Storage } from '../../ports/storage.js';
 import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomId } from '../../shared/random.js';
-import { allManagementScopes, isManagementScope, type Actor, type ManagementScope } from '../access/actor.js';
+import { allManagementScopes, isManagementScope, type ManagementScope } from '../../contracts/scopes.js';
+import type { Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorizer.js';
 import { recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
 import { findUser } from './user-service.js';
-
-export const maxTokenLifetimeDays = 365;
 
 const createTokenSchema = z
   .object({
@@ -22,9 +22,9 @@ const createTokenSchema = z
     expiresInDays: z
       .number()
       .int()
-      .min(1, { error: `must be from 1 to ${maxTokenLifetimeDays} days` })
-      .max(maxTokenLifetimeDays, { error: `must be from 1 to ${maxTokenLifetimeDays} days` })
-      .default(30),
+      .min(1, { error: `must be from 1 to ${maxPersonalTokenLifetimeDays} days` })
+      .max(maxPersonalTokenLifetimeDays, { error: `must be from 1 to ${maxPersonalTokenLifetimeDays} days` })
+      .default(defaultPersonalTokenLifetimeDays),
   })
   .strict();
 

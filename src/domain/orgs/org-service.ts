@@ -11,7 +11,7 @@ import { recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError } from '../errors.js';
 import { findUser } from '../identity/user-service.js';
 import { parseOrThrow } from '../validation.js';
-import { mayAssignRole, roles } from './permissions.js';
+import { mayAssignRole, roles } from '../../contracts/permissions.js';
 
 export const defaultOrganizationName = 'default';
 export const invitationLifetimeMs = 7 * 24 * 3600 * 1000;
