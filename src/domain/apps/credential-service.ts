@@ -105,8 +105,19 @@ export class CredentialService {
     return app;
   }
 
+  /** Deleting and rotating need credentials:write only: the app service checks it, once this is known to be credentials. */
   async delete(context: RequestContext, clientId: string): Promise<void> {
-    await this.get(context, clientId);
+    await this.#requireCredentials(context, clientId);
     await this.#apps.delete(context, clientId);
+  }
+
+  async rotateSecret(context: RequestContext, clientId: string, options: { gracePeriodSeconds?: number } = {}) {
+    await this.#requireCredentials(context, clientId);
+    return this.#apps.rotateSecret(context, clientId, options);
+  }
+
+  /** Refuses, as reading it would, a client id that is not per-user client credentials. */
+  async #requireCredentials(context: RequestContext, clientId: string): Promise<void> {
+    if (!(await this.#storage.apps.get(clientId))?.ownerUserId) await this.get(context, clientId);
   }
 }

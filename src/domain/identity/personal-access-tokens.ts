@@ -85,16 +85,21 @@ export class PersonalAccessTokens {
   }
 
   async list(context: RequestContext, userIdOrEmail: string): Promise<PersonalAccessTokenRecord[]> {
+    return this.#tokensOf(context, userIdOrEmail, 'users:read');
+  }
+
+  /** Someone else's tokens: a server administrator's to see (users:read) or to revoke (users:write). */
+  async #tokensOf(context: RequestContext, userIdOrEmail: string, scope: 'users:read' | 'users:write'): Promise<PersonalAccessTokenRecord[]> {
     const user = await findUser(this.#storage.users, userIdOrEmail);
     if (!user) throw DomainError.notFound(`user ${userIdOrEmail}`);
     if (!(context.actor.kind === 'user' && context.actor.userId === user.id)) {
-      await this.#authorizer.requireServerAdmin(context.actor, 'users:read');
+      await this.#authorizer.requireServerAdmin(context.actor, scope);
     }
     return this.#storage.personalAccessTokens.listForUser(user.id);
   }
 
   async revoke(context: RequestContext, userIdOrEmail: string, tokenId: string): Promise<void> {
-    const tokens = await this.list(context, userIdOrEmail);
+    const tokens = await this.#tokensOf(context, userIdOrEmail, 'users:write');
     const token = tokens.find((candidate) => candidate.id === tokenId);
     if (!token) throw DomainError.notFound(`token ${tokenId}`);
     await this.#storage.transaction(async (tx) => {

@@ -378,6 +378,7 @@ export class OrgService {
   async acceptInvitation(context: RequestContext, token: unknown): Promise<MemberView> {
     const { actor } = context;
     if (actor.kind !== 'user') throw new DomainError('forbidden', 'only a signed-in user can accept an invitation');
+    this.#deps.authorizer.requireScope(actor, 'orgs:write');
     if (typeof token !== 'string' || !isWellFormedSecret(token, 'inv')) {
       throw DomainError.validation([{ field: 'token', message: 'is not an invitation token' }]);
     }
