@@ -41,7 +41,7 @@ export function preAuthorizationRoutes(deps: ManagementApiDependencies): AnyApiR
       operationId: 'listPreAuthorizations',
       summary: 'List the users and roles administrators pre-authorized for the app',
       tag: 'Apps',
-      scope: 'apps:read',
+      permission: 'apps:read',
       response: { status: 200, description: 'The pre-authorizations', schema: z.object({ items: z.array(preAuthorizationViewSchema) }) },
       handler: async ({ context, params }) => ({
         body: { items: (await preAuthorizations.list(context, params.clientId!)).map(preAuthorizationView) },
@@ -54,7 +54,7 @@ export function preAuthorizationRoutes(deps: ManagementApiDependencies): AnyApiR
       summary:
         "Pre-authorize a user or every member with a role for some of the app's scopes, in place of their consent (server administrators; an organization's owners and admins for its members and its own APIs)",
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:preauthorize',
       body: preAuthorizationInputSchema,
       response: { status: 201, description: 'The pre-authorization', schema: preAuthorizationViewSchema },
       handler: async ({ context, params, body }) => ({
@@ -68,7 +68,7 @@ export function preAuthorizationRoutes(deps: ManagementApiDependencies): AnyApiR
       operationId: 'deletePreAuthorization',
       summary: 'Take a pre-authorization back',
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:preauthorize',
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
         await preAuthorizations.delete(context, params.clientId!, params.id!);
