@@ -81,9 +81,7 @@ export function pageOf<T, V>(query: ListQuery, result: { items: T[]; total: numb
   return { items: result.items.map(view), page: query.page, perPage: query.perPage, total: result.total };
 }
 
-export function pageSchema(item: z.ZodType) {
-  return z.object({ items: z.array(item), page: z.number().int(), perPage: z.number().int(), total: z.number().int() });
-}
+export { pageSchema } from '../../contracts/views.js';
 
 export type ContextResolver = (request: FastifyRequest, reply: FastifyReply) => Promise<RequestContext | undefined>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { maxSecretGracePeriodSeconds } from '../../../contracts/limits.js';
+import { rotatedSecretSchema } from '../../../contracts/views.js';
 import { lifecycle } from '../../../domain/apps/app-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
 import { appView, appViewSchema, appWithSecretSchema, certificateView, certificateViewSchema } from '../views.js';
@@ -106,7 +107,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       response: {
         status: 200,
         description: 'The new secret',
-        schema: z.object({ clientId: z.string(), clientSecret: z.string(), previousSecretsExpireAt: z.string() }),
+        schema: rotatedSecretSchema,
       },
       handler: async ({ context, params, body }) => {
         const grace = (body as { gracePeriodSeconds?: unknown } | undefined)?.gracePeriodSeconds;

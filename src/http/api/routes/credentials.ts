@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rotatedSecretSchema } from '../../../contracts/views.js';
 import { credentialInputSchema } from '../../../domain/apps/credential-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
 import { appView, appViewSchema, appWithSecretSchema } from '../views.js';
@@ -68,7 +69,7 @@ export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[]
       tag: 'Client credentials',
       permission: ['credentials:create_own', 'credentials:manage'],
       body: z.object({ gracePeriodSeconds: z.number().int().optional() }),
-      response: { status: 200, description: 'The new secret', schema: z.object({ clientId: z.string(), clientSecret: z.string(), previousSecretsExpireAt: z.string() }) },
+      response: { status: 200, description: 'The new secret', schema: rotatedSecretSchema },
       handler: async ({ context, params, body }) => {
         const grace = (body as { gracePeriodSeconds?: unknown } | undefined)?.gracePeriodSeconds;
         const result = await credentials.rotateSecret(context, params.clientId!, grace !== undefined ? { gracePeriodSeconds: grace as number } : {});

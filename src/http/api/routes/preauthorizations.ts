@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { preAuthorizationViewSchema } from '../../../contracts/views.js';
 import { preAuthorizationInputSchema, type PreAuthorizationView } from '../../../domain/apps/preauthorization-service.js';
 import { defineRoute, type AnyApiRoute } from '../route-kit.js';
 import type { ManagementApiDependencies } from './deps.js';
@@ -18,18 +19,6 @@ function preAuthorizationView(record: PreAuthorizationView) {
   };
 }
 
-const preAuthorizationViewSchema = z.object({
-  id: z.string(),
-  clientId: z.string(),
-  userId: z.string().nullable(),
-  email: z.string().nullable(),
-  role: z.enum(['owner', 'admin', 'developer', 'viewer']).nullable(),
-  scopes: z.array(z.string()),
-  audiences: z.array(z.string()),
-  authority: z.enum(['server', 'organization']).describe('server: a server administrator made it; organization: an owner or admin of the app\'s organization, for its members only'),
-  createdBy: z.string(),
-  createdAt: z.string(),
-});
 
 /** Pre-authorizations of an app: administrators authorizing people in place of their consent. */
 export function preAuthorizationRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { allManagementScopes } from '../../../contracts/scopes.js';
+import { consentViewSchema, meViewSchema } from '../../../contracts/views.js';
 import type { RequestContext } from '../../../domain/audit/audit-log.js';
 import { DomainError } from '../../../domain/errors.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
-import { memberViewSchema, orgView, orgViewSchema, tokenView, tokenViewSchema, userView, userViewSchema } from '../views.js';
+import { orgView, tokenView, tokenViewSchema, userView, userViewSchema } from '../views.js';
 import type { ManagementApiDependencies } from './deps.js';
 
 /** `{user}` is an id, an email, or `me` for the caller. */
@@ -25,12 +26,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       response: {
         status: 200,
         description: 'The caller',
-        schema: z.object({
-          kind: z.enum(['operator', 'user', 'client']),
-          user: userViewSchema.nullable(),
-          scopes: z.array(z.string()),
-          organizations: z.array(orgViewSchema.extend({ role: memberViewSchema.shape.role })),
-        }),
+        schema: meViewSchema,
       },
       handler: async ({ context }) => {
         const { actor } = context;
@@ -60,9 +56,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       response: {
         status: 200,
         description: 'Your consents',
-        schema: z.object({
-          items: z.array(z.object({ clientId: z.string(), clientName: z.string().nullable(), scopes: z.array(z.string()), createdAt: z.string(), updatedAt: z.string() })),
-        }),
+        schema: z.object({ items: z.array(consentViewSchema) }),
       },
       handler: async ({ context }) => ({
         body: {
