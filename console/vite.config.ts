@@ -11,6 +11,8 @@ export default defineConfig({
   root,
   base: '/console/',
   plugins: [react()],
+  // The console shares the server's contracts (src/contracts) and nothing else of the server.
+  resolve: { alias: { '@contracts': fileURLToPath(new URL('../src/contracts', import.meta.url)) } },
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { supportedSigningAlgorithms } from '../domain/keys/signing-keys.js';
+import { signingAlgorithms as supportedSigningAlgorithms } from '../contracts/algorithms.js';
+import { defaultLifetimeBounds } from '../contracts/limits.js';
 
 /**
  * The one configuration schema. Everything else is derived from it: validation, the
@@ -224,9 +225,9 @@ export const configSchema = z
       .prefault({}),
     tokens: z
       .object({
-        accessTokenTtlMinutes: lifetimeBounds('access token lifetime', { min: 1, max: 300 }),
-        refreshTokenTtlMinutes: lifetimeBounds('refresh token lifetime', { min: 1, max: 300 }),
-        idTokenTtlMinutes: lifetimeBounds('ID token validity', { min: 1, max: 720 }),
+        accessTokenTtlMinutes: lifetimeBounds('access token lifetime', defaultLifetimeBounds.accessTokenTtlMinutes),
+        refreshTokenTtlMinutes: lifetimeBounds('refresh token lifetime', defaultLifetimeBounds.refreshTokenTtlMinutes),
+        idTokenTtlMinutes: lifetimeBounds('ID token validity', defaultLifetimeBounds.idTokenTtlMinutes),
       })
       .strict()
       .prefault({}),

@@ -28,12 +28,4 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
   return result.data;
 }
 
-/** Scope tokens per RFC 6749 §3.3: printable ASCII except space, double quote and backslash. */
-export const scopeTokenPattern = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
-/** Scopes defined by OpenID Connect Core §5.4 and §11. */
-export const standardScopes = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] as const;
-
-export function isStandardScope(scope: string): boolean {
-  return (standardScopes as readonly string[]).includes(scope);
-}
+export { isStandardScope, scopeTokenPattern, standardScopes } from '../contracts/scopes.js';

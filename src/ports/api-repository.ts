@@ -1,3 +1,5 @@
+import type { SigningAlgorithm, TokenFormat } from '../contracts/algorithms.js';
+
 export interface ApiScope {
   name: string;
   description: string;
@@ -12,8 +14,8 @@ export interface ApiRecord {
   name: string;
   scopes: ApiScope[];
   allowOfflineAccess: boolean;
-  tokenFormat: 'jwt' | 'opaque';
-  signingAlgorithm: 'RS256' | 'ES256' | 'EdDSA';
+  tokenFormat: TokenFormat;
+  signingAlgorithm: SigningAlgorithm;
   accessTokenTtlMinutes: number;
   createdAt: number;
   updatedAt: number;

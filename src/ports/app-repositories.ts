@@ -1,19 +1,9 @@
 import type { JWK } from 'jose';
+import type { GrantType, TokenEndpointAuthMethod } from '../contracts/algorithms.js';
+import type { AppStatus, AppType, AppVisibility } from '../contracts/app-types.js';
 
-export type AppType = 'native' | 'spa' | 'web' | 'm2m' | 'device';
-export type AppStatus = 'draft' | 'submitted' | 'active' | 'disabled';
-export type AppVisibility = 'private' | 'public';
-export type TokenEndpointAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
-
-export const grantTypeNames = {
-  authorizationCode: 'authorization_code',
-  refreshToken: 'refresh_token',
-  clientCredentials: 'client_credentials',
-  deviceCode: 'urn:ietf:params:oauth:grant-type:device_code',
-  jwtBearer: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-  tokenExchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
-} as const;
-export type GrantType = (typeof grantTypeNames)[keyof typeof grantTypeNames];
+export { grantTypeNames, type GrantType, type TokenEndpointAuthMethod } from '../contracts/algorithms.js';
+export type { AppStatus, AppType, AppVisibility } from '../contracts/app-types.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

@@ -1,4 +1,6 @@
-import { isManagementScope, managementScopes, type Actor } from '../domain/access/actor.js';
+import { defaultLifetimes } from '../contracts/limits.js';
+import { isManagementScope, managementScopes } from '../contracts/scopes.js';
+import type { Actor } from '../domain/access/actor.js';
 import { SignIn } from '../domain/identity/sign-in.js';
 import { managementApiPath } from '../http/api/management-api.js';
 import type { ApiRecord } from '../ports/api-repository.js';
@@ -33,7 +35,7 @@ export function managementApiRecord(issuer: string): ApiRecord {
     allowOfflineAccess: true,
     tokenFormat: 'jwt',
     signingAlgorithm: 'RS256',
-    accessTokenTtlMinutes: 30,
+    accessTokenTtlMinutes: defaultLifetimes.accessTokenTtlMinutes,
     createdAt: 0,
     updatedAt: 0,
   };

@@ -10,7 +10,13 @@ const src = join(root, 'src');
 /** Packages the core may use: pure libraries, not adapters (no HTTP framework, SQL, logger, filesystem). */
 const allowedPackages = new Set(['jose', 'zod', 'node:crypto', 'node:buffer', 'node:util']);
 /** Folders of src/ the core may import from. */
-const allowedFolders = ['protocol', 'domain', 'ports', 'shared'];
+const allowedFolders = ['protocol', 'domain', 'ports', 'shared', 'contracts'];
+/**
+ * What the server, the CLI and the console share (src/contracts) depends on nothing of the
+ * server's layers: only zod, src/shared and itself, so the console can bundle it.
+ */
+const contractsPackages = new Set(['zod']);
+const contractsFolders = ['contracts', 'shared'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -27,16 +33,16 @@ function importsIn(text: string): string[] {
   return patterns.flatMap((pattern) => [...text.matchAll(pattern)].map((match) => match[1]!));
 }
 
-/** The imports of a core file (given its path and text) that break the rule. */
-function violationsIn(file: string, text: string): string[] {
+/** The imports of a file (given its path and text) that break the rule of its layer. */
+function violationsIn(file: string, text: string, rule = { packages: allowedPackages, folders: allowedFolders }): string[] {
   return importsIn(text).filter((specifier) => {
-    if (!specifier.startsWith('.')) return !allowedPackages.has(specifier);
+    if (!specifier.startsWith('.')) return !rule.packages.has(specifier);
     const target = relative(src, resolve(dirname(file), specifier));
-    return target.startsWith('..') || !allowedFolders.includes(target.split(/[\\/]/)[0] ?? '');
+    return target.startsWith('..') || !rule.folders.includes(target.split(/[\\/]/)[0] ?? '');
   });
 }
 
-test('src/protocol and src/domain import only ports, shared, each other and pure libraries', () => {
+test('src/protocol and src/domain import only ports, shared, contracts, each other and pure libraries', () => {
   const violations = ['protocol', 'domain'].flatMap((layer) =>
     sourceFiles(join(src, layer)).flatMap((file) =>
       violationsIn(file, readFileSync(file, 'utf8')).map((specifier) => `${relative(root, file)} imports ${specifier}`),
@@ -65,4 +71,42 @@ test('the dependency check flags adapter imports: Fastify, Kysely, pino, storage
     'node:fs',
     'pino',
   ]);
+});
+
+test('src/contracts imports only zod, src/shared and itself', () => {
+  const rule = { packages: contractsPackages, folders: contractsFolders };
+  const violations = sourceFiles(join(src, 'contracts')).flatMap((file) =>
+    violationsIn(file, readFileSync(file, 'utf8'), rule).map((specifier) => `${relative(root, file)} imports ${specifier}`),
+  );
+  assert.deepEqual(violations, []);
+});
+
+test('the contracts check flags any layer of the server', () => {
+  const probe = [
+    "import { z } from 'zod';",
+    "import { randomId } from '../shared/random.js';",
+    "import { roles } from './permissions.js';",
+    "import type { AppRecord } from '../ports/app-repositories.js';",
+    "import { DomainError } from '../domain/errors.js';",
+    "import { SignJWT } from 'jose';",
+  ].join('\n');
+  assert.deepEqual(violationsIn(join(src, 'contracts', 'probe.ts'), probe, { packages: contractsPackages, folders: contractsFolders }).sort(), [
+    '../domain/errors.js',
+    '../ports/app-repositories.js',
+    'jose',
+  ]);
+});
+
+test('the console imports of the server only src/contracts, through @contracts', () => {
+  const consoleSrc = join(root, 'console', 'src');
+  const files = readdirSync(consoleSrc, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && /\.tsx?$/.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name));
+  const violations = files.flatMap((file) =>
+    importsIn(readFileSync(file, 'utf8'))
+      .filter((specifier) => specifier.startsWith('.') && relative(consoleSrc, resolve(dirname(file), specifier)).startsWith('..'))
+      .map((specifier) => `${relative(root, file)} imports ${specifier}`),
+  );
+  assert.deepEqual(violations, []);
+  assert.ok(files.some((file) => readFileSync(file, 'utf8').includes("from '@contracts/")), 'the console reads the contracts');
 });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { allManagementScopes } from '../../src/domain/access/actor.js';
+import { allManagementScopes, permissionTable, roles, type Permission } from '../../src/contracts/permissions.js';
 import type { RequestContext } from '../../src/domain/audit/audit-log.js';
 import { DomainError } from '../../src/domain/errors.js';
-import { permissionTable, roles, type Permission } from '../../src/domain/orgs/permissions.js';
 import type { Role } from '../../src/ports/org-repositories.js';
 import { createTestRegistry, memberWithRole, type TestRegistry } from '../support/registry.js';
 
@@ -36,6 +35,7 @@ const operations: Record<Permission, (t: TestRegistry, orgId: string, as: Reques
   },
   'apis:read': (t, orgId, as) => t.registry.apis.list(as, orgId, { offset: 0, limit: 10 }),
   'apis:manage': (t, orgId, as) => t.registry.apis.create(as, orgId, { identifier: `https://api-${orgId}.example.com`, name: 'API' }),
+  'credentials:read': (t, orgId, as) => t.registry.credentials.list(as, orgId, { offset: 0, limit: 10 }),
   'credentials:create_own': async (t, orgId, as) => {
     await orgApi(t, orgId);
     return t.registry.credentials.create(as, orgId, { name: 'Mine', apiGrants: [{ audience: apiIdentifier(orgId), scopes: ['read'] }] });
@@ -80,12 +80,13 @@ const expectedForClients: Record<Permission, boolean> = {
   'apps:preauthorize': false,
   'apis:read': true,
   'apis:manage': true,
+  'credentials:read': false,
   'credentials:create_own': false,
   'credentials:manage': false,
   'audit:read': true,
 };
 
-/** The table as the product defines it: a change to src/domain/orgs/permissions.ts must change this too. */
+/** The table as the product defines it: a change to src/contracts/permissions.ts must change this too. */
 const expectedMatrix: Record<Permission, string> = {
   'org:read': 'owner admin developer viewer',
   'org:update': 'owner admin',
@@ -101,6 +102,7 @@ const expectedMatrix: Record<Permission, string> = {
   'apps:preauthorize': 'owner admin',
   'apis:read': 'owner admin developer viewer',
   'apis:manage': 'owner admin',
+  'credentials:read': 'owner admin developer viewer',
   'credentials:create_own': 'owner admin developer',
   'credentials:manage': 'owner admin',
   'audit:read': 'owner admin',

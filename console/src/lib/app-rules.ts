@@ -1,24 +1,15 @@
 /**
- * The app rules the console checks before it sends anything. They are the server's own modules
- * (src/domain/apps), imported as they are, so the console and the server can't disagree.
+ * The app rules the console checks before it sends anything. They are the server's own rules
+ * (src/contracts), imported as they are, so the console and the server can't disagree.
  */
-import { appTypeRules } from '../../../src/domain/apps/app-types.js';
-import { checkRedirectUri, redirectUrisTotalLimit } from '../../../src/domain/apps/redirect-uris.js';
-import { grantTypeNames } from '../../../src/ports/app-repositories.js';
-import type { AppType } from './types';
+import { grantTypeNames } from '@contracts/algorithms';
+import { appTypeRules, type AppType } from '@contracts/app-types';
+import { checkRedirectUri, redirectUrisTotalLimit } from '@contracts/redirect-uris';
+import { openIdScopes, standardScopes } from '@contracts/scopes';
 
-export { appTypeRules, checkRedirectUri, grantTypeNames, redirectUrisTotalLimit };
+export { appTypeRules, checkRedirectUri, grantTypeNames, openIdScopes, redirectUrisTotalLimit };
 
-export const openIdScopes = [
-  { name: 'openid', description: 'Sign the user in: an ID token with their unique identifier (sub)' },
-  { name: 'profile', description: 'Their name and profile' },
-  { name: 'email', description: 'Their email address and whether it is verified' },
-  { name: 'address', description: 'Their postal address' },
-  { name: 'phone', description: 'Their phone number' },
-  { name: 'offline_access', description: 'Refresh tokens: act for the user when they are not using the app' },
-] as const;
-
-export const standardScopeNames: readonly string[] = openIdScopes.map((scope) => scope.name);
+export const standardScopeNames: readonly string[] = standardScopes;
 
 export interface AppTypeChoice {
   type: AppType;
@@ -26,7 +17,7 @@ export interface AppTypeChoice {
   summary: string;
 }
 
-/** PRODUCT A1, in the order of the seeds. */
+/** The app types, in the order the create form offers them. */
 export const appTypeChoices: AppTypeChoice[] = [
   { type: 'native', title: 'Native/Mobile app', summary: 'iOS, Android or desktop apps. A public client: no secret, PKCE, custom-scheme or loopback redirect URIs.' },
   { type: 'spa', title: 'Single-page app', summary: 'JavaScript apps in the browser. A public client with PKCE and https redirect URIs.' },

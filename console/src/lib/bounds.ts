@@ -1,30 +1,21 @@
 /**
  * Lifetime bounds of app settings. The operator may widen them server-wide, so the console reads
- * them from the management API (GET /limits) and falls back to the product defaults (PRODUCT A4).
+ * them from the management API (GET /limits) and falls back to a server's defaults (src/contracts).
  */
 
+import { defaultAppLimits, type AppLimits, type Bounds } from '@contracts/limits';
 import { get } from './api';
 
-export interface Bounds {
-  min: number;
-  max: number;
-  default: number;
-}
+export type { Bounds };
 
-export interface AppBounds {
-  accessTokenTtlMinutes: Bounds;
-  refreshTokenTtlMinutes: Bounds;
-  idTokenTtlMinutes: Bounds;
-  refreshReuseIntervalSeconds: Bounds;
-  apiAccessTokenTtlMinutes: Bounds;
-}
+export type AppBounds = Pick<AppLimits, 'accessTokenTtlMinutes' | 'refreshTokenTtlMinutes' | 'idTokenTtlMinutes' | 'refreshReuseIntervalSeconds' | 'apiAccessTokenTtlMinutes'>;
 
 export const defaultBounds: AppBounds = {
-  accessTokenTtlMinutes: { min: 1, max: 300, default: 30 },
-  refreshTokenTtlMinutes: { min: 1, max: 300, default: 30 },
-  idTokenTtlMinutes: { min: 1, max: 720, default: 2 },
-  refreshReuseIntervalSeconds: { min: 0, max: 60, default: 0 },
-  apiAccessTokenTtlMinutes: { min: 1, max: 300, default: 30 },
+  accessTokenTtlMinutes: defaultAppLimits.accessTokenTtlMinutes,
+  refreshTokenTtlMinutes: defaultAppLimits.refreshTokenTtlMinutes,
+  idTokenTtlMinutes: defaultAppLimits.idTokenTtlMinutes,
+  refreshReuseIntervalSeconds: defaultAppLimits.refreshReuseIntervalSeconds,
+  apiAccessTokenTtlMinutes: defaultAppLimits.apiAccessTokenTtlMinutes,
 };
 
 function isBounds(value: unknown): value is Bounds {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { signingAlgorithms, tokenFormats } from '../../contracts/algorithms.js';
 import { CliError } from '../context.js';
 import { withManagement } from '../management-client.js';
 import { formatTable, printJson } from '../output.js';
@@ -79,8 +80,8 @@ function printApi(api: ApiBody): void {
 function addApiSettingFlags(command: Command): Command {
   return command
     .option('--scope <name[:description]>', 'a scope of the API (repeat); e.g. orders:read or "orders:read:Read your orders"', collect)
-    .option('--token-format <format>', 'jwt or opaque')
-    .option('--signing-alg <alg>', 'RS256, ES256 or EdDSA (JWT access tokens)')
+    .option('--token-format <format>', tokenFormats.join(' or '))
+    .option('--signing-alg <alg>', `${signingAlgorithms.slice(0, -1).join(', ')} or ${signingAlgorithms.at(-1)} (JWT access tokens)`)
     .option('--ttl <minutes>', 'access token lifetime in minutes')
     .option('--json', 'print the API response as JSON');
 }

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { tokenEndpointAuthMethods } from '../../contracts/algorithms.js';
 import { CliError } from '../context.js';
 import { withManagement } from '../management-client.js';
 import { formatTable, printJson } from '../output.js';
@@ -79,7 +80,7 @@ function addSettingFlags(command: Command): Command {
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeat for several)', collect)
     .option('--grant-type <grant>', 'allowed grant type (repeat for several)', collect)
     .option('--scope <scope>', 'allowed scope (repeat, or space/comma separated)', collect)
-    .option('--auth-method <method>', 'token endpoint auth method: none, client_secret_basic, client_secret_post, private_key_jwt')
+    .option('--auth-method <method>', `token endpoint auth method: ${tokenEndpointAuthMethods.join(', ')}`)
     .option('--set <path=value>', 'any setting by its path, e.g. accessToken.ttlMinutes=60 or security.firstParty=true (repeat)', collect)
     .option('--settings-file <file>', 'a JSON file of settings, as in the API');
 }

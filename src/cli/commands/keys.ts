@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isSigningAlgorithm, supportedSigningAlgorithms, type SigningAlgorithm } from '../../domain/keys/signing-keys.js';
+import { isSigningAlgorithm, signingAlgorithms, type SigningAlgorithm } from '../../contracts/algorithms.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { CliError, commandLogger, configFromCommand } from '../context.js';
 import { formatTable, isoTime, printJson } from '../output.js';
@@ -9,7 +9,7 @@ function parseAlgorithms(value: string | undefined, configured: readonly Signing
   const requested = value.split(',').map((alg) => alg.trim()).filter(Boolean);
   const unknown = requested.filter((alg) => !isSigningAlgorithm(alg));
   if (unknown.length > 0) {
-    throw new CliError(`unknown algorithm ${unknown.join(', ')}; expected one of ${supportedSigningAlgorithms.join(', ')}`);
+    throw new CliError(`unknown algorithm ${unknown.join(', ')}; expected one of ${signingAlgorithms.join(', ')}`);
   }
   const notConfigured = requested.filter((alg) => !configured.includes(alg as SigningAlgorithm));
   if (notConfigured.length > 0) {

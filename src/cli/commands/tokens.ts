@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { allManagementScopes } from '../../domain/access/actor.js';
+import { defaultPersonalTokenLifetimeDays, maxPersonalTokenLifetimeDays } from '../../contracts/limits.js';
+import { allManagementScopes } from '../../contracts/scopes.js';
 import { CliError } from '../context.js';
 import { withManagement, type ManagementClient } from '../management-client.js';
 import { formatTable, printJson } from '../output.js';
@@ -50,7 +51,7 @@ export function registerTokensCommand(program: Command): void {
     .requiredOption('--user <user>', 'the user it acts as (email or id; `me` with --token)')
     .requiredOption('--name <name>', 'what it is for, e.g. "laptop" or "CI"')
     .requiredOption('--scope <scope>', `scope (repeat, or comma-separated), or all: ${allManagementScopes.join(', ')}`, collect)
-    .option('--expires-in-days <n>', 'lifetime in days, 1 to 365', '30')
+    .option('--expires-in-days <n>', `lifetime in days, 1 to ${maxPersonalTokenLifetimeDays}`, String(defaultPersonalTokenLifetimeDays))
     .option('--json', 'print the API response as JSON (with the token)')
     .action(async (options: { user: string; name: string; scope: string[]; expiresInDays: string; json?: boolean }, command: Command) => {
       await withManagement(command, async (client) => {

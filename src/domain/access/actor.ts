@@ -1,30 +1,8 @@
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type { AuditActor } from '../../ports/audit-repository.js';
+import type { ManagementScope } from '../../contracts/scopes.js';
 
-/**
- * Scopes of the management API (`/api/v1`). A personal access token or a management access token
- * carries some of them; each operation needs one, on top of the caller's role in the organization.
- */
-export const managementScopes = {
-  'orgs:read': 'Read organizations, members and invitations',
-  'orgs:write': 'Create and change organizations, members and invitations',
-  'apps:read': 'Read apps',
-  'apps:write': 'Create, change, rotate, approve and delete apps',
-  'apis:read': 'Read APIs',
-  'apis:write': 'Register, change and delete APIs',
-  'credentials:read': 'Read per-user client credentials',
-  'credentials:write': 'Create and delete per-user client credentials',
-  'audit:read': 'Read the audit log',
-  'users:read': 'Read users (server administrators)',
-  'users:write': 'Create and change users (server administrators)',
-} as const;
-
-export type ManagementScope = keyof typeof managementScopes;
-export const allManagementScopes = Object.keys(managementScopes) as ManagementScope[];
-
-export function isManagementScope(value: string): value is ManagementScope {
-  return Object.hasOwn(managementScopes, value);
-}
+export { allManagementScopes, isManagementScope, managementScopes, type ManagementScope } from '../../contracts/scopes.js';
 
 /**
  * A user acting through a token that Latchkey issued to an app: the app holds the token (the

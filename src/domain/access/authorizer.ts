@@ -1,8 +1,9 @@
 import type { Role } from '../../ports/org-repositories.js';
 import type { Storage } from '../../ports/storage.js';
 import { DomainError } from '../errors.js';
-import { permissionTable, roleAllows, type Permission } from '../orgs/permissions.js';
-import type { Actor, ManagementScope } from './actor.js';
+import { permissionTable, roleAllows, type Permission } from '../../contracts/permissions.js';
+import type { ManagementScope } from '../../contracts/scopes.js';
+import type { Actor } from './actor.js';
 
 /** The role an actor acts with in an organization. Operators and server administrators count as owners. */
 export type EffectiveRole = Role;

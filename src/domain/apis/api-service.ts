@@ -6,7 +6,7 @@ import type { DomainEvents } from '../../ports/domain-events.js';
 import type { Storage } from '../../ports/storage.js';
 import { randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
-import type { MinutesBounds } from '../apps/app-settings.js';
+import { defaultLifetimes, type MinutesBounds } from '../../contracts/limits.js';
 import { diffChanges, recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError } from '../errors.js';
 import type { SigningAlgorithm } from '../keys/signing-keys.js';
@@ -122,7 +122,7 @@ export class ApiService {
       allowOfflineAccess: parsed.allowOfflineAccess ?? false,
       tokenFormat: parsed.tokenFormat ?? 'jwt',
       signingAlgorithm: parsed.signingAlgorithm ?? 'RS256',
-      accessTokenTtlMinutes: parsed.accessTokenTtlMinutes ?? 30,
+      accessTokenTtlMinutes: parsed.accessTokenTtlMinutes ?? defaultLifetimes.accessTokenTtlMinutes,
       createdAt: now,
       updatedAt: now,
     };

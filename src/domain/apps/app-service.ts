@@ -15,26 +15,15 @@ import { randomHandle, randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
 import { diffChanges, recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError, type FieldProblem } from '../errors.js';
-import type { Permission } from '../orgs/permissions.js';
+import { appLimits, maxSecretGracePeriodSeconds } from '../../contracts/limits.js';
+import { permissionTable, type Permission } from '../../contracts/permissions.js';
 import { parseOrThrow } from '../validation.js';
-import {
-  appInputSchema,
-  checkAppRules,
-  customClaimsMaxBytes,
-  defaultLifetimes,
-  defaultSettings,
-  mergeSettings,
-  refreshReuseIntervalMaxSeconds,
-  type AppInput,
-  type LifetimeBounds,
-} from './app-settings.js';
+import { appInputSchema, checkAppRules, defaultSettings, mergeSettings, type AppInput, type LifetimeBounds } from './app-settings.js';
 import { appTypeRules, clientKindOf } from './app-types.js';
 import { isBuiltInApp } from './built-in.js';
-import { certificateMaxBytes, parseCertificateUpload } from './certificates.js';
-import { redirectUrisTotalLimit } from './redirect-uris.js';
+import { parseCertificateUpload } from './certificates.js';
 
-/** Seed 001/002 and PRODUCT A7: the old secret works on for at most 7 days after a rotation. */
-export const maxSecretGracePeriodSeconds = 7 * 24 * 3600;
+export { maxSecretGracePeriodSeconds };
 
 export interface AppServiceDependencies {
   storage: Storage;
@@ -63,10 +52,10 @@ const privilegedFlags: readonly ['firstParty' | 'managementApiAccess', string][]
   ['managementApiAccess', 'the app may get tokens for the Latchkey management API'],
 ];
 
-type LifecycleAction = 'submit' | 'approve' | 'reject' | 'activate' | 'disable' | 'enable';
+export type LifecycleAction = 'submit' | 'approve' | 'reject' | 'activate' | 'disable' | 'enable';
 
 /** Which status each lifecycle action starts from and leads to, and who may take it (PRODUCT A10). */
-const lifecycle: Record<LifecycleAction, { from: readonly AppStatus[]; to: AppStatus; permission: Permission }> = {
+export const lifecycle: Record<LifecycleAction, { from: readonly AppStatus[]; to: AppStatus; permission: Permission }> = {
   submit: { from: ['draft'], to: 'submitted', permission: 'apps:update' },
   approve: { from: ['submitted'], to: 'active', permission: 'apps:approve' },
   reject: { from: ['submitted'], to: 'draft', permission: 'apps:approve' },
@@ -133,7 +122,7 @@ export class AppService {
   }
 
   /**
-   * Per-user client credentials (A8) follow the credential rules: their owner manages them with
+   * Per-user client credentials follow the credential rules: their owner manages them with
    * credentials:create_own; anyone else needs credentials:manage. Apps follow the permission asked.
    */
   async #authorizeFor(context: RequestContext, app: AppRecord, permission: Permission): Promise<void> {
@@ -143,7 +132,7 @@ export class AppService {
       await authorizer.require(actor, app.orgId, permission);
       return;
     }
-    const scope = permission === 'apps:read' ? 'credentials:read' : 'credentials:write';
+    const scope = permissionTable[permission === 'apps:read' ? 'credentials:read' : 'credentials:manage'].scope;
     authorizer.requireScope(actor, scope);
     if (!(await authorizer.canSee(actor, app.orgId))) throw DomainError.notFound(`app ${app.clientId}`);
     const own = actor.kind === 'user' && actor.userId === app.ownerUserId;
@@ -488,18 +477,7 @@ export class AppService {
 
   /** The bounds every app setting is checked against, for forms that check before they send. */
   limits() {
-    const { bounds } = this.#deps;
-    return {
-      accessTokenTtlMinutes: { ...bounds.accessTokenTtlMinutes, default: defaultLifetimes.accessTokenTtlMinutes },
-      refreshTokenTtlMinutes: { ...bounds.refreshTokenTtlMinutes, default: defaultLifetimes.refreshTokenTtlMinutes },
-      idTokenTtlMinutes: { ...bounds.idTokenTtlMinutes, default: defaultLifetimes.idTokenTtlMinutes },
-      refreshReuseIntervalSeconds: { min: 0, max: refreshReuseIntervalMaxSeconds, default: 0 },
-      apiAccessTokenTtlMinutes: { ...bounds.accessTokenTtlMinutes, default: defaultLifetimes.accessTokenTtlMinutes },
-      redirectUrisTotalCharacters: redirectUrisTotalLimit,
-      secretGracePeriodMaxSeconds: maxSecretGracePeriodSeconds,
-      certificateMaxBytes,
-      customClaimsMaxBytes,
-    };
+    return appLimits(this.#deps.bounds);
   }
 
   /** Whether a presented client secret is one of the app's live secrets (keyed hash, constant time). */

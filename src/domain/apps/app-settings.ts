@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { tokenEndpointAuthMethods } from '../../contracts/algorithms.js';
+import { customClaimsMaxBytes, defaultLifetimes, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import {
   grantTypeNames,
@@ -14,26 +16,14 @@ import { isStandardScope, scopeTokenPattern } from '../validation.js';
 import { appTypeRules, appTypes } from './app-types.js';
 import { checkRedirectUris, isLoopbackHost } from './redirect-uris.js';
 
-export interface MinutesBounds {
-  min: number;
-  max: number;
-}
+export { customClaimsMaxBytes, defaultLifetimes, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
 
-/** Server-wide bounds of app token lifetimes (PRODUCT A4); the operator may widen them in config. */
+/** Server-wide bounds of app token lifetimes; the operator may widen them in config. */
 export interface LifetimeBounds {
   accessTokenTtlMinutes: MinutesBounds;
   refreshTokenTtlMinutes: MinutesBounds;
   idTokenTtlMinutes: MinutesBounds;
 }
-
-export const defaultLifetimes = {
-  accessTokenTtlMinutes: 30,
-  refreshTokenTtlMinutes: 30,
-  idTokenTtlMinutes: 2,
-} as const;
-
-export const refreshReuseIntervalMaxSeconds = 60;
-export const customClaimsMaxBytes = 4096;
 
 const allGrantTypes = Object.values(grantTypeNames) as [GrantType, ...GrantType[]];
 
@@ -111,9 +101,7 @@ export function appInputSchema(bounds: LifetimeBounds) {
       redirectUris: z.array(z.string().max(2000)).max(100),
       postLogoutRedirectUris: z.array(z.string().max(2000)).max(100),
       grantTypes: z.array(z.enum(allGrantTypes, { error: `must be one of ${allGrantTypes.join(', ')}` })).max(10),
-      tokenEndpointAuthMethod: z.enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'], {
-        error: 'must be one of none, client_secret_basic, client_secret_post, private_key_jwt',
-      }),
+      tokenEndpointAuthMethod: z.enum(tokenEndpointAuthMethods, { error: `must be one of ${tokenEndpointAuthMethods.join(', ')}` }),
       scopes: z.array(scopeToken).max(200),
       apiGrants: z
         .array(z.object({ audience: z.string().min(1).max(255), scopes: z.array(scopeToken).max(200) }).strict())

@@ -1,10 +1,8 @@
 import { createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
+import { certificateMaxBytes } from '../../contracts/limits.js';
 import type { AppCertificateRecord } from '../../ports/app-repositories.js';
 import { DomainError } from '../errors.js';
-
-/** Seed 002: "The certificate is limited to 4,000 characters, and the file must be smaller than 4 KB." */
-export const certificateMaxBytes = 4096;
 
 export type ParsedCertificate = Omit<AppCertificateRecord, 'id' | 'clientId' | 'createdAt'>;
 

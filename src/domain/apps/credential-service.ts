@@ -4,7 +4,7 @@ import type { Storage } from '../../ports/storage.js';
 import type { Authorizer } from '../access/authorizer.js';
 import type { RequestContext } from '../audit/audit-log.js';
 import { DomainError } from '../errors.js';
-import { roleAllows } from '../orgs/permissions.js';
+import { permissionTable, roleAllows } from '../../contracts/permissions.js';
 import { parseOrThrow, scopeTokenPattern } from '../validation.js';
 import type { AppService, CreatedApp } from './app-service.js';
 
@@ -78,7 +78,7 @@ export class CredentialService {
   /** The caller's own credentials, or (with credentials:manage) those of one member or of everyone. */
   async list(context: RequestContext, orgId: string, filter: { userId?: string; offset: number; limit: number }) {
     const { actor } = context;
-    this.#authorizer.requireScope(actor, 'credentials:read');
+    this.#authorizer.requireScope(actor, permissionTable['credentials:read'].scope);
     if (!(await this.#authorizer.canSee(actor, orgId))) throw DomainError.notFound(`organization ${orgId}`);
     const role = await this.#authorizer.roleIn(actor, orgId);
     if (!role) throw new DomainError('forbidden', 'per-user client credentials belong to people: an app acting for itself may not list them');
@@ -105,8 +105,19 @@ export class CredentialService {
     return app;
   }
 
+  /** Deleting and rotating need credentials:write only: the app service checks it, once this is known to be credentials. */
   async delete(context: RequestContext, clientId: string): Promise<void> {
-    await this.get(context, clientId);
+    await this.#requireCredentials(context, clientId);
     await this.#apps.delete(context, clientId);
+  }
+
+  async rotateSecret(context: RequestContext, clientId: string, options: { gracePeriodSeconds?: number } = {}) {
+    await this.#requireCredentials(context, clientId);
+    return this.#apps.rotateSecret(context, clientId, options);
+  }
+
+  /** Refuses, as reading it would, a client id that is not per-user client credentials. */
+  async #requireCredentials(context: RequestContext, clientId: string): Promise<void> {
+    if (!(await this.#storage.apps.get(clientId))?.ownerUserId) await this.get(context, clientId);
   }
 }

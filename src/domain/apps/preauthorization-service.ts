@@ -10,7 +10,7 @@ import type { Authorizer } from '../access/authorizer.js';
 import { recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError, type FieldProblem } from '../errors.js';
 import { findUser } from '../identity/user-service.js';
-import { roles } from '../orgs/permissions.js';
+import { roles } from '../../contracts/permissions.js';
 import { isStandardScope, parseOrThrow, scopeTokenPattern } from '../validation.js';
 import { isBuiltInApp } from './built-in.js';
 

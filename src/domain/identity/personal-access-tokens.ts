@@ -1,17 +1,17 @@
 import { z } from 'zod';
+import { defaultPersonalTokenLifetimeDays, maxPersonalTokenLifetimeDays } from '../../contracts/limits.js';
 import type { Clock } from '../../ports/clock.js';
 import type { PersonalAccessTokenRecord } from '../../ports/identity-repositories.js';
 import type { Storage } from '../../ports/storage.js';
 import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomId } from '../../shared/random.js';
-import { allManagementScopes, isManagementScope, type Actor, type ManagementScope } from '../access/actor.js';
+import { allManagementScopes, isManagementScope, type ManagementScope } from '../../contracts/scopes.js';
+import type { Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorizer.js';
 import { recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
 import { findUser } from './user-service.js';
-
-export const maxTokenLifetimeDays = 365;
 
 const createTokenSchema = z
   .object({
@@ -22,9 +22,9 @@ const createTokenSchema = z
     expiresInDays: z
       .number()
       .int()
-      .min(1, { error: `must be from 1 to ${maxTokenLifetimeDays} days` })
-      .max(maxTokenLifetimeDays, { error: `must be from 1 to ${maxTokenLifetimeDays} days` })
-      .default(30),
+      .min(1, { error: `must be from 1 to ${maxPersonalTokenLifetimeDays} days` })
+      .max(maxPersonalTokenLifetimeDays, { error: `must be from 1 to ${maxPersonalTokenLifetimeDays} days` })
+      .default(defaultPersonalTokenLifetimeDays),
   })
   .strict();
 
@@ -85,16 +85,21 @@ export class PersonalAccessTokens {
   }
 
   async list(context: RequestContext, userIdOrEmail: string): Promise<PersonalAccessTokenRecord[]> {
+    return this.#tokensOf(context, userIdOrEmail, 'users:read');
+  }
+
+  /** Someone else's tokens: a server administrator's to see (users:read) or to revoke (users:write). */
+  async #tokensOf(context: RequestContext, userIdOrEmail: string, scope: 'users:read' | 'users:write'): Promise<PersonalAccessTokenRecord[]> {
     const user = await findUser(this.#storage.users, userIdOrEmail);
     if (!user) throw DomainError.notFound(`user ${userIdOrEmail}`);
     if (!(context.actor.kind === 'user' && context.actor.userId === user.id)) {
-      await this.#authorizer.requireServerAdmin(context.actor, 'users:read');
+      await this.#authorizer.requireServerAdmin(context.actor, scope);
     }
     return this.#storage.personalAccessTokens.listForUser(user.id);
   }
 
   async revoke(context: RequestContext, userIdOrEmail: string, tokenId: string): Promise<void> {
-    const tokens = await this.list(context, userIdOrEmail);
+    const tokens = await this.#tokensOf(context, userIdOrEmail, 'users:write');
     const token = tokens.find((candidate) => candidate.id === tokenId);
     if (!token) throw DomainError.notFound(`token ${tokenId}`);
     await this.#storage.transaction(async (tx) => {

@@ -91,9 +91,14 @@ export class UserService {
 
   /** A user by id or email; server administrators see everyone, users themselves. */
   async get(context: RequestContext, idOrEmail: string): Promise<UserRecord> {
+    return this.#find(context, idOrEmail, 'users:read');
+  }
+
+  /** A user for reading or (with users:write) changing: changing someone else needs no read scope besides. */
+  async #find(context: RequestContext, idOrEmail: string, scope: 'users:read' | 'users:write'): Promise<UserRecord> {
     const user = await findUser(this.#storage.users, idOrEmail);
     const self = context.actor.kind === 'user' && user?.id === context.actor.userId;
-    if (!self) await this.#authorizer.requireServerAdmin(context.actor, 'users:read');
+    if (!self) await this.#authorizer.requireServerAdmin(context.actor, scope);
     if (!user) throw DomainError.notFound(`user ${idOrEmail}`);
     return user;
   }
@@ -104,7 +109,7 @@ export class UserService {
   }
 
   async update(context: RequestContext, idOrEmail: string, input: unknown): Promise<UserRecord> {
-    const user = await this.get(context, idOrEmail);
+    const user = await this.#find(context, idOrEmail, 'users:write');
     const parsed = parseOrThrow(updateUserSchema, input);
     const self = context.actor.kind === 'user' && context.actor.userId === user.id;
     if (parsed.isAdmin !== undefined || parsed.emailVerified !== undefined || parsed.disabled !== undefined || !self) {
@@ -146,7 +151,7 @@ export class UserService {
 
   async delete(context: RequestContext, idOrEmail: string): Promise<void> {
     await this.#authorizer.requireServerAdmin(context.actor, 'users:write');
-    const user = await this.get(context, idOrEmail);
+    const user = await this.#find(context, idOrEmail, 'users:write');
     await this.#storage.transaction(async (tx) => {
       for (const membership of await tx.organizations.listMembershipsOfUser(user.id)) {
         if (membership.role === 'owner' && (await tx.organizations.countOwners(membership.orgId)) <= 1) {

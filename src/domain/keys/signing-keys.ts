@@ -7,17 +7,13 @@ import {
   type JSONWebKeySet,
   type JWK,
 } from 'jose';
+import { isSigningAlgorithm, type SigningAlgorithm } from '../../contracts/algorithms.js';
 import type { Clock } from '../../ports/clock.js';
 import type { SettingsRepository } from '../../ports/settings-repository.js';
 import type { SigningKeyRepository, StoredSigningKey } from '../../ports/signing-key-repository.js';
 import type { KeyEncryption } from './key-encryption.js';
 
-export const supportedSigningAlgorithms = ['RS256', 'ES256', 'EdDSA'] as const;
-export type SigningAlgorithm = (typeof supportedSigningAlgorithms)[number];
-
-export function isSigningAlgorithm(value: string): value is SigningAlgorithm {
-  return (supportedSigningAlgorithms as readonly string[]).includes(value);
-}
+export { isSigningAlgorithm, signingAlgorithms as supportedSigningAlgorithms, type SigningAlgorithm } from '../../contracts/algorithms.js';
 
 export interface ActiveSigningKey {
   kid: string;

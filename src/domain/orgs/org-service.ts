@@ -11,7 +11,7 @@ import { recordAudit, type RequestContext } from '../audit/audit-log.js';
 import { DomainError } from '../errors.js';
 import { findUser } from '../identity/user-service.js';
 import { parseOrThrow } from '../validation.js';
-import { mayAssignRole, roles } from './permissions.js';
+import { mayAssignRole, roles } from '../../contracts/permissions.js';
 
 export const defaultOrganizationName = 'default';
 export const invitationLifetimeMs = 7 * 24 * 3600 * 1000;
@@ -378,6 +378,7 @@ export class OrgService {
   async acceptInvitation(context: RequestContext, token: unknown): Promise<MemberView> {
     const { actor } = context;
     if (actor.kind !== 'user') throw new DomainError('forbidden', 'only a signed-in user can accept an invitation');
+    this.#deps.authorizer.requireScope(actor, 'orgs:write');
     if (typeof token !== 'string' || !isWellFormedSecret(token, 'inv')) {
       throw DomainError.validation([{ field: 'token', message: 'is not an invitation token' }]);
     }

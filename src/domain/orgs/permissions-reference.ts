@@ -1,5 +1,5 @@
-import { managementScopes } from '../access/actor.js';
-import { permissionTable, roles } from './permissions.js';
+import { managementScopes } from '../../contracts/scopes.js';
+import { permissionTable, roles } from '../../contracts/permissions.js';
 
 /** docs/permissions.md, generated from the permission table (`npm run docs`); a test fails when it is stale. */
 export function renderPermissionsReference(): string {
@@ -12,7 +12,7 @@ export function renderPermissionsReference(): string {
   const scopes = Object.entries(managementScopes).map(([scope, description]) => `| \`${scope}\` | ${description} |`);
   return `# Roles and permissions
 
-<!-- Generated from src/domain/orgs/permissions.ts by \`npm run docs\`. Do not edit by hand. -->
+<!-- Generated from src/contracts/permissions.ts by \`npm run docs\`. Do not edit by hand. -->
 
 Every member of an organization has one role. The role decides what they may do in that
 organization; the domain layer enforces it for the console, the management API and the CLI alike.

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ManagementScope } from '../../domain/access/actor.js';
+import { permissionTable, serverOperations, type ManagementScope, type Permission, type ServerOperation } from '../../contracts/permissions.js';
 import type { RequestContext } from '../../domain/audit/audit-log.js';
 import { DomainError } from '../../domain/errors.js';
 import { parseOrThrow } from '../../domain/validation.js';
@@ -29,8 +29,14 @@ export interface ApiRoute<Query = Record<string, never>> {
   operationId: string;
   summary: string;
   tag: string;
-  /** The management scope the token needs (the role table decides the rest). */
-  scope?: ManagementScope;
+  /**
+   * The permission of the role table the domain checks, or several that need the same scope
+   * (your own credentials or a member's); the documented scope is the table's, so the two can't
+   * disagree.
+   */
+  permission?: Permission | readonly [Permission, ...Permission[]];
+  /** For an operation outside any organization, which no role governs: its scope. */
+  serverOperation?: ServerOperation;
   /** Whether the operation needs no token (the OpenAPI document itself). */
   public?: boolean;
   query?: z.ZodType<Query>;
@@ -44,7 +50,17 @@ export interface ApiRoute<Query = Record<string, never>> {
 export type AnyApiRoute = ApiRoute<any>;
 
 export function defineRoute<Query = Record<string, never>>(route: ApiRoute<Query>): ApiRoute<Query> {
+  requiredScopeOf(route);
   return route;
+}
+
+/** The management scope a token needs for the route (the role table decides the rest), or undefined when it needs none. */
+export function requiredScopeOf(route: Pick<AnyApiRoute, 'permission' | 'serverOperation' | 'method' | 'path'>): ManagementScope | undefined {
+  if (route.serverOperation) return serverOperations[route.serverOperation].scope;
+  if (!route.permission) return undefined;
+  const scopes = new Set([route.permission].flat().map((permission) => permissionTable[permission].scope));
+  if (scopes.size !== 1) throw new Error(`${route.method} ${route.path}: its permissions need different scopes (${[...scopes].join(', ')})`);
+  return [...scopes][0];
 }
 
 /** Pagination and search shared by every list: `?page=1&perPage=20&q=name`. */
@@ -65,9 +81,7 @@ export function pageOf<T, V>(query: ListQuery, result: { items: T[]; total: numb
   return { items: result.items.map(view), page: query.page, perPage: query.perPage, total: result.total };
 }
 
-export function pageSchema(item: z.ZodType) {
-  return z.object({ items: z.array(item), page: z.number().int(), perPage: z.number().int(), total: z.number().int() });
-}
+export { pageSchema } from '../../contracts/views.js';
 
 export type ContextResolver = (request: FastifyRequest, reply: FastifyReply) => Promise<RequestContext | undefined>;
 
@@ -129,6 +143,7 @@ export function buildOpenApiDocument(routes: readonly AnyApiRoute[], info: { ser
         parameters.push({ name, in: 'query', required: querySchema.required?.includes(name) ?? false, schema });
       }
     }
+    const scope = requiredScopeOf(route);
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,
@@ -143,7 +158,7 @@ export function buildOpenApiDocument(routes: readonly AnyApiRoute[], info: { ser
         ...(route.public ? {} : { '400': problem, '401': problem, '403': problem, '404': problem, '409': problem }),
       },
       ...(route.public ? { security: [] } : {}),
-      ...(route.scope ? { 'x-required-scope': route.scope } : {}),
+      ...(scope ? { 'x-required-scope': scope } : {}),
     };
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = operation;

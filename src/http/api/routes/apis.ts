@@ -11,7 +11,7 @@ export function apiRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'listApis',
       summary: 'List registered APIs, searching by name or identifier',
       tag: 'APIs',
-      scope: 'apis:read',
+      permission: 'apis:read',
       query: listQuery,
       response: { status: 200, description: 'A page of APIs', schema: pageSchema(apiViewSchema) },
       handler: async ({ context, params, query }) => {
@@ -25,7 +25,7 @@ export function apiRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'createApi',
       summary: 'Register an API: its identifier is the audience of its access tokens',
       tag: 'APIs',
-      scope: 'apis:write',
+      permission: 'apis:manage',
       body: apis.inputSchema,
       response: { status: 201, description: 'The API', schema: apiViewSchema },
       handler: async ({ context, params, body }) => {
@@ -39,7 +39,7 @@ export function apiRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'getApi',
       summary: 'Get an API by id or identifier',
       tag: 'APIs',
-      scope: 'apis:read',
+      permission: 'apis:read',
       response: { status: 200, description: 'The API', schema: apiViewSchema },
       handler: async ({ context, params }) => ({ body: apiView(await apis.get(context, params.api!)) }),
     }),
@@ -49,7 +49,7 @@ export function apiRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'updateApi',
       summary: 'Change an API (its identifier is immutable); apps lose scopes it no longer has',
       tag: 'APIs',
-      scope: 'apis:write',
+      permission: 'apis:manage',
       body: apis.inputSchema,
       response: { status: 200, description: 'The API', schema: apiViewSchema },
       handler: async ({ context, params, body }) => ({ body: apiView(await apis.update(context, params.api!, body)) }),
@@ -60,7 +60,7 @@ export function apiRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'deleteApi',
       summary: 'Delete an API; apps lose its audience and scopes',
       tag: 'APIs',
-      scope: 'apis:write',
+      permission: 'apis:manage',
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
         await apis.delete(context, params.api!);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { maxSecretGracePeriodSeconds } from '../../../domain/apps/app-service.js';
+import { maxSecretGracePeriodSeconds } from '../../../contracts/limits.js';
+import { rotatedSecretSchema } from '../../../contracts/views.js';
+import { lifecycle } from '../../../domain/apps/app-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
 import { appView, appViewSchema, appWithSecretSchema, certificateView, certificateViewSchema } from '../views.js';
 import { orgIdOf, type ManagementApiDependencies } from './deps.js';
@@ -15,7 +17,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: `${action}App`,
       summary,
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: lifecycle[action].permission,
       ...(action === 'reject' ? { body: z.object({ reason: z.string() }) } : {}),
       response: { status: 200, description: 'The app in its new status', schema: appViewSchema },
       handler: async ({ context, params, body }) => ({
@@ -36,7 +38,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'listApps',
       summary: 'List OAuth apps, searching by name',
       tag: 'Apps',
-      scope: 'apps:read',
+      permission: 'apps:read',
       query: appListQuery,
       response: { status: 200, description: 'A page of apps', schema: pageSchema(appViewSchema) },
       handler: async ({ context, params, query }) => {
@@ -51,7 +53,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'createApp',
       summary: 'Register an OAuth app; the response holds the client secret, once',
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:create',
       body: apps.inputSchema,
       response: { status: 201, description: 'The app, with its client secret (confidential apps)', schema: appWithSecretSchema },
       handler: async ({ context, params, body }) => {
@@ -66,7 +68,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'getApp',
       summary: 'Get an app and every setting (never its secret)',
       tag: 'Apps',
-      scope: 'apps:read',
+      permission: 'apps:read',
       response: { status: 200, description: 'The app', schema: appViewSchema },
       handler: async ({ context, params }) => ({ body: appView(await apps.get(context, params.clientId!)) }),
     }),
@@ -76,7 +78,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'updateApp',
       summary: 'Change settings: nested groups merge, lists replace; on any invalid value nothing is saved',
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:update',
       body: apps.inputSchema,
       response: { status: 200, description: 'The app', schema: appViewSchema },
       handler: async ({ context, params, body }) => ({ body: appView(await apps.update(context, params.clientId!, body)) }),
@@ -87,7 +89,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'deleteApp',
       summary: 'Delete an app with its secrets and certificates',
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:delete',
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
         await apps.delete(context, params.clientId!);
@@ -100,12 +102,12 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'rotateAppSecret',
       summary: 'Generate a new client secret (returned once); the old one stops now or after a grace period of up to 7 days',
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:rotate_secret',
       body: z.object({ gracePeriodSeconds: z.number().int().min(0).max(maxSecretGracePeriodSeconds).optional() }),
       response: {
         status: 200,
         description: 'The new secret',
-        schema: z.object({ clientId: z.string(), clientSecret: z.string(), previousSecretsExpireAt: z.string() }),
+        schema: rotatedSecretSchema,
       },
       handler: async ({ context, params, body }) => {
         const grace = (body as { gracePeriodSeconds?: unknown } | undefined)?.gracePeriodSeconds;
@@ -127,7 +129,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'exportApp',
       summary: 'Download the credentials file: client_id, issuer, discovery URL, endpoints, redirect URIs (never a secret)',
       tag: 'Apps',
-      scope: 'apps:read',
+      permission: 'apps:read',
       response: { status: 200, description: 'The credentials file', schema: z.record(z.string(), z.unknown()) },
       handler: async ({ context, params }) => ({
         body: await apps.exportCredentials(context, params.clientId!, deps.serverMetadata),
@@ -140,7 +142,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'listAppCertificates',
       summary: 'List uploaded certificates and keys',
       tag: 'Apps',
-      scope: 'apps:read',
+      permission: 'apps:read',
       response: { status: 200, description: 'The certificates', schema: z.object({ items: z.array(certificateViewSchema) }) },
       handler: async ({ context, params }) => ({
         body: { items: (await apps.listCertificates(context, params.clientId!)).map(certificateView) },
@@ -152,7 +154,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'uploadAppCertificate',
       summary: 'Upload a PEM certificate, PEM public key, JWK or JWKS (4 KB at most) for the JWT bearer flow and private_key_jwt',
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:update',
       body: z.object({ certificate: z.string().describe('The PEM or JSON text') }),
       response: { status: 201, description: 'The keys it held', schema: z.object({ items: z.array(certificateViewSchema) }) },
       handler: async ({ context, params, body }) => ({
@@ -170,7 +172,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'deleteAppCertificate',
       summary: 'Delete a certificate or key',
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:update',
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
         await apps.deleteCertificate(context, params.clientId!, params.certificateId!);

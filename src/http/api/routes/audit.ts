@@ -32,7 +32,7 @@ export function auditRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'listServerAuditEvents',
       summary: 'Read the server-wide audit log (users, personal access tokens): server administrators',
       tag: 'Audit log',
-      scope: 'audit:read',
+      serverOperation: 'audit:read_all',
       query: auditQuery,
       response: { status: 200, description: 'A page of audit records', schema: pageSchema(auditViewSchema) },
       handler: async ({ context, query }) => ({
@@ -45,7 +45,7 @@ export function auditRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'listAuditEvents',
       summary: 'Read the audit log, newest first: who changed what, when (never a secret); filter by app, action and time',
       tag: 'Audit log',
-      scope: 'audit:read',
+      permission: 'audit:read',
       query: auditQuery,
       response: { status: 200, description: 'A page of audit records', schema: pageSchema(auditViewSchema) },
       handler: async ({ context, params, query }) => {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { rotatedSecretSchema } from '../../../contracts/views.js';
 import { credentialInputSchema } from '../../../domain/apps/credential-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
 import { appView, appViewSchema, appWithSecretSchema } from '../views.js';
 import { orgIdOf, type ManagementApiDependencies } from './deps.js';
 
 export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
-  const { credentials, apps } = deps.registry;
+  const { credentials } = deps.registry;
   return [
     defineRoute({
       method: 'GET',
@@ -13,7 +14,7 @@ export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[]
       operationId: 'listCredentials',
       summary: "List per-user client credentials: your own, or (owners and admins) a member's or everyone's, with their owner",
       tag: 'Client credentials',
-      scope: 'credentials:read',
+      permission: 'credentials:read',
       query: listQuery.extend({ userId: z.string().optional() }),
       response: { status: 200, description: 'A page of credentials', schema: pageSchema(appViewSchema) },
       handler: async ({ context, params, query }) => {
@@ -28,7 +29,7 @@ export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[]
       operationId: 'createCredential',
       summary: 'Make OAuth 2.0 client credentials with audience + scope pairs, for yourself or (owners and admins) another member; the secret is shown once',
       tag: 'Client credentials',
-      scope: 'credentials:write',
+      permission: ['credentials:create_own', 'credentials:manage'],
       body: credentialInputSchema,
       response: { status: 201, description: 'The credentials with their secret', schema: appWithSecretSchema },
       handler: async ({ context, params, body }) => {
@@ -43,7 +44,7 @@ export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[]
       operationId: 'getCredential',
       summary: 'Get client credentials (never the secret)',
       tag: 'Client credentials',
-      scope: 'credentials:read',
+      permission: 'credentials:read',
       response: { status: 200, description: 'The credentials', schema: appViewSchema },
       handler: async ({ context, params }) => ({ body: appView(await credentials.get(context, params.clientId!)) }),
     }),
@@ -53,7 +54,7 @@ export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[]
       operationId: 'deleteCredential',
       summary: 'Delete client credentials',
       tag: 'Client credentials',
-      scope: 'credentials:write',
+      permission: ['credentials:create_own', 'credentials:manage'],
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
         await credentials.delete(context, params.clientId!);
@@ -66,13 +67,12 @@ export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[]
       operationId: 'rotateCredentialSecret',
       summary: 'Generate a new secret for client credentials (returned once)',
       tag: 'Client credentials',
-      scope: 'credentials:write',
+      permission: ['credentials:create_own', 'credentials:manage'],
       body: z.object({ gracePeriodSeconds: z.number().int().optional() }),
-      response: { status: 200, description: 'The new secret', schema: z.object({ clientId: z.string(), clientSecret: z.string(), previousSecretsExpireAt: z.string() }) },
+      response: { status: 200, description: 'The new secret', schema: rotatedSecretSchema },
       handler: async ({ context, params, body }) => {
-        await credentials.get(context, params.clientId!);
         const grace = (body as { gracePeriodSeconds?: unknown } | undefined)?.gracePeriodSeconds;
-        const result = await apps.rotateSecret(context, params.clientId!, grace !== undefined ? { gracePeriodSeconds: grace as number } : {});
+        const result = await credentials.rotateSecret(context, params.clientId!, grace !== undefined ? { gracePeriodSeconds: grace as number } : {});
         return {
           body: { clientId: params.clientId, clientSecret: result.clientSecret, previousSecretsExpireAt: new Date(result.previousSecretsExpireAt).toISOString() },
         };

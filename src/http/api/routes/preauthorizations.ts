@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { preAuthorizationViewSchema } from '../../../contracts/views.js';
 import { preAuthorizationInputSchema, type PreAuthorizationView } from '../../../domain/apps/preauthorization-service.js';
 import { defineRoute, type AnyApiRoute } from '../route-kit.js';
 import type { ManagementApiDependencies } from './deps.js';
@@ -18,18 +19,6 @@ function preAuthorizationView(record: PreAuthorizationView) {
   };
 }
 
-const preAuthorizationViewSchema = z.object({
-  id: z.string(),
-  clientId: z.string(),
-  userId: z.string().nullable(),
-  email: z.string().nullable(),
-  role: z.enum(['owner', 'admin', 'developer', 'viewer']).nullable(),
-  scopes: z.array(z.string()),
-  audiences: z.array(z.string()),
-  authority: z.enum(['server', 'organization']).describe('server: a server administrator made it; organization: an owner or admin of the app\'s organization, for its members only'),
-  createdBy: z.string(),
-  createdAt: z.string(),
-});
 
 /** Pre-authorizations of an app: administrators authorizing people in place of their consent. */
 export function preAuthorizationRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
@@ -41,7 +30,7 @@ export function preAuthorizationRoutes(deps: ManagementApiDependencies): AnyApiR
       operationId: 'listPreAuthorizations',
       summary: 'List the users and roles administrators pre-authorized for the app',
       tag: 'Apps',
-      scope: 'apps:read',
+      permission: 'apps:read',
       response: { status: 200, description: 'The pre-authorizations', schema: z.object({ items: z.array(preAuthorizationViewSchema) }) },
       handler: async ({ context, params }) => ({
         body: { items: (await preAuthorizations.list(context, params.clientId!)).map(preAuthorizationView) },
@@ -54,7 +43,7 @@ export function preAuthorizationRoutes(deps: ManagementApiDependencies): AnyApiR
       summary:
         "Pre-authorize a user or every member with a role for some of the app's scopes, in place of their consent (server administrators; an organization's owners and admins for its members and its own APIs)",
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:preauthorize',
       body: preAuthorizationInputSchema,
       response: { status: 201, description: 'The pre-authorization', schema: preAuthorizationViewSchema },
       handler: async ({ context, params, body }) => ({
@@ -68,7 +57,7 @@ export function preAuthorizationRoutes(deps: ManagementApiDependencies): AnyApiR
       operationId: 'deletePreAuthorization',
       summary: 'Take a pre-authorization back',
       tag: 'Apps',
-      scope: 'apps:write',
+      permission: 'apps:preauthorize',
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
         await preAuthorizations.delete(context, params.clientId!, params.id!);

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { allManagementScopes } from '../../../domain/access/actor.js';
+import { allManagementScopes } from '../../../contracts/scopes.js';
+import { consentViewSchema, meViewSchema } from '../../../contracts/views.js';
 import type { RequestContext } from '../../../domain/audit/audit-log.js';
 import { DomainError } from '../../../domain/errors.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
-import { memberViewSchema, orgView, orgViewSchema, tokenView, tokenViewSchema, userView, userViewSchema } from '../views.js';
+import { orgView, tokenView, tokenViewSchema, userView, userViewSchema } from '../views.js';
 import type { ManagementApiDependencies } from './deps.js';
 
 /** `{user}` is an id, an email, or `me` for the caller. */
@@ -25,12 +26,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       response: {
         status: 200,
         description: 'The caller',
-        schema: z.object({
-          kind: z.enum(['operator', 'user', 'client']),
-          user: userViewSchema.nullable(),
-          scopes: z.array(z.string()),
-          organizations: z.array(orgViewSchema.extend({ role: memberViewSchema.shape.role })),
-        }),
+        schema: meViewSchema,
       },
       handler: async ({ context }) => {
         const { actor } = context;
@@ -60,9 +56,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       response: {
         status: 200,
         description: 'Your consents',
-        schema: z.object({
-          items: z.array(z.object({ clientId: z.string(), clientName: z.string().nullable(), scopes: z.array(z.string()), createdAt: z.string(), updatedAt: z.string() })),
-        }),
+        schema: z.object({ items: z.array(consentViewSchema) }),
       },
       handler: async ({ context }) => ({
         body: {
@@ -94,7 +88,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'listUsers',
       summary: 'List users (server administrators)',
       tag: 'Users',
-      scope: 'users:read',
+      serverOperation: 'users:read',
       query: listQuery,
       response: { status: 200, description: 'A page of users', schema: pageSchema(userViewSchema) },
       handler: async ({ context, query }) => ({ body: pageOf(query, await users.list(context, paging(query)), userView) }),
@@ -105,7 +99,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'createUser',
       summary: 'Create a user (server administrators); the password is stored with argon2id',
       tag: 'Users',
-      scope: 'users:write',
+      serverOperation: 'users:write',
       body: z.object({
         email: z.string(),
         name: z.string().optional(),
@@ -122,7 +116,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'getUser',
       summary: 'Get a user by id or email',
       tag: 'Users',
-      scope: 'users:read',
+      serverOperation: 'users:read',
       response: { status: 200, description: 'The user', schema: userViewSchema },
       handler: async ({ context, params }) => ({ body: userView(await users.get(context, userOf(context, params.user!))) }),
     }),
@@ -132,7 +126,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'updateUser',
       summary: 'Change a user',
       tag: 'Users',
-      scope: 'users:write',
+      serverOperation: 'users:write',
       body: z.object({ name: z.string(), password: z.string(), emailVerified: z.boolean(), isAdmin: z.boolean() }).partial(),
       response: { status: 200, description: 'The user', schema: userViewSchema },
       handler: async ({ context, params, body }) => ({ body: userView(await users.update(context, userOf(context, params.user!), body)) }),
@@ -143,7 +137,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'deleteUser',
       summary: 'Delete a user',
       tag: 'Users',
-      scope: 'users:write',
+      serverOperation: 'users:write',
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
         await users.delete(context, userOf(context, params.user!));
@@ -156,7 +150,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'listPersonalAccessTokens',
       summary: "List a user's personal access tokens (never the tokens themselves)",
       tag: 'Personal access tokens',
-      scope: 'users:read',
+      serverOperation: 'users:read',
       response: { status: 200, description: 'The tokens', schema: z.object({ items: z.array(tokenViewSchema) }) },
       handler: async ({ context, params }) => ({ body: { items: (await tokens.list(context, userOf(context, params.user!))).map(tokenView) } }),
     }),
@@ -166,7 +160,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'createPersonalAccessToken',
       summary: 'Make a personal access token; it is returned once',
       tag: 'Personal access tokens',
-      scope: 'users:write',
+      serverOperation: 'users:write',
       body: z.object({ name: z.string(), scopes: z.array(z.enum(allManagementScopes as [string, ...string[]])), expiresInDays: z.number().int().optional() }),
       response: { status: 201, description: 'The token', schema: tokenViewSchema.extend({ token: z.string().describe('Shown once') }) },
       handler: async ({ context, params, body }) => {
@@ -180,7 +174,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       operationId: 'revokePersonalAccessToken',
       summary: 'Revoke a personal access token',
       tag: 'Personal access tokens',
-      scope: 'users:write',
+      serverOperation: 'users:write',
       response: { status: 204, description: 'Revoked' },
       handler: async ({ context, params }) => {
         await tokens.revoke(context, userOf(context, params.user!), params.tokenId!);

@@ -1,0 +1,78 @@
+/**
+ * Limits and defaults the server enforces and the CLI and console check before they send. The
+ * operator may widen the token lifetime bounds server-wide (config `tokens.*`); GET /limits
+ * reports the bounds in force, and these are what a server has out of the box.
+ */
+
+export interface MinutesBounds {
+  min: number;
+  max: number;
+}
+
+/** Lifetimes an app or API gets unless it sets its own, in minutes. */
+export const defaultLifetimes = {
+  accessTokenTtlMinutes: 30,
+  refreshTokenTtlMinutes: 30,
+  idTokenTtlMinutes: 2,
+} as const;
+
+/** The default server-wide bounds of those lifetimes, in minutes. */
+export const defaultLifetimeBounds = {
+  accessTokenTtlMinutes: { min: 1, max: 300 },
+  refreshTokenTtlMinutes: { min: 1, max: 300 },
+  idTokenTtlMinutes: { min: 1, max: 720 },
+} as const satisfies Record<keyof typeof defaultLifetimes, MinutesBounds>;
+
+/** How long after a rotation a refresh token may be presented again (concurrent requests), in seconds. */
+export const refreshReuseIntervalMaxSeconds = 60;
+export const customClaimsMaxBytes = 4096;
+export const certificateMaxBytes = 4096;
+/** The old client secret works on for at most 7 days after a rotation. */
+export const maxSecretGracePeriodSeconds = 7 * 24 * 3600;
+/** Sum of the lengths of all of an app's redirect URIs, one per line. */
+export const redirectUrisTotalLimit = 2000;
+
+/** Personal access tokens: how long one lives unless asked otherwise, and at most, in days. */
+export const defaultPersonalTokenLifetimeDays = 30;
+export const maxPersonalTokenLifetimeDays = 365;
+
+/** Lists of the management API come in pages of at most this many items. */
+export const maxPageSize = 100;
+
+/** A bound as GET /limits reports it: the range and the value used when none is set. */
+export interface Bounds {
+  min: number;
+  max: number;
+  default: number;
+}
+
+/** The bounds of app and API settings (the body of GET /limits). */
+export interface AppLimits {
+  accessTokenTtlMinutes: Bounds;
+  refreshTokenTtlMinutes: Bounds;
+  idTokenTtlMinutes: Bounds;
+  refreshReuseIntervalSeconds: Bounds;
+  apiAccessTokenTtlMinutes: Bounds;
+  redirectUrisTotalCharacters: number;
+  secretGracePeriodMaxSeconds: number;
+  certificateMaxBytes: number;
+  customClaimsMaxBytes: number;
+}
+
+/** GET /limits for the lifetime bounds in force. */
+export function appLimits(bounds: Record<keyof typeof defaultLifetimes, MinutesBounds>): AppLimits {
+  return {
+    accessTokenTtlMinutes: { ...bounds.accessTokenTtlMinutes, default: defaultLifetimes.accessTokenTtlMinutes },
+    refreshTokenTtlMinutes: { ...bounds.refreshTokenTtlMinutes, default: defaultLifetimes.refreshTokenTtlMinutes },
+    idTokenTtlMinutes: { ...bounds.idTokenTtlMinutes, default: defaultLifetimes.idTokenTtlMinutes },
+    refreshReuseIntervalSeconds: { min: 0, max: refreshReuseIntervalMaxSeconds, default: 0 },
+    apiAccessTokenTtlMinutes: { ...bounds.accessTokenTtlMinutes, default: defaultLifetimes.accessTokenTtlMinutes },
+    redirectUrisTotalCharacters: redirectUrisTotalLimit,
+    secretGracePeriodMaxSeconds: maxSecretGracePeriodSeconds,
+    certificateMaxBytes,
+    customClaimsMaxBytes,
+  };
+}
+
+/** The limits of a server whose operator widened nothing. */
+export const defaultAppLimits: AppLimits = appLimits(defaultLifetimeBounds);

@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { signingAlgorithms, tokenFormats } from './algorithms.js';
+import { appStatuses, appTypes, appVisibilities } from './app-types.js';
+import { roles } from './permissions.js';
+
+/**
+ * What the management API answers: the server builds its responses to these schemas, the
+ * OpenAPI document is generated from them, and the CLI and the console read their types off them.
+ */
+
+const isoTime = z.string().describe('RFC 3339 time');
+
+export const orgViewSchema = z.object({ id: z.string(), name: z.string(), displayName: z.string(), createdAt: isoTime, updatedAt: isoTime });
+
+export const memberViewSchema = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(roles),
+  joinedAt: isoTime,
+});
+
+export const invitationViewSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  email: z.string(),
+  role: z.string(),
+  state: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  acceptedAt: isoTime.nullable(),
+});
+
+export const userViewSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  emailVerified: z.boolean(),
+  isAdmin: z.boolean(),
+  disabled: z.boolean().describe('A disabled user cannot sign in, and nothing issued to them works'),
+  disabledAt: isoTime.nullable(),
+  hasPassword: z.boolean(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
+export const tokenViewSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  lastUsedAt: isoTime.nullable(),
+  revokedAt: isoTime.nullable(),
+});
+
+export const apiViewSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  identifier: z.string(),
+  name: z.string(),
+  scopes: z.array(z.object({ name: z.string(), description: z.string() })),
+  allowOfflineAccess: z.boolean(),
+  tokenFormat: z.enum(tokenFormats),
+  signingAlgorithm: z.enum(signingAlgorithms),
+  accessTokenTtlMinutes: z.number().int(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
+export const appViewSchema = z.object({
+  clientId: z.string(),
+  orgId: z.string(),
+  ownerUserId: z.string().nullable(),
+  name: z.string(),
+  description: z.string(),
+  type: z.enum(appTypes),
+  clientType: z.enum(['public', 'confidential']),
+  visibility: z.enum(appVisibilities),
+  status: z.enum(appStatuses),
+  logoUri: z.string().nullable(),
+  homepageUri: z.string().nullable(),
+  privacyPolicyUri: z.string().nullable(),
+  termsOfServiceUri: z.string().nullable(),
+  redirectUris: z.array(z.string()),
+  postLogoutRedirectUris: z.array(z.string()),
+  grantTypes: z.array(z.string()),
+  tokenEndpointAuthMethod: z.string(),
+  scopes: z.array(z.string()),
+  apiGrants: z.array(z.object({ audience: z.string(), scopes: z.array(z.string()) })),
+  defaultAudience: z.string().nullable(),
+  accessToken: z.object({ ttlMinutes: z.number().int().nullable() }),
+  refreshToken: z.object({
+    ttlMinutes: z.number().int(),
+    rotation: z.boolean(),
+    reuseIntervalSeconds: z.number().int(),
+    requireSecret: z.boolean(),
+  }),
+  idToken: z.object({
+    ttlMinutes: z.number().int(),
+    audiences: z.array(z.string()),
+    includeStandardClaims: z.boolean(),
+    includeCustomClaims: z.boolean(),
+  }),
+  customClaims: z.record(z.string(), z.unknown()),
+  security: z.object({
+    requirePkce: z.boolean(),
+    requireSecretForWebServerFlow: z.boolean(),
+    introspectAllTokens: z.boolean(),
+    firstParty: z.boolean().describe('Users are not asked to consent (server administrators set it)'),
+    managementApiAccess: z.boolean().describe('The app may get tokens for the Latchkey management API (server administrators set it)'),
+  }),
+  placeholderRedirectUris: z.array(z.string()).describe('Redirect URIs that are placeholders: fine in a draft, refused on submit or activate'),
+  review: z
+    .object({
+      submittedAt: isoTime.nullable(),
+      submittedBy: z.string().nullable(),
+      reviewedAt: isoTime.nullable(),
+      reviewedBy: z.string().nullable(),
+      decision: z.enum(['approved', 'rejected']).nullable(),
+      reason: z.string().nullable(),
+    })
+    .nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
+/** The response that creates an app or rotates its secret: the only place a client secret appears. */
+export const appWithSecretSchema = appViewSchema.extend({
+  clientSecret: z.string().nullable().describe('Shown once: store it now. Null for public apps.'),
+});
+
+export const certificateViewSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['x509', 'jwk']),
+  kid: z.string().nullable(),
+  alg: z.string(),
+  fingerprint: z.string(),
+  subject: z.string().nullable(),
+  notBefore: isoTime.nullable(),
+  expiresAt: isoTime.nullable(),
+  createdAt: isoTime,
+});
+
+export const auditViewSchema = z.object({
+  id: z.string(),
+  orgId: z.string().nullable(),
+  actor: z.object({
+    type: z.enum(['user', 'operator', 'client', 'system']),
+    id: z.string().nullable(),
+    label: z.string(),
+    client: z.object({ id: z.string(), name: z.string() }).optional().describe('A user acting through a token issued to an app: that app'),
+    act: z.unknown().optional().describe('The delegation chain of a token-exchange token (RFC 8693 §4.1)'),
+    ownerUserId: z.string().optional().describe('Per-user client credentials acting: the user they belong to'),
+  }),
+  action: z.string(),
+  targetType: z.string(),
+  targetId: z.string(),
+  changes: z.record(z.string(), z.unknown()),
+  requestId: z.string().nullable(),
+  createdAt: isoTime,
+});
+
+/** A user or a role of the app's organization that an administrator authorized in place of their consent. */
+export const preAuthorizationViewSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  userId: z.string().nullable(),
+  email: z.string().nullable(),
+  role: z.enum(roles).nullable(),
+  scopes: z.array(z.string()),
+  audiences: z.array(z.string()),
+  authority: z.enum(['server', 'organization']).describe('server: a server administrator made it; organization: an owner or admin of the app\'s organization, for its members only'),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+
+/** A page of a list: `?page=1&perPage=20`. */
+export function pageSchema<Item extends z.ZodType>(item: Item) {
+  return z.object({ items: z.array(item), page: z.number().int(), perPage: z.number().int(), total: z.number().int() });
+}
+export interface Page<Item> {
+  items: Item[];
+  page: number;
+  perPage: number;
+  total: number;
+}
+
+/** A new client secret, returned once; the previous ones stop at `previousSecretsExpireAt`. */
+export const rotatedSecretSchema = z.object({ clientId: z.string(), clientSecret: z.string(), previousSecretsExpireAt: z.string() });
+
+export const consentViewSchema = z.object({
+  clientId: z.string(),
+  clientName: z.string().nullable(),
+  scopes: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** GET /me: who the caller is, their organizations and roles, and the scopes their token carries. */
+export const meViewSchema = z.object({
+  kind: z.enum(['operator', 'user', 'client']),
+  user: userViewSchema.nullable(),
+  scopes: z.array(z.string()),
+  organizations: z.array(orgViewSchema.extend({ role: memberViewSchema.shape.role })),
+});
+
+export type OrgView = z.output<typeof orgViewSchema>;
+export type MemberView = z.output<typeof memberViewSchema>;
+export type InvitationView = z.output<typeof invitationViewSchema>;
+export type UserView = z.output<typeof userViewSchema>;
+export type TokenView = z.output<typeof tokenViewSchema>;
+export type ApiView = z.output<typeof apiViewSchema>;
+export type AppView = z.output<typeof appViewSchema>;
+export type AppWithSecretView = z.output<typeof appWithSecretSchema>;
+export type CertificateView = z.output<typeof certificateViewSchema>;
+export type AuditEventView = z.output<typeof auditViewSchema>;
+export type RotatedSecretView = z.output<typeof rotatedSecretSchema>;
+export type ConsentView = z.output<typeof consentViewSchema>;
+export type MeView = z.output<typeof meViewSchema>;
+export type PreAuthorizationView = z.output<typeof preAuthorizationViewSchema>;
