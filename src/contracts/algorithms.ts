@@ -2,6 +2,9 @@
 export const signingAlgorithms = ['RS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof signingAlgorithms)[number];
 
+/** ID tokens are signed with RS256, the algorithm every relying party must support (OIDC Core §3.1.3.7), and so are JWTs of APIs that chose none. */
+export const defaultSigningAlgorithm: SigningAlgorithm = 'RS256';
+
 export function isSigningAlgorithm(value: string): value is SigningAlgorithm {
   return (signingAlgorithms as readonly string[]).includes(value);
 }

@@ -1,3 +1,4 @@
+import { assertionAlgorithms, defaultSigningAlgorithm } from '../contracts/algorithms.js';
 import { supportedClientAuthMethodNames } from './client-auth/authenticate-client.js';
 import { endpointUrl } from './endpoints.js';
 import { grantHandlers } from './grants/registry.js';
@@ -9,7 +10,6 @@ export interface ServerCapabilities {
   signingAlgorithms: readonly string[];
 }
 
-const assertionAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /**
  * Authorization server metadata (RFC 8414 §2) and OpenID Provider metadata (OpenID Connect
@@ -34,7 +34,7 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     response_modes_supported: ['query', 'form_post'],
     grant_types_supported: grantHandlers.map((handler) => handler.grantType),
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['RS256'],
+    id_token_signing_alg_values_supported: [defaultSigningAlgorithm],
     token_endpoint_auth_methods_supported: [...supportedClientAuthMethodNames],
     token_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
     introspection_endpoint_auth_methods_supported: authMethodsWithSecret,

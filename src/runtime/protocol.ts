@@ -1,3 +1,4 @@
+import { defaultSigningAlgorithm } from '../contracts/algorithms.js';
 import { defaultLifetimes } from '../contracts/limits.js';
 import { isManagementScope, managementScopes } from '../contracts/scopes.js';
 import type { Actor } from '../domain/access/actor.js';
@@ -34,7 +35,7 @@ export function managementApiRecord(issuer: string): ApiRecord {
     scopes: Object.entries(managementScopes).map(([name, description]) => ({ name, description })),
     allowOfflineAccess: true,
     tokenFormat: 'jwt',
-    signingAlgorithm: 'RS256',
+    signingAlgorithm: defaultSigningAlgorithm,
     accessTokenTtlMinutes: defaultLifetimes.accessTokenTtlMinutes,
     createdAt: 0,
     updatedAt: 0,

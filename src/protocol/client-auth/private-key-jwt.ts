@@ -1,11 +1,11 @@
 import { createLocalJWKSet, jwtVerify, errors as joseErrors } from 'jose';
+import { assertionAlgorithms } from '../../contracts/algorithms.js';
 import { isStorableText } from '../../shared/text.js';
 import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
 import type { ClientAuthMethod } from './methods.js';
 
 export const jwtBearerAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const asymmetricAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /** A JWT signed with a key the app uploaded (RFC 7523 §2.2, §3; OIDC Core §9). */
 export const privateKeyJwt: ClientAuthMethod = {
@@ -37,7 +37,7 @@ export const privateKeyJwt: ClientAuthMethod = {
     let payload;
     try {
       ({ payload } = await jwtVerify(presented.assertion ?? '', createLocalJWKSet({ keys }), {
-        algorithms: asymmetricAlgorithms,
+        algorithms: [...assertionAlgorithms],
         issuer: client.clientId,
         subject: client.clientId,
         audience: [deps.issuer, deps.endpoints.token],

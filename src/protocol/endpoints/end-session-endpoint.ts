@@ -1,4 +1,5 @@
 import { compactVerify, createLocalJWKSet } from 'jose';
+import { signingAlgorithms } from '../../contracts/algorithms.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { redirectUriMatches } from '../authorize/checks.js';
@@ -19,7 +20,7 @@ interface LogoutRequest {
 async function subjectAndClientOfHint(hint: string, deps: ProtocolDependencies): Promise<{ sub: string; clientId: string }> {
   try {
     // An expired ID token is still a fine hint (RP-Initiated Logout §2): check the signature and issuer, not exp.
-    const { payload } = await compactVerify(hint, createLocalJWKSet(deps.signingKeys.jwks), { algorithms: ['RS256', 'ES256', 'EdDSA'] });
+    const { payload } = await compactVerify(hint, createLocalJWKSet(deps.signingKeys.jwks), { algorithms: [...signingAlgorithms] });
     const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown; aud?: unknown; azp?: unknown };
     const audience = typeof claims.azp === 'string' ? claims.azp : Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
     if (claims.iss !== deps.issuer || typeof claims.sub !== 'string' || typeof audience !== 'string') throw new Error('claims');

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { assertionAlgorithms } from '../../contracts/algorithms.js';
 import type { ClientDirectory, OAuthClient, ResourceDirectory, UserDirectory } from '../../ports/directories.js';
 import type { RevokedJtiRepository } from '../../ports/oauth-repositories.js';
 import { timeOrderedGrantId } from '../../shared/random.js';
@@ -21,14 +22,13 @@ export interface JwtBearerDependencies extends AuthorizationCoverageDependencies
   resources: ResourceDirectory;
 }
 
-const assertionAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 async function verifyAssertion(assertion: string, client: OAuthClient, deps: JwtBearerDependencies, now: number) {
   const keys = await deps.clients.clientKeys(client.clientId);
   if (keys.length === 0) throw new OAuthError('invalid_grant', 'the app has no uploaded certificate or key to verify the assertion with');
   try {
     const { payload } = await jwtVerify(assertion, createLocalJWKSet({ keys }), {
-      algorithms: assertionAlgorithms,
+      algorithms: [...assertionAlgorithms],
       issuer: client.clientId,
       audience: [deps.issuer, deps.endpoints.token],
       currentDate: new Date(now),

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { defaultSigningAlgorithm } from '../../contracts/algorithms.js';
+import { defaultLifetimes } from '../../contracts/limits.js';
 import type { SigningAlgorithm, SigningKeys } from '../../domain/keys/signing-keys.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
@@ -10,7 +12,6 @@ import { generateTimeOrderedSecret, timeOrderedKey, type SecretHasher } from '..
 import { randomId } from '../../shared/random.js';
 import { standardClaims } from './claims.js';
 
-export const defaultAccessTokenTtlMinutes = 30;
 
 export interface TokenIssuerDependencies {
   issuer: string;
@@ -79,7 +80,7 @@ export class TokenIssuer {
   /** The lifetime an app's access tokens get: its own setting, else the shortest of its APIs' defaults. */
   accessTokenTtlSeconds(client: OAuthClient, apis: readonly ApiRecord[]): number {
     const appMinutes = client.policy.accessToken.ttlMinutes;
-    const apiMinutes = apis.length > 0 ? Math.min(...apis.map((api) => api.accessTokenTtlMinutes)) : defaultAccessTokenTtlMinutes;
+    const apiMinutes = apis.length > 0 ? Math.min(...apis.map((api) => api.accessTokenTtlMinutes)) : defaultLifetimes.accessTokenTtlMinutes;
     return (appMinutes ?? apiMinutes) * 60;
   }
 
@@ -87,7 +88,7 @@ export class TokenIssuer {
     const { client, now } = request;
     const primary = request.apis[0];
     const format = primary?.tokenFormat ?? 'jwt';
-    const alg: SigningAlgorithm = primary?.signingAlgorithm ?? 'RS256';
+    const alg: SigningAlgorithm = primary?.signingAlgorithm ?? defaultSigningAlgorithm;
     const audiences = request.apis.length > 0 ? request.apis.map((api) => api.identifier) : [this.#deps.userinfoAudience];
     const iat = Math.floor(now / 1000);
     const ttl = this.accessTokenTtlSeconds(client, request.apis);
@@ -149,7 +150,7 @@ export class TokenIssuer {
   }): Promise<string> {
     const { client, now } = request;
     const settings = client.policy.idToken;
-    const alg: SigningAlgorithm = 'RS256';
+    const alg: SigningAlgorithm = defaultSigningAlgorithm;
     const audiences = [client.clientId, ...settings.audiences.filter((audience) => audience !== client.clientId)];
     const iat = Math.floor(now / 1000);
     const claims: Record<string, JsonValue> = {

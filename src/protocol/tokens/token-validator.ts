@@ -1,4 +1,5 @@
 import { createLocalJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { signingAlgorithms } from '../../contracts/algorithms.js';
 import type { SigningKeys } from '../../domain/keys/signing-keys.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type { Clock } from '../../ports/clock.js';
@@ -22,7 +23,7 @@ export interface ActiveToken {
   expiresAt: number;
 }
 
-const jwtAlgorithms = ['RS256', 'ES256', 'EdDSA'];
+const jwtAlgorithms: string[] = [...signingAlgorithms];
 
 /** The audiences a token names (RFC 7519 §4.1.3: one string or an array of them). */
 export function audiencesOf(token: ActiveToken): string[] {
