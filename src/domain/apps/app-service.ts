@@ -112,6 +112,28 @@ export function appChange(
   });
 }
 
+/** Private apps need no approval, and public ones can't skip it. */
+function visibilityRefusal(action: LifecycleAction, visibility: AppRecord['visibility']): string | null {
+  if (action === 'submit' && visibility === 'private') return 'a private app needs no approval: activate it instead';
+  if (action === 'activate' && visibility === 'public') return 'a public app becomes active when an admin approves it: submit it for approval';
+  return null;
+}
+
+/** The review record after a lifecycle step: submitting starts a review, approving or rejecting ends it. */
+function reviewAfter(
+  current: AppRecord['review'],
+  action: LifecycleAction,
+  by: { now: number; actorLabel: string; reason: string },
+): AppRecord['review'] {
+  const review = current ?? { submittedAt: null, submittedBy: null, reviewedAt: null, reviewedBy: null, decision: null, reason: null };
+  if (action === 'submit') {
+    return { ...review, submittedAt: by.now, submittedBy: by.actorLabel, decision: null, reason: null, reviewedAt: null, reviewedBy: null };
+  }
+  if (action === 'approve') return { ...review, reviewedAt: by.now, reviewedBy: by.actorLabel, decision: 'approved', reason: null };
+  if (action === 'reject') return { ...review, reviewedAt: by.now, reviewedBy: by.actorLabel, decision: 'rejected', reason: by.reason };
+  return current;
+}
+
 /** The audit action of each lifecycle step. */
 const lifecycleAudit: Record<LifecycleAction, string> = {
   submit: 'app.submitted',
@@ -367,30 +389,15 @@ export class AppService {
         `the app is ${app.status}; ${action} applies to ${step.from.map((status) => `${status}`).join(' or ')} apps`,
       );
     }
-    if (action === 'submit' && app.visibility === 'private') {
-      throw new DomainError('invalid_state', 'a private app needs no approval: activate it instead');
-    }
-    if (action === 'activate' && app.visibility === 'public') {
-      throw new DomainError('invalid_state', 'a public app becomes active when an admin approves it: submit it for approval');
-    }
+    const refusal = visibilityRefusal(action, app.visibility);
+    if (refusal) throw new DomainError('invalid_state', refusal);
     const trimmedReason = reason?.trim() ?? '';
     if (action === 'reject' && (trimmedReason.length === 0 || trimmedReason.length > 1000)) {
       throw DomainError.validation([{ field: 'reason', message: 'a rejection needs a reason of 1 to 1000 characters' }]);
     }
     const now = this.#deps.clock.now();
     const actorLabel = context.actor.kind === 'user' ? context.actor.email : context.actor.kind;
-    const review = app.review ?? { submittedAt: null, submittedBy: null, reviewedAt: null, reviewedBy: null, decision: null, reason: null };
-    const next: AppRecord = {
-      ...app,
-      status: step.to,
-      updatedAt: now,
-      review:
-        action === 'submit'
-          ? { ...review, submittedAt: now, submittedBy: actorLabel, decision: null, reason: null, reviewedAt: null, reviewedBy: null }
-          : action === 'approve' || action === 'reject'
-            ? { ...review, reviewedAt: now, reviewedBy: actorLabel, decision: action === 'approve' ? 'approved' : 'rejected', reason: action === 'reject' ? trimmedReason : null }
-            : app.review,
-    };
+    const next: AppRecord = { ...app, status: step.to, updatedAt: now, review: reviewAfter(app.review, action, { now, actorLabel, reason: trimmedReason }) };
     if (next.status !== 'draft' && next.status !== 'disabled') {
       this.#validate(next, await this.#organizationApis(app.orgId));
     }

@@ -52,6 +52,17 @@ function userChange(type: 'user.created' | 'user.updated' | 'user.deleted', user
   return serverChange({ type, userId: user.id }, { action: type, targetType: 'user', targetId: user.id, changes });
 }
 
+/** What an update changed, for the audit row: the fields given, never the password itself. */
+function updateAuditChanges(parsed: z.infer<typeof updateUserSchema>): Record<string, JsonValue> {
+  return {
+    ...(parsed.name !== undefined ? { name: parsed.name } : {}),
+    ...(parsed.password !== undefined ? { password: 'changed' } : {}),
+    ...(parsed.isAdmin !== undefined ? { isAdmin: parsed.isAdmin } : {}),
+    ...(parsed.emailVerified !== undefined ? { emailVerified: parsed.emailVerified } : {}),
+    ...(parsed.disabled !== undefined ? { disabled: parsed.disabled } : {}),
+  };
+}
+
 /** Users of this server: people who sign in, own credentials and belong to organizations (PRODUCT D1). */
 export class UserService {
   readonly #storage: Storage;
@@ -125,13 +136,7 @@ export class UserService {
       disabledAt,
       updatedAt: now,
     };
-    const changes = {
-      ...(parsed.name !== undefined ? { name: parsed.name } : {}),
-      ...(parsed.password !== undefined ? { password: 'changed' } : {}),
-      ...(parsed.isAdmin !== undefined ? { isAdmin: parsed.isAdmin } : {}),
-      ...(parsed.emailVerified !== undefined ? { emailVerified: parsed.emailVerified } : {}),
-      ...(parsed.disabled !== undefined ? { disabled: parsed.disabled } : {}),
-    };
+    const changes = updateAuditChanges(parsed);
     return commitChange(this.#changes, context, async (tx) => {
       await tx.users.update(next);
       return { result: next, changes: [userChange('user.updated', next, changes)] };
