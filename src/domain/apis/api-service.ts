@@ -83,7 +83,7 @@ function apiChange(api: ApiRecord, kind: 'created' | 'updated' | 'deleted', chan
   return organizationChange(event, { action: `api.${kind}`, targetType: 'api', targetId: api.id, changes });
 }
 
-/** Registered APIs (resource servers, PRODUCT A9): the audiences and scopes apps ask for. */
+/** Registered APIs (resource servers): the audiences and scopes apps ask for. */
 export class ApiService {
   readonly #deps: ApiServiceDependencies;
   readonly inputSchema: ReturnType<typeof apiInputSchema>;

@@ -34,7 +34,7 @@ import { isBuiltInApp } from './built-in.js';
 import { certificateMaxBytes, parseCertificateUpload } from './certificates.js';
 import { redirectUrisTotalLimit } from './redirect-uris.js';
 
-/** Seed 001/002 and PRODUCT A7: the old secret works on for at most 7 days after a rotation. */
+/** After a rotation the old secret works on for at most 7 days. */
 export const maxSecretGracePeriodSeconds = 7 * 24 * 3600;
 
 export interface AppServiceDependencies {
@@ -66,7 +66,7 @@ const privilegedFlags: readonly ['firstParty' | 'managementApiAccess', string][]
 
 type LifecycleAction = 'submit' | 'approve' | 'reject' | 'activate' | 'disable' | 'enable';
 
-/** Which status each lifecycle action starts from and leads to, and who may take it (PRODUCT A10). */
+/** Which status each lifecycle action starts from and leads to, and who may take it. */
 const lifecycle: Record<LifecycleAction, { from: readonly AppStatus[]; to: AppStatus; permission: Permission }> = {
   submit: { from: ['draft'], to: 'submitted', permission: 'apps:update' },
   approve: { from: ['submitted'], to: 'active', permission: 'apps:approve' },
@@ -144,7 +144,7 @@ const lifecycleAudit: Record<LifecycleAction, string> = {
   enable: 'app.enabled',
 };
 
-/** The use cases of OAuth apps: registry, credentials, lifecycle and certificates (PRODUCT A1–A12). */
+/** The use cases of OAuth apps: registry, credentials, lifecycle and certificates. */
 export class AppService {
   readonly #deps: AppServiceDependencies;
   /** The schema of create and update bodies, with the server's lifetime bounds. */
@@ -189,7 +189,7 @@ export class AppService {
   }
 
   /**
-   * Per-user client credentials (A8) follow the credential rules: their owner manages them with
+   * Per-user client credentials follow the credential rules: their owner manages them with
    * credentials:create_own; anyone else needs credentials:manage. Apps follow the permission asked.
    */
   async #authorizeFor(context: RequestContext, app: AppRecord, permission: Permission): Promise<void> {
@@ -378,7 +378,7 @@ export class AppService {
     return { clientSecret, previousSecretsExpireAt: expiresAt };
   }
 
-  /** Moves the app through its lifecycle (PRODUCT A10); leaving draft checks every rule strictly. */
+  /** Moves the app through its lifecycle; leaving draft checks every rule strictly. */
   async transition(context: RequestContext, clientId: string, action: LifecycleAction, reason?: string): Promise<AppRecord> {
     const step = lifecycle[action];
     const app = await this.#load(context, clientId, step.permission);
@@ -448,7 +448,7 @@ export class AppService {
   }
 
   /**
-   * The credentials file of seed 000 (A6): client_id, issuer, discovery URL, endpoints, redirect
+   * The app's credentials file: client_id, issuer, discovery URL, endpoints, redirect
    * URIs and type. Never a secret.
    */
   async exportCredentials(context: RequestContext, clientId: string, serverMetadata: Record<string, unknown>): Promise<Record<string, JsonValue>> {

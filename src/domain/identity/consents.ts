@@ -6,7 +6,7 @@ import type { RequestContext } from '../audit/audit-log.js';
 import { commitChange, type ChangeDependencies } from '../audit/unit-of-work.js';
 import { DomainError } from '../errors.js';
 
-/** A user's remembered consents (PRODUCT D3): listed and withdrawn by the user. */
+/** A user's remembered consents: listed and withdrawn by the user. */
 export class ConsentService {
   readonly #storage: Storage;
   readonly #clock: Clock;

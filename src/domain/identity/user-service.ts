@@ -63,7 +63,7 @@ function updateAuditChanges(parsed: z.infer<typeof updateUserSchema>): Record<st
   };
 }
 
-/** Users of this server: people who sign in, own credentials and belong to organizations (PRODUCT D1). */
+/** Users of this server: people who sign in, own credentials and belong to organizations. */
 export class UserService {
   readonly #storage: Storage;
   readonly #clock: Clock;

@@ -68,7 +68,7 @@ export interface OrgServiceDependencies {
   selfService: boolean;
 }
 
-/** Organizations, their members and roles, and invitations by email token (PRODUCT D4). */
+/** Organizations, their members and roles, and invitations by email token. */
 export class OrgService {
   readonly #deps: OrgServiceDependencies;
 
