@@ -64,7 +64,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     authorizer,
     apps,
     credentials: new CredentialService(storage, authorizer, apps),
-    preAuthorizations: new PreAuthorizationService({ storage, clock, authorizer, builtInApis: deps.builtInApis ?? [] }),
+    preAuthorizations: new PreAuthorizationService({ storage, clock, authorizer, events, builtInApis: deps.builtInApis ?? [] }),
     apis: new ApiService({
       storage,
       clock,
@@ -75,7 +75,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     }),
     orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events, selfService: deps.orgSelfService ?? true }),
     users: new UserService(storage, clock, authorizer, deps.passwordHasher, events),
-    tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher),
+    tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher, events),
     consents: new ConsentService(storage, clock, events),
     audit: new AuditLog(storage, authorizer),
   };

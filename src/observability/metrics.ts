@@ -1,15 +1,37 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { DomainEvent } from '../ports/domain-events.js';
+import { unhandledEvent, type DomainEvent } from '../ports/domain-events.js';
+
+/** The grant type of a token issuance; null for every other event. */
+function issuedGrantType(event: DomainEvent): string | null {
+  switch (event.type) {
+    case 'token.issued':
+      return event.grantType;
+    case 'code.issued': case 'code.replay_detected': case 'token.revoked': case 'refresh.reuse_detected':
+    case 'signin.succeeded': case 'signin.failed': case 'signin.throttled': case 'session.ended':
+    case 'org.created': case 'org.updated': case 'org.deleted':
+    case 'member.added': case 'member.updated': case 'member.removed':
+    case 'invitation.created': case 'invitation.accepted': case 'invitation.revoked':
+    case 'app.created': case 'app.updated': case 'app.deleted': case 'app.secret_rotated':
+    case 'credential.created': case 'credential.updated': case 'credential.deleted': case 'credential.secret_rotated':
+    case 'api.created': case 'api.updated': case 'api.deleted':
+    case 'user.created': case 'user.updated': case 'user.deleted':
+    case 'consent.revoked': case 'pat.created': case 'pat.revoked': case 'key.rotated':
+      return null;
+    default:
+      return unhandledEvent(event);
+  }
+}
 
 /**
- * Prometheus metrics (PRODUCT F5): HTTP traffic by route, and what the domain events say
- * happened (tokens issued and refreshed, reuse detected, sign-ins). The core never imports this;
- * it subscribes to the events.
+ * Prometheus metrics: HTTP traffic by route, and what the domain events say happened (every
+ * event by type, tokens issued by grant type, reuse detected, sign-ins). The core never imports
+ * this; it subscribes to the events.
  */
 export class Metrics {
   readonly registry = new Registry();
   readonly #requests: Histogram<'method' | 'route' | 'status'>;
   readonly #events: Counter<'type'>;
+  readonly #tokensIssued: Counter<'grant_type'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'latchkey_' });
@@ -22,8 +44,14 @@ export class Metrics {
     });
     this.#events = new Counter({
       name: 'latchkey_events_total',
-      help: 'Domain events by type: token.issued, token.refreshed, refresh.reuse_detected, code.replay_detected, app.created, ...',
+      help: 'Domain events by type: token.issued, refresh.reuse_detected, code.replay_detected, app.created, ... (docs/events.md)',
       labelNames: ['type'],
+      registers: [this.registry],
+    });
+    this.#tokensIssued = new Counter({
+      name: 'latchkey_tokens_issued_total',
+      help: 'Token responses of the token endpoint by grant type: authorization_code, refresh_token, client_credentials, ...',
+      labelNames: ['grant_type'],
       registers: [this.registry],
     });
   }
@@ -34,6 +62,8 @@ export class Metrics {
 
   onEvent = (event: DomainEvent): void => {
     this.#events.inc({ type: event.type });
+    const grantType = issuedGrantType(event);
+    if (grantType !== null) this.#tokensIssued.inc({ grant_type: grantType });
   };
 
   render(): Promise<string> {

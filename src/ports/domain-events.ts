@@ -52,6 +52,14 @@ export type DomainEvent =
   | { type: 'app.deleted'; orgId: string; clientId: string }
   /** An app has a new client secret; the old one may stay valid for a grace period. */
   | { type: 'app.secret_rotated'; orgId: string; clientId: string }
+  /** A member made per-user client credentials (an OAuth client acting for them); `userId` is their owner. */
+  | { type: 'credential.created'; orgId: string; clientId: string; userId: string }
+  /** Per-user client credentials changed: their grants, or their certificates. */
+  | { type: 'credential.updated'; orgId: string; clientId: string; userId: string }
+  /** Per-user client credentials were deleted. */
+  | { type: 'credential.deleted'; orgId: string; clientId: string; userId: string }
+  /** Per-user client credentials have a new secret; the old one may stay valid for a grace period. */
+  | { type: 'credential.secret_rotated'; orgId: string; clientId: string; userId: string }
   /** An API was registered. */
   | { type: 'api.created'; orgId: string; identifier: string }
   /** An API's scopes or token settings changed. */
@@ -72,8 +80,11 @@ export type DomainEvent =
   /** A personal access token was revoked. */
   | { type: 'pat.revoked'; userId: string; tokenId: string }
   // The server.
-  /** A new signing key was made the one that signs; the previous ones stay in the JWKS. */
-  | { type: 'key.rotated'; kid: string };
+  /**
+   * A new signing key signs from now on for its algorithm; the key it replaced (`previousKid`,
+   * null when there was none) stays in the JWKS until what it signed has expired.
+   */
+  | { type: 'key.rotated'; kid: string; alg: string; previousKid: string | null };
 
 export type DomainEventType = DomainEvent['type'];
 

@@ -1,4 +1,7 @@
+import { appChange } from '../domain/apps/app-service.js';
 import { defaultSettings } from '../domain/apps/app-settings.js';
+import { diffChanges } from '../domain/audit/audit-log.js';
+import { commitChange } from '../domain/audit/unit-of-work.js';
 import { consoleClientId } from '../domain/apps/built-in.js';
 import { allManagementScopes } from '../domain/access/actor.js';
 import { issuerBase } from '../protocol/endpoints.js';
@@ -27,7 +30,10 @@ export function consoleAppSettings(issuer: string, refreshTtlMinutes: number): A
   };
 }
 
-/** Creates the console app on first start, and keeps it in step with the issuer afterwards. */
+/**
+ * Creates the console app on first start, and keeps it in step with the issuer afterwards. Both
+ * are changes Latchkey makes itself: audited and published like any other.
+ */
 export async function ensureConsoleApp(runtime: Runtime): Promise<void> {
   const { storage, config, clock } = runtime;
   const settings = consoleAppSettings(config.issuer, config.tokens.refreshTokenTtlMinutes.max);
@@ -35,21 +41,25 @@ export async function ensureConsoleApp(runtime: Runtime): Promise<void> {
   const now = clock.now();
   if (!existing) {
     const org = await runtime.registry.orgs.ensureDefault();
+    const app: AppRecord = {
+      clientId: consoleClientId,
+      orgId: org.id,
+      ownerUserId: null,
+      name: 'Latchkey console',
+      description: 'Built in: the developer console signs in with this app.',
+      type: 'spa',
+      visibility: 'private',
+      status: 'active',
+      settings,
+      review: null,
+      createdBy: 'latchkey',
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
-      await storage.apps.insert({
-        clientId: consoleClientId,
-        orgId: org.id,
-        ownerUserId: null,
-        name: 'Latchkey console',
-        description: 'Built in: the developer console signs in with this app.',
-        type: 'spa',
-        visibility: 'private',
-        status: 'active',
-        settings,
-        review: null,
-        createdBy: 'latchkey',
-        createdAt: now,
-        updatedAt: now,
+      await commitChange(runtime, 'latchkey', async (tx) => {
+        await tx.apps.insert(app);
+        return { result: undefined, changes: [appChange(app, 'created', { changes: { name: app.name } })] };
       });
     } catch (error) {
       // Another node created it at the same moment.
@@ -57,8 +67,11 @@ export async function ensureConsoleApp(runtime: Runtime): Promise<void> {
     }
     return;
   }
-  if (JSON.stringify(existing.settings) !== JSON.stringify(settings) || existing.status !== 'active') {
-    await storage.apps.update({ ...existing, settings, status: 'active', updatedAt: now });
-    runtime.events.publish({ type: 'app.updated', orgId: existing.orgId, clientId: consoleClientId });
-  }
+  const next: AppRecord = { ...existing, settings, status: 'active', updatedAt: now };
+  const changes = diffChanges({ status: existing.status, settings: existing.settings }, { status: next.status, settings: next.settings });
+  if (Object.keys(changes).length === 0) return;
+  await commitChange(runtime, 'latchkey', async (tx) => {
+    await tx.apps.update(next);
+    return { result: undefined, changes: [appChange(next, 'updated', { changes })] };
+  });
 }

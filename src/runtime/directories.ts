@@ -11,132 +11,59 @@ import type { Storage } from '../ports/storage.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
 import { isStorableText } from '../shared/text.js';
 
-/** The apps whose cached client an event makes stale. */
-export function clientsChangedBy(event: DomainEvent): readonly string[] {
+/** What an event makes stale in the caches: apps' clients, APIs, a user. */
+export interface StaleEntries {
+  clientIds: readonly string[];
+  apiIdentifiers: readonly string[];
+  userId: string | null;
+}
+
+const nothingStale: StaleEntries = { clientIds: [], apiIdentifiers: [], userId: null };
+
+/**
+ * The one place that decides, for every event, which cache entries it makes stale; a new variant
+ * of the union does not compile until it is decided here. Per-user credentials are OAuth clients
+ * too.
+ */
+export function staleAfter(event: DomainEvent): StaleEntries {
   switch (event.type) {
-    case 'app.created':
-    case 'app.updated':
-    case 'app.deleted':
-    case 'app.secret_rotated':
-      return [event.clientId];
+    case 'app.created': case 'app.updated': case 'app.deleted': case 'app.secret_rotated':
+    case 'credential.created': case 'credential.updated': case 'credential.deleted': case 'credential.secret_rotated':
+      return { ...nothingStale, clientIds: [event.clientId] };
     case 'org.deleted':
-      return event.clientIds;
-    case 'code.issued':
-    case 'code.replay_detected':
-    case 'token.issued':
-    case 'token.revoked':
-    case 'refresh.reuse_detected':
-    case 'signin.succeeded':
-    case 'signin.failed':
-    case 'signin.throttled':
-    case 'session.ended':
-    case 'org.created':
-    case 'org.updated':
-    case 'member.added':
-    case 'member.updated':
-    case 'member.removed':
-    case 'invitation.created':
-    case 'invitation.accepted':
-    case 'invitation.revoked':
-    case 'api.created':
-    case 'api.updated':
-    case 'api.deleted':
-    case 'user.created':
-    case 'user.updated':
-    case 'user.deleted':
-    case 'consent.revoked':
-    case 'pat.created':
-    case 'pat.revoked':
+      return { ...nothingStale, clientIds: event.clientIds, apiIdentifiers: event.apiIdentifiers };
+    case 'api.created': case 'api.updated': case 'api.deleted':
+      return { ...nothingStale, apiIdentifiers: [event.identifier] };
+    case 'user.updated': case 'user.deleted':
+      return { ...nothingStale, userId: event.userId };
+    // Protocol events change no registered app, API or user; memberships, invitations, consents
+    // and tokens are read from storage where they matter; signing keys have a refresh of their own.
+    case 'code.issued': case 'code.replay_detected': case 'token.issued': case 'token.revoked': case 'refresh.reuse_detected':
+    case 'signin.succeeded': case 'signin.failed': case 'signin.throttled': case 'session.ended':
+    case 'org.created': case 'org.updated':
+    case 'member.added': case 'member.updated': case 'member.removed':
+    case 'invitation.created': case 'invitation.accepted': case 'invitation.revoked':
+    case 'user.created': case 'consent.revoked': case 'pat.created': case 'pat.revoked':
     case 'key.rotated':
-      return [];
+      return nothingStale;
     default:
       return unhandledEvent(event);
   }
+}
+
+/** The apps whose cached client an event makes stale. */
+export function clientsChangedBy(event: DomainEvent): readonly string[] {
+  return staleAfter(event).clientIds;
 }
 
 /** The APIs whose cached record an event makes stale. */
 export function apisChangedBy(event: DomainEvent): readonly string[] {
-  switch (event.type) {
-    case 'api.created':
-    case 'api.updated':
-    case 'api.deleted':
-      return [event.identifier];
-    case 'org.deleted':
-      return event.apiIdentifiers;
-    case 'code.issued':
-    case 'code.replay_detected':
-    case 'token.issued':
-    case 'token.revoked':
-    case 'refresh.reuse_detected':
-    case 'signin.succeeded':
-    case 'signin.failed':
-    case 'signin.throttled':
-    case 'session.ended':
-    case 'org.created':
-    case 'org.updated':
-    case 'member.added':
-    case 'member.updated':
-    case 'member.removed':
-    case 'invitation.created':
-    case 'invitation.accepted':
-    case 'invitation.revoked':
-    case 'app.created':
-    case 'app.updated':
-    case 'app.deleted':
-    case 'app.secret_rotated':
-    case 'user.created':
-    case 'user.updated':
-    case 'user.deleted':
-    case 'consent.revoked':
-    case 'pat.created':
-    case 'pat.revoked':
-    case 'key.rotated':
-      return [];
-    default:
-      return unhandledEvent(event);
-  }
+  return staleAfter(event).apiIdentifiers;
 }
 
 /** The user whose cached record an event makes stale. */
 export function userChangedBy(event: DomainEvent): string | null {
-  switch (event.type) {
-    case 'user.updated':
-    case 'user.deleted':
-      return event.userId;
-    case 'code.issued':
-    case 'code.replay_detected':
-    case 'token.issued':
-    case 'token.revoked':
-    case 'refresh.reuse_detected':
-    case 'signin.succeeded':
-    case 'signin.failed':
-    case 'signin.throttled':
-    case 'session.ended':
-    case 'org.created':
-    case 'org.updated':
-    case 'org.deleted':
-    case 'member.added':
-    case 'member.updated':
-    case 'member.removed':
-    case 'invitation.created':
-    case 'invitation.accepted':
-    case 'invitation.revoked':
-    case 'app.created':
-    case 'app.updated':
-    case 'app.deleted':
-    case 'app.secret_rotated':
-    case 'api.created':
-    case 'api.updated':
-    case 'api.deleted':
-    case 'user.created':
-    case 'consent.revoked':
-    case 'pat.created':
-    case 'pat.revoked':
-    case 'key.rotated':
-      return null;
-    default:
-      return unhandledEvent(event);
-  }
+  return staleAfter(event).userId;
 }
 
 interface Cached<T> {

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { operatorActor } from '../../src/domain/access/actor.js';
+import { rotateSigningKeys } from '../../src/domain/keys/key-rotation.js';
 import { FormBrowser, password } from '../support/oauth.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
 import { balancer } from '../support/balancer.js';
@@ -94,7 +95,7 @@ describe('two nodes on one PostgreSQL behind a round-robin proxy', { skip: postg
   });
 
   test('a key rotated on one node is published and used by the other within the refresh interval', async () => {
-    const [rotated] = await nodes[0]!.server.runtime.signingKeys.rotate(['RS256']);
+    const [rotated] = await rotateSigningKeys(nodes[0]!.server.runtime, { actor: operatorActor }, ['RS256']);
     const deadline = Date.now() + 10_000;
     while (nodes[1]!.server.runtime.signingKeys.signingKey('RS256').kid !== rotated!.kid && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
+import { operatorActor } from '../../src/domain/access/actor.js';
 import { KeyEncryption, KeyEncryptionMismatchError } from '../../src/domain/keys/key-encryption.js';
-import { SigningKeys, type SigningKeysOptions } from '../../src/domain/keys/signing-keys.js';
+import { rotateSigningKeys } from '../../src/domain/keys/key-rotation.js';
+import { SigningKeys, type SigningAlgorithm, type SigningKeysOptions } from '../../src/domain/keys/signing-keys.js';
+import { InProcessEvents } from '../../src/ports/domain-events.js';
 import { deriveKey } from '../../src/shared/derived-keys.js';
 import { migrateToLatest, openDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
 import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
@@ -17,6 +20,9 @@ describe('signing keys', () => {
   const clock = { now: () => now };
   const service = (serverSecret = secret) =>
     new SigningKeys(storage.signingKeys, storage.settings, new KeyEncryption(deriveKey(serverSecret, 'signing-key-encryption')), clock, options);
+
+  const rotate = (keys: SigningKeys, algorithms: SigningAlgorithm[]) =>
+    rotateSigningKeys({ storage, clock, events: new InProcessEvents(), signingKeys: keys }, { actor: operatorActor }, algorithms);
 
   before(async () => {
     database = await openDatabase('sqlite::memory:');
@@ -85,7 +91,7 @@ describe('signing keys', () => {
     const oldKid = keys.signingKey('ES256').kid;
     const oldToken = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: oldKid }).sign(keys.signingKey('ES256').privateKey);
 
-    const [rotation] = await keys.rotate(['ES256']);
+    const [rotation] = await rotate(keys, ['ES256']);
     assert.equal(rotation?.previousKid, oldKid);
     assert.equal(rotation?.previousRetireAt, now + options.retireAfterMs);
     assert.notEqual(keys.signingKey('ES256').kid, oldKid);
@@ -110,7 +116,7 @@ describe('signing keys', () => {
     const before = serving.signingKey('RS256').kid;
     const operator = service();
     await operator.initialize();
-    const [rotation] = await operator.rotate(['RS256']);
+    const [rotation] = await rotate(operator, ['RS256']);
     assert.equal(serving.signingKey('RS256').kid, before, 'not yet refreshed');
     assert.equal(await serving.refresh(), true);
     assert.equal(serving.signingKey('RS256').kid, rotation?.kid);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { isSigningAlgorithm, signingAlgorithms, type SigningAlgorithm } from '../../contracts/algorithms.js';
+import { operatorActor } from '../../domain/access/actor.js';
+import { rotateSigningKeys } from '../../domain/keys/key-rotation.js';
 import { openRuntime } from '../../runtime/runtime.js';
 import { CliError, commandLogger, configFromCommand } from '../context.js';
 import { formatTable, isoTime, printJson } from '../output.js';
@@ -64,7 +66,7 @@ export function registerKeysCommand(program: Command): void {
       const algorithms = parseAlgorithms(options.alg, config.keys.algorithms);
       const runtime = await openRuntime({ config, logger: commandLogger(config) });
       try {
-        const rotated = await runtime.signingKeys.rotate(algorithms);
+        const rotated = await rotateSigningKeys(runtime, { actor: operatorActor }, algorithms);
         const result = rotated.map((entry) => ({
           alg: entry.alg,
           kid: entry.kid,

@@ -6,8 +6,11 @@ import type { DomainEvents } from '../../ports/domain-events.js';
 import type { Storage } from '../../ports/storage.js';
 import { randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
+import { defaultSigningAlgorithm } from '../../contracts/algorithms.js';
 import { defaultLifetimes, type MinutesBounds } from '../../contracts/limits.js';
-import { diffChanges, recordAudit, type RequestContext } from '../audit/audit-log.js';
+import { appChange } from '../apps/app-service.js';
+import { diffChanges, type AuditEntry, type RequestContext } from '../audit/audit-log.js';
+import { commitChange, organizationChange, type Change } from '../audit/unit-of-work.js';
 import { DomainError } from '../errors.js';
 import type { SigningAlgorithm } from '../keys/signing-keys.js';
 import { isStandardScope, parseOrThrow, scopeTokenPattern } from '../validation.js';
@@ -75,7 +78,13 @@ function apiInputSchema(deps: ApiServiceDependencies) {
     .partial();
 }
 
-/** Registered APIs (resource servers, PRODUCT A9): the audiences and scopes apps ask for. */
+/** A change to an API: its audit row, and the event that names the API by its identifier. */
+function apiChange(api: ApiRecord, kind: 'created' | 'updated' | 'deleted', changes: NonNullable<AuditEntry['changes']>): Change {
+  const event = { type: `api.${kind}`, orgId: api.orgId, identifier: api.identifier } as const;
+  return organizationChange(event, { action: `api.${kind}`, targetType: 'api', targetId: api.id, changes });
+}
+
+/** Registered APIs (resource servers): the audiences and scopes apps ask for. */
 export class ApiService {
   readonly #deps: ApiServiceDependencies;
   readonly inputSchema: ReturnType<typeof apiInputSchema>;
@@ -121,26 +130,19 @@ export class ApiService {
       scopes: parsed.scopes ?? [],
       allowOfflineAccess: parsed.allowOfflineAccess ?? false,
       tokenFormat: parsed.tokenFormat ?? 'jwt',
-      signingAlgorithm: parsed.signingAlgorithm ?? 'RS256',
+      signingAlgorithm: parsed.signingAlgorithm ?? defaultSigningAlgorithm,
       accessTokenTtlMinutes: parsed.accessTokenTtlMinutes ?? defaultLifetimes.accessTokenTtlMinutes,
       createdAt: now,
       updatedAt: now,
     };
     this.#checkScopes(api);
-    await this.#deps.storage.transaction(async (tx) => {
+    const changes = { identifier: api.identifier, name: api.name, scopes: api.scopes.map((scope) => scope.name), tokenFormat: api.tokenFormat };
+    return commitChange(this.#deps, context, async (tx) => {
       if (!(await tx.apis.insert(api))) {
         throw new DomainError('conflict', `an API with identifier ${api.identifier} already exists; identifiers are unique across the server`);
       }
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId,
-        action: 'api.created',
-        targetType: 'api',
-        targetId: api.id,
-        changes: { identifier: api.identifier, name: api.name, scopes: api.scopes.map((scope) => scope.name), tokenFormat: api.tokenFormat },
-      });
+      return { result: api, changes: [apiChange(api, 'created', changes)] };
     });
-    this.#deps.events.publish({ type: 'api.created', orgId, identifier: api.identifier });
-    return api;
   }
 
   async get(context: RequestContext, id: string): Promise<ApiRecord> {
@@ -175,48 +177,34 @@ export class ApiService {
     const { updatedAt: _b, ...after } = next;
     const changes = diffChanges(before, after);
     if (Object.keys(changes).length === 0) return current;
-    await this.#deps.storage.transaction(async (tx) => {
+    return commitChange(this.#deps, context, async (tx) => {
       await tx.apis.update(next);
-      await this.#pruneAppReferences(tx, context, next.orgId, current, next);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: next.orgId,
-        action: 'api.updated',
-        targetType: 'api',
-        targetId: next.id,
-        changes,
-      });
+      const pruned = await this.#pruneAppReferences(tx, next.orgId, current, next);
+      return { result: next, changes: [...pruned, apiChange(next, 'updated', changes)] };
     });
-    this.#deps.events.publish({ type: 'api.updated', orgId: next.orgId, identifier: next.identifier });
-    return next;
   }
 
   async delete(context: RequestContext, id: string): Promise<void> {
     const api = await this.#load(context, id, 'apis:manage');
-    await this.#deps.storage.transaction(async (tx) => {
+    await commitChange(this.#deps, context, async (tx) => {
       await tx.apis.delete(api.id);
-      await this.#pruneAppReferences(tx, context, api.orgId, api, null);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: api.orgId,
-        action: 'api.deleted',
-        targetType: 'api',
-        targetId: api.id,
-        changes: { identifier: api.identifier },
-      });
+      const pruned = await this.#pruneAppReferences(tx, api.orgId, api, null);
+      return { result: undefined, changes: [...pruned, apiChange(api, 'deleted', { identifier: api.identifier })] };
     });
-    this.#deps.events.publish({ type: 'api.deleted', orgId: api.orgId, identifier: api.identifier });
   }
 
   /**
    * Apps that named a scope or audience the API no longer has lose it, so that no app is left with
-   * settings that fail validation.
+   * settings that fail validation. Each app changed is a change of its own.
    */
-  async #pruneAppReferences(tx: Storage, context: RequestContext, orgId: string, before: ApiRecord, after: ApiRecord | null): Promise<void> {
+  async #pruneAppReferences(tx: Storage, orgId: string, before: ApiRecord, after: ApiRecord | null): Promise<Change[]> {
     const remaining = new Set((after?.scopes ?? []).map((scope) => scope.name));
     const removed = before.scopes.map((scope) => scope.name).filter((name) => !remaining.has(name));
-    if (removed.length === 0 && after) return;
+    if (removed.length === 0 && after) return [];
     const otherApis = (await tx.apis.list({ orgId, offset: 0, limit: 10_000 })).items.filter((api) => api.id !== before.id);
     const stillDefined = new Set(otherApis.flatMap((api) => api.scopes.map((scope) => scope.name)));
     const { items } = await tx.apps.list({ orgId, kind: 'all', offset: 0, limit: 100_000 });
+    const pruned: Change[] = [];
     for (const app of items) {
       const settings = app.settings;
       const scopes = settings.scopes.filter((scope) => !removed.includes(scope) || stillDefined.has(scope));
@@ -231,14 +219,9 @@ export class ApiService {
       const changes = diffChanges(app.settings, next.settings);
       if (Object.keys(changes).length === 0) continue;
       await tx.apps.update(next);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId,
-        action: 'app.updated',
-        targetType: app.ownerUserId ? 'credential' : 'app',
-        targetId: app.clientId,
-        changes: { ...changes, reason: `API ${before.identifier} ${after ? 'lost scopes' : 'was deleted'}` },
-      });
-      this.#deps.events.publish({ type: 'app.updated', orgId, clientId: app.clientId });
+      const reason = `API ${before.identifier} ${after ? 'lost scopes' : 'was deleted'}`;
+      pruned.push(appChange(next, 'updated', { action: 'app.updated', changes: { ...changes, reason } }));
     }
+    return pruned;
   }
 }

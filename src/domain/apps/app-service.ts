@@ -13,7 +13,8 @@ import type { Storage } from '../../ports/storage.js';
 import { generateOpaqueSecret, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomHandle, randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
-import { diffChanges, recordAudit, type RequestContext } from '../audit/audit-log.js';
+import { diffChanges, type RequestContext } from '../audit/audit-log.js';
+import { commitChange, organizationChange, type Change, type OrganizationEvent } from '../audit/unit-of-work.js';
 import { DomainError, type FieldProblem } from '../errors.js';
 import { appLimits, maxSecretGracePeriodSeconds } from '../../contracts/limits.js';
 import { permissionTable, type Permission } from '../../contracts/permissions.js';
@@ -54,7 +55,7 @@ const privilegedFlags: readonly ['firstParty' | 'managementApiAccess', string][]
 
 export type LifecycleAction = 'submit' | 'approve' | 'reject' | 'activate' | 'disable' | 'enable';
 
-/** Which status each lifecycle action starts from and leads to, and who may take it (PRODUCT A10). */
+/** Which status each lifecycle action starts from and leads to, and who may take it. */
 export const lifecycle: Record<LifecycleAction, { from: readonly AppStatus[]; to: AppStatus; permission: Permission }> = {
   submit: { from: ['draft'], to: 'submitted', permission: 'apps:update' },
   approve: { from: ['submitted'], to: 'active', permission: 'apps:approve' },
@@ -77,7 +78,62 @@ function auditView(app: AppRecord): Record<string, JsonValue> {
   };
 }
 
-/** The use cases of OAuth apps: registry, credentials, lifecycle and certificates (PRODUCT A1–A12). */
+type AppChangeKind = 'created' | 'updated' | 'deleted' | 'secret_rotated';
+
+/**
+ * A change to an app or to per-user client credentials: its audit row (by default
+ * `app.<kind>` or `credential.<kind>` on the app itself) and the event of its kind of client.
+ */
+export function appChange(
+  app: AppRecord,
+  kind: AppChangeKind,
+  audit: { changes: Record<string, JsonValue>; action?: string; targetType?: string },
+): Change {
+  const noun = app.ownerUserId ? 'credential' : 'app';
+  const event: OrganizationEvent = app.ownerUserId
+    ? { type: `credential.${kind}`, orgId: app.orgId, clientId: app.clientId, userId: app.ownerUserId }
+    : { type: `app.${kind}`, orgId: app.orgId, clientId: app.clientId };
+  return organizationChange(event, {
+    action: audit.action ?? `${noun}.${kind}`,
+    targetType: audit.targetType ?? noun,
+    targetId: app.clientId,
+    changes: audit.changes,
+  });
+}
+
+/** Private apps need no approval, and public ones can't skip it. */
+function visibilityRefusal(action: LifecycleAction, visibility: AppRecord['visibility']): string | null {
+  if (action === 'submit' && visibility === 'private') return 'a private app needs no approval: activate it instead';
+  if (action === 'activate' && visibility === 'public') return 'a public app becomes active when an admin approves it: submit it for approval';
+  return null;
+}
+
+/** The review record after a lifecycle step: submitting starts a review, approving or rejecting ends it. */
+function reviewAfter(
+  current: AppRecord['review'],
+  action: LifecycleAction,
+  by: { now: number; actorLabel: string; reason: string },
+): AppRecord['review'] {
+  const review = current ?? { submittedAt: null, submittedBy: null, reviewedAt: null, reviewedBy: null, decision: null, reason: null };
+  if (action === 'submit') {
+    return { ...review, submittedAt: by.now, submittedBy: by.actorLabel, decision: null, reason: null, reviewedAt: null, reviewedBy: null };
+  }
+  if (action === 'approve') return { ...review, reviewedAt: by.now, reviewedBy: by.actorLabel, decision: 'approved', reason: null };
+  if (action === 'reject') return { ...review, reviewedAt: by.now, reviewedBy: by.actorLabel, decision: 'rejected', reason: by.reason };
+  return current;
+}
+
+/** The audit action of each lifecycle step. */
+const lifecycleAudit: Record<LifecycleAction, string> = {
+  submit: 'app.submitted',
+  approve: 'app.approved',
+  reject: 'app.rejected',
+  activate: 'app.activated',
+  disable: 'app.disabled',
+  enable: 'app.enabled',
+};
+
+/** The use cases of OAuth apps: registry, credentials, lifecycle and certificates. */
 export class AppService {
   readonly #deps: AppServiceDependencies;
   /** The schema of create and update bodies, with the server's lifetime bounds. */
@@ -211,19 +267,11 @@ export class AppService {
     await this.#requirePrivilegeFor(context, null, app.settings);
     this.#validate(app, await this.#organizationApis(orgId), problems);
 
-    const clientSecret = await this.#deps.storage.transaction(async (tx) => {
+    const clientSecret = await commitChange(this.#deps, context, async (tx) => {
       await tx.apps.insert(app);
       const secret = clientKindOf(app.type) === 'confidential' ? await this.#newSecret(tx, app.clientId) : null;
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId,
-        action: ownerUserId ? 'credential.created' : 'app.created',
-        targetType: ownerUserId ? 'credential' : 'app',
-        targetId: app.clientId,
-        changes: auditView(app),
-      });
-      return secret;
+      return { result: secret, changes: [appChange(app, 'created', { changes: auditView(app) })] };
     });
-    this.#deps.events.publish({ type: 'app.created', orgId, clientId: app.clientId });
     return { app, clientSecret };
   }
 
@@ -265,33 +313,18 @@ export class AppService {
     this.#validate(next, await this.#organizationApis(current.orgId), problems);
     const changes = diffChanges(auditView(current), auditView(next));
     if (Object.keys(changes).length === 0) return current;
-    await this.#deps.storage.transaction(async (tx) => {
+    return commitChange(this.#deps, context, async (tx) => {
       await tx.apps.update(next);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: current.orgId,
-        action: current.ownerUserId ? 'credential.updated' : 'app.updated',
-        targetType: current.ownerUserId ? 'credential' : 'app',
-        targetId: clientId,
-        changes,
-      });
+      return { result: next, changes: [appChange(next, 'updated', { changes })] };
     });
-    this.#deps.events.publish({ type: 'app.updated', orgId: current.orgId, clientId });
-    return next;
   }
 
   async delete(context: RequestContext, clientId: string): Promise<void> {
     const app = await this.#load(context, clientId, 'apps:delete');
-    await this.#deps.storage.transaction(async (tx) => {
+    await commitChange(this.#deps, context, async (tx) => {
       await tx.apps.delete(clientId);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: app.orgId,
-        action: app.ownerUserId ? 'credential.deleted' : 'app.deleted',
-        targetType: app.ownerUserId ? 'credential' : 'app',
-        targetId: clientId,
-        changes: { name: app.name },
-      });
+      return { result: undefined, changes: [appChange(app, 'deleted', { changes: { name: app.name } })] };
     });
-    this.#deps.events.publish({ type: 'app.deleted', orgId: app.orgId, clientId });
   }
 
   /**
@@ -318,7 +351,7 @@ export class AppService {
     }
     const now = this.#deps.clock.now();
     const expiresAt = now + grace * 1000;
-    const clientSecret = await this.#deps.storage.transaction(async (tx) => {
+    const clientSecret = await commitChange(this.#deps, context, async (tx) => {
       // One rotation of this app at a time, on every node (false: deleted since it was loaded).
       if (!(await tx.apps.lock(clientId))) throw DomainError.notFound(`app ${clientId}`);
       // Read under the lock: the current secret is the one the previous rotation left.
@@ -328,20 +361,13 @@ export class AppService {
       await tx.apps.insertSecret({ id, clientId, hash: this.#deps.secretHasher.hash(secret), createdAt: now, expiresAt: null });
       await tx.apps.expireSecrets(clientId, now, previous ? [id, previous.id] : [id]);
       if (previous) await tx.apps.expireSecrets(clientId, expiresAt, [id]);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: app.orgId,
-        action: 'app.secret_rotated',
-        targetType: app.ownerUserId ? 'credential' : 'app',
-        targetId: clientId,
-        changes: { gracePeriodSeconds: grace, previousSecretsExpireAt: new Date(expiresAt).toISOString() },
-      });
-      return secret;
+      const changes = { gracePeriodSeconds: grace, previousSecretsExpireAt: new Date(expiresAt).toISOString() };
+      return { result: secret, changes: [appChange(app, 'secret_rotated', { action: 'app.secret_rotated', changes })] };
     });
-    this.#deps.events.publish({ type: 'app.secret_rotated', orgId: app.orgId, clientId });
     return { clientSecret, previousSecretsExpireAt: expiresAt };
   }
 
-  /** Moves the app through its lifecycle (PRODUCT A10); leaving draft checks every rule strictly. */
+  /** Moves the app through its lifecycle; leaving draft checks every rule strictly. */
   async transition(context: RequestContext, clientId: string, action: LifecycleAction, reason?: string): Promise<AppRecord> {
     const step = lifecycle[action];
     const app = await this.#load(context, clientId, step.permission);
@@ -352,45 +378,23 @@ export class AppService {
         `the app is ${app.status}; ${action} applies to ${step.from.map((status) => `${status}`).join(' or ')} apps`,
       );
     }
-    if (action === 'submit' && app.visibility === 'private') {
-      throw new DomainError('invalid_state', 'a private app needs no approval: activate it instead');
-    }
-    if (action === 'activate' && app.visibility === 'public') {
-      throw new DomainError('invalid_state', 'a public app becomes active when an admin approves it: submit it for approval');
-    }
+    const refusal = visibilityRefusal(action, app.visibility);
+    if (refusal) throw new DomainError('invalid_state', refusal);
     const trimmedReason = reason?.trim() ?? '';
     if (action === 'reject' && (trimmedReason.length === 0 || trimmedReason.length > 1000)) {
       throw DomainError.validation([{ field: 'reason', message: 'a rejection needs a reason of 1 to 1000 characters' }]);
     }
     const now = this.#deps.clock.now();
     const actorLabel = context.actor.kind === 'user' ? context.actor.email : context.actor.kind;
-    const review = app.review ?? { submittedAt: null, submittedBy: null, reviewedAt: null, reviewedBy: null, decision: null, reason: null };
-    const next: AppRecord = {
-      ...app,
-      status: step.to,
-      updatedAt: now,
-      review:
-        action === 'submit'
-          ? { ...review, submittedAt: now, submittedBy: actorLabel, decision: null, reason: null, reviewedAt: null, reviewedBy: null }
-          : action === 'approve' || action === 'reject'
-            ? { ...review, reviewedAt: now, reviewedBy: actorLabel, decision: action === 'approve' ? 'approved' : 'rejected', reason: action === 'reject' ? trimmedReason : null }
-            : app.review,
-    };
+    const next: AppRecord = { ...app, status: step.to, updatedAt: now, review: reviewAfter(app.review, action, { now, actorLabel, reason: trimmedReason }) };
     if (next.status !== 'draft' && next.status !== 'disabled') {
       this.#validate(next, await this.#organizationApis(app.orgId));
     }
-    await this.#deps.storage.transaction(async (tx) => {
+    const changes = { status: { from: app.status, to: next.status }, ...(action === 'reject' ? { reason: trimmedReason } : {}) };
+    return commitChange(this.#deps, context, async (tx) => {
       await tx.apps.update(next);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: app.orgId,
-        action: `app.${action === 'submit' ? 'submitted' : action === 'approve' ? 'approved' : action === 'reject' ? 'rejected' : action === 'activate' ? 'activated' : action === 'disable' ? 'disabled' : 'enabled'}`,
-        targetType: 'app',
-        targetId: clientId,
-        changes: { status: { from: app.status, to: next.status }, ...(action === 'reject' ? { reason: trimmedReason } : {}) },
-      });
+      return { result: next, changes: [appChange(next, 'updated', { action: lifecycleAudit[action], changes })] };
     });
-    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, clientId });
-    return next;
   }
 
   async addCertificate(context: RequestContext, clientId: string, content: unknown): Promise<AppCertificateRecord[]> {
@@ -411,18 +415,11 @@ export class AppService {
     if (existing.length + records.length > 20) {
       throw DomainError.validation([{ field: 'certificate', message: 'an app may hold at most 20 certificates and keys' }]);
     }
-    await this.#deps.storage.transaction(async (tx) => {
+    const changes = { certificates: records.map((record) => ({ id: record.id, fingerprint: record.fingerprint, alg: record.alg })) };
+    return commitChange(this.#deps, context, async (tx) => {
       for (const record of records) await tx.apps.insertCertificate(record);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: app.orgId,
-        action: 'app.certificate_added',
-        targetType: 'app',
-        targetId: clientId,
-        changes: { certificates: records.map((record) => ({ id: record.id, fingerprint: record.fingerprint, alg: record.alg })) },
-      });
+      return { result: records, changes: [appChange(app, 'updated', { action: 'app.certificate_added', targetType: 'app', changes })] };
     });
-    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, clientId });
-    return records;
   }
 
   async listCertificates(context: RequestContext, clientId: string): Promise<AppCertificateRecord[]> {
@@ -432,21 +429,15 @@ export class AppService {
 
   async deleteCertificate(context: RequestContext, clientId: string, certificateId: string): Promise<void> {
     const app = await this.#load(context, clientId, 'apps:update');
-    await this.#deps.storage.transaction(async (tx) => {
+    await commitChange(this.#deps, context, async (tx) => {
       if (!(await tx.apps.deleteCertificate(clientId, certificateId))) throw DomainError.notFound(`certificate ${certificateId}`);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: app.orgId,
-        action: 'app.certificate_deleted',
-        targetType: 'app',
-        targetId: clientId,
-        changes: { certificateId },
-      });
+      const change = appChange(app, 'updated', { action: 'app.certificate_deleted', targetType: 'app', changes: { certificateId } });
+      return { result: undefined, changes: [change] };
     });
-    this.#deps.events.publish({ type: 'app.updated', orgId: app.orgId, clientId });
   }
 
   /**
-   * The credentials file of seed 000 (A6): client_id, issuer, discovery URL, endpoints, redirect
+   * The app's credentials file: client_id, issuer, discovery URL, endpoints, redirect
    * URIs and type. Never a secret.
    */
   async exportCredentials(context: RequestContext, clientId: string, serverMetadata: Record<string, unknown>): Promise<Record<string, JsonValue>> {

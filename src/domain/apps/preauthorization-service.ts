@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import type { ApiRecord } from '../../ports/api-repository.js';
-import type { AppRecord } from '../../ports/app-repositories.js';
+import type { AppRecord, JsonValue } from '../../ports/app-repositories.js';
 import type { Clock } from '../../ports/clock.js';
+import type { DomainEvents } from '../../ports/domain-events.js';
 import type { PreAuthorizationRecord } from '../../ports/preauthorization-repository.js';
 import type { Storage } from '../../ports/storage.js';
 import { randomId } from '../../shared/random.js';
 import { auditActorOf } from '../access/actor.js';
 import type { Authorizer } from '../access/authorizer.js';
-import { recordAudit, type RequestContext } from '../audit/audit-log.js';
+import type { RequestContext } from '../audit/audit-log.js';
+import { commitChange, organizationChange, type Change } from '../audit/unit-of-work.js';
 import { DomainError, type FieldProblem } from '../errors.js';
 import { findUser } from '../identity/user-service.js';
 import { roles } from '../../contracts/permissions.js';
@@ -38,8 +40,14 @@ export interface PreAuthorizationServiceDependencies {
   storage: Storage;
   clock: Clock;
   authorizer: Authorizer;
+  events: DomainEvents;
   /** APIs no organization owns (the management API): server administrators alone may pre-authorize for them. */
   builtInApis: readonly ApiRecord[];
+}
+
+/** A pre-authorization made or taken back changes its app: the audit row targets the app, the event is app.updated. */
+function preAuthorizationChange(app: AppRecord, action: string, changes: Record<string, JsonValue>): Change {
+  return organizationChange({ type: 'app.updated', orgId: app.orgId, clientId: app.clientId }, { action, targetType: 'app', targetId: app.clientId, changes });
 }
 
 export interface PreAuthorizationView extends PreAuthorizationRecord {
@@ -135,23 +143,17 @@ export class PreAuthorizationService {
       createdBy: auditActorOf(context.actor).label,
       createdAt: now,
     };
-    await storage.transaction(async (tx) => {
+    const changes = {
+      preAuthorization: record.id,
+      ...(user ? { user: user.email } : { role: record.role }),
+      scopes: record.scopes,
+      audiences: record.audiences,
+      authority: record.authority,
+    };
+    return commitChange(this.#deps, context, async (tx) => {
       await tx.preAuthorizations.insert(record);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: app.orgId,
-        action: 'app.preauthorized',
-        targetType: 'app',
-        targetId: clientId,
-        changes: {
-          preAuthorization: record.id,
-          ...(user ? { user: user.email } : { role: record.role }),
-          scopes: record.scopes,
-          audiences: record.audiences,
-          authority: record.authority,
-        },
-      });
+      return { result: { ...record, email: user?.email ?? null }, changes: [preAuthorizationChange(app, 'app.preauthorized', changes)] };
     });
-    return { ...record, email: user?.email ?? null };
   }
 
   /** Takes a pre-authorization back; one a server administrator made is theirs to take back. */
@@ -166,15 +168,9 @@ export class PreAuthorizationService {
     if (record.authority === 'server' && !serverAdmin) {
       throw new DomainError('forbidden', 'a server administrator made this pre-authorization: only a server administrator may take it back');
     }
-    await storage.transaction(async (tx) => {
+    await commitChange(this.#deps, context, async (tx) => {
       if (!(await tx.preAuthorizations.delete(clientId, id))) throw DomainError.notFound(`pre-authorization ${id}`);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: app.orgId,
-        action: 'app.preauthorization_deleted',
-        targetType: 'app',
-        targetId: clientId,
-        changes: { preAuthorization: id },
-      });
+      return { result: undefined, changes: [preAuthorizationChange(app, 'app.preauthorization_deleted', { preAuthorization: id })] };
     });
   }
 }

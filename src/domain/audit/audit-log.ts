@@ -1,9 +1,7 @@
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type { AuditQuery } from '../../ports/audit-repository.js';
-import type { Clock } from '../../ports/clock.js';
 import type { Storage } from '../../ports/storage.js';
-import { timeSortableId } from '../../shared/random.js';
-import { auditActorOf, type Actor } from '../access/actor.js';
+import type { Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorizer.js';
 import { DomainError } from '../errors.js';
 
@@ -13,28 +11,13 @@ export interface RequestContext {
   requestId?: string | null;
 }
 
+/** An audit row as a change names it; `commitChange` adds who, when and the request id. */
 export interface AuditEntry {
   orgId: string | null;
   action: string;
   targetType: string;
   targetId: string;
   changes?: Record<string, JsonValue>;
-}
-
-/** Writes one audit record in the caller's transaction. Callers pass only non-secret values. */
-export async function recordAudit(tx: Storage, clock: Clock, context: RequestContext, entry: AuditEntry): Promise<void> {
-  const now = clock.now();
-  await tx.audit.insert({
-    id: timeSortableId('evt', now),
-    orgId: entry.orgId,
-    actor: auditActorOf(context.actor),
-    action: entry.action,
-    targetType: entry.targetType,
-    targetId: entry.targetId,
-    changes: entry.changes ?? {},
-    requestId: context.requestId ?? null,
-    createdAt: now,
-  });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

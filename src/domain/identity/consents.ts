@@ -2,19 +2,20 @@ import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { ConsentRecord } from '../../ports/oauth-repositories.js';
 import type { Storage } from '../../ports/storage.js';
-import { recordAudit, type RequestContext } from '../audit/audit-log.js';
+import type { RequestContext } from '../audit/audit-log.js';
+import { commitChange, type ChangeDependencies } from '../audit/unit-of-work.js';
 import { DomainError } from '../errors.js';
 
-/** A user's remembered consents (PRODUCT D3): listed and withdrawn by the user. */
+/** A user's remembered consents: listed and withdrawn by the user. */
 export class ConsentService {
   readonly #storage: Storage;
   readonly #clock: Clock;
-  readonly #events: DomainEvents;
+  readonly #changes: ChangeDependencies;
 
   constructor(storage: Storage, clock: Clock, events: DomainEvents) {
     this.#storage = storage;
     this.#clock = clock;
-    this.#events = events;
+    this.#changes = { storage, clock, events };
   }
 
   #userOf(context: RequestContext): string {
@@ -34,18 +35,13 @@ export class ConsentService {
   async revoke(context: RequestContext, clientId: string): Promise<void> {
     const userId = this.#userOf(context);
     const app = await this.#storage.apps.get(clientId);
-    await this.#storage.transaction(async (tx) => {
+    const orgId = app?.orgId ?? null;
+    await commitChange(this.#changes, context, async (tx) => {
       const existed = await tx.consents.delete(userId, clientId);
       const revoked = await tx.grants.revokeForUserAndClient(userId, clientId, this.#clock.now());
       if (!existed && revoked === 0) throw DomainError.notFound(`consent for ${clientId}`);
-      await recordAudit(tx, this.#clock, context, {
-        orgId: app?.orgId ?? null,
-        action: 'consent.revoked',
-        targetType: 'app',
-        targetId: clientId,
-        changes: { grantsRevoked: revoked },
-      });
+      const audit = { orgId, action: 'consent.revoked', targetType: 'app', targetId: clientId, changes: { grantsRevoked: revoked } };
+      return { result: undefined, changes: [{ audit, event: { type: 'consent.revoked', orgId, clientId, userId } }] };
     });
-    this.#events.publish({ type: 'consent.revoked', orgId: app?.orgId ?? null, clientId, userId });
   }
 }

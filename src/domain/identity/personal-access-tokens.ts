@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defaultPersonalTokenLifetimeDays, maxPersonalTokenLifetimeDays } from '../../contracts/limits.js';
 import type { Clock } from '../../ports/clock.js';
+import type { DomainEvents } from '../../ports/domain-events.js';
 import type { PersonalAccessTokenRecord } from '../../ports/identity-repositories.js';
 import type { Storage } from '../../ports/storage.js';
 import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
@@ -8,7 +9,8 @@ import { randomId } from '../../shared/random.js';
 import { allManagementScopes, isManagementScope, type ManagementScope } from '../../contracts/scopes.js';
 import type { Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorizer.js';
-import { recordAudit, type RequestContext } from '../audit/audit-log.js';
+import type { RequestContext } from '../audit/audit-log.js';
+import { commitChange, serverChange, type ChangeDependencies } from '../audit/unit-of-work.js';
 import { DomainError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
 import { findUser } from './user-service.js';
@@ -37,12 +39,14 @@ export class PersonalAccessTokens {
   readonly #clock: Clock;
   readonly #authorizer: Authorizer;
   readonly #hasher: SecretHasher;
+  readonly #changes: ChangeDependencies;
 
-  constructor(storage: Storage, clock: Clock, authorizer: Authorizer, hasher: SecretHasher) {
+  constructor(storage: Storage, clock: Clock, authorizer: Authorizer, hasher: SecretHasher, events: DomainEvents) {
     this.#storage = storage;
     this.#clock = clock;
     this.#authorizer = authorizer;
     this.#hasher = hasher;
+    this.#changes = { storage, clock, events };
   }
 
   /** Makes a token for a user: operators for anyone, users for themselves within their own token's scopes. */
@@ -71,17 +75,12 @@ export class PersonalAccessTokens {
       lastUsedAt: null,
       revokedAt: null,
     };
-    await this.#storage.transaction(async (tx) => {
+    const changes = { user: user.email, name: record.name, scopes, expiresAt: new Date(record.expiresAt).toISOString() };
+    return commitChange(this.#changes, context, async (tx) => {
       await tx.personalAccessTokens.insert(record);
-      await recordAudit(tx, this.#clock, context, {
-        orgId: null,
-        action: 'token.created',
-        targetType: 'personal_access_token',
-        targetId: record.id,
-        changes: { user: user.email, name: record.name, scopes, expiresAt: new Date(record.expiresAt).toISOString() },
-      });
+      const event = { type: 'pat.created', userId: user.id, tokenId: record.id } as const;
+      return { result: { record, token }, changes: [serverChange(event, { action: 'token.created', targetType: 'personal_access_token', targetId: record.id, changes })] };
     });
-    return { record, token };
   }
 
   async list(context: RequestContext, userIdOrEmail: string): Promise<PersonalAccessTokenRecord[]> {
@@ -102,17 +101,12 @@ export class PersonalAccessTokens {
     const tokens = await this.#tokensOf(context, userIdOrEmail, 'users:write');
     const token = tokens.find((candidate) => candidate.id === tokenId);
     if (!token) throw DomainError.notFound(`token ${tokenId}`);
-    await this.#storage.transaction(async (tx) => {
+    await commitChange(this.#changes, context, async (tx) => {
       if (!(await tx.personalAccessTokens.revoke(tokenId, token.userId, this.#clock.now()))) {
         throw new DomainError('invalid_state', 'the token was already revoked');
       }
-      await recordAudit(tx, this.#clock, context, {
-        orgId: null,
-        action: 'token.revoked',
-        targetType: 'personal_access_token',
-        targetId: tokenId,
-        changes: { name: token.name },
-      });
+      const event = { type: 'pat.revoked', userId: token.userId, tokenId } as const;
+      return { result: undefined, changes: [serverChange(event, { action: 'token.revoked', targetType: 'personal_access_token', targetId: tokenId, changes: { name: token.name } })] };
     });
   }
 

@@ -6,7 +6,9 @@ import type { PasswordHasher } from '../../ports/password-hasher.js';
 import type { Storage } from '../../ports/storage.js';
 import { randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
-import { recordAudit, type RequestContext } from '../audit/audit-log.js';
+import type { JsonValue } from '../../ports/app-repositories.js';
+import type { RequestContext } from '../audit/audit-log.js';
+import { commitChange, serverChange, type Change, type ChangeDependencies } from '../audit/unit-of-work.js';
 import { DomainError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
 
@@ -45,20 +47,36 @@ export function findUser(users: UserRepository, idOrEmail: string): Promise<User
   return idOrEmail.includes('@') ? users.getByEmail(idOrEmail.toLowerCase()) : users.get(idOrEmail);
 }
 
-/** Users of this server: people who sign in, own credentials and belong to organizations (PRODUCT D1). */
+/** A change to a user account: server-wide, the audit row targets the user. */
+function userChange(type: 'user.created' | 'user.updated' | 'user.deleted', user: UserRecord, changes: Record<string, JsonValue>): Change {
+  return serverChange({ type, userId: user.id }, { action: type, targetType: 'user', targetId: user.id, changes });
+}
+
+/** What an update changed, for the audit row: the fields given, never the password itself. */
+function updateAuditChanges(parsed: z.infer<typeof updateUserSchema>): Record<string, JsonValue> {
+  return {
+    ...(parsed.name !== undefined ? { name: parsed.name } : {}),
+    ...(parsed.password !== undefined ? { password: 'changed' } : {}),
+    ...(parsed.isAdmin !== undefined ? { isAdmin: parsed.isAdmin } : {}),
+    ...(parsed.emailVerified !== undefined ? { emailVerified: parsed.emailVerified } : {}),
+    ...(parsed.disabled !== undefined ? { disabled: parsed.disabled } : {}),
+  };
+}
+
+/** Users of this server: people who sign in, own credentials and belong to organizations. */
 export class UserService {
   readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #authorizer: Authorizer;
   readonly #passwords: PasswordHasher;
-  readonly #events: DomainEvents;
+  readonly #changes: ChangeDependencies;
 
   constructor(storage: Storage, clock: Clock, authorizer: Authorizer, passwords: PasswordHasher, events: DomainEvents) {
     this.#storage = storage;
     this.#clock = clock;
     this.#authorizer = authorizer;
     this.#passwords = passwords;
-    this.#events = events;
+    this.#changes = { storage, clock, events };
   }
 
   async create(context: RequestContext, input: unknown): Promise<UserRecord> {
@@ -76,17 +94,11 @@ export class UserService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.#storage.transaction(async (tx) => {
+    const changes = { email: user.email, name: user.name, isAdmin: user.isAdmin, password: user.passwordHash ? 'set' : 'unset' };
+    return commitChange(this.#changes, context, async (tx) => {
       if (!(await tx.users.insert(user))) throw new DomainError('conflict', `a user with email ${user.email} already exists`);
-      await recordAudit(tx, this.#clock, context, {
-        orgId: null,
-        action: 'user.created',
-        targetType: 'user',
-        targetId: user.id,
-        changes: { email: user.email, name: user.name, isAdmin: user.isAdmin, password: user.passwordHash ? 'set' : 'unset' },
-      });
+      return { result: user, changes: [userChange('user.created', user, changes)] };
     });
-    return user;
   }
 
   /** A user by id or email; server administrators see everyone, users themselves. */
@@ -129,44 +141,24 @@ export class UserService {
       disabledAt,
       updatedAt: now,
     };
-    await this.#storage.transaction(async (tx) => {
+    const changes = updateAuditChanges(parsed);
+    return commitChange(this.#changes, context, async (tx) => {
       await tx.users.update(next);
-      await recordAudit(tx, this.#clock, context, {
-        orgId: null,
-        action: 'user.updated',
-        targetType: 'user',
-        targetId: user.id,
-        changes: {
-          ...(parsed.name !== undefined ? { name: parsed.name } : {}),
-          ...(parsed.password !== undefined ? { password: 'changed' } : {}),
-          ...(parsed.isAdmin !== undefined ? { isAdmin: parsed.isAdmin } : {}),
-          ...(parsed.emailVerified !== undefined ? { emailVerified: parsed.emailVerified } : {}),
-          ...(parsed.disabled !== undefined ? { disabled: parsed.disabled } : {}),
-        },
-      });
+      return { result: next, changes: [userChange('user.updated', next, changes)] };
     });
-    this.#events.publish({ type: 'user.updated', userId: user.id });
-    return next;
   }
 
   async delete(context: RequestContext, idOrEmail: string): Promise<void> {
     await this.#authorizer.requireServerAdmin(context.actor, 'users:write');
     const user = await this.#find(context, idOrEmail, 'users:write');
-    await this.#storage.transaction(async (tx) => {
+    await commitChange(this.#changes, context, async (tx) => {
       for (const membership of await tx.organizations.listMembershipsOfUser(user.id)) {
         if (membership.role === 'owner' && (await tx.organizations.countOwners(membership.orgId)) <= 1) {
           throw new DomainError('invalid_state', `${user.email} is the last owner of organization ${membership.orgId}; make someone else owner first`);
         }
       }
       await tx.users.delete(user.id);
-      await recordAudit(tx, this.#clock, context, {
-        orgId: null,
-        action: 'user.deleted',
-        targetType: 'user',
-        targetId: user.id,
-        changes: { email: user.email },
-      });
+      return { result: undefined, changes: [userChange('user.deleted', user, { email: user.email })] };
     });
-    this.#events.publish({ type: 'user.deleted', userId: user.id });
   }
 }

@@ -7,7 +7,7 @@ import {
   type JSONWebKeySet,
   type JWK,
 } from 'jose';
-import { isSigningAlgorithm, type SigningAlgorithm } from '../../contracts/algorithms.js';
+import { defaultSigningAlgorithm, isSigningAlgorithm, type SigningAlgorithm } from '../../contracts/algorithms.js';
 import type { Clock } from '../../ports/clock.js';
 import type { SettingsRepository } from '../../ports/settings-repository.js';
 import type { SigningKeyRepository, StoredSigningKey } from '../../ports/signing-key-repository.js';
@@ -132,18 +132,25 @@ export class SigningKeys {
     return created;
   }
 
-  /** A new active key for each algorithm; the previous one keeps verifying until it retires. */
-  async rotate(algorithms: readonly SigningAlgorithm[] = this.#options.algorithms): Promise<RotationResult[]> {
-    const results: RotationResult[] = [];
-    for (const alg of algorithms) {
-      const now = this.#clock.now();
-      const key = await generateSigningKey(alg, now, this.#encryption);
-      const retireAt = now + this.#options.retireAfterMs;
-      const { previousKid } = await this.#repository.rotate(key, now, retireAt);
-      results.push({ alg, kid: key.kid, previousKid, previousRetireAt: previousKid ? retireAt : null });
-    }
-    await this.refresh();
-    return results;
+  /**
+   * New keys for the algorithms, not yet stored: generating one (RSA above all) takes a while, so
+   * it happens before the transaction that installs it.
+   */
+  async generateKeys(algorithms: readonly SigningAlgorithm[] = this.#options.algorithms): Promise<StoredSigningKey[]> {
+    const keys: StoredSigningKey[] = [];
+    for (const alg of algorithms) keys.push(await generateSigningKey(alg, this.#clock.now(), this.#encryption));
+    return keys;
+  }
+
+  /**
+   * Makes `key` the active key of its algorithm through `repository` (a transaction's); the key it
+   * replaces keeps verifying until it retires. Call `refresh()` once the transaction committed.
+   */
+  async install(repository: SigningKeyRepository, key: StoredSigningKey): Promise<RotationResult> {
+    const now = this.#clock.now();
+    const retireAt = now + this.#options.retireAfterMs;
+    const { previousKid } = await repository.rotate(key, now, retireAt);
+    return { alg: key.alg as SigningAlgorithm, kid: key.kid, previousKid, previousRetireAt: previousKid ? retireAt : null };
   }
 
   /** Reloads from storage if anything changed; retires keys whose time has come. Cheap when nothing changed. */
@@ -178,7 +185,7 @@ export class SigningKeys {
   }
 
   /** The key that signs new tokens with `alg`. */
-  signingKey(alg: SigningAlgorithm = 'RS256'): ActiveSigningKey {
+  signingKey(alg: SigningAlgorithm = defaultSigningAlgorithm): ActiveSigningKey {
     const key = this.#active.get(alg);
     if (!key) throw new NoActiveSigningKeyError(`no active ${alg} signing key`);
     return key;

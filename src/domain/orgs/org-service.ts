@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JsonValue } from '../../ports/app-repositories.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
@@ -7,7 +8,8 @@ import type { Storage } from '../../ports/storage.js';
 import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
-import { recordAudit, type RequestContext } from '../audit/audit-log.js';
+import type { RequestContext } from '../audit/audit-log.js';
+import { commitChange, organizationChange, type Change } from '../audit/unit-of-work.js';
 import { DomainError } from '../errors.js';
 import { findUser } from '../identity/user-service.js';
 import { parseOrThrow } from '../validation.js';
@@ -38,6 +40,16 @@ const addMemberSchema = z
   .refine((value) => value.userId !== undefined || value.email !== undefined, { error: 'name the user by userId or email', path: ['userId'] });
 const inviteSchema = z.object({ email: emailSchema, role: roleSchema }).strict();
 
+/** A change to an organization itself: the audit row targets the organization. */
+function orgChange(type: 'org.created' | 'org.updated', org: OrganizationRecord, changes: Record<string, JsonValue>): Change {
+  return organizationChange({ type, orgId: org.id }, { action: type, targetType: 'organization', targetId: org.id, changes });
+}
+
+/** A change to an invitation: the audit row targets the invitation. */
+function invitationChange(event: Extract<Change['event'], { invitationId: string }>, changes: Record<string, JsonValue>): Change {
+  return organizationChange(event, { action: event.type, targetType: 'invitation', targetId: event.invitationId, changes });
+}
+
 export interface MemberView {
   userId: string;
   email: string;
@@ -56,7 +68,7 @@ export interface OrgServiceDependencies {
   selfService: boolean;
 }
 
-/** Organizations, their members and roles, and invitations by email token (PRODUCT D4). */
+/** Organizations, their members and roles, and invitations by email token. */
 export class OrgService {
   readonly #deps: OrgServiceDependencies;
 
@@ -121,20 +133,14 @@ export class OrgService {
       updatedAt: now,
     };
     const ownerUserId = namedOwner ?? (context.actor.kind === 'user' ? context.actor.userId : undefined);
-    await this.#deps.storage.transaction(async (tx) => {
+    const changes = { name: org.name, displayName: org.displayName, ...(ownerUserId ? { owner: ownerUserId } : {}) };
+    return commitChange(this.#deps, context, async (tx) => {
       if (!(await tx.organizations.insert(org))) throw new DomainError('conflict', `an organization named ${org.name} already exists`);
       if (ownerUserId) {
         await tx.organizations.putMembership({ orgId: org.id, userId: ownerUserId, role: 'owner', createdAt: now });
       }
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: org.id,
-        action: 'org.created',
-        targetType: 'organization',
-        targetId: org.id,
-        changes: { name: org.name, displayName: org.displayName, ...(ownerUserId ? { owner: ownerUserId } : {}) },
-      });
+      return { result: org, changes: [orgChange('org.created', org, changes)] };
     });
-    return org;
   }
 
   /** The organization every installation starts with, so that `latchkey apps create` works at once. */
@@ -149,8 +155,11 @@ export class OrgService {
       createdAt: now,
       updatedAt: now,
     };
-    if (await this.#deps.storage.organizations.insert(org)) return org;
-    return (await this.#deps.storage.organizations.getByName(defaultOrganizationName))!;
+    return commitChange(this.#deps, 'latchkey', async (tx) => {
+      if (await tx.organizations.insert(org)) return { result: org, changes: [orgChange('org.created', org, { name: org.name })] };
+      // Another node made it at the same moment.
+      return { result: (await tx.organizations.getByName(defaultOrganizationName))!, changes: [] };
+    });
   }
 
   async list(context: RequestContext, query: { search?: string; offset: number; limit: number }) {
@@ -185,40 +194,31 @@ export class OrgService {
       displayName: parsed.displayName ?? org.displayName,
       updatedAt: this.#deps.clock.now(),
     };
-    await this.#deps.storage.transaction(async (tx) => {
+    const changes = { name: { from: org.name, to: next.name }, displayName: { from: org.displayName, to: next.displayName } };
+    return commitChange(this.#deps, context, async (tx) => {
       if (next.name !== org.name && (await tx.organizations.getByName(next.name))) {
         throw new DomainError('conflict', `an organization named ${next.name} already exists`);
       }
       await tx.organizations.update(next);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: org.id,
-        action: 'org.updated',
-        targetType: 'organization',
-        targetId: org.id,
-        changes: { name: { from: org.name, to: next.name }, displayName: { from: org.displayName, to: next.displayName } },
-      });
+      return { result: next, changes: [orgChange('org.updated', next, changes)] };
     });
-    return next;
   }
 
   async delete(context: RequestContext, idOrName: string): Promise<void> {
     const org = await this.#loadVisible(context, idOrName);
     await this.#deps.authorizer.require(context.actor, org.id, 'org:delete');
-    const owned = await this.#deps.storage.transaction(async (tx) => {
+    await commitChange(this.#deps, context, async (tx) => {
       const apps = await tx.apps.list({ orgId: org.id, kind: 'all', offset: 0, limit: 100_000 });
       const apis = await tx.apis.list({ orgId: org.id, offset: 0, limit: 100_000 });
       for (const app of apps.items) await tx.apps.delete(app.clientId);
       await tx.organizations.delete(org.id);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: org.id,
-        action: 'org.deleted',
-        targetType: 'organization',
-        targetId: org.id,
-        changes: { name: org.name },
-      });
-      return { clientIds: apps.items.map((app) => app.clientId), apiIdentifiers: apis.items.map((api) => api.identifier) };
+      // The event names every app and API that went with the organization, so caches drop them at once.
+      const clientIds = apps.items.map((app) => app.clientId);
+      const apiIdentifiers = apis.items.map((api) => api.identifier);
+      const event = { type: 'org.deleted', orgId: org.id, clientIds, apiIdentifiers } as const;
+      const change = organizationChange(event, { action: 'org.deleted', targetType: 'organization', targetId: org.id, changes: { name: org.name } });
+      return { result: undefined, changes: [change] };
     });
-    this.#deps.events.publish({ type: 'org.deleted', orgId: org.id, ...owned });
   }
 
   async listMembers(context: RequestContext, idOrName: string): Promise<MemberView[]> {
@@ -252,7 +252,7 @@ export class OrgService {
     if (!user) throw DomainError.validation([{ field: parsed.userId ? 'userId' : 'email', message: 'no such user; invite them by email instead' }]);
     const serverAdmin = await this.#deps.authorizer.isServerAdmin(context.actor);
     const now = this.#deps.clock.now();
-    return this.#deps.storage.transaction(async (tx) => {
+    return commitChange(this.#deps, context, async (tx) => {
       const current = await tx.organizations.getMembership(org.id, user.id);
       if (!current && !serverAdmin) {
         throw new DomainError(
@@ -268,14 +268,17 @@ export class OrgService {
       }
       const membership: MembershipRecord = { orgId: org.id, userId: user.id, role: parsed.role, createdAt: current?.createdAt ?? now };
       await tx.organizations.putMembership(membership);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: org.id,
-        action: current ? 'member.role_changed' : 'member.added',
-        targetType: 'user',
-        targetId: user.id,
-        changes: { email: user.email, role: current ? { from: current.role, to: parsed.role } : parsed.role },
-      });
-      return { userId: user.id, email: user.email, name: user.name, role: parsed.role, createdAt: membership.createdAt };
+      const change = organizationChange(
+        { type: current ? 'member.updated' : 'member.added', orgId: org.id, userId: user.id },
+        {
+          action: current ? 'member.role_changed' : 'member.added',
+          targetType: 'user',
+          targetId: user.id,
+          changes: { email: user.email, role: current ? { from: current.role, to: parsed.role } : parsed.role },
+        },
+      );
+      const result = { userId: user.id, email: user.email, name: user.name, role: parsed.role, createdAt: membership.createdAt };
+      return { result, changes: [change] };
     });
   }
 
@@ -292,7 +295,7 @@ export class OrgService {
     const org = await this.#loadVisible(context, idOrName);
     const leavingSelf = context.actor.kind === 'user' && context.actor.userId === userId;
     const actorRole = leavingSelf ? null : await this.#actorRole(context, org.id);
-    await this.#deps.storage.transaction(async (tx) => {
+    await commitChange(this.#deps, context, async (tx) => {
       const current = await tx.organizations.getMembership(org.id, userId);
       if (!current) throw DomainError.notFound(`member ${userId}`);
       if (actorRole && !mayAssignRole(actorRole, current.role, null)) {
@@ -302,13 +305,8 @@ export class OrgService {
         throw new DomainError('invalid_state', 'an organization keeps at least one owner; make someone else owner first');
       }
       await tx.organizations.deleteMembership(org.id, userId);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: org.id,
-        action: 'member.removed',
-        targetType: 'user',
-        targetId: userId,
-        changes: { role: current.role },
-      });
+      const event = { type: 'member.removed', orgId: org.id, userId } as const;
+      return { result: undefined, changes: [organizationChange(event, { action: event.type, targetType: 'user', targetId: userId, changes: { role: current.role } })] };
     });
   }
 
@@ -336,17 +334,11 @@ export class OrgService {
       acceptedBy: null,
       revokedAt: null,
     };
-    await this.#deps.storage.transaction(async (tx) => {
+    const event = { type: 'invitation.created', orgId: org.id, invitationId: invitation.id } as const;
+    return commitChange(this.#deps, context, async (tx) => {
       await tx.organizations.insertInvitation(invitation);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: org.id,
-        action: 'invitation.created',
-        targetType: 'invitation',
-        targetId: invitation.id,
-        changes: { email: invitation.email, role: invitation.role },
-      });
+      return { result: { invitation, token }, changes: [invitationChange(event, { email: invitation.email, role: invitation.role })] };
     });
-    return { invitation, token };
   }
 
   async listInvitations(context: RequestContext, idOrName: string): Promise<InvitationRecord[]> {
@@ -360,17 +352,12 @@ export class OrgService {
     await this.#actorRole(context, org.id);
     const invitation = await this.#deps.storage.organizations.getInvitation(invitationId);
     if (!invitation || invitation.orgId !== org.id) throw DomainError.notFound(`invitation ${invitationId}`);
-    await this.#deps.storage.transaction(async (tx) => {
+    const event = { type: 'invitation.revoked', orgId: org.id, invitationId } as const;
+    await commitChange(this.#deps, context, async (tx) => {
       if (!(await tx.organizations.revokeInvitation(invitationId, this.#deps.clock.now()))) {
         throw new DomainError('invalid_state', 'the invitation was already accepted or revoked');
       }
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: org.id,
-        action: 'invitation.revoked',
-        targetType: 'invitation',
-        targetId: invitationId,
-        changes: { email: invitation.email },
-      });
+      return { result: undefined, changes: [invitationChange(event, { email: invitation.email })] };
     });
   }
 
@@ -389,7 +376,7 @@ export class OrgService {
       throw new DomainError('forbidden', 'this invitation was sent to another email address');
     }
     const now = this.#deps.clock.now();
-    return this.#deps.storage.transaction(async (tx) => {
+    return commitChange(this.#deps, context, async (tx) => {
       if (!(await tx.organizations.acceptInvitation(invitation.id, user.id, now))) {
         throw new DomainError('invalid_state', 'the invitation has expired, was revoked, or was already accepted');
       }
@@ -401,14 +388,9 @@ export class OrgService {
         createdAt: current?.createdAt ?? now,
       };
       await tx.organizations.putMembership(membership);
-      await recordAudit(tx, this.#deps.clock, context, {
-        orgId: invitation.orgId,
-        action: 'invitation.accepted',
-        targetType: 'invitation',
-        targetId: invitation.id,
-        changes: { email: user.email, role: membership.role },
-      });
-      return { userId: user.id, email: user.email, name: user.name, role: membership.role, createdAt: membership.createdAt };
+      const event = { type: 'invitation.accepted', orgId: invitation.orgId, invitationId: invitation.id, userId: user.id } as const;
+      const result = { userId: user.id, email: user.email, name: user.name, role: membership.role, createdAt: membership.createdAt };
+      return { result, changes: [invitationChange(event, { email: user.email, role: membership.role })] };
     });
   }
 }
