@@ -58,7 +58,7 @@ export interface AppRecord {
   /** Public, unguessable and immutable: the app's identity everywhere. */
   clientId: string;
   orgId: string;
-  /** Set for per-user client credentials (PRODUCT A8): the user they belong to. */
+  /** Set for per-user client credentials: the user they belong to. */
   ownerUserId: string | null;
   name: string;
   description: string;

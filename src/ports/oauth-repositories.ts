@@ -80,7 +80,7 @@ export interface InteractionRepository {
   deleteExpired(now: number, limit: number): Promise<number>;
 }
 
-/** Scopes a user granted an app: remembered so that consent is asked once (PRODUCT D3). */
+/** Scopes a user granted an app: remembered so that consent is asked once. */
 export interface ConsentRecord {
   userId: string;
   clientId: string;

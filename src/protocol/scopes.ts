@@ -8,7 +8,7 @@ export interface ScopeResolution {
   apis: ApiRecord[];
 }
 
-/** `resource` (RFC 8707, may repeat) and `audience` (the name seed 004 uses) both name target APIs. */
+/** `resource` (RFC 8707, may repeat) and `audience` (the name Auth0-style clients use) both name target APIs. */
 export function targetsOf(resources: readonly string[], audience: string | undefined): string[] {
   const targets = [...resources, ...(audience ? [audience] : [])];
   for (const target of targets) {
@@ -94,7 +94,7 @@ export async function resolveUserScopes(
 }
 
 /**
- * What a client credentials request gets: only the app's audience + scope pairs (PRODUCT A8),
+ * What a client credentials request gets: only the app's audience + scope pairs,
  * narrowed to the named audiences and scopes.
  */
 export async function resolveClientScopes(

@@ -23,7 +23,7 @@ interface Pair {
 }
 
 /**
- * Per-user OAuth 2.0 client credentials (PRODUCT A8, seed 003): audience + scope pairs, a secret
+ * Per-user OAuth 2.0 client credentials: audience + scope pairs, a secret
  * shown once, the owner listed.
  */
 export function CredentialsPanel({ userId, chooseOwner = false, heading = 'OAuth 2.0 client credentials' }: Props) {

@@ -19,7 +19,7 @@ interface Props {
 }
 
 /**
- * A list of redirect URIs you can add to (PRODUCT A3, seeds 000 and 002): each checked with the
+ * A list of redirect URIs you can add to: each checked with the
  * server's rules as you type, placeholders marked, and the 2000-character total counted.
  */
 export function RedirectUriEditor({ field, label, itemLabel, type, uris, onChange, errors, placeholdersAllowed, disabled = false, hint }: Props) {

@@ -87,7 +87,7 @@ function formOf(item: Api | undefined, bounds: AppBounds): ApiForm {
     : { identifier: '', name: '', scopes: [{ name: '', description: '' }], allowOfflineAccess: false, tokenFormat: 'jwt', signingAlgorithm: 'RS256', ttl: String(bounds.apiAccessTokenTtlMinutes.default) };
 }
 
-/** Register or change an API (PRODUCT A9, seed 004). */
+/** Register or change an API. */
 export function ApiEditor() {
   const { apiId } = useParams();
   const org = useOrg();

@@ -9,7 +9,7 @@ import { useLoad, useTitle } from '../lib/hooks';
 import { useOrg } from '../lib/org';
 import type { App } from '../lib/types';
 
-/** Seed 000 steps 7–8: copy the app ID (and the secret, once) or download them as JSON, then continue. */
+/** After creating an app: copy the app ID (and the secret, once) or download them as JSON, then continue. */
 export function AppCreated() {
   const { clientId = '' } = useParams();
   const org = useOrg();

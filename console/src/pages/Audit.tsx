@@ -17,7 +17,7 @@ function toIso(local: string): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-/** PRODUCT E4: every change, who made it and when; never a secret. */
+/** The audit log: every change, who made it and when; never a secret. */
 export function Audit() {
   const org = useOrg();
   useTitle('Audit log');

@@ -157,7 +157,7 @@ function requestBody(draft: Draft): Record<string, unknown> {
   return body;
 }
 
-/** The guided create flow of PRODUCT E1: type → details → redirect URIs → tokens → refresh → scopes → OpenID → Create. */
+/** The guided create flow: type → details → redirect URIs → tokens → refresh → scopes → OpenID → Create. */
 export function CreateApp() {
   const org = useOrg();
   const navigate = useNavigate();

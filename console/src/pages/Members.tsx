@@ -287,7 +287,7 @@ function InviteMember({ onInvited }: { onInvited(): void }) {
   );
 }
 
-/** One member: their details and (for admins) their client credentials (seed 003, "for another user"). */
+/** One member: their details and (for admins) their client credentials, made for them. */
 export function MemberPage() {
   const { userId = '' } = useParams();
   const org = useOrg();

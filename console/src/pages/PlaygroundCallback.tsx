@@ -3,7 +3,7 @@ import { Link, useNavigate } from 'react-router';
 import { findByState, savePending } from '../lib/playground-store';
 
 /**
- * /console/playground/callback: the redirect URI of the flow playground (PRODUCT E5). It hands the
+ * /console/playground/callback: the redirect URI of the flow playground. It hands the
  * authorization response back to the playground that started the flow (matched by state), through
  * the opener window when there is one, else through sessionStorage, and leaves.
  */

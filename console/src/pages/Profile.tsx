@@ -9,7 +9,7 @@ import { useOrg } from '../lib/org';
 import { useSession } from '../lib/session';
 import type { Consent } from '../lib/types';
 
-/** "My profile" (seed 003): who you are, your own client credentials, and the apps you allowed. */
+/** "My profile": who you are, your own client credentials, and the apps you allowed. */
 export function Profile() {
   const { session, me } = useSession();
   const org = useOrg();

@@ -225,7 +225,7 @@ export interface AppRuleContext {
    * server administrator allowed (security.managementApiAccess) may name them.
    */
   reservedApis?: readonly ApiRecord[];
-  /** Per-user client credentials (A8): only client credentials with API grants. */
+  /** Per-user client credentials: only client credentials with API grants. */
   isUserCredential?: boolean;
 }
 

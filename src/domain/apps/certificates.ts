@@ -110,7 +110,7 @@ async function fromPem(pem: string, now: number): Promise<ParsedCertificate[]> {
 }
 
 /**
- * Parses an uploaded PEM certificate, PEM public key, JWK or JWKS (PRODUCT A11) into public keys
+ * Parses an uploaded PEM certificate, PEM public key, JWK or JWKS into public keys
  * with their fingerprint, algorithm and expiry. Expired, malformed, oversized or private material
  * is refused with a message that says which.
  */

@@ -8,7 +8,7 @@ import { permissionTable, roleAllows } from '../../contracts/permissions.js';
 import { parseOrThrow, scopeTokenPattern } from '../validation.js';
 import type { AppService, CreatedApp } from './app-service.js';
 
-/** What a user asks for when making client credentials (seed 003). */
+/** What a user asks for when making client credentials. */
 export const credentialInputSchema = z
   .object({
     name: z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }),
@@ -29,7 +29,7 @@ export const credentialInputSchema = z
   .strict();
 
 /**
- * Per-user OAuth 2.0 client credentials (PRODUCT A8, seed 003): machine credentials owned by a
+ * Per-user OAuth 2.0 client credentials: machine credentials owned by a
  * user, holding only audience + scope pairs of the organization's APIs. A user makes their own;
  * an owner or admin makes them for another member. The secret is shown once.
  */

@@ -78,7 +78,7 @@ export class TokenValidator {
     return this.#keySet;
   }
 
-  /** The client, if it still exists and is active: disabled apps' tokens stop working (PRODUCT A10). */
+  /** The client, if it still exists and is active: disabled apps' tokens stop working. */
   async #activeClient(clientId: unknown): Promise<OAuthClient | null> {
     if (typeof clientId !== 'string') return null;
     const client = await this.#deps.clients.getClient(clientId);

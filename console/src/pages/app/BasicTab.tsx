@@ -8,7 +8,7 @@ import { ReadOnlyNotice, SaveBar } from './SaveBar';
 
 const nullable = (value: string) => (value.trim() === '' ? null : value.trim());
 
-/** Seed 001's "Basic Info": name, description, links, visibility (drafts) and the callback URLs. */
+/** "Basic Info": name, description, links, visibility (drafts) and the callback URLs. */
 export function BasicTab() {
   const { app, canEdit } = useApp();
   const saver = useSaver();

@@ -21,7 +21,7 @@ interface ActionInfo {
   visibility?: 'public' | 'private';
 }
 
-/** PRODUCT A10: draft → (submitted →) active ⇄ disabled, with the permissions of docs/permissions.md. */
+/** The app lifecycle: draft → (submitted →) active ⇄ disabled, with the permissions of docs/permissions.md. */
 const actions: Record<Action, ActionInfo> = {
   submit: {
     label: 'Submit for approval',

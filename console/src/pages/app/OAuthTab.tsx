@@ -19,7 +19,7 @@ const gracePeriods = [
   { value: String(7 * 24 * 3600), label: 'After 7 days (the longest)' },
 ];
 
-/** Seed 001's "OAuth & access scopes": client ID, the secret and its refresh, and the scopes. */
+/** "OAuth & access scopes": client ID, the secret and its refresh, and the scopes. */
 export function OAuthTab() {
   const { app, canEdit } = useApp();
   const org = useOrg();

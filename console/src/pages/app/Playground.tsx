@@ -63,7 +63,7 @@ async function postForm(url: string, form: Record<string, string>, headers: Reco
   }
 }
 
-/** The flow playground of PRODUCT E5: run a flow against this app and see each step explained. */
+/** The flow playground: run a flow against this app and see each step explained. */
 export function Playground() {
   const { app } = useApp();
   const { session } = useSession();

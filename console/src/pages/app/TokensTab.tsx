@@ -6,7 +6,7 @@ import { firstFor, type FieldErrors } from '../../lib/problems';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
 
-/** Seed 000's lifetimes (PRODUCT A4): access token TTL, refresh token on/off and TTL, ID token validity. */
+/** Token lifetimes: access token TTL, refresh token on/off and TTL, ID token validity. */
 export function TokensTab() {
   const { app, canEdit } = useApp();
   const saver = useSaver();
