@@ -38,12 +38,18 @@ export interface InteractionLogin {
   acr: string | null;
 }
 
-/** A paused authorization request, waiting for sign-in or consent in the hosted pages. */
+/** Which request an interaction is for: an authorization request, or a device's (RFC 8628). */
+export type InteractionFlow = 'authorization' | 'device';
+
+/** A paused authorization or device request, waiting for sign-in or consent in the hosted pages. */
 export interface InteractionRecord {
   uid: string;
+  flow: InteractionFlow;
   clientId: string;
-  /** The validated authorization request, to resume it. */
+  /** What to resume: the validated authorization request, or the user code of the device request. */
   request: Record<string, JsonValue>;
+  /** A device interaction's device code hash, by which the verification page finds it; null otherwise. */
+  deviceCodeHash: string | null;
   /** Hash of a cookie set on the browser that started it: no other browser can finish it. */
   browserHash: string;
   step: InteractionStep;
@@ -70,6 +76,8 @@ export interface InteractionChange {
 export interface InteractionRepository {
   insert(interaction: InteractionRecord): Promise<void>;
   get(uid: string): Promise<InteractionRecord | undefined>;
+  /** The newest live (unfinished, unexpired) interaction of a device code that this browser started. */
+  findLiveForDevice(deviceCodeHash: string, browserHash: string, now: number): Promise<InteractionRecord | undefined>;
   /**
    * Moves it on from `from` in one conditional write: false when it is no longer at that step,
    * has finished or has expired, so that of two racing requests only one moves it (single use).

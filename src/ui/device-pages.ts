@@ -1,7 +1,7 @@
 import type { ResourceDirectory } from '../ports/directories.js';
 import { describeScopes } from '../protocol/authorize/scope-descriptions.js';
 import type { CookiePolicy, EndpointUrls } from '../protocol/context.js';
-import type { DeviceVerification } from '../protocol/device/verification.js';
+import type { DeviceBrowser, DeviceVerification } from '../protocol/device/verification.js';
 import type { InteractionEngine } from '../protocol/interaction/engine.js';
 import type { LoginMethod } from '../protocol/interaction/login-method.js';
 import type { PasswordCredentials } from '../protocol/interaction/password-login.js';
@@ -12,8 +12,8 @@ import type { SecretHasher } from '../shared/opaque-secret.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { allowed, userCodeIn } from './forms.js';
 import { signInWithForm } from './sign-in-form.js';
-import { deviceText } from './text.js';
-import { pageResponse, seeOther, type DeviceForms, type DeviceStepView, type DeviceView } from './views.js';
+import { deviceText, interactionProblemText } from './text.js';
+import { errorResponse, pageResponse, seeOther, type DeviceForms, type DeviceStepView, type DeviceView } from './views.js';
 
 export interface DevicePagesDependencies {
   csrfKey: SecretHasher;
@@ -26,6 +26,9 @@ export interface DevicePagesDependencies {
 const csrfPurpose = 'device';
 
 type StepView = DeviceStepView & Partial<Pick<DeviceForms, 'error' | 'userCode'>>;
+
+/** The device binding cookie's value, and the cookie to set when the browser had none. */
+type Binding = { value: string; cookies: CookieInstruction[] };
 
 /**
  * The verification page of the device flow (RFC 8628 §3.3): the user enters the code from the
@@ -45,7 +48,7 @@ export class DevicePages {
     this.#password = password;
   }
 
-  #binding(request: ProtocolRequest): { value: string; cookies: CookieInstruction[] } {
+  #binding(request: ProtocolRequest): Binding {
     const existing = request.cookies[this.#deps.cookies.deviceBinding];
     if (existing && /^[A-Za-z0-9_-]{32}$/.test(existing)) return { value: existing, cookies: [] };
     const value = randomId(24);
@@ -53,15 +56,19 @@ export class DevicePages {
     return { value, cookies: [{ name: this.#deps.cookies.deviceBinding, value, path, maxAgeSeconds: 3600 }] };
   }
 
+  /** The browser as the device interaction knows it: the request and its binding cookie's value. */
+  #browser(request: ProtocolRequest, binding: Binding = this.#binding(request)): DeviceBrowser {
+    return { request, binding: binding.value };
+  }
+
   #csrfValid(request: ProtocolRequest): boolean {
     return csrfValid(this.#deps.csrfKey, csrfPurpose, request.cookies[this.#deps.cookies.deviceBinding], request.body);
   }
 
-  #page(request: ProtocolRequest, step: StepView, status = 200, headers: Record<string, string> = {}): ProtocolResponse {
-    const { value, cookies } = this.#binding(request);
+  #page(binding: Binding, step: StepView, status = 200, headers: Record<string, string> = {}): ProtocolResponse {
     const base = this.#deps.endpoints.deviceVerification;
     const view = {
-      csrf: csrfToken(this.#deps.csrfKey, csrfPurpose, value),
+      csrf: csrfToken(this.#deps.csrfKey, csrfPurpose, binding.value),
       codeAction: base,
       loginAction: `${base}/login`,
       consentAction: `${base}/consent`,
@@ -69,7 +76,7 @@ export class DevicePages {
       userCode: '',
       ...step,
     } as DeviceView;
-    return pageResponse({ template: 'device', view }, status, headers, cookies);
+    return pageResponse({ template: 'device', view }, status, headers, binding.cookies);
   }
 
   #confirmLocation(userCode: string | null): string {
@@ -77,43 +84,46 @@ export class DevicePages {
   }
 
   #forged(request: ProtocolRequest): ProtocolResponse {
-    return this.#page(request, { step: 'code', error: deviceText.forged }, 403);
+    return this.#page(this.#binding(request), { step: 'code', error: deviceText.forged }, 403);
   }
 
-  #invalidCode(request: ProtocolRequest, typed = ''): ProtocolResponse {
-    return this.#page(request, { step: 'code', userCode: typed, error: deviceText.invalidCode }, 400);
+  #invalidCode(binding: Binding, typed = ''): ProtocolResponse {
+    return this.#page(binding, { step: 'code', userCode: typed, error: deviceText.invalidCode }, 400);
   }
 
   /** GET /device: the code form, pre-filled from verification_uri_complete. */
   async codeForm(request: ProtocolRequest): Promise<ProtocolResponse> {
-    return this.#page(request, { step: 'code', userCode: userCodeIn(request.query) ?? '' });
+    return this.#page(this.#binding(request), { step: 'code', userCode: userCodeIn(request.query) ?? '' });
   }
 
-  /** POST /device: checks the code (throttled per address), then 303 to the confirmation. */
+  /** POST /device: checks the code (throttled per address), starts this browser's interaction for it, then 303 to the confirmation. */
   async submitCode(request: ProtocolRequest): Promise<ProtocolResponse> {
     if (!this.#csrfValid(request)) return this.#forged(request);
+    const binding = this.#binding(request);
     const typed = param(request.body, 'user_code') ?? '';
-    const entry = await this.#device.enterCode(typed, request.ip);
+    const entry = await this.#device.enterCode(typed, request.ip, this.#browser(request, binding));
     if (entry.ok) return seeOther(this.#confirmLocation(entry.userCode));
     if (entry.reason === 'throttled') {
       const wait = entry.retryAfterSeconds;
-      return this.#page(request, { step: 'code', error: deviceText.tooManyCodes(wait) }, 429, { 'retry-after': String(wait) });
+      return this.#page(binding, { step: 'code', error: deviceText.tooManyCodes(wait) }, 429, { 'retry-after': String(wait) });
     }
-    return this.#invalidCode(request, typed);
+    return this.#invalidCode(binding, typed);
   }
 
   /** GET /device/confirm: sign in first if needed, then the confirmation of app, device and scopes. */
   async confirmPage(request: ProtocolRequest, error: string | null = null, status = 200, headers: Record<string, string> = {}): Promise<ProtocolResponse> {
+    const binding = this.#binding(request);
     const userCode = normalizeUserCode(param(request.query, 'user_code') ?? param(request.body, 'user_code') ?? '');
-    const details = await this.#device.details(userCode, request);
-    if (!details) return this.#invalidCode(request);
+    const details = await this.#device.details(userCode, this.#browser(request, binding));
+    if (!details) return this.#invalidCode(binding);
+    if (details.step === 'second_factor_pending') return errorResponse(400, interactionProblemText.second_factor_unavailable);
     const { record, client, session } = details;
     const common = { userCode: record.userCode, clientName: client?.app.name ?? record.clientId, logoUri: client?.policy.logoUri ?? null, error };
     if (details.step === 'login_pending' || !session) {
-      return this.#page(request, { step: 'login', ...common, email: param(request.body, 'email') ?? '' }, status, headers);
+      return this.#page(binding, { step: 'login', ...common, email: param(request.body, 'email') ?? '' }, status, headers);
     }
     const scopes = await describeScopes(record.scope, record.audiences, this.#deps.resources);
-    return this.#page(request, { step: 'consent', ...common, userEmail: session.user.email, scopes });
+    return this.#page(binding, { step: 'consent', ...common, userEmail: session.user.email, scopes });
   }
 
   /** POST /device/login: the hosted sign-in, then 303 back to the confirmation. */
@@ -121,8 +131,12 @@ export class DevicePages {
     if (!this.#csrfValid(request)) return this.#forged(request);
     const userCode = userCodeIn(request.body);
     const signedIn = await signInWithForm(this.#engine, this.#password, request.body, { ip: request.ip, clientId: null });
-    if (!signedIn.ok) return this.confirmPage(request, signedIn.message, signedIn.status, signedIn.headers);
-    const cookie = await this.#device.signedIn(request, signedIn.login);
+    if (signedIn.kind === 'refused') return this.confirmPage(request, signedIn.message, signedIn.status, signedIn.headers);
+    if (signedIn.kind === 'second_factor') {
+      await this.#device.secondFactorRequired(userCode, this.#browser(request), signedIn.login);
+      return errorResponse(400, interactionProblemText.second_factor_unavailable);
+    }
+    const cookie = await this.#device.signedIn(userCode, this.#browser(request), signedIn.login);
     return seeOther(this.#confirmLocation(userCode), cookie ? [cookie] : []);
   }
 
@@ -131,14 +145,15 @@ export class DevicePages {
     if (!this.#csrfValid(request)) return this.#forged(request);
     const userCode = userCodeIn(request.body);
     if (!userCode) return seeOther(this.#confirmLocation(userCode));
-    const outcome = await this.#device.decide(userCode, request, allowed(request.body));
+    const binding = this.#binding(request);
+    const outcome = await this.#device.decide(userCode, this.#browser(request, binding), allowed(request.body));
     if (outcome === 'not_at_consent') return seeOther(this.#confirmLocation(userCode));
-    if (outcome === undefined) return this.#invalidCode(request);
+    if (outcome === undefined) return this.#invalidCode(binding);
     return seeOther(`${this.#deps.endpoints.deviceVerification}/done?result=${outcome}`);
   }
 
   /** GET /device/done: what to do next. */
   async done(request: ProtocolRequest): Promise<ProtocolResponse> {
-    return this.#page(request, { step: param(request.query, 'result') === 'approved' ? 'approved' : 'denied' });
+    return this.#page(this.#binding(request), { step: param(request.query, 'result') === 'approved' ? 'approved' : 'denied' });
   }
 }

@@ -106,6 +106,7 @@ export class InteractionPages {
     if ('kind' in loaded) return loaded;
     const step = await this.#engine.pageStep(loaded.details);
     const session = loaded.details.session;
+    if (step === 'second_factor_pending') return errorResponse(400, interactionProblemText.second_factor_unavailable);
     if (step === 'consent_pending' && session) return this.#consentPage(loaded, session.user.email);
     return this.#loginPage(loaded, 200, null, null);
   }
@@ -117,7 +118,8 @@ export class InteractionPages {
     const email = param(request.body, 'email') ?? '';
     if (!email || !request.body.get('password')?.[0]) return this.#loginPage(loaded, 400, signInText.missingFields, email);
     const signedIn = await signInWithForm(this.#engine, this.#password, request.body, { ip: request.ip, clientId: loaded.details.client.clientId });
-    if (!signedIn.ok) return this.#loginPage(loaded, signedIn.status, signedIn.message, email, signedIn.headers);
+    if (signedIn.kind === 'refused') return this.#loginPage(loaded, signedIn.status, signedIn.message, email, signedIn.headers);
+    if (signedIn.kind === 'second_factor') return this.#finish(loaded, request, { secondFactor: { login: signedIn.login, methods: signedIn.methods } });
     return this.#finish(loaded, request, { login: signedIn.login });
   }
 

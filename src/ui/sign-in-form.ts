@@ -6,8 +6,15 @@ import type { ParameterBag } from '../protocol/messages.js';
 import { passwordForm } from './forms.js';
 import { signInText } from './text.js';
 
-/** A sign-in form's outcome: who signed in, or the status, message and headers of the form shown again. */
-export type FormSignIn = { ok: true; login: InteractionLogin } | { ok: false; status: number; message: string; headers: Record<string, string> };
+/**
+ * A sign-in form's outcome: who signed in; or that the first method succeeded and a second
+ * factor must follow (with what it proved so far); or the status, message and headers of the
+ * form shown again.
+ */
+export type FormSignIn =
+  | { kind: 'signed_in'; login: InteractionLogin }
+  | { kind: 'second_factor'; login: InteractionLogin; methods: string[] }
+  | { kind: 'refused'; status: number; message: string; headers: Record<string, string> };
 
 /**
  * The one sign-in of the hosted pages, for the authorization and the device flow alike: the
@@ -22,15 +29,14 @@ export async function signInWithForm(
   const outcome = await engine.signIn(method, passwordForm(body), context);
   switch (outcome.kind) {
     case 'authenticated':
-      return { ok: true, login: outcome.login };
+      return { kind: 'signed_in', login: outcome.login };
+    case 'second_factor_required':
+      return { kind: 'second_factor', login: outcome.login, methods: outcome.methods };
     case 'throttled':
-      return { ok: false, status: 429, message: signInText.throttled(outcome.retryAfterSeconds), headers: { 'retry-after': String(outcome.retryAfterSeconds) } };
+      return { kind: 'refused', status: 429, message: signInText.throttled(outcome.retryAfterSeconds), headers: { 'retry-after': String(outcome.retryAfterSeconds) } };
     case 'refused':
       return outcome.reason === 'disabled'
-        ? { ok: false, status: 403, message: signInText.disabledAccount, headers: {} }
-        : { ok: false, status: 401, message: signInText.wrongCredentials, headers: {} };
-    case 'second_factor_required':
-      // No method asks for a second factor yet; one that does comes with its page.
-      throw new Error(`the ${method.id} sign-in asked for a second factor, and no second-factor page exists`);
+        ? { kind: 'refused', status: 403, message: signInText.disabledAccount, headers: {} }
+        : { kind: 'refused', status: 401, message: signInText.wrongCredentials, headers: {} };
   }
 }

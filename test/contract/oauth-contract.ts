@@ -157,8 +157,10 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
   function interaction(overrides: Partial<InteractionRecord> = {}): InteractionRecord {
     return {
       uid: next('uid'),
+      flow: 'authorization',
       clientId: 'c',
       request: { a: 1 },
+      deviceCodeHash: null,
       browserHash: 'b',
       step: 'login_pending',
       login: null,
@@ -217,6 +219,25 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.equal(failed?.completedAt, now());
     assert.equal(await storage.interactions.advance(record.uid, 'failed', { step: 'done' }, now()), false, 'a finished interaction stays finished');
     assert.equal(await storage.interactions.advance('no-such-uid', 'login_pending', { step: 'done' }, now()), false);
+  });
+
+  test('a device interaction is found by its device code and browser while it is live, newest first', async () => {
+    const storage = storageOf();
+    const deviceCodeHash = next('dch');
+    const device = (overrides: Partial<InteractionRecord> = {}) =>
+      interaction({ flow: 'device', request: { userCode: 'BCDF-GHJK' }, deviceCodeHash, browserHash: 'browser-1', ...overrides });
+    const older = device({ createdAt: now() - 10 });
+    const newer = device();
+    const otherBrowser = device({ browserHash: 'browser-2', createdAt: now() + 1 });
+    const expired = device({ expiresAt: now() - 1, createdAt: now() + 2 });
+    for (const record of [older, newer, otherBrowser, expired]) await storage.interactions.insert(record);
+    assert.deepEqual(await storage.interactions.get(newer.uid), newer);
+    assert.deepEqual(await storage.interactions.findLiveForDevice(deviceCodeHash, 'browser-1', now()), newer);
+    assert.deepEqual(await storage.interactions.findLiveForDevice(deviceCodeHash, 'browser-2', now()), otherBrowser);
+    assert.equal(await storage.interactions.advance(newer.uid, 'login_pending', { step: 'failed', error: 'access_denied' }, now()), true);
+    assert.equal((await storage.interactions.findLiveForDevice(deviceCodeHash, 'browser-1', now()))?.uid, older.uid, 'a finished one is not live');
+    assert.equal(await storage.interactions.findLiveForDevice(next('dch'), 'browser-1', now()), undefined);
+    assert.equal(await storage.interactions.findLiveForDevice(deviceCodeHash, 'browser-3', now()), undefined);
   });
 
   test('sessions: stored by hash, deleted and returned once', async () => {

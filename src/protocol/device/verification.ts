@@ -1,10 +1,14 @@
 import type { Clock } from '../../ports/clock.js';
 import type { ClientDirectory } from '../../ports/directories.js';
 import type { RateLimiter, RateRule } from '../../ports/rate-limiter.js';
-import type { DeviceCodeRecord, InteractionLogin, InteractionStep } from '../../ports/oauth-repositories.js';
+import type { DeviceCodeRecord, InteractionLogin, InteractionRecord, InteractionStep } from '../../ports/oauth-repositories.js';
 import type { Storage } from '../../ports/storage.js';
-import type { InteractionEngine } from '../interaction/engine.js';
+import type { SecretHasher } from '../../shared/opaque-secret.js';
+import { randomId } from '../../shared/random.js';
+import { consentItems } from '../authorization-coverage.js';
+import { interactionLifetimeMs, loginOfSession, type InteractionEngine } from '../interaction/engine.js';
 import { deviceConsentPolicy, deviceLoginPolicy, failingCheck, type PolicyContext } from '../interaction/policy.js';
+import { moveInteraction, transition, type InteractionEvent } from '../interaction/state.js';
 import type { CookieInstruction, ProtocolRequest } from '../messages.js';
 import { currentSession, type CurrentSession, type SessionDependencies } from '../sessions.js';
 import { normalizeUserCode } from './user-code.js';
@@ -14,11 +18,19 @@ const codeEntryRule: RateRule = { windowMs: 15 * 60_000, freeAttempts: 20 };
 
 export interface DeviceVerificationDependencies extends SessionDependencies {
   clock: Clock;
-  storage: Pick<Storage, 'deviceCodes' | 'sessions'>;
+  storage: Pick<Storage, 'deviceCodes' | 'sessions' | 'interactions'>;
   clients: Pick<ClientDirectory, 'getClient'>;
+  /** Keyed hash of the browser binding that a device interaction is bound to. */
+  tokenHasher: SecretHasher;
 }
 
 export type CodeEntry = { ok: true; userCode: string } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
+
+/** The browser on the verification page: the request, and the value of its device binding cookie. */
+export interface DeviceBrowser {
+  request: ProtocolRequest;
+  binding: string;
+}
 
 /** A pending device request as the verification page sees it, and the step of its interaction. */
 export interface DeviceDetails {
@@ -26,12 +38,17 @@ export interface DeviceDetails {
   client: Awaited<ReturnType<ClientDirectory['getClient']>>;
   session: CurrentSession | undefined;
   step: InteractionStep;
+  interaction: InteractionRecord;
 }
+
+export type DeviceDecision = 'approved' | 'denied' | 'not_at_consent' | undefined;
 
 /**
  * The verification side of the device flow (RFC 8628 §3.3): the user enters the code from the
- * device, signs in if needed through the interaction engine, and approves or denies. The device
- * flow keeps no interaction record: its step follows from the browser's session.
+ * device, signs in if needed through the interaction engine, and approves or denies. Each browser
+ * that enters a code gets an interaction row, bound to its device binding cookie, that moves
+ * through the same state machine as the authorization flow's; the device code is approved or
+ * denied when that interaction finishes.
  */
 export class DeviceVerification {
   readonly #deps: DeviceVerificationDependencies;
@@ -50,57 +67,153 @@ export class DeviceVerification {
     return record && record.status === 'pending' && record.expiresAt > this.#deps.clock.now() ? record : undefined;
   }
 
-  /** Checks a typed code, throttled per address; only wrong codes count against it. */
-  async enterCode(typed: string, ip: string): Promise<CodeEntry> {
+  /**
+   * Checks a typed code, throttled per address; only wrong codes count against it. A right one
+   * starts this browser's interaction for the device request, unless it has one already.
+   */
+  async enterCode(typed: string, ip: string, browser: DeviceBrowser): Promise<CodeEntry> {
     const now = this.#deps.clock.now();
     const key = `device-code:${ip}`;
     // Counted before the lookup, so that parallel guesses can't all pass an uncounted check.
     const reservation = await this.#limiter.reserve([{ key, rule: codeEntryRule }], now);
     if (!reservation.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil((reservation.retryAt - now) / 1000)) };
     const userCode = normalizeUserCode(typed);
-    if (!userCode || !(await this.#pending(userCode))) return { ok: false, reason: 'invalid' };
+    const record = await this.#pending(userCode);
+    if (!userCode || !record) return { ok: false, reason: 'invalid' };
     await this.#limiter.release(key);
+    await this.#interactionOf(record, browser);
     return { ok: true, userCode };
   }
 
-  /** The pending request a user code names, and whether the user must sign in or confirm. */
-  async details(userCode: string | null, request: ProtocolRequest): Promise<DeviceDetails | undefined> {
+  /** This browser's live interaction for the device request; one starts if it has none. */
+  async #interactionOf(record: DeviceCodeRecord, browser: DeviceBrowser): Promise<InteractionRecord> {
+    const { storage, tokenHasher, clock } = this.#deps;
+    const browserHash = tokenHasher.hash(browser.binding);
+    const now = clock.now();
+    const live = await storage.interactions.findLiveForDevice(record.deviceCodeHash, browserHash, now);
+    if (live) return live;
+    const session = await currentSession(browser.request, this.#deps);
+    const interaction: InteractionRecord = {
+      uid: randomId(16),
+      flow: 'device',
+      clientId: record.clientId,
+      request: { userCode: record.userCode },
+      deviceCodeHash: record.deviceCodeHash,
+      browserHash,
+      // The device login policy asks only for a session: a signed-in browser goes straight to the confirmation.
+      step: session ? 'consent_pending' : 'login_pending',
+      login: session ? loginOfSession(session) : null,
+      consent: null,
+      error: null,
+      createdAt: now,
+      // It can not outlive the device code it is for.
+      expiresAt: Math.min(now + interactionLifetimeMs, record.expiresAt),
+      completedAt: null,
+    };
+    await storage.interactions.insert(interaction);
+    return interaction;
+  }
+
+  /** The pending request a user code names, and the step of this browser's interaction: sign in, confirm, or a second factor. */
+  async details(userCode: string | null, browser: DeviceBrowser): Promise<DeviceDetails | undefined> {
     const record = await this.#pending(userCode);
     if (!record) return undefined;
+    const interaction = await this.#interactionOf(record, browser);
+    const session = await currentSession(browser.request, this.#deps);
+    const step = await this.#settle(interaction, session);
+    if (!step) return undefined;
     const client = await this.#deps.clients.getClient(record.clientId);
-    const session = await currentSession(request, this.#deps);
-    const context: PolicyContext = {
+    return { record, client, session, step, interaction };
+  }
+
+  /**
+   * Brings the interaction in line with the browser's session, through the device policy: without
+   * a session sign-in is pending; with one, the session's login is recorded and confirmation is
+   * pending (also when the browser signed in as someone else meanwhile). Undefined when another
+   * request moved it first.
+   */
+  async #settle(interaction: InteractionRecord, session: CurrentSession | undefined): Promise<InteractionStep | undefined> {
+    const { step } = interaction;
+    if (step !== 'login_pending' && step !== 'consent_pending') return step;
+    const context = this.#policyContext(session, interaction);
+    if (await failingCheck(deviceLoginPolicy, context)) {
+      return step === 'login_pending' ? step : this.#move(interaction, step, ['login_required'], { login: null });
+    }
+    if (step === 'consent_pending' && interaction.login?.userId === session!.user.id) return step;
+    if (!(await failingCheck(deviceConsentPolicy, context))) return step;
+    return this.#move(interaction, step, ['login_succeeded', 'consent_required'], { login: loginOfSession(session!) });
+  }
+
+  #policyContext(session: CurrentSession | undefined, interaction: InteractionRecord): PolicyContext {
+    return {
       prompt: new Set(),
       maxAge: null,
       now: this.#deps.clock.now(),
       session: session?.session,
-      login: null,
-      consent: null,
+      login: interaction.login,
+      consent: interaction.consent,
       consentCovered: () => Promise.resolve(false),
     };
-    const login = await failingCheck(deviceLoginPolicy, context);
-    const step: InteractionStep = login ? 'login_pending' : (await failingCheck(deviceConsentPolicy, context)) ? 'consent_pending' : 'done';
-    return { record, client, session, step };
   }
 
-  /** A sign-in on the verification page: the browser's new session. */
-  async signedIn(request: ProtocolRequest, login: InteractionLogin): Promise<CookieInstruction | undefined> {
-    return (await this.#engine.startSession(request, login))?.cookie;
+  /** Takes the interaction through `events` in memory and stores where they lead in one conditional write. */
+  async #move(interaction: InteractionRecord, at: InteractionStep, events: readonly InteractionEvent[], change: Parameters<typeof moveInteraction>[4]): Promise<InteractionStep | undefined> {
+    let step = at;
+    for (const event of events.slice(0, -1)) {
+      const moved = transition(step, event);
+      if (!moved.ok) return undefined;
+      step = moved.step;
+    }
+    return moveInteraction(this.#deps.storage.interactions, interaction, step, events.at(-1)!, change, this.#deps.clock.now());
   }
 
   /**
-   * The user's answer for a device. Only a signed-in user at the confirmation step answers;
-   * `undefined` means the request is no longer pending.
+   * A sign-in on the verification page: the browser's new session, and the interaction moves on to
+   * the confirmation with the login recorded. A code that is no longer pending still signs the browser in.
    */
-  async decide(userCode: string, request: ProtocolRequest, allowed: boolean): Promise<'approved' | 'denied' | 'not_at_consent' | undefined> {
-    const current = await currentSession(request, this.#deps);
-    if (!current) return 'not_at_consent';
+  async signedIn(userCode: string | null, browser: DeviceBrowser, login: InteractionLogin): Promise<CookieInstruction | undefined> {
+    const record = await this.#pending(userCode);
+    const interaction = record && (await this.#interactionOf(record, browser));
+    if (interaction && !transition(interaction.step, 'login_succeeded').ok) return undefined;
+    const started = await this.#engine.startSession(browser.request, login);
+    if (!started) return undefined;
+    if (interaction) await this.#move(interaction, interaction.step, ['login_succeeded', 'consent_required'], { login });
+    return started.cookie;
+  }
+
+  /** The first sign-in method asks for a second factor: the interaction waits for it, with what was proven so far. */
+  async secondFactorRequired(userCode: string | null, browser: DeviceBrowser, login: InteractionLogin): Promise<void> {
+    const record = await this.#pending(userCode);
+    if (!record) return;
+    const interaction = await this.#interactionOf(record, browser);
+    await this.#move(interaction, interaction.step, ['second_factor_required'], { login });
+  }
+
+  /**
+   * The user's answer for a device. Only a signed-in user whose interaction is at the confirmation
+   * step answers; the interaction finishes, then the device code is approved with the login it
+   * recorded, or denied. `undefined` means the request is no longer pending.
+   */
+  async decide(userCode: string, browser: DeviceBrowser, allowed: boolean): Promise<DeviceDecision> {
+    const record = await this.#pending(userCode);
+    if (!record) return undefined;
     const now = this.#deps.clock.now();
-    const { session, user } = current;
-    const done = allowed
-      ? await this.#deps.storage.deviceCodes.approve(userCode, { userId: user.id, sessionSid: session.sid, authTime: session.authTime, amr: session.amr }, now)
-      : await this.#deps.storage.deviceCodes.deny(userCode, now);
-    if (!done) return undefined;
-    return allowed ? 'approved' : 'denied';
+    const interaction = await this.#deps.storage.interactions.findLiveForDevice(record.deviceCodeHash, this.#deps.tokenHasher.hash(browser.binding), now);
+    const current = await currentSession(browser.request, this.#deps);
+    const login = interaction?.login;
+    if (!interaction || !current || interaction.step !== 'consent_pending' || login?.userId !== current.user.id) return 'not_at_consent';
+    return allowed ? this.#approve(record, interaction, current, login) : this.#deny(record, interaction);
+  }
+
+  async #approve(record: DeviceCodeRecord, interaction: InteractionRecord, current: CurrentSession, login: InteractionLogin): Promise<DeviceDecision> {
+    const consent = consentItems(record.scope, record.audiences);
+    if (!(await this.#move(interaction, interaction.step, ['completed'], { consent }))) return undefined;
+    const approval = { userId: login.userId, sessionSid: current.session.sid, authTime: login.authTime, amr: login.amr };
+    return (await this.#deps.storage.deviceCodes.approve(record.userCode, approval, this.#deps.clock.now())) ? 'approved' : undefined;
+  }
+
+  async #deny(record: DeviceCodeRecord, interaction: InteractionRecord): Promise<DeviceDecision> {
+    if (!(await this.#move(interaction, interaction.step, ['failed'], { error: 'access_denied' }))) return undefined;
+    return (await this.#deps.storage.deviceCodes.deny(record.userCode, this.#deps.clock.now())) ? 'denied' : undefined;
   }
 }

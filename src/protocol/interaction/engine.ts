@@ -14,13 +14,13 @@ import { issueCode } from './code.js';
 import type { InteractionDependencies } from './dependencies.js';
 import type { LoginAttempt, LoginAttemptContext, LoginMethod } from './login-method.js';
 import { consentPolicy, failingCheck, loginPolicy, type PolicyContext } from './policy.js';
-import { transition, type InitialStep, type InteractionEvent } from './state.js';
+import { moveInteraction, transition, type InitialStep, type InteractionEvent } from './state.js';
 
 /** Time a person has to sign in and consent. */
 export const interactionLifetimeMs = 30 * 60_000;
 
 /** Why a hosted page can't go on with an interaction; the pages say it in words. */
-export type InteractionProblem = 'expired' | 'other_browser' | 'unknown_client';
+export type InteractionProblem = 'expired' | 'other_browser' | 'unknown_client' | 'second_factor_unavailable';
 
 /** A live interaction of this browser, as the hosted pages see it. */
 export interface InteractionDetails {
@@ -41,6 +41,8 @@ export interface InteractionResult {
   login?: InteractionLogin;
   /** The user's answer on the consent page. */
   consent?: { allowed: boolean };
+  /** The first sign-in method succeeded and asks for a second factor; `login` is what it proved so far. */
+  secondFactor?: { login: InteractionLogin; methods: string[] };
   /** The user cancelled. */
   cancelled?: true;
 }
@@ -48,7 +50,10 @@ export interface InteractionResult {
 export type InteractionOutcome = { ok: true; response: ProtocolResponse } | { ok: false; problem: InteractionProblem };
 
 /** A sign-in attempt as the pages see it: a success carries what the interaction records. */
-export type SignInOutcome = Exclude<LoginAttempt, { kind: 'authenticated' }> | { kind: 'authenticated'; login: InteractionLogin; user: UserRecord };
+export type SignInOutcome =
+  | Exclude<LoginAttempt, { kind: 'authenticated' | 'second_factor_required' }>
+  | { kind: 'authenticated'; login: InteractionLogin; user: UserRecord }
+  | { kind: 'second_factor_required'; login: InteractionLogin; methods: string[] };
 
 /** One authorization request on its way: what it is, who is signed in, and where its interaction stands. */
 interface Decision {
@@ -68,7 +73,8 @@ interface Decision {
 
 const expired = { ok: false, problem: 'expired' } as const;
 
-function loginOf(current: CurrentSession): InteractionLogin {
+/** The login a browser's session stands for: who signed in, how and when. */
+export function loginOfSession(current: CurrentSession): InteractionLogin {
   return { userId: current.user.id, amr: current.session.amr, authTime: current.session.authTime, acr: null };
 }
 
@@ -98,7 +104,8 @@ export class InteractionEngine {
   async details(uid: string, request: ProtocolRequest): Promise<{ ok: true; details: InteractionDetails } | { ok: false; problem: InteractionProblem }> {
     const deps = this.#deps;
     const record = /^[A-Za-z0-9_-]{22}$/.test(uid) ? await deps.storage.interactions.get(uid) : undefined;
-    if (!record || record.completedAt !== null || record.expiresAt <= deps.clock.now()) return expired;
+    // A device interaction is finished on the device pages only.
+    if (!record || record.flow !== 'authorization' || record.completedAt !== null || record.expiresAt <= deps.clock.now()) return expired;
     const binding = request.cookies[deps.cookies.interaction + uid];
     if (!binding || !deps.tokenHasher.matches(binding, record.browserHash)) return { ok: false, problem: 'other_browser' };
     const client = await deps.clients.getClient(record.clientId);
@@ -111,7 +118,7 @@ export class InteractionEngine {
   /** The step a page should show. Consent needs a session: without one, sign-in starts over. */
   async pageStep(details: InteractionDetails): Promise<InteractionStep> {
     if (details.step !== 'consent_pending' || details.session) return details.step;
-    await this.#deps.storage.interactions.advance(details.uid, details.step, { step: 'login_pending', login: null }, this.#deps.clock.now());
+    await moveInteraction(this.#deps.storage.interactions, details.record, details.step, 'login_required', { login: null }, this.#deps.clock.now());
     return 'login_pending';
   }
 
@@ -119,6 +126,10 @@ export class InteractionEngine {
   async signIn<Credentials>(method: LoginMethod<Credentials>, credentials: Credentials, context: LoginAttemptContext & { clientId: string | null }): Promise<SignInOutcome> {
     const attempt = await method.authenticate(credentials, context);
     const { clientId } = context;
+    // Not a sign-in yet, nor a failed one: the second factor decides.
+    if (attempt.kind === 'second_factor_required') {
+      return { kind: attempt.kind, login: { userId: attempt.user.id, amr: attempt.amr, authTime: this.#deps.clock.now(), acr: null }, methods: attempt.methods };
+    }
     if (attempt.kind !== 'authenticated') {
       this.#deps.events.publish({ type: attempt.kind === 'throttled' ? 'signin.throttled' : 'signin.failed', clientId });
       return attempt;
@@ -140,6 +151,7 @@ export class InteractionEngine {
     const decision = this.#resume(details, details.session);
     if (result.cancelled) return this.#fail(decision, 'access_denied', 'the user cancelled the sign-in');
     if (result.login) return this.#finishLogin(decision, request, result.login);
+    if (result.secondFactor) return this.#awaitSecondFactor(decision, result.secondFactor.login);
     if (result.consent) return this.#finishConsent(decision, result.consent.allowed);
     return { ok: true, response: this.#toPage(details.uid, []) };
   }
@@ -170,14 +182,20 @@ export class InteractionEngine {
     });
   }
 
+  /** Records the partial login at `second_factor_pending`; no session starts until the second factor is proven. */
+  async #awaitSecondFactor(decision: Decision, login: InteractionLogin): Promise<InteractionOutcome> {
+    const interaction = decision.interaction!;
+    const moved = await moveInteraction(this.#deps.storage.interactions, interaction.record, interaction.step, 'second_factor_required', { login }, this.#deps.clock.now());
+    // No second-factor method exists yet, so the hosted pages can only say so.
+    return moved ? { ok: false, problem: 'second_factor_unavailable' } : expired;
+  }
+
   async #finishConsent(decision: Decision, allowed: boolean): Promise<InteractionOutcome> {
     const interaction = decision.interaction!;
     const uid = interaction.record.uid;
     const current = decision.session;
     if (!current) {
-      if (transition(interaction.step, 'login_required').ok) {
-        await this.#deps.storage.interactions.advance(uid, interaction.step, { step: 'login_pending', login: null }, this.#deps.clock.now());
-      }
+      await moveInteraction(this.#deps.storage.interactions, interaction.record, interaction.step, 'login_required', { login: null }, this.#deps.clock.now());
       return { ok: true, response: this.#toPage(uid, []) };
     }
     // Consent is answered only at the consent step; anything else goes back to the page of the step it is at.
@@ -258,10 +276,8 @@ export class InteractionEngine {
   async #store(decision: Decision, event: InteractionEvent, error: string | null = null): Promise<boolean> {
     const interaction = decision.interaction;
     if (!interaction) return true;
-    const moved = transition(interaction.step, event);
-    if (!moved.ok) return false;
-    const change = { step: moved.step, login: interaction.login, consent: interaction.consent, ...(error !== null ? { error } : {}) };
-    return this.#deps.storage.interactions.advance(interaction.record.uid, interaction.record.step, change, this.#deps.clock.now());
+    const change = { login: interaction.login, consent: interaction.consent, ...(error !== null ? { error } : {}) };
+    return (await moveInteraction(this.#deps.storage.interactions, interaction.record, interaction.step, event, change, this.#deps.clock.now())) !== undefined;
   }
 
   async #fail(decision: Decision, code: OAuthErrorCode, description: string): Promise<InteractionOutcome> {
@@ -296,12 +312,14 @@ export class InteractionEngine {
     const binding = randomId(24);
     await deps.storage.interactions.insert({
       uid,
+      flow: 'authorization',
       clientId: decision.client.clientId,
       request: requestToJson(decision.request),
+      deviceCodeHash: null,
       browserHash: deps.tokenHasher.hash(binding),
       step,
       // Consent alone is asked when the session satisfied sign-in: it is who signed in for this request.
-      login: step === 'consent_pending' && decision.session ? loginOf(decision.session) : null,
+      login: step === 'consent_pending' && decision.session ? loginOfSession(decision.session) : null,
       consent: null,
       error: null,
       createdAt: now,

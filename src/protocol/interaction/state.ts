@@ -1,4 +1,4 @@
-import type { InteractionStep } from '../../ports/oauth-repositories.js';
+import type { InteractionChange, InteractionRecord, InteractionRepository, InteractionStep } from '../../ports/oauth-repositories.js';
 
 export type { InteractionStep };
 
@@ -36,4 +36,22 @@ export function transition(from: InteractionStep, event: InteractionEvent): Tran
 
 export function isFinal(step: InteractionStep): boolean {
   return step === 'done' || step === 'failed';
+}
+
+/**
+ * Stores one move of an interaction, for both flows: the event must be legal from `at` (the step
+ * this request has taken it to), and the write is conditional on the step the request read, so
+ * that of two racing requests one moves it. The new step, or undefined when it did not move.
+ */
+export async function moveInteraction(
+  interactions: Pick<InteractionRepository, 'advance'>,
+  record: InteractionRecord,
+  at: InteractionStep,
+  event: InteractionEvent,
+  change: Omit<InteractionChange, 'step'>,
+  now: number,
+): Promise<InteractionStep | undefined> {
+  const moved = transition(at, event);
+  if (!moved.ok) return undefined;
+  return (await interactions.advance(record.uid, record.step, { ...change, step: moved.step }, now)) ? moved.step : undefined;
 }

@@ -8,6 +8,7 @@ import type {
   GrantRecord,
   GrantRepository,
   InteractionChange,
+  InteractionFlow,
   InteractionLogin,
   InteractionRecord,
   InteractionRepository,
@@ -89,8 +90,10 @@ function toInteraction(row: Selectable<InteractionsTable>): InteractionRecord {
       : { userId: row.user_id, amr: JSON.parse(row.amr ?? '[]') as string[], authTime: row.auth_time, acr: row.acr };
   return {
     uid: row.uid,
+    flow: row.flow as InteractionFlow,
     clientId: row.client_id,
     request: JSON.parse(row.request) as Record<string, JsonValue>,
+    deviceCodeHash: row.device_code_hash,
     browserHash: row.browser_hash,
     step: row.step as InteractionStep,
     login,
@@ -124,8 +127,10 @@ export class SqlInteractionRepository implements InteractionRepository {
       .insertInto('interactions')
       .values({
         uid: interaction.uid,
+        flow: interaction.flow,
         client_id: interaction.clientId,
         request: JSON.stringify(interaction.request),
+        device_code_hash: interaction.deviceCodeHash,
         browser_hash: interaction.browserHash,
         step: interaction.step,
         ...loginColumns(interaction.login),
@@ -140,6 +145,21 @@ export class SqlInteractionRepository implements InteractionRepository {
 
   async get(uid: string): Promise<InteractionRecord | undefined> {
     const row = await this.#db.selectFrom('interactions').selectAll().where('uid', '=', uid).executeTakeFirst();
+    return row && toInteraction(row);
+  }
+
+  async findLiveForDevice(deviceCodeHash: string, browserHash: string, now: number): Promise<InteractionRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('interactions')
+      .selectAll()
+      .where('device_code_hash', '=', deviceCodeHash)
+      .where('browser_hash', '=', browserHash)
+      .where('completed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .orderBy('uid', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row && toInteraction(row);
   }
 

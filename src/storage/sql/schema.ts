@@ -177,6 +177,8 @@ export interface InteractionsTable {
   acr: string | null;
   consent: string | null;
   error: string | null;
+  flow: string;
+  device_code_hash: string | null;
   created_at: number;
   expires_at: number;
   completed_at: number | null;
