@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -83,7 +82,8 @@ describe('graceful shutdown', () => {
       configureApp: (app) => {
         app.get('/slow', async () => {
           release();
-          await delay(400);
+          // Answers only once stop() has closed the listener: the response must still get out.
+          while (app.server.listening) await new Promise((resolve) => setImmediate(resolve));
           return { finished: true };
         });
       },
