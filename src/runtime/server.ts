@@ -28,6 +28,8 @@ export interface StartServerOptions extends OpenRuntimeOptions {
    * no other process can take the port in between.
    */
   listener?: Server;
+  /** Builds the app but serves no socket: requests arrive only through `app.inject` (tests). */
+  withoutListener?: boolean;
 }
 
 /** Opens the runtime, builds the HTTP app, listens, and keeps signing keys in step with the database. */
@@ -55,7 +57,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(metrics ? { metrics } : {}),
     });
     await options.configureApp?.(app);
-    if (options.listener) await listenOn(app, options.listener);
+    if (options.withoutListener) await app.ready();
+    else if (options.listener) await listenOn(app, options.listener);
     else await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (error) {
     await runtime.close();
@@ -84,7 +87,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const listeningOn =
     address && typeof address === 'object'
       ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
-      : String(address);
+      : String(address ?? 'no socket (in-process)');
 
   logger.info(
     { issuer: config.issuer, listeningOn, database: runtime.database.description },

@@ -16,7 +16,7 @@ describe('CORS on discovery and the JWKS: registered origins only; never on the 
   let spa: { clientId: string };
 
   before(async () => {
-    fixture = await oauthFixture();
+    fixture = await oauthFixture({ inProcess: true });
     spa = await fixture.createApp({ name: 'CORS SPA', type: 'spa', redirectUris: [`${registeredOrigin}/callback`] });
   });
   after(() => fixture.stop());
@@ -29,7 +29,7 @@ describe('CORS on discovery and the JWKS: registered origins only; never on the 
 
   for (const [label, path] of documents) {
     test(`${label}: a GET from a registered origin gets Access-Control-Allow-Origin for that origin`, async () => {
-      const response = await fetch(fixture.issuer + path, { headers: { origin: registeredOrigin } });
+      const response = await fixture.fetch(fixture.issuer + path, { headers: { origin: registeredOrigin } });
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('access-control-allow-origin'), registeredOrigin);
       assert.match(response.headers.get('vary') ?? '', /Origin/i);
@@ -37,7 +37,7 @@ describe('CORS on discovery and the JWKS: registered origins only; never on the 
     });
 
     test(`${label}: a GET from an unknown origin gets no CORS header, and still says it varies by Origin`, async () => {
-      const response = await fetch(fixture.issuer + path, { headers: { origin: unknownOrigin } });
+      const response = await fixture.fetch(fixture.issuer + path, { headers: { origin: unknownOrigin } });
       assert.equal(response.status, 200, 'the document itself is public');
       assert.equal(response.headers.get('access-control-allow-origin'), null);
       assert.match(response.headers.get('vary') ?? '', /Origin/i, 'a shared cache must not serve this answer to a registered origin');
@@ -46,14 +46,14 @@ describe('CORS on discovery and the JWKS: registered origins only; never on the 
 
   for (const [label, path] of documents.filter(([, path]) => path !== '/.well-known/oauth-authorization-server')) {
     test(`${label}: a preflight from a registered origin is allowed for GET; from an unknown origin it is not`, async () => {
-      const allowed = await fetch(fixture.issuer + path, {
+      const allowed = await fixture.fetch(fixture.issuer + path, {
         method: 'OPTIONS',
         headers: { origin: registeredOrigin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
       });
       assert.equal(allowed.status, 204);
       assert.equal(allowed.headers.get('access-control-allow-origin'), registeredOrigin);
       assert.match(allowed.headers.get('access-control-allow-methods') ?? '', /\bGET\b/);
-      const refused = await fetch(fixture.issuer + path, {
+      const refused = await fixture.fetch(fixture.issuer + path, {
         method: 'OPTIONS',
         headers: { origin: unknownOrigin, 'access-control-request-method': 'GET' },
       });
@@ -63,20 +63,20 @@ describe('CORS on discovery and the JWKS: registered origins only; never on the 
   }
 
   test('the authorization endpoint answers no CORS, even to a registered origin: GET, POST or preflight', async () => {
-    const get = await fetch(authorizeUrl(fixture.issuer, spa.clientId, { redirect_uri: `${registeredOrigin}/callback` }), {
+    const get = await fixture.fetch(authorizeUrl(fixture.issuer, spa.clientId, { redirect_uri: `${registeredOrigin}/callback` }), {
       redirect: 'manual',
       headers: { origin: registeredOrigin },
     });
     assert.equal(get.status, 302, 'a real authorization request');
     assert.equal(get.headers.get('access-control-allow-origin'), null);
-    const post = await fetch(`${fixture.issuer}/oauth2/authorize`, {
+    const post = await fixture.fetch(`${fixture.issuer}/oauth2/authorize`, {
       method: 'POST',
       redirect: 'manual',
       headers: { origin: registeredOrigin, 'content-type': 'application/x-www-form-urlencoded' },
       body: authorizeUrl(fixture.issuer, spa.clientId, { redirect_uri: `${registeredOrigin}/callback` }).searchParams,
     });
     assert.equal(post.headers.get('access-control-allow-origin'), null);
-    const preflight = await fetch(`${fixture.issuer}/oauth2/authorize`, {
+    const preflight = await fixture.fetch(`${fixture.issuer}/oauth2/authorize`, {
       method: 'OPTIONS',
       headers: { origin: registeredOrigin, 'access-control-request-method': 'GET' },
     });

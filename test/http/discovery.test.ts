@@ -16,22 +16,13 @@ function endpointFields(metadata: Record<string, unknown>): [string, string][] {
 describe('discovery', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ inProcess: true });
   });
   after(() => server.stop());
 
-  test('openid-client discovers the issuer (OpenID Connect Discovery 1.0 §4)', async () => {
-    const configuration = await client.discovery(new URL(server.issuer), 'any-client', undefined, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
-    const metadata = configuration.serverMetadata();
-    assert.equal(metadata.issuer, server.issuer);
-    assert.equal(metadata.jwks_uri, `${server.issuer}/.well-known/jwks.json`);
-  });
-
   test('RFC 8414 metadata is served too, with the same content', async () => {
-    const oidc = await fetch(`${server.issuer}/.well-known/openid-configuration`);
-    const oauth = await fetch(`${server.issuer}/.well-known/oauth-authorization-server`);
+    const oidc = await server.fetch(`${server.issuer}/.well-known/openid-configuration`);
+    const oauth = await server.fetch(`${server.issuer}/.well-known/oauth-authorization-server`);
     assert.equal(oidc.status, 200);
     assert.equal(oauth.status, 200);
     assert.match(oidc.headers.get('content-type') ?? '', /^application\/json/);
@@ -39,16 +30,16 @@ describe('discovery', () => {
   });
 
   test('discovery is cacheable, with an ETag that answers 304 when unchanged', async () => {
-    const first = await fetch(`${server.issuer}/.well-known/openid-configuration`);
+    const first = await server.fetch(`${server.issuer}/.well-known/openid-configuration`);
     assert.equal(first.headers.get('cache-control'), 'public, max-age=60');
     const etag = first.headers.get('etag');
     assert.ok(etag);
-    const second = await fetch(`${server.issuer}/.well-known/openid-configuration`, { headers: { 'if-none-match': etag } });
+    const second = await server.fetch(`${server.issuer}/.well-known/openid-configuration`, { headers: { 'if-none-match': etag } });
     assert.equal(second.status, 304);
   });
 
   test('every advertised endpoint is under the issuer and routed by the server', async () => {
-    const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const metadata = (await (await server.fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     const fields = endpointFields(metadata);
     assert.ok(fields.length >= 1);
     for (const [field, url] of fields) {
@@ -60,7 +51,7 @@ describe('discovery', () => {
   });
 
   test('grants, client authentication methods and response types advertised are exactly those implemented', async () => {
-    const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    const metadata = (await (await server.fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
     assert.deepEqual(metadata.grant_types_supported, grantHandlers.map((handler) => handler.grantType));
     assert.deepEqual([...metadata.token_endpoint_auth_methods_supported!].sort(), [...supportedClientAuthMethodNames].sort());
     assert.deepEqual(metadata.response_types_supported, ['code'], 'no implicit or hybrid (RFC 9700 §2.1.2)');
@@ -69,7 +60,7 @@ describe('discovery', () => {
     assert.equal(metadata.authorization_response_iss_parameter_supported, true as unknown as string[]);
     assert.equal(metadata.request_parameter_supported, false as unknown as string[]);
     for (const grant of metadata.grant_types_supported!) {
-      const response = await fetch(`${server.issuer}/oauth2/token`, {
+      const response = await server.fetch(`${server.issuer}/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: grant, client_id: 'nobody' }),
@@ -80,7 +71,7 @@ describe('discovery', () => {
   });
 
   test('nothing unimplemented is advertised', async () => {
-    const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const metadata = (await (await server.fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     const routedEndpoints = endpointFields(metadata).map(([field]) => field);
     const allowed = new Set(['issuer', 'jwks_uri', ...routedEndpoints]);
     for (const field of Object.keys(metadata)) {
@@ -93,30 +84,52 @@ describe('discovery', () => {
 describe('discovery for an issuer with a path', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ issuerPath: '/tenant-a' });
+    server = await startTestServer({ issuerPath: '/tenant-a', inProcess: true });
   });
   after(() => server?.stop());
 
   test('OIDC discovery is at <issuer>/.well-known/openid-configuration', async () => {
-    const response = await fetch(`${server.config.issuer}/.well-known/openid-configuration`);
+    const response = await server.fetch(`${server.config.issuer}/.well-known/openid-configuration`);
     assert.equal(response.status, 200);
     const metadata = (await response.json()) as { issuer: string; jwks_uri: string };
     assert.equal(metadata.issuer, server.config.issuer);
-    assert.equal((await fetch(metadata.jwks_uri)).status, 200);
+    assert.equal((await server.fetch(metadata.jwks_uri)).status, 200);
   });
 
   test('RFC 8414 §3.1: the well-known segment goes between host and path', async () => {
     const origin = new URL(server.config.issuer).origin;
-    const response = await fetch(`${origin}/.well-known/oauth-authorization-server/tenant-a`);
+    const response = await server.fetch(`${origin}/.well-known/oauth-authorization-server/tenant-a`);
     assert.equal(response.status, 200);
     assert.equal(((await response.json()) as { issuer: string }).issuer, server.config.issuer);
   });
+});
+
+// A client library discovers over a real socket: these need the listener.
+describe('openid-client discovery over HTTP', () => {
+  test('openid-client discovers the issuer (OpenID Connect Discovery 1.0 §4)', async () => {
+    const server = await startTestServer();
+    try {
+      const configuration = await client.discovery(new URL(server.issuer), 'any-client', undefined, undefined, {
+        execute: [client.allowInsecureRequests],
+      });
+      const metadata = configuration.serverMetadata();
+      assert.equal(metadata.issuer, server.issuer);
+      assert.equal(metadata.jwks_uri, `${server.issuer}/.well-known/jwks.json`);
+    } finally {
+      await server.stop();
+    }
+  });
 
   test('oauth4webapi-style discovery with algorithm oauth2 works against a path issuer', async () => {
-    const configuration = await client.discovery(new URL(server.config.issuer), 'any', undefined, undefined, {
-      execute: [client.allowInsecureRequests],
-      algorithm: 'oauth2',
-    });
-    assert.equal(configuration.serverMetadata().issuer, server.config.issuer);
+    const server = await startTestServer({ issuerPath: '/tenant-a' });
+    try {
+      const configuration = await client.discovery(new URL(server.config.issuer), 'any', undefined, undefined, {
+        execute: [client.allowInsecureRequests],
+        algorithm: 'oauth2',
+      });
+      assert.equal(configuration.serverMetadata().issuer, server.config.issuer);
+    } finally {
+      await server.stop();
+    }
   });
 });

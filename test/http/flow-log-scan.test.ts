@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { obtainCode, postForm, redeem, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
@@ -9,7 +8,9 @@ describe('no secret or token reaches the log during OAuth flows (docs/security.m
   const secrets: string[] = [];
 
   before(async () => {
-    fixture = await oauthFixture({ logLevel: 'trace' });
+    // In process: each request's log line is written before its response resolves.
+    fixture = await oauthFixture({ logLevel: 'trace', inProcess: true });
+    const inProcess = { fetch: fixture.fetch };
     const web = await fixture.createApp({
       name: 'Web',
       type: 'web',
@@ -21,13 +22,13 @@ describe('no secret or token reaches the log during OAuth flows (docs/security.m
     const machine = await fixture.createApp({ name: 'M', type: 'm2m', apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }] });
     const code = await obtainCode(fixture, web.clientId, { scope: 'openid offline_access read:contacts', audience: apiIdentifier });
     const tokens = (await redeem(fixture, code, web.clientId, web.clientSecret)).body;
-    const refreshed = (await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) }, { basic: [web.clientId, web.clientSecret!] })).body;
-    const cc = (await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [machine.clientId, machine.clientSecret!] })).body;
-    await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(cc.access_token) }, { basic: [machine.clientId, machine.clientSecret!] });
-    await fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const refreshed = (await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) }, { basic: [web.clientId, web.clientSecret!], ...inProcess })).body;
+    const cc = (await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [machine.clientId, machine.clientSecret!], ...inProcess })).body;
+    await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(cc.access_token) }, { basic: [machine.clientId, machine.clientSecret!], ...inProcess });
+    await fixture.fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     // Credentials sent where they don't belong still must not be logged.
-    await fetch(`${fixture.issuer}/oauth2/userinfo?access_token=${refreshed.access_token}`);
-    await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { query: `client_secret=${machine.clientSecret}` });
+    await fixture.fetch(`${fixture.issuer}/oauth2/userinfo?access_token=${refreshed.access_token}`);
+    await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { query: `client_secret=${machine.clientSecret}`, ...inProcess });
     await redeem(fixture, code, web.clientId, web.clientSecret);
     secrets.push(
       code.code,
@@ -43,7 +44,6 @@ describe('no secret or token reaches the log during OAuth flows (docs/security.m
       String(cc.access_token),
       ...[...code.browser.cookies.values()],
     );
-    await delay(50);
   });
   after(() => fixture.stop());
 

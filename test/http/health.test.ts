@@ -1,37 +1,36 @@
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 describe('health, request ids and error bodies', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ inProcess: true });
   });
   after(() => server.stop());
 
   test('/healthz says the process is alive', async () => {
-    const response = await fetch(`${server.issuer}/healthz`);
+    const response = await server.fetch(`${server.issuer}/healthz`);
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { status: 'ok' });
   });
 
   test('/readyz is 200 when the database answers and the keys are loaded', async () => {
-    const response = await fetch(`${server.issuer}/readyz`);
+    const response = await server.fetch(`${server.issuer}/readyz`);
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { status: 'ready', checks: { database: 'ok', keys: 'ok' } });
   });
 
   test('a valid incoming x-request-id is echoed; otherwise one is generated', async () => {
-    const echoed = await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'trace-abc.123' } });
+    const echoed = await server.fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'trace-abc.123' } });
     assert.equal(echoed.headers.get('x-request-id'), 'trace-abc.123');
-    const generated = await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'bad id with spaces<script>' } });
+    const generated = await server.fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'bad id with spaces<script>' } });
     assert.match(generated.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 
   test('each request is logged once, as JSON, with its request id', async () => {
-    await fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'log-line-probe' } });
-    await delay(50);
+    // The line is written by an onResponse hook, on the response's 'finish', before inject resolves.
+    await server.fetch(`${server.issuer}/healthz`, { headers: { 'x-request-id': 'log-line-probe' } });
     const lines = server.logs.entries().filter((entry) => entry.reqId === 'log-line-probe');
     assert.equal(lines.length, 1);
     assert.equal(lines[0]?.url, '/healthz');
@@ -39,10 +38,10 @@ describe('health, request ids and error bodies', () => {
   });
 
   test('/metrics serves Prometheus metrics: requests by route, and domain events', async () => {
-    await fetch(`${server.issuer}/.well-known/openid-configuration`);
-    await fetch(`${server.issuer}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=nope' });
+    await server.fetch(`${server.issuer}/.well-known/openid-configuration`);
+    await server.fetch(`${server.issuer}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=nope' });
     server.server.runtime.events.publish({ type: 'token.issued', orgId: 'org_probe', clientId: 'probe', grantType: 'client_credentials' });
-    const response = await fetch(`${server.issuer}/metrics`);
+    const response = await server.fetch(`${server.issuer}/metrics`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
     const text = await response.text();
@@ -53,7 +52,7 @@ describe('health, request ids and error bodies', () => {
   });
 
   test('an unknown path is a JSON 404', async () => {
-    const response = await fetch(`${server.issuer}/nope`);
+    const response = await server.fetch(`${server.issuer}/nope`);
     assert.equal(response.status, 404);
     assert.deepEqual(await response.json(), { error: 'not_found', error_description: 'no route for GET /nope' });
   });
@@ -61,10 +60,10 @@ describe('health, request ids and error bodies', () => {
 
 describe('readiness when the database is gone', () => {
   test('/readyz answers 503 and names the failing check', async () => {
-    const server = await startTestServer();
+    const server = await startTestServer({ inProcess: true });
     try {
       await server.server.runtime.database.close();
-      const response = await fetch(`${server.issuer}/readyz`);
+      const response = await server.fetch(`${server.issuer}/readyz`);
       assert.equal(response.status, 503);
       assert.deepEqual(await response.json(), { status: 'not ready', checks: { database: 'unreachable', keys: 'ok' } });
     } finally {
@@ -83,7 +82,8 @@ describe('graceful shutdown', () => {
       configureApp: (app) => {
         app.get('/slow', async () => {
           release();
-          await delay(400);
+          // Answers only once stop() has closed the listener: the response must still get out.
+          while (app.server.listening) await new Promise((resolve) => setImmediate(resolve));
           return { finished: true };
         });
       },

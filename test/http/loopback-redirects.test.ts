@@ -13,7 +13,7 @@ describe('loopback redirect URIs: only a native app\'s port may vary (RFC 8252 Â
   const apps: Record<'native' | 'web' | 'spa', { clientId: string; clientSecret: string | null }> = {} as never;
 
   before(async () => {
-    fixture = await oauthFixture();
+    fixture = await oauthFixture({ inProcess: true });
     for (const type of ['native', 'web', 'spa'] as const) {
       apps[type] = await fixture.createApp({
         name: `Loopback ${type}`,
@@ -43,7 +43,7 @@ describe('loopback redirect URIs: only a native app\'s port may vary (RFC 8252 Â
 
   for (const type of ['web', 'spa'] as const) {
     test(`a ${type === 'web' ? 'web app' : 'single-page app'}'s loopback URI refuses another port: an error page, never a redirect`, async () => {
-      const response = await fetch(authorizeUrl(fixture.issuer, apps[type].clientId, { redirect_uri: withPort }), { redirect: 'manual' });
+      const response = await fixture.fetch(authorizeUrl(fixture.issuer, apps[type].clientId, { redirect_uri: withPort }), { redirect: 'manual' });
       assert.equal(response.status, 400);
       assert.equal(response.headers.get('location'), null, 'not redirected to the unproven URI');
       assert.match(response.headers.get('content-type') ?? '', /text\/html/);
@@ -51,7 +51,7 @@ describe('loopback redirect URIs: only a native app\'s port may vary (RFC 8252 Â
     });
 
     test(`a ${type === 'web' ? 'web app' : 'single-page app'}'s loopback URI still matches exactly`, async () => {
-      const response = await fetch(authorizeUrl(fixture.issuer, apps[type].clientId, { redirect_uri: loopback }), { redirect: 'manual' });
+      const response = await fixture.fetch(authorizeUrl(fixture.issuer, apps[type].clientId, { redirect_uri: loopback }), { redirect: 'manual' });
       assert.equal(response.status, 302);
       assert.match(response.headers.get('location') ?? '', /\/interaction\//);
     });
@@ -62,17 +62,17 @@ describe('loopback redirect URIs: only a native app\'s port may vary (RFC 8252 Â
       `${fixture.issuer}/oauth2/logout?client_id=${clientId}&post_logout_redirect_uri=${encodeURIComponent(uri)}&state=bye-1`;
 
     test('a native app\'s loopback post-logout URI accepts another port', async () => {
-      const response = await fetch(logoutUrl(apps.native.clientId, 'http://127.0.0.1:8765/signed-out'), { redirect: 'manual' });
+      const response = await fixture.fetch(logoutUrl(apps.native.clientId, 'http://127.0.0.1:8765/signed-out'), { redirect: 'manual' });
       assert.equal(response.status, 302);
       assert.equal(response.headers.get('location'), 'http://127.0.0.1:8765/signed-out?state=bye-1');
     });
 
     for (const type of ['web', 'spa'] as const) {
       test(`a ${type} app's loopback post-logout URI refuses another port: an error page, never a redirect`, async () => {
-        const refused = await fetch(logoutUrl(apps[type].clientId, 'http://127.0.0.1:8765/signed-out'), { redirect: 'manual' });
+        const refused = await fixture.fetch(logoutUrl(apps[type].clientId, 'http://127.0.0.1:8765/signed-out'), { redirect: 'manual' });
         assert.equal(refused.status, 400);
         assert.equal(refused.headers.get('location'), null);
-        const exact = await fetch(logoutUrl(apps[type].clientId, 'http://127.0.0.1/signed-out'), { redirect: 'manual' });
+        const exact = await fixture.fetch(logoutUrl(apps[type].clientId, 'http://127.0.0.1/signed-out'), { redirect: 'manual' });
         assert.equal(exact.status, 302);
         assert.equal(exact.headers.get('location'), 'http://127.0.0.1/signed-out?state=bye-1');
       });

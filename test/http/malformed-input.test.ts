@@ -1,30 +1,22 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { injectRaw } from '../support/inject.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
-
-/** Sends raw bytes, so that even what fetch would refuse to send reaches the server. */
-function raw(port: number, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-    });
-    request.on('error', reject);
-    if (body !== undefined) request.end(body);
-    else request.end();
-  });
-}
 
 describe('malformed input gets a clear 4xx, never a 5xx', () => {
   let fixture: OAuthFixture;
-  let port: number;
   let clientId: string;
+  /**
+   * What fetch would refuse to send (a broken Basic header, bytes in a form) reaches the app as it
+   * is through inject; every target here survives URL parsing unchanged (injectRaw checks).
+   */
+  const raw = async (method: string, path: string, headers: Record<string, string>, body?: string | Buffer) => {
+    const response = await injectRaw(fixture.server.server.app, { method, target: path, headers, ...(body === undefined ? {} : { body }) });
+    return { status: response.status, body: response.body };
+  };
 
   before(async () => {
-    fixture = await oauthFixture();
-    port = fixture.server.config.listen.port;
+    fixture = await oauthFixture({ inProcess: true });
     clientId = (await fixture.createApp({ name: 'Web', type: 'web', redirectUris: [redirectUri] })).clientId;
   });
   after(() => fixture.stop());
@@ -53,7 +45,7 @@ describe('malformed input gets a clear 4xx, never a 5xx', () => {
   for (const endpoint of endpoints) {
     test(`${endpoint}: garbage bodies and headers`, async () => {
       for (const [label, headers, body] of bodies) {
-        const response = await raw(port, 'POST', endpoint, headers, body);
+        const response = await raw('POST', endpoint, headers, body);
         assert.ok(response.status >= 400 && response.status < 500 || response.status === 200, `${label}: ${response.status} ${response.body.slice(0, 200)}`);
         if (response.status >= 400) assert.match(response.body, /"error"/, `${label}: an OAuth error body`);
       }
@@ -70,7 +62,7 @@ describe('malformed input gets a clear 4xx, never a 5xx', () => {
       '%%%=%%%',
     ];
     for (const query of queries) {
-      const response = await raw(port, 'GET', `/oauth2/authorize?${query}`, {});
+      const response = await raw('GET', `/oauth2/authorize?${query}`, {});
       assert.ok(response.status < 500, `${query.slice(0, 60)}: ${response.status}`);
     }
   });
@@ -97,7 +89,7 @@ describe('malformed input gets a clear 4xx, never a 5xx', () => {
       ['GET', '/.well-known/jwks.json', { 'if-none-match': '"' + 'x'.repeat(5000) }],
     ];
     for (const [method, path, headers, body] of probes) {
-      const response = await raw(port, method, path, headers, body);
+      const response = await raw(method, path, headers, body);
       assert.ok(response.status < 500, `${method} ${path}: ${response.status} ${response.body.slice(0, 200)}`);
     }
   });

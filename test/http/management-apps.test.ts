@@ -26,7 +26,7 @@ describe('apps through the management API', () => {
   const transcript: string[] = [];
 
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ inProcess: true });
     admin = (await userWithToken(server, { role: 'admin', transcript })).api;
   });
   after(() => server.stop());
@@ -382,7 +382,7 @@ describe('apps through the management API', () => {
     });
 
     test('no token: 401 with WWW-Authenticate Bearer (RFC 6750 §3)', async () => {
-      const response = await fetch(`${server.issuer}/api/v1/orgs/default/apps`);
+      const response = await server.fetch(`${server.issuer}/api/v1/orgs/default/apps`);
       assert.equal(response.status, 401);
       assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="latchkey"');
       assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
@@ -410,12 +410,12 @@ describe('apps through the management API', () => {
       const registry = server.server.runtime.registry;
       const [record] = await registry.tokens.list({ actor: { kind: 'operator' } }, userId);
       await registry.tokens.revoke({ actor: { kind: 'operator' } }, userId, record!.id);
-      const response = await fetch(`${server.issuer}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      const response = await server.fetch(`${server.issuer}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(response.status, 401);
     });
 
     test('a body that is not JSON is a 400 problem', async () => {
-      const response = await fetch(`${server.issuer}/api/v1/orgs/default/apps`, {
+      const response = await server.fetch(`${server.issuer}/api/v1/orgs/default/apps`, {
         method: 'POST',
         headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
         body: '{"name": ',
@@ -425,7 +425,7 @@ describe('apps through the management API', () => {
     });
 
     test('OpenAPI 3.1 describes every operation, generated from the schemas', async () => {
-      const response = await fetch(`${server.issuer}/api/v1/openapi.json`);
+      const response = await server.fetch(`${server.issuer}/api/v1/openapi.json`);
       const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
       assert.equal(document.openapi, '3.1.0');
       const create = document.paths['/orgs/{org}/apps']?.post;
@@ -468,7 +468,7 @@ describe('apps through the management API', () => {
 
 describe('the operator widens the bounds in config', () => {
   test('LATCHKEY_TOKENS_ACCESS_TOKEN_TTL_MINUTES_MAX=1440 allows a day, not more', async () => {
-    const server = await startTestServer({ env: { LATCHKEY_TOKENS_ACCESS_TOKEN_TTL_MINUTES_MAX: '1440' } });
+    const server = await startTestServer({ inProcess: true, env: { LATCHKEY_TOKENS_ACCESS_TOKEN_TTL_MINUTES_MAX: '1440' } });
     try {
       const { api } = await userWithToken(server, { role: 'admin' });
       assert.equal((await api.post('/orgs/default/apps', { name: 'Long', type: 'm2m', accessToken: { ttlMinutes: 1440 } })).status, 201);

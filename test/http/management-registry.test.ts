@@ -13,7 +13,7 @@ type AuditEvent = { action: string; actor: { type: string; label: string }; targ
 describe('organizations, members and invitations', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ inProcess: true });
   });
   after(() => server.stop());
 
@@ -114,7 +114,7 @@ describe('APIs and per-user client credentials', () => {
   let server: TestServer;
   let admin: Awaited<ReturnType<typeof userWithToken>>;
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ inProcess: true });
     admin = await userWithToken(server, { role: 'admin' });
   });
   after(() => server.stop());
@@ -269,7 +269,7 @@ describe('audit log', () => {
   let server: TestServer;
   let admin: Awaited<ReturnType<typeof userWithToken>>;
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ inProcess: true });
     admin = await userWithToken(server, { role: 'admin' });
   });
   after(() => server.stop());

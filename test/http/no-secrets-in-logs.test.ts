@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { KeyEncryption } from '../../src/domain/keys/key-encryption.js';
 import { deriveKey } from '../../src/shared/derived-keys.js';
@@ -15,7 +14,9 @@ describe('no secret or private key reaches the logs (docs/security.md)', () => {
   const seen: string[] = [];
 
   before(async () => {
-    server = await startTestServer({ dir: dir.path, logLevel: 'trace', env: { LATCHKEY_SECRET: serverSecret } });
+    // In process: each request's log line is written before its response resolves. The CLI opens the
+    // database, not the server, so it needs no listener either.
+    server = await startTestServer({ dir: dir.path, logLevel: 'trace', env: { LATCHKEY_SECRET: serverSecret }, inProcess: true });
     const credentials = {
       authorization: 'Basic Y2xpZW50LWlkOmNsaWVudC1zZWNyZXQtdmFsdWU=',
       cookie: 'latchkey_session=session-cookie-value',
@@ -27,10 +28,10 @@ describe('no secret or private key reaches the logs (docs/security.md)', () => {
       '/no-such-route?access_token=query-access-token&password=query-password',
     ];
     for (const url of urls) {
-      const response = await fetch(server.issuer + url, { headers: credentials });
+      const response = await server.fetch(server.issuer + url, { headers: credentials });
       seen.push(await response.text(), JSON.stringify([...response.headers]));
     }
-    const posted = await fetch(`${server.issuer}/healthz`, {
+    const posted = await server.fetch(`${server.issuer}/healthz`, {
       method: 'POST',
       headers: { ...credentials, 'content-type': 'application/json' },
       body: '{"password": "body-password", "client_secret": "body-secret"',
@@ -50,7 +51,6 @@ describe('no secret or private key reaches the logs (docs/security.md)', () => {
       seen.push(result.stdout, result.stderr);
     }
     await server.server.runtime.signingKeys.refresh();
-    await delay(50);
   });
   after(async () => {
     await server.stop();

@@ -3,9 +3,10 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { deriveKey } from '../../src/shared/derived-keys.js';
 import { userWithToken } from '../support/api.js';
+import { injectRaw } from '../support/inject.js';
 import { apiIdentifier, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
-import { rawRequest, type RawRequest, type RawResponse } from '../support/raw-http.js';
+import type { RawRequest, RawResponse } from '../support/raw-http.js';
 
 if (postgresSkipReason) console.log(`# ${postgresSkipReason}`);
 
@@ -44,15 +45,14 @@ for (const store of stores) {
   describe(`repeated parameters, tampered cookies and deep JSON get a 400, never a 500, on ${store.name}`, { skip: store.skip }, () => {
     let database: TestDatabase | undefined;
     let fixture: OAuthFixture;
-    let port: number;
     let web: { clientId: string; clientSecret: string | null };
     let token: string;
-    const send = (request: RawRequest) => rawRequest(port, request);
+    // Every target here is plain ASCII, so it reaches the app unchanged without a socket.
+    const send = (request: RawRequest) => injectRaw(fixture.server.server.app, request);
 
     before(async () => {
       if (store.name === 'PostgreSQL') database = await createTestDatabase();
-      fixture = await oauthFixture(database ? { databaseUrl: database.url } : {});
-      port = fixture.server.config.listen.port;
+      fixture = await oauthFixture({ inProcess: true, ...(database ? { databaseUrl: database.url } : {}) });
       web = await fixture.createApp({ name: 'Web', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'read:contacts'] });
       token = (await userWithToken(fixture.server, { role: 'admin' })).token;
     });
@@ -149,7 +149,7 @@ for (const store of stores) {
 
     test('the console keeps returnTo on its own paths (no backslash or protocol-relative tricks)', async () => {
       for (const returnTo of ['/\\evil.example/', '//evil.example/', 'https://evil.example/', '/console/\\\\evil.example']) {
-        const response = await fetch(`${fixture.issuer}/console/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
+        const response = await fixture.fetch(`${fixture.issuer}/console/auth/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
         assert.equal(response.status, 302);
         const flowCookie = response.headers.getSetCookie().find((cookie) => cookie.startsWith('lk_console_flow='))!;
         const payload = flowCookie.split('=')[1]!.split(';')[0]!.split('.')[0]!;

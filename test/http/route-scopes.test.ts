@@ -20,7 +20,7 @@ describe('the scope each management route documents', () => {
   const registry = () => server.server.runtime.registry;
 
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ inProcess: true });
     routes = managementRoutes({ registry: registry(), serverMetadata: {} });
   });
   after(async () => server.stop());

@@ -10,7 +10,7 @@ let fixture: OAuthFixture;
 let accessToken: string;
 
 before(async () => {
-  fixture = await oauthFixture();
+  fixture = await oauthFixture({ inProcess: true });
   const web = await fixture.createApp({
     name: 'Web',
     type: 'web',
@@ -23,7 +23,7 @@ before(async () => {
 });
 after(() => fixture.stop());
 
-const userinfo = () => fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+const userinfo = () => fixture.fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
 
 test('a user renamed through the management API shows the new name in userinfo at once', async () => {
   assert.equal(((await (await userinfo()).json()) as { name: string }).name, 'alice');

@@ -14,15 +14,17 @@ export class ApiCaller {
   readonly base: string;
   readonly token: string;
   readonly transcript: string[];
+  readonly #fetch: TestServer['fetch'];
 
   constructor(server: TestServer, token: string, transcript: string[] = []) {
     this.base = `${server.issuer}/api/v1`;
+    this.#fetch = server.fetch;
     this.token = token;
     this.transcript = transcript;
   }
 
   async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
-    const response = await fetch(this.base + path, {
+    const response = await this.#fetch(this.base + path, {
       method,
       headers: {
         authorization: `Bearer ${this.token}`,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Fetch } from './inject.js';
 import { FormBrowser, redirectUri, type OAuthFixture } from './oauth.js';
 
 export function newVerifier(): string {
@@ -31,7 +32,7 @@ export async function obtainCode(
   fixture: OAuthFixture,
   clientId: string,
   extra: Record<string, string | null> = {},
-  browser = new FormBrowser(fixture.issuer),
+  browser = new FormBrowser(fixture.issuer, fixture.fetch),
 ): Promise<{ code: string; verifier: string; browser: FormBrowser; callback: URLSearchParams }> {
   const verifier = newVerifier();
   const response = await browser.authorize(authorizeUrl(fixture.issuer, clientId, extra, verifier), fixture.user);
@@ -53,14 +54,14 @@ export interface TokenCall {
 export async function postForm(
   url: string,
   form: Record<string, string>,
-  options: { basic?: [string, string]; headers?: Record<string, string>; query?: string } = {},
+  options: { basic?: [string, string]; headers?: Record<string, string>; query?: string; fetch?: Fetch } = {},
 ): Promise<TokenCall> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...options.headers };
   if (options.basic) {
     const [id, secret] = options.basic;
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
   }
-  const response = await fetch(url + (options.query ? `?${options.query}` : ''), { method: 'POST', headers, body: new URLSearchParams(form) });
+  const response = await (options.fetch ?? fetch)(url + (options.query ? `?${options.query}` : ''), { method: 'POST', headers, body: new URLSearchParams(form) });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
 }
@@ -81,6 +82,6 @@ export function redeem(fixture: OAuthFixture, code: { code: string; verifier: st
       ...(secret ? {} : { client_id: clientId }),
       ...extra,
     },
-    secret ? { basic: [clientId, secret] } : {},
+    { ...(secret ? { basic: [clientId, secret] as [string, string] } : {}), fetch: fixture.fetch },
   );
 }

@@ -1,5 +1,6 @@
 import { operatorActor } from '../../src/domain/access/actor.js';
 import type { ApiRecord } from '../../src/ports/api-repository.js';
+import type { Fetch } from './inject.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
 
 export const password = 'correct horse battery staple';
@@ -7,6 +8,8 @@ export const password = 'correct horse battery staple';
 export interface OAuthFixture {
   server: TestServer;
   issuer: string;
+  /** Calls the server, over its socket or in process (see TestServerOptions.inProcess). */
+  fetch: Fetch;
   orgId: string;
   user: { id: string; email: string; password: string };
   api: ApiRecord;
@@ -42,6 +45,7 @@ export async function oauthFixture(options: TestServerOptions = {}): Promise<OAu
   return {
     server,
     issuer: server.issuer,
+    fetch: server.fetch,
     orgId,
     user,
     api,
@@ -65,10 +69,12 @@ export function hiddenField(html: string, name: string): string | undefined {
  */
 export class FormBrowser {
   readonly #issuer: string;
+  readonly #fetch: Fetch;
   readonly cookies = new Map<string, string>();
 
-  constructor(issuer: string) {
+  constructor(issuer: string, fetchImpl: Fetch = fetch) {
     this.#issuer = issuer;
+    this.#fetch = fetchImpl;
   }
 
   #cookieHeader(): string {
@@ -88,13 +94,13 @@ export class FormBrowser {
   }
 
   async get(url: string | URL): Promise<Response> {
-    const response = await fetch(url, { redirect: 'manual', headers: { cookie: this.#cookieHeader() } });
+    const response = await this.#fetch(url, { redirect: 'manual', headers: { cookie: this.#cookieHeader() } });
     this.#keep(response);
     return response;
   }
 
   async post(url: string | URL, form: Record<string, string>): Promise<Response> {
-    const response = await fetch(url, {
+    const response = await this.#fetch(url, {
       method: 'POST',
       redirect: 'manual',
       headers: { cookie: this.#cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },

@@ -7,6 +7,7 @@ import { loadConfig, formatConfigProblems } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/runtime/server.js';
+import { inProcessOrigin, injectFetch, type Fetch } from './inject.js';
 
 /** A socket listening on a port the system chose (port 0), kept open until a server takes it over. */
 export async function boundSocket(): Promise<{ socket: Server; port: number }> {
@@ -78,6 +79,12 @@ export interface TestServerOptions {
   issuerPath?: string;
   /** A clock the test moves (expiry tests). */
   clock?: { now(): number };
+  /**
+   * No socket: the app answers `fetch` through `app.inject`, at an issuer nothing listens on. For
+   * tests of single requests (status, headers, body); interop, browser, raw-socket, slow-client and
+   * multi-node tests need the listener.
+   */
+  inProcess?: boolean;
 }
 
 export interface TestServer {
@@ -86,6 +93,8 @@ export interface TestServer {
   dir: string;
   logs: LogCapture;
   server: RunningServer;
+  /** Calls this server: the global fetch over its socket, or `app.inject` when it is in process. */
+  fetch: Fetch;
   stop(): Promise<void>;
 }
 
@@ -96,25 +105,27 @@ export function testConfig(dir: string, env: Record<string, string>): Config {
   return loaded.config;
 }
 
-function configOrClose(socket: Server, build: () => Config): Config {
+function configOrClose(closeSocket: () => void, build: () => Config): Config {
   try {
     return build();
   } catch (error) {
-    socket.close();
+    closeSocket();
     throw error;
   }
 }
 
-/** Starts a real Latchkey on a port the system chose, logging into memory. */
+/** Starts a real Latchkey on a port the system chose (or in process, with no port), logging into memory. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const ownDir = options.dir ? undefined : temporaryDirectory();
   const dir = options.dir ?? ownDir!.path;
-  const { socket, port } = await boundSocket();
-  const issuer = `http://127.0.0.1:${port}${options.issuerPath ?? ''}`;
-  const config = configOrClose(socket, () => testConfig(dir, {
+  const bound = options.inProcess ? undefined : await boundSocket();
+  const origin = bound ? `http://127.0.0.1:${bound.port}` : inProcessOrigin;
+  const issuer = `${origin}${options.issuerPath ?? ''}`;
+  const closeSocket = () => bound?.socket.close();
+  const config = configOrClose(closeSocket, () => testConfig(dir, {
     LATCHKEY_ISSUER: issuer,
     LATCHKEY_LISTEN_HOST: '127.0.0.1',
-    LATCHKEY_LISTEN_PORT: String(port),
+    LATCHKEY_LISTEN_PORT: String(new URL(origin).port),
     LATCHKEY_DATABASE_URL: options.databaseUrl ?? `sqlite:${join(dir, 'latchkey.db')}`,
     LATCHKEY_DATA_DIR: join(dir, 'data'),
     LATCHKEY_LOG_LEVEL: options.logLevel ?? 'info',
@@ -130,12 +141,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       config,
       logger,
       cwd: dir,
-      listener: socket,
+      ...(bound ? { listener: bound.socket } : { withoutListener: true }),
       ...(options.configureApp ? { configureApp: options.configureApp } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {
-    socket.close();
+    closeSocket();
     throw error;
   }
   return {
@@ -144,6 +155,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dir,
     logs,
     server,
+    fetch: bound ? fetch : injectFetch(server.app, origin),
     stop: async () => {
       await server.stop();
       ownDir?.remove();
