@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { managementApiPath, operatorKeyHeader } from '../http/api/management-api.js';
+import { paths } from '../contracts/paths.js';
+import { operatorKeyHeader } from '../http/api/management-api.js';
 import { buildHttpApp } from '../http/app.js';
 import { issuerPath } from '../protocol/endpoints.js';
 import { deriveKey } from '../shared/derived-keys.js';
@@ -66,7 +67,7 @@ class RemoteClient implements ManagementClient {
   readonly #token: string;
 
   constructor(url: string, token: string) {
-    this.#base = url.replace(/\/+$/, '') + managementApiPath;
+    this.#base = url.replace(/\/+$/, '') + paths.managementApi;
     this.#token = token;
   }
 
@@ -103,7 +104,7 @@ class LocalClient implements ManagementClient {
     this.#runtime = runtime;
     this.#app = app;
     this.#operatorKey = operatorKey;
-    this.#prefix = issuerPath(runtime.config.issuer) + managementApiPath;
+    this.#prefix = issuerPath(runtime.config.issuer) + paths.managementApi;
   }
 
   async call<T>(method: HttpMethod, path: string, options: CallOptions = {}): Promise<T> {

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { paths } from '../../contracts/paths.js';
 import { operatorActor, type Actor } from '../../domain/access/actor.js';
 import { isDomainError } from '../../domain/errors.js';
 import type { Registry } from '../../domain/registry.js';
@@ -12,7 +13,6 @@ import { orgRoutes } from './routes/orgs.js';
 import { preAuthorizationRoutes } from './routes/preauthorizations.js';
 import { userRoutes } from './routes/users.js';
 
-export const managementApiPath = '/api/v1';
 /** Header that marks a request made in-process by the CLI on the operator's behalf. */
 export const operatorKeyHeader = 'x-latchkey-operator';
 
@@ -56,7 +56,7 @@ export async function registerManagementApi(app: FastifyInstance, options: Manag
           handler: () => ({}),
         }),
       ],
-      { serverUrl: options.serverUrl + managementApiPath, version: options.version },
+      { serverUrl: options.serverUrl + paths.managementApi, version: options.version },
     ),
   );
 

@@ -3,17 +3,16 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { consoleClientId } from '../../domain/apps/built-in.js';
+import { consolePaths, paths } from '../../contracts/paths.js';
+import { consoleClientId, consoleScopes } from '../../domain/apps/built-in.js';
 import { KeyEncryption } from '../../domain/keys/key-encryption.js';
 import { endpointUrl, issuerBase, issuerPath } from '../../protocol/endpoints.js';
 import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.js';
 import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
 import { bagFromEntries, emptyBag, type ProtocolRequest } from '../../protocol/messages.js';
-import { consolePath, consoleScopes } from '../../runtime/console-app.js';
-import type { Protocol } from '../../runtime/protocol.js';
+import type { Protocol } from '../../protocol/protocol.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { randomId } from '../../shared/random.js';
-import { managementApiPath } from '../api/management-api.js';
 import { problemType, sendProblem } from '../api/problem.js';
 
 /** The built console (a Vite project next to src/), served from here in both src/ and dist/ layouts. */
@@ -84,8 +83,9 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
   const { protocol, issuer } = options;
   const { deps } = protocol;
   const base = issuerBase(issuer);
-  const prefix = issuerPath(issuer) + consolePath;
-  const callbackUrl = `${base}${consolePath}/auth/callback`;
+  const prefix = issuerPath(issuer) + paths.console;
+  const callbackUrl = `${base}${paths.console}${consolePaths.callback}`;
+  const home = `${base}${paths.console}/`;
   const sealer = new KeyEncryption(options.sealingKey);
   // Names (with __Secure- on https) come from the cookie policy; flags as on every Latchkey cookie.
   const { consoleSession: sessionCookie, consoleFlow: flowCookie, secure } = deps.cookies;
@@ -130,14 +130,14 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       type: problemType('unauthenticated'),
       title: 'Unauthenticated',
       status: 401,
-      detail: `sign in to the console first: ${prefix}/auth/login`,
+      detail: `sign in to the console first: ${prefix}${consolePaths.login}`,
       instance: url,
     });
 
   await app.register(
     async (scope) => {
       // GET /console/auth/login: starts the authorization code flow with PKCE as the console app.
-      scope.get('/auth/login', async (request, reply) => {
+      scope.get(consolePaths.login, async (request, reply) => {
         const requested = queryValue(request, 'returnTo');
         // Only the console's own paths: browsers read a backslash as a slash, so `/\host` would leave the origin.
         const returnTo = requested && requested.startsWith(`${prefix}/`) && !requested.startsWith('//') && !/[\\\p{Cc}]/u.test(requested) ? requested : `${prefix}/`;
@@ -162,7 +162,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       });
 
       // GET /console/auth/callback: checks state and iss (RFC 9207), redeems the code, opens a session.
-      scope.get('/auth/callback', async (request, reply) => {
+      scope.get(consolePaths.callback, async (request, reply) => {
         const raw = request.cookies[flowCookie] ?? '';
         const dot = raw.lastIndexOf('.');
         const payload = raw.slice(0, dot);
@@ -198,7 +198,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       });
 
       // GET /console/api/session: who is signed in, and the CSRF token for the console's writes.
-      scope.get('/api/session', async (request, reply) => {
+      scope.get(consolePaths.session, async (request, reply) => {
         const loaded = await loadSession(request);
         if (!loaded) return unauthenticated(reply, request.url);
         const user = await deps.users.getUser(loaded.session.userId);
@@ -213,10 +213,10 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
 
       // POST /console/auth/logout: ends the console session and revokes its tokens; the browser then
       // visits the returned URL to end the Latchkey sign-in session too (RP-initiated logout).
-      scope.post('/auth/logout', async (request, reply) => {
+      scope.post(consolePaths.logout, async (request, reply) => {
         const loaded = await loadSession(request);
         reply.clearCookie(sessionCookie, cookieOptions).header('cache-control', 'no-store');
-        if (!loaded) return reply.send({ logoutUrl: `${base}${consolePath}/` });
+        if (!loaded) return reply.send({ logoutUrl: home });
         if (!constantTimeEqual(String(request.headers['x-csrf-token'] ?? ''), loaded.session.csrfToken)) {
           return sendProblem(reply, { type: problemType('csrf'), title: 'Forbidden', status: 403, detail: 'the x-csrf-token header is missing or wrong', instance: request.url });
         }
@@ -225,13 +225,13 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         if (tokens.refresh_token) await handleRevocation(formRequest({ client_id: consoleClientId, token: tokens.refresh_token }), deps, protocol.validator);
         const logout = new URL(endpointUrl(issuer, 'endSession'));
         if (tokens.id_token) logout.searchParams.set('id_token_hint', tokens.id_token);
-        logout.searchParams.set('post_logout_redirect_uri', `${base}${consolePath}/`);
+        logout.searchParams.set('post_logout_redirect_uri', home);
         return reply.send({ logoutUrl: logout.toString() });
       });
 
       // /console/api/v1/*: the management API, as the signed-in user. Writes need the CSRF token
       // in a header and, when the browser sends one, this server's Origin.
-      scope.all('/api/v1/*', async (request, reply) => {
+      scope.all(`${consolePaths.managementApi}/*`, async (request, reply) => {
         const loaded = await loadSession(request);
         if (!loaded) return unauthenticated(reply, request.url);
         if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -252,11 +252,11 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
           await deps.storage.consoleSessions.delete(loaded.idHash);
           return unauthenticated(reply, request.url);
         }
-        const rest = request.url.slice(`${prefix}/api/v1`.length);
+        const rest = request.url.slice(`${prefix}${consolePaths.managementApi}`.length);
         const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
         const response = await app.inject({
           method: request.method as 'GET',
-          url: issuerPath(issuer) + managementApiPath + rest,
+          url: issuerPath(issuer) + paths.managementApi + rest,
           headers: {
             authorization: `Bearer ${accessToken}`,
             'x-request-id': request.id,
@@ -317,7 +317,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       scope.get('/', (_request, reply) => sendIndex(reply));
       scope.setNotFoundHandler((request, reply) => {
         const path = request.url.split('?')[0]!;
-        if ((request.method !== 'GET' && request.method !== 'HEAD') || path.startsWith(`${prefix}/api/`) || /\.[a-z0-9]+$/i.test(path)) {
+        if ((request.method !== 'GET' && request.method !== 'HEAD') || path.startsWith(`${prefix}${consolePaths.api}/`) || /\.[a-z0-9]+$/i.test(path)) {
           return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${path}` });
         }
         return sendIndex(reply);
