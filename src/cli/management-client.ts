@@ -5,7 +5,6 @@ import { paths } from '../contracts/paths.js';
 import { operatorKeyHeader } from '../http/api/management-api.js';
 import { buildHttpApp } from '../http/app.js';
 import { issuerPath } from '../protocol/endpoints.js';
-import { deriveKey } from '../shared/derived-keys.js';
 import { createProtocol } from '../runtime/protocol.js';
 import { openRuntime, type Runtime } from '../runtime/runtime.js';
 import { CliError, commandLogger, configFromCommand } from './context.js';
@@ -155,7 +154,7 @@ export async function connectManagement(command: Command): Promise<ManagementCli
       registry: runtime.registry,
       protocol: createProtocol(runtime),
       pingDatabase: () => runtime.database.ping(),
-      consoleSealingKey: deriveKey(runtime.serverSecret.value, 'console-session-encryption'),
+      consoleSealingKey: runtime.keys.consoleSessionKey,
       operatorKey,
     });
     await app.ready();

@@ -17,8 +17,6 @@ import { endpointPaths, endpointUrl, issuerBase, issuerPath } from '../protocol/
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { mayUseReservedApi } from '../protocol/scopes.js';
 import { audiencesOf, TokenValidator } from '../protocol/tokens/token-validator.js';
-import { deriveKey } from '../shared/derived-keys.js';
-import { SecretHasher } from '../shared/opaque-secret.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
@@ -73,10 +71,10 @@ export function createProtocol(runtime: Runtime): Protocol {
   const issuer = config.issuer;
   const ttlMs = config.cache.ttlSeconds * 1000;
   const managementApi = managementApiRecord(issuer);
-  const clients = new CachedClientDirectory(storage, clock, new SecretHasher(deriveKey(runtime.serverSecret.value, 'client-secret-hmac')), events, ttlMs);
+  const clients = new CachedClientDirectory(storage, clock, runtime.keys.clientSecretHasher, events, ttlMs);
   const resources = new CachedResourceDirectory(storage, clock, events, ttlMs, managementApi);
   const users = new CachedUserDirectory(storage, clock, events, ttlMs);
-  const tokenHasher = runtime.tokenHasher;
+  const { tokenHasher } = runtime.keys;
   const organizations: OrganizationDirectory = {
     resolve: async (idOrName) => {
       const org = await runtime.registry.orgs.resolve(idOrName);
@@ -133,8 +131,8 @@ export function createProtocol(runtime: Runtime): Protocol {
     organizations,
     tokens: new TokenIssuer({ issuer, userinfoAudience: endpointUrl(issuer, 'userinfo'), signingKeys, tokenHasher }),
     tokenHasher,
-    successorKey: new SecretHasher(deriveKey(runtime.serverSecret.value, 'refresh-successor')),
-    csrfKey: new SecretHasher(deriveKey(runtime.serverSecret.value, 'csrf')),
+    successorKey: runtime.keys.refreshSuccessor,
+    csrfKey: runtime.keys.csrf,
     signingKeys,
     events,
     cookies: cookiePolicy(issuer),
