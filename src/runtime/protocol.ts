@@ -82,19 +82,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     },
     isMember: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId)) !== undefined,
     roleOf: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId))?.role ?? null,
-    acceptInvitation: async (userId, token, orgId) => {
-      const user = await storage.users.get(userId);
-      if (!user) return false;
-      try {
-        const member = await runtime.registry.orgs.acceptInvitation(
-          { actor: { kind: 'user', userId, email: user.email, scopes: new Set(['orgs:write']) } },
-          token,
-        );
-        return (await storage.organizations.getMembership(orgId, member.userId)) !== undefined;
-      } catch {
-        return false;
-      }
-    },
+    acceptInvitation: (userId, token, orgId) => runtime.registry.orgs.acceptInvitationForSignIn(userId, token, orgId),
   };
   const repositories = {
     grants: storage.grants,
