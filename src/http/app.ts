@@ -8,7 +8,7 @@ import type { Registry } from '../domain/registry.js';
 import { issuerBase, issuerPath } from '../protocol/endpoints.js';
 import { paths } from '../contracts/paths.js';
 import type { Protocol } from '../protocol/protocol.js';
-import { registerManagementApi } from './api/management-api.js';
+import { managementOpenApi, managementRoutes, registerManagementApi } from './api/management-api.js';
 import { InputGuard, parseQueryString } from './input-guard.js';
 import { PageRenderer } from './pages.js';
 import { registerConsoleRoutes } from './routes/console.js';
@@ -163,9 +163,14 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     isKnownOrigin: (origin) => deps.protocol.deps.clients.isKnownOrigin(origin),
   });
   registerOAuthRoutes(app, { issuer: config.issuer, protocol: deps.protocol, pages });
+
+  // One set of management operations, mounted twice: for bearer tokens, and for the console's session.
+  const operations = managementRoutes({ registry: deps.registry, serverMetadata: metadata });
+  const managementApi = { routes: operations, openApi: managementOpenApi(operations, { serverUrl: issuerBase(config.issuer), version: latchkeyVersion }) };
   await registerConsoleRoutes(app, {
     issuer: config.issuer,
     protocol: deps.protocol,
+    managementApi,
     sealingKey: deps.consoleSealingKey,
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
   });
@@ -173,9 +178,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   await registerManagementApi(app, {
     registry: deps.registry,
     prefix: issuerPath(config.issuer) + paths.managementApi,
-    serverUrl: issuerBase(config.issuer),
-    serverMetadata: metadata,
-    version: latchkeyVersion,
+    ...managementApi,
     authenticateBearer: (token) => deps.protocol.authenticateManagementToken(token),
     ...(deps.operatorKey ? { operatorKey: deps.operatorKey } : {}),
   });

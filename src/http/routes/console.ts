@@ -13,7 +13,9 @@ import { bagFromEntries, emptyBag, type ProtocolRequest } from '../../protocol/m
 import type { Protocol } from '../../protocol/protocol.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { randomId } from '../../shared/random.js';
+import { mountManagementApi } from '../api/management-api.js';
 import { problemType, sendProblem } from '../api/problem.js';
+import type { AnyApiRoute, ContextResolver } from '../api/route-kit.js';
 
 /** The built console (a Vite project next to src/), served from here in both src/ and dist/ layouts. */
 export const consoleDistDir = fileURLToPath(new URL('../../../console/dist/', import.meta.url));
@@ -51,11 +53,14 @@ interface ConsoleTokens {
   access_token: string;
   refresh_token?: string;
   id_token?: string;
+  scope?: string;
 }
 
 export interface ConsoleRouteOptions {
   issuer: string;
   protocol: Protocol;
+  /** The management API's operations and OpenAPI document, mounted again for the signed-in user. */
+  managementApi: { routes: readonly AnyApiRoute[]; openApi: string };
   /** Key for the console's sealed tokens and its signed flow cookie. */
   sealingKey: Uint8Array;
   sessionTtlMs: number;
@@ -77,7 +82,8 @@ function formRequest(fields: Record<string, string>): ProtocolRequest {
  * The console's backend (PRODUCT E1): the console signs in through Latchkey's own hosted pages as a
  * first-party app (authorization code + PKCE); the server keeps the tokens, sealed, and the
  * browser gets only an HttpOnly session cookie and a CSRF token. Every console action goes through
- * the management API, as the signed-in user, with the console's access token.
+ * the management API's operations, mounted under the console, as the signed-in user acting
+ * through the console app; the tokens are kept only to end the sign-in at sign-out.
  */
 export async function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRouteOptions): Promise<void> {
   const { protocol, issuer } = options;
@@ -107,24 +113,6 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
     return { idHash, session };
   }
 
-  /** The session's access token, refreshed (with rotation) when it is about to expire. */
-  async function accessTokenOf(idHash: string, sealed: string, accessExpiresAt: number): Promise<string | null> {
-    const tokens = JSON.parse(await sealer.open(sealed)) as ConsoleTokens;
-    if (accessExpiresAt - 60_000 > deps.clock.now()) return tokens.access_token;
-    if (!tokens.refresh_token) return null;
-    const refreshed = await exchange({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
-    if (!refreshed) return null;
-    const next: ConsoleTokens = { ...tokens, ...refreshed };
-    const nextSealed = await sealer.seal(JSON.stringify(next));
-    const expiresAt = deps.clock.now() + Number((refreshed as { expires_in?: number }).expires_in ?? 0) * 1000;
-    if (!(await deps.storage.consoleSessions.replaceTokens(idHash, sealed, nextSealed, expiresAt))) {
-      // Another tab refreshed first: use what it stored.
-      const current = await deps.storage.consoleSessions.get(idHash);
-      return current ? (JSON.parse(await sealer.open(current.sealedTokens)) as ConsoleTokens).access_token : null;
-    }
-    return next.access_token;
-  }
-
   const unauthenticated = (reply: FastifyReply, url: string) =>
     sendProblem(reply.header('www-authenticate', 'Cookie realm="latchkey-console"'), {
       type: problemType('unauthenticated'),
@@ -133,6 +121,37 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       detail: `sign in to the console first: ${prefix}${consolePaths.login}`,
       instance: url,
     });
+
+  /** The management scopes the user granted the console at sign-in. */
+  async function grantedScopes(sealedTokens: string): Promise<readonly string[]> {
+    const { scope } = JSON.parse(await sealer.open(sealedTokens)) as ConsoleTokens;
+    return typeof scope === 'string' ? scope.split(' ') : consoleScopes;
+  }
+
+  /**
+   * The console session as the user's management actor. Writes need the CSRF token in a header
+   * and, when the browser sends one, this server's Origin.
+   */
+  const signedInUser: ContextResolver = async (request, reply) => {
+    const loaded = await loadSession(request);
+    if (!loaded) return void unauthenticated(reply, request.url);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const csrf = String(request.headers['x-csrf-token'] ?? '');
+      const requestOrigin = request.headers.origin;
+      if (!constantTimeEqual(csrf, loaded.session.csrfToken) || (requestOrigin !== undefined && requestOrigin !== origin)) {
+        return void sendProblem(reply, {
+          type: problemType('csrf'),
+          title: 'Forbidden',
+          status: 403,
+          detail: `console writes need the x-csrf-token header from ${paths.console}${consolePaths.session}, sent from this origin`,
+          instance: request.url,
+        });
+      }
+    }
+    const actor = await protocol.managementActorVia(consoleClientId, loaded.session.userId, await grantedScopes(loaded.session.sealedTokens));
+    if (!actor) return void unauthenticated(reply, request.url);
+    return { actor, requestId: request.id };
+  };
 
   await app.register(
     async (scope) => {
@@ -229,48 +248,6 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         return reply.send({ logoutUrl: logout.toString() });
       });
 
-      // /console/api/v1/*: the management API, as the signed-in user. Writes need the CSRF token
-      // in a header and, when the browser sends one, this server's Origin.
-      scope.all(`${consolePaths.managementApi}/*`, async (request, reply) => {
-        const loaded = await loadSession(request);
-        if (!loaded) return unauthenticated(reply, request.url);
-        if (request.method !== 'GET' && request.method !== 'HEAD') {
-          const csrf = String(request.headers['x-csrf-token'] ?? '');
-          const requestOrigin = request.headers.origin;
-          if (!constantTimeEqual(csrf, loaded.session.csrfToken) || (requestOrigin !== undefined && requestOrigin !== origin)) {
-            return sendProblem(reply, {
-              type: problemType('csrf'),
-              title: 'Forbidden',
-              status: 403,
-              detail: 'console writes need the x-csrf-token header from /console/api/session, sent from this origin',
-              instance: request.url,
-            });
-          }
-        }
-        const accessToken = await accessTokenOf(loaded.idHash, loaded.session.sealedTokens, loaded.session.accessExpiresAt);
-        if (!accessToken) {
-          await deps.storage.consoleSessions.delete(loaded.idHash);
-          return unauthenticated(reply, request.url);
-        }
-        const rest = request.url.slice(`${prefix}${consolePaths.managementApi}`.length);
-        const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-        const response = await app.inject({
-          method: request.method as 'GET',
-          url: issuerPath(issuer) + paths.managementApi + rest,
-          headers: {
-            authorization: `Bearer ${accessToken}`,
-            'x-request-id': request.id,
-            ...(body !== undefined ? { 'content-type': String(request.headers['content-type'] ?? 'application/json') } : {}),
-          },
-          ...(body !== undefined ? { payload: body } : {}),
-        });
-        for (const header of ['content-type', 'content-disposition']) {
-          const value = response.headers[header];
-          if (value !== undefined) reply.header(header, value);
-        }
-        return reply.code(response.statusCode).header('cache-control', 'no-store').send(response.rawPayload);
-      });
-
       // The console itself: static files (looked up per request, so a rebuild needs no restart),
       // and index.html for the console's own routes, rewritten for the issuer's path.
       const contentSecurityPolicy =
@@ -325,4 +302,12 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
     },
     { prefix },
   );
+
+  // /console/api/v1/*: the management API, as the signed-in user through the console app.
+  await mountManagementApi(app, {
+    prefix: prefix + consolePaths.managementApi,
+    ...options.managementApi,
+    resolveContext: signedInUser,
+    guardEverything: true,
+  });
 }
