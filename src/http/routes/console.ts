@@ -79,7 +79,7 @@ function formRequest(fields: Record<string, string>): ProtocolRequest {
 }
 
 /**
- * The console's backend (PRODUCT E1): the console signs in through Latchkey's own hosted pages as a
+ * The console's backend: the console signs in through Latchkey's own hosted pages as a
  * first-party app (authorization code + PKCE); the server keeps the tokens, sealed, and the
  * browser gets only an HttpOnly session cookie and a CSRF token. Every console action goes through
  * the management API's operations, mounted under the console, as the signed-in user acting
@@ -285,7 +285,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         if (!index || index.mtimeMs !== stats.mtimeMs) {
           // Built for /console/; served under the issuer's path, which the console reads from the meta tag.
           const html = (await readFile(file, 'utf8'))
-            .replaceAll('"/console/', `"${prefix}/`)
+            .replaceAll(`"${paths.console}/`, `"${prefix}/`)
             .replace('<head>', `<head>\n    <meta name="latchkey-console-root" content="${prefix}">`);
           index = { mtimeMs: stats.mtimeMs, html };
         }
