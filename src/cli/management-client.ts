@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { managementApiPath, operatorKeyHeader } from '../http/api/management-api.js';
+import { paths } from '../contracts/paths.js';
+import { operatorKeyHeader } from '../http/api/management-api.js';
 import { buildHttpApp } from '../http/app.js';
 import { issuerPath } from '../protocol/endpoints.js';
-import { deriveKey } from '../shared/derived-keys.js';
 import { createProtocol } from '../runtime/protocol.js';
 import { openRuntime, type Runtime } from '../runtime/runtime.js';
 import { CliError, commandLogger, configFromCommand } from './context.js';
@@ -66,7 +66,7 @@ class RemoteClient implements ManagementClient {
   readonly #token: string;
 
   constructor(url: string, token: string) {
-    this.#base = url.replace(/\/+$/, '') + managementApiPath;
+    this.#base = url.replace(/\/+$/, '') + paths.managementApi;
     this.#token = token;
   }
 
@@ -103,7 +103,7 @@ class LocalClient implements ManagementClient {
     this.#runtime = runtime;
     this.#app = app;
     this.#operatorKey = operatorKey;
-    this.#prefix = issuerPath(runtime.config.issuer) + managementApiPath;
+    this.#prefix = issuerPath(runtime.config.issuer) + paths.managementApi;
   }
 
   async call<T>(method: HttpMethod, path: string, options: CallOptions = {}): Promise<T> {
@@ -154,7 +154,7 @@ export async function connectManagement(command: Command): Promise<ManagementCli
       registry: runtime.registry,
       protocol: createProtocol(runtime),
       pingDatabase: () => runtime.database.ping(),
-      consoleSealingKey: deriveKey(runtime.serverSecret.value, 'console-session-encryption'),
+      consoleSealingKey: runtime.keys.consoleSessionKey,
       operatorKey,
     });
     await app.ready();

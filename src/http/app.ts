@@ -6,8 +6,9 @@ import type { Config } from '../config/schema.js';
 import type { SigningKeys } from '../domain/keys/signing-keys.js';
 import type { Registry } from '../domain/registry.js';
 import { issuerBase, issuerPath } from '../protocol/endpoints.js';
-import type { Protocol } from '../runtime/protocol.js';
-import { managementApiPath, registerManagementApi } from './api/management-api.js';
+import { paths } from '../contracts/paths.js';
+import type { Protocol } from '../protocol/protocol.js';
+import { managementOpenApi, managementRoutes, registerManagementApi } from './api/management-api.js';
 import { InputGuard, parseQueryString } from './input-guard.js';
 import { PageRenderer } from './pages.js';
 import { registerConsoleRoutes } from './routes/console.js';
@@ -43,7 +44,7 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyInstance> {
   const { config } = deps;
   const pages = new PageRenderer({
-    assetsPath: `${issuerPath(config.issuer)}/assets`,
+    assetsPath: issuerPath(config.issuer) + paths.assets,
     ...(config.ui.templatesDir ? { templatesDir: config.ui.templatesDir } : {}),
   });
   const inputGuard = new InputGuard({ prefix: issuerPath(config.issuer), pages });
@@ -104,7 +105,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
       metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
-    app.get('/metrics', async (_request, reply) =>
+    app.get(paths.metrics, async (_request, reply) =>
       reply.type('text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await metrics.render()),
     );
   }
@@ -162,19 +163,22 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     isKnownOrigin: (origin) => deps.protocol.deps.clients.isKnownOrigin(origin),
   });
   registerOAuthRoutes(app, { issuer: config.issuer, protocol: deps.protocol, pages });
+
+  // One set of management operations, mounted twice: for bearer tokens, and for the console's session.
+  const operations = managementRoutes({ registry: deps.registry, serverMetadata: metadata });
+  const managementApi = { routes: operations, openApi: managementOpenApi(operations, { serverUrl: issuerBase(config.issuer), version: latchkeyVersion }) };
   await registerConsoleRoutes(app, {
     issuer: config.issuer,
     protocol: deps.protocol,
+    managementApi,
     sealingKey: deps.consoleSealingKey,
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
   });
 
   await registerManagementApi(app, {
     registry: deps.registry,
-    prefix: issuerPath(config.issuer) + managementApiPath,
-    serverUrl: issuerBase(config.issuer),
-    serverMetadata: metadata,
-    version: latchkeyVersion,
+    prefix: issuerPath(config.issuer) + paths.managementApi,
+    ...managementApi,
     authenticateBearer: (token) => deps.protocol.authenticateManagementToken(token),
     ...(deps.operatorKey ? { operatorKey: deps.operatorKey } : {}),
   });

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { endpointPaths } from '../protocol/endpoints.js';
+import { consolePaths, paths } from '../contracts/paths.js';
 import { bagFromEntries, type ParameterBag } from '../protocol/messages.js';
 import { isStorableText } from '../shared/text.js';
 import { problemType } from './api/problem.js';
@@ -208,19 +208,25 @@ export class InputGuard {
   constructor(options: InputGuardOptions) {
     this.#prefix = options.prefix;
     this.#pages = options.pages;
-    this.#authorizationPath = options.prefix + endpointPaths.authorization;
+    this.#authorizationPath = options.prefix + paths.authorization;
   }
 
   #audienceOf(fullPath: string): Audience {
     if (this.#prefix && !startsWithSegment(fullPath, this.#prefix)) return 'oauth';
     const path = fullPath.slice(this.#prefix.length);
-    if (startsWithSegment(path, '/api/v1') || path.startsWith('/console/api/') || path === '/console/auth/logout') return 'problem';
     if (
-      startsWithSegment(path, endpointPaths.authorization) ||
-      startsWithSegment(path, endpointPaths.endSession) ||
-      startsWithSegment(path, endpointPaths.interaction) ||
-      startsWithSegment(path, endpointPaths.deviceVerification) ||
-      startsWithSegment(path, '/console')
+      startsWithSegment(path, paths.managementApi) ||
+      path.startsWith(`${paths.console}${consolePaths.api}/`) ||
+      path === paths.console + consolePaths.logout
+    ) {
+      return 'problem';
+    }
+    if (
+      startsWithSegment(path, paths.authorization) ||
+      startsWithSegment(path, paths.endSession) ||
+      startsWithSegment(path, paths.interaction) ||
+      startsWithSegment(path, paths.deviceVerification) ||
+      startsWithSegment(path, paths.console)
     ) {
       return 'page';
     }

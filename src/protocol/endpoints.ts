@@ -1,18 +1,22 @@
-/** Where each endpoint lives, relative to the issuer. One table, so routes and discovery agree. */
-export const endpointPaths = {
-  openidConfiguration: '/.well-known/openid-configuration',
-  oauthAuthorizationServer: '/.well-known/oauth-authorization-server',
-  jwks: '/.well-known/jwks.json',
-  authorization: '/oauth2/authorize',
-  token: '/oauth2/token',
-  userinfo: '/oauth2/userinfo',
-  introspection: '/oauth2/introspect',
-  revocation: '/oauth2/revoke',
-  endSession: '/oauth2/logout',
-  interaction: '/interaction',
-  deviceAuthorization: '/oauth2/device_authorization',
-  deviceVerification: '/device',
-} as const;
+import { paths } from '../contracts/paths.js';
+
+const endpointNames = [
+  'openidConfiguration',
+  'oauthAuthorizationServer',
+  'jwks',
+  'authorization',
+  'token',
+  'userinfo',
+  'introspection',
+  'revocation',
+  'endSession',
+  'interaction',
+  'deviceAuthorization',
+  'deviceVerification',
+] as const;
+
+/** The OAuth and OpenID Connect endpoints of the path table, relative to the issuer; routes and discovery read these. */
+export const endpointPaths = Object.fromEntries(endpointNames.map((name) => [name, paths[name]])) as Pick<typeof paths, (typeof endpointNames)[number]>;
 
 export type EndpointName = keyof typeof endpointPaths;
 

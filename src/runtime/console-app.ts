@@ -2,17 +2,12 @@ import { appChange } from '../domain/apps/app-service.js';
 import { defaultSettings } from '../domain/apps/app-settings.js';
 import { diffChanges } from '../domain/audit/audit-log.js';
 import { commitChange } from '../domain/audit/unit-of-work.js';
-import { consoleClientId } from '../domain/apps/built-in.js';
-import { allManagementScopes } from '../domain/access/actor.js';
+import { paths, consolePaths } from '../contracts/paths.js';
+import { consoleClientId, consoleScopes } from '../domain/apps/built-in.js';
 import { issuerBase } from '../protocol/endpoints.js';
 import type { AppRecord } from '../ports/app-repositories.js';
 import { managementApiRecord } from './protocol.js';
 import type { Runtime } from './runtime.js';
-
-export const consolePath = '/console';
-
-/** What the console asks for when it signs in: the user's identity and the management API scopes. */
-export const consoleScopes = ['openid', 'profile', 'email', 'offline_access', ...allManagementScopes];
 
 /** What the console app must look like for this issuer: a first-party public client with PKCE, allowed the management API. */
 export function consoleAppSettings(issuer: string, refreshTtlMinutes: number): AppRecord['settings'] {
@@ -20,8 +15,8 @@ export function consoleAppSettings(issuer: string, refreshTtlMinutes: number): A
   const defaults = defaultSettings('spa');
   return {
     ...defaults,
-    redirectUris: [`${base}${consolePath}/auth/callback`],
-    postLogoutRedirectUris: [`${base}${consolePath}/`],
+    redirectUris: [`${base}${paths.console}${consolePaths.callback}`],
+    postLogoutRedirectUris: [`${base}${paths.console}/`],
     grantTypes: ['authorization_code', 'refresh_token'],
     scopes: [...consoleScopes],
     defaultAudience: managementApiRecord(issuer).identifier,

@@ -2,22 +2,21 @@ import { defaultSigningAlgorithm } from '../contracts/algorithms.js';
 import { defaultLifetimes } from '../contracts/limits.js';
 import { isManagementScope, managementScopes } from '../contracts/scopes.js';
 import type { Actor } from '../domain/access/actor.js';
+import { paths } from '../contracts/paths.js';
 import { SignIn } from '../domain/identity/sign-in.js';
-import { managementApiPath } from '../http/api/management-api.js';
 import type { ApiRecord } from '../ports/api-repository.js';
+import type { JsonValue } from '../ports/app-repositories.js';
+import type { OAuthClient } from '../ports/directories.js';
 import { AuthorizationService } from '../protocol/authorize/authorization-service.js';
 import { DeviceVerification } from '../protocol/device/verification.js';
 import { InteractionEngine } from '../protocol/interaction/engine.js';
-import type { LoginMethod } from '../protocol/interaction/login-method.js';
-import { passwordLogin, type PasswordCredentials } from '../protocol/interaction/password-login.js';
+import { passwordLogin } from '../protocol/interaction/password-login.js';
+import type { Protocol } from '../protocol/protocol.js';
 import type { CookiePolicy, OrganizationDirectory, ProtocolDependencies } from '../protocol/context.js';
 import { endpointPaths, endpointUrl, issuerBase, issuerPath } from '../protocol/endpoints.js';
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { mayUseReservedApi } from '../protocol/scopes.js';
 import { audiencesOf, TokenValidator } from '../protocol/tokens/token-validator.js';
-import { deriveKey } from '../shared/derived-keys.js';
-import { SecretHasher } from '../shared/opaque-secret.js';
-import { consolePath } from './console-app.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
@@ -30,7 +29,7 @@ export function managementApiRecord(issuer: string): ApiRecord {
   return {
     id: 'api_latchkey_management',
     orgId: '*',
-    identifier: issuerBase(issuer) + managementApiPath,
+    identifier: issuerBase(issuer) + paths.managementApi,
     name: 'Latchkey management API',
     scopes: Object.entries(managementScopes).map(([name, description]) => ({ name, description })),
     allowOfflineAccess: true,
@@ -55,22 +54,15 @@ export function cookiePolicy(issuer: string): CookiePolicy {
     session: named('lk_session', path),
     interaction: named('lk_int_', `${under}${endpointPaths.interaction}`),
     deviceBinding: named('lk_device', `${under}${endpointPaths.deviceVerification}`),
-    consoleSession: named('lk_console', `${under}${consolePath}`),
-    consoleFlow: named('lk_console_flow', `${under}${consolePath}`),
+    consoleSession: named('lk_console', `${under}${paths.console}`),
+    consoleFlow: named('lk_console_flow', `${under}${paths.console}`),
   };
 }
 
-export interface Protocol {
-  deps: ProtocolDependencies;
-  authorization: AuthorizationService;
-  /** Sign-in and consent of the authorization and the device flow. */
-  interactions: InteractionEngine;
-  device: DeviceVerification;
-  /** The sign-in methods of the hosted pages. */
-  loginMethods: { password: LoginMethod<PasswordCredentials> };
-  validator: TokenValidator;
-  /** Latchkey-issued access tokens for the management API, as management actors. */
-  authenticateManagementToken(token: string): Promise<Actor | null>;
+export type { Protocol } from '../protocol/protocol.js';
+
+function managementScopesOf(scope: readonly string[]) {
+  return new Set(scope.filter(isManagementScope));
 }
 
 /** Wires the protocol engine to the runtime: cached directories, keys, hashers, sign-in. */
@@ -79,10 +71,10 @@ export function createProtocol(runtime: Runtime): Protocol {
   const issuer = config.issuer;
   const ttlMs = config.cache.ttlSeconds * 1000;
   const managementApi = managementApiRecord(issuer);
-  const clients = new CachedClientDirectory(storage, clock, new SecretHasher(deriveKey(runtime.serverSecret.value, 'client-secret-hmac')), events, ttlMs);
+  const clients = new CachedClientDirectory(storage, clock, runtime.keys.clientSecretHasher, events, ttlMs);
   const resources = new CachedResourceDirectory(storage, clock, events, ttlMs, managementApi);
   const users = new CachedUserDirectory(storage, clock, events, ttlMs);
-  const tokenHasher = runtime.tokenHasher;
+  const { tokenHasher } = runtime.keys;
   const organizations: OrganizationDirectory = {
     resolve: async (idOrName) => {
       const org = await runtime.registry.orgs.resolve(idOrName);
@@ -90,19 +82,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     },
     isMember: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId)) !== undefined,
     roleOf: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId))?.role ?? null,
-    acceptInvitation: async (userId, token, orgId) => {
-      const user = await storage.users.get(userId);
-      if (!user) return false;
-      try {
-        const member = await runtime.registry.orgs.acceptInvitation(
-          { actor: { kind: 'user', userId, email: user.email, scopes: new Set(['orgs:write']) } },
-          token,
-        );
-        return (await storage.organizations.getMembership(orgId, member.userId)) !== undefined;
-      } catch {
-        return false;
-      }
-    },
+    acceptInvitation: (userId, token, orgId) => runtime.registry.orgs.acceptInvitationForSignIn(userId, token, orgId),
   };
   const repositories = {
     grants: storage.grants,
@@ -139,8 +119,8 @@ export function createProtocol(runtime: Runtime): Protocol {
     organizations,
     tokens: new TokenIssuer({ issuer, userinfoAudience: endpointUrl(issuer, 'userinfo'), signingKeys, tokenHasher }),
     tokenHasher,
-    successorKey: new SecretHasher(deriveKey(runtime.serverSecret.value, 'refresh-successor')),
-    csrfKey: new SecretHasher(deriveKey(runtime.serverSecret.value, 'csrf')),
+    successorKey: runtime.keys.refreshSuccessor,
+    csrfKey: runtime.keys.csrf,
     signingKeys,
     events,
     cookies: cookiePolicy(issuer),
@@ -155,6 +135,19 @@ export function createProtocol(runtime: Runtime): Protocol {
   const device = new DeviceVerification(deps, interactions, storage.rateLimits);
   const password = passwordLogin(new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock));
 
+  /** The user through the app, with the management scopes among `scope`; null when the user is gone or disabled. */
+  async function userActor(client: OAuthClient, userId: string, scope: readonly string[], act?: JsonValue): Promise<Actor | null> {
+    const user = await users.getUser(userId);
+    if (!user || user.disabledAt !== null) return null;
+    return {
+      kind: 'user',
+      userId: user.id,
+      email: user.email,
+      scopes: managementScopesOf(scope),
+      via: { clientId: client.clientId, name: client.app.name, ...(act !== undefined ? { act } : {}) },
+    };
+  }
+
   return {
     deps,
     authorization,
@@ -168,21 +161,14 @@ export function createProtocol(runtime: Runtime): Protocol {
       if (!audiencesOf(found).includes(managementApi.identifier)) return null;
       // Checked on every call, not only at issue: taking the permission away stops the app's tokens at once.
       if (!mayUseReservedApi(found.client)) return null;
-      const scopes = new Set(found.scope.filter(isManagementScope));
       const { app } = found.client;
-      if (found.grant) {
-        const user = await users.getUser(found.subject);
-        if (!user || user.disabledAt !== null) return null;
-        const act = found.claims.act;
-        return {
-          kind: 'user',
-          userId: user.id,
-          email: user.email,
-          scopes,
-          via: { clientId: found.client.clientId, name: app.name, ...(act !== undefined ? { act } : {}) },
-        };
-      }
-      return { kind: 'client', clientId: found.client.clientId, orgId: app.orgId, name: app.name, scopes, ownerUserId: app.ownerUserId };
+      if (found.grant) return userActor(found.client, found.subject, found.scope, found.claims.act);
+      return { kind: 'client', clientId: found.client.clientId, orgId: app.orgId, name: app.name, scopes: managementScopesOf(found.scope), ownerUserId: app.ownerUserId };
+    },
+    async managementActorVia(clientId, userId, scopes) {
+      const client = await clients.getClient(clientId);
+      if (!client || client.app.status !== 'active' || !mayUseReservedApi(client)) return null;
+      return userActor(client, userId, scopes);
     },
   };
 }

@@ -1,14 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { KeyEncryption } from '../domain/keys/key-encryption.js';
 import { createRegistry, type Registry } from '../domain/registry.js';
 import { InProcessEvents } from '../ports/domain-events.js';
-import { SecretHasher } from '../shared/opaque-secret.js';
+import { deriveKeys, type DerivedKeys } from './derived-keys.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import { managementApiRecord } from './protocol.js';
 import { SigningKeys } from '../domain/keys/signing-keys.js';
 import { systemClock, type Clock } from '../ports/clock.js';
-import { deriveKey } from '../shared/derived-keys.js';
 import {
   migrateToLatest,
   openDatabase,
@@ -30,8 +28,8 @@ export interface Runtime {
   readonly serverSecret: ServerSecret;
   readonly events: InProcessEvents;
   readonly registry: Registry;
-  /** Hashes opaque tokens (PATs, invitations, access and refresh tokens, codes). */
-  readonly tokenHasher: SecretHasher;
+  /** Every key derived from the server secret. */
+  readonly keys: DerivedKeys;
   close(): Promise<void>;
 }
 
@@ -77,10 +75,11 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     }
 
     const storage = new SqlStorage(database.db, clock);
+    const keys = deriveKeys(serverSecret.value);
     const signingKeys = new SigningKeys(
       storage.signingKeys,
       storage.settings,
-      new KeyEncryption(deriveKey(serverSecret.value, 'signing-key-encryption')),
+      keys.signingKeyEncryption,
       clock,
       { algorithms: config.keys.algorithms, retireAfterMs: retireAfterMs(config) },
     );
@@ -93,13 +92,12 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     }
 
     const events = new InProcessEvents();
-    const tokenHasher = new SecretHasher(deriveKey(serverSecret.value, 'token-hmac'));
     const registry = createRegistry({
       storage,
       clock,
       events,
-      clientSecretHasher: new SecretHasher(deriveKey(serverSecret.value, 'client-secret-hmac')),
-      tokenHasher,
+      clientSecretHasher: keys.clientSecretHasher,
+      tokenHasher: keys.tokenHasher,
       passwordHasher: argon2PasswordHasher,
       bounds: config.tokens,
       signingAlgorithms: config.keys.algorithms,
@@ -116,9 +114,9 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       storage,
       signingKeys,
       serverSecret,
+      keys,
       events,
       registry,
-      tokenHasher,
       close: () => database.close(),
     };
   } catch (error) {

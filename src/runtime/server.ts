@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { checkIssuerTransport, ConfigError } from '../config/load.js';
 import { buildHttpApp } from '../http/app.js';
 import { endpointUrl } from '../protocol/endpoints.js';
-import { deriveKey } from '../shared/derived-keys.js';
 import { Metrics } from '../observability/metrics.js';
 import { ensureConsoleApp } from './console-app.js';
 import { createProtocol } from './protocol.js';
@@ -53,7 +52,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       registry: runtime.registry,
       protocol: createProtocol(runtime),
       pingDatabase: () => runtime.database.ping(),
-      consoleSealingKey: deriveKey(runtime.serverSecret.value, 'console-session-encryption'),
+      consoleSealingKey: runtime.keys.consoleSessionKey,
       ...(metrics ? { metrics } : {}),
     });
     await options.configureApp?.(app);

@@ -110,3 +110,41 @@ test('the console imports of the server only src/contracts, through @contracts',
   assert.deepEqual(violations, []);
   assert.ok(files.some((file) => readFileSync(file, 'utf8').includes("from '@contracts/")), 'the console reads the contracts');
 });
+
+/** The composition root's only way into the HTTP layer: the factory of the Fastify app. */
+const httpAppFactory = join(src, 'http', 'app.ts');
+const compositionRoot = join(src, 'runtime', 'server.ts');
+
+/** Imports between src/http and src/runtime that the rule forbids. */
+function layerViolationsIn(file: string, text: string): string[] {
+  const layerOf = (path: string) => relative(src, path).split(/[\\/]/)[0];
+  const from = layerOf(file);
+  return importsIn(text).filter((specifier) => {
+    if (!specifier.startsWith('.')) return false;
+    const target = resolve(dirname(file), specifier).replace(/\.js$/, '.ts');
+    const to = layerOf(target);
+    if (from === 'http') return to === 'runtime';
+    if (from === 'runtime') return to === 'http' && !(file === compositionRoot && target === httpAppFactory);
+    return false;
+  });
+}
+
+test('src/http and src/runtime do not import each other; the composition root only calls the HTTP app factory', () => {
+  const files = [...sourceFiles(join(src, 'http')), ...sourceFiles(join(src, 'runtime'))];
+  const violations = files.flatMap((file) =>
+    layerViolationsIn(file, readFileSync(file, 'utf8')).map((specifier) => `${relative(root, file)} imports ${specifier}`),
+  );
+  assert.deepEqual(violations, []);
+});
+
+test('the layer check flags src/http importing src/runtime, and src/runtime importing src/http other than the app factory', () => {
+  const fromHttp = [
+    "import type { Runtime } from '../../runtime/runtime.js';",
+    "import { paths } from '../../contracts/paths.js';",
+    "import type { Protocol } from '../../protocol/protocol.js';",
+  ].join('\n');
+  assert.deepEqual(layerViolationsIn(join(src, 'http', 'routes', 'probe.ts'), fromHttp), ['../../runtime/runtime.js']);
+  const fromRuntime = ["import { buildHttpApp } from '../http/app.js';", "import { managementRoutes } from '../http/api/management-api.js';"].join('\n');
+  assert.deepEqual(layerViolationsIn(join(src, 'runtime', 'protocol.ts'), fromRuntime), ['../http/app.js', '../http/api/management-api.js']);
+  assert.deepEqual(layerViolationsIn(compositionRoot, fromRuntime), ['../http/api/management-api.js']);
+});

@@ -3,6 +3,8 @@
  * (/console/api/v1/*, cookie + CSRF header), the session endpoint and the sign-in/out routes.
  */
 
+import { consolePaths } from '@contracts/paths';
+
 /**
  * Where the console lives: the server says so in a meta tag (the issuer may have a path, such as
  * /tenant-a/console); the build's base is the fallback for the Vite dev server.
@@ -58,7 +60,7 @@ let csrfToken = '';
 
 export function signInUrl(returnTo = window.location.pathname + window.location.search): string {
   const target = returnTo.startsWith(`${consoleRoot}/`) ? returnTo : `${consoleRoot}/`;
-  return `${consoleRoot}/auth/login?returnTo=${encodeURIComponent(target)}`;
+  return `${consoleRoot}${consolePaths.login}?returnTo=${encodeURIComponent(target)}`;
 }
 
 /** Sends the browser to the hosted sign-in pages, to come back where it is now. */
@@ -84,7 +86,7 @@ async function problemOf(response: Response): Promise<Problem> {
 
 /** GET /console/api/session: null when signed out. */
 export async function loadSession(): Promise<ConsoleSession | null> {
-  const response = await fetch(`${consoleRoot}/api/session`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  const response = await fetch(`${consoleRoot}${consolePaths.session}`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
   if (response.status === 401) return null;
   if (!response.ok) throw new ApiError(await problemOf(response));
   const session = (await response.json()) as ConsoleSession;
@@ -101,7 +103,7 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(`${consoleRoot}/api/v1${path}`, {
+    response = await fetch(`${consoleRoot}${consolePaths.managementApi}${path}`, {
       method,
       headers,
       credentials: 'same-origin',
@@ -124,7 +126,7 @@ export const get = <T,>(path: string) => api<T>('GET', path);
 
 /** Ends the console session, then the Latchkey sign-in session (RP-initiated logout). */
 export async function signOut(): Promise<void> {
-  const response = await fetch(`${consoleRoot}/auth/logout`, { method: 'POST', headers: { 'x-csrf-token': csrfToken }, credentials: 'same-origin' });
+  const response = await fetch(`${consoleRoot}${consolePaths.logout}`, { method: 'POST', headers: { 'x-csrf-token': csrfToken }, credentials: 'same-origin' });
   const body = response.ok ? ((await response.json()) as { logoutUrl?: string }) : {};
   window.location.assign(body.logoutUrl ?? `${consoleRoot}/`);
 }

@@ -1,3 +1,5 @@
+import { allManagementScopes } from '../../contracts/scopes.js';
+
 /** The developer console signs in as this first-party app; Latchkey creates and maintains it. */
 export const consoleClientId = 'latchkey-console';
 
@@ -5,3 +7,6 @@ export const consoleClientId = 'latchkey-console';
 export function isBuiltInApp(clientId: string): boolean {
   return clientId === consoleClientId;
 }
+
+/** What the console asks for when it signs in: the user's identity and the management API scopes. */
+export const consoleScopes: readonly string[] = ['openid', 'profile', 'email', 'offline_access', ...allManagementScopes];

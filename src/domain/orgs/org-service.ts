@@ -375,6 +375,33 @@ export class OrgService {
     if (!user || user.email !== invitation.email) {
       throw new DomainError('forbidden', 'this invitation was sent to another email address');
     }
+    return this.#accept(context, user, invitation);
+  }
+
+  /**
+   * A user signing in to an app of an organization brings an invitation to it (the hosted pages'
+   * `invitation` parameter): accepting it is signing in, so it needs no management scope, only
+   * the invitation for this user's email and this organization. False for any invitation that
+   * does not hold (unknown, for someone else or another organization, expired, revoked, used);
+   * such an invitation is left as it is. Audited as the user.
+   */
+  async acceptInvitationForSignIn(userId: string, token: string, orgId: string): Promise<boolean> {
+    if (!isWellFormedSecret(token, 'inv')) return false;
+    const user = await this.#deps.storage.users.get(userId);
+    if (!user || user.disabledAt !== null) return false;
+    const invitation = await this.#deps.storage.organizations.getInvitationByHash(this.#deps.secretHasher.hash(token));
+    if (!invitation || invitation.orgId !== orgId || invitation.email !== user.email) return false;
+    const context: RequestContext = { actor: { kind: 'user', userId: user.id, email: user.email, scopes: new Set() } };
+    try {
+      await this.#accept(context, user, invitation);
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'invalid_state') return false;
+      throw error;
+    }
+    return true;
+  }
+
+  async #accept(context: RequestContext, user: UserRecord, invitation: InvitationRecord): Promise<MemberView> {
     const now = this.#deps.clock.now();
     return commitChange(this.#deps, context, async (tx) => {
       if (!(await tx.organizations.acceptInvitation(invitation.id, user.id, now))) {

@@ -3,18 +3,19 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { consoleClientId } from '../../domain/apps/built-in.js';
+import { consolePaths, paths } from '../../contracts/paths.js';
+import { consoleClientId, consoleScopes } from '../../domain/apps/built-in.js';
 import { KeyEncryption } from '../../domain/keys/key-encryption.js';
 import { endpointUrl, issuerBase, issuerPath } from '../../protocol/endpoints.js';
 import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.js';
 import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
 import { bagFromEntries, emptyBag, type ProtocolRequest } from '../../protocol/messages.js';
-import { consolePath, consoleScopes } from '../../runtime/console-app.js';
-import type { Protocol } from '../../runtime/protocol.js';
+import type { Protocol } from '../../protocol/protocol.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { randomId } from '../../shared/random.js';
-import { managementApiPath } from '../api/management-api.js';
+import { mountManagementApi } from '../api/management-api.js';
 import { problemType, sendProblem } from '../api/problem.js';
+import type { AnyApiRoute, ContextResolver } from '../api/route-kit.js';
 
 /** The built console (a Vite project next to src/), served from here in both src/ and dist/ layouts. */
 export const consoleDistDir = fileURLToPath(new URL('../../../console/dist/', import.meta.url));
@@ -52,11 +53,14 @@ interface ConsoleTokens {
   access_token: string;
   refresh_token?: string;
   id_token?: string;
+  scope?: string;
 }
 
 export interface ConsoleRouteOptions {
   issuer: string;
   protocol: Protocol;
+  /** The management API's operations and OpenAPI document, mounted again for the signed-in user. */
+  managementApi: { routes: readonly AnyApiRoute[]; openApi: string };
   /** Key for the console's sealed tokens and its signed flow cookie. */
   sealingKey: Uint8Array;
   sessionTtlMs: number;
@@ -75,17 +79,19 @@ function formRequest(fields: Record<string, string>): ProtocolRequest {
 }
 
 /**
- * The console's backend (PRODUCT E1): the console signs in through Latchkey's own hosted pages as a
+ * The console's backend: the console signs in through Latchkey's own hosted pages as a
  * first-party app (authorization code + PKCE); the server keeps the tokens, sealed, and the
  * browser gets only an HttpOnly session cookie and a CSRF token. Every console action goes through
- * the management API, as the signed-in user, with the console's access token.
+ * the management API's operations, mounted under the console, as the signed-in user acting
+ * through the console app; the tokens are kept only to end the sign-in at sign-out.
  */
 export async function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRouteOptions): Promise<void> {
   const { protocol, issuer } = options;
   const { deps } = protocol;
   const base = issuerBase(issuer);
-  const prefix = issuerPath(issuer) + consolePath;
-  const callbackUrl = `${base}${consolePath}/auth/callback`;
+  const prefix = issuerPath(issuer) + paths.console;
+  const callbackUrl = `${base}${paths.console}${consolePaths.callback}`;
+  const home = `${base}${paths.console}/`;
   const sealer = new KeyEncryption(options.sealingKey);
   // Names (with __Secure- on https) come from the cookie policy; flags as on every Latchkey cookie.
   const { consoleSession: sessionCookie, consoleFlow: flowCookie, secure } = deps.cookies;
@@ -107,37 +113,50 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
     return { idHash, session };
   }
 
-  /** The session's access token, refreshed (with rotation) when it is about to expire. */
-  async function accessTokenOf(idHash: string, sealed: string, accessExpiresAt: number): Promise<string | null> {
-    const tokens = JSON.parse(await sealer.open(sealed)) as ConsoleTokens;
-    if (accessExpiresAt - 60_000 > deps.clock.now()) return tokens.access_token;
-    if (!tokens.refresh_token) return null;
-    const refreshed = await exchange({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
-    if (!refreshed) return null;
-    const next: ConsoleTokens = { ...tokens, ...refreshed };
-    const nextSealed = await sealer.seal(JSON.stringify(next));
-    const expiresAt = deps.clock.now() + Number((refreshed as { expires_in?: number }).expires_in ?? 0) * 1000;
-    if (!(await deps.storage.consoleSessions.replaceTokens(idHash, sealed, nextSealed, expiresAt))) {
-      // Another tab refreshed first: use what it stored.
-      const current = await deps.storage.consoleSessions.get(idHash);
-      return current ? (JSON.parse(await sealer.open(current.sealedTokens)) as ConsoleTokens).access_token : null;
-    }
-    return next.access_token;
-  }
-
   const unauthenticated = (reply: FastifyReply, url: string) =>
     sendProblem(reply.header('www-authenticate', 'Cookie realm="latchkey-console"'), {
       type: problemType('unauthenticated'),
       title: 'Unauthenticated',
       status: 401,
-      detail: `sign in to the console first: ${prefix}/auth/login`,
+      detail: `sign in to the console first: ${prefix}${consolePaths.login}`,
       instance: url,
     });
+
+  /** The management scopes the user granted the console at sign-in. */
+  async function grantedScopes(sealedTokens: string): Promise<readonly string[]> {
+    const { scope } = JSON.parse(await sealer.open(sealedTokens)) as ConsoleTokens;
+    return typeof scope === 'string' ? scope.split(' ') : consoleScopes;
+  }
+
+  /**
+   * The console session as the user's management actor. Writes need the CSRF token in a header
+   * and, when the browser sends one, this server's Origin.
+   */
+  const signedInUser: ContextResolver = async (request, reply) => {
+    const loaded = await loadSession(request);
+    if (!loaded) return void unauthenticated(reply, request.url);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const csrf = String(request.headers['x-csrf-token'] ?? '');
+      const requestOrigin = request.headers.origin;
+      if (!constantTimeEqual(csrf, loaded.session.csrfToken) || (requestOrigin !== undefined && requestOrigin !== origin)) {
+        return void sendProblem(reply, {
+          type: problemType('csrf'),
+          title: 'Forbidden',
+          status: 403,
+          detail: `console writes need the x-csrf-token header from ${paths.console}${consolePaths.session}, sent from this origin`,
+          instance: request.url,
+        });
+      }
+    }
+    const actor = await protocol.managementActorVia(consoleClientId, loaded.session.userId, await grantedScopes(loaded.session.sealedTokens));
+    if (!actor) return void unauthenticated(reply, request.url);
+    return { actor, requestId: request.id };
+  };
 
   await app.register(
     async (scope) => {
       // GET /console/auth/login: starts the authorization code flow with PKCE as the console app.
-      scope.get('/auth/login', async (request, reply) => {
+      scope.get(consolePaths.login, async (request, reply) => {
         const requested = queryValue(request, 'returnTo');
         // Only the console's own paths: browsers read a backslash as a slash, so `/\host` would leave the origin.
         const returnTo = requested && requested.startsWith(`${prefix}/`) && !requested.startsWith('//') && !/[\\\p{Cc}]/u.test(requested) ? requested : `${prefix}/`;
@@ -162,7 +181,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       });
 
       // GET /console/auth/callback: checks state and iss (RFC 9207), redeems the code, opens a session.
-      scope.get('/auth/callback', async (request, reply) => {
+      scope.get(consolePaths.callback, async (request, reply) => {
         const raw = request.cookies[flowCookie] ?? '';
         const dot = raw.lastIndexOf('.');
         const payload = raw.slice(0, dot);
@@ -198,7 +217,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       });
 
       // GET /console/api/session: who is signed in, and the CSRF token for the console's writes.
-      scope.get('/api/session', async (request, reply) => {
+      scope.get(consolePaths.session, async (request, reply) => {
         const loaded = await loadSession(request);
         if (!loaded) return unauthenticated(reply, request.url);
         const user = await deps.users.getUser(loaded.session.userId);
@@ -213,10 +232,10 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
 
       // POST /console/auth/logout: ends the console session and revokes its tokens; the browser then
       // visits the returned URL to end the Latchkey sign-in session too (RP-initiated logout).
-      scope.post('/auth/logout', async (request, reply) => {
+      scope.post(consolePaths.logout, async (request, reply) => {
         const loaded = await loadSession(request);
         reply.clearCookie(sessionCookie, cookieOptions).header('cache-control', 'no-store');
-        if (!loaded) return reply.send({ logoutUrl: `${base}${consolePath}/` });
+        if (!loaded) return reply.send({ logoutUrl: home });
         if (!constantTimeEqual(String(request.headers['x-csrf-token'] ?? ''), loaded.session.csrfToken)) {
           return sendProblem(reply, { type: problemType('csrf'), title: 'Forbidden', status: 403, detail: 'the x-csrf-token header is missing or wrong', instance: request.url });
         }
@@ -225,50 +244,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         if (tokens.refresh_token) await handleRevocation(formRequest({ client_id: consoleClientId, token: tokens.refresh_token }), deps, protocol.validator);
         const logout = new URL(endpointUrl(issuer, 'endSession'));
         if (tokens.id_token) logout.searchParams.set('id_token_hint', tokens.id_token);
-        logout.searchParams.set('post_logout_redirect_uri', `${base}${consolePath}/`);
+        logout.searchParams.set('post_logout_redirect_uri', home);
         return reply.send({ logoutUrl: logout.toString() });
-      });
-
-      // /console/api/v1/*: the management API, as the signed-in user. Writes need the CSRF token
-      // in a header and, when the browser sends one, this server's Origin.
-      scope.all('/api/v1/*', async (request, reply) => {
-        const loaded = await loadSession(request);
-        if (!loaded) return unauthenticated(reply, request.url);
-        if (request.method !== 'GET' && request.method !== 'HEAD') {
-          const csrf = String(request.headers['x-csrf-token'] ?? '');
-          const requestOrigin = request.headers.origin;
-          if (!constantTimeEqual(csrf, loaded.session.csrfToken) || (requestOrigin !== undefined && requestOrigin !== origin)) {
-            return sendProblem(reply, {
-              type: problemType('csrf'),
-              title: 'Forbidden',
-              status: 403,
-              detail: 'console writes need the x-csrf-token header from /console/api/session, sent from this origin',
-              instance: request.url,
-            });
-          }
-        }
-        const accessToken = await accessTokenOf(loaded.idHash, loaded.session.sealedTokens, loaded.session.accessExpiresAt);
-        if (!accessToken) {
-          await deps.storage.consoleSessions.delete(loaded.idHash);
-          return unauthenticated(reply, request.url);
-        }
-        const rest = request.url.slice(`${prefix}/api/v1`.length);
-        const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-        const response = await app.inject({
-          method: request.method as 'GET',
-          url: issuerPath(issuer) + managementApiPath + rest,
-          headers: {
-            authorization: `Bearer ${accessToken}`,
-            'x-request-id': request.id,
-            ...(body !== undefined ? { 'content-type': String(request.headers['content-type'] ?? 'application/json') } : {}),
-          },
-          ...(body !== undefined ? { payload: body } : {}),
-        });
-        for (const header of ['content-type', 'content-disposition']) {
-          const value = response.headers[header];
-          if (value !== undefined) reply.header(header, value);
-        }
-        return reply.code(response.statusCode).header('cache-control', 'no-store').send(response.rawPayload);
       });
 
       // The console itself: static files (looked up per request, so a rebuild needs no restart),
@@ -308,7 +285,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         if (!index || index.mtimeMs !== stats.mtimeMs) {
           // Built for /console/; served under the issuer's path, which the console reads from the meta tag.
           const html = (await readFile(file, 'utf8'))
-            .replaceAll('"/console/', `"${prefix}/`)
+            .replaceAll(`"${paths.console}/`, `"${prefix}/`)
             .replace('<head>', `<head>\n    <meta name="latchkey-console-root" content="${prefix}">`);
           index = { mtimeMs: stats.mtimeMs, html };
         }
@@ -317,7 +294,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       scope.get('/', (_request, reply) => sendIndex(reply));
       scope.setNotFoundHandler((request, reply) => {
         const path = request.url.split('?')[0]!;
-        if ((request.method !== 'GET' && request.method !== 'HEAD') || path.startsWith(`${prefix}/api/`) || /\.[a-z0-9]+$/i.test(path)) {
+        if ((request.method !== 'GET' && request.method !== 'HEAD') || path.startsWith(`${prefix}${consolePaths.api}/`) || /\.[a-z0-9]+$/i.test(path)) {
           return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${path}` });
         }
         return sendIndex(reply);
@@ -325,4 +302,12 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
     },
     { prefix },
   );
+
+  // /console/api/v1/*: the management API, as the signed-in user through the console app.
+  await mountManagementApi(app, {
+    prefix: prefix + consolePaths.managementApi,
+    ...options.managementApi,
+    resolveContext: signedInUser,
+    guardEverything: true,
+  });
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { paths } from '../../contracts/paths.js';
 
 export interface HealthRouteOptions {
   /** Resolves when the database answers. */
@@ -19,9 +20,9 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
 
 /** /healthz: the process is alive. /readyz: it can serve (database reachable, keys loaded), else 503. */
 export function registerHealthRoutes(app: FastifyInstance, options: HealthRouteOptions): void {
-  app.get('/healthz', (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get(paths.healthz, (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
-  app.get('/readyz', async (request, reply) => {
+  app.get(paths.readyz, async (request, reply) => {
     let database = 'ok';
     try {
       await withTimeout(options.pingDatabase(), options.databaseTimeoutMs ?? 2000);

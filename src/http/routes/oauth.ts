@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { paths } from '../../contracts/paths.js';
 import { endpointPaths, issuerPath } from '../../protocol/endpoints.js';
 import { handleDeviceAuthorization } from '../../protocol/endpoints/device-authorization-endpoint.js';
 import { handleEndSession, handleEndSessionConfirm } from '../../protocol/endpoints/end-session-endpoint.js';
@@ -7,7 +8,7 @@ import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.j
 import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
 import { handleUserinfo } from '../../protocol/endpoints/userinfo-endpoint.js';
 import type { ProtocolResponse } from '../../protocol/messages.js';
-import type { Protocol } from '../../runtime/protocol.js';
+import type { Protocol } from '../../protocol/protocol.js';
 import { DevicePages } from '../../ui/device-pages.js';
 import { InteractionPages } from '../../ui/interaction-pages.js';
 import type { PageRenderer } from '../pages.js';
@@ -72,8 +73,8 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   app.post(`${interaction}/:uid/abort`, handle((request) => interactionPages.abort(uidOf(request), toProtocolRequest(request))));
 
   // Browsers ask for a favicon on every hosted page; answer without a 404 in the log.
-  app.get('/favicon.ico', (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
-  app.get(`${prefix}/assets/latchkey.css`, (_request, reply) =>
+  app.get(paths.favicon, (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
+  app.get(prefix + paths.stylesheet, (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(pages.stylesheet),
   );
 

@@ -1,0 +1,46 @@
+/**
+ * Every path the server answers, relative to the issuer (the issuer's own path, such as
+ * `/tenant-a`, goes in front), in one table: the routes, discovery, the input guard, the CLI and
+ * the console all read it, so none of them can drift from the others.
+ */
+export const paths = {
+  // OAuth 2.1 and OpenID Connect (discovery publishes these).
+  openidConfiguration: '/.well-known/openid-configuration',
+  // RFC 8414 §3: for an issuer with a path this one goes in front of the issuer's path as well.
+  oauthAuthorizationServer: '/.well-known/oauth-authorization-server',
+  jwks: '/.well-known/jwks.json',
+  authorization: '/oauth2/authorize',
+  token: '/oauth2/token',
+  userinfo: '/oauth2/userinfo',
+  introspection: '/oauth2/introspect',
+  revocation: '/oauth2/revoke',
+  endSession: '/oauth2/logout',
+  interaction: '/interaction',
+  deviceAuthorization: '/oauth2/device_authorization',
+  deviceVerification: '/device',
+  // Latchkey's own.
+  managementApi: '/api/v1',
+  console: '/console',
+  assets: '/assets',
+  stylesheet: '/assets/latchkey.css',
+  // On the host, never under the issuer's path: probes and browsers ask there.
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
+  favicon: '/favicon.ico',
+} as const;
+
+/**
+ * The console's backend, relative to where the console lives (`paths.console` under the issuer):
+ * the browser signs in and out here, and reaches the management API at `managementApi`.
+ */
+export const consolePaths = {
+  login: '/auth/login',
+  callback: '/auth/callback',
+  logout: '/auth/logout',
+  /** Everything the console's scripts call: answered as problem+json, never as a page. */
+  api: '/api',
+  session: '/api/session',
+  /** The management API as the signed-in user: `paths.console + paths.managementApi`. */
+  managementApi: paths.managementApi,
+} as const;
