@@ -76,4 +76,13 @@ describe('the console API acts as the signed-in user through the console app, fr
     await registry.users.update(operator, fixture.user.id, { disabled: false });
     assert.equal((await consoleApi('/v1/orgs/default/apps')).status, 200);
   });
+
+  test('revoking the grant the console signed in with ends the session', async () => {
+    const { storage, clock } = fixture.server.server.runtime;
+    assert.equal((await consoleApi('/v1/orgs/default/apps')).status, 200);
+    assert.ok((await storage.grants.revokeForUserAndClient(fixture.user.id, 'latchkey-console', clock.now())) >= 1);
+    const refused = await consoleApi('/v1/orgs/default/apps');
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate') ?? '', /^Cookie/);
+  });
 });

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decodeJwt } from 'jose';
 import { consolePaths, paths } from '../../contracts/paths.js';
 import { consoleClientId, consoleScopes } from '../../domain/apps/built-in.js';
 import { KeyEncryption } from '../../domain/keys/key-encryption.js';
@@ -11,6 +12,8 @@ import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.j
 import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
 import { bagFromEntries, emptyBag, type ProtocolRequest } from '../../protocol/messages.js';
 import type { Protocol } from '../../protocol/protocol.js';
+import { parseRefreshToken } from '../../protocol/tokens/refresh-token.js';
+import { grantIdOfJti } from '../../protocol/tokens/token-issuer.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { randomId } from '../../shared/random.js';
 import { mountManagementApi } from '../api/management-api.js';
@@ -122,10 +125,27 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       instance: url,
     });
 
-  /** The management scopes the user granted the console at sign-in. */
-  async function grantedScopes(sealedTokens: string): Promise<readonly string[]> {
-    const { scope } = JSON.parse(await sealer.open(sealedTokens)) as ConsoleTokens;
-    return typeof scope === 'string' ? scope.split(' ') : consoleScopes;
+  /** The management scopes the user granted the console at sign-in, and the grant they came from. */
+  async function sessionGrant(sealedTokens: string): Promise<{ scopes: readonly string[]; grantId: string | null }> {
+    const tokens = JSON.parse(await sealer.open(sealedTokens)) as ConsoleTokens;
+    const scopes = typeof tokens.scope === 'string' ? tokens.scope.split(' ') : consoleScopes;
+    if (tokens.refresh_token) return { scopes, grantId: parseRefreshToken(tokens.refresh_token)?.grantId ?? null };
+    try {
+      const { jti } = decodeJwt(tokens.access_token);
+      return { scopes, grantId: grantIdOfJti(typeof jti === 'string' ? jti : undefined) };
+    } catch {
+      return { scopes, grantId: null };
+    }
+  }
+
+  /**
+   * A console session lasts no longer than the grant it signed in with: revoking it (consent
+   * withdrawn, reuse detected) or its expiry ends the session, as it ends the console's tokens.
+   */
+  async function grantStands(grantId: string | null): Promise<boolean> {
+    if (grantId === null) return false;
+    const grant = await deps.storage.grants.get(grantId);
+    return grant !== undefined && grant.revokedAt === null;
   }
 
   /**
@@ -148,7 +168,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         });
       }
     }
-    const actor = await protocol.managementActorVia(consoleClientId, loaded.session.userId, await grantedScopes(loaded.session.sealedTokens));
+    const { scopes, grantId } = await sessionGrant(loaded.session.sealedTokens);
+    const actor = (await grantStands(grantId)) ? await protocol.managementActorVia(consoleClientId, loaded.session.userId, scopes) : null;
     if (!actor) return void unauthenticated(reply, request.url);
     return { actor, requestId: request.id };
   };
