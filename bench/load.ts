@@ -105,7 +105,9 @@ function cannon(url: string, requests: LoadRequest[], connections: number, secon
     timeout: 10,
     pipelining: 1,
   }) as Instance;
-  if (onLatency) instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => onLatency(status, ms));
+  // The instance is also a promise: listen on it as the event emitter, whose on() returns no promise.
+  const events: EventEmitter = instance;
+  if (onLatency) events.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => onLatency(status, ms));
   return instance;
 }
 

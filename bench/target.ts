@@ -72,7 +72,7 @@ export function authorizationPath(target: Target, verifier: string, options: { s
     ...(options.api ? { resource: options.api } : {}),
     ...options.extra,
   });
-  return `${target.endpoints.authorization}?${query}`;
+  return `${target.endpoints.authorization}?${query.toString()}`;
 }
 
 export function codeExchangeBody(code: string, verifier: string): string {

@@ -46,15 +46,15 @@ const configuration: Configuration = {
       redirect_uris: [config.web.redirectUri],
     },
   ],
-  jwks: { keys: [signingKey('RS256'), signingKey('ES256'), signingKey('EdDSA')] } as Configuration['jwks'],
+  jwks: { keys: [signingKey('RS256'), signingKey('ES256'), signingKey('EdDSA')] },
   cookies: { keys: ['bench-cookie-key-not-a-secret-0123456789'] },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
   scopes: ['openid', 'offline_access', 'profile', 'email', ...config.resources.map((resource) => resource.scope)],
-  async findAccount(_ctx, sub) {
+  findAccount(_ctx, sub) {
     if (sub !== config.user.id) return undefined;
     return {
       accountId: sub,
-      claims: async () => ({ sub, email: config.user.email, email_verified: true, name: config.user.name }),
+      claims: () => ({ sub, email: config.user.email, email_verified: true, name: config.user.name }),
     };
   },
   features: {
@@ -63,15 +63,15 @@ const configuration: Configuration = {
     introspection: {
       enabled: true,
       // Latchkey's rule: a client introspects its own tokens.
-      allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
     },
     revocation: { enabled: true },
     resourceIndicators: {
       enabled: true,
-      defaultResource: async (_ctx, _client, oneOf) => oneOf ?? undefined,
+      defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
       // Like Latchkey: a code or refresh token for one API gives access tokens for that API.
-      useGrantedResource: async () => true,
-      getResourceServerInfo: async (_ctx, identifier): Promise<ResourceServer> => {
+      useGrantedResource: () => true,
+      getResourceServerInfo: (_ctx, identifier): ResourceServer => {
         const resource = resources.get(identifier);
         if (!resource) throw new Error(`unknown resource ${identifier}`);
         return {
@@ -96,7 +96,7 @@ const configuration: Configuration = {
     Grant: config.ttl.session,
     Interaction: 600,
   },
-  interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   clientBasedCORS: () => false,
 };
 
@@ -104,7 +104,10 @@ const provider = new Provider(config.issuer, configuration);
 
 // The interaction: sign the one account in, then grant every scope the request is missing.
 provider.use(async (ctx, next) => {
-  if (ctx.method !== 'GET' || !ctx.path.startsWith('/interaction/')) return next();
+  if (ctx.method !== 'GET' || !ctx.path.startsWith('/interaction/')) {
+    await next();
+    return;
+  }
   const details = await provider.interactionDetails(ctx.req, ctx.res);
   let result: InteractionResults;
   if (details.prompt.name === 'login') {
@@ -127,6 +130,8 @@ provider.use(async (ctx, next) => {
   ctx.redirect(returnTo);
 });
 
-createServer(provider.callback()).listen(config.port, '127.0.0.1', () => {
+const handle = provider.callback();
+// Koa answers a failed request itself (ctx.onerror): the handler's promise has nothing left to report.
+createServer((request, response) => void handle(request, response)).listen(config.port, '127.0.0.1', () => {
   process.stdout.write(`oidc-provider listening on ${config.issuer}\n`);
 });

@@ -287,7 +287,7 @@ export function formatConfigProblems(problems: readonly ConfigProblem[]): string
 
 /** The effective configuration as plain data with every secret masked, for `latchkey config`. */
 export function maskedConfig(config: Config): Record<string, unknown> {
-  const masked: Tree = structuredClone(config) as unknown as Tree;
+  const masked: Tree = structuredClone(config);
   for (const leaf of configLeaves()) {
     const value = getAt(config, leaf.path);
     if ((leaf.secret || leaf.sensitiveUrl) && value !== undefined) setAt(masked, leaf.path, displayValue(leaf, value));

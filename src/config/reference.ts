@@ -7,7 +7,13 @@ function defaultText(leaf: ConfigLeaf): string {
     return '(unset)';
   }
   if (Array.isArray(leaf.defaultValue)) return `\`${leaf.defaultValue.join(',')}\``;
-  return `\`${String(leaf.defaultValue)}\``;
+  return `\`${scalarText(leaf.defaultValue)}\``;
+}
+
+/** Config defaults are scalars or lists of them; anything else is shown as JSON. */
+function scalarText(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
 
 function escapeCell(text: string): string {

@@ -20,7 +20,7 @@ export function lazyChildLogger(parent: Logger, bindings: Bindings, options?: Ch
       // Fastify checks every request's logger for these methods: answer without building it.
       if (property === 'child') return (moreBindings: Bindings, moreOptions?: ChildLoggerOptions) => real().child(moreBindings, moreOptions);
       if (property === 'isLevelEnabled') return (level: string) => parent.isLevelEnabled(level);
-      const value = real()[property as keyof Logger];
+      const value = (real() as unknown as Record<PropertyKey, unknown>)[property];
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(child) : value;
     },
     set(_target, property, value) {

@@ -52,7 +52,7 @@ describe('latchkey migrate and keys on SQLite', () => {
   test('migrate applies every migration once', async () => {
     const first = await runCli(['migrate', '--json'], { cwd: dir.path, env });
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(JSON.parse(first.stdout).applied, Object.keys(migrations));
+    assert.deepEqual((JSON.parse(first.stdout) as { applied: string[] }).applied, Object.keys(migrations));
     const second = await runCli(['migrate'], { cwd: dir.path, env });
     assert.match(second.stdout, /is up to date/);
   });
@@ -92,7 +92,7 @@ describe('PostgreSQL from the CLI', { skip: postgresSkipReason }, () => {
 
       const rotated = await runCli(['keys', 'rotate', '--json'], { cwd: dir.path, env });
       assert.equal(rotated.code, 0, rotated.stderr);
-      assert.equal(JSON.parse(rotated.stdout).rotated.length, 3);
+      assert.equal((JSON.parse(rotated.stdout) as { rotated: unknown[] }).rotated.length, 3);
     } finally {
       await database.drop();
     }

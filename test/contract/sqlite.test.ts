@@ -4,6 +4,9 @@ import { storageContract } from './storage-contract.js';
 
 const dir = temporaryDirectory();
 storageContract('SQLite', {
-  url: async () => `sqlite:${join(dir.path, 'contract.db')}`,
-  cleanup: async () => dir.remove(),
+  url: () => Promise.resolve(`sqlite:${join(dir.path, 'contract.db')}`),
+  cleanup: () => {
+    dir.remove();
+    return Promise.resolve();
+  },
 });

@@ -154,7 +154,7 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
     const tokens = await redeem(fixture, code, clientId, secret);
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
     const [header] = String(tokens.body.access_token).split('.');
-    assert.equal(JSON.parse(Buffer.from(header!, 'base64url').toString('utf8')).typ, 'at+jwt', 'a JWT access token (RFC 9068)');
+    assert.equal((JSON.parse(Buffer.from(header!, 'base64url').toString('utf8')) as { typ?: unknown }).typ, 'at+jwt', 'a JWT access token (RFC 9068)');
     const idToken = jwtPayload(String(tokens.body.id_token));
     assert.equal(Number(idToken.exp) - Number(idToken.iat), 600, 'ID token valid for 10 minutes');
     assert.deepEqual(idToken.aud, [clientId, extraAudience]);

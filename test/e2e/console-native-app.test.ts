@@ -117,7 +117,7 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
       await page.getByText('Copied').waitFor();
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON' }).click()]);
       assert.equal(download.suggestedFilename(), `latchkey-app-${clientId}.json`);
-      const file = JSON.parse(await readFile((await download.path())!, 'utf8')) as Record<string, unknown>;
+      const file = JSON.parse(await readFile(await download.path(), 'utf8')) as Record<string, unknown>;
       assert.equal(file.client_id, clientId);
       assert.equal(file.issuer, fixture.issuer);
       assert.deepEqual(file.redirect_uris, ['com.example.notes:/oauth/callback', redirectUri]);
@@ -152,7 +152,7 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
     assert.ok(tokens.body.id_token, 'Open ID: an ID token');
     assert.ok(tokens.body.refresh_token, 'a refresh token');
     assert.equal(tokens.body.expires_in, 45 * 60);
-    const idToken = jwtPayload(String(tokens.body.id_token));
+    const idToken = jwtPayload(tokens.body.id_token as string);
     assert.equal(idToken.aud, clientId);
     assert.equal(idToken.sub, fixture.user.id);
     const access = jwtPayload(String(tokens.body.access_token));

@@ -67,7 +67,7 @@ describe('client authentication and the token validator', () => {
     assert.deepEqual(active?.scope, ['read']);
     assert.equal(t.deps.validator, validator, 'one validator, built in the wiring');
     for (const garbage of ['', 'lk_at_nope', 'a.b.c', `${issued.access_token}x`]) assert.equal(await validator.accessToken(garbage), null, garbage);
-    await t.deps.revokedJtis.add(active!.handle, active!.expiresAt);
+    await t.deps.revokedJtis.add(active.handle, active.expiresAt);
     assert.equal(await validator.accessToken(issued.access_token), null, 'a revoked jti');
     const later = await issueTokens(t.deps, await clientCredentialsGrant.validate(grantContext(t, web, {}, t.deps)), t.clock.now());
     t.clock.advance(issued.expires_in * 1000 + 1);

@@ -19,7 +19,7 @@ test('the README opens with the two commands: start on SQLite, run the tests', (
   const firstBlock = readme.match(/```sh\n([\s\S]*?)```/)?.[1] ?? '';
   const commands = firstBlock.split('\n').filter(Boolean).map((line) => line.replace(/\s+#.*$/, '').trim());
   assert.deepEqual(commands, ['npm ci && npm start', 'npm ci && npm test']);
-  const scripts = JSON.parse(readFileSync('package.json', 'utf8')).scripts as Record<string, string>;
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
   assert.match(scripts.start ?? '', /latchkey\.js start/);
   assert.equal(scripts.test, 'node scripts/run-tests.mjs');
 });

@@ -25,9 +25,9 @@ test('rows added in one turn of the event loop are inserted by one statement, an
 
 test('a failing batch is retried row by row: only the bad row fails', async () => {
   const statements: string[][] = [];
-  const batcher = new InsertBatcher<string>(async (rows) => {
+  const batcher = new InsertBatcher<string>((rows) => {
     statements.push(rows);
-    if (rows.includes('duplicate')) throw new Error('UNIQUE constraint failed');
+    return rows.includes('duplicate') ? Promise.reject(new Error('UNIQUE constraint failed')) : Promise.resolve();
   });
   const results = await Promise.allSettled(['a', 'duplicate', 'b'].map((row) => batcher.add(row)));
   assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
@@ -37,7 +37,13 @@ test('a failing batch is retried row by row: only the bad row fails', async () =
 
 test('a batch never holds more than its maximum; the rest follow in the next statement', async () => {
   const statements: number[][] = [];
-  const batcher = new InsertBatcher<number>(async (rows) => void statements.push(rows), { maxRows: 2 });
+  const batcher = new InsertBatcher<number>(
+    (rows) => {
+      statements.push(rows);
+      return Promise.resolve();
+    },
+    { maxRows: 2 },
+  );
   await Promise.all([1, 2, 3, 4, 5].map((row) => batcher.add(row)));
   assert.deepEqual(statements, [[1, 2], [3, 4], [5]]);
 });

@@ -8,9 +8,9 @@ test('keys asked for in one turn are read by one statement; a key asked twice is
   const statements: string[][] = [];
   const rows = new Map([['a', 1], ['b', 2]]);
   const batcher = new ReadBatcher<string, number>(
-    async (keys) => {
+    (keys) => {
       statements.push(keys);
-      return (key) => rows.get(key);
+      return Promise.resolve((key: string) => rows.get(key));
     },
     (key) => key,
   );
@@ -23,10 +23,7 @@ test('keys asked for in one turn are read by one statement; a key asked twice is
 test('a failed statement fails every read that was in it, and the next one starts afresh', async () => {
   let fail = true;
   const batcher = new ReadBatcher<string, string>(
-    async () => {
-      if (fail) throw new Error('connection lost');
-      return (key) => key.toUpperCase();
-    },
+    () => (fail ? Promise.reject(new Error('connection lost')) : Promise.resolve((key: string) => key.toUpperCase())),
     (key) => key,
   );
   const results = await Promise.allSettled([batcher.get('a'), batcher.get('b')]);

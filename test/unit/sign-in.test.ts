@@ -23,7 +23,7 @@ describe('sign-in throttling per account and per address', () => {
   function countingHasher(): PasswordHasher & { verified: number } {
     const hasher = {
       verified: 0,
-      hash: plainPasswordHasher.hash,
+      hash: (password: string) => plainPasswordHasher.hash(password),
       verify: async (hash: string, password: string) => {
         hasher.verified += 1;
         await delay(5);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { compactVerify, createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
+import { compactVerify, createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { KeyEncryption, KeyEncryptionMismatchError } from '../../src/domain/keys/key-encryption.js';
 import { rotateSigningKeys } from '../../src/domain/keys/key-rotation.js';
@@ -39,7 +39,7 @@ describe('signing keys', () => {
     assert.equal(keys.jwks.keys.length, 3);
     for (const jwk of keys.jwks.keys) {
       assert.ok(jwk.kid && jwk.alg && jwk.use === 'sig');
-      assert.equal((jwk as JWK).d, undefined, 'no private part is published');
+      assert.equal(jwk.d, undefined, 'no private part is published');
     }
     const rsa = keys.jwks.keys.find((jwk) => jwk.alg === 'RS256')!;
     assert.equal(Buffer.from(rsa.n!, 'base64url').length * 8, 2048, 'RS256 keys are 2048-bit');
@@ -58,7 +58,7 @@ describe('signing keys', () => {
     const stored = await storage.signingKeys.listLive();
     for (const key of stored) {
       assert.ok(key.privateJwe);
-      const header = JSON.parse(Buffer.from(key.privateJwe.split('.')[0]!, 'base64url').toString());
+      const header = JSON.parse(Buffer.from(key.privateJwe.split('.')[0]!, 'base64url').toString()) as { alg?: unknown; enc?: unknown };
       assert.equal(header.alg, 'dir');
       assert.equal(header.enc, 'A256GCM');
       assert.doesNotMatch(key.privateJwe, /"d"/);

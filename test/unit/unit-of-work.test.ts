@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { commitChange, organizationChange, type ChangeDependencies } from '../../src/domain/audit/unit-of-work.js';
+import type { AuditQuery } from '../../src/ports/audit-repository.js';
 import type { DomainEvent } from '../../src/ports/domain-events.js';
 import type { OrganizationRecord } from '../../src/ports/org-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
@@ -65,10 +66,14 @@ describe('commitChange: one transaction for the change and its audit row, the ev
       transaction: {
         value: <T>(work: (tx: Storage) => Promise<T>) =>
           t.storage.transaction((tx) =>
-            work(Object.create(tx, { audit: { value: { insert: () => Promise.reject(new Error('audit unavailable')), list: tx.audit.list } } })),
+            work(
+              Object.create(tx, {
+                audit: { value: { insert: () => Promise.reject(new Error('audit unavailable')), list: (query: AuditQuery) => tx.audit.list(query) } },
+              }) as Storage,
+            ),
           ),
       },
-    });
+    }) as Storage;
     await assert.rejects(
       commitChange(deps(failingAudit), { actor: { kind: 'operator' } }, async (tx) => {
         await tx.organizations.insert(org);
@@ -92,7 +97,7 @@ describe('commitChange: one transaction for the change and its audit row, the ev
           return result;
         },
       },
-    });
+    }) as Storage;
     const unsubscribe = t.events.subscribe(() => steps.push('published'));
     try {
       await commitChange(deps(observed), { actor: { kind: 'operator' } }, async (tx) => {
@@ -119,7 +124,7 @@ describe('commitChange: one transaction for the change and its audit row, the ev
 
   test('a unit of work with no changes writes no audit row and publishes nothing', async () => {
     published = [];
-    assert.equal(await commitChange(deps(), { actor: { kind: 'operator' } }, async () => ({ result: 42, changes: [] })), 42);
+    assert.equal(await commitChange(deps(), { actor: { kind: 'operator' } }, () => Promise.resolve({ result: 42, changes: [] })), 42);
     assert.deepEqual(published, []);
   });
 });

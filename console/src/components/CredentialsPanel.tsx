@@ -153,7 +153,7 @@ function CreateCredentialDialog({
   chooseOwner,
 }: {
   open: boolean;
-  onClose(): void;
+  onClose: () => void;
   apis: Api[];
   members: Member[];
   fixedOwner: string | undefined;

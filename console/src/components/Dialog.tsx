@@ -4,7 +4,7 @@ import { ErrorSummary } from './ui';
 interface DialogProps {
   open: boolean;
   title: string;
-  onClose(): void;
+  onClose: () => void;
   children: ReactNode;
   /** Buttons at the bottom. */
   actions?: ReactNode;
@@ -90,9 +90,9 @@ interface ConfirmProps {
   children?: ReactNode;
   confirmLabel: string;
   danger?: boolean;
-  onCancel(): void;
+  onCancel: () => void;
   /** Runs the action; a thrown error is shown in the dialog, which stays open. */
-  onConfirm(): Promise<void> | void;
+  onConfirm: () => Promise<void> | void;
   /** Whether the confirm button may be pressed (e.g. a reason is typed). */
   canConfirm?: boolean;
 }

@@ -10,7 +10,7 @@ interface Props {
   itemLabel: string;
   type: AppType;
   uris: string[];
-  onChange(uris: string[]): void;
+  onChange: (uris: string[]) => void;
   errors: FieldErrors;
   /** Whether placeholders are acceptable now (the app is or will be a draft). */
   placeholdersAllowed: boolean;

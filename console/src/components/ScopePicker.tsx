@@ -7,7 +7,7 @@ interface Props {
   apis: Api[];
   /** The chosen scopes (OpenID Connect scopes and API scopes). */
   scopes: string[];
-  onChange(scopes: string[]): void;
+  onChange: (scopes: string[]) => void;
   /** OpenID scopes that another control decides (openid, offline_access) and are not offered here. */
   hiddenStandard?: readonly string[];
   disabled?: boolean;
@@ -70,7 +70,7 @@ export function ScopePicker({ apis, scopes, onChange, hiddenStandard = [], disab
 interface GrantProps {
   apis: Api[];
   grants: { audience: string; scopes: string[] }[];
-  onChange(grants: { audience: string; scopes: string[] }[]): void;
+  onChange: (grants: { audience: string; scopes: string[] }[]) => void;
   disabled?: boolean;
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { ApiError } from '../lib/api';
+import { ApiError, messageOf } from '../lib/api';
 import type { AppStatus } from '../lib/types';
 
 interface FieldShellProps {
@@ -39,7 +39,7 @@ function describedBy(id: string, hint: unknown, error: unknown): string | undefi
 interface TextFieldProps {
   label: ReactNode;
   value: string;
-  onChange(value: string): void;
+  onChange: (value: string) => void;
   hint?: ReactNode | undefined;
   error?: string | undefined;
   type?: 'text' | 'url' | 'email' | 'password' | 'number' | 'datetime-local' | 'search';
@@ -55,7 +55,7 @@ interface TextFieldProps {
   multiline?: boolean;
   id?: string;
   className?: string;
-  onBlur?(): void;
+  onBlur?: () => void;
   autoFocus?: boolean;
 }
 
@@ -97,7 +97,7 @@ export function TextField(props: TextFieldProps) {
 interface CheckboxProps {
   label: ReactNode;
   checked: boolean;
-  onChange(checked: boolean): void;
+  onChange: (checked: boolean) => void;
   hint?: ReactNode;
   error?: string | undefined;
   disabled?: boolean;
@@ -138,7 +138,7 @@ export function Checkbox({ label, checked, onChange, hint, error, disabled, id: 
 interface SelectProps {
   label: ReactNode;
   value: string;
-  onChange(value: string): void;
+  onChange: (value: string) => void;
   options: readonly { value: string; label: string }[];
   hint?: ReactNode;
   error?: string | undefined;
@@ -178,7 +178,7 @@ export function ErrorSummary({ error, title = 'The request was refused' }: { err
   }, [error]);
   if (!error) return null;
   const problem = error instanceof ApiError ? error.problem : null;
-  const detail = problem ? problem.detail : error instanceof Error ? error.message : String(error);
+  const detail = problem ? problem.detail : messageOf(error);
   // The detail often already says what each field problem says; list only what it doesn't.
   const unlisted = (problem?.errors ?? []).filter((item) => !detail.includes(item.message));
   return (

@@ -4,8 +4,8 @@ export interface Loaded<T> {
   data: T | undefined;
   error: unknown;
   loading: boolean;
-  reload(): void;
-  setData(data: T): void;
+  reload: () => void;
+  setData: (data: T) => void;
 }
 
 /** Loads from the API when the dependencies change; the last request wins. */

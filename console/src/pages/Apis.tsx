@@ -139,7 +139,8 @@ export function ApiEditor() {
     try {
       if (creating) {
         const created = await api<Api>('POST', `/orgs/${encodeURIComponent(org.slug)}/apis`, body);
-        navigate(org.path(`apis/${encodeURIComponent(created.id)}`), { replace: true });
+        // Under BrowserRouter navigate is synchronous; only a data router returns a promise.
+        void navigate(org.path(`apis/${encodeURIComponent(created.id)}`), { replace: true });
       } else {
         const updated = await api<Api>('PATCH', `/apis/${encodeURIComponent(apiId)}`, body);
         loaded.setData(updated);
@@ -261,7 +262,7 @@ export function ApiEditor() {
         onCancel={() => setDeleting(false)}
         onConfirm={async () => {
           await api('DELETE', `/apis/${encodeURIComponent(apiId!)}`);
-          navigate(org.path('apis'), { replace: true });
+          void navigate(org.path('apis'), { replace: true });
         }}
       >
         <p>Apps lose its audience and scopes, and no new tokens are issued for it. Tokens already issued for it stop refreshing.</p>

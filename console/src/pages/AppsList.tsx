@@ -129,7 +129,7 @@ export function AppsList() {
   );
 }
 
-export function Pager({ page, perPage: size, total, onPage }: { page: number; perPage: number; total: number; onPage(page: number): void }) {
+export function Pager({ page, perPage: size, total, onPage }: { page: number; perPage: number; total: number; onPage: (page: number) => void }) {
   const pages = Math.max(1, Math.ceil(total / size));
   if (pages <= 1) return <p className="hint">{total === 1 ? '1 item' : `${total} items`}</p>;
   return (

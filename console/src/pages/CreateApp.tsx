@@ -201,7 +201,7 @@ export function CreateApp() {
       ...current,
       type,
       scopes: appTypeRules[type].defaultScopes.filter((scope) => scope !== 'openid'),
-      openid: (appTypeRules[type].defaultScopes as readonly string[]).includes('openid'),
+      openid: appTypeRules[type].defaultScopes.includes('openid'),
       refresh: false,
       rotation: true,
     }));
@@ -240,7 +240,8 @@ export function CreateApp() {
     try {
       const created = await api<AppWithSecret>('POST', `/orgs/${encodeURIComponent(org.slug)}/apps`, requestBody(draft));
       handOver(created);
-      navigate(org.path(`apps/${encodeURIComponent(created.clientId)}/credentials`));
+      // Under BrowserRouter navigate is synchronous; only a data router returns a promise.
+      void navigate(org.path(`apps/${encodeURIComponent(created.clientId)}/credentials`));
     } catch (caught) {
       const problems = fieldErrorsOf(caught);
       setErrors(problems);

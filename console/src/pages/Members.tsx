@@ -187,7 +187,7 @@ export function Members() {
   );
 }
 
-function AddMember({ onAdded }: { onAdded(): void }) {
+function AddMember({ onAdded }: { onAdded: () => void }) {
   const org = useOrg();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('developer');
@@ -230,7 +230,7 @@ function AddMember({ onAdded }: { onAdded(): void }) {
   );
 }
 
-function InviteMember({ onInvited }: { onInvited(): void }) {
+function InviteMember({ onInvited }: { onInvited: () => void }) {
   const org = useOrg();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('developer');

@@ -40,7 +40,8 @@ export function PlaygroundCallback() {
       }
     }
     // The code leaves the address bar and the history: replace, don't push.
-    navigate(`/orgs/${encodeURIComponent(flow.request.org)}/apps/${encodeURIComponent(flow.request.clientId)}/playground`, { replace: true });
+    // Under BrowserRouter navigate is synchronous; only a data router returns a promise.
+    void navigate(`/orgs/${encodeURIComponent(flow.request.org)}/apps/${encodeURIComponent(flow.request.clientId)}/playground`, { replace: true });
   }, [navigate]);
   return (
     <main className="centered" id="main">

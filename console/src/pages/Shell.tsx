@@ -151,7 +151,7 @@ function OrgSwitcher({ current }: { current: string }) {
   return (
     <div className="org-switcher">
       <label htmlFor="org-switcher">Organization</label>
-      <select id="org-switcher" value={current} onChange={(event) => navigate(`/orgs/${encodeURIComponent(event.target.value)}/apps`)}>
+      <select id="org-switcher" value={current} onChange={(event) => void navigate(`/orgs/${encodeURIComponent(event.target.value)}/apps`)}>
         {orgs.map((org) => (
           <option key={org.id} value={org.name}>
             {org.displayName || org.name}

@@ -100,7 +100,7 @@ export function registerAppsCommand(program: Command): void {
     .action(async (options: Record<string, string | boolean | undefined>, command: Command) => {
       await withManagement(command, async (client) => {
         const page = await client.call<Page<AppBody>>('GET', `/orgs/${encodeURIComponent(String(options.org))}/apps`, {
-          query: { q: options.search as string | undefined, status: options.status as string | undefined, page: options.page as string, perPage: options.perPage as string },
+          query: { q: options.search, status: options.status, page: options.page, perPage: options.perPage },
         });
         if (options.json) return printJson(page);
         if (page.items.length === 0) {

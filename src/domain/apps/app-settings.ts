@@ -13,7 +13,7 @@ import {
 } from '../../ports/app-repositories.js';
 import type { FieldProblem } from '../errors.js';
 import { isStandardScope, scopeTokenPattern } from '../validation.js';
-import { appTypeRules, appTypes } from './app-types.js';
+import { appTypeRules, appTypes, type AppTypeRules } from './app-types.js';
 import { checkRedirectUris, isLoopbackHost } from './redirect-uris.js';
 
 export { customClaimsMaxBytes, defaultLifetimes, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
@@ -231,12 +231,29 @@ export interface AppRuleContext {
 
 /** Every rule that spans fields, the type and the organization's APIs. Empty when the settings are acceptable. */
 export function checkAppRules(settings: AppSettings, context: AppRuleContext): FieldProblem[] {
-  const problems: FieldProblem[] = [];
   const rules = appTypeRules[context.type];
   const label = rules.label;
-  const article = /^[aeiou]/.test(label) ? 'an' : 'a';
-  const isPublic = rules.clientKind === 'public';
+  const typeRules: TypeRuleView = { rules, label, article: /^[aeiou]/.test(label) ? 'an' : 'a', isPublic: rules.clientKind === 'public' };
+  return [
+    ...checkGrantTypes(settings, typeRules),
+    ...checkAuthMethod(settings, typeRules),
+    ...checkRedirects(settings, context, typeRules),
+    ...(typeRules.isPublic ? checkPublicClientSecurity(settings) : []),
+    ...checkApiAccess(settings, context),
+    ...checkCustomClaimsSize(settings),
+  ];
+}
 
+/** The app type's rules with the words the problem messages name it by. */
+interface TypeRuleView {
+  rules: AppTypeRules;
+  label: string;
+  article: 'a' | 'an';
+  isPublic: boolean;
+}
+
+function checkGrantTypes(settings: AppSettings, { rules, label, article }: TypeRuleView): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   if (settings.grantTypes.length === 0) problems.push({ field: 'grantTypes', message: 'must name at least one grant type' });
   for (const grant of settings.grantTypes) {
     if (!rules.grantTypes.includes(grant)) {
@@ -246,16 +263,23 @@ export function checkAppRules(settings: AppSettings, context: AppRuleContext): F
       });
     }
   }
+  return problems;
+}
 
-  if (!rules.authMethods.includes(settings.tokenEndpointAuthMethod)) {
-    problems.push({
+function checkAuthMethod(settings: AppSettings, { rules, label, article, isPublic }: TypeRuleView): FieldProblem[] {
+  if (rules.authMethods.includes(settings.tokenEndpointAuthMethod)) return [];
+  return [
+    {
       field: 'tokenEndpointAuthMethod',
       message: isPublic
         ? `${article} ${label} is a public client: it can't keep a secret, so tokenEndpointAuthMethod must be none (RFC 6749 §2.1)`
         : `${article} ${label} is a confidential client and must authenticate with ${rules.authMethods.join(', ')}`,
-    });
-  }
+    },
+  ];
+}
 
+function checkRedirects(settings: AppSettings, context: AppRuleContext, { rules, label, article }: TypeRuleView): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   const allowPlaceholders = context.status === 'draft';
   for (const field of ['redirectUris', 'postLogoutRedirectUris'] as const) {
     const uris = settings[field];
@@ -270,66 +294,104 @@ export function checkAppRules(settings: AppSettings, context: AppRuleContext): F
   if (context.status !== 'draft' && settings.grantTypes.includes(grantTypeNames.authorizationCode) && settings.redirectUris.length === 0) {
     problems.push({ field: 'redirectUris', message: 'an app that uses the authorization code flow needs at least one redirect URI' });
   }
+  return problems;
+}
 
-  if (isPublic) {
-    if (!settings.security.requirePkce) {
-      problems.push({ field: 'security.requirePkce', message: 'PKCE is always required for public apps (RFC 9700 §2.1.1)' });
-    }
-    if (settings.security.requireSecretForWebServerFlow) {
-      problems.push({ field: 'security.requireSecretForWebServerFlow', message: 'public apps have no client secret to require' });
-    }
-    if (settings.refreshToken.requireSecret) {
-      problems.push({ field: 'refreshToken.requireSecret', message: 'public apps have no client secret to require' });
-    }
-    if (!settings.refreshToken.rotation) {
-      problems.push({
-        field: 'refreshToken.rotation',
-        message: 'refresh tokens of public apps must rotate (RFC 9700 §4.14.2)',
-      });
-    }
-    if (settings.security.introspectAllTokens) {
-      problems.push({
-        field: 'security.introspectAllTokens',
-        message: 'only confidential apps, which authenticate, may introspect all tokens',
-      });
-    }
+/** A public client has no secret: no secret to require, PKCE always, rotating refresh tokens. */
+function checkPublicClientSecurity(settings: AppSettings): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (!settings.security.requirePkce) {
+    problems.push({ field: 'security.requirePkce', message: 'PKCE is always required for public apps (RFC 9700 §2.1.1)' });
   }
+  if (settings.security.requireSecretForWebServerFlow) {
+    problems.push({ field: 'security.requireSecretForWebServerFlow', message: 'public apps have no client secret to require' });
+  }
+  if (settings.refreshToken.requireSecret) {
+    problems.push({ field: 'refreshToken.requireSecret', message: 'public apps have no client secret to require' });
+  }
+  if (!settings.refreshToken.rotation) {
+    problems.push({
+      field: 'refreshToken.rotation',
+      message: 'refresh tokens of public apps must rotate (RFC 9700 §4.14.2)',
+    });
+  }
+  if (settings.security.introspectAllTokens) {
+    problems.push({
+      field: 'security.introspectAllTokens',
+      message: 'only confidential apps, which authenticate, may introspect all tokens',
+    });
+  }
+  return problems;
+}
 
+/** The APIs an app's settings may name, and how to explain an audience that is not one of them. */
+interface UsableApis {
+  reserved: readonly ApiRecord[];
+  byIdentifier: Map<string, ApiRecord>;
+  scopes: Set<string>;
+  unknownAudience: (audience: string) => string;
+}
+
+function usableApisOf(settings: AppSettings, context: AppRuleContext): UsableApis {
   const reserved = context.reservedApis ?? [];
   const mayUseReserved = settings.security.managementApiAccess && !context.isUserCredential;
+  const usableApis = mayUseReserved ? [...context.apis, ...reserved] : context.apis;
+  return {
+    reserved,
+    byIdentifier: new Map(usableApis.map((api) => [api.identifier, api])),
+    scopes: new Set(usableApis.flatMap((api) => api.scopes.map((scope) => scope.name))),
+    unknownAudience: (audience) =>
+      reserved.some((api) => api.identifier === audience)
+        ? `${audience} is the Latchkey management API: only apps a server administrator allows (security.managementApiAccess) may get tokens for it`
+        : `${audience} is not the identifier of an API in this organization`,
+  };
+}
+
+function checkApiAccess(settings: AppSettings, context: AppRuleContext): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   if (settings.security.managementApiAccess && context.isUserCredential) {
     problems.push({
       field: 'security.managementApiAccess',
       message: 'per-user client credentials can never reach the Latchkey management API (use a personal access token)',
     });
   }
-  const usableApis = mayUseReserved ? [...context.apis, ...reserved] : context.apis;
-  const apiByIdentifier = new Map(usableApis.map((api) => [api.identifier, api]));
-  const apiScopes = new Set(usableApis.flatMap((api) => api.scopes.map((scope) => scope.name)));
-  const unknownAudience = (audience: string) =>
-    reserved.some((api) => api.identifier === audience)
-      ? `${audience} is the Latchkey management API: only apps a server administrator allows (security.managementApiAccess) may get tokens for it`
-      : `${audience} is not the identifier of an API in this organization`;
+  const apis = usableApisOf(settings, context);
+  problems.push(...checkScopes(settings, apis), ...checkApiGrants(settings, apis));
+  if (context.isUserCredential && settings.apiGrants.length === 0) {
+    problems.push({ field: 'apiGrants', message: 'client credentials need at least one audience + scope pair' });
+  }
+  if (settings.defaultAudience !== null && !apis.byIdentifier.has(settings.defaultAudience)) {
+    problems.push({ field: 'defaultAudience', message: apis.unknownAudience(settings.defaultAudience) });
+  }
+  return problems;
+}
+
+function checkScopes(settings: AppSettings, apis: UsableApis): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   settings.scopes.forEach((scope, index) => {
-    if (!isStandardScope(scope) && !apiScopes.has(scope)) {
+    if (!isStandardScope(scope) && !apis.scopes.has(scope)) {
       problems.push({
         field: `scopes[${index}]`,
-        message: reserved.some((api) => api.scopes.some((candidate) => candidate.name === scope))
+        message: apis.reserved.some((api) => api.scopes.some((candidate) => candidate.name === scope))
           ? `${scope} is a scope of the Latchkey management API: only apps a server administrator allows (security.managementApiAccess) may ask for it`
           : `${scope} is neither an OpenID Connect scope nor a scope of an API in this organization`,
       });
     }
   });
+  return problems;
+}
 
+function checkApiGrants(settings: AppSettings, apis: UsableApis): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   const audiences = new Set<string>();
   settings.apiGrants.forEach((grant, index) => {
-    const api = apiByIdentifier.get(grant.audience);
+    const api = apis.byIdentifier.get(grant.audience);
     if (audiences.has(grant.audience)) {
       problems.push({ field: `apiGrants[${index}].audience`, message: `${grant.audience} is listed twice` });
     }
     audiences.add(grant.audience);
     if (!api) {
-      problems.push({ field: `apiGrants[${index}].audience`, message: unknownAudience(grant.audience) });
+      problems.push({ field: `apiGrants[${index}].audience`, message: apis.unknownAudience(grant.audience) });
       return;
     }
     if (grant.scopes.length === 0) {
@@ -341,17 +403,11 @@ export function checkAppRules(settings: AppSettings, context: AppRuleContext): F
       }
     });
   });
-  if (context.isUserCredential && settings.apiGrants.length === 0) {
-    problems.push({ field: 'apiGrants', message: 'client credentials need at least one audience + scope pair' });
-  }
-
-  if (settings.defaultAudience !== null && !apiByIdentifier.has(settings.defaultAudience)) {
-    problems.push({ field: 'defaultAudience', message: unknownAudience(settings.defaultAudience) });
-  }
-
-  const claimsSize = Buffer.byteLength(JSON.stringify(settings.customClaims));
-  if (claimsSize > customClaimsMaxBytes) {
-    problems.push({ field: 'customClaims', message: `custom claims take ${claimsSize} bytes; the limit is ${customClaimsMaxBytes}` });
-  }
   return problems;
+}
+
+function checkCustomClaimsSize(settings: AppSettings): FieldProblem[] {
+  const claimsSize = Buffer.byteLength(JSON.stringify(settings.customClaims));
+  if (claimsSize <= customClaimsMaxBytes) return [];
+  return [{ field: 'customClaims', message: `custom claims take ${claimsSize} bytes; the limit is ${customClaimsMaxBytes}` }];
 }

@@ -1,4 +1,4 @@
-import { createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, X509Certificate, type AsymmetricKeyDetails, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { certificateMaxBytes } from '../../contracts/limits.js';
 import type { AppCertificateRecord } from '../../ports/app-repositories.js';
@@ -18,18 +18,30 @@ function algorithmOf(key: KeyObject): string {
   switch (key.asymmetricKeyType) {
     case 'rsa':
     case 'rsa-pss':
-      if ((details?.modulusLength ?? 0) < 2048) refuse(`RSA keys must be at least 2048 bits (this one has ${details?.modulusLength})`);
-      return 'RS256';
+      return rsaAlgorithmOf(details);
     case 'ec':
-      if (details?.namedCurve === 'prime256v1') return 'ES256';
-      if (details?.namedCurve === 'secp384r1') return 'ES384';
-      if (details?.namedCurve === 'secp521r1') return 'ES512';
-      return refuse(`the EC curve ${details?.namedCurve} is not supported (use P-256, P-384 or P-521)`);
+      return ecAlgorithmOf(details);
     case 'ed25519':
       return 'EdDSA';
     default:
       return refuse(`${key.asymmetricKeyType ?? 'this'} keys are not supported (use RSA, EC or Ed25519)`);
   }
+}
+
+function rsaAlgorithmOf(details: AsymmetricKeyDetails | undefined): string {
+  if ((details?.modulusLength ?? 0) < 2048) refuse(`RSA keys must be at least 2048 bits (this one has ${details?.modulusLength})`);
+  return 'RS256';
+}
+
+const ecAlgorithmByCurve = new Map([
+  ['prime256v1', 'ES256'],
+  ['secp384r1', 'ES384'],
+  ['secp521r1', 'ES512'],
+]);
+
+function ecAlgorithmOf(details: AsymmetricKeyDetails | undefined): string {
+  const algorithm = details?.namedCurve === undefined ? undefined : ecAlgorithmByCurve.get(details.namedCurve);
+  return algorithm ?? refuse(`the EC curve ${details?.namedCurve} is not supported (use P-256, P-384 or P-521)`);
 }
 
 async function fromPublicJwk(jwk: JWK, kind: 'jwk' | 'x509', extra: Partial<ParsedCertificate> = {}): Promise<ParsedCertificate> {
@@ -132,7 +144,7 @@ export async function parseCertificateUpload(content: string, now: number): Prom
     const parsed: ParsedCertificate[] = [];
     for (const key of keys) {
       if (typeof key !== 'object' || key === null || typeof (key as JWK).kty !== 'string') refuse('every key needs a kty');
-      parsed.push(await fromPublicJwk(key as JWK, 'jwk'));
+      parsed.push(await fromPublicJwk(key, 'jwk'));
     }
     return parsed;
   }

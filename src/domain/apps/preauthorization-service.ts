@@ -3,6 +3,7 @@ import type { ApiRecord } from '../../ports/api-repository.js';
 import type { AppRecord, JsonValue } from '../../ports/app-repositories.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
+import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { PreAuthorizationRecord } from '../../ports/preauthorization-repository.js';
 import type { Storage } from '../../ports/storage.js';
 import { randomId } from '../../shared/random.js';
@@ -86,25 +87,33 @@ export class PreAuthorizationService {
     return views;
   }
 
-  async create(context: RequestContext, clientId: string, input: unknown): Promise<PreAuthorizationView> {
-    const { authorizer, storage } = this.#deps;
-    const app = await this.#app(context, clientId);
+  /** Whether the actor is a server administrator; anyone else must be a person allowed to pre-authorize in the app's organization. */
+  async #requirePreAuthorizer(context: RequestContext, app: AppRecord): Promise<boolean> {
+    const { authorizer } = this.#deps;
     const serverAdmin = await authorizer.isServerAdmin(context.actor);
     if (!serverAdmin) await authorizer.requirePerson(context.actor, app.orgId, 'apps:preauthorize');
     else authorizer.requireScope(context.actor, 'apps:write');
-    if (isBuiltInApp(clientId)) throw new DomainError('invalid_state', `${app.name} is built in: it needs no pre-authorization`);
-    if (app.ownerUserId) throw new DomainError('invalid_state', 'client credentials act for themselves: there is no one to pre-authorize');
-    const parsed = parseOrThrow(preAuthorizationInputSchema, input);
+    return serverAdmin;
+  }
 
-    const problems: FieldProblem[] = [];
-    const user = parsed.user !== undefined ? await findUser(storage.users, parsed.user) : undefined;
-    if (parsed.user !== undefined && !user) problems.push({ field: 'user', message: `no user ${parsed.user}` });
-    if (user && !serverAdmin && !(await storage.organizations.getMembership(app.orgId, user.id))) {
+  /** The user the input names, if any; an organization's owners and admins may name only its members. */
+  async #namedUser(app: AppRecord, reference: string | undefined, serverAdmin: boolean, problems: FieldProblem[]): Promise<UserRecord | undefined> {
+    if (reference === undefined) return undefined;
+    const { storage } = this.#deps;
+    const user = await findUser(storage.users, reference);
+    if (!user) {
+      problems.push({ field: 'user', message: `no user ${reference}` });
+      return undefined;
+    }
+    if (!serverAdmin && !(await storage.organizations.getMembership(app.orgId, user.id))) {
       throw new DomainError('forbidden', "an organization's owners and admins may pre-authorize only its members; ask a server administrator for anyone else");
     }
+    return user;
+  }
 
-    const audiences = [...new Set(parsed.audiences ?? (app.settings.defaultAudience ? [app.settings.defaultAudience] : []))];
-    const orgApis = (await storage.apis.list({ orgId: app.orgId, offset: 0, limit: 10_000 })).items;
+  /** The APIs the audiences identify: the organization's own, or the management API for a server administrator. */
+  async #coveredApis(app: AppRecord, audiences: readonly string[], serverAdmin: boolean, problems: FieldProblem[]): Promise<ApiRecord[]> {
+    const orgApis = (await this.#deps.storage.apis.list({ orgId: app.orgId, offset: 0, limit: 10_000 })).items;
     const apis: ApiRecord[] = [];
     audiences.forEach((audience, index) => {
       const reserved = this.#deps.builtInApis.find((api) => api.identifier === audience);
@@ -122,13 +131,21 @@ export class PreAuthorizationService {
       if (!api) problems.push({ field: `audiences[${index}]`, message: `${audience} is not the identifier of an API in this organization` });
       else apis.push(api);
     });
-    parsed.scopes.forEach((scope, index) => {
-      if (!app.settings.scopes.includes(scope)) {
-        problems.push({ field: `scopes[${index}]`, message: `${scope} is not one of the scopes this app may ask for` });
-      } else if (!isStandardScope(scope) && !apis.some((api) => api.scopes.some((candidate) => candidate.name === scope))) {
-        problems.push({ field: `scopes[${index}]`, message: `${scope} is not a scope of the APIs it covers (${audiences.join(', ') || 'none named'})` });
-      }
-    });
+    return apis;
+  }
+
+  async create(context: RequestContext, clientId: string, input: unknown): Promise<PreAuthorizationView> {
+    const app = await this.#app(context, clientId);
+    const serverAdmin = await this.#requirePreAuthorizer(context, app);
+    if (isBuiltInApp(clientId)) throw new DomainError('invalid_state', `${app.name} is built in: it needs no pre-authorization`);
+    if (app.ownerUserId) throw new DomainError('invalid_state', 'client credentials act for themselves: there is no one to pre-authorize');
+    const parsed = parseOrThrow(preAuthorizationInputSchema, input);
+
+    const problems: FieldProblem[] = [];
+    const user = await this.#namedUser(app, parsed.user, serverAdmin, problems);
+    const audiences = [...new Set(parsed.audiences ?? (app.settings.defaultAudience ? [app.settings.defaultAudience] : []))];
+    const apis = await this.#coveredApis(app, audiences, serverAdmin, problems);
+    problems.push(...checkPreAuthorizedScopes(app, parsed.scopes, apis, audiences));
     if (problems.length > 0) throw DomainError.validation(problems);
 
     const now = this.#deps.clock.now();
@@ -158,12 +175,9 @@ export class PreAuthorizationService {
 
   /** Takes a pre-authorization back; one a server administrator made is theirs to take back. */
   async delete(context: RequestContext, clientId: string, id: string): Promise<void> {
-    const { authorizer, storage } = this.#deps;
     const app = await this.#app(context, clientId);
-    const serverAdmin = await authorizer.isServerAdmin(context.actor);
-    if (!serverAdmin) await authorizer.requirePerson(context.actor, app.orgId, 'apps:preauthorize');
-    else authorizer.requireScope(context.actor, 'apps:write');
-    const record = (await storage.preAuthorizations.listForApp(clientId)).find((candidate) => candidate.id === id);
+    const serverAdmin = await this.#requirePreAuthorizer(context, app);
+    const record = (await this.#deps.storage.preAuthorizations.listForApp(clientId)).find((candidate) => candidate.id === id);
     if (!record) throw DomainError.notFound(`pre-authorization ${id}`);
     if (record.authority === 'server' && !serverAdmin) {
       throw new DomainError('forbidden', 'a server administrator made this pre-authorization: only a server administrator may take it back');
@@ -173,4 +187,17 @@ export class PreAuthorizationService {
       return { result: undefined, changes: [preAuthorizationChange(app, 'app.preauthorization_deleted', { preAuthorization: id })] };
     });
   }
+}
+
+/** Each scope must be one the app may ask for and, unless OpenID Connect's own, belong to an API covered. */
+function checkPreAuthorizedScopes(app: AppRecord, scopes: readonly string[], apis: readonly ApiRecord[], audiences: readonly string[]): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  scopes.forEach((scope, index) => {
+    if (!app.settings.scopes.includes(scope)) {
+      problems.push({ field: `scopes[${index}]`, message: `${scope} is not one of the scopes this app may ask for` });
+    } else if (!isStandardScope(scope) && !apis.some((api) => api.scopes.some((candidate) => candidate.name === scope))) {
+      problems.push({ field: `scopes[${index}]`, message: `${scope} is not a scope of the APIs it covers (${audiences.join(', ') || 'none named'})` });
+    }
+  });
+  return problems;
 }

@@ -6,7 +6,7 @@ import type { PersonalAccessTokenRecord } from '../../ports/identity-repositorie
 import type { Storage } from '../../ports/storage.js';
 import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomId } from '../../shared/random.js';
-import { allManagementScopes, isManagementScope, type ManagementScope } from '../../contracts/scopes.js';
+import { allManagementScopes, isManagementScope } from '../../contracts/scopes.js';
 import type { Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorizer.js';
 import type { RequestContext } from '../audit/audit-log.js';
@@ -57,7 +57,7 @@ export class PersonalAccessTokens {
     const self = actor.kind === 'user' && actor.userId === user.id;
     if (!self) await this.#authorizer.requireServerAdmin(actor, 'users:write');
     const parsed = parseOrThrow(createTokenSchema, input);
-    const scopes = parsed.scopes as ManagementScope[];
+    const scopes = parsed.scopes;
     if (actor.kind === 'user') {
       const beyond = scopes.filter((scope) => !actor.scopes.has(scope));
       if (beyond.length > 0) throw new DomainError('forbidden', `a token can't grant scopes its maker lacks: ${beyond.join(', ')}`);

@@ -20,5 +20,5 @@ export const noClientAuthentication: ClientAuthMethod = {
   name: 'none',
   presentIn: () => true,
   extract: (request) => ({ method: 'none', clientId: param(request.body, 'client_id') ?? issuerOfAssertion(request) }),
-  verify: async () => undefined,
+  verify: () => Promise.resolve(),
 };

@@ -22,7 +22,8 @@ async function subjectAndClientOfHint(hint: string, deps: ProtocolDependencies):
     // An expired ID token is still a fine hint (RP-Initiated Logout §2): check the signature and issuer, not exp.
     const { payload } = await compactVerify(hint, createLocalJWKSet(deps.signingKeys.jwks), { algorithms: [...signingAlgorithms] });
     const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; sub?: unknown; aud?: unknown; azp?: unknown };
-    const audience = typeof claims.azp === 'string' ? claims.azp : Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+    const audiences: unknown[] = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const audience = typeof claims.azp === 'string' ? claims.azp : audiences[0];
     if (claims.iss !== deps.issuer || typeof claims.sub !== 'string' || typeof audience !== 'string') throw new Error('claims');
     return { sub: claims.sub, clientId: audience };
   } catch {
@@ -78,7 +79,7 @@ async function finish(request: ProtocolRequest, deps: ProtocolDependencies, logo
   const cookies = [sessionCookie(deps, null)];
   if (logout.postLogoutRedirectUri) {
     const separator = logout.postLogoutRedirectUri.includes('?') ? '&' : '?';
-    const location = logout.state !== null ? `${logout.postLogoutRedirectUri}${separator}${new URLSearchParams({ state: logout.state })}` : logout.postLogoutRedirectUri;
+    const location = logout.state !== null ? `${logout.postLogoutRedirectUri}${separator}${new URLSearchParams({ state: logout.state }).toString()}` : logout.postLogoutRedirectUri;
     return { kind: 'redirect', status, location, cookies, headers: { 'cache-control': 'no-store' } };
   }
   return {

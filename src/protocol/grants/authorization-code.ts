@@ -28,7 +28,7 @@ export interface AuthorizationCodeDependencies {
 const replayed = 'the authorization code was already used; the tokens it issued are now revoked (RFC 6749 §4.1.2)';
 
 /** RFC 6749 §4.1.2 and RFC 9700 §4.5: a code used twice revokes what it issued. */
-async function revokeReplayed(context: GrantContext<AuthorizationCodeDependencies>, grant: GrantRecord, revoked: boolean): Promise<never> {
+function revokeReplayed(context: GrantContext<AuthorizationCodeDependencies>, grant: GrantRecord, revoked: boolean): never {
   const { client, deps } = context;
   if (revoked) deps.events.publish({ type: 'code.replay_detected', orgId: client.app.orgId, clientId: client.clientId, grantId: grant.id });
   throw new OAuthError('invalid_grant', replayed);

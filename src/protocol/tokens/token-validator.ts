@@ -29,7 +29,12 @@ const jwtAlgorithms: string[] = [...signingAlgorithms];
 export function audiencesOf(token: ActiveToken): string[] {
   const aud = token.claims.aud;
   if (aud === undefined || aud === null) return [];
-  return Array.isArray(aud) ? aud.map(String) : [String(aud)];
+  return Array.isArray(aud) ? aud.map(claimText) : [claimText(aud)];
+}
+
+/** A claim as text. Tokens this server issues hold strings here; a structured value is shown as JSON. */
+function claimText(value: JsonValue | undefined): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
 /** JWT access tokens whose signature and claims were checked, kept while the key set stays the same. */
@@ -123,7 +128,7 @@ export class TokenValidator {
       format: 'opaque',
       client,
       subject: record.subject,
-      scope: String(record.payload.scope ?? '').split(' ').filter(Boolean),
+      scope: claimText(record.payload.scope ?? '').split(' ').filter(Boolean),
       claims: record.payload,
       grant,
       handle,
@@ -134,7 +139,7 @@ export class TokenValidator {
   async #jwtAccessToken(token: string, now: number): Promise<ActiveToken | null> {
     const payload = await this.#verifiedJwt(token, now);
     if (!payload) return null;
-    const jti = String(payload.jti);
+    const jti = claimText(payload.jti);
     const client = await this.#activeClient(payload.client_id);
     if (!client) return null;
     const grant = await this.#grantOfJti(jti);
@@ -143,8 +148,8 @@ export class TokenValidator {
       kind: 'access_token',
       format: 'jwt',
       client,
-      subject: String(payload.sub),
-      scope: String(payload.scope ?? '').split(' ').filter(Boolean),
+      subject: claimText(payload.sub),
+      scope: claimText(payload.scope ?? '').split(' ').filter(Boolean),
       claims: payload,
       grant,
       handle: jti,
@@ -217,9 +222,11 @@ export class TokenValidator {
 
   /** Tries the hinted kind first, then the other (RFC 7662 §2.1, RFC 7009 §2.1: a hint only orders the search). */
   async any(token: string, hint: string | undefined): Promise<ActiveToken | null> {
-    const order = hint === 'refresh_token' ? [this.refreshToken, this.accessToken] : [this.accessToken, this.refreshToken];
+    const accessToken = () => this.accessToken(token);
+    const refreshToken = () => this.refreshToken(token);
+    const order = hint === 'refresh_token' ? [refreshToken, accessToken] : [accessToken, refreshToken];
     for (const check of order) {
-      const found = await check.call(this, token);
+      const found = await check();
       if (found) return found;
     }
     return null;

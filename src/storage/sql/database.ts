@@ -105,8 +105,8 @@ async function openPostgres(url: string, poolSize: number): Promise<SqlDatabase>
     connectionTimeoutMillis: 5000,
     // Times are stored as bigint epoch milliseconds; they fit a JS number.
     types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === int8Oid ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      getTypeParser: (oid: number, format?: 'text' | 'binary'): unknown =>
+        oid === int8Oid ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
     },
   });
   // An idle client that loses its connection must not crash the process.

@@ -84,7 +84,8 @@ export function LifecycleTab() {
   const run = async (action: Action) => {
     if (action === 'delete') {
       await api('DELETE', `/apps/${encodeURIComponent(app.clientId)}`);
-      navigate(org.path('apps'), { replace: true });
+      // Under BrowserRouter navigate is synchronous; only a data router returns a promise.
+      void navigate(org.path('apps'), { replace: true });
       return;
     }
     const updated = await api<App>('POST', `/apps/${encodeURIComponent(app.clientId)}/${action}`, action === 'reject' ? { reason } : {});

@@ -164,7 +164,7 @@ function DecodedToken({ name, token }: { name: string; token: string }) {
     <div className="decoded">
       <h4>{name}</h4>
       <p className="hint">
-        Decoded, not verified: base64url of the header and payload. An API must verify the signature with the server&apos;s JWKS ({String(decoded.header.alg)}, key {String(decoded.header.kid ?? '?')}).
+        Decoded, not verified: base64url of the header and payload. An API must verify the signature with the server&apos;s JWKS ({String(decoded.header.alg)}, key {typeof decoded.header.kid === 'string' ? decoded.header.kid : '?'}).
       </p>
       <div className="grid-2">
         <div>
@@ -213,7 +213,7 @@ function useOrgApis() {
   return useLoad(() => get<Page<Api>>(`/orgs/${encodeURIComponent(org.slug)}/apis?perPage=100`), [org.slug]);
 }
 
-function SecretInput({ value, onChange }: { value: string; onChange(value: string): void }) {
+function SecretInput({ value, onChange }: { value: string; onChange: (value: string) => void }) {
   return (
     <TextField
       label="Client secret"
@@ -538,9 +538,9 @@ function AfterTokens({
 }: {
   discovery: Discovery;
   tokens: TokenSet;
-  onTokens(tokens: TokenSet): void;
+  onTokens: (tokens: TokenSet) => void;
   secret: string;
-  setSecret(secret: string): void;
+  setSecret: (secret: string) => void;
   first: number;
 }) {
   const { app } = useApp();

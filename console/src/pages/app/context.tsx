@@ -5,8 +5,8 @@ import type { App } from '../../lib/types';
 
 export interface AppValue {
   app: App;
-  setApp(app: App): void;
-  reload(): void;
+  setApp: (app: App) => void;
+  reload: () => void;
   /** Whether you may change settings (apps:update, and not a built-in app). */
   canEdit: boolean;
   builtIn: boolean;
