@@ -27,7 +27,7 @@ export interface HttpAppDependencies {
   signingKeys: SigningKeys;
   registry: Registry;
   protocol: Protocol;
-  pingDatabase(): Promise<void>;
+  pingDatabase: () => Promise<void>;
   /** In-process operator key for the CLI's local mode (see registerManagementApi). */
   operatorKey?: string;
   /** Seals the console's server-side tokens. */
@@ -59,6 +59,8 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     keepAliveTimeout: config.http.keepAliveTimeoutSeconds * 1000,
     // requestTimeout again here: Node checks headersTimeout against it when it makes the server.
     http: { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 2)) },
+    // pino's Logger and Fastify's logger type differ in msgPrefix; the instance is the same.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger as FastifyBaseLogger,
     childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger as Logger, bindings, options) as FastifyBaseLogger,
     // One line per request, written by the onResponse hook below, instead of Fastify's two.

@@ -315,7 +315,7 @@ export class InputGuard {
 
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) => {
       try {
-        const bag = parseFormBody(body as Buffer);
+        const bag = parseFormBody(body);
         if (!this.mayRepeat(request)) {
           const repeated = repeatedParameter(bag);
           if (repeated !== undefined) throw new MalformedInputError(repeatedParameterMessage(repeated, 'form body'));

@@ -13,7 +13,7 @@ import { csrfToken, csrfValid } from './csrf.js';
 import { allowed, userCodeIn } from './forms.js';
 import { signInWithForm } from './sign-in-form.js';
 import { deviceText, interactionProblemText } from './text.js';
-import { errorResponse, pageResponse, seeOther, type DeviceForms, type DeviceStepView, type DeviceView } from './views.js';
+import { errorResponse, pageResponse, seeOther, type DeviceForms, type DeviceStepView } from './views.js';
 
 export interface DevicePagesDependencies {
   csrfKey: SecretHasher;
@@ -75,7 +75,7 @@ export class DevicePages {
       error: null,
       userCode: '',
       ...step,
-    } as DeviceView;
+    };
     return pageResponse({ template: 'device', view }, status, headers, binding.cookies);
   }
 
@@ -92,8 +92,8 @@ export class DevicePages {
   }
 
   /** GET /device: the code form, pre-filled from verification_uri_complete. */
-  async codeForm(request: ProtocolRequest): Promise<ProtocolResponse> {
-    return this.#page(this.#binding(request), { step: 'code', userCode: userCodeIn(request.query) ?? '' });
+  codeForm(request: ProtocolRequest): Promise<ProtocolResponse> {
+    return Promise.resolve(this.#page(this.#binding(request), { step: 'code', userCode: userCodeIn(request.query) ?? '' }));
   }
 
   /** POST /device: checks the code (throttled per address), starts this browser's interaction for it, then 303 to the confirmation. */
@@ -153,7 +153,7 @@ export class DevicePages {
   }
 
   /** GET /device/done: what to do next. */
-  async done(request: ProtocolRequest): Promise<ProtocolResponse> {
-    return this.#page(this.#binding(request), { step: param(request.query, 'result') === 'approved' ? 'approved' : 'denied' });
+  done(request: ProtocolRequest): Promise<ProtocolResponse> {
+    return Promise.resolve(this.#page(this.#binding(request), { step: param(request.query, 'result') === 'approved' ? 'approved' : 'denied' }));
   }
 }

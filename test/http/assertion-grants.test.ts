@@ -74,7 +74,7 @@ describe('JWT bearer grant (RFC 7523 §2.1)', () => {
   });
 
   const refusals: [string, () => Promise<string>, RegExp][] = [
-    ['a replayed jti (RFC 7523 §3)', async () => 'replay', /already used/],
+    ['a replayed jti (RFC 7523 §3)', () => Promise.resolve('replay'), /already used/],
     ['a key the app did not upload', async () => assertion({}, (await generateKeyPair('ES256')).privateKey), /signature does not match/],
     ['an expired assertion', async () => assertion({ exp: Math.floor(Date.now() / 1000) - 120 }), /expired/],
     ['another audience', async () => assertion({ aud: 'https://elsewhere.example' }), /aud claim is not valid/],

@@ -55,7 +55,7 @@ describe('device authorization grant (RFC 8628)', () => {
     assert.match(String(response.body.device_code), /^lk_dc_/);
     assert.match(String(response.body.user_code), /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
     assert.equal(response.body.verification_uri, `${fixture.issuer}/device`);
-    assert.equal(response.body.verification_uri_complete, `${fixture.issuer}/device?user_code=${response.body.user_code}`);
+    assert.equal(response.body.verification_uri_complete, `${fixture.issuer}/device?user_code=${String(response.body.user_code)}`);
     assert.equal(response.body.expires_in, 600);
     assert.equal(response.body.interval, 5);
     assert.equal(response.headers.get('cache-control'), 'no-store');

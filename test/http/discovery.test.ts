@@ -45,7 +45,7 @@ describe('discovery', () => {
     for (const [field, url] of fields) {
       assert.ok(url.startsWith(`${server.issuer}/`), `${field} is under the issuer`);
       const path = new URL(url).pathname;
-      const routed = ['GET', 'POST'].some((method) => server.server.app.hasRoute({ method: method as 'GET', url: path }));
+      const routed = ['GET', 'POST'].some((method) => server.server.app.hasRoute({ method: method, url: path }));
       assert.ok(routed, `${field} (${path}) has a route`);
     }
   });
@@ -59,7 +59,7 @@ describe('discovery', () => {
     assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
     assert.equal(metadata.authorization_response_iss_parameter_supported, true as unknown as string[]);
     assert.equal(metadata.request_parameter_supported, false as unknown as string[]);
-    for (const grant of metadata.grant_types_supported!) {
+    for (const grant of metadata.grant_types_supported) {
       const response = await server.fetch(`${server.issuer}/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -25,9 +25,9 @@ describe('no secret or token reaches the log during OAuth flows (docs/security.m
     const refreshed = (await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) }, { basic: [web.clientId, web.clientSecret!], ...inProcess })).body;
     const cc = (await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [machine.clientId, machine.clientSecret!], ...inProcess })).body;
     await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(cc.access_token) }, { basic: [machine.clientId, machine.clientSecret!], ...inProcess });
-    await fixture.fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    await fixture.fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${String(tokens.access_token)}` } });
     // Credentials sent where they don't belong still must not be logged.
-    await fixture.fetch(`${fixture.issuer}/oauth2/userinfo?access_token=${refreshed.access_token}`);
+    await fixture.fetch(`${fixture.issuer}/oauth2/userinfo?access_token=${String(refreshed.access_token)}`);
     await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { query: `client_secret=${machine.clientSecret}`, ...inProcess });
     await redeem(fixture, code, web.clientId, web.clientSecret);
     secrets.push(

@@ -19,7 +19,7 @@ interface Problem {
 }
 
 const stores: { name: string; skip: string | false; database: () => Promise<TestDatabase | undefined> }[] = [
-  { name: 'SQLite', skip: false, database: async () => undefined },
+  { name: 'SQLite', skip: false, database: () => Promise.resolve(undefined) },
   { name: 'PostgreSQL', skip: postgresSkipReason, database: () => createTestDatabase() },
 ];
 

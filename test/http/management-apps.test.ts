@@ -335,9 +335,9 @@ describe('apps through the management API', () => {
     });
 
     const refusals: [string, () => Promise<string>, RegExp][] = [
-      ['an expired certificate', async () => fixture('expired.pem'), /the certificate expired on 2021-01-01/],
-      ['a weak RSA key', async () => fixture('rsa-weak.pem'), /RSA keys must be at least 2048 bits/],
-      ['a private key', async () => fixture('rsa-valid.key'), /private key material/],
+      ['an expired certificate', () => Promise.resolve(fixture('expired.pem')), /the certificate expired on 2021-01-01/],
+      ['a weak RSA key', () => Promise.resolve(fixture('rsa-weak.pem')), /RSA keys must be at least 2048 bits/],
+      ['a private key', () => Promise.resolve(fixture('rsa-valid.key')), /private key material/],
       [
         'a private JWK',
         async () => {
@@ -346,9 +346,9 @@ describe('apps through the management API', () => {
         },
         /holds private key material \(d\)/,
       ],
-      ['a malformed certificate', async () => '-----BEGIN CERTIFICATE-----\nnotbase64\n-----END CERTIFICATE-----', /not a valid PEM certificate/],
-      ['an upload over 4 KB', async () => `${fixture('rsa-valid.pem')}${' '.repeat(4000)}x`, /the limit is 4096 bytes \(4 KB\)/],
-      ['something else', async () => 'hello', /expected a PEM certificate/],
+      ['a malformed certificate', () => Promise.resolve('-----BEGIN CERTIFICATE-----\nnotbase64\n-----END CERTIFICATE-----'), /not a valid PEM certificate/],
+      ['an upload over 4 KB', () => Promise.resolve(`${fixture('rsa-valid.pem')}${' '.repeat(4000)}x`), /the limit is 4096 bytes \(4 KB\)/],
+      ['something else', () => Promise.resolve('hello'), /expected a PEM certificate/],
     ];
     for (const [label, content, message] of refusals) {
       test(`${label} is refused with a clear message and nothing is stored`, async () => {

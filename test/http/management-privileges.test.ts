@@ -31,7 +31,7 @@ function decode(token: unknown): Record<string, unknown> {
 }
 
 const stores: { name: string; skip: string | false; database: () => Promise<TestDatabase | undefined> }[] = [
-  { name: 'SQLite', skip: false, database: async () => undefined },
+  { name: 'SQLite', skip: false, database: () => Promise.resolve(undefined) },
   { name: 'PostgreSQL', skip: postgresSkipReason, database: () => createTestDatabase() },
 ];
 if (postgresSkipReason) console.log(`# ${postgresSkipReason}`);

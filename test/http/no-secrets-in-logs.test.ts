@@ -63,7 +63,7 @@ describe('no secret or private key reaches the logs (docs/security.md)', () => {
     for (const key of await server.server.runtime.storage.signingKeys.listAll()) {
       if (!key.privateJwe) continue;
       const jwk = await encryption.openJwk(key.privateJwe);
-      for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const) if (jwk[part]) privateParts.push(jwk[part]!);
+      for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const) if (jwk[part]) privateParts.push(jwk[part]);
     }
     assert.ok(privateParts.length >= 6, 'the scan knows the private key material');
     const forbidden = [

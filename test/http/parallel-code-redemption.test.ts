@@ -56,10 +56,11 @@ function parallelRedemptionSuite(store: string, options: { skip: string | false;
 
     async function assertRevoked(winner: TokenCall) {
       assert.ok(winner.body.access_token && winner.body.refresh_token, 'the winner got an access and a refresh token');
-      const introspected = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(winner.body.access_token) }, basic());
+      const { access_token: accessToken, refresh_token: refreshToken } = winner.body as { access_token: string; refresh_token: string };
+      const introspected = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: accessToken }, basic());
       assert.equal(introspected.status, 200);
       assert.equal(introspected.body.active, false, 'the winner\'s access token is revoked');
-      const refresh = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(winner.body.refresh_token) }, basic());
+      const refresh = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: refreshToken }, basic());
       assert.equal(refresh.body.error, 'invalid_grant', 'the winner\'s refresh token is revoked');
     }
 

@@ -74,7 +74,7 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
   describe('userinfo (OIDC Core §5.3, RFC 6750)', () => {
     test('GET and POST with a Bearer header return the claims of the token\'s scopes', async () => {
       for (const method of ['GET', 'POST']) {
-        const response = await fetch(`${fixture.issuer}/oauth2/userinfo`, { method, headers: { authorization: `Bearer ${tokens.access_token}` } });
+        const response = await fetch(`${fixture.issuer}/oauth2/userinfo`, { method, headers: { authorization: `Bearer ${String(tokens.access_token)}` } });
         assert.equal(response.status, 200);
         const claims = (await response.json()) as Record<string, unknown>;
         assert.equal(claims.sub, fixture.user.id);
@@ -84,7 +84,7 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
     });
 
     test('a token in the query string is refused (RFC 6750 §2.3, RFC 9700 §4.3)', async () => {
-      const response = await fetch(`${fixture.issuer}/oauth2/userinfo?access_token=${tokens.access_token}`);
+      const response = await fetch(`${fixture.issuer}/oauth2/userinfo?access_token=${String(tokens.access_token)}`);
       assert.equal(response.status, 400);
       assert.match(response.headers.get('www-authenticate') ?? '', /error="invalid_request"/);
     });
@@ -104,7 +104,7 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
     test('a token without openid: 403 insufficient_scope (RFC 6750 §3.1)', async () => {
       const machine = await fixture.createApp({ name: 'M', type: 'm2m', apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }] });
       const cc = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [machine.clientId, machine.clientSecret!] });
-      const response = await fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${cc.body.access_token}` } });
+      const response = await fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${String(cc.body.access_token)}` } });
       assert.equal(response.status, 403);
       assert.match(response.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
     });
@@ -145,7 +145,7 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
     });
 
     test('the token must be in the body, not the query (RFC 9700 §4.3)', async () => {
-      const response = await postForm(`${fixture.issuer}/oauth2/introspect`, {}, { ...basic(), query: `token=${tokens.access_token}` });
+      const response = await postForm(`${fixture.issuer}/oauth2/introspect`, {}, { ...basic(), query: `token=${String(tokens.access_token)}` });
       assert.equal(response.status, 400);
     });
   });
@@ -162,7 +162,7 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
       assert.equal(response.status, 200);
       assert.equal((await introspect(String(fresh.access_token))).body.active, false);
       assert.equal((await introspect(String(fresh.refresh_token))).body.active, true);
-      const userinfo = await fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${fresh.access_token}` } });
+      const userinfo = await fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${String(fresh.access_token)}` } });
       assert.equal(userinfo.status, 401);
     });
 

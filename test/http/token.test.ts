@@ -343,7 +343,7 @@ describe('token endpoint rules', () => {
 
     test('a JWT access token checked before still expires, and is still revoked, on the next call', async () => {
       const tokens = await tokensWith();
-      const userinfo = () => fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      const userinfo = () => fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${String(tokens.access_token)}` } });
       assert.equal((await userinfo()).status, 200);
       assert.equal((await userinfo()).status, 200, 'checked again: still good');
       now.value += 31 * 60_000;

@@ -60,11 +60,11 @@ export function spawnCli(args: string[], options: { cwd: string; env?: Record<st
   let stderr = '';
   const waiters = new Set<() => void>();
   const notify = () => waiters.forEach((waiter) => waiter());
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     notify();
   });
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     notify();
   });

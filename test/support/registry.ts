@@ -10,8 +10,8 @@ import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 
 /** Passwords in unit tests: not argon2, so tests stay fast; the real hasher is tested over HTTP. */
 export const plainPasswordHasher: PasswordHasher = {
-  hash: async (password) => `plain:${password}`,
-  verify: async (hash, password) => hash === `plain:${password}`,
+  hash: (password) => Promise.resolve(`plain:${password}`),
+  verify: (hash, password) => Promise.resolve(hash === `plain:${password}`),
 };
 
 export interface TestRegistry {

@@ -85,6 +85,15 @@ export { pageSchema } from '../../contracts/views.js';
 
 export type ContextResolver = (request: FastifyRequest, reply: FastifyReply) => Promise<RequestContext | undefined>;
 
+/** Fastify types the parsed query and body as any; the route's schema is what gives them a type. */
+function queryOf(request: FastifyRequest): unknown {
+  return request.query ?? {};
+}
+
+function bodyOf(request: FastifyRequest): unknown {
+  return request.body;
+}
+
 function fastifyPath(path: string): string {
   return path.replace(/\{([^}]+)\}/g, ':$1');
 }
@@ -102,14 +111,14 @@ export function registerApiRoutes(app: FastifyInstance, prefix: string, routes: 
           if (!resolved) return reply;
           context = resolved;
         }
-        const query = route.query ? parseOrThrow(route.query, request.query ?? {}) : {};
+        const query: unknown = route.query ? parseOrThrow(route.query, queryOf(request)) : {};
         if (route.body && route.method !== 'GET' && request.body === undefined) {
           throw DomainError.validation([{ field: '(body)', message: 'expected a JSON body' }]);
         }
         const result = await route.handler({
           params: request.params as Record<string, string>,
           query,
-          body: request.body,
+          body: bodyOf(request),
           context,
           raw: request,
         });
