@@ -62,7 +62,14 @@ export class Browser {
       const html = await response.text();
       const csrf = /name="csrf" value="([^"]*)"/.exec(html)?.[1];
       const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-      if (response.status !== 200 || !csrf || !action) throw new Error(`authorization stopped at HTTP ${response.status}: ${html.replace(/<style>[\s\S]*<\/style>/, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 400)}`);
+      if (response.status !== 200 || !csrf || !action)
+        throw new Error(
+          `authorization stopped at HTTP ${response.status}: ${html
+            .replace(/<style>[\s\S]*<\/style>/, '')
+            .replace(/<[^>]+>/g, ' ')
+            .replace(/\s+/g, ' ')
+            .slice(0, 400)}`,
+        );
       if (html.includes('name="password"') && login) {
         response = await this.request(action, { form: { csrf, email: login.email, password: login.password } });
       } else if (html.includes('name="decision"')) {
@@ -80,7 +87,11 @@ export function basicAuth(clientId: string, clientSecret: string): string {
 }
 
 /** POSTs a form with Basic client authentication and returns the JSON answer; throws unless 200. */
-export async function postForm(url: string, form: Record<string, string>, client: { clientId: string; clientSecret: string }): Promise<Record<string, unknown>> {
+export async function postForm(
+  url: string,
+  form: Record<string, string>,
+  client: { clientId: string; clientSecret: string },
+): Promise<Record<string, unknown>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(client.clientId, client.clientSecret) },

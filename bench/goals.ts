@@ -49,7 +49,8 @@ export function compact(value: number): string {
   return fmt(value);
 }
 
-const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+const fmt = (value: number, digits = 0) =>
+  Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
 
 function latchkeyAndPeer(runs: ScenarioRuns | undefined): { latchkey: RunSummary | null; peer: RunSummary | null } {
   return { latchkey: runs ? summarize(runs.latchkey) : null, peer: runs ? summarize(runs.peer) : null };

@@ -260,7 +260,14 @@ export async function tableCounts(dir: string, env: Record<string, string>): Pro
   try {
     const db = runtime.database.db;
     const count = async (table: 'access_tokens' | 'grants' | 'apps') =>
-      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     return { accessTokens: await count('access_tokens'), grants: await count('grants'), apps: await count('apps') };
   } finally {
     await runtime.close();

@@ -92,7 +92,13 @@ type Instance = Promise<autocannon.Result> & EventEmitter;
  * One autocannon run. Its own latency histogram keeps whole milliseconds, too coarse here, so
  * `onLatency` gets each expected answer's time (ms, from hrtime) to compute percentiles from.
  */
-function cannon(url: string, requests: LoadRequest[], connections: number, seconds: number, onLatency?: (status: number, ms: number) => void): Promise<autocannon.Result> {
+function cannon(
+  url: string,
+  requests: LoadRequest[],
+  connections: number,
+  seconds: number,
+  onLatency?: (status: number, ms: number) => void,
+): Promise<autocannon.Result> {
   // autocannon shares the request objects between connections, and each connection's first
   // request is whatever the last one built: with single-use values (refresh tokens, codes) that
   // sends one value ten times. So each connection gets its own copies.
@@ -112,7 +118,12 @@ function cannon(url: string, requests: LoadRequest[], connections: number, secon
 }
 
 /** Warms up, then loads the server at `origin` for `seconds` and measures throughput, latency, RSS and CPU. */
-export async function runLoad(origin: string, pid: number, plan: LoadPlan, options: { seconds: number; warmupSeconds: number; connections: number }): Promise<Measurement> {
+export async function runLoad(
+  origin: string,
+  pid: number,
+  plan: LoadPlan,
+  options: { seconds: number; warmupSeconds: number; connections: number },
+): Promise<Measurement> {
   const connections = plan.connections ?? options.connections;
   const single = plan.requests.length === 1 && typeof plan.requests[0]?.onResponse !== 'function' && !plan.contains?.[0];
   if (options.warmupSeconds > 0) {
@@ -131,7 +142,13 @@ export async function runLoad(origin: string, pid: number, plan: LoadPlan, optio
   const startedAt = performance.now();
   const singleLatencies: number[] = [];
   const expected = plan.expect[0];
-  const result = await cannon(origin, requests, connections, options.seconds, single ? (status, ms) => status === expected && singleLatencies.push(ms) : undefined);
+  const result = await cannon(
+    origin,
+    requests,
+    connections,
+    options.seconds,
+    single ? (status, ms) => status === expected && singleLatencies.push(ms) : undefined,
+  );
   const seconds = (performance.now() - startedAt) / 1000;
   const usage = cpu.end(seconds);
   clearInterval(sampler);

@@ -22,8 +22,10 @@ function categoryOf(url: string, name: string): string {
   if (name === '(idle)') return 'idle';
   if (name === '(garbage collector)') return 'garbage collection';
   if (name === '(program)') return 'V8 (program)';
-  if (url.startsWith('node:internal/modules') || ['compileSourceTextModule', 'wrapSafe', 'openFileHandle', 'compileFunction'].includes(name)) return 'start-up (module loading)';
-  if (url.includes('/dist/storage/') || url.includes('better-sqlite3') || url.includes('/kysely/') || url.includes('/node_modules/pg')) return 'database (Kysely, driver, repositories)';
+  if (url.startsWith('node:internal/modules') || ['compileSourceTextModule', 'wrapSafe', 'openFileHandle', 'compileFunction'].includes(name))
+    return 'start-up (module loading)';
+  if (url.includes('/dist/storage/') || url.includes('better-sqlite3') || url.includes('/kysely/') || url.includes('/node_modules/pg'))
+    return 'database (Kysely, driver, repositories)';
   if (url.includes('/jose/')) return 'jose (JWT, JWK)';
   if (url.includes('/argon2')) return 'argon2';
   if (url.includes('fastify') || url.includes('find-my-way') || url.includes('light-my-request') || url.includes('avvio')) return 'Fastify';
@@ -84,15 +86,19 @@ export function summarizeProfile(file: string, label: string, top = 15): Profile
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
       .map((entry) => ({ name: entry.name, where: entry.where, selfMs: entry.us / 1000, percent: (entry.us / busyUs) * 100 })),
-    categories: [...byCategory]
-      .sort((a, b) => b[1] - a[1])
-      .map(([category, us]) => ({ category, percent: (us / busyUs) * 100 })),
+    categories: [...byCategory].sort((a, b) => b[1] - a[1]).map(([category, us]) => ({ category, percent: (us / busyUs) * 100 })),
   };
 }
 
 export function formatProfile(summary: ProfileSummary): string {
   const lines = [`CPU profile: ${summary.label} (${summary.totalMs.toFixed(0)} ms busy, idle excluded)`];
-  lines.push('  by part: ' + summary.categories.slice(0, 8).map((entry) => `${entry.category} ${entry.percent.toFixed(1)}%`).join(', '));
+  lines.push(
+    '  by part: ' +
+      summary.categories
+        .slice(0, 8)
+        .map((entry) => `${entry.category} ${entry.percent.toFixed(1)}%`)
+        .join(', '),
+  );
   for (const entry of summary.top) lines.push(`  ${entry.percent.toFixed(1).padStart(5)}%  ${entry.name}  ${entry.where}`);
   return lines.join('\n');
 }

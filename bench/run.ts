@@ -123,13 +123,7 @@ async function waitForQuiet(): Promise<void> {
 }
 
 /** Each scenario: Latchkey, then the peer, `rounds` times (A B A B). */
-async function runScenarios(
-  latchkey: LatchkeyServer,
-  list: readonly Scenario[],
-  peer: Target | null,
-  rounds: number,
-  tag: string,
-): Promise<ScenarioRuns[]> {
+async function runScenarios(latchkey: LatchkeyServer, list: readonly Scenario[], peer: Target | null, rounds: number, tag: string): Promise<ScenarioRuns[]> {
   const all: ScenarioRuns[] = [];
   for (const entry of list) {
     if (options.profile) await latchkey.start(`${tag}-${entry.id}`);
@@ -164,7 +158,11 @@ async function idleRss(pid: number, since: number): Promise<number> {
  */
 async function startCeilingServer(): Promise<{ measure(report: BenchReport): Promise<void>; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawnNode({ args: [compileServer(join(benchDir, 'ceilings', 'http-server.ts'))], env: { PORT: String(port) }, logFile: join(work, 'http-ceiling.log') });
+  const child = spawnNode({
+    args: [compileServer(join(benchDir, 'ceilings', 'http-server.ts'))],
+    env: { PORT: String(port) },
+    logFile: join(work, 'http-ceiling.log'),
+  });
   cleanups.push(() => child.stop());
   await waitForHttp(`http://127.0.0.1:${port}/`, child);
   return {
@@ -219,7 +217,12 @@ async function growth(store: StoreName, latchkey: LatchkeyServer, database: Benc
   }
   const emptyPort = await freePort();
   const empty = new LatchkeyServer(
-    { label: `${latchkey.instance.label}, empty`, dir: emptyDir, port: emptyPort, env: { ...latchkeyEnv(emptyDir, emptyPort, emptyUrl, env.LATCHKEY_SECRET!), NODE_ENV: 'production' } },
+    {
+      label: `${latchkey.instance.label}, empty`,
+      dir: emptyDir,
+      port: emptyPort,
+      env: { ...latchkeyEnv(emptyDir, emptyPort, emptyUrl, env.LATCHKEY_SECRET!), NODE_ENV: 'production' },
+    },
     latchkey.seed,
     null,
   );
@@ -237,7 +240,9 @@ async function growth(store: StoreName, latchkey: LatchkeyServer, database: Benc
   const runs = await runScenarios(latchkey, selected(scenarios.filter((entry) => entry.growth)), empty.target, rounds, `${store}-grown`);
   await Promise.all([latchkey.stop(), empty.stop()]);
   const sweep = await measureSweep(dir, env);
-  log(`${store}: backdated half the grown rows in ${fmt(sweep.backdateSeconds, 1)} s; one sweep deleted ${fmt(sweep.deleted)} rows in ${fmt(sweep.sweepSeconds, 2)} s, blocking the event loop for up to ${fmt(sweep.eventLoopBlockedMs)} ms`);
+  log(
+    `${store}: backdated half the grown rows in ${fmt(sweep.backdateSeconds, 1)} s; one sweep deleted ${fmt(sweep.deleted)} rows in ${fmt(sweep.sweepSeconds, 2)} s, blocking the event loop for up to ${fmt(sweep.eventLoopBlockedMs)} ms`,
+  );
   return {
     store,
     rows,
@@ -267,7 +272,13 @@ async function main(): Promise<void> {
       jose: packageVersion(join(repoDir, 'node_modules', 'jose')),
       postgres: null,
     },
-    settings: { durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, connections: options.connections, rounds: options.rounds, quick: options.quick },
+    settings: {
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      connections: options.connections,
+      rounds: options.rounds,
+      quick: options.quick,
+    },
     ceilings: { http: null, jose: null },
     idleRss: { latchkeySqlite: null, latchkeyPostgres: null, peer: null },
     stores: { sqlite: [], postgres: { skipped: 'not run (--no-postgres)' } },
@@ -344,12 +355,7 @@ async function runPostgres(report: BenchReport, database: BenchDatabase): Promis
 }
 
 function publish(report: BenchReport): void {
-  const sections = [
-    '## Latchkey and oidc-provider, SQLite',
-    comparisonTable(report),
-    '## Ceilings',
-    ceilingsTable(report),
-  ];
+  const sections = ['## Latchkey and oidc-provider, SQLite', comparisonTable(report), '## Ceilings', ceilingsTable(report)];
   if (Array.isArray(report.stores.postgres)) sections.push('## PostgreSQL', postgresTable(report, report.stores.postgres));
   for (const entry of report.growth) {
     if (!('skipped' in entry)) sections.push(`## Growth (${entry.store})`, growthTable(entry));

@@ -13,17 +13,7 @@ import {
   type Target,
 } from './target.js';
 
-export type ScenarioId =
-  | 'discovery'
-  | 'jwks'
-  | 'cc-opaque'
-  | 'cc-es256'
-  | 'cc-rs256'
-  | 'introspection'
-  | 'userinfo'
-  | 'refresh'
-  | 'flows'
-  | 'signin';
+export type ScenarioId = 'discovery' | 'jwks' | 'cc-opaque' | 'cc-es256' | 'cc-rs256' | 'introspection' | 'userinfo' | 'refresh' | 'flows' | 'signin';
 
 export interface Scenario {
   id: ScenarioId;

@@ -104,9 +104,19 @@ export interface Fixture {
 }
 
 /** Runs one authorization code flow with the session and returns the token response. */
-export async function codeFlow(target: Target, browser: Browser, scope: string, api?: string, extra: Record<string, string> = {}): Promise<Record<string, unknown>> {
+export async function codeFlow(
+  target: Target,
+  browser: Browser,
+  scope: string,
+  api?: string,
+  extra: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   const verifier = newVerifier();
-  const callback = await browser.authorize(target.origin + authorizationPath(target, verifier, { scope, ...(api ? { api } : {}), extra }), redirectUri, benchUser);
+  const callback = await browser.authorize(
+    target.origin + authorizationPath(target, verifier, { scope, ...(api ? { api } : {}), extra }),
+    redirectUri,
+    benchUser,
+  );
   const code = callback.searchParams.get('code');
   if (!code) throw new Error(`${target.label}: no code in ${callback.href}`);
   return postForm(target.origin + target.endpoints.token, Object.fromEntries(new URLSearchParams(codeExchangeBody(code, verifier))), target.web);
@@ -140,7 +150,11 @@ export async function prepare(target: Target, needs: { opaqueAccessTokens?: numb
   }
   const opaqueAccessTokens: string[] = [];
   for (let index = 0; index < (needs.opaqueAccessTokens ?? 0); index++) {
-    const cc = await postForm(target.origin + target.endpoints.token, Object.fromEntries(new URLSearchParams(clientCredentialsBody(target, 'opaque'))), target.m2m);
+    const cc = await postForm(
+      target.origin + target.endpoints.token,
+      Object.fromEntries(new URLSearchParams(clientCredentialsBody(target, 'opaque'))),
+      target.m2m,
+    );
     if (typeof cc.access_token !== 'string') throw new Error(`${target.label}: setup got no access token: ${JSON.stringify(cc)}`);
     opaqueAccessTokens.push(cc.access_token);
   }

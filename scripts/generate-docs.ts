@@ -64,7 +64,9 @@ function fieldsOf(literal: ts.TypeLiteralNode, source: ts.SourceFile): { type: s
 /** The variants of the `DomainEvent` union, grouped under the `//` comments that head them. */
 export function readDomainEvents(text: string): { intro: string; sections: { heading: string; variants: EventVariant[] }[] } {
   const source = ts.createSourceFile(domainEventsSource, text, ts.ScriptTarget.Latest, true);
-  const alias = source.statements.find((statement): statement is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(statement) && statement.name.text === 'DomainEvent');
+  const alias = source.statements.find(
+    (statement): statement is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(statement) && statement.name.text === 'DomainEvent',
+  );
   if (!alias || !ts.isUnionTypeNode(alias.type)) throw new Error(`${domainEventsSource} has no DomainEvent union`);
   const intro = lastJsDoc(text.slice(alias.getFullStart(), alias.getStart(source)));
   const sections: { heading: string; variants: EventVariant[] }[] = [];

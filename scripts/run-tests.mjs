@@ -36,7 +36,11 @@ function newestChange(path) {
   return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestChange(join(path, entry))), stat.mtimeMs);
 }
 const consoleIndex = join('console', 'dist', 'index.html');
-const consoleSources = Math.max(newestChange(join('console', 'src')), newestChange(join('console', 'index.html')), newestChange(join('console', 'vite.config.ts')));
+const consoleSources = Math.max(
+  newestChange(join('console', 'src')),
+  newestChange(join('console', 'index.html')),
+  newestChange(join('console', 'vite.config.ts')),
+);
 if (consoleSources > 0 && (!existsSync(consoleIndex) || statSync(consoleIndex).mtimeMs < consoleSources)) {
   console.log(
     existsSync(consoleIndex)
@@ -56,9 +60,8 @@ if (!process.env.LATCHKEY_TEST_POSTGRES_URL) {
 }
 
 const concurrency = process.env.LATCHKEY_TEST_CONCURRENCY ?? '3';
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...passThrough, ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
-);
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...passThrough, ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'test' },
+});
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

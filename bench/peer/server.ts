@@ -114,9 +114,7 @@ provider.use(async (ctx, next) => {
     result = { login: { accountId: config.user.id } };
   } else {
     const clientId = String(details.params.client_id);
-    const grant = details.grantId
-      ? await provider.Grant.find(details.grantId)
-      : new provider.Grant({ accountId: config.user.id, clientId });
+    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: config.user.id, clientId });
     if (!grant) throw new Error('grant not found');
     const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));

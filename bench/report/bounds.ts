@@ -18,14 +18,18 @@ const bound: Record<ScenarioId, string> = {
 
 /** What Latchkey does per request (or per flow) in each scenario, from the code. */
 const work: Record<ScenarioId, string> = {
-  discovery: 'no database and no cryptography: a JSON document built once and served from memory with its cache headers. What is left is HTTP: parsing, routing, headers, and the socket write.',
+  discovery:
+    'no database and no cryptography: a JSON document built once and served from memory with its cache headers. What is left is HTTP: parsing, routing, headers, and the socket write.',
   jwks: 'the same as discovery: the public keys as a prepared JSON document. HTTP only.',
   'cc-opaque':
     'client authentication (HMAC-SHA-256 of the secret against the cached app), a random token, its keyed hash, and the token stored by a multi-row INSERT into access_tokens shared by the requests of one event-loop turn (group commit): a write the peer (in memory) does not make.',
   'cc-es256': 'client authentication and one ES256 signature (jose, WebCrypto on the libuv pool); no statement. Cryptography plus HTTP.',
-  'cc-rs256': 'client authentication and one RS256 signature (jose, WebCrypto on the libuv pool, so a second core signs too); no statement. RSA signing dominates: compare with the jose RS256 ceiling.',
-  introspection: 'client authentication, the keyed hash of the token, and one SELECT by primary key on access_tokens (the reads of concurrent requests share one statement).',
-  userinfo: 'an RS256 access token whose signature was verified (jose) on its first use and is remembered, its expiry checked, then one statement: the grant with the revoked-jti check in one SELECT (shared by concurrent requests); the user comes from the cache of users.',
+  'cc-rs256':
+    'client authentication and one RS256 signature (jose, WebCrypto on the libuv pool, so a second core signs too); no statement. RSA signing dominates: compare with the jose RS256 ceiling.',
+  introspection:
+    'client authentication, the keyed hash of the token, and one SELECT by primary key on access_tokens (the reads of concurrent requests share one statement).',
+  userinfo:
+    'an RS256 access token whose signature was verified (jose) on its first use and is remembered, its expiry checked, then one statement: the grant with the revoked-jti check in one SELECT (shared by concurrent requests); the user comes from the cache of users.',
   refresh:
     'the grant read, the user (cached), the refresh token rotated by one conditional UPDATE (no transaction: the JWT access token is not stored), a new ES256 access token and an RS256 ID token (openid scope): two signatures and two round trips to the database.',
   flows:
@@ -53,7 +57,12 @@ export function boundsSection(report: BenchReport): string {
     if (postgres) facts.push(`on PostgreSQL ${fmt((postgres.perSecond / latchkey.perSecond) * 100)}% of the SQLite rate`);
     const profile = report.profiles.find((entry) => entry.label.endsWith(`sqlite-${runs.id}`));
     if (profile) {
-      facts.push(`CPU profile: ${profile.categories.slice(0, 4).map((entry) => `${entry.category} ${fmt(entry.percent)}%`).join(', ')}`);
+      facts.push(
+        `CPU profile: ${profile.categories
+          .slice(0, 4)
+          .map((entry) => `${entry.category} ${fmt(entry.percent)}%`)
+          .join(', ')}`,
+      );
     }
     lines.push(`- **${runs.title}** — bound by ${bound[runs.id]}: ${work[runs.id]} In this run: ${facts.join('; ')}.`);
   }

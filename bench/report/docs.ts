@@ -35,7 +35,10 @@ function profilesSection(report: BenchReport): string {
     const top = profile.top.slice(0, 8).map((entry) => `| ${fmt(entry.percent, 1)}% | \`${entry.name}\` | ${entry.where} |`);
     return [
       `### ${profile.label}`,
-      `By part of the stack: ${profile.categories.slice(0, 6).map((entry) => `${entry.category} ${fmt(entry.percent, 1)}%`).join(', ')}.`,
+      `By part of the stack: ${profile.categories
+        .slice(0, 6)
+        .map((entry) => `${entry.category} ${fmt(entry.percent, 1)}%`)
+        .join(', ')}.`,
       ['| self | function | where |', '| --- | --- | --- |', ...top].join('\n'),
     ].join('\n\n');
   });
@@ -49,9 +52,7 @@ function postgresRounds(rounds: number): string {
 
 export function renderDocs(report: BenchReport): string {
   const { machine, versions, settings } = report;
-  const postgres = Array.isArray(report.stores.postgres)
-    ? postgresTable(report, report.stores.postgres)
-    : `Skipped: ${report.stores.postgres.skipped}.`;
+  const postgres = Array.isArray(report.stores.postgres) ? postgresTable(report, report.stores.postgres) : `Skipped: ${report.stores.postgres.skipped}.`;
   const references = Object.entries(referencePeer)
     .map(([id, value]) => `${id} ${fmt(value)}`)
     .join(', ');

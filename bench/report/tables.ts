@@ -62,7 +62,17 @@ export function comparisonTable(report: BenchReport): string {
 
 export function postgresTable(report: BenchReport, runs: readonly ScenarioRuns[]): string {
   return table(
-    ['Scenario', 'Latchkey PostgreSQL', 'Latchkey SQLite', 'PostgreSQL / SQLite', 'p50 / p99 ms', 'RSS before / peak MiB', 'Latchkey CPU', 'PostgreSQL CPU', `goal ≥ ${fmt((1 - otherGoals.postgresWithin) * 100)}%`],
+    [
+      'Scenario',
+      'Latchkey PostgreSQL',
+      'Latchkey SQLite',
+      'PostgreSQL / SQLite',
+      'p50 / p99 ms',
+      'RSS before / peak MiB',
+      'Latchkey CPU',
+      'PostgreSQL CPU',
+      `goal ≥ ${fmt((1 - otherGoals.postgresWithin) * 100)}%`,
+    ],
     runs.map((entry) => {
       const pg = summarize(entry.latchkey);
       const sqlite = summarize(report.stores.sqlite.find((candidate) => candidate.id === entry.id)?.latchkey ?? []);
@@ -84,7 +94,16 @@ export function postgresTable(report: BenchReport, runs: readonly ScenarioRuns[]
 
 export function growthTable(growth: GrowthRuns): string {
   return table(
-    ['Scenario', 'empty store', 'grown store', 'grown / empty', 'empty p50 / p99 ms', 'grown p50 / p99 ms', 'grown RSS before / peak MiB', `goal ≥ ${fmt((1 - otherGoals.growthWithin) * 100)}%`],
+    [
+      'Scenario',
+      'empty store',
+      'grown store',
+      'grown / empty',
+      'empty p50 / p99 ms',
+      'grown p50 / p99 ms',
+      'grown RSS before / peak MiB',
+      `goal ≥ ${fmt((1 - otherGoals.growthWithin) * 100)}%`,
+    ],
     growth.runs.map((entry) => {
       const grown = summarize(entry.grown);
       const base = summarize(entry.empty);
@@ -131,7 +150,10 @@ export function noiseNote(report: BenchReport, threshold = 20): string {
   const disturbed: string[] = [];
   const visit = (store: string, runs: readonly ScenarioRuns[], names = ['Latchkey', 'oidc-provider']) => {
     for (const entry of runs) {
-      for (const [who, list] of [[names[0], entry.latchkey], [names[1], entry.peer]] as const) {
+      for (const [who, list] of [
+        [names[0], entry.latchkey],
+        [names[1], entry.peer],
+      ] as const) {
         list.forEach((run, index) => {
           if (run.othersCpuPercent >= threshold) disturbed.push(`${store} ${entry.id} ${who} #${index + 1} (${fmt(run.othersCpuPercent)}%)`);
         });

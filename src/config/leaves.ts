@@ -108,9 +108,7 @@ export function describeExpected(leaf: ConfigLeaf): string {
   if (leaf.accepts) return leaf.accepts;
   if (leaf.enumValues) return `one of ${leaf.enumValues.join(', ')}`;
   if (leaf.type === 'array') {
-    return leaf.itemEnumValues
-      ? `a comma-separated list of ${leaf.itemEnumValues.join(', ')}`
-      : 'a comma-separated list';
+    return leaf.itemEnumValues ? `a comma-separated list of ${leaf.itemEnumValues.join(', ')}` : 'a comma-separated list';
   }
   if (leaf.type === 'boolean') return 'true or false';
   if (leaf.type === 'integer' || leaf.type === 'number') {

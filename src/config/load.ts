@@ -9,11 +9,7 @@ import { configSchema, type Config } from './schema.js';
 export const defaultConfigFile = 'latchkey.yaml';
 
 /** Where a value came from: shown next to errors and by `latchkey config`. */
-export type ConfigOrigin =
-  | { kind: 'default' }
-  | { kind: 'file'; file: string }
-  | { kind: 'env'; name: string }
-  | { kind: 'flag'; name: string };
+export type ConfigOrigin = { kind: 'default' } | { kind: 'file'; file: string } | { kind: 'env'; name: string } | { kind: 'flag'; name: string };
 
 export interface ConfigSources {
   /** Process environment (LATCHKEY_* variables and their _FILE variants). */
@@ -34,9 +30,7 @@ export interface ConfigProblem {
   env?: string;
 }
 
-export type LoadedConfig =
-  | { ok: true; config: Config; origins: Map<string, ConfigOrigin>; file?: string }
-  | { ok: false; problems: ConfigProblem[] };
+export type LoadedConfig = { ok: true; config: Config; origins: Map<string, ConfigOrigin>; file?: string } | { ok: false; problems: ConfigProblem[] };
 
 type Tree = Record<string, unknown>;
 
@@ -74,7 +68,12 @@ export function coerceLeafValue(leaf: ConfigLeaf, raw: unknown): unknown {
       return raw;
     }
     case 'array':
-      return text === '' ? [] : text.split(',').map((item) => item.trim()).filter(Boolean);
+      return text === ''
+        ? []
+        : text
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean);
     default:
       return raw;
   }

@@ -28,11 +28,9 @@ export function renderConfigurationTable(): string {
     const flags = [leaf.flag, leaf.shortFlag].filter(Boolean).map((flag) => `\`${flag}\``);
     return `| \`${leaf.key}\` | ${names.join('<br>')} | ${flags.join('<br>') || '—'} | ${escapeCell(defaultText(leaf))} | ${escapeCell(describeExpected(leaf))} | ${escapeCell(leaf.description)} |`;
   });
-  return [
-    '| Setting (latchkey.yaml) | Environment | CLI flag | Default | Accepts | Description |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows,
-  ].join('\n');
+  return ['| Setting (latchkey.yaml) | Environment | CLI flag | Default | Accepts | Description |', '| --- | --- | --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
 }
 
 /** docs/configuration.md, generated from the schema (`npm run docs`); a test fails when it is stale. */

@@ -48,32 +48,17 @@ export const configSchema = z
       })
       .default('http://localhost:3000')
       .meta({
-        description:
-          'The issuer identifier: the public base URL of this server, used in tokens and discovery. Use https in production.',
+        description: 'The issuer identifier: the public base URL of this server, used in tokens and discovery. Use https in production.',
         flag: 'issuer',
       }),
     listen: z
       .object({
-        host: z
-          .string()
-          .min(1)
-          .default('localhost')
-          .meta({ description: 'Interface to listen on. Use 0.0.0.0 inside a container.', flag: 'host' }),
-        port: z
-          .number()
-          .int()
-          .min(0)
-          .max(65535)
-          .default(3000)
-          .meta({ description: 'TCP port to listen on (0 picks a free port).', flag: 'port' }),
+        host: z.string().min(1).default('localhost').meta({ description: 'Interface to listen on. Use 0.0.0.0 inside a container.', flag: 'host' }),
+        port: z.number().int().min(0).max(65535).default(3000).meta({ description: 'TCP port to listen on (0 picks a free port).', flag: 'port' }),
       })
       .strict()
       .prefault({}),
-    dataDir: z
-      .string()
-      .min(1)
-      .default('./data')
-      .meta({ description: 'Directory for local state: the generated secret when none is configured.' }),
+    dataDir: z.string().min(1).default('./data').meta({ description: 'Directory for local state: the generated secret when none is configured.' }),
     database: z
       .object({
         url: z
@@ -91,13 +76,7 @@ export const configSchema = z
           description:
             'Apply pending migrations when the server starts. Defaults to true on SQLite and false on PostgreSQL, where `latchkey migrate` runs them.',
         }),
-        poolSize: z
-          .number()
-          .int()
-          .min(1)
-          .max(200)
-          .default(10)
-          .meta({ description: 'PostgreSQL connections per node.' }),
+        poolSize: z.number().int().min(1).max(200).default(10).meta({ description: 'PostgreSQL connections per node.' }),
       })
       .strict()
       .prefault({}),
@@ -108,10 +87,7 @@ export const configSchema = z
     }),
     log: z
       .object({
-        level: z
-          .enum(logLevels)
-          .default('info')
-          .meta({ description: 'Lowest level written to the JSON log on stdout.' }),
+        level: z.enum(logLevels).default('info').meta({ description: 'Lowest level written to the JSON log on stdout.' }),
         requests: z.boolean().default(true).meta({ description: 'Write one log line per HTTP request.' }),
       })
       .strict()
@@ -128,11 +104,11 @@ export const configSchema = z
           description: 'How long a client may take to send a whole request, headers and body; a slower one is cut off with 408.',
         }),
         headersTimeoutSeconds: z.number().int().min(1).max(3600).default(10).meta({
-          description:
-            'How long a client may take to send the headers of a request (slowloris: headers trickled forever); at most http.requestTimeoutSeconds.',
+          description: 'How long a client may take to send the headers of a request (slowloris: headers trickled forever); at most http.requestTimeoutSeconds.',
         }),
         keepAliveTimeoutSeconds: z.number().int().min(1).max(600).default(5).meta({
-          description: 'How long an idle keep-alive connection stays open waiting for the next request. Keep it longer than the idle timeout of a reverse proxy in front, so that the proxy closes first.',
+          description:
+            'How long an idle keep-alive connection stays open waiting for the next request. Keep it longer than the idle timeout of a reverse proxy in front, so that the proxy closes first.',
         }),
         allowInsecureIssuer: z.boolean().default(false).meta({
           description:
@@ -158,13 +134,7 @@ export const configSchema = z
         refreshIntervalSeconds: z.number().int().min(1).max(3600).default(5).meta({
           description: 'How often a node checks the database for rotated signing keys.',
         }),
-        jwksMaxAgeSeconds: z
-          .number()
-          .int()
-          .min(0)
-          .max(86_400)
-          .default(60)
-          .meta({ description: 'Cache-Control max-age of the JWKS and discovery documents.' }),
+        jwksMaxAgeSeconds: z.number().int().min(0).max(86_400).default(60).meta({ description: 'Cache-Control max-age of the JWKS and discovery documents.' }),
       })
       .strict()
       .prefault({}),

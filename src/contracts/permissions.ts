@@ -33,9 +33,19 @@ export const permissionTable = {
   'org:delete': { scope: 'orgs:write', roles: ['owner'], clients: false, description: 'Delete the organization and everything in it' },
   'members:read': { scope: 'orgs:read', roles: ['owner', 'admin', 'developer', 'viewer'], clients: true, description: 'See members and their roles' },
   'members:manage': { scope: 'orgs:write', roles: ['owner', 'admin'], clients: false, description: 'Invite, remove and change the role of members' },
-  'apps:read': { scope: 'apps:read', roles: ['owner', 'admin', 'developer', 'viewer'], clients: true, description: 'See apps and their settings (never secrets)' },
+  'apps:read': {
+    scope: 'apps:read',
+    roles: ['owner', 'admin', 'developer', 'viewer'],
+    clients: true,
+    description: 'See apps and their settings (never secrets)',
+  },
   'apps:create': { scope: 'apps:write', roles: ['owner', 'admin', 'developer'], clients: true, description: 'Create apps' },
-  'apps:update': { scope: 'apps:write', roles: ['owner', 'admin', 'developer'], clients: true, description: 'Change app settings, certificates, and submit apps for approval' },
+  'apps:update': {
+    scope: 'apps:write',
+    roles: ['owner', 'admin', 'developer'],
+    clients: true,
+    description: 'Change app settings, certificates, and submit apps for approval',
+  },
   'apps:delete': { scope: 'apps:write', roles: ['owner', 'admin'], clients: true, description: 'Delete apps' },
   'apps:rotate_secret': { scope: 'apps:write', roles: ['owner', 'admin', 'developer'], clients: true, description: 'Rotate client secrets' },
   'apps:approve': { scope: 'apps:write', roles: ['owner', 'admin'], clients: false, description: 'Approve or reject submitted apps; disable and enable apps' },
@@ -53,8 +63,18 @@ export const permissionTable = {
     clients: false,
     description: "See your own client credentials (other members' need credentials:manage as well)",
   },
-  'credentials:create_own': { scope: 'credentials:write', roles: ['owner', 'admin', 'developer'], clients: false, description: 'Create and delete your own client credentials' },
-  'credentials:manage': { scope: 'credentials:write', roles: ['owner', 'admin'], clients: false, description: "See, create and delete other members' client credentials" },
+  'credentials:create_own': {
+    scope: 'credentials:write',
+    roles: ['owner', 'admin', 'developer'],
+    clients: false,
+    description: 'Create and delete your own client credentials',
+  },
+  'credentials:manage': {
+    scope: 'credentials:write',
+    roles: ['owner', 'admin'],
+    clients: false,
+    description: "See, create and delete other members' client credentials",
+  },
   'audit:read': { scope: 'audit:read', roles: ['owner', 'admin'], clients: true, description: 'Read the audit log' },
 } as const satisfies Record<string, PermissionEntry>;
 
@@ -93,4 +113,3 @@ export const serverOperations = {
 } as const satisfies Record<string, { scope: ManagementScope; description: string }>;
 
 export type ServerOperation = keyof typeof serverOperations;
-

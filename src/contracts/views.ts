@@ -172,7 +172,9 @@ export const preAuthorizationViewSchema = z.object({
   role: z.enum(roles).nullable(),
   scopes: z.array(z.string()),
   audiences: z.array(z.string()),
-  authority: z.enum(['server', 'organization']).describe('server: a server administrator made it; organization: an owner or admin of the app\'s organization, for its members only'),
+  authority: z
+    .enum(['server', 'organization'])
+    .describe("server: a server administrator made it; organization: an owner or admin of the app's organization, for its members only"),
   createdBy: z.string(),
   createdAt: z.string(),
 });

@@ -108,7 +108,10 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
       done();
     });
     app.get(paths.metrics, async (_request, reply) =>
-      reply.type('text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await metrics.render()),
+      reply
+        .type('text/plain; version=0.0.4; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(await metrics.render()),
     );
   }
 

@@ -283,7 +283,8 @@ export class InputGuard {
   readonly onClientError = (error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     let status = 400;
-    let description = 'the request is not valid HTTP/1.1: its target has a byte that is not printable ASCII (percent-encode it, RFC 3986 §2.1) or a header is malformed (RFC 9112 §2)';
+    let description =
+      'the request is not valid HTTP/1.1: its target has a byte that is not printable ASCII (percent-encode it, RFC 3986 §2.1) or a header is malformed (RFC 9112 §2)';
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       status = 408;
       description = 'the request and its headers were not received in time';
@@ -296,8 +297,12 @@ export class InputGuard {
     // As Node's own handler: never write into a response that has already begun on this socket.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
-      const headers = Object.entries(refusal.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}content-length: ${Buffer.byteLength(refusal.body)}\r\nconnection: close\r\n\r\n${refusal.body}`);
+      const headers = Object.entries(refusal.headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}content-length: ${Buffer.byteLength(refusal.body)}\r\nconnection: close\r\n\r\n${refusal.body}`,
+      );
     }
     socket.destroy();
   };
@@ -328,7 +333,11 @@ export class InputGuard {
 
     // Fastify's own JSON parser, behind a strict UTF-8 decoder and a walk over what it parsed; it
     // keeps Fastify's prototype-poisoning protection (`__proto__` and `constructor.prototype` refused).
-    const parseJson = app.getDefaultJsonParser('error', 'error') as (request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void) => void;
+    const parseJson = app.getDefaultJsonParser('error', 'error') as (
+      request: FastifyRequest,
+      body: string,
+      done: (error: Error | null, value?: unknown) => void,
+    ) => void;
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
       let text: string;

@@ -28,12 +28,7 @@ const credentialKeys = [
 ];
 
 function redactPaths(): string[] {
-  const paths = new Set<string>([
-    'req.headers.authorization',
-    'req.headers.cookie',
-    'req.headers["proxy-authorization"]',
-    'res.headers["set-cookie"]',
-  ]);
+  const paths = new Set<string>(['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', 'res.headers["set-cookie"]']);
   for (const key of credentialKeys) {
     const segment = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
     const join = (prefix: string) => (segment.startsWith('[') ? `${prefix}${segment}` : `${prefix}.${segment}`);

@@ -34,7 +34,11 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAt: number
  * The rule applied to a key's window: whether one more attempt is allowed at `now` and the window
  * after it, or when the key may try again. Every store decides with this one function.
  */
-export function admitAttempt(window: RateWindow | undefined, rule: RateRule, now: number): { allowed: true; next: RateWindow } | { allowed: false; retryAt: number } {
+export function admitAttempt(
+  window: RateWindow | undefined,
+  rule: RateRule,
+  now: number,
+): { allowed: true; next: RateWindow } | { allowed: false; retryAt: number } {
   if (!window || window.endsAt <= now) return { allowed: true, next: { attempts: 1, lastAt: now, endsAt: now + rule.windowMs } };
   const next = { attempts: window.attempts + 1, lastAt: now, endsAt: window.endsAt };
   if (window.attempts < rule.freeAttempts) return { allowed: true, next };

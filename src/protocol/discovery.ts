@@ -10,7 +10,6 @@ export interface ServerCapabilities {
   signingAlgorithms: readonly string[];
 }
 
-
 /**
  * Authorization server metadata (RFC 8414 §2) and OpenID Provider metadata (OpenID Connect
  * Discovery 1.0 §3), derived from what is implemented: the grant registry, the client

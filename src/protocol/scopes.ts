@@ -74,7 +74,11 @@ export async function resolveUserScopes(
   const effectiveTargets = targets.length > 0 ? targets : settings.defaultAudience ? [settings.defaultAudience] : [];
   const apis = await resolveApis(client, effectiveTargets, resources);
   // RFC 6749 §3.3: without a scope parameter, the app's registered scopes (minus offline access) apply.
-  const scope = requested ?? settings.scopes.filter((name) => name !== 'offline_access' && (isStandardScope(name) || apis.some((api) => api.scopes.some((candidate) => candidate.name === name))));
+  const scope =
+    requested ??
+    settings.scopes.filter(
+      (name) => name !== 'offline_access' && (isStandardScope(name) || apis.some((api) => api.scopes.some((candidate) => candidate.name === name))),
+    );
   for (const name of scope) {
     if (!settings.scopes.includes(name)) {
       throw new OAuthError('invalid_scope', `this app may not ask for the ${name} scope (it is not in the app's allowed scopes)`);
@@ -105,10 +109,7 @@ export async function resolveClientScopes(
 ): Promise<ScopeResolution> {
   const grants = client.policy.apiGrants;
   if (grants.length === 0) {
-    throw new OAuthError(
-      'invalid_scope',
-      'this app has no audience + scope pairs (apiGrants), so client credentials can reach no API; add one to the app',
-    );
+    throw new OAuthError('invalid_scope', 'this app has no audience + scope pairs (apiGrants), so client credentials can reach no API; add one to the app');
   }
   for (const target of targets) {
     if (!grants.some((grant) => grant.audience === target)) {
@@ -130,6 +131,10 @@ export async function resolveClientScopes(
   }
   // Only the audiences whose scopes the token carries, unless the audience was named outright.
   const relevant = targets.length > 0 || requested === undefined ? chosen : chosen.filter((grant) => grant.scopes.some((name) => scope.includes(name)));
-  const apis = await resolveApis(client, relevant.map((grant) => grant.audience), resources);
+  const apis = await resolveApis(
+    client,
+    relevant.map((grant) => grant.audience),
+    resources,
+  );
   return { scope, apis };
 }

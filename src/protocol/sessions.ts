@@ -79,7 +79,10 @@ export async function replaceSession(
 }
 
 /** Ends the browser's session, if it has one; returns what ended. */
-export async function endSession(request: ProtocolRequest, deps: Pick<SessionDependencies, 'cookies' | 'storage' | 'tokenHasher'>): Promise<SessionRecord | undefined> {
+export async function endSession(
+  request: ProtocolRequest,
+  deps: Pick<SessionDependencies, 'cookies' | 'storage' | 'tokenHasher'>,
+): Promise<SessionRecord | undefined> {
   const cookie = request.cookies[deps.cookies.session];
   if (!cookie || cookie.length > 100) return undefined;
   return deps.storage.sessions.delete(deps.tokenHasher.hash(cookie));

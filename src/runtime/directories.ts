@@ -27,23 +27,47 @@ const nothingStale: StaleEntries = { clientIds: [], apiIdentifiers: [], userId: 
  */
 export function staleAfter(event: DomainEvent): StaleEntries {
   switch (event.type) {
-    case 'app.created': case 'app.updated': case 'app.deleted': case 'app.secret_rotated':
-    case 'credential.created': case 'credential.updated': case 'credential.deleted': case 'credential.secret_rotated':
+    case 'app.created':
+    case 'app.updated':
+    case 'app.deleted':
+    case 'app.secret_rotated':
+    case 'credential.created':
+    case 'credential.updated':
+    case 'credential.deleted':
+    case 'credential.secret_rotated':
       return { ...nothingStale, clientIds: [event.clientId] };
     case 'org.deleted':
       return { ...nothingStale, clientIds: event.clientIds, apiIdentifiers: event.apiIdentifiers };
-    case 'api.created': case 'api.updated': case 'api.deleted':
+    case 'api.created':
+    case 'api.updated':
+    case 'api.deleted':
       return { ...nothingStale, apiIdentifiers: [event.identifier] };
-    case 'user.updated': case 'user.deleted':
+    case 'user.updated':
+    case 'user.deleted':
       return { ...nothingStale, userId: event.userId };
     // Protocol events change no registered app, API or user; memberships, invitations, consents
     // and tokens are read from storage where they matter; signing keys have a refresh of their own.
-    case 'code.issued': case 'code.replay_detected': case 'token.issued': case 'token.revoked': case 'refresh.reuse_detected':
-    case 'signin.succeeded': case 'signin.failed': case 'signin.throttled': case 'session.ended':
-    case 'org.created': case 'org.updated':
-    case 'member.added': case 'member.updated': case 'member.removed':
-    case 'invitation.created': case 'invitation.accepted': case 'invitation.revoked':
-    case 'user.created': case 'consent.revoked': case 'pat.created': case 'pat.revoked':
+    case 'code.issued':
+    case 'code.replay_detected':
+    case 'token.issued':
+    case 'token.revoked':
+    case 'refresh.reuse_detected':
+    case 'signin.succeeded':
+    case 'signin.failed':
+    case 'signin.throttled':
+    case 'session.ended':
+    case 'org.created':
+    case 'org.updated':
+    case 'member.added':
+    case 'member.updated':
+    case 'member.removed':
+    case 'invitation.created':
+    case 'invitation.accepted':
+    case 'invitation.revoked':
+    case 'user.created':
+    case 'consent.revoked':
+    case 'pat.created':
+    case 'pat.revoked':
     case 'key.rotated':
       return nothingStale;
     default:

@@ -163,7 +163,14 @@ export function createProtocol(runtime: Runtime): Protocol {
       if (!mayUseReservedApi(found.client)) return null;
       const { app } = found.client;
       if (found.grant) return userActor(found.client, found.subject, found.scope, found.claims.act);
-      return { kind: 'client', clientId: found.client.clientId, orgId: app.orgId, name: app.name, scopes: managementScopesOf(found.scope), ownerUserId: app.ownerUserId };
+      return {
+        kind: 'client',
+        clientId: found.client.clientId,
+        orgId: app.orgId,
+        name: app.name,
+        scopes: managementScopesOf(found.scope),
+        ownerUserId: app.ownerUserId,
+      };
     },
     async managementActorVia(clientId, userId, scopes) {
       const client = await clients.getClient(clientId);

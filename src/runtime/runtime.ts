@@ -7,13 +7,7 @@ import { argon2PasswordHasher } from './password-hasher.js';
 import { managementApiRecord } from './protocol.js';
 import { SigningKeys } from '../domain/keys/signing-keys.js';
 import { systemClock, type Clock } from '../ports/clock.js';
-import {
-  migrateToLatest,
-  openDatabase,
-  pendingMigrations,
-  DatabaseOpenError,
-  type SqlDatabase,
-} from '../storage/sql/database.js';
+import { migrateToLatest, openDatabase, pendingMigrations, DatabaseOpenError, type SqlDatabase } from '../storage/sql/database.js';
 import { SqlStorage } from '../storage/sql/sql-storage.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
 
@@ -76,13 +70,10 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
 
     const storage = new SqlStorage(database.db, clock);
     const keys = deriveKeys(serverSecret.value);
-    const signingKeys = new SigningKeys(
-      storage.signingKeys,
-      storage.settings,
-      keys.signingKeyEncryption,
-      clock,
-      { algorithms: config.keys.algorithms, retireAfterMs: retireAfterMs(config) },
-    );
+    const signingKeys = new SigningKeys(storage.signingKeys, storage.settings, keys.signingKeyEncryption, clock, {
+      algorithms: config.keys.algorithms,
+      retireAfterMs: retireAfterMs(config),
+    });
     if (options.ensureKeys ?? true) {
       const { created } = await signingKeys.initialize();
       for (const key of created) logger.info({ kid: key.kid, alg: key.alg }, 'generated signing key');

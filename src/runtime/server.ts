@@ -88,10 +88,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       : String(address ?? 'no socket (in-process)');
 
-  logger.info(
-    { issuer: config.issuer, listeningOn, database: runtime.database.description },
-    'latchkey listening',
-  );
+  logger.info({ issuer: config.issuer, listeningOn, database: runtime.database.description }, 'latchkey listening');
 
   let stopping: Promise<void> | undefined;
   return {

@@ -33,7 +33,12 @@ export async function signInWithForm(
     case 'second_factor_required':
       return { kind: 'second_factor', login: outcome.login, methods: outcome.methods };
     case 'throttled':
-      return { kind: 'refused', status: 429, message: signInText.throttled(outcome.retryAfterSeconds), headers: { 'retry-after': String(outcome.retryAfterSeconds) } };
+      return {
+        kind: 'refused',
+        status: 429,
+        message: signInText.throttled(outcome.retryAfterSeconds),
+        headers: { 'retry-after': String(outcome.retryAfterSeconds) },
+      };
     case 'refused':
       return outcome.reason === 'disabled'
         ? { kind: 'refused', status: 403, message: signInText.disabledAccount, headers: {} }

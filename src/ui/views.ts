@@ -84,7 +84,11 @@ export interface TemplateViews {
 }
 
 /** Every hosted page of the interactions, with its template's view model. */
-export type HostedView = { template: 'login'; view: LoginView } | { template: 'consent'; view: ConsentView } | { template: 'device'; view: DeviceView } | { template: 'error'; view: ErrorView };
+export type HostedView =
+  | { template: 'login'; view: LoginView }
+  | { template: 'consent'; view: ConsentView }
+  | { template: 'device'; view: DeviceView }
+  | { template: 'error'; view: ErrorView };
 
 /** A hosted page: never cached (RFC 9700 §4.16), whatever else it sends. */
 export function pageResponse(hosted: HostedView, status = 200, headers: Record<string, string> = {}, cookies?: CookieInstruction[]): ProtocolResponse {

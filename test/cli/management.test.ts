@@ -96,7 +96,15 @@ describe('management commands on the local database', () => {
   });
 
   test('orgs: create with --owner, show, update, delete; a bad name and a missing --yes are refused', async () => {
-    const org = await json<{ id: string; name: string; displayName: string }>('orgs', 'create', 'acme', '--display-name', 'Acme Inc', '--owner', 'alice@example.com');
+    const org = await json<{ id: string; name: string; displayName: string }>(
+      'orgs',
+      'create',
+      'acme',
+      '--display-name',
+      'Acme Inc',
+      '--owner',
+      'alice@example.com',
+    );
     assert.equal(org.name, 'acme');
     assert.equal(org.displayName, 'Acme Inc');
 
@@ -105,7 +113,10 @@ describe('management commands on the local database', () => {
       cli('orgs', 'create', 'Bad_Name'),
       cli('orgs', 'create', 'acme-two', '--owner', 'nobody@example.com'),
     ]);
-    assert.deepEqual(members.items.map((member) => [member.email, member.role]), [['alice@example.com', 'owner']]);
+    assert.deepEqual(
+      members.items.map((member) => [member.email, member.role]),
+      [['alice@example.com', 'owner']],
+    );
     assertRefused(badName, /name: must be 1 to 63 lower-case letters/);
     assertRefused(noOwner, /owner: no user nobody@example\.com/);
 
@@ -201,7 +212,10 @@ describe('management commands on the local database', () => {
       '--token-format',
       'opaque',
     );
-    assert.deepEqual(updated.scopes.map((scope) => scope.name), ['invoices:read']);
+    assert.deepEqual(
+      updated.scopes.map((scope) => scope.name),
+      ['invoices:read'],
+    );
     assert.equal(updated.tokenFormat, 'opaque');
 
     const shown = await cli('apis', 'show', 'https://api.example.com');
@@ -236,12 +250,18 @@ describe('management commands on the local database', () => {
       '--audience',
       'https://api.example.com',
     );
-    assert.deepEqual([made.email, made.scopes, made.audiences, made.authority], ['alice@example.com', ['openid', 'orders:read'], ['https://api.example.com'], 'server']);
+    assert.deepEqual(
+      [made.email, made.scopes, made.audiences, made.authority],
+      ['alice@example.com', ['openid', 'orders:read'], ['https://api.example.com'], 'server'],
+    );
     const listed = await cli('apps', 'pre-authorizations', app.clientId);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(`${made.id}\\s+alice@example\\.com\\s+openid orders:read\\s+https://api\\.example\\.com`));
     assertRefused(await cli('apps', 'pre-authorize', app.clientId, '--scope', 'openid'), /name either --user or --role/);
-    assertRefused(await cli('apps', 'pre-authorize', app.clientId, '--role', 'developer', '--scope', 'profile'), /profile is not one of the scopes this app may ask for/);
+    assertRefused(
+      await cli('apps', 'pre-authorize', app.clientId, '--role', 'developer', '--scope', 'profile'),
+      /profile is not one of the scopes this app may ask for/,
+    );
     const removed = await cli('apps', 'remove-pre-authorization', app.clientId, made.id);
     assert.equal(removed.code, 0, removed.stderr);
     assert.match((await cli('apps', 'pre-authorizations', app.clientId)).stdout, /Nobody is pre-authorized/);
@@ -336,7 +356,10 @@ describe('management commands on the local database', () => {
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^TIME\s+ACTOR\s+ACTION\s+TARGET\n/);
     assert.match(table.stdout, /operator \(CLI\)\s+app\.secret_rotated\s+credential /);
-    assert.deepEqual(filtered.items.map((item) => [item.action, item.targetId]), [['credential.created', credentialId]]);
+    assert.deepEqual(
+      filtered.items.map((item) => [item.action, item.targetId]),
+      [['credential.created', credentialId]],
+    );
     assertRefused(badTime, /from: must be an RFC 3339 time/);
   });
 
@@ -370,7 +393,10 @@ describe('management commands on the local database', () => {
         json<{ items: { name: string }[] }>('--url', server!.issuer, '--token', token, 'tokens', 'list', '--user', 'me'),
         cli('--url', server!.issuer, '--token', token, 'apis', 'list'),
       ]);
-      assert.deepEqual(orgs.items.map((org) => org.name), ['default']);
+      assert.deepEqual(
+        orgs.items.map((org) => org.name),
+        ['default'],
+      );
       assert.ok(mine.items.some((item) => item.name === 'remote'));
       assertRefused(forbidden, /lacks the apis:read scope/);
     });

@@ -85,7 +85,10 @@ describe('latchkey start with bad input', () => {
     const result = await runCli(['start', '--port', 'abc'], { cwd: dir.path, env: { LATCHKEY_LOG_LEVEL: 'loud' } });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /Invalid configuration \(2 problems\)/);
-    assert.match(result.stderr, /listen\.port: .*\n\s+expected: an integer from 0 to 65535\n\s+given:\s+abc\n\s+from:\s+flag --listen-port\n\s+env:\s+LATCHKEY_LISTEN_PORT/);
+    assert.match(
+      result.stderr,
+      /listen\.port: .*\n\s+expected: an integer from 0 to 65535\n\s+given:\s+abc\n\s+from:\s+flag --listen-port\n\s+env:\s+LATCHKEY_LISTEN_PORT/,
+    );
     assert.match(result.stderr, /log\.level: .*\n\s+expected: one of .*\n\s+given:\s+loud\n\s+from:\s+env LATCHKEY_LOG_LEVEL/);
     assert.equal(existsSync(join(dir.path, 'data')), false, 'nothing was created');
   });
@@ -125,7 +128,7 @@ describe('latchkey start with bad input', () => {
   });
 });
 
-describe('latchkey start and the issuer\'s scheme: https in production, plain http only for localhost development', () => {
+describe("latchkey start and the issuer's scheme: https in production, plain http only for localhost development", () => {
   const dir = temporaryDirectory();
   after(() => dir.remove());
 
@@ -142,7 +145,10 @@ describe('latchkey start and the issuer\'s scheme: https in production, plain ht
   test('an http issuer on a host other than localhost is refused with the setting to change; exit 1; nothing created', async () => {
     const result = await runCli(['start', '--port', String(await freePort()), '--issuer', 'http://auth.example.test'], { cwd: dir.path });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /Invalid configuration \(1 problem\):\n\s+- issuer: plain http is allowed only for an issuer on localhost, 127\.0\.0\.1 or \[::1\]/);
+    assert.match(
+      result.stderr,
+      /Invalid configuration \(1 problem\):\n\s+- issuer: plain http is allowed only for an issuer on localhost, 127\.0\.0\.1 or \[::1\]/,
+    );
     assert.match(result.stderr, /set LATCHKEY_HTTP_ALLOW_INSECURE_ISSUER=true \(http\.allowInsecureIssuer\) to start anyway/);
     assert.match(result.stderr, /given:\s+http:\/\/auth\.example\.test\n\s+env:\s+LATCHKEY_ISSUER/);
     assert.doesNotMatch(result.stdout, /latchkey listening/);

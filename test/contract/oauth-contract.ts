@@ -10,7 +10,17 @@ const next = (prefix: string) => `${prefix}${++sequence}${Math.random().toString
 export function oauthContract(storageOf: () => Storage, now: () => number): void {
   async function userId(storage: Storage): Promise<string> {
     const id = next('usr_');
-    await storage.users.insert({ id, email: `${id}@example.com`, name: 'U', passwordHash: null, emailVerified: false, isAdmin: false, disabledAt: null, createdAt: now(), updatedAt: now() });
+    await storage.users.insert({
+      id,
+      email: `${id}@example.com`,
+      name: 'U',
+      passwordHash: null,
+      emailVerified: false,
+      isAdmin: false,
+      disabledAt: null,
+      createdAt: now(),
+      updatedAt: now(),
+    });
     return id;
   }
 
@@ -67,9 +77,26 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const grants = await Promise.all(Array.from({ length: 6 }, () => grant(storage)));
     const revokedJti = next('jti');
     await storage.revokedJtis.add(revokedJti, now() + 1000);
-    const token = { tokenHash: next('hash'), grantId: grants[0]!.id, clientId: 'client', subject: 'user', payload: { scope: 'openid' }, issuedAt: now(), expiresAt: now() + 1000, revokedAt: null };
+    const token = {
+      tokenHash: next('hash'),
+      grantId: grants[0]!.id,
+      clientId: 'client',
+      subject: 'user',
+      payload: { scope: 'openid' },
+      issuedAt: now(),
+      expiresAt: now() + 1000,
+      revokedAt: null,
+    };
     await storage.accessTokens.insert(token);
-    const session = { idHash: next('session'), sid: next('sid'), userId: await userId(storage), authTime: now(), amr: ['pwd'], createdAt: now(), expiresAt: now() + 1000 };
+    const session = {
+      idHash: next('session'),
+      sid: next('sid'),
+      userId: await userId(storage),
+      authTime: now(),
+      amr: ['pwd'],
+      createdAt: now(),
+      expiresAt: now() + 1000,
+    };
     await storage.sessions.insert(session);
     const [byId, statuses, tokens, byCode, sessions] = await Promise.all([
       Promise.all([...grants.map((record) => storage.grants.get(record.id)), storage.grants.get('no-such-grant')]),
@@ -79,7 +106,10 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
       Promise.all([storage.sessions.getByHash(session.idHash), storage.sessions.getByHash('no-such-session')]),
     ]);
     assert.deepEqual(byId, [...grants, undefined]);
-    assert.deepEqual(statuses, grants.map((record, index) => ({ grant: record, jtiRevoked: index % 2 === 0 })));
+    assert.deepEqual(
+      statuses,
+      grants.map((record, index) => ({ grant: record, jtiRevoked: index % 2 === 0 })),
+    );
     assert.deepEqual(tokens, [token, token, undefined]);
     assert.deepEqual(byCode, [...grants, undefined]);
     assert.deepEqual(sessions, [session, undefined]);
@@ -89,8 +119,14 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const storage = storageOf();
     const first = await grant(storage);
     const others = Array.from({ length: 3 }, () => ({ ...first, id: next('grant'), codeHash: next('code') }));
-    const results = await Promise.allSettled([storage.grants.insert({ ...first, codeHash: next('code') }), ...others.map((record) => storage.grants.insert(record))]);
-    assert.deepEqual(results.map((result) => result.status), ['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    const results = await Promise.allSettled([
+      storage.grants.insert({ ...first, codeHash: next('code') }),
+      ...others.map((record) => storage.grants.insert(record)),
+    ]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['rejected', 'fulfilled', 'fulfilled', 'fulfilled'],
+    );
     for (const record of others) assert.deepEqual(await storage.grants.get(record.id), record);
   });
 
@@ -118,7 +154,9 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const storage = storageOf();
     const record = await grant(storage, { refreshHash: 'current', codeConsumedAt: now() });
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, index) => storage.grants.rotateRefresh(record.id, 'current', { hash: `next-${index}`, expiresAt: now() + 5000 }, now(), now() + 5000)),
+      Array.from({ length: 20 }, (_, index) =>
+        storage.grants.rotateRefresh(record.id, 'current', { hash: `next-${index}`, expiresAt: now() + 5000 }, now(), now() + 5000),
+      ),
     );
     assert.equal(results.filter(Boolean).length, 1);
     const stored = await storage.grants.get(record.id);
@@ -135,7 +173,7 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.equal(await storage.grants.rotateRefresh(record.id, 'current', { hash: 'x', expiresAt: 0 }, now(), 0), false);
   });
 
-  test('revoking a user\'s grants to a client leaves other clients alone', async () => {
+  test("revoking a user's grants to a client leaves other clients alone", async () => {
     const storage = storageOf();
     const user = next('u');
     const a = await grant(storage, { userId: user, clientId: 'client-a' });
@@ -193,7 +231,10 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const login = { userId: 'usr_1', amr: ['pwd', 'otp'], authTime: now() - 5, acr: 'urn:example:loa:2' };
     assert.equal(await storage.interactions.advance(record.uid, 'login_pending', { step: 'consent_pending', login }, now()), true);
     assert.deepEqual(await storage.interactions.get(record.uid), { ...record, step: 'consent_pending', login });
-    assert.equal(await storage.interactions.advance(record.uid, 'consent_pending', { step: 'done', consent: ['openid', 'aud:https://api.example.com'] }, now()), true);
+    assert.equal(
+      await storage.interactions.advance(record.uid, 'consent_pending', { step: 'done', consent: ['openid', 'aud:https://api.example.com'] }, now()),
+      true,
+    );
     assert.deepEqual(await storage.interactions.get(record.uid), {
       ...record,
       step: 'done',
@@ -264,7 +305,16 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
   test('opaque access tokens: stored by hash, revoked once', async () => {
     const storage = storageOf();
     const tokenHash = next('at');
-    await storage.accessTokens.insert({ tokenHash, grantId: null, clientId: 'c', subject: 'c', payload: { scope: 'a b' }, issuedAt: now(), expiresAt: now() + 1000, revokedAt: null });
+    await storage.accessTokens.insert({
+      tokenHash,
+      grantId: null,
+      clientId: 'c',
+      subject: 'c',
+      payload: { scope: 'a b' },
+      issuedAt: now(),
+      expiresAt: now() + 1000,
+      revokedAt: null,
+    });
     assert.deepEqual((await storage.accessTokens.get(tokenHash))?.payload, { scope: 'a b' });
     assert.equal(await storage.accessTokens.revoke(tokenHash, now()), true);
     assert.equal(await storage.accessTokens.revoke(tokenHash, now()), false);
@@ -275,10 +325,28 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const base = now() - 1_000_000;
     const expired = Array.from({ length: 5 }, () => next('expired-at'));
     for (const tokenHash of expired) {
-      await storage.accessTokens.insert({ tokenHash, grantId: null, clientId: 'c', subject: 'c', payload: {}, issuedAt: base, expiresAt: base + 1, revokedAt: null });
+      await storage.accessTokens.insert({
+        tokenHash,
+        grantId: null,
+        clientId: 'c',
+        subject: 'c',
+        payload: {},
+        issuedAt: base,
+        expiresAt: base + 1,
+        revokedAt: null,
+      });
     }
     const live = next('live-at');
-    await storage.accessTokens.insert({ tokenHash: live, grantId: null, clientId: 'c', subject: 'c', payload: {}, issuedAt: now(), expiresAt: now() + 60_000, revokedAt: null });
+    await storage.accessTokens.insert({
+      tokenHash: live,
+      grantId: null,
+      clientId: 'c',
+      subject: 'c',
+      payload: {},
+      issuedAt: now(),
+      expiresAt: now() + 60_000,
+      revokedAt: null,
+    });
     // Only this test's rows are older than base + 1 in a shared database.
     assert.equal(await storage.accessTokens.deleteExpired(base + 1, 2), 2);
     assert.equal(await storage.accessTokens.deleteExpired(base + 1, 2), 2);
@@ -331,7 +399,11 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const start = now();
     assert.deepEqual(await storage.deviceCodes.poll(record.deviceCodeHash, start), { outcome: 'pending' }, 'the first poll wins');
     assert.deepEqual(await storage.deviceCodes.poll(record.deviceCodeHash, start + 4_999), { outcome: 'slow_down', intervalSeconds: 10 });
-    assert.deepEqual(await storage.deviceCodes.poll(record.deviceCodeHash, start + 9_999), { outcome: 'slow_down', intervalSeconds: 15 }, 'a slow_down is not a poll that won');
+    assert.deepEqual(
+      await storage.deviceCodes.poll(record.deviceCodeHash, start + 9_999),
+      { outcome: 'slow_down', intervalSeconds: 15 },
+      'a slow_down is not a poll that won',
+    );
     assert.deepEqual(await storage.deviceCodes.poll(record.deviceCodeHash, start + 15_000), { outcome: 'pending' });
     const stored = await storage.deviceCodes.getByHash(record.deviceCodeHash);
     assert.equal(stored?.lastPolledAt, start + 15_000);

@@ -15,7 +15,11 @@ export function rateLimitContract(storageOf: () => Storage, now: () => number): 
     const limits = storageOf().rateLimits;
     const key = next('cap');
     for (let index = 0; index < cap.freeAttempts; index += 1) assert.deepEqual(await limits.reserve([{ key, rule: cap }], now() + index), { allowed: true });
-    assert.deepEqual(await limits.reserve([{ key, rule: cap }], now() + 10), { allowed: false, retryAt: now() + cap.windowMs }, 'the window started with the first attempt');
+    assert.deepEqual(
+      await limits.reserve([{ key, rule: cap }], now() + 10),
+      { allowed: false, retryAt: now() + cap.windowMs },
+      'the window started with the first attempt',
+    );
     assert.deepEqual(await limits.reserve([{ key, rule: cap }], now() + cap.windowMs), { allowed: true });
   });
 
@@ -24,7 +28,7 @@ export function rateLimitContract(storageOf: () => Storage, now: () => number): 
     const key = next('backoff');
     let at = now();
     const waits: number[] = [];
-    for (let attempts = 0; attempts < 7; ) {
+    for (let attempts = 0; attempts < 7;) {
       const decision = await limits.reserve([{ key, rule: backoff }], at);
       if (decision.allowed) {
         attempts += 1;
@@ -51,9 +55,20 @@ export function rateLimitContract(storageOf: () => Storage, now: () => number): 
     const one: RateRule = { windowMs: 10_000, freeAttempts: 1 };
     await limits.reserve([{ key: full, rule: one }], now());
     await limits.reserve([{ key: alsoFull, rule: one }], now() + 500);
-    const refused = await limits.reserve([{ key: full, rule: one }, { key: open, rule: one }, { key: alsoFull, rule: one }], now() + 1000);
+    const refused = await limits.reserve(
+      [
+        { key: full, rule: one },
+        { key: open, rule: one },
+        { key: alsoFull, rule: one },
+      ],
+      now() + 1000,
+    );
     assert.deepEqual(refused, { allowed: false, retryAt: now() + 10_500 });
-    assert.deepEqual(await limits.reserve([{ key: open, rule: one }], now() + 1000), { allowed: true }, 'the refused reservation counted nothing on the open key');
+    assert.deepEqual(
+      await limits.reserve([{ key: open, rule: one }], now() + 1000),
+      { allowed: true },
+      'the refused reservation counted nothing on the open key',
+    );
   });
 
   test('release gives one attempt back; reset forgets the window', async () => {
@@ -83,7 +98,18 @@ export function rateLimitContract(storageOf: () => Storage, now: () => number): 
     const rule: RateRule = { windowMs: 60_000, freeAttempts: 7 };
     const decisions = await Promise.all(
       Array.from({ length: 24 }, (_, index) =>
-        limits.reserve(index % 2 === 0 ? [{ key: a, rule }, { key: b, rule }] : [{ key: b, rule }, { key: a, rule }], now()),
+        limits.reserve(
+          index % 2 === 0
+            ? [
+                { key: a, rule },
+                { key: b, rule },
+              ]
+            : [
+                { key: b, rule },
+                { key: a, rule },
+              ],
+          now(),
+        ),
       ),
     );
     assert.equal(decisions.filter((decision) => decision.allowed).length, 7);

@@ -11,7 +11,17 @@ const next = (prefix: string) => `${prefix}_${++sequence}_${Math.random().toStri
 /** The registry half of the storage contract: users, orgs, invitations, APIs, apps, secrets, certificates, audit. */
 export function registryContract(storageOf: () => Storage, now: () => number): void {
   async function user(storage: Storage, email = `${next('u')}@example.com`) {
-    const record = { id: next('usr'), email, name: 'U', passwordHash: null, emailVerified: false, isAdmin: false, disabledAt: null, createdAt: now(), updatedAt: now() };
+    const record = {
+      id: next('usr'),
+      email,
+      name: 'U',
+      passwordHash: null,
+      emailVerified: false,
+      isAdmin: false,
+      disabledAt: null,
+      createdAt: now(),
+      updatedAt: now(),
+    };
     assert.equal(await storage.users.insert(record), true);
     return record;
   }
@@ -49,7 +59,10 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     assert.equal(updated?.name, 'Alice Liddell');
     assert.equal(updated?.isAdmin, true);
     const found = await storage.users.list({ search: 'LIDDELL', offset: 0, limit: 10 });
-    assert.deepEqual(found.items.map((item) => item.id), [alice.id]);
+    assert.deepEqual(
+      found.items.map((item) => item.id),
+      [alice.id],
+    );
     assert.equal(await storage.users.delete(alice.id), true);
     assert.equal(await storage.users.get(alice.id), undefined);
   });
@@ -57,7 +70,17 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
   test('personal access tokens: by hash, revoke once, touch', async () => {
     const storage = storageOf();
     const owner = await user(storage);
-    const token = { id: next('pat'), userId: owner.id, name: 't', tokenHash: next('hash'), scopes: ['apps:read'], createdAt: now(), expiresAt: now() + 1000, lastUsedAt: null, revokedAt: null };
+    const token = {
+      id: next('pat'),
+      userId: owner.id,
+      name: 't',
+      tokenHash: next('hash'),
+      scopes: ['apps:read'],
+      createdAt: now(),
+      expiresAt: now() + 1000,
+      lastUsedAt: null,
+      revokedAt: null,
+    };
     await storage.personalAccessTokens.insert(token);
     assert.deepEqual(await storage.personalAccessTokens.getByHash(token.tokenHash), token);
     await storage.personalAccessTokens.touch(token.id, now() + 5);
@@ -77,7 +100,10 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     assert.equal((await storage.organizations.getMembership(first.id, member.id))?.role, 'viewer');
     assert.equal(await storage.organizations.countOwners(first.id), 0);
     const mine = await storage.organizations.list({ memberUserId: member.id, offset: 0, limit: 10 });
-    assert.deepEqual(mine.items.map((item) => item.id), [first.id]);
+    assert.deepEqual(
+      mine.items.map((item) => item.id),
+      [first.id],
+    );
     assert.equal(await storage.organizations.deleteMembership(first.id, member.id), true);
     assert.equal((await storage.organizations.listMembershipsOfUser(member.id)).length, 0);
   });
@@ -134,7 +160,10 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     assert.deepEqual(await storage.apis.getByIdentifier(identifier), api);
     await storage.apis.update({ ...api, name: 'Renamed', identifier: 'https://ignored.example.com' });
     assert.equal((await storage.apis.get(api.id))?.identifier, identifier);
-    assert.deepEqual((await storage.apis.list({ orgId: team.id, search: 'renam', offset: 0, limit: 5 })).items.map((item) => item.id), [api.id]);
+    assert.deepEqual(
+      (await storage.apis.list({ orgId: team.id, search: 'renam', offset: 0, limit: 5 })).items.map((item) => item.id),
+      [api.id],
+    );
     assert.equal(await storage.apis.delete(api.id), true);
   });
 
@@ -150,11 +179,20 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     const appsOnly = await storage.apps.list({ orgId: team.id, kind: 'apps', offset: 0, limit: 10 });
     assert.equal(appsOnly.total, 2);
     const credentials = await storage.apps.list({ orgId: team.id, kind: 'credentials', ownerUserId: owner.id, offset: 0, limit: 10 });
-    assert.deepEqual(credentials.items.map((item) => item.clientId), [credential.clientId]);
+    assert.deepEqual(
+      credentials.items.map((item) => item.clientId),
+      [credential.clientId],
+    );
     const drafts = await storage.apps.list({ orgId: team.id, kind: 'all', status: 'draft', offset: 0, limit: 10 });
-    assert.deepEqual(drafts.items.map((item) => item.clientId), [draft.clientId]);
+    assert.deepEqual(
+      drafts.items.map((item) => item.clientId),
+      [draft.clientId],
+    );
     const searched = await storage.apps.list({ orgId: team.id, kind: 'all', search: 'SEARCHABLE', offset: 0, limit: 10 });
-    assert.deepEqual(searched.items.map((item) => item.clientId), [web.clientId]);
+    assert.deepEqual(
+      searched.items.map((item) => item.clientId),
+      [web.clientId],
+    );
     const literal = await storage.apps.list({ orgId: team.id, kind: 'all', search: '%', offset: 0, limit: 10 });
     assert.equal(literal.total, 0, 'LIKE wildcards in a search are literal');
 
@@ -189,7 +227,10 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     await storage.apps.insertSecret(second);
     await storage.apps.expireSecrets(record.clientId, now() + 100, [second.id]);
     assert.deepEqual((await storage.apps.listLiveSecrets(record.clientId, now() + 99)).map((secret) => secret.hash).sort(), ['first', 'second']);
-    assert.deepEqual((await storage.apps.listLiveSecrets(record.clientId, now() + 100)).map((secret) => secret.hash), ['second']);
+    assert.deepEqual(
+      (await storage.apps.listLiveSecrets(record.clientId, now() + 100)).map((secret) => secret.hash),
+      ['second'],
+    );
     await storage.apps.expireSecrets(record.clientId, now() + 500, [second.id]);
     assert.equal((await storage.apps.listLiveSecrets(record.clientId, now() + 100)).length, 1, 'a later rotation does not revive it');
   });
@@ -219,7 +260,10 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     const secrets = ['a', 'b', 'c'].map((hash, index) => ({ id: next('sec'), clientId: record.clientId, hash, createdAt: now() + index, expiresAt: null }));
     for (const secret of secrets) await storage.apps.insertSecret(secret);
     await storage.apps.expireSecrets(record.clientId, now(), [secrets[1]!.id, secrets[2]!.id]);
-    assert.deepEqual((await storage.apps.listLiveSecrets(record.clientId, now())).map((secret) => secret.hash), ['c', 'b']);
+    assert.deepEqual(
+      (await storage.apps.listLiveSecrets(record.clientId, now())).map((secret) => secret.hash),
+      ['c', 'b'],
+    );
   });
 
   test('audit: newest first, filtered by org, target, action and time', async () => {
@@ -240,18 +284,30 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
       });
     }
     const all = await storage.audit.list({ orgId: team.id, offset: 0, limit: 10 });
-    assert.deepEqual(all.items.map((event) => event.changes.index), [4, 3, 2, 1, 0]);
+    assert.deepEqual(
+      all.items.map((event) => event.changes.index),
+      [4, 3, 2, 1, 0],
+    );
     assert.equal((await storage.audit.list({ orgId: team.id, targetId: 'target-a', offset: 0, limit: 10 })).total, 3);
     assert.equal((await storage.audit.list({ orgId: team.id, action: 'app.created', offset: 0, limit: 10 })).total, 2);
     const window = await storage.audit.list({ orgId: team.id, from: base + 1, to: base + 3, offset: 0, limit: 10 });
-    assert.deepEqual(window.items.map((event) => event.changes.index), [3, 2, 1]);
+    assert.deepEqual(
+      window.items.map((event) => event.changes.index),
+      [3, 2, 1],
+    );
     assert.equal(all.items[0]?.actor.label, 'u1@example.com');
   });
 
   test('audit: an actor keeps the app it acted through, the act chain and a credential owner; plain actors stay plain', async () => {
     const storage = storageOf();
     const team = await org(storage);
-    const through = { type: 'user' as const, id: 'u2', label: 'u2@example.com via Gateway', client: { id: 'gw', name: 'Gateway' }, act: { sub: 'gw', act: { sub: 'edge' } } };
+    const through = {
+      type: 'user' as const,
+      id: 'u2',
+      label: 'u2@example.com via Gateway',
+      client: { id: 'gw', name: 'Gateway' },
+      act: { sub: 'gw', act: { sub: 'edge' } },
+    };
     const credential = { type: 'client' as const, id: 'cred', label: 'Script', ownerUserId: 'u3' };
     const plain = { type: 'operator' as const, id: null, label: 'operator (CLI)' };
     for (const [index, actor] of [through, credential, plain].entries()) {
@@ -308,7 +364,7 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     await storage.preAuthorizations.insert(first);
     await storage.preAuthorizations.insert(record(next('pre'), { clientId: other.clientId }));
     assert.deepEqual(await storage.preAuthorizations.listForApp(target.clientId), [first, second]);
-    assert.equal(await storage.preAuthorizations.delete(other.clientId, first.id), false, 'only the app\'s own');
+    assert.equal(await storage.preAuthorizations.delete(other.clientId, first.id), false, "only the app's own");
     assert.equal(await storage.preAuthorizations.delete(target.clientId, second.id), true);
     assert.equal(await storage.preAuthorizations.delete(target.clientId, second.id), false);
     await storage.users.delete(owner.id);

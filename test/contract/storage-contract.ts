@@ -81,9 +81,7 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
       });
 
       test('ten parallel setIfAbsent calls: exactly one wins', async () => {
-        const results = await Promise.all(
-          Array.from({ length: 10 }, (_, index) => storage.settings.setIfAbsent('race', `value-${index}`)),
-        );
+        const results = await Promise.all(Array.from({ length: 10 }, (_, index) => storage.settings.setIfAbsent('race', `value-${index}`)));
         assert.equal(results.filter(Boolean).length, 1);
         const winner = results.indexOf(true);
         assert.equal(await storage.settings.get('race'), `value-${winner}`);
@@ -96,14 +94,15 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
         assert.equal(await storage.signingKeys.insertFirstActive(first), true);
         assert.equal(await storage.signingKeys.insertFirstActive(fakeKey('ES256', now)), false);
         const live = await storage.signingKeys.listLive();
-        assert.deepEqual(live.map((key) => key.kid), [first.kid]);
+        assert.deepEqual(
+          live.map((key) => key.kid),
+          [first.kid],
+        );
         assert.deepEqual(live[0], first);
       });
 
       test('parallel first inserts for one algorithm leave exactly one active key', async () => {
-        const results = await Promise.all(
-          Array.from({ length: 8 }, () => storage.signingKeys.insertFirstActive(fakeKey('RS256', now))),
-        );
+        const results = await Promise.all(Array.from({ length: 8 }, () => storage.signingKeys.insertFirstActive(fakeKey('RS256', now))));
         assert.equal(results.filter(Boolean).length, 1);
         assert.equal((await storage.signingKeys.listLive()).length, 1);
       });
@@ -166,15 +165,24 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
     });
 
     describe('registry', () => {
-      registryContract(() => storage, () => now);
+      registryContract(
+        () => storage,
+        () => now,
+      );
     });
 
     describe('oauth', () => {
-      oauthContract(() => storage, () => now);
+      oauthContract(
+        () => storage,
+        () => now,
+      );
     });
 
     describe('rate limits', () => {
-      rateLimitContract(() => storage, () => now);
+      rateLimitContract(
+        () => storage,
+        () => now,
+      );
     });
 
     describe('transactions', () => {

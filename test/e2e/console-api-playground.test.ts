@@ -99,8 +99,22 @@ describe('an API with offline access, a native app, and the flow playground', { 
         assert.match(verifier, /^[A-Za-z0-9_-]{43,128}$/);
         assert.equal(challenge, createHash('sha256').update(verifier).digest('base64url'), 'S256 (RFC 7636 §4.2)');
         const authorizeTable = page.getByRole('table', { name: 'Authorization request parameters' });
-        assert.equal(await authorizeTable.getByRole('row', { name: /code_challenge_method/ }).getByRole('cell').nth(1).textContent(), 'S256');
-        assert.equal(await authorizeTable.getByRole('row', { name: /^audience/ }).getByRole('cell').nth(1).textContent(), notesApi);
+        assert.equal(
+          await authorizeTable
+            .getByRole('row', { name: /code_challenge_method/ })
+            .getByRole('cell')
+            .nth(1)
+            .textContent(),
+          'S256',
+        );
+        assert.equal(
+          await authorizeTable
+            .getByRole('row', { name: /^audience/ })
+            .getByRole('cell')
+            .nth(1)
+            .textContent(),
+          notesApi,
+        );
         await screenshot(page, 'api-playground-02-pkce');
         await page.getByRole('region', { name: /Create a code verifier/ }).screenshot({ path: join(screenshotDir, 'api-playground-02a-verifier.png') });
         await page.getByRole('region', { name: /Authorize the user/ }).screenshot({ path: join(screenshotDir, 'api-playground-02b-authorize-url.png') });
@@ -171,29 +185,35 @@ describe('an API with offline access, a native app, and the flow playground', { 
   });
 
   test('with the console as served (its CSP on), a call to an API on another origin is explained, not silently lost', async () => {
-    await withPage(browser, 'api-playground-csp', async (page) => {
-      const blocked: string[] = [];
-      page.on('console', (message) => {
-        if (/Content Security Policy/.test(message.text())) blocked.push(message.text());
-      });
-      await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${clientId}/playground`);
-      // The audience defaults to the API whose scopes the app holds.
-      const audience = page.getByLabel('Audience');
-      for (let wait = 0; wait < 50 && (await audience.inputValue()) !== notesApi; wait += 1) await page.waitForTimeout(100);
-      assert.equal(await audience.inputValue(), notesApi);
-      await page.getByRole('button', { name: 'Generate code verifier' }).click();
-      await page.getByRole('button', { name: 'Sign in and authorize' }).click();
-      // Consent for the scopes not allowed before (profile, email), then back with a code.
-      const back = page.waitForURL(new RegExp(`/apps/${clientId}/playground$`));
-      const allow = page.getByRole('button', { name: 'Allow' });
-      if ((await Promise.race([back.then(() => 'back'), allow.waitFor().then(() => 'consent')])) === 'consent') await allow.click();
-      await back;
-      await page.getByRole('button', { name: 'Exchange the code for tokens' }).click();
-      await page.getByLabel('API URL').fill(`${notesApi}/notes`);
-      await page.getByRole('button', { name: 'Call the API' }).click();
-      await page.getByText(/connect-src 'self'/).waitFor();
-      await page.getByText(/curl -H "Authorization: Bearer <access token>"/).waitFor();
-      assert.ok(blocked.length > 0);
-    }, {}, { allowCspReports: true });
+    await withPage(
+      browser,
+      'api-playground-csp',
+      async (page) => {
+        const blocked: string[] = [];
+        page.on('console', (message) => {
+          if (/Content Security Policy/.test(message.text())) blocked.push(message.text());
+        });
+        await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${clientId}/playground`);
+        // The audience defaults to the API whose scopes the app holds.
+        const audience = page.getByLabel('Audience');
+        for (let wait = 0; wait < 50 && (await audience.inputValue()) !== notesApi; wait += 1) await page.waitForTimeout(100);
+        assert.equal(await audience.inputValue(), notesApi);
+        await page.getByRole('button', { name: 'Generate code verifier' }).click();
+        await page.getByRole('button', { name: 'Sign in and authorize' }).click();
+        // Consent for the scopes not allowed before (profile, email), then back with a code.
+        const back = page.waitForURL(new RegExp(`/apps/${clientId}/playground$`));
+        const allow = page.getByRole('button', { name: 'Allow' });
+        if ((await Promise.race([back.then(() => 'back'), allow.waitFor().then(() => 'consent')])) === 'consent') await allow.click();
+        await back;
+        await page.getByRole('button', { name: 'Exchange the code for tokens' }).click();
+        await page.getByLabel('API URL').fill(`${notesApi}/notes`);
+        await page.getByRole('button', { name: 'Call the API' }).click();
+        await page.getByText(/connect-src 'self'/).waitFor();
+        await page.getByText(/curl -H "Authorization: Bearer <access token>"/).waitFor();
+        assert.ok(blocked.length > 0);
+      },
+      {},
+      { allowCspReports: true },
+    );
   });
 });

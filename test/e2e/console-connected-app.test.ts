@@ -58,7 +58,10 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
       await page.getByLabel('Redirect URI 4', { exact: true }).fill(long);
       const total = [...uris, long].join('\n').length;
       await page.getByText(`${total} of 2000 characters used`).waitFor();
-      await page.getByText(/the limit is 2000/).first().waitFor();
+      await page
+        .getByText(/the limit is 2000/)
+        .first()
+        .waitFor();
       await screenshot(page, 'connected-app-01-callback-limit');
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('heading', { name: /Step 3 of 7: Redirect URIs/ }).waitFor();
@@ -147,7 +150,10 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
   test('the app works as configured at the token, device and introspection endpoints', async () => {
     assert.ok(clientId && secret);
     // PKCE is required: a request without a code challenge is refused.
-    const noPkce = await new FormBrowser(fixture.issuer).authorize(authorizeUrl(fixture.issuer, clientId, { code_challenge: null, code_challenge_method: null }), fixture.user);
+    const noPkce = await new FormBrowser(fixture.issuer).authorize(
+      authorizeUrl(fixture.issuer, clientId, { code_challenge: null, code_challenge_method: null }),
+      fixture.user,
+    );
     assert.match(noPkce.headers.get('location') ?? '', /error=invalid_request/);
 
     const code = await obtainCode(fixture, clientId, { scope: 'openid offline_access read:contacts' });
@@ -179,14 +185,24 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
     // member who is neither pre-authorized nor consented does not.
     const key = await importPKCS8(readFileSync('test/fixtures/certificates/rsa-valid.key', 'utf8'), 'RS256');
     const assertionFor = (sub: string) =>
-      new SignJWT({ jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'RS256' }).setIssuer(clientId).setSubject(sub).setAudience(fixture.issuer).setExpirationTime('2m').sign(key);
+      new SignJWT({ jti: crypto.randomUUID() })
+        .setProtectedHeader({ alg: 'RS256' })
+        .setIssuer(clientId)
+        .setSubject(sub)
+        .setAudience(fixture.issuer)
+        .setExpirationTime('2m')
+        .sign(key);
     const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
     const forViewer = await postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: await assertionFor(viewer.email), scope: 'openid read:contacts' });
     assert.equal(forViewer.status, 200, JSON.stringify(forViewer.body));
     assert.equal(jwtPayload(String(forViewer.body.access_token)).sub, viewer.id);
     const developer = await fixture.createUser('dana@example.test');
     await setRole(fixture, developer.id, 'developer');
-    const forDeveloper = await postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: await assertionFor(developer.email), scope: 'openid read:contacts' });
+    const forDeveloper = await postForm(tokenUrl(fixture), {
+      grant_type: jwtBearer,
+      assertion: await assertionFor(developer.email),
+      scope: 'openid read:contacts',
+    });
     assert.equal(forDeveloper.body.error, 'invalid_grant');
 
     // Introspect all tokens: another app's token too.

@@ -11,7 +11,12 @@ export async function setRole(fixture: OAuthFixture, userId: string, role: Role)
 }
 
 /** Opens the console as a signed-out browser and signs in through the hosted pages, as a person would. */
-export async function signInToConsole(page: Page, fixture: OAuthFixture, user: { email: string; password: string } = fixture.user, path = '/console/'): Promise<void> {
+export async function signInToConsole(
+  page: Page,
+  fixture: OAuthFixture,
+  user: { email: string; password: string } = fixture.user,
+  path = '/console/',
+): Promise<void> {
   await page.goto(`${fixture.issuer}${path}`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await page.getByLabel('Email').fill(user.email);
@@ -34,7 +39,8 @@ export async function withPage<T>(
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (!allowCspReports && message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) problems.push(`console: ${message.text()}`);
+    if (!allowCspReports && message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text()))
+      problems.push(`console: ${message.text()}`);
   });
   try {
     const result = await body(page, context);

@@ -72,8 +72,14 @@ describe('client ID and secret of a public app, a placeholder callback, and a se
       await page.getByRole('button', { name: 'Submit for approval' }).click();
       const dialog = page.getByRole('dialog', { name: 'Submit this app for approval?' });
       await dialog.getByRole('button', { name: 'Submit for approval' }).click();
-      await dialog.getByText(/redirectUris\[0\]/).first().waitFor();
-      await dialog.getByText(/placeholder/).first().waitFor();
+      await dialog
+        .getByText(/redirectUris\[0\]/)
+        .first()
+        .waitFor();
+      await dialog
+        .getByText(/placeholder/)
+        .first()
+        .waitFor();
       await screenshot(page, 'public-app-03-submit-refused');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       assert.equal((await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId)).status, 'draft');

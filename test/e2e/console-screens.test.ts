@@ -41,7 +41,10 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
       assert.deepEqual(await switcher.locator('option').allTextContents(), ['Default organization (admin)', 'Acme Corp (owner)']);
       await page.getByRole('row', { name: /Notes web/ }).waitFor();
       await page.getByRole('row', { name: /Inventory job/ }).waitFor();
-      await page.getByRole('row', { name: /Latchkey console/ }).getByText('built in', { exact: true }).waitFor();
+      await page
+        .getByRole('row', { name: /Latchkey console/ })
+        .getByText('built in', { exact: true })
+        .waitFor();
 
       await page.getByLabel('Search apps').fill('notes');
       await page.getByRole('button', { name: 'Search' }).click();

@@ -103,7 +103,11 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs', { 
     assert.deepEqual(String(body.scope).split(' ').sort(), ['read:contacts', 'read:invoices']);
     assert.deepEqual(String(claims.scope).split(' ').sort(), ['read:contacts', 'read:invoices']);
     // Least privilege: nothing beyond the pairs.
-    const more = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials', scope: 'write:contacts' }, { basic: [made[0]!.clientId, made[0]!.secret] });
+    const more = await postForm(
+      tokenUrl(fixture),
+      { grant_type: 'client_credentials', scope: 'write:contacts' },
+      { basic: [made[0]!.clientId, made[0]!.secret] },
+    );
     assert.equal(more.status, 400);
     assert.equal(more.body.error, 'invalid_scope');
   });

@@ -67,7 +67,7 @@ describe('hosted sign-in, consent and sign-out pages in Chromium', { skip: brows
       await page.goto(authorizeUrl(fixture.issuer, app.clientId, { scope: 'openid email read:contacts', audience: apiIdentifier }, verifier).toString());
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
       await screenshot(page, 'sign-in');
-      assert.match(await page.textContent('body') ?? '', /to continue to Acme Notes/);
+      assert.match((await page.textContent('body')) ?? '', /to continue to Acme Notes/);
 
       // The email field has focus; Tab moves to the password, as a keyboard user expects.
       assert.equal(await focusedId(page), 'email');
@@ -144,14 +144,19 @@ describe('hosted sign-in, consent and sign-out pages in Chromium', { skip: brows
       await signInAndReturn(page);
       await arrival();
       const signedOut = await capturing(context);
-      await page.goto(`${fixture.issuer}/oauth2/logout?client_id=${app.clientId}&post_logout_redirect_uri=${encodeURIComponent('https://client.example.test/bye')}&state=see-you`);
+      await page.goto(
+        `${fixture.issuer}/oauth2/logout?client_id=${app.clientId}&post_logout_redirect_uri=${encodeURIComponent('https://client.example.test/bye')}&state=see-you`,
+      );
       await page.getByRole('heading', { name: 'Sign out?' }).waitFor();
       await screenshot(page, 'sign-out');
       await page.getByRole('button', { name: 'Sign out' }).click();
       const { url } = await signedOut();
       assert.equal(url.toString(), 'https://client.example.test/bye?state=see-you');
       const cookies = await context.cookies(fixture.issuer);
-      assert.equal(cookies.some((cookie) => cookie.name === 'lk_session'), false);
+      assert.equal(
+        cookies.some((cookie) => cookie.name === 'lk_session'),
+        false,
+      );
     } finally {
       await context.close();
     }

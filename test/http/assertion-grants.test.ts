@@ -59,7 +59,10 @@ describe('JWT bearer grant (RFC 7523 §2.1)', () => {
   test('an assertion signed with the key of an uploaded X.509 certificate', async () => {
     const certApp = await fixture.createApp({ name: 'Cert app', type: 'web', redirectUris: [redirectUri], grantTypes: [jwtBearer], scopes: ['openid'] });
     await fixture.server.server.runtime.registry.apps.addCertificate({ actor: operatorActor }, certApp.clientId, fixtureFile('rsa-valid.pem'));
-    await fixture.server.server.runtime.registry.preAuthorizations.create({ actor: operatorActor }, certApp.clientId, { user: fixture.user.id, scopes: ['openid'] });
+    await fixture.server.server.runtime.registry.preAuthorizations.create({ actor: operatorActor }, certApp.clientId, {
+      user: fixture.user.id,
+      scopes: ['openid'],
+    });
     const privateKey = await importPKCS8(fixtureFile('rsa-valid.key'), 'RS256');
     const jwt = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256' })
@@ -79,7 +82,11 @@ describe('JWT bearer grant (RFC 7523 §2.1)', () => {
     ['an expired assertion', async () => assertion({ exp: Math.floor(Date.now() / 1000) - 120 }), /expired/],
     ['another audience', async () => assertion({ aud: 'https://elsewhere.example' }), /aud claim is not valid/],
     ['an unknown user', async () => assertion({ sub: 'nobody@example.test' }), /names no user/],
-    ['an assertion whose exp lies further ahead than the server allows (an hour)', async () => assertion({ exp: Math.floor(Date.now() / 1000) + 7200 }), /more than 3600 seconds ahead/],
+    [
+      'an assertion whose exp lies further ahead than the server allows (an hour)',
+      async () => assertion({ exp: Math.floor(Date.now() / 1000) + 7200 }),
+      /more than 3600 seconds ahead/,
+    ],
     ['an assertion without a jti', async () => assertion({ jti: undefined }), /has no jti/],
   ];
   for (const [label, make, message] of refusals) {
@@ -96,7 +103,7 @@ describe('JWT bearer grant (RFC 7523 §2.1)', () => {
     });
   }
 
-  test('a user outside the app\'s organization who never consented is refused', async () => {
+  test("a user outside the app's organization who never consented is refused", async () => {
     const stranger = await fixture.createUser('stranger@example.test');
     const response = await request(await assertion({ sub: stranger.email }), { scope: 'openid' });
     assert.equal(response.body.error, 'invalid_grant');
@@ -105,7 +112,13 @@ describe('JWT bearer grant (RFC 7523 §2.1)', () => {
 
   test('an app without the grant is unauthorized_client', async () => {
     const other = await fixture.createApp({ name: 'No JWT', type: 'web', redirectUris: [redirectUri] });
-    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(other.clientId).setSubject(fixture.user.email).setAudience(fixture.issuer).setExpirationTime('1m').sign(key);
+    const jwt = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(other.clientId)
+      .setSubject(fixture.user.email)
+      .setAudience(fixture.issuer)
+      .setExpirationTime('1m')
+      .sign(key);
     const response = await postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: jwt });
     assert.equal(response.body.error, 'unauthorized_client');
   });
@@ -146,7 +159,7 @@ describe('token exchange (RFC 8693)', () => {
       { basic: [client.clientId, client.clientSecret!] },
     );
 
-  test('an API trades the user\'s token for one aimed downstream: same user, act names the API, never longer-lived', async () => {
+  test("an API trades the user's token for one aimed downstream: same user, act names the API, never longer-lived", async () => {
     const response = await exchangeFor({ scope: 'read:contacts' });
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.equal(response.body.issued_token_type, accessTokenType);
@@ -182,7 +195,8 @@ describe('token exchange (RFC 8693)', () => {
 
   test('revoking the original grant revokes the exchanged token', async () => {
     const exchanged = await exchangeFor({});
-    const introspect = (token: unknown) => postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(token) }, { basic: [service.clientId, service.clientSecret!] });
+    const introspect = (token: unknown) =>
+      postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(token) }, { basic: [service.clientId, service.clientSecret!] });
     assert.equal((await introspect(exchanged.body.access_token)).body.active, true);
     await postForm(`${fixture.issuer}/oauth2/revoke`, { token: String(subject.refresh_token) }, { basic: [web.clientId, web.clientSecret!] });
     assert.equal((await introspect(exchanged.body.access_token)).body.active, false);

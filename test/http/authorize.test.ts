@@ -23,7 +23,12 @@ describe('authorization endpoint rules', () => {
       scopes: ['openid', 'profile', 'email', 'offline_access', 'read:contacts'],
       grantTypes: ['authorization_code', 'refresh_token'],
     });
-    native = await fixture.createApp({ name: 'Native', type: 'native', redirectUris: ['http://127.0.0.1/callback', 'com.example.app:/cb'], scopes: ['openid'] });
+    native = await fixture.createApp({
+      name: 'Native',
+      type: 'native',
+      redirectUris: ['http://127.0.0.1/callback', 'com.example.app:/cb'],
+      scopes: ['openid'],
+    });
   });
   after(() => fixture.stop());
 
@@ -78,7 +83,12 @@ describe('authorization endpoint rules', () => {
     ['request objects are not supported (OIDC Core §6.1)', { request: 'eyJ...' }, 'request_not_supported', /request objects/],
     ['request_uri is not supported (OIDC Core §6.2)', { request_uri: 'urn:x' }, 'request_uri_not_supported', /request_uri/],
     ['a scope the app was not given is refused (RFC 6749 §3.3)', { scope: 'openid phone' }, 'invalid_scope', /may not ask for the phone scope/],
-    ['an API scope needs its API named (RFC 8707)', { scope: 'openid read:contacts' }, 'invalid_scope', /name that API with the audience or resource parameter/],
+    [
+      'an API scope needs its API named (RFC 8707)',
+      { scope: 'openid read:contacts' },
+      'invalid_scope',
+      /name that API with the audience or resource parameter/,
+    ],
     ['an unknown resource is invalid_target (RFC 8707 §2)', { resource: 'https://unknown.example' }, 'invalid_target', /not an API/],
     ['a resource with a fragment is invalid_target (RFC 8707 §2)', { resource: `${apiIdentifier}#x` }, 'invalid_target', /without a fragment/],
     ['prompt=none stands alone (OIDC Core §3.1.2.1)', { prompt: 'none login' }, 'invalid_request', /can not be combined/],
@@ -134,7 +144,9 @@ describe('authorization endpoint rules', () => {
 
   test('the redirect URI keeps its own query (RFC 6749 §3.1.2)', async () => {
     const withQuery = await fixture.createApp({ name: 'Query', type: 'web', redirectUris: ['https://client.example.test/cb?tenant=7'] });
-    const { response, location } = await errorOf(authorizeUrl(fixture.issuer, withQuery.clientId, { redirect_uri: 'https://client.example.test/cb?tenant=7', response_type: 'token' }));
+    const { response, location } = await errorOf(
+      authorizeUrl(fixture.issuer, withQuery.clientId, { redirect_uri: 'https://client.example.test/cb?tenant=7', response_type: 'token' }),
+    );
     assert.equal(response.status, 302);
     assert.ok(location?.startsWith('https://client.example.test/cb?tenant=7&'));
   });
@@ -159,7 +171,11 @@ describe('authorization endpoint rules', () => {
       const start = await browser.get(authorizeUrl(fixture.issuer, fresh.clientId));
       const pageUrl = new URL(start.headers.get('location')!);
       const html = await (await browser.get(pageUrl)).text();
-      const login = await browser.post(`${pageUrl.href}/login`, { csrf: hiddenField(html, 'csrf')!, email: fixture.user.email, password: fixture.user.password });
+      const login = await browser.post(`${pageUrl.href}/login`, {
+        csrf: hiddenField(html, 'csrf')!,
+        email: fixture.user.email,
+        password: fixture.user.password,
+      });
       assert.equal(login.status, 303);
       const consentHtml = await (await browser.get(new URL(login.headers.get('location')!))).text();
       const consent = await browser.post(`${pageUrl.href}/consent`, { csrf: hiddenField(consentHtml, 'csrf')!, decision: 'allow' });
@@ -191,7 +207,10 @@ describe('authorization endpoint rules', () => {
       const response = await browser.post(`${pageUrl}/login`, { csrf: 'forged', email: fixture.user.email, password: fixture.user.password });
       assert.equal(response.status, 403);
       assert.match(await response.text(), /CSRF/);
-      assert.equal([...browser.cookies.keys()].some((name) => name.includes('session')), false);
+      assert.equal(
+        [...browser.cookies.keys()].some((name) => name.includes('session')),
+        false,
+      );
     });
 
     test('an interaction can not be finished from another browser', async () => {
@@ -219,7 +238,10 @@ describe('authorization endpoint rules', () => {
       const browser = new FormBrowser(fixture.issuer);
       let last: Response | undefined;
       for (let attempt = 0; attempt < 6; attempt += 1) {
-        last = await new FormBrowser(fixture.issuer).authorize(authorizeUrl(fixture.issuer, web.clientId), { email: victim.email, password: 'wrong guess 123' });
+        last = await new FormBrowser(fixture.issuer).authorize(authorizeUrl(fixture.issuer, web.clientId), {
+          email: victim.email,
+          password: 'wrong guess 123',
+        });
       }
       assert.equal(last?.status, 429);
       assert.ok(Number(last?.headers.get('retry-after')) >= 1);
@@ -245,7 +267,11 @@ describe('authorization endpoint rules', () => {
       const browser = new FormBrowser(fixture.issuer);
       const start = await browser.get(authorizeUrl(fixture.issuer, firstParty.clientId));
       const html = await (await browser.get(new URL(start.headers.get('location')!))).text();
-      const login = await browser.post(`${start.headers.get('location')}/login`, { csrf: hiddenField(html, 'csrf')!, email: fixture.user.email, password: fixture.user.password });
+      const login = await browser.post(`${start.headers.get('location')}/login`, {
+        csrf: hiddenField(html, 'csrf')!,
+        email: fixture.user.email,
+        password: fixture.user.password,
+      });
       assert.ok(login.headers.get('location')?.startsWith(redirectUri));
     });
 
@@ -254,7 +280,11 @@ describe('authorization endpoint rules', () => {
       const start = await browser.get(authorizeUrl(fixture.issuer, web.clientId, { scope: 'openid email read:contacts', audience: apiIdentifier }));
       const pageUrl = new URL(start.headers.get('location')!);
       const html = await (await browser.get(pageUrl)).text();
-      const login = await browser.post(`${pageUrl.href}/login`, { csrf: hiddenField(html, 'csrf')!, email: fixture.user.email, password: fixture.user.password });
+      const login = await browser.post(`${pageUrl.href}/login`, {
+        csrf: hiddenField(html, 'csrf')!,
+        email: fixture.user.email,
+        password: fixture.user.password,
+      });
       const consent = await (await browser.get(new URL(login.headers.get('location')!))).text();
       assert.match(consent, /See your email address/);
       assert.match(consent, /Read your contacts/);
@@ -299,13 +329,21 @@ describe('authorization endpoint rules', () => {
       const registry = fixture.server.server.runtime.registry;
       const { token } = await registry.tokens.create({ actor: operatorActor }, fixture.user.id, { name: 'self', scopes: ['apps:read'] });
       const consents = await fetch(`${fixture.issuer}/api/v1/me/consents`, { headers: { authorization: `Bearer ${token}` } });
-      const mine = ((await consents.json()) as { items: { clientId: string; clientName: string | null }[] }).items.find((item) => item.clientId === app.clientId);
+      const mine = ((await consents.json()) as { items: { clientId: string; clientName: string | null }[] }).items.find(
+        (item) => item.clientId === app.clientId,
+      );
       assert.equal(mine?.clientName, 'Withdraw', 'the consent names the app');
-      const withdrawn = await fetch(`${fixture.issuer}/api/v1/me/consents/${app.clientId}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      const withdrawn = await fetch(`${fixture.issuer}/api/v1/me/consents/${app.clientId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}` },
+      });
       assert.equal(withdrawn.status, 204);
       const refresh = await fetch(`${fixture.issuer}/oauth2/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`,
+        },
         body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) }),
       });
       assert.equal(refresh.status, 400);

@@ -29,7 +29,11 @@ describe('the console backend: hosted sign-in, server-held tokens, cookie + CSRF
     const final = await browser.authorize(authorize, fixture.user);
     assert.ok([200, 503].includes(final.status), `landed on the console: ${final.status}`);
     assert.ok(browser.cookies.has('lk_console'));
-    assert.equal([...browser.cookies.values()].some((value) => value.startsWith('lk_at_') || value.startsWith('eyJ')), false, 'no token reaches the browser');
+    assert.equal(
+      [...browser.cookies.values()].some((value) => value.startsWith('lk_at_') || value.startsWith('eyJ')),
+      false,
+      'no token reaches the browser',
+    );
   });
 
   test('the session tells who is signed in and gives the CSRF token', async () => {
@@ -79,7 +83,11 @@ describe('the console backend: hosted sign-in, server-held tokens, cookie + CSRF
     const headers = { 'content-type': 'application/json' };
     assert.equal((await consoleApi('/v1/orgs/default/apps', { method: 'POST', body, headers })).status, 403);
     assert.equal((await consoleApi('/v1/orgs/default/apps', { method: 'POST', body, headers: { ...headers, 'x-csrf-token': 'forged' } })).status, 403);
-    const crossOrigin = await consoleApi('/v1/orgs/default/apps', { method: 'POST', body, headers: { ...headers, 'x-csrf-token': csrf, origin: 'https://evil.example' } });
+    const crossOrigin = await consoleApi('/v1/orgs/default/apps', {
+      method: 'POST',
+      body,
+      headers: { ...headers, 'x-csrf-token': csrf, origin: 'https://evil.example' },
+    });
     assert.equal(crossOrigin.status, 403);
     const created = await consoleApi('/v1/orgs/default/apps', { method: 'POST', body, headers: { ...headers, 'x-csrf-token': csrf } });
     assert.equal(created.status, 201);

@@ -147,7 +147,10 @@ describe('cookies on an https issuer carry __Host- or __Secure-, Secure, HttpOnl
     assert.ok(final.headers.get('location')!.startsWith(redirectUri));
     const names = new Set(browser.seen.map((cookie) => cookie.name));
     assert.ok(names.has('__Host-lk_session'), [...names].join(', '));
-    assert.ok([...names].some((name) => name.startsWith('__Secure-lk_int_')), [...names].join(', '));
+    assert.ok(
+      [...names].some((name) => name.startsWith('__Secure-lk_int_')),
+      [...names].join(', '),
+    );
     for (const cookie of browser.seen) assertHardened(cookie);
   });
 
@@ -176,9 +179,11 @@ describe('cookies on an https issuer carry __Host- or __Secure-, Secure, HttpOnl
     const browser = new Browser(httpsIssuer, listener);
     await consoleSignInAndOut(browser, httpsIssuer, fixture.user);
     const names = new Set(browser.seen.map((cookie) => cookie.name));
-    for (const name of ['__Secure-lk_console_flow', '__Secure-lk_console', '__Host-lk_session']) assert.ok(names.has(name), `${name} in ${[...names].join(', ')}`);
+    for (const name of ['__Secure-lk_console_flow', '__Secure-lk_console', '__Host-lk_session'])
+      assert.ok(names.has(name), `${name} in ${[...names].join(', ')}`);
     const cleared = new Set(browser.seen.filter((cookie) => cookie.cleared).map((cookie) => cookie.name));
-    for (const name of ['__Secure-lk_console_flow', '__Secure-lk_console', '__Host-lk_session']) assert.ok(cleared.has(name), `${name} is cleared: ${[...cleared].join(', ')}`);
+    for (const name of ['__Secure-lk_console_flow', '__Secure-lk_console', '__Host-lk_session'])
+      assert.ok(cleared.has(name), `${name} is cleared: ${[...cleared].join(', ')}`);
     for (const cookie of browser.seen) assertHardened(cookie);
   });
 });

@@ -22,7 +22,7 @@ function claimsOf(jwt: string): Record<string, unknown> {
  * the user: its `sub` is the client_id, never the owner's user id, so that no API can mistake it
  * for the user's own token (RFC 9700 §4.15).
  */
-describe('tokens of per-user client credentials never carry the owner\'s sub (RFC 9700 §4.15)', () => {
+describe("tokens of per-user client credentials never carry the owner's sub (RFC 9700 §4.15)", () => {
   let fixture: OAuthFixture;
 
   before(async () => {
@@ -56,21 +56,21 @@ describe('tokens of per-user client credentials never carry the owner\'s sub (RF
     const jwt = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials', audience: apiIdentifier }, basic);
     assert.equal(jwt.status, 200, JSON.stringify(jwt.body));
     const claims = claimsOf(String(jwt.body.access_token));
-    assert.equal(claims.sub, credential.clientId, 'the JWT\'s sub is the client_id');
+    assert.equal(claims.sub, credential.clientId, "the JWT's sub is the client_id");
     assert.equal(claims.client_id, credential.clientId);
     assert.notEqual(claims.sub, ownerUserId);
     assert.doesNotMatch(String(claims.sub), /^usr_/);
-    assert.equal(strings(claims).includes(ownerUserId), false, 'the owner\'s id is in no claim');
+    assert.equal(strings(claims).includes(ownerUserId), false, "the owner's id is in no claim");
 
     const opaque = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials', resource: opaqueApi }, basic);
     assert.equal(opaque.status, 200, JSON.stringify(opaque.body));
     assert.match(String(opaque.body.access_token), /^lk_at_/);
     const introspected = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(opaque.body.access_token) }, basic);
     assert.equal(introspected.body.active, true);
-    assert.equal(introspected.body.sub, credential.clientId, 'the opaque token\'s sub is the client_id');
+    assert.equal(introspected.body.sub, credential.clientId, "the opaque token's sub is the client_id");
     assert.notEqual(introspected.body.sub, ownerUserId);
     assert.doesNotMatch(String(introspected.body.sub), /^usr_/);
-    assert.equal(strings(introspected.body).includes(ownerUserId), false, 'the owner\'s id is in no introspection field');
+    assert.equal(strings(introspected.body).includes(ownerUserId), false, "the owner's id is in no introspection field");
   }
 
   test('credentials a developer made for themselves (POST /api/v1/orgs/{org}/credentials)', async () => {
@@ -80,7 +80,7 @@ describe('tokens of per-user client credentials never carry the owner\'s sub (RF
     await assertClientIsTheSubject(created.body, developer.userId);
   });
 
-  test('credentials an admin made for another member: neither the owner\'s nor the admin\'s sub', async () => {
+  test("credentials an admin made for another member: neither the owner's nor the admin's sub", async () => {
     const admin = await userWithToken(fixture.server, { role: 'admin' });
     const member = await userWithToken(fixture.server, { role: 'developer' });
     const created = await admin.api.post<Credential>('/orgs/default/credentials', { name: 'For a member', userId: member.userId, apiGrants });

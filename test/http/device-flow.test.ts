@@ -38,7 +38,12 @@ describe('device authorization grant (RFC 8628)', () => {
     assert.equal(submitted.status, 303);
     let page = await (await browser.get(new URL(submitted.headers.get('location')!))).text();
     if (page.includes('name="password"')) {
-      const login = await browser.post(`${fixture.issuer}/device/login`, { csrf, user_code: userCode, email: fixture.user.email, password: fixture.user.password });
+      const login = await browser.post(`${fixture.issuer}/device/login`, {
+        csrf,
+        user_code: userCode,
+        email: fixture.user.email,
+        password: fixture.user.password,
+      });
       assert.equal(login.status, 303);
       page = await (await browser.get(new URL(login.headers.get('location')!))).text();
     }
@@ -79,7 +84,11 @@ describe('device authorization grant (RFC 8628)', () => {
     assert.ok(String(tokens.body.refresh_token).startsWith('lk_rt_'));
     const again = await poll(body.device_code);
     assert.equal(again.body.error, 'invalid_grant', 'the device code is single use');
-    const refreshed = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token), client_id: tv.clientId });
+    const refreshed = await postForm(tokenUrl(fixture), {
+      grant_type: 'refresh_token',
+      refresh_token: String(tokens.body.refresh_token),
+      client_id: tv.clientId,
+    });
     assert.equal(refreshed.status, 200);
   });
 
@@ -129,7 +138,11 @@ describe('device authorization grant (RFC 8628)', () => {
     );
     await approve(started.user_code, 'allow', /See your name/);
     now.value += 6_000;
-    const tokens = await oauth.processDeviceCodeResponse(as, client, await oauth.deviceCodeGrantRequest(as, client, oauth.None(), started.device_code, insecure));
+    const tokens = await oauth.processDeviceCodeResponse(
+      as,
+      client,
+      await oauth.deviceCodeGrantRequest(as, client, oauth.None(), started.device_code, insecure),
+    );
     assert.equal(oauth.getValidatedIdTokenClaims(tokens)?.sub, fixture.user.id);
   });
   // Last: it uses up this address's guesses.
@@ -145,5 +158,4 @@ describe('device authorization grant (RFC 8628)', () => {
     assert.equal(last.status, 429);
     assert.ok(last.headers.get('retry-after'));
   });
-
 });

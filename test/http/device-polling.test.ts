@@ -25,7 +25,11 @@ function pollingSuite(store: 'SQLite' | 'PostgreSQL', skip: string | false) {
     });
 
     async function startDeviceFlow(): Promise<string> {
-      const started = await postForm(`${fixture.issuer}/oauth2/device_authorization`, { client_id: tv.clientId, scope: 'openid read:contacts', audience: apiIdentifier });
+      const started = await postForm(`${fixture.issuer}/oauth2/device_authorization`, {
+        client_id: tv.clientId,
+        scope: 'openid read:contacts',
+        audience: apiIdentifier,
+      });
       assert.equal(started.status, 200, JSON.stringify(started.body));
       return String(started.body.device_code);
     }

@@ -8,8 +8,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 /** Metadata fields whose value is an endpoint URL served by the issuer. */
 function endpointFields(metadata: Record<string, unknown>): [string, string][] {
   return Object.entries(metadata).filter(
-    (entry): entry is [string, string] =>
-      typeof entry[1] === 'string' && (entry[0].endsWith('_endpoint') || entry[0] === 'jwks_uri'),
+    (entry): entry is [string, string] => typeof entry[1] === 'string' && (entry[0].endsWith('_endpoint') || entry[0] === 'jwks_uri'),
   );
 }
 
@@ -52,7 +51,10 @@ describe('discovery', () => {
 
   test('grants, client authentication methods and response types advertised are exactly those implemented', async () => {
     const metadata = (await (await server.fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
-    assert.deepEqual(metadata.grant_types_supported, grantHandlers.map((handler) => handler.grantType));
+    assert.deepEqual(
+      metadata.grant_types_supported,
+      grantHandlers.map((handler) => handler.grantType),
+    );
     assert.deepEqual([...metadata.token_endpoint_auth_methods_supported!].sort(), [...supportedClientAuthMethodNames].sort());
     assert.deepEqual(metadata.response_types_supported, ['code'], 'no implicit or hybrid (RFC 9700 §2.1.2)');
     assert.deepEqual(metadata.response_modes_supported, ['query', 'form_post']);

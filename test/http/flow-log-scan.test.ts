@@ -22,9 +22,20 @@ describe('no secret or token reaches the log during OAuth flows (docs/security.m
     const machine = await fixture.createApp({ name: 'M', type: 'm2m', apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }] });
     const code = await obtainCode(fixture, web.clientId, { scope: 'openid offline_access read:contacts', audience: apiIdentifier });
     const tokens = (await redeem(fixture, code, web.clientId, web.clientSecret)).body;
-    const refreshed = (await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) }, { basic: [web.clientId, web.clientSecret!], ...inProcess })).body;
-    const cc = (await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [machine.clientId, machine.clientSecret!], ...inProcess })).body;
-    await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(cc.access_token) }, { basic: [machine.clientId, machine.clientSecret!], ...inProcess });
+    const refreshed = (
+      await postForm(
+        tokenUrl(fixture),
+        { grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token) },
+        { basic: [web.clientId, web.clientSecret!], ...inProcess },
+      )
+    ).body;
+    const cc = (await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [machine.clientId, machine.clientSecret!], ...inProcess }))
+      .body;
+    await postForm(
+      `${fixture.issuer}/oauth2/introspect`,
+      { token: String(cc.access_token) },
+      { basic: [machine.clientId, machine.clientSecret!], ...inProcess },
+    );
     await fixture.fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${String(tokens.access_token)}` } });
     // Credentials sent where they don't belong still must not be logged.
     await fixture.fetch(`${fixture.issuer}/oauth2/userinfo?access_token=${String(refreshed.access_token)}`);

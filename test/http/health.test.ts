@@ -39,7 +39,11 @@ describe('health, request ids and error bodies', () => {
 
   test('/metrics serves Prometheus metrics: requests by route, and domain events', async () => {
     await server.fetch(`${server.issuer}/.well-known/openid-configuration`);
-    await server.fetch(`${server.issuer}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=nope' });
+    await server.fetch(`${server.issuer}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=nope',
+    });
     server.server.runtime.events.publish({ type: 'token.issued', orgId: 'org_probe', clientId: 'probe', grantType: 'client_credentials' });
     const response = await server.fetch(`${server.issuer}/metrics`);
     assert.equal(response.status, 200);

@@ -84,7 +84,11 @@ for (const store of stores) {
       });
       const pair = await generateKeyPair('ES256', { extractable: true });
       key = pair.privateKey;
-      await fixture.server.server.runtime.registry.apps.addCertificate({ actor: operatorActor }, keyApp.clientId, JSON.stringify(await exportJWK(pair.publicKey)));
+      await fixture.server.server.runtime.registry.apps.addCertificate(
+        { actor: operatorActor },
+        keyApp.clientId,
+        JSON.stringify(await exportJWK(pair.publicKey)),
+      );
       token = (await userWithToken(fixture.server, { role: 'admin' })).token;
     });
     after(async () => {
@@ -164,11 +168,21 @@ for (const store of stores) {
         assertProblem(await send({ method: 'POST', target: '/api/v1/orgs/default/apps', headers: json, body }), `${label}: POST /api/v1/orgs/default/apps`);
         assertProblem(await send({ method: 'PATCH', target: `/api/v1/apps/${web.clientId}`, headers: json, body }), `${label}: PATCH /api/v1/apps/{clientId}`);
         assertProblem(
-          await send({ method: 'POST', target: '/console/api/v1/orgs/default/apps', headers: { 'content-type': 'application/json', cookie: 'lk_console=x' }, body }),
+          await send({
+            method: 'POST',
+            target: '/console/api/v1/orgs/default/apps',
+            headers: { 'content-type': 'application/json', cookie: 'lk_console=x' },
+            body,
+          }),
           `${label}: POST /console/api/v1/orgs/default/apps`,
         );
       }
-      const poisoned = await send({ method: 'POST', target: '/api/v1/orgs/default/apps', headers: json, body: '{"name":"x","type":"m2m","__proto__":{"isAdmin":true}}' });
+      const poisoned = await send({
+        method: 'POST',
+        target: '/api/v1/orgs/default/apps',
+        headers: json,
+        body: '{"name":"x","type":"m2m","__proto__":{"isAdmin":true}}',
+      });
       assertProblem(poisoned, 'prototype poisoning is still refused by the JSON parser');
       const apps = await fixture.server.server.runtime.registry.apps.list({ actor: operatorActor }, fixture.orgId, { offset: 0, limit: 100 });
       assert.deepEqual(apps.items.map((app) => app.name).sort(), ['Latchkey console', 'Signed', 'Web'], 'nothing was written');
@@ -177,10 +191,22 @@ for (const store of stores) {
     test('NUL and invalid UTF-8 inside HTTP Basic and inside assertions name an unknown client or user, and never reach the store', async () => {
       const basic = (credentials: Buffer) => ({ ...form, authorization: `Basic ${credentials.toString('base64')}` });
       const probes: [string, RawRequest][] = [
-        ['a NUL in the Basic client_id', { method: 'POST', target: '/oauth2/token', headers: basic(Buffer.from('a\0b:secret')), body: 'grant_type=client_credentials' }],
-        ['a percent-encoded NUL in the Basic client_id', { method: 'POST', target: '/oauth2/token', headers: basic(Buffer.from('a%00b:secret')), body: 'grant_type=client_credentials' }],
-        ['a NUL in the Basic secret', { method: 'POST', target: '/oauth2/token', headers: basic(Buffer.from(`${web.clientId}:a\0b`)), body: 'grant_type=client_credentials' }],
-        ['invalid UTF-8 in the Basic credentials', { method: 'POST', target: '/oauth2/token', headers: basic(Buffer.from([0x61, 0xff, 0x3a, 0x62])), body: 'grant_type=client_credentials' }],
+        [
+          'a NUL in the Basic client_id',
+          { method: 'POST', target: '/oauth2/token', headers: basic(Buffer.from('a\0b:secret')), body: 'grant_type=client_credentials' },
+        ],
+        [
+          'a percent-encoded NUL in the Basic client_id',
+          { method: 'POST', target: '/oauth2/token', headers: basic(Buffer.from('a%00b:secret')), body: 'grant_type=client_credentials' },
+        ],
+        [
+          'a NUL in the Basic secret',
+          { method: 'POST', target: '/oauth2/token', headers: basic(Buffer.from(`${web.clientId}:a\0b`)), body: 'grant_type=client_credentials' },
+        ],
+        [
+          'invalid UTF-8 in the Basic credentials',
+          { method: 'POST', target: '/oauth2/token', headers: basic(Buffer.from([0x61, 0xff, 0x3a, 0x62])), body: 'grant_type=client_credentials' },
+        ],
         ['a NUL in Basic at introspection', { method: 'POST', target: '/oauth2/introspect', headers: basic(Buffer.from('a\0b:secret')), body: 'token=x' }],
         [
           'a NUL in the sub of an unsigned client assertion',
@@ -202,7 +228,12 @@ for (const store of stores) {
         ],
         [
           'a NUL in the iss of a JWT bearer assertion',
-          { method: 'POST', target: '/oauth2/token', headers: form, body: `grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=${unsigned({ iss: 'a\0b', sub: 'x' })}` },
+          {
+            method: 'POST',
+            target: '/oauth2/token',
+            headers: form,
+            body: `grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=${unsigned({ iss: 'a\0b', sub: 'x' })}`,
+          },
         ],
         [
           'a NUL in the jti of a signed client assertion',

@@ -102,7 +102,10 @@ function jwksSuite(store: 'SQLite' | 'PostgreSQL', skip: string | false) {
       for (const kid of oldKids) {
         const entry = keys.find((key) => key.kid === kid);
         assert.equal(entry?.status, 'retiring');
-        assert.ok(entry?.retireAt && Date.parse(entry.retireAt) > Date.now() + 12 * 3600_000 - 60_000, 'published for the longest token lifetime (12 h of ID token validity)');
+        assert.ok(
+          entry?.retireAt && Date.parse(entry.retireAt) > Date.now() + 12 * 3600_000 - 60_000,
+          'published for the longest token lifetime (12 h of ID token validity)',
+        );
       }
     });
 
@@ -111,7 +114,10 @@ function jwksSuite(store: 'SQLite' | 'PostgreSQL', skip: string | false) {
       const result = await runCli(['keys', 'rotate', '--alg', 'ES256', '--json'], { cwd: dir.path, env: cliEnv() });
       assert.equal(result.code, 0, result.stderr);
       const { rotated } = JSON.parse(result.stdout) as { rotated: { alg: string }[] };
-      assert.deepEqual(rotated.map((entry) => entry.alg), ['ES256']);
+      assert.deepEqual(
+        rotated.map((entry) => entry.alg),
+        ['ES256'],
+      );
       await server.server.runtime.signingKeys.refresh();
       assert.equal(server.server.runtime.signingKeys.signingKey('RS256').kid, before);
     });

@@ -113,7 +113,10 @@ for (const store of stores) {
 
       const orgAdmin = await fixture.createUser(`org-admin-${++counter}@example.test`);
       await registry().orgs.putMember(operator, 'default', { userId: orgAdmin.id, role: 'admin' });
-      const orgAdminApi = new ApiCaller(fixture.server, (await registry().tokens.create(operator, orgAdmin.id, { name: 't', scopes: allManagementScopes })).token);
+      const orgAdminApi = new ApiCaller(
+        fixture.server,
+        (await registry().tokens.create(operator, orgAdmin.id, { name: 't', scopes: allManagementScopes })).token,
+      );
       const takeBack = await orgAdminApi.delete<Problem>(`/apps/${app.clientId}/pre-authorizations/${made.body.id}`);
       assert.equal(takeBack.status, 403, 'what a server administrator granted only a server administrator takes back');
       assert.equal((await rootApi.delete(`/apps/${app.clientId}/pre-authorizations/${made.body.id}`)).status, 204);
@@ -157,7 +160,10 @@ for (const store of stores) {
       assert.match(forManagement.body.detail, /only a server administrator may pre-authorize anyone for the Latchkey management API/);
       const viewerApi = new ApiCaller(fixture.server, (await registry().tokens.create(operator, viewer.id, { name: 't', scopes: allManagementScopes })).token);
       assert.equal((await viewerApi.post(`/apps/${teamApp.clientId}/pre-authorizations`, { role: 'viewer', scopes: ['openid'] })).status, 403);
-      const unknownScope = await adminApi.post<{ errors: { field: string }[] }>(`/apps/${teamApp.clientId}/pre-authorizations`, { role: 'viewer', scopes: ['profile'] });
+      const unknownScope = await adminApi.post<{ errors: { field: string }[] }>(`/apps/${teamApp.clientId}/pre-authorizations`, {
+        role: 'viewer',
+        scopes: ['profile'],
+      });
       assert.equal(unknownScope.status, 400, 'only scopes the app may ask for');
     });
 
@@ -186,7 +192,7 @@ for (const store of stores) {
   });
 }
 
-describe('JWT bearer settings: a jti may be optional; the longest exp is the server\'s', () => {
+describe("JWT bearer settings: a jti may be optional; the longest exp is the server's", () => {
   let fixture: OAuthFixture;
   let clientId: string;
   let key: CryptoKey;
@@ -196,7 +202,13 @@ describe('JWT bearer settings: a jti may be optional; the longest exp is the ser
       env: { LATCHKEY_GRANTS_JWT_BEARER_REQUIRE_JTI: 'false', LATCHKEY_GRANTS_JWT_BEARER_MAX_ASSERTION_LIFETIME_SECONDS: '60' },
     });
     const registry = fixture.server.server.runtime.registry;
-    const created = await fixture.createApp({ name: 'Legacy integration', type: 'web', redirectUris: [redirectUri], grantTypes: [jwtBearer], scopes: ['openid'] });
+    const created = await fixture.createApp({
+      name: 'Legacy integration',
+      type: 'web',
+      redirectUris: [redirectUri],
+      grantTypes: [jwtBearer],
+      scopes: ['openid'],
+    });
     clientId = created.clientId;
     const pair = await generateKeyPair('ES256', { extractable: true });
     key = pair.privateKey;

@@ -8,7 +8,7 @@ const loopback = 'http://127.0.0.1/callback';
 /** The same URI with the port a native app's listener got from the OS. */
 const withPort = 'http://127.0.0.1:8765/callback';
 
-describe('loopback redirect URIs: only a native app\'s port may vary (RFC 8252 §7.3, RFC 9700 §2.1, §4.1)', () => {
+describe("loopback redirect URIs: only a native app's port may vary (RFC 8252 §7.3, RFC 9700 §2.1, §4.1)", () => {
   let fixture: OAuthFixture;
   const apps: Record<'native' | 'web' | 'spa', { clientId: string; clientSecret: string | null }> = {} as never;
 
@@ -26,7 +26,7 @@ describe('loopback redirect URIs: only a native app\'s port may vary (RFC 8252 �
   });
   after(() => fixture.stop());
 
-  test('a native app\'s loopback URI accepts another port, and the code goes back to that port', async () => {
+  test("a native app's loopback URI accepts another port, and the code goes back to that port", async () => {
     const code = await obtainCode(fixture, apps.native.clientId, { redirect_uri: withPort });
     assert.equal(code.callback.get('iss'), fixture.issuer);
     const tokens = await redeem(fixture, code, apps.native.clientId, null, { redirect_uri: withPort });
@@ -61,7 +61,7 @@ describe('loopback redirect URIs: only a native app\'s port may vary (RFC 8252 �
     const logoutUrl = (clientId: string, uri: string) =>
       `${fixture.issuer}/oauth2/logout?client_id=${clientId}&post_logout_redirect_uri=${encodeURIComponent(uri)}&state=bye-1`;
 
-    test('a native app\'s loopback post-logout URI accepts another port', async () => {
+    test("a native app's loopback post-logout URI accepts another port", async () => {
       const response = await fixture.fetch(logoutUrl(apps.native.clientId, 'http://127.0.0.1:8765/signed-out'), { redirect: 'manual' });
       assert.equal(response.status, 302);
       assert.equal(response.headers.get('location'), 'http://127.0.0.1:8765/signed-out?state=bye-1');

@@ -38,15 +38,23 @@ describe('malformed input gets a clear 4xx, never a 5xx', () => {
     ['Basic with broken encoding', { ...form, authorization: `Basic ${Buffer.from('%E0%A4%A:%%').toString('base64')}` }, 'grant_type=client_credentials'],
     ['a Bearer header', { ...form, authorization: 'Bearer abc' }, 'grant_type=client_credentials&client_id=x'],
     ['an unknown grant with every parameter', form, 'grant_type=x&code=a&refresh_token=b&assertion=c&device_code=d&subject_token=e&scope=%22&resource=%23'],
-    ['a refresh token of the right shape but wrong checksum', form, `grant_type=refresh_token&client_id=${'a'.repeat(24)}&refresh_token=lk_rt_${'A'.repeat(65)}aaaaaa`],
+    [
+      'a refresh token of the right shape but wrong checksum',
+      form,
+      `grant_type=refresh_token&client_id=${'a'.repeat(24)}&refresh_token=lk_rt_${'A'.repeat(65)}aaaaaa`,
+    ],
     ['an assertion that is not a JWT', form, 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=not.a.jwt'],
-    ['a client assertion that is not a JWT', form, 'grant_type=client_credentials&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer&client_assertion=%7B%7D'],
+    [
+      'a client assertion that is not a JWT',
+      form,
+      'grant_type=client_credentials&client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer&client_assertion=%7B%7D',
+    ],
   ];
   for (const endpoint of endpoints) {
     test(`${endpoint}: garbage bodies and headers`, async () => {
       for (const [label, headers, body] of bodies) {
         const response = await raw('POST', endpoint, headers, body);
-        assert.ok(response.status >= 400 && response.status < 500 || response.status === 200, `${label}: ${response.status} ${response.body.slice(0, 200)}`);
+        assert.ok((response.status >= 400 && response.status < 500) || response.status === 200, `${label}: ${response.status} ${response.body.slice(0, 200)}`);
         if (response.status >= 400) assert.match(response.body, /"error"/, `${label}: an OAuth error body`);
       }
     });

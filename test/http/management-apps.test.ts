@@ -79,14 +79,23 @@ describe('apps through the management API', () => {
       assert.deepEqual(app.accessToken, { ttlMinutes: 30 });
       assert.deepEqual(app.refreshToken, { ttlMinutes: 30, rotation: true, reuseIntervalSeconds: 0, requireSecret: true });
       assert.equal(app.idToken.ttlMinutes, 2);
-      assert.deepEqual(app.security, { requirePkce: true, requireSecretForWebServerFlow: true, introspectAllTokens: false, firstParty: false, managementApiAccess: false });
+      assert.deepEqual(app.security, {
+        requirePkce: true,
+        requireSecretForWebServerFlow: true,
+        introspectAllTokens: false,
+        firstParty: false,
+        managementApiAccess: false,
+      });
       assert.deepEqual(app.grantTypes, ['authorization_code']);
       const fetched = await admin.get<App>(`/apps/${app.clientId}`);
       assert.equal('clientSecret' in fetched.body, false, 'the secret is not shown again');
     });
 
     test('native and single-page apps are public: no secret, auth method none, PKCE always', async () => {
-      for (const [type, uri] of [['native', 'com.example.app:/cb'], ['spa', 'https://spa.example.com/cb']]) {
+      for (const [type, uri] of [
+        ['native', 'com.example.app:/cb'],
+        ['spa', 'https://spa.example.com/cb'],
+      ]) {
         const app = await createApp({ name: type, type, redirectUris: [uri] });
         assert.equal(app.clientType, 'public');
         assert.equal(app.clientSecret, null);
@@ -117,7 +126,11 @@ describe('apps through the management API', () => {
     });
 
     test('a machine-to-machine app has no redirect URIs', async () => {
-      await refusedCreate({ name: 'x', type: 'm2m', redirectUris: ['https://m2m.example.com/cb'] }, 'redirectUris', /machine-to-machine app uses client credentials only/);
+      await refusedCreate(
+        { name: 'x', type: 'm2m', redirectUris: ['https://m2m.example.com/cb'] },
+        'redirectUris',
+        /machine-to-machine app uses client credentials only/,
+      );
     });
 
     test('a grant the type forbids is refused with the grants it allows', async () => {
@@ -156,9 +169,21 @@ describe('apps through the management API', () => {
       ['refresh token TTL above 300', { refreshToken: { ttlMinutes: 301 } }, { refreshToken: { ttlMinutes: 300 } }, 'refreshToken.ttlMinutes', /from 1 to 300/],
       ['ID token validity below 1', { idToken: { ttlMinutes: 0 } }, { idToken: { ttlMinutes: 1 } }, 'idToken.ttlMinutes', /from 1 to 720/],
       ['ID token validity above 720', { idToken: { ttlMinutes: 721 } }, { idToken: { ttlMinutes: 720 } }, 'idToken.ttlMinutes', /from 1 to 720/],
-      ['refresh retry window above 60 s', { refreshToken: { reuseIntervalSeconds: 61 } }, { refreshToken: { reuseIntervalSeconds: 60 } }, 'refreshToken.reuseIntervalSeconds', /from 0 to 60 seconds/],
+      [
+        'refresh retry window above 60 s',
+        { refreshToken: { reuseIntervalSeconds: 61 } },
+        { refreshToken: { reuseIntervalSeconds: 60 } },
+        'refreshToken.reuseIntervalSeconds',
+        /from 0 to 60 seconds/,
+      ],
       ['a fractional TTL', { accessToken: { ttlMinutes: 1.5 } }, { accessToken: { ttlMinutes: 2 } }, 'accessToken.ttlMinutes', /whole number of minutes/],
-      ['more than 10 ID token audiences', { idToken: { audiences: Array.from({ length: 11 }, (_, i) => `https://aud${i}.example.com`) } }, { idToken: { audiences: Array.from({ length: 10 }, (_, i) => `https://aud${i}.example.com`) } }, 'idToken.audiences', /at most 10/],
+      [
+        'more than 10 ID token audiences',
+        { idToken: { audiences: Array.from({ length: 11 }, (_, i) => `https://aud${i}.example.com`) } },
+        { idToken: { audiences: Array.from({ length: 10 }, (_, i) => `https://aud${i}.example.com`) } },
+        'idToken.audiences',
+        /at most 10/,
+      ],
       ['a name over 100 characters', { name: 'n'.repeat(101) }, { name: 'n'.repeat(100) }, 'name', /at most 100 characters/],
     ];
     for (const [label, bad, good, field, message] of bounds) {
@@ -170,7 +195,11 @@ describe('apps through the management API', () => {
     }
 
     test('custom claims must be namespaced and fit in 4096 bytes', async () => {
-      await refusedCreate({ name: 'c', type: 'm2m', customClaims: { role: 'admin' } }, 'customClaims.role', /must be namespaced: a URI such as https:\/\/example.com\/roles/);
+      await refusedCreate(
+        { name: 'c', type: 'm2m', customClaims: { role: 'admin' } },
+        'customClaims.role',
+        /must be namespaced: a URI such as https:\/\/example.com\/roles/,
+      );
       await refusedCreate({ name: 'c', type: 'm2m', customClaims: { 'https://example.com/big': 'x'.repeat(4100) } }, 'customClaims', /the limit is 4096/);
       const app = await createApp({ name: 'c', type: 'm2m', customClaims: { 'https://example.com/roles': ['admin'] } });
       assert.deepEqual(app.customClaims, { 'https://example.com/roles': ['admin'] });
@@ -193,8 +222,10 @@ describe('apps through the management API', () => {
       const app = await createApp({ ...base, redirectUris: ['https://r.example.com/cb', 'http://127.0.0.1:61000/cb', 'http://localhost/cb'] });
       assert.equal(app.redirectUris.length, 3);
     });
-    test('a fragment is refused', () => refusedCreate({ ...base, redirectUris: ['https://r.example.com/cb#x'] }, 'redirectUris[0]', /must not contain a fragment \(RFC 6749 §3.1.2\)/));
-    test('a wildcard is refused', () => refusedCreate({ ...base, redirectUris: ['https://*.example.com/cb'] }, 'redirectUris[0]', /must not contain a wildcard/));
+    test('a fragment is refused', () =>
+      refusedCreate({ ...base, redirectUris: ['https://r.example.com/cb#x'] }, 'redirectUris[0]', /must not contain a fragment \(RFC 6749 §3.1.2\)/));
+    test('a wildcard is refused', () =>
+      refusedCreate({ ...base, redirectUris: ['https://*.example.com/cb'] }, 'redirectUris[0]', /must not contain a wildcard/));
     test('plain http to a non-loopback host is refused for an active app', () =>
       refusedCreate({ ...base, redirectUris: ['http://r.example.com/cb'] }, 'redirectUris[0]', /plain http is allowed only for loopback/));
     test('a custom scheme is refused for a web app', () =>
@@ -202,8 +233,13 @@ describe('apps through the management API', () => {
     test('a custom scheme for a native app must be reverse-DNS', () =>
       refusedCreate({ name: 'n', type: 'native', redirectUris: ['myapp://cb'] }, 'redirectUris[0]', /reverse domain name/));
     test('2000 characters in all, at most', () =>
-      refusedCreate({ ...base, redirectUris: [`https://r.example.com/${'a'.repeat(1000)}`, `https://r.example.com/${'b'.repeat(1000)}`] }, 'redirectUris', /total 2045 characters; the limit is 2000/));
-    test('a code-flow app needs a redirect URI once active', () => refusedCreate({ ...base, redirectUris: [] }, 'redirectUris', /needs at least one redirect URI/));
+      refusedCreate(
+        { ...base, redirectUris: [`https://r.example.com/${'a'.repeat(1000)}`, `https://r.example.com/${'b'.repeat(1000)}`] },
+        'redirectUris',
+        /total 2045 characters; the limit is 2000/,
+      ));
+    test('a code-flow app needs a redirect URI once active', () =>
+      refusedCreate({ ...base, redirectUris: [] }, 'redirectUris', /needs at least one redirect URI/));
     test('a placeholder is allowed in a draft and shown as one', async () => {
       const app = await createApp({ ...base, status: 'draft', redirectUris: ['https://placeholder.invalid/callback'] });
       assert.equal(app.status, 'draft');
@@ -249,7 +285,11 @@ describe('apps through the management API', () => {
     });
 
     test('a public app can not be created active; a private draft is activated without approval', async () => {
-      await refusedCreate({ name: 'p', type: 'spa', visibility: 'public', status: 'active', redirectUris: ['https://s.example.com/cb'] }, 'status', /becomes active when an admin approves it/);
+      await refusedCreate(
+        { name: 'p', type: 'spa', visibility: 'public', status: 'active', redirectUris: ['https://s.example.com/cb'] },
+        'status',
+        /becomes active when an admin approves it/,
+      );
       const app = await createApp({ name: 'Private', type: 'spa', status: 'draft', redirectUris: ['https://s.example.com/cb'] });
       const submit = await admin.post<Problem>(`/apps/${app.clientId}/submit`);
       assert.equal(submit.status, 409);
@@ -331,7 +371,10 @@ describe('apps through the management API', () => {
         await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey),
         await exportJWK((await generateKeyPair('RS256', { extractable: true })).publicKey),
       ];
-      assert.deepEqual((await upload(JSON.stringify({ keys }))).body.items.map((item) => item.alg), ['ES256', 'RS256']);
+      assert.deepEqual(
+        (await upload(JSON.stringify({ keys }))).body.items.map((item) => item.alg),
+        ['ES256', 'RS256'],
+      );
     });
 
     const refusals: [string, () => Promise<string>, RegExp][] = [
@@ -426,7 +469,10 @@ describe('apps through the management API', () => {
 
     test('OpenAPI 3.1 describes every operation, generated from the schemas', async () => {
       const response = await server.fetch(`${server.issuer}/api/v1/openapi.json`);
-      const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
+      const document = (await response.json()) as {
+        openapi: string;
+        paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>>;
+      };
       assert.equal(document.openapi, '3.1.0');
       const create = document.paths['/orgs/{org}/apps']?.post;
       const properties = create?.requestBody?.content['application/json']?.schema.properties ?? {};

@@ -90,16 +90,36 @@ for (const store of stores) {
       const owner = await person();
       assert.equal((await owner.api.post('/orgs', { name: `own-${counter}` })).status, 201);
       const org = `own-${counter}`;
-      const asDefault = await owner.api.post<Problem>(`/orgs/${org}/apps`, { name: 'Sneaky', type: 'web', redirectUris: ['https://sneaky.example.test/cb'], defaultAudience: management });
+      const asDefault = await owner.api.post<Problem>(`/orgs/${org}/apps`, {
+        name: 'Sneaky',
+        type: 'web',
+        redirectUris: ['https://sneaky.example.test/cb'],
+        defaultAudience: management,
+      });
       assert.equal(asDefault.status, 400);
-      assert.match(asDefault.body.errors?.find((problem) => problem.field === 'defaultAudience')?.message ?? '', /Latchkey management API: only apps a server administrator allows/);
-      const asGrant = await owner.api.post<Problem>(`/orgs/${org}/apps`, { name: 'Sneaky bot', type: 'm2m', apiGrants: [{ audience: management, scopes: ['apps:write'] }] });
+      assert.match(
+        asDefault.body.errors?.find((problem) => problem.field === 'defaultAudience')?.message ?? '',
+        /Latchkey management API: only apps a server administrator allows/,
+      );
+      const asGrant = await owner.api.post<Problem>(`/orgs/${org}/apps`, {
+        name: 'Sneaky bot',
+        type: 'm2m',
+        apiGrants: [{ audience: management, scopes: ['apps:write'] }],
+      });
       assert.equal(asGrant.status, 400);
       assert.match(asGrant.body.errors?.find((problem) => problem.field === 'apiGrants[0].audience')?.message ?? '', /Latchkey management API/);
-      const asScope = await owner.api.post<Problem>(`/orgs/${org}/apps`, { name: 'Sneaky scopes', type: 'web', redirectUris: ['https://sneaky.example.test/cb'], scopes: ['openid', 'users:write'] });
+      const asScope = await owner.api.post<Problem>(`/orgs/${org}/apps`, {
+        name: 'Sneaky scopes',
+        type: 'web',
+        redirectUris: ['https://sneaky.example.test/cb'],
+        scopes: ['openid', 'users:write'],
+      });
       assert.equal(asScope.status, 400);
       assert.match(asScope.body.errors?.[0]?.message ?? '', /users:write is a scope of the Latchkey management API/);
-      const asCredential = await owner.api.post<Problem>(`/orgs/${org}/credentials`, { name: 'Mine', apiGrants: [{ audience: management, scopes: ['apps:read'] }] });
+      const asCredential = await owner.api.post<Problem>(`/orgs/${org}/credentials`, {
+        name: 'Mine',
+        apiGrants: [{ audience: management, scopes: ['apps:read'] }],
+      });
       assert.equal(asCredential.status, 400);
       const flagged = await owner.api.post<Problem>(`/orgs/${org}/apps`, {
         name: 'Asks for it',
@@ -133,7 +153,11 @@ for (const store of stores) {
       const admin = await person({ admin: true });
       assert.equal((await admin.api.patch(`/apps/${plain.body.clientId}`, { security: { firstParty: true } })).status, 200);
       assert.equal((await owner.api.patch(`/apps/${plain.body.clientId}`, { description: 'other fields stay editable' })).status, 200);
-      assert.equal((await owner.api.patch(`/apps/${plain.body.clientId}`, { security: { firstParty: false } })).status, 200, 'turning it off lowers privileges');
+      assert.equal(
+        (await owner.api.patch(`/apps/${plain.body.clientId}`, { security: { firstParty: false } })).status,
+        200,
+        'turning it off lowers privileges',
+      );
     });
 
     test('an app a server administrator allows the management API gets tokens for it with its grants and no role', async () => {
@@ -161,7 +185,11 @@ for (const store of stores) {
       assert.match(invite.body.detail, /an app acting for itself may not/);
       const removeOrg = await bot.delete<Problem>(`/orgs/${org}`);
       assert.equal(removeOrg.status, 403);
-      const credential = await bot.post<Problem>(`/orgs/${org}/credentials`, { name: 'x', userId: admin.id, apiGrants: [{ audience: management, scopes: ['apps:read'] }] });
+      const credential = await bot.post<Problem>(`/orgs/${org}/credentials`, {
+        name: 'x',
+        userId: admin.id,
+        apiGrants: [{ audience: management, scopes: ['apps:read'] }],
+      });
       assert.equal(credential.status, 403);
       assert.equal((await bot.get(`/orgs/${org}-other/apps`)).status, 404, 'another organization does not exist for it');
       const users = await bot.get<Problem>('/users');
@@ -290,7 +318,11 @@ for (const store of stores) {
       const login = await browser.get(authorize(allowed, 'openid apps:read', management));
       const loginPage = await browser.get(new URL(login.headers.get('location')!, server.issuer));
       const html = await loginPage.text();
-      const signedIn = await browser.post(/<form method="post" action="([^"]+)"/.exec(html)![1]!, { csrf: hiddenField(html, 'csrf')!, email: admin.email, password });
+      const signedIn = await browser.post(/<form method="post" action="([^"]+)"/.exec(html)![1]!, {
+        csrf: hiddenField(html, 'csrf')!,
+        email: admin.email,
+        password,
+      });
       assert.equal(signedIn.status, 303);
       const next = signedIn.headers.get('location')!;
       assert.ok(next.startsWith(`${server.issuer}/interaction/`), `the administrator is asked to consent, not sent straight back: ${next}`);
@@ -323,8 +355,7 @@ for (const store of stores) {
       const token = await clientToken(clientId, clientSecret);
       assert.equal(token.status, 200, JSON.stringify(token.body));
       assert.notEqual(decode(token.body.access_token).sub, owner.id);
-      const introspect = (value: unknown) =>
-        postForm(`${server.issuer}/oauth2/introspect`, { token: String(value) }, { basic: [clientId, clientSecret] });
+      const introspect = (value: unknown) => postForm(`${server.issuer}/oauth2/introspect`, { token: String(value) }, { basic: [clientId, clientSecret] });
       assert.equal((await introspect(token.body.access_token)).body.active, true);
 
       await registry().orgs.removeMember(operator, org, owner.id);
@@ -368,7 +399,10 @@ for (const store of stores) {
       });
       const browser = new FormBrowser(server.issuer);
       const verifier = newVerifier();
-      const signedIn = await browser.authorize(authorizeUrl(server.issuer, app.clientId, { redirect_uri: portalCallback, scope: 'openid offline_access' }, verifier), { email: signer.email, password });
+      const signedIn = await browser.authorize(
+        authorizeUrl(server.issuer, app.clientId, { redirect_uri: portalCallback, scope: 'openid offline_access' }, verifier),
+        { email: signer.email, password },
+      );
       const code = new URL(signedIn.headers.get('location')!).searchParams.get('code')!;
       const tokens = await postForm(
         `${server.issuer}/oauth2/token`,
@@ -381,11 +415,18 @@ for (const store of stores) {
 
       await registry().users.update(operator, signer.id, { disabled: true });
       assert.equal((await introspect(tokens.body.access_token)).body.active, false, 'its access tokens stop introspecting');
-      const refreshed = await postForm(`${server.issuer}/oauth2/token`, { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) }, { basic: [app.clientId, clientSecret!] });
+      const refreshed = await postForm(
+        `${server.issuer}/oauth2/token`,
+        { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) },
+        { basic: [app.clientId, clientSecret!] },
+      );
       assert.equal(refreshed.body.error, 'invalid_grant');
       const silent = await browser.get(authorizeUrl(server.issuer, app.clientId, { redirect_uri: portalCallback, prompt: 'none' }));
       assert.equal(new URL(silent.headers.get('location')!).searchParams.get('error'), 'login_required', 'the sign-in session ended');
-      const again = await new FormBrowser(server.issuer).authorize(authorizeUrl(server.issuer, app.clientId, { redirect_uri: portalCallback }), { email: signer.email, password });
+      const again = await new FormBrowser(server.issuer).authorize(authorizeUrl(server.issuer, app.clientId, { redirect_uri: portalCallback }), {
+        email: signer.email,
+        password,
+      });
       assert.equal(again.status, 403);
       assert.match(await again.text(), /This account is disabled/);
       const audit = await admin.api.get<{ items: { action: string; targetId: string; changes: Record<string, unknown> }[] }>('/audit');
@@ -402,8 +443,14 @@ for (const store of stores) {
       try {
         const userRecord = await closed.server.runtime.registry.users.create(operator, { email: 'someone@example.test' });
         const adminRecord = await closed.server.runtime.registry.users.create(operator, { email: 'root@example.test', isAdmin: true });
-        const userApi = new ApiCaller(closed, (await closed.server.runtime.registry.tokens.create(operator, userRecord.id, { name: 't', scopes: ['orgs:write'] })).token);
-        const adminApi = new ApiCaller(closed, (await closed.server.runtime.registry.tokens.create(operator, adminRecord.id, { name: 't', scopes: ['orgs:write'] })).token);
+        const userApi = new ApiCaller(
+          closed,
+          (await closed.server.runtime.registry.tokens.create(operator, userRecord.id, { name: 't', scopes: ['orgs:write'] })).token,
+        );
+        const adminApi = new ApiCaller(
+          closed,
+          (await closed.server.runtime.registry.tokens.create(operator, adminRecord.id, { name: 't', scopes: ['orgs:write'] })).token,
+        );
         const refused = await userApi.post<Problem>('/orgs', { name: 'mine' });
         assert.equal(refused.status, 403);
         assert.match(refused.body.detail, /orgs\.selfService/);
@@ -445,7 +492,11 @@ for (const store of stores) {
       });
       assert.equal(issued.status, 200, JSON.stringify(issued.body));
       const asMember = new ApiCaller(server, String(issued.body.access_token));
-      const madeOk = await asMember.post<{ clientId: string }>(`/orgs/${org}/apps`, { name: 'Made through the integration', type: 'spa', redirectUris: ['https://spa.example.test/cb'] });
+      const madeOk = await asMember.post<{ clientId: string }>(`/orgs/${org}/apps`, {
+        name: 'Made through the integration',
+        type: 'spa',
+        redirectUris: ['https://spa.example.test/cb'],
+      });
       assert.equal(madeOk.status, 201, madeOk.text);
 
       const exchanger = await admin.api.post<{ clientId: string; clientSecret: string }>(`/orgs/${org}/apps`, {
@@ -457,7 +508,13 @@ for (const store of stores) {
       assert.equal(exchanger.status, 201, exchanger.text);
       const exchanged = await postForm(
         `${server.issuer}/oauth2/token`,
-        { grant_type: tokenExchange, subject_token: String(issued.body.access_token), subject_token_type: accessTokenType, audience: management, scope: 'apps:write' },
+        {
+          grant_type: tokenExchange,
+          subject_token: String(issued.body.access_token),
+          subject_token_type: accessTokenType,
+          audience: management,
+          scope: 'apps:write',
+        },
         { basic: [exchanger.body.clientId, exchanger.body.clientSecret] },
       );
       assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
@@ -474,7 +531,10 @@ for (const store of stores) {
       assert.deepEqual(updated?.actor.client, { id: exchanger.body.clientId, name: 'Gateway' });
       assert.deepEqual(updated?.actor.act, { sub: exchanger.body.clientId });
       const shown = await admin.api.get<{ items: { targetId: string; action: string; actor: { client?: { id: string } } }[] }>(`/orgs/${org}/audit`);
-      assert.equal(shown.body.items.find((item) => item.action === 'app.updated' && item.targetId === madeOk.body.clientId)?.actor.client?.id, exchanger.body.clientId);
+      assert.equal(
+        shown.body.items.find((item) => item.action === 'app.updated' && item.targetId === madeOk.body.clientId)?.actor.client?.id,
+        exchanger.body.clientId,
+      );
 
       const bot = await admin.api.post<{ clientId: string; clientSecret: string }>(`/orgs/${org}/apps`, {
         name: 'Housekeeping',
@@ -490,7 +550,7 @@ for (const store of stores) {
       assert.deepEqual({ type: deleted?.actor.type, id: deleted?.actor.id }, { type: 'client', id: bot.body.clientId });
     });
 
-    test('a management token never carries more than its user\'s role allows: scopes are an upper bound', async () => {
+    test("a management token never carries more than its user's role allows: scopes are an upper bound", async () => {
       const org = `bounded-${++counter}`;
       const orgRecord = await registry().orgs.create(operator, { name: org });
       const viewer = await person({ org, role: 'viewer' });

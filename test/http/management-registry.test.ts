@@ -6,8 +6,23 @@ import { userWithToken } from '../support/api.js';
 
 type Problem = { status: number; detail: string; errors?: { field: string; message: string }[] };
 type Page<T> = { items: T[]; total: number };
-type Api = { id: string; identifier: string; scopes: { name: string; description: string }[]; tokenFormat: string; allowOfflineAccess: boolean; signingAlgorithm: string; accessTokenTtlMinutes: number };
-type Credential = { clientId: string; ownerUserId: string; apiGrants: { audience: string; scopes: string[] }[]; clientSecret?: string | null; grantTypes: string[]; type: string };
+type Api = {
+  id: string;
+  identifier: string;
+  scopes: { name: string; description: string }[];
+  tokenFormat: string;
+  allowOfflineAccess: boolean;
+  signingAlgorithm: string;
+  accessTokenTtlMinutes: number;
+};
+type Credential = {
+  clientId: string;
+  ownerUserId: string;
+  apiGrants: { audience: string; scopes: string[] }[];
+  clientSecret?: string | null;
+  grantTypes: string[];
+  type: string;
+};
 type AuditEvent = { action: string; actor: { type: string; label: string }; targetId: string; changes: Record<string, unknown>; createdAt: string };
 
 describe('organizations, members and invitations', () => {
@@ -22,11 +37,20 @@ describe('organizations, members and invitations', () => {
     const created = await api.post<{ id: string; name: string }>('/orgs', { name: 'acme', displayName: 'Acme Inc.' });
     assert.equal(created.status, 201, created.text);
     const members = await api.get<{ items: { role: string }[] }>('/orgs/acme/members');
-    assert.deepEqual(members.body.items.map((member) => member.role), ['owner']);
+    assert.deepEqual(
+      members.body.items.map((member) => member.role),
+      ['owner'],
+    );
     const listed = await api.get<Page<{ name: string }>>('/orgs');
-    assert.deepEqual(listed.body.items.map((org) => org.name), ['acme']);
+    assert.deepEqual(
+      listed.body.items.map((org) => org.name),
+      ['acme'],
+    );
     const me = await api.get<{ organizations: { name: string; role: string }[] }>('/me');
-    assert.deepEqual(me.body.organizations.map((org) => [org.name, org.role]), [['acme', 'owner']]);
+    assert.deepEqual(
+      me.body.organizations.map((org) => [org.name, org.role]),
+      [['acme', 'owner']],
+    );
   });
 
   test('organization names are checked and unique', async () => {
@@ -40,7 +64,7 @@ describe('organizations, members and invitations', () => {
     assert.match(duplicate.body.detail, /already exists/);
   });
 
-  test('an outsider sees someone else\'s organization as not found', async () => {
+  test("an outsider sees someone else's organization as not found", async () => {
     const owner = await userWithToken(server);
     await owner.api.post('/orgs', { name: 'hidden-org' });
     const outsider = await userWithToken(server);
@@ -56,7 +80,7 @@ describe('organizations, members and invitations', () => {
     const root = await userWithToken(server);
     await server.server.runtime.registry.users.update({ actor: operatorActor }, root.userId, { isAdmin: true });
     const direct = await owner.api.post<Problem>('/orgs/team/members', { email: admin.email, role: 'admin' });
-    assert.equal(direct.status, 403, 'joining is the user\'s choice: an owner invites');
+    assert.equal(direct.status, 403, "joining is the user's choice: an owner invites");
     assert.match(direct.body.detail, /invite them/);
     assert.equal((await root.api.post('/orgs/team/members', { email: admin.email, role: 'admin' })).status, 200);
     assert.equal((await root.api.post('/orgs/team/members', { email: developer.email, role: 'developer' })).status, 200);
@@ -78,7 +102,10 @@ describe('organizations, members and invitations', () => {
     await owner.api.post('/orgs', { name: 'invites' });
     const invitee = await userWithToken(server);
     const someoneElse = await userWithToken(server);
-    const invited = await owner.api.post<{ id: string; token: string; state: string }>('/orgs/invites/invitations', { email: invitee.email, role: 'developer' });
+    const invited = await owner.api.post<{ id: string; token: string; state: string }>('/orgs/invites/invitations', {
+      email: invitee.email,
+      role: 'developer',
+    });
     assert.equal(invited.status, 201);
     assert.match(invited.body.token, /^lk_inv_/);
     assert.equal(invited.body.state, 'pending');
@@ -190,7 +217,10 @@ describe('APIs and per-user client credentials', () => {
     const listed = await developer.api.get<Page<Credential>>('/orgs/default/credentials');
     const adminListed = await admin.api.get<Page<Credential>>('/orgs/default/credentials');
     for (const response of [shown, listed, adminListed]) assert.equal(response.text.includes(secret), false);
-    assert.ok(adminListed.body.items.some((item) => item.ownerUserId === developer.userId), 'listings show the owner');
+    assert.ok(
+      adminListed.body.items.some((item) => item.ownerUserId === developer.userId),
+      'listings show the owner',
+    );
     assert.equal(await server.server.runtime.registry.apps.verifySecret(created.body.clientId, secret), true);
   });
 
@@ -204,7 +234,10 @@ describe('APIs and per-user client credentials', () => {
     assert.equal(forMember.status, 201, forMember.text);
     assert.equal(forMember.body.ownerUserId, member.userId);
     const own = await member.api.get<Page<Credential>>('/orgs/default/credentials');
-    assert.deepEqual(own.body.items.map((item) => item.clientId), [forMember.body.clientId]);
+    assert.deepEqual(
+      own.body.items.map((item) => item.clientId),
+      [forMember.body.clientId],
+    );
 
     const developer = await userWithToken(server, { role: 'developer' });
     const refused = await developer.api.post<Problem>('/orgs/default/credentials', {
@@ -216,7 +249,7 @@ describe('APIs and per-user client credentials', () => {
     assert.match(refused.body.detail, /credentials:manage/);
   });
 
-  test('credentials get only scopes of the organization\'s APIs; nothing is saved otherwise', async () => {
+  test("credentials get only scopes of the organization's APIs; nothing is saved otherwise", async () => {
     const developer = await userWithToken(server, { role: 'developer' });
     const before = (await admin.api.get<Page<Credential>>('/orgs/default/credentials')).body.total;
     const unknownScope = await developer.api.post<Problem>('/orgs/default/credentials', {
@@ -276,13 +309,20 @@ describe('audit log', () => {
 
   test('every change is recorded with actor, time, target and changed fields; filter by app and time', async () => {
     const start = new Date().toISOString();
-    const created = await admin.api.post<{ clientId: string }>('/orgs/default/apps', { name: 'Audited', type: 'web', redirectUris: ['https://a.example.com/cb'] });
+    const created = await admin.api.post<{ clientId: string }>('/orgs/default/apps', {
+      name: 'Audited',
+      type: 'web',
+      redirectUris: ['https://a.example.com/cb'],
+    });
     const other = await admin.api.post<{ clientId: string }>('/orgs/default/apps', { name: 'Other', type: 'm2m' });
     await admin.api.patch(`/apps/${created.body.clientId}`, { accessToken: { ttlMinutes: 45 }, description: 'now described' });
     await admin.api.post(`/apps/${created.body.clientId}/secret/rotate`, {});
 
     const forApp = await admin.api.get<Page<AuditEvent>>(`/orgs/default/audit?appId=${created.body.clientId}`);
-    assert.deepEqual(forApp.body.items.map((event) => event.action), ['app.secret_rotated', 'app.updated', 'app.created']);
+    assert.deepEqual(
+      forApp.body.items.map((event) => event.action),
+      ['app.secret_rotated', 'app.updated', 'app.created'],
+    );
     const update = forApp.body.items[1]!;
     assert.equal(update.actor.type, 'user');
     assert.equal(update.actor.label, admin.email);
@@ -304,7 +344,10 @@ describe('audit log', () => {
     const created = await admin.api.post<{ clientId: string }>('/orgs/default/apps', { name: 'Same', type: 'm2m' });
     await admin.api.patch(`/apps/${created.body.clientId}`, { name: 'Same' });
     const events = await admin.api.get<Page<AuditEvent>>(`/orgs/default/audit?appId=${created.body.clientId}`);
-    assert.deepEqual(events.body.items.map((event) => event.action), ['app.created']);
+    assert.deepEqual(
+      events.body.items.map((event) => event.action),
+      ['app.created'],
+    );
   });
 
   test('a developer may not read the audit log', async () => {

@@ -57,7 +57,11 @@ describe('an app whose settings were stored by an older version', () => {
     assert.equal(typeof tokens.body.id_token, 'string');
     assert.equal(typeof tokens.body.refresh_token, 'string');
 
-    const refreshed = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) }, { basic: [clientId, clientSecret] });
+    const refreshed = await postForm(
+      tokenUrl(fixture),
+      { grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) },
+      { basic: [clientId, clientSecret] },
+    );
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     assert.notEqual(refreshed.body.refresh_token, tokens.body.refresh_token, 'rotation stays on');
 

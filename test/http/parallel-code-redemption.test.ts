@@ -59,12 +59,12 @@ function parallelRedemptionSuite(store: string, options: { skip: string | false;
       const { access_token: accessToken, refresh_token: refreshToken } = winner.body as { access_token: string; refresh_token: string };
       const introspected = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: accessToken }, basic());
       assert.equal(introspected.status, 200);
-      assert.equal(introspected.body.active, false, 'the winner\'s access token is revoked');
+      assert.equal(introspected.body.active, false, "the winner's access token is revoked");
       const refresh = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: refreshToken }, basic());
-      assert.equal(refresh.body.error, 'invalid_grant', 'the winner\'s refresh token is revoked');
+      assert.equal(refresh.body.error, 'invalid_grant', "the winner's refresh token is revoked");
     }
 
-    test('JWT access tokens: the loser gets invalid_grant; the winner\'s access and refresh tokens stop working', async () => {
+    test("JWT access tokens: the loser gets invalid_grant; the winner's access and refresh tokens stop working", async () => {
       // Several rounds, so that both orders of arrival (the loser seeing the code consumed, or losing
       // the conditional write) are likely to be taken.
       for (let round = 0; round < 5; round += 1) {
@@ -75,7 +75,7 @@ function parallelRedemptionSuite(store: string, options: { skip: string | false;
       }
     });
 
-    test('opaque access tokens: the winner\'s stored token is revoked too', async () => {
+    test("opaque access tokens: the winner's stored token is revoked too", async () => {
       for (let round = 0; round < 3; round += 1) {
         const { winner, loser } = await raceOnce({ scope: 'openid offline_access read:race', audience: opaqueApi });
         assertReplayRefused(loser);

@@ -25,7 +25,10 @@ describe('stored passwords: argon2id with its parameters, older parameters still
     const record = (await storage.users.get(user.id))!;
     await storage.users.update({ ...record, passwordHash: await hash(user.password, { algorithm: 2, memoryCost: 8_192, timeCost: 3, parallelism: 2 }) });
 
-    const refused = await new FormBrowser(fixture.issuer).authorize(authorizeUrl(fixture.issuer, app.clientId), { email: user.email, password: 'not the password' });
+    const refused = await new FormBrowser(fixture.issuer).authorize(authorizeUrl(fixture.issuer, app.clientId), {
+      email: user.email,
+      password: 'not the password',
+    });
     assert.equal(refused.status, 401);
     const signedIn = await new FormBrowser(fixture.issuer).authorize(authorizeUrl(fixture.issuer, app.clientId), user);
     assert.match(new URL(signedIn.headers.get('location') ?? 'about:blank').searchParams.get('code') ?? '', /^lk_ac_/);

@@ -86,7 +86,15 @@ for (const store of stores) {
         [{ method: 'POST', target: '/oauth2/logout/confirm', headers: form, body: 'csrf=a&csrf=b' }, 'page'],
         [{ method: 'GET', target: '/device?user_code=ABCD-EFGH&user_code=WXYZ-WXYZ' }, 'page'],
         [{ method: 'POST', target: '/device', headers: form, body: 'csrf=a&user_code=a&user_code=b' }, 'page'],
-        [{ method: 'POST', target: `/interaction/${'A'.repeat(22)}/login`, headers: form, body: 'csrf=a&email=a@example.test&email=b@example.test&password=x' }, 'page'],
+        [
+          {
+            method: 'POST',
+            target: `/interaction/${'A'.repeat(22)}/login`,
+            headers: form,
+            body: 'csrf=a&email=a@example.test&email=b@example.test&password=x',
+          },
+          'page',
+        ],
         [{ method: 'GET', target: '/api/v1/orgs?page=1&page=2', headers: { authorization: `Bearer ${token}` } }, 'problem'],
         [{ method: 'GET', target: '/api/v1/users?q=a&q=b', headers: { authorization: `Bearer ${token}` } }, 'problem'],
         [{ method: 'GET', target: '/console/api/v1/orgs?page=1&page=2' }, 'problem'],
@@ -141,7 +149,11 @@ for (const store of stores) {
         signed('{"verifier":1,"state":"s","returnTo":"/console/","expiresAt":"never"}'),
       ];
       for (const value of cookies) {
-        const response = await send({ method: 'GET', target: `/console/auth/callback?code=a&state=s&iss=${encodeURIComponent(fixture.issuer)}`, headers: { cookie: `lk_console_flow=${value}` } });
+        const response = await send({
+          method: 'GET',
+          target: `/console/auth/callback?code=a&state=s&iss=${encodeURIComponent(fixture.issuer)}`,
+          headers: { cookie: `lk_console_flow=${value}` },
+        });
         assert.equal(response.status, 400, `${value}: ${response.status} ${response.body.slice(0, 200)}`);
         assert.match(response.body, /the sign-in cookie is missing or was altered/, value);
       }
@@ -162,15 +174,35 @@ for (const store of stores) {
       const json = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const deep = nested(2000);
       const probes: RawRequest[] = [
-        { method: 'POST', target: '/api/v1/orgs/default/apps', headers: json, body: `{"name":"Deep","type":"m2m","customClaims":{"https://example.test/deep":${deep}}}` },
+        {
+          method: 'POST',
+          target: '/api/v1/orgs/default/apps',
+          headers: json,
+          body: `{"name":"Deep","type":"m2m","customClaims":{"https://example.test/deep":${deep}}}`,
+        },
         { method: 'PATCH', target: `/api/v1/apps/${web.clientId}`, headers: json, body: `{"customClaims":{"https://example.test/deep":${deep}}}` },
-        { method: 'PATCH', target: `/api/v1/apps/${web.clientId}`, headers: json, body: `{"customClaims":{"https://example.test/deep":${'['.repeat(2000)}${']'.repeat(2000)}}}` },
+        {
+          method: 'PATCH',
+          target: `/api/v1/apps/${web.clientId}`,
+          headers: json,
+          body: `{"customClaims":{"https://example.test/deep":${'['.repeat(2000)}${']'.repeat(2000)}}}`,
+        },
         { method: 'POST', target: '/console/api/v1/orgs/default/apps', headers: { 'content-type': 'application/json' }, body: deep },
       ];
       for (const probe of probes) assertRefused(await send(probe), `${probe.method} ${String(probe.target)}`, 'problem', /nested deeper than 32 levels/);
-      assertRefused(await send({ method: 'POST', target: '/oauth2/token', headers: { 'content-type': 'application/json' }, body: deep }), 'token endpoint', 'oauth', /nested deeper than 32/);
+      assertRefused(
+        await send({ method: 'POST', target: '/oauth2/token', headers: { 'content-type': 'application/json' }, body: deep }),
+        'token endpoint',
+        'oauth',
+        /nested deeper than 32/,
+      );
 
-      const shallow = await send({ method: 'PATCH', target: `/api/v1/apps/${web.clientId}`, headers: json, body: `{"customClaims":{"https://example.test/ok":${nested(30)}}}` });
+      const shallow = await send({
+        method: 'PATCH',
+        target: `/api/v1/apps/${web.clientId}`,
+        headers: json,
+        body: `{"customClaims":{"https://example.test/ok":${nested(30)}}}`,
+      });
       assert.equal(shallow.status, 200, `nesting within the limit still reaches the schema: ${shallow.body.slice(0, 300)}`);
     });
 

@@ -101,7 +101,10 @@ describe('the scope each management route documents', () => {
     for (const route of routes) {
       const scope = requiredScopeOf(route);
       if (!scope) continue;
-      const response = await callAs(route, allManagementScopes.filter((other) => other !== scope));
+      const response = await callAs(
+        route,
+        allManagementScopes.filter((other) => other !== scope),
+      );
       if (response.status !== 403 || response.body?.detail !== `this token lacks the ${scope} scope`) {
         admitted.push(`${route.method} ${route.path}: ${response.status} ${response.body?.detail ?? ''}`);
       }

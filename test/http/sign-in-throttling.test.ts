@@ -74,7 +74,11 @@ function throttlingSuite(store: 'SQLite' | 'PostgreSQL', skip: string | false) {
     test('60 parallel wrong passwords for one account: only the free failures are verified, the rest get 429 with Retry-After', async () => {
       const form = await openSignInForm(fixture.issuer, clientId);
       const results = await Promise.all(Array.from({ length: 60 }, () => signIn(form, fixture.user.email, 'wrong password', '198.51.100.1')));
-      assert.deepEqual(tally(results), { verified: defaultSignInPolicy.freeAccountFailures, throttled: 60 - defaultSignInPolicy.freeAccountFailures, other: [] });
+      assert.deepEqual(tally(results), {
+        verified: defaultSignInPolicy.freeAccountFailures,
+        throttled: 60 - defaultSignInPolicy.freeAccountFailures,
+        other: [],
+      });
     });
 
     test('200 parallel wrong passwords from one address, each for another account: only the per-address cap is verified', async () => {
@@ -84,7 +88,10 @@ function throttlingSuite(store: 'SQLite' | 'PostgreSQL', skip: string | false) {
       );
       assert.deepEqual(tally(results), { verified: defaultSignInPolicy.maxIpFailures, throttled: 200 - defaultSignInPolicy.maxIpFailures, other: [] });
       const windowSeconds = defaultSignInPolicy.windowMs / 1000;
-      assert.ok(results.every((result) => result.status !== 429 || Number(result.retryAfter) <= windowSeconds), 'the address waits at most until its window ends');
+      assert.ok(
+        results.every((result) => result.status !== 429 || Number(result.retryAfter) <= windowSeconds),
+        'the address waits at most until its window ends',
+      );
     });
 
     test('40 parallel wrong user codes from one address: 20 are looked up, the rest get 429 with Retry-After (RFC 8628 §5.1)', async () => {

@@ -94,7 +94,10 @@ describe('slow clients are cut off: request, header and keep-alive timeouts are 
       }, trickleMs);
 
       // A request whose headers arrive but whose body trickles, and an idle keep-alive connection.
-      const slowBody = await open(port, 'POST /oauth2/token HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\ng');
+      const slowBody = await open(
+        port,
+        'POST /oauth2/token HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\ng',
+      );
       bodyTrickle = setInterval(() => slowBody.closedAt === undefined && slowBody.socket.write('g'), 1000);
       const idle = await open(port, 'GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
       others.push(slowBody, idle);

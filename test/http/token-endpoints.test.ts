@@ -23,7 +23,11 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
       customClaims: { 'https://example.test/roles': ['editor'] },
       security: { firstParty: true },
     });
-    const code = await obtainCode(fixture, web.clientId, { scope: 'openid profile email offline_access read:contacts', audience: apiIdentifier, nonce: 'nonce-7' });
+    const code = await obtainCode(fixture, web.clientId, {
+      scope: 'openid profile email offline_access read:contacts',
+      audience: apiIdentifier,
+      nonce: 'nonce-7',
+    });
     tokens = (await redeem(fixture, code, web.clientId, web.clientSecret)).body;
   });
   after(() => fixture.stop());
@@ -32,7 +36,7 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
   const introspect = (token: string, auth = basic()) => postForm(`${fixture.issuer}/oauth2/introspect`, { token }, auth);
 
   describe('ID tokens (OIDC Core §2, §3.1.3.6)', () => {
-    test('iss, sub, aud with the configured audiences and azp, exp from the app\'s validity, nonce, at_hash, auth_time, amr, sid, claims by scope, custom claims', async () => {
+    test("iss, sub, aud with the configured audiences and azp, exp from the app's validity, nonce, at_hash, auth_time, amr, sid, claims by scope, custom claims", async () => {
       const { payload, protectedHeader } = await jwtVerify(String(tokens.id_token), createRemoteJWKSet(new URL(`${fixture.issuer}/.well-known/jwks.json`)), {
         issuer: fixture.issuer,
         audience: web.clientId,
@@ -72,7 +76,7 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
   });
 
   describe('userinfo (OIDC Core §5.3, RFC 6750)', () => {
-    test('GET and POST with a Bearer header return the claims of the token\'s scopes', async () => {
+    test("GET and POST with a Bearer header return the claims of the token's scopes", async () => {
       for (const method of ['GET', 'POST']) {
         const response = await fetch(`${fixture.issuer}/oauth2/userinfo`, { method, headers: { authorization: `Bearer ${String(tokens.access_token)}` } });
         assert.equal(response.status, 200);
@@ -181,7 +185,11 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
     test('another client may not revoke the token', async () => {
       const fresh = await freshTokens();
       const other = await fixture.createApp({ name: 'Revoker', type: 'web', redirectUris: [redirectUri] });
-      const response = await postForm(`${fixture.issuer}/oauth2/revoke`, { token: String(fresh.access_token) }, { basic: [other.clientId, other.clientSecret!] });
+      const response = await postForm(
+        `${fixture.issuer}/oauth2/revoke`,
+        { token: String(fresh.access_token) },
+        { basic: [other.clientId, other.clientSecret!] },
+      );
       assert.equal(response.body.error, 'unauthorized_client');
       assert.equal((await introspect(String(fresh.access_token))).body.active, true);
     });

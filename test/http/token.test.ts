@@ -31,9 +31,13 @@ describe('token endpoint rules', () => {
 
   describe('request rules (RFC 6749 §3.2, §5.2)', () => {
     test('parameters in the query string are refused, so no secret lands in a URL (RFC 9700 §4.3)', async () => {
-      const response = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, {
-        query: `client_id=${machine.clientId}&client_secret=${machine.clientSecret}`,
-      });
+      const response = await postForm(
+        tokenUrl(fixture),
+        { grant_type: 'client_credentials' },
+        {
+          query: `client_id=${machine.clientId}&client_secret=${machine.clientSecret}`,
+        },
+      );
       assert.equal(response.status, 400);
       assert.equal(response.body.error, 'invalid_request');
       assert.match(String(response.body.error_description), /not the query string/);
@@ -90,7 +94,11 @@ describe('token endpoint rules', () => {
     });
 
     test('an app must use its registered auth method (token_endpoint_auth_method)', async () => {
-      const response = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials', client_id: machine.clientId, client_secret: machine.clientSecret! });
+      const response = await postForm(tokenUrl(fixture), {
+        grant_type: 'client_credentials',
+        client_id: machine.clientId,
+        client_secret: machine.clientSecret!,
+      });
       assert.equal(response.status, 401);
       assert.match(String(response.body.error_description), /authenticates with client_secret_basic, not client_secret_post/);
     });
@@ -112,11 +120,19 @@ describe('token endpoint rules', () => {
       assert.equal(response.body.error, 'unauthorized_client');
     });
 
-    test('CORS only for the origins of an SPA\'s redirect URIs', async () => {
+    test("CORS only for the origins of an SPA's redirect URIs", async () => {
       const spa = await fixture.createApp({ name: 'SPA', type: 'spa', redirectUris: ['https://spa.example.test/cb'] });
-      const allowed = await postForm(tokenUrl(fixture), { grant_type: 'authorization_code', client_id: spa.clientId, code: 'x' }, { headers: { origin: 'https://spa.example.test' } });
+      const allowed = await postForm(
+        tokenUrl(fixture),
+        { grant_type: 'authorization_code', client_id: spa.clientId, code: 'x' },
+        { headers: { origin: 'https://spa.example.test' } },
+      );
       assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://spa.example.test');
-      const other = await postForm(tokenUrl(fixture), { grant_type: 'authorization_code', client_id: spa.clientId, code: 'x' }, { headers: { origin: 'https://evil.example' } });
+      const other = await postForm(
+        tokenUrl(fixture),
+        { grant_type: 'authorization_code', client_id: spa.clientId, code: 'x' },
+        { headers: { origin: 'https://evil.example' } },
+      );
       assert.equal(other.headers.get('access-control-allow-origin'), null);
       const preflight = await fetch(tokenUrl(fixture), {
         method: 'OPTIONS',
@@ -181,15 +197,24 @@ describe('token endpoint rules', () => {
     });
 
     test('no PKCE downgrade: a code issued without a challenge refuses a code_verifier (RFC 9700 §4.8.2)', async () => {
-      const relaxed = await fixture.createApp({ name: 'No PKCE', type: 'web', redirectUris: [redirectUri], security: { requirePkce: false, firstParty: true } });
+      const relaxed = await fixture.createApp({
+        name: 'No PKCE',
+        type: 'web',
+        redirectUris: [redirectUri],
+        security: { requirePkce: false, firstParty: true },
+      });
       const code = await obtainCode(fixture, relaxed.clientId, { code_challenge: null, code_challenge_method: null });
       const response = await redeem(fixture, code, relaxed.clientId, relaxed.clientSecret);
       assert.equal(response.body.error, 'invalid_grant');
       assert.match(String(response.body.error_description), /issued without a code_challenge/);
       const fresh = await obtainCode(fixture, relaxed.clientId, { code_challenge: null, code_challenge_method: null });
-      const withoutVerifier = await postForm(tokenUrl(fixture), { grant_type: 'authorization_code', code: fresh.code, redirect_uri: redirectUri }, {
-        basic: [relaxed.clientId, relaxed.clientSecret!],
-      });
+      const withoutVerifier = await postForm(
+        tokenUrl(fixture),
+        { grant_type: 'authorization_code', code: fresh.code, redirect_uri: redirectUri },
+        {
+          basic: [relaxed.clientId, relaxed.clientSecret!],
+        },
+      );
       assert.equal(withoutVerifier.status, 200);
     });
 
@@ -244,7 +269,11 @@ describe('token endpoint rules', () => {
       return response.body;
     }
     const refresh = (token: unknown, extra: Record<string, string> = {}, app = web) =>
-      postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(token), ...extra }, app.clientSecret ? { basic: [app.clientId, app.clientSecret] } : {});
+      postForm(
+        tokenUrl(fixture),
+        { grant_type: 'refresh_token', refresh_token: String(token), ...extra },
+        app.clientSecret ? { basic: [app.clientId, app.clientSecret] } : {},
+      );
 
     test('issued only with offline_access, an API that allows it, and the app enabling them', async () => {
       assert.ok((await tokensWith()).refresh_token, 'all three: a refresh token');
@@ -264,8 +293,18 @@ describe('token endpoint rules', () => {
         scopes: ['openid', 'offline_access', 'closed:read'],
         security: { firstParty: true },
       });
-      assert.equal((await tokensWith({ scope: 'openid offline_access closed:read', audience: closed.identifier }, app)).refresh_token, undefined, 'API disallows it');
-      const noGrant = await fixture.createApp({ name: 'No refresh', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'offline_access'], security: { firstParty: true } });
+      assert.equal(
+        (await tokensWith({ scope: 'openid offline_access closed:read', audience: closed.identifier }, app)).refresh_token,
+        undefined,
+        'API disallows it',
+      );
+      const noGrant = await fixture.createApp({
+        name: 'No refresh',
+        type: 'web',
+        redirectUris: [redirectUri],
+        scopes: ['openid', 'offline_access'],
+        security: { firstParty: true },
+      });
       assert.equal((await tokensWith({ scope: 'openid offline_access' }, noGrant)).refresh_token, undefined, 'app did not enable them');
     });
 
@@ -286,7 +325,11 @@ describe('token endpoint rules', () => {
 
     test('"require secret for refresh" is honoured', async () => {
       const tokens = await tokensWith();
-      const withoutSecret = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(tokens.refresh_token), client_id: web.clientId });
+      const withoutSecret = await postForm(tokenUrl(fixture), {
+        grant_type: 'refresh_token',
+        refresh_token: String(tokens.refresh_token),
+        client_id: web.clientId,
+      });
       assert.equal(withoutSecret.status, 401);
       const lenient = await fixture.createApp({
         name: 'Refresh without secret',
@@ -298,7 +341,11 @@ describe('token endpoint rules', () => {
         security: { firstParty: true },
       });
       const lenientTokens = await tokensWith({ scope: 'openid offline_access' }, lenient);
-      const response = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: String(lenientTokens.refresh_token), client_id: lenient.clientId });
+      const response = await postForm(tokenUrl(fixture), {
+        grant_type: 'refresh_token',
+        refresh_token: String(lenientTokens.refresh_token),
+        client_id: lenient.clientId,
+      });
       assert.equal(response.status, 200);
     });
 
@@ -329,7 +376,7 @@ describe('token endpoint rules', () => {
       assert.equal(successors.size, 1, `${successors.size} successors`);
     });
 
-    test('refresh tokens expire after the app\'s refresh TTL', async () => {
+    test("refresh tokens expire after the app's refresh TTL", async () => {
       const tokens = await tokensWith();
       now.value += 31 * 60_000;
       try {
@@ -370,7 +417,7 @@ describe('token endpoint rules', () => {
   });
 
   describe('client credentials and access tokens', () => {
-    test('the token carries only the app\'s pairs; a scope or audience beyond them is refused', async () => {
+    test("the token carries only the app's pairs; a scope or audience beyond them is refused", async () => {
       const basic = { basic: [machine.clientId, machine.clientSecret!] as [string, string] };
       const narrowed = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials', scope: 'read:contacts' }, basic);
       assert.equal(narrowed.body.scope, 'read:contacts');
@@ -388,8 +435,18 @@ describe('token endpoint rules', () => {
 
     test('the API decides the format and algorithm: ES256 JWTs and opaque tokens', async () => {
       const registry = fixture.server.server.runtime.registry;
-      await registry.apis.create({ actor: operatorActor }, fixture.orgId, { identifier: 'https://es.example.test', name: 'ES', scopes: [{ name: 'es' }], signingAlgorithm: 'ES256' });
-      await registry.apis.create({ actor: operatorActor }, fixture.orgId, { identifier: 'https://opaque.example.test', name: 'Opaque', scopes: [{ name: 'op' }], tokenFormat: 'opaque' });
+      await registry.apis.create({ actor: operatorActor }, fixture.orgId, {
+        identifier: 'https://es.example.test',
+        name: 'ES',
+        scopes: [{ name: 'es' }],
+        signingAlgorithm: 'ES256',
+      });
+      await registry.apis.create({ actor: operatorActor }, fixture.orgId, {
+        identifier: 'https://opaque.example.test',
+        name: 'Opaque',
+        scopes: [{ name: 'op' }],
+        tokenFormat: 'opaque',
+      });
       const app = await fixture.createApp({
         name: 'Formats',
         type: 'm2m',
@@ -432,7 +489,11 @@ describe('token endpoint rules', () => {
         redirectUris: [redirectUri],
         security: { introspectAllTokens: true },
       });
-      const introspected = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(issued.body.access_token) }, { basic: [other.clientId, other.clientSecret!] });
+      const introspected = await postForm(
+        `${fixture.issuer}/oauth2/introspect`,
+        { token: String(issued.body.access_token) },
+        { basic: [other.clientId, other.clientSecret!] },
+      );
       assert.equal(introspected.body.active, false);
     });
 
@@ -444,11 +505,15 @@ describe('token endpoint rules', () => {
       assert.equal(old.status, 401);
       const fresh = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [app.clientId, clientSecret] });
       assert.equal(fresh.status, 200);
-      const introspected = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(before.body.access_token) }, { basic: [app.clientId, clientSecret] });
+      const introspected = await postForm(
+        `${fixture.issuer}/oauth2/introspect`,
+        { token: String(before.body.access_token) },
+        { basic: [app.clientId, clientSecret] },
+      );
       assert.equal(introspected.body.active, true);
     });
 
-    test('a client\'s sub can never be a user\'s sub (RFC 9700 §4.15)', async () => {
+    test("a client's sub can never be a user's sub (RFC 9700 §4.15)", async () => {
       const response = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [machine.clientId, machine.clientSecret!] });
       const payload = JSON.parse(Buffer.from(String(response.body.access_token).split('.')[1]!, 'base64url').toString()) as { sub: string };
       assert.equal(payload.sub, machine.clientId);

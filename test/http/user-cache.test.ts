@@ -31,7 +31,7 @@ test('a user renamed through the management API shows the new name in userinfo a
   assert.equal(((await (await userinfo()).json()) as { name: string }).name, 'Alice Liddell');
 });
 
-test('a deleted user\'s access token stops working at once', async () => {
+test("a deleted user's access token stops working at once", async () => {
   assert.equal((await userinfo()).status, 200);
   await fixture.server.server.runtime.registry.users.delete({ actor: operatorActor }, fixture.user.id);
   const response = await userinfo();

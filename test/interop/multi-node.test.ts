@@ -47,7 +47,12 @@ describe('two nodes on one PostgreSQL behind a round-robin proxy', { skip: postg
       scopes: ['openid', 'email', 'offline_access', 'read'],
     });
     app = { clientId: web.app.clientId, clientSecret: web.clientSecret! };
-    const m2m = await registry.apps.create(context, org.id, { name: 'M2M', type: 'm2m', tokenEndpointAuthMethod: 'client_secret_post', apiGrants: [{ audience: 'https://api.example.test', scopes: ['read'] }] });
+    const m2m = await registry.apps.create(context, org.id, {
+      name: 'M2M',
+      type: 'm2m',
+      tokenEndpointAuthMethod: 'client_secret_post',
+      apiGrants: [{ audience: 'https://api.example.test', scopes: ['read'] }],
+    });
     machine = { clientId: m2m.app.clientId, clientSecret: m2m.clientSecret! };
   });
   after(async () => {

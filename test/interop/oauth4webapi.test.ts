@@ -37,7 +37,10 @@ describe('oauth4webapi as the relying party', () => {
     const client: oauth.Client = { client_id: app.clientId };
     const verifier = oauth.generateRandomCodeVerifier();
     const browser = new FormBrowser(fixture.issuer);
-    const page = await browser.authorize(await authorizationUrl(app.clientId, { scope: 'openid email', response_mode: 'form_post', nonce: 'n-1' }, verifier), fixture.user);
+    const page = await browser.authorize(
+      await authorizationUrl(app.clientId, { scope: 'openid email', response_mode: 'form_post', nonce: 'n-1' }, verifier),
+      fixture.user,
+    );
     assert.equal(page.status, 200);
     const html = await page.text();
     assert.match(html, new RegExp(`action="${redirectUri}"`));
@@ -87,7 +90,13 @@ describe('oauth4webapi as the relying party', () => {
       security: { managementApiAccess: true },
     });
     const client: oauth.Client = { client_id: app.clientId };
-    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(app.clientSecret!), new URLSearchParams({ audience: management }), insecure);
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretBasic(app.clientSecret!),
+      new URLSearchParams({ audience: management }),
+      insecure,
+    );
     const tokens = await oauth.processClientCredentialsResponse(as, client, response);
     const list = await fetch(`${management}/orgs/default/apps`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     assert.equal(list.status, 200);
@@ -121,7 +130,11 @@ describe('oauth4webapi as the relying party', () => {
       await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier, insecure),
     );
     const first = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure));
-    const retried = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure));
+    const retried = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure),
+    );
     assert.equal(retried.refresh_token, first.refresh_token, 'the same successor, not a new branch');
     const next = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, first.refresh_token!, insecure));
     assert.ok(next.refresh_token);

@@ -116,10 +116,14 @@ describe('openid-client as the relying party', () => {
 
     await client.tokenRevocation(configuration, tokens.refresh_token!);
     assert.equal((await client.tokenIntrospection(configuration, tokens.refresh_token!)).active, false);
-    assert.equal((await client.tokenIntrospection(configuration, tokens.access_token)).active, false, 'revoking the refresh token revokes its access tokens (RFC 7009 §2.1)');
+    assert.equal(
+      (await client.tokenIntrospection(configuration, tokens.access_token)).active,
+      false,
+      'revoking the refresh token revokes its access tokens (RFC 7009 §2.1)',
+    );
   });
 
-  test('client credentials with basic and post: the token carries exactly the app\'s audience and scopes', async () => {
+  test("client credentials with basic and post: the token carries exactly the app's audience and scopes", async () => {
     for (const method of ['client_secret_basic', 'client_secret_post'] as const) {
       const app = await fixture.createApp({
         name: `M2M ${method}`,

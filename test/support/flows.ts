@@ -61,7 +61,11 @@ export async function postForm(
     const [id, secret] = options.basic;
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
   }
-  const response = await (options.fetch ?? fetch)(url + (options.query ? `?${options.query}` : ''), { method: 'POST', headers, body: new URLSearchParams(form) });
+  const response = await (options.fetch ?? fetch)(url + (options.query ? `?${options.query}` : ''), {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams(form),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
 }
@@ -71,7 +75,13 @@ export function tokenUrl(fixture: OAuthFixture): string {
 }
 
 /** Exchanges a code for tokens with Basic client credentials (or none for a public app). */
-export function redeem(fixture: OAuthFixture, code: { code: string; verifier: string }, clientId: string, secret: string | null, extra: Record<string, string> = {}) {
+export function redeem(
+  fixture: OAuthFixture,
+  code: { code: string; verifier: string },
+  clientId: string,
+  secret: string | null,
+  extra: Record<string, string> = {},
+) {
   return postForm(
     tokenUrl(fixture),
     {

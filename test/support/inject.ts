@@ -21,7 +21,7 @@ const fetchDefaultHeaders: Record<string, string> = {
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 // Fetch (Fetch Standard §4.4) turns these into a GET without a body.
-const becomesGet = (status: number, method: string) => status === 303 ? method !== 'HEAD' : (status === 301 || status === 302) && method === 'POST';
+const becomesGet = (status: number, method: string) => (status === 303 ? method !== 'HEAD' : (status === 301 || status === 302) && method === 'POST');
 // A Response may carry no body with these statuses (Fetch Standard, "null body status").
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 

@@ -35,7 +35,11 @@ function decodeChunked(body: Buffer): Buffer {
 export function rawRequest(port: number, request: RawRequest): Promise<RawResponse> {
   const body = request.body === undefined ? undefined : Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body, 'latin1');
   const head = [
-    Buffer.concat([Buffer.from(`${request.method} `), Buffer.isBuffer(request.target) ? request.target : Buffer.from(request.target, 'latin1'), Buffer.from(' HTTP/1.1\r\n')]),
+    Buffer.concat([
+      Buffer.from(`${request.method} `),
+      Buffer.isBuffer(request.target) ? request.target : Buffer.from(request.target, 'latin1'),
+      Buffer.from(' HTTP/1.1\r\n'),
+    ]),
     Buffer.from(`host: 127.0.0.1:${port}\r\nconnection: close\r\n`),
     ...Object.entries(request.headers ?? {}).map(([name, value]) => Buffer.from(`${name}: ${value}\r\n`, 'latin1')),
     Buffer.from(body !== undefined ? `content-length: ${body.length}\r\n\r\n` : '\r\n'),

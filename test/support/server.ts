@@ -122,17 +122,19 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const origin = bound ? `http://127.0.0.1:${bound.port}` : inProcessOrigin;
   const issuer = `${origin}${options.issuerPath ?? ''}`;
   const closeSocket = () => bound?.socket.close();
-  const config = configOrClose(closeSocket, () => testConfig(dir, {
-    LATCHKEY_ISSUER: issuer,
-    LATCHKEY_LISTEN_HOST: '127.0.0.1',
-    LATCHKEY_LISTEN_PORT: String(new URL(origin).port),
-    LATCHKEY_DATABASE_URL: options.databaseUrl ?? `sqlite:${join(dir, 'latchkey.db')}`,
-    LATCHKEY_DATA_DIR: join(dir, 'data'),
-    LATCHKEY_LOG_LEVEL: options.logLevel ?? 'info',
-    LATCHKEY_DATABASE_MIGRATE_ON_START: 'true',
-    LATCHKEY_KEYS_REFRESH_INTERVAL_SECONDS: '1',
-    ...options.env,
-  }));
+  const config = configOrClose(closeSocket, () =>
+    testConfig(dir, {
+      LATCHKEY_ISSUER: issuer,
+      LATCHKEY_LISTEN_HOST: '127.0.0.1',
+      LATCHKEY_LISTEN_PORT: String(new URL(origin).port),
+      LATCHKEY_DATABASE_URL: options.databaseUrl ?? `sqlite:${join(dir, 'latchkey.db')}`,
+      LATCHKEY_DATA_DIR: join(dir, 'data'),
+      LATCHKEY_LOG_LEVEL: options.logLevel ?? 'info',
+      LATCHKEY_DATABASE_MIGRATE_ON_START: 'true',
+      LATCHKEY_KEYS_REFRESH_INTERVAL_SECONDS: '1',
+      ...options.env,
+    }),
+  );
   const logs = new LogCapture();
   const logger = createLogger({ level: config.log.level, destination: logs });
   let server: RunningServer;

@@ -92,10 +92,26 @@ describe('the authorization request checks, each on its own', () => {
   }
 
   test('the checks run in this order: client and redirect URI shown to the user, the rest sent back to the client', () => {
-    assert.deepEqual(checksBeforeRedirect.map((check) => check.name), ['client', 'redirect_uri']);
+    assert.deepEqual(
+      checksBeforeRedirect.map((check) => check.name),
+      ['client', 'redirect_uri'],
+    );
     assert.deepEqual(
       checksAfterRedirect.map((check) => check.name),
-      ['response_mode', 'duplicate parameters', 'request objects', 'response_type', 'client status and grant', 'pkce', 'scope and audience', 'nonce', 'prompt', 'max_age', 'login_hint', 'organization'],
+      [
+        'response_mode',
+        'duplicate parameters',
+        'request objects',
+        'response_type',
+        'client status and grant',
+        'pkce',
+        'scope and audience',
+        'nonce',
+        'prompt',
+        'max_age',
+        'login_hint',
+        'organization',
+      ],
     );
   });
 
@@ -116,7 +132,13 @@ describe('the authorization request checks, each on its own', () => {
   const redirectRows: [string, Form, ClientName, string, boolean][] = [
     ['a registered URI, exactly', { redirect_uri: otherCallback }, 'web', otherCallback, true],
     ['none given, the only one registered, not OpenID Connect', { scope: 'profile' }, 'single', callback, false],
-    ['a native app\'s loopback URI on another port (RFC 8252 §7.3)', { redirect_uri: 'http://127.0.0.1:51234/callback' }, 'native', 'http://127.0.0.1:51234/callback', true],
+    [
+      "a native app's loopback URI on another port (RFC 8252 §7.3)",
+      { redirect_uri: 'http://127.0.0.1:51234/callback' },
+      'native',
+      'http://127.0.0.1:51234/callback',
+      true,
+    ],
   ];
   for (const [name, form, client, uri, given] of redirectRows) {
     test(`redirect_uri: ${name}`, async () => {
@@ -128,23 +150,28 @@ describe('the authorization request checks, each on its own', () => {
   const notRegistered = 'invalid_request: redirect_uri is not one of the redirect URIs registered for this app (exact match, RFC 9700 §4.1)';
   table(checkRedirectUri, [
     ['redirect_uri twice', { redirect_uri: [callback, callback] }, 'web', 'invalid_request: redirect_uri is included more than once (RFC 6749 §3.1)'],
-    ['none given in an OpenID Connect request', { scope: 'openid profile' }, 'single', 'invalid_request: redirect_uri is required in an OpenID Connect request (OIDC Core §3.1.2.1)'],
+    [
+      'none given in an OpenID Connect request',
+      { scope: 'openid profile' },
+      'single',
+      'invalid_request: redirect_uri is required in an OpenID Connect request (OIDC Core §3.1.2.1)',
+    ],
     ['none given, several registered', {}, 'web', 'invalid_request: redirect_uri is required: the app registered several (RFC 6749 §3.1.2.3)'],
     ['an unregistered URI', { redirect_uri: 'https://evil.example/cb' }, 'web', notRegistered],
     ['a registered URI with a trailing slash', { redirect_uri: `${callback}/` }, 'web', notRegistered],
     ['a registered URI with a query added', { redirect_uri: `${callback}?next=1` }, 'web', notRegistered],
     ['a registered URI in other case', { redirect_uri: callback.toUpperCase() }, 'web', notRegistered],
-    ['a native app\'s loopback URI with another path', { redirect_uri: 'http://127.0.0.1:51234/other' }, 'native', notRegistered],
-    ['a native app\'s loopback URI on another loopback host', { redirect_uri: 'http://localhost:51234/callback' }, 'native', notRegistered],
+    ["a native app's loopback URI with another path", { redirect_uri: 'http://127.0.0.1:51234/other' }, 'native', notRegistered],
+    ["a native app's loopback URI on another loopback host", { redirect_uri: 'http://localhost:51234/callback' }, 'native', notRegistered],
   ]);
 
   const matchRows: [string, string, string, 'web' | 'native' | 'spa', boolean][] = [
     ['the same URI', callback, callback, 'web', true],
-    ['a web app\'s loopback URI on another port', 'http://127.0.0.1:8080/cb', 'http://127.0.0.1:9090/cb', 'web', false],
-    ['a single-page app\'s loopback URI on another port', 'http://localhost:3000/cb', 'http://localhost:3001/cb', 'spa', false],
-    ['a native app\'s IPv6 loopback URI on another port', 'http://[::1]/cb', 'http://[::1]:7000/cb', 'native', true],
-    ['a native app\'s loopback URI over https', 'http://127.0.0.1/cb', 'https://127.0.0.1:7000/cb', 'native', false],
-    ['a native app\'s non-loopback URI on another port', 'http://example.com/cb', 'http://example.com:7000/cb', 'native', false],
+    ["a web app's loopback URI on another port", 'http://127.0.0.1:8080/cb', 'http://127.0.0.1:9090/cb', 'web', false],
+    ["a single-page app's loopback URI on another port", 'http://localhost:3000/cb', 'http://localhost:3001/cb', 'spa', false],
+    ["a native app's IPv6 loopback URI on another port", 'http://[::1]/cb', 'http://[::1]:7000/cb', 'native', true],
+    ["a native app's loopback URI over https", 'http://127.0.0.1/cb', 'https://127.0.0.1:7000/cb', 'native', false],
+    ["a native app's non-loopback URI on another port", 'http://example.com/cb', 'http://example.com:7000/cb', 'native', false],
   ];
   for (const [name, registered, presented, type, matches] of matchRows) {
     test(`redirectUriMatches: ${name}`, () => assert.equal(redirectUriMatches(registered, presented, type), matches));
@@ -182,7 +209,12 @@ describe('the authorization request checks, each on its own', () => {
   table(checkUnsupportedParameters, [
     ['none of them', { scope: 'openid' }, 'web', 'ok'],
     ['request', { request: 'eyJ.e30.' }, 'web', 'request_not_supported: the request parameter (request objects) is not supported (OIDC Core §6.1)'],
-    ['request_uri', { request_uri: 'https://app.example.com/r' }, 'web', 'request_uri_not_supported: the request_uri parameter is not supported (OIDC Core §6.2)'],
+    [
+      'request_uri',
+      { request_uri: 'https://app.example.com/r' },
+      'web',
+      'request_uri_not_supported: the request_uri parameter is not supported (OIDC Core §6.2)',
+    ],
     ['registration', { registration: '{}' }, 'web', 'registration_not_supported: the registration parameter is not supported (OIDC Core §7.2.1)'],
     ['an empty request', { request: '' }, 'web', 'request_not_supported: the request parameter (request objects) is not supported (OIDC Core §6.1)'],
   ]);
@@ -191,11 +223,21 @@ describe('the authorization request checks, each on its own', () => {
     ['code', { response_type: 'code' }, 'web', 'ok'],
     ['no response_type', {}, 'web', 'invalid_request: response_type is missing (RFC 6749 §4.1.1)'],
     ['an empty response_type', { response_type: '' }, 'web', 'invalid_request: response_type is missing (RFC 6749 §4.1.1)'],
-    ['token (implicit)', { response_type: 'token' }, 'web', 'unsupported_response_type: response_type token is not supported: only code (no implicit or hybrid flows, RFC 9700 §2.1.2)'],
-    ['code id_token (hybrid)', { response_type: 'code id_token' }, 'web', 'unsupported_response_type: response_type code id_token is not supported: only code (no implicit or hybrid flows, RFC 9700 §2.1.2)'],
+    [
+      'token (implicit)',
+      { response_type: 'token' },
+      'web',
+      'unsupported_response_type: response_type token is not supported: only code (no implicit or hybrid flows, RFC 9700 §2.1.2)',
+    ],
+    [
+      'code id_token (hybrid)',
+      { response_type: 'code id_token' },
+      'web',
+      'unsupported_response_type: response_type code id_token is not supported: only code (no implicit or hybrid flows, RFC 9700 §2.1.2)',
+    ],
   ]);
 
-  const notInGrants = 'unauthorized_client: this app may not use the authorization code grant: it is not in the app\'s grant types';
+  const notInGrants = "unauthorized_client: this app may not use the authorization code grant: it is not in the app's grant types";
   table(checkClientMayAuthorize, [
     ['an active app with the authorization code grant', {}, 'web', 'ok'],
     ['a draft app', {}, 'draft', 'unauthorized_client: the app is draft: only active apps may ask for authorization'],
@@ -218,23 +260,53 @@ describe('the authorization request checks, each on its own', () => {
   const pkceRequired = 'invalid_request: code_challenge is required: this app must use PKCE with S256 (RFC 7636, RFC 9700 §2.1.1)';
   const badChallenge = 'invalid_request: code_challenge must be the 43-character base64url SHA-256 of the code_verifier (RFC 7636 §4.2)';
   table(checkPkce, [
-    ['a method without a challenge', { code_challenge_method: 'S256' }, 'noPkce', 'invalid_request: code_challenge_method was sent without a code_challenge (RFC 7636 §4.3)'],
+    [
+      'a method without a challenge',
+      { code_challenge_method: 'S256' },
+      'noPkce',
+      'invalid_request: code_challenge_method was sent without a code_challenge (RFC 7636 §4.3)',
+    ],
     ['none, from an app that requires it', {}, 'web', pkceRequired],
     ['none, from a public app', {}, 'spa', pkceRequired],
-    ['a challenge without a method (plain)', { code_challenge: challenge }, 'web', 'invalid_request: code_challenge_method is missing, which means plain (RFC 7636 §4.3); only S256 is accepted'],
-    ['plain', { code_challenge: challenge, code_challenge_method: 'plain' }, 'web', 'invalid_request: code_challenge_method plain is not supported: only S256 (RFC 9700 §2.1.1)'],
-    ['s256 in lower case', { code_challenge: challenge, code_challenge_method: 's256' }, 'web', 'invalid_request: code_challenge_method s256 is not supported: only S256 (RFC 9700 §2.1.1)'],
+    [
+      'a challenge without a method (plain)',
+      { code_challenge: challenge },
+      'web',
+      'invalid_request: code_challenge_method is missing, which means plain (RFC 7636 §4.3); only S256 is accepted',
+    ],
+    [
+      'plain',
+      { code_challenge: challenge, code_challenge_method: 'plain' },
+      'web',
+      'invalid_request: code_challenge_method plain is not supported: only S256 (RFC 9700 §2.1.1)',
+    ],
+    [
+      's256 in lower case',
+      { code_challenge: challenge, code_challenge_method: 's256' },
+      'web',
+      'invalid_request: code_challenge_method s256 is not supported: only S256 (RFC 9700 §2.1.1)',
+    ],
     ['a 42-character challenge', { code_challenge: challenge.slice(1), code_challenge_method: 'S256' }, 'web', badChallenge],
     ['a 44-character challenge', { code_challenge: `${challenge}A`, code_challenge_method: 'S256' }, 'web', badChallenge],
     ['a challenge with a character outside base64url', { code_challenge: `+${challenge.slice(1)}`, code_challenge_method: 'S256' }, 'web', badChallenge],
-    ['an empty challenge counts as none', { code_challenge: '', code_challenge_method: 'S256' }, 'web', 'invalid_request: code_challenge_method was sent without a code_challenge (RFC 7636 §4.3)'],
+    [
+      'an empty challenge counts as none',
+      { code_challenge: '', code_challenge_method: 'S256' },
+      'web',
+      'invalid_request: code_challenge_method was sent without a code_challenge (RFC 7636 §4.3)',
+    ],
   ]);
 
   const scopeRows: [string, Form, string[], string[]][] = [
     ['scopes of the app and of the named API', { scope: 'openid read:reports', audience: reportsApi }, ['openid', 'read:reports'], [reportsApi]],
     ['the API named by resource (RFC 8707)', { scope: 'read:reports', resource: reportsApi }, ['read:reports'], [reportsApi]],
     ['the API named twice, by resource and audience', { scope: 'openid', resource: reportsApi, audience: reportsApi }, ['openid'], [reportsApi]],
-    ['no scope: the app\'s scopes without offline_access, only those of the named APIs (RFC 6749 §3.3)', { audience: reportsApi }, ['openid', 'profile', 'read:reports'], [reportsApi]],
+    [
+      "no scope: the app's scopes without offline_access, only those of the named APIs (RFC 6749 §3.3)",
+      { audience: reportsApi },
+      ['openid', 'profile', 'read:reports'],
+      [reportsApi],
+    ],
     ['no scope and no API: the standard scopes only', {}, ['openid', 'profile'], []],
     ['offline_access asked for', { scope: 'openid offline_access' }, ['openid', 'offline_access'], []],
   ];
@@ -248,7 +320,11 @@ describe('the authorization request checks, each on its own', () => {
   test('scope and audience: refusals', async () => {
     const management = managementApiRecord(t.deps.issuer).identifier;
     const rows: [string, Form, string][] = [
-      ['a scope the app is not allowed', { scope: 'openid email' }, 'invalid_scope: this app may not ask for the email scope (it is not in the app\'s allowed scopes)'],
+      [
+        'a scope the app is not allowed',
+        { scope: 'openid email' },
+        "invalid_scope: this app may not ask for the email scope (it is not in the app's allowed scopes)",
+      ],
       [
         'an API scope without naming its API',
         { scope: 'read:reports' },
@@ -256,8 +332,16 @@ describe('the authorization request checks, each on its own', () => {
       ],
       ['a target that is not an absolute URI', { resource: 'reports' }, 'invalid_target: reports is not an absolute URI without a fragment (RFC 8707 §2)'],
       ['a target with a fragment', { audience: `${reportsApi}#x` }, `invalid_target: ${reportsApi}#x is not an absolute URI without a fragment (RFC 8707 §2)`],
-      ['an unknown API', { resource: 'https://unknown.example.test' }, 'invalid_target: https://unknown.example.test is not an API this app\'s organization registered (RFC 8707 §2)'],
-      ['another organization\'s API', { audience: otherOrgApi }, `invalid_target: ${otherOrgApi} is not an API this app's organization registered (RFC 8707 §2)`],
+      [
+        'an unknown API',
+        { resource: 'https://unknown.example.test' },
+        "invalid_target: https://unknown.example.test is not an API this app's organization registered (RFC 8707 §2)",
+      ],
+      [
+        "another organization's API",
+        { audience: otherOrgApi },
+        `invalid_target: ${otherOrgApi} is not an API this app's organization registered (RFC 8707 §2)`,
+      ],
       [
         'the management API, for an app not allowed it',
         { audience: management },
@@ -298,7 +382,12 @@ describe('the authorization request checks, each on its own', () => {
   table(checkPrompt, [
     ['an unknown value', { prompt: 'login create' }, 'web', 'invalid_request: prompt create is not one of none, login, consent, select_account'],
     ['a value in other case', { prompt: 'Login' }, 'web', 'invalid_request: prompt Login is not one of none, login, consent, select_account'],
-    ['none with another value', { prompt: 'none login' }, 'web', 'invalid_request: prompt=none can not be combined with other prompt values (OIDC Core §3.1.2.1)'],
+    [
+      'none with another value',
+      { prompt: 'none login' },
+      'web',
+      'invalid_request: prompt=none can not be combined with other prompt values (OIDC Core §3.1.2.1)',
+    ],
     ['none twice', { prompt: 'none none' }, 'web', 'invalid_request: prompt=none can not be combined with other prompt values (OIDC Core §3.1.2.1)'],
   ]);
 

@@ -63,7 +63,10 @@ describe('members, invitations and key rotation publish events and write audit r
 
   test('a refused change publishes nothing and writes no audit row', async () => {
     const before = (await t.storage.audit.list({ orgId: org.id, offset: 0, limit: 1 })).total;
-    await assert.rejects(change(() => t.registry.orgs.removeMember(t.operator, org.id, 'usr_nobody')), /member usr_nobody/);
+    await assert.rejects(
+      change(() => t.registry.orgs.removeMember(t.operator, org.id, 'usr_nobody')),
+      /member usr_nobody/,
+    );
     assert.deepEqual(published, []);
     assert.equal((await t.storage.audit.list({ orgId: org.id, offset: 0, limit: 1 })).total, before);
   });
@@ -102,9 +105,7 @@ describe('members, invitations and key rotation publish events and write audit r
     );
     await signingKeys.initialize();
     const previousKid = signingKeys.signingKey('ES256').kid;
-    const [rotation] = await change(() =>
-      rotateSigningKeys({ storage: t.storage, clock: t.clock, events: t.events, signingKeys }, t.operator, ['ES256']),
-    );
+    const [rotation] = await change(() => rotateSigningKeys({ storage: t.storage, clock: t.clock, events: t.events, signingKeys }, t.operator, ['ES256']));
     assert.ok(rotation);
     assert.equal(signingKeys.signingKey('ES256').kid, rotation.kid, 'this process signs with the new key at once');
     assert.deepEqual(published, [{ type: 'key.rotated', kid: rotation.kid, alg: 'ES256', previousKid }]);

@@ -43,14 +43,43 @@ describe('client authentication and the token validator', () => {
 
   const rows: { name: string; request: () => ProtocolRequest; publicAllowed?: boolean; expect: string }[] = [
     { name: 'client_secret_basic, right secret', request: () => tokenRequest({}, basic(web.clientId, secret)), expect: 'ok' },
-    { name: 'client_secret_basic, wrong secret', request: () => tokenRequest({}, basic(web.clientId, 'nope')), expect: 'invalid_client: client authentication failed: the client secret is not valid for this client' },
-    { name: 'client_secret_post when basic is registered', request: () => tokenRequest({ client_id: web.clientId, client_secret: secret }), expect: 'invalid_client: this app authenticates with client_secret_basic, not client_secret_post (its token_endpoint_auth_method)' },
-    { name: 'two methods at once', request: () => tokenRequest({ client_id: web.clientId, client_secret: secret }, basic(web.clientId, secret)), expect: 'invalid_request: the client used more than one authentication method (client_secret_basic, client_secret_post); RFC 6749 §2.3 allows one' },
-    { name: 'a confidential app without credentials', request: () => tokenRequest({ client_id: web.clientId }), expect: 'invalid_client: this app is a confidential client and must authenticate with client_secret_basic (RFC 6749 §2.3.1)' },
+    {
+      name: 'client_secret_basic, wrong secret',
+      request: () => tokenRequest({}, basic(web.clientId, 'nope')),
+      expect: 'invalid_client: client authentication failed: the client secret is not valid for this client',
+    },
+    {
+      name: 'client_secret_post when basic is registered',
+      request: () => tokenRequest({ client_id: web.clientId, client_secret: secret }),
+      expect: 'invalid_client: this app authenticates with client_secret_basic, not client_secret_post (its token_endpoint_auth_method)',
+    },
+    {
+      name: 'two methods at once',
+      request: () => tokenRequest({ client_id: web.clientId, client_secret: secret }, basic(web.clientId, secret)),
+      expect: 'invalid_request: the client used more than one authentication method (client_secret_basic, client_secret_post); RFC 6749 §2.3 allows one',
+    },
+    {
+      name: 'a confidential app without credentials',
+      request: () => tokenRequest({ client_id: web.clientId }),
+      expect: 'invalid_client: this app is a confidential client and must authenticate with client_secret_basic (RFC 6749 §2.3.1)',
+    },
     { name: 'a public app with its client_id', request: () => tokenRequest({ client_id: spa.clientId }), expect: 'ok' },
-    { name: 'a public app where public apps may not call', request: () => tokenRequest({ client_id: spa.clientId }), publicAllowed: false, expect: 'invalid_client: this endpoint needs client authentication, which public apps cannot do (RFC 7662 §2.1)' },
-    { name: 'an unknown client', request: () => tokenRequest({ client_id: 'nobody' }), expect: 'invalid_client: client authentication failed: no app has this client_id' },
-    { name: 'no client at all', request: () => tokenRequest({}), expect: 'invalid_client: the client did not identify itself: send client_id, or authenticate (RFC 6749 §2.3)' },
+    {
+      name: 'a public app where public apps may not call',
+      request: () => tokenRequest({ client_id: spa.clientId }),
+      publicAllowed: false,
+      expect: 'invalid_client: this endpoint needs client authentication, which public apps cannot do (RFC 7662 §2.1)',
+    },
+    {
+      name: 'an unknown client',
+      request: () => tokenRequest({ client_id: 'nobody' }),
+      expect: 'invalid_client: client authentication failed: no app has this client_id',
+    },
+    {
+      name: 'no client at all',
+      request: () => tokenRequest({}),
+      expect: 'invalid_client: the client did not identify itself: send client_id, or authenticate (RFC 6749 §2.3)',
+    },
   ];
   for (const row of rows) {
     test(`authenticateClient: ${row.name}`, async () => {

@@ -21,7 +21,7 @@ const olderWebSettings = {
   security: { requirePkce: true, introspectAllTokens: false },
 };
 
-describe('the client policy: stored settings completed with the app type\'s defaults', () => {
+describe("the client policy: stored settings completed with the app type's defaults", () => {
   test('a document from an older version reads every later setting as its default', () => {
     const settings = completeSettings('web', olderWebSettings);
     const defaults = defaultSettings('web');
@@ -44,12 +44,27 @@ describe('the client policy: stored settings completed with the app type\'s defa
     ['an empty document is the defaults', {}, (settings) => settings, defaultSettings('spa')],
     ['no document at all is the defaults', null, (settings) => settings, defaultSettings('spa')],
     ['a document that is not an object is the defaults', 'garbage', (settings) => settings, defaultSettings('spa')],
-    ['a key of the wrong type reads as its default', { refreshToken: { rotation: 'yes', ttlMinutes: 5 } }, (settings) => settings.refreshToken, { ...defaultSettings('spa').refreshToken, ttlMinutes: 5 }],
+    [
+      'a key of the wrong type reads as its default',
+      { refreshToken: { rotation: 'yes', ttlMinutes: 5 } },
+      (settings) => settings.refreshToken,
+      { ...defaultSettings('spa').refreshToken, ttlMinutes: 5 },
+    ],
     ['a group of the wrong type reads as its defaults', { security: 7 }, (settings) => settings.security, defaultSettings('spa').security],
-    ['an explicit null access token lifetime stays null (the APIs decide)', { accessToken: { ttlMinutes: null } }, (settings) => settings.accessToken.ttlMinutes, null],
-    ['a public app\'s missing requireSecretForWebServerFlow is false', {}, (settings) => settings.security.requireSecretForWebServerFlow, false],
+    [
+      'an explicit null access token lifetime stays null (the APIs decide)',
+      { accessToken: { ttlMinutes: null } },
+      (settings) => settings.accessToken.ttlMinutes,
+      null,
+    ],
+    ["a public app's missing requireSecretForWebServerFlow is false", {}, (settings) => settings.security.requireSecretForWebServerFlow, false],
     ['unknown keys are dropped', { retired: true }, (settings) => 'retired' in settings, false],
-    ['stored values win over defaults', { grantTypes: ['refresh_token'], security: { firstParty: true } }, (settings) => [settings.grantTypes, settings.security.firstParty], [['refresh_token'], true]],
+    [
+      'stored values win over defaults',
+      { grantTypes: ['refresh_token'], security: { firstParty: true } },
+      (settings) => [settings.grantTypes, settings.security.firstParty],
+      [['refresh_token'], true],
+    ],
   ];
   for (const [name, document, read, expected] of rows) {
     test(name, () => assert.deepEqual(read(completeSettings('spa', document)), expected));

@@ -113,7 +113,10 @@ describe('configuration errors', () => {
     assert.ok(!loaded.ok);
     const text = formatConfigProblems(loaded.problems);
     assert.match(text, /Invalid configuration \(3 problems\)/);
-    assert.match(text, /listen\.port: .*\n\s+expected: an integer from 0 to 65535\n\s+given:\s+abc\n\s+from:\s+env LATCHKEY_LISTEN_PORT\n\s+env:\s+LATCHKEY_LISTEN_PORT/);
+    assert.match(
+      text,
+      /listen\.port: .*\n\s+expected: an integer from 0 to 65535\n\s+given:\s+abc\n\s+from:\s+env LATCHKEY_LISTEN_PORT\n\s+env:\s+LATCHKEY_LISTEN_PORT/,
+    );
     assert.match(text, /log\.level: .*\n\s+expected: one of fatal, error, warn, info, debug, trace, silent\n\s+given:\s+loud/);
     assert.match(text, /issuer: .*\n\s+expected: an http\(s\) URL\n\s+given:\s+not a url/);
   });

@@ -80,7 +80,10 @@ function bodiesOf(file: string, name: string): string[] {
     const named =
       (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name?.getText() === name
         ? node.body
-        : (ts.isPropertyAssignment(node) || ts.isVariableDeclaration(node)) && node.name.getText() === name && node.initializer && (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer))
+        : (ts.isPropertyAssignment(node) || ts.isVariableDeclaration(node)) &&
+            node.name.getText() === name &&
+            node.initializer &&
+            (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer))
           ? node.initializer.body
           : undefined;
     if (named) bodies.push(named.getText());
@@ -127,27 +130,55 @@ function plainSecretComparisons(file: string, source = parse(file)): string[] {
 
 describe('every secret is compared in constant time (read from the sources)', () => {
   const verifications: [string, string, RegExp, string][] = [
-    ['src/shared/opaque-secret.ts', 'matches', /constantTimeEqual\(this\.hash\(value\), hash\)/, 'SecretHasher.matches compares keyed hashes with constantTimeEqual'],
-    ['src/runtime/directories.ts', 'verifySecret', /\.matches\(secret, candidate\.hash\)/, 'client secret verification (token endpoint, cached) uses SecretHasher.matches'],
-    ['src/domain/apps/app-service.ts', 'verifySecret', /\.matches\(secret, candidate\.hash\)/, 'client secret verification (registry) uses SecretHasher.matches'],
+    [
+      'src/shared/opaque-secret.ts',
+      'matches',
+      /constantTimeEqual\(this\.hash\(value\), hash\)/,
+      'SecretHasher.matches compares keyed hashes with constantTimeEqual',
+    ],
+    [
+      'src/runtime/directories.ts',
+      'verifySecret',
+      /\.matches\(secret, candidate\.hash\)/,
+      'client secret verification (token endpoint, cached) uses SecretHasher.matches',
+    ],
+    [
+      'src/domain/apps/app-service.ts',
+      'verifySecret',
+      /\.matches\(secret, candidate\.hash\)/,
+      'client secret verification (registry) uses SecretHasher.matches',
+    ],
     ['src/ui/csrf.ts', 'csrfValid', /constantTimeEqual\(/, 'the CSRF check of the sign-in, consent and device forms'],
-    ['src/protocol/interaction/engine.ts', 'details', /\.matches\(binding, record\.browserHash\)/, 'the interaction\'s browser binding'],
+    ['src/protocol/interaction/engine.ts', 'details', /\.matches\(binding, record\.browserHash\)/, "the interaction's browser binding"],
     ['src/protocol/endpoints/end-session-endpoint.ts', 'handleEndSessionConfirm', /constantTimeEqual\(csrf, /, 'the CSRF check of the sign-out confirmation'],
-    ['src/protocol/grants/authorization-code.ts', 'checkVerifier', /constantTimeEqual\(s256\(verifier\), grant\.codeChallenge\)/, 'the PKCE verifier (RFC 7636 §4.6)'],
+    [
+      'src/protocol/grants/authorization-code.ts',
+      'checkVerifier',
+      /constantTimeEqual\(s256\(verifier\), grant\.codeChallenge\)/,
+      'the PKCE verifier (RFC 7636 §4.6)',
+    ],
     ['src/protocol/tokens/refresh-family.ts', 'refreshFamilyFacts', /\.matches\(secret, grant\.refreshHash\)/, 'the refresh token at the token endpoint'],
-    ['src/protocol/tokens/token-validator.ts', 'refreshToken', /\.matches\(parsed\.secret, grant\.refreshHash\)/, 'the refresh token at introspection and revocation'],
+    [
+      'src/protocol/tokens/token-validator.ts',
+      'refreshToken',
+      /\.matches\(parsed\.secret, grant\.refreshHash\)/,
+      'the refresh token at introspection and revocation',
+    ],
     ['src/protocol/tokens/refresh-token.ts', 'isFamilyMember', /constantTimeEqual\(taggedSecret\(/, 'a rotated-out refresh token (reuse detection)'],
   ];
   for (const [file, name, call, what] of verifications) {
     test(`${what}: ${file} ${name}`, () => {
       const bodies = bodiesOf(file, name);
       assert.ok(bodies.length > 0, `${name} is not in ${file} any more: update this list to where the check moved`);
-      assert.ok(bodies.some((body) => call.test(body)), `${name} in ${file} must verify with ${call}`);
+      assert.ok(
+        bodies.some((body) => call.test(body)),
+        `${name} in ${file} must verify with ${call}`,
+      );
       for (const body of bodies) assert.doesNotMatch(body, /timingSafeEqual|\.equals\(|localeCompare/, 'only through constantTimeEqual');
     });
   }
 
-  test('the console\'s CSRF token and sign-in cookie are checked with constantTimeEqual', () => {
+  test("the console's CSRF token and sign-in cookie are checked with constantTimeEqual", () => {
     const file = 'src/http/routes/console.ts';
     const source = parse(file);
     const unchecked: string[] = [];
@@ -180,9 +211,6 @@ describe('every secret is compared in constant time (read from the sources)', ()
       ts.ScriptTarget.Latest,
       true,
     );
-    assert.deepEqual(plainSecretComparisons('planted.ts', planted), [
-      'planted.ts:1: this.hash(value) === hash',
-      'planted.ts:2: presented !== loaded.csrf',
-    ]);
+    assert.deepEqual(plainSecretComparisons('planted.ts', planted), ['planted.ts:1: this.hash(value) === hash', 'planted.ts:2: presented !== loaded.csrf']);
   });
 });

@@ -108,7 +108,10 @@ test('the console imports of the server only src/contracts, through @contracts',
       .map((specifier) => `${relative(root, file)} imports ${specifier}`),
   );
   assert.deepEqual(violations, []);
-  assert.ok(files.some((file) => readFileSync(file, 'utf8').includes("from '@contracts/")), 'the console reads the contracts');
+  assert.ok(
+    files.some((file) => readFileSync(file, 'utf8').includes("from '@contracts/")),
+    'the console reads the contracts',
+  );
 });
 
 /** The composition root's only way into the HTTP layer: the factory of the Fastify app. */

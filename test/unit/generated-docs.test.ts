@@ -17,7 +17,10 @@ test("the README's configuration table matches the config schema (regenerate wit
 test('the README opens with the two commands: start on SQLite, run the tests', () => {
   const readme = readFileSync('README.md', 'utf8');
   const firstBlock = readme.match(/```sh\n([\s\S]*?)```/)?.[1] ?? '';
-  const commands = firstBlock.split('\n').filter(Boolean).map((line) => line.replace(/\s+#.*$/, '').trim());
+  const commands = firstBlock
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.replace(/\s+#.*$/, '').trim());
   assert.deepEqual(commands, ['npm ci && npm start', 'npm ci && npm test']);
   const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
   assert.match(scripts.start ?? '', /latchkey\.js start/);

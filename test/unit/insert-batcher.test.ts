@@ -30,7 +30,10 @@ test('a failing batch is retried row by row: only the bad row fails', async () =
     return rows.includes('duplicate') ? Promise.reject(new Error('UNIQUE constraint failed')) : Promise.resolve();
   });
   const results = await Promise.allSettled(['a', 'duplicate', 'b'].map((row) => batcher.add(row)));
-  assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    results.map((result) => result.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
   assert.deepEqual(statements, [['a', 'duplicate', 'b'], ['a'], ['duplicate'], ['b']]);
 });

@@ -49,7 +49,13 @@ describe('the prompt checks', () => {
     { check: noSession, name: 'no_session', situation: 'a session', context: context(), prompts: false },
     { check: loginPromptCheck, name: 'login_prompt', situation: 'prompt=login', context: context({ prompt: ['login'] }), prompts: true },
     { check: loginPromptCheck, name: 'login_prompt', situation: 'prompt=select_account', context: context({ prompt: ['select_account'] }), prompts: true },
-    { check: loginPromptCheck, name: 'login_prompt', situation: 'prompt=login, signed in for this interaction', context: context({ prompt: ['login'], login }), prompts: false },
+    {
+      check: loginPromptCheck,
+      name: 'login_prompt',
+      situation: 'prompt=login, signed in for this interaction',
+      context: context({ prompt: ['login'], login }),
+      prompts: false,
+    },
     { check: loginPromptCheck, name: 'login_prompt', situation: 'prompt=consent', context: context({ prompt: ['consent'] }), prompts: false },
     { check: loginPromptCheck, name: 'login_prompt', situation: 'no prompt', context: context(), prompts: false },
     { check: maxAgeCheck, name: 'max_age', situation: 'no max_age', context: context(), prompts: false },
@@ -59,11 +65,23 @@ describe('the prompt checks', () => {
     { check: maxAgeCheck, name: 'max_age', situation: 'max_age=0, signed in for this interaction', context: context({ maxAge: 0, login }), prompts: false },
     { check: maxAgeCheck, name: 'max_age', situation: 'no session (no_session says it)', context: context({ maxAge: 0, session: undefined }), prompts: false },
     { check: consentPromptCheck, name: 'consent_prompt', situation: 'prompt=consent', context: context({ prompt: ['consent'] }), prompts: true },
-    { check: consentPromptCheck, name: 'consent_prompt', situation: 'prompt=consent, consented in this interaction', context: context({ prompt: ['consent'], consent: ['openid'] }), prompts: false },
+    {
+      check: consentPromptCheck,
+      name: 'consent_prompt',
+      situation: 'prompt=consent, consented in this interaction',
+      context: context({ prompt: ['consent'], consent: ['openid'] }),
+      prompts: false,
+    },
     { check: consentPromptCheck, name: 'consent_prompt', situation: 'no prompt', context: context(), prompts: false },
     { check: consentMissing, name: 'consent_missing', situation: 'not covered', context: context({ covered: false }), prompts: true },
     { check: consentMissing, name: 'consent_missing', situation: 'covered', context: context({ covered: true }), prompts: false },
-    { check: consentMissing, name: 'consent_missing', situation: 'not covered, consented in this interaction', context: context({ covered: false, consent: ['openid'] }), prompts: false },
+    {
+      check: consentMissing,
+      name: 'consent_missing',
+      situation: 'not covered, consented in this interaction',
+      context: context({ covered: false, consent: ['openid'] }),
+      prompts: false,
+    },
     { check: deviceConfirmation, name: 'device_confirmation', situation: 'covered by earlier consent', context: context({ covered: true }), prompts: true },
     { check: deviceConfirmation, name: 'device_confirmation', situation: 'confirmed', context: context({ consent: ['openid'] }), prompts: false },
   ];
@@ -74,7 +92,7 @@ describe('the prompt checks', () => {
     });
   }
 
-  test('for prompt=none, login checks answer login_required and consent checks consent_required, in today\'s words', () => {
+  test("for prompt=none, login checks answer login_required and consent checks consent_required, in today's words", () => {
     for (const check of [noSession, loginPromptCheck, maxAgeCheck]) assert.deepEqual(check.error, loginRequired, check.name);
     for (const check of [consentPromptCheck, consentMissing, deviceConfirmation]) assert.deepEqual(check.error, consentRequired, check.name);
   });
@@ -88,20 +106,42 @@ describe('the prompt checks', () => {
 
 describe('the prompts, as lists of checks in order', () => {
   test('the login prompt checks no_session, login_prompt, max_age; the consent prompt consent_prompt, consent_missing', () => {
-    assert.deepEqual(loginPolicy.checks.map((check) => check.name), ['no_session', 'login_prompt', 'max_age']);
-    assert.deepEqual(consentPolicy.checks.map((check) => check.name), ['consent_prompt', 'consent_missing']);
-    assert.deepEqual(deviceLoginPolicy.checks.map((check) => check.name), ['no_session']);
-    assert.deepEqual(deviceConsentPolicy.checks.map((check) => check.name), ['device_confirmation']);
+    assert.deepEqual(
+      loginPolicy.checks.map((check) => check.name),
+      ['no_session', 'login_prompt', 'max_age'],
+    );
+    assert.deepEqual(
+      consentPolicy.checks.map((check) => check.name),
+      ['consent_prompt', 'consent_missing'],
+    );
+    assert.deepEqual(
+      deviceLoginPolicy.checks.map((check) => check.name),
+      ['no_session'],
+    );
+    assert.deepEqual(
+      deviceConsentPolicy.checks.map((check) => check.name),
+      ['device_confirmation'],
+    );
   });
 
   const cases: { situation: string; context: PolicyContext; login: string | undefined; consent: string | undefined }[] = [
     { situation: 'no session, prompt=login', context: context({ session: undefined, prompt: ['login'] }), login: 'no_session', consent: undefined },
     { situation: 'prompt=login and max_age=0', context: context({ prompt: ['login'], maxAge: 0 }), login: 'login_prompt', consent: undefined },
     { situation: 'max_age=0 only', context: context({ maxAge: 0 }), login: 'max_age', consent: undefined },
-    { situation: 'a fresh sign-in, prompt=consent, not covered', context: context({ login, prompt: ['consent'], covered: false }), login: undefined, consent: 'consent_prompt' },
+    {
+      situation: 'a fresh sign-in, prompt=consent, not covered',
+      context: context({ login, prompt: ['consent'], covered: false }),
+      login: undefined,
+      consent: 'consent_prompt',
+    },
     { situation: 'a session, not covered', context: context({ covered: false }), login: undefined, consent: 'consent_missing' },
     { situation: 'a session, covered', context: context(), login: undefined, consent: undefined },
-    { situation: 'signed in and consented in this interaction', context: context({ login, consent: ['openid'], prompt: ['login', 'consent'], maxAge: 0, covered: false }), login: undefined, consent: undefined },
+    {
+      situation: 'signed in and consented in this interaction',
+      context: context({ login, consent: ['openid'], prompt: ['login', 'consent'], maxAge: 0, covered: false }),
+      login: undefined,
+      consent: undefined,
+    },
   ];
   for (const { situation, context: given, login: loginCheck, consent: consentCheck } of cases) {
     test(`${situation}: login ${loginCheck ?? 'passes'}, consent ${consentCheck ?? 'passes'}`, async () => {

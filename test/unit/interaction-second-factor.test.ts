@@ -13,7 +13,12 @@ import { createTestProtocol, type TestProtocol } from '../support/protocol.js';
 
 const redirectUri = 'https://app.example.com/cb';
 
-function request(options: { method?: string; query?: Record<string, string>; body?: Record<string, string>; cookies?: Record<string, string> }): ProtocolRequest {
+function request(options: {
+  method?: string;
+  query?: Record<string, string>;
+  body?: Record<string, string>;
+  cookies?: Record<string, string>;
+}): ProtocolRequest {
   return {
     method: options.method ?? 'GET',
     query: bagFromEntries(Object.entries(options.query ?? {})),
@@ -48,7 +53,7 @@ function assertSecondFactorPage(response: ProtocolResponse): void {
   assert.match(String(response.page.data.description), /second factor .* does not offer one yet/);
 }
 
-describe('a sign-in method that asks for a second factor, and the device flow\'s interaction row', () => {
+describe("a sign-in method that asks for a second factor, and the device flow's interaction row", () => {
   let t: TestProtocol;
   let web: OAuthClient;
   let tv: OAuthClient;
@@ -66,7 +71,14 @@ describe('a sign-in method that asks for a second factor, and the device flow\'s
   async function startAuthorization(): Promise<{ uid: string; cookies: Record<string, string> }> {
     const response = await t.protocol.authorization.authorize(
       request({
-        query: { client_id: web.clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' },
+        query: {
+          client_id: web.clientId,
+          redirect_uri: redirectUri,
+          response_type: 'code',
+          scope: 'openid',
+          code_challenge: 'c'.repeat(43),
+          code_challenge_method: 'S256',
+        },
       }),
     );
     assert.equal(response.kind, 'redirect');
@@ -133,7 +145,9 @@ describe('a sign-in method that asks for a second factor, and the device flow\'s
     assert.deepEqual(started?.request, { userCode });
     assert.equal(started?.clientId, tv.clientId);
 
-    assertSecondFactorPage(await pages.submitLogin(request({ method: 'POST', body: { csrf, user_code: userCode, email: user.email, password: 'x' }, cookies })));
+    assertSecondFactorPage(
+      await pages.submitLogin(request({ method: 'POST', body: { csrf, user_code: userCode, email: user.email, password: 'x' }, cookies })),
+    );
     const waiting = await t.deps.storage.interactions.findLiveForDevice(hash, browserHash, t.clock.now());
     assert.equal(waiting?.step, 'second_factor_pending');
     assert.equal(waiting?.login?.userId, user.id);
@@ -141,7 +155,7 @@ describe('a sign-in method that asks for a second factor, and the device flow\'s
     assert.equal((await t.deps.storage.deviceCodes.getByHash(hash))?.status, 'pending');
   });
 
-  test('device flow: sign-in moves the interaction to consent, and approval finishes it with the login\'s amr and auth time', async () => {
+  test("device flow: sign-in moves the interaction to consent, and approval finishes it with the login's amr and auth time", async () => {
     const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, signsIn(theUser, ['pwd', 'otp']));
     const { hash, userCode } = await pendingDeviceCode();
     const { cookies, csrf, browserHash } = await enterDeviceCode(pages, userCode);
@@ -190,7 +204,7 @@ describe('a sign-in method that asks for a second factor, and the device flow\'s
     assert.equal((await t.deps.storage.deviceCodes.getByHash(hash))?.status, 'denied');
   });
 
-  test('a device interaction can not be resumed on the authorization flow\'s pages', async () => {
+  test("a device interaction can not be resumed on the authorization flow's pages", async () => {
     const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, signsIn(theUser, ['pwd']));
     const { hash, userCode } = await pendingDeviceCode();
     const { cookies, browserHash } = await enterDeviceCode(pages, userCode);

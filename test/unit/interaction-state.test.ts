@@ -57,7 +57,10 @@ describe('the interaction state machine', () => {
   });
 
   test('a second factor is reached only from a first sign-in, and ends in login_done', () => {
-    assert.deepEqual(steps.filter((step) => transition(step, 'second_factor_required').ok), ['login_pending']);
+    assert.deepEqual(
+      steps.filter((step) => transition(step, 'second_factor_required').ok),
+      ['login_pending'],
+    );
     assert.deepEqual(transition('second_factor_pending', 'login_succeeded'), { ok: true, step: 'login_done' });
     assert.equal(transition('second_factor_pending', 'completed').ok, false, 'a pending second factor never completes the request');
   });

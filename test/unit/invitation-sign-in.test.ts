@@ -40,7 +40,7 @@ describe('accepting an invitation while signing in', () => {
   test('refuses a malformed or unknown token and an unknown user', async () => {
     const user = await userNamed('nobody-invited@example.com');
     assert.equal(await t.registry.orgs.acceptInvitationForSignIn(user.id, 'not-a-token', orgId), false);
-    assert.equal(await t.registry.orgs.acceptInvitationForSignIn(user.id, await invite(orgId, 'x@example.com') + 'x', orgId), false);
+    assert.equal(await t.registry.orgs.acceptInvitationForSignIn(user.id, (await invite(orgId, 'x@example.com')) + 'x', orgId), false);
     assert.equal(await t.registry.orgs.acceptInvitationForSignIn('usr_missing', await invite(orgId, user.email), orgId), false);
   });
 });

@@ -60,7 +60,10 @@ describe('production issuers are https; plain http only for localhost developmen
   test('the refusal reads like every other configuration problem: path, expected, given, source, variable', () => {
     const text = formatConfigProblems(check({ LATCHKEY_ISSUER: 'http://auth.example.com' }).problems);
     assert.match(text, /^Invalid configuration \(1 problem\):\n {2}- issuer: plain http is allowed only/);
-    assert.match(text, /\n\s+expected: an https URL, or http on localhost, 127\.0\.0\.1 or \[::1\]\n\s+given:\s+http:\/\/auth\.example\.com\n\s+from:\s+env LATCHKEY_ISSUER\n\s+env:\s+LATCHKEY_ISSUER$/);
+    assert.match(
+      text,
+      /\n\s+expected: an https URL, or http on localhost, 127\.0\.0\.1 or \[::1\]\n\s+given:\s+http:\/\/auth\.example\.com\n\s+from:\s+env LATCHKEY_ISSUER\n\s+env:\s+LATCHKEY_ISSUER$/,
+    );
   });
 
   test('http.allowInsecureIssuer is off by default; on, a non-loopback http issuer starts with a warning', () => {

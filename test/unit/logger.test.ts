@@ -16,12 +16,15 @@ test('redactUrl hides credential-bearing query parameters and keeps the rest', (
 test('log objects never carry credentials: headers, passwords, secrets, tokens, private key parts', () => {
   const capture = new LogCapture();
   const logger = createLogger({ level: 'trace', destination: capture });
-  logger.info({
-    req: { headers: { authorization: 'Basic dXNlcjpwYXNz', cookie: 'sid=cookie-value', host: 'ok' } },
-    password: 'hunter2',
-    nested: { client_secret: 'lk_cs_secret', refresh_token: 'lk_rt_refresh', deeper: { access_token: 'lk_at_access' } },
-    jwk: { kty: 'EC', d: 'private-scalar', x: 'public' },
-  }, 'probe');
+  logger.info(
+    {
+      req: { headers: { authorization: 'Basic dXNlcjpwYXNz', cookie: 'sid=cookie-value', host: 'ok' } },
+      password: 'hunter2',
+      nested: { client_secret: 'lk_cs_secret', refresh_token: 'lk_rt_refresh', deeper: { access_token: 'lk_at_access' } },
+      jwk: { kty: 'EC', d: 'private-scalar', x: 'public' },
+    },
+    'probe',
+  );
   logger.flush();
   const text = capture.text;
   for (const secret of ['dXNlcjpwYXNz', 'cookie-value', 'hunter2', 'lk_cs_secret', 'lk_rt_refresh', 'lk_at_access', 'private-scalar']) {

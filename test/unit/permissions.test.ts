@@ -167,10 +167,12 @@ describe('the permission table is enforced in src/domain', () => {
     });
   }
 
-  test("an app acting for itself sees another organization as not found, whatever its scopes", async () => {
+  test('an app acting for itself sees another organization as not found, whatever its scopes', async () => {
     const org = await t.registry.orgs.create(t.operator, { name: 'client-home' });
     const other = await t.registry.orgs.create(t.operator, { name: 'client-elsewhere' });
-    const as: RequestContext = { actor: { kind: 'client', clientId: 'm2m-x', orgId: org.id, name: 'Automation', scopes: new Set(allManagementScopes), ownerUserId: null } };
+    const as: RequestContext = {
+      actor: { kind: 'client', clientId: 'm2m-x', orgId: org.id, name: 'Automation', scopes: new Set(allManagementScopes), ownerUserId: null },
+    };
     await assert.rejects(t.registry.orgs.get(as, other.id), (error: DomainError) => error.kind === 'not_found');
     await assert.rejects(t.registry.apps.create(as, other.id, { name: 'x', type: 'm2m' }), (error: DomainError) => error.kind === 'not_found');
   });

@@ -6,7 +6,10 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 test('keys asked for in one turn are read by one statement; a key asked twice is read once', async () => {
   const statements: string[][] = [];
-  const rows = new Map([['a', 1], ['b', 2]]);
+  const rows = new Map([
+    ['a', 1],
+    ['b', 2],
+  ]);
   const batcher = new ReadBatcher<string, number>(
     (keys) => {
       statements.push(keys);
@@ -27,7 +30,10 @@ test('a failed statement fails every read that was in it, and the next one start
     (key) => key,
   );
   const results = await Promise.allSettled([batcher.get('a'), batcher.get('b')]);
-  assert.deepEqual(results.map((result) => result.status), ['rejected', 'rejected']);
+  assert.deepEqual(
+    results.map((result) => result.status),
+    ['rejected', 'rejected'],
+  );
   fail = false;
   assert.equal(await batcher.get('a'), 'A');
 });

@@ -26,7 +26,7 @@ describe('matching a presented redirect URI against a registered one', () => {
     }
   });
 
-  test('a native app\'s loopback URI may use any port (RFC 8252 §7.3)', () => {
+  test("a native app's loopback URI may use any port (RFC 8252 §7.3)", () => {
     for (const host of ['127.0.0.1', '[::1]', 'localhost']) {
       assert.equal(redirectUriMatches(`http://${host}/cb`, `http://${host}:49152/cb`, 'native'), true, host);
       assert.equal(redirectUriMatches(`http://${host}:8080/cb`, `http://${host}:9999/cb`, 'native'), true, host);
@@ -34,7 +34,7 @@ describe('matching a presented redirect URI against a registered one', () => {
     }
   });
 
-  test('a native app\'s loopback URI varies only in port: not in host, path, query or scheme', () => {
+  test("a native app's loopback URI varies only in port: not in host, path, query or scheme", () => {
     assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:49152/other', 'native'), false);
     assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:49152/cb?x=1', 'native'), false);
     assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://localhost:49152/cb', 'native'), false);
@@ -44,7 +44,7 @@ describe('matching a presented redirect URI against a registered one', () => {
     assert.equal(redirectUriMatches('https://app.example.test/cb', 'https://app.example.test:8443/cb', 'native'), false, 'not beyond loopback');
   });
 
-  test('a web app\'s, a single-page app\'s and a device app\'s loopback URI matches exactly: no other port (RFC 9700 §2.1)', () => {
+  test("a web app's, a single-page app's and a device app's loopback URI matches exactly: no other port (RFC 9700 §2.1)", () => {
     for (const type of ['web', 'spa', 'device', 'm2m'] as const) {
       assert.equal(redirectUriMatches('http://127.0.0.1/cb', 'http://127.0.0.1:9999/cb', type), false, type);
       assert.equal(redirectUriMatches('http://localhost:3000/cb', 'http://localhost:3001/cb', type), false, type);

@@ -75,7 +75,14 @@ describe('the successor chain and the family tag', () => {
     const costs = [0, 1, 1000, 1_000_000].map((generations) => {
       const tokenHasher = countingHasher(9);
       const key = countingHasher(1);
-      const grant = { id: grantId, refreshHash: 'current-hash', refreshPreviousHash: 'previous-hash', refreshRotatedAt: now, refreshExpiresAt: now + 1, refreshGeneration: generations };
+      const grant = {
+        id: grantId,
+        refreshHash: 'current-hash',
+        refreshPreviousHash: 'previous-hash',
+        refreshRotatedAt: now,
+        refreshExpiresAt: now + 1,
+        refreshGeneration: generations,
+      };
       const facts = refreshFamilyFacts({ tokenHasher, successorKey: key }, grant, forged, 10, now);
       assert.equal(classifyRefreshToken(facts), 'unknown');
       return tokenHasher.count + key.count;

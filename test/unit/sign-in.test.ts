@@ -107,7 +107,10 @@ describe('sign-in throttling per account and per address', () => {
     const results = await Promise.all(Array.from({ length: 30 }, () => service.attempt('alice@example.com', 'guess', '10.2.0.1')));
     assert.equal(hasher.verified, defaultSignInPolicy.freeAccountFailures);
     assert.equal(results.filter((result) => !result.ok && result.reason === 'invalid').length, defaultSignInPolicy.freeAccountFailures);
-    assert.ok(results.every((result) => result.ok || result.reason === 'invalid' || (result.reason === 'throttled' && result.retryAfterSeconds === 1)), 'the rest wait 1 s');
+    assert.ok(
+      results.every((result) => result.ok || result.reason === 'invalid' || (result.reason === 'throttled' && result.retryAfterSeconds === 1)),
+      'the rest wait 1 s',
+    );
   });
 
   test('parallel attempts from one address on many accounts: only the cap per address is verified', async () => {

@@ -34,7 +34,10 @@ describe('signing keys', () => {
   test('initialize creates one active key per algorithm, published with kid, alg and use', async () => {
     const keys = service();
     const { created } = await keys.initialize();
-    assert.deepEqual(created.map((entry) => entry.alg), ['RS256', 'ES256', 'EdDSA']);
+    assert.deepEqual(
+      created.map((entry) => entry.alg),
+      ['RS256', 'ES256', 'EdDSA'],
+    );
     assert.equal(keys.ready, true);
     assert.equal(keys.jwks.keys.length, 3);
     for (const jwk of keys.jwks.keys) {
@@ -95,12 +98,18 @@ describe('signing keys', () => {
     assert.equal(rotation?.previousKid, oldKid);
     assert.equal(rotation?.previousRetireAt, now + options.retireAfterMs);
     assert.notEqual(keys.signingKey('ES256').kid, oldKid);
-    assert.ok(keys.jwks.keys.some((jwk) => jwk.kid === oldKid), 'old key still published');
+    assert.ok(
+      keys.jwks.keys.some((jwk) => jwk.kid === oldKid),
+      'old key still published',
+    );
     await compactVerify(oldToken, createLocalJWKSet(keys.jwks));
 
     now += options.retireAfterMs - 1;
     await keys.refresh();
-    assert.ok(keys.jwks.keys.some((jwk) => jwk.kid === oldKid), 'published until the last moment');
+    assert.ok(
+      keys.jwks.keys.some((jwk) => jwk.kid === oldKid),
+      'published until the last moment',
+    );
 
     now += 1;
     assert.equal(await keys.refresh(), true);

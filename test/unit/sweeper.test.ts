@@ -16,10 +16,28 @@ test('the sweeper deletes every expired row in batches and lets other work run b
   const { storage, clock } = context;
   const now = clock.now();
   for (let index = 0; index < 25; index += 1) {
-    await storage.accessTokens.insert({ tokenHash: `expired-${index}`, grantId: null, clientId: 'c', subject: 'c', payload: {}, issuedAt: now - 10, expiresAt: now - 1, revokedAt: null });
+    await storage.accessTokens.insert({
+      tokenHash: `expired-${index}`,
+      grantId: null,
+      clientId: 'c',
+      subject: 'c',
+      payload: {},
+      issuedAt: now - 10,
+      expiresAt: now - 1,
+      revokedAt: null,
+    });
     await storage.revokedJtis.add(`jti-${index}`, now - 1);
   }
-  await storage.accessTokens.insert({ tokenHash: 'live', grantId: null, clientId: 'c', subject: 'c', payload: {}, issuedAt: now, expiresAt: now + 60_000, revokedAt: null });
+  await storage.accessTokens.insert({
+    tokenHash: 'live',
+    grantId: null,
+    clientId: 'c',
+    subject: 'c',
+    payload: {},
+    issuedAt: now,
+    expiresAt: now + 60_000,
+    revokedAt: null,
+  });
   const runtime = { storage, clock, logger: createLogger({ level: 'warn', destination: new LogCapture() }) } as unknown as Runtime;
   const sweeper = startSweeper(runtime, { batchSize: 10 });
   // Event-loop turns taken while the sweep runs: one batch after another without a turn between

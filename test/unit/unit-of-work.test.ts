@@ -23,7 +23,10 @@ describe('commitChange: one transaction for the change and its audit row, the ev
     return { id: `org_uow${counter}`, name: `uow-${counter}`, displayName: `UoW ${counter}`, createdAt: 1, updatedAt: 1 };
   };
   const created = (org: OrganizationRecord) =>
-    organizationChange({ type: 'org.created', orgId: org.id }, { action: 'org.created', targetType: 'organization', targetId: org.id, changes: { name: org.name } });
+    organizationChange(
+      { type: 'org.created', orgId: org.id },
+      { action: 'org.created', targetType: 'organization', targetId: org.id, changes: { name: org.name } },
+    );
   const deps = (storage: Storage = t.storage): ChangeDependencies => ({ storage, clock: t.clock, events: t.events });
   const auditOf = async (orgId: string) => (await t.storage.audit.list({ orgId, offset: 0, limit: 10 })).items;
 

@@ -34,7 +34,10 @@ export function CredentialsPanel({ userId, chooseOwner = false, heading = 'OAuth
   const own = userId === undefined || userId === session.user.id;
   const canCreate = own ? org.can('credentials:create_own') : canManage;
   const list = useLoad(
-    () => get<Page<App>>(`/orgs/${encodeURIComponent(org.slug)}/credentials${query({ userId: userId ?? (canManage ? undefined : session.user.id), perPage: 100 })}`),
+    () =>
+      get<Page<App>>(
+        `/orgs/${encodeURIComponent(org.slug)}/credentials${query({ userId: userId ?? (canManage ? undefined : session.user.id), perPage: 100 })}`,
+      ),
     [org.slug, userId, canManage],
   );
   const members = useLoad(() => get<{ items: Member[] }>(`/orgs/${encodeURIComponent(org.slug)}/members`), [org.slug]);
@@ -56,7 +59,10 @@ export function CredentialsPanel({ userId, chooseOwner = false, heading = 'OAuth
           </button>
         ) : null}
       </div>
-      <p className="hint">Machine credentials that belong to a person: a client ID and secret for the client credentials grant, limited to the audience + scope pairs chosen. Always choose the least that is needed.</p>
+      <p className="hint">
+        Machine credentials that belong to a person: a client ID and secret for the client credentials grant, limited to the audience + scope pairs chosen.
+        Always choose the least that is needed.
+      </p>
       {list.error ? <ErrorSummary error={list.error} title="The credentials could not be loaded" /> : null}
       {list.loading && !list.data ? <Loading label="Loading credentials…" /> : null}
       {list.data && items.length === 0 ? (
@@ -221,7 +227,8 @@ function CreateCredentialDialog({
     const grouped = grants();
     const local: { field: string; message: string }[] = [];
     if (name.trim() === '') local.push({ field: 'name', message: 'must not be empty' });
-    if (grouped.length === 0 || grouped.every((grant) => grant.scopes.length === 0)) local.push({ field: 'apiGrants', message: 'choose at least one audience and scope' });
+    if (grouped.length === 0 || grouped.every((grant) => grant.scopes.length === 0))
+      local.push({ field: 'apiGrants', message: 'choose at least one audience and scope' });
     pairs.forEach((pair, index) => {
       if (pair.audience && !pair.scope) local.push({ field: `pairs[${index}]`, message: 'choose a scope of this API' });
     });
@@ -261,8 +268,9 @@ function CreateCredentialDialog({
               : 'Store it in a safe place, such as your secret manager.'}
           </Notice>
           <p className="hint">
-            Token request: POST the client credentials grant to the token endpoint with this client ID and secret (HTTP Basic), and an <span className="mono">audience</span> and{' '}
-            <span className="mono">scope</span> from: {created.apiGrants.map((grant) => `${grant.audience} (${grant.scopes.join(' ')})`).join('; ')}.
+            Token request: POST the client credentials grant to the token endpoint with this client ID and secret (HTTP Basic), and an{' '}
+            <span className="mono">audience</span> and <span className="mono">scope</span> from:{' '}
+            {created.apiGrants.map((grant) => `${grant.audience} (${grant.scopes.join(' ')})`).join('; ')}.
           </p>
           <div className="dialog-actions">
             <button type="button" className="primary" onClick={close}>
@@ -283,7 +291,10 @@ function CreateCredentialDialog({
               label="For"
               value={owner}
               onChange={setOwner}
-              options={members.map((member) => ({ value: member.userId, label: `${member.name || member.email} <${member.email}>${member.userId === session.user.id ? ' (you)' : ''}` }))}
+              options={members.map((member) => ({
+                value: member.userId,
+                label: `${member.name || member.email} <${member.email}>${member.userId === session.user.id ? ' (you)' : ''}`,
+              }))}
               hint="An admin may make credentials for another member; they belong to that member."
               error={firstFor(errors, 'userId')}
             />
@@ -293,7 +304,13 @@ function CreateCredentialDialog({
             </p>
           ) : null}
           <TextField label="Name" value={name} onChange={setName} required error={firstFor([...localErrors, ...errors], 'name')} />
-          <TextField label="Description" value={description} onChange={setDescription} error={firstFor(errors, 'description')} hint="What the credential is for." />
+          <TextField
+            label="Description"
+            value={description}
+            onChange={setDescription}
+            error={firstFor(errors, 'description')}
+            hint="What the credential is for."
+          />
           <fieldset>
             <legend>Audience and scope</legend>
             <p className="hint">The URI of the API this credential may call, and one scope of it per row.</p>
@@ -314,10 +331,21 @@ function CreateCredentialDialog({
                     value={pair.scope}
                     disabled={!api}
                     onChange={(scope) => changePairs(pairs.map((item, at) => (at === index ? { ...item, scope } : item)))}
-                    options={[{ value: '', label: api ? 'Choose a scope' : 'Choose an API first' }, ...(api?.scopes ?? []).map((scope) => ({ value: scope.name, label: `${scope.name}${scope.description ? `: ${scope.description}` : ''}` }))]}
+                    options={[
+                      { value: '', label: api ? 'Choose a scope' : 'Choose an API first' },
+                      ...(api?.scopes ?? []).map((scope) => ({
+                        value: scope.name,
+                        label: `${scope.name}${scope.description ? `: ${scope.description}` : ''}`,
+                      })),
+                    ]}
                   />
                   {pairs.length > 1 ? (
-                    <button type="button" className="small" aria-label={`Remove audience and scope ${index + 1}`} onClick={() => changePairs(pairs.filter((_, at) => at !== index))}>
+                    <button
+                      type="button"
+                      className="small"
+                      aria-label={`Remove audience and scope ${index + 1}`}
+                      onClick={() => changePairs(pairs.filter((_, at) => at !== index))}
+                    >
                       Remove
                     </button>
                   ) : null}

@@ -67,7 +67,9 @@ export function RedirectUriEditor({ field, label, itemLabel, type, uris, onChang
               {placeholder ? (
                 <div id={`${id}-placeholder`} className={`placeholder-note${placeholdersAllowed ? '' : ' blocking'}`}>
                   <span className="badge badge-warning">Placeholder</span> {placeholder}.{' '}
-                  {placeholdersAllowed ? 'Fine while the app is a draft; replace it before you submit or activate the app.' : 'Allowed only while the app is a draft.'}
+                  {placeholdersAllowed
+                    ? 'Fine while the app is a draft; replace it before you submit or activate the app.'
+                    : 'Allowed only while the app is a draft.'}
                 </div>
               ) : null}
               {error ? (

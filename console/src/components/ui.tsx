@@ -252,7 +252,12 @@ export function CopyButton({ text, label = 'Copy', what }: { text: string; label
   }, [state]);
   return (
     <span className="copy">
-      <button type="button" className="small" aria-label={what ? `${label} ${what}` : label} onClick={() => void copyText(text).then((ok) => setState(ok ? 'copied' : 'failed'))}>
+      <button
+        type="button"
+        className="small"
+        aria-label={what ? `${label} ${what}` : label}
+        onClick={() => void copyText(text).then((ok) => setState(ok ? 'copied' : 'failed'))}
+      >
         {label}
       </button>
       <span className="copy-status" role="status" aria-live="polite">
@@ -269,7 +274,15 @@ export function CopyField({ label, value, secret = false, testId }: { label: str
     <div className="copy-field">
       <label htmlFor={id}>{label}</label>
       <div className="copy-row">
-        <input id={id} type="text" readOnly value={value} className={secret ? 'mono secret-value' : 'mono'} data-testid={testId} onFocus={(event) => event.target.select()} />
+        <input
+          id={id}
+          type="text"
+          readOnly
+          value={value}
+          className={secret ? 'mono secret-value' : 'mono'}
+          data-testid={testId}
+          onFocus={(event) => event.target.select()}
+        />
         <CopyButton text={value} what={label} />
       </div>
     </div>

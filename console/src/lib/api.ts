@@ -9,9 +9,10 @@ import { consolePaths } from '@contracts/paths';
  * Where the console lives: the server says so in a meta tag (the issuer may have a path, such as
  * /tenant-a/console); the build's base is the fallback for the Vite dev server.
  */
-export const consoleRoot = (
-  document.querySelector<HTMLMetaElement>('meta[name="latchkey-console-root"]')?.content ?? import.meta.env.BASE_URL
-).replace(/\/+$/, '');
+export const consoleRoot = (document.querySelector<HTMLMetaElement>('meta[name="latchkey-console-root"]')?.content ?? import.meta.env.BASE_URL).replace(
+  /\/+$/,
+  '',
+);
 
 export interface FieldProblem {
   field: string;
@@ -80,7 +81,12 @@ async function problemOf(response: Response): Promise<Problem> {
       ...(body.errors ? { errors: body.errors } : {}),
     };
   } catch {
-    return { type: 'about:blank', title: response.statusText || 'Error', status: response.status, detail: text.slice(0, 300) || `the server answered ${response.status}` };
+    return {
+      type: 'about:blank',
+      title: response.statusText || 'Error',
+      status: response.status,
+      detail: text.slice(0, 300) || `the server answered ${response.status}`,
+    };
   }
 }
 
@@ -110,7 +116,12 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch {
-    throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0, detail: 'the server could not be reached; check your connection and try again' });
+    throw new ApiError({
+      type: 'about:blank',
+      title: 'Network error',
+      status: 0,
+      detail: 'the server could not be reached; check your connection and try again',
+    });
   }
   if (response.status === 401) {
     redirectToSignIn();
@@ -122,7 +133,7 @@ export async function api<T>(method: Method, path: string, body?: unknown): Prom
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export const get = <T,>(path: string) => api<T>('GET', path);
+export const get = <T>(path: string) => api<T>('GET', path);
 
 /** Ends the console session, then the Latchkey sign-in session (RP-initiated logout). */
 export async function signOut(): Promise<void> {

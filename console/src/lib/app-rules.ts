@@ -19,7 +19,11 @@ export interface AppTypeChoice {
 
 /** The app types, in the order the create form offers them. */
 export const appTypeChoices: AppTypeChoice[] = [
-  { type: 'native', title: 'Native/Mobile app', summary: 'iOS, Android or desktop apps. A public client: no secret, PKCE, custom-scheme or loopback redirect URIs.' },
+  {
+    type: 'native',
+    title: 'Native/Mobile app',
+    summary: 'iOS, Android or desktop apps. A public client: no secret, PKCE, custom-scheme or loopback redirect URIs.',
+  },
   { type: 'spa', title: 'Single-page app', summary: 'JavaScript apps in the browser. A public client with PKCE and https redirect URIs.' },
   { type: 'web', title: 'Web app', summary: 'Server-side apps that can keep a client secret. A confidential client.' },
   { type: 'm2m', title: 'Machine-to-machine', summary: 'Services and scripts with no user: client credentials with audience + scope pairs.' },

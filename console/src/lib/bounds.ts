@@ -8,7 +8,10 @@ import { get } from './api';
 
 export type { Bounds };
 
-export type AppBounds = Pick<AppLimits, 'accessTokenTtlMinutes' | 'refreshTokenTtlMinutes' | 'idTokenTtlMinutes' | 'refreshReuseIntervalSeconds' | 'apiAccessTokenTtlMinutes'>;
+export type AppBounds = Pick<
+  AppLimits,
+  'accessTokenTtlMinutes' | 'refreshTokenTtlMinutes' | 'idTokenTtlMinutes' | 'refreshReuseIntervalSeconds' | 'apiAccessTokenTtlMinutes'
+>;
 
 export const defaultBounds: AppBounds = {
   accessTokenTtlMinutes: defaultAppLimits.accessTokenTtlMinutes,

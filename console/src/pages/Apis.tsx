@@ -51,7 +51,8 @@ export function ApisList() {
                   <td className="mono break">{item.identifier}</td>
                   <td className="mono small-text">{item.scopes.map((scope) => scope.name).join(' ') || '—'}</td>
                   <td>
-                    {item.tokenFormat.toUpperCase()} · {item.signingAlgorithm} · {item.accessTokenTtlMinutes} min {item.allowOfflineAccess ? <Badge kind="info">offline access</Badge> : null}
+                    {item.tokenFormat.toUpperCase()} · {item.signingAlgorithm} · {item.accessTokenTtlMinutes} min{' '}
+                    {item.allowOfflineAccess ? <Badge kind="info">offline access</Badge> : null}
                   </td>
                 </tr>
               ))}
@@ -84,7 +85,15 @@ function formOf(item: Api | undefined, bounds: AppBounds): ApiForm {
         signingAlgorithm: item.signingAlgorithm,
         ttl: String(item.accessTokenTtlMinutes),
       }
-    : { identifier: '', name: '', scopes: [{ name: '', description: '' }], allowOfflineAccess: false, tokenFormat: 'jwt', signingAlgorithm: 'RS256', ttl: String(bounds.apiAccessTokenTtlMinutes.default) };
+    : {
+        identifier: '',
+        name: '',
+        scopes: [{ name: '', description: '' }],
+        allowOfflineAccess: false,
+        tokenFormat: 'jwt',
+        signingAlgorithm: 'RS256',
+        ttl: String(bounds.apiAccessTokenTtlMinutes.default),
+      };
 }
 
 /** Register or change an API. */
@@ -113,7 +122,8 @@ export function ApiEditor() {
   if (!form) return <Loading />;
   const errors = [...local, ...fieldErrorsOf(error)];
   const set = (patch: Partial<ApiForm>) => setForm({ ...form, ...patch });
-  const setScope = (index: number, patch: Partial<{ name: string; description: string }>) => set({ scopes: form.scopes.map((scope, at) => (at === index ? { ...scope, ...patch } : scope)) });
+  const setScope = (index: number, patch: Partial<{ name: string; description: string }>) =>
+    set({ scopes: form.scopes.map((scope, at) => (at === index ? { ...scope, ...patch } : scope)) });
 
   const submit = async () => {
     const problems: { field: string; message: string }[] = [];
@@ -158,7 +168,10 @@ export function ApiEditor() {
       <p className="breadcrumb">
         <Link to={org.path('apis')}>← APIs</Link>
       </p>
-      <PageHeader title={creating ? 'Register an API' : (loaded.data?.name ?? 'API')} lead={creating ? 'Its identifier is the audience apps name to get tokens for it.' : undefined} />
+      <PageHeader
+        title={creating ? 'Register an API' : (loaded.data?.name ?? 'API')}
+        lead={creating ? 'Its identifier is the audience apps name to get tokens for it.' : undefined}
+      />
       <form
         className="card"
         noValidate
@@ -176,7 +189,9 @@ export function ApiEditor() {
             readOnly={!creating}
             className="mono-field"
             placeholder="https://api.example.com"
-            hint={creating ? 'An absolute URI without a fragment, such as https://contacts.example.com. It can’t change later.' : 'The identifier can’t change.'}
+            hint={
+              creating ? 'An absolute URI without a fragment, such as https://contacts.example.com. It can’t change later.' : 'The identifier can’t change.'
+            }
             error={firstFor(errors, 'identifier')}
           />
           <TextField label="Name" value={form.name} onChange={(name) => set({ name })} error={firstFor(errors, 'name')} />
@@ -185,10 +200,28 @@ export function ApiEditor() {
             <p className="hint">Permissions of this API, with the words the consent screen shows users.</p>
             {form.scopes.map((scope, index) => (
               <div className="scope-row" key={index}>
-                <TextField label={`Scope ${index + 1} name`} value={scope.name} onChange={(name) => setScope(index, { name })} className="mono-field" placeholder="read:contacts" error={firstFor(errors, `scopes[${index}].name`)} />
-                <TextField label={`Scope ${index + 1} description`} value={scope.description} onChange={(description) => setScope(index, { description })} placeholder="Read your contacts" error={firstFor(errors, `scopes[${index}].description`)} />
+                <TextField
+                  label={`Scope ${index + 1} name`}
+                  value={scope.name}
+                  onChange={(name) => setScope(index, { name })}
+                  className="mono-field"
+                  placeholder="read:contacts"
+                  error={firstFor(errors, `scopes[${index}].name`)}
+                />
+                <TextField
+                  label={`Scope ${index + 1} description`}
+                  value={scope.description}
+                  onChange={(description) => setScope(index, { description })}
+                  placeholder="Read your contacts"
+                  error={firstFor(errors, `scopes[${index}].description`)}
+                />
                 {form.scopes.length > 1 ? (
-                  <button type="button" className="small" aria-label={`Remove scope ${index + 1}`} onClick={() => set({ scopes: form.scopes.filter((_, at) => at !== index) })}>
+                  <button
+                    type="button"
+                    className="small"
+                    aria-label={`Remove scope ${index + 1}`}
+                    onClick={() => set({ scopes: form.scopes.filter((_, at) => at !== index) })}
+                  >
                     Remove
                   </button>
                 ) : null}

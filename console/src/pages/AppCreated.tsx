@@ -31,8 +31,8 @@ export function AppCreated() {
           <>
             <CopyField label="Client secret" value={secret} secret testId="client-secret" />
             <Notice kind="warning" title="This is the only time the client secret is shown.">
-              Copy it now and keep it somewhere safe, such as your secret manager. Latchkey stores only a hash of it, so it can't show it again; if you lose it, rotate it on the
-              OAuth &amp; scopes tab.
+              Copy it now and keep it somewhere safe, such as your secret manager. Latchkey stores only a hash of it, so it can't show it again; if you lose it,
+              rotate it on the OAuth &amp; scopes tab.
             </Notice>
           </>
         ) : app.clientType === 'confidential' ? (

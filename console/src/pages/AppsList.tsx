@@ -18,10 +18,7 @@ export function AppsList() {
   const page = Number(params.get('page') ?? '1') || 1;
   const [search, setSearch] = useState(q);
   useEffect(() => setSearch(q), [q]);
-  const apps = useLoad(
-    () => get<Page<App>>(`/orgs/${encodeURIComponent(org.slug)}/apps${query({ q, status, page, perPage })}`),
-    [org.slug, q, status, page],
-  );
+  const apps = useLoad(() => get<Page<App>>(`/orgs/${encodeURIComponent(org.slug)}/apps${query({ q, status, page, perPage })}`), [org.slug, q, status, page]);
   const set = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
     for (const [name, value] of Object.entries(changes)) {

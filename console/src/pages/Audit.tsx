@@ -71,7 +71,13 @@ export function Audit() {
           options={[{ value: '', label: 'All apps' }, ...(apps.data?.items ?? []).map((app) => ({ value: app.clientId, label: app.name }))]}
           className="inline"
         />
-        <TextField label="Action" value={draft.action} onChange={(value) => setDraft({ ...draft, action: value })} placeholder="app.updated" className="inline" />
+        <TextField
+          label="Action"
+          value={draft.action}
+          onChange={(value) => setDraft({ ...draft, action: value })}
+          placeholder="app.updated"
+          className="inline"
+        />
         <TextField label="From" type="datetime-local" value={draft.from} onChange={(value) => setDraft({ ...draft, from: value })} className="inline" />
         <TextField label="To" type="datetime-local" value={draft.to} onChange={(value) => setDraft({ ...draft, to: value })} className="inline" />
         <button type="submit">Filter</button>
@@ -110,7 +116,10 @@ export function Audit() {
                     <td>
                       {Object.keys(event.changes).length > 0 ? (
                         <details>
-                          <summary>{Object.keys(event.changes).slice(0, 4).join(', ')}{Object.keys(event.changes).length > 4 ? '…' : ''}</summary>
+                          <summary>
+                            {Object.keys(event.changes).slice(0, 4).join(', ')}
+                            {Object.keys(event.changes).length > 4 ? '…' : ''}
+                          </summary>
                           <pre className="json small">{JSON.stringify(event.changes, null, 2)}</pre>
                         </details>
                       ) : (
@@ -122,7 +131,12 @@ export function Audit() {
               </tbody>
             </table>
           </div>
-          <Pager page={page} perPage={perPage} total={events.data?.total ?? 0} onPage={(next) => apply({ appId, action, from, to, page: next > 1 ? String(next) : '' })} />
+          <Pager
+            page={page}
+            perPage={perPage}
+            total={events.data?.total ?? 0}
+            onPage={(next) => apply({ appId, action, from, to, page: next > 1 ? String(next) : '' })}
+          />
         </>
       ) : null}
     </>

@@ -193,7 +193,10 @@ export function CreateApp() {
 
   const update = (patch: Partial<Draft>, clear?: string) => {
     setDraft((current) => ({ ...current, ...patch }));
-    if (clear) setErrors((current) => current.filter((problem) => !(problem.field === clear || problem.field.startsWith(`${clear}.`) || problem.field.startsWith(`${clear}[`))));
+    if (clear)
+      setErrors((current) =>
+        current.filter((problem) => !(problem.field === clear || problem.field.startsWith(`${clear}.`) || problem.field.startsWith(`${clear}[`))),
+      );
   };
 
   const chooseType = (type: AppType) => {
@@ -272,7 +275,10 @@ export function CreateApp() {
 
   return (
     <>
-      <PageHeader title="Create an OAuth app" lead={type ? `${typeLabel(type)} in ${org.org.displayName || org.org.name}` : 'Register an app that signs users in or calls your APIs.'} />
+      <PageHeader
+        title="Create an OAuth app"
+        lead={type ? `${typeLabel(type)} in ${org.org.displayName || org.org.name}` : 'Register an app that signs users in or calls your APIs.'}
+      />
       <nav aria-label="Steps" className="stepper">
         <ol>
           {steps.map((id, index) => (
@@ -325,8 +331,22 @@ export function CreateApp() {
 
         {step === 'details' ? (
           <>
-            <TextField label="Name" value={draft.name} onChange={(name) => update({ name }, 'name')} required error={firstFor(errors, 'name')} hint="Users see it when they sign in and consent." />
-            <TextField label="Description" multiline value={draft.description} onChange={(description) => update({ description }, 'description')} error={firstFor(errors, 'description')} hint="Optional: what the app does (1000 characters at most)." />
+            <TextField
+              label="Name"
+              value={draft.name}
+              onChange={(name) => update({ name }, 'name')}
+              required
+              error={firstFor(errors, 'name')}
+              hint="Users see it when they sign in and consent."
+            />
+            <TextField
+              label="Description"
+              multiline
+              value={draft.description}
+              onChange={(description) => update({ description }, 'description')}
+              error={firstFor(errors, 'description')}
+              hint="Optional: what the app does (1000 characters at most)."
+            />
             <fieldset>
               <legend>Who may use it?</legend>
               <label className="type-choice compact">
@@ -360,8 +380,11 @@ export function CreateApp() {
               placeholdersAllowed={draft.saveAsDraft || draft.visibility === 'public'}
               hint={
                 <>
-                  After a user authorizes your app, Latchkey sends the browser back to one of these, matched as exact strings. Add more than one if you need to (for
-                  example one per platform). {type === 'native' ? 'Use a custom scheme such as com.example.app:/callback, or http://127.0.0.1 with any port.' : 'Use https (plain http only for localhost).'}{' '}
+                  After a user authorizes your app, Latchkey sends the browser back to one of these, matched as exact strings. Add more than one if you need to
+                  (for example one per platform).{' '}
+                  {type === 'native'
+                    ? 'Use a custom scheme such as com.example.app:/callback, or http://127.0.0.1 with any port.'
+                    : 'Use https (plain http only for localhost).'}{' '}
                   {type === 'device' ? 'The device flow needs none; add one only if this app also uses another flow.' : ''}
                 </>
               }
@@ -430,7 +453,9 @@ export function CreateApp() {
                   max={bounds.refreshTokenTtlMinutes.max}
                   value={draft.refreshTtl}
                   onChange={(refreshTtl) => update({ refreshTtl }, 'refreshToken')}
-                  onBlur={() => setErrors((current) => mergeCheck(current, 'refreshToken.ttlMinutes', checkWhole(draft.refreshTtl, bounds.refreshTokenTtlMinutes)))}
+                  onBlur={() =>
+                    setErrors((current) => mergeCheck(current, 'refreshToken.ttlMinutes', checkWhole(draft.refreshTtl, bounds.refreshTokenTtlMinutes)))
+                  }
                   hint={`Default ${bounds.refreshTokenTtlMinutes.default}, from ${bounds.refreshTokenTtlMinutes.min} to ${bounds.refreshTokenTtlMinutes.max} minutes.`}
                   error={firstFor(errors, 'refreshToken.ttlMinutes')}
                 />
@@ -462,13 +487,21 @@ export function CreateApp() {
             ) : (
               <>
                 <p className="hint">What the app may ask users for. Requests can ask for less, never more.</p>
-                <ScopePicker apis={apiList} scopes={draft.scopes} onChange={(scopes) => update({ scopes }, 'scopes')} hiddenStandard={['openid', 'offline_access']} />
+                <ScopePicker
+                  apis={apiList}
+                  scopes={draft.scopes}
+                  onChange={(scopes) => update({ scopes }, 'scopes')}
+                  hiddenStandard={['openid', 'offline_access']}
+                />
                 {draft.refresh ? <p className="hint">offline_access is included because the app issues refresh tokens.</p> : null}
                 <Select
                   label="Default audience"
                   value={draft.defaultAudience}
                   onChange={(defaultAudience) => update({ defaultAudience }, 'defaultAudience')}
-                  options={[{ value: '', label: 'None: requests name the API with audience or resource' }, ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` }))]}
+                  options={[
+                    { value: '', label: 'None: requests name the API with audience or resource' },
+                    ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` })),
+                  ]}
                   hint="The API an authorization request is for when it names none."
                   error={firstFor(errors, 'defaultAudience')}
                 />
@@ -547,7 +580,11 @@ function Summary({ draft }: { draft: Draft }) {
         <dt>Refresh token</dt>
         <dd>{draft.refresh ? `yes, ${draft.refreshTtl} minutes` : 'no'}</dd>
         <dt>Scopes</dt>
-        <dd className="mono">{draft.type === 'm2m' ? draft.apiGrants.map((grant) => `${grant.audience}: ${grant.scopes.join(' ')}`).join('; ') || 'none' : (body.scopes as string[]).join(' ') || 'none'}</dd>
+        <dd className="mono">
+          {draft.type === 'm2m'
+            ? draft.apiGrants.map((grant) => `${grant.audience}: ${grant.scopes.join(' ')}`).join('; ') || 'none'
+            : (body.scopes as string[]).join(' ') || 'none'}
+        </dd>
         <dt>Starts as</dt>
         <dd>{draft.saveAsDraft || draft.visibility === 'public' ? 'a draft' : 'active'}</dd>
       </dl>

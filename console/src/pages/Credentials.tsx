@@ -10,7 +10,10 @@ export function Credentials() {
   const all = org.can('credentials:manage');
   return (
     <>
-      <PageHeader title="Client credentials" lead={all ? 'Per-user OAuth 2.0 client credentials of every member, with their owner.' : 'Your own OAuth 2.0 client credentials in this organization.'} />
+      <PageHeader
+        title="Client credentials"
+        lead={all ? 'Per-user OAuth 2.0 client credentials of every member, with their owner.' : 'Your own OAuth 2.0 client credentials in this organization.'}
+      />
       <CredentialsPanel chooseOwner={all} heading={all ? 'All client credentials' : 'My client credentials'} />
     </>
   );

@@ -79,7 +79,11 @@ export function Members() {
                   </td>
                   <td>
                     {canManage ? (
-                      <select aria-label={`Role of ${member.email}`} value={member.role} onChange={(event) => void changeRole(member, event.target.value as Role)}>
+                      <select
+                        aria-label={`Role of ${member.email}`}
+                        value={member.role}
+                        onChange={(event) => void changeRole(member, event.target.value as Role)}
+                      >
                         {roleOptions.map((option) => (
                           <option key={option.value} value={option.value}>
                             {option.label}
@@ -140,7 +144,12 @@ export function Members() {
                     <td className="small-text">{formatTime(invitation.expiresAt)}</td>
                     <td>
                       {canManage && invitation.state === 'pending' ? (
-                        <button type="button" className="small danger-outline" onClick={() => setRevoking(invitation)} aria-label={`Revoke the invitation of ${invitation.email}`}>
+                        <button
+                          type="button"
+                          className="small danger-outline"
+                          onClick={() => setRevoking(invitation)}
+                          aria-label={`Revoke the invitation of ${invitation.email}`}
+                        >
                           Revoke
                         </button>
                       ) : null}
@@ -215,8 +224,22 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
       }}
     >
       <h2>Add an existing user</h2>
-      <TextField label="Email of the user" type="email" value={email} onChange={setEmail} required error={firstFor(fieldErrorsOf(error), 'email') ?? firstFor(fieldErrorsOf(error), 'userId')} />
-      <Select label="Role" value={role} onChange={(value) => setRole(value as Role)} options={roleOptions} hint={roleDescriptions[role]} error={firstFor(fieldErrorsOf(error), 'role')} />
+      <TextField
+        label="Email of the user"
+        type="email"
+        value={email}
+        onChange={setEmail}
+        required
+        error={firstFor(fieldErrorsOf(error), 'email') ?? firstFor(fieldErrorsOf(error), 'userId')}
+      />
+      <Select
+        label="Role"
+        value={role}
+        onChange={(value) => setRole(value as Role)}
+        options={roleOptions}
+        hint={roleDescriptions[role]}
+        error={firstFor(fieldErrorsOf(error), 'role')}
+      />
       <ErrorSummary error={error} title="The member was not added" />
       {done ? (
         <p className="notice notice-success" role="status">
@@ -258,7 +281,13 @@ function InviteMember({ onInvited }: { onInvited: () => void }) {
     >
       <h2>Invite by email</h2>
       <TextField label="Email to invite" type="email" value={email} onChange={setEmail} required error={firstFor(fieldErrorsOf(error), 'email')} />
-      <Select label="Role for the invitee" value={role} onChange={(value) => setRole(value as Role)} options={roleOptions} error={firstFor(fieldErrorsOf(error), 'role')} />
+      <Select
+        label="Role for the invitee"
+        value={role}
+        onChange={(value) => setRole(value as Role)}
+        options={roleOptions}
+        error={firstFor(fieldErrorsOf(error), 'role')}
+      />
       <ErrorSummary error={error} title="The invitation was not made" />
       <button type="submit" className="primary">
         Invite

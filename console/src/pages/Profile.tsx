@@ -18,7 +18,10 @@ export function Profile() {
   const [withdrawing, setWithdrawing] = useState<Consent | null>(null);
   return (
     <>
-      <PageHeader title="My profile" lead={`${session.user.name ? `${session.user.name} · ` : ''}${session.user.email}${session.user.isAdmin ? ' · server administrator' : ''}`} />
+      <PageHeader
+        title="My profile"
+        lead={`${session.user.name ? `${session.user.name} · ` : ''}${session.user.email}${session.user.isAdmin ? ' · server administrator' : ''}`}
+      />
       <section className="card">
         <h2>Organizations</h2>
         <ul className="plain-list">

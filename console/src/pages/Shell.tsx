@@ -39,10 +39,7 @@ export function SessionGate() {
 
   const value = useMemo<SessionValue | null>(() => {
     if (!session || !me) return null;
-    const orgs = [
-      ...me.organizations,
-      ...allOrgs.filter((org) => !me.organizations.some((mine) => mine.id === org.id)).map((org) => ({ ...org, role: null })),
-    ];
+    const orgs = [...me.organizations, ...allOrgs.filter((org) => !me.organizations.some((mine) => mine.id === org.id)).map((org) => ({ ...org, role: null }))];
     return { session, me, orgs, reloadMe };
   }, [session, me, allOrgs, reloadMe]);
 
@@ -235,4 +232,3 @@ export function NotFound() {
     </main>
   );
 }
-

@@ -104,7 +104,9 @@ export function registerAppsCommand(program: Command): void {
         });
         if (options.json) return printJson(page);
         if (page.items.length === 0) {
-          process.stdout.write('No apps yet. Create one with `latchkey apps create --type web --name "My app" --redirect-uri https://app.example.com/callback`.\n');
+          process.stdout.write(
+            'No apps yet. Create one with `latchkey apps create --type web --name "My app" --redirect-uri https://app.example.com/callback`.\n',
+          );
           return;
         }
         process.stdout.write(
@@ -253,7 +255,10 @@ export function registerAppsCommand(program: Command): void {
         );
         if (options.json) return printJson(result);
         process.stdout.write(
-          `${formatTable(['ID', 'ALG', 'FINGERPRINT', 'EXPIRES'], result.items.map((item) => [item.id, item.alg, item.fingerprint, item.expiresAt ?? '—']))}\n`,
+          `${formatTable(
+            ['ID', 'ALG', 'FINGERPRINT', 'EXPIRES'],
+            result.items.map((item) => [item.id, item.alg, item.fingerprint, item.expiresAt ?? '—']),
+          )}\n`,
         );
       });
     });
@@ -300,13 +305,21 @@ export function registerAppsCommand(program: Command): void {
         const result = await client.call<{ items: PreAuthorizationBody[] }>('GET', `/apps/${encodeURIComponent(clientId)}/pre-authorizations`);
         if (options.json) return printJson(result);
         if (result.items.length === 0) {
-          process.stdout.write(`Nobody is pre-authorized for ${clientId}. Add someone with \`latchkey apps pre-authorize ${clientId} --user <email> --scope openid\`.\n`);
+          process.stdout.write(
+            `Nobody is pre-authorized for ${clientId}. Add someone with \`latchkey apps pre-authorize ${clientId} --user <email> --scope openid\`.\n`,
+          );
           return;
         }
         process.stdout.write(
           `${formatTable(
             ['ID', 'FOR', 'SCOPES', 'APIS', 'BY'],
-            result.items.map((item) => [item.id, item.email ?? item.userId ?? `every ${item.role ?? '?'}`, item.scopes.join(' '), item.audiences.join(' ') || '—', item.createdBy]),
+            result.items.map((item) => [
+              item.id,
+              item.email ?? item.userId ?? `every ${item.role ?? '?'}`,
+              item.scopes.join(' '),
+              item.audiences.join(' ') || '—',
+              item.createdBy,
+            ]),
           )}\n`,
         );
       });
@@ -314,11 +327,13 @@ export function registerAppsCommand(program: Command): void {
 
   apps
     .command('pre-authorize <clientId>')
-    .description('pre-authorize a user, or every member with a role, for some of the app\'s scopes (what the JWT bearer grant needs when the user never consented)')
+    .description(
+      "pre-authorize a user, or every member with a role, for some of the app's scopes (what the JWT bearer grant needs when the user never consented)",
+    )
     .option('--user <user>', 'the user, by id or email')
     .option('--role <role>', "every member of the app's organization with this role: owner, admin, developer or viewer")
     .requiredOption('--scope <scope>', 'a scope it covers (repeat, or space/comma separated)', collect)
-    .option('--audience <api>', 'an API identifier it covers (repeat); the app\'s default audience when omitted', collect)
+    .option('--audience <api>', "an API identifier it covers (repeat); the app's default audience when omitted", collect)
     .option('--json', 'print the API response as JSON')
     .action(async (clientId: string, options: { user?: string; role?: string; scope: string[]; audience?: string[]; json?: boolean }, command: Command) => {
       if ((options.user === undefined) === (options.role === undefined)) throw new CliError('name either --user or --role');

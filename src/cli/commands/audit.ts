@@ -26,7 +26,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--to <time>', 'up to this RFC 3339 time')
     .option('--page <n>', 'page number', '1')
     .option('--per-page <n>', 'records per page (at most 100)', '20')
-    .option('--json', 'print the API response as JSON (with each record\'s changes)')
+    .option('--json', "print the API response as JSON (with each record's changes)")
     .action(
       async (
         options: { org: string; app?: string; action?: string; from?: string; to?: string; page: string; perPage: string; json?: boolean },

@@ -26,7 +26,13 @@ interface CredentialBody {
 export function parseGrantOption(value: string): { audience: string; scopes: string[] } {
   const eq = value.lastIndexOf('=');
   if (eq <= 0) throw new CliError(`--grant expects <audience>=<scope1>,<scope2>, got ${value}`);
-  return { audience: value.slice(0, eq), scopes: value.slice(eq + 1).split(/[ ,]+/).filter(Boolean) };
+  return {
+    audience: value.slice(0, eq),
+    scopes: value
+      .slice(eq + 1)
+      .split(/[ ,]+/)
+      .filter(Boolean),
+  };
 }
 
 function credentialPath(clientId: string): string {
@@ -59,7 +65,7 @@ function printSecret(secret: string | null | undefined): void {
 export function registerCredentialsCommand(program: Command): void {
   const credentials = program
     .command('credentials')
-    .description('per-user OAuth 2.0 client credentials: audience + scope pairs for machine access on a user\'s behalf');
+    .description("per-user OAuth 2.0 client credentials: audience + scope pairs for machine access on a user's behalf");
 
   credentials
     .command('list')
@@ -107,29 +113,24 @@ export function registerCredentialsCommand(program: Command): void {
     .option('--grant <audience=scopes>', 'an API identifier and comma-separated scopes of it (repeat for several APIs)', collect)
     .option('--org <org>', 'organization id or name', 'default')
     .option('--json', 'print the API response as JSON (with the secret)')
-    .action(
-      async (
-        options: { name: string; description?: string; user?: string; grant?: string[]; org: string; json?: boolean },
-        command: Command,
-      ) => {
-        const apiGrants = (options.grant ?? []).map(parseGrantOption);
-        if (apiGrants.length === 0) throw new CliError('name at least one --grant <audience>=<scope1>,<scope2>');
-        await withManagement(command, async (client) => {
-          const userId = options.user ? await resolveMemberId(client, options.org, options.user, '--user') : undefined;
-          const created = await client.call<CredentialBody>('POST', `${orgPath(options.org)}/credentials`, {
-            body: {
-              name: options.name,
-              ...(options.description !== undefined ? { description: options.description } : {}),
-              ...(userId ? { userId } : {}),
-              apiGrants,
-            },
-          });
-          if (options.json) return printJson(created);
-          printCredential(created, options.user);
-          printSecret(created.clientSecret);
+    .action(async (options: { name: string; description?: string; user?: string; grant?: string[]; org: string; json?: boolean }, command: Command) => {
+      const apiGrants = (options.grant ?? []).map(parseGrantOption);
+      if (apiGrants.length === 0) throw new CliError('name at least one --grant <audience>=<scope1>,<scope2>');
+      await withManagement(command, async (client) => {
+        const userId = options.user ? await resolveMemberId(client, options.org, options.user, '--user') : undefined;
+        const created = await client.call<CredentialBody>('POST', `${orgPath(options.org)}/credentials`, {
+          body: {
+            name: options.name,
+            ...(options.description !== undefined ? { description: options.description } : {}),
+            ...(userId ? { userId } : {}),
+            apiGrants,
+          },
         });
-      },
-    );
+        if (options.json) return printJson(created);
+        printCredential(created, options.user);
+        printSecret(created.clientSecret);
+      });
+    });
 
   credentials
     .command('show <clientId>')

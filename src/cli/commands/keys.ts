@@ -8,7 +8,10 @@ import { formatTable, isoTime, printJson } from '../output.js';
 
 function parseAlgorithms(value: string | undefined, configured: readonly SigningAlgorithm[]): SigningAlgorithm[] {
   if (!value) return [...configured];
-  const requested = value.split(',').map((alg) => alg.trim()).filter(Boolean);
+  const requested = value
+    .split(',')
+    .map((alg) => alg.trim())
+    .filter(Boolean);
   const unknown = requested.filter((alg) => !isSigningAlgorithm(alg));
   if (unknown.length > 0) {
     throw new CliError(`unknown algorithm ${unknown.join(', ')}; expected one of ${signingAlgorithms.join(', ')}`);

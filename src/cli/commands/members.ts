@@ -67,7 +67,9 @@ export function registerMembersCommand(program: Command): void {
         const result = await client.call<{ items: MemberBody[] }>('GET', `${orgPath(options.org)}/members`);
         if (options.json) return printJson(result);
         if (result.items.length === 0) {
-          process.stdout.write(`No members in ${options.org} yet. Add one with \`latchkey members add --org ${options.org} --email alice@example.com --role admin\`.\n`);
+          process.stdout.write(
+            `No members in ${options.org} yet. Add one with \`latchkey members add --org ${options.org} --email alice@example.com --role admin\`.\n`,
+          );
           return;
         }
         process.stdout.write(
@@ -82,7 +84,7 @@ export function registerMembersCommand(program: Command): void {
   members
     .command('add')
     .description('add an existing user with a role (or change the role of a member)')
-    .requiredOption('--email <email>', 'the user\'s email address')
+    .requiredOption('--email <email>', "the user's email address")
     .requiredOption('--role <role>', roleHelp)
     .option('--org <org>', 'organization id or name', 'default')
     .option('--json', 'print the API response as JSON')
@@ -199,7 +201,9 @@ export function registerMembersCommand(program: Command): void {
           member = await client.call<MemberBody>('POST', '/invitations/accept', { body: { token } });
         } catch (error) {
           if (client.mode !== 'local') throw error;
-          throw new CliError(`${(error as Error).message}\nRun it as the invitee: latchkey --url <server> --token <their personal access token> members accept <token>`);
+          throw new CliError(
+            `${(error as Error).message}\nRun it as the invitee: latchkey --url <server> --token <their personal access token> members accept <token>`,
+          );
         }
         if (options.json) return printJson(member);
         process.stdout.write(`You (${member.email}) are now ${member.role} of the organization.\n`);

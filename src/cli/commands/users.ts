@@ -149,7 +149,8 @@ export function registerUsersCommand(program: Command): void {
           ...(emailVerified !== undefined ? { emailVerified } : {}),
           ...(disabled !== undefined ? { disabled } : {}),
         };
-        if (Object.keys(body).length === 0) throw new CliError('nothing to change: pass --name, --password, --password-stdin, --admin, --verified or --disabled');
+        if (Object.keys(body).length === 0)
+          throw new CliError('nothing to change: pass --name, --password, --password-stdin, --admin, --verified or --disabled');
         await withManagement(command, async (client) => {
           const updated = await client.call<UserBody>('PATCH', userPath(user), { body });
           if (options.json) return printJson(updated);

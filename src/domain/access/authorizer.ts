@@ -68,10 +68,7 @@ export class Authorizer {
     const role = await this.roleIn(actor, orgId);
     if (!role) throw DomainError.notFound(`organization ${orgId}`);
     if (!roleAllows(role, permission)) {
-      throw new DomainError(
-        'forbidden',
-        `the ${role} role may not ${lowerFirst(entry.description)} (${permission} needs ${entry.roles.join(' or ')})`,
-      );
+      throw new DomainError('forbidden', `the ${role} role may not ${lowerFirst(entry.description)} (${permission} needs ${entry.roles.join(' or ')})`);
     }
     return role;
   }
@@ -100,7 +97,7 @@ export class Authorizer {
     if (actor.ownerUserId === null) return;
     const ownerRole = await this.ownerRoleOf(actor.ownerUserId, orgId);
     if (ownerRole === null) {
-      throw new DomainError('forbidden', "these client credentials stopped working: their owner is no longer a member of the organization, or is disabled");
+      throw new DomainError('forbidden', 'these client credentials stopped working: their owner is no longer a member of the organization, or is disabled');
     }
     if (!roleAllows(ownerRole, permission)) {
       throw new DomainError(
@@ -112,10 +109,7 @@ export class Authorizer {
 
   /** The role of a per-user credential's owner in the organization, or null when they left or are disabled. */
   async ownerRoleOf(ownerUserId: string, orgId: string): Promise<Role | null> {
-    const [membership, owner] = await Promise.all([
-      this.#storage.organizations.getMembership(orgId, ownerUserId),
-      this.#storage.users.get(ownerUserId),
-    ]);
+    const [membership, owner] = await Promise.all([this.#storage.organizations.getMembership(orgId, ownerUserId), this.#storage.users.get(ownerUserId)]);
     return membership && owner && owner.disabledAt === null ? membership.role : null;
   }
 

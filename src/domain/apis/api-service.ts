@@ -68,11 +68,7 @@ function apiInputSchema(deps: ApiServiceDependencies) {
       signingAlgorithm: z.enum(deps.signingAlgorithms as [SigningAlgorithm, ...SigningAlgorithm[]], {
         error: `must be one of ${deps.signingAlgorithms.join(', ')}`,
       }),
-      accessTokenTtlMinutes: z
-        .number({ error: ttlMessage })
-        .int({ error: ttlMessage })
-        .min(ttl.min, { error: ttlMessage })
-        .max(ttl.max, { error: ttlMessage }),
+      accessTokenTtlMinutes: z.number({ error: ttlMessage }).int({ error: ttlMessage }).min(ttl.min, { error: ttlMessage }).max(ttl.max, { error: ttlMessage }),
     })
     .strict()
     .partial();
@@ -158,9 +154,7 @@ export class ApiService {
     const current = await this.#load(context, id, 'apis:manage');
     const parsed = parseOrThrow(this.inputSchema, input);
     if (parsed.identifier !== undefined && parsed.identifier !== current.identifier) {
-      throw DomainError.validation([
-        { field: 'identifier', message: "an API's identifier can't change: tokens already carry it as their audience" },
-      ]);
+      throw DomainError.validation([{ field: 'identifier', message: "an API's identifier can't change: tokens already carry it as their audience" }]);
     }
     const next: ApiRecord = {
       ...current,
@@ -210,9 +204,7 @@ export class ApiService {
       const scopes = settings.scopes.filter((scope) => !removed.includes(scope) || stillDefined.has(scope));
       const apiGrants = settings.apiGrants
         .filter((grant) => after !== null || grant.audience !== before.identifier)
-        .map((grant) =>
-          grant.audience === before.identifier ? { ...grant, scopes: grant.scopes.filter((scope) => remaining.has(scope)) } : grant,
-        )
+        .map((grant) => (grant.audience === before.identifier ? { ...grant, scopes: grant.scopes.filter((scope) => remaining.has(scope)) } : grant))
         .filter((grant) => grant.scopes.length > 0);
       const defaultAudience = after === null && settings.defaultAudience === before.identifier ? null : settings.defaultAudience;
       const next: AppRecord = { ...app, settings: { ...settings, scopes, apiGrants, defaultAudience } };

@@ -1,12 +1,5 @@
 import type { ApiRecord } from '../../ports/api-repository.js';
-import type {
-  AppCertificateRecord,
-  AppListQuery,
-  AppRecord,
-  AppSettings,
-  AppStatus,
-  JsonValue,
-} from '../../ports/app-repositories.js';
+import type { AppCertificateRecord, AppListQuery, AppRecord, AppSettings, AppStatus, JsonValue } from '../../ports/app-repositories.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { Storage } from '../../ports/storage.js';
@@ -84,11 +77,7 @@ type AppChangeKind = 'created' | 'updated' | 'deleted' | 'secret_rotated';
  * A change to an app or to per-user client credentials: its audit row (by default
  * `app.<kind>` or `credential.<kind>` on the app itself) and the event of its kind of client.
  */
-export function appChange(
-  app: AppRecord,
-  kind: AppChangeKind,
-  audit: { changes: Record<string, JsonValue>; action?: string; targetType?: string },
-): Change {
+export function appChange(app: AppRecord, kind: AppChangeKind, audit: { changes: Record<string, JsonValue>; action?: string; targetType?: string }): Change {
   const noun = app.ownerUserId ? 'credential' : 'app';
   const event: OrganizationEvent = app.ownerUserId
     ? { type: `credential.${kind}`, orgId: app.orgId, clientId: app.clientId, userId: app.ownerUserId }
@@ -109,11 +98,7 @@ function visibilityRefusal(action: LifecycleAction, visibility: AppRecord['visib
 }
 
 /** The review record after a lifecycle step: submitting starts a review, approving or rejecting ends it. */
-function reviewAfter(
-  current: AppRecord['review'],
-  action: LifecycleAction,
-  by: { now: number; actorLabel: string; reason: string },
-): AppRecord['review'] {
+function reviewAfter(current: AppRecord['review'], action: LifecycleAction, by: { now: number; actorLabel: string; reason: string }): AppRecord['review'] {
   const review = current ?? { submittedAt: null, submittedBy: null, reviewedAt: null, reviewedBy: null, decision: null, reason: null };
   if (action === 'submit') {
     return { ...review, submittedAt: by.now, submittedBy: by.actorLabel, decision: null, reason: null, reviewedAt: null, reviewedBy: null };
@@ -157,7 +142,10 @@ export class AppService {
     for (const [flag, what] of privilegedFlags) {
       if (!after.security[flag] || before?.security[flag] === true) continue;
       if (!(await this.#deps.authorizer.isServerAdmin(context.actor))) {
-        throw new DomainError('forbidden', `only a server administrator may turn on security.${flag} (${what}); organization owners, admins and developers can't`);
+        throw new DomainError(
+          'forbidden',
+          `only a server administrator may turn on security.${flag} (${what}); organization owners, admins and developers can't`,
+        );
       }
     }
   }
@@ -373,10 +361,7 @@ export class AppService {
     const app = await this.#load(context, clientId, step.permission);
     if (app.ownerUserId) throw new DomainError('invalid_state', 'client credentials have no lifecycle; delete them instead');
     if (!step.from.includes(app.status)) {
-      throw new DomainError(
-        'invalid_state',
-        `the app is ${app.status}; ${action} applies to ${step.from.map((status) => `${status}`).join(' or ')} apps`,
-      );
+      throw new DomainError('invalid_state', `the app is ${app.status}; ${action} applies to ${step.from.map((status) => `${status}`).join(' or ')} apps`);
     }
     const refusal = visibilityRefusal(action, app.visibility);
     if (refusal) throw new DomainError('invalid_state', refusal);
@@ -460,9 +445,7 @@ export class AppService {
       grant_types: app.settings.grantTypes,
       token_endpoint_auth_method: app.settings.tokenEndpointAuthMethod,
       scope: app.settings.scopes.join(' '),
-      ...(app.settings.apiGrants.length > 0
-        ? { api_grants: app.settings.apiGrants.map((grant) => ({ audience: grant.audience, scopes: grant.scopes })) }
-        : {}),
+      ...(app.settings.apiGrants.length > 0 ? { api_grants: app.settings.apiGrants.map((grant) => ({ audience: grant.audience, scopes: grant.scopes })) } : {}),
     };
   }
 

@@ -103,11 +103,12 @@ export function appInputSchema(bounds: LifetimeBounds) {
       grantTypes: z.array(z.enum(allGrantTypes, { error: `must be one of ${allGrantTypes.join(', ')}` })).max(10),
       tokenEndpointAuthMethod: z.enum(tokenEndpointAuthMethods, { error: `must be one of ${tokenEndpointAuthMethods.join(', ')}` }),
       scopes: z.array(scopeToken).max(200),
-      apiGrants: z
-        .array(z.object({ audience: z.string().min(1).max(255), scopes: z.array(scopeToken).max(200) }).strict())
-        .max(50),
+      apiGrants: z.array(z.object({ audience: z.string().min(1).max(255), scopes: z.array(scopeToken).max(200) }).strict()).max(50),
       defaultAudience: z.string().min(1).max(255).nullable(),
-      accessToken: z.object({ ttlMinutes: minutes(bounds.accessTokenTtlMinutes).nullable() }).strict().partial(),
+      accessToken: z
+        .object({ ttlMinutes: minutes(bounds.accessTokenTtlMinutes).nullable() })
+        .strict()
+        .partial(),
       refreshToken: z
         .object({
           ttlMinutes: minutes(bounds.refreshTokenTtlMinutes),

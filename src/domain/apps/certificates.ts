@@ -139,7 +139,7 @@ export async function parseCertificateUpload(content: string, now: number): Prom
       return refuse('not valid JSON: expected a JWK or a JWKS');
     }
     if (typeof json !== 'object' || json === null) refuse('expected a JWK or a JWKS object');
-    const keys = Array.isArray((json as { keys?: unknown }).keys) ? ((json as { keys: unknown[] }).keys) : [json];
+    const keys = Array.isArray((json as { keys?: unknown }).keys) ? (json as { keys: unknown[] }).keys : [json];
     if (keys.length === 0) refuse('the JWKS holds no keys');
     const parsed: ParsedCertificate[] = [];
     for (const key of keys) {

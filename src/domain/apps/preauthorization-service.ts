@@ -20,16 +20,15 @@ import { isBuiltInApp } from './built-in.js';
 export const preAuthorizationInputSchema = z
   .object({
     user: z.string().min(1).max(254).optional().describe('The user, by id or email'),
-    role: z.enum(roles, { error: `must be one of ${roles.join(', ')}` }).optional().describe("Every member of the app's organization with this role"),
+    role: z
+      .enum(roles, { error: `must be one of ${roles.join(', ')}` })
+      .optional()
+      .describe("Every member of the app's organization with this role"),
     scopes: z
       .array(z.string().regex(scopeTokenPattern, { error: 'is not a valid scope token (RFC 6749 §3.3)' }))
       .min(1, { error: 'name at least one scope' })
       .max(200),
-    audiences: z
-      .array(z.string().min(1).max(255))
-      .max(20)
-      .optional()
-      .describe("Identifiers of the APIs it covers; the app's default audience when omitted"),
+    audiences: z.array(z.string().min(1).max(255)).max(20).optional().describe("Identifiers of the APIs it covers; the app's default audience when omitted"),
   })
   .strict()
   .refine((input) => (input.user === undefined) !== (input.role === undefined), {
@@ -122,7 +121,10 @@ export class PreAuthorizationService {
           throw new DomainError('forbidden', `only a server administrator may pre-authorize anyone for the Latchkey management API (${audience})`);
         }
         if (!app.settings.security.managementApiAccess) {
-          problems.push({ field: `audiences[${index}]`, message: `${audience} is the Latchkey management API, and this app is not allowed tokens for it (security.managementApiAccess)` });
+          problems.push({
+            field: `audiences[${index}]`,
+            message: `${audience} is the Latchkey management API, and this app is not allowed tokens for it (security.managementApiAccess)`,
+          });
         }
         apis.push(reserved);
         return;

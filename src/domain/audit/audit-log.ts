@@ -27,7 +27,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** Field-by-field differences (dotted paths) as `{ from, to }`, for the audit log's "what changed". */
 export function diffChanges(before: unknown, after: unknown, prefix = ''): Record<string, JsonValue> {
   const changes: Record<string, JsonValue> = {};
-  if (isPlainObject(before) && isPlainObject(after) && !(prefix.endsWith('customClaims'))) {
+  if (isPlainObject(before) && isPlainObject(after) && !prefix.endsWith('customClaims')) {
     for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
       Object.assign(changes, diffChanges(before[key], after[key], prefix ? `${prefix}.${key}` : key));
     }

@@ -43,11 +43,7 @@ const latchkeyActor: AuditActor = { type: 'system', id: null, label: 'Latchkey' 
  * work or an audit row fails, the transaction rolls back and no event is published: subscribers
  * never hear of a change that did not happen. Audit records hold only non-secret values.
  */
-export async function commitChange<T>(
-  deps: ChangeDependencies,
-  author: ChangeAuthor,
-  work: (tx: Storage) => Promise<Committed<T>>,
-): Promise<T> {
+export async function commitChange<T>(deps: ChangeDependencies, author: ChangeAuthor, work: (tx: Storage) => Promise<Committed<T>>): Promise<T> {
   const committed = await deps.storage.transaction(async (tx) => {
     const outcome = await work(tx);
     for (const change of outcome.changes) await insertAuditRow(tx, deps.clock, author, change.audit);

@@ -79,7 +79,10 @@ export class PersonalAccessTokens {
     return commitChange(this.#changes, context, async (tx) => {
       await tx.personalAccessTokens.insert(record);
       const event = { type: 'pat.created', userId: user.id, tokenId: record.id } as const;
-      return { result: { record, token }, changes: [serverChange(event, { action: 'token.created', targetType: 'personal_access_token', targetId: record.id, changes })] };
+      return {
+        result: { record, token },
+        changes: [serverChange(event, { action: 'token.created', targetType: 'personal_access_token', targetId: record.id, changes })],
+      };
     });
   }
 
@@ -106,7 +109,10 @@ export class PersonalAccessTokens {
         throw new DomainError('invalid_state', 'the token was already revoked');
       }
       const event = { type: 'pat.revoked', userId: token.userId, tokenId } as const;
-      return { result: undefined, changes: [serverChange(event, { action: 'token.revoked', targetType: 'personal_access_token', targetId: tokenId, changes: { name: token.name } })] };
+      return {
+        result: undefined,
+        changes: [serverChange(event, { action: 'token.revoked', targetType: 'personal_access_token', targetId: tokenId, changes: { name: token.name } })],
+      };
     });
   }
 

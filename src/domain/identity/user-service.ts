@@ -23,7 +23,10 @@ const passwordSchema = z
 
 const createUserSchema = z
   .object({
-    email: z.email({ error: 'must be an email address' }).max(254).transform((email) => email.toLowerCase()),
+    email: z
+      .email({ error: 'must be an email address' })
+      .max(254)
+      .transform((email) => email.toLowerCase()),
     name: z.string().trim().max(100).optional(),
     password: passwordSchema.optional(),
     emailVerified: z.boolean().optional(),

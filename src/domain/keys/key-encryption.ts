@@ -21,9 +21,7 @@ export class KeyEncryption {
   }
 
   seal(plaintext: string): Promise<string> {
-    return new CompactEncrypt(encoder.encode(plaintext))
-      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: 'latchkey' })
-      .encrypt(this.#key);
+    return new CompactEncrypt(encoder.encode(plaintext)).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: 'latchkey' }).encrypt(this.#key);
   }
 
   async open(jwe: string): Promise<string> {
@@ -34,9 +32,7 @@ export class KeyEncryption {
       });
       return decoder.decode(plaintext);
     } catch {
-      throw new KeyEncryptionMismatchError(
-        'stored private keys cannot be decrypted: LATCHKEY_SECRET is not the secret they were encrypted with',
-      );
+      throw new KeyEncryptionMismatchError('stored private keys cannot be decrypted: LATCHKEY_SECRET is not the secret they were encrypted with');
     }
   }
 

@@ -1,12 +1,4 @@
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type CryptoKey,
-  type JSONWebKeySet,
-  type JWK,
-} from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 import { defaultSigningAlgorithm, isSigningAlgorithm, type SigningAlgorithm } from '../../contracts/algorithms.js';
 import type { Clock } from '../../ports/clock.js';
 import type { SettingsRepository } from '../../ports/settings-repository.js';
@@ -85,13 +77,7 @@ export class SigningKeys {
   #version = 0;
   #loaded = false;
 
-  constructor(
-    repository: SigningKeyRepository,
-    settings: SettingsRepository,
-    encryption: KeyEncryption,
-    clock: Clock,
-    options: SigningKeysOptions,
-  ) {
+  constructor(repository: SigningKeyRepository, settings: SettingsRepository, encryption: KeyEncryption, clock: Clock, options: SigningKeysOptions) {
     this.#repository = repository;
     this.#settings = settings;
     this.#encryption = encryption;
@@ -172,9 +158,7 @@ export class SigningKeys {
       active.set(key.alg, { kid: key.kid, alg: key.alg, privateKey });
     }
     // Active keys first, then the retiring ones, newest first within each group.
-    const published = [...live].sort(
-      (a, b) => Number(a.status !== 'active') - Number(b.status !== 'active') || b.createdAt - a.createdAt,
-    );
+    const published = [...live].sort((a, b) => Number(a.status !== 'active') - Number(b.status !== 'active') || b.createdAt - a.createdAt);
     this.#active = active;
     this.#published = published;
     this.#jwks = { keys: published.map((key) => ({ ...key.publicJwk })) };

@@ -18,13 +18,14 @@ import { mayAssignRole, roles } from '../../contracts/permissions.js';
 export const defaultOrganizationName = 'default';
 export const invitationLifetimeMs = 7 * 24 * 3600 * 1000;
 
-const orgNameSchema = z
-  .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
-    error: 'must be 1 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit',
-  });
+const orgNameSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+  error: 'must be 1 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit',
+});
 const roleSchema = z.enum(roles, { error: `must be one of ${roles.join(', ')}` });
-const emailSchema = z.email({ error: 'must be an email address' }).max(254).transform((email) => email.toLowerCase());
+const emailSchema = z
+  .email({ error: 'must be an email address' })
+  .max(254)
+  .transform((email) => email.toLowerCase());
 
 const createOrgSchema = z
   .object({
@@ -33,7 +34,10 @@ const createOrgSchema = z
     owner: z.string().min(1).optional().describe('user id or email of the first owner (operators and administrators)'),
   })
   .strict();
-const updateOrgSchema = z.object({ name: orgNameSchema, displayName: z.string().trim().min(1).max(100) }).strict().partial();
+const updateOrgSchema = z
+  .object({ name: orgNameSchema, displayName: z.string().trim().min(1).max(100) })
+  .strict()
+  .partial();
 const addMemberSchema = z
   .object({ userId: z.string().min(1).optional(), email: emailSchema.optional(), role: roleSchema })
   .strict()
@@ -261,7 +265,7 @@ export class OrgService {
         );
       }
       if (!mayAssignRole(actorRole, current?.role ?? null, parsed.role)) {
-        throw new DomainError('forbidden', 'only an owner may make someone an owner or change an owner\'s role');
+        throw new DomainError('forbidden', "only an owner may make someone an owner or change an owner's role");
       }
       if (current?.role === 'owner' && parsed.role !== 'owner' && (await tx.organizations.countOwners(org.id)) <= 1) {
         throw new DomainError('invalid_state', 'an organization keeps at least one owner; make someone else owner first');
@@ -306,7 +310,10 @@ export class OrgService {
       }
       await tx.organizations.deleteMembership(org.id, userId);
       const event = { type: 'member.removed', orgId: org.id, userId } as const;
-      return { result: undefined, changes: [organizationChange(event, { action: event.type, targetType: 'user', targetId: userId, changes: { role: current.role } })] };
+      return {
+        result: undefined,
+        changes: [organizationChange(event, { action: event.type, targetType: 'user', targetId: userId, changes: { role: current.role } })],
+      };
     });
   }
 

@@ -35,7 +35,15 @@ export interface ManagementApiOptions {
 /** Every operation of the management API, for routing and for the OpenAPI document. */
 export function managementRoutes(options: { registry: Registry; serverMetadata: Record<string, unknown> }): AnyApiRoute[] {
   const deps = { registry: options.registry, serverMetadata: options.serverMetadata };
-  return [...orgRoutes(deps), ...userRoutes(deps), ...apiRoutes(deps), ...appRoutes(deps), ...preAuthorizationRoutes(deps), ...credentialRoutes(deps), ...auditRoutes(deps)];
+  return [
+    ...orgRoutes(deps),
+    ...userRoutes(deps),
+    ...apiRoutes(deps),
+    ...appRoutes(deps),
+    ...preAuthorizationRoutes(deps),
+    ...credentialRoutes(deps),
+    ...auditRoutes(deps),
+  ];
 }
 
 /** The OpenAPI document of the management API, serialized once. */

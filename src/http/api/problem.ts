@@ -29,11 +29,7 @@ export function sendProblem(reply: FastifyReply, problem: ProblemDetails): Fasti
   if (problem.status === 401 && !reply.hasHeader('www-authenticate')) {
     reply.header('www-authenticate', 'Bearer realm="latchkey", error="invalid_token"');
   }
-  return reply
-    .code(problem.status)
-    .header('cache-control', 'no-store')
-    .type('application/problem+json; charset=utf-8')
-    .send(JSON.stringify(problem));
+  return reply.code(problem.status).header('cache-control', 'no-store').type('application/problem+json; charset=utf-8').send(JSON.stringify(problem));
 }
 
 export function problemFromDomainError(error: DomainError, instance: string): ProblemDetails {

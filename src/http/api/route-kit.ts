@@ -178,7 +178,7 @@ export function buildOpenApiDocument(routes: readonly AnyApiRoute[], info: { ser
       title: 'Latchkey management API',
       version: info.version,
       description:
-        'Organizations, members, APIs, OAuth apps, per-user client credentials, audit log and users. Authorize with a personal access token (`latchkey tokens create`) or a Latchkey access token for the management API, as `Authorization: Bearer <token>`. Each operation needs the scope in `x-required-scope`, and the caller\'s role in the organization must allow it (docs/permissions.md).',
+        "Organizations, members, APIs, OAuth apps, per-user client credentials, audit log and users. Authorize with a personal access token (`latchkey tokens create`) or a Latchkey access token for the management API, as `Authorization: Bearer <token>`. Each operation needs the scope in `x-required-scope`, and the caller's role in the organization must allow it (docs/permissions.md).",
     },
     servers: [{ url: info.serverUrl }],
     security: [{ bearer: [] }],

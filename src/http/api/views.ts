@@ -33,13 +33,7 @@ export function memberView(member: MemberRecord) {
 }
 
 export function invitationView(invitation: InvitationRecord, now = Date.now()) {
-  const state = invitation.acceptedAt
-    ? 'accepted'
-    : invitation.revokedAt
-      ? 'revoked'
-      : invitation.expiresAt <= now
-        ? 'expired'
-        : 'pending';
+  const state = invitation.acceptedAt ? 'accepted' : invitation.revokedAt ? 'revoked' : invitation.expiresAt <= now ? 'expired' : 'pending';
   return {
     id: invitation.id,
     orgId: invitation.orgId,

@@ -180,7 +180,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
       scope.get(consolePaths.login, async (request, reply) => {
         const requested = queryValue(request, 'returnTo');
         // Only the console's own paths: browsers read a backslash as a slash, so `/\host` would leave the origin.
-        const returnTo = requested && requested.startsWith(`${prefix}/`) && !requested.startsWith('//') && !/[\\\p{Cc}]/u.test(requested) ? requested : `${prefix}/`;
+        const returnTo =
+          requested && requested.startsWith(`${prefix}/`) && !requested.startsWith('//') && !/[\\\p{Cc}]/u.test(requested) ? requested : `${prefix}/`;
         const verifier = randomId(32);
         const state = randomId(16);
         const flow = Buffer.from(JSON.stringify({ verifier, state, returnTo, expiresAt: deps.clock.now() + flowLifetimeMs })).toString('base64url');
@@ -207,7 +208,11 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         const dot = raw.lastIndexOf('.');
         const payload = raw.slice(0, dot);
         const failure = (detail: string) =>
-          reply.code(400).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(`Console sign-in failed: ${detail}. Go back to ${prefix}/ and try again.`);
+          reply
+            .code(400)
+            .header('cache-control', 'no-store')
+            .type('text/plain; charset=utf-8')
+            .send(`Console sign-in failed: ${detail}. Go back to ${prefix}/ and try again.`);
         // Signed, so only this server writes it; still read it as untrusted text.
         const flow = dot < 0 || !constantTimeEqual(raw.slice(dot + 1), sign(payload)) ? undefined : readFlow(payload);
         if (!flow) return failure('the sign-in cookie is missing or was altered');
@@ -217,7 +222,12 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         if (queryValue(request, 'iss') !== issuer) return failure('the response came from another issuer (RFC 9207)');
         const error = queryValue(request, 'error');
         if (error) return failure(queryValue(request, 'error_description') ?? error);
-        const tokens = await exchange({ grant_type: 'authorization_code', code: queryValue(request, 'code') ?? '', redirect_uri: callbackUrl, code_verifier: flow.verifier });
+        const tokens = await exchange({
+          grant_type: 'authorization_code',
+          code: queryValue(request, 'code') ?? '',
+          redirect_uri: callbackUrl,
+          code_verifier: flow.verifier,
+        });
         if (!tokens?.id_token) return failure('the code could not be redeemed');
         const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string };
         const now = deps.clock.now();
@@ -258,7 +268,13 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         reply.clearCookie(sessionCookie, cookieOptions).header('cache-control', 'no-store');
         if (!loaded) return reply.send({ logoutUrl: home });
         if (!constantTimeEqual(String(request.headers['x-csrf-token'] ?? ''), loaded.session.csrfToken)) {
-          return sendProblem(reply, { type: problemType('csrf'), title: 'Forbidden', status: 403, detail: 'the x-csrf-token header is missing or wrong', instance: request.url });
+          return sendProblem(reply, {
+            type: problemType('csrf'),
+            title: 'Forbidden',
+            status: 403,
+            detail: 'the x-csrf-token header is missing or wrong',
+            instance: request.url,
+          });
         }
         await deps.storage.consoleSessions.delete(loaded.idHash);
         const tokens = JSON.parse(await sealer.open(loaded.session.sealedTokens)) as ConsoleTokens;

@@ -26,10 +26,8 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   const prefix = issuerPath(options.issuer);
   const secure = protocol.deps.cookies.secure;
   const respond = (reply: FastifyReply, response: ProtocolResponse) => sendProtocolResponse(reply, response, pages, secure);
-  const handle =
-    (run: (request: FastifyRequest) => Promise<ProtocolResponse>) =>
-    async (request: FastifyRequest, reply: FastifyReply) =>
-      respond(reply, await run(request));
+  const handle = (run: (request: FastifyRequest) => Promise<ProtocolResponse>) => async (request: FastifyRequest, reply: FastifyReply) =>
+    respond(reply, await run(request));
 
   const { authorization, validator, deps } = protocol;
   app.route({
@@ -37,40 +35,85 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     url: prefix + endpointPaths.authorization,
     handler: handle((request) => authorization.authorize(toProtocolRequest(request))),
   });
-  app.post(prefix + endpointPaths.token, handle((request) => handleTokenRequest(toProtocolRequest(request), deps)));
+  app.post(
+    prefix + endpointPaths.token,
+    handle((request) => handleTokenRequest(toProtocolRequest(request), deps)),
+  );
   app.route({
     method: ['GET', 'POST'],
     url: prefix + endpointPaths.userinfo,
     handler: handle((request) => handleUserinfo(toProtocolRequest(request), deps, validator)),
   });
-  app.post(prefix + endpointPaths.introspection, handle((request) => handleIntrospection(toProtocolRequest(request), deps, validator)));
-  app.post(prefix + endpointPaths.revocation, handle((request) => handleRevocation(toProtocolRequest(request), deps, validator)));
+  app.post(
+    prefix + endpointPaths.introspection,
+    handle((request) => handleIntrospection(toProtocolRequest(request), deps, validator)),
+  );
+  app.post(
+    prefix + endpointPaths.revocation,
+    handle((request) => handleRevocation(toProtocolRequest(request), deps, validator)),
+  );
   app.route({
     method: ['GET', 'POST'],
     url: prefix + endpointPaths.endSession,
     handler: handle((request) => handleEndSession(toProtocolRequest(request), deps)),
   });
-  app.post(`${prefix}${endpointPaths.endSession}/confirm`, handle((request) => handleEndSessionConfirm(toProtocolRequest(request), deps)));
+  app.post(
+    `${prefix}${endpointPaths.endSession}/confirm`,
+    handle((request) => handleEndSessionConfirm(toProtocolRequest(request), deps)),
+  );
 
-  app.post(prefix + endpointPaths.deviceAuthorization, handle((request) => handleDeviceAuthorization(toProtocolRequest(request), deps)));
+  app.post(
+    prefix + endpointPaths.deviceAuthorization,
+    handle((request) => handleDeviceAuthorization(toProtocolRequest(request), deps)),
+  );
   const { interactions, loginMethods } = protocol;
   const devicePages = new DevicePages(deps, interactions, protocol.device, loginMethods.password);
   const device = prefix + endpointPaths.deviceVerification;
-  app.get(device, handle((request) => devicePages.codeForm(toProtocolRequest(request))));
-  app.post(device, handle((request) => devicePages.submitCode(toProtocolRequest(request))));
-  app.get(`${device}/confirm`, handle((request) => devicePages.confirmPage(toProtocolRequest(request))));
-  app.post(`${device}/login`, handle((request) => devicePages.submitLogin(toProtocolRequest(request))));
-  app.post(`${device}/consent`, handle((request) => devicePages.submitDecision(toProtocolRequest(request))));
-  app.get(`${device}/done`, handle((request) => devicePages.done(toProtocolRequest(request))));
+  app.get(
+    device,
+    handle((request) => devicePages.codeForm(toProtocolRequest(request))),
+  );
+  app.post(
+    device,
+    handle((request) => devicePages.submitCode(toProtocolRequest(request))),
+  );
+  app.get(
+    `${device}/confirm`,
+    handle((request) => devicePages.confirmPage(toProtocolRequest(request))),
+  );
+  app.post(
+    `${device}/login`,
+    handle((request) => devicePages.submitLogin(toProtocolRequest(request))),
+  );
+  app.post(
+    `${device}/consent`,
+    handle((request) => devicePages.submitDecision(toProtocolRequest(request))),
+  );
+  app.get(
+    `${device}/done`,
+    handle((request) => devicePages.done(toProtocolRequest(request))),
+  );
 
   const interactionPages = new InteractionPages(deps, interactions, loginMethods.password);
   const interaction = prefix + endpointPaths.interaction;
   type WithUid = FastifyRequest<{ Params: { uid: string } }>;
   const uidOf = (request: FastifyRequest) => (request as WithUid).params.uid;
-  app.get(`${interaction}/:uid`, handle((request) => interactionPages.show(uidOf(request), toProtocolRequest(request))));
-  app.post(`${interaction}/:uid/login`, handle((request) => interactionPages.submitLogin(uidOf(request), toProtocolRequest(request))));
-  app.post(`${interaction}/:uid/consent`, handle((request) => interactionPages.submitConsent(uidOf(request), toProtocolRequest(request))));
-  app.post(`${interaction}/:uid/abort`, handle((request) => interactionPages.abort(uidOf(request), toProtocolRequest(request))));
+  app.get(
+    `${interaction}/:uid`,
+    handle((request) => interactionPages.show(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/login`,
+    handle((request) => interactionPages.submitLogin(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/consent`,
+    handle((request) => interactionPages.submitConsent(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/abort`,
+    handle((request) => interactionPages.abort(uidOf(request), toProtocolRequest(request))),
+  );
 
   // Browsers ask for a favicon on every hosted page; answer without a 404 in the log.
   app.get(paths.favicon, (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());

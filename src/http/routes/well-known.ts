@@ -28,17 +28,11 @@ export function registerWellKnownRoutes(app: FastifyInstance, options: WellKnown
   const cacheControl = `public, max-age=${options.maxAgeSeconds}`;
   const metadata = cacheJson(options.metadata);
 
-  app.get(prefix + endpointPaths.openidConfiguration, { onRequest: cors }, (request, reply) =>
-    sendCachedJson(request, reply, metadata, cacheControl),
-  );
+  app.get(prefix + endpointPaths.openidConfiguration, { onRequest: cors }, (request, reply) => sendCachedJson(request, reply, metadata, cacheControl));
   // RFC 8414 §3: for an issuer with a path, the well-known segment goes before the path.
-  app.get(endpointPaths.oauthAuthorizationServer + prefix, { onRequest: cors }, (request, reply) =>
-    sendCachedJson(request, reply, metadata, cacheControl),
-  );
+  app.get(endpointPaths.oauthAuthorizationServer + prefix, { onRequest: cors }, (request, reply) => sendCachedJson(request, reply, metadata, cacheControl));
   if (prefix) {
-    app.get(prefix + endpointPaths.oauthAuthorizationServer, { onRequest: cors }, (request, reply) =>
-      sendCachedJson(request, reply, metadata, cacheControl),
-    );
+    app.get(prefix + endpointPaths.oauthAuthorizationServer, { onRequest: cors }, (request, reply) => sendCachedJson(request, reply, metadata, cacheControl));
   }
 
   let jwks: CachedJson = cacheJson(options.signingKeys.jwks);

@@ -116,9 +116,11 @@ export const checkDuplicateParameters: AuthorizeCheck = {
 export const checkUnsupportedParameters: AuthorizeCheck = {
   name: 'request objects',
   run(context) {
-    if (context.parameters.has('request')) throw new OAuthError('request_not_supported', 'the request parameter (request objects) is not supported (OIDC Core §6.1)');
+    if (context.parameters.has('request'))
+      throw new OAuthError('request_not_supported', 'the request parameter (request objects) is not supported (OIDC Core §6.1)');
     if (context.parameters.has('request_uri')) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported (OIDC Core §6.2)');
-    if (context.parameters.has('registration')) throw new OAuthError('registration_not_supported', 'the registration parameter is not supported (OIDC Core §7.2.1)');
+    if (context.parameters.has('registration'))
+      throw new OAuthError('registration_not_supported', 'the registration parameter is not supported (OIDC Core §7.2.1)');
   },
 };
 
@@ -129,7 +131,10 @@ export const checkResponseType: AuthorizeCheck = {
     const responseType = param(context.parameters, 'response_type');
     if (!responseType) throw new OAuthError('invalid_request', 'response_type is missing (RFC 6749 §4.1.1)');
     if (responseType !== 'code') {
-      throw new OAuthError('unsupported_response_type', `response_type ${responseType} is not supported: only code (no implicit or hybrid flows, RFC 9700 §2.1.2)`);
+      throw new OAuthError(
+        'unsupported_response_type',
+        `response_type ${responseType} is not supported: only code (no implicit or hybrid flows, RFC 9700 §2.1.2)`,
+      );
     }
   },
 };
@@ -143,7 +148,7 @@ export const checkClientMayAuthorize: AuthorizeCheck = {
       throw new OAuthError('unauthorized_client', `the app is ${client.app.status}: only active apps may ask for authorization`);
     }
     if (!client.policy.grantTypes.includes('authorization_code')) {
-      throw new OAuthError('unauthorized_client', 'this app may not use the authorization code grant: it is not in the app\'s grant types');
+      throw new OAuthError('unauthorized_client', "this app may not use the authorization code grant: it is not in the app's grant types");
     }
   },
 };

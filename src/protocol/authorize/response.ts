@@ -35,7 +35,13 @@ export function authorizationResponse(
   return { kind: 'redirect', status, location: target.redirectUri + separator + query, headers: { 'cache-control': 'no-store' }, cookies };
 }
 
-export function authorizationError(target: ResponseTarget, error: OAuthError, issuer: string, status: 302 | 303, cookies: CookieInstruction[] = []): ProtocolResponse {
+export function authorizationError(
+  target: ResponseTarget,
+  error: OAuthError,
+  issuer: string,
+  status: 302 | 303,
+  cookies: CookieInstruction[] = [],
+): ProtocolResponse {
   return authorizationResponse(target, { error: error.code, error_description: error.description }, issuer, status, cookies);
 }
 

@@ -61,11 +61,7 @@ function requireNoneAllowed(client: OAuthClient, policy: AuthenticationPolicy): 
  * Authenticates the client of a token, introspection or revocation request with exactly one
  * method (RFC 6749 §2.3), which must be the one the app registered.
  */
-export async function authenticateClient(
-  request: ProtocolRequest,
-  deps: ClientAuthDependencies,
-  policy: AuthenticationPolicy,
-): Promise<AuthenticatedClient> {
+export async function authenticateClient(request: ProtocolRequest, deps: ClientAuthDependencies, policy: AuthenticationPolicy): Promise<AuthenticatedClient> {
   const method = presentedMethod(request);
   const presented = method.extract(request);
   const bodyClientId = param(request.body, 'client_id');

@@ -58,7 +58,9 @@ export const privateKeyJwt: ClientAuthMethod = {
       throw new OAuthError('invalid_client', 'the client assertion lives longer than an hour; keep exp short (RFC 7523 §3)', { status: 401 });
     }
     if (typeof payload.jti !== 'string' || !isStorableText(payload.jti)) {
-      throw new OAuthError('invalid_client', 'the client assertion was refused: its jti claim must be a string without NUL characters (RFC 7519 §4.1.7)', { status: 401 });
+      throw new OAuthError('invalid_client', 'the client assertion was refused: its jti claim must be a string without NUL characters (RFC 7519 §4.1.7)', {
+        status: 401,
+      });
     }
     const fresh = await deps.revokedJtis.addIfAbsent(`assertion:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000);
     if (!fresh) throw new OAuthError('invalid_client', 'the client assertion was already used: its jti must be unique (RFC 7523 §3)', { status: 401 });

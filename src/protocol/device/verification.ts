@@ -157,7 +157,12 @@ export class DeviceVerification {
   }
 
   /** Takes the interaction through `events` in memory and stores where they lead in one conditional write. */
-  async #move(interaction: InteractionRecord, at: InteractionStep, events: readonly InteractionEvent[], change: Parameters<typeof moveInteraction>[4]): Promise<InteractionStep | undefined> {
+  async #move(
+    interaction: InteractionRecord,
+    at: InteractionStep,
+    events: readonly InteractionEvent[],
+    change: Parameters<typeof moveInteraction>[4],
+  ): Promise<InteractionStep | undefined> {
     let step = at;
     for (const event of events.slice(0, -1)) {
       const moved = transition(step, event);

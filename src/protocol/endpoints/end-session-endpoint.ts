@@ -79,7 +79,10 @@ async function finish(request: ProtocolRequest, deps: ProtocolDependencies, logo
   const cookies = [sessionCookie(deps, null)];
   if (logout.postLogoutRedirectUri) {
     const separator = logout.postLogoutRedirectUri.includes('?') ? '&' : '?';
-    const location = logout.state !== null ? `${logout.postLogoutRedirectUri}${separator}${new URLSearchParams({ state: logout.state }).toString()}` : logout.postLogoutRedirectUri;
+    const location =
+      logout.state !== null
+        ? `${logout.postLogoutRedirectUri}${separator}${new URLSearchParams({ state: logout.state }).toString()}`
+        : logout.postLogoutRedirectUri;
     return { kind: 'redirect', status, location, cookies, headers: { 'cache-control': 'no-store' } };
   }
   return {

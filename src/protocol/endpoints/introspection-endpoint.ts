@@ -15,7 +15,11 @@ export interface IntrospectionDependencies extends ClientAuthDependencies {
  * sees its own tokens; with "introspect all tokens" on, every token of its organization.
  * Anything else, and every invalid, expired, revoked or disabled-app token, is `{"active":false}`.
  */
-export async function handleIntrospection(request: ProtocolRequest, deps: IntrospectionDependencies, validator: Pick<TokenValidator, 'any'>): Promise<ProtocolResponse> {
+export async function handleIntrospection(
+  request: ProtocolRequest,
+  deps: IntrospectionDependencies,
+  validator: Pick<TokenValidator, 'any'>,
+): Promise<ProtocolResponse> {
   try {
     requireFormBody(request, 'introspection');
     rejectQueryParameters(request);

@@ -20,7 +20,11 @@ export interface RevocationDependencies extends ClientAuthDependencies {
  * Token revocation (RFC 7009). Revoking a refresh token revokes its grant: the family and every
  * access token it issued (§2.1). Unknown or invalid tokens are a 200 (§2.2).
  */
-export async function handleRevocation(request: ProtocolRequest, deps: RevocationDependencies, validator: Pick<TokenValidator, 'any'>): Promise<ProtocolResponse> {
+export async function handleRevocation(
+  request: ProtocolRequest,
+  deps: RevocationDependencies,
+  validator: Pick<TokenValidator, 'any'>,
+): Promise<ProtocolResponse> {
   let authenticated: AuthenticatedClient | undefined;
   try {
     requireFormBody(request, 'revocation');

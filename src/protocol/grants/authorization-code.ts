@@ -100,7 +100,9 @@ export const authorizationCodeGrant: GrantHandler<AuthorizationCodeDependencies>
       accessToken: { subject: user.id, scope: grant.scope, apis, grantId: grant.id, authTime: grant.authTime, amr: grant.amr, extraClaims: claims },
       user,
       idToken: { authentication: { authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce, sid: grant.sessionSid }, extraClaims: claims },
-      refresh: mayIssueRefreshToken(client.policy.grantTypes, grant.scope, apis) ? { kind: 'new', ttlMinutes: client.policy.refreshToken.ttlMinutes } : { kind: 'none' },
+      refresh: mayIssueRefreshToken(client.policy.grantTypes, grant.scope, apis)
+        ? { kind: 'new', ttlMinutes: client.policy.refreshToken.ttlMinutes }
+        : { kind: 'none' },
       change: {
         kind: 'redeem-code',
         grantId: grant.id,

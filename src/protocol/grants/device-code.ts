@@ -65,7 +65,9 @@ export const deviceCodeGrant: GrantHandler<DeviceCodeDependencies> = {
       accessToken: { subject: user.id, scope: record.scope, apis, grantId, authTime, amr },
       user,
       idToken: { authentication: { authTime, amr, nonce: null, sid: record.sessionSid } },
-      refresh: mayIssueRefreshToken(client.policy.grantTypes, record.scope, apis) ? { kind: 'new', ttlMinutes: client.policy.refreshToken.ttlMinutes } : { kind: 'none' },
+      refresh: mayIssueRefreshToken(client.policy.grantTypes, record.scope, apis)
+        ? { kind: 'new', ttlMinutes: client.policy.refreshToken.ttlMinutes }
+        : { kind: 'none' },
       change: {
         kind: 'create-grant',
         grant: { id: grantId, clientId: client.clientId, userId: user.id, scope: record.scope, apis, authTime, amr, sessionSid: record.sessionSid },

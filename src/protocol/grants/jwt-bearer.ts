@@ -22,7 +22,6 @@ export interface JwtBearerDependencies extends AuthorizationCoverageDependencies
   resources: ResourceDirectory;
 }
 
-
 async function verifyAssertion(assertion: string, client: OAuthClient, deps: JwtBearerDependencies, now: number) {
   const keys = await deps.clients.clientKeys(client.clientId);
   if (keys.length === 0) throw new OAuthError('invalid_grant', 'the app has no uploaded certificate or key to verify the assertion with');
@@ -60,9 +59,10 @@ async function checkLifetimeAndJti(payload: JWTPayload, client: OAuthClient, dep
     );
   }
   if (payload.jti === undefined) {
-    if (policy.requireJti) throw new OAuthError('invalid_grant', 'the assertion has no jti: this server needs a unique jti in every assertion, used once (RFC 7523 §3)');
+    if (policy.requireJti)
+      throw new OAuthError('invalid_grant', 'the assertion has no jti: this server needs a unique jti in every assertion, used once (RFC 7523 §3)');
   } else if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256 || !isStorableText(payload.jti)) {
-    throw new OAuthError('invalid_grant', 'the assertion\'s jti must be a string of 1 to 256 characters without NUL (RFC 7519 §4.1.7)');
+    throw new OAuthError('invalid_grant', "the assertion's jti must be a string of 1 to 256 characters without NUL (RFC 7519 §4.1.7)");
   } else if (!(await deps.revokedJtis.addIfAbsent(`jwt-bearer:${client.clientId}:${payload.jti}`, (payload.exp ?? 0) * 1000 + 60_000))) {
     throw new OAuthError('invalid_grant', 'the assertion was already used: its jti must be unique (RFC 7523 §3)');
   }
@@ -90,8 +90,8 @@ export const jwtBearerGrant: GrantHandler<JwtBearerDependencies> = {
     await checkLifetimeAndJti(payload, client, deps, now);
     const subject = String(payload.sub);
     const user = subject.includes('@') ? await deps.users.getUserByEmail(subject) : await deps.users.getUser(subject);
-    if (!user) throw new OAuthError('invalid_grant', 'the assertion\'s sub names no user of this server');
-    if (user.disabledAt !== null) throw new OAuthError('invalid_grant', 'the assertion\'s sub names a disabled user');
+    if (!user) throw new OAuthError('invalid_grant', "the assertion's sub names no user of this server");
+    if (user.disabledAt !== null) throw new OAuthError('invalid_grant', "the assertion's sub names a disabled user");
 
     const requested = form.has('scope') ? parseScope(param(form, 'scope')) : undefined;
     const { scope, apis } = await resolveUserScopes(client, requested, targetsOf(params(form, 'resource'), param(form, 'audience')), deps.resources);

@@ -123,12 +123,20 @@ export class InteractionEngine {
   }
 
   /** Runs a sign-in method and reports the attempt as a domain event; `clientId` is null on the device page. */
-  async signIn<Credentials>(method: LoginMethod<Credentials>, credentials: Credentials, context: LoginAttemptContext & { clientId: string | null }): Promise<SignInOutcome> {
+  async signIn<Credentials>(
+    method: LoginMethod<Credentials>,
+    credentials: Credentials,
+    context: LoginAttemptContext & { clientId: string | null },
+  ): Promise<SignInOutcome> {
     const attempt = await method.authenticate(credentials, context);
     const { clientId } = context;
     // Not a sign-in yet, nor a failed one: the second factor decides.
     if (attempt.kind === 'second_factor_required') {
-      return { kind: attempt.kind, login: { userId: attempt.user.id, amr: attempt.amr, authTime: this.#deps.clock.now(), acr: null }, methods: attempt.methods };
+      return {
+        kind: attempt.kind,
+        login: { userId: attempt.user.id, amr: attempt.amr, authTime: this.#deps.clock.now(), acr: null },
+        methods: attempt.methods,
+      };
     }
     if (attempt.kind !== 'authenticated') {
       this.#deps.events.publish({ type: attempt.kind === 'throttled' ? 'signin.throttled' : 'signin.failed', clientId });
@@ -185,7 +193,14 @@ export class InteractionEngine {
   /** Records the partial login at `second_factor_pending`; no session starts until the second factor is proven. */
   async #awaitSecondFactor(decision: Decision, login: InteractionLogin): Promise<InteractionOutcome> {
     const interaction = decision.interaction!;
-    const moved = await moveInteraction(this.#deps.storage.interactions, interaction.record, interaction.step, 'second_factor_required', { login }, this.#deps.clock.now());
+    const moved = await moveInteraction(
+      this.#deps.storage.interactions,
+      interaction.record,
+      interaction.step,
+      'second_factor_required',
+      { login },
+      this.#deps.clock.now(),
+    );
     // No second-factor method exists yet, so the hosted pages can only say so.
     return moved ? { ok: false, problem: 'second_factor_unavailable' } : expired;
   }

@@ -64,7 +64,7 @@ export const loginPromptCheck: PromptCheck = {
 /** OIDC Core §3.1.2.1: a session older than max_age seconds must sign in again. */
 export const maxAgeCheck: PromptCheck = {
   name: 'max_age',
-  requires: 'a sign-in no older than the request\'s max_age',
+  requires: "a sign-in no older than the request's max_age",
   error: loginRequired,
   needsPrompt: (context) =>
     context.login === null && context.maxAge !== null && context.session !== undefined && context.now - context.session.authTime > context.maxAge * 1000,

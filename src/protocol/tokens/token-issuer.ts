@@ -12,7 +12,6 @@ import { generateTimeOrderedSecret, timeOrderedKey, type SecretHasher } from '..
 import { randomId } from '../../shared/random.js';
 import { standardClaims } from './claims.js';
 
-
 export interface TokenIssuerDependencies {
   issuer: string;
   /** The audience of access tokens that name no API: they are good for userinfo only. */
@@ -65,7 +64,9 @@ export function grantIdOfJti(jti: string | undefined): string | null {
 
 /** OIDC Core §3.1.3.6: the left half of the hash of the access token, with the hash of the ID token's alg. */
 export function accessTokenHash(accessToken: string, alg: SigningAlgorithm): string {
-  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256').update(accessToken, 'ascii').digest();
+  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256')
+    .update(accessToken, 'ascii')
+    .digest();
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 

@@ -128,7 +128,9 @@ export class TokenValidator {
       format: 'opaque',
       client,
       subject: record.subject,
-      scope: claimText(record.payload.scope ?? '').split(' ').filter(Boolean),
+      scope: claimText(record.payload.scope ?? '')
+        .split(' ')
+        .filter(Boolean),
       claims: record.payload,
       grant,
       handle,
@@ -149,7 +151,9 @@ export class TokenValidator {
       format: 'jwt',
       client,
       subject: claimText(payload.sub),
-      scope: claimText(payload.scope ?? '').split(' ').filter(Boolean),
+      scope: claimText(payload.scope ?? '')
+        .split(' ')
+        .filter(Boolean),
       claims: payload,
       grant,
       handle: jti,

@@ -157,9 +157,7 @@ export class SqlAppRepository implements AppRepository {
   async expireSecrets(clientId: string, expiresAt: number, exceptIds: readonly string[]): Promise<void> {
     let query = this.#db.updateTable('app_secrets').set({ expires_at: expiresAt }).where('client_id', '=', clientId);
     if (exceptIds.length > 0) query = query.where('id', 'not in', [...exceptIds]);
-    await query
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
-      .execute();
+    await query.where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)])).execute();
   }
 
   async insertCertificate(certificate: AppCertificateRecord): Promise<void> {
@@ -182,22 +180,12 @@ export class SqlAppRepository implements AppRepository {
   }
 
   async listCertificates(clientId: string): Promise<AppCertificateRecord[]> {
-    const rows = await this.#db
-      .selectFrom('app_certificates')
-      .selectAll()
-      .where('client_id', '=', clientId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const rows = await this.#db.selectFrom('app_certificates').selectAll().where('client_id', '=', clientId).orderBy('created_at').orderBy('id').execute();
     return rows.map(toCertificate);
   }
 
   async deleteCertificate(clientId: string, id: string): Promise<boolean> {
-    const result = await this.#db
-      .deleteFrom('app_certificates')
-      .where('client_id', '=', clientId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await this.#db.deleteFrom('app_certificates').where('client_id', '=', clientId).where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   }
 }

@@ -116,9 +116,7 @@ async function openPostgres(url: string, poolSize: number): Promise<SqlDatabase>
     client.release();
   } catch (error) {
     await pool.end().catch(() => undefined);
-    const reason = (error as NodeJS.ErrnoException).code
-      ? `${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}`
-      : (error as Error).message;
+    const reason = (error as NodeJS.ErrnoException).code ? `${(error as NodeJS.ErrnoException).code}: ${(error as Error).message}` : (error as Error).message;
     throw new DatabaseOpenError(`cannot connect to ${description}: ${reason}`);
   }
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: preparedStatementPool(pool) }) });
@@ -153,9 +151,7 @@ export async function migrateToLatest(database: SqlDatabase): Promise<MigrationR
   const result: MigrationResultSet = await migratorFor(database).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((entry) => entry.status === 'Error');
-    throw new DatabaseOpenError(
-      `migration ${failed?.migrationName ?? '(unknown)'} failed on ${database.description}: ${(result.error as Error).message}`,
-    );
+    throw new DatabaseOpenError(`migration ${failed?.migrationName ?? '(unknown)'} failed on ${database.description}: ${(result.error as Error).message}`);
   }
   return { applied: (result.results ?? []).filter((entry) => entry.status === 'Success').map((entry) => entry.migrationName) };
 }

@@ -21,6 +21,7 @@ const sweptTables = {
  */
 export async function deleteExpiredRows(db: Kysely<DatabaseSchema>, table: keyof typeof sweptTables, now: number, limit: number): Promise<number> {
   const key = sql.ref(sweptTables[table]);
-  const result = await sql`delete from ${sql.table(table)} where ${key} in (select ${key} from ${sql.table(table)} where expires_at <= ${now} limit ${limit})`.execute(db);
+  const result =
+    await sql`delete from ${sql.table(table)} where ${key} in (select ${key} from ${sql.table(table)} where expires_at <= ${now} limit ${limit})`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }

@@ -1,10 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type {
-  PersonalAccessTokenRecord,
-  PersonalAccessTokenRepository,
-  UserRecord,
-  UserRepository,
-} from '../../ports/identity-repositories.js';
+import type { PersonalAccessTokenRecord, PersonalAccessTokenRepository, UserRecord, UserRepository } from '../../ports/identity-repositories.js';
 import { containsInsensitive, fromFlag, toFlag } from './query-helpers.js';
 import type { DatabaseSchema, PersonalAccessTokensTable, UsersTable } from './schema.js';
 
@@ -85,7 +80,10 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async count(): Promise<number> {
-    const row = await this.#db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    const row = await this.#db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow();
     return Number(row.total);
   }
 }
@@ -133,12 +131,7 @@ export class SqlPersonalAccessTokenRepository implements PersonalAccessTokenRepo
   }
 
   async listForUser(userId: string): Promise<PersonalAccessTokenRecord[]> {
-    const rows = await this.#db
-      .selectFrom('personal_access_tokens')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created_at', 'desc')
-      .execute();
+    const rows = await this.#db.selectFrom('personal_access_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
     return rows.map(toToken);
   }
 

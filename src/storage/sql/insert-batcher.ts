@@ -27,7 +27,11 @@ export class InsertBatcher<Row> {
     this.#insert = insert;
     this.#batched = options.batched ?? true;
     this.#maxRows = options.maxRows ?? 200;
-    this.#scheduler = new TurnScheduler(() => this.#pending.length > 0, () => this.#flush(), options.maxInFlight ?? 2);
+    this.#scheduler = new TurnScheduler(
+      () => this.#pending.length > 0,
+      () => this.#flush(),
+      options.maxInFlight ?? 2,
+    );
   }
 
   add(row: Row): Promise<void> {

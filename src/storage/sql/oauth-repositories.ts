@@ -45,7 +45,11 @@ export class SqlSessionRepository implements SessionRepository {
 
   constructor(db: Kysely<DatabaseSchema>, options: { batched: boolean }) {
     this.#db = db;
-    this.#byHash = new ReadBatcher((hashes) => this.#readByHashes(hashes), (hash) => hash, options);
+    this.#byHash = new ReadBatcher(
+      (hashes) => this.#readByHashes(hashes),
+      (hash) => hash,
+      options,
+    );
   }
 
   async #readByHashes(hashes: string[]): Promise<(hash: string) => SessionRecord | undefined> {
@@ -193,13 +197,10 @@ export class SqlConsentRepository implements ConsentRepository {
   }
 
   async get(userId: string, clientId: string): Promise<ConsentRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('consents')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('client_id', '=', clientId)
-      .executeTakeFirst();
-    return row && { userId: row.user_id, clientId: row.client_id, scopes: JSON.parse(row.scopes) as string[], createdAt: row.created_at, updatedAt: row.updated_at };
+    const row = await this.#db.selectFrom('consents').selectAll().where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+    return (
+      row && { userId: row.user_id, clientId: row.client_id, scopes: JSON.parse(row.scopes) as string[], createdAt: row.created_at, updatedAt: row.updated_at }
+    );
   }
 
   async put(consent: ConsentRecord): Promise<void> {
@@ -268,9 +269,21 @@ export class SqlGrantRepository implements GrantRepository {
   /** `batched`: the hot reads and inserts of concurrent requests share statements (outside transactions). */
   constructor(db: Kysely<DatabaseSchema>, options: { batched: boolean }) {
     this.#db = db;
-    this.#byId = new ReadBatcher((ids) => this.#readByIds(ids), (id) => id, options);
-    this.#withJtiStatus = new ReadBatcher((keys) => this.#readWithJtiStatus(keys), (key) => `${key.id} ${key.jti}`, options);
-    this.#byCodeHash = new ReadBatcher((hashes) => this.#readByCodeHashes(hashes), (hash) => hash, options);
+    this.#byId = new ReadBatcher(
+      (ids) => this.#readByIds(ids),
+      (id) => id,
+      options,
+    );
+    this.#withJtiStatus = new ReadBatcher(
+      (keys) => this.#readWithJtiStatus(keys),
+      (key) => `${key.id} ${key.jti}`,
+      options,
+    );
+    this.#byCodeHash = new ReadBatcher(
+      (hashes) => this.#readByCodeHashes(hashes),
+      (hash) => hash,
+      options,
+    );
     this.#inserts = new InsertBatcher((rows) => this.#insertRows(rows), options);
   }
 
@@ -298,10 +311,20 @@ export class SqlGrantRepository implements GrantRepository {
   async #readWithJtiStatus(keys: { id: string; jti: string }[]): Promise<(key: { id: string; jti: string }) => GrantWithJtiStatus | undefined> {
     const rows = await this.#db
       .selectFrom('grants')
-      .leftJoin('revoked_jtis', (join) => join.on('revoked_jtis.jti', 'in', keys.map((key) => key.jti)))
+      .leftJoin('revoked_jtis', (join) =>
+        join.on(
+          'revoked_jtis.jti',
+          'in',
+          keys.map((key) => key.jti),
+        ),
+      )
       .selectAll('grants')
       .select('revoked_jtis.jti as revoked_jti')
-      .where('grants.id', 'in', keys.map((key) => key.id))
+      .where(
+        'grants.id',
+        'in',
+        keys.map((key) => key.id),
+      )
       .execute();
     const grants = new Map<string, GrantRecord>();
     const revoked = new Set<string>();
@@ -433,7 +456,11 @@ export class SqlAccessTokenRepository implements AccessTokenRepository {
   constructor(db: Kysely<DatabaseSchema>, options: { batched: boolean }) {
     this.#db = db;
     this.#inserts = new InsertBatcher((rows) => this.#insertRows(rows), options);
-    this.#byHash = new ReadBatcher((hashes) => this.#readByHashes(hashes), (hash) => hash, options);
+    this.#byHash = new ReadBatcher(
+      (hashes) => this.#readByHashes(hashes),
+      (hash) => hash,
+      options,
+    );
   }
 
   async #readByHashes(hashes: string[]): Promise<(hash: string) => AccessTokenRecord | undefined> {

@@ -1,11 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type {
-  InvitationRecord,
-  MembershipRecord,
-  OrganizationRecord,
-  OrganizationRepository,
-  Role,
-} from '../../ports/org-repositories.js';
+import type { InvitationRecord, MembershipRecord, OrganizationRecord, OrganizationRepository, Role } from '../../ports/org-repositories.js';
 import { containsInsensitive } from './query-helpers.js';
 import type { DatabaseSchema, InvitationsTable, MembershipsTable, OrganizationsTable } from './schema.js';
 
@@ -89,12 +83,7 @@ export class SqlOrganizationRepository implements OrganizationRepository {
   }
 
   async getMembership(orgId: string, userId: string): Promise<MembershipRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('memberships')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const row = await this.#db.selectFrom('memberships').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
     return row && toMembership(row);
   }
 

@@ -41,13 +41,7 @@ export class SqlPreAuthorizationRepository implements PreAuthorizationRepository
   }
 
   async listForApp(clientId: string): Promise<PreAuthorizationRecord[]> {
-    const rows = await this.#db
-      .selectFrom('app_preauthorizations')
-      .selectAll()
-      .where('client_id', '=', clientId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const rows = await this.#db.selectFrom('app_preauthorizations').selectAll().where('client_id', '=', clientId).orderBy('created_at').orderBy('id').execute();
     return rows.map(toRecord);
   }
 

@@ -46,7 +46,11 @@ export class ReadBatcher<Key, Value> {
     this.#idOf = idOf;
     this.#batched = options.batched ?? true;
     this.#maxKeys = options.maxKeys ?? 100;
-    this.#scheduler = new TurnScheduler(() => this.#pending.size > 0, () => this.#flush(), options.maxInFlight ?? 2);
+    this.#scheduler = new TurnScheduler(
+      () => this.#pending.size > 0,
+      () => this.#flush(),
+      options.maxInFlight ?? 2,
+    );
   }
 
   async get(key: Key): Promise<Value | undefined> {

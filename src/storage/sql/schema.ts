@@ -20,7 +20,6 @@ export interface SettingsTable {
   updated_at: number;
 }
 
-
 export interface UsersTable {
   id: string;
   email: string;
@@ -141,7 +140,6 @@ export interface AuditEventsTable {
   actor_context: string | null;
   created_at: number;
 }
-
 
 export interface AppPreauthorizationsTable {
   id: string;

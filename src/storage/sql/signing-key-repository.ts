@@ -75,7 +75,10 @@ export class SqlSigningKeyRepository implements SigningKeyRepository {
         .where('status', '=', 'active')
         .returning('kid')
         .executeTakeFirst();
-      await db.insertInto('signing_keys').values(toRow({ ...key, status: 'active' })).execute();
+      await db
+        .insertInto('signing_keys')
+        .values(toRow({ ...key, status: 'active' }))
+        .execute();
       return { previousKid: demoted?.kid ?? null };
     });
   }

@@ -15,7 +15,13 @@ describe('authorization_code validate', () => {
   let user: UserRecord;
   before(async () => {
     t = await createTestProtocol();
-    const input = { name: 'Web', type: 'web', redirectUris: [redirectUri], grantTypes: ['authorization_code', 'refresh_token'], scopes: ['openid', 'offline_access'] } as const;
+    const input = {
+      name: 'Web',
+      type: 'web',
+      redirectUris: [redirectUri],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['openid', 'offline_access'],
+    } as const;
     client = (await t.createApp({ ...input, grantTypes: [...input.grantTypes], scopes: [...input.scopes], redirectUris: [...input.redirectUris] })).client;
     other = (await t.createApp({ name: 'Other', type: 'web', redirectUris: [redirectUri] })).client;
     user = await t.createUser();
@@ -49,7 +55,7 @@ describe('authorization_code validate', () => {
     });
   }
 
-  test('what a valid code grants: the grant\'s user, scope, nonce, a new refresh family, a code redemption', async () => {
+  test("what a valid code grants: the grant's user, scope, nonce, a new refresh family, a code redemption", async () => {
     const { code, grant } = await storeCodeGrant(t, client, user);
     const authorization = await authorizationCodeGrant.validate(grantContext(t, client, { ...good, code }, t.deps));
     assert.equal(authorization.accessToken.subject, user.id);
@@ -73,6 +79,6 @@ describe('authorization_code validate', () => {
       events.filter((event) => event.type === 'code.replay_detected').map((event) => event.type === 'code.replay_detected' && event.grantId),
       [grant.id],
     );
-    assert.equal(events.filter((event) => event.type === 'token.issued').length, 0, 'token.issued is the token endpoint\'s to publish');
+    assert.equal(events.filter((event) => event.type === 'token.issued').length, 0, "token.issued is the token endpoint's to publish");
   });
 });

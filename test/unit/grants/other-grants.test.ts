@@ -20,7 +20,11 @@ describe('client_credentials, device_code, jwt-bearer and token exchange validat
   let user: UserRecord;
   before(async () => {
     t = await createTestProtocol();
-    await t.runtime.registry.apis.create(t.operator, t.orgId, { identifier: api, name: 'Reports', scopes: [{ name: 'read:reports' }, { name: 'write:reports' }] });
+    await t.runtime.registry.apis.create(t.operator, t.orgId, {
+      identifier: api,
+      name: 'Reports',
+      scopes: [{ name: 'read:reports' }, { name: 'write:reports' }],
+    });
     machine = (
       await t.createApp({
         name: 'Machine',
@@ -35,12 +39,15 @@ describe('client_credentials, device_code, jwt-bearer and token exchange validat
   after(() => t.close());
 
   test('the client requirements: client credentials and token exchange need proof, the JWT bearer grant a confidential app', () => {
-    assert.deepEqual([clientCredentialsGrant, tokenExchangeGrant, jwtBearerGrant].map((grant) => grant.client.kind === 'confidential' && grant.client.proven), [true, true, false]);
+    assert.deepEqual(
+      [clientCredentialsGrant, tokenExchangeGrant, jwtBearerGrant].map((grant) => grant.client.kind === 'confidential' && grant.client.proven),
+      [true, true, false],
+    );
     assert.equal(deviceCodeGrant.client.kind, 'any');
   });
 
   const ccRows: [string, Record<string, string>, string][] = [
-    ['the app\'s own audience and scopes', {}, 'ok'],
+    ["the app's own audience and scopes", {}, 'ok'],
     ['a scope of its grant', { scope: 'read:reports' }, 'ok'],
   ];
   for (const [name, form, expected] of ccRows) {
@@ -49,7 +56,10 @@ describe('client_credentials, device_code, jwt-bearer and token exchange validat
       assert.equal(await outcome(authorization), expected);
       const granted = await authorization;
       assert.equal(granted.accessToken.subject, machine.clientId, 'the client, never a user (RFC 9700 §4.15)');
-      assert.deepEqual(granted.accessToken.apis.map((one) => one.identifier), [api]);
+      assert.deepEqual(
+        granted.accessToken.apis.map((one) => one.identifier),
+        [api],
+      );
       assert.deepEqual([granted.refresh.kind, granted.change.kind, granted.idToken], ['none', 'none', null]);
     });
   }
@@ -118,15 +128,33 @@ describe('client_credentials, device_code, jwt-bearer and token exchange validat
     const exchange = (form: Record<string, string>) => tokenExchangeGrant.validate(grantContext(t, machine, form, t.deps));
     const rows: [Record<string, string>, string][] = [
       [{}, 'invalid_request: subject_token and subject_token_type are required (RFC 8693 §2.1)'],
-      [{ subject_token: 'x', subject_token_type: 'urn:x' }, `invalid_request: subject_token_type urn:x is not supported: send an access token (${accessTokenType})`],
-      [{ subject_token: 'x', subject_token_type: accessTokenType }, 'invalid_grant: the subject_token is not an active access token of this server (RFC 8693 §2.2.2)'],
-      [{ subject_token: subject.access_token, subject_token_type: accessTokenType }, 'invalid_target: name the API the new token is for with audience or resource (RFC 8693 §2.1)'],
-      [{ subject_token: subject.access_token, subject_token_type: accessTokenType, audience: api, scope: 'write:reports' }, 'invalid_scope: the new token can not have scopes the subject token lacks: write:reports'],
+      [
+        { subject_token: 'x', subject_token_type: 'urn:x' },
+        `invalid_request: subject_token_type urn:x is not supported: send an access token (${accessTokenType})`,
+      ],
+      [
+        { subject_token: 'x', subject_token_type: accessTokenType },
+        'invalid_grant: the subject_token is not an active access token of this server (RFC 8693 §2.2.2)',
+      ],
+      [
+        { subject_token: subject.access_token, subject_token_type: accessTokenType },
+        'invalid_target: name the API the new token is for with audience or resource (RFC 8693 §2.1)',
+      ],
+      [
+        { subject_token: subject.access_token, subject_token_type: accessTokenType, audience: api, scope: 'write:reports' },
+        'invalid_scope: the new token can not have scopes the subject token lacks: write:reports',
+      ],
     ];
     for (const [form, expected] of rows) assert.equal(await outcome(exchange(form)), expected);
     const granted = await exchange({ subject_token: subject.access_token, subject_token_type: accessTokenType, audience: api });
     assert.deepEqual(granted.accessToken.extraClaims, { act: { sub: machine.clientId } });
     assert.equal(granted.issuedTokenType, accessTokenType);
-    assert.deepEqual(Object.keys(await issueTokens(t.deps, granted, t.clock.now())), ['access_token', 'issued_token_type', 'token_type', 'expires_in', 'scope']);
+    assert.deepEqual(Object.keys(await issueTokens(t.deps, granted, t.clock.now())), [
+      'access_token',
+      'issued_token_type',
+      'token_type',
+      'expires_in',
+      'scope',
+    ]);
   });
 });

@@ -64,7 +64,11 @@ describe('refresh_token validate', () => {
     { name: 'not one of this server', token: () => 'lk_rt_nope', expect: 'invalid_grant: the refresh token is not one this server issued' },
     {
       name: 'a forged secret for a real family',
-      token: (current) => formatRefreshToken(parseRefreshToken(current)!.grantId, newRefreshSecret(new SecretHasher(new Uint8Array(32).fill(4)), parseRefreshToken(current)!.grantId)),
+      token: (current) =>
+        formatRefreshToken(
+          parseRefreshToken(current)!.grantId,
+          newRefreshSecret(new SecretHasher(new Uint8Array(32).fill(4)), parseRefreshToken(current)!.grantId),
+        ),
       expect: 'invalid_grant: the refresh token is not valid',
     },
     {
@@ -86,7 +90,12 @@ describe('refresh_token validate', () => {
       expect: 'invalid_grant: this refresh token was rotated out and used again, so the whole family is revoked (RFC 9700 §4.14.2)',
     },
     { name: 'an expired family', token: (current) => current, advance: 31 * 60_000, expect: 'invalid_grant: the refresh token has expired' },
-    { name: 'a wider scope', token: (current) => current, extra: { scope: 'openid profile' }, expect: 'invalid_scope: a refresh can only narrow the scope; profile was not granted (RFC 6749 §6)' },
+    {
+      name: 'a wider scope',
+      token: (current) => current,
+      extra: { scope: 'openid profile' },
+      expect: 'invalid_scope: a refresh can only narrow the scope; profile was not granted (RFC 6749 §6)',
+    },
   ];
   for (const row of rows) {
     test(row.name, async () => {
@@ -104,7 +113,10 @@ describe('refresh_token validate', () => {
     t.clock.advance(11_000);
     await outcome(refreshTokenGrant.validate(grantContext(t, client, { refresh_token: token }, t.deps)));
     await outcome(refreshTokenGrant.validate(grantContext(t, client, { refresh_token: token }, t.deps)));
-    assert.deepEqual(events.map((event) => event.type), ['refresh.reuse_detected']);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['refresh.reuse_detected'],
+    );
     assert.notEqual((await t.runtime.storage.grants.get(parseRefreshToken(token)!.grantId))?.revokedAt, null);
   });
 });

@@ -40,7 +40,12 @@ export async function outcome(promise: Promise<unknown>): Promise<string> {
 }
 
 /** A stored authorization code grant, as the authorization endpoint leaves it; returns the code. */
-export async function storeCodeGrant(t: TestProtocol, client: OAuthClient, user: UserRecord, overrides: Partial<GrantRecord> = {}): Promise<{ code: string; grant: GrantRecord }> {
+export async function storeCodeGrant(
+  t: TestProtocol,
+  client: OAuthClient,
+  user: UserRecord,
+  overrides: Partial<GrantRecord> = {},
+): Promise<{ code: string; grant: GrantRecord }> {
   const code = generateOpaqueSecret('ac');
   const now = t.clock.now();
   const grant: GrantRecord = {

@@ -159,7 +159,7 @@ export function AdvancedTab() {
             {available.map((grant) => (
               <Checkbox
                 key={grant}
-                label={grant === grantTypeNames.deviceCode ? 'Enable for Device Flow' : grantTypeLabels[grant] ?? grant}
+                label={grant === grantTypeNames.deviceCode ? 'Enable for Device Flow' : (grantTypeLabels[grant] ?? grant)}
                 hint={<code>{grant}</code>}
                 checked={grantTypes.includes(grant)}
                 onChange={(on) => setGrantTypes((current) => (on ? [...new Set([...current, grant])] : current.filter((item) => item !== grant)))}
@@ -168,11 +168,20 @@ export function AdvancedTab() {
           </div>
           {anyUnder(errors, 'grantTypes') ? (
             <div className="field-error" role="alert">
-              {errors.filter((problem) => problem.field === 'grantTypes').map((problem) => problem.message).join('; ')}
+              {errors
+                .filter((problem) => problem.field === 'grantTypes')
+                .map((problem) => problem.message)
+                .join('; ')}
             </div>
           ) : null}
           {!isPublic ? (
-            <Select label="Client authentication" value={authMethod} onChange={setAuthMethod} options={authMethods} error={firstFor(errors, 'tokenEndpointAuthMethod')} />
+            <Select
+              label="Client authentication"
+              value={authMethod}
+              onChange={setAuthMethod}
+              options={authMethods}
+              error={firstFor(errors, 'tokenEndpointAuthMethod')}
+            />
           ) : null}
         </fieldset>
 
@@ -223,7 +232,12 @@ export function AdvancedTab() {
               hint="Extra intended consumers of the ID token, one per line (such as https://your_service.example.com); at most 10."
               error={errors.find((problem) => problem.field.startsWith('idToken.audiences'))?.message}
             />
-            <Checkbox label="Include standard claims" checked={standardClaims} onChange={setStandardClaims} hint="Name, email and other profile claims the scopes allow." />
+            <Checkbox
+              label="Include standard claims"
+              checked={standardClaims}
+              onChange={setStandardClaims}
+              hint="Name, email and other profile claims the scopes allow."
+            />
             <Checkbox label="Include custom claims" checked={customClaimsOn} onChange={setCustomClaimsOn} hint="The custom claims below." />
           </fieldset>
         ) : null}
@@ -238,7 +252,12 @@ export function AdvancedTab() {
             onChange={setCustomClaims}
             placeholder='{"https://example.com/roles": ["reader"]}'
             hint="Added to ID tokens and JWT access tokens. Names must be namespaced (a URI of yours), 4 KB at most."
-            error={errors.filter((problem) => problem.field.startsWith('customClaims')).map((problem) => `${problem.field.replace(/^customClaims\.?/, '')} ${problem.message}`.trim()).join('; ') || undefined}
+            error={
+              errors
+                .filter((problem) => problem.field.startsWith('customClaims'))
+                .map((problem) => `${problem.field.replace(/^customClaims\.?/, '')} ${problem.message}`.trim())
+                .join('; ') || undefined
+            }
           />
         </fieldset>
         <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
@@ -306,8 +325,8 @@ function PreAuthorizations() {
     <section className="card" aria-labelledby="preauthorizations-heading">
       <h2 id="preauthorizations-heading">Pre-authorized users</h2>
       <p className="hint">
-        People an administrator authorized for this app in place of their own consent. The JWT bearer flow issues a token for a user only with their consent or a
-        pre-authorization; pre-authorized users are not asked to consent in the browser either. Organization owners and admins pre-authorize members for the
+        People an administrator authorized for this app in place of their own consent. The JWT bearer flow issues a token for a user only with their consent or
+        a pre-authorization; pre-authorized users are not asked to consent in the browser either. Organization owners and admins pre-authorize members for the
         organization’s own APIs; server administrators anyone.
       </p>
       {list.loading && !list.data ? <Loading label="Loading pre-authorizations…" /> : null}
@@ -405,7 +424,12 @@ function PreAuthorizations() {
             value={audiences}
             onChange={setAudiences}
             hint="API identifiers (audiences), separated by spaces; the app's default audience to start with."
-            error={errors.filter((problem) => problem.field.startsWith('audiences')).map((problem) => problem.message).join('; ') || undefined}
+            error={
+              errors
+                .filter((problem) => problem.field.startsWith('audiences'))
+                .map((problem) => problem.message)
+                .join('; ') || undefined
+            }
           />
           <ErrorSummary error={error} title="Nobody was pre-authorized" />
           <button type="submit" className="primary" disabled={busy || scopes.length === 0}>
@@ -487,7 +511,10 @@ function Certificates() {
   return (
     <section className="card" aria-labelledby="certificates-heading">
       <h2 id="certificates-heading">Certificates and keys</h2>
-      <p className="hint">For the JWT bearer flow (RFC 7523) and private_key_jwt client authentication. Upload a PEM certificate, a PEM public key, a JWK or a JWKS of at most 4 KB.</p>
+      <p className="hint">
+        For the JWT bearer flow (RFC 7523) and private_key_jwt client authentication. Upload a PEM certificate, a PEM public key, a JWK or a JWKS of at most 4
+        KB.
+      </p>
       {certificates.loading && !certificates.data ? <Loading label="Loading certificates…" /> : null}
       {certificates.error ? <ErrorSummary error={certificates.error} title="The certificates could not be loaded" /> : null}
       {certificates.data && items.length === 0 ? <p>No certificates or keys yet.</p> : null}
@@ -537,11 +564,24 @@ function Certificates() {
           <div className="field">
             <label htmlFor={inputId}>Certificate or key file</label>
             <div className="hint">.pem, .crt, .cer, .json, .jwk or .jwks, at most 4 KB</div>
-            <input key={fileKey} id={inputId} type="file" accept=".pem,.crt,.cer,.key,.pub,.json,.jwk,.jwks,application/json,application/x-pem-file" onChange={(event) => void readFile(event.target.files?.[0])} />
+            <input
+              key={fileKey}
+              id={inputId}
+              type="file"
+              accept=".pem,.crt,.cer,.key,.pub,.json,.jwk,.jwks,application/json,application/x-pem-file"
+              onChange={(event) => void readFile(event.target.files?.[0])}
+            />
           </div>
           <div className="field">
             <label htmlFor={pasteId}>Or paste it</label>
-            <textarea id={pasteId} className="mono" rows={4} value={text} onChange={(event) => setText(event.target.value)} placeholder="-----BEGIN CERTIFICATE-----" />
+            <textarea
+              id={pasteId}
+              className="mono"
+              rows={4}
+              value={text}
+              onChange={(event) => setText(event.target.value)}
+              placeholder="-----BEGIN CERTIFICATE-----"
+            />
             <div className="hint" aria-live="polite">
               {fileName ? `${fileName}: ` : ''}
               {new TextEncoder().encode(text).length} of {maxCertificateBytes} bytes

@@ -56,7 +56,8 @@ export function AppPage() {
         <div>
           <h1 tabIndex={-1}>{app.name}</h1>
           <p className="lead">
-            <StatusBadge status={app.status} /> {typeLabel(app.type)} · {app.clientType} client · {app.visibility} {value.builtIn ? <Badge>built in</Badge> : null}
+            <StatusBadge status={app.status} /> {typeLabel(app.type)} · {app.clientType} client · {app.visibility}{' '}
+            {value.builtIn ? <Badge>built in</Badge> : null}
           </p>
           <p className="hint">
             Client ID <span className="mono">{app.clientId}</span>
@@ -65,7 +66,11 @@ export function AppPage() {
       </div>
       <nav className="tabs" aria-label="App settings">
         {tabs.map((item) => (
-          <NavLink key={item.id} to={org.path(`apps/${encodeURIComponent(app.clientId)}/${item.id}`)} className={({ isActive }) => (isActive ? 'tab active' : 'tab')}>
+          <NavLink
+            key={item.id}
+            to={org.path(`apps/${encodeURIComponent(app.clientId)}/${item.id}`)}
+            className={({ isActive }) => (isActive ? 'tab active' : 'tab')}
+          >
             {item.label}
           </NavLink>
         ))}

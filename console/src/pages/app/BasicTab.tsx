@@ -88,8 +88,22 @@ export function BasicTab() {
         <div className="grid-2">
           <TextField label="Logo URL" type="url" value={logoUri} onChange={setLogoUri} error={firstFor(errors, 'logoUri')} placeholder="https://" />
           <TextField label="Homepage" type="url" value={homepageUri} onChange={setHomepageUri} error={firstFor(errors, 'homepageUri')} placeholder="https://" />
-          <TextField label="Privacy policy URL" type="url" value={privacyPolicyUri} onChange={setPrivacyPolicyUri} error={firstFor(errors, 'privacyPolicyUri')} placeholder="https://" />
-          <TextField label="Terms of service URL" type="url" value={termsOfServiceUri} onChange={setTermsOfServiceUri} error={firstFor(errors, 'termsOfServiceUri')} placeholder="https://" />
+          <TextField
+            label="Privacy policy URL"
+            type="url"
+            value={privacyPolicyUri}
+            onChange={setPrivacyPolicyUri}
+            error={firstFor(errors, 'privacyPolicyUri')}
+            placeholder="https://"
+          />
+          <TextField
+            label="Terms of service URL"
+            type="url"
+            value={termsOfServiceUri}
+            onChange={setTermsOfServiceUri}
+            error={firstFor(errors, 'termsOfServiceUri')}
+            placeholder="https://"
+          />
         </div>
         {redirects ? (
           <RedirectUriEditor

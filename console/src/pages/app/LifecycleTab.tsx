@@ -41,8 +41,22 @@ const actions: Record<Action, ActionInfo> = {
     explanation: 'It can get tokens from now on. Every redirect URI must be real: placeholders are refused.',
     danger: false,
   },
-  approve: { label: 'Approve', from: ['submitted'], permission: 'apps:approve', title: 'Approve this app?', explanation: 'It becomes active and can get tokens.', danger: false },
-  reject: { label: 'Reject', from: ['submitted'], permission: 'apps:approve', title: 'Reject this app?', explanation: 'It goes back to draft; the developer sees your reason.', danger: true },
+  approve: {
+    label: 'Approve',
+    from: ['submitted'],
+    permission: 'apps:approve',
+    title: 'Approve this app?',
+    explanation: 'It becomes active and can get tokens.',
+    danger: false,
+  },
+  reject: {
+    label: 'Reject',
+    from: ['submitted'],
+    permission: 'apps:approve',
+    title: 'Reject this app?',
+    explanation: 'It goes back to draft; the developer sees your reason.',
+    danger: true,
+  },
   disable: {
     label: 'Disable',
     from: ['draft', 'submitted', 'active'],
@@ -51,7 +65,14 @@ const actions: Record<Action, ActionInfo> = {
     explanation: 'It gets no more tokens, and the tokens it has stop working at once (introspection says inactive). You can enable it again.',
     danger: true,
   },
-  enable: { label: 'Enable', from: ['disabled'], permission: 'apps:approve', title: 'Enable this app?', explanation: 'It becomes active again.', danger: false },
+  enable: {
+    label: 'Enable',
+    from: ['disabled'],
+    permission: 'apps:approve',
+    title: 'Enable this app?',
+    explanation: 'It becomes active again.',
+    danger: false,
+  },
   delete: {
     label: 'Delete app',
     from: ['draft', 'submitted', 'active', 'disabled'],
@@ -104,8 +125,9 @@ export function LifecycleTab() {
       </p>
       {app.placeholderRedirectUris.length > 0 ? (
         <Notice kind="warning" title="Placeholder redirect URIs">
-          {app.placeholderRedirectUris.join(', ')} {app.placeholderRedirectUris.length === 1 ? 'is a placeholder' : 'are placeholders'}. Replace {app.placeholderRedirectUris.length === 1 ? 'it' : 'them'} on the
-          Basic info tab before you {app.visibility === 'public' ? 'submit' : 'activate'} the app.
+          {app.placeholderRedirectUris.join(', ')} {app.placeholderRedirectUris.length === 1 ? 'is a placeholder' : 'are placeholders'}. Replace{' '}
+          {app.placeholderRedirectUris.length === 1 ? 'it' : 'them'} on the Basic info tab before you {app.visibility === 'public' ? 'submit' : 'activate'} the
+          app.
         </Notice>
       ) : null}
       {app.review ? (
@@ -168,7 +190,9 @@ export function LifecycleTab() {
         canConfirm={pending !== 'reject' || reason.trim().length > 0}
       >
         <p>{info?.explanation}</p>
-        {pending === 'reject' ? <TextField label="Reason" multiline value={reason} onChange={setReason} required hint="1 to 1000 characters; the developer sees it." /> : null}
+        {pending === 'reject' ? (
+          <TextField label="Reason" multiline value={reason} onChange={setReason} required hint="1 to 1000 characters; the developer sees it." />
+        ) : null}
         {pending === 'delete' ? (
           <p>
             <strong>{app.name}</strong> <span className="mono">{app.clientId}</span>

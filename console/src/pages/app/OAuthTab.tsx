@@ -41,10 +41,14 @@ export function OAuthTab() {
           <DownloadJsonButton clientId={app.clientId} />
         </div>
       </section>
-      {app.clientType === 'confidential' ? <SecretSection canRotate={canRotate} /> : (
+      {app.clientType === 'confidential' ? (
+        <SecretSection canRotate={canRotate} />
+      ) : (
         <section className="card">
           <h2>Client secret</h2>
-          <p>This is a public client ({app.type === 'spa' ? 'a single-page app' : 'it runs on the user’s device'}): it has no secret and proves itself with PKCE.</p>
+          <p>
+            This is a public client ({app.type === 'spa' ? 'a single-page app' : 'it runs on the user’s device'}): it has no secret and proves itself with PKCE.
+          </p>
         </section>
       )}
       <form
@@ -65,14 +69,19 @@ export function OAuthTab() {
           </>
         ) : (
           <>
-            <p className="hint">The scopes this app may ask users for. offline_access lets it get refresh tokens (with the refresh token grant on the Tokens tab).</p>
+            <p className="hint">
+              The scopes this app may ask users for. offline_access lets it get refresh tokens (with the refresh token grant on the Tokens tab).
+            </p>
             <ScopePicker apis={apiList} scopes={scopes} onChange={setScopes} disabled={!canEdit} />
             <Select
               label="Default audience"
               value={defaultAudience}
               onChange={setDefaultAudience}
               disabled={!canEdit}
-              options={[{ value: '', label: 'None: requests name the API with audience or resource' }, ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` }))]}
+              options={[
+                { value: '', label: 'None: requests name the API with audience or resource' },
+                ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` })),
+              ]}
               error={firstFor(saver.errors, 'defaultAudience')}
             />
           </>
@@ -97,7 +106,8 @@ function SecretSection({ canRotate }: { canRotate: boolean }) {
     <section className="card" aria-labelledby="secret-heading">
       <h2 id="secret-heading">Client secret</h2>
       <p>
-        The client secret was shown once, when the app was created or its secret last refreshed. Latchkey keeps only a hash of it. If it leaked or was lost, generate a new one.
+        The client secret was shown once, when the app was created or its secret last refreshed. Latchkey keeps only a hash of it. If it leaked or was lost,
+        generate a new one.
       </p>
       <div className="secret-placeholder mono" aria-label="Client secret (hidden)">
         lk_cs_••••••••••••••••••••••••
@@ -118,7 +128,13 @@ function SecretSection({ canRotate }: { canRotate: boolean }) {
       >
         <p>This deactivates the current client secret and generates a new one. Tokens already issued stay valid.</p>
         <p>Every configuration that uses the current secret must be updated: it stops working when you choose below.</p>
-        <Select label="The current secret stops working" value={grace} onChange={setGrace} options={gracePeriods} hint="A grace period lets you roll the new secret out first (at most 7 days)." />
+        <Select
+          label="The current secret stops working"
+          value={grace}
+          onChange={setGrace}
+          options={gracePeriods}
+          hint="A grace period lets you roll the new secret out first (at most 7 days)."
+        />
       </ConfirmDialog>
       <Dialog
         open={rotated !== null}
@@ -134,7 +150,11 @@ function SecretSection({ canRotate }: { canRotate: boolean }) {
           <>
             <CopyField label="New client secret" value={rotated.clientSecret} secret testId="new-client-secret" />
             <Notice kind="warning" title="Copy it now: it won't be shown again.">
-              The previous secret {new Date(rotated.previousSecretsExpireAt).getTime() <= Date.now() + 5000 ? 'no longer works' : `works until ${new Date(rotated.previousSecretsExpireAt).toLocaleString()}`}.
+              The previous secret{' '}
+              {new Date(rotated.previousSecretsExpireAt).getTime() <= Date.now() + 5000
+                ? 'no longer works'
+                : `works until ${new Date(rotated.previousSecretsExpireAt).toLocaleString()}`}
+              .
             </Notice>
           </>
         ) : null}

@@ -39,10 +39,25 @@ function masked(value: string): string {
   return value.length <= 10 ? '••••' : `${value.slice(0, 6)}…${'•'.repeat(6)}`;
 }
 
-async function postForm(url: string, form: Record<string, string>, headers: Record<string, string>, display: Record<string, string> = form): Promise<HttpExchange> {
-  const shownHeaders = { 'content-type': 'application/x-www-form-urlencoded', ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, name === 'authorization' ? `${value.slice(0, 12)}…` : value])) };
+async function postForm(
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string>,
+  display: Record<string, string> = form,
+): Promise<HttpExchange> {
+  const shownHeaders = {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, name === 'authorization' ? `${value.slice(0, 12)}…` : value])),
+  };
   // Shown decoded, for reading; the request itself is form-encoded (application/x-www-form-urlencoded).
-  const request = { method: 'POST', url, headers: shownHeaders, body: Object.entries(display).map(([name, value]) => `${name}=${value}`).join('&') };
+  const request = {
+    method: 'POST',
+    url,
+    headers: shownHeaders,
+    body: Object.entries(display)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('&'),
+  };
   try {
     const response = await fetch(url, {
       method: 'POST',
@@ -67,7 +82,10 @@ async function postForm(url: string, form: Record<string, string>, headers: Reco
 export function Playground() {
   const { app } = useApp();
   const { session } = useSession();
-  const discovery = useLoad(() => fetch(`${session.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`).then((response) => response.json() as Promise<Discovery>), [session.issuer]);
+  const discovery = useLoad(
+    () => fetch(`${session.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`).then((response) => response.json() as Promise<Discovery>),
+    [session.issuer],
+  );
   const supportsCode = app.grantTypes.includes(grantTypeNames.authorizationCode);
   const supportsClient = app.clientType === 'confidential' && app.grantTypes.includes(grantTypeNames.clientCredentials);
   const [flow, setFlow] = useState<'code' | 'client_credentials'>(supportsCode ? 'code' : 'client_credentials');
@@ -79,8 +97,8 @@ export function Playground() {
       <section className="card">
         <h2>Flow playground</h2>
         <p>
-          The playground runs the authorization code flow with PKCE and the client credentials flow. This app uses {app.grantTypes.join(', ')}; enable the authorization code grant on the Advanced tab to try
-          it here.
+          The playground runs the authorization code flow with PKCE and the client credentials flow. This app uses {app.grantTypes.join(', ')}; enable the
+          authorization code grant on the Advanced tab to try it here.
         </p>
       </section>
     );
@@ -90,8 +108,8 @@ export function Playground() {
       <section className="card">
         <h2>Flow playground</h2>
         <p>
-          Run a real flow against <strong>{app.name}</strong> from this browser and see every request and response, explained. It uses this server&apos;s endpoints from{' '}
-          <span className="mono">/.well-known/openid-configuration</span>.
+          Run a real flow against <strong>{app.name}</strong> from this browser and see every request and response, explained. It uses this server&apos;s
+          endpoints from <span className="mono">/.well-known/openid-configuration</span>.
         </p>
         {app.status !== 'active' ? (
           <Notice kind="warning" title={`The app is ${app.status}.`}>
@@ -132,10 +150,13 @@ function ExchangeView({ exchange, label }: { exchange: HttpExchange; label: stri
   return (
     <div className="exchange">
       <h4>Request</h4>
-      <JsonBlock label={`${label} request`} value={`${exchange.request.method} ${exchange.request.url}\n${Object.entries(exchange.request.headers).map(([name, value]) => `${name}: ${value}`).join('\n')}${exchange.request.body ? `\n\n${exchange.request.body}` : ''}`} />
-      <h4>
-        Response {exchange.status !== null ? <span className={`http-status ${exchange.status < 300 ? 'ok' : 'bad'}`}>{exchange.status}</span> : null}
-      </h4>
+      <JsonBlock
+        label={`${label} request`}
+        value={`${exchange.request.method} ${exchange.request.url}\n${Object.entries(exchange.request.headers)
+          .map(([name, value]) => `${name}: ${value}`)
+          .join('\n')}${exchange.request.body ? `\n\n${exchange.request.body}` : ''}`}
+      />
+      <h4>Response {exchange.status !== null ? <span className={`http-status ${exchange.status < 300 ? 'ok' : 'bad'}`}>{exchange.status}</span> : null}</h4>
       {exchange.error ? (
         <p className="field-error" role="alert">
           {exchange.error}
@@ -154,8 +175,8 @@ function DecodedToken({ name, token }: { name: string; token: string }) {
       <div className="decoded">
         <h4>{name}</h4>
         <p>
-          An opaque token (<span className="mono">{token.slice(0, 10)}…</span>): it means nothing to the app. The API checks it at the introspection endpoint (RFC 7662). The API&apos;s token format decides this
-          (APIs page).
+          An opaque token (<span className="mono">{token.slice(0, 10)}…</span>): it means nothing to the app. The API checks it at the introspection endpoint
+          (RFC 7662). The API&apos;s token format decides this (APIs page).
         </p>
       </div>
     );
@@ -164,7 +185,8 @@ function DecodedToken({ name, token }: { name: string; token: string }) {
     <div className="decoded">
       <h4>{name}</h4>
       <p className="hint">
-        Decoded, not verified: base64url of the header and payload. An API must verify the signature with the server&apos;s JWKS ({String(decoded.header.alg)}, key {typeof decoded.header.kid === 'string' ? decoded.header.kid : '?'}).
+        Decoded, not verified: base64url of the header and payload. An API must verify the signature with the server&apos;s JWKS ({String(decoded.header.alg)},
+        key {typeof decoded.header.kid === 'string' ? decoded.header.kid : '?'}).
       </p>
       <div className="grid-2">
         <div>
@@ -236,7 +258,9 @@ function CodeFlow({ discovery }: { discovery: Discovery }) {
   const [scope, setScope] = useState(() => pending?.request.scope ?? app.scopes.join(' '));
   const [audience, setAudience] = useState(() => pending?.request.audience ?? app.defaultAudience ?? '');
   const [prompt, setPrompt] = useState(() => pending?.request.prompt ?? '');
-  const [pkce, setPkce] = useState<{ verifier: string; challenge: string } | null>(() => (pending ? { verifier: pending.request.verifier, challenge: pending.request.challenge } : null));
+  const [pkce, setPkce] = useState<{ verifier: string; challenge: string } | null>(() =>
+    pending ? { verifier: pending.request.verifier, challenge: pending.request.challenge } : null,
+  );
   const [secret, setSecret] = useState('');
   const [tokenExchange, setTokenExchange] = useState<HttpExchange | null>(null);
   const [tokens, setTokens] = useState<TokenSet | null>(null);
@@ -361,9 +385,9 @@ function CodeFlow({ discovery }: { discovery: Discovery }) {
         title="Choose what to ask for"
         explain={
           <p>
-            The scopes the app asks for (it may ask for any of its allowed scopes: <span className="mono">{app.scopes.join(' ') || 'none'}</span>) and the API the access token is for (seed 004&apos;s{' '}
-            <span className="mono">audience</span>; RFC 8707 calls it <span className="mono">resource</span>). A refresh token comes only with <span className="mono">offline_access</span>, when every API named
-            allows offline access.
+            The scopes the app asks for (it may ask for any of its allowed scopes: <span className="mono">{app.scopes.join(' ') || 'none'}</span>) and the API
+            the access token is for (seed 004&apos;s <span className="mono">audience</span>; RFC 8707 calls it <span className="mono">resource</span>). A
+            refresh token comes only with <span className="mono">offline_access</span>, when every API named allows offline access.
           </p>
         }
       >
@@ -380,12 +404,21 @@ function CodeFlow({ discovery }: { discovery: Discovery }) {
             <ErrorSummary error={addError} title="The redirect URI was not added" />
           </Notice>
         ) : null}
-        <TextField label="Scope" value={scope} onChange={setScope} hint="Space-separated, e.g. openid profile offline_access read:contacts" className="mono-field" />
+        <TextField
+          label="Scope"
+          value={scope}
+          onChange={setScope}
+          hint="Space-separated, e.g. openid profile offline_access read:contacts"
+          className="mono-field"
+        />
         <Select
           label="Audience"
           value={audience}
           onChange={setAudience}
-          options={[{ value: '', label: app.defaultAudience ? `None (the app's default: ${app.defaultAudience})` : 'None' }, ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` }))]}
+          options={[
+            { value: '', label: app.defaultAudience ? `None (the app's default: ${app.defaultAudience})` : 'None' },
+            ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` })),
+          ]}
         />
         <Select
           label="Prompt"
@@ -404,8 +437,8 @@ function CodeFlow({ discovery }: { discovery: Discovery }) {
         title="Create a code verifier and its challenge"
         explain={
           <p>
-            PKCE (RFC 7636) binds the code to this client: the app keeps a random <span className="mono">code_verifier</span> and sends only its SHA-256 hash, the <span className="mono">code_challenge</span>, with
-            the authorization request. Only S256 is accepted. Made here with WebCrypto.
+            PKCE (RFC 7636) binds the code to this client: the app keeps a random <span className="mono">code_verifier</span> and sends only its SHA-256 hash,
+            the <span className="mono">code_challenge</span>, with the authorization request. Only S256 is accepted. Made here with WebCrypto.
           </p>
         }
       >
@@ -433,8 +466,9 @@ function CodeFlow({ discovery }: { discovery: Discovery }) {
         title="Authorize the user"
         explain={
           <p>
-            The browser goes to the authorization endpoint, the user signs in and consents, and Latchkey sends the browser back to the redirect URI with a <span className="mono">code</span>, the{' '}
-            <span className="mono">state</span> and its <span className="mono">iss</span> (RFC 9207). The state is random, so a response this playground did not ask for is refused.
+            The browser goes to the authorization endpoint, the user signs in and consents, and Latchkey sends the browser back to the redirect URI with a{' '}
+            <span className="mono">code</span>, the <span className="mono">state</span> and its <span className="mono">iss</span> (RFC 9207). The state is
+            random, so a response this playground did not ask for is refused.
           </p>
         }
       >
@@ -495,8 +529,8 @@ function CodeFlow({ discovery }: { discovery: Discovery }) {
         title="Request tokens"
         explain={
           <p>
-            The app POSTs the code and the <span className="mono">code_verifier</span> to the token endpoint; Latchkey hashes the verifier and compares it with the challenge. Sensitive values travel only in the
-            body or headers, never in the URL.
+            The app POSTs the code and the <span className="mono">code_verifier</span> to the token endpoint; Latchkey hashes the verifier and compares it with
+            the challenge. Sensitive values travel only in the body or headers, never in the URL.
           </p>
         }
       >
@@ -591,7 +625,11 @@ function AfterTokens({
     if (confidential && app.tokenEndpointAuthMethod === 'client_secret_post') Object.assign(form, { client_id: app.clientId, client_secret: secret });
     else if (confidential) headers.authorization = basicAuth(app.clientId, secret);
     else form.client_id = app.clientId;
-    const display = { ...form, refresh_token: `${tokens.refresh_token.slice(0, 10)}…`, ...(form.client_secret ? { client_secret: masked(form.client_secret) } : {}) };
+    const display = {
+      ...form,
+      refresh_token: `${tokens.refresh_token.slice(0, 10)}…`,
+      ...(form.client_secret ? { client_secret: masked(form.client_secret) } : {}),
+    };
     const exchange = await postForm(discovery.token_endpoint, form, headers, display);
     setRefreshExchange(exchange);
     if (exchange.status === 200) {
@@ -604,7 +642,16 @@ function AfterTokens({
 
   return (
     <>
-      <Step number={first} title="Decoded tokens" explain={<p>What the token response holds. Granted scope: <span className="mono">{tokens.scope ?? '(as requested)'}</span>; expires in {tokens.expires_in ?? '?'} seconds.</p>}>
+      <Step
+        number={first}
+        title="Decoded tokens"
+        explain={
+          <p>
+            What the token response holds. Granted scope: <span className="mono">{tokens.scope ?? '(as requested)'}</span>; expires in{' '}
+            {tokens.expires_in ?? '?'} seconds.
+          </p>
+        }
+      >
         <TokenDetails tokens={refreshed ? { ...tokens, ...refreshed } : tokens} />
       </Step>
       <Step
@@ -612,8 +659,8 @@ function AfterTokens({
         title="Call an API"
         explain={
           <p>
-            The app sends the access token in the <span className="mono">Authorization: Bearer</span> header (RFC 6750). The userinfo endpoint accepts tokens with the openid scope; your own API accepts tokens whose
-            audience is its identifier.
+            The app sends the access token in the <span className="mono">Authorization: Bearer</span> header (RFC 6750). The userinfo endpoint accepts tokens
+            with the openid scope; your own API accepts tokens whose audience is its identifier.
           </p>
         }
       >
@@ -623,7 +670,14 @@ function AfterTokens({
             void callApi();
           }}
         >
-          <TextField label="API URL" type="url" value={url} onChange={setUrl} className="mono-field" hint="GET with the access token. Defaults to the userinfo endpoint." />
+          <TextField
+            label="API URL"
+            type="url"
+            value={url}
+            onChange={setUrl}
+            className="mono-field"
+            hint="GET with the access token. Defaults to the userinfo endpoint."
+          />
           <button type="submit" className="primary" disabled={!tokens.access_token || url === ''}>
             Call the API
           </button>
@@ -636,8 +690,8 @@ function AfterTokens({
           title="Refresh the tokens"
           explain={
             <p>
-              A refresh token gets new tokens without the user. Ask for a smaller <span className="mono">scope</span> to down-scope (never more than was granted). With rotation, the answer holds a new refresh
-              token and the old one stops working.
+              A refresh token gets new tokens without the user. Ask for a smaller <span className="mono">scope</span> to down-scope (never more than was
+              granted). With rotation, the answer holds a new refresh token and the old one stops working.
             </p>
           }
         >
@@ -647,7 +701,13 @@ function AfterTokens({
               void refresh();
             }}
           >
-            <TextField label="Scope for the refresh" value={refreshScope} onChange={setRefreshScope} className="mono-field" hint="Remove scopes to down-scope; empty keeps the original scope." />
+            <TextField
+              label="Scope for the refresh"
+              value={refreshScope}
+              onChange={setRefreshScope}
+              className="mono-field"
+              hint="Remove scopes to down-scope; empty keeps the original scope."
+            />
             {confidential ? <SecretInput value={secret} onChange={setSecret} /> : null}
             <button type="submit" className="primary" disabled={!tokens.refresh_token}>
               Refresh tokens
@@ -658,7 +718,8 @@ function AfterTokens({
       ) : (
         <Step number={first + 2} title="Refresh the tokens">
           <p className="hint">
-            No refresh token was issued. Ask for <span className="mono">offline_access</span> (the app needs the refresh token grant on the Tokens tab, and every API named must allow offline access).
+            No refresh token was issued. Ask for <span className="mono">offline_access</span> (the app needs the refresh token grant on the Tokens tab, and
+            every API named must allow offline access).
           </p>
         </Step>
       )}
@@ -695,7 +756,10 @@ function ClientCredentialsFlow({ discovery }: { discovery: Discovery }) {
         explain={
           <p>
             No user: the app authenticates with its client ID and secret (HTTP Basic, RFC 6749 §2.3.1) and gets a token for one of its audience + scope pairs:{' '}
-            <span className="mono">{app.apiGrants.map((grant) => `${grant.audience} (${grant.scopes.join(' ')})`).join('; ') || 'none yet: add them on the OAuth & scopes tab'}</span>.
+            <span className="mono">
+              {app.apiGrants.map((grant) => `${grant.audience} (${grant.scopes.join(' ')})`).join('; ') || 'none yet: add them on the OAuth & scopes tab'}
+            </span>
+            .
           </p>
         }
       >

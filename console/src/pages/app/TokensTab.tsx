@@ -30,8 +30,11 @@ export function TokensTab() {
     if (refreshProblem) problems.push({ field: 'refreshToken.ttlMinutes', message: refreshProblem });
     setLocal(problems);
     if (problems.length > 0) return;
-    const grantTypes = refresh ? [...new Set([...app.grantTypes, grantTypeNames.refreshToken])] : app.grantTypes.filter((grant) => grant !== grantTypeNames.refreshToken);
-    const scopes = app.type === 'm2m' ? app.scopes : refresh ? [...new Set([...app.scopes, 'offline_access'])] : app.scopes.filter((scope) => scope !== 'offline_access');
+    const grantTypes = refresh
+      ? [...new Set([...app.grantTypes, grantTypeNames.refreshToken])]
+      : app.grantTypes.filter((grant) => grant !== grantTypeNames.refreshToken);
+    const scopes =
+      app.type === 'm2m' ? app.scopes : refresh ? [...new Set([...app.scopes, 'offline_access'])] : app.scopes.filter((scope) => scope !== 'offline_access');
     void saver.save({
       accessToken: { ttlMinutes: accessTtl.trim() === '' ? null : Number(accessTtl) },
       ...(app.type !== 'm2m' ? { idToken: { ttlMinutes: Number(idTtl) } } : {}),

@@ -22,12 +22,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       response: { status: 200, description: 'The app in its new status', schema: appViewSchema },
       handler: async ({ context, params, body }) => ({
         body: appView(
-          await apps.transition(
-            context,
-            params.clientId!,
-            action,
-            action === 'reject' ? ((body as { reason?: string } | null)?.reason ?? '') : undefined,
-          ),
+          await apps.transition(context, params.clientId!, action, action === 'reject' ? ((body as { reason?: string } | null)?.reason ?? '') : undefined),
         ),
       }),
     });
@@ -160,9 +155,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       handler: async ({ context, params, body }) => ({
         status: 201,
         body: {
-          items: (await apps.addCertificate(context, params.clientId!, (body as { certificate?: unknown } | null)?.certificate)).map(
-            certificateView,
-          ),
+          items: (await apps.addCertificate(context, params.clientId!, (body as { certificate?: unknown } | null)?.certificate)).map(certificateView),
         },
       }),
     }),

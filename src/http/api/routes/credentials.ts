@@ -74,7 +74,11 @@ export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[]
         const grace = (body as { gracePeriodSeconds?: unknown } | undefined)?.gracePeriodSeconds;
         const result = await credentials.rotateSecret(context, params.clientId!, grace !== undefined ? { gracePeriodSeconds: grace as number } : {});
         return {
-          body: { clientId: params.clientId, clientSecret: result.clientSecret, previousSecretsExpireAt: new Date(result.previousSecretsExpireAt).toISOString() },
+          body: {
+            clientId: params.clientId,
+            clientSecret: result.clientSecret,
+            previousSecretsExpireAt: new Date(result.previousSecretsExpireAt).toISOString(),
+          },
         };
       },
     }),

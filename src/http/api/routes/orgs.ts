@@ -26,7 +26,11 @@ export function orgRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       summary: 'Create an organization; you become its owner',
       tag: 'Organizations',
       serverOperation: 'orgs:create',
-      body: z.object({ name: z.string(), displayName: z.string().optional(), owner: z.string().optional().describe('operators and administrators: user id or email of the first owner') }),
+      body: z.object({
+        name: z.string(),
+        displayName: z.string().optional(),
+        owner: z.string().optional().describe('operators and administrators: user id or email of the first owner'),
+      }),
       response: { status: 201, description: 'The organization', schema: orgViewSchema },
       handler: async ({ context, body }) => ({ status: 201, body: orgView(await orgs.create(context, body)) }),
     }),

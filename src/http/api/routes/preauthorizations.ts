@@ -19,7 +19,6 @@ function preAuthorizationView(record: PreAuthorizationView) {
   };
 }
 
-
 /** Pre-authorizations of an app: administrators authorizing people in place of their consent. */
 export function preAuthorizationRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
   const { preAuthorizations } = deps.registry;

@@ -74,7 +74,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       method: 'DELETE',
       path: '/me/consents/{clientId}',
       operationId: 'revokeMyConsent',
-      summary: "Withdraw consent from an app: it must ask again, and the tokens you gave it stop working",
+      summary: 'Withdraw consent from an app: it must ask again, and the tokens you gave it stop working',
       tag: 'Users',
       response: { status: 204, description: 'Withdrawn' },
       handler: async ({ context, params }) => {

@@ -17,13 +17,7 @@ export async function up(db: AnyDatabase): Promise<void> {
     .addColumn('retire_at', 'bigint')
     .execute();
   // At most one active key per algorithm, whatever races between nodes.
-  await db.schema
-    .createIndex('signing_keys_one_active_per_alg')
-    .on('signing_keys')
-    .column('alg')
-    .unique()
-    .where(sql.ref('status'), '=', 'active')
-    .execute();
+  await db.schema.createIndex('signing_keys_one_active_per_alg').on('signing_keys').column('alg').unique().where(sql.ref('status'), '=', 'active').execute();
 
   await db.schema
     .createTable('settings')

@@ -17,10 +17,20 @@ export async function up(db: AnyDatabase): Promise<void> {
     await db.schema.alterTable('interactions').addColumn(column, 'text').execute();
   }
   await db.schema.alterTable('interactions').addColumn('auth_time', 'bigint').execute();
-  await db.schema.alterTable('interactions').addColumn('flow', 'text', (column) => column.notNull().defaultTo('authorization')).execute();
+  await db.schema
+    .alterTable('interactions')
+    .addColumn('flow', 'text', (column) => column.notNull().defaultTo('authorization'))
+    .execute();
   await db.schema.alterTable('interactions').addColumn('device_code_hash', 'text').execute();
-  await db.schema.createIndex('interactions_device_code').on('interactions').column('device_code_hash').where(sql.ref('device_code_hash'), 'is not', null).execute();
-  await sql`update interactions set step = case when completed_at is not null then 'done' when step = 'consent' then 'consent_pending' else 'login_pending' end`.execute(db);
+  await db.schema
+    .createIndex('interactions_device_code')
+    .on('interactions')
+    .column('device_code_hash')
+    .where(sql.ref('device_code_hash'), 'is not', null)
+    .execute();
+  await sql`update interactions set step = case when completed_at is not null then 'done' when step = 'consent' then 'consent_pending' else 'login_pending' end`.execute(
+    db,
+  );
 }
 
 export async function down(db: AnyDatabase): Promise<void> {
