@@ -1,50 +1,9 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { unhandledEvent, type DomainEvent } from '../ports/domain-events.js';
+import type { DomainEvent } from '../ports/domain-events.js';
 
 /** The grant type of a token issuance; null for every other event. */
 function issuedGrantType(event: DomainEvent): string | null {
-  switch (event.type) {
-    case 'token.issued':
-      return event.grantType;
-    case 'code.issued':
-    case 'code.replay_detected':
-    case 'token.revoked':
-    case 'refresh.reuse_detected':
-    case 'signin.succeeded':
-    case 'signin.failed':
-    case 'signin.throttled':
-    case 'session.ended':
-    case 'org.created':
-    case 'org.updated':
-    case 'org.deleted':
-    case 'member.added':
-    case 'member.updated':
-    case 'member.removed':
-    case 'invitation.created':
-    case 'invitation.accepted':
-    case 'invitation.revoked':
-    case 'app.created':
-    case 'app.updated':
-    case 'app.deleted':
-    case 'app.secret_rotated':
-    case 'credential.created':
-    case 'credential.updated':
-    case 'credential.deleted':
-    case 'credential.secret_rotated':
-    case 'api.created':
-    case 'api.updated':
-    case 'api.deleted':
-    case 'user.created':
-    case 'user.updated':
-    case 'user.deleted':
-    case 'consent.revoked':
-    case 'pat.created':
-    case 'pat.revoked':
-    case 'key.rotated':
-      return null;
-    default:
-      return unhandledEvent(event);
-  }
+  return event.type === 'token.issued' ? event.grantType : null;
 }
 
 /**

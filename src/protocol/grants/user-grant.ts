@@ -1,24 +1,18 @@
-import type { ApiRecord } from '../../ports/api-repository.js';
 import type { GrantRecord } from '../../ports/oauth-repositories.js';
+import type { NewGrantFields } from './grant-handler.js';
 
 /**
  * A grant row for tokens issued to a user without an authorization code (device flow, JWT
  * bearer): it ties the tokens together, so that revoking the grant or withdrawing consent
  * revokes them.
  */
-export function directGrant(fields: {
-  id: string;
-  clientId: string;
-  userId: string;
-  scope: string[];
-  apis: readonly ApiRecord[];
-  authTime: number;
-  amr: string[];
-  sessionSid: string | null;
-  now: number;
-  expiresAt: number;
-  refresh?: { hash: string; expiresAt: number } | null;
-}): GrantRecord {
+export function directGrant(
+  fields: NewGrantFields & {
+    now: number;
+    expiresAt: number;
+    refresh?: { hash: string; expiresAt: number } | null;
+  },
+): GrantRecord {
   return {
     id: fields.id,
     clientId: fields.clientId,
