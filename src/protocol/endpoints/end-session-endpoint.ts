@@ -7,7 +7,7 @@ import { errorPage } from '../authorize/response.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
-import { currentSession, endSession, sessionCookie } from '../sessions.js';
+import { currentSession, endSession, sessionCookie, type SessionDependencies } from '../sessions.js';
 
 interface LogoutRequest {
   client: OAuthClient | null;
@@ -17,7 +17,13 @@ interface LogoutRequest {
   state: string | null;
 }
 
-async function subjectAndClientOfHint(hint: string, deps: ProtocolDependencies): Promise<{ sub: string; clientId: string }> {
+/** What RP-initiated logout uses: the session, the signing keys for the hint, the apps, and where it lives. */
+export type EndSessionDependencies = SessionDependencies &
+  Pick<ProtocolDependencies, 'issuer' | 'signingKeys' | 'clients' | 'csrfKey' | 'events'> & {
+    endpoints: Pick<ProtocolDependencies['endpoints'], 'endSession'>;
+  };
+
+async function subjectAndClientOfHint(hint: string, deps: EndSessionDependencies): Promise<{ sub: string; clientId: string }> {
   try {
     // An expired ID token is still a fine hint (RP-Initiated Logout §2): check the signature and issuer, not exp.
     const { payload } = await compactVerify(hint, createLocalJWKSet(deps.signingKeys.jwks), { algorithms: [...signingAlgorithms] });
@@ -31,7 +37,7 @@ async function subjectAndClientOfHint(hint: string, deps: ProtocolDependencies):
   }
 }
 
-async function parseLogoutRequest(request: ProtocolRequest, deps: ProtocolDependencies): Promise<LogoutRequest> {
+async function parseLogoutRequest(request: ProtocolRequest, deps: EndSessionDependencies): Promise<LogoutRequest> {
   const parameters = request.method === 'POST' ? request.body : request.query;
   rejectDuplicateParameters(parameters);
   const hint = param(parameters, 'id_token_hint');
@@ -60,7 +66,7 @@ async function parseLogoutRequest(request: ProtocolRequest, deps: ProtocolDepend
 }
 
 /** The logout request, or the error page for it: a bad sign-out request is shown, never redirected. */
-async function parseOrShow(request: ProtocolRequest, deps: ProtocolDependencies): Promise<LogoutRequest | ProtocolResponse> {
+async function parseOrShow(request: ProtocolRequest, deps: EndSessionDependencies): Promise<LogoutRequest | ProtocolResponse> {
   try {
     return await parseLogoutRequest(request, deps);
   } catch (error) {
@@ -69,11 +75,11 @@ async function parseOrShow(request: ProtocolRequest, deps: ProtocolDependencies)
   }
 }
 
-function logoutCsrf(request: ProtocolRequest, deps: ProtocolDependencies): string {
+function logoutCsrf(request: ProtocolRequest, deps: EndSessionDependencies): string {
   return deps.csrfKey.hash(`logout:${request.cookies[deps.cookies.session] ?? ''}`);
 }
 
-async function finish(request: ProtocolRequest, deps: ProtocolDependencies, logout: LogoutRequest, status: 302 | 303): Promise<ProtocolResponse> {
+async function finish(request: ProtocolRequest, deps: EndSessionDependencies, logout: LogoutRequest, status: 302 | 303): Promise<ProtocolResponse> {
   const ended = await endSession(request, deps);
   if (ended) deps.events.publish({ type: 'session.ended', sid: ended.sid });
   const cookies = [sessionCookie(deps, null)];
@@ -99,7 +105,7 @@ async function finish(request: ProtocolRequest, deps: ProtocolDependencies, logo
  * user the session ends at once; otherwise the user confirms on a page first, so that no other
  * site can sign them out. Only registered post_logout_redirect_uris are redirected to, with state.
  */
-export async function handleEndSession(request: ProtocolRequest, deps: ProtocolDependencies): Promise<ProtocolResponse> {
+export async function handleEndSession(request: ProtocolRequest, deps: EndSessionDependencies): Promise<ProtocolResponse> {
   const logout = await parseOrShow(request, deps);
   if ('kind' in logout) return logout;
   const current = await currentSession(request, deps);
@@ -127,7 +133,7 @@ export async function handleEndSession(request: ProtocolRequest, deps: ProtocolD
 }
 
 /** POST from the confirmation page: checked against CSRF, then the session ends (303 after the POST). */
-export async function handleEndSessionConfirm(request: ProtocolRequest, deps: ProtocolDependencies): Promise<ProtocolResponse> {
+export async function handleEndSessionConfirm(request: ProtocolRequest, deps: EndSessionDependencies): Promise<ProtocolResponse> {
   const logout = await parseOrShow(request, deps);
   if ('kind' in logout) return logout;
   const csrf = param(request.body, 'csrf');
