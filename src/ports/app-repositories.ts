@@ -65,6 +65,7 @@ export interface AppRecord {
   type: AppType;
   visibility: AppVisibility;
   status: AppStatus;
+  /** Complete: a repository fills what a row stored before a setting existed with the app type's default. */
   settings: AppSettings;
   review: AppReview | null;
   createdBy: string | null;

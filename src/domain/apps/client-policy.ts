@@ -86,7 +86,10 @@ export function completeSettings(type: AppType, document: unknown): AppSettings 
   return settings as unknown as AppSettings;
 }
 
-/** The policy the protocol applies to an app, built once when the client is loaded. */
+/**
+ * The policy the protocol applies to an app: its settings, which the repository completed with
+ * the app type's defaults when it read the row, so they are not parsed a second time here.
+ */
 export function clientPolicyOf(app: AppRecord): ClientPolicy {
-  return completeSettings(app.type, app.settings);
+  return app.settings;
 }

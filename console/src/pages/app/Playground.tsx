@@ -386,8 +386,8 @@ function CodeFlow({ discovery }: { discovery: Discovery }) {
         explain={
           <p>
             The scopes the app asks for (it may ask for any of its allowed scopes: <span className="mono">{app.scopes.join(' ') || 'none'}</span>) and the API
-            the access token is for (seed 004&apos;s <span className="mono">audience</span>; RFC 8707 calls it <span className="mono">resource</span>). A
-            refresh token comes only with <span className="mono">offline_access</span>, when every API named allows offline access.
+            the access token is for (<span className="mono">audience</span>; RFC 8707 calls it <span className="mono">resource</span>). A refresh token comes
+            only with <span className="mono">offline_access</span>, when every API named allows offline access.
           </p>
         }
       >
