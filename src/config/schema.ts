@@ -147,6 +147,67 @@ export const configSchema = z
           .max(8760)
           .default(24)
           .meta({ description: 'How long a sign-in session lasts before the user must sign in again (single sign-on across apps).' }),
+        idleMinutes: z.number().int().min(1).max(525_600).default(1440).meta({
+          description: 'How long a sign-in session may go unused before it ends; each use moves the end, up to sessions.maxAgeHours after sign-in.',
+        }),
+      })
+      .strict()
+      .prefault({}),
+    signIn: z
+      .object({
+        lockout: z
+          .object({
+            maxFailures: z.number().int().min(1).max(1000).default(10).meta({
+              description: 'Failed sign-ins in a row (wrong password) after which an account is locked, and its owner gets a mail.',
+            }),
+            minutes: z
+              .number()
+              .int()
+              .min(1)
+              .max(10_080)
+              .default(15)
+              .meta({ description: 'How long a locked account stays locked; a password reset unlocks it at once.' }),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    signUp: z
+      .object({
+        enabled: z.boolean().default(false).meta({
+          description: 'Whether anyone may create an account from the sign-in page. Off by default; an invitation lets its invitee create one either way.',
+        }),
+        allowedEmailDomains: z
+          .array(
+            z
+              .string()
+              .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, { message: 'expected a domain name such as example.com' })
+              .transform((domain) => domain.toLowerCase()),
+          )
+          .default([])
+          .meta({ description: 'Only addresses of these domains may sign up (comma-separated in env and flags); empty allows every domain.' }),
+      })
+      .strict()
+      .prefault({}),
+    mail: z
+      .object({
+        smtpUrl: z
+          .string()
+          .regex(/^smtps?:\/\//, { message: 'expected an smtp:// or smtps:// URL' })
+          .optional()
+          .meta({
+            description:
+              'The SMTP server mail is sent through: `smtp://` (STARTTLS when the server offers it) or `smtps://` (TLS from the start), with credentials in the URL. Without it, mails are written to the log (development).',
+            sensitiveUrl: true,
+            accepts: 'smtp://user:password@host:587 or smtps://user:password@host:465',
+          }),
+        from: z.string().min(3).max(320).default('Latchkey <no-reply@localhost>').meta({
+          description: 'The From address of every mail, e.g. "Acme Login <login@acme.example>".',
+        }),
+        serverName: z.string().min(1).max(100).default('Latchkey').meta({
+          description: "The name mails and hosted pages speak for when no organization's name applies.",
+        }),
       })
       .strict()
       .prefault({}),

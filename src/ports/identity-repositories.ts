@@ -1,3 +1,17 @@
+/** The OIDC Core §5.1 standard claims a user keeps besides email and name; null when not given. */
+export interface UserProfile {
+  givenName: string | null;
+  familyName: string | null;
+  /** An https URL of the user's picture. */
+  picture: string | null;
+  /** BCP 47 language tag, e.g. "en-GB". */
+  locale: string | null;
+  /** E.164 is recommended, e.g. "+44 20 7946 0958". */
+  phoneNumber: string | null;
+}
+
+export const emptyProfile: UserProfile = { givenName: null, familyName: null, picture: null, locale: null, phoneNumber: null };
+
 export interface UserRecord {
   id: string;
   /** Lower-cased; unique across the server. */
@@ -10,6 +24,9 @@ export interface UserRecord {
   isAdmin: boolean;
   /** When a server administrator disabled the user: they can't sign in and nothing issued to them works. */
   disabledAt: number | null;
+  /** Until when sign-in is refused after too many failures in a row; null when not locked. */
+  lockedUntil: number | null;
+  profile: UserProfile;
   createdAt: number;
   updatedAt: number;
 }

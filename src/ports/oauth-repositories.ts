@@ -10,7 +10,13 @@ export interface SessionRecord {
   /** Authentication methods (RFC 8176), e.g. ["pwd"]. */
   amr: string[];
   createdAt: number;
+  /** When the session ends: the earlier of its absolute lifetime and its idle timeout from lastSeenAt. */
   expiresAt: number;
+  /** When the browser last used the session; what the idle timeout counts from. */
+  lastSeenAt: number;
+  /** Where and with what the user signed in, as the account page shows it. */
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export interface SessionRepository {
@@ -18,6 +24,12 @@ export interface SessionRepository {
   getByHash(idHash: string): Promise<SessionRecord | undefined>;
   /** Deletes and returns the session (sign-out); undefined when there was none. */
   delete(idHash: string): Promise<SessionRecord | undefined>;
+  /** The user's live sessions at `now`, most recently used first. */
+  listForUser(userId: string, now: number): Promise<SessionRecord[]>;
+  /** Deletes the user's sessions but `keepIdHash` (sign out everywhere else); returns those deleted. */
+  deleteForUser(userId: string, keepIdHash?: string): Promise<SessionRecord[]>;
+  /** Records use at `now` and moves the end to `expiresAt` (the idle timeout); false when the session is gone. */
+  touch(idHash: string, now: number, expiresAt: number): Promise<boolean>;
   /** Deletes at most `limit` expired rows; returns how many it deleted. */
   deleteExpired(now: number, limit: number): Promise<number>;
 }

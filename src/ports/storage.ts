@@ -1,3 +1,4 @@
+import type { AccountTokenRepository } from './account-tokens.js';
 import type { ApiRepository } from './api-repository.js';
 import type { AppRepository } from './app-repositories.js';
 import type { AuditRepository } from './audit-repository.js';
@@ -13,6 +14,7 @@ import type {
   SessionRepository,
 } from './oauth-repositories.js';
 import type { OrganizationRepository } from './org-repositories.js';
+import type { OutboxRepository } from './outbox.js';
 import type { PreAuthorizationRepository } from './preauthorization-repository.js';
 import type { RateLimitRepository } from './rate-limiter.js';
 import type { SettingsRepository } from './settings-repository.js';
@@ -39,6 +41,10 @@ export interface Storage {
   readonly consoleSessions: ConsoleSessionRepository;
   /** Attempt counters (sign-in, user-code entry) that every node sharing the database shares. */
   readonly rateLimits: RateLimitRepository;
+  /** Work that leaves the request (mail), written with the change that causes it and sent by a worker. */
+  readonly outbox: OutboxRepository;
+  /** Single-use account links: first-run setup, email verification, password reset. */
+  readonly accountTokens: AccountTokenRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

@@ -62,6 +62,9 @@ export async function startSession(
     amr: login.amr,
     createdAt: now,
     expiresAt: now + deps.sessionTtlMs,
+    lastSeenAt: now,
+    ip: null,
+    userAgent: null,
   };
   await deps.storage.sessions.insert(session);
   return { current: { session, user }, cookie: sessionCookie(deps, value) };

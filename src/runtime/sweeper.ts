@@ -8,7 +8,7 @@ export const sweepBatchSize = 500;
 
 /**
  * Deletes what has expired (codes, grants, opaque tokens, revoked jtis, sessions, interactions,
- * ended rate-limit windows) so that the tables don't grow forever. Every node runs it; the deletes
+ * ended rate-limit windows, account links) so that the tables don't grow forever. Every node runs it; the deletes
  * are idempotent. It deletes in small batches and lets requests run between them.
  */
 export function startSweeper(runtime: Runtime, options: { batchSize?: number } = {}): { stop(): void; sweep(): Promise<number> } {
@@ -23,6 +23,7 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     storage.deviceCodes,
     storage.consoleSessions,
     storage.rateLimits,
+    storage.accountTokens,
   ];
   let stopped = false;
   const sweep = async (): Promise<number> => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceCodeRecord, GrantRecord, InteractionRecord } from '../../src/ports/oauth-repositories.js';
+import { emptyProfile } from '../../src/ports/identity-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
 
 let sequence = 0;
@@ -18,6 +19,8 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
       emailVerified: false,
       isAdmin: false,
       disabledAt: null,
+      lockedUntil: null,
+      profile: emptyProfile,
       createdAt: now(),
       updatedAt: now(),
     });
@@ -96,6 +99,9 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
       amr: ['pwd'],
       createdAt: now(),
       expiresAt: now() + 1000,
+      lastSeenAt: now(),
+      ip: null,
+      userAgent: null,
     };
     await storage.sessions.insert(session);
     const [byId, statuses, tokens, byCode, sessions] = await Promise.all([
@@ -285,7 +291,18 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const storage = storageOf();
     const user = await userId(storage);
     const idHash = next('session');
-    await storage.sessions.insert({ idHash, sid: next('sid'), userId: user, authTime: now(), amr: ['pwd'], createdAt: now(), expiresAt: now() + 1000 });
+    await storage.sessions.insert({
+      idHash,
+      sid: next('sid'),
+      userId: user,
+      authTime: now(),
+      amr: ['pwd'],
+      createdAt: now(),
+      expiresAt: now() + 1000,
+      lastSeenAt: now(),
+      ip: null,
+      userAgent: null,
+    });
     assert.deepEqual((await storage.sessions.getByHash(idHash))?.amr, ['pwd']);
     assert.equal((await storage.sessions.delete(idHash))?.userId, user);
     assert.equal(await storage.sessions.delete(idHash), undefined);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { defaultSettings } from '../../src/domain/apps/app-settings.js';
 import type { AppRecord } from '../../src/ports/app-repositories.js';
 import type { PreAuthorizationRecord } from '../../src/ports/preauthorization-repository.js';
+import { emptyProfile } from '../../src/ports/identity-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
 
 let sequence = 0;
@@ -19,6 +20,8 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
       emailVerified: false,
       isAdmin: false,
       disabledAt: null,
+      lockedUntil: null,
+      profile: emptyProfile,
       createdAt: now(),
       updatedAt: now(),
     };

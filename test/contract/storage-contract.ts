@@ -5,6 +5,7 @@ import type { StoredSigningKey } from '../../src/ports/signing-key-repository.js
 import type { Storage } from '../../src/ports/storage.js';
 import { migrateToLatest, openDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
 import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
+import { accountsContract } from './accounts-contract.js';
 import { oauthContract } from './oauth-contract.js';
 import { rateLimitContract } from './rate-limit-contract.js';
 import { registryContract } from './registry-contract.js';
@@ -180,6 +181,13 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('rate limits', () => {
       rateLimitContract(
+        () => storage,
+        () => now,
+      );
+    });
+
+    describe('accounts', () => {
+      accountsContract(
         () => storage,
         () => now,
       );

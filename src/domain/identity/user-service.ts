@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
-import type { UserRecord, UserRepository } from '../../ports/identity-repositories.js';
+import { emptyProfile, type UserRecord, type UserRepository } from '../../ports/identity-repositories.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import type { Storage } from '../../ports/storage.js';
 import { randomId } from '../../shared/random.js';
@@ -11,15 +11,7 @@ import type { RequestContext } from '../audit/audit-log.js';
 import { commitChange, serverChange, type Change, type ChangeDependencies } from '../audit/unit-of-work.js';
 import { DomainError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
-
-/** NIST SP 800-63B §5.1.1.2: at least 8 characters; long passphrases allowed. */
-export const passwordMinLength = 8;
-export const passwordMaxLength = 256;
-
-const passwordSchema = z
-  .string()
-  .min(passwordMinLength, { error: `must be at least ${passwordMinLength} characters` })
-  .max(passwordMaxLength, { error: `must be at most ${passwordMaxLength} characters` });
+import { passwordSchema } from './password-policy.js';
 
 const createUserSchema = z
   .object({
@@ -94,6 +86,8 @@ export class UserService {
       emailVerified: parsed.emailVerified ?? false,
       isAdmin: parsed.isAdmin ?? false,
       disabledAt: null,
+      lockedUntil: null,
+      profile: emptyProfile,
       createdAt: now,
       updatedAt: now,
     };

@@ -11,6 +11,7 @@ const sweptTables = {
   device_codes: 'device_code_hash',
   console_sessions: 'id_hash',
   rate_limits: 'key_hash',
+  account_tokens: 'token_hash',
 } as const satisfies Partial<Record<keyof DatabaseSchema, string>>;
 
 /**

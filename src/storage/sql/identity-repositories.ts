@@ -12,6 +12,14 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
     emailVerified: fromFlag(row.email_verified),
     isAdmin: fromFlag(row.is_admin),
     disabledAt: row.disabled_at,
+    lockedUntil: row.locked_until,
+    profile: {
+      givenName: row.given_name,
+      familyName: row.family_name,
+      picture: row.picture,
+      locale: row.locale,
+      phoneNumber: row.phone_number,
+    },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -26,6 +34,12 @@ function userRow(user: UserRecord): UsersTable {
     email_verified: toFlag(user.emailVerified),
     is_admin: toFlag(user.isAdmin),
     disabled_at: user.disabledAt,
+    locked_until: user.lockedUntil,
+    given_name: user.profile.givenName,
+    family_name: user.profile.familyName,
+    picture: user.profile.picture,
+    locale: user.profile.locale,
+    phone_number: user.profile.phoneNumber,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };

@@ -36,6 +36,9 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
     amr: JSON.parse(row.amr) as string[],
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    lastSeenAt: row.last_seen_at ?? row.created_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
   };
 }
 
@@ -69,6 +72,9 @@ export class SqlSessionRepository implements SessionRepository {
         amr: JSON.stringify(session.amr),
         created_at: session.createdAt,
         expires_at: session.expiresAt,
+        last_seen_at: session.lastSeenAt,
+        ip: session.ip,
+        user_agent: session.userAgent,
       })
       .execute();
   }
@@ -80,6 +86,30 @@ export class SqlSessionRepository implements SessionRepository {
   async delete(idHash: string): Promise<SessionRecord | undefined> {
     const row = await this.#db.deleteFrom('sessions').where('id_hash', '=', idHash).returningAll().executeTakeFirst();
     return row && toSession(row);
+  }
+
+  async listForUser(userId: string, now: number): Promise<SessionRecord[]> {
+    const rows = await this.#db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('expires_at', '>', now)
+      .orderBy('last_seen_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map(toSession);
+  }
+
+  async deleteForUser(userId: string, keepIdHash?: string): Promise<SessionRecord[]> {
+    let query = this.#db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (keepIdHash !== undefined) query = query.where('id_hash', '!=', keepIdHash);
+    const rows = await query.returningAll().execute();
+    return rows.map(toSession);
+  }
+
+  async touch(idHash: string, now: number, expiresAt: number): Promise<boolean> {
+    const result = await this.#db.updateTable('sessions').set({ last_seen_at: now, expires_at: expiresAt }).where('id_hash', '=', idHash).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   deleteExpired(now: number, limit: number): Promise<number> {

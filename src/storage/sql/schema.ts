@@ -30,6 +30,12 @@ export interface UsersTable {
   disabled_at: number | null;
   created_at: number;
   updated_at: number;
+  given_name: string | null;
+  family_name: string | null;
+  picture: string | null;
+  locale: string | null;
+  phone_number: string | null;
+  locked_until: number | null;
 }
 
 export interface PersonalAccessTokensTable {
@@ -161,6 +167,9 @@ export interface SessionsTable {
   amr: string;
   created_at: number;
   expires_at: number;
+  last_seen_at: number | null;
+  ip: string | null;
+  user_agent: string | null;
 }
 
 export interface InteractionsTable {
@@ -289,4 +298,31 @@ export interface DatabaseSchema {
   device_codes: DeviceCodesTable;
   console_sessions: ConsoleSessionsTable;
   rate_limits: RateLimitsTable;
+  outbox: OutboxTable;
+  account_tokens: AccountTokensTable;
+}
+
+export interface OutboxTable {
+  id: string;
+  kind: string;
+  payload: string;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_until: number | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+  failed_at: number | null;
+}
+
+export interface AccountTokensTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string | null;
+  email: string | null;
+  data: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../ports/clock.js';
 import type { Storage } from '../../ports/storage.js';
 import type { DatabaseSchema } from './schema.js';
+import { SqlAccountTokenRepository } from './account-token-repository.js';
 import { SqlApiRepository } from './api-repository.js';
 import { SqlAppRepository } from './app-repository.js';
 import { SqlAuditRepository } from './audit-repository.js';
@@ -17,6 +18,7 @@ import {
   SqlSessionRepository,
 } from './oauth-repositories.js';
 import { SqlOrganizationRepository } from './org-repository.js';
+import { SqlOutboxRepository } from './outbox-repository.js';
 import { SqlPreAuthorizationRepository } from './preauthorization-repository.js';
 import { SqlRateLimitRepository } from './rate-limit-repository.js';
 import { SqlSettingsRepository } from './settings-repository.js';
@@ -42,6 +44,8 @@ export class SqlStorage implements Storage {
   readonly deviceCodes: SqlDeviceCodeRepository;
   readonly consoleSessions: SqlConsoleSessionRepository;
   readonly rateLimits: SqlRateLimitRepository;
+  readonly outbox: SqlOutboxRepository;
+  readonly accountTokens: SqlAccountTokenRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -76,6 +80,8 @@ export class SqlStorage implements Storage {
     this.deviceCodes = new SqlDeviceCodeRepository(db);
     this.consoleSessions = new SqlConsoleSessionRepository(db);
     this.rateLimits = new SqlRateLimitRepository(db, inTransaction);
+    this.outbox = new SqlOutboxRepository(db);
+    this.accountTokens = new SqlAccountTokenRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

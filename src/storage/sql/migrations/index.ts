@@ -8,6 +8,7 @@ import * as sweepIndexes from './0006-sweep-indexes.js';
 import * as rateLimits from './0007-rate-limits.js';
 import * as privileges from './0008-privileges.js';
 import * as interactionState from './0009-interaction-state.js';
+import * as accounts from './0010-accounts.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0007-rate-limits': rateLimits,
   '0008-privileges': privileges,
   '0009-interaction-state': interactionState,
+  '0010-accounts': accounts,
 };
 
 export const migrationProvider: MigrationProvider = {
