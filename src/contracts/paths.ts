@@ -18,6 +18,12 @@ export const paths = {
   interaction: '/interaction',
   deviceAuthorization: '/oauth2/device_authorization',
   deviceVerification: '/device',
+  // Accounts (hosted pages, for every signed-in user).
+  account: '/account',
+  signUp: '/account/signup',
+  forgotPassword: '/account/forgot-password',
+  resetPassword: '/account/reset-password',
+  verifyEmail: '/account/verify-email',
   // Latchkey's own.
   managementApi: '/api/v1',
   console: '/console',
@@ -35,6 +41,8 @@ export const paths = {
  * the browser signs in and out here, and reaches the management API at `managementApi`.
  */
 export const consolePaths = {
+  /** The first-run page that creates the first administrator, reached through the link `latchkey start` prints. */
+  setup: '/setup',
   login: '/auth/login',
   callback: '/auth/callback',
   logout: '/auth/logout',
