@@ -39,9 +39,28 @@ export const userViewSchema = z.object({
   isAdmin: z.boolean(),
   disabled: z.boolean().describe('A disabled user cannot sign in, and nothing issued to them works'),
   disabledAt: isoTime.nullable(),
+  lockedUntil: isoTime.nullable().describe('Until when sign-in is refused after too many failed sign-ins in a row; null (or past) when not locked'),
   hasPassword: z.boolean(),
+  profile: z.object({
+    givenName: z.string().nullable(),
+    familyName: z.string().nullable(),
+    picture: z.string().nullable(),
+    locale: z.string().nullable(),
+    phoneNumber: z.string().nullable(),
+  }),
   createdAt: isoTime,
   updatedAt: isoTime,
+});
+
+export const sessionViewSchema = z.object({
+  sid: z.string().describe('The session id, as the sid claim of ID tokens carries it'),
+  authTime: isoTime,
+  amr: z.array(z.string()),
+  createdAt: isoTime,
+  lastSeenAt: isoTime,
+  expiresAt: isoTime,
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
 });
 
 export const tokenViewSchema = z.object({

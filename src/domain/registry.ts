@@ -32,6 +32,8 @@ export interface RegistryDependencies {
   builtInApis?: readonly ApiRecord[];
   /** Whether every user may create organizations (default true); otherwise only server administrators. */
   orgSelfService?: boolean;
+  /** The issuer without a trailing slash: the links in account mail start with it. */
+  issuer: string;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -74,7 +76,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
       signingAlgorithms: deps.signingAlgorithms,
     }),
     orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events, selfService: deps.orgSelfService ?? true }),
-    users: new UserService(storage, clock, authorizer, deps.passwordHasher, events),
+    users: new UserService(storage, clock, authorizer, deps.passwordHasher, events, deps.issuer),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher, events),
     consents: new ConsentService(storage, clock, events),
     audit: new AuditLog(storage, authorizer),

@@ -94,6 +94,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       signingAlgorithms: config.keys.algorithms,
       builtInApis: [managementApiRecord(config.issuer)],
       orgSelfService: config.orgs.selfService,
+      issuer: config.issuer.replace(/\/+$/, ''),
     });
     await registry.orgs.ensureDefault();
 
