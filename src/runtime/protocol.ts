@@ -3,6 +3,7 @@ import { defaultLifetimes } from '../contracts/limits.js';
 import { isManagementScope, managementScopes } from '../contracts/scopes.js';
 import type { Actor } from '../domain/access/actor.js';
 import { paths } from '../contracts/paths.js';
+import { AccountLockout } from '../domain/identity/lockout.js';
 import { SignIn } from '../domain/identity/sign-in.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { JsonValue } from '../ports/app-repositories.js';
@@ -133,7 +134,8 @@ export function createProtocol(runtime: Runtime): Protocol {
   const interactions = new InteractionEngine(deps);
   const authorization = new AuthorizationService(deps, interactions);
   const device = new DeviceVerification(deps, interactions, storage.rateLimits);
-  const password = passwordLogin(new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock));
+  const lockout = new AccountLockout({ storage, clock, events }, storage.rateLimits, issuerBase(issuer), config.signIn.lockout);
+  const password = passwordLogin(new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock, undefined, lockout));
 
   /** The user through the app, with the management scopes among `scope`; null when the user is gone or disabled. */
   async function userActor(client: OAuthClient, userId: string, scope: readonly string[], act?: JsonValue): Promise<Actor | null> {
