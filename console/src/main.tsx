@@ -12,6 +12,7 @@ import { MemberPage, Members } from './pages/Members';
 import { PlaygroundCallback } from './pages/PlaygroundCallback';
 import { Profile } from './pages/Profile';
 import { Home, NotFound, OrgLayout, SessionGate } from './pages/Shell';
+import { UserDetail, Users } from './pages/Users';
 import './styles.css';
 
 function Console() {
@@ -36,6 +37,8 @@ function Console() {
             <Route path="credentials" element={<Credentials />} />
             <Route path="audit" element={<Audit />} />
             <Route path="profile" element={<Profile />} />
+            <Route path="users" element={<Users />} />
+            <Route path="users/:userId" element={<UserDetail />} />
           </Route>
           <Route path="*" element={<NotFound />} />
         </Route>

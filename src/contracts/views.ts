@@ -232,6 +232,7 @@ export type OrgView = z.output<typeof orgViewSchema>;
 export type MemberView = z.output<typeof memberViewSchema>;
 export type InvitationView = z.output<typeof invitationViewSchema>;
 export type UserView = z.output<typeof userViewSchema>;
+export type SessionView = z.output<typeof sessionViewSchema>;
 export type TokenView = z.output<typeof tokenViewSchema>;
 export type ApiView = z.output<typeof apiViewSchema>;
 export type AppView = z.output<typeof appViewSchema>;
