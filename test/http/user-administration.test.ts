@@ -165,6 +165,14 @@ describe('user administration through the management API', () => {
     assert.deepEqual((await auditActions(user.id)).slice(0, 3), ['user.enabled', 'session.ended', 'user.disabled']);
   });
 
+  test('disabling through PATCH {disabled: true} ends the sessions as well', async () => {
+    const user = await newUser();
+    const { accessToken } = await signInAndGetToken(user);
+    assert.equal((await admin.patch<UserView>(`/users/${user.id}`, { disabled: true })).body.disabled, true);
+    assert.deepEqual((await admin.get<{ items: unknown[] }>(`/users/${user.id}/sessions`)).body.items, []);
+    assert.equal(await introspect(accessToken), false);
+  });
+
   test('an administrator cannot disable themselves', async () => {
     const response = await admin.post<{ detail: string }>('/users/root@example.test/disable');
     assert.equal(response.status, 409);

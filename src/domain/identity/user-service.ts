@@ -154,7 +154,9 @@ export class UserService {
     const changes = updateAuditChanges(parsed);
     return commitChange(this.#changes, context, async (tx) => {
       await tx.users.update(next);
-      return { result: next, changes: [userChange('user.updated', next, changes)] };
+      // Disabling through an update ends the sessions too, as disable() does.
+      const ended = user.disabledAt === null && next.disabledAt !== null ? (await endSessionsIn(tx, user.id, { all: true }, now)).changes : [];
+      return { result: next, changes: [userChange('user.updated', next, changes), ...ended] };
     });
   }
 
