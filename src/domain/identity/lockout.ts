@@ -28,9 +28,13 @@ export function isLocked(user: Pick<UserRecord, 'lockedUntil'>, now: number): bo
 /**
  * Locks an account after too many wrong passwords in a row (NIST SP 800-63B §5.2.2), on top of the
  * per-account and per-address delays of SignIn. The failures are counted in the shared rate-limit
- * store (one atomic reservation per failure, so parallel guesses on several nodes share one count);
- * the lock itself is `users.locked_until`, which every node reads with the user. Reaching the limit
- * sets the lock, mails the owner a password reset link, and starts the count again.
+ * store (one atomic reservation per failure, so parallel guesses on several nodes share one
+ * count); the lock itself is `users.locked_until`, which every node reads with the user.
+ *
+ * Of the attempts that find the count full, one wins a latch (a one-attempt reservation) and sets
+ * the lock and queues the mail; the others only report the lock. Once the lock has committed, the
+ * count and the latch start again, and whoever comes next reads the lock from the user. An attempt
+ * whose password check began before the lock landed is still answered as a wrong password.
  */
 export class AccountLockout {
   readonly #changes: ChangeDependencies;
@@ -38,6 +42,7 @@ export class AccountLockout {
   readonly #issuer: string;
   readonly #policy: LockoutPolicy;
   readonly #rule: RateRule;
+  readonly #latch: RateRule = { windowMs: failureRunMs, freeAttempts: 1 };
 
   constructor(changes: ChangeDependencies, limiter: RateLimiter, issuer: string, policy: LockoutPolicy = defaultLockoutPolicy) {
     this.#changes = changes;
@@ -48,24 +53,26 @@ export class AccountLockout {
     this.#rule = { windowMs: failureRunMs, freeAttempts: policy.maxFailures - 1 };
   }
 
-  #key(userId: string): string {
-    return `sign-in:lockout:${userId}`;
-  }
-
   /** Counts a wrong password; true when the account is now locked (by this failure or a parallel one). */
   async recordFailure(user: UserRecord, now: number): Promise<boolean> {
+    const countKey = `sign-in:lockout:${user.id}`;
     if (this.#policy.maxFailures > 1) {
-      const decision = await this.#limiter.reserve([{ key: this.#key(user.id), rule: this.#rule }], now);
+      const decision = await this.#limiter.reserve([{ key: countKey, rule: this.#rule }], now);
       if (decision.allowed) return false;
     }
-    const locked = await this.#lock(user.id, now);
-    await this.#limiter.reset(this.#key(user.id));
-    return locked;
+    const latchKey = `sign-in:lockout-latch:${user.id}`;
+    if (!(await this.#limiter.reserve([{ key: latchKey, rule: this.#latch }], now)).allowed) return true;
+    try {
+      return await this.#lock(user.id, now);
+    } finally {
+      await this.#limiter.reset(countKey);
+      await this.#limiter.reset(latchKey);
+    }
   }
 
   /** A right password ends the run of failures. */
-  async recordSuccess(userId: string): Promise<void> {
-    await this.#limiter.reset(this.#key(userId));
+  async recordSuccess(user: Pick<UserRecord, 'id'>): Promise<void> {
+    await this.#limiter.reset(`sign-in:lockout:${user.id}`);
   }
 
   async #lock(userId: string, now: number): Promise<boolean> {

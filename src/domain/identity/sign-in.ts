@@ -105,7 +105,7 @@ export class SignIn {
       return { ok: false, reason: 'invalid' };
     }
     if (user.disabledAt !== null) return { ok: false, reason: 'disabled' };
-    await this.#lockout?.recordSuccess(user.id);
+    await this.#lockout?.recordSuccess(user);
     await this.#limiter.reset(accountKey);
     await this.#limiter.release(ipKey);
     return { ok: true, user };
