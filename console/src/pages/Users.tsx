@@ -9,6 +9,7 @@ import { useOrg } from '../lib/org';
 import { fieldErrorsOf, firstFor } from '../lib/problems';
 import { useSession } from '../lib/session';
 import type { Page, User, UserSession } from '../lib/types';
+import { Pager } from './AppsList';
 
 const perPage = 20;
 
@@ -62,7 +63,6 @@ export function Users() {
   };
   const items = users.data?.items ?? [];
   const total = users.data?.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / perPage));
 
   return (
     <>
@@ -109,23 +109,7 @@ export function Users() {
           ))}
         </ul>
       ) : null}
-      {users.data ? (
-        pages > 1 ? (
-          <nav className="pager" aria-label="Pages">
-            <button type="button" disabled={page <= 1} onClick={() => set({ page: page - 1 > 1 ? String(page - 1) : '' })}>
-              Previous
-            </button>
-            <span>
-              Page {page} of {pages} ({total} users)
-            </span>
-            <button type="button" disabled={page >= pages} onClick={() => set({ page: String(page + 1) })}>
-              Next
-            </button>
-          </nav>
-        ) : (
-          <p className="hint">{total === 1 ? '1 user' : `${total} users`}</p>
-        )
-      ) : null}
+      {users.data ? <Pager page={page} perPage={perPage} total={total} onPage={(next) => set({ page: next > 1 ? String(next) : '' })} /> : null}
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} onCreated={users.reload} />
     </>
   );
