@@ -123,6 +123,11 @@ export class SqlOutboxRepository implements OutboxRepository {
     return rows.map(toEntry);
   }
 
+  async listRecent(limit: number): Promise<OutboxEntry[]> {
+    const rows = await this.#db.selectFrom('outbox').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toEntry);
+  }
+
   async deleteFinished(before: number, limit: number): Promise<number> {
     const ids = await this.#db
       .selectFrom('outbox')
