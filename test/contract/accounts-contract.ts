@@ -168,6 +168,11 @@ export function accountsContract(storageOf: () => Storage, now: () => number): v
       (await storage.outbox.listPending(10)).map((e) => e.id),
       [retried],
     );
+    assert.deepEqual(
+      (await storage.outbox.listRecent(3)).map((e) => e.id),
+      [...ids].reverse(),
+      'every state, newest first',
+    );
 
     assert.deepEqual(await storage.outbox.claimDue('c', now() + 999, now() + 5000, 10), [], 'not before its retry time');
     assert.deepEqual(
