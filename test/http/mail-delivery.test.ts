@@ -11,7 +11,8 @@ import { fakeClock } from '../support/protocol.js';
 import { startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.js';
 
-const smtpPassword = 'smtp-pa55word-never-logged';
+// Characters that must be percent-encoded in the URL, and decoded again for AUTH.
+const smtpPassword = 'smtp-pa55/w@rd:never-logged';
 /** Short polls and backoff, so that retries take milliseconds. */
 const fastWorker = { pollIntervalMs: 25, backoffBaseMs: 50, backoffMaxMs: 200 };
 
@@ -56,12 +57,15 @@ describe('mail through a real SMTP server', () => {
       join(templates.path, 'mail', 'password-changed.txt.eta'),
       'Subject: Custom notice from <%= it.sender %>\n\nCustom text for <%= it.name %>.\n',
     );
+    const smtpUrlFile = join(templates.path, 'smtp-url');
+    writeFileSync(smtpUrlFile, `${smtp.url}\n`);
     writeFileSync(join(templates.path, 'mail', 'password-changed.html.eta'), '<p class="custom">Custom HTML for <%= it.name %>.</p>\n');
     server = await startTestServer({
       inProcess: true,
       mailWorker: fastWorker,
       env: {
-        LATCHKEY_MAIL_SMTP_URL: smtp.url,
+        // The URL holds the password: read from a file, as a secret would be.
+        LATCHKEY_MAIL_SMTP_URL_FILE: smtpUrlFile,
         LATCHKEY_MAIL_FROM: 'Acme Login <login@acme.example.test>',
         LATCHKEY_MAIL_SERVER_NAME: 'Acme Login',
         LATCHKEY_UI_TEMPLATES_DIR: templates.path,
@@ -83,6 +87,7 @@ describe('mail through a real SMTP server', () => {
     assert.deepEqual(mail.links, [link]);
     assert.match(mail.text, /Hello Ana,/);
     assert.ok(mail.text.includes(`\n${link}\n\n`), 'the link stands on a line of its own');
+    assert.equal(mail.secure, false, 'no STARTTLS offered, none used');
     assert.match(mail.text, /24 hours/);
     assert.ok(mail.html.includes(`<a href="${link}">`), mail.html);
     assert.match(mail.html, /Acme Login/);
@@ -167,7 +172,7 @@ describe('mail through a real SMTP server', () => {
 
   test('no log line holds the SMTP password, a link sent by SMTP, or a mail body', () => {
     assert.ok(server.logs.lines.length > 0);
-    assert.doesNotMatch(server.logs.text, new RegExp(smtpPassword));
+    assert.ok(!server.logs.text.includes(smtpPassword) && !server.logs.text.includes(encodeURIComponent(smtpPassword)));
     assert.doesNotMatch(server.logs.text, /lk_verify_|lk_link/);
     assert.doesNotMatch(server.logs.text, /Hello Ana/);
     assert.ok(server.logs.entries().some((entry) => entry.msg === 'mail sent'));
@@ -176,7 +181,44 @@ describe('mail through a real SMTP server', () => {
   test('the start banner names the SMTP server without its credentials', () => {
     const banner = startupBanner(server.server);
     assert.match(banner, new RegExp(`Mail: +smtp://127\\.0\\.0\\.1:${smtp.port}\\n`));
-    assert.doesNotMatch(banner, new RegExp(smtpPassword));
+    assert.ok(!banner.includes(smtpPassword) && !banner.includes(encodeURIComponent(smtpPassword)));
+  });
+});
+
+describe('mail over TLS', () => {
+  for (const tls of ['starttls', 'implicit'] as const) {
+    test(`${tls === 'starttls' ? 'smtp:// upgrades with STARTTLS when the server offers it' : 'smtps:// speaks TLS from the start'}`, async () => {
+      const smtp = await startTestSmtp({ tls, auth: { user: 'latchkey', password: smtpPassword } });
+      const server = await startTestServer({ inProcess: true, mailWorker: fastWorker, env: { LATCHKEY_MAIL_SMTP_URL: smtp.url } });
+      try {
+        await queue(server, verifyEmail(`${tls}@example.test`, 'https://login.example.test/v?token=lk_tls'));
+        const mail = await smtp.waitForMail((received) => received.to.includes(`${tls}@example.test`));
+        assert.equal(mail.secure, true);
+      } finally {
+        await server.stop();
+        await smtp.stop();
+      }
+    });
+  }
+
+  test("a wrong SMTP password fails the delivery with the server's answer, and the password reaches no log", async () => {
+    const smtp = await startTestSmtp({ auth: { user: 'latchkey', password: 'the-right-one' } });
+    const wrongUrl = `smtp://latchkey:${encodeURIComponent(smtpPassword)}@127.0.0.1:${smtp.port}`;
+    const server = await startTestServer({ inProcess: true, mailWorker: fastWorker, env: { LATCHKEY_MAIL_SMTP_URL: wrongUrl } });
+    try {
+      const id = await queue(server, verifyEmail('wrong-password@example.test', 'https://login.example.test/v?token=lk_wrong'));
+      const entry = await until('a failed try', async () => {
+        const found = await server.server.runtime.storage.outbox.get(id);
+        return found && found.attempts >= 1 ? found : undefined;
+      });
+      assert.match(entry.lastError ?? '', /535|Invalid/i);
+      assert.ok(!String(entry.lastError).includes(smtpPassword));
+      assert.ok(!server.logs.text.includes(smtpPassword) && !server.logs.text.includes(encodeURIComponent(smtpPassword)));
+      assert.equal(smtp.mails.length, 0);
+    } finally {
+      await server.stop();
+      await smtp.stop();
+    }
   });
 });
 

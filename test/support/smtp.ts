@@ -12,6 +12,8 @@ export interface ReceivedMail {
   html: string;
   /** The absolute URLs in the text part. */
   links: string[];
+  /** Whether the mail came over TLS (smtps://, or after STARTTLS). */
+  secure: boolean;
 }
 
 export interface TestSmtp {
@@ -28,19 +30,29 @@ export interface TestSmtp {
   restart(): Promise<void>;
 }
 
-/**
- * A real SMTP server in process on a loopback port the system chose, recording what it receives.
- * With `auth`, it requires AUTH PLAIN/LOGIN with those credentials (over plain TCP: loopback only).
- */
-export async function startTestSmtp(options: { auth?: { user: string; password: string } } = {}): Promise<TestSmtp> {
+export interface TestSmtpOptions {
+  /** Requires AUTH PLAIN/LOGIN with these credentials. */
+  auth?: { user: string; password: string };
+  /**
+   * 'none' (default): plain SMTP, no STARTTLS offered; 'starttls': offers STARTTLS; 'implicit':
+   * TLS from the first byte (smtps://). The certificate is smtp-server's self-signed one, so the
+   * URL tells nodemailer not to verify it.
+   */
+  tls?: 'none' | 'starttls' | 'implicit';
+}
+
+/** A real SMTP server in process on a loopback port the system chose, recording what it receives. */
+export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<TestSmtp> {
+  const tls = options.tls ?? 'none';
   const mails: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   let server: SMTPServer | undefined;
 
   const create = () =>
     new SMTPServer({
-      // Plain SMTP on loopback: nodemailer upgrades smtp:// with STARTTLS only when it is offered.
-      disabledCommands: ['STARTTLS'],
+      // nodemailer upgrades smtp:// with STARTTLS only when it is offered.
+      disabledCommands: tls === 'none' ? ['STARTTLS'] : [],
+      secure: tls === 'implicit',
       authOptional: !options.auth,
       allowInsecureAuth: true,
       closeTimeout: 200,
@@ -60,6 +72,7 @@ export async function startTestSmtp(options: { auth?: { user: string; password: 
               text,
               html: typeof parsed.html === 'string' ? parsed.html : '',
               links: linksIn(text),
+              secure: session.secure,
             });
             for (const wake of waiters) wake();
             callback();
@@ -87,7 +100,7 @@ export async function startTestSmtp(options: { auth?: { user: string; password: 
   const port = await listen(0);
   const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.password)}@` : '';
   return {
-    url: `smtp://${credentials}127.0.0.1:${port}`,
+    url: `${tls === 'implicit' ? 'smtps' : 'smtp'}://${credentials}127.0.0.1:${port}${tls === 'none' ? '' : '?tls.rejectUnauthorized=false'}`,
     port,
     mails,
     waitForMail: (predicate = () => true, timeoutMs = 10_000) =>
