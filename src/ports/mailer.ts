@@ -12,7 +12,15 @@ export interface MailMessage {
 export interface Mailer {
   /** What the banner and the logs call it, with no credentials: "smtp://mail.example:587". */
   readonly description: string;
-  /** Resolves once the mail is accepted for delivery; rejects when it was not (retried later). */
+  /**
+   * Resolves once the mail is accepted for delivery. Rejects when it was not: with an
+   * UndeliverableMailError when trying again cannot help, else with any error (retried later).
+   */
   send(message: MailMessage): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The mail can never be delivered as it is (the server refused its recipient for good): not retried. */
+export class UndeliverableMailError extends Error {
+  override readonly name = 'UndeliverableMailError';
 }

@@ -244,6 +244,26 @@ describe('mail retries and restarts', () => {
     }
   });
 
+  test('a recipient the SMTP server refuses for good is given up at once; others still arrive', async () => {
+    const smtp = await startTestSmtp({ refuse: ['nobody@example.test'] });
+    const server = await startTestServer({ inProcess: true, mailWorker: fastWorker, env: { LATCHKEY_MAIL_SMTP_URL: smtp.url } });
+    try {
+      const refused = await queue(server, verifyEmail('nobody@example.test', 'https://login.example.test/v?token=lk_refused'));
+      await queue(server, verifyEmail('somebody@example.test', 'https://login.example.test/v?token=lk_accepted'));
+      await smtp.waitForMail((received) => received.to.includes('somebody@example.test'));
+      const entry = await until('the refused entry to be given up', async () => {
+        const found = await server.server.runtime.storage.outbox.get(refused);
+        return found?.failedAt ? found : undefined;
+      });
+      assert.equal(entry.attempts, 1);
+      assert.match(entry.lastError ?? '', /550/);
+      assert.ok(server.logs.entries().some((line) => line.msg === 'mail given up: it cannot be delivered' && line.mailId === refused));
+    } finally {
+      await server.stop();
+      await smtp.stop();
+    }
+  });
+
   test('a mail queued before a runtime closes is sent by the next runtime on the same database', async () => {
     const smtp = await startTestSmtp();
     const dir = temporaryDirectory();

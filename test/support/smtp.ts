@@ -39,6 +39,8 @@ export interface TestSmtpOptions {
    * URL tells nodemailer not to verify it.
    */
   tls?: 'none' | 'starttls' | 'implicit';
+  /** Recipients refused at RCPT TO with 550 (no such mailbox). */
+  refuse?: string[];
 }
 
 /** A real SMTP server in process on a loopback port the system chose, recording what it receives. */
@@ -60,6 +62,10 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
       onAuth(auth, _session, callback) {
         if (options.auth && auth.username === options.auth.user && auth.password === options.auth.password) callback(null, { user: auth.username });
         else callback(new Error('Invalid username or password'));
+      },
+      onRcptTo(address, _session, callback) {
+        if (options.refuse?.includes(address.address)) callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }));
+        else callback();
       },
       onData(stream, session, callback) {
         simpleParser(stream).then(

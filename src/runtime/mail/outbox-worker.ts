@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OutgoingMail } from '../../domain/mail/outgoing-mail.js';
 import type { Clock } from '../../ports/clock.js';
-import type { Mailer } from '../../ports/mailer.js';
+import { UndeliverableMailError, type Mailer } from '../../ports/mailer.js';
 import type { OutboxEntry, OutboxRepository } from '../../ports/outbox.js';
 import type { MailRenderer } from './mail-renderer.js';
 
@@ -94,7 +94,10 @@ export function startOutboxWorker(dependencies: OutboxWorkerDependencies, overri
     } catch (error) {
       return fail(entry, error);
     }
-    await outbox.markSent(entry.id, id, clock.now());
+    if (!(await outbox.markSent(entry.id, id, clock.now()))) {
+      // The lease ran out during the delivery: another worker may send it again.
+      logger.warn({ mailId: entry.id, leaseMs: options.leaseMs }, 'mail sent after its claim had run out; it may be sent twice');
+    }
     logger.info({ mailId: entry.id, template: (entry.payload as { template?: string }).template, attempts: entry.attempts + 1 }, 'mail sent');
     return true;
   };
@@ -103,9 +106,13 @@ export function startOutboxWorker(dependencies: OutboxWorkerDependencies, overri
   const fail = async (entry: OutboxEntry, error: unknown): Promise<false> => {
     const reason = error instanceof Error ? error.message : String(error);
     const now = clock.now();
-    const retryAt = nextAttemptAt(entry.attempts + 1, now, options);
+    const retryAt = error instanceof UndeliverableMailError ? null : nextAttemptAt(entry.attempts + 1, now, options);
     await outbox.markFailed(entry.id, id, reason, retryAt, now);
-    if (retryAt === null) logger.error({ mailId: entry.id, attempts: entry.attempts + 1, error: reason }, 'mail given up after too many failed tries');
+    if (retryAt === null)
+      logger.error(
+        { mailId: entry.id, attempts: entry.attempts + 1, error: reason },
+        error instanceof UndeliverableMailError ? 'mail given up: it cannot be delivered' : 'mail given up after too many failed tries',
+      );
     else logger.warn({ mailId: entry.id, attempts: entry.attempts + 1, retryInMs: retryAt - now, error: reason }, 'mail delivery failed; will retry');
     return false;
   };

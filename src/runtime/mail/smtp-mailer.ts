@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Mailer, MailMessage } from '../../ports/mailer.js';
+import { UndeliverableMailError, type Mailer, type MailMessage } from '../../ports/mailer.js';
 
 /** How long one delivery may take at most; the outbox lease is longer, so no other node resends it meanwhile. */
 export const smtpTimeoutsMs = { connection: 10_000, greeting: 10_000, socket: 30_000 } as const;
@@ -31,8 +31,9 @@ export class SmtpMailer implements Mailer {
       await this.#transport.sendMail(message);
     } catch (error) {
       // What the server answered can be logged and stored; the password it was given cannot.
-      const text = error instanceof Error ? `${error.message}` : String(error);
-      throw new Error(this.#password ? text.split(this.#password).join('***') : text);
+      const text = error instanceof Error ? error.message : String(error);
+      const message = this.#password ? text.split(this.#password).join('***') : text;
+      throw refusesRecipient(error) ? new UndeliverableMailError(message) : new Error(message);
     }
   }
 
@@ -40,4 +41,15 @@ export class SmtpMailer implements Mailer {
     this.#transport.close();
     return Promise.resolve();
   }
+}
+
+/**
+ * A recipient refused with a 5xx reply (RFC 5321 §4.2.1: permanent) or an address nodemailer cannot
+ * send to. A refused sender or a failed login is not: the operator can fix those, and the mail
+ * then goes out on a later try.
+ */
+function refusesRecipient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, command, permanent } = error as Error & { code?: string; command?: string; permanent?: boolean };
+  return code === 'EENVELOPE' && (command === 'API' || (command === 'RCPT TO' && permanent === true));
 }
