@@ -87,6 +87,8 @@ export interface ProtocolDependencies {
   /** Cookie names and flags: Secure and the __Host- prefix on https issuers. */
   cookies: CookiePolicy;
   sessionTtlMs: number;
+  /** A session unused this long ends (sessions.idleMinutes). */
+  sessionIdleMs?: number;
   jwtBearer: JwtBearerPolicy;
 }
 

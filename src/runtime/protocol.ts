@@ -125,6 +125,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     events,
     cookies: cookiePolicy(issuer),
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
+    sessionIdleMs: config.sessions.idleMinutes * 60_000,
     jwtBearer: {
       requireJti: config.grants.jwtBearer.requireJti,
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,
