@@ -11,6 +11,7 @@ import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
 import { PreAuthorizationService } from './apps/preauthorization-service.js';
 import { AuditLog } from './audit/audit-log.js';
+import { AccountService } from './identity/account-service.js';
 import { ConsentService } from './identity/consents.js';
 import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
 import { UserService } from './identity/user-service.js';
@@ -45,12 +46,15 @@ export interface Registry {
   users: UserService;
   tokens: PersonalAccessTokens;
   consents: ConsentService;
+  /** What a signed-in user changes about their own account (the account page). */
+  accounts: AccountService;
   audit: AuditLog;
 }
 
 export function createRegistry(deps: RegistryDependencies): Registry {
   const { storage, clock, events } = deps;
   const authorizer = new Authorizer(storage);
+  const consents = new ConsentService(storage, clock, events);
   const apps = new AppService({
     storage,
     clock,
@@ -76,7 +80,8 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events, selfService: deps.orgSelfService ?? true }),
     users: new UserService(storage, clock, authorizer, deps.passwordHasher, events),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher, events),
-    consents: new ConsentService(storage, clock, events),
+    consents,
+    accounts: new AccountService({ storage, clock, events, passwords: deps.passwordHasher, consents }),
     audit: new AuditLog(storage, authorizer),
   };
 }

@@ -65,6 +65,7 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'invitation.accepted':
     case 'invitation.revoked':
     case 'user.created':
+    case 'user.email_change_requested':
     case 'consent.revoked':
     case 'pat.created':
     case 'pat.revoked':
