@@ -106,6 +106,8 @@ export interface CookiePolicy {
   interaction: string;
   /** Binds the device verification forms to the browser (Path: /device). */
   deviceBinding: string;
+  /** Binds the account pages' sign-in form to the browser (Path: /account). */
+  accountBinding: string;
   /** The console's session (Path: /console). */
   consoleSession: string;
   /** The console's signed sign-in flow: PKCE verifier, state, where to return (Path: /console). */

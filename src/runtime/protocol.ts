@@ -54,6 +54,7 @@ export function cookiePolicy(issuer: string): CookiePolicy {
     session: named('lk_session', path),
     interaction: named('lk_int_', `${under}${endpointPaths.interaction}`),
     deviceBinding: named('lk_device', `${under}${endpointPaths.deviceVerification}`),
+    accountBinding: named('lk_account', `${under}${paths.account}`),
     consoleSession: named('lk_console', `${under}${paths.console}`),
     consoleFlow: named('lk_console_flow', `${under}${paths.console}`),
   };
