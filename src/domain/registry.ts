@@ -14,6 +14,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { AccountService } from './identity/account-service.js';
 import { ConsentService } from './identity/consents.js';
 import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
+import { SignIn } from './identity/sign-in.js';
 import { UserService } from './identity/user-service.js';
 import type { SigningAlgorithm } from './keys/signing-keys.js';
 import { OrgService } from './orgs/org-service.js';
@@ -81,7 +82,14 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     users: new UserService(storage, clock, authorizer, deps.passwordHasher, events),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher, events),
     consents,
-    accounts: new AccountService({ storage, clock, events, passwords: deps.passwordHasher, consents }),
+    accounts: new AccountService({
+      storage,
+      clock,
+      events,
+      passwords: deps.passwordHasher,
+      consents,
+      signIn: new SignIn(storage.users, deps.passwordHasher, storage.rateLimits, clock),
+    }),
     audit: new AuditLog(storage, authorizer),
   };
 }

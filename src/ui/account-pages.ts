@@ -131,7 +131,14 @@ export class AccountPages {
   async #render(
     request: ProtocolRequest,
     current: CurrentSession,
-    options: { notice?: string | null; errors?: AccountView['errors']; status?: number; profile?: AccountView['profile']; newEmail?: string },
+    options: {
+      notice?: string | null;
+      errors?: AccountView['errors'];
+      status?: number;
+      headers?: Record<string, string>;
+      profile?: AccountView['profile'];
+      newEmail?: string;
+    },
   ): Promise<ProtocolResponse> {
     const { user, session } = current;
     const now = this.#deps.clock.now();
@@ -163,7 +170,8 @@ export class AccountPages {
         current: listed.idHash === session.idHash,
       })),
     };
-    return page('account', view, options.status ?? 200);
+    const response = page('account', view, options.status ?? 200);
+    return { ...response, headers: { ...response.headers, ...options.headers } };
   }
 
   /**
@@ -228,8 +236,15 @@ export class AccountPages {
     const current = request.body.get('current_password')?.[0] ?? '';
     const next = request.body.get('new_password')?.[0] ?? '';
     return this.#form(request, 'password', async (signedIn, context) => {
-      await this.#accounts.changePassword(context, signedIn.user.id, { current, next, keepSessionHash: signedIn.session.idHash });
-      return seeOther(`${this.base}?done=password`);
+      const changed = await this.#accounts.changePassword(context, signedIn.user.id, {
+        current,
+        next,
+        keepSessionHash: signedIn.session.idHash,
+        ip: request.ip,
+      });
+      if (changed.ok) return seeOther(`${this.base}?done=password`);
+      const wait = changed.retryAfterSeconds;
+      return this.#render(request, signedIn, { errors: { password: signInText.throttled(wait) }, status: 429, headers: { 'retry-after': String(wait) } });
     });
   }
 

@@ -17,7 +17,7 @@ describe('the account page', () => {
 
   before(async () => {
     fixture = await oauthFixture();
-    (fixture.server.server.runtime.events).subscribe((event) => published.push(event));
+    fixture.server.server.runtime.events.subscribe((event) => published.push(event));
   });
   after(async () => fixture?.stop());
 
@@ -171,6 +171,25 @@ describe('the account page', () => {
     const short = await browser.submit('password', { current_password: user.password, new_password: 'short' });
     assert.match(await short.text(), /New password must be at least 8 characters/);
     assert.deepEqual(await queuedMails(storage(), user.email), []);
+  });
+
+  test('guessing the current password is throttled like sign-in, and counts with it', async () => {
+    const user = await fixture.createUser('guess@example.test');
+    const browser = await signedIn(user);
+    const statuses: number[] = [];
+    for (let guess = 0; guess < 6; guess += 1) {
+      statuses.push((await browser.submit('password', { current_password: `guess number ${guess}`, new_password: 'a brand new passphrase' })).status);
+    }
+    assert.deepEqual(statuses, [400, 400, 400, 400, 400, 429]);
+    const right = await browser.submit('password', { current_password: user.password, new_password: 'a brand new passphrase' });
+    assert.equal(right.status, 429, 'even the right password waits');
+    assert.ok(Number(right.headers.get('retry-after')) >= 1);
+    assert.match(await right.text(), /Too many attempts/);
+    const elsewhere = new AccountBrowser(fixture.issuer, fixture.fetch);
+    const form = await elsewhere.get(`${elsewhere.base}/sign-in`);
+    const html = await form.text();
+    const signIn = await elsewhere.post(`${elsewhere.base}/sign-in`, { csrf: hiddenField(html, 'csrf')!, email: user.email, password: user.password });
+    assert.equal(signIn.status, 429, 'the sign-in form shares the count');
   });
 
   test('a password change ends the other sessions, keeps this one, and tells the owner', async () => {

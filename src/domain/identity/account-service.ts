@@ -15,6 +15,7 @@ import { parseOrThrow } from '../validation.js';
 import { accountLinkLifetimeMs, issueAccountLink } from './account-links.js';
 import type { ConsentService } from './consents.js';
 import { passwordProblem } from './password-policy.js';
+import type { SignIn } from './sign-in.js';
 
 export interface AccountServiceDependencies {
   storage: Storage;
@@ -22,6 +23,8 @@ export interface AccountServiceDependencies {
   events: DomainEvents;
   passwords: PasswordHasher;
   consents: ConsentService;
+  /** Checks the current password as a sign-in attempt: the same throttling per account and address, the same counts. */
+  signIn: Pick<SignIn, 'attempt'>;
 }
 
 /** What a user may say of themselves: the OIDC Core §5.1 standard claims besides email. */
@@ -193,19 +196,25 @@ export class AccountService {
   /**
    * Changes the password after checking the current one; the user's other sessions end (whoever
    * knew the old password is signed out), the browser that changed it stays signed in, and the
-   * owner is told by mail.
+   * owner is told by mail. The current password is checked as a sign-in attempt from `ip`, so a
+   * stolen session can't guess it faster than the sign-in form allows.
    */
-  async changePassword(context: RequestContext, userId: string, input: { current: string; next: string; keepSessionHash: string }): Promise<void> {
+  async changePassword(
+    context: RequestContext,
+    userId: string,
+    input: { current: string; next: string; keepSessionHash: string; ip: string },
+  ): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
     const user = await this.#user(userId);
-    const { passwords } = this.#deps;
-    if (!user.passwordHash || !(await passwords.verify(user.passwordHash, input.current))) {
+    const attempt = await this.#deps.signIn.attempt(user.email, input.current, input.ip);
+    if (!attempt.ok && attempt.reason === 'throttled') return { ok: false, retryAfterSeconds: attempt.retryAfterSeconds };
+    if (!attempt.ok || attempt.user.id !== userId) {
       throw new DomainError('validation', 'currentPassword: is not your current password', [
         { field: 'currentPassword', message: 'is not your current password' },
       ]);
     }
     const problem = passwordProblem(input.next, user.email);
     if (problem) throw new DomainError('validation', `newPassword: ${problem}`, [{ field: 'newPassword', message: problem }]);
-    const passwordHash = await passwords.hash(input.next);
+    const passwordHash = await this.#deps.passwords.hash(input.next);
     const now = this.#deps.clock.now();
     await commitChange(this.#changes, context, async (tx) => {
       await tx.users.update({ ...user, passwordHash, updatedAt: now });
@@ -213,6 +222,7 @@ export class AccountService {
       await queueMail(tx.outbox, { to: user.email, template: 'password-changed', variables: { name: user.name }, organization: null }, now);
       return { result: undefined, changes: [accountChange(userId, 'user.password_changed', { password: 'changed', sessionsEnded: ended.length }), ...ended] };
     });
+    return { ok: true };
   }
 
   /** Signs out one of the user's sessions (named by its public sid), or all of them but `keepIdHash`, or all. */
