@@ -28,6 +28,22 @@ describe('the account page', () => {
     return browser;
   };
 
+  /** Signs in to `app` in `browser` as a relying party would (code with PKCE, oauth4webapi): its view of the server and the tokens. */
+  async function relyingParty(app: { clientId: string; clientSecret: string | null }, browser: FormBrowser, scope: string) {
+    const as = await oauth.processDiscoveryResponse(new URL(fixture.issuer), await oauth.discoveryRequest(new URL(fixture.issuer), insecure));
+    const client: oauth.Client = { client_id: app.clientId };
+    const auth = oauth.ClientSecretBasic(app.clientSecret!);
+    const verifier = oauth.generateRandomCodeVerifier();
+    const callback = await browser.authorize(authorizeUrl(fixture.issuer, app.clientId, { scope, state: 'xyz' }, verifier));
+    const params = oauth.validateAuthResponse(as, client, new URL(callback.headers.get('location')!), 'xyz');
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier, insecure),
+    );
+    return { as, client, auth, tokens };
+  }
+
   test('without a session the page sends the browser to sign in, and back to the page after', async () => {
     const browser = new AccountBrowser(fixture.issuer, fixture.fetch);
     const first = await browser.get(browser.base);
@@ -88,17 +104,7 @@ describe('the account page', () => {
     assert.match(await (await browser.get(saved.headers.get('location')!)).text(), /Your profile is saved/);
 
     const app = await fixture.createApp({ name: 'Profile reader', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'profile', 'phone'] });
-    const as = await oauth.processDiscoveryResponse(new URL(fixture.issuer), await oauth.discoveryRequest(new URL(fixture.issuer), insecure));
-    const client: oauth.Client = { client_id: app.clientId };
-    const auth = oauth.ClientSecretBasic(app.clientSecret!);
-    const verifier = oauth.generateRandomCodeVerifier();
-    const callback = await browser.authorize(authorizeUrl(fixture.issuer, app.clientId, { scope: 'openid profile phone', state: 'xyz' }, verifier));
-    const params = oauth.validateAuthResponse(as, client, new URL(callback.headers.get('location')!), 'xyz');
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier, insecure),
-    );
+    const { as, client, tokens } = await relyingParty(app, browser, 'openid profile phone');
     const claims = oauth.getValidatedIdTokenClaims(tokens)!;
     const userinfo = await oauth.processUserInfoResponse(as, client, claims.sub, await oauth.userInfoRequest(as, client, tokens.access_token, insecure));
     for (const source of [claims, userinfo]) {
@@ -218,18 +224,8 @@ describe('the account page', () => {
       grantTypes: ['authorization_code', 'refresh_token'],
       scopes: ['openid', 'offline_access'],
     });
-    const as = await oauth.processDiscoveryResponse(new URL(fixture.issuer), await oauth.discoveryRequest(new URL(fixture.issuer), insecure));
-    const client: oauth.Client = { client_id: app.clientId };
-    const auth = oauth.ClientSecretBasic(app.clientSecret!);
-    const verifier = oauth.generateRandomCodeVerifier();
     const browser = await signedIn(user);
-    const callback = await browser.authorize(authorizeUrl(fixture.issuer, app.clientId, { scope: 'openid offline_access', state: 'xyz' }, verifier));
-    const params = oauth.validateAuthResponse(as, client, new URL(callback.headers.get('location')!), 'xyz');
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(as, client, auth, params, redirectUri, verifier, insecure),
-    );
+    const { as, client, auth, tokens } = await relyingParty(app, browser, 'openid offline_access');
     assert.ok(tokens.refresh_token);
 
     const page = await browser.page();
