@@ -93,7 +93,7 @@ for (const store of stores) {
       assert.equal(refused.headers.getSetCookie().filter((cookie) => cookie.startsWith('lk_session=')).length, 0);
     });
 
-    test('a form without the page’s CSRF token changes nothing', async () => {
+    test('a form without the CSRF token of the page changes nothing', async () => {
       const browser = await signedIn();
       const refused = await browser.submit('profile', { name: 'Mallory' }, 'forged');
       assert.equal(refused.status, 403);
