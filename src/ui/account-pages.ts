@@ -47,6 +47,9 @@ export interface AccountSignInView {
 
 const csrfPurpose = 'account';
 
+/** A request to the account pages, with the id of its log line for the audit rows it causes. */
+export type AccountRequest = ProtocolRequest & { requestId?: string };
+
 function shownTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
@@ -98,11 +101,8 @@ export class AccountPages {
     this.base = `${deps.issuer}${paths.account}`;
   }
 
-  #context(current: CurrentSession, request: ProtocolRequest): RequestContext {
-    return {
-      actor: { kind: 'user', userId: current.user.id, email: current.user.email, scopes: new Set() },
-      requestId: request.headers['x-request-id'] ?? null,
-    };
+  #context(current: CurrentSession, request: AccountRequest): RequestContext {
+    return { actor: { kind: 'user', userId: current.user.id, email: current.user.email, scopes: new Set() }, requestId: request.requestId ?? null };
   }
 
   #sessionCookieValue(request: ProtocolRequest): string | undefined {
@@ -129,7 +129,7 @@ export class AccountPages {
   }
 
   async #render(
-    request: ProtocolRequest,
+    request: AccountRequest,
     current: CurrentSession,
     options: {
       notice?: string | null;
@@ -180,7 +180,7 @@ export class AccountPages {
    * rule it broke, having changed nothing.
    */
   async #form(
-    request: ProtocolRequest,
+    request: AccountRequest,
     section: AccountSection,
     run: (current: CurrentSession, context: RequestContext) => Promise<ProtocolResponse>,
     onRefusal: { profile?: AccountView['profile']; newEmail?: string } = {},
@@ -202,7 +202,7 @@ export class AccountPages {
   }
 
   /** POST /account/profile. */
-  updateProfile(request: ProtocolRequest): Promise<ProtocolResponse> {
+  updateProfile(request: AccountRequest): Promise<ProtocolResponse> {
     const profile = profileForm(request);
     return this.#form(
       request,
@@ -216,7 +216,7 @@ export class AccountPages {
   }
 
   /** POST /account/email: the link goes to the new address; nothing changes until it is used. */
-  changeEmail(request: ProtocolRequest): Promise<ProtocolResponse> {
+  changeEmail(request: AccountRequest): Promise<ProtocolResponse> {
     const newEmail = param(request.body, 'email') ?? '';
     return this.#form(
       request,
@@ -231,7 +231,7 @@ export class AccountPages {
   }
 
   /** POST /account/password: the other sessions end; this one stays. */
-  changePassword(request: ProtocolRequest): Promise<ProtocolResponse> {
+  changePassword(request: AccountRequest): Promise<ProtocolResponse> {
     // Taken as sent: spaces at a password's ends are part of it.
     const current = request.body.get('current_password')?.[0] ?? '';
     const next = request.body.get('new_password')?.[0] ?? '';
@@ -249,7 +249,7 @@ export class AccountPages {
   }
 
   /** POST /account/apps/withdraw. */
-  withdrawConsent(request: ProtocolRequest): Promise<ProtocolResponse> {
+  withdrawConsent(request: AccountRequest): Promise<ProtocolResponse> {
     return this.#form(request, 'apps', async (_current, context) => {
       await this.#accounts.withdrawConsent(context, param(request.body, 'client_id') ?? '');
       return seeOther(`${this.base}?done=withdrawn`);
@@ -257,7 +257,7 @@ export class AccountPages {
   }
 
   /** POST /account/sessions/end: one session, or `all` (this one included, which then signs in again). */
-  endSessions(request: ProtocolRequest): Promise<ProtocolResponse> {
+  endSessions(request: AccountRequest): Promise<ProtocolResponse> {
     return this.#form(request, 'sessions', async (current, context) => {
       const sid = param(request.body, 'sid') ?? '';
       if (param(request.body, 'scope') === 'all') {

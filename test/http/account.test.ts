@@ -278,6 +278,10 @@ for (const store of stores) {
       assert.ok(published.some((event) => event.type === 'session.ended' && event.sid === otherSid));
       const audit = await storage().audit.list({ targetId: user.id, action: 'session.ended', offset: 0, limit: 10 });
       assert.equal(audit.total, 1);
+      const [row] = audit.items;
+      assert.equal(row!.actor.id, user.id, 'the user did it');
+      assert.equal(row!.requestId, ended.headers.get('x-request-id'), 'tied to the log line of the request');
+      assert.deepEqual(row!.changes, { sid: otherSid, reason: 'signed out from the account page' });
     });
 
     test('a session id of another user ends nothing', async () => {

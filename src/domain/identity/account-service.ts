@@ -102,7 +102,7 @@ export async function endSessions(
   return ended.map((session) =>
     serverChange(
       { type: 'session.ended', sid: session.sid },
-      { action: 'session.ended', targetType: 'user', targetId: userId, changes: { reason: which.reason } },
+      { action: 'session.ended', targetType: 'user', targetId: userId, changes: { sid: session.sid, reason: which.reason } },
     ),
   );
 }

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { paths } from '../../contracts/paths.js';
 import type { Registry } from '../../domain/registry.js';
 import { issuerPath } from '../../protocol/endpoints.js';
-import type { ProtocolRequest, ProtocolResponse } from '../../protocol/messages.js';
+import type { ProtocolResponse } from '../../protocol/messages.js';
 import type { Protocol } from '../../protocol/protocol.js';
-import { AccountPages } from '../../ui/account-pages.js';
+import { AccountPages, type AccountRequest } from '../../ui/account-pages.js';
 import type { PageRenderer } from '../pages.js';
 import { sendProtocolResponse, toProtocolRequest } from '../protocol-adapter.js';
 
@@ -21,8 +21,8 @@ export function registerAccountRoutes(app: FastifyInstance, options: AccountRout
   const { deps } = protocol;
   const accountPages = new AccountPages({ ...deps, issuer: options.issuer }, options.registry.accounts, protocol.interactions, protocol.loginMethods.password);
   const base = issuerPath(options.issuer) + paths.account;
-  const handle = (run: (request: ProtocolRequest) => Promise<ProtocolResponse>) => async (request: FastifyRequest, reply: FastifyReply) =>
-    sendProtocolResponse(reply, await run(toProtocolRequest(request)), pages, deps.cookies.secure);
+  const handle = (run: (request: AccountRequest) => Promise<ProtocolResponse>) => async (request: FastifyRequest, reply: FastifyReply) =>
+    sendProtocolResponse(reply, await run({ ...toProtocolRequest(request), requestId: request.id }), pages, deps.cookies.secure);
 
   app.get(
     base,
