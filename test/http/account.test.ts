@@ -26,7 +26,8 @@ for (const store of stores) {
 
     before(async () => {
       database = await store.database();
-      fixture = await oauthFixture(database ? { databaseUrl: database.url } : {});
+      // Every log line, so that the last test can look for secrets in them.
+      fixture = await oauthFixture({ logLevel: 'trace', ...(database ? { databaseUrl: database.url } : {}) });
       fixture.server.server.runtime.events.subscribe((event) => published.push(event));
     });
     after(async () => {
@@ -325,6 +326,17 @@ for (const store of stores) {
       assert.equal(answered.status, 303);
       assert.ok(other.isOurs(answered.headers.get('location')!), 'back to sign-in, not to the app with a code');
       assert.doesNotMatch(answered.headers.get('location')!, /code=/);
+    });
+
+    // Without mail.smtpUrl the links of queued mails are logged on purpose (development mode), so
+    // only the passwords and session cookies are looked for.
+    test('no password or session cookie of these tests reached the log', () => {
+      const text = fixture.server.logs.text;
+      assert.ok(text.length > 0, 'there are log lines to scan');
+      for (const secret of [fixture.user.password, 'a brand new passphrase', 'not it at all', 'guess number 0']) {
+        assert.equal(text.includes(secret), false, 'a password is in the log');
+      }
+      assert.doesNotMatch(text, /lk_session=/);
     });
   });
 
