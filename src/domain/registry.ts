@@ -11,8 +11,10 @@ import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
 import { PreAuthorizationService } from './apps/preauthorization-service.js';
 import { AuditLog } from './audit/audit-log.js';
+import { AccountService } from './identity/account-service.js';
 import { ConsentService } from './identity/consents.js';
 import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
+import { SignIn } from './identity/sign-in.js';
 import { UserService } from './identity/user-service.js';
 import type { SigningAlgorithm } from './keys/signing-keys.js';
 import { OrgService } from './orgs/org-service.js';
@@ -47,12 +49,15 @@ export interface Registry {
   users: UserService;
   tokens: PersonalAccessTokens;
   consents: ConsentService;
+  /** What a signed-in user changes about their own account (the account page). */
+  accounts: AccountService;
   audit: AuditLog;
 }
 
 export function createRegistry(deps: RegistryDependencies): Registry {
   const { storage, clock, events } = deps;
   const authorizer = new Authorizer(storage);
+  const consents = new ConsentService(storage, clock, events);
   const apps = new AppService({
     storage,
     clock,
@@ -78,7 +83,15 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events, selfService: deps.orgSelfService ?? true }),
     users: new UserService(storage, clock, authorizer, deps.passwordHasher, events, deps.issuer),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher, events),
-    consents: new ConsentService(storage, clock, events),
+    consents,
+    accounts: new AccountService({
+      storage,
+      clock,
+      events,
+      passwords: deps.passwordHasher,
+      consents,
+      signIn: new SignIn(storage.users, deps.passwordHasher, storage.rateLimits, clock),
+    }),
     audit: new AuditLog(storage, authorizer),
   };
 }

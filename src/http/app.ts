@@ -11,6 +11,7 @@ import type { Protocol } from '../protocol/protocol.js';
 import { managementOpenApi, managementRoutes, registerManagementApi } from './api/management-api.js';
 import { InputGuard, parseQueryString } from './input-guard.js';
 import { PageRenderer } from './pages.js';
+import { registerAccountRoutes } from './routes/account.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { buildServerMetadata } from '../protocol/discovery.js';
@@ -168,6 +169,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     isKnownOrigin: (origin) => deps.protocol.deps.clients.isKnownOrigin(origin),
   });
   registerOAuthRoutes(app, { issuer: config.issuer, protocol: deps.protocol, pages });
+  registerAccountRoutes(app, { issuer: config.issuer, protocol: deps.protocol, registry: deps.registry, pages });
 
   // One set of management operations, mounted twice: for bearer tokens, and for the console's session.
   const operations = managementRoutes({ registry: deps.registry, serverMetadata: metadata });

@@ -22,7 +22,7 @@ export type DomainEvent =
   | { type: 'signin.failed'; clientId: string | null }
   /** A sign-in was refused before the password was checked, because of too many attempts. */
   | { type: 'signin.throttled'; clientId: string | null }
-  /** A sign-in session ended: RP-initiated logout, or its user or an administrator ended it. */
+  /** A sign-in session ended: RP-initiated logout, signing out on the account page, a password change ending the others, or a server administrator ending it. */
   | { type: 'session.ended'; sid: string }
   // Organizations and their people.
   /** An organization was created. */
@@ -71,6 +71,8 @@ export type DomainEvent =
   | { type: 'user.created'; userId: string }
   /** A user's profile, password, administrator flag or disabled state changed. */
   | { type: 'user.updated'; userId: string }
+  /** A user asked on the account page to change their email; the account keeps its address until the link sent to the new one is used. */
+  | { type: 'user.email_change_requested'; userId: string }
   /** A user account was deleted. */
   | { type: 'user.deleted'; userId: string }
   /** A server administrator disabled a user: they can't sign in, and their tokens stop working. */

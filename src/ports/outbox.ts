@@ -35,6 +35,8 @@ export interface OutboxRepository {
   get(id: string): Promise<OutboxEntry | undefined>;
   /** Entries not yet sent nor given up, oldest first (for tests and the operator). */
   listPending(limit: number): Promise<OutboxEntry[]>;
+  /** The latest entries whatever their state, newest first (what the operator looks at first). */
+  listRecent(limit: number): Promise<OutboxEntry[]>;
   /** Deletes at most `limit` entries sent or given up before `before`; returns how many. */
   deleteFinished(before: number, limit: number): Promise<number>;
 }

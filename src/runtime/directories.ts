@@ -70,6 +70,7 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'invitation.revoked':
     case 'user.created':
     case 'user.password_reset_sent':
+    case 'user.email_change_requested':
     case 'consent.revoked':
     case 'pat.created':
     case 'pat.revoked':

@@ -55,6 +55,7 @@ export function cookiePolicy(issuer: string): CookiePolicy {
     session: named('lk_session', path),
     interaction: named('lk_int_', `${under}${endpointPaths.interaction}`),
     deviceBinding: named('lk_device', `${under}${endpointPaths.deviceVerification}`),
+    accountBinding: named('lk_account', `${under}${paths.account}`),
     consoleSession: named('lk_console', `${under}${paths.console}`),
     consoleFlow: named('lk_console_flow', `${under}${paths.console}`),
   };
@@ -126,6 +127,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     events,
     cookies: cookiePolicy(issuer),
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
+    sessionIdleMs: config.sessions.idleMinutes * 60_000,
     jwtBearer: {
       requireJti: config.grants.jwtBearer.requireJti,
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,

@@ -4,10 +4,15 @@ import type { Storage } from '../../src/ports/storage.js';
 /** A mail as a test reads it: its template and variables, with the link it carries (if any). */
 export type QueuedMail = OutgoingMail & { variables: Record<string, unknown> & { link?: string } };
 
-/** The mail queued for `to` and not yet sent, oldest first. */
+/**
+ * The mails queued for `to`, oldest first, whether or not the worker has sent them yet: for tests
+ * of what a request queues. Tests of delivery read what arrives at test/support/smtp.ts instead.
+ */
 export async function queuedMails(storage: Pick<Storage, 'outbox'>, to: string, template?: MailTemplateName): Promise<QueuedMail[]> {
-  const pending = await storage.outbox.listPending(1000);
-  return pending
+  const entries = await storage.outbox.listRecent(1000);
+  return entries
+    .filter((entry) => entry.kind === 'mail')
+    .reverse()
     .map((entry) => entry.payload as unknown as QueuedMail)
     .filter((mail) => mail.to === to.toLowerCase() && (template === undefined || mail.template === template));
 }
