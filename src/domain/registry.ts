@@ -15,6 +15,7 @@ import { AccountService } from './identity/account-service.js';
 import { ConsentService } from './identity/consents.js';
 import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
 import { SignIn } from './identity/sign-in.js';
+import { AccountLockout, type LockoutPolicy } from './identity/lockout.js';
 import { UserService } from './identity/user-service.js';
 import type { SigningAlgorithm } from './keys/signing-keys.js';
 import { OrgService } from './orgs/org-service.js';
@@ -36,6 +37,8 @@ export interface RegistryDependencies {
   orgSelfService?: boolean;
   /** The issuer without a trailing slash: the links in account mail start with it. */
   issuer: string;
+  /** When repeated wrong passwords lock an account (default: 10 in a row, for 15 minutes). */
+  lockout?: LockoutPolicy;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -51,6 +54,8 @@ export interface Registry {
   consents: ConsentService;
   /** What a signed-in user changes about their own account (the account page). */
   accounts: AccountService;
+  /** Password sign-in with its throttles and lockout: the one every form that checks a password uses. */
+  signIn: SignIn;
   audit: AuditLog;
 }
 
@@ -58,6 +63,8 @@ export function createRegistry(deps: RegistryDependencies): Registry {
   const { storage, clock, events } = deps;
   const authorizer = new Authorizer(storage);
   const consents = new ConsentService(storage, clock, events);
+  const lockout = new AccountLockout({ storage, clock, events }, storage.rateLimits, deps.issuer, deps.lockout);
+  const signIn = new SignIn(storage.users, deps.passwordHasher, storage.rateLimits, clock, undefined, lockout);
   const apps = new AppService({
     storage,
     clock,
@@ -90,8 +97,9 @@ export function createRegistry(deps: RegistryDependencies): Registry {
       events,
       passwords: deps.passwordHasher,
       consents,
-      signIn: new SignIn(storage.users, deps.passwordHasher, storage.rateLimits, clock),
+      signIn,
     }),
     audit: new AuditLog(storage, authorizer),
+    signIn,
   };
 }

@@ -3,8 +3,6 @@ import { defaultLifetimes } from '../contracts/limits.js';
 import { isManagementScope, managementScopes } from '../contracts/scopes.js';
 import type { Actor } from '../domain/access/actor.js';
 import { paths } from '../contracts/paths.js';
-import { AccountLockout } from '../domain/identity/lockout.js';
-import { SignIn } from '../domain/identity/sign-in.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { JsonValue } from '../ports/app-repositories.js';
 import type { OAuthClient } from '../ports/directories.js';
@@ -19,7 +17,6 @@ import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { mayUseReservedApi } from '../protocol/scopes.js';
 import { audiencesOf, TokenValidator } from '../protocol/tokens/token-validator.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
-import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -136,8 +133,7 @@ export function createProtocol(runtime: Runtime): Protocol {
   const interactions = new InteractionEngine(deps);
   const authorization = new AuthorizationService(deps, interactions);
   const device = new DeviceVerification(deps, interactions, storage.rateLimits);
-  const lockout = new AccountLockout({ storage, clock, events }, storage.rateLimits, issuerBase(issuer), config.signIn.lockout);
-  const password = passwordLogin(new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock, undefined, lockout));
+  const password = passwordLogin(runtime.registry.signIn);
 
   /** The user through the app, with the management scopes among `scope`; null when the user is gone or disabled. */
   async function userActor(client: OAuthClient, userId: string, scope: readonly string[], act?: JsonValue): Promise<Actor | null> {

@@ -95,6 +95,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       builtInApis: [managementApiRecord(config.issuer)],
       orgSelfService: config.orgs.selfService,
       issuer: config.issuer.replace(/\/+$/, ''),
+      lockout: config.signIn.lockout,
     });
     await registry.orgs.ensureDefault();
 

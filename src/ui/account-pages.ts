@@ -261,7 +261,7 @@ export class AccountPages {
     return this.#form(request, 'sessions', async (current, context) => {
       const sid = param(request.body, 'sid') ?? '';
       if (param(request.body, 'scope') === 'all') {
-        await this.#accounts.endSessions(context, current.user.id, {});
+        await this.#accounts.endSessions(context, current.user.id, { all: true });
         return seeOther(this.#signInLocation(), [sessionCookie(this.#deps, null)]);
       }
       await this.#accounts.endSessions(context, current.user.id, { sid });

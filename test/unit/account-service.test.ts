@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { confirmedEmail, endSessions } from '../../src/domain/identity/account-service.js';
+import { confirmedEmail } from '../../src/domain/identity/account-service.js';
+import { endSessionsIn } from '../../src/domain/identity/sessions.js';
 import { emptyProfile, type UserRecord } from '../../src/ports/identity-repositories.js';
 import type { SessionRecord } from '../../src/ports/oauth-repositories.js';
 import { sessionEnd } from '../../src/protocol/sessions.js';
@@ -56,7 +57,7 @@ describe('session lifetimes', () => {
   });
 });
 
-describe('endSessions', () => {
+describe('endSessionsIn', () => {
   let t: TestRegistry;
   before(async () => (t = await createTestRegistry()));
   after(() => t.close());
@@ -85,13 +86,13 @@ describe('endSessions', () => {
     ] as const)
       await t.storage.sessions.insert(session(hash, userId));
     const now = t.clock.now();
-    assert.deepEqual(await endSessions(t.storage, a, { sid: 'sid-b1', reason: 'test' }, now), [], "another user's sid");
-    const one = await endSessions(t.storage, a, { sid: 'sid-a1', reason: 'test' }, now);
+    assert.deepEqual((await endSessionsIn(t.storage, a, { sid: 'sid-b1' }, now, 'test')).changes, [], "another user's sid");
+    const { changes: one } = await endSessionsIn(t.storage, a, { sid: 'sid-a1' }, now, 'test');
     assert.deepEqual(
       one.map((change) => change.event),
       [{ type: 'session.ended', sid: 'sid-a1' }],
     );
-    const rest = await endSessions(t.storage, a, { keepIdHash: 'a3', reason: 'test' }, now);
+    const { changes: rest } = await endSessionsIn(t.storage, a, { allBut: 'a3' }, now, 'test');
     assert.deepEqual(
       rest.map((change) => change.event),
       [{ type: 'session.ended', sid: 'sid-a2' }],

@@ -3,7 +3,6 @@ import type { AccountTokenRecord } from '../../ports/account-tokens.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { UserProfile, UserRecord } from '../../ports/identity-repositories.js';
-import type { SessionRecord } from '../../ports/oauth-repositories.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import type { Storage } from '../../ports/storage.js';
 import type { RequestContext } from '../audit/audit-log.js';
@@ -15,6 +14,7 @@ import { parseOrThrow } from '../validation.js';
 import { accountLinkLifetimeMs, issueAccountLink } from './account-links.js';
 import type { ConsentService } from './consents.js';
 import { passwordProblem } from './password-policy.js';
+import { endSessionsIn, type SessionSelection } from './sessions.js';
 import type { SignIn } from './sign-in.js';
 
 export interface AccountServiceDependencies {
@@ -77,34 +77,6 @@ const emailSchema = z
 /** The audit row and event of a change the user made to their own account. */
 function accountChange(userId: string, action: string, changes: Record<string, string | boolean | number | null> = {}): Change {
   return serverChange({ type: 'user.updated', userId }, { action, targetType: 'user', targetId: userId, changes });
-}
-
-/**
- * Ends sessions of a user in a transaction: all of them, all but `keepIdHash` (the browser that
- * asked), or only the one whose public `sid` is given. Returns the changes to commit — one
- * `session.ended` per session, so that what follows a session's end (back-channel logout) hears
- * of each. The management side ends a user's sessions through this as well.
- */
-export async function endSessions(
-  tx: Pick<Storage, 'sessions'>,
-  userId: string,
-  which: { keepIdHash?: string; sid?: string; reason: string },
-  now: number,
-): Promise<Change[]> {
-  let ended: SessionRecord[];
-  if (which.sid !== undefined) {
-    const session = (await tx.sessions.listForUser(userId, now)).find((candidate) => candidate.sid === which.sid);
-    const deleted = session ? await tx.sessions.delete(session.idHash) : undefined;
-    ended = deleted ? [deleted] : [];
-  } else {
-    ended = await tx.sessions.deleteForUser(userId, which.keepIdHash);
-  }
-  return ended.map((session) =>
-    serverChange(
-      { type: 'session.ended', sid: session.sid },
-      { action: 'session.ended', targetType: 'user', targetId: userId, changes: { sid: session.sid, reason: which.reason } },
-    ),
-  );
 }
 
 /**
@@ -218,7 +190,7 @@ export class AccountService {
     const now = this.#deps.clock.now();
     await commitChange(this.#changes, context, async (tx) => {
       await tx.users.update({ ...user, passwordHash, updatedAt: now });
-      const ended = await endSessions(tx, userId, { keepIdHash: input.keepSessionHash, reason: 'password changed' }, now);
+      const { changes: ended } = await endSessionsIn(tx, userId, { allBut: input.keepSessionHash }, now, 'password changed');
       await queueMail(tx.outbox, { to: user.email, template: 'password-changed', variables: { name: user.name }, organization: null }, now);
       return { result: undefined, changes: [accountChange(userId, 'user.password_changed', { password: 'changed', sessionsEnded: ended.length }), ...ended] };
     });
@@ -226,10 +198,10 @@ export class AccountService {
   }
 
   /** Signs out one of the user's sessions (named by its public sid), or all of them but `keepIdHash`, or all. */
-  async endSessions(context: RequestContext, userId: string, which: { sid?: string; keepIdHash?: string }): Promise<number> {
+  async endSessions(context: RequestContext, userId: string, selection: SessionSelection): Promise<number> {
     const now = this.#deps.clock.now();
     return commitChange(this.#changes, context, async (tx) => {
-      const changes = await endSessions(tx, userId, { ...which, reason: 'signed out from the account page' }, now);
+      const { changes } = await endSessionsIn(tx, userId, selection, now, 'signed out from the account page');
       return { result: changes.length, changes };
     });
   }

@@ -155,7 +155,7 @@ export class UserService {
     return commitChange(this.#changes, context, async (tx) => {
       await tx.users.update(next);
       // Disabling through an update ends the sessions too, as disable() does.
-      const ended = user.disabledAt === null && next.disabledAt !== null ? (await endSessionsIn(tx, user.id, { all: true }, now)).changes : [];
+      const ended = user.disabledAt === null && next.disabledAt !== null ? (await endSessionsIn(tx, user.id, { all: true }, now, 'user disabled')).changes : [];
       return { result: next, changes: [userChange('user.updated', next, changes), ...ended] };
     });
   }
@@ -171,7 +171,7 @@ export class UserService {
     }
     const now = this.#clock.now();
     return commitChange(this.#changes, context, async (tx) => {
-      const ended = await endSessionsIn(tx, user.id, { all: true }, now);
+      const ended = await endSessionsIn(tx, user.id, { all: true }, now, 'user disabled');
       if (user.disabledAt !== null) return { result: user, changes: ended.changes };
       const next = { ...user, disabledAt: now, updatedAt: now };
       await tx.users.update(next);
@@ -221,7 +221,7 @@ export class UserService {
     const user = await this.#find(context, idOrEmail, 'users:write');
     const now = this.#clock.now();
     return commitChange(this.#changes, context, async (tx) => {
-      const { ended, changes } = await endSessionsIn(tx, user.id, sid === undefined ? { all: true } : { sid }, now);
+      const { ended, changes } = await endSessionsIn(tx, user.id, sid === undefined ? { all: true } : { sid }, now, 'ended by an administrator');
       if (sid !== undefined && ended.length === 0) throw DomainError.notFound(`session ${sid} of ${user.email}`);
       return { result: ended, changes };
     });
@@ -246,7 +246,7 @@ export class UserService {
       await tx.users.delete(user.id);
       return {
         result: undefined,
-        changes: [userChange('user.deleted', user, { email: user.email }), ...sessions.map((session) => sessionEnded(user.id, session.sid))],
+        changes: [userChange('user.deleted', user, { email: user.email }), ...sessions.map((session) => sessionEnded(user.id, session.sid, 'user deleted'))],
       };
     });
   }
