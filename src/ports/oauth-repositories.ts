@@ -36,7 +36,8 @@ export interface SessionRepository {
 
 /**
  * Where an interaction stands. Sign-in comes first (a second factor, when one is asked, between
- * the first method and the end of sign-in), consent after it; `done` and `failed` are final.
+ * the first method and the end of sign-in), then a verified address when the app asks for one,
+ * consent after it; `done` and `failed` are final.
  */
 export type InteractionStep = 'login_pending' | 'login_done' | 'second_factor_pending' | 'verification_pending' | 'consent_pending' | 'done' | 'failed';
 
