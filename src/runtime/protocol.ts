@@ -3,6 +3,7 @@ import { defaultLifetimes } from '../contracts/limits.js';
 import { isManagementScope, managementScopes } from '../contracts/scopes.js';
 import type { Actor } from '../domain/access/actor.js';
 import { paths } from '../contracts/paths.js';
+import { createAccountServices } from '../domain/identity/account-services.js';
 import { AccountLockout } from '../domain/identity/lockout.js';
 import { SignIn } from '../domain/identity/sign-in.js';
 import type { ApiRecord } from '../ports/api-repository.js';
@@ -159,6 +160,14 @@ export function createProtocol(runtime: Runtime): Protocol {
     device,
     loginMethods: { password },
     validator,
+    accounts: createAccountServices({
+      storage,
+      clock,
+      events,
+      passwords: argon2PasswordHasher,
+      urls: { verifyEmail: issuerBase(issuer) + paths.verifyEmail, resetPassword: issuerBase(issuer) + paths.resetPassword },
+      signUp: config.signUp,
+    }),
     async authenticateManagementToken(token) {
       const found = await validator.accessToken(token);
       if (!found) return null;
