@@ -205,6 +205,12 @@ describe('self-service sign-up', () => {
     const moved = await storage.users.get(user.id);
     assert.equal(moved?.email, 'moved@example.test');
     assert.equal(moved?.emailVerified, true);
+    assert.deepEqual(
+      (await mailsOf(storage, 'mover@example.test', 'email-changed')).map((mail) => mail.variables),
+      [{ name: 'mover', newEmail: 'moved@example.test' }],
+      'the old address is told',
+    );
+    assert.equal((await mailsOf(storage, fixture.user.email, 'email-changed')).length, 0, 'the refused change told no one');
   });
 });
 

@@ -80,6 +80,14 @@ export async function verifyEmail(deps: ChangeDependencies, token: string): Prom
       }
       const next: UserRecord = { ...user, email, emailVerified: true, updatedAt: deps.clock.now() };
       await tx.users.update(next);
+      // The old address hears of the change, so that its owner notices a change they did not make.
+      if (email !== user.email) {
+        await queueMail(
+          tx.outbox,
+          { to: user.email, template: 'email-changed', variables: { name: user.name, newEmail: email }, organization: null },
+          deps.clock.now(),
+        );
+      }
       const changes: Record<string, JsonValue> = { emailVerified: true, ...(email !== user.email ? { email: { from: user.email, to: email } } : {}) };
       const data: VerificationLinkData = {
         signUp: link.data.signUp === true,
