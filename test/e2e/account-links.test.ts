@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import type { Browser, Page } from 'playwright-core';
 import type { Storage } from '../../src/ports/storage.js';
-import { lastLink } from '../support/account-mail.js';
+import { lastLink } from '../support/accounts.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 

@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Storage } from '../../src/ports/storage.js';
-import { lastLink, mailsOf } from '../support/account-mail.js';
+import { lastLink, mailsOf, pageText } from '../support/accounts.js';
 import { obtainCode, redeem } from '../support/flows.js';
 import { FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
 import { fakeClock } from '../support/protocol.js';
 
 const newPassword = 'violet harbour tram 7';
-
-/** The hosted page's text without markup and per-request values, to compare two answers. */
-function pageText(html: string): string {
-  return html
-    .replace(/<input type="hidden" name="csrf" value="[^"]*">/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 describe('password reset', () => {
   const clock = fakeClock(Date.UTC(2026, 5, 1, 12));
@@ -186,3 +178,52 @@ describe('password reset', () => {
     assert.deepEqual(perIp, [...Array<number>(20).fill(200), 429]);
   });
 });
+
+function parallelUseSuite(store: 'SQLite' | 'PostgreSQL', skip: string | false) {
+  describe(`one reset link used twice at once on ${store}`, { skip }, () => {
+    let database: TestDatabase | undefined;
+    let fixture: OAuthFixture;
+
+    before(async () => {
+      if (store === 'PostgreSQL') database = await createTestDatabase();
+      fixture = await oauthFixture({ inProcess: true, ...(database ? { databaseUrl: database.url } : {}) });
+    });
+    after(async () => {
+      await fixture?.stop();
+      await database?.drop();
+    });
+
+    test('one use sets the password and ends the sessions; the other gets 410 and changes nothing', async () => {
+      const storage = fixture.server.server.runtime.storage;
+      const user = await fixture.createUser('twice@example.test');
+      await obtainCode({ ...fixture, user }, (await fixture.createApp({ name: 'Web', type: 'web', redirectUris: [redirectUri] })).clientId);
+      const forgotPage = new FormBrowser(fixture.issuer, fixture.fetch);
+      const html = await (await forgotPage.get(`${fixture.issuer}/account/forgot-password`)).text();
+      await forgotPage.post(`${fixture.issuer}/account/forgot-password`, { csrf: hiddenField(html, 'csrf')!, email: user.email });
+      const link = await lastLink(storage, user.email, 'reset-password');
+      const tabs = await Promise.all(
+        ['first password 1 x', 'second password 2 y'].map(async (chosen) => {
+          const tab = new FormBrowser(fixture.issuer, fixture.fetch);
+          const form = await (await tab.get(link)).text();
+          return { tab, chosen, csrf: hiddenField(form, 'csrf')!, token: hiddenField(form, 'token')! };
+        }),
+      );
+      const statuses = await Promise.all(
+        tabs.map(
+          async ({ tab, chosen, csrf, token }) => (await tab.post(`${fixture.issuer}/account/reset-password`, { csrf, token, password: chosen })).status,
+        ),
+      );
+      assert.deepEqual([...statuses].sort(), [200, 410]);
+      assert.deepEqual(await storage.sessions.listForUser(user.id, Date.now()), []);
+      assert.equal((await mailsOf(storage, user.email, 'password-changed')).length, 1, 'one reset, one mail');
+      const winner = tabs[statuses.indexOf(200)]!.chosen;
+      await obtainCode(
+        { ...fixture, user: { ...user, password: winner } },
+        (await fixture.createApp({ name: 'Web 2', type: 'web', redirectUris: [redirectUri] })).clientId,
+      );
+    });
+  });
+}
+
+parallelUseSuite('SQLite', false);
+parallelUseSuite('PostgreSQL', postgresSkipReason);

@@ -4,21 +4,12 @@ import { decodeJwt } from 'jose';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { requestEmailVerification } from '../../src/domain/identity/email-verification.js';
 import type { Storage } from '../../src/ports/storage.js';
-import { lastLink, mailsOf } from '../support/account-mail.js';
+import { lastLink, mailsOf, pageText } from '../support/accounts.js';
 import { authorizeUrl, newVerifier, redeem } from '../support/flows.js';
 import { FormBrowser, callbackParams, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { fakeClock } from '../support/protocol.js';
 
 const strongPassword = 'plum kettle orbit 42';
-
-/** The hosted page's text without markup and per-request values, to compare two answers. */
-function pageText(html: string): string {
-  return html
-    .replace(/<input type="hidden" name="csrf" value="[^"]*">/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 async function openForm(browser: FormBrowser, url: string | URL): Promise<{ action: string; csrf: string; html: string; status: number }> {
   const response = await browser.get(url);

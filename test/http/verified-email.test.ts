@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import type { Storage } from '../../src/ports/storage.js';
-import { lastLink, mailsOf } from '../support/account-mail.js';
+import { lastLink, mailsOf } from '../support/accounts.js';
 import { authorizeUrl, obtainCode } from '../support/flows.js';
 import { callbackParams, hiddenField, oauthFixture, password, redirectUri, type OAuthFixture } from '../support/oauth.js';
 

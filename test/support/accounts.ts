@@ -13,3 +13,12 @@ export async function lastLink(storage: Storage, to: string, template: OutgoingM
   if (!link) throw new Error(`no ${template} mail for ${to}`);
   return link;
 }
+
+/** A hosted page's words, without markup and the CSRF token: two answers that must not differ compare equal. */
+export function pageText(html: string): string {
+  return html
+    .replace(/<input type="hidden" name="csrf" value="[^"]*">/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
