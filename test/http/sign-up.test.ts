@@ -136,6 +136,19 @@ describe('self-service sign-up', () => {
     assert.equal(await storage.users.getByEmail('forged@example.test'), undefined);
   });
 
+  test("the sign-up form of an authorization refuses a token that is not its browser's (403) and stores nothing", async () => {
+    const browser = new FormBrowser(fixture.issuer, fixture.fetch);
+    const start = await browser.get(authorizeUrl(fixture.issuer, app.clientId));
+    const form = await openForm(browser, `${start.headers.get('location')!}/signup`);
+    assert.equal(form.status, 200);
+    const forged = await browser.post(form.action, { csrf: 'forged', email: 'forged-in-flow@example.test', name: 'F', password: strongPassword });
+    assert.equal(forged.status, 403);
+    const stranger = new FormBrowser(fixture.issuer, fixture.fetch);
+    const elsewhere = await stranger.post(form.action, { csrf: form.csrf, email: 'forged-in-flow@example.test', name: 'F', password: strongPassword });
+    assert.equal(elsewhere.status, 400, 'another browser has no binding cookie for this interaction');
+    assert.equal(await storage.users.getByEmail('forged-in-flow@example.test'), undefined);
+  });
+
   test('sign-up is throttled per address: the fourth try within the hour gets 429 with Retry-After', async () => {
     const statuses = [];
     for (let attempt = 0; attempt < 4; attempt += 1) {
