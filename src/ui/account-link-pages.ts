@@ -13,7 +13,7 @@ import { interactionProblemText } from './text.js';
 
 export interface AccountLinkPagesDependencies extends SessionDependencies {
   csrfKey: SecretHasher;
-  cookies: Pick<CookiePolicy, 'secure' | 'path' | 'session' | 'interaction'>;
+  cookies: Pick<CookiePolicy, 'secure' | 'path' | 'session' | 'interaction' | 'accountBinding'>;
   endpoints: Pick<EndpointUrls, 'interaction'>;
   /** The issuer without a trailing slash: the account pages' URLs are under it. */
   issuerBase: string;
@@ -90,8 +90,9 @@ export class AccountLinkPages {
     return this.signUpEnabled ? `${this.#url(paths.signUp)}?interaction=${uid}` : null;
   }
 
+  /** The same binding cookie as the account page's forms: one per browser under /account. */
   get #bindingCookieName(): string {
-    return this.#deps.cookies.secure ? '__Secure-lk_account' : 'lk_account';
+    return this.#deps.cookies.accountBinding;
   }
 
   /** The account forms' binding: the cookie's value, and the cookie to set when the browser had none. */

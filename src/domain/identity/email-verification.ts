@@ -3,6 +3,7 @@ import type { JsonValue } from '../../ports/app-repositories.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { Storage } from '../../ports/storage.js';
 import { commitChange, serverChange, type ChangeDependencies } from '../audit/unit-of-work.js';
+import { confirmedEmail } from './account-service.js';
 import { queueMail } from '../mail/outgoing-mail.js';
 import { accountLinkLifetimeMs, consumeAccountLink, issueAccountLink, type AccountLinkProblem } from './account-links.js';
 
@@ -73,21 +74,17 @@ export async function verifyEmail(deps: ChangeDependencies, token: string): Prom
       const { link } = used;
       const user = link.userId ? await tx.users.get(link.userId) : undefined;
       if (!user || !link.email) throw new Refused('unknown');
-      const email = link.email.toLowerCase();
+      const confirmed = confirmedEmail(user, link, deps.clock.now());
+      if (!confirmed) throw new Refused('unknown');
+      const { email } = confirmed.user;
       if (email !== user.email) {
         const holder = await tx.users.getByEmail(email);
         if (holder && holder.id !== user.id) throw new Refused('email_taken');
       }
-      const next: UserRecord = { ...user, email, emailVerified: true, updatedAt: deps.clock.now() };
+      const next: UserRecord = confirmed.user;
       await tx.users.update(next);
       // The old address hears of the change, so that its owner notices a change they did not make.
-      if (email !== user.email) {
-        await queueMail(
-          tx.outbox,
-          { to: user.email, template: 'email-changed', variables: { name: user.name, newEmail: email }, organization: null },
-          deps.clock.now(),
-        );
-      }
+      if (confirmed.notice) await queueMail(tx.outbox, confirmed.notice, deps.clock.now());
       const changes: Record<string, JsonValue> = { emailVerified: true, ...(email !== user.email ? { email: { from: user.email, to: email } } : {}) };
       const data: VerificationLinkData = {
         signUp: link.data.signUp === true,

@@ -7,6 +7,7 @@ import type { RateLimiter } from '../../ports/rate-limiter.js';
 import type { Storage } from '../../ports/storage.js';
 import { commitChange, serverChange } from '../audit/unit-of-work.js';
 import { queueMail } from '../mail/outgoing-mail.js';
+import { endSessions } from './account-service.js';
 import { accountLinkLifetimeMs, consumeAccountLink, inspectAccountLink, issueAccountLink, type AccountLinkProblem } from './account-links.js';
 import { passwordProblem } from './password-policy.js';
 import { forgotPasswordLimits, throttle, type SelfServiceLimits } from './self-service-throttle.js';
@@ -96,20 +97,15 @@ export class PasswordReset {
         const current = (await tx.users.get(user.id)) ?? user;
         const next: UserRecord = { ...current, passwordHash, lockedUntil: null, updatedAt: now };
         await tx.users.update(next);
-        const sessions = await tx.sessions.deleteForUser(user.id);
+        const sessionsEnded = await endSessions(tx, user.id, { reason: 'password_reset' }, now);
         const grants = await tx.grants.revokeOnlineForUser(user.id, now);
         await queueMail(tx.outbox, { to: next.email, template: 'password-changed', variables: { name: next.name }, organization: null }, now);
-        const changes = { password: 'reset', sessionsEnded: sessions.length, grantsRevoked: grants };
+        const changes = { password: 'reset', sessionsEnded: sessionsEnded.length, grantsRevoked: grants };
         return {
           result: { kind: 'reset', user: next },
           changes: [
             serverChange({ type: 'user.updated', userId: user.id }, { action: 'user.password_reset', targetType: 'user', targetId: user.id, changes }),
-            ...sessions.map((session) =>
-              serverChange(
-                { type: 'session.ended', sid: session.sid },
-                { action: 'session.ended', targetType: 'user', targetId: user.id, changes: { reason: 'password_reset' } },
-              ),
-            ),
+            ...sessionsEnded,
           ],
         };
       });
