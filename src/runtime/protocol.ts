@@ -165,7 +165,7 @@ export function createProtocol(runtime: Runtime): Protocol {
       clock,
       events,
       passwords: argon2PasswordHasher,
-      urls: { verifyEmail: issuerBase(issuer) + paths.verifyEmail, resetPassword: issuerBase(issuer) + paths.resetPassword },
+      urls: { issuer: issuerBase(issuer), verifyEmail: issuerBase(issuer) + paths.verifyEmail },
       signUp: config.signUp,
     }),
     async authenticateManagementToken(token) {

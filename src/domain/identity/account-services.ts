@@ -11,8 +11,9 @@ import { SignUp } from './sign-up.js';
 
 /** Absolute URLs of the hosted account pages the mails link to. */
 export interface AccountPageUrls {
+  /** The issuer without a trailing slash. */
+  issuer: string;
   verifyEmail: string;
-  resetPassword: string;
 }
 
 /** Self-service on the hosted pages: sign-up (when enabled), email verification, password reset. */
@@ -45,13 +46,13 @@ export function createAccountServices(deps: {
         passwords,
         limiter,
         verifyEmailUrl: urls.verifyEmail,
-        resetPasswordUrl: urls.resetPassword,
+        issuer: urls.issuer,
         allowedEmailDomains: deps.signUp.allowedEmailDomains,
       })
     : null;
   return {
     signUp,
-    passwordReset: new PasswordReset({ storage, clock, events, passwords, limiter, resetPasswordUrl: urls.resetPassword }),
+    passwordReset: new PasswordReset({ storage, clock, events, passwords, limiter, issuer: urls.issuer }),
     verifyEmail: (token) => verifyEmail(changes, token),
     async resendVerification(user, ip) {
       const allowed = await throttle(limiter, 'verify-email', resendVerificationLimits, ip, user.email, clock.now());

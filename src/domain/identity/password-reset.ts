@@ -8,7 +8,8 @@ import type { Storage } from '../../ports/storage.js';
 import { commitChange, serverChange } from '../audit/unit-of-work.js';
 import { queueMail } from '../mail/outgoing-mail.js';
 import { endSessions } from './account-service.js';
-import { accountLinkLifetimeMs, consumeAccountLink, inspectAccountLink, issueAccountLink, type AccountLinkProblem } from './account-links.js';
+import { consumeAccountLink, inspectAccountLink, type AccountLinkProblem } from './account-links.js';
+import { mailPasswordLink } from './account-mail.js';
 import { passwordProblem } from './password-policy.js';
 import { forgotPasswordLimits, throttle, type SelfServiceLimits } from './self-service-throttle.js';
 
@@ -18,8 +19,8 @@ export interface PasswordResetDependencies {
   events: DomainEvents;
   passwords: PasswordHasher;
   limiter: RateLimiter;
-  /** The absolute URL of the reset-password page; the link adds `?token=`. */
-  resetPasswordUrl: string;
+  /** The issuer, without a trailing slash: the reset page is under it. */
+  issuer: string;
   limits?: SelfServiceLimits;
 }
 
@@ -27,13 +28,11 @@ export interface PasswordResetDependencies {
 export async function sendResetLink(
   tx: Pick<Storage, 'accountTokens' | 'outbox'>,
   user: Pick<UserRecord, 'id' | 'name' | 'email'>,
-  deps: Pick<PasswordResetDependencies, 'clock' | 'resetPasswordUrl'>,
+  deps: Pick<PasswordResetDependencies, 'clock' | 'issuer'>,
 ): Promise<void> {
   const now = deps.clock.now();
   await tx.accountTokens.revokeForUser(user.id, 'reset_password', now);
-  const token = await issueAccountLink(tx.accountTokens, { purpose: 'reset_password', userId: user.id, email: user.email }, now);
-  const variables = { name: user.name, link: `${deps.resetPasswordUrl}?token=${token}`, expiresInMinutes: accountLinkLifetimeMs.reset_password / 60_000 };
-  await queueMail(tx.outbox, { to: user.email, template: 'reset-password', variables, organization: null }, now);
+  await mailPasswordLink(tx, deps.issuer, user, 'reset-password', now);
 }
 
 export type ResetRequestOutcome = { kind: 'sent' } | { kind: 'throttled'; retryAfterSeconds: number };

@@ -19,7 +19,8 @@ export interface SignUpDependencies {
   passwords: PasswordHasher;
   limiter: RateLimiter;
   verifyEmailUrl: string;
-  resetPasswordUrl: string;
+  /** The issuer, without a trailing slash: the reset page is under it. */
+  issuer: string;
   /** Only addresses of these domains may sign up; empty allows every domain. */
   allowedEmailDomains: readonly string[];
   limits?: SelfServiceLimits;
