@@ -129,6 +129,7 @@ export const appViewSchema = z.object({
     introspectAllTokens: z.boolean(),
     firstParty: z.boolean().describe('Users are not asked to consent (server administrators set it)'),
     managementApiAccess: z.boolean().describe('The app may get tokens for the Latchkey management API (server administrators set it)'),
+    requireVerifiedEmail: z.boolean().describe('Users must verify their email address before the app gets a code'),
   }),
   placeholderRedirectUris: z.array(z.string()).describe('Redirect URIs that are placeholders: fine in a draft, refused on submit or activate'),
   review: z

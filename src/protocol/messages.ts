@@ -19,7 +19,20 @@ export interface ProtocolRequest {
 
 /** A hosted page for the UI adapter to render: the protocol names it and gives its data. */
 export interface PageModel {
-  template: 'error' | 'form-post' | 'login' | 'consent' | 'logout-confirm' | 'logged-out' | 'device' | 'account' | 'account-sign-in';
+  template:
+    | 'error'
+    | 'form-post'
+    | 'login'
+    | 'consent'
+    | 'logout-confirm'
+    | 'logged-out'
+    | 'device'
+    | 'signup'
+    | 'forgot-password'
+    | 'reset-password'
+    | 'account'
+    | 'account-sign-in'
+    | 'account-notice';
   data: Record<string, unknown>;
 }
 

@@ -3,6 +3,7 @@ import { defaultLifetimes } from '../contracts/limits.js';
 import { isManagementScope, managementScopes } from '../contracts/scopes.js';
 import type { Actor } from '../domain/access/actor.js';
 import { paths } from '../contracts/paths.js';
+import { createAccountServices } from '../domain/identity/account-services.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { JsonValue } from '../ports/app-repositories.js';
 import type { OAuthClient } from '../ports/directories.js';
@@ -17,6 +18,7 @@ import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { mayUseReservedApi } from '../protocol/scopes.js';
 import { audiencesOf, TokenValidator } from '../protocol/tokens/token-validator.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
+import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -155,6 +157,14 @@ export function createProtocol(runtime: Runtime): Protocol {
     device,
     loginMethods: { password },
     validator,
+    accounts: createAccountServices({
+      storage,
+      clock,
+      events,
+      passwords: argon2PasswordHasher,
+      urls: { issuer: issuerBase(issuer), verifyEmail: issuerBase(issuer) + paths.verifyEmail },
+      signUp: config.signUp,
+    }),
     async authenticateManagementToken(token) {
       const found = await validator.accessToken(token);
       if (!found) return null;
