@@ -167,7 +167,7 @@ export class AccountPages {
         ip: listed.ip ?? 'unknown',
         signedIn: shownTime(listed.createdAt),
         lastSeen: shownTime(listed.lastSeenAt),
-        current: listed.idHash === session.idHash,
+        current: listed.sid === session.sid,
       })),
     };
     const response = page('account', view, options.status ?? 200);
