@@ -16,6 +16,8 @@ import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
 import { UserService } from './identity/user-service.js';
 import type { SigningAlgorithm } from './keys/signing-keys.js';
 import { OrgService } from './orgs/org-service.js';
+import { FirstRun } from './identity/first-run.js';
+import { InvitationSignUp } from './orgs/invitation-sign-up.js';
 
 export interface RegistryDependencies {
   storage: Storage;
@@ -32,6 +34,8 @@ export interface RegistryDependencies {
   builtInApis?: readonly ApiRecord[];
   /** Whether every user may create organizations (default true); otherwise only server administrators. */
   orgSelfService?: boolean;
+  /** The absolute URL of the invitation page for a token (invitation mails link to it). */
+  invitationLink?: (token: string) => string;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -46,6 +50,8 @@ export interface Registry {
   tokens: PersonalAccessTokens;
   consents: ConsentService;
   audit: AuditLog;
+  firstRun: FirstRun;
+  invitationSignUp: InvitationSignUp;
 }
 
 export function createRegistry(deps: RegistryDependencies): Registry {
@@ -73,10 +79,20 @@ export function createRegistry(deps: RegistryDependencies): Registry {
       accessTokenTtlMinutes: deps.bounds.accessTokenTtlMinutes,
       signingAlgorithms: deps.signingAlgorithms,
     }),
-    orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events, selfService: deps.orgSelfService ?? true }),
+    orgs: new OrgService({
+      storage,
+      clock,
+      authorizer,
+      secretHasher: deps.tokenHasher,
+      events,
+      selfService: deps.orgSelfService ?? true,
+      ...(deps.invitationLink ? { invitationLink: deps.invitationLink } : {}),
+    }),
     users: new UserService(storage, clock, authorizer, deps.passwordHasher, events),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher, events),
     consents: new ConsentService(storage, clock, events),
     audit: new AuditLog(storage, authorizer),
+    firstRun: new FirstRun({ storage, clock, events, passwords: deps.passwordHasher }),
+    invitationSignUp: new InvitationSignUp({ storage, clock, events, secretHasher: deps.tokenHasher, passwords: deps.passwordHasher }),
   };
 }

@@ -13,6 +13,7 @@ import { InputGuard, parseQueryString } from './input-guard.js';
 import { PageRenderer } from './pages.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { registerSetupRoutes } from './routes/setup.js';
 import { buildServerMetadata } from '../protocol/discovery.js';
 import { isOAuthError } from '../protocol/errors.js';
 import { lazyChildLogger } from '../observability/lazy-child-logger.js';
@@ -168,6 +169,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     isKnownOrigin: (origin) => deps.protocol.deps.clients.isKnownOrigin(origin),
   });
   registerOAuthRoutes(app, { issuer: config.issuer, protocol: deps.protocol, pages });
+  registerSetupRoutes(app, { issuer: config.issuer, protocol: deps.protocol, registry: deps.registry, pages });
 
   // One set of management operations, mounted twice: for bearer tokens, and for the console's session.
   const operations = managementRoutes({ registry: deps.registry, serverMetadata: metadata });

@@ -19,7 +19,7 @@ export interface ProtocolRequest {
 
 /** A hosted page for the UI adapter to render: the protocol names it and gives its data. */
 export interface PageModel {
-  template: 'error' | 'form-post' | 'login' | 'consent' | 'logout-confirm' | 'logged-out' | 'device';
+  template: 'error' | 'form-post' | 'login' | 'consent' | 'logout-confirm' | 'logged-out' | 'device' | 'setup' | 'invitation' | 'link-notice';
   data: Record<string, unknown>;
 }
 
