@@ -110,6 +110,12 @@ export class OrgService {
     return org;
   }
 
+  /** Whether the actor may create organizations (what the console offers; create() checks it again). */
+  async mayCreate(context: RequestContext): Promise<boolean> {
+    if (context.actor.kind === 'client') return false;
+    return this.#deps.selfService || (await this.#deps.authorizer.isServerAdmin(context.actor));
+  }
+
   /**
    * Creates an organization. A user who creates one becomes its owner: that gives power over the
    * organization and nothing outside it (no app setting its members can change lifts anyone's
