@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { accountTokenHash } from '../../src/domain/identity/account-links.js';
 import { setupUrl } from '../../src/runtime/server.js';
 import { FormBrowser, hiddenField } from '../support/oauth.js';
+import { createTestDatabase, postgresSkipReason } from '../support/postgres.js';
 import { fakeClock } from '../support/protocol.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -107,12 +108,51 @@ describe('the first-run setup link', () => {
     assert.equal(replay.status, 409);
     assert.equal(await storage().users.getByEmail('second@example.test'), undefined);
 
-    // Single use on its own: even were the administrator gone, the used link stays used.
+    // The setup ran once: with no administrator left, the links still do nothing.
     await storage().users.update({ ...user, isAdmin: false });
+    assert.equal(await registry().firstRun.check(tokenOf(other)), 'done');
+    // Single use on its own: were the setup's record gone too, the used link stays used, while an
+    // unused link of an earlier start stays valid until it expires.
+    const { db } = server.server.runtime.database;
+    await db.deleteFrom('settings').where('name', '=', 'first-run.done').execute();
     const used = await server.fetch(link);
     assert.equal(used.status, 410);
     assert.match(await used.text(), /Setup link already used/);
-    assert.equal(await registry().firstRun.check(tokenOf(other)), null, 'an unused link of an earlier start stays valid until it expires');
-    await storage().users.update({ ...user, isAdmin: true });
+    assert.equal(await registry().firstRun.check(tokenOf(other)), null);
+  });
+
+  test('of two setups with two links, one makes the administrator', async () => {
+    const [first, second] = [await newLink(), await newLink()];
+    const input = (email: string) => ({ email, name: 'Racer', password, organization: `Team ${email.split('@')[0]}` });
+    const outcomes = await Promise.all([
+      registry().firstRun.complete(tokenOf(first), input('racer1@example.test')),
+      registry().firstRun.complete(tokenOf(second), input('racer2@example.test')),
+    ]);
+    assert.deepEqual(outcomes.map((outcome) => outcome.ok).sort(), [false, true]);
+    const admins = (await storage().users.list({ search: 'racer', offset: 0, limit: 10 })).items;
+    assert.equal(admins.length, 1);
+  });
+});
+
+describe('the first-run setup on PostgreSQL', { skip: postgresSkipReason }, () => {
+  test('of setups started together with different links, one makes the administrator', async (t) => {
+    const database = await createTestDatabase();
+    const server = await startTestServer({ inProcess: true, logLevel: 'warn', databaseUrl: database.url });
+    t.after(async () => {
+      await server.stop();
+      await database.drop();
+    });
+    const { firstRun } = server.server.runtime.registry;
+    const tokens = await Promise.all([1, 2, 3, 4].map(() => firstRun.issueSetupLink()));
+    const outcomes = await Promise.all(
+      tokens.map((token, index) => firstRun.complete(token, { email: `racer${index}@example.test`, name: 'Racer', password, organization: `Team ${index}` })),
+    );
+    assert.equal(outcomes.filter((outcome) => outcome.ok).length, 1);
+    assert.deepEqual(
+      outcomes.filter((outcome) => !outcome.ok).map((outcome) => !outcome.ok && outcome.problem),
+      ['done', 'done', 'done'],
+    );
+    const users = await server.server.runtime.storage.users.list({ search: 'racer', offset: 0, limit: 10 });
+    assert.equal(users.total, 1, 'only the winner was written');
   });
 });

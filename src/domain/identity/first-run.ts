@@ -38,6 +38,12 @@ export interface FirstRunDependencies {
 
 const emailSchema = z.email().max(254);
 
+/**
+ * Set, to the first administrator's id, by the setup that made them: the setup runs once per
+ * server, even should every administrator later be removed (then `latchkey users create --admin`).
+ */
+const setupDoneSetting = 'first-run.done';
+
 /** Rolls the setup's transaction back with the reason it could not run. */
 class SetupRefused extends Error {
   readonly problem: SetupProblem;
@@ -96,7 +102,8 @@ export class FirstRun {
 
   /** Whether the server still waits for its first administrator. */
   async needed(): Promise<boolean> {
-    return !(await this.#deps.storage.users.hasAdministrator());
+    const { users, settings } = this.#deps.storage;
+    return !(await users.hasAdministrator()) && (await settings.get(setupDoneSetting)) === undefined;
   }
 
   /** A fresh setup link's token, or null when the server already has an administrator. */
@@ -149,6 +156,9 @@ export class FirstRun {
     try {
       const result = await commitChange(this.#deps, context, async (tx) => {
         if (await tx.users.hasAdministrator()) throw new SetupRefused('done');
+        // Two setups at once (two links, two nodes): the one name can be taken once, so only one
+        // of them makes an administrator, on either store.
+        if (!(await tx.settings.setIfAbsent(setupDoneSetting, user.id))) throw new SetupRefused('done');
         if (token !== null) {
           const used = await consumeAccountLink(tx.accountTokens, token, 'setup', now);
           if (!used.ok) throw new SetupRefused(used.problem);
