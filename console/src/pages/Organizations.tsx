@@ -1,3 +1,4 @@
+import { organizationSlug } from '@contracts/organization-names';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ErrorSummary, Notice, PageHeader, TextField } from '../components/ui';
@@ -8,18 +9,6 @@ import { fieldErrorsOf, firstFor } from '../lib/problems';
 import { useSession } from '../lib/session';
 import type { Org } from '../lib/types';
 import { TopBar } from './Shell';
-
-/** The URL name the server would accept for a display name: "Acme Corp." becomes `acme-corp`. */
-export function slugOf(displayName: string): string {
-  return displayName
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63)
-    .replace(/-+$/, '');
-}
 
 const nameHint = 'Used in URLs and API paths: lower-case letters, digits and hyphens.';
 
@@ -90,7 +79,7 @@ export function CreateOrganization() {
             error={error}
             onDisplayName={(value) => {
               setDisplayName(value);
-              if (!nameEdited) setName(slugOf(value));
+              if (!nameEdited) setName(organizationSlug(value));
             }}
             onName={(value) => {
               setNameEdited(true);

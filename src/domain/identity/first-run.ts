@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { organizationSlug } from '../../contracts/organization-names.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import { emptyProfile, type UserRecord } from '../../ports/identity-repositories.js';
@@ -51,21 +52,6 @@ class SetupRefused extends Error {
     super(`setup refused: ${problem}`);
     this.problem = problem;
   }
-}
-
-/**
- * The organization's URL name from the name a person typed: "Acme Corp." becomes `acme-corp`.
- * The display name keeps what they typed.
- */
-export function organizationSlug(displayName: string): string {
-  return displayName
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63)
-    .replace(/-+$/, '');
 }
 
 /** Every field's problem at once, so the form can show them all; empty when the input is acceptable. */
