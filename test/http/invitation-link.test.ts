@@ -10,9 +10,12 @@ describe('an invitation mail and its link', () => {
 
   before(async () => {
     // Sign-up is off: the invitation lets its invitee create an account all the same.
-    fixture = await oauthFixture({ inProcess: true, env: { LATCHKEY_SIGN_UP_ENABLED: 'false' } });
+    // Request logging on (info), to check that no invitation token reaches the log.
+    fixture = await oauthFixture({ inProcess: true, logLevel: 'info', env: { LATCHKEY_SIGN_UP_ENABLED: 'false' } });
   });
   after(() => fixture.stop());
+
+  const tokensSeen: string[] = [];
 
   const runtime = () => fixture.server.server.runtime;
 
@@ -27,6 +30,7 @@ describe('an invitation mail and its link', () => {
     assert.equal(variables.role, role);
     assert.equal(variables.expiresInDays, 7);
     assert.ok(variables.link.startsWith(`${fixture.issuer}/console/invitation?token=lk_inv_`), variables.link);
+    tokensSeen.push(new URL(variables.link).searchParams.get('token')!);
     return variables.link;
   }
 
@@ -89,6 +93,13 @@ describe('an invitation mail and its link', () => {
     const done = await browser.post(`${interaction}/login`, { csrf: hiddenField(form, 'csrf')!, email: bob.email, password: bob.password });
     assert.equal(done.status, 303);
     assert.equal((await runtime().storage.organizations.getMembership(fixture.orgId, bob.id))?.role, 'viewer');
+  });
+
+  test('no invitation token reaches the log, whether in the link or in the sign-in that carries it', () => {
+    assert.ok(tokensSeen.length >= 2);
+    assert.match(fixture.server.logs.text, /console\/invitation\?token=\[REDACTED\]/);
+    assert.match(fixture.server.logs.text, /invitation=\[REDACTED\]/);
+    for (const token of tokensSeen) assert.ok(!fixture.server.logs.text.includes(token), 'an invitation token in the log');
   });
 
   test('an unknown invitation link says what to do and changes nothing', async () => {
