@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { runCli } from '../support/cli.js';
-import { temporaryDirectory } from '../support/server.js';
+import { runCli, spawnCli } from '../support/cli.js';
+import { freePort, temporaryDirectory } from '../support/server.js';
 
 describe('latchkey init', () => {
   const dir = temporaryDirectory();
@@ -36,5 +36,55 @@ describe('latchkey init', () => {
     const members = await runCli(['members', 'list', '--org', 'acme-corp', '--json'], { cwd: dir.path, env });
     assert.equal(members.code, 0, members.stderr);
     assert.match(members.stdout, /"role": "owner"/);
+  });
+});
+
+describe('latchkey start on a server without an administrator', () => {
+  const dir = temporaryDirectory();
+  after(() => dir.remove());
+
+  async function start(): Promise<{ banner: string; link: string | undefined; issuer: string; stop: () => Promise<void> }> {
+    const port = await freePort();
+    const issuer = `http://localhost:${port}`;
+    const server = spawnCli(['start', '--port', String(port), '--issuer', issuer], { cwd: dir.path });
+    await server.waitFor(/Next: /);
+    const banner = server.stderr();
+    return {
+      banner,
+      issuer,
+      link: /(http:\/\/\S+\/console\/setup\?token=\S+)/.exec(banner)?.[1],
+      stop: async () => {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      },
+    };
+  }
+
+  test('prints a fresh setup link on every start; an earlier one stays valid; none once an administrator exists', async () => {
+    const first = await start();
+    await first.stop();
+    const second = await start();
+    assert.ok(first.link && second.link);
+    assert.notEqual(first.link, second.link);
+    assert.match(second.banner, new RegExp(`Console:\\s+${second.issuer}/console/`));
+    // The first start's link, on the second start's port: still a setup form.
+    const earlier = new URL(first.link);
+    earlier.host = new URL(second.issuer).host;
+    const form = await fetch(earlier);
+    assert.equal(form.status, 200);
+    assert.match(await form.text(), /Set up Latchkey/);
+    await second.stop();
+
+    const env = { LATCHKEY_ISSUER: second.issuer };
+    const created = await runCli(['init', '--admin-email', 'root@example.test', '--password-stdin'], {
+      cwd: dir.path,
+      env,
+      input: 'a long first-run passphrase\n',
+    });
+    assert.equal(created.code, 0, created.stderr);
+    const third = await start();
+    assert.equal(third.link, undefined, 'no setup link once an administrator exists');
+    assert.match(third.banner, /Next: sign in to the console/);
+    await third.stop();
   });
 });
