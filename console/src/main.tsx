@@ -13,6 +13,7 @@ import { CreateOrganization, OrgSettings } from './pages/Organizations';
 import { PlaygroundCallback } from './pages/PlaygroundCallback';
 import { Profile } from './pages/Profile';
 import { Home, NotFound, OrgLayout, SessionGate } from './pages/Shell';
+import { UserDetail, Users } from './pages/Users';
 import './styles.css';
 
 function Console() {
@@ -39,6 +40,8 @@ function Console() {
             <Route path="audit" element={<Audit />} />
             <Route path="profile" element={<Profile />} />
             <Route path="settings" element={<OrgSettings />} />
+            <Route path="users" element={<Users />} />
+            <Route path="users/:userId" element={<UserDetail />} />
           </Route>
           <Route path="*" element={<NotFound />} />
         </Route>

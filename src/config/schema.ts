@@ -223,7 +223,8 @@ export const configSchema = z
     ui: z
       .object({
         templatesDir: z.string().min(1).optional().meta({
-          description: 'A directory of Eta templates that replace the hosted pages (login, consent, error, ...) of the same name.',
+          description:
+            'A directory of Eta templates that replace the hosted pages (login, consent, error, ...) and, under mail/, the mails (docs/mail.md) of the same name.',
         }),
       })
       .strict()

@@ -39,9 +39,28 @@ export const userViewSchema = z.object({
   isAdmin: z.boolean(),
   disabled: z.boolean().describe('A disabled user cannot sign in, and nothing issued to them works'),
   disabledAt: isoTime.nullable(),
+  lockedUntil: isoTime.nullable().describe('Until when sign-in is refused after too many failed sign-ins in a row; null (or past) when not locked'),
   hasPassword: z.boolean(),
+  profile: z.object({
+    givenName: z.string().nullable(),
+    familyName: z.string().nullable(),
+    picture: z.string().nullable(),
+    locale: z.string().nullable(),
+    phoneNumber: z.string().nullable(),
+  }),
   createdAt: isoTime,
   updatedAt: isoTime,
+});
+
+export const sessionViewSchema = z.object({
+  sid: z.string().describe('The session id, as the sid claim of ID tokens carries it'),
+  authTime: isoTime,
+  amr: z.array(z.string()),
+  createdAt: isoTime,
+  lastSeenAt: isoTime,
+  expiresAt: isoTime,
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
 });
 
 export const tokenViewSchema = z.object({
@@ -110,6 +129,7 @@ export const appViewSchema = z.object({
     introspectAllTokens: z.boolean(),
     firstParty: z.boolean().describe('Users are not asked to consent (server administrators set it)'),
     managementApiAccess: z.boolean().describe('The app may get tokens for the Latchkey management API (server administrators set it)'),
+    requireVerifiedEmail: z.boolean().describe('Users must verify their email address before the app gets a code'),
   }),
   placeholderRedirectUris: z.array(z.string()).describe('Redirect URIs that are placeholders: fine in a draft, refused on submit or activate'),
   review: z
@@ -215,6 +235,7 @@ export type OrgView = z.output<typeof orgViewSchema>;
 export type MemberView = z.output<typeof memberViewSchema>;
 export type InvitationView = z.output<typeof invitationViewSchema>;
 export type UserView = z.output<typeof userViewSchema>;
+export type SessionView = z.output<typeof sessionViewSchema>;
 export type TokenView = z.output<typeof tokenViewSchema>;
 export type ApiView = z.output<typeof apiViewSchema>;
 export type AppView = z.output<typeof appViewSchema>;

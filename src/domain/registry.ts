@@ -11,8 +11,11 @@ import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
 import { PreAuthorizationService } from './apps/preauthorization-service.js';
 import { AuditLog } from './audit/audit-log.js';
+import { AccountService } from './identity/account-service.js';
 import { ConsentService } from './identity/consents.js';
 import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
+import { SignIn } from './identity/sign-in.js';
+import { AccountLockout, type LockoutPolicy } from './identity/lockout.js';
 import { UserService } from './identity/user-service.js';
 import type { SigningAlgorithm } from './keys/signing-keys.js';
 import { OrgService } from './orgs/org-service.js';
@@ -36,6 +39,10 @@ export interface RegistryDependencies {
   orgSelfService?: boolean;
   /** The absolute URL of the invitation page for a token (invitation mails link to it). */
   invitationLink?: (token: string) => string;
+  /** The issuer without a trailing slash: the links in account mail start with it. */
+  issuer: string;
+  /** When repeated wrong passwords lock an account (default: 10 in a row, for 15 minutes). */
+  lockout?: LockoutPolicy;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -49,6 +56,10 @@ export interface Registry {
   users: UserService;
   tokens: PersonalAccessTokens;
   consents: ConsentService;
+  /** What a signed-in user changes about their own account (the account page). */
+  accounts: AccountService;
+  /** Password sign-in with its throttles and lockout: the one every form that checks a password uses. */
+  signIn: SignIn;
   audit: AuditLog;
   firstRun: FirstRun;
   invitationSignUp: InvitationSignUp;
@@ -57,6 +68,9 @@ export interface Registry {
 export function createRegistry(deps: RegistryDependencies): Registry {
   const { storage, clock, events } = deps;
   const authorizer = new Authorizer(storage);
+  const consents = new ConsentService(storage, clock, events);
+  const lockout = new AccountLockout({ storage, clock, events }, storage.rateLimits, deps.issuer, deps.lockout);
+  const signIn = new SignIn(storage.users, deps.passwordHasher, storage.rateLimits, clock, undefined, lockout);
   const apps = new AppService({
     storage,
     clock,
@@ -88,11 +102,20 @@ export function createRegistry(deps: RegistryDependencies): Registry {
       selfService: deps.orgSelfService ?? true,
       ...(deps.invitationLink ? { invitationLink: deps.invitationLink } : {}),
     }),
-    users: new UserService(storage, clock, authorizer, deps.passwordHasher, events),
+    users: new UserService(storage, clock, authorizer, deps.passwordHasher, events, deps.issuer),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher, events),
-    consents: new ConsentService(storage, clock, events),
+    consents,
+    accounts: new AccountService({
+      storage,
+      clock,
+      events,
+      passwords: deps.passwordHasher,
+      consents,
+      signIn,
+    }),
     audit: new AuditLog(storage, authorizer),
     firstRun: new FirstRun({ storage, clock, events, passwords: deps.passwordHasher }),
     invitationSignUp: new InvitationSignUp({ storage, clock, events, secretHasher: deps.tokenHasher, passwords: deps.passwordHasher }),
+    signIn,
   };
 }

@@ -11,9 +11,12 @@ import type { Protocol } from '../protocol/protocol.js';
 import { managementOpenApi, managementRoutes, registerManagementApi } from './api/management-api.js';
 import { InputGuard, parseQueryString } from './input-guard.js';
 import { PageRenderer } from './pages.js';
+import { registerAccountRoutes } from './routes/account.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { registerSetupRoutes } from './routes/setup.js';
+import { registerAccountLinkRoutes } from './routes/account-links.js';
+import { AccountLinkPages } from '../ui/account-link-pages.js';
 import { buildServerMetadata } from '../protocol/discovery.js';
 import { isOAuthError } from '../protocol/errors.js';
 import { lazyChildLogger } from '../observability/lazy-child-logger.js';
@@ -168,8 +171,12 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     maxAgeSeconds: config.keys.jwksMaxAgeSeconds,
     isKnownOrigin: (origin) => deps.protocol.deps.clients.isKnownOrigin(origin),
   });
-  registerOAuthRoutes(app, { issuer: config.issuer, protocol: deps.protocol, pages });
-  registerSetupRoutes(app, { issuer: config.issuer, protocol: deps.protocol, registry: deps.registry, pages });
+  const { protocol } = deps;
+  const accountPages = new AccountLinkPages({ ...protocol.deps, issuerBase: issuerBase(config.issuer) }, protocol.accounts, protocol.interactions);
+  registerOAuthRoutes(app, { issuer: config.issuer, protocol, pages, accountPages });
+  registerAccountRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });
+  registerAccountLinkRoutes(app, { issuer: config.issuer, pages, accountPages, secureCookies: protocol.deps.cookies.secure });
+  registerSetupRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });
 
   // One set of management operations, mounted twice: for bearer tokens, and for the console's session.
   const operations = managementRoutes({ registry: deps.registry, serverMetadata: metadata });

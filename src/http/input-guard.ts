@@ -226,6 +226,7 @@ export class InputGuard {
       startsWithSegment(path, paths.endSession) ||
       startsWithSegment(path, paths.interaction) ||
       startsWithSegment(path, paths.deviceVerification) ||
+      startsWithSegment(path, paths.account) ||
       startsWithSegment(path, paths.console)
     ) {
       return 'page';

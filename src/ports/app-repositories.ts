@@ -42,6 +42,8 @@ export interface AppSettings {
     firstParty: boolean;
     /** The app may get tokens for Latchkey's own management API (set by server administrators only). */
     managementApiAccess: boolean;
+    /** Users whose address is not verified are asked to verify it before the app gets a code. */
+    requireVerifiedEmail: boolean;
   };
 }
 

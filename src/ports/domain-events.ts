@@ -22,7 +22,7 @@ export type DomainEvent =
   | { type: 'signin.failed'; clientId: string | null }
   /** A sign-in was refused before the password was checked, because of too many attempts. */
   | { type: 'signin.throttled'; clientId: string | null }
-  /** A sign-in session ended (RP-initiated logout). */
+  /** A sign-in session ended: RP-initiated logout, signing out on the account page, a password change ending the others, or a server administrator ending it. */
   | { type: 'session.ended'; sid: string }
   // Organizations and their people.
   /** An organization was created. */
@@ -71,8 +71,20 @@ export type DomainEvent =
   | { type: 'user.created'; userId: string }
   /** A user's profile, password, administrator flag or disabled state changed. */
   | { type: 'user.updated'; userId: string }
+  /** A user asked on the account page to change their email; the account keeps its address until the link sent to the new one is used. */
+  | { type: 'user.email_change_requested'; userId: string }
   /** A user account was deleted. */
   | { type: 'user.deleted'; userId: string }
+  /** A server administrator disabled a user: they can't sign in, and their tokens stop working. */
+  | { type: 'user.disabled'; userId: string }
+  /** A server administrator enabled a disabled user again. */
+  | { type: 'user.enabled'; userId: string }
+  /** Too many failed sign-ins in a row locked the account until `lockedUntil` (epoch ms). */
+  | { type: 'user.locked'; userId: string; lockedUntil: number }
+  /** A server administrator lifted a lockout before it ended. */
+  | { type: 'user.unlocked'; userId: string }
+  /** A password reset link was mailed to the user (by an administrator's request). */
+  | { type: 'user.password_reset_sent'; userId: string }
   /** A user withdrew their consent to an app (`orgId` is null when the app is gone). */
   | { type: 'consent.revoked'; orgId: string | null; clientId: string; userId: string }
   /** A personal access token was created. */

@@ -36,9 +36,10 @@ export interface SessionRepository {
 
 /**
  * Where an interaction stands. Sign-in comes first (a second factor, when one is asked, between
- * the first method and the end of sign-in), consent after it; `done` and `failed` are final.
+ * the first method and the end of sign-in), then a verified address when the app asks for one,
+ * consent after it; `done` and `failed` are final.
  */
-export type InteractionStep = 'login_pending' | 'login_done' | 'second_factor_pending' | 'consent_pending' | 'done' | 'failed';
+export type InteractionStep = 'login_pending' | 'login_done' | 'second_factor_pending' | 'verification_pending' | 'consent_pending' | 'done' | 'failed';
 
 /** Who signed in for an interaction, how and when. */
 export interface InteractionLogin {
@@ -179,6 +180,11 @@ export interface GrantRepository {
   revoke(id: string, now: number): Promise<boolean>;
   /** Revokes every live grant of a user to an app (consent withdrawn). */
   revokeForUserAndClient(userId: string, clientId: string, now: number): Promise<number>;
+  /**
+   * Revokes every live grant of a user whose scope lacks offline_access (a password reset): what
+   * was issued for the user's sessions ends with them; access given for offline use stays.
+   */
+  revokeOnlineForUser(userId: string, now: number): Promise<number>;
   /** Deletes at most `limit` expired rows; returns how many it deleted. */
   deleteExpired(now: number, limit: number): Promise<number>;
 }

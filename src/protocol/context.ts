@@ -87,6 +87,8 @@ export interface ProtocolDependencies {
   /** Cookie names and flags: Secure and the __Host- prefix on https issuers. */
   cookies: CookiePolicy;
   sessionTtlMs: number;
+  /** A session unused this long ends (sessions.idleMinutes). */
+  sessionIdleMs?: number;
   jwtBearer: JwtBearerPolicy;
 }
 
@@ -104,6 +106,8 @@ export interface CookiePolicy {
   interaction: string;
   /** Binds the device verification forms to the browser (Path: /device). */
   deviceBinding: string;
+  /** Binds the account pages' sign-in form to the browser (Path: /account). */
+  accountBinding: string;
   /** The console's session (Path: /console). */
   consoleSession: string;
   /** The console's signed sign-in flow: PKCE verifier, state, where to return (Path: /console). */

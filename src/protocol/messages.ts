@@ -19,7 +19,23 @@ export interface ProtocolRequest {
 
 /** A hosted page for the UI adapter to render: the protocol names it and gives its data. */
 export interface PageModel {
-  template: 'error' | 'form-post' | 'login' | 'consent' | 'logout-confirm' | 'logged-out' | 'device' | 'setup' | 'invitation' | 'link-notice';
+  template:
+    | 'error'
+    | 'form-post'
+    | 'login'
+    | 'consent'
+    | 'logout-confirm'
+    | 'logged-out'
+    | 'device'
+    | 'signup'
+    | 'forgot-password'
+    | 'reset-password'
+    | 'account'
+    | 'account-sign-in'
+    | 'account-notice'
+    | 'setup'
+    | 'invitation'
+    | 'link-notice';
   data: Record<string, unknown>;
 }
 

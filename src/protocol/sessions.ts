@@ -15,7 +15,23 @@ export interface SessionDependencies {
   users: Pick<UserDirectory, 'getUser'>;
   tokenHasher: SecretHasher;
   cookies: Pick<CookiePolicy, 'session' | 'path'>;
+  /** The absolute lifetime: a session ends this long after sign-in, however much it is used. */
   sessionTtlMs: number;
+  /** The idle timeout: a session unused this long ends; without it, only the absolute lifetime counts. */
+  sessionIdleMs?: number;
+}
+
+/**
+ * How often a session's last use is written. Recording every use would add a write to every
+ * authorization request; moving the idle end at most once a minute keeps it to one write a
+ * minute per session, at the price of an idle timeout that may end up to a minute early.
+ */
+export const sessionTouchIntervalMs = 60_000;
+
+/** When a session used at `now` ends: the earlier of its absolute end and the idle timeout from now. */
+export function sessionEnd(session: Pick<SessionRecord, 'createdAt'>, now: number, deps: Pick<SessionDependencies, 'sessionTtlMs' | 'sessionIdleMs'>): number {
+  const absolute = session.createdAt + deps.sessionTtlMs;
+  return deps.sessionIdleMs === undefined ? absolute : Math.min(absolute, now + deps.sessionIdleMs);
 }
 
 export interface CurrentSession {
@@ -28,10 +44,15 @@ export async function currentSession(request: ProtocolRequest, deps: SessionDepe
   const cookie = request.cookies[deps.cookies.session];
   if (!cookie || cookie.length > 100) return undefined;
   const session = await deps.storage.sessions.getByHash(deps.tokenHasher.hash(cookie));
-  if (!session || session.expiresAt <= deps.clock.now()) return undefined;
+  const now = deps.clock.now();
+  if (!session || session.expiresAt <= now) return undefined;
   const user = await deps.users.getUser(session.userId);
   // A disabled user's sessions end with them.
-  return user && user.disabledAt === null ? { session, user } : undefined;
+  if (!user || user.disabledAt !== null) return undefined;
+  if (now - session.lastSeenAt < sessionTouchIntervalMs) return { session, user };
+  const expiresAt = sessionEnd(session, now, deps);
+  if (!(await deps.storage.sessions.touch(session.idHash, now, expiresAt))) return undefined;
+  return { session: { ...session, lastSeenAt: now, expiresAt }, user };
 }
 
 export function sessionCookie(deps: Pick<SessionDependencies, 'cookies' | 'sessionTtlMs'>, value: string | null): CookieInstruction {
@@ -43,11 +64,19 @@ export function sessionCookie(deps: Pick<SessionDependencies, 'cookies' | 'sessi
   };
 }
 
+/** The user agent as sent, cut to what the account page shows; null when the browser sent none. */
+function userAgentOf(request: ProtocolRequest): string | null {
+  const agent = request.headers['user-agent'];
+  return agent ? agent.slice(0, 512) : null;
+}
+
 /**
  * Starts a session for a user who just signed in, as the sign-in recorded it; the cookie holds
- * 256 random bits, the store only their hash.
+ * 256 random bits, the store only their hash. Where and with what the browser signed in is kept
+ * for the account page's list of sessions.
  */
 export async function startSession(
+  request: ProtocolRequest,
   deps: SessionDependencies,
   user: UserRecord,
   login: Pick<InteractionLogin, 'amr' | 'authTime'>,
@@ -61,10 +90,10 @@ export async function startSession(
     authTime: login.authTime,
     amr: login.amr,
     createdAt: now,
-    expiresAt: now + deps.sessionTtlMs,
+    expiresAt: sessionEnd({ createdAt: now }, now, deps),
     lastSeenAt: now,
-    ip: null,
-    userAgent: null,
+    ip: request.ip || null,
+    userAgent: userAgentOf(request),
   };
   await deps.storage.sessions.insert(session);
   return { current: { session, user }, cookie: sessionCookie(deps, value) };
@@ -78,7 +107,7 @@ export async function replaceSession(
   login: Pick<InteractionLogin, 'amr' | 'authTime'>,
 ): Promise<{ current: CurrentSession; cookie: CookieInstruction }> {
   await endSession(request, deps);
-  return startSession(deps, user, login);
+  return startSession(request, deps, user, login);
 }
 
 /** Ends the browser's session, if it has one; returns what ended. */

@@ -44,6 +44,10 @@ export function staleAfter(event: DomainEvent): StaleEntries {
       return { ...nothingStale, apiIdentifiers: [event.identifier] };
     case 'user.updated':
     case 'user.deleted':
+    case 'user.disabled':
+    case 'user.enabled':
+    case 'user.locked':
+    case 'user.unlocked':
       return { ...nothingStale, userId: event.userId };
     // Protocol events change no registered app, API or user; memberships, invitations, consents
     // and tokens are read from storage where they matter; signing keys have a refresh of their own.
@@ -65,6 +69,8 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'invitation.accepted':
     case 'invitation.revoked':
     case 'user.created':
+    case 'user.password_reset_sent':
+    case 'user.email_change_requested':
     case 'consent.revoked':
     case 'pat.created':
     case 'pat.revoked':

@@ -3,7 +3,7 @@ import { defaultLifetimes } from '../contracts/limits.js';
 import { isManagementScope, managementScopes } from '../contracts/scopes.js';
 import type { Actor } from '../domain/access/actor.js';
 import { paths } from '../contracts/paths.js';
-import { SignIn } from '../domain/identity/sign-in.js';
+import { createAccountServices } from '../domain/identity/account-services.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { JsonValue } from '../ports/app-repositories.js';
 import type { OAuthClient } from '../ports/directories.js';
@@ -54,6 +54,7 @@ export function cookiePolicy(issuer: string): CookiePolicy {
     session: named('lk_session', path),
     interaction: named('lk_int_', `${under}${endpointPaths.interaction}`),
     deviceBinding: named('lk_device', `${under}${endpointPaths.deviceVerification}`),
+    accountBinding: named('lk_account', `${under}${paths.account}`),
     consoleSession: named('lk_console', `${under}${paths.console}`),
     consoleFlow: named('lk_console_flow', `${under}${paths.console}`),
   };
@@ -125,6 +126,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     events,
     cookies: cookiePolicy(issuer),
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
+    sessionIdleMs: config.sessions.idleMinutes * 60_000,
     jwtBearer: {
       requireJti: config.grants.jwtBearer.requireJti,
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,
@@ -133,7 +135,7 @@ export function createProtocol(runtime: Runtime): Protocol {
   const interactions = new InteractionEngine(deps);
   const authorization = new AuthorizationService(deps, interactions);
   const device = new DeviceVerification(deps, interactions, storage.rateLimits);
-  const password = passwordLogin(new SignIn(storage.users, argon2PasswordHasher, storage.rateLimits, clock));
+  const password = passwordLogin(runtime.registry.signIn);
 
   /** The user through the app, with the management scopes among `scope`; null when the user is gone or disabled. */
   async function userActor(client: OAuthClient, userId: string, scope: readonly string[], act?: JsonValue): Promise<Actor | null> {
@@ -155,6 +157,14 @@ export function createProtocol(runtime: Runtime): Protocol {
     device,
     loginMethods: { password },
     validator,
+    accounts: createAccountServices({
+      storage,
+      clock,
+      events,
+      passwords: argon2PasswordHasher,
+      urls: { issuer: issuerBase(issuer), verifyEmail: issuerBase(issuer) + paths.verifyEmail },
+      signUp: config.signUp,
+    }),
     async authenticateManagementToken(token) {
       const found = await validator.accessToken(token);
       if (!found) return null;

@@ -97,6 +97,8 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       builtInApis: [managementApiRecord(config.issuer)],
       orgSelfService: config.orgs.selfService,
       invitationLink: (token) => `${issuerBase(config.issuer)}${paths.console}${consolePaths.invitation}?token=${encodeURIComponent(token)}`,
+      issuer: config.issuer.replace(/\/+$/, ''),
+      lockout: config.signIn.lockout,
     });
     await registry.orgs.ensureDefault();
 

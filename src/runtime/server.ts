@@ -6,6 +6,8 @@ import { consolePaths, paths } from '../contracts/paths.js';
 import { endpointUrl, issuerBase } from '../protocol/endpoints.js';
 import { Metrics } from '../observability/metrics.js';
 import { ensureConsoleApp } from './console-app.js';
+import { startMailDelivery, type MailDelivery } from './mail/mail-delivery.js';
+import type { OutboxWorkerOptions } from './mail/outbox-worker.js';
 import { createProtocol } from './protocol.js';
 import { openRuntime, type OpenRuntimeOptions, type Runtime } from './runtime.js';
 import { startSweeper } from './sweeper.js';
@@ -13,6 +15,7 @@ import { startSweeper } from './sweeper.js';
 export interface RunningServer {
   readonly runtime: Runtime;
   readonly app: FastifyInstance;
+  readonly mail: MailDelivery;
   /** The address the listener is bound to, e.g. http://127.0.0.1:3000. */
   readonly listeningOn: string;
   /** Stops taking new requests, lets in-flight ones finish, then closes the database. */
@@ -30,6 +33,8 @@ export interface StartServerOptions extends OpenRuntimeOptions {
   listener?: Server;
   /** Builds the app but serves no socket: requests arrive only through `app.inject` (tests). */
   withoutListener?: boolean;
+  /** Tunes the outbox worker (tests: short polls and backoff). */
+  mailWorker?: Partial<OutboxWorkerOptions>;
 }
 
 /** Opens the runtime, builds the HTTP app, listens, and keeps signing keys in step with the database. */
@@ -82,6 +87,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }, config.keys.refreshIntervalSeconds * 1000);
   keyRefresh.unref();
   const sweeper = startSweeper(runtime);
+  const mail = startMailDelivery(runtime, options.mailWorker);
 
   const address = app.server.address();
   const listeningOn =
@@ -95,12 +101,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return {
     runtime,
     app,
+    mail,
     listeningOn,
     stop: () => {
       stopping ??= (async () => {
         clearInterval(keyRefresh);
         sweeper.stop();
         await app.close();
+        await mail.stop();
         await runtime.close();
         logger.info('latchkey stopped');
         logger.flush();
@@ -149,6 +157,9 @@ export function startupBanner(server: RunningServer, setupLink: string | null = 
     `  JWKS:       ${endpointUrl(config.issuer, 'jwks')}`,
     `  Database:   ${database.description}`,
     `  Listening:  ${server.listeningOn}`,
+    server.mail.logOnly
+      ? '  Mail:       development mode: mails are written to the log, not sent (set mail.smtpUrl to send them)'
+      : `  Mail:       ${server.mail.mailer.description}`,
     '',
     ...next,
     '',

@@ -1,16 +1,23 @@
 import type { ResourceDirectory } from '../ports/directories.js';
 import { describeScopes } from '../protocol/authorize/scope-descriptions.js';
 import type { EndpointUrls } from '../protocol/context.js';
-import type { InteractionDetails, InteractionEngine, InteractionOutcome, InteractionResult } from '../protocol/interaction/engine.js';
+import {
+  loginOfSession,
+  type InteractionDetails,
+  type InteractionEngine,
+  type InteractionOutcome,
+  type InteractionResult,
+} from '../protocol/interaction/engine.js';
 import type { LoginMethod } from '../protocol/interaction/login-method.js';
 import type { PasswordCredentials } from '../protocol/interaction/password-login.js';
 import { param, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
+import type { AccountLinkPages } from './account-link-pages.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { allowed } from './forms.js';
 import { signInWithForm } from './sign-in-form.js';
 import { forgedFormText, interactionProblemText, signInText, type ErrorText } from './text.js';
-import { errorResponse, pageResponse } from './views.js';
+import { errorResponse, pageResponse, seeOther } from './views.js';
 
 export interface InteractionPagesDependencies {
   /** Keys the CSRF tokens of the hosted forms. */
@@ -29,11 +36,13 @@ export class InteractionPages {
   readonly #deps: InteractionPagesDependencies;
   readonly #engine: InteractionEngine;
   readonly #password: LoginMethod<PasswordCredentials>;
+  readonly #accountPages: AccountLinkPages;
 
-  constructor(deps: InteractionPagesDependencies, engine: InteractionEngine, password: LoginMethod<PasswordCredentials>) {
+  constructor(deps: InteractionPagesDependencies, engine: InteractionEngine, password: LoginMethod<PasswordCredentials>, accountPages: AccountLinkPages) {
     this.#deps = deps;
     this.#engine = engine;
     this.#password = password;
+    this.#accountPages = accountPages;
   }
 
   async #load(uid: string, request: ProtocolRequest): Promise<Loaded | ProtocolResponse> {
@@ -65,6 +74,8 @@ export class InteractionPages {
           error,
           action: `${base}/login`,
           abortAction: `${base}/abort`,
+          forgotPasswordUri: this.#accountPages.forgotPasswordUri,
+          signUpUri: this.#accountPages.signUpUriFor(uid),
         },
       },
       status,
@@ -107,6 +118,7 @@ export class InteractionPages {
     const step = await this.#engine.pageStep(loaded.details);
     const session = loaded.details.session;
     if (step === 'second_factor_pending') return errorResponse(400, interactionProblemText.second_factor_unavailable);
+    if (step === 'verification_pending' && session) return this.#accountPages.verificationNeededPage(loaded.details, request);
     if (step === 'consent_pending' && session) return this.#consentPage(loaded, session.user.email);
     return this.#loginPage(loaded, 200, null, null);
   }
@@ -128,6 +140,28 @@ export class InteractionPages {
     const loaded = await this.#form(uid, request, forgedFormText.consent);
     if ('kind' in loaded) return loaded;
     return this.#finish(loaded, request, { consent: { allowed: allowed(request.body) } });
+  }
+
+  /**
+   * GET /interaction/:uid/resume: back from a sign-in made outside this page (the sign-up link
+   * signs in). A session that began after the interaction did is its sign-in, so prompt=login and
+   * max_age are met; anything else goes to the page of the step the interaction is at.
+   */
+  async resume(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#load(uid, request);
+    if ('kind' in loaded) return loaded;
+    const { session, record } = loaded.details;
+    if (loaded.details.step === 'login_pending' && session && session.session.authTime >= record.createdAt) {
+      return this.#finish(loaded, request, { login: loginOfSession(session) });
+    }
+    return seeOther(`${this.#deps.endpoints.interaction}/${uid}`);
+  }
+
+  /** POST /interaction/:uid/verified: back from the verification mail; the engine checks the address again. */
+  async continueVerified(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#form(uid, request, forgedFormText.abort);
+    if ('kind' in loaded) return loaded;
+    return this.#finish(loaded, request, { emailVerified: true });
   }
 
   /** POST /interaction/:uid/abort: the user cancelled; the app hears access_denied. */

@@ -40,8 +40,8 @@ export async function signInWithForm(
         headers: { 'retry-after': String(outcome.retryAfterSeconds) },
       };
     case 'refused':
-      return outcome.reason === 'disabled'
-        ? { kind: 'refused', status: 403, message: signInText.disabledAccount, headers: {} }
-        : { kind: 'refused', status: 401, message: signInText.wrongCredentials, headers: {} };
+      if (outcome.reason === 'disabled') return { kind: 'refused', status: 403, message: signInText.disabledAccount, headers: {} };
+      if (outcome.reason === 'locked') return { kind: 'refused', status: 403, message: signInText.lockedAccount, headers: {} };
+      return { kind: 'refused', status: 401, message: signInText.wrongCredentials, headers: {} };
   }
 }

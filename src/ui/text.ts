@@ -47,6 +47,8 @@ export const signInText = {
   wrongCredentials: 'The email or password is not right.',
   /** Said only after the right password, so it tells nothing to someone guessing. */
   disabledAccount: 'This account is disabled. Ask an administrator of this server to enable it.',
+  lockedAccount:
+    'This account is locked for a while after too many failed sign-ins. Try again later, or reset your password with the link sent to its email address.',
   throttled: (seconds: number) => `Too many attempts. Try again in ${seconds} seconds.`,
 };
 

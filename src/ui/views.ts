@@ -12,6 +12,9 @@ export interface LoginView {
   error: string | null;
   action: string;
   abortAction: string;
+  forgotPasswordUri: string;
+  /** The sign-up page for this interaction; null when sign-up is off. */
+  signUpUri: string | null;
 }
 
 /** consent.eta: what the app asks for, and who is signed in. */

@@ -192,6 +192,30 @@ export function accountsContract(storageOf: () => Storage, now: () => number): v
     assert.ok(await storage.outbox.get(retried));
   });
 
+  test('outbox: a claim takes at most its limit, so that other workers share the backlog', async () => {
+    const storage = storageOf();
+    const ids = Array.from({ length: 12 }, () => next('lim'));
+    await storage.transaction(async (tx) => {
+      for (const id of ids) await tx.outbox.enqueue({ id, kind: 'mail', payload: { to: `${id}@example.com` }, createdAt: now() });
+    });
+    const first = await storage.outbox.claimDue('limit-a', now() + 10, now() + 5000, 3);
+    assert.equal(first.length, 3);
+    const [second, third] = await Promise.all([
+      storage.outbox.claimDue('limit-b', now() + 10, now() + 5000, 3),
+      storage.outbox.claimDue('limit-c', now() + 10, now() + 5000, 3),
+    ]);
+    assert.deepEqual([second.length, third.length], [3, 3]);
+    assert.equal(new Set([...first, ...second, ...third].map((entry) => entry.id)).size, 9);
+    for (const [worker, claimed] of [
+      ['limit-a', first],
+      ['limit-b', second],
+      ['limit-c', third],
+    ] as const)
+      for (const entry of claimed) await storage.outbox.markSent(entry.id, worker, now() + 10);
+    const rest = await storage.outbox.claimDue('limit-d', now() + 10, now() + 5000, 100);
+    for (const entry of rest) await storage.outbox.markSent(entry.id, 'limit-d', now() + 10);
+  });
+
   test('outbox: an entry enqueued in a transaction that rolls back is never sent', async () => {
     const storage = storageOf();
     const id = next('out');

@@ -189,6 +189,21 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.equal((await storage.grants.get(b.id))?.revokedAt, null);
   });
 
+  test("revoking a user's online grants leaves offline_access grants and other users alone", async () => {
+    const storage = storageOf();
+    const user = next('u');
+    const online = await grant(storage, { userId: user, scope: ['openid', 'email'] });
+    const lookalike = await grant(storage, { userId: user, scope: ['openid', 'offline_access:extra'] });
+    const offline = await grant(storage, { userId: user, scope: ['openid', 'offline_access', 'email'] });
+    const other = await grant(storage, { userId: next('u'), scope: ['openid'] });
+    assert.equal(await storage.grants.revokeOnlineForUser(user, now()), 2);
+    assert.notEqual((await storage.grants.get(online.id))?.revokedAt, null);
+    assert.notEqual((await storage.grants.get(lookalike.id))?.revokedAt, null, 'only the exact scope offline_access counts');
+    assert.equal((await storage.grants.get(offline.id))?.revokedAt, null);
+    assert.equal((await storage.grants.get(other.id))?.revokedAt, null);
+    assert.equal(await storage.grants.revokeOnlineForUser(user, now()), 0, 'revoked grants are not counted again');
+  });
+
   test('the sweeper deletes only what has expired', async () => {
     const storage = storageOf();
     const expired = await grant(storage, { expiresAt: now() - 1 });

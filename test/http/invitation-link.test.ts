@@ -99,7 +99,12 @@ describe('an invitation mail and its link', () => {
     assert.ok(tokensSeen.length >= 2);
     assert.match(fixture.server.logs.text, /console\/invitation\?token=\[REDACTED\]/);
     assert.match(fixture.server.logs.text, /invitation=\[REDACTED\]/);
-    for (const token of tokensSeen) assert.ok(!fixture.server.logs.text.includes(token), 'an invitation token in the log');
+    for (const token of tokensSeen) {
+      // Without SMTP a development server writes each mail to its log instead of sending it: that
+      // line carries the link by design; every other line must not.
+      const line = fixture.server.logs.lines.find((entry) => entry.includes(token) && !entry.includes('mail not sent (development)'));
+      assert.equal(line, undefined, 'an invitation token in the log');
+    }
   });
 
   test('an unknown invitation link says what to do and changes nothing', async () => {

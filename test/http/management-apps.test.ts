@@ -11,7 +11,14 @@ type App = Record<string, unknown> & {
   accessToken: { ttlMinutes: number | null };
   refreshToken: { ttlMinutes: number; rotation: boolean; reuseIntervalSeconds: number; requireSecret: boolean };
   idToken: { ttlMinutes: number; audiences: string[] };
-  security: { requirePkce: boolean; requireSecretForWebServerFlow: boolean; introspectAllTokens: boolean; firstParty: boolean; managementApiAccess: boolean };
+  security: {
+    requirePkce: boolean;
+    requireSecretForWebServerFlow: boolean;
+    introspectAllTokens: boolean;
+    firstParty: boolean;
+    managementApiAccess: boolean;
+    requireVerifiedEmail: boolean;
+  };
   redirectUris: string[];
   placeholderRedirectUris: string[];
   review: { reason: string | null; decision: string | null } | null;
@@ -85,6 +92,7 @@ describe('apps through the management API', () => {
         introspectAllTokens: false,
         firstParty: false,
         managementApiAccess: false,
+        requireVerifiedEmail: false,
       });
       assert.deepEqual(app.grantTypes, ['authorization_code']);
       const fetched = await admin.get<App>(`/apps/${app.clientId}`);

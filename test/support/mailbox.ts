@@ -1,14 +1,18 @@
-import type { OutgoingMail } from '../../src/domain/mail/outgoing-mail.js';
+import type { MailTemplateName, OutgoingMail } from '../../src/domain/mail/outgoing-mail.js';
 import type { Storage } from '../../src/ports/storage.js';
 
+/** A mail as a test reads it: its template and variables, with the link it carries (if any). */
+export type QueuedMail = OutgoingMail & { variables: Record<string, unknown> & { link?: string } };
+
 /**
- * The mails queued for `to`, oldest first, read from the outbox (payload = OutgoingMail, whose
- * `variables.link` is the link the mail carries). The one place tests read mail.
+ * The mails queued for `to`, oldest first, whether or not the worker has sent them yet: for tests
+ * of what a request queues. Tests of delivery read what arrives at test/support/smtp.ts instead.
  */
-export async function queuedMails(storage: Pick<Storage, 'outbox'>, to: string): Promise<OutgoingMail[]> {
-  const pending = await storage.outbox.listPending(1000);
-  return pending
+export async function queuedMails(storage: Pick<Storage, 'outbox'>, to: string, template?: MailTemplateName): Promise<QueuedMail[]> {
+  const entries = await storage.outbox.listRecent(1000);
+  return entries
     .filter((entry) => entry.kind === 'mail')
-    .map((entry) => entry.payload as unknown as OutgoingMail)
-    .filter((mail) => mail.to.toLowerCase() === to.toLowerCase());
+    .reverse()
+    .map((entry) => entry.payload as unknown as QueuedMail)
+    .filter((mail) => mail.to === to.toLowerCase() && (template === undefined || mail.template === template));
 }

@@ -45,6 +45,7 @@ export async function createTestRegistry(databaseUrl = 'sqlite::memory:'): Promi
       idTokenTtlMinutes: { min: 1, max: 720 },
     },
     signingAlgorithms: ['RS256', 'ES256', 'EdDSA'],
+    issuer: 'https://id.example.test',
   });
   await registry.orgs.ensureDefault();
   return { registry, storage, database, events, clock, operator: { actor: operatorActor }, close: () => database.close() };

@@ -85,6 +85,8 @@ export interface TestServerOptions {
    * multi-node tests need the listener.
    */
   inProcess?: boolean;
+  /** Tunes the outbox worker: short polls and backoff. */
+  mailWorker?: StartServerOptions['mailWorker'];
 }
 
 export interface TestServer {
@@ -146,6 +148,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       ...(bound ? { listener: bound.socket } : { withoutListener: true }),
       ...(options.configureApp ? { configureApp: options.configureApp } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.mailWorker ? { mailWorker: options.mailWorker } : {}),
     });
   } catch (error) {
     closeSocket();

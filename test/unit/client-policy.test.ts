@@ -37,6 +37,7 @@ describe("the client policy: stored settings completed with the app type's defau
       requireSecretForWebServerFlow: true,
       firstParty: false,
       managementApiAccess: false,
+      requireVerifiedEmail: false,
     });
   });
 

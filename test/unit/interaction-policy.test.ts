@@ -13,6 +13,8 @@ import {
   loginPromptCheck,
   maxAgeCheck,
   noSession,
+  unverifiedEmail,
+  verifiedEmailPolicy,
   type PolicyContext,
   type PromptCheck,
 } from '../../src/protocol/interaction/policy.js';
@@ -30,6 +32,7 @@ function context(overrides: Partial<Omit<PolicyContext, 'prompt'>> & { prompt?: 
     login: null,
     consent: null,
     consentCovered: () => Promise.resolve(covered),
+    email: { verificationRequired: false, verified: false },
     ...rest,
   };
 }
@@ -82,6 +85,27 @@ describe('the prompt checks', () => {
       context: context({ covered: false, consent: ['openid'] }),
       prompts: false,
     },
+    {
+      check: unverifiedEmail,
+      name: 'unverified_email',
+      situation: 'an unverified address, the app requires one',
+      context: context({ email: { verificationRequired: true, verified: false } }),
+      prompts: true,
+    },
+    {
+      check: unverifiedEmail,
+      name: 'unverified_email',
+      situation: 'a verified address, the app requires one',
+      context: context({ email: { verificationRequired: true, verified: true } }),
+      prompts: false,
+    },
+    {
+      check: unverifiedEmail,
+      name: 'unverified_email',
+      situation: 'an unverified address, the app does not require one',
+      context: context({ email: { verificationRequired: false, verified: false } }),
+      prompts: false,
+    },
     { check: deviceConfirmation, name: 'device_confirmation', situation: 'covered by earlier consent', context: context({ covered: true }), prompts: true },
     { check: deviceConfirmation, name: 'device_confirmation', situation: 'confirmed', context: context({ consent: ['openid'] }), prompts: false },
   ];
@@ -97,8 +121,13 @@ describe('the prompt checks', () => {
     for (const check of [consentPromptCheck, consentMissing, deviceConfirmation]) assert.deepEqual(check.error, consentRequired, check.name);
   });
 
+  test('for prompt=none, an unverified address answers interaction_required (OIDC Core §3.1.2.6)', () => {
+    assert.equal(unverifiedEmail.error.code, 'interaction_required');
+    assert.match(unverifiedEmail.error.description, /verified email address/);
+  });
+
   test('every check says what it requires', () => {
-    for (const check of [noSession, loginPromptCheck, maxAgeCheck, consentPromptCheck, consentMissing, deviceConfirmation]) {
+    for (const check of [noSession, loginPromptCheck, maxAgeCheck, unverifiedEmail, consentPromptCheck, consentMissing, deviceConfirmation]) {
       assert.ok(check.requires.length > 10, check.name);
     }
   });
@@ -113,6 +142,10 @@ describe('the prompts, as lists of checks in order', () => {
     assert.deepEqual(
       consentPolicy.checks.map((check) => check.name),
       ['consent_prompt', 'consent_missing'],
+    );
+    assert.deepEqual(
+      verifiedEmailPolicy.checks.map((check) => check.name),
+      ['unverified_email'],
     );
     assert.deepEqual(
       deviceLoginPolicy.checks.map((check) => check.name),

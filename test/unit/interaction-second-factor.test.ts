@@ -6,6 +6,7 @@ import type { LoginMethod } from '../../src/protocol/interaction/login-method.js
 import type { PasswordCredentials } from '../../src/protocol/interaction/password-login.js';
 import { bagFromEntries, type ProtocolRequest, type ProtocolResponse } from '../../src/protocol/messages.js';
 import { generateOpaqueSecret } from '../../src/shared/opaque-secret.js';
+import { AccountLinkPages } from '../../src/ui/account-link-pages.js';
 import { csrfToken } from '../../src/ui/csrf.js';
 import { DevicePages } from '../../src/ui/device-pages.js';
 import { InteractionPages } from '../../src/ui/interaction-pages.js';
@@ -89,7 +90,8 @@ describe("a sign-in method that asks for a second factor, and the device flow's 
   }
 
   test('authorization flow: the interaction waits at second_factor_pending with the partial login, and the pages say so', async () => {
-    const pages = new InteractionPages(t.deps, t.protocol.interactions, asksForSecondFactor(theUser));
+    const accountPages = new AccountLinkPages({ ...t.deps, issuerBase: t.deps.issuer }, t.protocol.accounts, t.protocol.interactions);
+    const pages = new InteractionPages(t.deps, t.protocol.interactions, asksForSecondFactor(theUser), accountPages);
     const { uid, cookies } = await startAuthorization();
     const csrf = csrfToken(t.deps.csrfKey, uid, cookies[t.deps.cookies.interaction + uid]!);
     const response = await pages.submitLogin(uid, request({ method: 'POST', body: { csrf, email: user.email, password: 'anything' }, cookies }));

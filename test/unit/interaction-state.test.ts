@@ -2,8 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isFinal, transition, transitions, type InteractionEvent, type InteractionStep } from '../../src/protocol/interaction/state.js';
 
-const steps: InteractionStep[] = ['login_pending', 'login_done', 'second_factor_pending', 'consent_pending', 'done', 'failed'];
-const events: InteractionEvent[] = ['login_succeeded', 'second_factor_required', 'login_required', 'consent_required', 'completed', 'failed'];
+const steps: InteractionStep[] = ['login_pending', 'login_done', 'second_factor_pending', 'verification_pending', 'consent_pending', 'done', 'failed'];
+const events: InteractionEvent[] = [
+  'login_succeeded',
+  'second_factor_required',
+  'login_required',
+  'verification_required',
+  'email_verified',
+  'consent_required',
+  'completed',
+  'failed',
+];
 
 /** Every legal move: from, event, to. Anything not listed here must be refused. */
 const legal: [InteractionStep, InteractionEvent, InteractionStep][] = [
@@ -13,7 +22,12 @@ const legal: [InteractionStep, InteractionEvent, InteractionStep][] = [
   ['second_factor_pending', 'login_succeeded', 'login_done'],
   ['second_factor_pending', 'login_required', 'login_pending'],
   ['second_factor_pending', 'failed', 'failed'],
+  ['login_done', 'verification_required', 'verification_pending'],
   ['login_done', 'consent_required', 'consent_pending'],
+  ['verification_pending', 'email_verified', 'login_done'],
+  ['verification_pending', 'login_succeeded', 'login_done'],
+  ['verification_pending', 'login_required', 'login_pending'],
+  ['verification_pending', 'failed', 'failed'],
   ['login_done', 'completed', 'done'],
   ['login_done', 'failed', 'failed'],
   ['consent_pending', 'login_succeeded', 'login_done'],
@@ -54,6 +68,15 @@ describe('the interaction state machine', () => {
   test('consent can not be skipped: no step but login_done and consent_pending completes', () => {
     const completing = steps.filter((step) => transition(step, 'completed').ok);
     assert.deepEqual(completing.sort(), ['consent_pending', 'login_done']);
+  });
+
+  test('an unverified address never completes the request: verification_pending goes back to login_done first', () => {
+    assert.equal(transition('verification_pending', 'completed').ok, false);
+    assert.equal(transition('verification_pending', 'consent_required').ok, false);
+    assert.deepEqual(
+      steps.filter((step) => transition(step, 'verification_required').ok),
+      ['login_done'],
+    );
   });
 
   test('a second factor is reached only from a first sign-in, and ends in login_done', () => {

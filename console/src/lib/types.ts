@@ -11,6 +11,7 @@ import type {
   MemberView,
   OrgView,
   RotatedSecretView,
+  SessionView,
   UserView,
 } from '@contracts/views';
 
@@ -22,6 +23,7 @@ export type Org = OrgView;
 export type MyOrg = MeView['organizations'][number];
 export type Me = MeView;
 export type User = UserView;
+export type UserSession = SessionView;
 export type Member = MemberView;
 export type Invitation = InvitationView;
 export type Api = ApiView;

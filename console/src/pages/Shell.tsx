@@ -180,6 +180,9 @@ const navItems = [
   { to: 'profile', label: 'My profile' },
 ];
 
+/** Server-wide pages, shown to server administrators only. */
+const adminNavItems = [{ to: 'users', label: 'Users' }];
+
 /** The frame of every organization page: top bar, organization switcher, navigation. */
 export function OrgLayout() {
   const params = useParams();
@@ -211,7 +214,7 @@ export function OrgLayout() {
       <div className="frame">
         <nav className="sidenav" aria-label="Console">
           <ul>
-            {navItems.map((item) => (
+            {[...navItems, ...(session.session.user.isAdmin ? adminNavItems : [])].map((item) => (
               <li key={item.to}>
                 <NavLink to={`/orgs/${encodeURIComponent(slug)}/${item.to}`}>{item.label}</NavLink>
               </li>

@@ -12,6 +12,7 @@ interface UserBody {
   isAdmin: boolean;
   disabled: boolean;
   disabledAt: string | null;
+  lockedUntil: string | null;
   hasPassword: boolean;
   createdAt: string;
   updatedAt: string;
@@ -37,6 +38,20 @@ async function passwordFrom(options: { password?: string; passwordStdin?: boolea
   return password;
 }
 
+interface SessionBody {
+  sid: string;
+  authTime: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+function lockedNow(user: UserBody): boolean {
+  return user.lockedUntil !== null && Date.parse(user.lockedUntil) > Date.now();
+}
+
 function printUser(user: UserBody): void {
   process.stdout.write(
     [
@@ -45,6 +60,7 @@ function printUser(user: UserBody): void {
       `name:     ${user.name}`,
       `admin:    ${user.isAdmin ? 'yes (server administrator)' : 'no'}`,
       `status:   ${user.disabled ? `disabled since ${user.disabledAt ?? '?'}` : 'enabled'}`,
+      ...(lockedNow(user) ? [`locked:   until ${user.lockedUntil} (too many failed sign-ins; \`latchkey users unlock\` lifts it)`] : []),
       `password: ${user.hasPassword ? 'set' : 'not set'}`,
       `created:  ${user.createdAt}`,
     ].join('\n') + '\n',
@@ -85,15 +101,17 @@ export function registerUsersCommand(program: Command): void {
     .option('--name <name>', 'display name (default: the part of the email before @)')
     .option('--password <password>', 'password, at least 8 characters (visible in `ps`; prefer --password-stdin)')
     .option('--password-stdin', 'read the password from stdin')
+    .option('--no-password', 'set no password: the user is mailed a link (valid 72 hours) to set one (the default without a password)')
     .option('--admin', 'make the user a server administrator')
     .option('--verified', 'mark the email address as verified')
     .option('--json', 'print the API response as JSON')
     .action(
       async (
-        options: { email: string; name?: string; password?: string; passwordStdin?: boolean; admin?: boolean; verified?: boolean; json?: boolean },
+        options: { email: string; name?: string; password?: string | false; passwordStdin?: boolean; admin?: boolean; verified?: boolean; json?: boolean },
         command: Command,
       ) => {
-        const password = await passwordFrom(options);
+        if (options.password === false && options.passwordStdin) throw new CliError('pass either --no-password or --password-stdin, not both');
+        const password = options.password === false ? undefined : await passwordFrom(options as { password?: string; passwordStdin?: boolean });
         await withManagement(command, async (client) => {
           const user = await client.call<UserBody>('POST', '/users', {
             body: {
@@ -106,6 +124,7 @@ export function registerUsersCommand(program: Command): void {
           });
           if (options.json) return printJson(user);
           printUser(user);
+          if (!user.hasPassword) process.stdout.write(`Mailed ${user.email} a link to set a password; it is valid for 72 hours.\n`);
         });
       },
     );
@@ -170,6 +189,83 @@ export function registerUsersCommand(program: Command): void {
         await client.call('DELETE', userPath(user));
         if (options.json) return printJson({ deleted: user });
         process.stdout.write(`Deleted user ${user}.\n`);
+      });
+    });
+
+  const actions: { name: string; path: string; description: string; done: (user: UserBody) => string }[] = [
+    {
+      name: 'disable',
+      path: 'disable',
+      description: 'disable a user: no sign-in, their sessions end, and their tokens stop working',
+      done: (user) => `Disabled ${user.email}; their sessions ended and their tokens no longer work.`,
+    },
+    { name: 'enable', path: 'enable', description: 'enable a disabled user again', done: (user) => `Enabled ${user.email}.` },
+    { name: 'verify', path: 'verify', description: "mark a user's email address as verified", done: (user) => `Marked ${user.email} as verified.` },
+    {
+      name: 'unlock',
+      path: 'unlock',
+      description: 'lift a lockout after too many failed sign-ins',
+      done: (user) => `Unlocked ${user.email}; they can sign in again.`,
+    },
+  ];
+  for (const action of actions) {
+    users
+      .command(`${action.name} <user>`)
+      .description(`${action.description} (by id or email)`)
+      .option('--json', 'print the API response as JSON')
+      .action(async (user: string, options: { json?: boolean }, command: Command) => {
+        await withManagement(command, async (client) => {
+          const changed = await client.call<UserBody>('POST', `${userPath(user)}/${action.path}`);
+          if (options.json) return printJson(changed);
+          process.stdout.write(`${action.done(changed)}\n`);
+        });
+      });
+  }
+
+  users
+    .command('reset-password <user>')
+    .description('mail a user a link (valid 30 minutes) to set a new password')
+    .option('--json', 'print {"mailed": <user>} as JSON')
+    .action(async (user: string, options: { json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        await client.call('POST', `${userPath(user)}/password-reset`);
+        if (options.json) return printJson({ mailed: user });
+        process.stdout.write(`Mailed ${user} a link to set a new password; it is valid for 30 minutes.\n`);
+      });
+    });
+
+  users
+    .command('sessions <user>')
+    .description("list a user's sign-in sessions, most recently used first")
+    .option('--json', 'print the API response as JSON')
+    .action(async (user: string, options: { json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const sessions = await client.call<{ items: SessionBody[] }>('GET', `${userPath(user)}/sessions`);
+        if (options.json) return printJson(sessions);
+        if (sessions.items.length === 0) {
+          process.stdout.write(`${user} has no sign-in sessions.\n`);
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(
+            ['SID', 'SIGNED IN', 'LAST SEEN', 'ENDS', 'IP', 'BROWSER'],
+            sessions.items.map((session) => [session.sid, session.authTime, session.lastSeenAt, session.expiresAt, session.ip ?? '', session.userAgent ?? '']),
+          )}\n`,
+        );
+      });
+    });
+
+  users
+    .command('end-sessions <user>')
+    .description("end a user's sign-in sessions (all, or one with --session); issued tokens live on: disable the user to stop those")
+    .option('--session <sid>', 'end only this session (its SID from `latchkey users sessions`)')
+    .option('--json', 'print {"ended": <user>, "session": <sid or null>} as JSON')
+    .action(async (user: string, options: { session?: string; json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const path = `${userPath(user)}/sessions${options.session !== undefined ? `/${encodeURIComponent(options.session)}` : ''}`;
+        await client.call('DELETE', path);
+        if (options.json) return printJson({ ended: user, session: options.session ?? null });
+        process.stdout.write(options.session !== undefined ? `Ended session ${options.session} of ${user}.\n` : `Ended every session of ${user}.\n`);
       });
     });
 }

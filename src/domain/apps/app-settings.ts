@@ -139,6 +139,7 @@ export function appInputSchema(bounds: LifetimeBounds) {
           introspectAllTokens: z.boolean(),
           firstParty: z.boolean(),
           managementApiAccess: z.boolean(),
+          requireVerifiedEmail: z.boolean(),
         })
         .strict()
         .partial(),
@@ -180,6 +181,7 @@ export function defaultSettings(type: AppType): AppSettings {
       introspectAllTokens: false,
       firstParty: false,
       managementApiAccess: false,
+      requireVerifiedEmail: false,
     },
   };
 }

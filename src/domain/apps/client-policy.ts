@@ -59,6 +59,7 @@ const storedSettingsSchema = z
         introspectAllTokens: stored(z.boolean()),
         firstParty: stored(z.boolean()),
         managementApiAccess: stored(z.boolean()),
+        requireVerifiedEmail: stored(z.boolean()),
       }),
     ),
   })

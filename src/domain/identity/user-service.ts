@@ -11,7 +11,10 @@ import type { RequestContext } from '../audit/audit-log.js';
 import { commitChange, serverChange, type Change, type ChangeDependencies } from '../audit/unit-of-work.js';
 import { DomainError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
+import { mailPasswordLink } from './account-mail.js';
 import { passwordSchema } from './password-policy.js';
+import { endSessionsIn, sessionEnded } from './sessions.js';
+import type { SessionRecord } from '../../ports/oauth-repositories.js';
 
 const createUserSchema = z
   .object({
@@ -43,7 +46,9 @@ export function findUser(users: UserRepository, idOrEmail: string): Promise<User
 }
 
 /** A change to a user account: server-wide, the audit row targets the user. */
-function userChange(type: 'user.created' | 'user.updated' | 'user.deleted', user: UserRecord, changes: Record<string, JsonValue>): Change {
+type UserEventType = 'user.created' | 'user.updated' | 'user.deleted' | 'user.disabled' | 'user.enabled' | 'user.unlocked' | 'user.password_reset_sent';
+
+function userChange(type: UserEventType, user: UserRecord, changes: Record<string, JsonValue>): Change {
   return serverChange({ type, userId: user.id }, { action: type, targetType: 'user', targetId: user.id, changes });
 }
 
@@ -65,8 +70,11 @@ export class UserService {
   readonly #authorizer: Authorizer;
   readonly #passwords: PasswordHasher;
   readonly #changes: ChangeDependencies;
+  readonly #issuer: string;
 
-  constructor(storage: Storage, clock: Clock, authorizer: Authorizer, passwords: PasswordHasher, events: DomainEvents) {
+  /** `issuer` (no trailing slash) starts the links in the mail it queues. */
+  constructor(storage: Storage, clock: Clock, authorizer: Authorizer, passwords: PasswordHasher, events: DomainEvents, issuer: string) {
+    this.#issuer = issuer;
     this.#storage = storage;
     this.#clock = clock;
     this.#authorizer = authorizer;
@@ -74,6 +82,10 @@ export class UserService {
     this.#changes = { storage, clock, events };
   }
 
+  /**
+   * Creates a user. Without a password the user is mailed an `account-created` link that sets
+   * the first one (a reset link that lives 72 hours), queued in the same transaction.
+   */
   async create(context: RequestContext, input: unknown): Promise<UserRecord> {
     await this.#authorizer.requireServerAdmin(context.actor, 'users:write');
     const parsed = parseOrThrow(createUserSchema, input);
@@ -94,6 +106,7 @@ export class UserService {
     const changes = { email: user.email, name: user.name, isAdmin: user.isAdmin, password: user.passwordHash ? 'set' : 'unset' };
     return commitChange(this.#changes, context, async (tx) => {
       if (!(await tx.users.insert(user))) throw new DomainError('conflict', `a user with email ${user.email} already exists`);
+      if (!user.passwordHash) await mailPasswordLink(tx, this.#issuer, user, 'account-created', now);
       return { result: user, changes: [userChange('user.created', user, changes)] };
     });
   }
@@ -141,21 +154,114 @@ export class UserService {
     const changes = updateAuditChanges(parsed);
     return commitChange(this.#changes, context, async (tx) => {
       await tx.users.update(next);
-      return { result: next, changes: [userChange('user.updated', next, changes)] };
+      // Disabling through an update ends the sessions too, as disable() does.
+      const ended = user.disabledAt === null && next.disabledAt !== null ? (await endSessionsIn(tx, user.id, { all: true }, now, 'user disabled')).changes : [];
+      return { result: next, changes: [userChange('user.updated', next, changes), ...ended] };
     });
   }
 
+  /**
+   * Disables a user: they can't sign in, their sessions end, and their tokens stop working at once
+   * (every token check reads the user). A server administrator can't disable themselves.
+   */
+  async disable(context: RequestContext, idOrEmail: string): Promise<UserRecord> {
+    const user = await this.#adminFind(context, idOrEmail);
+    if (context.actor.kind === 'user' && context.actor.userId === user.id) {
+      throw new DomainError('invalid_state', "you can't disable yourself; ask another server administrator");
+    }
+    const now = this.#clock.now();
+    return commitChange(this.#changes, context, async (tx) => {
+      const ended = await endSessionsIn(tx, user.id, { all: true }, now, 'user disabled');
+      if (user.disabledAt !== null) return { result: user, changes: ended.changes };
+      const next = { ...user, disabledAt: now, updatedAt: now };
+      await tx.users.update(next);
+      return { result: next, changes: [userChange('user.disabled', next, { disabled: true }), ...ended.changes] };
+    });
+  }
+
+  async enable(context: RequestContext, idOrEmail: string): Promise<UserRecord> {
+    const user = await this.#adminFind(context, idOrEmail);
+    if (user.disabledAt === null) return user;
+    return this.#save(context, { ...user, disabledAt: null }, 'user.enabled', { disabled: false });
+  }
+
+  /** Marks the user's email address as verified, as if they had followed the verification link. */
+  async markVerified(context: RequestContext, idOrEmail: string): Promise<UserRecord> {
+    const user = await this.#adminFind(context, idOrEmail);
+    if (user.emailVerified) return user;
+    return this.#save(context, { ...user, emailVerified: true }, 'user.updated', { emailVerified: true });
+  }
+
+  /** Lifts a lockout after failed sign-ins before it ends. */
+  async unlock(context: RequestContext, idOrEmail: string): Promise<UserRecord> {
+    const user = await this.#adminFind(context, idOrEmail);
+    if (user.lockedUntil === null) return user;
+    const wasLocked = user.lockedUntil > this.#clock.now();
+    return this.#save(context, { ...user, lockedUntil: null }, 'user.unlocked', { locked: false, wasLocked });
+  }
+
+  /** Mails the user a password reset link (30 minutes), as "forgot password" would. */
+  async sendPasswordReset(context: RequestContext, idOrEmail: string): Promise<void> {
+    const user = await this.#adminFind(context, idOrEmail);
+    const now = this.#clock.now();
+    await commitChange(this.#changes, context, async (tx) => {
+      await mailPasswordLink(tx, this.#issuer, user, 'reset-password', now);
+      return { result: undefined, changes: [userChange('user.password_reset_sent', user, { email: user.email })] };
+    });
+  }
+
+  /** The user's live sign-in sessions, most recently used first. */
+  async listSessions(context: RequestContext, idOrEmail: string): Promise<SessionRecord[]> {
+    const user = await this.#find(context, idOrEmail, 'users:read');
+    return this.#storage.sessions.listForUser(user.id, this.#clock.now());
+  }
+
+  /** Ends the user's sessions, or the one named by `sid` (not found when it isn't theirs or is gone). */
+  async endSessions(context: RequestContext, idOrEmail: string, sid?: string): Promise<SessionRecord[]> {
+    const user = await this.#find(context, idOrEmail, 'users:write');
+    const now = this.#clock.now();
+    return commitChange(this.#changes, context, async (tx) => {
+      const { ended, changes } = await endSessionsIn(tx, user.id, sid === undefined ? { all: true } : { sid }, now, 'ended by an administrator');
+      if (sid !== undefined && ended.length === 0) throw DomainError.notFound(`session ${sid} of ${user.email}`);
+      return { result: ended, changes };
+    });
+  }
+
+  /**
+   * Deletes a user. Their sessions, memberships, consents, personal access tokens and own
+   * credentials go with the row (foreign keys); tokens issued to them stop working because every
+   * check reads the user. The last owner of an organization can't be deleted.
+   */
   async delete(context: RequestContext, idOrEmail: string): Promise<void> {
     await this.#authorizer.requireServerAdmin(context.actor, 'users:write');
     const user = await this.#find(context, idOrEmail, 'users:write');
+    const now = this.#clock.now();
     await commitChange(this.#changes, context, async (tx) => {
       for (const membership of await tx.organizations.listMembershipsOfUser(user.id)) {
         if (membership.role === 'owner' && (await tx.organizations.countOwners(membership.orgId)) <= 1) {
           throw new DomainError('invalid_state', `${user.email} is the last owner of organization ${membership.orgId}; make someone else owner first`);
         }
       }
+      const sessions = await tx.sessions.listForUser(user.id, now);
       await tx.users.delete(user.id);
-      return { result: undefined, changes: [userChange('user.deleted', user, { email: user.email })] };
+      return {
+        result: undefined,
+        changes: [userChange('user.deleted', user, { email: user.email }), ...sessions.map((session) => sessionEnded(user.id, session.sid, 'user deleted'))],
+      };
+    });
+  }
+
+  /** A user only a server administrator may change. */
+  async #adminFind(context: RequestContext, idOrEmail: string): Promise<UserRecord> {
+    await this.#authorizer.requireServerAdmin(context.actor, 'users:write');
+    return this.#find(context, idOrEmail, 'users:write');
+  }
+
+  async #save(context: RequestContext, next: UserRecord, type: UserEventType, changes: Record<string, JsonValue>): Promise<UserRecord> {
+    const saved = { ...next, updatedAt: this.#clock.now() };
+    return commitChange(this.#changes, context, async (tx) => {
+      await tx.users.update(saved);
+      return { result: saved, changes: [userChange(type, saved, changes)] };
     });
   }
 }

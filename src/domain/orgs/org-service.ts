@@ -359,7 +359,7 @@ export class OrgService {
       if (link) {
         const variables = {
           organization: org.displayName,
-          inviter: inviter ?? `an administrator of ${org.displayName}`,
+          inviter: inviter ?? 'An administrator',
           role: invitation.role,
           link: link(token),
           expiresInDays: invitationLifetimeMs / (24 * 3600 * 1000),

@@ -6,12 +6,14 @@ import type { AppCertificateRecord, AppRecord } from '../../ports/app-repositori
 import type { AuditEventRecord } from '../../ports/audit-repository.js';
 import type { PersonalAccessTokenRecord, UserRecord } from '../../ports/identity-repositories.js';
 import type { InvitationRecord, OrganizationRecord } from '../../ports/org-repositories.js';
+import type { SessionRecord } from '../../ports/oauth-repositories.js';
 
 export {
   orgViewSchema,
   memberViewSchema,
   invitationViewSchema,
   userViewSchema,
+  sessionViewSchema,
   tokenViewSchema,
   apiViewSchema,
   appViewSchema,
@@ -55,9 +57,24 @@ export function userView(user: UserRecord) {
     isAdmin: user.isAdmin,
     disabled: user.disabledAt !== null,
     disabledAt: iso(user.disabledAt),
+    lockedUntil: iso(user.lockedUntil),
     hasPassword: user.passwordHash !== null,
+    profile: { ...user.profile },
     createdAt: iso(user.createdAt),
     updatedAt: iso(user.updatedAt),
+  };
+}
+
+export function sessionView(session: SessionRecord) {
+  return {
+    sid: session.sid,
+    authTime: iso(session.authTime),
+    amr: session.amr,
+    createdAt: iso(session.createdAt),
+    lastSeenAt: iso(session.lastSeenAt),
+    expiresAt: iso(session.expiresAt),
+    ip: session.ip,
+    userAgent: session.userAgent,
   };
 }
 

@@ -9,6 +9,7 @@ import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
 import { handleUserinfo } from '../../protocol/endpoints/userinfo-endpoint.js';
 import type { ProtocolResponse } from '../../protocol/messages.js';
 import type { Protocol } from '../../protocol/protocol.js';
+import type { AccountLinkPages } from '../../ui/account-link-pages.js';
 import { DevicePages } from '../../ui/device-pages.js';
 import { InteractionPages } from '../../ui/interaction-pages.js';
 import type { PageRenderer } from '../pages.js';
@@ -18,6 +19,8 @@ export interface OAuthRouteOptions {
   issuer: string;
   protocol: Protocol;
   pages: PageRenderer;
+  /** The sign-up, verification and reset pages the sign-in page links to. */
+  accountPages: AccountLinkPages;
 }
 
 /** The OAuth and OpenID Connect endpoints, and the hosted sign-in, consent and sign-out pages. */
@@ -94,7 +97,7 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     handle((request) => devicePages.done(toProtocolRequest(request))),
   );
 
-  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password);
+  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password, options.accountPages);
   const interaction = prefix + endpointPaths.interaction;
   type WithUid = FastifyRequest<{ Params: { uid: string } }>;
   const uidOf = (request: FastifyRequest) => (request as WithUid).params.uid;
@@ -109,6 +112,14 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   app.post(
     `${interaction}/:uid/consent`,
     handle((request) => interactionPages.submitConsent(uidOf(request), toProtocolRequest(request))),
+  );
+  app.get(
+    `${interaction}/:uid/resume`,
+    handle((request) => interactionPages.resume(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/verified`,
+    handle((request) => interactionPages.continueVerified(uidOf(request), toProtocolRequest(request))),
   );
   app.post(
     `${interaction}/:uid/abort`,

@@ -20,4 +20,6 @@ export interface InteractionDependencies {
   events: DomainEvents;
   cookies: Pick<CookiePolicy, 'session' | 'interaction' | 'path'>;
   sessionTtlMs: number;
+  /** A session unused this long ends (sessions.idleMinutes). */
+  sessionIdleMs?: number;
 }

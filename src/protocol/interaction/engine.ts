@@ -13,7 +13,7 @@ import { currentSession, replaceSession, type CurrentSession } from '../sessions
 import { issueCode } from './code.js';
 import type { InteractionDependencies } from './dependencies.js';
 import type { LoginAttempt, LoginAttemptContext, LoginMethod } from './login-method.js';
-import { consentPolicy, failingCheck, loginPolicy, type PolicyContext } from './policy.js';
+import { consentPolicy, failingCheck, loginPolicy, verifiedEmailPolicy, type PolicyContext } from './policy.js';
 import { moveInteraction, transition, type InitialStep, type InteractionEvent } from './state.js';
 
 /** Time a person has to sign in and consent. */
@@ -43,6 +43,8 @@ export interface InteractionResult {
   consent?: { allowed: boolean };
   /** The first sign-in method succeeded and asks for a second factor; `login` is what it proved so far. */
   secondFactor?: { login: InteractionLogin; methods: string[] };
+  /** The user says they verified their address: the engine checks it again and goes on if so. */
+  emailVerified?: true;
   /** The user cancelled. */
   cancelled?: true;
 }
@@ -72,6 +74,13 @@ interface Decision {
 }
 
 const expired = { ok: false, problem: 'expired' } as const;
+
+/** The event that moves a live interaction to the step a pause waits at. */
+const pauseEvents: Record<InitialStep, InteractionEvent> = {
+  login_pending: 'login_required',
+  verification_pending: 'verification_required',
+  consent_pending: 'consent_required',
+};
 
 /** The login a browser's session stands for: who signed in, how and when. */
 export function loginOfSession(current: CurrentSession): InteractionLogin {
@@ -115,9 +124,9 @@ export class InteractionEngine {
     return { ok: true, details };
   }
 
-  /** The step a page should show. Consent needs a session: without one, sign-in starts over. */
+  /** The step a page should show. Consent and verification need a session: without one, sign-in starts over. */
   async pageStep(details: InteractionDetails): Promise<InteractionStep> {
-    if (details.step !== 'consent_pending' || details.session) return details.step;
+    if ((details.step !== 'consent_pending' && details.step !== 'verification_pending') || details.session) return details.step;
     await moveInteraction(this.#deps.storage.interactions, details.record, details.step, 'login_required', { login: null }, this.#deps.clock.now());
     return 'login_pending';
   }
@@ -161,6 +170,7 @@ export class InteractionEngine {
     if (result.login) return this.#finishLogin(decision, request, result.login);
     if (result.secondFactor) return this.#awaitSecondFactor(decision, result.secondFactor.login);
     if (result.consent) return this.#finishConsent(decision, result.consent.allowed);
+    if (result.emailVerified) return this.#resumeVerified(decision);
     return { ok: true, response: this.#toPage(details.uid, []) };
   }
 
@@ -221,6 +231,19 @@ export class InteractionEngine {
     return this.#decide({ ...decision, interaction: { ...interaction, consent: items } });
   }
 
+  /** Back from verifying the address: decide again (the page comes back while it is still unverified). */
+  async #resumeVerified(decision: Decision): Promise<InteractionOutcome> {
+    const interaction = decision.interaction!;
+    const uid = interaction.record.uid;
+    if (!decision.session) {
+      await moveInteraction(this.#deps.storage.interactions, interaction.record, interaction.step, 'login_required', { login: null }, this.#deps.clock.now());
+      return { ok: true, response: this.#toPage(uid, []) };
+    }
+    const moved = transition(interaction.step, 'email_verified');
+    if (!moved.ok) return { ok: true, response: this.#toPage(uid, []) };
+    return this.#decide({ ...decision, interaction: { ...interaction, step: moved.step } });
+  }
+
   /** Adds what the user just allowed to what they allowed this app before. */
   async #remember(userId: string, clientId: string, items: string[]): Promise<void> {
     const now = this.#deps.clock.now();
@@ -244,6 +267,9 @@ export class InteractionEngine {
     if (!(await this.#member(decision.request, current.user.id))) {
       return this.#fail(decision, 'access_denied', 'the user is not a member of the organization the request names');
     }
+    const verification = await failingCheck(verifiedEmailPolicy, context);
+    if (verification)
+      return none ? this.#fail(decision, verification.error.code, verification.error.description) : this.#pause(decision, 'verification_pending');
     const consent = await failingCheck(consentPolicy, context);
     if (consent) return none ? this.#fail(decision, consent.error.code, consent.error.description) : this.#pause(decision, 'consent_pending');
     return this.#complete(decision, current);
@@ -259,6 +285,7 @@ export class InteractionEngine {
       login: interaction?.login ?? null,
       consent: interaction?.consent ?? null,
       consentCovered: () => this.#consentCovers(session!, client, request),
+      email: { verificationRequired: client.policy.security.requireVerifiedEmail, verified: session?.user.emailVerified ?? false },
     };
   }
 
@@ -318,7 +345,7 @@ export class InteractionEngine {
   /** Pauses the request for the hosted pages; a cookie binds a new interaction to this browser. */
   async #pause(decision: Decision, step: InitialStep): Promise<InteractionOutcome> {
     if (decision.interaction) {
-      const stored = await this.#store(decision, step === 'login_pending' ? 'login_required' : 'consent_required');
+      const stored = await this.#store(decision, pauseEvents[step]);
       return stored ? { ok: true, response: this.#toPage(decision.interaction.record.uid, decision.cookies) } : expired;
     }
     const deps = this.#deps;
@@ -333,8 +360,8 @@ export class InteractionEngine {
       deviceCodeHash: null,
       browserHash: deps.tokenHasher.hash(binding),
       step,
-      // Consent alone is asked when the session satisfied sign-in: it is who signed in for this request.
-      login: step === 'consent_pending' && decision.session ? loginOfSession(decision.session) : null,
+      // Consent or verification alone is asked when the session satisfied sign-in: it is who signed in for this request.
+      login: step !== 'login_pending' && decision.session ? loginOfSession(decision.session) : null,
       consent: null,
       error: null,
       createdAt: now,

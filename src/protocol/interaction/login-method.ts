@@ -12,7 +12,7 @@ export interface LoginAttemptContext {
 export type LoginAttempt =
   | { kind: 'authenticated'; user: UserRecord; amr: string[]; acr: string | null }
   | { kind: 'second_factor_required'; user: UserRecord; amr: string[]; methods: string[] }
-  | { kind: 'refused'; reason: 'invalid' | 'disabled' }
+  | { kind: 'refused'; reason: 'invalid' | 'disabled' | 'locked' }
   | { kind: 'throttled'; retryAfterSeconds: number };
 
 /**

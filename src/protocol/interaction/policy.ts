@@ -17,9 +17,11 @@ export interface PolicyContext {
   consent: readonly string[] | null;
   /** Whether remembered consent, a pre-authorization or the app's first-party status covers the request. */
   consentCovered(): Promise<boolean>;
+  /** Whether the app asks for a verified address (security.requireVerifiedEmail), and whether the signed-in user's is. */
+  email: { verificationRequired: boolean; verified: boolean };
 }
 
-export type PromptName = 'login' | 'consent';
+export type PromptName = 'login' | 'verified_email' | 'consent';
 
 /** One named reason to show the user a page; modelled on the checks of node-oidc-provider's interaction policy. */
 export interface PromptCheck {
@@ -70,6 +72,17 @@ export const maxAgeCheck: PromptCheck = {
     context.login === null && context.maxAge !== null && context.session !== undefined && context.now - context.session.authTime > context.maxAge * 1000,
 };
 
+/** The app takes only users whose address is verified: the user is shown how to verify it (a link by mail). */
+export const unverifiedEmail: PromptCheck = {
+  name: 'unverified_email',
+  requires: "a verified email address, when the app's security.requireVerifiedEmail is on",
+  error: {
+    code: 'interaction_required',
+    description: 'the app requires a verified email address; the user must verify it, and prompt=none forbids asking (OIDC Core §3.1.2.6)',
+  },
+  needsPrompt: (context) => context.email.verificationRequired && !context.email.verified,
+};
+
 export const consentPromptCheck: PromptCheck = {
   name: 'consent_prompt',
   requires: 'consent given in this interaction when the request has prompt=consent',
@@ -93,6 +106,7 @@ export const deviceConfirmation: PromptCheck = {
 };
 
 export const loginPolicy: PromptPolicy = { name: 'login', checks: [noSession, loginPromptCheck, maxAgeCheck] };
+export const verifiedEmailPolicy: PromptPolicy = { name: 'verified_email', checks: [unverifiedEmail] };
 export const consentPolicy: PromptPolicy = { name: 'consent', checks: [consentPromptCheck, consentMissing] };
 
 /** The device flow asks for a session (it has no prompt or max_age), then always for a confirmation. */

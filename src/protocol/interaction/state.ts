@@ -7,24 +7,28 @@ export type { InteractionStep };
  * - `login_succeeded`: a sign-in method (or the second factor) proved who the user is;
  * - `second_factor_required`: the first method succeeded and another must follow;
  * - `login_required`: the browser's session is gone, so sign-in starts over;
+ * - `verification_required`: the user is known, and the app asks for a verified email address first;
+ * - `email_verified`: the user says they verified it (the engine checks again);
  * - `consent_required`: the user is known, and must consent;
  * - `completed`: nothing more is needed, the request is answered;
  * - `failed`: it ends with an error (cancelled, denied, not a member).
  */
-export type InteractionEvent = 'login_succeeded' | 'second_factor_required' | 'login_required' | 'consent_required' | 'completed' | 'failed';
+export type InteractionEvent =
+  'login_succeeded' | 'second_factor_required' | 'login_required' | 'verification_required' | 'email_verified' | 'consent_required' | 'completed' | 'failed';
 
 /** Every legal move, and only those. A new sign-in is allowed at consent: the user may switch accounts. */
 export const transitions: Readonly<Record<InteractionStep, Readonly<Partial<Record<InteractionEvent, InteractionStep>>>>> = {
   login_pending: { login_succeeded: 'login_done', second_factor_required: 'second_factor_pending', failed: 'failed' },
   second_factor_pending: { login_succeeded: 'login_done', login_required: 'login_pending', failed: 'failed' },
-  login_done: { consent_required: 'consent_pending', completed: 'done', failed: 'failed' },
+  login_done: { verification_required: 'verification_pending', consent_required: 'consent_pending', completed: 'done', failed: 'failed' },
+  verification_pending: { email_verified: 'login_done', login_succeeded: 'login_done', login_required: 'login_pending', failed: 'failed' },
   consent_pending: { login_succeeded: 'login_done', login_required: 'login_pending', completed: 'done', failed: 'failed' },
   done: {},
   failed: {},
 };
 
-/** What an interaction waits for when it starts: sign-in, or only consent. */
-export type InitialStep = Extract<InteractionStep, 'login_pending' | 'consent_pending'>;
+/** What an interaction waits for when it starts: sign-in, a verified address, or only consent. */
+export type InitialStep = Extract<InteractionStep, 'login_pending' | 'verification_pending' | 'consent_pending'>;
 
 export type Transition = { ok: true; step: InteractionStep } | { ok: false; from: InteractionStep; event: InteractionEvent };
 

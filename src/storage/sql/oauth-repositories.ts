@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { sql } from 'kysely';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type {
   AccessTokenRecord,
@@ -456,6 +457,18 @@ export class SqlGrantRepository implements GrantRepository {
       .where('user_id', '=', userId)
       .where('client_id', '=', clientId)
       .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async revokeOnlineForUser(userId: string, now: number): Promise<number> {
+    // The scope column is space-separated; padding it makes the match exact on both dialects.
+    const result = await this.#db
+      .updateTable('grants')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where(sql<string>`' ' || scope || ' '`, 'not like', '% offline_access %')
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }

@@ -53,21 +53,27 @@ export class SqlOutboxRepository implements OutboxRepository {
   }
 
   async claimDue(worker: string, now: number, leaseUntil: number, limit: number): Promise<OutboxEntry[]> {
+    // The due rows are picked once, in a materialized CTE: as an IN-subquery of the UPDATE,
+    // PostgreSQL may run the LIMIT ... FOR UPDATE SKIP LOCKED again for each outer row and so claim
+    // far more than `limit` rows, leaving the other workers idle.
     const rows = await this.#db
+      .with(
+        (cte) => cte('picked').materialized(),
+        (db) =>
+          db
+            .selectFrom('outbox')
+            .select('id')
+            .where('sent_at', 'is', null)
+            .where('failed_at', 'is', null)
+            .where('next_attempt_at', '<=', now)
+            .where((inner) => inner.or([inner('claimed_until', 'is', null), inner('claimed_until', '<=', now)]))
+            .orderBy('next_attempt_at')
+            .limit(limit)
+            .$if(this.#skipLocked, (query) => query.forUpdate().skipLocked()),
+      )
       .updateTable('outbox')
       .set({ claimed_by: worker, claimed_until: leaseUntil })
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('outbox')
-          .select('id')
-          .where('sent_at', 'is', null)
-          .where('failed_at', 'is', null)
-          .where('next_attempt_at', '<=', now)
-          .where((inner) => inner.or([inner('claimed_until', 'is', null), inner('claimed_until', '<=', now)]))
-          .orderBy('next_attempt_at')
-          .limit(limit)
-          .$if(this.#skipLocked, (query) => query.forUpdate().skipLocked()),
-      )
+      .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
       .where('sent_at', 'is', null)
       .where('failed_at', 'is', null)
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))

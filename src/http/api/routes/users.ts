@@ -3,8 +3,9 @@ import { allManagementScopes } from '../../../contracts/scopes.js';
 import { consentViewSchema, meViewSchema } from '../../../contracts/views.js';
 import type { RequestContext } from '../../../domain/audit/audit-log.js';
 import { DomainError } from '../../../domain/errors.js';
+import type { UserRecord } from '../../../ports/identity-repositories.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
-import { orgView, tokenView, tokenViewSchema, userView, userViewSchema } from '../views.js';
+import { orgView, sessionView, sessionViewSchema, tokenView, tokenViewSchema, userView, userViewSchema } from '../views.js';
 import type { ManagementApiDependencies } from './deps.js';
 
 /** `{user}` is an id, an email, or `me` for the caller. */
@@ -12,6 +13,27 @@ function userOf(context: RequestContext, user: string): string {
   if (user !== 'me') return user;
   if (context.actor.kind !== 'user') throw new DomainError('forbidden', 'only a user has a "me"');
   return context.actor.userId;
+}
+
+/** `POST /users/{user}/<action>`: a server administrator's one-word change to a user; answers with the user. */
+function userActionRoute(
+  action: string,
+  operationId: string,
+  summary: string,
+  run: (context: RequestContext, user: string) => Promise<UserRecord>,
+): AnyApiRoute[] {
+  return [
+    defineRoute({
+      method: 'POST',
+      path: `/users/{user}/${action}`,
+      operationId,
+      summary,
+      tag: 'Users',
+      serverOperation: 'users:write',
+      response: { status: 200, description: 'The user', schema: userViewSchema },
+      handler: async ({ context, params }) => ({ body: userView(await run(context, userOf(context, params.user!))) }),
+    }),
+  ];
 }
 
 export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
@@ -106,7 +128,8 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       method: 'POST',
       path: '/users',
       operationId: 'createUser',
-      summary: 'Create a user (server administrators); the password is stored with argon2id',
+      summary:
+        'Create a user (server administrators); the password is stored with argon2id. Without a password the user is mailed a link (72 hours) to set one',
       tag: 'Users',
       serverOperation: 'users:write',
       body: z.object({
@@ -150,6 +173,61 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
         await users.delete(context, userOf(context, params.user!));
+        return { status: 204 };
+      },
+    }),
+    ...userActionRoute('disable', 'disableUser', 'Disable a user: they cannot sign in, their sessions end and their tokens stop working', (context, user) =>
+      users.disable(context, user),
+    ),
+    ...userActionRoute('enable', 'enableUser', 'Enable a disabled user again', (context, user) => users.enable(context, user)),
+    ...userActionRoute('verify', 'verifyUserEmail', "Mark a user's email address as verified", (context, user) => users.markVerified(context, user)),
+    ...userActionRoute('unlock', 'unlockUser', 'End a lockout after failed sign-ins before it expires', (context, user) => users.unlock(context, user)),
+    defineRoute({
+      method: 'POST',
+      path: '/users/{user}/password-reset',
+      operationId: 'sendPasswordReset',
+      summary: 'Mail the user a link (30 minutes) to set a new password',
+      tag: 'Users',
+      serverOperation: 'users:write',
+      response: { status: 204, description: 'Queued' },
+      handler: async ({ context, params }) => {
+        await users.sendPasswordReset(context, userOf(context, params.user!));
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/users/{user}/sessions',
+      operationId: 'listUserSessions',
+      summary: "A user's live sign-in sessions, most recently used first",
+      tag: 'Users',
+      serverOperation: 'users:read',
+      response: { status: 200, description: 'The sessions', schema: z.object({ items: z.array(sessionViewSchema) }) },
+      handler: async ({ context, params }) => ({ body: { items: (await users.listSessions(context, userOf(context, params.user!))).map(sessionView) } }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/users/{user}/sessions',
+      operationId: 'endUserSessions',
+      summary: "End all of a user's sign-in sessions (tokens already issued are not sessions: disable the user to stop those)",
+      tag: 'Users',
+      serverOperation: 'users:write',
+      response: { status: 204, description: 'Ended' },
+      handler: async ({ context, params }) => {
+        await users.endSessions(context, userOf(context, params.user!));
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/users/{user}/sessions/{sid}',
+      operationId: 'endUserSession',
+      summary: "End one of a user's sign-in sessions",
+      tag: 'Users',
+      serverOperation: 'users:write',
+      response: { status: 204, description: 'Ended' },
+      handler: async ({ context, params }) => {
+        await users.endSessions(context, userOf(context, params.user!), params.sid);
         return { status: 204 };
       },
     }),

@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/schema.js';
+import type { Mailer } from '../../ports/mailer.js';
+import type { Runtime } from '../runtime.js';
+import { LogMailer } from './log-mailer.js';
+import { MailRenderer } from './mail-renderer.js';
+import { startOutboxWorker, type OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
+import { SmtpMailer } from './smtp-mailer.js';
+
+/** The SMTP server of `mail.smtpUrl`, or the log when it is unset (development). */
+export function createMailer(config: Config, logger: Logger): Mailer {
+  return config.mail.smtpUrl ? new SmtpMailer(config.mail.smtpUrl) : new LogMailer(logger);
+}
+
+export interface MailDelivery {
+  readonly mailer: Mailer;
+  readonly worker: OutboxWorker;
+  /** True when mails are only logged. */
+  readonly logOnly: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts this node's outbox worker. Changes that queue mail publish their event after commit, so
+ * an account or invitation event wakes the worker at once; the poll catches the rest, including
+ * mail queued on other nodes.
+ */
+export function startMailDelivery(runtime: Runtime, options: Partial<OutboxWorkerOptions> = {}): MailDelivery {
+  const { config, logger, clock, storage } = runtime;
+  const mailer = createMailer(config, logger);
+  if (mailer instanceof LogMailer) logger.warn('mail.smtpUrl is unset: mails are written to the log instead of being sent (development mode)');
+  const renderer = new MailRenderer({ serverName: config.mail.serverName, templatesDir: config.ui.templatesDir });
+  const worker = startOutboxWorker({ outbox: storage.outbox, mailer, renderer, clock, logger, from: config.mail.from }, options);
+  const unsubscribe = runtime.events.subscribe((event) => {
+    if (event.type.startsWith('user.') || event.type.startsWith('invitation.')) worker.wake();
+  });
+  return {
+    mailer,
+    worker,
+    logOnly: mailer instanceof LogMailer,
+    stop: async () => {
+      unsubscribe();
+      await worker.stop();
+      await mailer.close();
+    },
+  };
+}
