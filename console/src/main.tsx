@@ -9,6 +9,7 @@ import { Audit } from './pages/Audit';
 import { CreateApp } from './pages/CreateApp';
 import { Credentials } from './pages/Credentials';
 import { MemberPage, Members } from './pages/Members';
+import { CreateOrganization, OrgSettings } from './pages/Organizations';
 import { PlaygroundCallback } from './pages/PlaygroundCallback';
 import { Profile } from './pages/Profile';
 import { Home, NotFound, OrgLayout, SessionGate } from './pages/Shell';
@@ -22,6 +23,7 @@ function Console() {
         <Route path="playground/callback" element={<PlaygroundCallback />} />
         <Route element={<SessionGate />}>
           <Route index element={<Home />} />
+          <Route path="orgs/new" element={<CreateOrganization />} />
           <Route path="orgs/:org" element={<OrgLayout />}>
             <Route index element={<Navigate to="apps" replace />} />
             <Route path="apps" element={<AppsList />} />
@@ -37,6 +39,7 @@ function Console() {
             <Route path="credentials" element={<Credentials />} />
             <Route path="audit" element={<Audit />} />
             <Route path="profile" element={<Profile />} />
+            <Route path="settings" element={<OrgSettings />} />
             <Route path="users" element={<Users />} />
             <Route path="users/:userId" element={<UserDetail />} />
           </Route>

@@ -4,6 +4,7 @@ import { registerAppsCommand } from './commands/apps.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerCredentialsCommand } from './commands/credentials.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerMembersCommand } from './commands/members.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   addRemoteOptions(program);
   registerStartCommand(program);
   registerMigrateCommand(program);
+  registerInitCommand(program);
   registerConfigCommand(program);
   registerKeysCommand(program);
   registerAppsCommand(program);

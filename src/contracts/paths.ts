@@ -43,6 +43,8 @@ export const paths = {
 export const consolePaths = {
   /** The first-run page that creates the first administrator, reached through the link `latchkey start` prints. */
   setup: '/setup',
+  /** The page an invitation mail links to: the invitee creates an account there, or signs in, and joins. */
+  invitation: '/invitation',
   login: '/auth/login',
   callback: '/auth/callback',
   logout: '/auth/logout',

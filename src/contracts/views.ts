@@ -227,6 +227,8 @@ export const meViewSchema = z.object({
   user: userViewSchema.nullable(),
   scopes: z.array(z.string()),
   organizations: z.array(orgViewSchema.extend({ role: memberViewSchema.shape.role })),
+  /** Whether the caller may create organizations (orgs.selfService, or a server administrator). */
+  mayCreateOrganizations: z.boolean(),
 });
 
 export type OrgView = z.output<typeof orgViewSchema>;

@@ -19,6 +19,8 @@ import { AccountLockout, type LockoutPolicy } from './identity/lockout.js';
 import { UserService } from './identity/user-service.js';
 import type { SigningAlgorithm } from './keys/signing-keys.js';
 import { OrgService } from './orgs/org-service.js';
+import { FirstRun } from './identity/first-run.js';
+import { InvitationSignUp } from './orgs/invitation-sign-up.js';
 
 export interface RegistryDependencies {
   storage: Storage;
@@ -35,6 +37,8 @@ export interface RegistryDependencies {
   builtInApis?: readonly ApiRecord[];
   /** Whether every user may create organizations (default true); otherwise only server administrators. */
   orgSelfService?: boolean;
+  /** The absolute URL of the invitation page for a token (invitation mails link to it). */
+  invitationLink?: (token: string) => string;
   /** The issuer without a trailing slash: the links in account mail start with it. */
   issuer: string;
   /** When repeated wrong passwords lock an account (default: 10 in a row, for 15 minutes). */
@@ -57,6 +61,8 @@ export interface Registry {
   /** Password sign-in with its throttles and lockout: the one every form that checks a password uses. */
   signIn: SignIn;
   audit: AuditLog;
+  firstRun: FirstRun;
+  invitationSignUp: InvitationSignUp;
 }
 
 export function createRegistry(deps: RegistryDependencies): Registry {
@@ -87,7 +93,15 @@ export function createRegistry(deps: RegistryDependencies): Registry {
       accessTokenTtlMinutes: deps.bounds.accessTokenTtlMinutes,
       signingAlgorithms: deps.signingAlgorithms,
     }),
-    orgs: new OrgService({ storage, clock, authorizer, secretHasher: deps.tokenHasher, events, selfService: deps.orgSelfService ?? true }),
+    orgs: new OrgService({
+      storage,
+      clock,
+      authorizer,
+      secretHasher: deps.tokenHasher,
+      events,
+      selfService: deps.orgSelfService ?? true,
+      ...(deps.invitationLink ? { invitationLink: deps.invitationLink } : {}),
+    }),
     users: new UserService(storage, clock, authorizer, deps.passwordHasher, events, deps.issuer),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher, events),
     consents,
@@ -100,6 +114,8 @@ export function createRegistry(deps: RegistryDependencies): Registry {
       signIn,
     }),
     audit: new AuditLog(storage, authorizer),
+    firstRun: new FirstRun({ storage, clock, events, passwords: deps.passwordHasher }),
+    invitationSignUp: new InvitationSignUp({ storage, clock, events, secretHasher: deps.tokenHasher, passwords: deps.passwordHasher }),
     signIn,
   };
 }

@@ -14,6 +14,7 @@ import { PageRenderer } from './pages.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { registerSetupRoutes } from './routes/setup.js';
 import { registerAccountLinkRoutes } from './routes/account-links.js';
 import { AccountLinkPages } from '../ui/account-link-pages.js';
 import { buildServerMetadata } from '../protocol/discovery.js';
@@ -175,6 +176,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   registerOAuthRoutes(app, { issuer: config.issuer, protocol, pages, accountPages });
   registerAccountRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });
   registerAccountLinkRoutes(app, { issuer: config.issuer, pages, accountPages, secureCookies: protocol.deps.cookies.secure });
+  registerSetupRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });
 
   // One set of management operations, mounted twice: for bearer tokens, and for the console's session.
   const operations = managementRoutes({ registry: deps.registry, serverMetadata: metadata });

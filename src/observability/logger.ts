@@ -57,6 +57,7 @@ const sensitiveQueryParameters = new Set([
   'device_code',
   'user_code',
   'login_hint',
+  'invitation',
 ]);
 
 /** The URL with the values of credential-bearing query parameters replaced. */

@@ -40,6 +40,8 @@ export interface UserRepository {
   delete(id: string): Promise<boolean>;
   list(query: { search?: string; offset: number; limit: number }): Promise<{ items: UserRecord[]; total: number }>;
   count(): Promise<number>;
+  /** Whether any server administrator exists (the first-run setup is open only until one does). */
+  hasAdministrator(): Promise<boolean>;
 }
 
 export interface PersonalAccessTokenRecord {

@@ -32,7 +32,10 @@ export interface PageModel {
     | 'reset-password'
     | 'account'
     | 'account-sign-in'
-    | 'account-notice';
+    | 'account-notice'
+    | 'setup'
+    | 'invitation'
+    | 'link-notice';
   data: Record<string, unknown>;
 }
 

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { consolePaths, paths } from '../contracts/paths.js';
+import { issuerBase } from '../protocol/endpoints.js';
 import { createRegistry, type Registry } from '../domain/registry.js';
 import { InProcessEvents } from '../ports/domain-events.js';
 import { deriveKeys, type DerivedKeys } from './derived-keys.js';
@@ -94,6 +96,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       signingAlgorithms: config.keys.algorithms,
       builtInApis: [managementApiRecord(config.issuer)],
       orgSelfService: config.orgs.selfService,
+      invitationLink: (token) => `${issuerBase(config.issuer)}${paths.console}${consolePaths.invitation}?token=${encodeURIComponent(token)}`,
       issuer: config.issuer.replace(/\/+$/, ''),
       lockout: config.signIn.lockout,
     });

@@ -2,7 +2,8 @@ import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { checkIssuerTransport, ConfigError } from '../config/load.js';
 import { buildHttpApp } from '../http/app.js';
-import { endpointUrl } from '../protocol/endpoints.js';
+import { consolePaths, paths } from '../contracts/paths.js';
+import { endpointUrl, issuerBase } from '../protocol/endpoints.js';
 import { Metrics } from '../observability/metrics.js';
 import { ensureConsoleApp } from './console-app.js';
 import { startMailDelivery, type MailDelivery } from './mail/mail-delivery.js';
@@ -128,13 +129,30 @@ async function listenOn(app: FastifyInstance, listener: Server): Promise<void> {
   });
 }
 
-/** The lines a person sees when the server is up: where it is and what to do next. */
-export function startupBanner(server: RunningServer): string {
+/** The absolute URL of the first-run setup page for a setup link's token. */
+export function setupUrl(issuer: string, token: string): string {
+  return `${issuerBase(issuer)}${paths.console}${consolePaths.setup}?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * The lines a person sees when the server is up: where it is and what to do next. `setupLink` is
+ * the first-run setup URL, while the server has no administrator.
+ */
+export function startupBanner(server: RunningServer, setupLink: string | null = null): string {
   const { config, database } = server.runtime;
+  const next = setupLink
+    ? [
+        'Next: this server has no administrator yet. Open this one-time link (valid 24 hours) to create',
+        'the first administrator and organization, then use the console:',
+        `  ${setupLink}`,
+        '  (restarting prints a new link while no administrator exists; `latchkey init` does it without a browser)',
+      ]
+    : ['Next: sign in to the console to create apps and APIs, then point an OpenID Connect client at the issuer.', '  (README.md, "Quickstart")'];
   return [
     '',
     'Latchkey is running.',
     `  Issuer:     ${config.issuer}`,
+    `  Console:    ${issuerBase(config.issuer)}${paths.console}/`,
     `  Discovery:  ${endpointUrl(config.issuer, 'openidConfiguration')}`,
     `  JWKS:       ${endpointUrl(config.issuer, 'jwks')}`,
     `  Database:   ${database.description}`,
@@ -143,10 +161,7 @@ export function startupBanner(server: RunningServer): string {
       ? '  Mail:       development mode: mails are written to the log, not sent (set mail.smtpUrl to send them)'
       : `  Mail:       ${server.mail.mailer.description}`,
     '',
-    'Next: create a user and an app, then point an OpenID Connect client at the issuer:',
-    '  echo "a long password" | npx latchkey users create --email you@example.com --password-stdin',
-    '  npx latchkey apps create --type web --name "My app" --redirect-uri http://localhost:8080/callback',
-    '  (README.md, "Quickstart")',
+    ...next,
     '',
   ].join('\n');
 }

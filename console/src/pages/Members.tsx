@@ -304,7 +304,10 @@ function InviteMember({ onInvited }: { onInvited: () => void }) {
       >
         {token ? (
           <>
-            <p>Send this token to {token.email}. They accept it after signing in (the console asks for it when they belong to no organization).</p>
+            <p>
+              An invitation mail with a link is on its way to {token.email}: the link lets them create an account, or sign in, and join. If the mail does not
+              arrive, send them this token; they accept it after signing in (the console asks for it when they belong to no organization).
+            </p>
             <CopyField label="Invitation token" value={token.token} secret />
             <Notice kind="warning" title="Shown only once.">
               It works once, until {formatTime(token.expiresAt)}.

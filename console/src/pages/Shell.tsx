@@ -89,7 +89,17 @@ function NoOrganization() {
       <TopBar />
       <main className="content narrow" id="main">
         <h1>You are not in an organization yet</h1>
-        <p className="lead">Ask an admin of your organization to add you, or paste the invitation token they sent you.</p>
+        {session.me.mayCreateOrganizations ? (
+          <p>
+            <Link to="/orgs/new" className="button primary">
+              Create an organization
+            </Link>
+          </p>
+        ) : null}
+        <p className="lead">
+          {session.me.mayCreateOrganizations ? 'Or join one: ask' : 'Ask'} an admin of your organization to invite you, then open the link in the invitation
+          mail, or paste the invitation token they sent you.
+        </p>
         <form
           onSubmit={(event) => {
             event.preventDefault();
@@ -107,7 +117,7 @@ function NoOrganization() {
   );
 }
 
-function TopBar({ children }: { children?: ReactNode }) {
+export function TopBar({ children }: { children?: ReactNode }) {
   const { session } = useSession();
   const [signingOut, setSigningOut] = useState(false);
   return (
@@ -166,6 +176,7 @@ const navItems = [
   { to: 'credentials', label: 'Client credentials' },
   { to: 'members', label: 'Members' },
   { to: 'audit', label: 'Audit log' },
+  { to: 'settings', label: 'Organization settings' },
   { to: 'profile', label: 'My profile' },
 ];
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../observability/logger.js';
-import { startServer, startupBanner } from '../../runtime/server.js';
+import { setupUrl, startServer, startupBanner } from '../../runtime/server.js';
 import { configFromCommand } from '../context.js';
 
 const shutdownTimeoutMs = 10_000;
@@ -13,7 +13,9 @@ export function registerStartCommand(program: Command): void {
       const { config } = configFromCommand(command);
       const logger = createLogger({ level: config.log.level });
       const server = await startServer({ config, logger });
-      process.stderr.write(startupBanner(server));
+      // A fresh one-time setup link on every start while the server has no administrator.
+      const setupToken = await server.runtime.registry.firstRun.issueSetupLink();
+      process.stderr.write(startupBanner(server, setupToken ? setupUrl(config.issuer, setupToken) : null));
 
       let signals = 0;
       const shutdown = (signal: NodeJS.Signals) => {

@@ -14,11 +14,12 @@ import { DomainError } from '../errors.js';
 import { findUser } from '../identity/user-service.js';
 import { parseOrThrow } from '../validation.js';
 import { mayAssignRole, roles } from '../../contracts/permissions.js';
+import { queueMail } from '../mail/outgoing-mail.js';
 
 export const defaultOrganizationName = 'default';
 export const invitationLifetimeMs = 7 * 24 * 3600 * 1000;
 
-const orgNameSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+export const orgNameSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
   error: 'must be 1 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit',
 });
 const roleSchema = z.enum(roles, { error: `must be one of ${roles.join(', ')}` });
@@ -70,6 +71,8 @@ export interface OrgServiceDependencies {
   events: DomainEvents;
   /** Whether every user may create organizations; otherwise only server administrators and the operator. */
   selfService: boolean;
+  /** The absolute URL of the page an invitation mail links to; without it no mail is queued. */
+  invitationLink?: (token: string) => string;
 }
 
 /** Organizations, their members and roles, and invitations by email token. */
@@ -105,6 +108,12 @@ export class OrgService {
     const org = await this.#loadVisible(context, idOrName);
     await this.#deps.authorizer.require(context.actor, org.id, 'org:read');
     return org;
+  }
+
+  /** Whether the actor may create organizations (what the console offers; create() checks it again). */
+  async mayCreate(context: RequestContext): Promise<boolean> {
+    if (context.actor.kind === 'client') return false;
+    return this.#deps.selfService || (await this.#deps.authorizer.isServerAdmin(context.actor));
   }
 
   /**
@@ -342,8 +351,21 @@ export class OrgService {
       revokedAt: null,
     };
     const event = { type: 'invitation.created', orgId: org.id, invitationId: invitation.id } as const;
+    const inviter = context.actor.kind === 'user' ? ((await this.#deps.storage.users.get(context.actor.userId))?.name ?? context.actor.email) : null;
+    const link = this.#deps.invitationLink;
     return commitChange(this.#deps, context, async (tx) => {
       await tx.organizations.insertInvitation(invitation);
+      // The mail exists if and only if the invitation does.
+      if (link) {
+        const variables = {
+          organization: org.displayName,
+          inviter: inviter ?? 'An administrator',
+          role: invitation.role,
+          link: link(token),
+          expiresInDays: invitationLifetimeMs / (24 * 3600 * 1000),
+        };
+        await queueMail(tx.outbox, { to: invitation.email, template: 'invitation', variables, organization: org.displayName }, now);
+      }
       return { result: { invitation, token }, changes: [invitationChange(event, { email: invitation.email, role: invitation.role })] };
     });
   }

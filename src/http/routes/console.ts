@@ -196,6 +196,17 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
           code_challenge_method: 'S256',
         };
         for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
+        // From an invitation page: signing in accepts the invitation (the authorization request's
+        // `organization` and `invitation`), as the invited account, so the sign-in is asked for again.
+        const invitation = queryValue(request, 'invitation');
+        const organization = queryValue(request, 'organization');
+        if (invitation && organization) {
+          url.searchParams.set('organization', organization);
+          url.searchParams.set('invitation', invitation);
+          url.searchParams.set('prompt', 'login');
+          const hint = queryValue(request, 'login_hint');
+          if (hint) url.searchParams.set('login_hint', hint);
+        }
         return reply
           .setCookie(flowCookie, `${flow}.${sign(flow)}`, { ...cookieOptions, maxAge: flowLifetimeMs / 1000 })
           .header('cache-control', 'no-store')

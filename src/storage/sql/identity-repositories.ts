@@ -100,6 +100,11 @@ export class SqlUserRepository implements UserRepository {
       .executeTakeFirstOrThrow();
     return Number(row.total);
   }
+
+  async hasAdministrator(): Promise<boolean> {
+    const row = await this.#db.selectFrom('users').select('id').where('is_admin', '=', toFlag(true)).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
 }
 
 function toToken(row: Selectable<PersonalAccessTokensTable>): PersonalAccessTokenRecord {

@@ -53,11 +53,20 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       handler: async ({ context }) => {
         const { actor } = context;
         if (actor.kind !== 'user') {
-          return { body: { kind: actor.kind, user: null, scopes: actor.kind === 'operator' ? allManagementScopes : [...actor.scopes], organizations: [] } };
+          return {
+            body: {
+              kind: actor.kind,
+              user: null,
+              scopes: actor.kind === 'operator' ? allManagementScopes : [...actor.scopes],
+              organizations: [],
+              mayCreateOrganizations: await orgs.mayCreate(context),
+            },
+          };
         }
         const user = await users.get(context, actor.userId);
         const memberships = (await orgs.listMine(context)).map((org) => ({ ...orgView(org), role: org.role }));
-        return { body: { kind: 'user', user: userView(user), scopes: [...actor.scopes], organizations: memberships } };
+        const mayCreateOrganizations = await orgs.mayCreate(context);
+        return { body: { kind: 'user', user: userView(user), scopes: [...actor.scopes], organizations: memberships, mayCreateOrganizations } };
       },
     }),
     defineRoute({
