@@ -30,6 +30,8 @@ export interface AccountView {
   errors: Partial<Record<AccountSection, string>>;
   email: string;
   emailVerified: boolean;
+  /** The form that mails a new verification link, while the address is not verified. */
+  resendVerification: { action: string; csrf: string } | null;
   profile: { name: string; givenName: string; familyName: string; picture: string; locale: string; phoneNumber: string };
   newEmail: string;
   apps: { clientId: string; name: string; scopes: string[]; since: string }[];
@@ -144,6 +146,8 @@ export class AccountPages {
     const now = this.#deps.clock.now();
     const sessions = await this.#deps.storage.sessions.listForUser(user.id, now);
     const apps = await this.#accounts.apps(this.#context(current, request));
+    // The resend form is the verification pages' own, bound to the account pages' binding cookie.
+    const binding = user.emailVerified ? null : this.#binding(request);
     const view: AccountView = {
       csrf: csrfToken(this.#deps.csrfKey, csrfPurpose, this.#sessionCookieValue(request) ?? ''),
       base: this.base,
@@ -151,6 +155,10 @@ export class AccountPages {
       errors: options.errors ?? {},
       email: user.email,
       emailVerified: user.emailVerified,
+      resendVerification: binding && {
+        action: `${this.#deps.issuer}${paths.verifyEmail}/resend`,
+        csrf: csrfToken(this.#deps.csrfKey, 'resend-verification', binding.value),
+      },
       profile: options.profile ?? {
         name: user.name,
         givenName: user.profile.givenName ?? '',
@@ -170,7 +178,7 @@ export class AccountPages {
         current: listed.sid === session.sid,
       })),
     };
-    const response = page('account', view, options.status ?? 200);
+    const response = page('account', view, options.status ?? 200, binding?.cookies.length ? binding.cookies : undefined);
     return { ...response, headers: { ...response.headers, ...options.headers } };
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
+import { operatorActor } from '../../src/domain/access/actor.js';
 import { accountTokenHash } from '../../src/domain/identity/account-links.js';
 import type { DomainEvent } from '../../src/ports/domain-events.js';
 import { AccountBrowser } from '../support/account.js';
@@ -167,6 +168,25 @@ for (const store of stores) {
       assert.equal((await storage().users.get(user.id))!.email, 'old@example.test');
       assert.deepEqual(await queuedMails(storage(), 'old@example.test'), [], 'the old address hears when the change takes effect');
       assert.ok(published.some((event) => event.type === 'user.email_change_requested' && event.userId === user.id));
+    });
+
+    test('an unverified address gets a button that mails a new verification link; a verified one none', async () => {
+      const user = await fixture.createUser('unverified@example.test');
+      await fixture.server.server.runtime.registry.users.update({ actor: operatorActor }, user.id, { emailVerified: false });
+      const browser = await signedIn(user);
+      const { html } = await browser.page();
+      const form = /<form method="post" action="([^"]+\/account\/verify-email\/resend)">\s*<input type="hidden" name="csrf" value="([^"]+)">/.exec(html);
+      assert.ok(form, 'the resend form is on the page');
+      assert.deepEqual(await queuedMails(storage(), user.email, 'verify-email'), []);
+      const sent = await browser.post(form[1]!, { csrf: form[2]! });
+      assert.equal(sent.status, 200);
+      assert.match(await sent.text(), /We sent a new link to unverified@example\.test/);
+      assert.equal((await queuedMails(storage(), user.email, 'verify-email')).length, 1);
+      const forged = await browser.post(form[1]!, { csrf: 'forged' });
+      assert.equal(forged.status, 403, 'the form checks its CSRF token');
+
+      const verified = await signedIn(await fixture.createUser('verified@example.test'));
+      assert.doesNotMatch((await verified.page()).html, /verify-email\/resend/);
     });
 
     test('an address another account has gets the same answer and no mail', async () => {
