@@ -3,9 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import type { Browser, Page } from 'playwright-core';
 import type { Storage } from '../../src/ports/storage.js';
-import { lastLink } from '../support/accounts.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+import { startTestSmtp, type TestSmtp } from '../support/smtp.js';
+import { paths } from '../../src/contracts/paths.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -13,13 +14,16 @@ const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 describe('sign-up, verification and password reset in Chromium', { skip: browserSkipReason }, () => {
   let fixture: OAuthFixture;
+  let smtp: TestSmtp;
   let storage: Storage;
   let browser: Browser;
   let as: oauth.AuthorizationServer;
   let client: oauth.Client;
 
   before(async () => {
-    fixture = await oauthFixture({ env: { LATCHKEY_SIGN_UP_ENABLED: 'true' } });
+    // The mails go through a real SMTP server, and the links are read from what it receives.
+    smtp = await startTestSmtp();
+    fixture = await oauthFixture({ env: { LATCHKEY_SIGN_UP_ENABLED: 'true', LATCHKEY_MAIL_SMTP_URL: smtp.url } });
     storage = fixture.server.server.runtime.storage;
     browser = await launchChromium();
     const issuer = new URL(fixture.issuer);
@@ -30,6 +34,7 @@ describe('sign-up, verification and password reset in Chromium', { skip: browser
   after(async () => {
     await browser?.close();
     await fixture?.stop();
+    await smtp?.stop();
   });
 
   async function authorizationUrl(verifier: string): Promise<URL> {
@@ -74,7 +79,7 @@ describe('sign-up, verification and password reset in Chromium', { skip: browser
       await page.getByRole('heading', { name: 'Check your mail' }).waitFor();
       await screenshot(page, 'sign-up-check-mail');
 
-      await page.goto(await lastLink(storage, 'carol@example.test', 'verify-email'));
+      await page.goto(await smtp.mailedLink('carol@example.test', paths.verifyEmail));
       const callback = await allowIfAsked(page);
       const params = oauth.validateAuthResponse(as, client, callback.searchParams, 'st-1');
       const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, insecure);
@@ -115,7 +120,7 @@ describe('sign-up, verification and password reset in Chromium', { skip: browser
       await page.getByRole('button', { name: 'Send the link' }).click();
       await page.getByRole('heading', { name: 'Check your mail' }).waitFor();
 
-      await page.goto(await lastLink(storage, user.email, 'reset-password'));
+      await page.goto(await smtp.mailedLink(user.email, paths.resetPassword));
       await page.getByLabel('New password', { exact: true }).fill('copper meadow signal 8');
       await page.getByRole('button', { name: 'Set password' }).click();
       await page.getByRole('heading', { name: 'Password changed' }).waitFor();

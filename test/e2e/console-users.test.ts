@@ -9,6 +9,8 @@ import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { authorizeUrl } from '../support/flows.js';
 import { queuedMails } from '../support/mailbox.js';
+import { startTestSmtp, type TestSmtp } from '../support/smtp.js';
+import { paths } from '../../src/contracts/paths.js';
 import { FormBrowser, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { setRole, signInToConsole, withPage } from './console-helpers.js';
 
@@ -18,13 +20,15 @@ const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 describe('the console Users pages (server administrators)', { skip: browserSkipReason }, () => {
   let fixture: OAuthFixture;
+  let smtp: TestSmtp;
   let browser: Browser;
   let root: { id: string; email: string; password: string };
   let app: { clientId: string; clientSecret: string | null };
   let as: oauth.AuthorizationServer;
 
   before(async () => {
-    fixture = await oauthFixture();
+    smtp = await startTestSmtp();
+    fixture = await oauthFixture({ env: { LATCHKEY_MAIL_SMTP_URL: smtp.url } });
     await setRole(fixture, fixture.user.id, 'admin');
     root = await fixture.createUser('root@example.test');
     await fixture.server.server.runtime.registry.users.update({ actor: operatorActor }, root.id, { isAdmin: true });
@@ -37,6 +41,7 @@ describe('the console Users pages (server administrators)', { skip: browserSkipR
   after(async () => {
     await browser?.close();
     await fixture?.stop();
+    await smtp?.stop();
   });
 
   test('the Users page is not in the navigation of someone who is not a server administrator', async () => {
@@ -105,6 +110,7 @@ describe('the console Users pages (server administrators)', { skip: browserSkipR
       await page.getByText(/mailed a link, valid 72 hours/).waitFor();
       const mails = await queuedMails(fixture.server.server.runtime.storage, 'new.person@example.test', 'account-created');
       assert.equal(mails.length, 1);
+      assert.ok(await smtp.mailedLink('new.person@example.test', paths.resetPassword), 'the mail arrives with the link that sets a first password');
     });
   });
 

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
-import type { MailVariables } from '../../src/domain/mail/outgoing-mail.js';
+import { consolePaths } from '../../src/contracts/paths.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { spawnCli, type CliProcess } from '../support/cli.js';
 import { queuedMails } from '../support/mailbox.js';
+import { startTestSmtp, type TestSmtp } from '../support/smtp.js';
 import { freePort, startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
 import { withPage } from './console-helpers.js';
 
@@ -138,22 +139,25 @@ describe('organizations in the console', { skip: browserSkipReason }, () => {
 describe('an invitee creates an account from the invitation mail, in a browser', { skip: browserSkipReason }, () => {
   let browser: Browser;
   let server: TestServer;
+  let smtp: TestSmtp;
 
   before(async () => {
     browser = await launchChromium();
-    server = await startTestServer({ logLevel: 'warn' });
+    smtp = await startTestSmtp();
+    server = await startTestServer({ logLevel: 'warn', env: { LATCHKEY_MAIL_SMTP_URL: smtp.url } });
   });
   after(async () => {
     await browser?.close();
     await server?.stop();
+    await smtp?.stop();
   });
 
   test('the link opens a form for the invited address; the new account lands in the organization', async () => {
     const { registry, storage } = server.server.runtime;
     await registry.orgs.invite({ actor: operatorActor }, 'default', { email: 'dana@example.test', role: 'developer' });
-    const [mail] = await queuedMails(storage, 'dana@example.test');
-    assert.equal(mail?.template, 'invitation');
-    const { link } = mail.variables as MailVariables['invitation'];
+    const [queued] = await queuedMails(storage, 'dana@example.test');
+    assert.equal(queued?.template, 'invitation');
+    const link = await smtp.mailedLink('dana@example.test', consolePaths.invitation);
 
     await withPage(browser, 'invitation-sign-up', async (page) => {
       await page.goto(link);

@@ -24,6 +24,8 @@ export interface TestSmtp {
   mails: ReceivedMail[];
   /** The first mail (already received or yet to come) that matches, or a rejection after `timeoutMs`. */
   waitForMail(predicate?: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  /** The first link to `path` (e.g. paths.verifyEmail) in a mail to `to`, waiting for the mail to arrive. */
+  mailedLink(to: string, path: string, timeoutMs?: number): Promise<string>;
   /** Stops listening: deliveries fail with a connection error until restart(). */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -103,30 +105,38 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
     return address.port;
   };
 
+  const linkTo = (mail: ReceivedMail, path: string) => mail.links.find((link) => new URL(link).pathname.endsWith(path));
+
+  const waitForMail = (predicate: (mail: ReceivedMail) => boolean = () => true, timeoutMs = 10_000): Promise<ReceivedMail> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const found = mails.find(predicate);
+        if (!found) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(
+          new Error(`no matching mail within ${timeoutMs} ms; received: ${JSON.stringify(mails.map((mail) => ({ to: mail.to, subject: mail.subject })))}`),
+        );
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+
   const port = await listen(0);
   const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.password)}@` : '';
   return {
     url: `${tls === 'implicit' ? 'smtps' : 'smtp'}://${credentials}127.0.0.1:${port}${tls === 'none' ? '' : '?tls.rejectUnauthorized=false'}`,
     port,
     mails,
-    waitForMail: (predicate = () => true, timeoutMs = 10_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = mails.find(predicate);
-          if (!found) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(`no matching mail within ${timeoutMs} ms; received: ${JSON.stringify(mails.map((mail) => ({ to: mail.to, subject: mail.subject })))}`),
-          );
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
+    waitForMail,
+    async mailedLink(to, path, timeoutMs) {
+      const mail = await waitForMail((candidate) => candidate.to.includes(to.toLowerCase()) && linkTo(candidate, path) !== undefined, timeoutMs);
+      return linkTo(mail, path)!;
+    },
     stop: async () => {
       const current = server;
       server = undefined;
