@@ -93,6 +93,7 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
       await page.getByLabel('JWT bearer (RFC 7523)').check();
       assert.equal(await page.getByLabel('Enable refresh token rotation').isChecked(), true);
       await page.getByLabel('Introspect all tokens').check();
+      await page.getByLabel('Require a verified email address').check();
       await page.getByLabel('Token valid for (minutes)').fill('721');
       await page.getByRole('button', { name: 'Save changes' }).click();
       await page.getByText('must be a whole number of minutes from 1 to 720').waitFor();
@@ -139,6 +140,7 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
     assert.equal(app.settings.redirectUris.length, 3);
     assert.ok(app.settings.grantTypes.includes('urn:ietf:params:oauth:grant-type:device_code'));
     assert.equal(app.settings.security.introspectAllTokens, true);
+    assert.equal(app.settings.security.requireVerifiedEmail, true);
     assert.equal(app.settings.refreshToken.requireSecret, true);
     assert.equal(app.settings.idToken.ttlMinutes, 10);
     assert.deepEqual(app.settings.idToken.audiences, [extraAudience]);

@@ -100,6 +100,13 @@ export function AdvancedTab() {
             hint={isPublic ? 'Always on for public apps (RFC 9700 §2.1.1).' : 'Authorization code requests without a code_challenge are refused.'}
             error={firstFor(errors, 'security.requirePkce')}
           />
+          <Checkbox
+            label="Require a verified email address"
+            checked={security.requireVerifiedEmail}
+            onChange={setFlag('requireVerifiedEmail')}
+            hint="A user whose address is not verified is asked to follow the link we mail them before this app gets a code."
+            error={firstFor(errors, 'security.requireVerifiedEmail')}
+          />
           {!isPublic ? (
             <>
               <Checkbox
