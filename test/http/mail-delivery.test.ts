@@ -6,7 +6,8 @@ import { operatorActor } from '../../src/domain/access/actor.js';
 import { queueMail, type MailTemplateName, type OutgoingMail } from '../../src/domain/mail/outgoing-mail.js';
 import type { OutboxEntry } from '../../src/ports/outbox.js';
 import { startupBanner } from '../../src/runtime/server.js';
-import { password } from '../support/oauth.js';
+import { paths } from '../../src/contracts/paths.js';
+import { FormBrowser, hiddenField, password } from '../support/oauth.js';
 import { fakeClock } from '../support/protocol.js';
 import { startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
 import { startTestSmtp, type TestSmtp } from '../support/smtp.js';
@@ -168,6 +169,26 @@ describe('mail through a real SMTP server', () => {
     assert.deepEqual(mail.links, [link]);
     await sentEntry(server, id);
     assert.equal(smtp.mails.filter((received) => received.to.includes('retry@example.test')).length, 1);
+  });
+
+  test('a request that sends mail while the SMTP server is down still answers, and the mail arrives once it is back', async () => {
+    await server.server.runtime.registry.users.create({ actor: operatorActor }, { email: 'forgetful@example.test', password, emailVerified: true });
+    await smtp.stop();
+    const browser = new FormBrowser(server.issuer, server.fetch);
+    const form = await (await browser.get(`${server.issuer}${paths.forgotPassword}`)).text();
+    const asked = await browser.post(`${server.issuer}${paths.forgotPassword}`, { csrf: hiddenField(form, 'csrf')!, email: 'forgetful@example.test' });
+    assert.equal(asked.status, 200, 'the request does not wait for SMTP');
+    assert.match(await asked.text(), /Check your mail/);
+    await until('a failed try', async () => {
+      const [entry] = (await server.server.runtime.storage.outbox.listRecent(50)).filter((candidate) =>
+        JSON.stringify(candidate.payload).includes('forgetful@'),
+      );
+      return entry && entry.attempts >= 1 ? entry : undefined;
+    });
+
+    await smtp.restart();
+    const link = await smtp.mailedLink('forgetful@example.test', paths.resetPassword);
+    assert.match(link, /\/account\/reset-password\?token=/);
   });
 
   test('no log line holds the SMTP password, a link sent by SMTP, or a mail body', () => {
