@@ -148,6 +148,7 @@ export class DevicePages {
     const binding = this.#binding(request);
     const outcome = await this.#device.decide(userCode, this.#browser(request, binding), allowed(request.body));
     if (outcome === 'not_at_consent') return seeOther(this.#confirmLocation(userCode));
+    if (outcome === 'email_unverified') return this.#page(binding, { step: 'code', userCode, error: deviceText.emailUnverified }, 403);
     if (outcome === undefined) return this.#invalidCode(binding);
     return seeOther(`${this.#deps.endpoints.deviceVerification}/done?result=${outcome}`);
   }

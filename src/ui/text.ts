@@ -55,5 +55,6 @@ export const signInText = {
 export const deviceText = {
   forged: 'The form expired (CSRF check failed). Enter the code again.',
   invalidCode: 'That code is not valid or has expired. Check the code on your device.',
+  emailUnverified: 'This app needs a verified email address. Follow the link we mailed you (your account page sends a new one), then enter the code again.',
   tooManyCodes: (seconds: number) => `Too many wrong codes. Try again in ${seconds} seconds.`,
 };

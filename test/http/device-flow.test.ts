@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
+import { operatorActor } from '../../src/domain/access/actor.js';
 import { postForm, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, FormBrowser, hiddenField, oauthFixture, type OAuthFixture } from '../support/oauth.js';
 
@@ -53,6 +54,35 @@ describe('device authorization grant (RFC 8628)', () => {
     assert.equal(decided.status, 303);
     return (await browser.get(new URL(decided.headers.get('location')!))).text();
   }
+
+  test('an app that requires a verified email approves no device for a user whose address is not verified', async () => {
+    const strict = await fixture.createApp({
+      name: 'Strict TV',
+      type: 'device',
+      grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'],
+      scopes: ['openid'],
+      security: { requireVerifiedEmail: true },
+    });
+    const user = await fixture.createUser('unverified-tv@example.test');
+    await fixture.server.server.runtime.registry.users.update({ actor: operatorActor }, user.id, { emailVerified: false });
+    const { body } = await postForm(deviceUrl(), { client_id: strict.clientId, scope: 'openid' });
+    const userCode = String(body.user_code);
+    const browser = new FormBrowser(fixture.issuer);
+    const csrf = hiddenField(await (await browser.get(`${fixture.issuer}/device?user_code=${userCode}`)).text(), 'csrf')!;
+    await browser.post(`${fixture.issuer}/device`, { csrf, user_code: userCode });
+    const login = await browser.post(`${fixture.issuer}/device/login`, { csrf, user_code: userCode, email: user.email, password: user.password });
+    assert.match(await (await browser.get(new URL(login.headers.get('location')!))).text(), /Connect Strict TV\?/);
+    const refused = await browser.post(`${fixture.issuer}/device/consent`, { csrf, user_code: userCode, decision: 'allow' });
+    assert.equal(refused.status, 403);
+    assert.match(await refused.text(), /needs a verified email address/);
+    const polled = await postForm(tokenUrl(fixture), { grant_type: deviceGrant, device_code: String(body.device_code), client_id: strict.clientId });
+    assert.equal(polled.body.error, 'authorization_pending', 'nothing was approved');
+
+    await fixture.server.server.runtime.registry.users.update({ actor: operatorActor }, user.id, { emailVerified: true });
+    const allowed = await browser.post(`${fixture.issuer}/device/consent`, { csrf, user_code: userCode, decision: 'allow' });
+    assert.equal(allowed.status, 303);
+    assert.match(allowed.headers.get('location') ?? '', /result=approved/);
+  });
 
   test('the endpoint answers device_code, user_code, verification URIs, expires_in and interval (§3.2)', async () => {
     const response = await start();

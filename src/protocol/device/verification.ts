@@ -41,7 +41,7 @@ export interface DeviceDetails {
   interaction: InteractionRecord;
 }
 
-export type DeviceDecision = 'approved' | 'denied' | 'not_at_consent' | undefined;
+export type DeviceDecision = 'approved' | 'denied' | 'not_at_consent' | 'email_unverified' | undefined;
 
 /**
  * The verification side of the device flow (RFC 8628 §3.3): the user enters the code from the
@@ -153,7 +153,7 @@ export class DeviceVerification {
       login: interaction.login,
       consent: interaction.consent,
       consentCovered: () => Promise.resolve(false),
-      // The device flow does not ask for a verified address yet.
+      // The device flow checks the verified-address rule when the user approves (decide).
       email: { verificationRequired: false, verified: true },
     };
   }
@@ -209,6 +209,10 @@ export class DeviceVerification {
     const current = await currentSession(browser.request, this.#deps);
     const login = interaction?.login;
     if (!interaction || !current || interaction.step !== 'consent_pending' || login?.userId !== current.user.id) return 'not_at_consent';
+    if (allowed && !current.user.emailVerified && (await this.#deps.clients.getClient(record.clientId))?.policy.security.requireVerifiedEmail) {
+      // The app's security.requireVerifiedEmail holds for devices too: nothing is approved until the address is verified.
+      return 'email_unverified';
+    }
     return allowed ? this.#approve(record, interaction, current, login) : this.#deny(record, interaction);
   }
 
