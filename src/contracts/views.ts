@@ -47,6 +47,7 @@ export const userViewSchema = z.object({
     picture: z.string().nullable(),
     locale: z.string().nullable(),
     phoneNumber: z.string().nullable(),
+    address: z.string().nullable().describe('The postal address, lines separated by newlines'),
   }),
   createdAt: isoTime,
   updatedAt: isoTime,

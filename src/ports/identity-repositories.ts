@@ -8,9 +8,11 @@ export interface UserProfile {
   locale: string | null;
   /** E.164 is recommended, e.g. "+44 20 7946 0958". */
   phoneNumber: string | null;
+  /** The postal address as it is written on a label, lines separated by "\n" (OIDC Core §5.1.1 `formatted`). */
+  address: string | null;
 }
 
-export const emptyProfile: UserProfile = { givenName: null, familyName: null, picture: null, locale: null, phoneNumber: null };
+export const emptyProfile: UserProfile = { givenName: null, familyName: null, picture: null, locale: null, phoneNumber: null, address: null };
 
 export interface UserRecord {
   id: string;

@@ -32,7 +32,7 @@ export interface AccountView {
   emailVerified: boolean;
   /** The form that mails a new verification link, while the address is not verified. */
   resendVerification: { action: string; csrf: string } | null;
-  profile: { name: string; givenName: string; familyName: string; picture: string; locale: string; phoneNumber: string };
+  profile: { name: string; givenName: string; familyName: string; picture: string; locale: string; phoneNumber: string; address: string };
   newEmail: string;
   apps: { clientId: string; name: string; scopes: string[]; since: string }[];
   sessions: { sid: string; device: string; ip: string; signedIn: string; lastSeen: string; current: boolean }[];
@@ -74,6 +74,7 @@ function profileForm(request: ProtocolRequest) {
     picture: field('picture'),
     locale: field('locale'),
     phoneNumber: field('phone_number'),
+    address: field('address'),
   };
 }
 
@@ -166,6 +167,7 @@ export class AccountPages {
         picture: user.profile.picture ?? '',
         locale: user.profile.locale ?? '',
         phoneNumber: user.profile.phoneNumber ?? '',
+        address: user.profile.address ?? '',
       },
       newEmail: options.newEmail ?? '',
       apps: apps.map((app) => ({ clientId: app.clientId, name: app.clientName ?? app.clientId, scopes: app.scopes, since: shownTime(app.createdAt) })),

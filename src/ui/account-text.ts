@@ -12,6 +12,7 @@ const fieldLabels: Record<string, string> = {
   picture: 'Picture URL',
   locale: 'Language',
   phoneNumber: 'Phone',
+  address: 'Postal address',
   email: 'New email',
   currentPassword: 'Current password',
   newPassword: 'New password',

@@ -48,7 +48,14 @@ export function accountsContract(storageOf: () => Storage, now: () => number): v
 
   test('users: the profile claims and the lockout are stored and read back', async () => {
     const storage = storageOf();
-    const profile = { givenName: 'Ada', familyName: 'Lovelace', picture: 'https://example.com/a.png', locale: 'en-GB', phoneNumber: '+44 20 7946 0958' };
+    const profile = {
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      picture: 'https://example.com/a.png',
+      locale: 'en-GB',
+      phoneNumber: '+44 20 7946 0958',
+      address: '12 Analytical Row\nLondon N1 9GU\nUnited Kingdom',
+    };
     const stored = await user(storage, { profile, lockedUntil: now() + 1000 });
     assert.deepEqual(await storage.users.get(stored.id), stored);
     await storage.users.update({ ...stored, profile: emptyProfile, lockedUntil: null });

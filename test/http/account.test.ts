@@ -103,7 +103,7 @@ for (const store of stores) {
       assert.equal((await storage().users.get(fixture.user.id))!.name, 'alice');
     });
 
-    test('the profile feeds the profile and phone claims (OIDC Core §5.1)', async () => {
+    test('the profile feeds the profile, phone and address claims (OIDC Core §5.1)', async () => {
       const user = await fixture.createUser('pat@example.test');
       const browser = await signedIn(user);
       const saved = await browser.submit('profile', {
@@ -113,13 +113,19 @@ for (const store of stores) {
         picture: 'https://images.example.test/pat.png',
         locale: 'en-GB',
         phone_number: '+44 20 7946 0958',
+        address: '12 Analytical Row\r\nLondon N1 9GU\r\nUnited Kingdom',
       });
       assert.equal(saved.status, 303);
       assert.equal(saved.headers.get('location'), `${browser.base}?done=profile`);
       assert.match(await (await browser.get(saved.headers.get('location')!)).text(), /Your profile is saved/);
 
-      const app = await fixture.createApp({ name: 'Profile reader', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'profile', 'phone'] });
-      const { as, client, tokens } = await relyingParty(app, browser, 'openid profile phone');
+      const app = await fixture.createApp({
+        name: 'Profile reader',
+        type: 'web',
+        redirectUris: [redirectUri],
+        scopes: ['openid', 'profile', 'phone', 'address'],
+      });
+      const { as, client, tokens } = await relyingParty(app, browser, 'openid profile phone address');
       const claims = oauth.getValidatedIdTokenClaims(tokens)!;
       const userinfo = await oauth.processUserInfoResponse(as, client, claims.sub, await oauth.userInfoRequest(as, client, tokens.access_token, insecure));
       for (const source of [claims, userinfo]) {
@@ -130,12 +136,14 @@ for (const store of stores) {
         assert.equal(source.locale, 'en-GB');
         assert.equal(source.phone_number, '+44 20 7946 0958');
         assert.equal(source.phone_number_verified, false);
+        // OIDC Core §5.1.1: an object; line breaks as \n whatever the browser sent.
+        assert.deepEqual(source.address, { formatted: '12 Analytical Row\nLondon N1 9GU\nUnited Kingdom' });
       }
       const audit = await storage().audit.list({ targetId: user.id, action: 'user.profile_updated', offset: 0, limit: 10 });
       assert.equal(audit.total, 1);
     });
 
-    test('a picture must be an https URL, a locale a BCP 47 tag; nothing is saved otherwise', async () => {
+    test('a picture must be an https URL, a locale a BCP 47 tag, an address 8 lines at most; nothing is saved otherwise', async () => {
       const user = await fixture.createUser('pic@example.test');
       const browser = await signedIn(user);
       const plain = await browser.submit('profile', { name: 'Pic', picture: 'http://images.example.test/pic.png' });
@@ -146,6 +154,9 @@ for (const store of stores) {
       const locale = await browser.submit('profile', { name: 'Pic', locale: 'not a tag!' });
       assert.equal(locale.status, 400);
       assert.match(await locale.text(), /Language must be a BCP 47 language tag/);
+      const address = await browser.submit('profile', { name: 'Pic', address: Array.from({ length: 9 }, (_, line) => `line ${line}`).join('\n') });
+      assert.equal(address.status, 400);
+      assert.match(await address.text(), /Postal address must be at most 8 lines/);
       const stored = (await storage().users.get(user.id))!;
       assert.equal(stored.name, 'pic');
       assert.equal(stored.profile.picture, null);

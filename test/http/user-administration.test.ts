@@ -107,7 +107,7 @@ describe('user administration through the management API', () => {
     assert.equal(view!.disabled, false);
     assert.equal(view!.lockedUntil, null);
     assert.match(view!.createdAt, /^\d{4}-\d\d-\d\dT/);
-    assert.deepEqual(Object.keys(view!.profile).sort(), ['familyName', 'givenName', 'locale', 'phoneNumber', 'picture']);
+    assert.deepEqual(Object.keys(view!.profile).sort(), ['address', 'familyName', 'givenName', 'locale', 'phoneNumber', 'picture']);
   });
 
   test('a user created without a password is mailed a 72-hour link to the reset page, in the same change', async () => {

@@ -35,6 +35,8 @@ export interface ProfileInput {
   picture: string;
   locale: string;
   phoneNumber: string;
+  /** The postal address, one line per line of a mailing label. */
+  address: string;
 }
 
 /** An empty field clears the claim. */
@@ -67,6 +69,11 @@ const profileSchema = z.object({
   phoneNumber: optionalText(32).refine((value) => value === null || /^\+?[0-9][0-9 ().-]{2,31}$/.test(value), {
     error: 'must be a phone number, such as +44 20 7946 0958',
   }),
+  address: z
+    .string()
+    .transform((value) => value.replace(/\r\n?/g, '\n'))
+    .pipe(optionalText(500))
+    .refine((value) => value === null || value.split('\n').length <= 8, { error: 'must be at most 8 lines' }),
 });
 
 const emailSchema = z
@@ -126,6 +133,7 @@ export class AccountService {
       picture: parsed.picture,
       locale: parsed.locale,
       phoneNumber: parsed.phoneNumber,
+      address: parsed.address,
     };
     const next: UserRecord = { ...user, name: parsed.name, profile, updatedAt: this.#deps.clock.now() };
     const changed = Object.keys(profile).filter((key) => profile[key as keyof UserProfile] !== user.profile[key as keyof UserProfile]);

@@ -25,6 +25,8 @@ export function standardClaims(user: UserRecord, scopes: readonly string[]): Rec
     // Latchkey does not verify phone numbers (OIDC Core §5.1): the user typed it.
     claims.phone_number_verified = false;
   }
+  // OIDC Core §5.1.1: the address is a JSON object; Latchkey keeps the full mailing address only.
+  if (scopes.includes('address') && profile.address !== null) claims.address = { formatted: profile.address };
   return claims;
 }
 
@@ -51,4 +53,5 @@ export const supportedClaims = [
   'email_verified',
   'phone_number',
   'phone_number_verified',
+  'address',
 ];

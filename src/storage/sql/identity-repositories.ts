@@ -19,6 +19,7 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
       picture: row.picture,
       locale: row.locale,
       phoneNumber: row.phone_number,
+      address: row.address,
     },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -40,6 +41,7 @@ function userRow(user: UserRecord): UsersTable {
     picture: user.profile.picture,
     locale: user.profile.locale,
     phone_number: user.profile.phoneNumber,
+    address: user.profile.address,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };

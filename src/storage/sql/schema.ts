@@ -35,6 +35,7 @@ export interface UsersTable {
   picture: string | null;
   locale: string | null;
   phone_number: string | null;
+  address: string | null;
   locked_until: number | null;
 }
 

@@ -44,7 +44,7 @@ export async function up(db: AnyDatabase): Promise<void> {
   await db.schema.createIndex('account_tokens_user').on('account_tokens').columns(['user_id', 'purpose']).execute();
   await db.schema.createIndex('account_tokens_expires').on('account_tokens').column('expires_at').execute();
 
-  for (const column of ['given_name', 'family_name', 'picture', 'locale', 'phone_number']) {
+  for (const column of ['given_name', 'family_name', 'picture', 'locale', 'phone_number', 'address']) {
     await db.schema.alterTable('users').addColumn(column, 'text').execute();
   }
   await db.schema.alterTable('users').addColumn('locked_until', 'bigint').execute();
@@ -56,7 +56,7 @@ export async function up(db: AnyDatabase): Promise<void> {
 
 export async function down(db: AnyDatabase): Promise<void> {
   for (const column of ['user_agent', 'ip', 'last_seen_at']) await db.schema.alterTable('sessions').dropColumn(column).execute();
-  for (const column of ['locked_until', 'phone_number', 'locale', 'picture', 'family_name', 'given_name']) {
+  for (const column of ['locked_until', 'address', 'phone_number', 'locale', 'picture', 'family_name', 'given_name']) {
     await db.schema.alterTable('users').dropColumn(column).execute();
   }
   await db.schema.dropTable('account_tokens').execute();
