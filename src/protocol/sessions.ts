@@ -105,9 +105,9 @@ export async function replaceSession(
   deps: SessionDependencies,
   user: UserRecord,
   login: Pick<InteractionLogin, 'amr' | 'authTime'>,
-): Promise<{ current: CurrentSession; cookie: CookieInstruction }> {
-  await endSession(request, deps);
-  return startSession(request, deps, user, login);
+): Promise<{ current: CurrentSession; cookie: CookieInstruction; ended: SessionRecord | undefined }> {
+  const ended = await endSession(request, deps);
+  return { ...(await startSession(request, deps, user, login)), ended };
 }
 
 /** Ends the browser's session, if it has one; returns what ended. */

@@ -308,6 +308,28 @@ describe('authorization endpoint rules', () => {
       }
     });
 
+    test('a new sign-in in the same browser ends its previous session, and says so with session.ended', async () => {
+      const user = await fixture.createUser('twice@example.test');
+      const { browser } = await obtainCode({ ...fixture, user }, web.clientId);
+      const storage = fixture.server.server.runtime.storage;
+      const [first] = await storage.sessions.listForUser(user.id, Date.now());
+      assert.ok(first);
+      const ended: string[] = [];
+      const unsubscribe = fixture.server.server.runtime.events.subscribe((event) => {
+        if (event.type === 'session.ended') ended.push(event.sid);
+      });
+      try {
+        const again = await browser.authorize(authorizeUrl(fixture.issuer, web.clientId, { prompt: 'login' }), user);
+        assert.ok(new URL(again.headers.get('location')!).searchParams.get('code'));
+        const sessions = await storage.sessions.listForUser(user.id, Date.now());
+        assert.equal(sessions.length, 1);
+        assert.notEqual(sessions[0]!.sid, first.sid);
+        assert.deepEqual(ended, [first.sid]);
+      } finally {
+        unsubscribe();
+      }
+    });
+
     test('prompt=none with a session but no consent is consent_required (OIDC Core §3.1.2.6)', async () => {
       const { browser } = await obtainCode(fixture, web.clientId);
       const fresh = await fixture.createApp({ name: 'Never consented', type: 'web', redirectUris: [redirectUri] });

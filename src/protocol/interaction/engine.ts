@@ -160,7 +160,10 @@ export class InteractionEngine {
   async startSession(request: ProtocolRequest, login: InteractionLogin): Promise<{ current: CurrentSession; cookie: CookieInstruction } | undefined> {
     const user = await this.#deps.users.getUser(login.userId);
     if (!user || user.disabledAt !== null) return undefined;
-    return replaceSession(request, this.#deps, user, login);
+    const { current, cookie, ended } = await replaceSession(request, this.#deps, user, login);
+    // The browser's previous session ended: whoever acts on a session's end (logout) hears of it as of any other.
+    if (ended) this.#deps.events.publish({ type: 'session.ended', sid: ended.sid });
+    return { current, cookie };
   }
 
   /** What the user did on a hosted page: the interaction moves on, and the request goes on with 303. */
