@@ -8,7 +8,7 @@ export interface SelfServiceLimits {
 
 export type Throttle = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** Counts one attempt on both keys before the work (SECURITY.md: counted before the work it limits). */
+/** Counts one attempt on both keys before the work, so that parallel requests cannot all pass a count none of them has raised yet. */
 export async function throttle(limiter: RateLimiter, form: string, limits: SelfServiceLimits, ip: string, address: string, now: number): Promise<Throttle> {
   const decision = await limiter.reserve(
     [

@@ -132,7 +132,7 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(pages.stylesheet),
   );
 
-  // CORS preflights: answered only for origins some app registered (SECURITY.md); never for /authorize.
+  // CORS preflights: answered only for origins some app registered (docs/security.md); never for /authorize.
   const corsEndpoints: [string, string][] = [
     [endpointPaths.token, 'POST'],
     [endpointPaths.userinfo, 'GET, POST'],
