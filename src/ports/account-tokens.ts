@@ -1,7 +1,7 @@
 import type { JsonValue } from './app-repositories.js';
 
-/** What a single-use account link is for. */
-export type AccountTokenPurpose = 'setup' | 'verify_email' | 'reset_password';
+/** What a single-use account link is for; the passkey purposes are WebAuthn challenges (valid minutes, not days). */
+export type AccountTokenPurpose = 'setup' | 'verify_email' | 'reset_password' | 'passkey_registration' | 'passkey_authentication';
 
 /** A single-use link: only the SHA-256 digest of its 256-bit random value is stored. */
 export interface AccountTokenRecord {

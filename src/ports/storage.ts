@@ -15,6 +15,7 @@ import type {
 } from './oauth-repositories.js';
 import type { OrganizationRepository } from './org-repositories.js';
 import type { OutboxRepository } from './outbox.js';
+import type { PasskeyRepository } from './passkey-repository.js';
 import type { PreAuthorizationRepository } from './preauthorization-repository.js';
 import type { RateLimitRepository } from './rate-limiter.js';
 import type { SettingsRepository } from './settings-repository.js';
@@ -45,6 +46,8 @@ export interface Storage {
   readonly outbox: OutboxRepository;
   /** Single-use account links: first-run setup, email verification, password reset. */
   readonly accountTokens: AccountTokenRepository;
+  /** Users' WebAuthn credentials. */
+  readonly passkeys: PasskeyRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

@@ -7,6 +7,7 @@ import { migrateToLatest, openDatabase, type SqlDatabase } from '../../src/stora
 import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import { accountsContract } from './accounts-contract.js';
 import { oauthContract } from './oauth-contract.js';
+import { passkeysContract } from './passkeys-contract.js';
 import { rateLimitContract } from './rate-limit-contract.js';
 import { registryContract } from './registry-contract.js';
 
@@ -188,6 +189,13 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('accounts', () => {
       accountsContract(
+        () => storage,
+        () => now,
+      );
+    });
+
+    describe('passkeys', () => {
+      passkeysContract(
         () => storage,
         () => now,
       );

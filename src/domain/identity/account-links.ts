@@ -8,6 +8,8 @@ export const accountLinkLifetimeMs: Record<AccountTokenPurpose, number> = {
   setup: 24 * 60 * 60_000,
   verify_email: 24 * 60 * 60_000,
   reset_password: 30 * 60_000,
+  passkey_registration: 5 * 60_000,
+  passkey_authentication: 5 * 60_000,
 };
 
 /**

@@ -301,6 +301,7 @@ export interface DatabaseSchema {
   rate_limits: RateLimitsTable;
   outbox: OutboxTable;
   account_tokens: AccountTokensTable;
+  passkeys: PasskeysTable;
 }
 
 export interface OutboxTable {
@@ -326,4 +327,19 @@ export interface AccountTokensTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+}
+
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  credential_id: string;
+  public_key: string;
+  sign_count: number;
+  transports: string;
+  device_type: string;
+  backed_up: number;
+  aaguid: string;
+  created_at: number;
+  last_used_at: number | null;
 }

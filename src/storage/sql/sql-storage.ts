@@ -19,6 +19,7 @@ import {
 } from './oauth-repositories.js';
 import { SqlOrganizationRepository } from './org-repository.js';
 import { SqlOutboxRepository } from './outbox-repository.js';
+import { SqlPasskeyRepository } from './passkey-repository.js';
 import { SqlPreAuthorizationRepository } from './preauthorization-repository.js';
 import { SqlRateLimitRepository } from './rate-limit-repository.js';
 import { SqlSettingsRepository } from './settings-repository.js';
@@ -46,6 +47,7 @@ export class SqlStorage implements Storage {
   readonly rateLimits: SqlRateLimitRepository;
   readonly outbox: SqlOutboxRepository;
   readonly accountTokens: SqlAccountTokenRepository;
+  readonly passkeys: SqlPasskeyRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -82,6 +84,7 @@ export class SqlStorage implements Storage {
     this.rateLimits = new SqlRateLimitRepository(db, inTransaction);
     this.outbox = new SqlOutboxRepository(db);
     this.accountTokens = new SqlAccountTokenRepository(db);
+    this.passkeys = new SqlPasskeyRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
