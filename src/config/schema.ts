@@ -170,6 +170,15 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+        passkeys: z
+          .object({
+            passwordless: z.boolean().default(true).meta({
+              description:
+                'Whether the sign-in page offers passkeys without a password (browser autofill and a "Sign in with a passkey" button). Passkeys registered on the account page stay usable as a second factor either way (docs/passkeys.md).',
+            }),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

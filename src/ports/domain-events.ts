@@ -91,6 +91,12 @@ export type DomainEvent =
   | { type: 'pat.created'; userId: string; tokenId: string }
   /** A personal access token was revoked. */
   | { type: 'pat.revoked'; userId: string; tokenId: string }
+  /** A user registered a passkey (a WebAuthn credential) on the account page. */
+  | { type: 'passkey.registered'; userId: string; passkeyId: string }
+  /** A user renamed one of their passkeys. */
+  | { type: 'passkey.renamed'; userId: string; passkeyId: string }
+  /** A user removed one of their passkeys: it no longer signs in. */
+  | { type: 'passkey.removed'; userId: string; passkeyId: string }
   // The server.
   /**
    * A new signing key signs from now on for its algorithm; the key it replaced (`previousKid`,

@@ -1,10 +1,12 @@
 import type { Actor } from '../domain/access/actor.js';
 import type { AccountServices } from '../domain/identity/account-services.js';
+import type { PasskeyService } from '../domain/identity/passkeys.js';
 import type { AuthorizationService } from './authorize/authorization-service.js';
 import type { ProtocolDependencies } from './context.js';
 import type { DeviceVerification } from './device/verification.js';
 import type { InteractionEngine } from './interaction/engine.js';
 import type { LoginMethod } from './interaction/login-method.js';
+import type { PasskeyCredentials } from './interaction/passkey-login.js';
 import type { PasswordCredentials } from './interaction/password-login.js';
 import type { TokenValidator } from './tokens/token-validator.js';
 
@@ -19,7 +21,9 @@ export interface Protocol {
   interactions: InteractionEngine;
   device: DeviceVerification;
   /** The sign-in methods of the hosted pages. */
-  loginMethods: { password: LoginMethod<PasswordCredentials> };
+  loginMethods: { password: LoginMethod<PasswordCredentials>; passkey: LoginMethod<PasskeyCredentials> };
+  /** Passkeys: their registration on the account page, and whether the sign-in page offers them without a password. */
+  passkeys: { service: PasskeyService; passwordless: boolean };
   validator: TokenValidator;
   /** Sign-up, email verification and password reset of the hosted account pages. */
   accounts: AccountServices;

@@ -74,6 +74,9 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'consent.revoked':
     case 'pat.created':
     case 'pat.revoked':
+    case 'passkey.registered':
+    case 'passkey.renamed':
+    case 'passkey.removed':
     case 'key.rotated':
       return nothingStale;
     default:

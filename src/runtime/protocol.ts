@@ -4,12 +4,14 @@ import { isManagementScope, managementScopes } from '../contracts/scopes.js';
 import type { Actor } from '../domain/access/actor.js';
 import { paths } from '../contracts/paths.js';
 import { createAccountServices } from '../domain/identity/account-services.js';
+import { PasskeyService, relyingPartyOf } from '../domain/identity/passkeys.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { JsonValue } from '../ports/app-repositories.js';
 import type { OAuthClient } from '../ports/directories.js';
 import { AuthorizationService } from '../protocol/authorize/authorization-service.js';
 import { DeviceVerification } from '../protocol/device/verification.js';
 import { InteractionEngine } from '../protocol/interaction/engine.js';
+import { passkeyLogin } from '../protocol/interaction/passkey-login.js';
 import { passwordLogin } from '../protocol/interaction/password-login.js';
 import type { Protocol } from '../protocol/protocol.js';
 import type { CookiePolicy, OrganizationDirectory, ProtocolDependencies } from '../protocol/context.js';
@@ -136,6 +138,7 @@ export function createProtocol(runtime: Runtime): Protocol {
   const authorization = new AuthorizationService(deps, interactions);
   const device = new DeviceVerification(deps, interactions, storage.rateLimits);
   const password = passwordLogin(runtime.registry.signIn);
+  const passkeys = new PasskeyService({ storage, clock, events, relyingParty: relyingPartyOf(issuer, config.mail.serverName) });
 
   /** The user through the app, with the management scopes among `scope`; null when the user is gone or disabled. */
   async function userActor(client: OAuthClient, userId: string, scope: readonly string[], act?: JsonValue): Promise<Actor | null> {
@@ -155,7 +158,8 @@ export function createProtocol(runtime: Runtime): Protocol {
     authorization,
     interactions,
     device,
-    loginMethods: { password },
+    loginMethods: { password, passkey: passkeyLogin(passkeys, users) },
+    passkeys: { service: passkeys, passwordless: config.signIn.passkeys.passwordless },
     validator,
     accounts: createAccountServices({
       storage,
