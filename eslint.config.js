@@ -10,7 +10,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'scripts/*.mjs', 'console/vite.config.ts'] },
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'src/ui/assets/*.js', 'scripts/*.mjs', 'console/vite.config.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

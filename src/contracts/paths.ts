@@ -29,6 +29,8 @@ export const paths = {
   console: '/console',
   assets: '/assets',
   stylesheet: '/assets/latchkey.css',
+  passkeyScript: '/assets/passkeys.js',
+  webauthnScript: '/assets/simplewebauthn-browser.js',
   // On the host, never under the issuer's path: probes and browsers ask there.
   healthz: '/healthz',
   readyz: '/readyz',

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { PageModel } from '../protocol/messages.js';
@@ -8,6 +10,14 @@ import type { LayoutView } from '../ui/views.js';
 /** The templates and assets that ship with Latchkey (src/ui, copied to dist/ui by the build). */
 const defaultTemplates = fileURLToPath(new URL('../ui/templates/', import.meta.url));
 const defaultAssets = fileURLToPath(new URL('../ui/assets/', import.meta.url));
+
+/** @simplewebauthn/browser's UMD bundle: copied next to the other assets by the build, else read from the package. */
+function webauthnBrowserBundle(): string {
+  const copied = `${defaultAssets}simplewebauthn-browser.js`;
+  if (existsSync(copied)) return readFileSync(copied, 'utf8');
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return readFileSync(join(dirname(entry), '..', 'dist', 'bundle', 'index.umd.min.js'), 'utf8');
+}
 
 export interface RenderedPage {
   html: string;
@@ -24,6 +34,8 @@ export class PageRenderer {
   readonly #customDir: string | undefined;
   readonly assetsPath: string;
   readonly stylesheet: string;
+  /** The scripts of the pages that run a WebAuthn ceremony, by file name under the assets path. */
+  readonly scripts: Readonly<Record<'passkeys.js' | 'simplewebauthn-browser.js', string>>;
 
   constructor(options: { assetsPath: string; templatesDir?: string }) {
     this.#builtIn = new Eta({ views: defaultTemplates, autoEscape: true, cache: true });
@@ -32,6 +44,7 @@ export class PageRenderer {
     this.assetsPath = options.assetsPath;
     const customCss = options.templatesDir ? `${options.templatesDir}/latchkey.css` : undefined;
     this.stylesheet = readFileSync(customCss && existsSync(customCss) ? customCss : `${defaultAssets}latchkey.css`, 'utf8');
+    this.scripts = { 'passkeys.js': readFileSync(`${defaultAssets}passkeys.js`, 'utf8'), 'simplewebauthn-browser.js': webauthnBrowserBundle() };
   }
 
   render(page: PageModel): RenderedPage {
@@ -40,7 +53,10 @@ export class PageRenderer {
     const data: PageModel['data'] & LayoutView = { ...page.data, nonce, assetsPath: this.assetsPath };
     const eta = this.#custom && this.#customDir && existsSync(`${this.#customDir}/${page.template}.eta`) ? this.#custom : this.#builtIn;
     const html = eta.render(page.template, data);
-    const scripts = page.template === 'form-post' ? `'nonce-${nonce}'` : "'none'";
+    // Scripts run only where a page needs them: the form_post response, and the pages that run a
+    // passkey ceremony (our own files under the assets path, which fetch their options from us).
+    const passkeys = page.data['passkeyScript'] === true;
+    const scripts = passkeys ? `'self' 'nonce-${nonce}'; connect-src 'self'` : page.template === 'form-post' ? `'nonce-${nonce}'` : "'none'";
     return {
       html,
       headers: {

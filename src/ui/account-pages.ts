@@ -1,7 +1,8 @@
 import { paths } from '../contracts/paths.js';
 import type { RequestContext } from '../domain/audit/audit-log.js';
 import type { AccountService } from '../domain/identity/account-service.js';
-import { isDomainError } from '../domain/errors.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
+import type { PasskeyService } from '../domain/identity/passkeys.js';
 import type { CookiePolicy } from '../protocol/context.js';
 import type { InteractionEngine } from '../protocol/interaction/engine.js';
 import type { LoginMethod } from '../protocol/interaction/login-method.js';
@@ -34,6 +35,10 @@ export interface AccountView {
   resendVerification: { action: string; csrf: string } | null;
   profile: { name: string; givenName: string; familyName: string; picture: string; locale: string; phoneNumber: string; address: string };
   newEmail: string;
+  /** The user's passkeys; the section is there only when the server has them. */
+  passkeys: { id: string; name: string; created: string; lastUsed: string }[] | null;
+  /** Lets the page's passkey script run (the renderer's CSP). */
+  passkeyScript: boolean;
   apps: { clientId: string; name: string; scopes: string[]; since: string }[];
   sessions: { sid: string; device: string; ip: string; signedIn: string; lastSeen: string; current: boolean }[];
 }
@@ -89,6 +94,7 @@ export class AccountPages {
   readonly #accounts: AccountService;
   readonly #engine: Pick<InteractionEngine, 'signIn' | 'startSession'>;
   readonly #password: LoginMethod<PasswordCredentials>;
+  readonly #passkeys: PasskeyService | undefined;
   readonly base: string;
 
   constructor(
@@ -96,11 +102,13 @@ export class AccountPages {
     accounts: AccountService,
     engine: Pick<InteractionEngine, 'signIn' | 'startSession'>,
     password: LoginMethod<PasswordCredentials>,
+    passkeys?: PasskeyService,
   ) {
     this.#deps = deps;
     this.#accounts = accounts;
     this.#engine = engine;
     this.#password = password;
+    this.#passkeys = passkeys;
     this.base = `${deps.issuer}${paths.account}`;
   }
 
@@ -147,6 +155,7 @@ export class AccountPages {
     const now = this.#deps.clock.now();
     const sessions = await this.#deps.storage.sessions.listForUser(user.id, now);
     const apps = await this.#accounts.apps(this.#context(current, request));
+    const passkeys = this.#passkeys ? await this.#passkeys.list(user.id) : null;
     // The resend form is the verification pages' own, bound to the account pages' binding cookie.
     const binding = user.emailVerified ? null : this.#binding(request);
     const view: AccountView = {
@@ -170,6 +179,14 @@ export class AccountPages {
         address: user.profile.address ?? '',
       },
       newEmail: options.newEmail ?? '',
+      passkeys:
+        passkeys?.map((passkey) => ({
+          id: passkey.id,
+          name: passkey.name,
+          created: shownTime(passkey.createdAt),
+          lastUsed: passkey.lastUsedAt === null ? 'never' : shownTime(passkey.lastUsedAt),
+        })) ?? null,
+      passkeyScript: passkeys !== null,
       apps: apps.map((app) => ({ clientId: app.clientId, name: app.clientName ?? app.clientId, scopes: app.scopes, since: shownTime(app.createdAt) })),
       sessions: sessions.map((listed) => ({
         sid: listed.sid,
@@ -256,6 +273,54 @@ export class AccountPages {
       const wait = changed.retryAfterSeconds;
       return this.#render(request, signedIn, { errors: { password: signInText.throttled(wait) }, status: 429, headers: { 'retry-after': String(wait) } });
     });
+  }
+
+  /** The account page a registration challenge is bound to: this session's. */
+  #passkeyBinding(current: CurrentSession): string {
+    return `account:${current.session.sid}`;
+  }
+
+  /** POST /account/passkeys/options: the options of a new passkey's registration ceremony, as JSON. */
+  async passkeyOptions(request: AccountRequest): Promise<ProtocolResponse> {
+    const json = (status: number, body: unknown): ProtocolResponse => ({ kind: 'json', status, body, headers: { 'cache-control': 'no-store' } });
+    const current = await currentSession(request, this.#deps);
+    if (!current) return json(401, { error: 'login_required', error_description: 'Your session ended. Reload the page and sign in again.' });
+    if (!csrfValid(this.#deps.csrfKey, csrfPurpose, this.#sessionCookieValue(request), request.body)) {
+      return json(403, { error: 'invalid_request', error_description: accountText.forged });
+    }
+    if (!this.#passkeys) return json(404, { error: 'invalid_request', error_description: 'This server does not offer passkeys.' });
+    return json(200, await this.#passkeys.registrationOptions(current.user, this.#passkeyBinding(current)));
+  }
+
+  /** POST /account/passkeys: the registration ceremony's answer, with the name the user gave it. */
+  addPasskey(request: AccountRequest): Promise<ProtocolResponse> {
+    return this.#form(request, 'passkeys', async (current, context) => {
+      const passkeys = this.#passkeysOrRefuse();
+      const input = { name: param(request.body, 'name') ?? '', response: request.body.get('response')?.[0] ?? '', binding: this.#passkeyBinding(current) };
+      await passkeys.register(context, current.user, input);
+      return seeOther(`${this.base}?done=passkey_added#passkeys`);
+    });
+  }
+
+  /** POST /account/passkeys/rename. */
+  renamePasskey(request: AccountRequest): Promise<ProtocolResponse> {
+    return this.#form(request, 'passkeys', async (current, context) => {
+      await this.#passkeysOrRefuse().rename(context, current.user.id, param(request.body, 'passkey_id') ?? '', param(request.body, 'name') ?? '');
+      return seeOther(`${this.base}?done=passkey_renamed#passkeys`);
+    });
+  }
+
+  /** POST /account/passkeys/remove. */
+  removePasskey(request: AccountRequest): Promise<ProtocolResponse> {
+    return this.#form(request, 'passkeys', async (current, context) => {
+      await this.#passkeysOrRefuse().remove(context, current.user.id, param(request.body, 'passkey_id') ?? '');
+      return seeOther(`${this.base}?done=passkey_removed#passkeys`);
+    });
+  }
+
+  #passkeysOrRefuse(): PasskeyService {
+    if (!this.#passkeys) throw DomainError.notFound('passkeys on this server');
+    return this.#passkeys;
   }
 
   /** POST /account/apps/withdraw. */

@@ -1,8 +1,8 @@
 /** The account page's sections: where a form's refusal is shown. */
-export type AccountSection = 'profile' | 'email' | 'password' | 'apps' | 'sessions';
+export type AccountSection = 'profile' | 'email' | 'password' | 'passkeys' | 'apps' | 'sessions';
 
 /** What the page says after each change. */
-export type AccountNotice = 'profile' | 'email' | 'password' | 'withdrawn' | 'signed_out';
+export type AccountNotice = 'profile' | 'email' | 'password' | 'passkey_added' | 'passkey_renamed' | 'passkey_removed' | 'withdrawn' | 'signed_out';
 
 /** The form fields a rule names, as the page labels them. */
 const fieldLabels: Record<string, string> = {
@@ -16,6 +16,8 @@ const fieldLabels: Record<string, string> = {
   email: 'New email',
   currentPassword: 'Current password',
   newPassword: 'New password',
+  passkeyName: 'Passkey name',
+  passkey: 'The passkey',
 };
 
 export const accountText = {
@@ -26,6 +28,9 @@ export const accountText = {
     profile: 'Your profile is saved.',
     email: 'We sent a link to the new address. Your email changes when you open it; until then your account keeps its current address.',
     password: 'Your password is changed. Your other sessions were signed out.',
+    passkey_added: 'Your passkey is added. You can sign in with it from now on.',
+    passkey_renamed: 'The passkey is renamed.',
+    passkey_removed: 'The passkey is removed. It no longer signs you in.',
     withdrawn: 'The app no longer has access. It will ask again if you use it.',
     signed_out: 'The session is signed out.',
   } satisfies Record<AccountNotice, string>,

@@ -8,7 +8,9 @@ import {
   type InteractionOutcome,
   type InteractionResult,
 } from '../protocol/interaction/engine.js';
+import type { PasskeyService } from '../domain/identity/passkeys.js';
 import type { LoginMethod } from '../protocol/interaction/login-method.js';
+import type { PasskeyCredentials } from '../protocol/interaction/passkey-login.js';
 import type { PasswordCredentials } from '../protocol/interaction/password-login.js';
 import { param, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
@@ -28,6 +30,20 @@ export interface InteractionPagesDependencies {
 
 type Loaded = { details: InteractionDetails; csrf: string };
 
+/** Passwordless sign-in with a passkey on the sign-in page. */
+export interface InteractionPasskeys {
+  method: LoginMethod<PasskeyCredentials>;
+  service: Pick<PasskeyService, 'authenticationOptions'>;
+  passwordless: boolean;
+}
+
+/** The page a passwordless challenge is bound to: it answers only on this interaction. */
+const passkeyBinding = (uid: string) => `interaction:${uid}`;
+
+function jsonError(status: number, description: string): ProtocolResponse {
+  return { kind: 'json', status, body: { error: 'invalid_request', error_description: description }, headers: { 'cache-control': 'no-store' } };
+}
+
 /**
  * The hosted pages of the authorization flow (/interaction/:uid): they read the forms, check
  * CSRF, put the engine's state into words, and hand what the user did to the engine.
@@ -37,12 +53,24 @@ export class InteractionPages {
   readonly #engine: InteractionEngine;
   readonly #password: LoginMethod<PasswordCredentials>;
   readonly #accountPages: AccountLinkPages;
+  readonly #passkeys: InteractionPasskeys | undefined;
 
-  constructor(deps: InteractionPagesDependencies, engine: InteractionEngine, password: LoginMethod<PasswordCredentials>, accountPages: AccountLinkPages) {
+  constructor(
+    deps: InteractionPagesDependencies,
+    engine: InteractionEngine,
+    password: LoginMethod<PasswordCredentials>,
+    accountPages: AccountLinkPages,
+    passkeys?: InteractionPasskeys,
+  ) {
     this.#deps = deps;
     this.#engine = engine;
     this.#password = password;
     this.#accountPages = accountPages;
+    this.#passkeys = passkeys;
+  }
+
+  get #passwordless(): InteractionPasskeys | undefined {
+    return this.#passkeys?.passwordless ? this.#passkeys : undefined;
   }
 
   async #load(uid: string, request: ProtocolRequest): Promise<Loaded | ProtocolResponse> {
@@ -76,6 +104,8 @@ export class InteractionPages {
           abortAction: `${base}/abort`,
           forgotPasswordUri: this.#accountPages.forgotPasswordUri,
           signUpUri: this.#accountPages.signUpUriFor(uid),
+          passkey: this.#passwordless ? { optionsAction: `${base}/passkey/options`, action: `${base}/passkey` } : null,
+          passkeyScript: this.#passwordless !== undefined,
         },
       },
       status,
@@ -133,6 +163,38 @@ export class InteractionPages {
     if (signedIn.kind === 'refused') return this.#loginPage(loaded, signedIn.status, signedIn.message, email, signedIn.headers);
     if (signedIn.kind === 'second_factor') return this.#finish(loaded, request, { secondFactor: { login: signedIn.login, methods: signedIn.methods } });
     return this.#finish(loaded, request, { login: signedIn.login });
+  }
+
+  /** POST /interaction/:uid/passkey/options: a passwordless challenge for this interaction's sign-in page, as JSON. */
+  async passkeyOptions(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const found = await this.#engine.details(uid, request);
+    if (!found.ok) return jsonError(400, interactionProblemText[found.problem].description);
+    if (!csrfValid(this.#deps.csrfKey, uid, found.details.browserBinding, request.body)) return jsonError(403, forgedFormText.login.description);
+    const passkeys = this.#passwordless;
+    if (!passkeys) return jsonError(404, signInText.passkeyOff);
+    const options = await passkeys.service.authenticationOptions({ userId: null, binding: passkeyBinding(uid) });
+    return { kind: 'json', status: 200, body: options, headers: { 'cache-control': 'no-store' } };
+  }
+
+  /** POST /interaction/:uid/passkey: a passwordless sign-in with the assertion the page's script posts; then as submitLogin. */
+  async submitPasskey(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#form(uid, request, forgedFormText.login);
+    if ('kind' in loaded) return loaded;
+    const passkeys = this.#passwordless;
+    if (!passkeys) return this.#loginPage(loaded, 400, signInText.passkeyOff, null);
+    const credentials = { response: request.body.get('response')?.[0] ?? '', challenge: { userId: null, binding: passkeyBinding(uid) } };
+    const outcome = await this.#engine.signIn(passkeys.method, credentials, { ip: request.ip, clientId: loaded.details.client.clientId });
+    switch (outcome.kind) {
+      case 'authenticated':
+        return this.#finish(loaded, request, { login: outcome.login });
+      case 'second_factor_required':
+        return this.#finish(loaded, request, { secondFactor: { login: outcome.login, methods: outcome.methods } });
+      case 'throttled':
+        return this.#loginPage(loaded, 429, signInText.throttled(outcome.retryAfterSeconds), null, { 'retry-after': String(outcome.retryAfterSeconds) });
+      case 'refused':
+        if (outcome.reason === 'disabled') return this.#loginPage(loaded, 403, signInText.disabledAccount, null);
+        return this.#loginPage(loaded, 401, signInText.passkeyRefused, null);
+    }
   }
 
   /** POST /interaction/:uid/consent: allow (remembered) or deny; 303 either way. */

@@ -50,6 +50,9 @@ export const signInText = {
   lockedAccount:
     'This account is locked for a while after too many failed sign-ins. Try again later, or reset your password with the link sent to its email address.',
   throttled: (seconds: number) => `Too many attempts. Try again in ${seconds} seconds.`,
+  passkeyRefused:
+    'That passkey could not sign you in: it is not registered to an account here (or was removed), or the request expired. Try again, or sign in with your password.',
+  passkeyOff: 'Signing in with a passkey alone is turned off on this server. Sign in with your password.',
 };
 
 export const deviceText = {

@@ -15,6 +15,10 @@ export interface LoginView {
   forgotPasswordUri: string;
   /** The sign-up page for this interaction; null when sign-up is off. */
   signUpUri: string | null;
+  /** The passwordless passkey form (where the options come from, where the assertion goes); null when it is off. */
+  passkey: { optionsAction: string; action: string } | null;
+  /** Lets the page's passkey scripts run (the renderer's CSP). */
+  passkeyScript: boolean;
 }
 
 /** consent.eta: what the app asks for, and who is signed in. */

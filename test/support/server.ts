@@ -77,6 +77,8 @@ export interface TestServerOptions {
   configureApp?: StartServerOptions['configureApp'];
   /** A path for the issuer, e.g. `/tenant-a`. */
   issuerPath?: string;
+  /** The issuer's host name (127.0.0.1 unless given): WebAuthn needs a domain such as `localhost`, never an IP address. */
+  issuerHost?: string;
   /** A clock the test moves (expiry tests). */
   clock?: { now(): number };
   /**
@@ -121,7 +123,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const ownDir = options.dir ? undefined : temporaryDirectory();
   const dir = options.dir ?? ownDir!.path;
   const bound = options.inProcess ? undefined : await boundSocket();
-  const origin = bound ? `http://127.0.0.1:${bound.port}` : inProcessOrigin;
+  const origin = bound ? `http://${options.issuerHost ?? '127.0.0.1'}:${bound.port}` : inProcessOrigin;
   const issuer = `${origin}${options.issuerPath ?? ''}`;
   const closeSocket = () => bound?.socket.close();
   const config = configOrClose(closeSocket, () =>

@@ -19,7 +19,13 @@ export interface AccountRouteOptions {
 export function registerAccountRoutes(app: FastifyInstance, options: AccountRouteOptions): void {
   const { protocol, pages } = options;
   const { deps } = protocol;
-  const accountPages = new AccountPages({ ...deps, issuer: options.issuer }, options.registry.accounts, protocol.interactions, protocol.loginMethods.password);
+  const accountPages = new AccountPages(
+    { ...deps, issuer: options.issuer },
+    options.registry.accounts,
+    protocol.interactions,
+    protocol.loginMethods.password,
+    protocol.passkeys.service,
+  );
   const base = issuerPath(options.issuer) + paths.account;
   const handle = (run: (request: AccountRequest) => Promise<ProtocolResponse>) => async (request: FastifyRequest, reply: FastifyReply) =>
     sendProtocolResponse(reply, await run({ ...toProtocolRequest(request), requestId: request.id }), pages, deps.cookies.secure);
@@ -47,6 +53,22 @@ export function registerAccountRoutes(app: FastifyInstance, options: AccountRout
   app.post(
     `${base}/password`,
     handle((request) => accountPages.changePassword(request)),
+  );
+  app.post(
+    `${base}/passkeys/options`,
+    handle((request) => accountPages.passkeyOptions(request)),
+  );
+  app.post(
+    `${base}/passkeys`,
+    handle((request) => accountPages.addPasskey(request)),
+  );
+  app.post(
+    `${base}/passkeys/rename`,
+    handle((request) => accountPages.renamePasskey(request)),
+  );
+  app.post(
+    `${base}/passkeys/remove`,
+    handle((request) => accountPages.removePasskey(request)),
   );
   app.post(
     `${base}/apps/withdraw`,

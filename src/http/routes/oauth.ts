@@ -97,7 +97,8 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     handle((request) => devicePages.done(toProtocolRequest(request))),
   );
 
-  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password, options.accountPages);
+  const passkeys = { method: loginMethods.passkey, service: protocol.passkeys.service, passwordless: protocol.passkeys.passwordless };
+  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password, options.accountPages, passkeys);
   const interaction = prefix + endpointPaths.interaction;
   type WithUid = FastifyRequest<{ Params: { uid: string } }>;
   const uidOf = (request: FastifyRequest) => (request as WithUid).params.uid;
@@ -108,6 +109,14 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   app.post(
     `${interaction}/:uid/login`,
     handle((request) => interactionPages.submitLogin(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/passkey/options`,
+    handle((request) => interactionPages.passkeyOptions(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/passkey`,
+    handle((request) => interactionPages.submitPasskey(uidOf(request), toProtocolRequest(request))),
   );
   app.post(
     `${interaction}/:uid/consent`,
@@ -131,6 +140,14 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   app.get(prefix + paths.stylesheet, (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(pages.stylesheet),
   );
+  for (const [path, name] of [
+    [paths.passkeyScript, 'passkeys.js'],
+    [paths.webauthnScript, 'simplewebauthn-browser.js'],
+  ] as const) {
+    app.get(prefix + path, (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(pages.scripts[name]),
+    );
+  }
 
   // CORS preflights: answered only for origins some app registered (docs/security.md); never for /authorize.
   const corsEndpoints: [string, string][] = [
