@@ -87,7 +87,15 @@ export class InteractionPages {
     return loaded;
   }
 
-  #loginPage({ details, csrf }: Loaded, status: number, error: string | null, email: string | null, headers: Record<string, string> = {}): ProtocolResponse {
+  /** The sign-in page; `autofill` false after a refused passkey, so that the browser does not offer it again unasked. */
+  #loginPage(
+    { details, csrf }: Loaded,
+    status: number,
+    error: string | null,
+    email: string | null,
+    headers: Record<string, string> = {},
+    autofill = true,
+  ): ProtocolResponse {
     const { client, uid } = details;
     const base = `${this.#deps.endpoints.interaction}/${uid}`;
     return pageResponse(
@@ -104,7 +112,7 @@ export class InteractionPages {
           abortAction: `${base}/abort`,
           forgotPasswordUri: this.#accountPages.forgotPasswordUri,
           signUpUri: this.#accountPages.signUpUriFor(uid),
-          passkey: this.#passwordless ? { optionsAction: `${base}/passkey/options`, action: `${base}/passkey` } : null,
+          passkey: this.#passwordless ? { optionsAction: `${base}/passkey/options`, action: `${base}/passkey`, autofill } : null,
           passkeyScript: this.#passwordless !== undefined,
         },
       },
@@ -190,10 +198,10 @@ export class InteractionPages {
       case 'second_factor_required':
         return this.#finish(loaded, request, { secondFactor: { login: outcome.login, methods: outcome.methods } });
       case 'throttled':
-        return this.#loginPage(loaded, 429, signInText.throttled(outcome.retryAfterSeconds), null, { 'retry-after': String(outcome.retryAfterSeconds) });
+        return this.#loginPage(loaded, 429, signInText.throttled(outcome.retryAfterSeconds), null, { 'retry-after': String(outcome.retryAfterSeconds) }, false);
       case 'refused':
-        if (outcome.reason === 'disabled') return this.#loginPage(loaded, 403, signInText.disabledAccount, null);
-        return this.#loginPage(loaded, 401, signInText.passkeyRefused, null);
+        if (outcome.reason === 'disabled') return this.#loginPage(loaded, 403, signInText.disabledAccount, null, {}, false);
+        return this.#loginPage(loaded, 401, signInText.passkeyRefused, null, {}, false);
     }
   }
 

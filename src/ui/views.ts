@@ -15,8 +15,11 @@ export interface LoginView {
   forgotPasswordUri: string;
   /** The sign-up page for this interaction; null when sign-up is off. */
   signUpUri: string | null;
-  /** The passwordless passkey form (where the options come from, where the assertion goes); null when it is off. */
-  passkey: { optionsAction: string; action: string } | null;
+  /**
+   * The passwordless passkey form (where the options come from, where the assertion goes, whether
+   * the email field's autofill offers passkeys); null when it is off.
+   */
+  passkey: { optionsAction: string; action: string; autofill: boolean } | null;
   /** Lets the page's passkey scripts run (the renderer's CSP). */
   passkeyScript: boolean;
 }
