@@ -174,7 +174,7 @@ export const configSchema = z
           .object({
             passwordless: z.boolean().default(true).meta({
               description:
-                'Whether the sign-in page offers passkeys without a password (browser autofill and a "Sign in with a passkey" button). Passkeys registered on the account page stay usable as a second factor either way (docs/passkeys.md).',
+                'Whether the sign-in page offers passkeys without a password: in the email field\'s autofill and with a "Sign in with a passkey" button (docs/passkeys.md). Off, users still register passkeys on the account page.',
             }),
           })
           .strict()

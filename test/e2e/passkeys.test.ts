@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import type { Browser, BrowserContext, CDPSession, Page, Route } from 'playwright-core';
-import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
+import { browserSkipReason, launchChromium, screenshot, screenshotDir } from '../support/browser.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
@@ -132,7 +133,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       const securityKey = await authenticator(cdp);
       await addPasskey(page, 'Security key');
       assert.deepEqual(await listed(page), ['Laptop', 'Security key']);
-      await screenshot(page, 'account-passkeys');
+      await page.locator('#passkeys').screenshot({ path: join(screenshotDir, 'account-passkeys.png') });
 
       await page.getByLabel('New name for Laptop').fill('Work laptop');
       await page.getByRole('button', { name: 'Rename Laptop' }).click();
