@@ -22,8 +22,11 @@ export interface Protocol {
   device: DeviceVerification;
   /** The sign-in methods of the hosted pages. */
   loginMethods: { password: LoginMethod<PasswordCredentials>; passkey: LoginMethod<PasskeyCredentials> };
-  /** Passkeys: their registration on the account page, and whether the sign-in page offers them without a password. */
-  passkeys: { service: PasskeyService; passwordless: boolean };
+  /**
+   * Passkeys: their registration on the account page, whether the issuer can have them at all (not
+   * on an IP address), and whether the sign-in page offers them without a password.
+   */
+  passkeys: { service: PasskeyService; available: boolean; passwordless: boolean };
   validator: TokenValidator;
   /** Sign-up, email verification and password reset of the hosted account pages. */
   accounts: AccountServices;

@@ -4,7 +4,7 @@ import { isManagementScope, managementScopes } from '../contracts/scopes.js';
 import type { Actor } from '../domain/access/actor.js';
 import { paths } from '../contracts/paths.js';
 import { createAccountServices } from '../domain/identity/account-services.js';
-import { PasskeyService, relyingPartyOf } from '../domain/identity/passkeys.js';
+import { PasskeyService, passkeysPossible, relyingPartyOf } from '../domain/identity/passkeys.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { JsonValue } from '../ports/app-repositories.js';
 import type { OAuthClient } from '../ports/directories.js';
@@ -138,7 +138,8 @@ export function createProtocol(runtime: Runtime): Protocol {
   const authorization = new AuthorizationService(deps, interactions);
   const device = new DeviceVerification(deps, interactions, storage.rateLimits);
   const password = passwordLogin(runtime.registry.signIn);
-  const passkeys = new PasskeyService({ storage, clock, events, relyingParty: relyingPartyOf(issuer, config.mail.serverName) });
+  const relyingParty = relyingPartyOf(issuer, config.mail.serverName);
+  const passkeys = new PasskeyService({ storage, clock, events, relyingParty });
 
   /** The user through the app, with the management scopes among `scope`; null when the user is gone or disabled. */
   async function userActor(client: OAuthClient, userId: string, scope: readonly string[], act?: JsonValue): Promise<Actor | null> {
@@ -159,7 +160,11 @@ export function createProtocol(runtime: Runtime): Protocol {
     interactions,
     device,
     loginMethods: { password, passkey: passkeyLogin(passkeys, users) },
-    passkeys: { service: passkeys, passwordless: config.signIn.passkeys.passwordless },
+    passkeys: {
+      service: passkeys,
+      available: passkeysPossible(relyingParty),
+      passwordless: config.signIn.passkeys.passwordless && passkeysPossible(relyingParty),
+    },
     validator,
     accounts: createAccountServices({
       storage,

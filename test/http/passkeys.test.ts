@@ -33,7 +33,8 @@ describe('passkeys over HTTP', () => {
   const published: DomainEvent[] = [];
 
   before(async () => {
-    fixture = await oauthFixture({ inProcess: true });
+    // WebAuthn needs a domain for its RP ID: the issuer is on localhost.
+    fixture = await oauthFixture({ issuerHost: 'localhost' });
     fixture.server.server.runtime.events.subscribe((event) => published.push(event));
     ({ clientId } = await fixture.createApp({ name: 'Web', type: 'web', redirectUris: [redirectUri], scopes: ['openid'] }));
   });
@@ -126,7 +127,7 @@ describe('passkeys with passwordless sign-in off', () => {
   let clientId: string;
 
   before(async () => {
-    fixture = await oauthFixture({ inProcess: true, env: { LATCHKEY_SIGN_IN_PASSKEYS_PASSWORDLESS: 'false' } });
+    fixture = await oauthFixture({ issuerHost: 'localhost', env: { LATCHKEY_SIGN_IN_PASSKEYS_PASSWORDLESS: 'false' } });
     ({ clientId } = await fixture.createApp({ name: 'Web', type: 'web', redirectUris: [redirectUri], scopes: ['openid'] }));
   });
   after(() => fixture?.stop());
@@ -140,5 +141,28 @@ describe('passkeys with passwordless sign-in off', () => {
     const refused = await browser.post(`${base}/passkey`, { csrf, response: '{}' });
     assert.equal(refused.status, 400);
     assert.match(await refused.text(), /turned off/);
+  });
+});
+
+describe('passkeys on an issuer at an IP address', () => {
+  let fixture: OAuthFixture;
+  let clientId: string;
+
+  before(async () => {
+    fixture = await oauthFixture({ inProcess: true });
+    ({ clientId } = await fixture.createApp({ name: 'Web', type: 'web', redirectUris: [redirectUri], scopes: ['openid'] }));
+  });
+  after(() => fixture?.stop());
+
+  test('are offered nowhere: browsers refuse an IP address as RP ID', async () => {
+    assert.equal(new URL(fixture.issuer).hostname, '127.0.0.1');
+    const { html, csp } = await signInPage(fixture, clientId);
+    assert.match(csp, /script-src 'none'/);
+    assert.doesNotMatch(html, /Sign in with a passkey/);
+    const account = new AccountBrowser(fixture.issuer, fixture.fetch);
+    await account.signIn(fixture.user);
+    const page = await account.page();
+    assert.doesNotMatch(page.html, /id="passkeys"/);
+    assert.equal((await account.submit('passkeys/options', {})).status, 404);
   });
 });

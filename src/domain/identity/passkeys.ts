@@ -35,6 +35,11 @@ export function relyingPartyOf(issuer: string, name: string): RelyingParty {
   return { id: url.hostname, name, origin: url.origin };
 }
 
+/** WebAuthn Level 2 §5.1.4.1: an RP ID is a domain; browsers refuse an IP address (an issuer such as http://127.0.0.1:3000). */
+export function passkeysPossible(relyingParty: RelyingParty): boolean {
+  return !/^(\d{1,3}\.){3}\d{1,3}$/.test(relyingParty.id) && !relyingParty.id.startsWith('[');
+}
+
 export interface PasskeyServiceDependencies extends ChangeDependencies {
   relyingParty: RelyingParty;
 }

@@ -24,7 +24,7 @@ export function registerAccountRoutes(app: FastifyInstance, options: AccountRout
     options.registry.accounts,
     protocol.interactions,
     protocol.loginMethods.password,
-    protocol.passkeys.service,
+    protocol.passkeys.available ? protocol.passkeys.service : undefined,
   );
   const base = issuerPath(options.issuer) + paths.account;
   const handle = (run: (request: AccountRequest) => Promise<ProtocolResponse>) => async (request: FastifyRequest, reply: FastifyReply) =>

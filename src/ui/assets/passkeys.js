@@ -38,14 +38,15 @@
   }
 
   for (const form of document.querySelectorAll('form[data-passkey]')) {
-    for (const hidden of document.querySelectorAll(`[data-passkey-for="${form.id}"], #${form.id}`)) hidden.hidden = false;
+    form.hidden = false;
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       run(form, false).catch((error) => showError(form, error));
     });
-    // Conditional mediation: the browser offers the passkeys in the email field's autofill.
+    // Conditional mediation: the browser offers the passkeys in the email field's autofill. The
+    // user asked for nothing yet, so its failures stay quiet; the button reports its own.
     if (form.dataset.autofill !== undefined) {
-      webauthn.browserSupportsWebAuthnAutofill().then((supported) => supported && run(form, true).catch((error) => showError(form, error)));
+      webauthn.browserSupportsWebAuthnAutofill().then((supported) => supported && run(form, true).catch(() => {}));
     }
   }
 })();
