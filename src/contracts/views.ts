@@ -10,7 +10,14 @@ import { roles } from './permissions.js';
 
 const isoTime = z.string().describe('RFC 3339 time');
 
-export const orgViewSchema = z.object({ id: z.string(), name: z.string(), displayName: z.string(), createdAt: isoTime, updatedAt: isoTime });
+export const orgViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  displayName: z.string(),
+  requireMfa: z.boolean().describe('Members must sign in with a second factor'),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
 
 export const memberViewSchema = z.object({
   userId: z.string(),

@@ -28,6 +28,11 @@ export interface SessionRepository {
   listForUser(userId: string, now: number): Promise<SessionRecord[]>;
   /** Deletes the user's sessions but `keepIdHash` (sign out everywhere else); returns those deleted. */
   deleteForUser(userId: string, keepIdHash?: string): Promise<SessionRecord[]>;
+  /**
+   * The user signed in again within the session (a second factor, a step-up): its cookie's hash,
+   * methods and time of sign-in change and its sid stays, so apps see one session. Undefined when it is gone.
+   */
+  reauthenticate(idHash: string, change: { idHash: string; amr: string[]; authTime: number; lastSeenAt: number }): Promise<SessionRecord | undefined>;
   /** Records use at `now` and moves the end to `expiresAt` (the idle timeout); false when the session is gone. */
   touch(idHash: string, now: number, expiresAt: number): Promise<boolean>;
   /** Deletes at most `limit` expired rows; returns how many it deleted. */

@@ -5,6 +5,8 @@ export interface OrganizationRecord {
   /** URL-safe unique name, usable as the `organization` authorize parameter. */
   name: string;
   displayName: string;
+  /** Members must sign in with a second factor (and enroll one at their next sign-in). */
+  requireMfa: boolean;
   createdAt: number;
   updatedAt: number;
 }

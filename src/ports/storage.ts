@@ -18,6 +18,7 @@ import type { OutboxRepository } from './outbox.js';
 import type { PasskeyRepository } from './passkey-repository.js';
 import type { PreAuthorizationRepository } from './preauthorization-repository.js';
 import type { RateLimitRepository } from './rate-limiter.js';
+import type { RecoveryCodeRepository, TotpFactorRepository } from './second-factor-repositories.js';
 import type { SettingsRepository } from './settings-repository.js';
 import type { SigningKeyRepository } from './signing-key-repository.js';
 
@@ -48,6 +49,10 @@ export interface Storage {
   readonly accountTokens: AccountTokenRepository;
   /** Users' WebAuthn credentials. */
   readonly passkeys: PasskeyRepository;
+  /** Authenticator apps enrolled as second factors. */
+  readonly totpFactors: TotpFactorRepository;
+  /** Single-use recovery codes, for when the second factor is lost. */
+  readonly recoveryCodes: RecoveryCodeRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

@@ -29,7 +29,7 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     return record;
   }
   async function org(storage: Storage) {
-    const record = { id: next('org'), name: next('name').toLowerCase(), displayName: 'Org', createdAt: now(), updatedAt: now() };
+    const record = { id: next('org'), name: next('name').toLowerCase(), displayName: 'Org', requireMfa: false, createdAt: now(), updatedAt: now() };
     assert.equal(await storage.organizations.insert(record), true);
     return record;
   }

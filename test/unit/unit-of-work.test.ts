@@ -20,7 +20,7 @@ describe('commitChange: one transaction for the change and its audit row, the ev
 
   const newOrg = (): OrganizationRecord => {
     counter += 1;
-    return { id: `org_uow${counter}`, name: `uow-${counter}`, displayName: `UoW ${counter}`, createdAt: 1, updatedAt: 1 };
+    return { id: `org_uow${counter}`, name: `uow-${counter}`, displayName: `UoW ${counter}`, requireMfa: false, createdAt: 1, updatedAt: 1 };
   };
   const created = (org: OrganizationRecord) =>
     organizationChange(

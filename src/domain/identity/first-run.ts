@@ -135,6 +135,7 @@ export class FirstRun {
       id: `org_${randomId(12)}`,
       name: organizationSlug(displayName),
       displayName,
+      requireMfa: false,
       createdAt: now,
       updatedAt: now,
     };

@@ -32,11 +32,12 @@ const createOrgSchema = z
   .object({
     name: orgNameSchema,
     displayName: z.string().trim().min(1).max(100).optional(),
+    requireMfa: z.boolean().optional().describe('members must sign in with a second factor'),
     owner: z.string().min(1).optional().describe('user id or email of the first owner (operators and administrators)'),
   })
   .strict();
 const updateOrgSchema = z
-  .object({ name: orgNameSchema, displayName: z.string().trim().min(1).max(100) })
+  .object({ name: orgNameSchema, displayName: z.string().trim().min(1).max(100), requireMfa: z.boolean() })
   .strict()
   .partial();
 const addMemberSchema = z
@@ -142,6 +143,7 @@ export class OrgService {
       id: `org_${randomId(12)}`,
       name: parsed.name,
       displayName: parsed.displayName ?? parsed.name,
+      requireMfa: parsed.requireMfa ?? false,
       createdAt: now,
       updatedAt: now,
     };
@@ -165,6 +167,7 @@ export class OrgService {
       id: `org_${randomId(12)}`,
       name: defaultOrganizationName,
       displayName: 'Default organization',
+      requireMfa: false,
       createdAt: now,
       updatedAt: now,
     };
@@ -205,9 +208,14 @@ export class OrgService {
       ...org,
       name: parsed.name ?? org.name,
       displayName: parsed.displayName ?? org.displayName,
+      requireMfa: parsed.requireMfa ?? org.requireMfa,
       updatedAt: this.#deps.clock.now(),
     };
-    const changes = { name: { from: org.name, to: next.name }, displayName: { from: org.displayName, to: next.displayName } };
+    const changes = {
+      name: { from: org.name, to: next.name },
+      displayName: { from: org.displayName, to: next.displayName },
+      ...(next.requireMfa !== org.requireMfa ? { requireMfa: { from: org.requireMfa, to: next.requireMfa } } : {}),
+    };
     return commitChange(this.#deps, context, async (tx) => {
       if (next.name !== org.name && (await tx.organizations.getByName(next.name))) {
         throw new DomainError('conflict', `an organization named ${next.name} already exists`);

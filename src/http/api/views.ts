@@ -27,7 +27,7 @@ function iso(epochMs: number | null): string | null {
 }
 
 export function orgView(org: OrganizationRecord) {
-  return { id: org.id, name: org.name, displayName: org.displayName, createdAt: iso(org.createdAt), updatedAt: iso(org.updatedAt) };
+  return { id: org.id, name: org.name, displayName: org.displayName, requireMfa: org.requireMfa, createdAt: iso(org.createdAt), updatedAt: iso(org.updatedAt) };
 }
 
 export function memberView(member: MemberRecord) {

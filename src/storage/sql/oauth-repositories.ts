@@ -108,6 +108,16 @@ export class SqlSessionRepository implements SessionRepository {
     return rows.map(toSession);
   }
 
+  async reauthenticate(idHash: string, change: { idHash: string; amr: string[]; authTime: number; lastSeenAt: number }): Promise<SessionRecord | undefined> {
+    const row = await this.#db
+      .updateTable('sessions')
+      .set({ id_hash: change.idHash, amr: JSON.stringify(change.amr), auth_time: change.authTime, last_seen_at: change.lastSeenAt })
+      .where('id_hash', '=', idHash)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toSession(row);
+  }
+
   async touch(idHash: string, now: number, expiresAt: number): Promise<boolean> {
     const result = await this.#db.updateTable('sessions').set({ last_seen_at: now, expires_at: expiresAt }).where('id_hash', '=', idHash).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;

@@ -1,10 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { InvitationRecord, MembershipRecord, OrganizationRecord, OrganizationRepository, Role } from '../../ports/org-repositories.js';
-import { containsInsensitive } from './query-helpers.js';
+import { containsInsensitive, fromFlag, toFlag } from './query-helpers.js';
 import type { DatabaseSchema, InvitationsTable, MembershipsTable, OrganizationsTable } from './schema.js';
 
 function toOrg(row: Selectable<OrganizationsTable>): OrganizationRecord {
-  return { id: row.id, name: row.name, displayName: row.display_name, createdAt: row.created_at, updatedAt: row.updated_at };
+  return { id: row.id, name: row.name, displayName: row.display_name, requireMfa: fromFlag(row.require_mfa), createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 function toMembership(row: Selectable<MembershipsTable>): MembershipRecord {
@@ -36,7 +36,7 @@ export class SqlOrganizationRepository implements OrganizationRepository {
   async insert(org: OrganizationRecord): Promise<boolean> {
     const result = await this.#db
       .insertInto('organizations')
-      .values({ id: org.id, name: org.name, display_name: org.displayName, created_at: org.createdAt, updated_at: org.updatedAt })
+      .values({ id: org.id, name: org.name, display_name: org.displayName, require_mfa: toFlag(org.requireMfa), created_at: org.createdAt, updated_at: org.updatedAt })
       .onConflict((conflict) => conflict.column('name').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
@@ -55,7 +55,7 @@ export class SqlOrganizationRepository implements OrganizationRepository {
   async update(org: OrganizationRecord): Promise<void> {
     await this.#db
       .updateTable('organizations')
-      .set({ name: org.name, display_name: org.displayName, updated_at: org.updatedAt })
+      .set({ name: org.name, display_name: org.displayName, require_mfa: toFlag(org.requireMfa), updated_at: org.updatedAt })
       .where('id', '=', org.id)
       .execute();
   }

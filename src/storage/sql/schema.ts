@@ -57,6 +57,7 @@ export interface OrganizationsTable {
   display_name: string;
   created_at: number;
   updated_at: number;
+  require_mfa: number;
 }
 
 export interface MembershipsTable {
@@ -302,6 +303,8 @@ export interface DatabaseSchema {
   outbox: OutboxTable;
   account_tokens: AccountTokensTable;
   passkeys: PasskeysTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export interface OutboxTable {
@@ -342,4 +345,21 @@ export interface PasskeysTable {
   aaguid: string;
   created_at: number;
   last_used_at: number | null;
+}
+export interface TotpFactorsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  sealed_secret: string;
+  last_step: number | null;
+  created_at: number;
+  confirmed_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  digest: string;
+  created_at: number;
+  used_at: number | null;
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Storage } from '../../ports/storage.js';
 import type { DatabaseSchema } from './schema.js';
 import { SqlAccountTokenRepository } from './account-token-repository.js';
+import { SqlRecoveryCodeRepository, SqlTotpFactorRepository } from './second-factor-repositories.js';
 import { SqlApiRepository } from './api-repository.js';
 import { SqlAppRepository } from './app-repository.js';
 import { SqlAuditRepository } from './audit-repository.js';
@@ -48,6 +49,8 @@ export class SqlStorage implements Storage {
   readonly outbox: SqlOutboxRepository;
   readonly accountTokens: SqlAccountTokenRepository;
   readonly passkeys: SqlPasskeyRepository;
+  readonly totpFactors: SqlTotpFactorRepository;
+  readonly recoveryCodes: SqlRecoveryCodeRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -85,6 +88,8 @@ export class SqlStorage implements Storage {
     this.outbox = new SqlOutboxRepository(db);
     this.accountTokens = new SqlAccountTokenRepository(db);
     this.passkeys = new SqlPasskeyRepository(db);
+    this.totpFactors = new SqlTotpFactorRepository(db);
+    this.recoveryCodes = new SqlRecoveryCodeRepository(db, inTransaction);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
