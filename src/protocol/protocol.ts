@@ -1,3 +1,4 @@
+import type { CodeCredentials } from './interaction/second-factor-login.js';
 import type { Actor } from '../domain/access/actor.js';
 import type { AccountServices } from '../domain/identity/account-services.js';
 import type { AuthorizationService } from './authorize/authorization-service.js';
@@ -19,7 +20,7 @@ export interface Protocol {
   interactions: InteractionEngine;
   device: DeviceVerification;
   /** The sign-in methods of the hosted pages. */
-  loginMethods: { password: LoginMethod<PasswordCredentials> };
+  loginMethods: { password: LoginMethod<PasswordCredentials>; totp: LoginMethod<CodeCredentials>; recoveryCode: LoginMethod<CodeCredentials> };
   validator: TokenValidator;
   /** Sign-up, email verification and password reset of the hosted account pages. */
   accounts: AccountServices;

@@ -1,3 +1,4 @@
+import { recoveryCodeLogin, totpLogin } from '../protocol/interaction/second-factor-login.js';
 import { defaultSigningAlgorithm } from '../contracts/algorithms.js';
 import { defaultLifetimes } from '../contracts/limits.js';
 import { isManagementScope, managementScopes } from '../contracts/scopes.js';
@@ -55,6 +56,7 @@ export function cookiePolicy(issuer: string): CookiePolicy {
     interaction: named('lk_int_', `${under}${endpointPaths.interaction}`),
     deviceBinding: named('lk_device', `${under}${endpointPaths.deviceVerification}`),
     accountBinding: named('lk_account', `${under}${paths.account}`),
+    accountSecondFactor: named('lk_account_mfa', `${under}${paths.account}`),
     consoleSession: named('lk_console', `${under}${paths.console}`),
     consoleFlow: named('lk_console_flow', `${under}${paths.console}`),
   };
@@ -127,6 +129,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     cookies: cookiePolicy(issuer),
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
     sessionIdleMs: config.sessions.idleMinutes * 60_000,
+    secondFactors: runtime.registry.secondFactors,
     jwtBearer: {
       requireJti: config.grants.jwtBearer.requireJti,
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,
@@ -155,7 +158,11 @@ export function createProtocol(runtime: Runtime): Protocol {
     authorization,
     interactions,
     device,
-    loginMethods: { password },
+    loginMethods: {
+      password,
+      totp: totpLogin(runtime.registry.secondFactors, users),
+      recoveryCode: recoveryCodeLogin(runtime.registry.secondFactors, users),
+    },
     validator,
     accounts: createAccountServices({
       storage,

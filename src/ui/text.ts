@@ -52,6 +52,17 @@ export const signInText = {
   throttled: (seconds: number) => `Too many attempts. Try again in ${seconds} seconds.`,
 };
 
+export const secondFactorText = {
+  signIn: 'Your account uses two-step verification. Prove your second factor to finish signing in.',
+  required: (who: string) => `${who} requires two-step verification. Prove your second factor to go on.`,
+  enrollRequired: (who: string) => `${who} requires two-step verification, and your account has no second factor yet. Set one up now.`,
+  wrongCode: 'That code is not right, or it was already used. Enter the current code from your app.',
+  wrongRecoveryCode: 'That recovery code is not right, or it was already used.',
+  missingCode: 'Enter the code.',
+  enrollOnAccount: 'Add an authenticator app: signing in will then ask for a code from it.',
+  disabled: 'This account is disabled. Ask an administrator of this server to enable it.',
+};
+
 export const deviceText = {
   forged: 'The form expired (CSRF check failed). Enter the code again.',
   invalidCode: 'That code is not valid or has expired. Check the code on your device.',
