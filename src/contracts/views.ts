@@ -138,6 +138,7 @@ export const appViewSchema = z.object({
     firstParty: z.boolean().describe('Users are not asked to consent (server administrators set it)'),
     managementApiAccess: z.boolean().describe('The app may get tokens for the Latchkey management API (server administrators set it)'),
     requireVerifiedEmail: z.boolean().describe('Users must verify their email address before the app gets a code'),
+    requireMfa: z.boolean().describe('Users must sign in with a second factor (and set one up first if they have none)'),
   }),
   placeholderRedirectUris: z.array(z.string()).describe('Redirect URIs that are placeholders: fine in a draft, refused on submit or activate'),
   review: z

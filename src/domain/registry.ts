@@ -14,6 +14,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { AccountService } from './identity/account-service.js';
 import { ConsentService } from './identity/consents.js';
 import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
+import { SecondFactors, type SecondFactorSource, type SecretSealer } from './identity/second-factors.js';
 import { SignIn } from './identity/sign-in.js';
 import { AccountLockout, type LockoutPolicy } from './identity/lockout.js';
 import { UserService } from './identity/user-service.js';
@@ -43,6 +44,12 @@ export interface RegistryDependencies {
   issuer: string;
   /** When repeated wrong passwords lock an account (default: 10 in a row, for 15 minutes). */
   lockout?: LockoutPolicy;
+  /** Seals the secrets of authenticator apps at rest. */
+  factorSecrets: SecretSealer;
+  /** The server's name, as authenticator apps show it (default Latchkey). */
+  serverName?: string;
+  /** Second factors kept outside the registry's own (passkeys). */
+  secondFactorSources?: readonly SecondFactorSource[];
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -60,6 +67,8 @@ export interface Registry {
   accounts: AccountService;
   /** Password sign-in with its throttles and lockout: the one every form that checks a password uses. */
   signIn: SignIn;
+  /** Authenticator apps and recovery codes, and what other second factors report. */
+  secondFactors: SecondFactors;
   audit: AuditLog;
   firstRun: FirstRun;
   invitationSignUp: InvitationSignUp;
@@ -117,5 +126,15 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     firstRun: new FirstRun({ storage, clock, events, passwords: deps.passwordHasher }),
     invitationSignUp: new InvitationSignUp({ storage, clock, events, secretHasher: deps.tokenHasher, passwords: deps.passwordHasher }),
     signIn,
+    secondFactors: new SecondFactors({
+      storage,
+      clock,
+      events,
+      sealer: deps.factorSecrets,
+      codeHasher: deps.tokenHasher,
+      limiter: storage.rateLimits,
+      issuerName: deps.serverName ?? 'Latchkey',
+      sources: deps.secondFactorSources ?? [],
+    }),
   };
 }

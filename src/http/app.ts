@@ -14,6 +14,7 @@ import { PageRenderer } from './pages.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { SecondFactorPrompt } from '../ui/second-factor-prompt.js';
 import { registerSetupRoutes } from './routes/setup.js';
 import { registerAccountLinkRoutes } from './routes/account-links.js';
 import { AccountLinkPages } from '../ui/account-link-pages.js';
@@ -173,8 +174,17 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   });
   const { protocol } = deps;
   const accountPages = new AccountLinkPages({ ...protocol.deps, issuerBase: issuerBase(config.issuer) }, protocol.accounts, protocol.interactions);
-  registerOAuthRoutes(app, { issuer: config.issuer, protocol, pages, accountPages });
-  registerAccountRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });
+  const secondFactor = new SecondFactorPrompt(
+    {
+      secondFactors: deps.registry.secondFactors,
+      users: protocol.deps.users,
+      csrfKey: protocol.deps.csrfKey,
+      methods: { totp: protocol.loginMethods.totp, recoveryCode: protocol.loginMethods.recoveryCode },
+    },
+    protocol.interactions,
+  );
+  registerOAuthRoutes(app, { issuer: config.issuer, protocol, pages, accountPages, secondFactor });
+  registerAccountRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages, secondFactor });
   registerAccountLinkRoutes(app, { issuer: config.issuer, pages, accountPages, secureCookies: protocol.deps.cookies.secure });
   registerSetupRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });
 

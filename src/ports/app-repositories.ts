@@ -44,6 +44,8 @@ export interface AppSettings {
     managementApiAccess: boolean;
     /** Users whose address is not verified are asked to verify it before the app gets a code. */
     requireVerifiedEmail: boolean;
+    /** Users sign in with a second factor; those without one set one up first. */
+    requireMfa: boolean;
   };
 }
 

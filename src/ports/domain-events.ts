@@ -16,12 +16,15 @@ export type DomainEvent =
   | { type: 'token.revoked'; orgId: string; clientId: string }
   /** A rotated-out refresh token was presented again; its family was revoked (RFC 9700 §4.14.2). */
   | { type: 'refresh.reuse_detected'; orgId: string; clientId: string; grantId: string }
-  /** A person signed in on a hosted page; `clientId` is the app they signed in for, null on the device page. */
-  | { type: 'signin.succeeded'; userId: string; clientId: string | null }
-  /** A sign-in was refused: unknown email, wrong password or a disabled account. */
-  | { type: 'signin.failed'; clientId: string | null }
-  /** A sign-in was refused before the password was checked, because of too many attempts. */
-  | { type: 'signin.throttled'; clientId: string | null }
+  /**
+   * A person signed in on a hosted page; `clientId` is the app they signed in for, null on the
+   * device page; `method` is the one that completed the sign-in (password, totp, recovery_code, passkey, federation).
+   */
+  | { type: 'signin.succeeded'; userId: string; clientId: string | null; method: string }
+  /** A sign-in step was refused: unknown email, wrong password, a wrong or reused code, or a disabled account. */
+  | { type: 'signin.failed'; clientId: string | null; method: string }
+  /** A sign-in step was refused before it was checked, because of too many attempts. */
+  | { type: 'signin.throttled'; clientId: string | null; method: string }
   /** A sign-in session ended: RP-initiated logout, signing out on the account page, a password change ending the others, or a server administrator ending it. */
   | { type: 'session.ended'; sid: string }
   // Organizations and their people.
@@ -85,6 +88,14 @@ export type DomainEvent =
   | { type: 'user.unlocked'; userId: string }
   /** A password reset link was mailed to the user (by an administrator's request). */
   | { type: 'user.password_reset_sent'; userId: string }
+  /** A user turned on a second factor (`method`: totp or passkey). */
+  | { type: 'mfa.enrolled'; userId: string; method: string }
+  /** A user removed a second factor. */
+  | { type: 'mfa.removed'; userId: string; method: string }
+  /** A user made a new set of recovery codes; the old ones no longer work. */
+  | { type: 'mfa.recovery_codes_generated'; userId: string }
+  /** A server administrator removed every second factor of a user (a lost phone); they enroll again at their next sign-in if required. */
+  | { type: 'mfa.reset'; userId: string }
   /** A user withdrew their consent to an app (`orgId` is null when the app is gone). */
   | { type: 'consent.revoked'; orgId: string | null; clientId: string; userId: string }
   /** A personal access token was created. */

@@ -1,3 +1,4 @@
+import type { SecondFactorDirectory } from './interaction/login-method.js';
 import type { SigningKeys } from '../domain/keys/signing-keys.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClientDirectory, ResourceDirectory, UserDirectory } from '../ports/directories.js';
@@ -90,6 +91,8 @@ export interface ProtocolDependencies {
   /** A session unused this long ends (sessions.idleMinutes). */
   sessionIdleMs?: number;
   jwtBearer: JwtBearerPolicy;
+  /** The users' second factors, and the organizations that ask for them. */
+  secondFactors: SecondFactorDirectory;
 }
 
 /**
@@ -108,6 +111,8 @@ export interface CookiePolicy {
   deviceBinding: string;
   /** Binds the account pages' sign-in form to the browser (Path: /account). */
   accountBinding: string;
+  /** Holds, signed, the first factor of an account-page sign-in while it waits for the second. */
+  accountSecondFactor: string;
   /** The console's session (Path: /console). */
   consoleSession: string;
   /** The console's signed sign-in flow: PKCE verifier, state, where to return (Path: /console). */

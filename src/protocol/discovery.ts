@@ -1,3 +1,4 @@
+import { acrValuesSupported } from './acr.js';
 import { assertionAlgorithms, defaultSigningAlgorithm } from '../contracts/algorithms.js';
 import { supportedClientAuthMethodNames } from './client-auth/authenticate-client.js';
 import { endpointUrl } from './endpoints.js';
@@ -43,7 +44,9 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     code_challenge_methods_supported: ['S256'],
     claims_supported: supportedClaims,
     claim_types_supported: ['normal'],
+    // Of the claims parameter only an essential acr is acted on, so relying parties are not told it works for other claims.
     claims_parameter_supported: false,
+    acr_values_supported: [...acrValuesSupported],
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,

@@ -1,3 +1,4 @@
+import type { CodeCredentials } from './interaction/second-factor-login.js';
 import type { Actor } from '../domain/access/actor.js';
 import type { AccountServices } from '../domain/identity/account-services.js';
 import type { PasskeyService } from '../domain/identity/passkeys.js';
@@ -21,7 +22,12 @@ export interface Protocol {
   interactions: InteractionEngine;
   device: DeviceVerification;
   /** The sign-in methods of the hosted pages. */
-  loginMethods: { password: LoginMethod<PasswordCredentials>; passkey: LoginMethod<PasskeyCredentials> };
+  loginMethods: {
+    password: LoginMethod<PasswordCredentials>;
+    totp: LoginMethod<CodeCredentials>;
+    recoveryCode: LoginMethod<CodeCredentials>;
+    passkey: LoginMethod<PasskeyCredentials>;
+  };
   /**
    * Passkeys: their registration on the account page, whether the issuer can have them at all (not
    * on an IP address), and whether the sign-in page offers them without a password.

@@ -99,13 +99,27 @@ export async function startSession(
   return { current: { session, user }, cookie: sessionCookie(deps, value) };
 }
 
-/** A new sign-in replaces the browser's previous session: the old one ends, so no cookie of it stays valid. */
+/**
+ * A new sign-in replaces the browser's previous session: the old one ends, so no cookie of it
+ * stays valid. When the same user signs in again (a second factor, a step-up, prompt=login) the
+ * session is re-authenticated in place instead: a new cookie value (no fixation), the new methods
+ * and time, and the same sid, so the apps it signed in to see no sign-out.
+ */
 export async function replaceSession(
   request: ProtocolRequest,
   deps: SessionDependencies,
   user: UserRecord,
   login: Pick<InteractionLogin, 'amr' | 'authTime'>,
 ): Promise<{ current: CurrentSession; cookie: CookieInstruction; ended: SessionRecord | undefined }> {
+  const cookie = request.cookies[deps.cookies.session];
+  const now = deps.clock.now();
+  const existing = cookie && cookie.length <= 100 ? await deps.storage.sessions.getByHash(deps.tokenHasher.hash(cookie)) : undefined;
+  if (existing && existing.userId === user.id && existing.expiresAt > now) {
+    const value = randomId(32);
+    const change = { idHash: deps.tokenHasher.hash(value), amr: login.amr, authTime: login.authTime, lastSeenAt: now };
+    const renewed = await deps.storage.sessions.reauthenticate(existing.idHash, change);
+    if (renewed) return { current: { session: renewed, user }, cookie: sessionCookie(deps, value), ended: undefined };
+  }
   const ended = await endSession(request, deps);
   return { ...(await startSession(request, deps, user, login)), ended };
 }

@@ -59,6 +59,10 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'signin.succeeded':
     case 'signin.failed':
     case 'signin.throttled':
+    case 'mfa.enrolled':
+    case 'mfa.removed':
+    case 'mfa.recovery_codes_generated':
+    case 'mfa.reset':
     case 'session.ended':
     case 'org.created':
     case 'org.updated':

@@ -1,3 +1,4 @@
+import { recoveryCodeLogin, totpLogin } from '../protocol/interaction/second-factor-login.js';
 import { defaultSigningAlgorithm } from '../contracts/algorithms.js';
 import { defaultLifetimes } from '../contracts/limits.js';
 import { isManagementScope, managementScopes } from '../contracts/scopes.js';
@@ -57,6 +58,7 @@ export function cookiePolicy(issuer: string): CookiePolicy {
     interaction: named('lk_int_', `${under}${endpointPaths.interaction}`),
     deviceBinding: named('lk_device', `${under}${endpointPaths.deviceVerification}`),
     accountBinding: named('lk_account', `${under}${paths.account}`),
+    accountSecondFactor: named('lk_account_mfa', `${under}${paths.account}`),
     consoleSession: named('lk_console', `${under}${paths.console}`),
     consoleFlow: named('lk_console_flow', `${under}${paths.console}`),
   };
@@ -129,6 +131,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     cookies: cookiePolicy(issuer),
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
     sessionIdleMs: config.sessions.idleMinutes * 60_000,
+    secondFactors: runtime.registry.secondFactors,
     jwtBearer: {
       requireJti: config.grants.jwtBearer.requireJti,
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,
@@ -159,7 +162,12 @@ export function createProtocol(runtime: Runtime): Protocol {
     authorization,
     interactions,
     device,
-    loginMethods: { password, passkey: passkeyLogin(passkeys, users) },
+    loginMethods: {
+      password,
+      totp: totpLogin(runtime.registry.secondFactors, users),
+      recoveryCode: recoveryCodeLogin(runtime.registry.secondFactors, users),
+      passkey: passkeyLogin(passkeys, users),
+    },
     passkeys: {
       service: passkeys,
       available: passkeysPossible(relyingParty),

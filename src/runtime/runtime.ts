@@ -99,6 +99,8 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       invitationLink: (token) => `${issuerBase(config.issuer)}${paths.console}${consolePaths.invitation}?token=${encodeURIComponent(token)}`,
       issuer: config.issuer.replace(/\/+$/, ''),
       lockout: config.signIn.lockout,
+      factorSecrets: keys.factorSecretEncryption,
+      serverName: config.mail.serverName,
     });
     await registry.orgs.ensureDefault();
 

@@ -1,6 +1,9 @@
 import { paths } from '../contracts/paths.js';
 import type { RequestContext } from '../domain/audit/audit-log.js';
 import type { AccountService } from '../domain/identity/account-service.js';
+import type { SecondFactors } from '../domain/identity/second-factors.js';
+import type { InteractionLogin } from '../ports/oauth-repositories.js';
+import type { SecondFactorPlace, SecondFactorPrompt } from './second-factor-prompt.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { PasskeyService } from '../domain/identity/passkeys.js';
 import type { CookiePolicy } from '../protocol/context.js';
@@ -13,14 +16,14 @@ import type { SecretHasher } from '../shared/opaque-secret.js';
 import { randomId } from '../shared/random.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { signInWithForm } from './sign-in-form.js';
-import { signInText } from './text.js';
+import { secondFactorText, signInText } from './text.js';
 import { accountText, type AccountNotice, type AccountSection } from './account-text.js';
 import { describeUserAgent } from './user-agent.js';
 
 export interface AccountPagesDependencies extends SessionDependencies {
   issuer: string;
   csrfKey: SecretHasher;
-  cookies: Pick<CookiePolicy, 'session' | 'accountBinding' | 'path'>;
+  cookies: Pick<CookiePolicy, 'session' | 'accountBinding' | 'accountSecondFactor' | 'path'>;
 }
 
 /** account.eta: every section of the account page. */
@@ -40,6 +43,8 @@ export interface AccountView {
   /** Lets the page's passkey script run (the renderer's CSP). */
   passkeyScript: boolean;
   apps: { clientId: string; name: string; scopes: string[]; since: string }[];
+  /** Two-step verification: the authenticator apps, and how many recovery codes are left. */
+  twoStep: { apps: { id: string; name: string; added: string; lastUsed: string }[]; recoveryCodesLeft: number; hasFactor: boolean };
   sessions: { sid: string; device: string; ip: string; signedIn: string; lastSeen: string; current: boolean }[];
 }
 
@@ -94,6 +99,8 @@ export class AccountPages {
   readonly #accounts: AccountService;
   readonly #engine: Pick<InteractionEngine, 'signIn' | 'startSession'>;
   readonly #password: LoginMethod<PasswordCredentials>;
+  readonly #secondFactors: SecondFactors;
+  readonly #secondFactor: SecondFactorPrompt;
   readonly #passkeys: PasskeyService | undefined;
   readonly base: string;
 
@@ -102,12 +109,16 @@ export class AccountPages {
     accounts: AccountService,
     engine: Pick<InteractionEngine, 'signIn' | 'startSession'>,
     password: LoginMethod<PasswordCredentials>,
+    secondFactors: SecondFactors,
+    secondFactor: SecondFactorPrompt,
     passkeys?: PasskeyService,
   ) {
     this.#deps = deps;
     this.#accounts = accounts;
     this.#engine = engine;
     this.#password = password;
+    this.#secondFactors = secondFactors;
+    this.#secondFactor = secondFactor;
     this.#passkeys = passkeys;
     this.base = `${deps.issuer}${paths.account}`;
   }
@@ -155,6 +166,8 @@ export class AccountPages {
     const now = this.#deps.clock.now();
     const sessions = await this.#deps.storage.sessions.listForUser(user.id, now);
     const apps = await this.#accounts.apps(this.#context(current, request));
+    const totp = (await this.#secondFactors.listTotp(user.id)).filter((factor) => factor.confirmedAt !== null);
+    const methods = await this.#secondFactors.methodsOf(user.id);
     const passkeys = this.#passkeys ? await this.#passkeys.list(user.id) : null;
     // The resend form is the verification pages' own, bound to the account pages' binding cookie.
     const binding = user.emailVerified ? null : this.#binding(request);
@@ -188,6 +201,16 @@ export class AccountPages {
         })) ?? null,
       passkeyScript: passkeys !== null,
       apps: apps.map((app) => ({ clientId: app.clientId, name: app.clientName ?? app.clientId, scopes: app.scopes, since: shownTime(app.createdAt) })),
+      twoStep: {
+        apps: totp.map((factor) => ({
+          id: factor.id,
+          name: factor.name,
+          added: shownTime(factor.confirmedAt ?? factor.createdAt),
+          lastUsed: factor.lastUsedAt === null ? 'never' : shownTime(factor.lastUsedAt),
+        })),
+        recoveryCodesLeft: await this.#secondFactors.recoveryCodesLeft(user.id),
+        hasFactor: methods.some((method) => method !== 'recovery_code'),
+      },
       sessions: sessions.map((listed) => ({
         sid: listed.sid,
         device: describeUserAgent(listed.userAgent),
@@ -380,9 +403,143 @@ export class AccountPages {
     }
     const signedIn = await signInWithForm(this.#engine, this.#password, request.body, { ip: request.ip, clientId: null });
     if (signedIn.kind === 'refused') return this.#signInPage(request, signedIn.message, signedIn.status, signedIn.headers);
-    if (signedIn.kind === 'second_factor') return this.#signInPage(request, accountText.secondFactorUnavailable, 400);
-    const started = await this.#engine.startSession(request, signedIn.login);
-    if (!started) return this.#signInPage(request, signInText.disabledAccount, 403);
-    return seeOther(this.#returnTo(param(request.body, 'return_to')), [started.cookie]);
+    if (signedIn.kind === 'second_factor') {
+      // The first factor waits, signed and bound to this browser, for the second; nothing is stored.
+      const pending: PendingSignIn = {
+        login: signedIn.login,
+        returnTo: this.#returnTo(param(request.body, 'return_to')),
+        expiresAt: this.#deps.clock.now() + pendingSignInMs,
+      };
+      return seeOther(`${this.base}/sign-in/second-factor`, [this.#pendingCookie(request, pending)]);
+    }
+    return this.#startSession(request, signedIn.login, this.#returnTo(param(request.body, 'return_to')));
   }
+
+  async #startSession(request: ProtocolRequest, login: InteractionLogin, returnTo: string, cookies: CookieInstruction[] = []): Promise<ProtocolResponse> {
+    const started = await this.#engine.startSession(request, login);
+    if (!started) return this.#signInPage(request, signInText.disabledAccount, 403);
+    return seeOther(returnTo, [...cookies, started.cookie]);
+  }
+
+  #pendingCookie(request: ProtocolRequest, pending: PendingSignIn | null): CookieInstruction {
+    const path = `${this.#deps.cookies.path === '/' ? '' : this.#deps.cookies.path}${paths.account}`;
+    const name = this.#deps.cookies.accountSecondFactor;
+    if (!pending) return { name, value: null, path };
+    const payload = Buffer.from(JSON.stringify(pending)).toString('base64url');
+    const binding = request.cookies[this.#deps.cookies.accountBinding] ?? '';
+    const value = `${payload}.${this.#deps.csrfKey.hash(`account-second-factor:${binding}:${payload}`)}`;
+    return { name, value, path, maxAgeSeconds: pendingSignInMs / 1000 };
+  }
+
+  /** The first factor waiting for the second: signed by this server, bound to this browser, and not expired. */
+  #pending(request: ProtocolRequest): PendingSignIn | undefined {
+    const value = request.cookies[this.#deps.cookies.accountSecondFactor];
+    const binding = request.cookies[this.#deps.cookies.accountBinding];
+    if (!value || !binding || value.length > 4000) return undefined;
+    const [payload, mac] = value.split('.');
+    if (!payload || !mac || !this.#deps.csrfKey.matches(`account-second-factor:${binding}:${payload}`, mac)) return undefined;
+    try {
+      const pending = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as PendingSignIn;
+      return pending.expiresAt > this.#deps.clock.now() ? pending : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #secondFactorPlace(request: ProtocolRequest): SecondFactorPlace {
+    const binding = request.cookies[this.#deps.cookies.accountBinding] ?? '';
+    return {
+      bindingId: binding,
+      csrf: csrfToken(this.#deps.csrfKey, `${csrfPurpose}-sign-in`, binding),
+      clientName: 'your account',
+      logoUri: null,
+      codeAction: `${this.base}/sign-in/second-factor`,
+      enrollAction: `${this.base}/sign-in/second-factor`,
+      continueAction: `${this.base}/sign-in/second-factor`,
+      abortAction: null,
+      requiredBy: null,
+    };
+  }
+
+  /** GET /account/sign-in/second-factor: the challenge of a sign-in whose first factor succeeded. */
+  async secondFactorForm(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const pending = this.#pending(request);
+    if (!pending) return seeOther(this.#signInLocation());
+    return this.#secondFactor.page(pending.login, this.#secondFactorPlace(request));
+  }
+
+  /** POST /account/sign-in/second-factor: the code; then the session, and back to where the user was going. */
+  async submitSecondFactor(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const pending = this.#pending(request);
+    if (!pending) return seeOther(this.#signInLocation());
+    if (!csrfValid(this.#deps.csrfKey, `${csrfPurpose}-sign-in`, request.cookies[this.#deps.cookies.accountBinding], request.body)) {
+      return this.#signInPage(request, accountText.forged, 403);
+    }
+    const proven = await this.#secondFactor.prove(pending.login, request.body, this.#secondFactorPlace(request), { ip: request.ip, clientId: null });
+    if (!proven.ok) return proven.response;
+    return this.#startSession(request, proven.login, pending.returnTo, [this.#pendingCookie(request, null)]);
+  }
+
+  #twoStepPlace(request: ProtocolRequest, current: CurrentSession): SecondFactorPlace {
+    return {
+      bindingId: current.session.sid,
+      csrf: csrfToken(this.#deps.csrfKey, csrfPurpose, this.#sessionCookieValue(request) ?? ''),
+      clientName: 'your account',
+      logoUri: null,
+      codeAction: `${this.base}/two-step/totp`,
+      enrollAction: `${this.base}/two-step/totp`,
+      continueAction: `${this.base}/two-step/done`,
+      abortAction: null,
+      requiredBy: null,
+    };
+  }
+
+  /** GET /account/two-step/totp: a new authenticator app, with its QR code and key. */
+  async addAuthenticatorForm(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const current = await currentSession(request, this.#deps);
+    if (!current) return seeOther(this.#signInLocation(`${this.base}/two-step/totp`));
+    return this.#secondFactor.enrollPage(current.user.id, this.#twoStepPlace(request, current), secondFactorText.enrollOnAccount);
+  }
+
+  /** POST /account/two-step/totp: its first code turns it on; the first factor of an account shows its recovery codes. */
+  addAuthenticator(request: AccountRequest): Promise<ProtocolResponse> {
+    return this.#form(request, 'twoStep', async (current, context) => {
+      const pending = { userId: current.user.id, amr: current.session.amr, authTime: current.session.authTime, acr: null };
+      const response = await this.#secondFactor.confirmEnrollment(pending, request.body, this.#twoStepPlace(request, current), { ...context, ip: request.ip });
+      // A second app keeps the recovery codes the account has: there are none to show.
+      const codes = response.kind === 'page' ? (response.page.data.step as { kind?: string; codes?: string[] } | undefined) : undefined;
+      if (codes?.kind === 'recovery_codes' && codes.codes?.length === 0) return seeOther(`${this.base}?done=two_step_on`);
+      return response;
+    });
+  }
+
+  /** POST /account/two-step/done: past the recovery codes, back to the account. */
+  twoStepDone(request: AccountRequest): Promise<ProtocolResponse> {
+    return this.#form(request, 'twoStep', () => Promise.resolve(seeOther(`${this.base}?done=two_step_on`)));
+  }
+
+  /** POST /account/two-step/totp/remove. */
+  removeAuthenticator(request: AccountRequest): Promise<ProtocolResponse> {
+    return this.#form(request, 'twoStep', async (current, context) => {
+      await this.#secondFactors.removeTotp(context, current.user.id, param(request.body, 'factor_id') ?? '');
+      return seeOther(`${this.base}?done=two_step_removed`);
+    });
+  }
+
+  /** POST /account/two-step/recovery-codes: a new set, shown once; the old one stops working. */
+  newRecoveryCodes(request: AccountRequest): Promise<ProtocolResponse> {
+    return this.#form(request, 'twoStep', async (current, context) => {
+      const codes = await this.#secondFactors.regenerateRecoveryCodes(context, current.user.id);
+      return this.#secondFactor.recoveryCodesPage(codes, this.#twoStepPlace(request, current));
+    });
+  }
+}
+
+/** How long the first factor of an account-page sign-in waits for the second. */
+const pendingSignInMs = 10 * 60_000;
+
+interface PendingSignIn {
+  login: InteractionLogin;
+  returnTo: string;
+  expiresAt: number;
 }

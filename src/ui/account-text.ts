@@ -1,8 +1,9 @@
 /** The account page's sections: where a form's refusal is shown. */
-export type AccountSection = 'profile' | 'email' | 'password' | 'passkeys' | 'apps' | 'sessions';
+export type AccountSection = 'profile' | 'email' | 'password' | 'twoStep' | 'passkeys' | 'apps' | 'sessions';
 
 /** What the page says after each change. */
-export type AccountNotice = 'profile' | 'email' | 'password' | 'passkey_added' | 'passkey_renamed' | 'passkey_removed' | 'withdrawn' | 'signed_out';
+export type AccountNotice =
+  'profile' | 'email' | 'password' | 'two_step_on' | 'two_step_removed' | 'passkey_added' | 'passkey_renamed' | 'passkey_removed' | 'withdrawn' | 'signed_out';
 
 /** The form fields a rule names, as the page labels them. */
 const fieldLabels: Record<string, string> = {
@@ -22,12 +23,13 @@ const fieldLabels: Record<string, string> = {
 
 export const accountText = {
   forged: 'The form was not sent from your account page (CSRF check failed). Reload the page and try again.',
-  secondFactorUnavailable: 'Your account needs a second factor to sign in, and this server does not offer one yet. Ask your administrator for help.',
   problem: (field: string, message: string) => `${fieldLabels[field] ?? field} ${message}.`,
   notices: {
     profile: 'Your profile is saved.',
     email: 'We sent a link to the new address. Your email changes when you open it; until then your account keeps its current address.',
     password: 'Your password is changed. Your other sessions were signed out.',
+    two_step_on: 'Two-step verification is on: signing in asks for a code from your authenticator app.',
+    two_step_removed: 'The authenticator app is removed.',
     passkey_added: 'Your passkey is added. You can sign in with it from now on.',
     passkey_renamed: 'The passkey is renamed.',
     passkey_removed: 'The passkey is removed. It no longer signs you in.',

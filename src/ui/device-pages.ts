@@ -1,7 +1,10 @@
 import type { ResourceDirectory } from '../ports/directories.js';
 import { describeScopes } from '../protocol/authorize/scope-descriptions.js';
 import type { CookiePolicy, EndpointUrls } from '../protocol/context.js';
-import type { DeviceBrowser, DeviceVerification } from '../protocol/device/verification.js';
+import type { RequestContext } from '../domain/audit/audit-log.js';
+import type { InteractionLogin } from '../ports/oauth-repositories.js';
+import type { DeviceBrowser, DeviceDetails, DeviceVerification } from '../protocol/device/verification.js';
+import type { SecondFactorPlace, SecondFactorPrompt } from './second-factor-prompt.js';
 import type { InteractionEngine } from '../protocol/interaction/engine.js';
 import type { LoginMethod } from '../protocol/interaction/login-method.js';
 import type { PasswordCredentials } from '../protocol/interaction/password-login.js';
@@ -12,14 +15,15 @@ import type { SecretHasher } from '../shared/opaque-secret.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { allowed, userCodeIn } from './forms.js';
 import { signInWithForm } from './sign-in-form.js';
-import { deviceText, interactionProblemText } from './text.js';
-import { errorResponse, pageResponse, seeOther, type DeviceForms, type DeviceStepView } from './views.js';
+import { deviceText } from './text.js';
+import { pageResponse, seeOther, type DeviceForms, type DeviceStepView } from './views.js';
 
 export interface DevicePagesDependencies {
   csrfKey: SecretHasher;
   cookies: Pick<CookiePolicy, 'deviceBinding' | 'path'>;
   endpoints: Pick<EndpointUrls, 'deviceVerification'>;
   resources: ResourceDirectory;
+  secondFactors: { requiredByOrganization(userId: string): Promise<boolean> };
 }
 
 /** The device page's forms belong to the device page, not to one request: their CSRF purpose. */
@@ -40,12 +44,92 @@ export class DevicePages {
   readonly #engine: InteractionEngine;
   readonly #device: DeviceVerification;
   readonly #password: LoginMethod<PasswordCredentials>;
+  readonly #secondFactor: SecondFactorPrompt;
 
-  constructor(deps: DevicePagesDependencies, engine: InteractionEngine, device: DeviceVerification, password: LoginMethod<PasswordCredentials>) {
+  constructor(
+    deps: DevicePagesDependencies,
+    engine: InteractionEngine,
+    device: DeviceVerification,
+    password: LoginMethod<PasswordCredentials>,
+    secondFactor: SecondFactorPrompt,
+  ) {
     this.#deps = deps;
     this.#engine = engine;
     this.#device = device;
     this.#password = password;
+    this.#secondFactor = secondFactor;
+  }
+
+  /** The second-factor page's forms for one device code: they carry it in their URL, and the device page's CSRF token. */
+  #secondFactorPlace(binding: Binding, details: DeviceDetails, requiredBy: string | null): SecondFactorPlace {
+    const base = this.#deps.endpoints.deviceVerification;
+    const code = `?user_code=${encodeURIComponent(details.record.userCode)}`;
+    return {
+      bindingId: details.interaction.uid,
+      csrf: csrfToken(this.#deps.csrfKey, csrfPurpose, binding.value),
+      clientName: details.client?.app.name ?? details.record.clientId,
+      logoUri: details.client?.policy.logoUri ?? null,
+      codeAction: `${base}/second-factor${code}`,
+      enrollAction: `${base}/second-factor/enroll${code}`,
+      continueAction: `${base}/second-factor/continue${code}`,
+      // The device request is denied on its confirmation page; here the user can only leave.
+      abortAction: null,
+      requiredBy,
+    };
+  }
+
+  async #requiredBy(details: DeviceDetails): Promise<string | null> {
+    if (details.client?.policy.security.requireMfa) return details.client.app.name;
+    const userId = details.interaction.login?.userId;
+    return userId && (await this.#deps.secondFactors.requiredByOrganization(userId)) ? 'Your organization' : null;
+  }
+
+  /** Loads a second-factor form's device interaction: it must wait for the second factor, with the first recorded. */
+  async #secondFactorForm(
+    request: ProtocolRequest,
+  ): Promise<{ details: DeviceDetails; pending: InteractionLogin; place: SecondFactorPlace; userCode: string } | ProtocolResponse> {
+    if (!this.#csrfValid(request)) return this.#forged(request);
+    const binding = this.#binding(request);
+    const userCode = normalizeUserCode(param(request.query, 'user_code') ?? '');
+    const details = userCode ? await this.#device.details(userCode, this.#browser(request, binding)) : undefined;
+    if (!userCode || !details) return this.#invalidCode(binding);
+    const pending = details.interaction.login;
+    if (details.step !== 'second_factor_pending' || !pending) return seeOther(this.#confirmLocation(userCode));
+    return { details, pending, place: this.#secondFactorPlace(binding, details, await this.#requiredBy(details)), userCode };
+  }
+
+  /** The second factor proven: the browser signs in and the device request goes on to its confirmation. */
+  async #proven(request: ProtocolRequest, userCode: string, login: InteractionLogin): Promise<ProtocolResponse> {
+    const cookie = await this.#device.signedIn(userCode, this.#browser(request), login);
+    return seeOther(this.#confirmLocation(userCode), cookie ? [cookie] : []);
+  }
+
+  /** POST /device/second-factor: a code of the authenticator app, or a recovery code. */
+  async submitSecondFactor(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const form = await this.#secondFactorForm(request);
+    if ('kind' in form) return form;
+    const proven = await this.#secondFactor.prove(form.pending, request.body, form.place, { ip: request.ip, clientId: null });
+    return proven.ok ? this.#proven(request, form.userCode, proven.login) : proven.response;
+  }
+
+  /** POST /device/second-factor/enroll: the first code of the app being set up. */
+  async submitEnrollment(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const form = await this.#secondFactorForm(request);
+    if ('kind' in form) return form;
+    const user = form.details.session?.user.id === form.pending.userId ? form.details.session.user : undefined;
+    const context: RequestContext & { ip: string } = {
+      actor: { kind: 'user', userId: form.pending.userId, email: user?.email ?? '', scopes: new Set() },
+      ip: request.ip,
+    };
+    return this.#secondFactor.confirmEnrollment(form.pending, request.body, form.place, context);
+  }
+
+  /** POST /device/second-factor/continue: past the recovery codes, the device request goes on. */
+  async continueAfterEnrollment(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const form = await this.#secondFactorForm(request);
+    if ('kind' in form) return form;
+    const proven = await this.#secondFactor.continueAfterEnrollment(form.pending, request.body, form.place, { ip: request.ip, clientId: null });
+    return proven.ok ? this.#proven(request, form.userCode, proven.login) : proven.response;
   }
 
   #binding(request: ProtocolRequest): Binding {
@@ -116,7 +200,9 @@ export class DevicePages {
     const userCode = normalizeUserCode(param(request.query, 'user_code') ?? param(request.body, 'user_code') ?? '');
     const details = await this.#device.details(userCode, this.#browser(request, binding));
     if (!details) return this.#invalidCode(binding);
-    if (details.step === 'second_factor_pending') return errorResponse(400, interactionProblemText.second_factor_unavailable);
+    if (details.step === 'second_factor_pending' && details.interaction.login) {
+      return this.#secondFactor.page(details.interaction.login, this.#secondFactorPlace(binding, details, await this.#requiredBy(details)));
+    }
     const { record, client, session } = details;
     const common = { userCode: record.userCode, clientName: client?.app.name ?? record.clientId, logoUri: client?.policy.logoUri ?? null, error };
     if (details.step === 'login_pending' || !session) {
@@ -134,7 +220,7 @@ export class DevicePages {
     if (signedIn.kind === 'refused') return this.confirmPage(request, signedIn.message, signedIn.status, signedIn.headers);
     if (signedIn.kind === 'second_factor') {
       await this.#device.secondFactorRequired(userCode, this.#browser(request), signedIn.login);
-      return errorResponse(400, interactionProblemText.second_factor_unavailable);
+      return seeOther(this.#confirmLocation(userCode));
     }
     const cookie = await this.#device.signedIn(userCode, this.#browser(request), signedIn.login);
     return seeOther(this.#confirmLocation(userCode), cookie ? [cookie] : []);

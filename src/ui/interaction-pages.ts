@@ -1,4 +1,6 @@
-import type { ResourceDirectory } from '../ports/directories.js';
+import type { RequestContext } from '../domain/audit/audit-log.js';
+import type { ResourceDirectory, UserDirectory } from '../ports/directories.js';
+import type { InteractionLogin } from '../ports/oauth-repositories.js';
 import { describeScopes } from '../protocol/authorize/scope-descriptions.js';
 import type { EndpointUrls } from '../protocol/context.js';
 import {
@@ -14,7 +16,9 @@ import type { PasskeyCredentials } from '../protocol/interaction/passkey-login.j
 import type { PasswordCredentials } from '../protocol/interaction/password-login.js';
 import { param, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
+import { acrNeedsSecondFactor } from '../protocol/acr.js';
 import type { AccountLinkPages } from './account-link-pages.js';
+import type { SecondFactorPlace, SecondFactorPrompt } from './second-factor-prompt.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { allowed } from './forms.js';
 import { signInWithForm } from './sign-in-form.js';
@@ -26,6 +30,9 @@ export interface InteractionPagesDependencies {
   csrfKey: SecretHasher;
   endpoints: Pick<EndpointUrls, 'interaction'>;
   resources: ResourceDirectory;
+  users: Pick<UserDirectory, 'getUser'>;
+  /** Whether an organization of the user asks for a second factor (the page says who asks). */
+  secondFactors: { requiredByOrganization(userId: string): Promise<boolean> };
 }
 
 type Loaded = { details: InteractionDetails; csrf: string };
@@ -53,6 +60,7 @@ export class InteractionPages {
   readonly #engine: InteractionEngine;
   readonly #password: LoginMethod<PasswordCredentials>;
   readonly #accountPages: AccountLinkPages;
+  readonly #secondFactor: SecondFactorPrompt;
   readonly #passkeys: InteractionPasskeys | undefined;
 
   constructor(
@@ -60,13 +68,77 @@ export class InteractionPages {
     engine: InteractionEngine,
     password: LoginMethod<PasswordCredentials>,
     accountPages: AccountLinkPages,
+    secondFactor: SecondFactorPrompt,
     passkeys?: InteractionPasskeys,
   ) {
     this.#deps = deps;
     this.#engine = engine;
     this.#password = password;
     this.#accountPages = accountPages;
+    this.#secondFactor = secondFactor;
     this.#passkeys = passkeys;
+  }
+
+  /** Where the second-factor page of this interaction sends its forms, and who asks for the factor. */
+  async #secondFactorPlace({ details, csrf }: Loaded): Promise<SecondFactorPlace> {
+    const { client, uid, request, record } = details;
+    const base = `${this.#deps.endpoints.interaction}/${uid}`;
+    const byApp = client.policy.security.requireMfa || acrNeedsSecondFactor(request.acrValues) || acrNeedsSecondFactor(request.essentialAcr);
+    const byOrganization = !byApp && record.login !== null && (await this.#deps.secondFactors.requiredByOrganization(record.login.userId));
+    return {
+      bindingId: uid,
+      csrf,
+      clientName: client.app.name,
+      logoUri: client.policy.logoUri,
+      codeAction: `${base}/second-factor`,
+      enrollAction: `${base}/second-factor/enroll`,
+      continueAction: `${base}/second-factor/continue`,
+      abortAction: `${base}/abort`,
+      requiredBy: byApp ? client.app.name : byOrganization ? 'Your organization' : null,
+    };
+  }
+
+  /** Loads a form of the second-factor step: the interaction must wait there, with the first factor recorded. */
+  async #secondFactorForm(uid: string, request: ProtocolRequest): Promise<(Loaded & { pending: InteractionLogin }) | ProtocolResponse> {
+    const loaded = await this.#form(uid, request, forgedFormText.login);
+    if ('kind' in loaded) return loaded;
+    const pending = loaded.details.record.login;
+    if (loaded.details.step !== 'second_factor_pending' || !pending) return seeOther(`${this.#deps.endpoints.interaction}/${uid}`);
+    return { ...loaded, pending };
+  }
+
+  /** POST /interaction/:uid/second-factor: a code of the authenticator app, or a recovery code. */
+  async submitSecondFactor(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#secondFactorForm(uid, request);
+    if ('kind' in loaded) return loaded;
+    const place = await this.#secondFactorPlace(loaded);
+    const proven = await this.#secondFactor.prove(loaded.pending, request.body, place, { ip: request.ip, clientId: loaded.details.client.clientId });
+    return proven.ok ? this.#finish(loaded, request, { login: proven.login }) : proven.response;
+  }
+
+  /** POST /interaction/:uid/second-factor/enroll: the first code of the app being set up. */
+  async submitEnrollment(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#secondFactorForm(uid, request);
+    if ('kind' in loaded) return loaded;
+    const { pending } = loaded;
+    const user = await this.#deps.users.getUser(pending.userId);
+    const context: RequestContext & { ip: string } = {
+      actor: { kind: 'user', userId: pending.userId, email: user?.email ?? '', scopes: new Set() },
+      ip: request.ip,
+    };
+    return this.#secondFactor.confirmEnrollment(pending, request.body, await this.#secondFactorPlace(loaded), context);
+  }
+
+  /** POST /interaction/:uid/second-factor/continue: past the recovery codes, the sign-in goes on. */
+  async continueAfterEnrollment(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#secondFactorForm(uid, request);
+    if ('kind' in loaded) return loaded;
+    const place = await this.#secondFactorPlace(loaded);
+    const proven = await this.#secondFactor.continueAfterEnrollment(loaded.pending, request.body, place, {
+      ip: request.ip,
+      clientId: loaded.details.client.clientId,
+    });
+    return proven.ok ? this.#finish(loaded, request, { login: proven.login }) : proven.response;
   }
 
   get #passwordless(): InteractionPasskeys | undefined {
@@ -155,7 +227,10 @@ export class InteractionPages {
     if ('kind' in loaded) return loaded;
     const step = await this.#engine.pageStep(loaded.details);
     const session = loaded.details.session;
-    if (step === 'second_factor_pending') return errorResponse(400, interactionProblemText.second_factor_unavailable);
+    if (step === 'second_factor_pending') {
+      const pending = loaded.details.record.login;
+      if (pending) return this.#secondFactor.page(pending, await this.#secondFactorPlace(loaded));
+    }
     if (step === 'verification_pending' && session) return this.#accountPages.verificationNeededPage(loaded.details, request);
     if (step === 'consent_pending' && session) return this.#consentPage(loaded, session.user.email);
     return this.#loginPage(loaded, 200, null, null);

@@ -20,11 +20,6 @@ export const interactionProblemText: Readonly<Record<InteractionProblem, ErrorTe
     description: 'This sign-in was started in another browser or its cookie is missing. Go back to the app and start again.',
   },
   unknown_client: { title: 'Unknown app', code: 'invalid_client', description: 'The app that started this sign-in no longer exists.' },
-  second_factor_unavailable: {
-    title: 'Second factor required',
-    code: 'access_denied',
-    description: 'Your account needs a second factor to finish signing in, and this server does not offer one yet. Ask your administrator for help.',
-  },
 };
 
 /** The CSRF refusal of each interaction form. */
@@ -53,6 +48,17 @@ export const signInText = {
   passkeyRefused:
     'That passkey could not sign you in: it is not registered to an account here (or was removed), or the request expired. Try again, or sign in with your password.',
   passkeyOff: 'Signing in with a passkey alone is turned off on this server. Sign in with your password.',
+};
+
+export const secondFactorText = {
+  signIn: 'Your account uses two-step verification. Prove your second factor to finish signing in.',
+  required: (who: string) => `${who} requires two-step verification. Prove your second factor to go on.`,
+  enrollRequired: (who: string) => `${who} requires two-step verification, and your account has no second factor yet. Set one up now.`,
+  wrongCode: 'That code is not right, or it was already used. Enter the current code from your app.',
+  wrongRecoveryCode: 'That recovery code is not right, or it was already used.',
+  missingCode: 'Enter the code.',
+  enrollOnAccount: 'Add an authenticator app: signing in will then ask for a code from it.',
+  disabled: 'This account is disabled. Ask an administrator of this server to enable it.',
 };
 
 export const deviceText = {

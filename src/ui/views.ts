@@ -38,6 +38,21 @@ export interface ConsentView {
   action: string;
 }
 
+/** second-factor.eta: prove a second factor, or set one up when one is required and the user has none. */
+export interface SecondFactorView {
+  csrf: string;
+  clientName: string;
+  logoUri: string | null;
+  error: string | null;
+  abortAction: string | null;
+  /** Why a second factor is asked (set up one, or prove one). */
+  reason: string;
+  step:
+    | { kind: 'challenge'; methods: string[]; codeAction: string }
+    | { kind: 'enroll'; factorId: string; secret: string; qrCode: string; action: string }
+    | { kind: 'recovery_codes'; codes: string[]; factorId: string; proof: string; action: string };
+}
+
 /** What every step of device.eta has: its forms' actions and CSRF token. */
 export interface DeviceForms {
   csrf: string;
@@ -91,6 +106,7 @@ export interface TemplateViews {
   device: DeviceView;
   error: ErrorView;
   'form-post': FormPostView;
+  'second-factor': SecondFactorView;
 }
 
 /** Every hosted page of the interactions, with its template's view model. */
@@ -98,7 +114,8 @@ export type HostedView =
   | { template: 'login'; view: LoginView }
   | { template: 'consent'; view: ConsentView }
   | { template: 'device'; view: DeviceView }
-  | { template: 'error'; view: ErrorView };
+  | { template: 'error'; view: ErrorView }
+  | { template: 'second-factor'; view: SecondFactorView };
 
 /** A hosted page: never cached (RFC 9700 §4.16), whatever else it sends. */
 export function pageResponse(hosted: HostedView, status = 200, headers: Record<string, string> = {}, cookies?: CookieInstruction[]): ProtocolResponse {

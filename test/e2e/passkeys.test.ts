@@ -85,7 +85,8 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       state,
       nonce,
     });
-    await page.goto(url.toString());
+    // Only until the response begins: the autofill may sign in and leave the page before it has loaded.
+    await page.goto(url.toString(), { waitUntil: 'commit' });
     return { verifier, state, nonce };
   }
 
@@ -228,6 +229,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       const allow = page.getByRole('button', { name: 'Allow' });
       if (await Promise.race([arrival().then(() => false), allow.waitFor().then(() => true)])) await allow.click();
       assert.ok((await arrival()).searchParams.get('code'));
+      await page.waitForURL(/^https:\/\/client\.example\.test\//);
       await context.clearCookies();
       const replayed = passkeyPosted(page);
       await startAuthorization(page);

@@ -308,8 +308,9 @@ describe('authorization endpoint rules', () => {
       }
     });
 
-    test('a new sign-in in the same browser ends its previous session, and says so with session.ended', async () => {
+    test('signing in again as the same user keeps the session (same sid, new cookie); another user ends it with session.ended', async () => {
       const user = await fixture.createUser('twice@example.test');
+      const other = await fixture.createUser('someone-else@example.test');
       const { browser } = await obtainCode({ ...fixture, user }, web.clientId);
       const storage = fixture.server.server.runtime.storage;
       const [first] = await storage.sessions.listForUser(user.id, Date.now());
@@ -323,7 +324,14 @@ describe('authorization endpoint rules', () => {
         assert.ok(new URL(again.headers.get('location')!).searchParams.get('code'));
         const sessions = await storage.sessions.listForUser(user.id, Date.now());
         assert.equal(sessions.length, 1);
-        assert.notEqual(sessions[0]!.sid, first.sid);
+        assert.equal(sessions[0]!.sid, first.sid, 'a re-authentication is the same session for the apps');
+        assert.notEqual(sessions[0]!.idHash, first.idHash, 'under a new cookie value');
+        assert.equal(await storage.sessions.getByHash(first.idHash), undefined);
+        assert.deepEqual(ended, []);
+
+        const switched = await browser.authorize(authorizeUrl(fixture.issuer, web.clientId, { prompt: 'login' }), other);
+        assert.equal(switched.status, 303, 'signed in, on to the consent page of the other user');
+        assert.deepEqual(await storage.sessions.listForUser(user.id, Date.now()), []);
         assert.deepEqual(ended, [first.sid]);
       } finally {
         unsubscribe();

@@ -93,6 +93,7 @@ describe('apps through the management API', () => {
         firstParty: false,
         managementApiAccess: false,
         requireVerifiedEmail: false,
+        requireMfa: false,
       });
       assert.deepEqual(app.grantTypes, ['authorization_code']);
       const fetched = await admin.get<App>(`/apps/${app.clientId}`);

@@ -111,6 +111,8 @@ describe('the authorization request checks, each on its own', () => {
         'max_age',
         'login_hint',
         'organization',
+        'acr_values',
+        'claims',
       ],
     );
   });

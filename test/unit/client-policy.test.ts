@@ -38,6 +38,7 @@ describe("the client policy: stored settings completed with the app type's defau
       firstParty: false,
       managementApiAccess: false,
       requireVerifiedEmail: false,
+      requireMfa: false,
     });
   });
 

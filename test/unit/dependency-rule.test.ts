@@ -9,7 +9,8 @@ const src = join(root, 'src');
 
 /** Packages the core may use: pure libraries, not adapters (no HTTP framework, SQL, logger, filesystem). */
 // @zxcvbn-ts/language-common is data only: the common-password list the password rule checks against.
-const allowedPackages = new Set(['jose', 'zod', '@zxcvbn-ts/language-common', '@simplewebauthn/server', 'node:crypto', 'node:buffer', 'node:util']);
+// otplib (RFC 6238) and @simplewebauthn/server (WebAuthn) are pure verification logic, like jose.
+const allowedPackages = new Set(['jose', 'zod', '@zxcvbn-ts/language-common', 'otplib', '@simplewebauthn/server', 'node:crypto', 'node:buffer', 'node:util']);
 /** Folders of src/ the core may import from. */
 const allowedFolders = ['protocol', 'domain', 'ports', 'shared', 'contracts'];
 /**

@@ -33,6 +33,7 @@ function context(overrides: Partial<Omit<PolicyContext, 'prompt'>> & { prompt?: 
     consent: null,
     consentCovered: () => Promise.resolve(covered),
     email: { verificationRequired: false, verified: false },
+    secondFactor: { proven: false, required: () => Promise.resolve(false) },
     ...rest,
   };
 }

@@ -10,6 +10,7 @@ import { AccountLinkPages } from '../../src/ui/account-link-pages.js';
 import { csrfToken } from '../../src/ui/csrf.js';
 import { DevicePages } from '../../src/ui/device-pages.js';
 import { InteractionPages } from '../../src/ui/interaction-pages.js';
+import { SecondFactorPrompt } from '../../src/ui/second-factor-prompt.js';
 import { createTestProtocol, type TestProtocol } from '../support/protocol.js';
 
 const redirectUri = 'https://app.example.com/cb';
@@ -45,13 +46,19 @@ function signsIn(user: () => UserRecord, amr: string[]): LoginMethod<PasswordCre
   return { id: 'fake', amr: amr[0]!, authenticate: () => Promise.resolve({ kind: 'authenticated', user: user(), amr, acr: null }) };
 }
 
+/** The second-factor page; this user has no factor yet, so it offers to set up an authenticator app. */
 function assertSecondFactorPage(response: ProtocolResponse): void {
   assert.equal(response.kind, 'page');
   if (response.kind !== 'page') return;
-  assert.equal(response.status, 400, 'a page the user can read, never a 5xx');
-  assert.equal(response.page.template, 'error');
-  assert.equal(response.page.data.title, 'Second factor required');
-  assert.match(String(response.page.data.description), /second factor .* does not offer one yet/);
+  assert.equal(response.status, 200);
+  assert.equal(response.page.template, 'second-factor');
+  assert.equal((response.page.data.step as { kind: string }).kind, 'enroll');
+}
+
+/** 303 to the page of the step the interaction is at. */
+function assertToPage(response: ProtocolResponse, path: string): void {
+  assert.equal(response.kind, 'redirect');
+  if (response.kind === 'redirect') assert.ok(response.location.includes(path), response.location);
 }
 
 describe("a sign-in method that asks for a second factor, and the device flow's interaction row", () => {
@@ -68,6 +75,15 @@ describe("a sign-in method that asks for a second factor, and the device flow's 
     user = await t.createUser();
   });
   after(() => t.close());
+
+  function secondFactor(): SecondFactorPrompt {
+    const { loginMethods } = t.protocol;
+    const methods = { totp: loginMethods.totp, recoveryCode: loginMethods.recoveryCode };
+    return new SecondFactorPrompt(
+      { secondFactors: t.runtime.registry.secondFactors, users: t.deps.users, csrfKey: t.deps.csrfKey, methods },
+      t.protocol.interactions,
+    );
+  }
 
   async function startAuthorization(): Promise<{ uid: string; cookies: Record<string, string> }> {
     const response = await t.protocol.authorization.authorize(
@@ -89,14 +105,14 @@ describe("a sign-in method that asks for a second factor, and the device flow's 
     return { uid, cookies: { [t.deps.cookies.interaction + uid]: binding } };
   }
 
-  test('authorization flow: the interaction waits at second_factor_pending with the partial login, and the pages say so', async () => {
+  test('authorization flow: the interaction waits at second_factor_pending with the partial login, and the page asks for the factor', async () => {
     const accountPages = new AccountLinkPages({ ...t.deps, issuerBase: t.deps.issuer }, t.protocol.accounts, t.protocol.interactions);
-    const pages = new InteractionPages(t.deps, t.protocol.interactions, asksForSecondFactor(theUser), accountPages);
+    const pages = new InteractionPages(t.deps, t.protocol.interactions, asksForSecondFactor(theUser), accountPages, secondFactor());
     const { uid, cookies } = await startAuthorization();
     const csrf = csrfToken(t.deps.csrfKey, uid, cookies[t.deps.cookies.interaction + uid]!);
     const response = await pages.submitLogin(uid, request({ method: 'POST', body: { csrf, email: user.email, password: 'anything' }, cookies }));
-    assertSecondFactorPage(response);
-    assert.equal(response.cookies, undefined, 'no session starts before the second factor');
+    assertToPage(response, `/interaction/${uid}`);
+    assert.deepEqual(response.cookies ?? [], [], 'no session starts before the second factor');
     const stored = await t.deps.storage.interactions.get(uid);
     assert.equal(stored?.step, 'second_factor_pending');
     assert.deepEqual(stored?.login, { userId: user.id, amr: ['pwd'], authTime: t.clock.now(), acr: null });
@@ -138,7 +154,7 @@ describe("a sign-in method that asks for a second factor, and the device flow's 
   }
 
   test('device flow: entering the code starts an interaction for this browser; a second factor leaves it waiting and the device pending', async () => {
-    const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, asksForSecondFactor(theUser));
+    const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, asksForSecondFactor(theUser), secondFactor());
     const { hash, userCode } = await pendingDeviceCode();
     const { cookies, csrf, browserHash } = await enterDeviceCode(pages, userCode);
     const started = await t.deps.storage.interactions.findLiveForDevice(hash, browserHash, t.clock.now());
@@ -147,8 +163,9 @@ describe("a sign-in method that asks for a second factor, and the device flow's 
     assert.deepEqual(started?.request, { userCode });
     assert.equal(started?.clientId, tv.clientId);
 
-    assertSecondFactorPage(
+    assertToPage(
       await pages.submitLogin(request({ method: 'POST', body: { csrf, user_code: userCode, email: user.email, password: 'x' }, cookies })),
+      `/device/confirm?user_code=${userCode}`,
     );
     const waiting = await t.deps.storage.interactions.findLiveForDevice(hash, browserHash, t.clock.now());
     assert.equal(waiting?.step, 'second_factor_pending');
@@ -158,7 +175,7 @@ describe("a sign-in method that asks for a second factor, and the device flow's 
   });
 
   test("device flow: sign-in moves the interaction to consent, and approval finishes it with the login's amr and auth time", async () => {
-    const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, signsIn(theUser, ['pwd', 'otp']));
+    const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, signsIn(theUser, ['pwd', 'otp']), secondFactor());
     const { hash, userCode } = await pendingDeviceCode();
     const { cookies, csrf, browserHash } = await enterDeviceCode(pages, userCode);
     const started = (await t.deps.storage.interactions.findLiveForDevice(hash, browserHash, t.clock.now()))!;
@@ -192,7 +209,7 @@ describe("a sign-in method that asks for a second factor, and the device flow's 
   });
 
   test('device flow: a denial ends the interaction as failed with access_denied', async () => {
-    const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, signsIn(theUser, ['pwd']));
+    const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, signsIn(theUser, ['pwd']), secondFactor());
     const { hash, userCode } = await pendingDeviceCode();
     const { cookies, csrf, browserHash } = await enterDeviceCode(pages, userCode);
     const started = (await t.deps.storage.interactions.findLiveForDevice(hash, browserHash, t.clock.now()))!;
@@ -207,7 +224,7 @@ describe("a sign-in method that asks for a second factor, and the device flow's 
   });
 
   test("a device interaction can not be resumed on the authorization flow's pages", async () => {
-    const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, signsIn(theUser, ['pwd']));
+    const pages = new DevicePages(t.deps, t.protocol.interactions, t.protocol.device, signsIn(theUser, ['pwd']), secondFactor());
     const { hash, userCode } = await pendingDeviceCode();
     const { cookies, browserHash } = await enterDeviceCode(pages, userCode);
     const started = (await t.deps.storage.interactions.findLiveForDevice(hash, browserHash, t.clock.now()))!;

@@ -22,6 +22,7 @@ const legal: [InteractionStep, InteractionEvent, InteractionStep][] = [
   ['second_factor_pending', 'login_succeeded', 'login_done'],
   ['second_factor_pending', 'login_required', 'login_pending'],
   ['second_factor_pending', 'failed', 'failed'],
+  ['login_done', 'second_factor_required', 'second_factor_pending'],
   ['login_done', 'verification_required', 'verification_pending'],
   ['login_done', 'consent_required', 'consent_pending'],
   ['verification_pending', 'email_verified', 'login_done'],
@@ -79,10 +80,10 @@ describe('the interaction state machine', () => {
     );
   });
 
-  test('a second factor is reached only from a first sign-in, and ends in login_done', () => {
+  test('a second factor is reached only from a first sign-in (or a signed-in step-up), and ends in login_done', () => {
     assert.deepEqual(
       steps.filter((step) => transition(step, 'second_factor_required').ok),
-      ['login_pending'],
+      ['login_pending', 'login_done'],
     );
     assert.deepEqual(transition('second_factor_pending', 'login_succeeded'), { ok: true, step: 'login_done' });
     assert.equal(transition('second_factor_pending', 'completed').ok, false, 'a pending second factor never completes the request');

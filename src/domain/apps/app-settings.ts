@@ -140,6 +140,7 @@ export function appInputSchema(bounds: LifetimeBounds) {
           firstParty: z.boolean(),
           managementApiAccess: z.boolean(),
           requireVerifiedEmail: z.boolean(),
+          requireMfa: z.boolean(),
         })
         .strict()
         .partial(),
@@ -182,6 +183,7 @@ export function defaultSettings(type: AppType): AppSettings {
       firstParty: false,
       managementApiAccess: false,
       requireVerifiedEmail: false,
+      requireMfa: false,
     },
   };
 }

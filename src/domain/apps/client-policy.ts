@@ -60,6 +60,7 @@ const storedSettingsSchema = z
         firstParty: stored(z.boolean()),
         managementApiAccess: stored(z.boolean()),
         requireVerifiedEmail: stored(z.boolean()),
+        requireMfa: stored(z.boolean()),
       }),
     ),
   })

@@ -15,6 +15,8 @@ export interface MailVariables {
   'account-locked': { name: string; lockedMinutes: number; resetLink: string };
   /** An administrator created the account: the link sets its first password. */
   'account-created': { name: string; link: string; expiresInHours: number };
+  /** Two-step verification changed: `change` says how (turned on, a method removed, reset by an administrator). */
+  'second-factor-changed': { name: string; change: string };
   /** An organization invited the address. */
   invitation: { organization: string; inviter: string; role: string; link: string; expiresInDays: number };
 }

@@ -5,6 +5,7 @@ import { issuerPath } from '../../protocol/endpoints.js';
 import type { ProtocolResponse } from '../../protocol/messages.js';
 import type { Protocol } from '../../protocol/protocol.js';
 import { AccountPages, type AccountRequest } from '../../ui/account-pages.js';
+import type { SecondFactorPrompt } from '../../ui/second-factor-prompt.js';
 import type { PageRenderer } from '../pages.js';
 import { sendProtocolResponse, toProtocolRequest } from '../protocol-adapter.js';
 
@@ -13,6 +14,7 @@ export interface AccountRouteOptions {
   protocol: Protocol;
   registry: Registry;
   pages: PageRenderer;
+  secondFactor: SecondFactorPrompt;
 }
 
 /** The account page of every signed-in user, and its own sign-in form. */
@@ -24,6 +26,8 @@ export function registerAccountRoutes(app: FastifyInstance, options: AccountRout
     options.registry.accounts,
     protocol.interactions,
     protocol.loginMethods.password,
+    options.registry.secondFactors,
+    options.secondFactor,
     protocol.passkeys.available ? protocol.passkeys.service : undefined,
   );
   const base = issuerPath(options.issuer) + paths.account;
@@ -41,6 +45,34 @@ export function registerAccountRoutes(app: FastifyInstance, options: AccountRout
   app.post(
     `${base}/sign-in`,
     handle((request) => accountPages.signIn(request)),
+  );
+  app.get(
+    `${base}/sign-in/second-factor`,
+    handle((request) => accountPages.secondFactorForm(request)),
+  );
+  app.post(
+    `${base}/sign-in/second-factor`,
+    handle((request) => accountPages.submitSecondFactor(request)),
+  );
+  app.get(
+    `${base}/two-step/totp`,
+    handle((request) => accountPages.addAuthenticatorForm(request)),
+  );
+  app.post(
+    `${base}/two-step/totp`,
+    handle((request) => accountPages.addAuthenticator(request)),
+  );
+  app.post(
+    `${base}/two-step/totp/remove`,
+    handle((request) => accountPages.removeAuthenticator(request)),
+  );
+  app.post(
+    `${base}/two-step/recovery-codes`,
+    handle((request) => accountPages.newRecoveryCodes(request)),
+  );
+  app.post(
+    `${base}/two-step/done`,
+    handle((request) => accountPages.twoStepDone(request)),
   );
   app.post(
     `${base}/profile`,

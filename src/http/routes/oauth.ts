@@ -12,6 +12,7 @@ import type { Protocol } from '../../protocol/protocol.js';
 import type { AccountLinkPages } from '../../ui/account-link-pages.js';
 import { DevicePages } from '../../ui/device-pages.js';
 import { InteractionPages } from '../../ui/interaction-pages.js';
+import type { SecondFactorPrompt } from '../../ui/second-factor-prompt.js';
 import type { PageRenderer } from '../pages.js';
 import { sendProtocolResponse, toProtocolRequest } from '../protocol-adapter.js';
 
@@ -21,6 +22,8 @@ export interface OAuthRouteOptions {
   pages: PageRenderer;
   /** The sign-up, verification and reset pages the sign-in page links to. */
   accountPages: AccountLinkPages;
+  /** The second-factor step of the sign-in pages. */
+  secondFactor: SecondFactorPrompt;
 }
 
 /** The OAuth and OpenID Connect endpoints, and the hosted sign-in, consent and sign-out pages. */
@@ -70,7 +73,7 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     handle((request) => handleDeviceAuthorization(toProtocolRequest(request), deps)),
   );
   const { interactions, loginMethods } = protocol;
-  const devicePages = new DevicePages(deps, interactions, protocol.device, loginMethods.password);
+  const devicePages = new DevicePages(deps, interactions, protocol.device, loginMethods.password, options.secondFactor);
   const device = prefix + endpointPaths.deviceVerification;
   app.get(
     device,
@@ -92,13 +95,25 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     `${device}/consent`,
     handle((request) => devicePages.submitDecision(toProtocolRequest(request))),
   );
+  app.post(
+    `${device}/second-factor`,
+    handle((request) => devicePages.submitSecondFactor(toProtocolRequest(request))),
+  );
+  app.post(
+    `${device}/second-factor/enroll`,
+    handle((request) => devicePages.submitEnrollment(toProtocolRequest(request))),
+  );
+  app.post(
+    `${device}/second-factor/continue`,
+    handle((request) => devicePages.continueAfterEnrollment(toProtocolRequest(request))),
+  );
   app.get(
     `${device}/done`,
     handle((request) => devicePages.done(toProtocolRequest(request))),
   );
 
   const passkeys = { method: loginMethods.passkey, service: protocol.passkeys.service, passwordless: protocol.passkeys.passwordless };
-  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password, options.accountPages, passkeys);
+  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password, options.accountPages, options.secondFactor, passkeys);
   const interaction = prefix + endpointPaths.interaction;
   type WithUid = FastifyRequest<{ Params: { uid: string } }>;
   const uidOf = (request: FastifyRequest) => (request as WithUid).params.uid;
@@ -129,6 +144,18 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   app.post(
     `${interaction}/:uid/verified`,
     handle((request) => interactionPages.continueVerified(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/second-factor`,
+    handle((request) => interactionPages.submitSecondFactor(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/second-factor/enroll`,
+    handle((request) => interactionPages.submitEnrollment(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/second-factor/continue`,
+    handle((request) => interactionPages.continueAfterEnrollment(uidOf(request), toProtocolRequest(request))),
   );
   app.post(
     `${interaction}/:uid/abort`,

@@ -260,6 +260,60 @@ export const checkOrganization: AuthorizeCheck = {
   },
 };
 
+/** acr_values (OIDC Core §3.1.2.1): space-separated class references, kept in their order. */
+export const checkAcrValues: AuthorizeCheck = {
+  name: 'acr_values',
+  run(context) {
+    const value = param(context.parameters, 'acr_values') ?? '';
+    if (value.length > 1000) throw new OAuthError('invalid_request', 'acr_values must be at most 1000 characters');
+    context.request.acrValues = [...new Set(value.split(' ').filter(Boolean))];
+  },
+};
+
+/** The claims parameter's JSON object, with its id_token and userinfo members checked to be objects (OIDC Core §5.5). */
+function parseClaimsParameter(value: string): Record<string, unknown> {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(value);
+  } catch {
+    throw new OAuthError('invalid_request', 'claims must be a JSON object (OIDC Core §5.5)');
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+    throw new OAuthError('invalid_request', 'claims must be a JSON object (OIDC Core §5.5)');
+  for (const member of ['id_token', 'userinfo']) {
+    const requested = (claims as Record<string, unknown>)[member];
+    if (requested !== undefined && (typeof requested !== 'object' || requested === null || Array.isArray(requested))) {
+      throw new OAuthError('invalid_request', `claims.${member} must be a JSON object of claim requests (OIDC Core §5.5)`);
+    }
+  }
+  return claims as Record<string, unknown>;
+}
+
+/** The classes an essential acr request names (OIDC Core §5.5.1.1: `value` or `values`); empty when it is not essential. */
+function essentialAcrOf(acr: unknown): string[] {
+  if (acr === undefined || acr === null) return [];
+  if (typeof acr !== 'object' || Array.isArray(acr))
+    throw new OAuthError('invalid_request', 'claims.id_token.acr must be null or an object (OIDC Core §5.5.1)');
+  const { essential, value, values } = acr as { essential?: unknown; value?: unknown; values?: unknown };
+  if (essential !== true) return [];
+  if (typeof value === 'string') return [value];
+  return Array.isArray(values) ? values.filter((entry): entry is string => typeof entry === 'string') : [];
+}
+
+/**
+ * The claims parameter (OIDC Core §5.5). Of it Latchkey acts on an essential `acr` in id_token,
+ * whose value or values the sign-in must meet (§5.5.1.1); other members are accepted and
+ * ignored, as discovery's claims_parameter_supported=false tells relying parties.
+ */
+export const checkClaimsParameter: AuthorizeCheck = {
+  name: 'claims',
+  run(context) {
+    const value = param(context.parameters, 'claims');
+    const idToken = value === undefined ? undefined : (parseClaimsParameter(value).id_token as Record<string, unknown> | undefined);
+    context.request.essentialAcr = essentialAcrOf(idToken?.acr);
+  },
+};
+
 /** The checks whose failure is shown to the user: the redirect URI is not proven yet (RFC 9700 §4.11). */
 export const checksBeforeRedirect: readonly AuthorizeCheck[] = [checkClient, checkRedirectUri];
 
@@ -277,4 +331,6 @@ export const checksAfterRedirect: readonly AuthorizeCheck[] = [
   checkMaxAge,
   checkLoginHint,
   checkOrganization,
+  checkAcrValues,
+  checkClaimsParameter,
 ];

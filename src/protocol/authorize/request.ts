@@ -22,6 +22,10 @@ export interface AuthorizationRequest {
   loginHint: string | null;
   organizationId: string | null;
   invitation: string | null;
+  /** The authentication context classes asked for, in order of preference (acr_values, OIDC Core §3.1.2.1). */
+  acrValues: string[];
+  /** The classes an essential `acr` claim asks for (the claims parameter, OIDC Core §5.5.1.1); empty when none. */
+  essentialAcr: string[];
 }
 
 export function requestToJson(request: AuthorizationRequest): Record<string, JsonValue> {
@@ -29,5 +33,7 @@ export function requestToJson(request: AuthorizationRequest): Record<string, Jso
 }
 
 export function requestFromJson(json: Record<string, JsonValue>): AuthorizationRequest {
-  return json as unknown as AuthorizationRequest;
+  const request = json as unknown as AuthorizationRequest;
+  // Interactions stored before these fields existed asked for no class.
+  return { ...request, acrValues: request.acrValues ?? [], essentialAcr: request.essentialAcr ?? [] };
 }

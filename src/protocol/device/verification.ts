@@ -8,6 +8,7 @@ import { randomId } from '../../shared/random.js';
 import { consentItems } from '../authorization-coverage.js';
 import { interactionLifetimeMs, loginOfSession, type InteractionEngine } from '../interaction/engine.js';
 import { deviceConsentPolicy, deviceLoginPolicy, failingCheck, type PolicyContext } from '../interaction/policy.js';
+import type { SecondFactorDirectory } from '../interaction/login-method.js';
 import { moveInteraction, transition, type InteractionEvent } from '../interaction/state.js';
 import type { CookieInstruction, ProtocolRequest } from '../messages.js';
 import { currentSession, type CurrentSession, type SessionDependencies } from '../sessions.js';
@@ -22,6 +23,7 @@ export interface DeviceVerificationDependencies extends SessionDependencies {
   clients: Pick<ClientDirectory, 'getClient'>;
   /** Keyed hash of the browser binding that a device interaction is bound to. */
   tokenHasher: SecretHasher;
+  secondFactors: Pick<SecondFactorDirectory, 'requiredByOrganization'>;
 }
 
 export type CodeEntry = { ok: true; userCode: string } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
@@ -139,9 +141,19 @@ export class DeviceVerification {
     if (await failingCheck(deviceLoginPolicy, context)) {
       return step === 'login_pending' ? step : this.#move(interaction, step, ['login_required'], { login: null });
     }
+    if (await this.#needsSecondFactor(interaction, session!)) {
+      return this.#move(interaction, step, ['login_succeeded', 'second_factor_required'], { login: loginOfSession(session!) });
+    }
     if (step === 'consent_pending' && interaction.login?.userId === session!.user.id) return step;
     if (!(await failingCheck(deviceConsentPolicy, context))) return step;
     return this.#move(interaction, step, ['login_succeeded', 'consent_required'], { login: loginOfSession(session!) });
+  }
+
+  /** The app (security.requireMfa) or an organization of the user asks for a second factor, and the session has none: a step-up. */
+  async #needsSecondFactor(interaction: InteractionRecord, session: CurrentSession): Promise<boolean> {
+    if (session.session.amr.includes('mfa')) return false;
+    const client = await this.#deps.clients.getClient(interaction.clientId);
+    return client?.policy.security.requireMfa === true || (await this.#deps.secondFactors.requiredByOrganization(session.user.id));
   }
 
   #policyContext(session: CurrentSession | undefined, interaction: InteractionRecord): PolicyContext {
@@ -155,6 +167,8 @@ export class DeviceVerification {
       consentCovered: () => Promise.resolve(false),
       // The device flow checks the verified-address rule when the user approves (decide).
       email: { verificationRequired: false, verified: true },
+      // A second factor the app or an organization asks for is settled in #settle (#needsSecondFactor).
+      secondFactor: { proven: true, required: () => Promise.resolve(false) },
     };
   }
 

@@ -4,6 +4,7 @@ import type { DomainEvents } from '../../ports/domain-events.js';
 import type { Storage } from '../../ports/storage.js';
 import type { SecretHasher } from '../../shared/opaque-secret.js';
 import type { CookiePolicy, EndpointUrls, OrganizationDirectory } from '../context.js';
+import type { SecondFactorDirectory } from './login-method.js';
 
 /** The ports the interaction engine uses, and only those; the protocol's dependencies satisfy it. */
 export interface InteractionDependencies {
@@ -18,6 +19,7 @@ export interface InteractionDependencies {
   /** Keyed hash of codes, session ids and browser bindings. */
   tokenHasher: SecretHasher;
   events: DomainEvents;
+  secondFactors: SecondFactorDirectory;
   cookies: Pick<CookiePolicy, 'session' | 'interaction' | 'path'>;
   sessionTtlMs: number;
   /** A session unused this long ends (sessions.idleMinutes). */

@@ -13,14 +13,15 @@ import { currentSession, replaceSession, type CurrentSession } from '../sessions
 import { issueCode } from './code.js';
 import type { InteractionDependencies } from './dependencies.js';
 import type { LoginAttempt, LoginAttemptContext, LoginMethod } from './login-method.js';
-import { consentPolicy, failingCheck, loginPolicy, verifiedEmailPolicy, type PolicyContext } from './policy.js';
+import { acrNeedsSecondFactor, combinedAmr } from '../acr.js';
+import { consentPolicy, failingCheck, loginPolicy, secondFactorPolicy, verifiedEmailPolicy, type PolicyContext } from './policy.js';
 import { moveInteraction, transition, type InitialStep, type InteractionEvent } from './state.js';
 
 /** Time a person has to sign in and consent. */
 export const interactionLifetimeMs = 30 * 60_000;
 
 /** Why a hosted page can't go on with an interaction; the pages say it in words. */
-export type InteractionProblem = 'expired' | 'other_browser' | 'unknown_client' | 'second_factor_unavailable';
+export type InteractionProblem = 'expired' | 'other_browser' | 'unknown_client';
 
 /** A live interaction of this browser, as the hosted pages see it. */
 export interface InteractionDetails {
@@ -78,6 +79,7 @@ const expired = { ok: false, problem: 'expired' } as const;
 /** The event that moves a live interaction to the step a pause waits at. */
 const pauseEvents: Record<InitialStep, InteractionEvent> = {
   login_pending: 'login_required',
+  second_factor_pending: 'second_factor_required',
   verification_pending: 'verification_required',
   consent_pending: 'consent_required',
 };
@@ -148,12 +150,41 @@ export class InteractionEngine {
       };
     }
     if (attempt.kind !== 'authenticated') {
-      this.#deps.events.publish({ type: attempt.kind === 'throttled' ? 'signin.throttled' : 'signin.failed', clientId });
+      this.#deps.events.publish({ type: attempt.kind === 'throttled' ? 'signin.throttled' : 'signin.failed', clientId, method: method.id });
       return attempt;
     }
-    this.#deps.events.publish({ type: 'signin.succeeded', userId: attempt.user.id, clientId });
-    const login: InteractionLogin = { userId: attempt.user.id, amr: attempt.amr, authTime: this.#deps.clock.now(), acr: attempt.acr };
+    const now = this.#deps.clock.now();
+    // A user who set up a second factor proves it at every sign-in with a single factor.
+    if (!attempt.amr.includes('mfa')) {
+      const methods = await this.#deps.secondFactors.methodsOf(attempt.user.id);
+      if (methods.length > 0) {
+        return { kind: 'second_factor_required', login: { userId: attempt.user.id, amr: attempt.amr, authTime: now, acr: null }, methods };
+      }
+    }
+    this.#deps.events.publish({ type: 'signin.succeeded', userId: attempt.user.id, clientId, method: method.id });
+    const login: InteractionLogin = { userId: attempt.user.id, amr: attempt.amr, authTime: now, acr: attempt.acr };
     return { kind: 'authenticated', login, user: attempt.user };
+  }
+
+  /**
+   * Runs a second-factor method for the user of a pending login (a first factor, or the session
+   * being stepped up). A success is the login both make: their methods with `mfa`, signed in now.
+   */
+  async proveSecondFactor<Credentials>(
+    method: LoginMethod<Credentials>,
+    credentials: Credentials,
+    pending: InteractionLogin,
+    context: LoginAttemptContext & { clientId: string | null },
+  ): Promise<SignInOutcome> {
+    const attempt = await method.authenticate(credentials, context);
+    const { clientId } = context;
+    if (attempt.kind === 'authenticated' && attempt.user.id === pending.userId) {
+      this.#deps.events.publish({ type: 'signin.succeeded', userId: attempt.user.id, clientId, method: method.id });
+      const login: InteractionLogin = { userId: pending.userId, amr: combinedAmr(pending.amr, attempt.amr), authTime: this.#deps.clock.now(), acr: null };
+      return { kind: 'authenticated', login, user: attempt.user };
+    }
+    this.#deps.events.publish({ type: attempt.kind === 'throttled' ? 'signin.throttled' : 'signin.failed', clientId, method: method.id });
+    return attempt.kind === 'throttled' || attempt.kind === 'refused' ? attempt : { kind: 'refused', reason: 'invalid' };
   }
 
   /** Starts the browser's session for a sign-in, ending the one it had. */
@@ -214,8 +245,7 @@ export class InteractionEngine {
       { login },
       this.#deps.clock.now(),
     );
-    // No second-factor method exists yet, so the hosted pages can only say so.
-    return moved ? { ok: false, problem: 'second_factor_unavailable' } : expired;
+    return moved ? { ok: true, response: this.#toPage(interaction.record.uid, decision.cookies) } : expired;
   }
 
   async #finishConsent(decision: Decision, allowed: boolean): Promise<InteractionOutcome> {
@@ -266,6 +296,10 @@ export class InteractionEngine {
     const none = decision.request.prompt.includes('none');
     const login = await failingCheck(loginPolicy, context);
     if (login) return none ? this.#fail(decision, login.error.code, login.error.description) : this.#pause(decision, 'login_pending');
+    const secondFactor = await failingCheck(secondFactorPolicy, context);
+    if (secondFactor) {
+      return none ? this.#fail(decision, secondFactor.error.code, secondFactor.error.description) : this.#pause(decision, 'second_factor_pending');
+    }
     const current = decision.session!;
     if (!(await this.#member(decision.request, current.user.id))) {
       return this.#fail(decision, 'access_denied', 'the user is not a member of the organization the request names');
@@ -289,6 +323,14 @@ export class InteractionEngine {
       consent: interaction?.consent ?? null,
       consentCovered: () => this.#consentCovers(session!, client, request),
       email: { verificationRequired: client.policy.security.requireVerifiedEmail, verified: session?.user.emailVerified ?? false },
+      secondFactor: {
+        proven: session?.session.amr.includes('mfa') ?? false,
+        required: async () =>
+          client.policy.security.requireMfa ||
+          acrNeedsSecondFactor(request.acrValues) ||
+          acrNeedsSecondFactor(request.essentialAcr) ||
+          (session !== undefined && (await this.#deps.secondFactors.requiredByOrganization(session.user.id))),
+      },
     };
   }
 
@@ -348,8 +390,13 @@ export class InteractionEngine {
   /** Pauses the request for the hosted pages; a cookie binds a new interaction to this browser. */
   async #pause(decision: Decision, step: InitialStep): Promise<InteractionOutcome> {
     if (decision.interaction) {
+      const interaction = decision.interaction;
+      // A step-up proves a second factor on top of the session's sign-in: that is the login it waits with.
+      if (step === 'second_factor_pending' && interaction.login === null && decision.session) {
+        decision = { ...decision, interaction: { ...interaction, login: loginOfSession(decision.session) } };
+      }
       const stored = await this.#store(decision, pauseEvents[step]);
-      return stored ? { ok: true, response: this.#toPage(decision.interaction.record.uid, decision.cookies) } : expired;
+      return stored ? { ok: true, response: this.#toPage(interaction.record.uid, decision.cookies) } : expired;
     }
     const deps = this.#deps;
     const now = deps.clock.now();
@@ -363,7 +410,7 @@ export class InteractionEngine {
       deviceCodeHash: null,
       browserHash: deps.tokenHasher.hash(binding),
       step,
-      // Consent or verification alone is asked when the session satisfied sign-in: it is who signed in for this request.
+      // A second factor, verification or consent alone is asked when the session satisfied sign-in: it is who signed in for this request.
       login: step !== 'login_pending' && decision.session ? loginOfSession(decision.session) : null,
       consent: null,
       error: null,

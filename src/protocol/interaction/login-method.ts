@@ -15,6 +15,14 @@ export type LoginAttempt =
   | { kind: 'refused'; reason: 'invalid' | 'disabled' | 'locked' }
   | { kind: 'throttled'; retryAfterSeconds: number };
 
+/** What the engine asks of a user's second factors; the identity domain answers. */
+export interface SecondFactorDirectory {
+  /** The second factors the user can prove ('totp', 'passkey', 'recovery_code'); empty when they have none. */
+  methodsOf(userId: string): Promise<string[]>;
+  /** Whether an organization the user is a member of asks its members for a second factor. */
+  requiredByOrganization(userId: string): Promise<boolean>;
+}
+
 /**
  * One way to sign in on the hosted pages (password today; TOTP, passkeys and an upstream
  * identity provider later). `amr` is its RFC 8176 authentication method reference.

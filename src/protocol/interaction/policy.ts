@@ -17,11 +17,16 @@ export interface PolicyContext {
   consent: readonly string[] | null;
   /** Whether remembered consent, a pre-authorization or the app's first-party status covers the request. */
   consentCovered(): Promise<boolean>;
+  /**
+   * Whether the sign-in has a second factor (`mfa` in its amr), and whether the app
+   * (security.requireMfa), the request (acr_values, an essential acr) or an organization of the user asks for one.
+   */
+  secondFactor: { proven: boolean; required(): Promise<boolean> };
   /** Whether the app asks for a verified address (security.requireVerifiedEmail), and whether the signed-in user's is. */
   email: { verificationRequired: boolean; verified: boolean };
 }
 
-export type PromptName = 'login' | 'verified_email' | 'consent';
+export type PromptName = 'login' | 'second_factor' | 'verified_email' | 'consent';
 
 /** One named reason to show the user a page; modelled on the checks of node-oidc-provider's interaction policy. */
 export interface PromptCheck {
@@ -72,6 +77,18 @@ export const maxAgeCheck: PromptCheck = {
     context.login === null && context.maxAge !== null && context.session !== undefined && context.now - context.session.authTime > context.maxAge * 1000,
 };
 
+/** A second factor is asked for and the sign-in has none: the user proves one, or enrolls one first. */
+export const secondFactorMissing: PromptCheck = {
+  name: 'second_factor_missing',
+  requires:
+    'a second factor in the sign-in, when the app (security.requireMfa), the request (acr_values, an essential acr claim) or an organization of the user asks for one',
+  error: {
+    code: 'interaction_required',
+    description: 'the request needs a sign-in with a second factor; the user must prove one, and prompt=none forbids asking (OIDC Core §3.1.2.6)',
+  },
+  needsPrompt: async (context) => !context.secondFactor.proven && (await context.secondFactor.required()),
+};
+
 /** The app takes only users whose address is verified: the user is shown how to verify it (a link by mail). */
 export const unverifiedEmail: PromptCheck = {
   name: 'unverified_email',
@@ -106,6 +123,7 @@ export const deviceConfirmation: PromptCheck = {
 };
 
 export const loginPolicy: PromptPolicy = { name: 'login', checks: [noSession, loginPromptCheck, maxAgeCheck] };
+export const secondFactorPolicy: PromptPolicy = { name: 'second_factor', checks: [secondFactorMissing] };
 export const verifiedEmailPolicy: PromptPolicy = { name: 'verified_email', checks: [unverifiedEmail] };
 export const consentPolicy: PromptPolicy = { name: 'consent', checks: [consentPromptCheck, consentMissing] };
 

@@ -5,7 +5,8 @@ export type { InteractionStep };
 /**
  * What can happen to an interaction:
  * - `login_succeeded`: a sign-in method (or the second factor) proved who the user is;
- * - `second_factor_required`: the first method succeeded and another must follow;
+ * - `second_factor_required`: the first method succeeded and another must follow, or the session
+ *   signed in with one factor and the request asks for two (a step-up);
  * - `login_required`: the browser's session is gone, so sign-in starts over;
  * - `verification_required`: the user is known, and the app asks for a verified email address first;
  * - `email_verified`: the user says they verified it (the engine checks again);
@@ -20,15 +21,21 @@ export type InteractionEvent =
 export const transitions: Readonly<Record<InteractionStep, Readonly<Partial<Record<InteractionEvent, InteractionStep>>>>> = {
   login_pending: { login_succeeded: 'login_done', second_factor_required: 'second_factor_pending', failed: 'failed' },
   second_factor_pending: { login_succeeded: 'login_done', login_required: 'login_pending', failed: 'failed' },
-  login_done: { verification_required: 'verification_pending', consent_required: 'consent_pending', completed: 'done', failed: 'failed' },
+  login_done: {
+    second_factor_required: 'second_factor_pending',
+    verification_required: 'verification_pending',
+    consent_required: 'consent_pending',
+    completed: 'done',
+    failed: 'failed',
+  },
   verification_pending: { email_verified: 'login_done', login_succeeded: 'login_done', login_required: 'login_pending', failed: 'failed' },
   consent_pending: { login_succeeded: 'login_done', login_required: 'login_pending', completed: 'done', failed: 'failed' },
   done: {},
   failed: {},
 };
 
-/** What an interaction waits for when it starts: sign-in, a verified address, or only consent. */
-export type InitialStep = Extract<InteractionStep, 'login_pending' | 'verification_pending' | 'consent_pending'>;
+/** What an interaction waits for when it starts: sign-in, a second factor (step-up), a verified address, or only consent. */
+export type InitialStep = Extract<InteractionStep, 'login_pending' | 'second_factor_pending' | 'verification_pending' | 'consent_pending'>;
 
 export type Transition = { ok: true; step: InteractionStep } | { ok: false; from: InteractionStep; event: InteractionEvent };
 

@@ -41,6 +41,7 @@ export const supportedClaims = [
   'nonce',
   'at_hash',
   'amr',
+  'acr',
   'azp',
   'sid',
   'name',

@@ -1,3 +1,4 @@
+import { acrOf } from '../acr.js';
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { defaultSigningAlgorithm } from '../../contracts/algorithms.js';
@@ -107,7 +108,7 @@ export class TokenIssuer {
       client_id: client.clientId,
       scope: request.scope.join(' '),
       ...(request.authTime !== undefined ? { auth_time: Math.floor(request.authTime / 1000) } : {}),
-      ...(request.amr && request.amr.length > 0 ? { amr: [...request.amr] } : {}),
+      ...(request.amr && request.amr.length > 0 ? { amr: [...request.amr], acr: acrOf(request.amr)! } : {}),
     };
     if (format === 'opaque') {
       const token = generateTimeOrderedSecret('at', now);
@@ -167,7 +168,8 @@ export class TokenIssuer {
       ...(audiences.length > 1 ? { azp: client.clientId } : {}),
       ...(request.nonce ? { nonce: request.nonce } : {}),
       ...(request.accessToken ? { at_hash: accessTokenHash(request.accessToken, alg) } : {}),
-      ...(request.amr.length > 0 ? { amr: [...request.amr] } : {}),
+      // OIDC Core §2: the class the sign-in met, from the methods it used.
+      ...(request.amr.length > 0 ? { amr: [...request.amr], acr: acrOf(request.amr)! } : {}),
       ...(request.sid ? { sid: request.sid } : {}),
     };
     const { kid, privateKey } = this.#deps.signingKeys.signingKey(alg);

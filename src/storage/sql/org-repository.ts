@@ -4,7 +4,14 @@ import { containsInsensitive, fromFlag, toFlag } from './query-helpers.js';
 import type { DatabaseSchema, InvitationsTable, MembershipsTable, OrganizationsTable } from './schema.js';
 
 function toOrg(row: Selectable<OrganizationsTable>): OrganizationRecord {
-  return { id: row.id, name: row.name, displayName: row.display_name, requireMfa: fromFlag(row.require_mfa), createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    name: row.name,
+    displayName: row.display_name,
+    requireMfa: fromFlag(row.require_mfa),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 function toMembership(row: Selectable<MembershipsTable>): MembershipRecord {
@@ -36,7 +43,14 @@ export class SqlOrganizationRepository implements OrganizationRepository {
   async insert(org: OrganizationRecord): Promise<boolean> {
     const result = await this.#db
       .insertInto('organizations')
-      .values({ id: org.id, name: org.name, display_name: org.displayName, require_mfa: toFlag(org.requireMfa), created_at: org.createdAt, updated_at: org.updatedAt })
+      .values({
+        id: org.id,
+        name: org.name,
+        display_name: org.displayName,
+        require_mfa: toFlag(org.requireMfa),
+        created_at: org.createdAt,
+        updated_at: org.updatedAt,
+      })
       .onConflict((conflict) => conflict.column('name').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
