@@ -180,6 +180,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
       users: protocol.deps.users,
       csrfKey: protocol.deps.csrfKey,
       methods: { totp: protocol.loginMethods.totp, recoveryCode: protocol.loginMethods.recoveryCode },
+      passkeys: { method: protocol.loginMethods.passkey, service: protocol.passkeys.service },
     },
     protocol.interactions,
   );

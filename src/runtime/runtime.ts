@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { consolePaths, paths } from '../contracts/paths.js';
 import { issuerBase } from '../protocol/endpoints.js';
 import { createRegistry, type Registry } from '../domain/registry.js';
+import { passkeySecondFactor, passkeysPossible, relyingPartyOf } from '../domain/identity/passkeys.js';
 import { InProcessEvents } from '../ports/domain-events.js';
 import { deriveKeys, type DerivedKeys } from './derived-keys.js';
 import { argon2PasswordHasher } from './password-hasher.js';
@@ -101,6 +102,8 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       lockout: config.signIn.lockout,
       factorSecrets: keys.factorSecretEncryption,
       serverName: config.mail.serverName,
+      // An issuer at an IP address has no passkeys (no RP ID), so none can be asked for.
+      secondFactorSources: passkeysPossible(relyingPartyOf(config.issuer, config.mail.serverName)) ? [passkeySecondFactor(storage)] : [],
     });
     await registry.orgs.ensureDefault();
 

@@ -458,6 +458,7 @@ export class AccountPages {
       continueAction: `${this.base}/sign-in/second-factor`,
       abortAction: null,
       requiredBy: null,
+      passkeyActions: { options: `${this.base}/sign-in/second-factor/passkey/options`, submit: `${this.base}/sign-in/second-factor/passkey` },
     };
   }
 
@@ -476,6 +477,34 @@ export class AccountPages {
       return this.#signInPage(request, accountText.forged, 403);
     }
     const proven = await this.#secondFactor.prove(pending.login, request.body, this.#secondFactorPlace(request), { ip: request.ip, clientId: null });
+    if (!proven.ok) return proven.response;
+    return this.#startSession(request, proven.login, pending.returnTo, [this.#pendingCookie(request, null)]);
+  }
+
+  /** POST /account/sign-in/second-factor/passkey/options: the options of the pending user's passkeys, as JSON. */
+  async secondFactorPasskeyOptions(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const json = (status: number, description: string): ProtocolResponse => ({
+      kind: 'json',
+      status,
+      body: { error: 'invalid_request', error_description: description },
+      headers: { 'cache-control': 'no-store' },
+    });
+    const pending = this.#pending(request);
+    if (!pending) return json(400, 'The sign-in expired. Reload the page and sign in again.');
+    if (!csrfValid(this.#deps.csrfKey, `${csrfPurpose}-sign-in`, request.cookies[this.#deps.cookies.accountBinding], request.body)) {
+      return json(403, accountText.forged);
+    }
+    return this.#secondFactor.passkeyOptions(pending.login, this.#secondFactorPlace(request));
+  }
+
+  /** POST /account/sign-in/second-factor/passkey: a passkey as the second factor; then the session, as submitSecondFactor. */
+  async submitSecondFactorPasskey(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const pending = this.#pending(request);
+    if (!pending) return seeOther(this.#signInLocation());
+    if (!csrfValid(this.#deps.csrfKey, `${csrfPurpose}-sign-in`, request.cookies[this.#deps.cookies.accountBinding], request.body)) {
+      return this.#signInPage(request, accountText.forged, 403);
+    }
+    const proven = await this.#secondFactor.provePasskey(pending.login, request.body, this.#secondFactorPlace(request), { ip: request.ip, clientId: null });
     if (!proven.ok) return proven.response;
     return this.#startSession(request, proven.login, pending.returnTo, [this.#pendingCookie(request, null)]);
   }

@@ -95,6 +95,7 @@ export class InteractionPages {
       continueAction: `${base}/second-factor/continue`,
       abortAction: `${base}/abort`,
       requiredBy: byApp ? client.app.name : byOrganization ? 'Your organization' : null,
+      ...(this.#passkeys ? { passkeyActions: { options: `${base}/second-factor/passkey/options`, submit: `${base}/second-factor/passkey` } } : {}),
     };
   }
 
@@ -113,6 +114,26 @@ export class InteractionPages {
     if ('kind' in loaded) return loaded;
     const place = await this.#secondFactorPlace(loaded);
     const proven = await this.#secondFactor.prove(loaded.pending, request.body, place, { ip: request.ip, clientId: loaded.details.client.clientId });
+    return proven.ok ? this.#finish(loaded, request, { login: proven.login }) : proven.response;
+  }
+
+  /** POST /interaction/:uid/second-factor/passkey/options: the options of a passkey of the pending user, as JSON. */
+  async secondFactorPasskeyOptions(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const found = await this.#engine.details(uid, request);
+    if (!found.ok) return jsonError(400, interactionProblemText[found.problem].description);
+    if (!csrfValid(this.#deps.csrfKey, uid, found.details.browserBinding, request.body)) return jsonError(403, forgedFormText.login.description);
+    const loaded = { details: found.details, csrf: csrfToken(this.#deps.csrfKey, uid, found.details.browserBinding) };
+    const pending = found.details.record.login;
+    if (found.details.step !== 'second_factor_pending' || !pending) return jsonError(400, interactionProblemText.expired.description);
+    return this.#secondFactor.passkeyOptions(pending, await this.#secondFactorPlace(loaded));
+  }
+
+  /** POST /interaction/:uid/second-factor/passkey: the assertion of the pending user's passkey, as the second factor. */
+  async submitSecondFactorPasskey(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#secondFactorForm(uid, request);
+    if ('kind' in loaded) return loaded;
+    const place = await this.#secondFactorPlace(loaded);
+    const proven = await this.#secondFactor.provePasskey(loaded.pending, request.body, place, { ip: request.ip, clientId: loaded.details.client.clientId });
     return proven.ok ? this.#finish(loaded, request, { login: proven.login }) : proven.response;
   }
 

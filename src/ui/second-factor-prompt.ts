@@ -5,6 +5,8 @@ import type { UserDirectory } from '../ports/directories.js';
 import type { InteractionLogin } from '../ports/oauth-repositories.js';
 import type { InteractionEngine, SignInOutcome } from '../protocol/interaction/engine.js';
 import type { LoginAttempt, LoginMethod } from '../protocol/interaction/login-method.js';
+import type { PasskeyService } from '../domain/identity/passkeys.js';
+import type { PasskeyCredentials } from '../protocol/interaction/passkey-login.js';
 import type { CodeCredentials } from '../protocol/interaction/second-factor-login.js';
 import { param, type ParameterBag, type ProtocolResponse } from '../protocol/messages.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
@@ -18,6 +20,8 @@ export interface SecondFactorPromptDependencies {
   /** Keys the proof that an enrollment was confirmed on this page, carried by the recovery codes form. */
   csrfKey: SecretHasher;
   methods: { totp: LoginMethod<CodeCredentials>; recoveryCode: LoginMethod<CodeCredentials> };
+  /** A passkey as the second factor, where a page offers it (its place has passkey actions). */
+  passkeys?: { method: LoginMethod<PasskeyCredentials>; service: Pick<PasskeyService, 'authenticationOptions'> };
 }
 
 /** Where a second-factor page sits: its forms' targets, its CSRF token and what it says. */
@@ -34,6 +38,8 @@ export interface SecondFactorPlace {
   abortAction: string | null;
   /** Who asks for the second factor when one is required (the app, an organization); null when the account itself has one. */
   requiredBy: string | null;
+  /** Where a passkey's options come from and its assertion goes; absent where the page offers no passkey. */
+  passkeyActions?: { options: string; submit: string };
 }
 
 /** A second factor proven: the login of both factors. Otherwise the page again with a message. */
@@ -77,12 +83,23 @@ export class SecondFactorPrompt {
     };
   }
 
+  /**
+   * Whether this page can take a passkey as the second factor of `pending`: it has the routes, and
+   * the first factor was not a passkey itself (the same key twice is one factor).
+   */
+  #passkeyOffered(pending: InteractionLogin, place: SecondFactorPlace): boolean {
+    return this.#deps.passkeys !== undefined && place.passkeyActions !== undefined && !pending.amr.some((method) => method === 'hwk' || method === 'swk');
+  }
+
   /** The page for a pending login: the challenge, or the enrollment when the user has no second factor. */
   async page(pending: InteractionLogin, place: SecondFactorPlace, status = 200, error: string | null = null): Promise<ProtocolResponse> {
-    const methods = await this.#deps.secondFactors.methodsOf(pending.userId);
+    const offered = this.#passkeyOffered(pending, place);
+    const methods = (await this.#deps.secondFactors.methodsOf(pending.userId)).filter((method) => method !== 'passkey' || offered);
     if (methods.length > 0) {
       const reason = place.requiredBy ? secondFactorText.required(place.requiredBy) : secondFactorText.signIn;
-      return this.#render(place, { kind: 'challenge', methods, codeAction: place.codeAction }, reason, status, error);
+      const passkey =
+        methods.includes('passkey') && place.passkeyActions ? { optionsAction: place.passkeyActions.options, action: place.passkeyActions.submit } : null;
+      return this.#render(place, { kind: 'challenge', methods, codeAction: place.codeAction, passkey }, reason, status, error);
     }
     const user = await this.#deps.users.getUser(pending.userId);
     return this.#enrollPage(place, await this.#deps.secondFactors.startTotp(pending.userId, user?.email ?? pending.userId), status, error);
@@ -124,6 +141,39 @@ export class SecondFactorPrompt {
     const method = recovery ? this.#deps.methods.recoveryCode : this.#deps.methods.totp;
     const outcome = await this.#engine.proveSecondFactor(method, { userId: pending.userId, code }, pending, context);
     return this.#result(outcome, pending, place, recovery ? secondFactorText.wrongRecoveryCode : secondFactorText.wrongCode);
+  }
+
+  /** The challenge page's passkey ceremony: options for the pending user's own passkeys, as JSON. */
+  async passkeyOptions(pending: InteractionLogin, place: SecondFactorPlace): Promise<ProtocolResponse> {
+    const passkeys = this.#deps.passkeys;
+    if (!passkeys || !this.#passkeyOffered(pending, place)) {
+      return {
+        kind: 'json',
+        status: 404,
+        body: { error: 'invalid_request', error_description: secondFactorText.wrongPasskey },
+        headers: { 'cache-control': 'no-store' },
+      };
+    }
+    const options = await passkeys.service.authenticationOptions({ userId: pending.userId, binding: this.#passkeyBinding(place) });
+    return { kind: 'json', status: 200, body: options, headers: { 'cache-control': 'no-store' } };
+  }
+
+  /** A passkey's assertion as the second factor: it must be one of the pending user's, answering this page's challenge. */
+  async provePasskey(
+    pending: InteractionLogin,
+    body: ParameterBag,
+    place: SecondFactorPlace,
+    context: { ip: string; clientId: string | null },
+  ): Promise<SecondFactorResult> {
+    const passkeys = this.#deps.passkeys;
+    if (!passkeys || !this.#passkeyOffered(pending, place)) return { ok: false, response: await this.page(pending, place, 400, secondFactorText.wrongPasskey) };
+    const credentials = { response: body.get('response')?.[0] ?? '', challenge: { userId: pending.userId, binding: this.#passkeyBinding(place) } };
+    const outcome = await this.#engine.proveSecondFactor(passkeys.method, credentials, pending, context);
+    return this.#result(outcome, pending, place, secondFactorText.wrongPasskey);
+  }
+
+  #passkeyBinding(place: SecondFactorPlace): string {
+    return `second-factor:${place.bindingId}`;
   }
 
   /** The first code of an app being enrolled: it turns two-step verification on and shows the recovery codes. */
@@ -182,6 +232,7 @@ export class SecondFactorPrompt {
       error,
       abortAction: place.abortAction,
       reason,
+      passkeyScript: step.kind === 'challenge' && step.passkey !== null,
       step,
     };
     return pageResponse({ template: 'second-factor', view }, status);

@@ -59,6 +59,7 @@ export const secondFactorText = {
   missingCode: 'Enter the code.',
   enrollOnAccount: 'Add an authenticator app: signing in will then ask for a code from it.',
   disabled: 'This account is disabled. Ask an administrator of this server to enable it.',
+  wrongPasskey: 'That passkey could not be used: it is not one of this account, or the request expired. Try again.',
 };
 
 export const deviceText = {

@@ -47,8 +47,16 @@ export interface SecondFactorView {
   abortAction: string | null;
   /** Why a second factor is asked (set up one, or prove one). */
   reason: string;
+  /** Lets the page's passkey scripts run (the renderer's CSP). */
+  passkeyScript: boolean;
   step:
-    | { kind: 'challenge'; methods: string[]; codeAction: string }
+    | {
+        kind: 'challenge';
+        methods: string[];
+        codeAction: string;
+        /** Where the passkey's options come from and its assertion goes; null when this page offers none. */
+        passkey: { optionsAction: string; action: string } | null;
+      }
     | { kind: 'enroll'; factorId: string; secret: string; qrCode: string; action: string }
     | { kind: 'recovery_codes'; codes: string[]; factorId: string; proof: string; action: string };
 }

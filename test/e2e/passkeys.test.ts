@@ -39,11 +39,11 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
     return authenticatorId;
   }
 
-  async function signInToAccount(page: Page) {
+  async function signInToAccount(page: Page, user: { email: string; password: string } = fixture.user) {
     await page.goto(`${fixture.issuer}/account`);
     await page.waitForURL(/\/account\/sign-in/);
-    await page.getByLabel('Email').fill(fixture.user.email);
-    await page.getByLabel('Password').fill(fixture.user.password);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
     await page.getByLabel('Password').press('Enter');
     await page.waitForURL(`${fixture.issuer}/account`);
   }
@@ -194,7 +194,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
     try {
       await cdp.send('WebAuthn.enable');
       await authenticator(cdp);
-      await signInToAccount(page);
+      await signInToAccount(page, await fixture.createUser('bob@example.test'));
       await addPasskey(page, 'Phone');
       await context.clearCookies();
       const arrival = await capturing(context);
@@ -236,6 +236,54 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       await assertRefused(page, replayed);
     } catch (error) {
       await screenshot(page, 'passkeys-forged-failure');
+      throw error;
+    } finally {
+      await context.close();
+    }
+  });
+  test('a passkey as the second factor after a password: the second-factor page asks for it, and the ID token says pwd, hwk and mfa', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    try {
+      const carol = await fixture.createUser('carol@example.test');
+      await cdp.send('WebAuthn.enable');
+      const phone = await authenticator(cdp);
+      await signInToAccount(page, carol);
+      await addPasskey(page, 'Phone');
+      // Put away while the password is typed, so that the sign-in page's autofill does not sign in with it alone.
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: phone });
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: phone });
+      await context.clearCookies();
+      const arrival = await capturing(context);
+
+      const expected = await startAuthorization(page);
+      await page.getByLabel('Email').fill(carol.email);
+      await page.getByLabel('Password').fill(carol.password);
+      await page.getByLabel('Password').press('Enter');
+      await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+      const usePasskey = page.getByRole('button', { name: 'Use a passkey' });
+      await usePasskey.waitFor();
+      await screenshot(page, 'second-factor-passkey');
+
+      const back = await authenticator(cdp);
+      await cdp.send('WebAuthn.addCredential', { authenticatorId: back, credential: credentials[0]! });
+      await usePasskey.click();
+      const allow = page.getByRole('button', { name: 'Allow' });
+      if (await Promise.race([arrival().then(() => false), allow.waitFor().then(() => true)])) await allow.click();
+      const callback = await arrival();
+      const tokens = await client.authorizationCodeGrant(configuration, callback, {
+        pkceCodeVerifier: expected.verifier,
+        expectedState: expected.state,
+        expectedNonce: expected.nonce,
+        idTokenExpected: true,
+      });
+      const { payload } = await jwtVerify(tokens.id_token!, jwks, { issuer: fixture.issuer, audience: app.clientId });
+      assert.equal(payload.sub, carol.id);
+      assert.deepEqual(payload['amr'], ['pwd', 'hwk', 'user', 'mfa']);
+      assert.equal(payload['acr'], 'urn:latchkey:acr:mfa');
+    } catch (error) {
+      await screenshot(page, 'passkeys-second-factor-failure');
       throw error;
     } finally {
       await context.close();

@@ -12,12 +12,14 @@ import { z } from 'zod';
 import type { AccountTokenPurpose } from '../../ports/account-tokens.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { PasskeyDeviceType, PasskeyRecord } from '../../ports/passkey-repository.js';
+import type { Storage } from '../../ports/storage.js';
 import { base64url } from '../../shared/encoding.js';
 import { randomId } from '../../shared/random.js';
 import type { RequestContext } from '../audit/audit-log.js';
 import { commitChange, serverChange, type ChangeDependencies } from '../audit/unit-of-work.js';
 import { DomainError } from '../errors.js';
 import { accountLinkLifetimeMs, accountTokenHash } from './account-links.js';
+import type { SecondFactorSource } from './second-factors.js';
 
 /**
  * The WebAuthn relying party Latchkey is: its id is the issuer's host name and its origin the
@@ -38,6 +40,11 @@ export function relyingPartyOf(issuer: string, name: string): RelyingParty {
 /** WebAuthn Level 2 §5.1.4.1: an RP ID is a domain; browsers refuse an IP address (an issuer such as http://127.0.0.1:3000). */
 export function passkeysPossible(relyingParty: RelyingParty): boolean {
   return !/^(\d{1,3}\.){3}\d{1,3}$/.test(relyingParty.id) && !relyingParty.id.startsWith('[');
+}
+
+/** Passkeys as a second factor: a user who has one proves it after a password, as with an authenticator app. */
+export function passkeySecondFactor(storage: Pick<Storage, 'passkeys'>): SecondFactorSource {
+  return { method: 'passkey', enrolled: async (userId) => (await storage.passkeys.listForUser(userId)).length > 0 };
 }
 
 export interface PasskeyServiceDependencies extends ChangeDependencies {

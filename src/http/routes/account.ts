@@ -54,6 +54,14 @@ export function registerAccountRoutes(app: FastifyInstance, options: AccountRout
     `${base}/sign-in/second-factor`,
     handle((request) => accountPages.submitSecondFactor(request)),
   );
+  app.post(
+    `${base}/sign-in/second-factor/passkey/options`,
+    handle((request) => accountPages.secondFactorPasskeyOptions(request)),
+  );
+  app.post(
+    `${base}/sign-in/second-factor/passkey`,
+    handle((request) => accountPages.submitSecondFactorPasskey(request)),
+  );
   app.get(
     `${base}/two-step/totp`,
     handle((request) => accountPages.addAuthenticatorForm(request)),

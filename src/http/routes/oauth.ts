@@ -126,6 +126,14 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     handle((request) => interactionPages.submitLogin(uidOf(request), toProtocolRequest(request))),
   );
   app.post(
+    `${interaction}/:uid/second-factor/passkey/options`,
+    handle((request) => interactionPages.secondFactorPasskeyOptions(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${interaction}/:uid/second-factor/passkey`,
+    handle((request) => interactionPages.submitSecondFactorPasskey(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
     `${interaction}/:uid/passkey/options`,
     handle((request) => interactionPages.passkeyOptions(uidOf(request), toProtocolRequest(request))),
   );
