@@ -75,6 +75,7 @@ export class DevicePages {
       // The device request is denied on its confirmation page; here the user can only leave.
       abortAction: null,
       requiredBy,
+      passkeyActions: { options: `${base}/second-factor/passkey/options${code}`, submit: `${base}/second-factor/passkey${code}` },
     };
   }
 
@@ -109,6 +110,21 @@ export class DevicePages {
     const form = await this.#secondFactorForm(request);
     if ('kind' in form) return form;
     const proven = await this.#secondFactor.prove(form.pending, request.body, form.place, { ip: request.ip, clientId: null });
+    return proven.ok ? this.#proven(request, form.userCode, proven.login) : proven.response;
+  }
+
+  /** POST /device/second-factor/passkey/options: the options of the pending user's passkeys, as JSON. */
+  async secondFactorPasskeyOptions(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const form = await this.#secondFactorForm(request);
+    if ('kind' in form) return form;
+    return this.#secondFactor.passkeyOptions(form.pending, form.place);
+  }
+
+  /** POST /device/second-factor/passkey: a passkey as the second factor; then the confirmation, as with a code. */
+  async submitSecondFactorPasskey(request: ProtocolRequest): Promise<ProtocolResponse> {
+    const form = await this.#secondFactorForm(request);
+    if ('kind' in form) return form;
+    const proven = await this.#secondFactor.provePasskey(form.pending, request.body, form.place, { ip: request.ip, clientId: null });
     return proven.ok ? this.#proven(request, form.userCode, proven.login) : proven.response;
   }
 

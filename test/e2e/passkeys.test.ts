@@ -289,4 +289,57 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       await context.close();
     }
   });
+  test('the device page asks for the passkey as the second factor too, and the device gets tokens with amr pwd, hwk and mfa', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    try {
+      const tv = await fixture.createApp({
+        name: 'Living Room TV',
+        type: 'device',
+        grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'],
+        scopes: ['openid'],
+      });
+      const dave = await fixture.createUser('dave@example.test');
+      await cdp.send('WebAuthn.enable');
+      const phone = await authenticator(cdp);
+      await signInToAccount(page, dave);
+      await addPasskey(page, 'Phone');
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: phone });
+      await context.clearCookies();
+
+      const started = await fetch(`${fixture.issuer}/oauth2/device_authorization`, {
+        method: 'POST',
+        body: new URLSearchParams({ client_id: tv.clientId, scope: 'openid' }),
+      });
+      const device = (await started.json()) as { device_code: string; verification_uri_complete: string };
+      await page.goto(device.verification_uri_complete);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel('Email').fill(dave.email);
+      await page.getByLabel('Password').fill(dave.password);
+      await page.getByLabel('Password').press('Enter');
+      await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: phone });
+      const back = await authenticator(cdp);
+      await cdp.send('WebAuthn.addCredential', { authenticatorId: back, credential: credentials[0]! });
+      await page.getByRole('button', { name: 'Use a passkey' }).click();
+      await page.getByRole('button', { name: 'Allow' }).click();
+      await page.getByRole('heading', { name: 'Device connected' }).waitFor();
+
+      const token = await fetch(`${fixture.issuer}/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: device.device_code, client_id: tv.clientId }),
+      });
+      assert.equal(token.status, 200);
+      const { id_token } = (await token.json()) as { id_token: string };
+      const { payload } = await jwtVerify(id_token, jwks, { issuer: fixture.issuer, audience: tv.clientId });
+      assert.equal(payload.sub, dave.id);
+      assert.deepEqual(payload['amr'], ['pwd', 'hwk', 'user', 'mfa']);
+    } catch (error) {
+      await screenshot(page, 'passkeys-device-failure');
+      throw error;
+    } finally {
+      await context.close();
+    }
+  });
 });

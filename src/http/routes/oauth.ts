@@ -107,6 +107,14 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     `${device}/second-factor/continue`,
     handle((request) => devicePages.continueAfterEnrollment(toProtocolRequest(request))),
   );
+  app.post(
+    `${device}/second-factor/passkey/options`,
+    handle((request) => devicePages.secondFactorPasskeyOptions(toProtocolRequest(request))),
+  );
+  app.post(
+    `${device}/second-factor/passkey`,
+    handle((request) => devicePages.submitSecondFactorPasskey(toProtocolRequest(request))),
+  );
   app.get(
     `${device}/done`,
     handle((request) => devicePages.done(toProtocolRequest(request))),
