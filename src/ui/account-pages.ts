@@ -393,6 +393,7 @@ export class AccountPages {
       continueAction: `${this.base}/sign-in/second-factor`,
       abortAction: null,
       requiredBy: null,
+      purpose: 'sign-in',
     };
   }
 
@@ -426,6 +427,7 @@ export class AccountPages {
       continueAction: `${this.base}/two-step/done`,
       abortAction: null,
       requiredBy: null,
+      purpose: 'account',
     };
   }
 

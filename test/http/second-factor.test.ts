@@ -117,6 +117,32 @@ describe('the second factor over HTTP: required by an app, prompt=none, the devi
     assert.ok(new URL(accepted.headers.get('location')!).searchParams.get('code'), 'a request that accepts one factor gets its code');
   });
 
+  test('a user who has a second factor can not set up another one to get past the sign-in challenge', async () => {
+    const user = await fixture.createUser('has-factor@example.test');
+    const registry = fixture.server.server.runtime.registry;
+    const first = await registry.secondFactors.startTotp(user.id, user.email);
+    await registry.secondFactors.confirmTotp({ actor: operatorActor }, user.id, {
+      factorId: first.factorId,
+      code: await codeFor(first.secret),
+      ip: '127.0.0.1',
+    });
+    // An enrollment left unfinished on the account page, whose key someone else learned.
+    const abandoned = await registry.secondFactors.startTotp(user.id, user.email);
+    const browser = new FormBrowser(fixture.issuer);
+    const page = await browser.authorize(authorizeUrl(fixture.issuer, strict.clientId), user);
+    const html = await page.text();
+    assert.match(html, /Vault requires two-step verification. Prove your second factor/);
+    const uid = /\/interaction\/([A-Za-z0-9_-]{22})\/second-factor/.exec(html)![1]!;
+    const refused = await browser.post(`${fixture.issuer}/interaction/${uid}/second-factor/enroll`, {
+      csrf: hiddenField(html, 'csrf')!,
+      factor_id: abandoned.factorId,
+      code: await codeFor(abandoned.secret),
+    });
+    assert.equal(refused.status, 400);
+    assert.doesNotMatch(await refused.text(), /Save your recovery codes/);
+    assert.equal((await fixture.server.server.runtime.storage.interactions.get(uid))?.step, 'second_factor_pending');
+  });
+
   test('the device flow: a user with an authenticator app proves it on the verification page', async () => {
     const user = await fixture.createUser('device-totp@example.test');
     const registry = fixture.server.server.runtime.registry;
