@@ -95,6 +95,7 @@ export class InteractionPages {
       continueAction: `${base}/second-factor/continue`,
       abortAction: `${base}/abort`,
       requiredBy: byApp ? client.app.name : byOrganization ? 'Your organization' : null,
+      purpose: 'sign-in',
       ...(this.#passkeys ? { passkeyActions: { options: `${base}/second-factor/passkey/options`, submit: `${base}/second-factor/passkey` } } : {}),
     };
   }

@@ -38,6 +38,11 @@ export interface SecondFactorPlace {
   abortAction: string | null;
   /** Who asks for the second factor when one is required (the app, an organization); null when the account itself has one. */
   requiredBy: string | null;
+  /**
+   * `sign-in`: a sign-in waits for its second factor, and an app may be set up only by a user who
+   * has no second factor yet (one who has must prove it); `account`: a signed-in user adds another.
+   */
+  purpose: 'sign-in' | 'account';
   /** Where a passkey's options come from and its assertion goes; absent where the page offers no passkey. */
   passkeyActions?: { options: string; submit: string };
 }
@@ -94,7 +99,14 @@ export class SecondFactorPrompt {
   /** The page for a pending login: the challenge, or the enrollment when the user has no second factor. */
   async page(pending: InteractionLogin, place: SecondFactorPlace, status = 200, error: string | null = null): Promise<ProtocolResponse> {
     const offered = this.#passkeyOffered(pending, place);
-    const methods = (await this.#deps.secondFactors.methodsOf(pending.userId)).filter((method) => method !== 'passkey' || offered);
+    const enrolled = await this.#deps.secondFactors.methodsOf(pending.userId);
+    const methods = enrolled.filter((method) => method !== 'passkey' || offered);
+    // A user whose only factors are passkeys, signed in with one that did not verify them: no second
+    // factor to offer, and setting up an app is no way around it. The password comes first then.
+    if (methods.length === 0 && enrolled.length > 0) {
+      const step = { kind: 'challenge' as const, methods, codeAction: place.codeAction, passkey: null };
+      return this.#render(place, step, secondFactorText.signIn, status === 200 ? 400 : status, secondFactorText.passkeyOnly);
+    }
     if (methods.length > 0) {
       const reason = place.requiredBy ? secondFactorText.required(place.requiredBy) : secondFactorText.signIn;
       const passkey =
@@ -185,6 +197,10 @@ export class SecondFactorPrompt {
   ): Promise<ProtocolResponse> {
     const factorId = param(body, 'factor_id') ?? '';
     const code = param(body, 'code') ?? '';
+    // Setting up a new app is no way around the second factor a user already has.
+    if (place.purpose === 'sign-in' && (await this.#deps.secondFactors.methodsOf(pending.userId)).length > 0) {
+      return this.page(pending, place, 400, secondFactorText.wrongCode);
+    }
     const confirmed = await this.#deps.secondFactors.confirmTotp(context, pending.userId, { factorId, code, ip: context.ip });
     if (!confirmed.ok) {
       if (confirmed.reason === 'throttled') {

@@ -60,6 +60,8 @@ export const secondFactorText = {
   enrollOnAccount: 'Add an authenticator app: signing in will then ask for a code from it.',
   disabled: 'This account is disabled. Ask an administrator of this server to enable it.',
   wrongPasskey: 'That passkey could not be used: it is not one of this account, or the request expired. Try again.',
+  passkeyOnly:
+    'This passkey did not verify you (no PIN, fingerprint or face), so it counts as one factor. Go back, sign in with your password, then use your passkey.',
 };
 
 export const deviceText = {
