@@ -82,6 +82,7 @@ export class UserService {
   readonly #changes: ChangeDependencies;
   readonly #issuer: string;
   readonly #secondFactors: SecondFactors;
+  readonly #removeOtherFactors: (tx: Storage, userId: string) => Promise<number>;
 
   /** `issuer` (no trailing slash) starts the links in the mail it queues. */
   constructor(
@@ -92,9 +93,11 @@ export class UserService {
     events: DomainEvents,
     issuer: string,
     secondFactors: SecondFactors,
+    removeOtherFactors: (tx: Storage, userId: string) => Promise<number> = () => Promise.resolve(0),
   ) {
     this.#issuer = issuer;
     this.#secondFactors = secondFactors;
+    this.#removeOtherFactors = removeOtherFactors;
     this.#storage = storage;
     this.#clock = clock;
     this.#authorizer = authorizer;
@@ -237,7 +240,7 @@ export class UserService {
    */
   async resetSecondFactors(context: RequestContext, idOrEmail: string): Promise<{ user: UserRecord; removed: number }> {
     const user = await this.#adminFind(context, idOrEmail);
-    return { user, removed: await this.#secondFactors.reset(context, user.id) };
+    return { user, removed: await this.#secondFactors.reset(context, user.id, (tx) => this.#removeOtherFactors(tx, user.id)) };
   }
 
   /**
