@@ -96,7 +96,10 @@ export function renderEventsReference(text = readFileSync(domainEventsSource, 'u
     intro,
     '',
     'Metrics count every event as `latchkey_events_total{type=...}`, and each `token.issued` as',
-    '`latchkey_tokens_issued_total{grant_type=...}`.',
+    '`latchkey_tokens_issued_total{grant_type=...}`. Sign-in steps count as',
+    '`latchkey_signin_steps_total{method=...,outcome=...}` (method: password, totp, recovery_code, passkey,',
+    'federation; outcome: succeeded, failed, throttled), and changes to second factors as',
+    '`latchkey_second_factor_changes_total{method=...,change=...}`.',
   ];
   for (const section of sections) {
     lines.push('', `## ${section.heading}`);

@@ -393,6 +393,7 @@ export class AccountPages {
       continueAction: `${this.base}/sign-in/second-factor`,
       abortAction: null,
       requiredBy: null,
+      purpose: 'sign-in',
     };
   }
 
@@ -426,6 +427,7 @@ export class AccountPages {
       continueAction: `${this.base}/two-step/done`,
       abortAction: null,
       requiredBy: null,
+      purpose: 'account',
     };
   }
 
@@ -453,9 +455,20 @@ export class AccountPages {
     return this.#form(request, 'twoStep', () => Promise.resolve(seeOther(`${this.base}?done=two_step_on`)));
   }
 
+  /**
+   * Taking a second factor away, or replacing the recovery codes, needs a session that proved a
+   * second factor: a stolen session that only knew the password can not turn two-step off.
+   */
+  #secondFactorProven(request: AccountRequest, current: CurrentSession): Promise<ProtocolResponse> | undefined {
+    if (current.session.amr.includes('mfa')) return undefined;
+    return this.#render(request, current, { errors: { twoStep: accountText.secondFactorFirst }, status: 403 });
+  }
+
   /** POST /account/two-step/totp/remove. */
   removeAuthenticator(request: AccountRequest): Promise<ProtocolResponse> {
     return this.#form(request, 'twoStep', async (current, context) => {
+      const refused = this.#secondFactorProven(request, current);
+      if (refused) return refused;
       await this.#secondFactors.removeTotp(context, current.user.id, param(request.body, 'factor_id') ?? '');
       return seeOther(`${this.base}?done=two_step_removed`);
     });
@@ -464,6 +477,8 @@ export class AccountPages {
   /** POST /account/two-step/recovery-codes: a new set, shown once; the old one stops working. */
   newRecoveryCodes(request: AccountRequest): Promise<ProtocolResponse> {
     return this.#form(request, 'twoStep', async (current, context) => {
+      const refused = this.#secondFactorProven(request, current);
+      if (refused) return refused;
       const codes = await this.#secondFactors.regenerateRecoveryCodes(context, current.user.id);
       return this.#secondFactor.recoveryCodesPage(codes, this.#twoStepPlace(request, current));
     });

@@ -20,6 +20,8 @@ const fieldLabels: Record<string, string> = {
 
 export const accountText = {
   forged: 'The form was not sent from your account page (CSRF check failed). Reload the page and try again.',
+  secondFactorFirst:
+    'To remove a second factor or make new recovery codes, sign out and sign in again with your second factor: this session signed in with your password alone.',
   problem: (field: string, message: string) => `${fieldLabels[field] ?? field} ${message}.`,
   notices: {
     profile: 'Your profile is saved.',

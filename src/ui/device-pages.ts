@@ -75,6 +75,7 @@ export class DevicePages {
       // The device request is denied on its confirmation page; here the user can only leave.
       abortAction: null,
       requiredBy,
+      purpose: 'sign-in',
     };
   }
 

@@ -76,6 +76,7 @@ export class InteractionPages {
       continueAction: `${base}/second-factor/continue`,
       abortAction: `${base}/abort`,
       requiredBy: byApp ? client.app.name : byOrganization ? 'Your organization' : null,
+      purpose: 'sign-in',
     };
   }
 

@@ -34,6 +34,11 @@ export interface SecondFactorPlace {
   abortAction: string | null;
   /** Who asks for the second factor when one is required (the app, an organization); null when the account itself has one. */
   requiredBy: string | null;
+  /**
+   * `sign-in`: a sign-in waits for its second factor, and an app may be set up only by a user who
+   * has no second factor yet (one who has must prove it); `account`: a signed-in user adds another.
+   */
+  purpose: 'sign-in' | 'account';
 }
 
 /** A second factor proven: the login of both factors. Otherwise the page again with a message. */
@@ -135,6 +140,10 @@ export class SecondFactorPrompt {
   ): Promise<ProtocolResponse> {
     const factorId = param(body, 'factor_id') ?? '';
     const code = param(body, 'code') ?? '';
+    // Setting up a new app is no way around the second factor a user already has.
+    if (place.purpose === 'sign-in' && (await this.#deps.secondFactors.methodsOf(pending.userId)).length > 0) {
+      return this.page(pending, place, 400, secondFactorText.wrongCode);
+    }
     const confirmed = await this.#deps.secondFactors.confirmTotp(context, pending.userId, { factorId, code, ip: context.ip });
     if (!confirmed.ok) {
       if (confirmed.reason === 'throttled') {

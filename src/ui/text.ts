@@ -20,11 +20,6 @@ export const interactionProblemText: Readonly<Record<InteractionProblem, ErrorTe
     description: 'This sign-in was started in another browser or its cookie is missing. Go back to the app and start again.',
   },
   unknown_client: { title: 'Unknown app', code: 'invalid_client', description: 'The app that started this sign-in no longer exists.' },
-  second_factor_unavailable: {
-    title: 'Second factor required',
-    code: 'access_denied',
-    description: 'Your account needs a second factor to finish signing in, and this server does not offer one yet. Ask your administrator for help.',
-  },
 };
 
 /** The CSRF refusal of each interaction form. */

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { OAuthClient } from '../../src/ports/directories.js';
 import {
+  checkAcrValues,
+  checkClaimsParameter,
   checkClient,
   checkClientMayAuthorize,
   checkDuplicateParameters,
@@ -414,6 +416,61 @@ describe('the authorization request checks, each on its own', () => {
     ['eleven digits', { max_age: '12345678901' }, 'web', badMaxAge],
     ['not a number', { max_age: 'an hour' }, 'web', badMaxAge],
     ['with a sign', { max_age: '+5' }, 'web', badMaxAge],
+  ]);
+
+  const acrRows: [string, Form, string[]][] = [
+    ['none given', {}, []],
+    ['one class', { acr_values: 'urn:latchkey:acr:mfa' }, ['urn:latchkey:acr:mfa']],
+    ['in order of preference, repeats dropped', { acr_values: 'b  a b' }, ['b', 'a']],
+  ];
+  for (const [name, form, values] of acrRows) {
+    test(`acr_values: ${name}`, async () => {
+      const { result, context } = await run(checkAcrValues, form, 'web');
+      assert.equal(result, 'ok');
+      assert.deepEqual(context.request.acrValues, values);
+    });
+  }
+  table(checkAcrValues, [['over 1000 characters', { acr_values: 'a'.repeat(1001) }, 'web', 'invalid_request: acr_values must be at most 1000 characters']]);
+
+  const claimsRows: [string, Form, string[]][] = [
+    ['none given', {}, []],
+    ['acr asked for as a voluntary claim', { claims: JSON.stringify({ id_token: { acr: null } }) }, []],
+    [
+      'acr essential with values',
+      { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:latchkey:acr:mfa', 7] } } }) },
+      ['urn:latchkey:acr:mfa'],
+    ],
+    [
+      'acr essential with one value',
+      { claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'urn:latchkey:acr:pwd' } } }) },
+      ['urn:latchkey:acr:pwd'],
+    ],
+    ['acr not essential', { claims: JSON.stringify({ id_token: { acr: { essential: false, value: 'urn:latchkey:acr:mfa' } } }) }, []],
+    ['other claims only, accepted and ignored', { claims: JSON.stringify({ userinfo: { email: { essential: true } } }) }, []],
+  ];
+  for (const [name, form, essential] of claimsRows) {
+    test(`claims: ${name}`, async () => {
+      const { result, context } = await run(checkClaimsParameter, form, 'web');
+      assert.equal(result, 'ok');
+      assert.deepEqual(context.request.essentialAcr, essential);
+    });
+  }
+  table(checkClaimsParameter, [
+    ['not JSON', { claims: '{id_token' }, 'web', 'invalid_request: claims must be a JSON object (OIDC Core §5.5)'],
+    ['a JSON array', { claims: '[]' }, 'web', 'invalid_request: claims must be a JSON object (OIDC Core §5.5)'],
+    [
+      'id_token not an object',
+      { claims: '{"id_token":"acr"}' },
+      'web',
+      'invalid_request: claims.id_token must be a JSON object of claim requests (OIDC Core §5.5)',
+    ],
+    [
+      'userinfo not an object',
+      { claims: '{"userinfo":[1]}' },
+      'web',
+      'invalid_request: claims.userinfo must be a JSON object of claim requests (OIDC Core §5.5)',
+    ],
+    ['acr not an object', { claims: '{"id_token":{"acr":true}}' }, 'web', 'invalid_request: claims.id_token.acr must be null or an object (OIDC Core §5.5.1)'],
   ]);
 
   const hintRows: [string, Form, string | null][] = [

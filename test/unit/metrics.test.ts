@@ -14,3 +14,20 @@ test('metrics count every event by type, and token issuances by grant type', asy
   assert.match(text, /latchkey_tokens_issued_total\{grant_type="client_credentials"\} 2/);
   assert.match(text, /latchkey_tokens_issued_total\{grant_type="refresh_token"\} 1/);
 });
+
+test('metrics count sign-in steps by method and outcome, and second-factor changes by method', async () => {
+  const metrics = new Metrics();
+  metrics.onEvent({ type: 'signin.succeeded', userId: 'usr_1', clientId: 'a', method: 'totp' });
+  metrics.onEvent({ type: 'signin.failed', clientId: 'a', method: 'totp' });
+  metrics.onEvent({ type: 'signin.failed', clientId: null, method: 'recovery_code' });
+  metrics.onEvent({ type: 'signin.throttled', clientId: null, method: 'password' });
+  metrics.onEvent({ type: 'mfa.enrolled', userId: 'usr_1', method: 'totp' });
+  metrics.onEvent({ type: 'mfa.reset', userId: 'usr_1' });
+  const text = await metrics.render();
+  assert.match(text, /latchkey_signin_steps_total\{method="totp",outcome="succeeded"\} 1/);
+  assert.match(text, /latchkey_signin_steps_total\{method="totp",outcome="failed"\} 1/);
+  assert.match(text, /latchkey_signin_steps_total\{method="recovery_code",outcome="failed"\} 1/);
+  assert.match(text, /latchkey_signin_steps_total\{method="password",outcome="throttled"\} 1/);
+  assert.match(text, /latchkey_second_factor_changes_total\{method="totp",change="enrolled"\} 1/);
+  assert.match(text, /latchkey_second_factor_changes_total\{method="all",change="reset"\} 1/);
+});

@@ -21,7 +21,7 @@ import { moveInteraction, transition, type InitialStep, type InteractionEvent } 
 export const interactionLifetimeMs = 30 * 60_000;
 
 /** Why a hosted page can't go on with an interaction; the pages say it in words. */
-export type InteractionProblem = 'expired' | 'other_browser' | 'unknown_client' | 'second_factor_unavailable';
+export type InteractionProblem = 'expired' | 'other_browser' | 'unknown_client';
 
 /** A live interaction of this browser, as the hosted pages see it. */
 export interface InteractionDetails {
