@@ -114,6 +114,7 @@ describe('latchkey users: the administrator actions on the local database', () =
       assertOk(await cli('users', 'show', 'dana@example.com')),
       /two-step: on \(1 authenticator app, 2 recovery codes left; `latchkey users reset-second-factors`/,
     );
+    assert.match(assertOk(await cli('users', 'list', '--search', 'dana')), /TWO-STEP[\s\S]*dana@example\.com.*\bon\s*$/m);
     const before = (await queuedMails(storage, 'dana@example.com', 'second-factor-changed')).length;
     assert.match(
       assertOk(await cli('users', 'reset-second-factors', 'dana@example.com')),

@@ -104,8 +104,15 @@ export function registerUsersCommand(program: Command): void {
         }
         process.stdout.write(
           `${formatTable(
-            ['ID', 'EMAIL', 'NAME', 'ADMIN', 'VERIFIED'],
-            page.items.map((user) => [user.id, user.email, user.name, user.isAdmin ? 'yes' : 'no', user.emailVerified ? 'yes' : 'no']),
+            ['ID', 'EMAIL', 'NAME', 'ADMIN', 'VERIFIED', 'TWO-STEP'],
+            page.items.map((user) => [
+              user.id,
+              user.email,
+              user.name,
+              user.isAdmin ? 'yes' : 'no',
+              user.emailVerified ? 'yes' : 'no',
+              user.secondFactors.enabled ? 'on' : 'off',
+            ]),
           )}\n${pageFooter(page)}`,
         );
       });
