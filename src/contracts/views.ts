@@ -48,6 +48,14 @@ export const userViewSchema = z.object({
   disabledAt: isoTime.nullable(),
   lockedUntil: isoTime.nullable().describe('Until when sign-in is refused after too many failed sign-ins in a row; null (or past) when not locked'),
   hasPassword: z.boolean(),
+  secondFactors: z
+    .object({
+      enabled: z.boolean().describe('Whether the user signs in with a second factor when asked for one'),
+      methods: z.array(z.enum(['totp', 'passkey', 'recovery_code'])).describe('The ways the user can prove a second factor'),
+      totp: z.number().int().describe('Confirmed authenticator apps'),
+      recoveryCodesLeft: z.number().int().describe('Unused recovery codes'),
+    })
+    .describe('Two-step verification; a server administrator resets it with POST /users/{user}/second-factors/reset'),
   profile: z.object({
     givenName: z.string().nullable(),
     familyName: z.string().nullable(),

@@ -50,6 +50,8 @@ export interface RegistryDependencies {
   serverName?: string;
   /** Second factors kept outside the registry's own (passkeys). */
   secondFactorSources?: readonly SecondFactorSource[];
+  /** Removes a user's second factors kept outside the registry's own (passkeys) in the reset's transaction; answers how many. */
+  removeOtherSecondFactors?: (tx: Storage, userId: string) => Promise<number>;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -89,6 +91,16 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     events,
     builtInApis: deps.builtInApis ?? [],
   });
+  const secondFactors = new SecondFactors({
+    storage,
+    clock,
+    events,
+    sealer: deps.factorSecrets,
+    codeHasher: deps.tokenHasher,
+    limiter: storage.rateLimits,
+    issuerName: deps.serverName ?? 'Latchkey',
+    sources: deps.secondFactorSources ?? [],
+  });
   return {
     authorizer,
     apps,
@@ -111,7 +123,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
       selfService: deps.orgSelfService ?? true,
       ...(deps.invitationLink ? { invitationLink: deps.invitationLink } : {}),
     }),
-    users: new UserService(storage, clock, authorizer, deps.passwordHasher, events, deps.issuer),
+    users: new UserService(storage, clock, authorizer, deps.passwordHasher, events, deps.issuer, secondFactors, deps.removeOtherSecondFactors),
     tokens: new PersonalAccessTokens(storage, clock, authorizer, deps.tokenHasher, events),
     consents,
     accounts: new AccountService({
@@ -126,15 +138,6 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     firstRun: new FirstRun({ storage, clock, events, passwords: deps.passwordHasher }),
     invitationSignUp: new InvitationSignUp({ storage, clock, events, secretHasher: deps.tokenHasher, passwords: deps.passwordHasher }),
     signIn,
-    secondFactors: new SecondFactors({
-      storage,
-      clock,
-      events,
-      sealer: deps.factorSecrets,
-      codeHasher: deps.tokenHasher,
-      limiter: storage.rateLimits,
-      issuerName: deps.serverName ?? 'Latchkey',
-      sources: deps.secondFactorSources ?? [],
-    }),
+    secondFactors,
   };
 }

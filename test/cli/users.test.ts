@@ -96,6 +96,44 @@ describe('latchkey users: the administrator actions on the local database', () =
     assert.match(assertOk(await cli('users', 'sessions', 'dana@example.com')), /has no sign-in sessions/);
   });
 
+  test('show prints the two-step state; reset-second-factors removes the factors and mails the user', async () => {
+    assert.match(assertOk(await cli('users', 'show', userId)), /two-step: off/);
+    const now = Date.now();
+    await storage.totpFactors.insert({
+      id: 'totp_cli_test',
+      userId,
+      name: 'Phone',
+      sealedSecret: 'sealed',
+      lastStep: null,
+      createdAt: now,
+      confirmedAt: now,
+      lastUsedAt: null,
+    });
+    await storage.recoveryCodes.replace(userId, ['digest-one', 'digest-two'], now);
+    assert.match(
+      assertOk(await cli('users', 'show', 'dana@example.com')),
+      /two-step: on \(1 authenticator app, 2 recovery codes left; `latchkey users reset-second-factors`/,
+    );
+    assert.match(assertOk(await cli('users', 'list', '--search', 'dana')), /TWO-STEP[\s\S]*dana@example\.com.*\bon\s*$/m);
+    const before = (await queuedMails(storage, 'dana@example.com', 'second-factor-changed')).length;
+    assert.match(
+      assertOk(await cli('users', 'reset-second-factors', 'dana@example.com')),
+      /Removed 1 second factor and the recovery codes of dana@example\.com/,
+    );
+    assert.deepEqual(await storage.totpFactors.listForUser(userId), []);
+    assert.equal(await storage.recoveryCodes.countUnused(userId), 0);
+    assert.equal((await queuedMails(storage, 'dana@example.com', 'second-factor-changed')).length, before + 1);
+    const again = JSON.parse(assertOk(await cli('users', 'reset-second-factors', userId, '--json'))) as {
+      removed: number;
+      user: { secondFactors: { enabled: boolean } };
+    };
+    assert.equal(again.removed, 0);
+    assert.equal(again.user.secondFactors.enabled, false);
+    const unknown = await cli('users', 'reset-second-factors', 'nobody@example.com');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /not found/i);
+  });
+
   test('delete needs --yes', async () => {
     assert.equal((await cli('users', 'delete', 'eve@example.com')).code, 1);
     assertOk(await cli('users', 'delete', 'eve@example.com', '--yes'));

@@ -1,7 +1,7 @@
 import { organizationSlug } from '@contracts/organization-names';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { ErrorSummary, Notice, PageHeader, TextField } from '../components/ui';
+import { Checkbox, ErrorSummary, Notice, PageHeader, TextField } from '../components/ui';
 import { api } from '../lib/api';
 import { useTitle } from '../lib/hooks';
 import { useOrg } from '../lib/org';
@@ -11,6 +11,7 @@ import type { Org } from '../lib/types';
 import { TopBar } from './Shell';
 
 const nameHint = 'Used in URLs and API paths: lower-case letters, digits and hyphens.';
+const requireMfaHint = 'Members must sign in with a second factor to every app; those without one set it up at their next sign-in.';
 
 /** The fields of an organization: its display name, and the URL name that follows it until edited. */
 function OrgFields(props: { displayName: string; name: string; onDisplayName: (value: string) => void; onName: (value: string) => void; error: unknown }) {
@@ -30,6 +31,7 @@ export function CreateOrganization() {
   const [displayName, setDisplayName] = useState('');
   const [name, setName] = useState('');
   const [nameEdited, setNameEdited] = useState(false);
+  const [requireMfa, setRequireMfa] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   useTitle('New organization');
@@ -51,7 +53,7 @@ export function CreateOrganization() {
     setError(null);
     setBusy(true);
     try {
-      const created = await api<Org>('POST', '/orgs', { name: name.trim(), displayName: displayName.trim() });
+      const created = await api<Org>('POST', '/orgs', { name: name.trim(), displayName: displayName.trim(), requireMfa });
       await session.reloadMe();
       void navigate(`/orgs/${encodeURIComponent(created.name)}/apps`);
     } catch (caught) {
@@ -86,6 +88,13 @@ export function CreateOrganization() {
               setName(value);
             }}
           />
+          <Checkbox
+            label="Require two-step verification for members"
+            checked={requireMfa}
+            onChange={setRequireMfa}
+            hint={requireMfaHint}
+            error={firstFor(fieldErrorsOf(error), 'requireMfa')}
+          />
           <div className="button-row">
             <button type="submit" className="primary" disabled={busy}>
               Create organization
@@ -105,6 +114,7 @@ export function OrgSettings() {
   const navigate = useNavigate();
   const [displayName, setDisplayName] = useState(org.org.displayName);
   const [name, setName] = useState(org.org.name);
+  const [requireMfa, setRequireMfa] = useState(org.org.requireMfa);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -115,7 +125,7 @@ export function OrgSettings() {
     setSaved(false);
     setBusy(true);
     try {
-      const updated = await api<Org>('PATCH', `/orgs/${encodeURIComponent(org.slug)}`, { name: name.trim(), displayName: displayName.trim() });
+      const updated = await api<Org>('PATCH', `/orgs/${encodeURIComponent(org.slug)}`, { name: name.trim(), displayName: displayName.trim(), requireMfa });
       await session.reloadMe();
       setSaved(true);
       if (updated.name !== org.slug) void navigate(`/orgs/${encodeURIComponent(updated.name)}/settings`, { replace: true });
@@ -142,6 +152,13 @@ export function OrgSettings() {
         {canEdit ? (
           <>
             <OrgFields displayName={displayName} name={name} error={error} onDisplayName={setDisplayName} onName={setName} />
+            <Checkbox
+              label="Require two-step verification for members"
+              checked={requireMfa}
+              onChange={setRequireMfa}
+              hint={requireMfaHint}
+              error={firstFor(fieldErrorsOf(error), 'requireMfa')}
+            />
             <div className="button-row">
               <button type="submit" className="primary" disabled={busy}>
                 Save
@@ -151,7 +168,14 @@ export function OrgSettings() {
         ) : (
           <>
             <TextField label="Name" value={org.org.displayName} onChange={() => undefined} readOnly />
-            <TextField label="URL name" value={org.org.name} onChange={() => undefined} readOnly hint="Owners and admins can change these." />
+            <TextField label="URL name" value={org.org.name} onChange={() => undefined} readOnly />
+            <Checkbox
+              label="Require two-step verification for members"
+              checked={org.org.requireMfa}
+              onChange={() => undefined}
+              disabled
+              hint="Owners and admins can change these."
+            />
           </>
         )}
       </form>

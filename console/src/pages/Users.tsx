@@ -13,6 +13,17 @@ import { Pager } from './AppsList';
 
 const perPage = 20;
 
+/** "1 authenticator app, passkeys, 10 recovery codes left" or "Off". */
+function twoStepSummary(factors: User['secondFactors']): string {
+  if (!factors.enabled) return 'Off';
+  const parts = [
+    ...(factors.totp > 0 ? [`${factors.totp} authenticator app${factors.totp === 1 ? '' : 's'}`] : []),
+    ...(factors.methods.includes('passkey') ? ['passkeys'] : []),
+    `${factors.recoveryCodesLeft} recovery code${factors.recoveryCodesLeft === 1 ? '' : 's'} left`,
+  ];
+  return `On: ${parts.join(', ')}`;
+}
+
 function isLocked(user: User): boolean {
   return user.lockedUntil !== null && Date.parse(user.lockedUntil) > Date.now();
 }
@@ -24,6 +35,7 @@ function UserBadges({ user }: { user: User }) {
       {user.disabled ? <Badge kind="warning">disabled</Badge> : null}
       {isLocked(user) ? <Badge kind="warning">locked</Badge> : null}
       {user.emailVerified ? null : <Badge>not verified</Badge>}
+      {user.secondFactors.enabled ? <Badge kind="info">two-step on</Badge> : <Badge>two-step off</Badge>}
     </>
   );
 }
@@ -199,7 +211,7 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
   );
 }
 
-type Pending = { kind: 'disable' } | { kind: 'delete' } | { kind: 'end-sessions' } | { kind: 'end-session'; sid: string };
+type Pending = { kind: 'disable' } | { kind: 'delete' } | { kind: 'reset-two-step' } | { kind: 'end-sessions' } | { kind: 'end-session'; sid: string };
 
 /** One user: their state, their sign-in sessions, and what an administrator may do about them. */
 export function UserDetail() {
@@ -248,6 +260,12 @@ export function UserDetail() {
       setPending(null);
       void navigate(org.path('users'));
       return;
+    } else if (pending.kind === 'reset-two-step') {
+      const reset = await api<{ removed: number; user: User }>('POST', `/users/${enc(shown.id)}/second-factors/reset`);
+      user.setData(reset.user);
+      setDone(
+        `Two-step verification of ${shown.email} is reset: ${reset.removed === 1 ? '1 second factor' : `${reset.removed} second factors`} and the recovery codes removed. They were mailed.`,
+      );
     } else if (pending.kind === 'end-sessions') {
       await api('DELETE', `/users/${enc(shown.id)}/sessions`);
       sessions.reload();
@@ -297,6 +315,10 @@ export function UserDetail() {
             <dd>{shown.hasPassword ? 'Set' : 'Not set yet'}</dd>
           </div>
           <div>
+            <dt>Two-step verification</dt>
+            <dd>{twoStepSummary(shown.secondFactors)}</dd>
+          </div>
+          <div>
             <dt>Created</dt>
             <dd>{formatTime(shown.createdAt)}</dd>
           </div>
@@ -342,6 +364,11 @@ export function UserDetail() {
           <button type="button" onClick={() => void run('password-reset', `Mailed ${shown.email} a link, valid 30 minutes, to set a new password.`)}>
             Send password reset
           </button>
+          {shown.secondFactors.enabled ? (
+            <button type="button" className="danger-outline" onClick={() => setPending({ kind: 'reset-two-step' })}>
+              Reset two-step verification
+            </button>
+          ) : null}
           <button type="button" className="danger-outline" disabled={self} onClick={() => setPending({ kind: 'delete' })}>
             Delete
           </button>
@@ -383,17 +410,33 @@ export function UserDetail() {
             ? `Disable ${shown.email}?`
             : pending?.kind === 'delete'
               ? `Delete ${shown.email}?`
-              : pending?.kind === 'end-sessions'
-                ? 'End every session?'
-                : 'End this session?'
+              : pending?.kind === 'reset-two-step'
+                ? `Reset two-step verification of ${shown.email}?`
+                : pending?.kind === 'end-sessions'
+                  ? 'End every session?'
+                  : 'End this session?'
         }
-        confirmLabel={pending?.kind === 'disable' ? 'Disable user' : pending?.kind === 'delete' ? 'Delete user' : 'End'}
+        confirmLabel={
+          pending?.kind === 'disable'
+            ? 'Disable user'
+            : pending?.kind === 'delete'
+              ? 'Delete user'
+              : pending?.kind === 'reset-two-step'
+                ? 'Reset two-step verification'
+                : 'End'
+        }
         danger
         onCancel={() => setPending(null)}
         onConfirm={confirm}
       >
         {pending?.kind === 'disable' ? <p>They can't sign in, their sessions end, and every token issued to them stops working at once.</p> : null}
         {pending?.kind === 'delete' ? <p>The account goes with its sessions, memberships, tokens and client credentials. This cannot be undone.</p> : null}
+        {pending?.kind === 'reset-two-step' ? (
+          <p>
+            Every authenticator app, passkey and recovery code of the account is removed, and they are mailed about it. Where an app or organization requires
+            two-step verification, they set up a new second factor at their next sign-in. Do this only once you are sure the request comes from them.
+          </p>
+        ) : null}
         {pending?.kind === 'end-sessions' || pending?.kind === 'end-session' ? <p>The browser must sign in again.</p> : null}
       </ConfirmDialog>
     </>

@@ -14,6 +14,7 @@ interface UserBody {
   disabledAt: string | null;
   lockedUntil: string | null;
   hasPassword: boolean;
+  secondFactors: { enabled: boolean; methods: string[]; totp: number; recoveryCodesLeft: number };
   createdAt: string;
   updatedAt: string;
 }
@@ -52,6 +53,21 @@ function lockedNow(user: UserBody): boolean {
   return user.lockedUntil !== null && Date.parse(user.lockedUntil) > Date.now();
 }
 
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** "on (1 authenticator app, 10 recovery codes left)" or "off". */
+function twoStepLine(factors: UserBody['secondFactors']): string {
+  if (!factors.enabled) return 'off';
+  const parts = [
+    ...(factors.totp > 0 ? [plural(factors.totp, 'authenticator app', 'authenticator apps')] : []),
+    ...(factors.methods.includes('passkey') ? ['passkeys'] : []),
+    plural(factors.recoveryCodesLeft, 'recovery code left', 'recovery codes left'),
+  ];
+  return `on (${parts.join(', ')}; \`latchkey users reset-second-factors\` removes them)`;
+}
+
 function printUser(user: UserBody): void {
   process.stdout.write(
     [
@@ -62,6 +78,7 @@ function printUser(user: UserBody): void {
       `status:   ${user.disabled ? `disabled since ${user.disabledAt ?? '?'}` : 'enabled'}`,
       ...(lockedNow(user) ? [`locked:   until ${user.lockedUntil} (too many failed sign-ins; \`latchkey users unlock\` lifts it)`] : []),
       `password: ${user.hasPassword ? 'set' : 'not set'}`,
+      `two-step: ${twoStepLine(user.secondFactors)}`,
       `created:  ${user.createdAt}`,
     ].join('\n') + '\n',
   );
@@ -87,8 +104,15 @@ export function registerUsersCommand(program: Command): void {
         }
         process.stdout.write(
           `${formatTable(
-            ['ID', 'EMAIL', 'NAME', 'ADMIN', 'VERIFIED'],
-            page.items.map((user) => [user.id, user.email, user.name, user.isAdmin ? 'yes' : 'no', user.emailVerified ? 'yes' : 'no']),
+            ['ID', 'EMAIL', 'NAME', 'ADMIN', 'VERIFIED', 'TWO-STEP'],
+            page.items.map((user) => [
+              user.id,
+              user.email,
+              user.name,
+              user.isAdmin ? 'yes' : 'no',
+              user.emailVerified ? 'yes' : 'no',
+              user.secondFactors.enabled ? 'on' : 'off',
+            ]),
           )}\n${pageFooter(page)}`,
         );
       });
@@ -231,6 +255,24 @@ export function registerUsersCommand(program: Command): void {
         await client.call('POST', `${userPath(user)}/password-reset`);
         if (options.json) return printJson({ mailed: user });
         process.stdout.write(`Mailed ${user} a link to set a new password; it is valid for 30 minutes.\n`);
+      });
+    });
+
+  users
+    .command('reset-second-factors <user>')
+    .description(
+      "remove every second factor of a user (by id or email) who lost theirs; they are mailed, and set one up again at their next sign-in where it's required",
+    )
+    .option('--json', 'print {"removed": <count>, "user": <user>} as JSON')
+    .action(async (user: string, options: { json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const result = await client.call<{ removed: number; user: UserBody }>('POST', `${userPath(user)}/second-factors/reset`);
+        if (options.json) return printJson(result);
+        process.stdout.write(
+          result.removed === 0
+            ? `${result.user.email} had no second factor; nothing was removed.\n`
+            : `Removed ${plural(result.removed, 'second factor', 'second factors')} and the recovery codes of ${result.user.email}; they were mailed.\n`,
+        );
       });
     });
 

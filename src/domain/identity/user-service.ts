@@ -13,6 +13,7 @@ import { DomainError } from '../errors.js';
 import { parseOrThrow } from '../validation.js';
 import { mailPasswordLink } from './account-mail.js';
 import { passwordSchema } from './password-policy.js';
+import type { SecondFactorMethod, SecondFactors } from './second-factors.js';
 import { endSessionsIn, sessionEnded } from './sessions.js';
 import type { SessionRecord } from '../../ports/oauth-repositories.js';
 
@@ -63,6 +64,15 @@ function updateAuditChanges(parsed: z.infer<typeof updateUserSchema>): Record<st
   };
 }
 
+/** Whether a user has two-step verification on, as the user view shows it. */
+export interface SecondFactorSummary {
+  /** Confirmed authenticator apps. */
+  totp: number;
+  recoveryCodesLeft: number;
+  /** Every way the user can prove a second factor (passkeys included); empty when two-step is off. */
+  methods: SecondFactorMethod[];
+}
+
 /** Users of this server: people who sign in, own credentials and belong to organizations. */
 export class UserService {
   readonly #storage: Storage;
@@ -71,10 +81,23 @@ export class UserService {
   readonly #passwords: PasswordHasher;
   readonly #changes: ChangeDependencies;
   readonly #issuer: string;
+  readonly #secondFactors: SecondFactors;
+  readonly #removeOtherFactors: (tx: Storage, userId: string) => Promise<number>;
 
   /** `issuer` (no trailing slash) starts the links in the mail it queues. */
-  constructor(storage: Storage, clock: Clock, authorizer: Authorizer, passwords: PasswordHasher, events: DomainEvents, issuer: string) {
+  constructor(
+    storage: Storage,
+    clock: Clock,
+    authorizer: Authorizer,
+    passwords: PasswordHasher,
+    events: DomainEvents,
+    issuer: string,
+    secondFactors: SecondFactors,
+    removeOtherFactors: (tx: Storage, userId: string) => Promise<number> = () => Promise.resolve(0),
+  ) {
     this.#issuer = issuer;
+    this.#secondFactors = secondFactors;
+    this.#removeOtherFactors = removeOtherFactors;
     this.#storage = storage;
     this.#clock = clock;
     this.#authorizer = authorizer;
@@ -208,6 +231,29 @@ export class UserService {
       await mailPasswordLink(tx, this.#issuer, user, 'reset-password', now);
       return { result: undefined, changes: [userChange('user.password_reset_sent', user, { email: user.email })] };
     });
+  }
+
+  /**
+   * Removes every second factor of the user (a lost phone, a lost set of recovery codes) and mails
+   * them; they set one up again at their next sign-in where an app or organization asks for it.
+   * Answers how many factors went; the recovery codes go too but are not counted.
+   */
+  async resetSecondFactors(context: RequestContext, idOrEmail: string): Promise<{ user: UserRecord; removed: number }> {
+    const user = await this.#adminFind(context, idOrEmail);
+    return { user, removed: await this.#secondFactors.reset(context, user.id, (tx) => this.#removeOtherFactors(tx, user.id)) };
+  }
+
+  /**
+   * The two-step state of users the caller already read (through get or list): a few indexed
+   * reads per user, so a page of the list stays cheap.
+   */
+  async secondFactorsOf(user: UserRecord): Promise<SecondFactorSummary> {
+    const [apps, recoveryCodesLeft, methods] = await Promise.all([
+      this.#secondFactors.listTotp(user.id),
+      this.#secondFactors.recoveryCodesLeft(user.id),
+      this.#secondFactors.methodsOf(user.id),
+    ]);
+    return { totp: apps.filter((app) => app.confirmedAt !== null).length, recoveryCodesLeft, methods };
   }
 
   /** The user's live sign-in sessions, most recently used first. */

@@ -1,5 +1,6 @@
 import { appTypeRules, clientKindOf } from '../../contracts/app-types.js';
 import { placeholderUris } from '../../contracts/redirect-uris.js';
+import type { SecondFactorSummary } from '../../domain/identity/user-service.js';
 import type { MemberView as MemberRecord } from '../../domain/orgs/org-service.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import type { AppCertificateRecord, AppRecord } from '../../ports/app-repositories.js';
@@ -48,7 +49,8 @@ export function invitationView(invitation: InvitationRecord, now = Date.now()) {
   };
 }
 
-export function userView(user: UserRecord) {
+/** A user as the API shows it; `secondFactors` from UserService.secondFactorsOf. */
+export function userView(user: UserRecord, secondFactors: SecondFactorSummary) {
   return {
     id: user.id,
     email: user.email,
@@ -59,6 +61,7 @@ export function userView(user: UserRecord) {
     disabledAt: iso(user.disabledAt),
     lockedUntil: iso(user.lockedUntil),
     hasPassword: user.passwordHash !== null,
+    secondFactors: { enabled: secondFactors.methods.length > 0, ...secondFactors },
     profile: { ...user.profile },
     createdAt: iso(user.createdAt),
     updatedAt: iso(user.updatedAt),

@@ -107,6 +107,15 @@ export function AdvancedTab() {
             hint="A user whose address is not verified is asked to follow the link we mail them before this app gets a code."
             error={firstFor(errors, 'security.requireVerifiedEmail')}
           />
+          {userFlows ? (
+            <Checkbox
+              label="Require two-step verification"
+              checked={security.requireMfa}
+              onChange={setFlag('requireMfa')}
+              hint="Users must sign in with a second factor; those without one set it up at their next sign-in."
+              error={firstFor(errors, 'security.requireMfa')}
+            />
+          ) : null}
           {!isPublic ? (
             <>
               <Checkbox

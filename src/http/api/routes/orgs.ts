@@ -29,6 +29,7 @@ export function orgRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       body: z.object({
         name: z.string(),
         displayName: z.string().optional(),
+        requireMfa: z.boolean().optional().describe('members must sign in with a second factor (default false)'),
         owner: z.string().optional().describe('operators and administrators: user id or email of the first owner'),
       }),
       response: { status: 201, description: 'The organization', schema: orgViewSchema },
@@ -51,7 +52,7 @@ export function orgRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       summary: 'Rename an organization',
       tag: 'Organizations',
       permission: 'org:update',
-      body: z.object({ name: z.string(), displayName: z.string() }).partial(),
+      body: z.object({ name: z.string(), displayName: z.string(), requireMfa: z.boolean().describe('members must sign in with a second factor') }).partial(),
       response: { status: 200, description: 'The organization', schema: orgViewSchema },
       handler: async ({ context, params, body }) => ({ body: orgView(await orgs.update(context, params.org!, body)) }),
     }),

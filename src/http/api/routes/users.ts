@@ -15,8 +15,14 @@ function userOf(context: RequestContext, user: string): string {
   return context.actor.userId;
 }
 
+/** The user view, with the user's two-step state (read after the use case authorized the read). */
+async function viewOf(deps: ManagementApiDependencies, user: UserRecord) {
+  return userView(user, await deps.registry.users.secondFactorsOf(user));
+}
+
 /** `POST /users/{user}/<action>`: a server administrator's one-word change to a user; answers with the user. */
 function userActionRoute(
+  deps: ManagementApiDependencies,
   action: string,
   operationId: string,
   summary: string,
@@ -31,7 +37,7 @@ function userActionRoute(
       tag: 'Users',
       serverOperation: 'users:write',
       response: { status: 200, description: 'The user', schema: userViewSchema },
-      handler: async ({ context, params }) => ({ body: userView(await run(context, userOf(context, params.user!))) }),
+      handler: async ({ context, params }) => ({ body: await viewOf(deps, await run(context, userOf(context, params.user!))) }),
     }),
   ];
 }
@@ -66,7 +72,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
         const user = await users.get(context, actor.userId);
         const memberships = (await orgs.listMine(context)).map((org) => ({ ...orgView(org), role: org.role }));
         const mayCreateOrganizations = await orgs.mayCreate(context);
-        return { body: { kind: 'user', user: userView(user), scopes: [...actor.scopes], organizations: memberships, mayCreateOrganizations } };
+        return { body: { kind: 'user', user: await viewOf(deps, user), scopes: [...actor.scopes], organizations: memberships, mayCreateOrganizations } };
       },
     }),
     defineRoute({
@@ -122,7 +128,11 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       serverOperation: 'users:read',
       query: listQuery,
       response: { status: 200, description: 'A page of users', schema: pageSchema(userViewSchema) },
-      handler: async ({ context, query }) => ({ body: pageOf(query, await users.list(context, paging(query)), userView) }),
+      handler: async ({ context, query }) => {
+        const page = await users.list(context, paging(query));
+        const items = await Promise.all(page.items.map((user) => viewOf(deps, user)));
+        return { body: pageOf(query, { items, total: page.total }, (item) => item) };
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -140,7 +150,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
         isAdmin: z.boolean().optional(),
       }),
       response: { status: 201, description: 'The user', schema: userViewSchema },
-      handler: async ({ context, body }) => ({ status: 201, body: userView(await users.create(context, body)) }),
+      handler: async ({ context, body }) => ({ status: 201, body: await viewOf(deps, await users.create(context, body)) }),
     }),
     defineRoute({
       method: 'GET',
@@ -150,7 +160,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       tag: 'Users',
       serverOperation: 'users:read',
       response: { status: 200, description: 'The user', schema: userViewSchema },
-      handler: async ({ context, params }) => ({ body: userView(await users.get(context, userOf(context, params.user!))) }),
+      handler: async ({ context, params }) => ({ body: await viewOf(deps, await users.get(context, userOf(context, params.user!))) }),
     }),
     defineRoute({
       method: 'PATCH',
@@ -161,7 +171,7 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       serverOperation: 'users:write',
       body: z.object({ name: z.string(), password: z.string(), emailVerified: z.boolean(), isAdmin: z.boolean() }).partial(),
       response: { status: 200, description: 'The user', schema: userViewSchema },
-      handler: async ({ context, params, body }) => ({ body: userView(await users.update(context, userOf(context, params.user!), body)) }),
+      handler: async ({ context, params, body }) => ({ body: await viewOf(deps, await users.update(context, userOf(context, params.user!), body)) }),
     }),
     defineRoute({
       method: 'DELETE',
@@ -176,12 +186,16 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
         return { status: 204 };
       },
     }),
-    ...userActionRoute('disable', 'disableUser', 'Disable a user: they cannot sign in, their sessions end and their tokens stop working', (context, user) =>
-      users.disable(context, user),
+    ...userActionRoute(
+      deps,
+      'disable',
+      'disableUser',
+      'Disable a user: they cannot sign in, their sessions end and their tokens stop working',
+      (context, user) => users.disable(context, user),
     ),
-    ...userActionRoute('enable', 'enableUser', 'Enable a disabled user again', (context, user) => users.enable(context, user)),
-    ...userActionRoute('verify', 'verifyUserEmail', "Mark a user's email address as verified", (context, user) => users.markVerified(context, user)),
-    ...userActionRoute('unlock', 'unlockUser', 'End a lockout after failed sign-ins before it expires', (context, user) => users.unlock(context, user)),
+    ...userActionRoute(deps, 'enable', 'enableUser', 'Enable a disabled user again', (context, user) => users.enable(context, user)),
+    ...userActionRoute(deps, 'verify', 'verifyUserEmail', "Mark a user's email address as verified", (context, user) => users.markVerified(context, user)),
+    ...userActionRoute(deps, 'unlock', 'unlockUser', 'End a lockout after failed sign-ins before it expires', (context, user) => users.unlock(context, user)),
     defineRoute({
       method: 'POST',
       path: '/users/{user}/password-reset',
@@ -193,6 +207,24 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       handler: async ({ context, params }) => {
         await users.sendPasswordReset(context, userOf(context, params.user!));
         return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/users/{user}/second-factors/reset',
+      operationId: 'resetSecondFactors',
+      summary:
+        'Remove every second factor of a user (authenticator apps, passkeys, recovery codes), for a lost device; the user is mailed and sets one up again at their next sign-in where it is required',
+      tag: 'Users',
+      serverOperation: 'users:write',
+      response: {
+        status: 200,
+        description: 'What was removed, and the user',
+        schema: z.object({ removed: z.number().int().describe('Second factors removed, recovery codes not counted'), user: userViewSchema }),
+      },
+      handler: async ({ context, params }) => {
+        const { user, removed } = await users.resetSecondFactors(context, userOf(context, params.user!));
+        return { body: { removed, user: await viewOf(deps, user) } };
       },
     }),
     defineRoute({
