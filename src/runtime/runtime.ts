@@ -104,6 +104,8 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       serverName: config.mail.serverName,
       // An issuer at an IP address has no passkeys (no RP ID), so none can be asked for.
       secondFactorSources: passkeysPossible(relyingPartyOf(config.issuer, config.mail.serverName)) ? [passkeySecondFactor(storage)] : [],
+      // An administrator's reset of a user's second factors removes their passkeys too.
+      removeOtherSecondFactors: (tx, userId) => tx.passkeys.deleteForUser(userId),
     });
     await registry.orgs.ensureDefault();
 

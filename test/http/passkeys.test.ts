@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { operatorActor } from '../../src/domain/access/actor.js';
 import type { DomainEvent } from '../../src/ports/domain-events.js';
 import { AccountBrowser } from '../support/account.js';
 import { authorizeUrl } from '../support/flows.js';
@@ -119,6 +120,30 @@ describe('passkeys over HTTP', () => {
     assert.equal((await account.submit('passkeys/remove', { passkey_id: 'pk_nope' }, csrf)).status, 404);
     assert.equal((await account.submit('passkeys/rename', { passkey_id: 'pk_nope', name: 'X' }, csrf)).status, 404);
     assert.deepEqual(await fixture.server.server.runtime.storage.passkeys.listForUser(fixture.user.id), []);
+  });
+  test("an administrator's reset of a user's second factors removes their passkeys, and the password alone signs in again", async () => {
+    const { runtime } = fixture.server.server;
+    const user = await fixture.createUser('frank@example.test');
+    const passkey = {
+      id: 'pk_reset',
+      userId: user.id,
+      name: 'Lost phone',
+      credentialId: 'cred-reset',
+      publicKey: 'pQECAyYgASFYIA',
+      signCount: 0,
+      transports: [],
+      deviceType: 'multiDevice' as const,
+      backedUp: true,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      createdAt: 0,
+      lastUsedAt: null,
+    };
+    await runtime.storage.passkeys.insert(passkey);
+    assert.deepEqual(await runtime.registry.secondFactors.methodsOf(user.id), ['passkey'], 'a passkey is a second factor');
+    const { removed } = await runtime.registry.users.resetSecondFactors({ actor: operatorActor }, user.email);
+    assert.equal(removed, 1);
+    assert.deepEqual(await runtime.storage.passkeys.listForUser(user.id), []);
+    assert.deepEqual(await runtime.registry.secondFactors.methodsOf(user.id), []);
   });
 });
 
