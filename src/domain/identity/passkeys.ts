@@ -13,6 +13,7 @@ import type { AccountTokenPurpose } from '../../ports/account-tokens.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { PasskeyDeviceType, PasskeyRecord } from '../../ports/passkey-repository.js';
 import type { Storage } from '../../ports/storage.js';
+import { constantTimeEqual } from '../../shared/constant-time.js';
 import { base64url } from '../../shared/encoding.js';
 import { randomId } from '../../shared/random.js';
 import type { RequestContext } from '../audit/audit-log.js';
@@ -159,7 +160,8 @@ export class PasskeyService {
   #challengeCheck(purpose: AccountTokenPurpose, bound: ChallengeBinding): (challenge: string) => Promise<boolean> {
     return async (challenge) => {
       const token = await this.#deps.storage.accountTokens.consume(accountTokenHash(challenge), purpose, this.#deps.clock.now());
-      return token !== undefined && token.userId === bound.userId && token.data['binding'] === bound.binding;
+      const binding = token?.data['binding'];
+      return token !== undefined && token.userId === bound.userId && typeof binding === 'string' && constantTimeEqual(binding, bound.binding);
     };
   }
 
