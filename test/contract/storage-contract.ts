@@ -6,6 +6,7 @@ import type { Storage } from '../../src/ports/storage.js';
 import { migrateToLatest, openDatabase, type SqlDatabase } from '../../src/storage/sql/database.js';
 import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import { accountsContract } from './accounts-contract.js';
+import { federationContract } from './federation-contract.js';
 import { oauthContract } from './oauth-contract.js';
 import { rateLimitContract } from './rate-limit-contract.js';
 import { registryContract } from './registry-contract.js';
@@ -188,6 +189,13 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('accounts', () => {
       accountsContract(
+        () => storage,
+        () => now,
+      );
+    });
+
+    describe('federation', () => {
+      federationContract(
         () => storage,
         () => now,
       );

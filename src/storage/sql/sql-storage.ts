@@ -7,6 +7,7 @@ import { SqlApiRepository } from './api-repository.js';
 import { SqlAppRepository } from './app-repository.js';
 import { SqlAuditRepository } from './audit-repository.js';
 import { SqlConsoleSessionRepository } from './console-session-repository.js';
+import { SqlConnectionRepository, SqlFederationStateRepository, SqlLinkedIdentityRepository } from './federation-repository.js';
 import { SqlDeviceCodeRepository } from './device-code-repository.js';
 import { SqlPersonalAccessTokenRepository, SqlUserRepository } from './identity-repositories.js';
 import {
@@ -46,6 +47,9 @@ export class SqlStorage implements Storage {
   readonly rateLimits: SqlRateLimitRepository;
   readonly outbox: SqlOutboxRepository;
   readonly accountTokens: SqlAccountTokenRepository;
+  readonly connections: SqlConnectionRepository;
+  readonly linkedIdentities: SqlLinkedIdentityRepository;
+  readonly federationStates: SqlFederationStateRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -82,6 +86,9 @@ export class SqlStorage implements Storage {
     this.rateLimits = new SqlRateLimitRepository(db, inTransaction);
     this.outbox = new SqlOutboxRepository(db);
     this.accountTokens = new SqlAccountTokenRepository(db);
+    this.connections = new SqlConnectionRepository(db);
+    this.linkedIdentities = new SqlLinkedIdentityRepository(db);
+    this.federationStates = new SqlFederationStateRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

@@ -9,6 +9,7 @@ import * as rateLimits from './0007-rate-limits.js';
 import * as privileges from './0008-privileges.js';
 import * as interactionState from './0009-interaction-state.js';
 import * as accounts from './0010-accounts.js';
+import * as federation from './0012-federation.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0008-privileges': privileges,
   '0009-interaction-state': interactionState,
   '0010-accounts': accounts,
+  '0012-federation': federation,
 };
 
 export const migrationProvider: MigrationProvider = {
