@@ -20,6 +20,8 @@ import { UserService } from './identity/user-service.js';
 import type { SigningAlgorithm } from './keys/signing-keys.js';
 import { OrgService } from './orgs/org-service.js';
 import { FirstRun } from './identity/first-run.js';
+import { ConnectionService, type SecretSealer } from './federation/connection-service.js';
+import { FederatedAccounts } from './federation/federated-accounts.js';
 import { InvitationSignUp } from './orgs/invitation-sign-up.js';
 
 export interface RegistryDependencies {
@@ -43,6 +45,8 @@ export interface RegistryDependencies {
   issuer: string;
   /** When repeated wrong passwords lock an account (default: 10 in a row, for 15 minutes). */
   lockout?: LockoutPolicy;
+  /** Seals the client secrets of sign-in connections at rest. */
+  connectionSecrets: SecretSealer;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -63,6 +67,10 @@ export interface Registry {
   audit: AuditLog;
   firstRun: FirstRun;
   invitationSignUp: InvitationSignUp;
+  /** Connections to upstream OpenID providers (management). */
+  connections: ConnectionService;
+  /** The accounts behind upstream sign-ins: linking, just-in-time users, unlinking. */
+  federatedAccounts: FederatedAccounts;
 }
 
 export function createRegistry(deps: RegistryDependencies): Registry {
@@ -117,5 +125,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     firstRun: new FirstRun({ storage, clock, events, passwords: deps.passwordHasher }),
     invitationSignUp: new InvitationSignUp({ storage, clock, events, secretHasher: deps.tokenHasher, passwords: deps.passwordHasher }),
     signIn,
+    connections: new ConnectionService({ storage, clock, events, authorizer, secrets: deps.connectionSecrets }),
+    federatedAccounts: new FederatedAccounts({ storage, clock, events }),
   };
 }

@@ -13,6 +13,7 @@ import { InputGuard, parseQueryString } from './input-guard.js';
 import { PageRenderer } from './pages.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerConsoleRoutes } from './routes/console.js';
+import { createFederationPages, registerFederationRoutes } from './routes/federation.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { registerSetupRoutes } from './routes/setup.js';
 import { registerAccountLinkRoutes } from './routes/account-links.js';
@@ -173,7 +174,9 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   });
   const { protocol } = deps;
   const accountPages = new AccountLinkPages({ ...protocol.deps, issuerBase: issuerBase(config.issuer) }, protocol.accounts, protocol.interactions);
-  registerOAuthRoutes(app, { issuer: config.issuer, protocol, pages, accountPages });
+  const federation = createFederationPages(config.issuer, protocol, deps.registry);
+  registerOAuthRoutes(app, { issuer: config.issuer, protocol, pages, accountPages, federation });
+  registerFederationRoutes(app, { issuer: config.issuer, protocol, pages, federation });
   registerAccountRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });
   registerAccountLinkRoutes(app, { issuer: config.issuer, pages, accountPages, secureCookies: protocol.deps.cookies.secure });
   registerSetupRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });

@@ -16,10 +16,10 @@ export type DomainEvent =
   | { type: 'token.revoked'; orgId: string; clientId: string }
   /** A rotated-out refresh token was presented again; its family was revoked (RFC 9700 §4.14.2). */
   | { type: 'refresh.reuse_detected'; orgId: string; clientId: string; grantId: string }
-  /** A person signed in on a hosted page; `clientId` is the app they signed in for, null on the device page. */
-  | { type: 'signin.succeeded'; userId: string; clientId: string | null }
-  /** A sign-in was refused: unknown email, wrong password or a disabled account. */
-  | { type: 'signin.failed'; clientId: string | null }
+  /** A person signed in on a hosted page; `clientId` is the app they signed in for, null on the device page; `method` is `federation` for an upstream provider. */
+  | { type: 'signin.succeeded'; userId: string; clientId: string | null; method?: 'federation' }
+  /** A sign-in was refused: unknown email, wrong password or a disabled account; or, with `method` `federation`, an upstream sign-in that failed. */
+  | { type: 'signin.failed'; clientId: string | null; method?: 'federation' }
   /** A sign-in was refused before the password was checked, because of too many attempts. */
   | { type: 'signin.throttled'; clientId: string | null }
   /** A sign-in session ended: RP-initiated logout, signing out on the account page, a password change ending the others, or a server administrator ending it. */
@@ -91,6 +91,19 @@ export type DomainEvent =
   | { type: 'pat.created'; userId: string; tokenId: string }
   /** A personal access token was revoked. */
   | { type: 'pat.revoked'; userId: string; tokenId: string }
+  // Sign-in with upstream providers.
+  /** A connection to an upstream OpenID provider was added (`orgId` null: the server's own). */
+  | { type: 'connection.created'; orgId: string | null; connectionId: string }
+  /** A connection's settings or client secret changed. */
+  | { type: 'connection.updated'; orgId: string | null; connectionId: string }
+  /** A connection was deleted, with the identities linked through it. */
+  | { type: 'connection.deleted'; orgId: string | null; connectionId: string }
+  /** An upstream identity was linked to a user (on first sign-in, or after the account's password). */
+  | { type: 'identity.linked'; userId: string; connectionId: string }
+  /** A user unlinked an upstream identity on the account page. */
+  | { type: 'identity.unlinked'; userId: string; connectionId: string }
+  /** A user was created just in time on their first sign-in through an upstream provider. */
+  | { type: 'user.provisioned'; userId: string; connectionId: string }
   // The server.
   /**
    * A new signing key signs from now on for its algorithm; the key it replaced (`previousKid`,

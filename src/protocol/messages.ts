@@ -35,7 +35,8 @@ export interface PageModel {
     | 'account-notice'
     | 'setup'
     | 'invitation'
-    | 'link-notice';
+    | 'link-notice'
+    | 'federation-link';
   data: Record<string, unknown>;
 }
 

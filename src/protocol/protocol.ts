@@ -1,5 +1,6 @@
 import type { Actor } from '../domain/access/actor.js';
 import type { AccountServices } from '../domain/identity/account-services.js';
+import type { UpstreamProviders } from '../ports/upstream-providers.js';
 import type { AuthorizationService } from './authorize/authorization-service.js';
 import type { ProtocolDependencies } from './context.js';
 import type { DeviceVerification } from './device/verification.js';
@@ -21,6 +22,8 @@ export interface Protocol {
   /** The sign-in methods of the hosted pages. */
   loginMethods: { password: LoginMethod<PasswordCredentials> };
   validator: TokenValidator;
+  /** The relying party towards upstream OpenID providers (sign-in connections). */
+  upstream: UpstreamProviders;
   /** Sign-up, email verification and password reset of the hosted account pages. */
   accounts: AccountServices;
   /** Latchkey-issued access tokens for the management API, as management actors. */

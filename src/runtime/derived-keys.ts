@@ -17,6 +17,8 @@ export interface DerivedKeys {
   readonly csrf: SecretHasher;
   /** Encrypts the signing keys' private halves at rest. */
   readonly signingKeyEncryption: KeyEncryption;
+  /** Encrypts the client secrets of upstream sign-in connections at rest. */
+  readonly connectionSecretEncryption: KeyEncryption;
   /** Seals the console's server-side tokens and signs its sign-in flow cookie. */
   readonly consoleSessionKey: Uint8Array;
 }
@@ -28,6 +30,7 @@ export function deriveKeys(serverSecret: string): DerivedKeys {
     refreshSuccessor: new SecretHasher(deriveKey(serverSecret, 'refresh-successor')),
     csrf: new SecretHasher(deriveKey(serverSecret, 'csrf')),
     signingKeyEncryption: new KeyEncryption(deriveKey(serverSecret, 'signing-key-encryption')),
+    connectionSecretEncryption: new KeyEncryption(deriveKey(serverSecret, 'connection-secret-encryption')),
     consoleSessionKey: deriveKey(serverSecret, 'console-session-encryption'),
   };
 }

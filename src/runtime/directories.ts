@@ -75,6 +75,12 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'pat.created':
     case 'pat.revoked':
     case 'key.rotated':
+    case 'connection.created':
+    case 'connection.updated':
+    case 'connection.deleted':
+    case 'identity.linked':
+    case 'identity.unlinked':
+    case 'user.provisioned':
       return nothingStale;
     default:
       return unhandledEvent(event);

@@ -2,7 +2,14 @@ import { hkdfSync } from 'node:crypto';
 
 /** What a key derived from the server secret is for; each purpose gets an independent key. */
 export type KeyPurpose =
-  'signing-key-encryption' | 'client-secret-hmac' | 'token-hmac' | 'refresh-successor' | 'cookie-signing' | 'csrf' | 'console-session-encryption';
+  | 'signing-key-encryption'
+  | 'client-secret-hmac'
+  | 'token-hmac'
+  | 'refresh-successor'
+  | 'cookie-signing'
+  | 'csrf'
+  | 'console-session-encryption'
+  | 'connection-secret-encryption';
 
 /**
  * A 256-bit key for one purpose, derived from the operator's secret with HKDF-SHA-256 (RFC 5869).

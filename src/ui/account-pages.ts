@@ -1,6 +1,7 @@
 import { paths } from '../contracts/paths.js';
 import type { RequestContext } from '../domain/audit/audit-log.js';
 import type { AccountService } from '../domain/identity/account-service.js';
+import type { FederatedAccounts } from '../domain/federation/federated-accounts.js';
 import { isDomainError } from '../domain/errors.js';
 import type { CookiePolicy } from '../protocol/context.js';
 import type { InteractionEngine } from '../protocol/interaction/engine.js';
@@ -36,6 +37,8 @@ export interface AccountView {
   newEmail: string;
   apps: { clientId: string; name: string; scopes: string[]; since: string }[];
   sessions: { sid: string; device: string; ip: string; signedIn: string; lastSeen: string; current: boolean }[];
+  /** Upstream identities that sign in to this account. */
+  identities: { id: string; provider: string; email: string; linked: string; lastUsed: string }[];
 }
 
 /** account-sign-in.eta. */
@@ -89,6 +92,7 @@ export class AccountPages {
   readonly #accounts: AccountService;
   readonly #engine: Pick<InteractionEngine, 'signIn' | 'startSession'>;
   readonly #password: LoginMethod<PasswordCredentials>;
+  readonly #federation: Pick<FederatedAccounts, 'listForUser' | 'unlink'> | undefined;
   readonly base: string;
 
   constructor(
@@ -96,7 +100,9 @@ export class AccountPages {
     accounts: AccountService,
     engine: Pick<InteractionEngine, 'signIn' | 'startSession'>,
     password: LoginMethod<PasswordCredentials>,
+    federation?: Pick<FederatedAccounts, 'listForUser' | 'unlink'>,
   ) {
+    this.#federation = federation;
     this.#deps = deps;
     this.#accounts = accounts;
     this.#engine = engine;
@@ -147,6 +153,7 @@ export class AccountPages {
     const now = this.#deps.clock.now();
     const sessions = await this.#deps.storage.sessions.listForUser(user.id, now);
     const apps = await this.#accounts.apps(this.#context(current, request));
+    const identities = (await this.#federation?.listForUser(user.id)) ?? [];
     // The resend form is the verification pages' own, bound to the account pages' binding cookie.
     const binding = user.emailVerified ? null : this.#binding(request);
     const view: AccountView = {
@@ -178,6 +185,13 @@ export class AccountPages {
         signedIn: shownTime(listed.createdAt),
         lastSeen: shownTime(listed.lastSeenAt),
         current: listed.sid === session.sid,
+      })),
+      identities: identities.map((identity) => ({
+        id: identity.id,
+        provider: identity.connectionName,
+        email: identity.email ?? '',
+        linked: shownTime(identity.createdAt),
+        lastUsed: identity.lastUsedAt === null ? 'never' : shownTime(identity.lastUsedAt),
       })),
     };
     const response = page('account', view, options.status ?? 200, binding?.cookies.length ? binding.cookies : undefined);
@@ -263,6 +277,15 @@ export class AccountPages {
     return this.#form(request, 'apps', async (_current, context) => {
       await this.#accounts.withdrawConsent(context, param(request.body, 'client_id') ?? '');
       return seeOther(`${this.base}?done=withdrawn`);
+    });
+  }
+
+  /** POST /account/identities/unlink: never the last way in (no password and no other provider). */
+  unlinkIdentity(request: AccountRequest): Promise<ProtocolResponse> {
+    return this.#form(request, 'identities', async (current, context) => {
+      if (!this.#federation) return seeOther(this.base);
+      await this.#federation.unlink(context, current.user, param(request.body, 'identity_id') ?? '');
+      return seeOther(`${this.base}?done=unlinked`);
     });
   }
 

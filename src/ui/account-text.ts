@@ -1,8 +1,8 @@
 /** The account page's sections: where a form's refusal is shown. */
-export type AccountSection = 'profile' | 'email' | 'password' | 'apps' | 'sessions';
+export type AccountSection = 'profile' | 'email' | 'password' | 'apps' | 'sessions' | 'identities';
 
 /** What the page says after each change. */
-export type AccountNotice = 'profile' | 'email' | 'password' | 'withdrawn' | 'signed_out';
+export type AccountNotice = 'profile' | 'email' | 'password' | 'withdrawn' | 'signed_out' | 'unlinked';
 
 /** The form fields a rule names, as the page labels them. */
 const fieldLabels: Record<string, string> = {
@@ -28,5 +28,6 @@ export const accountText = {
     password: 'Your password is changed. Your other sessions were signed out.',
     withdrawn: 'The app no longer has access. It will ask again if you use it.',
     signed_out: 'The session is signed out.',
+    unlinked: 'The sign-in provider is unlinked. It no longer signs you in to this account.',
   } satisfies Record<AccountNotice, string>,
 };

@@ -13,6 +13,7 @@ import type { PasswordCredentials } from '../protocol/interaction/password-login
 import { param, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
 import type { AccountLinkPages } from './account-link-pages.js';
+import type { FederationPages } from './federation-pages.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { allowed } from './forms.js';
 import { signInWithForm } from './sign-in-form.js';
@@ -37,12 +38,20 @@ export class InteractionPages {
   readonly #engine: InteractionEngine;
   readonly #password: LoginMethod<PasswordCredentials>;
   readonly #accountPages: AccountLinkPages;
+  readonly #federation: FederationPages | undefined;
 
-  constructor(deps: InteractionPagesDependencies, engine: InteractionEngine, password: LoginMethod<PasswordCredentials>, accountPages: AccountLinkPages) {
+  constructor(
+    deps: InteractionPagesDependencies,
+    engine: InteractionEngine,
+    password: LoginMethod<PasswordCredentials>,
+    accountPages: AccountLinkPages,
+    federation?: FederationPages,
+  ) {
     this.#deps = deps;
     this.#engine = engine;
     this.#password = password;
     this.#accountPages = accountPages;
+    this.#federation = federation;
   }
 
   async #load(uid: string, request: ProtocolRequest): Promise<Loaded | ProtocolResponse> {
@@ -59,8 +68,15 @@ export class InteractionPages {
     return loaded;
   }
 
-  #loginPage({ details, csrf }: Loaded, status: number, error: string | null, email: string | null, headers: Record<string, string> = {}): ProtocolResponse {
+  async #loginPage(
+    { details, csrf }: Loaded,
+    status: number,
+    error: string | null,
+    email: string | null,
+    headers: Record<string, string> = {},
+  ): Promise<ProtocolResponse> {
     const { client, uid } = details;
+    const federation = this.#federation ? await this.#federation.offered(details) : { action: '', connections: [] };
     const base = `${this.#deps.endpoints.interaction}/${uid}`;
     return pageResponse(
       {
@@ -76,6 +92,7 @@ export class InteractionPages {
           abortAction: `${base}/abort`,
           forgotPasswordUri: this.#accountPages.forgotPasswordUri,
           signUpUri: this.#accountPages.signUpUriFor(uid),
+          federation,
         },
       },
       status,
@@ -128,7 +145,11 @@ export class InteractionPages {
     const loaded = await this.#form(uid, request, forgedFormText.login);
     if ('kind' in loaded) return loaded;
     const email = param(request.body, 'email') ?? '';
-    if (!email || !request.body.get('password')?.[0]) return this.#loginPage(loaded, 400, signInText.missingFields, email);
+    const password = request.body.get('password')?.[0];
+    // Home realm discovery: an email of a domain a connection serves, without a password, goes to that connection.
+    const realm = email && !password && this.#federation ? await this.#federation.connectionForEmail(loaded.details, email) : undefined;
+    if (realm) return this.#federation!.start(loaded.details, realm, email);
+    if (!email || !password) return this.#loginPage(loaded, 400, signInText.missingFields, email);
     const signedIn = await signInWithForm(this.#engine, this.#password, request.body, { ip: request.ip, clientId: loaded.details.client.clientId });
     if (signedIn.kind === 'refused') return this.#loginPage(loaded, signedIn.status, signedIn.message, email, signedIn.headers);
     if (signedIn.kind === 'second_factor') return this.#finish(loaded, request, { secondFactor: { login: signedIn.login, methods: signedIn.methods } });

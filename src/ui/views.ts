@@ -15,6 +15,8 @@ export interface LoginView {
   forgotPasswordUri: string;
   /** The sign-up page for this interaction; null when sign-up is off. */
   signUpUri: string | null;
+  /** A button per upstream provider the sign-in may use, posting to `action`. */
+  federation: { action: string; connections: { id: string; displayName: string }[] };
 }
 
 /** consent.eta: what the app asks for, and who is signed in. */

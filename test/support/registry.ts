@@ -1,3 +1,4 @@
+import { KeyEncryption } from '../../src/domain/keys/key-encryption.js';
 import { allManagementScopes, operatorActor, type Actor } from '../../src/domain/access/actor.js';
 import { createRegistry, type Registry } from '../../src/domain/registry.js';
 import type { RequestContext } from '../../src/domain/audit/audit-log.js';
@@ -46,6 +47,7 @@ export async function createTestRegistry(databaseUrl = 'sqlite::memory:'): Promi
     },
     signingAlgorithms: ['RS256', 'ES256', 'EdDSA'],
     issuer: 'https://id.example.test',
+    connectionSecrets: new KeyEncryption(new Uint8Array(32).fill(5)),
   });
   await registry.orgs.ensureDefault();
   return { registry, storage, database, events, clock, operator: { actor: operatorActor }, close: () => database.close() };

@@ -19,7 +19,13 @@ export interface AccountRouteOptions {
 export function registerAccountRoutes(app: FastifyInstance, options: AccountRouteOptions): void {
   const { protocol, pages } = options;
   const { deps } = protocol;
-  const accountPages = new AccountPages({ ...deps, issuer: options.issuer }, options.registry.accounts, protocol.interactions, protocol.loginMethods.password);
+  const accountPages = new AccountPages(
+    { ...deps, issuer: options.issuer },
+    options.registry.accounts,
+    protocol.interactions,
+    protocol.loginMethods.password,
+    options.registry.federatedAccounts,
+  );
   const base = issuerPath(options.issuer) + paths.account;
   const handle = (run: (request: AccountRequest) => Promise<ProtocolResponse>) => async (request: FastifyRequest, reply: FastifyReply) =>
     sendProtocolResponse(reply, await run({ ...toProtocolRequest(request), requestId: request.id }), pages, deps.cookies.secure);
@@ -51,6 +57,10 @@ export function registerAccountRoutes(app: FastifyInstance, options: AccountRout
   app.post(
     `${base}/apps/withdraw`,
     handle((request) => accountPages.withdrawConsent(request)),
+  );
+  app.post(
+    `${base}/identities/unlink`,
+    handle((request) => accountPages.unlinkIdentity(request)),
   );
   app.post(
     `${base}/sessions/end`,

@@ -11,6 +11,7 @@ import type { ProtocolResponse } from '../../protocol/messages.js';
 import type { Protocol } from '../../protocol/protocol.js';
 import type { AccountLinkPages } from '../../ui/account-link-pages.js';
 import { DevicePages } from '../../ui/device-pages.js';
+import type { FederationPages } from '../../ui/federation-pages.js';
 import { InteractionPages } from '../../ui/interaction-pages.js';
 import type { PageRenderer } from '../pages.js';
 import { sendProtocolResponse, toProtocolRequest } from '../protocol-adapter.js';
@@ -21,6 +22,8 @@ export interface OAuthRouteOptions {
   pages: PageRenderer;
   /** The sign-up, verification and reset pages the sign-in page links to. */
   accountPages: AccountLinkPages;
+  /** Sign-in with upstream providers: the buttons and home realm discovery of the sign-in page. */
+  federation?: FederationPages;
 }
 
 /** The OAuth and OpenID Connect endpoints, and the hosted sign-in, consent and sign-out pages. */
@@ -97,7 +100,7 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     handle((request) => devicePages.done(toProtocolRequest(request))),
   );
 
-  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password, options.accountPages);
+  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password, options.accountPages, options.federation);
   const interaction = prefix + endpointPaths.interaction;
   type WithUid = FastifyRequest<{ Params: { uid: string } }>;
   const uidOf = (request: FastifyRequest) => (request as WithUid).params.uid;
