@@ -11,6 +11,7 @@ import type { InteractionDetails, InteractionEngine } from '../protocol/interact
 import type { LoginMethod } from '../protocol/interaction/login-method.js';
 import type { PasswordCredentials } from '../protocol/interaction/password-login.js';
 import { param, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
+import { constantTimeEqual } from '../shared/constant-time.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
 import { randomId } from '../shared/random.js';
 import { csrfToken, csrfValid } from './csrf.js';
@@ -159,7 +160,7 @@ export class FederationPages {
   async #consume(details: InteractionDetails, purpose: FederationStateRecord['purpose'], value: string | undefined) {
     if (!value || value.length > 200) return undefined;
     const state = await this.#deps.storage.federationStates.consume(this.#deps.tokenHasher.hash(value), purpose, this.#deps.clock.now());
-    if (!state || state.interactionUid !== details.uid || state.browserHash !== details.record.browserHash) return undefined;
+    if (!state || state.interactionUid !== details.uid || !constantTimeEqual(state.browserHash, details.record.browserHash)) return undefined;
     return state;
   }
 
