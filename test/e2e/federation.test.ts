@@ -209,6 +209,27 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
     assert.equal(again.sub, fixture.user.id, 'no password this time');
   });
 
+  test("the upstream's MFA counts only when the connection trusts it", async () => {
+    const signInWith = async (name: string) =>
+      withPage(name, async (page, context) => {
+        const arrival = await capturing(context);
+        const checks = await startAt(page);
+        await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
+        return finishAtApp(page, arrival, checks);
+      });
+    upstream.next = { sub: 'upstream-mfa', email: 'mfa.user@corp.example', amr: ['pwd', 'otp'] };
+    assert.deepEqual((await signInWith('mfa-untrusted')).amr, ['fed'], 'not trusted: fed alone');
+    await registry().connections.update(operator, connectionId, { trustUpstreamMfa: true });
+    try {
+      upstream.next = { sub: 'upstream-mfa', email: 'mfa.user@corp.example', amr: ['pwd', 'otp'] };
+      assert.deepEqual((await signInWith('mfa-trusted')).amr, ['fed', 'mfa']);
+      upstream.next = { sub: 'upstream-mfa', email: 'mfa.user@corp.example', amr: ['pwd'] };
+      assert.deepEqual((await signInWith('mfa-single')).amr, ['fed'], 'one factor upstream');
+    } finally {
+      await registry().connections.update(operator, connectionId, { trustUpstreamMfa: false });
+    }
+  });
+
   test('an upstream error (access_denied) ends on a clear page and changes nothing', async () => {
     upstream.next = 'deny';
     const usersBefore = await storage().users.count();

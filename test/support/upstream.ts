@@ -65,7 +65,7 @@ export async function startUpstreamProvider(callbackUrl: string): Promise<Upstre
     ],
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'upstream' }] },
     cookies: { keys: ['upstream-cookie-key-not-a-secret-0123'] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+    claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
     findAccount(_ctx, sub) {
       const account = accounts.get(sub);
       if (!account) return undefined;
@@ -78,6 +78,7 @@ export async function startUpstreamProvider(callbackUrl: string): Promise<Upstre
           ...(account.name ? { name: account.name } : {}),
           ...(account.givenName ? { given_name: account.givenName } : {}),
           ...(account.familyName ? { family_name: account.familyName } : {}),
+          ...(account.amr ? { amr: account.amr } : {}),
         }),
       };
     },
