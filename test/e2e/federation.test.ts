@@ -80,6 +80,8 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
     const atApp = arrival();
     const outcome = await Promise.race([atApp.then(() => 'app' as const), allow.waitFor().then(() => 'consent' as const)]);
     if (outcome === 'consent') await allow.click();
+    // The route answers before the navigation commits: wait for it, so the next goto doesn't interrupt it.
+    await page.waitForURL(/^https:\/\/client\.example\.test\//);
     const tokens = await client.authorizationCodeGrant(rp, await atApp, {
       pkceCodeVerifier: checks.codeVerifier,
       expectedState: checks.state,
