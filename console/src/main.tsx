@@ -1,3 +1,4 @@
+import { Connections } from './pages/Connections';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { consoleRoot } from './lib/api';
@@ -37,6 +38,7 @@ function Console() {
             <Route path="members" element={<Members />} />
             <Route path="members/:userId" element={<MemberPage />} />
             <Route path="credentials" element={<Credentials />} />
+            <Route path="connections" element={<Connections />} />
             <Route path="audit" element={<Audit />} />
             <Route path="profile" element={<Profile />} />
             <Route path="settings" element={<OrgSettings />} />

@@ -3,6 +3,7 @@ import { registerApisCommand } from './commands/apis.js';
 import { registerAppsCommand } from './commands/apps.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerConnectionsCommand } from './commands/connections.js';
 import { registerCredentialsCommand } from './commands/credentials.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -35,5 +36,6 @@ export function buildProgram(): Command {
   registerCredentialsCommand(program);
   registerTokensCommand(program);
   registerAuditCommand(program);
+  registerConnectionsCommand(program);
   return program;
 }

@@ -24,6 +24,8 @@ export const paths = {
   forgotPassword: '/account/forgot-password',
   resetPassword: '/account/reset-password',
   verifyEmail: '/account/verify-email',
+  // Sign-in with upstream OpenID providers: the one redirect URI to register at each.
+  federationCallback: '/federation/callback',
   // Latchkey's own.
   managementApi: '/api/v1',
   console: '/console',

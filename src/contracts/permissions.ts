@@ -76,6 +76,18 @@ export const permissionTable = {
     description: "See, create and delete other members' client credentials",
   },
   'audit:read': { scope: 'audit:read', roles: ['owner', 'admin'], clients: true, description: 'Read the audit log' },
+  'connections:read': {
+    scope: 'orgs:read',
+    roles: ['owner', 'admin'],
+    clients: false,
+    description: "See the organization's sign-in connections to upstream providers (never their secrets)",
+  },
+  'connections:manage': {
+    scope: 'orgs:write',
+    roles: ['owner', 'admin'],
+    clients: false,
+    description: "Add, change and delete the organization's sign-in connections",
+  },
 } as const satisfies Record<string, PermissionEntry>;
 
 export type Permission = keyof typeof permissionTable;
@@ -110,6 +122,8 @@ export const serverOperations = {
   'users:read': { scope: 'users:read', description: 'See users and their tokens (yourself, or as a server administrator)' },
   'users:write': { scope: 'users:write', description: 'Create, change and disable users and their tokens (yourself, or as a server administrator)' },
   'audit:read_all': { scope: 'audit:read', description: 'Read the server-wide audit log (server administrators)' },
+  'server-connections:read': { scope: 'orgs:read', description: "See the server's own sign-in connections (server administrators)" },
+  'server-connections:manage': { scope: 'orgs:write', description: "Add, change and delete the server's own sign-in connections (server administrators)" },
 } as const satisfies Record<string, { scope: ManagementScope; description: string }>;
 
 export type ServerOperation = keyof typeof serverOperations;

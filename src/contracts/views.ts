@@ -104,6 +104,24 @@ export const apiViewSchema = z.object({
   updatedAt: isoTime,
 });
 
+export const connectionViewSchema = z.object({
+  id: z.string(),
+  orgId: z.string().nullable().describe('null: a connection of the server, offered on every sign-in page'),
+  name: z.string(),
+  displayName: z.string(),
+  issuer: z.string(),
+  clientId: z.string(),
+  clientSecretSet: z.boolean().describe('the secret itself is write-only'),
+  scopes: z.array(z.string()),
+  claimMapping: z.record(z.string(), z.string()),
+  domains: z.array(z.string()),
+  trustUpstreamMfa: z.boolean(),
+  enabled: z.boolean(),
+  callbackUrl: z.string().describe('the redirect URI to register at the upstream provider'),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
 export const appViewSchema = z.object({
   clientId: z.string(),
   orgId: z.string(),
@@ -256,6 +274,7 @@ export type SessionView = z.output<typeof sessionViewSchema>;
 export type TokenView = z.output<typeof tokenViewSchema>;
 export type ApiView = z.output<typeof apiViewSchema>;
 export type AppView = z.output<typeof appViewSchema>;
+export type ConnectionView = z.output<typeof connectionViewSchema>;
 export type AppWithSecretView = z.output<typeof appWithSecretSchema>;
 export type CertificateView = z.output<typeof certificateViewSchema>;
 export type AuditEventView = z.output<typeof auditViewSchema>;

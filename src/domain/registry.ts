@@ -14,13 +14,16 @@ import { AuditLog } from './audit/audit-log.js';
 import { AccountService } from './identity/account-service.js';
 import { ConsentService } from './identity/consents.js';
 import { PersonalAccessTokens } from './identity/personal-access-tokens.js';
-import { SecondFactors, type SecondFactorSource, type SecretSealer } from './identity/second-factors.js';
+import type { SecretSealer } from '../ports/secret-sealer.js';
+import { SecondFactors, type SecondFactorSource } from './identity/second-factors.js';
 import { SignIn } from './identity/sign-in.js';
 import { AccountLockout, type LockoutPolicy } from './identity/lockout.js';
 import { UserService } from './identity/user-service.js';
 import type { SigningAlgorithm } from './keys/signing-keys.js';
 import { OrgService } from './orgs/org-service.js';
 import { FirstRun } from './identity/first-run.js';
+import { ConnectionService } from './federation/connection-service.js';
+import { FederatedAccounts } from './federation/federated-accounts.js';
 import { InvitationSignUp } from './orgs/invitation-sign-up.js';
 
 export interface RegistryDependencies {
@@ -52,6 +55,8 @@ export interface RegistryDependencies {
   secondFactorSources?: readonly SecondFactorSource[];
   /** Removes a user's second factors kept outside the registry's own (passkeys) in the reset's transaction; answers how many. */
   removeOtherSecondFactors?: (tx: Storage, userId: string) => Promise<number>;
+  /** Seals the client secrets of sign-in connections at rest. */
+  connectionSecrets: SecretSealer;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -74,6 +79,10 @@ export interface Registry {
   audit: AuditLog;
   firstRun: FirstRun;
   invitationSignUp: InvitationSignUp;
+  /** Connections to upstream OpenID providers (management). */
+  connections: ConnectionService;
+  /** The accounts behind upstream sign-ins: linking, just-in-time users, unlinking. */
+  federatedAccounts: FederatedAccounts;
 }
 
 export function createRegistry(deps: RegistryDependencies): Registry {
@@ -139,5 +148,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     invitationSignUp: new InvitationSignUp({ storage, clock, events, secretHasher: deps.tokenHasher, passwords: deps.passwordHasher }),
     signIn,
     secondFactors,
+    connections: new ConnectionService({ storage, clock, events, authorizer, secrets: deps.connectionSecrets }),
+    federatedAccounts: new FederatedAccounts({ storage, clock, events }),
   };
 }

@@ -13,6 +13,7 @@ import { InputGuard, parseQueryString } from './input-guard.js';
 import { PageRenderer } from './pages.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerConsoleRoutes } from './routes/console.js';
+import { createFederationPages, registerFederationRoutes } from './routes/federation.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { SecondFactorPrompt } from '../ui/second-factor-prompt.js';
 import { registerSetupRoutes } from './routes/setup.js';
@@ -184,7 +185,9 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     },
     protocol.interactions,
   );
-  registerOAuthRoutes(app, { issuer: config.issuer, protocol, pages, accountPages, secondFactor });
+  const federation = createFederationPages(config.issuer, protocol, deps.registry);
+  registerOAuthRoutes(app, { issuer: config.issuer, protocol, pages, accountPages, secondFactor, federation });
+  registerFederationRoutes(app, { issuer: config.issuer, protocol, pages, federation });
   registerAccountRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages, secondFactor });
   registerAccountLinkRoutes(app, { issuer: config.issuer, pages, accountPages, secureCookies: protocol.deps.cookies.secure });
   registerSetupRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });

@@ -227,6 +227,7 @@ export class InputGuard {
       startsWithSegment(path, paths.interaction) ||
       startsWithSegment(path, paths.deviceVerification) ||
       startsWithSegment(path, paths.account) ||
+      startsWithSegment(path, paths.federationCallback) ||
       startsWithSegment(path, paths.console)
     ) {
       return 'page';

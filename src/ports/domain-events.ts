@@ -108,6 +108,19 @@ export type DomainEvent =
   | { type: 'passkey.renamed'; userId: string; passkeyId: string }
   /** A user removed one of their passkeys: it no longer signs in. */
   | { type: 'passkey.removed'; userId: string; passkeyId: string }
+  // Sign-in with upstream providers.
+  /** A connection to an upstream OpenID provider was added (`orgId` null: the server's own). */
+  | { type: 'connection.created'; orgId: string | null; connectionId: string }
+  /** A connection's settings or client secret changed. */
+  | { type: 'connection.updated'; orgId: string | null; connectionId: string }
+  /** A connection was deleted, with the identities linked through it. */
+  | { type: 'connection.deleted'; orgId: string | null; connectionId: string }
+  /** An upstream identity was linked to a user (on first sign-in, or after the account's password). */
+  | { type: 'identity.linked'; userId: string; connectionId: string }
+  /** A user unlinked an upstream identity on the account page. */
+  | { type: 'identity.unlinked'; userId: string; connectionId: string }
+  /** A user was created just in time on their first sign-in through an upstream provider. */
+  | { type: 'user.provisioned'; userId: string; connectionId: string }
   // The server.
   /**
    * A new signing key signs from now on for its algorithm; the key it replaced (`previousKid`,

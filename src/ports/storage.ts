@@ -2,6 +2,7 @@ import type { AccountTokenRepository } from './account-tokens.js';
 import type { ApiRepository } from './api-repository.js';
 import type { AppRepository } from './app-repositories.js';
 import type { AuditRepository } from './audit-repository.js';
+import type { ConnectionRepository, FederationStateRepository, LinkedIdentityRepository } from './federation-repositories.js';
 import type { PersonalAccessTokenRepository, UserRepository } from './identity-repositories.js';
 import type {
   AccessTokenRepository,
@@ -53,6 +54,10 @@ export interface Storage {
   readonly totpFactors: TotpFactorRepository;
   /** Single-use recovery codes, for when the second factor is lost. */
   readonly recoveryCodes: RecoveryCodeRepository;
+  /** Upstream OpenID providers, the identities linked through them, and sign-ins in flight. */
+  readonly connections: ConnectionRepository;
+  readonly linkedIdentities: LinkedIdentityRepository;
+  readonly federationStates: FederationStateRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

@@ -36,7 +36,8 @@ export interface PageModel {
     | 'setup'
     | 'invitation'
     | 'link-notice'
-    | 'second-factor';
+    | 'second-factor'
+    | 'federation-link';
   data: Record<string, unknown>;
 }
 

@@ -2,6 +2,7 @@ import type { CodeCredentials } from './interaction/second-factor-login.js';
 import type { Actor } from '../domain/access/actor.js';
 import type { AccountServices } from '../domain/identity/account-services.js';
 import type { PasskeyService } from '../domain/identity/passkeys.js';
+import type { UpstreamProviders } from '../ports/upstream-providers.js';
 import type { AuthorizationService } from './authorize/authorization-service.js';
 import type { ProtocolDependencies } from './context.js';
 import type { DeviceVerification } from './device/verification.js';
@@ -34,6 +35,8 @@ export interface Protocol {
    */
   passkeys: { service: PasskeyService; available: boolean; passwordless: boolean };
   validator: TokenValidator;
+  /** The relying party towards upstream OpenID providers (sign-in connections). */
+  upstream: UpstreamProviders;
   /** Sign-up, email verification and password reset of the hosted account pages. */
   accounts: AccountServices;
   /** Latchkey-issued access tokens for the management API, as management actors. */

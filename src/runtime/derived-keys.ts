@@ -19,6 +19,8 @@ export interface DerivedKeys {
   readonly signingKeyEncryption: KeyEncryption;
   /** Seals the shared secrets of authenticator apps (TOTP) at rest. */
   readonly factorSecretEncryption: KeyEncryption;
+  /** Encrypts the client secrets of upstream sign-in connections at rest. */
+  readonly connectionSecretEncryption: KeyEncryption;
   /** Seals the console's server-side tokens and signs its sign-in flow cookie. */
   readonly consoleSessionKey: Uint8Array;
 }
@@ -31,6 +33,7 @@ export function deriveKeys(serverSecret: string): DerivedKeys {
     csrf: new SecretHasher(deriveKey(serverSecret, 'csrf')),
     signingKeyEncryption: new KeyEncryption(deriveKey(serverSecret, 'signing-key-encryption')),
     factorSecretEncryption: new KeyEncryption(deriveKey(serverSecret, 'factor-secret-encryption')),
+    connectionSecretEncryption: new KeyEncryption(deriveKey(serverSecret, 'connection-secret-encryption')),
     consoleSessionKey: deriveKey(serverSecret, 'console-session-encryption'),
   };
 }

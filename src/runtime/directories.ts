@@ -82,6 +82,12 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'passkey.renamed':
     case 'passkey.removed':
     case 'key.rotated':
+    case 'connection.created':
+    case 'connection.updated':
+    case 'connection.deleted':
+    case 'identity.linked':
+    case 'identity.unlinked':
+    case 'user.provisioned':
       return nothingStale;
     default:
       return unhandledEvent(event);

@@ -21,6 +21,7 @@ import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { mayUseReservedApi } from '../protocol/scopes.js';
 import { audiencesOf, TokenValidator } from '../protocol/tokens/token-validator.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
+import { OpenIdUpstreamProviders } from './federation/upstream-client.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
 
@@ -174,6 +175,7 @@ export function createProtocol(runtime: Runtime): Protocol {
       passwordless: config.signIn.passkeys.passwordless && passkeysPossible(relyingParty),
     },
     validator,
+    upstream: new OpenIdUpstreamProviders(runtime.keys.connectionSecretEncryption),
     accounts: createAccountServices({
       storage,
       clock,

@@ -92,6 +92,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       events,
       clientSecretHasher: keys.clientSecretHasher,
       tokenHasher: keys.tokenHasher,
+      connectionSecrets: keys.connectionSecretEncryption,
       passwordHasher: argon2PasswordHasher,
       bounds: config.tokens,
       signingAlgorithms: config.keys.algorithms,

@@ -24,6 +24,7 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     storage.consoleSessions,
     storage.rateLimits,
     storage.accountTokens,
+    storage.federationStates,
   ];
   let stopped = false;
   const sweep = async (): Promise<number> => {

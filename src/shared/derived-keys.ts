@@ -9,7 +9,8 @@ export type KeyPurpose =
   | 'cookie-signing'
   | 'csrf'
   | 'console-session-encryption'
-  | 'factor-secret-encryption';
+  | 'factor-secret-encryption'
+  | 'connection-secret-encryption';
 
 /**
  * A 256-bit key for one purpose, derived from the operator's secret with HKDF-SHA-256 (RFC 5869).

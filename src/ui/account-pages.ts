@@ -6,6 +6,7 @@ import type { InteractionLogin } from '../ports/oauth-repositories.js';
 import type { SecondFactorPlace, SecondFactorPrompt } from './second-factor-prompt.js';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { PasskeyService } from '../domain/identity/passkeys.js';
+import type { FederatedAccounts } from '../domain/federation/federated-accounts.js';
 import type { CookiePolicy } from '../protocol/context.js';
 import type { InteractionEngine } from '../protocol/interaction/engine.js';
 import type { LoginMethod } from '../protocol/interaction/login-method.js';
@@ -46,6 +47,8 @@ export interface AccountView {
   /** Two-step verification: the authenticator apps, and how many recovery codes are left. */
   twoStep: { apps: { id: string; name: string; added: string; lastUsed: string }[]; recoveryCodesLeft: number; hasFactor: boolean };
   sessions: { sid: string; device: string; ip: string; signedIn: string; lastSeen: string; current: boolean }[];
+  /** Upstream identities that sign in to this account. */
+  identities: { id: string; provider: string; email: string; linked: string; lastUsed: string }[];
 }
 
 /** account-sign-in.eta. */
@@ -102,6 +105,7 @@ export class AccountPages {
   readonly #secondFactors: SecondFactors;
   readonly #secondFactor: SecondFactorPrompt;
   readonly #passkeys: PasskeyService | undefined;
+  readonly #federation: Pick<FederatedAccounts, 'listForUser' | 'unlink'> | undefined;
   readonly base: string;
 
   constructor(
@@ -112,7 +116,9 @@ export class AccountPages {
     secondFactors: SecondFactors,
     secondFactor: SecondFactorPrompt,
     passkeys?: PasskeyService,
+    federation?: Pick<FederatedAccounts, 'listForUser' | 'unlink'>,
   ) {
+    this.#federation = federation;
     this.#deps = deps;
     this.#accounts = accounts;
     this.#engine = engine;
@@ -169,6 +175,7 @@ export class AccountPages {
     const totp = (await this.#secondFactors.listTotp(user.id)).filter((factor) => factor.confirmedAt !== null);
     const methods = await this.#secondFactors.methodsOf(user.id);
     const passkeys = this.#passkeys ? await this.#passkeys.list(user.id) : null;
+    const identities = (await this.#federation?.listForUser(user.id)) ?? [];
     // The resend form is the verification pages' own, bound to the account pages' binding cookie.
     const binding = user.emailVerified ? null : this.#binding(request);
     const view: AccountView = {
@@ -218,6 +225,13 @@ export class AccountPages {
         signedIn: shownTime(listed.createdAt),
         lastSeen: shownTime(listed.lastSeenAt),
         current: listed.sid === session.sid,
+      })),
+      identities: identities.map((identity) => ({
+        id: identity.id,
+        provider: identity.connectionName,
+        email: identity.email ?? '',
+        linked: shownTime(identity.createdAt),
+        lastUsed: identity.lastUsedAt === null ? 'never' : shownTime(identity.lastUsedAt),
       })),
     };
     const response = page('account', view, options.status ?? 200, binding?.cookies.length ? binding.cookies : undefined);
@@ -351,6 +365,15 @@ export class AccountPages {
     return this.#form(request, 'apps', async (_current, context) => {
       await this.#accounts.withdrawConsent(context, param(request.body, 'client_id') ?? '');
       return seeOther(`${this.base}?done=withdrawn`);
+    });
+  }
+
+  /** POST /account/identities/unlink: never the last way in (no password and no other provider). */
+  unlinkIdentity(request: AccountRequest): Promise<ProtocolResponse> {
+    return this.#form(request, 'identities', async (current, context) => {
+      if (!this.#federation) return seeOther(this.base);
+      await this.#federation.unlink(context, current.user, param(request.body, 'identity_id') ?? '');
+      return seeOther(`${this.base}?done=unlinked`);
     });
   }
 

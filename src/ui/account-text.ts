@@ -1,9 +1,19 @@
 /** The account page's sections: where a form's refusal is shown. */
-export type AccountSection = 'profile' | 'email' | 'password' | 'twoStep' | 'passkeys' | 'apps' | 'sessions';
+export type AccountSection = 'profile' | 'email' | 'password' | 'twoStep' | 'passkeys' | 'apps' | 'sessions' | 'identities';
 
 /** What the page says after each change. */
 export type AccountNotice =
-  'profile' | 'email' | 'password' | 'two_step_on' | 'two_step_removed' | 'passkey_added' | 'passkey_renamed' | 'passkey_removed' | 'withdrawn' | 'signed_out';
+  | 'profile'
+  | 'email'
+  | 'password'
+  | 'two_step_on'
+  | 'two_step_removed'
+  | 'passkey_added'
+  | 'passkey_renamed'
+  | 'passkey_removed'
+  | 'withdrawn'
+  | 'signed_out'
+  | 'unlinked';
 
 /** The form fields a rule names, as the page labels them. */
 const fieldLabels: Record<string, string> = {
@@ -37,5 +47,6 @@ export const accountText = {
     passkey_removed: 'The passkey is removed. It no longer signs you in.',
     withdrawn: 'The app no longer has access. It will ask again if you use it.',
     signed_out: 'The session is signed out.',
+    unlinked: 'The sign-in provider is unlinked. It no longer signs you in to this account.',
   } satisfies Record<AccountNotice, string>,
 };

@@ -19,6 +19,7 @@ import type { SecretHasher } from '../shared/opaque-secret.js';
 import { acrNeedsSecondFactor } from '../protocol/acr.js';
 import type { AccountLinkPages } from './account-link-pages.js';
 import type { SecondFactorPlace, SecondFactorPrompt } from './second-factor-prompt.js';
+import type { FederationPages } from './federation-pages.js';
 import { csrfToken, csrfValid } from './csrf.js';
 import { allowed } from './forms.js';
 import { signInWithForm } from './sign-in-form.js';
@@ -62,6 +63,7 @@ export class InteractionPages {
   readonly #accountPages: AccountLinkPages;
   readonly #secondFactor: SecondFactorPrompt;
   readonly #passkeys: InteractionPasskeys | undefined;
+  readonly #federation: FederationPages | undefined;
 
   constructor(
     deps: InteractionPagesDependencies,
@@ -70,11 +72,13 @@ export class InteractionPages {
     accountPages: AccountLinkPages,
     secondFactor: SecondFactorPrompt,
     passkeys?: InteractionPasskeys,
+    federation?: FederationPages,
   ) {
     this.#deps = deps;
     this.#engine = engine;
     this.#password = password;
     this.#accountPages = accountPages;
+    this.#federation = federation;
     this.#secondFactor = secondFactor;
     this.#passkeys = passkeys;
   }
@@ -182,15 +186,16 @@ export class InteractionPages {
   }
 
   /** The sign-in page; `autofill` false after a refused passkey, so that the browser does not offer it again unasked. */
-  #loginPage(
+  async #loginPage(
     { details, csrf }: Loaded,
     status: number,
     error: string | null,
     email: string | null,
     headers: Record<string, string> = {},
     autofill = true,
-  ): ProtocolResponse {
+  ): Promise<ProtocolResponse> {
     const { client, uid } = details;
+    const federation = this.#federation ? await this.#federation.offered(details) : { action: '', connections: [] };
     const base = `${this.#deps.endpoints.interaction}/${uid}`;
     return pageResponse(
       {
@@ -208,6 +213,7 @@ export class InteractionPages {
           signUpUri: this.#accountPages.signUpUriFor(uid),
           passkey: this.#passwordless ? { optionsAction: `${base}/passkey/options`, action: `${base}/passkey`, autofill } : null,
           passkeyScript: this.#passwordless !== undefined,
+          federation,
         },
       },
       status,
@@ -263,7 +269,11 @@ export class InteractionPages {
     const loaded = await this.#form(uid, request, forgedFormText.login);
     if ('kind' in loaded) return loaded;
     const email = param(request.body, 'email') ?? '';
-    if (!email || !request.body.get('password')?.[0]) return this.#loginPage(loaded, 400, signInText.missingFields, email);
+    const password = request.body.get('password')?.[0];
+    // Home realm discovery: an email of a domain a connection serves, without a password, goes to that connection.
+    const realm = email && !password && this.#federation ? await this.#federation.connectionForEmail(loaded.details, email) : undefined;
+    if (realm) return this.#federation!.start(loaded.details, realm, email);
+    if (!email || !password) return this.#loginPage(loaded, 400, signInText.missingFields, email);
     const signedIn = await signInWithForm(this.#engine, this.#password, request.body, { ip: request.ip, clientId: loaded.details.client.clientId });
     if (signedIn.kind === 'refused') return this.#loginPage(loaded, signedIn.status, signedIn.message, email, signedIn.headers);
     if (signedIn.kind === 'second_factor') return this.#finish(loaded, request, { secondFactor: { login: signedIn.login, methods: signedIn.methods } });

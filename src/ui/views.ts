@@ -22,6 +22,8 @@ export interface LoginView {
   passkey: { optionsAction: string; action: string; autofill: boolean } | null;
   /** Lets the page's passkey scripts run (the renderer's CSP). */
   passkeyScript: boolean;
+  /** A button per upstream provider the sign-in may use, posting to `action`. */
+  federation: { action: string; connections: { id: string; displayName: string }[] };
 }
 
 /** consent.eta: what the app asks for, and who is signed in. */

@@ -7,6 +7,7 @@ import { migrateToLatest, openDatabase, type SqlDatabase } from '../../src/stora
 import { SqlStorage } from '../../src/storage/sql/sql-storage.js';
 import { accountsContract } from './accounts-contract.js';
 import { secondFactorsContract } from './second-factors-contract.js';
+import { federationContract } from './federation-contract.js';
 import { oauthContract } from './oauth-contract.js';
 import { passkeysContract } from './passkeys-contract.js';
 import { rateLimitContract } from './rate-limit-contract.js';
@@ -204,6 +205,13 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('passkeys', () => {
       passkeysContract(
+        () => storage,
+        () => now,
+      );
+    });
+
+    describe('federation', () => {
+      federationContract(
         () => storage,
         () => now,
       );

@@ -45,6 +45,13 @@ describe('the scope each management route documents', () => {
     });
     const { invitation } = await registry().orgs.invite(operator, org.id, { email: `invited-${counter}@example.test`, role: 'viewer' });
     const { record: memberToken } = await registry().tokens.create(operator, member.id, { name: 'theirs', scopes: ['apps:read'] });
+    const connection = await registry().connections.create(operator, org.id, {
+      name: 'sso',
+      displayName: 'SSO',
+      issuer: 'https://idp.example.test',
+      clientId: 'latchkey',
+      clientSecret: 'upstream secret',
+    });
     const params: Record<string, string> = {
       org: org.name,
       api: api.id,
@@ -55,6 +62,7 @@ describe('the scope each management route documents', () => {
       invitationId: invitation.id,
       user: member.id,
       tokenId: memberToken.id,
+      connection: connection.id,
     };
     return { admin, params, credentialId: credential.clientId, identifier };
   }

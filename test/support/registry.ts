@@ -48,6 +48,7 @@ export async function createTestRegistry(databaseUrl = 'sqlite::memory:'): Promi
     signingAlgorithms: ['RS256', 'ES256', 'EdDSA'],
     issuer: 'https://id.example.test',
     factorSecrets: new KeyEncryption(new Uint8Array(32).fill(5)),
+    connectionSecrets: new KeyEncryption(new Uint8Array(32).fill(5)),
   });
   await registry.orgs.ensureDefault();
   return { registry, storage, database, events, clock, operator: { actor: operatorActor }, close: () => database.close() };

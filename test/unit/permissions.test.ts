@@ -50,6 +50,15 @@ const operations: Record<Permission, (t: TestRegistry, orgId: string, as: Reques
     });
   },
   'audit:read': (t, orgId, as) => t.registry.audit.list(as, { orgId, offset: 0, limit: 10 }),
+  'connections:read': (t, orgId, as) => t.registry.connections.list(as, orgId),
+  'connections:manage': (t, orgId, as) =>
+    t.registry.connections.create(as, orgId, {
+      name: 'corp',
+      displayName: 'Corp',
+      issuer: 'https://idp.example.com',
+      clientId: 'latchkey',
+      clientSecret: 'upstream secret',
+    }),
 };
 
 function apiIdentifier(orgId: string): string {
@@ -84,6 +93,8 @@ const expectedForClients: Record<Permission, boolean> = {
   'credentials:create_own': false,
   'credentials:manage': false,
   'audit:read': true,
+  'connections:read': false,
+  'connections:manage': false,
 };
 
 /** The table as the product defines it: a change to src/contracts/permissions.ts must change this too. */
@@ -106,6 +117,8 @@ const expectedMatrix: Record<Permission, string> = {
   'credentials:create_own': 'owner admin developer',
   'credentials:manage': 'owner admin',
   'audit:read': 'owner admin',
+  'connections:read': 'owner admin',
+  'connections:manage': 'owner admin',
 };
 
 test('the permission table is the one the product defines', () => {

@@ -175,6 +175,7 @@ const navItems = [
   { to: 'apis', label: 'APIs' },
   { to: 'credentials', label: 'Client credentials' },
   { to: 'members', label: 'Members' },
+  { to: 'connections', label: 'Sign-in connections' },
   { to: 'audit', label: 'Audit log' },
   { to: 'settings', label: 'Organization settings' },
   { to: 'profile', label: 'My profile' },

@@ -3,6 +3,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { RateLimiter, RateRule } from '../../ports/rate-limiter.js';
 import type { TotpFactorRecord } from '../../ports/second-factor-repositories.js';
+import type { SecretSealer } from '../../ports/secret-sealer.js';
 import type { Storage } from '../../ports/storage.js';
 import type { SecretHasher } from '../../shared/opaque-secret.js';
 import { randomId, secureRandomBytes } from '../../shared/random.js';
@@ -18,12 +19,6 @@ export type SecondFactorMethod = 'totp' | 'passkey' | 'recovery_code';
 export interface SecondFactorSource {
   method: Exclude<SecondFactorMethod, 'recovery_code'>;
   enrolled(userId: string): Promise<boolean>;
-}
-
-/** Seals secrets at rest under the server secret (the signing keys' encryption). */
-export interface SecretSealer {
-  seal(plaintext: string): Promise<string>;
-  open(sealed: string): Promise<string>;
 }
 
 export interface SecondFactorDependencies {

@@ -8,6 +8,7 @@ import { buildOpenApiDocument, defineRoute, registerApiRoutes, type AnyApiRoute,
 import { apiRoutes } from './routes/apis.js';
 import { appRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
+import { connectionRoutes } from './routes/connections.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { orgRoutes } from './routes/orgs.js';
 import { preAuthorizationRoutes } from './routes/preauthorizations.js';
@@ -43,6 +44,7 @@ export function managementRoutes(options: { registry: Registry; serverMetadata: 
     ...preAuthorizationRoutes(deps),
     ...credentialRoutes(deps),
     ...auditRoutes(deps),
+    ...connectionRoutes(deps),
   ];
 }
 

@@ -29,6 +29,7 @@ export function registerAccountRoutes(app: FastifyInstance, options: AccountRout
     options.registry.secondFactors,
     options.secondFactor,
     protocol.passkeys.available ? protocol.passkeys.service : undefined,
+    options.registry.federatedAccounts,
   );
   const base = issuerPath(options.issuer) + paths.account;
   const handle = (run: (request: AccountRequest) => Promise<ProtocolResponse>) => async (request: FastifyRequest, reply: FastifyReply) =>
@@ -113,6 +114,10 @@ export function registerAccountRoutes(app: FastifyInstance, options: AccountRout
   app.post(
     `${base}/apps/withdraw`,
     handle((request) => accountPages.withdrawConsent(request)),
+  );
+  app.post(
+    `${base}/identities/unlink`,
+    handle((request) => accountPages.unlinkIdentity(request)),
   );
   app.post(
     `${base}/sessions/end`,

@@ -11,6 +11,7 @@ import type { ProtocolResponse } from '../../protocol/messages.js';
 import type { Protocol } from '../../protocol/protocol.js';
 import type { AccountLinkPages } from '../../ui/account-link-pages.js';
 import { DevicePages } from '../../ui/device-pages.js';
+import type { FederationPages } from '../../ui/federation-pages.js';
 import { InteractionPages } from '../../ui/interaction-pages.js';
 import type { SecondFactorPrompt } from '../../ui/second-factor-prompt.js';
 import type { PageRenderer } from '../pages.js';
@@ -24,6 +25,8 @@ export interface OAuthRouteOptions {
   accountPages: AccountLinkPages;
   /** The second-factor step of the sign-in pages. */
   secondFactor: SecondFactorPrompt;
+  /** Sign-in with upstream providers: the buttons and home realm discovery of the sign-in page. */
+  federation?: FederationPages;
 }
 
 /** The OAuth and OpenID Connect endpoints, and the hosted sign-in, consent and sign-out pages. */
@@ -121,7 +124,15 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   );
 
   const passkeys = { method: loginMethods.passkey, service: protocol.passkeys.service, passwordless: protocol.passkeys.passwordless };
-  const interactionPages = new InteractionPages(deps, interactions, loginMethods.password, options.accountPages, options.secondFactor, passkeys);
+  const interactionPages = new InteractionPages(
+    deps,
+    interactions,
+    loginMethods.password,
+    options.accountPages,
+    options.secondFactor,
+    passkeys,
+    options.federation,
+  );
   const interaction = prefix + endpointPaths.interaction;
   type WithUid = FastifyRequest<{ Params: { uid: string } }>;
   const uidOf = (request: FastifyRequest) => (request as WithUid).params.uid;

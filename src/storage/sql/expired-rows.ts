@@ -12,6 +12,7 @@ const sweptTables = {
   console_sessions: 'id_hash',
   rate_limits: 'key_hash',
   account_tokens: 'token_hash',
+  federation_states: 'state_hash',
 } as const satisfies Partial<Record<keyof DatabaseSchema, string>>;
 
 /**

@@ -305,6 +305,9 @@ export interface DatabaseSchema {
   passkeys: PasskeysTable;
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;
+  federation_connections: FederationConnectionsTable;
+  federation_identities: FederationIdentitiesTable;
+  federation_states: FederationStatesTable;
 }
 
 export interface OutboxTable {
@@ -362,4 +365,44 @@ export interface RecoveryCodesTable {
   digest: string;
   created_at: number;
   used_at: number | null;
+}
+
+export interface FederationConnectionsTable {
+  id: string;
+  org_id: string | null;
+  scope: string;
+  name: string;
+  display_name: string;
+  issuer: string;
+  client_id: string;
+  client_secret_jwe: string;
+  scopes: string;
+  claim_mapping: string;
+  domains: string;
+  trust_upstream_mfa: number;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface FederationIdentitiesTable {
+  id: string;
+  connection_id: string;
+  subject: string;
+  user_id: string;
+  email: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface FederationStatesTable {
+  state_hash: string;
+  purpose: string;
+  connection_id: string;
+  interaction_uid: string;
+  browser_hash: string;
+  data: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
 }

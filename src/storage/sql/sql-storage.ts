@@ -8,6 +8,7 @@ import { SqlApiRepository } from './api-repository.js';
 import { SqlAppRepository } from './app-repository.js';
 import { SqlAuditRepository } from './audit-repository.js';
 import { SqlConsoleSessionRepository } from './console-session-repository.js';
+import { SqlConnectionRepository, SqlFederationStateRepository, SqlLinkedIdentityRepository } from './federation-repository.js';
 import { SqlDeviceCodeRepository } from './device-code-repository.js';
 import { SqlPersonalAccessTokenRepository, SqlUserRepository } from './identity-repositories.js';
 import {
@@ -51,6 +52,9 @@ export class SqlStorage implements Storage {
   readonly passkeys: SqlPasskeyRepository;
   readonly totpFactors: SqlTotpFactorRepository;
   readonly recoveryCodes: SqlRecoveryCodeRepository;
+  readonly connections: SqlConnectionRepository;
+  readonly linkedIdentities: SqlLinkedIdentityRepository;
+  readonly federationStates: SqlFederationStateRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -90,6 +94,9 @@ export class SqlStorage implements Storage {
     this.passkeys = new SqlPasskeyRepository(db);
     this.totpFactors = new SqlTotpFactorRepository(db);
     this.recoveryCodes = new SqlRecoveryCodeRepository(db, inTransaction);
+    this.connections = new SqlConnectionRepository(db);
+    this.linkedIdentities = new SqlLinkedIdentityRepository(db);
+    this.federationStates = new SqlFederationStateRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

@@ -10,6 +10,7 @@ import * as privileges from './0008-privileges.js';
 import * as interactionState from './0009-interaction-state.js';
 import * as accounts from './0010-accounts.js';
 import * as secondFactors from './0011-second-factors.js';
+import * as federation from './0012-federation.js';
 import * as passkeys from './0013-passkeys.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0009-interaction-state': interactionState,
   '0010-accounts': accounts,
   '0011-second-factors': secondFactors,
+  '0012-federation': federation,
   '0013-passkeys': passkeys,
 };
 
