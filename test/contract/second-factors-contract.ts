@@ -139,4 +139,21 @@ export function secondFactorsContract(storageOf: () => Storage, now: () => numbe
     await storage.organizations.update({ ...org, requireMfa: false });
     assert.equal((await storage.organizations.get(org.id))?.requireMfa, false);
   });
+
+  test('organizations: whether any organization of a user asks its members for a second factor', async () => {
+    const storage = storageOf();
+    const member = await user(storage);
+    const outsider = await user(storage);
+    const relaxed = { id: next('org_'), name: next('relaxed-'), displayName: 'Relaxed', requireMfa: false, createdAt: now(), updatedAt: now() };
+    const strict = { id: next('org_'), name: next('strict-'), displayName: 'Strict', requireMfa: true, createdAt: now(), updatedAt: now() };
+    await storage.organizations.insert(relaxed);
+    await storage.organizations.insert(strict);
+    await storage.organizations.putMembership({ orgId: relaxed.id, userId: member.id, role: 'developer', createdAt: now() });
+    assert.equal(await storage.organizations.anyRequiresMfa(member.id), false, 'only a relaxed organization');
+    await storage.organizations.putMembership({ orgId: strict.id, userId: member.id, role: 'developer', createdAt: now() });
+    assert.equal(await storage.organizations.anyRequiresMfa(member.id), true);
+    assert.equal(await storage.organizations.anyRequiresMfa(outsider.id), false, 'no membership');
+    await storage.organizations.update({ ...strict, requireMfa: false });
+    assert.equal(await storage.organizations.anyRequiresMfa(member.id), false, 'the setting was turned off');
+  });
 }
