@@ -156,6 +156,12 @@ export const appViewSchema = z.object({
     includeStandardClaims: z.boolean(),
     includeCustomClaims: z.boolean(),
   }),
+  deviceCode: z
+    .object({
+      lifetimeSeconds: z.number().int().nullable().describe("How long a device code lives, in seconds; null: the server's setting"),
+      pollIntervalSeconds: z.number().int().nullable().describe("How often the device may poll, in seconds; null: the server's setting"),
+    })
+    .describe('The device flow (RFC 8628)'),
   customClaims: z.record(z.string(), z.unknown()),
   security: z.object({
     requirePkce: z.boolean(),

@@ -32,6 +32,8 @@ export interface AppSettings {
   accessToken: { ttlMinutes: number | null };
   refreshToken: { ttlMinutes: number; rotation: boolean; reuseIntervalSeconds: number; requireSecret: boolean };
   idToken: { ttlMinutes: number; audiences: string[]; includeStandardClaims: boolean; includeCustomClaims: boolean };
+  /** The device flow's device code lifetime and polling interval, in seconds; null: the server's. */
+  deviceCode: { lifetimeSeconds: number | null; pollIntervalSeconds: number | null };
   /** Namespaced claims added to ID tokens and JWT access tokens. */
   customClaims: Record<string, JsonValue>;
   security: {

@@ -91,6 +91,8 @@ export interface ProtocolDependencies {
   /** A session unused this long ends (sessions.idleMinutes). */
   sessionIdleMs?: number;
   jwtBearer: JwtBearerPolicy;
+  /** The device flow's server-wide device code lifetime and polling interval, in seconds; an app may set its own. */
+  deviceFlow: { lifetimeSeconds: number; pollIntervalSeconds: number };
   /** The users' second factors, and the organizations that ask for them. */
   secondFactors: SecondFactorDirectory;
 }

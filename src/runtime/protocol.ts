@@ -133,6 +133,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
     sessionIdleMs: config.sessions.idleMinutes * 60_000,
     secondFactors: runtime.registry.secondFactors,
+    deviceFlow: { lifetimeSeconds: config.grants.deviceCode.lifetimeSeconds, pollIntervalSeconds: config.grants.deviceCode.pollIntervalSeconds },
     jwtBearer: {
       requireJti: config.grants.jwtBearer.requireJti,
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,

@@ -27,6 +27,8 @@ export interface AppServiceDependencies {
   bounds: LifetimeBounds;
   events: DomainEvents;
   builtInApis: readonly ApiRecord[];
+  /** The server's device flow settings, reported as the defaults of GET /limits. */
+  deviceFlow?: { lifetimeSeconds: number; pollIntervalSeconds: number };
 }
 
 export interface CreatedApp {
@@ -451,7 +453,7 @@ export class AppService {
 
   /** The bounds every app setting is checked against, for forms that check before they send. */
   limits() {
-    return appLimits(this.#deps.bounds);
+    return appLimits(this.#deps.bounds, this.#deps.deviceFlow);
   }
 
   /** Whether a presented client secret is one of the app's live secrets (keyed hash, constant time). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tokenEndpointAuthMethods } from '../../contracts/algorithms.js';
-import { customClaimsMaxBytes, defaultLifetimes, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
+import { customClaimsMaxBytes, defaultLifetimes, deviceCodeBounds, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import {
   grantTypeNames,
@@ -29,6 +29,11 @@ const allGrantTypes = Object.values(grantTypeNames) as [GrantType, ...GrantType[
 
 function minutes(bounds: MinutesBounds) {
   const message = `must be a whole number of minutes from ${bounds.min} to ${bounds.max}`;
+  return z.number({ error: message }).int({ error: message }).min(bounds.min, { error: message }).max(bounds.max, { error: message });
+}
+
+function seconds(bounds: { min: number; max: number }) {
+  const message = `must be a whole number of seconds from ${bounds.min} to ${bounds.max}`;
   return z.number({ error: message }).int({ error: message }).min(bounds.min, { error: message }).max(bounds.max, { error: message });
 }
 
@@ -131,6 +136,13 @@ export function appInputSchema(bounds: LifetimeBounds) {
         })
         .strict()
         .partial(),
+      deviceCode: z
+        .object({
+          lifetimeSeconds: seconds(deviceCodeBounds.lifetimeSeconds).nullable(),
+          pollIntervalSeconds: seconds(deviceCodeBounds.pollIntervalSeconds).nullable(),
+        })
+        .strict()
+        .partial(),
       customClaims: customClaimsSchema,
       security: z
         .object({
@@ -175,6 +187,7 @@ export function defaultSettings(type: AppType): AppSettings {
       requireSecret: !isPublic,
     },
     idToken: { ttlMinutes: defaultLifetimes.idTokenTtlMinutes, audiences: [], includeStandardClaims: true, includeCustomClaims: true },
+    deviceCode: { lifetimeSeconds: null, pollIntervalSeconds: null },
     customClaims: {},
     security: {
       requirePkce: true,
@@ -205,6 +218,7 @@ export function mergeSettings(current: AppSettings, input: AppInput): AppSetting
     accessToken: mergeGroup(current.accessToken, input.accessToken),
     refreshToken: mergeGroup(current.refreshToken, input.refreshToken),
     idToken: mergeGroup(current.idToken, input.idToken),
+    deviceCode: mergeGroup(current.deviceCode, input.deviceCode),
     customClaims: input.customClaims ?? current.customClaims,
     security: mergeGroup(current.security, input.security),
   };

@@ -51,6 +51,7 @@ const storedSettingsSchema = z
         includeCustomClaims: stored(z.boolean()),
       }),
     ),
+    deviceCode: stored(z.object({ lifetimeSeconds: stored(z.number().nullable()), pollIntervalSeconds: stored(z.number().nullable()) })),
     customClaims: stored(z.record(z.string(), jsonValue)),
     security: stored(
       z.object({
@@ -67,7 +68,7 @@ const storedSettingsSchema = z
   .catch({});
 
 /** The groups of settings whose members are completed one by one rather than replaced whole. */
-const settingGroups = ['accessToken', 'refreshToken', 'idToken', 'security'] as const;
+const settingGroups = ['accessToken', 'refreshToken', 'idToken', 'deviceCode', 'security'] as const;
 
 function definedEntries(value: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));
