@@ -65,8 +65,8 @@ function stringMap(value: unknown): Record<string, string> {
   );
 }
 
-test('every LATCHKEY_* name mentioned in the Dockerfile or under deploy/ is a setting', () => {
-  for (const file of ['Dockerfile', ...filesUnder('deploy')]) {
+test('every LATCHKEY_* name mentioned in the Dockerfile, under deploy/ or in the deployment guide is a setting', () => {
+  for (const file of ['Dockerfile', ...filesUnder('deploy'), 'docs/deployment.md']) {
     assertSettings(read(file).match(/\bLATCHKEY_[A-Z0-9_]+/g) ?? [], file);
   }
 });
