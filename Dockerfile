@@ -22,7 +22,7 @@ RUN npm run build && npm pack --pack-destination /tmp
 # The release tarball (package.json "files") plus production dependencies from the lockfile,
 # installed from the cache the first `npm ci` filled.
 WORKDIR /app
-RUN tar -xzf /tmp/latchkey-*.tgz --strip-components=1 \
+RUN tar -xzf /tmp/latchkey-*.tgz --strip-components=1 --no-same-owner \
  && cp /src/package-lock.json ./ \
  && npm ci --omit=dev --prefer-offline --no-audit --no-fund \
  && rm package-lock.json

@@ -117,7 +117,7 @@ describe('the package installed production-only, as the image does', { timeout: 
     assert.ok(tarball, 'the package was packed');
     mkdirSync(app);
     mkdirSync(data);
-    await runOk('tar', ['-xzf', tarball, '--strip-components=1', '-C', app], app);
+    await runOk('tar', ['-xzf', tarball, '--strip-components=1', '--no-same-owner', '-C', app], app);
     copyFileSync(join(repoRoot, 'package-lock.json'), join(app, 'package-lock.json'));
     // Install scripts are skipped and better-sqlite3's compiled binding is taken from this checkout
     // (same version from the same lockfile, same Node): compiling it takes minutes without a
