@@ -8,7 +8,7 @@ export const sweepBatchSize = 500;
 
 /**
  * Deletes what has expired (codes, grants, opaque tokens, revoked jtis, sessions, interactions,
- * ended rate-limit windows, account links) so that the tables don't grow forever. Every node runs it; the deletes
+ * ended rate-limit windows, account links, pushed authorization requests) so that the tables don't grow forever. Every node runs it; the deletes
  * are idempotent. It deletes in small batches and lets requests run between them.
  */
 export function startSweeper(runtime: Runtime, options: { batchSize?: number } = {}): { stop(): void; sweep(): Promise<number> } {
@@ -25,6 +25,7 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     storage.rateLimits,
     storage.accountTokens,
     storage.federationStates,
+    storage.pushedAuthorizationRequests,
   ];
   let stopped = false;
   const sweep = async (): Promise<number> => {
