@@ -141,6 +141,7 @@ export function appInputSchema(bounds: LifetimeBounds) {
           managementApiAccess: z.boolean(),
           requireVerifiedEmail: z.boolean(),
           requireMfa: z.boolean(),
+          requirePushedAuthorizationRequests: z.boolean(),
         })
         .strict()
         .partial(),
@@ -184,6 +185,7 @@ export function defaultSettings(type: AppType): AppSettings {
       managementApiAccess: false,
       requireVerifiedEmail: false,
       requireMfa: false,
+      requirePushedAuthorizationRequests: false,
     },
   };
 }
