@@ -376,4 +376,20 @@ describe('a server that requires pushed authorization requests (authorization.re
     const code = new URL(response.headers.get('location')!).searchParams.get('code');
     assert.equal((await redeem(fixture, { code: code!, verifier }, web.clientId, web.clientSecret)).status, 200);
   });
+
+  test("the console's own sign-in pushes its request too, and signs in", async () => {
+    await fixture.server.server.runtime.registry.orgs.putMember({ actor: operatorActor }, 'default', { userId: fixture.user.id, role: 'admin' });
+    const browser = new FormBrowser(fixture.issuer, fixture.fetch);
+    const start = await browser.get(`${fixture.issuer}/console/auth/login`);
+    assert.equal(start.status, 302);
+    const location = new URL(start.headers.get('location')!);
+    assert.equal(location.pathname, '/oauth2/authorize');
+    assert.deepEqual([...location.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+    // Sign-in, the callback and on to the console's page, which the walk ends at.
+    const landed = await browser.authorize(location, fixture.user);
+    assert.match(await landed.text(), /latchkey-console-root/);
+    const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const session = await fixture.fetch(`${fixture.issuer}/console/api/session`, { headers: { cookie } });
+    assert.equal(session.status, 200);
+  });
 });
