@@ -163,6 +163,18 @@ describe('pushed authorization requests (RFC 9126)', () => {
     assert.equal(tokens.status, 200);
   });
 
+  test("a single-page app pushes from its browser: CORS for the app's own origin only", async () => {
+    const origin = new URL(redirectUri).origin;
+    const preflight = await fetch(parUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    assert.equal(preflight.headers.get('access-control-allow-origin'), origin);
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /\bPOST\b/);
+    const response = await push(spa, authorizationParameters(newVerifier()), { headers: { origin } });
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get('access-control-allow-origin'), origin);
+    const other = await push(spa, authorizationParameters(newVerifier()), { headers: { origin: 'https://evil.example' } });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
   test('only the pushed parameters count: those in the browser URL besides client_id and request_uri are ignored (RFC 9126 §4)', async () => {
     const { requestUri } = await pushed(web, { redirect_uri: otherRedirectUri, state: 'pushed-state', scope: 'openid' });
     const browser = new FormBrowser(fixture.issuer);
@@ -252,6 +264,12 @@ describe('pushed authorization requests (RFC 9126)', () => {
       const second = await errorPage(authorizeWith(web.clientId, requestUri));
       assert.match(second.html, /invalid_request_uri/);
       assert.match(second.html, /used already/);
+    });
+
+    test('of two browsers racing with one request_uri, one starts the sign-in and the other is refused', async () => {
+      const { requestUri } = await pushed(web);
+      const responses = await Promise.all([1, 2].map(() => fetch(authorizeWith(web.clientId, requestUri), { redirect: 'manual' })));
+      assert.deepEqual(responses.map((response) => response.status).sort(), [302, 400]);
     });
 
     test('one sent with another client_id than the app that pushed it; it stays usable by that app', async () => {
