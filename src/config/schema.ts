@@ -247,6 +247,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    authorization: z
+      .object({
+        requirePushedRequests: z.boolean().default(false).meta({
+          description:
+            'Whether every app must push its authorization requests to the pushed authorization request endpoint first (RFC 9126) and send only client_id and request_uri to the authorization endpoint. Discovery then says require_pushed_authorization_requests. Off by default; an app can require it for itself (security.requirePushedAuthorizationRequests).',
+        }),
+      })
+      .strict()
+      .prefault({}),
     grants: z
       .object({
         deviceCode: z

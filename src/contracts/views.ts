@@ -171,6 +171,9 @@ export const appViewSchema = z.object({
     managementApiAccess: z.boolean().describe('The app may get tokens for the Latchkey management API (server administrators set it)'),
     requireVerifiedEmail: z.boolean().describe('Users must verify their email address before the app gets a code'),
     requireMfa: z.boolean().describe('Users must sign in with a second factor (and set one up first if they have none)'),
+    requirePushedAuthorizationRequests: z
+      .boolean()
+      .describe('Authorization requests must be pushed to the pushed authorization request endpoint first (RFC 9126); others are refused'),
   }),
   placeholderRedirectUris: z.array(z.string()).describe('Redirect URIs that are placeholders: fine in a draft, refused on submit or activate'),
   review: z

@@ -48,6 +48,8 @@ export interface AppSettings {
     requireVerifiedEmail: boolean;
     /** Users sign in with a second factor; those without one set one up first. */
     requireMfa: boolean;
+    /** Authorization requests must come through the pushed authorization request endpoint (RFC 9126 §5). */
+    requirePushedAuthorizationRequests: boolean;
   };
 }
 

@@ -9,6 +9,8 @@ export interface ServerCapabilities {
   issuer: string;
   /** Algorithms the server signs with (JWT access tokens); ID tokens use RS256. */
   signingAlgorithms: readonly string[];
+  /** Every app must push its authorization requests (authorization.requirePushedRequests). */
+  requirePushedAuthorizationRequests: boolean;
 }
 
 /**
@@ -29,6 +31,9 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     revocation_endpoint: endpointUrl(issuer, 'revocation'),
     end_session_endpoint: endpointUrl(issuer, 'endSession'),
     device_authorization_endpoint: endpointUrl(issuer, 'deviceAuthorization'),
+    // RFC 9126 §5: true only when every app must push; an app that requires it for itself is not announced here.
+    pushed_authorization_request_endpoint: endpointUrl(issuer, 'pushedAuthorization'),
+    require_pushed_authorization_requests: capabilities.requirePushedAuthorizationRequests,
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],

@@ -13,6 +13,7 @@ import {
   checkOrganization,
   checkPkce,
   checkPrompt,
+  checkPushedRequestRequired,
   checkRedirectUri,
   checkResponseMode,
   checkResponseType,
@@ -71,6 +72,7 @@ describe('the authorization request checks, each on its own', () => {
     const entries = Object.entries(form).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((one): [string, string] => [name, one]));
     const context: AuthorizeCheckContext = {
       parameters: bagFromEntries(entries),
+      pushed: false,
       deps: t.deps,
       ...(client === 'none' ? {} : { client: clients[client] }),
       request: { responseMode: 'query', state: null },
@@ -102,6 +104,7 @@ describe('the authorization request checks, each on its own', () => {
       checksAfterRedirect.map((check) => check.name),
       [
         'response_mode',
+        'pushed authorization request required',
         'duplicate parameters',
         'request objects',
         'response_type',
@@ -117,6 +120,32 @@ describe('the authorization request checks, each on its own', () => {
         'claims',
       ],
     );
+  });
+
+  test('pushed authorization request required: only pushed requests pass when the app or the server requires them (RFC 9126 §5)', () => {
+    const web = clients.web;
+    const strict: OAuthClient = { ...web, policy: { ...web.policy, security: { ...web.policy.security, requirePushedAuthorizationRequests: true } } };
+    const outcome = (client: OAuthClient, pushed: boolean, serverWide: boolean): string => {
+      const context: AuthorizeCheckContext = {
+        parameters: bagFromEntries([]),
+        pushed,
+        deps: { ...t.deps, authorizationPolicy: { requirePushedRequests: serverWide } },
+        client,
+        request: { responseMode: 'query', state: null },
+      };
+      try {
+        void checkPushedRequestRequired.run(context);
+        return 'ok';
+      } catch (error) {
+        if (!isOAuthError(error)) throw error;
+        return `${error.code}: ${error.description}`;
+      }
+    };
+    assert.equal(outcome(web, false, false), 'ok');
+    assert.equal(outcome(strict, true, false), 'ok');
+    assert.equal(outcome(web, true, true), 'ok');
+    assert.match(outcome(strict, false, false), /^invalid_request: this app requires pushed authorization requests: .*\(RFC 9126 §5\)$/);
+    assert.match(outcome(web, false, true), /^invalid_request: this server requires pushed authorization requests/);
   });
 
   test('client: a known client_id proves the client', async () => {

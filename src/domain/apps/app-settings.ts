@@ -153,6 +153,7 @@ export function appInputSchema(bounds: LifetimeBounds) {
           managementApiAccess: z.boolean(),
           requireVerifiedEmail: z.boolean(),
           requireMfa: z.boolean(),
+          requirePushedAuthorizationRequests: z.boolean(),
         })
         .strict()
         .partial(),
@@ -197,6 +198,7 @@ export function defaultSettings(type: AppType): AppSettings {
       managementApiAccess: false,
       requireVerifiedEmail: false,
       requireMfa: false,
+      requirePushedAuthorizationRequests: false,
     },
   };
 }

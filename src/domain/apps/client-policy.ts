@@ -62,6 +62,7 @@ const storedSettingsSchema = z
         managementApiAccess: stored(z.boolean()),
         requireVerifiedEmail: stored(z.boolean()),
         requireMfa: stored(z.boolean()),
+        requirePushedAuthorizationRequests: stored(z.boolean()),
       }),
     ),
   })

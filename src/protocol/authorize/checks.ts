@@ -1,7 +1,7 @@
 import { appTypeRules } from '../../domain/apps/app-types.js';
 import type { AppType } from '../../ports/app-repositories.js';
 import type { ClientDirectory, OAuthClient, ResourceDirectory } from '../../ports/directories.js';
-import type { OrganizationDirectory } from '../context.js';
+import type { AuthorizationPolicy, OrganizationDirectory } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope, type ParameterBag } from '../messages.js';
 import { resolveUserScopes, targetsOf } from '../scopes.js';
@@ -10,10 +10,13 @@ import type { AuthorizationRequest, Prompt, ResponseMode } from './request.js';
 /** The request as the checks build it up; every check reads parameters and fills in its part. */
 export interface AuthorizeCheckContext {
   parameters: ParameterBag;
+  /** Whether the parameters came through the pushed authorization request endpoint (RFC 9126), not the browser's URL. */
+  pushed: boolean;
   deps: {
     clients: Pick<ClientDirectory, 'getClient'>;
     resources: ResourceDirectory;
     organizations: Pick<OrganizationDirectory, 'resolve'>;
+    authorizationPolicy: AuthorizationPolicy;
   };
   client?: OAuthClient;
   request: Partial<AuthorizationRequest> & { responseMode: ResponseMode; state: string | null };
@@ -98,6 +101,23 @@ export const checkResponseMode: AuthorizeCheck = {
       return;
     }
     throw new OAuthError('invalid_request', `response_mode ${mode} is not supported: use query or form_post`);
+  },
+};
+
+/**
+ * RFC 9126 §5: an app (security.requirePushedAuthorizationRequests) or the whole server
+ * (authorization.requirePushedRequests) may take authorization requests only as pushed ones.
+ */
+export const checkPushedRequestRequired: AuthorizeCheck = {
+  name: 'pushed authorization request required',
+  run(context) {
+    if (context.pushed) return;
+    const byApp = context.client!.policy.security.requirePushedAuthorizationRequests;
+    if (!byApp && !context.deps.authorizationPolicy.requirePushedRequests) return;
+    throw new OAuthError(
+      'invalid_request',
+      `${byApp ? 'this app' : 'this server'} requires pushed authorization requests: push the request to the pushed authorization request endpoint first and send only client_id and the request_uri it returns (RFC 9126 §5)`,
+    );
   },
 };
 
@@ -320,6 +340,7 @@ export const checksBeforeRedirect: readonly AuthorizeCheck[] = [checkClient, che
 /** The checks whose failure goes back to the client, in order. */
 export const checksAfterRedirect: readonly AuthorizeCheck[] = [
   checkResponseMode,
+  checkPushedRequestRequired,
   checkDuplicateParameters,
   checkUnsupportedParameters,
   checkResponseType,

@@ -116,6 +116,15 @@ export function AdvancedTab() {
               error={firstFor(errors, 'security.requireMfa')}
             />
           ) : null}
+          {userFlows ? (
+            <Checkbox
+              label="Require pushed authorization requests (PAR)"
+              checked={security.requirePushedAuthorizationRequests}
+              onChange={setFlag('requirePushedAuthorizationRequests')}
+              hint="The app must first send its authorization request to the pushed authorization request endpoint (RFC 9126), then send only client_id and request_uri to the authorization endpoint; other authorization requests are refused."
+              error={firstFor(errors, 'security.requirePushedAuthorizationRequests')}
+            />
+          ) : null}
           {!isPublic ? (
             <>
               <Checkbox
