@@ -52,7 +52,8 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     // Of the claims parameter only an essential acr is acted on, so relying parties are not told it works for other claims.
     claims_parameter_supported: false,
     acr_values_supported: [...acrValuesSupported],
-    request_parameter_supported: false,
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: assertionAlgorithms,
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
+import { assertionAlgorithms } from '../../src/contracts/algorithms.js';
 import { supportedClientAuthMethodNames } from '../../src/protocol/client-auth/authenticate-client.js';
 import { grantHandlers } from '../../src/protocol/grants/registry.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -68,7 +69,8 @@ describe('discovery', () => {
     assert.deepEqual(metadata.response_modes_supported, ['query', 'form_post']);
     assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
     assert.equal(metadata.authorization_response_iss_parameter_supported, true as unknown as string[]);
-    assert.equal(metadata.request_parameter_supported, false as unknown as string[]);
+    assert.equal(metadata.request_parameter_supported, true as unknown as string[], 'signed request objects by value (RFC 9101)');
+    assert.deepEqual(metadata.request_object_signing_alg_values_supported, [...assertionAlgorithms], 'asymmetric only: no none, no HMAC');
     assert.equal(metadata.require_pushed_authorization_requests, false as unknown as string[], 'PAR is offered, not required, by default');
     for (const grant of metadata.grant_types_supported) {
       const response = await server.fetch(`${server.issuer}/oauth2/token`, {

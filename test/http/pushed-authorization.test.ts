@@ -222,7 +222,7 @@ describe('pushed authorization requests (RFC 9126)', () => {
       ['response_type token', { response_type: 'token' }, 'unsupported_response_type', /only code/],
       ['no PKCE', { code_challenge: null, code_challenge_method: null }, 'invalid_request', /code_challenge is required/],
       ['prompt=none with another value', { prompt: 'none login' }, 'invalid_request', /can not be combined/],
-      ['a request object', { request: 'eyJ...' }, 'request_not_supported', /request objects/],
+      ['a request object that is not a JWT', { request: 'eyJ...' }, 'invalid_request_object', /not a JWT/],
     ];
     for (const [label, extra, code, description] of refused) {
       test(`${label} is refused as at the authorization endpoint: ${code}, in JSON`, async () => {

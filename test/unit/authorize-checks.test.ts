@@ -98,7 +98,7 @@ describe('the authorization request checks, each on its own', () => {
   test('the checks run in this order: client and redirect URI shown to the user, the rest sent back to the client', () => {
     assert.deepEqual(
       checksBeforeRedirect.map((check) => check.name),
-      ['client', 'redirect_uri'],
+      ['client', 'request object', 'redirect_uri'],
     );
     assert.deepEqual(
       checksAfterRedirect.map((check) => check.name),
@@ -106,7 +106,7 @@ describe('the authorization request checks, each on its own', () => {
         'response_mode',
         'pushed authorization request required',
         'duplicate parameters',
-        'request objects',
+        'request objects by reference',
         'response_type',
         'client status and grant',
         'pkce',
@@ -241,7 +241,6 @@ describe('the authorization request checks, each on its own', () => {
 
   table(checkUnsupportedParameters, [
     ['none of them', { scope: 'openid' }, 'web', 'ok'],
-    ['request', { request: 'eyJ.e30.' }, 'web', 'request_not_supported: the request parameter (request objects) is not supported (OIDC Core §6.1)'],
     [
       'request_uri',
       { request_uri: 'https://app.example.com/r' },
@@ -249,7 +248,6 @@ describe('the authorization request checks, each on its own', () => {
       'request_uri_not_supported: the request_uri parameter is not supported (OIDC Core §6.2)',
     ],
     ['registration', { registration: '{}' }, 'web', 'registration_not_supported: the registration parameter is not supported (OIDC Core §7.2.1)'],
-    ['an empty request', { request: '' }, 'web', 'request_not_supported: the request parameter (request objects) is not supported (OIDC Core §6.1)'],
   ]);
 
   table(checkResponseType, [
