@@ -155,6 +155,7 @@ export const appViewSchema = z.object({
     audiences: z.array(z.string()),
     includeStandardClaims: z.boolean(),
     includeCustomClaims: z.boolean(),
+    signingAlg: z.enum(signingAlgorithms).describe('How ID tokens are signed (id_token_signed_response_alg); RS256 unless set'),
   }),
   deviceCode: z
     .object({

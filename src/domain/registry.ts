@@ -102,6 +102,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     events,
     builtInApis: deps.builtInApis ?? [],
     ...(deps.deviceFlow ? { deviceFlow: deps.deviceFlow } : {}),
+    signingAlgorithms: deps.signingAlgorithms,
   });
   const secondFactors = new SecondFactors({
     storage,

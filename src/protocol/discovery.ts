@@ -39,7 +39,8 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     response_modes_supported: ['query', 'form_post'],
     grant_types_supported: grantHandlers.map((handler) => handler.grantType),
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [defaultSigningAlgorithm],
+    // OIDC Discovery §3: RS256 is always among them; an app picks its own (id_token_signed_response_alg).
+    id_token_signing_alg_values_supported: [defaultSigningAlgorithm, ...capabilities.signingAlgorithms.filter((alg) => alg !== defaultSigningAlgorithm)],
     token_endpoint_auth_methods_supported: [...supportedClientAuthMethodNames],
     token_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
     introspection_endpoint_auth_methods_supported: authMethodsWithSecret,

@@ -272,4 +272,17 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
     const body = (await started.json()) as { expires_in: number; interval: number };
     assert.deepEqual([body.expires_in, body.interval], [900, 10]);
   });
+  test("an app's Advanced tab picks how its ID tokens are signed", async () => {
+    await withPage(browser, 'screens-id-token-alg', async (page) => {
+      await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${notesApp}/advanced`);
+      const algorithm = page.getByLabel('ID token signing algorithm');
+      await algorithm.waitFor();
+      assert.equal(await algorithm.inputValue(), 'RS256');
+      await algorithm.selectOption('ES256');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('status').getByText('Saved').waitFor();
+    });
+    const stored = await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, notesApp);
+    assert.equal(stored.settings.idToken.signingAlg, 'ES256');
+  });
 });

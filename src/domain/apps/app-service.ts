@@ -1,3 +1,4 @@
+import type { SigningAlgorithm } from '../../contracts/algorithms.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import type { AppCertificateRecord, AppListQuery, AppRecord, AppSettings, AppStatus, JsonValue } from '../../ports/app-repositories.js';
 import type { Clock } from '../../ports/clock.js';
@@ -27,6 +28,8 @@ export interface AppServiceDependencies {
   bounds: LifetimeBounds;
   events: DomainEvents;
   builtInApis: readonly ApiRecord[];
+  /** The algorithms the server keeps signing keys for: an app's ID tokens are signed with one of them. */
+  signingAlgorithms?: readonly SigningAlgorithm[];
   /** The server's device flow settings, reported as the defaults of GET /limits. */
   deviceFlow?: { lifetimeSeconds: number; pollIntervalSeconds: number };
 }
@@ -128,7 +131,7 @@ export class AppService {
 
   constructor(deps: AppServiceDependencies) {
     this.#deps = deps;
-    this.inputSchema = appInputSchema(deps.bounds);
+    this.inputSchema = appInputSchema(deps.bounds, deps.signingAlgorithms);
   }
 
   async #organizationApis(orgId: string): Promise<ApiRecord[]> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tokenEndpointAuthMethods } from '../../contracts/algorithms.js';
+import { defaultSigningAlgorithm, signingAlgorithms, tokenEndpointAuthMethods, type SigningAlgorithm } from '../../contracts/algorithms.js';
 import { customClaimsMaxBytes, defaultLifetimes, deviceCodeBounds, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import {
@@ -91,7 +91,8 @@ const customClaimsSchema = z.record(z.string(), jsonValue).superRefine((claims, 
  * What a create or update request may say about an app. Every field is optional: a create fills
  * the gaps from the type's defaults, an update from the app as it is. Unknown fields are refused.
  */
-export function appInputSchema(bounds: LifetimeBounds) {
+export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonly SigningAlgorithm[] = signingAlgorithms) {
+  const idTokenAlgorithms = serverAlgorithms as [SigningAlgorithm, ...SigningAlgorithm[]];
   return z
     .object({
       name: z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }),
@@ -133,6 +134,9 @@ export function appInputSchema(bounds: LifetimeBounds) {
           audiences: z.array(z.string().min(1).max(255)).max(10, { error: 'at most 10 extra ID token audiences' }),
           includeStandardClaims: z.boolean(),
           includeCustomClaims: z.boolean(),
+          signingAlg: z.enum(idTokenAlgorithms, {
+            error: `must be one of ${idTokenAlgorithms.join(', ')}: the algorithms this server keeps a signing key for`,
+          }),
         })
         .strict()
         .partial(),
@@ -187,7 +191,13 @@ export function defaultSettings(type: AppType): AppSettings {
       reuseIntervalSeconds: 0,
       requireSecret: !isPublic,
     },
-    idToken: { ttlMinutes: defaultLifetimes.idTokenTtlMinutes, audiences: [], includeStandardClaims: true, includeCustomClaims: true },
+    idToken: {
+      ttlMinutes: defaultLifetimes.idTokenTtlMinutes,
+      audiences: [],
+      includeStandardClaims: true,
+      includeCustomClaims: true,
+      signingAlg: defaultSigningAlgorithm,
+    },
     deviceCode: { lifetimeSeconds: null, pollIntervalSeconds: null },
     customClaims: {},
     security: {

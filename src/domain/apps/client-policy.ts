@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { signingAlgorithms } from '../../contracts/algorithms.js';
 import { grantTypeNames, type AppRecord, type AppSettings, type AppType, type GrantType, type JsonValue } from '../../ports/app-repositories.js';
 import type { ClientPolicy } from '../../ports/directories.js';
 import { defaultSettings } from './app-settings.js';
@@ -49,6 +50,7 @@ const storedSettingsSchema = z
         audiences: stored(strings),
         includeStandardClaims: stored(z.boolean()),
         includeCustomClaims: stored(z.boolean()),
+        signingAlg: stored(z.enum(signingAlgorithms)),
       }),
     ),
     deviceCode: stored(z.object({ lifetimeSeconds: stored(z.number().nullable()), pollIntervalSeconds: stored(z.number().nullable()) })),
