@@ -295,6 +295,8 @@ for (const store of stores) {
     test("chain: a first-party app without consent asks for an administrator's management token: refused unless the app is allowed it, and then the administrator is asked", async () => {
       const admin = await registry().users.create(operator, { email: `root-${++counter}@example.test`, password, isAdmin: true });
       const orgRecord = await registry().orgs.create(operator, { name: `fpm-${counter}` });
+      // The portal is private to its organization: the administrator signs in as one of its members.
+      await registry().orgs.putMember(operator, orgRecord.id, { userId: admin.id, role: 'viewer' });
       const portal = async (managementApiAccess: boolean) =>
         (
           await registry().apps.create(operator, orgRecord.id, {
@@ -389,6 +391,7 @@ for (const store of stores) {
       // Sign-in, the session it made, and the tokens it led to.
       const signer = await registry().users.create(operator, { email: `signs-in-${++counter}@example.test`, password });
       const orgRecord = await registry().orgs.create(operator, { name: `signin-${counter}` });
+      await registry().orgs.putMember(operator, orgRecord.id, { userId: signer.id, role: 'viewer' });
       const { app, clientSecret } = await registry().apps.create(operator, orgRecord.id, {
         name: 'Notes',
         type: 'web',
