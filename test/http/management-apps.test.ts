@@ -83,7 +83,7 @@ describe('apps through the management API', () => {
       assert.equal(app.tokenEndpointAuthMethod, 'client_secret_basic');
       assert.match(app.clientSecret ?? '', /^lk_cs_[A-Za-z0-9_-]{49}$/);
       assert.equal(app.status, 'active');
-      assert.deepEqual(app.accessToken, { ttlMinutes: 30 });
+      assert.deepEqual(app.accessToken, { ttlMinutes: null }, "empty: the API's own lifetime applies");
       assert.deepEqual(app.refreshToken, { ttlMinutes: 30, rotation: true, reuseIntervalSeconds: 0, requireSecret: true });
       assert.equal(app.idToken.ttlMinutes, 2);
       assert.deepEqual(app.security, {

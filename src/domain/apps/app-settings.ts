@@ -167,7 +167,8 @@ export function defaultSettings(type: AppType): AppSettings {
     scopes: [...rules.defaultScopes],
     apiGrants: [],
     defaultAudience: null,
-    accessToken: { ttlMinutes: defaultLifetimes.accessTokenTtlMinutes },
+    // Empty: the tokens live as long as the API they are for says (token-issuer accessTokenTtlSeconds).
+    accessToken: { ttlMinutes: null },
     refreshToken: {
       ttlMinutes: defaultLifetimes.refreshTokenTtlMinutes,
       rotation: true,
