@@ -34,7 +34,8 @@ export const appTypeRules: Record<AppType, AppTypeRules> = {
     clientKind: 'public',
     defaultAuthMethod: 'none',
     authMethods: ['none'],
-    grantTypes: [grantTypeNames.authorizationCode, grantTypeNames.refreshToken, grantTypeNames.deviceCode, grantTypeNames.tokenExchange],
+    // No token exchange: a public client can't authenticate, so it can't be the party trusted to act for a user (RFC 8693 §2.1).
+    grantTypes: [grantTypeNames.authorizationCode, grantTypeNames.refreshToken, grantTypeNames.deviceCode],
     defaultGrantTypes: [grantTypeNames.authorizationCode],
     redirectUris: { customScheme: true },
     loopbackRedirectAnyPort: true,

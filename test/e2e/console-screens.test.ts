@@ -23,7 +23,7 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
     const context = { actor: operatorActor };
     await fixture.server.server.runtime.registry.orgs.create(context, { name: 'acme', displayName: 'Acme Corp', owner: fixture.user.id });
     notesApp = (await fixture.createApp({ name: 'Notes web', type: 'web', redirectUris: [redirectUri] })).clientId;
-    await fixture.createApp({ name: 'Inventory job', type: 'm2m' });
+    await fixture.createApp({ name: 'Inventory job', type: 'm2m', apiGrants: [{ audience: fixture.api.identifier, scopes: ['read:contacts'] }] });
     await fixture.createUser('dave@example.test');
     root = await fixture.createUser('root@example.test');
     await fixture.server.server.runtime.registry.users.update(context, root.id, { isAdmin: true });

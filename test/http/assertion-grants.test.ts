@@ -146,7 +146,12 @@ describe('token exchange (RFC 8693)', () => {
       scopes: ['openid', 'offline_access', 'read:contacts', 'write:contacts'],
       security: { firstParty: true },
     });
-    service = await fixture.createApp({ name: 'Contacts service', type: 'm2m', grantTypes: [exchange] });
+    service = await fixture.createApp({
+      name: 'Contacts service',
+      type: 'm2m',
+      grantTypes: [exchange],
+      apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }],
+    });
     const code = await obtainCode(fixture, web.clientId, { scope: 'openid offline_access read:contacts', audience: apiIdentifier });
     subject = (await redeem(fixture, code, web.clientId, web.clientSecret)).body;
   });

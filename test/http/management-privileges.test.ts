@@ -179,7 +179,7 @@ for (const store of stores) {
       const bot = new ApiCaller(server, String(token.body.access_token));
 
       assert.equal((await bot.get(`/orgs/${org}/apps`)).status, 200);
-      assert.equal((await bot.post(`/orgs/${org}/apps`, { name: 'Made by a bot', type: 'm2m' })).status, 201, 'apps:write lets it create apps');
+      assert.equal((await bot.post(`/orgs/${org}/apps`, { name: 'Made by a bot', type: 'device' })).status, 201, 'apps:write lets it create apps');
       const invite = await bot.post<Problem>(`/orgs/${org}/invitations`, { email: 'someone@example.test', role: 'owner' });
       assert.equal(invite.status, 403, 'members are for people, whatever the scopes');
       assert.match(invite.body.detail, /an app acting for itself may not/);
@@ -506,6 +506,7 @@ for (const store of stores) {
         name: 'Gateway',
         type: 'm2m',
         grantTypes: [tokenExchange],
+        apiGrants: [{ audience: management, scopes: ['apps:write'] }],
         security: { managementApiAccess: true },
       });
       assert.equal(exchanger.status, 201, exchanger.text);
