@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { queuedMails } from '../support/mailbox.js';
 import type { MailVariables } from '../../src/domain/mail/outgoing-mail.js';
 import { authorizeUrl, obtainCode, postForm, redeem, tokenUrl } from '../support/flows.js';
-import { FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+import { apiIdentifier, FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
 const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
+const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const tokenExchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const accessTokenType = 'urn:ietf:params:oauth:token-type:access_token';
 const privateRule = /private to its organization/;
 
 describe('a private app serves only its organization', () => {
@@ -130,6 +134,63 @@ describe('a private app serves only its organization', () => {
     assert.equal(refused.status, 400);
     assert.equal(refused.body.error, 'invalid_grant');
     assert.match(String(refused.body.error_description), privateRule);
+  });
+
+  test('a member removed from the organization gets no JWT bearer token, though their consent remains', async () => {
+    const member = await outsider();
+    await registry().orgs.putMember(operator, 'default', { userId: member.id, role: 'viewer' });
+    const sync = await fixture.createApp({
+      name: 'Team Sync',
+      type: 'web',
+      redirectUris: [redirectUri],
+      grantTypes: ['authorization_code', jwtBearer],
+      scopes: ['openid'],
+    });
+    const keys = await generateKeyPair('ES256', { extractable: true });
+    await registry().apps.addCertificate(operator, sync.clientId, JSON.stringify(await exportJWK(keys.publicKey)));
+    // The member's own consent, given at a sign-in, is what authorizes the assertions (RFC 7523 §2.1).
+    await obtainCode({ ...fixture, user: member }, sync.clientId);
+    const grant = async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const assertion = await new SignJWT({ iss: sync.clientId, sub: member.email, aud: fixture.issuer, iat: now, exp: now + 60, jti: crypto.randomUUID() })
+        .setProtectedHeader({ alg: 'ES256' })
+        .sign(keys.privateKey);
+      return postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion, scope: 'openid' }, { fetch: fixture.fetch });
+    };
+    assert.equal((await grant()).status, 200);
+    await registry().orgs.removeMember(operator, 'default', member.id);
+    const refused = await grant();
+    assert.equal(refused.body.error, 'invalid_grant');
+    assert.match(String(refused.body.error_description), privateRule);
+  });
+
+  test("a private app can't exchange the token of someone outside its organization (RFC 8693)", async () => {
+    const everyone = await fixture.createPublicApp({
+      name: 'Everyone Contacts',
+      type: 'web',
+      redirectUris: [redirectUri],
+      scopes: ['openid', 'read:contacts'],
+    });
+    const gateway = await fixture.createApp({
+      name: 'Team Gateway',
+      type: 'm2m',
+      grantTypes: [tokenExchange],
+      apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }],
+    });
+    const tokenOf = async (user: OAuthFixture['user']) => {
+      const code = await obtainCode({ ...fixture, user }, everyone.clientId, { scope: 'openid read:contacts', audience: apiIdentifier });
+      return String((await redeem(fixture, code, everyone.clientId, everyone.clientSecret)).body.access_token);
+    };
+    const exchange = (subjectToken: string) =>
+      postForm(
+        tokenUrl(fixture),
+        { grant_type: tokenExchange, subject_token: subjectToken, subject_token_type: accessTokenType, audience: apiIdentifier, scope: 'read:contacts' },
+        { basic: [gateway.clientId, gateway.clientSecret!], fetch: fixture.fetch },
+      );
+    const refused = await exchange(await tokenOf(await outsider()));
+    assert.equal(refused.body.error, 'invalid_grant');
+    assert.match(String(refused.body.error_description), privateRule);
+    assert.equal((await exchange(await tokenOf(fixture.user))).status, 200, 'a member’s token is exchanged');
   });
 
   async function deviceApproval(user: { email: string; password: string }) {
