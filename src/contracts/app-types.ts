@@ -96,6 +96,10 @@ export const appTypeRules: Record<AppType, AppTypeRules> = {
 
 export const appTypes = Object.keys(appTypeRules) as [AppType, ...AppType[]];
 
+/** Why a machine-to-machine app is not created without an audience + scope pair; the server and the console say it alike. */
+export const m2mNeedsApiGrants =
+  'a machine-to-machine app needs at least one audience + scope pair: it acts for no user, so its tokens are only for the APIs it names';
+
 export function clientKindOf(type: AppType): ClientKind {
   return appTypeRules[type].clientKind;
 }

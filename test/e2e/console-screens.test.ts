@@ -187,6 +187,32 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
     });
   });
 
+  test('a machine-to-machine app without an audience + scope pair is refused at its Scopes step, before anything is sent', async () => {
+    await withPage(browser, 'screens-m2m-no-pairs', async (page) => {
+      const posts: string[] = [];
+      page.on('request', (request) => {
+        if (request.method() === 'POST' && request.url().endsWith('/orgs/default/apps')) posts.push(request.url());
+      });
+      await signInToConsole(page, fixture, fixture.user, '/console/orgs/default/apps/new');
+      await page.getByLabel(/Machine-to-machine/).check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel('Name').fill('Pairless job');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: /Scopes/ }).waitFor();
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page
+        .locator('.field-error[role="alert"]')
+        .filter({ hasText: /needs at least one audience \+ scope pair/ })
+        .waitFor();
+      assert.deepEqual(posts, [], 'the console checked it itself');
+      await page.getByLabel('read:contacts', { exact: true }).check();
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByText('Pairless job').first().waitFor();
+      assert.equal(posts.length, 1);
+    });
+  });
+
   test("the server's field errors land on the step and the field they name", async () => {
     await withPage(browser, 'screens-server-errors', async (page, context) => {
       // A server whose bounds differ from what the console knows (an operator widened or narrowed them).

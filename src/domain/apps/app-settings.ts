@@ -13,7 +13,7 @@ import {
 } from '../../ports/app-repositories.js';
 import type { FieldProblem } from '../errors.js';
 import { isStandardScope, problemsFromZod, scopeTokenPattern } from '../validation.js';
-import { appTypeRules, appTypes, type AppTypeRules } from './app-types.js';
+import { appTypeRules, appTypes, m2mNeedsApiGrants, type AppTypeRules } from './app-types.js';
 import { checkRedirectUris, isLoopbackHost } from './redirect-uris.js';
 
 export { customClaimsMaxBytes, defaultLifetimes, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
@@ -408,10 +408,7 @@ function checkApiAccess(settings: AppSettings, context: AppRuleContext): FieldPr
   if (settings.apiGrants.length === 0) {
     if (context.isUserCredential) problems.push({ field: 'apiGrants', message: 'client credentials need at least one audience + scope pair' });
     else if (context.type === 'm2m' && context.requireApiGrants) {
-      problems.push({
-        field: 'apiGrants',
-        message: 'a machine-to-machine app needs at least one audience + scope pair: it acts for no user, so its tokens are only for the APIs it names',
-      });
+      problems.push({ field: 'apiGrants', message: m2mNeedsApiGrants });
     }
   }
   if (settings.defaultAudience !== null && !apis.byIdentifier.has(settings.defaultAudience)) {
