@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { signingAlgorithms as supportedSigningAlgorithms } from '../contracts/algorithms.js';
-import { defaultLifetimeBounds } from '../contracts/limits.js';
+import { defaultLifetimeBounds, deviceCodeBounds } from '../contracts/limits.js';
 
 /**
  * The one configuration schema. Everything else is derived from it: validation, the
@@ -247,8 +247,38 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    authorization: z
+      .object({
+        requirePushedRequests: z.boolean().default(false).meta({
+          description:
+            'Whether every app must push its authorization requests to the pushed authorization request endpoint first (RFC 9126) and send only client_id and request_uri to the authorization endpoint. Discovery then says require_pushed_authorization_requests. Off by default; an app can require it for itself (security.requirePushedAuthorizationRequests).',
+        }),
+      })
+      .strict()
+      .prefault({}),
     grants: z
       .object({
+        deviceCode: z
+          .object({
+            lifetimeSeconds: z
+              .number()
+              .int()
+              .min(deviceCodeBounds.lifetimeSeconds.min)
+              .max(deviceCodeBounds.lifetimeSeconds.max)
+              .default(deviceCodeBounds.lifetimeSeconds.default)
+              .meta({ description: 'How long a device code of the device flow lives, in seconds (RFC 8628 §3.2 expires_in), unless the app sets its own.' }),
+            pollIntervalSeconds: z
+              .number()
+              .int()
+              .min(deviceCodeBounds.pollIntervalSeconds.min)
+              .max(deviceCodeBounds.pollIntervalSeconds.max)
+              .default(deviceCodeBounds.pollIntervalSeconds.default)
+              .meta({
+                description: 'How many seconds a device waits between polls of the token endpoint (RFC 8628 §3.2 interval), unless the app sets its own.',
+              }),
+          })
+          .strict()
+          .prefault({}),
         jwtBearer: z
           .object({
             requireJti: z.boolean().default(true).meta({

@@ -23,6 +23,16 @@ export const defaultLifetimeBounds = {
   idTokenTtlMinutes: { min: 1, max: 720 },
 } as const satisfies Record<keyof typeof defaultLifetimes, MinutesBounds>;
 
+/**
+ * The device flow (RFC 8628 §3.2): how long a device code lives and how often the device may
+ * poll, in seconds. An app may set its own within these bounds; the server's settings
+ * (grants.deviceCode.*) apply otherwise.
+ */
+export const deviceCodeBounds = {
+  lifetimeSeconds: { min: 60, max: 3600, default: 600 },
+  pollIntervalSeconds: { min: 1, max: 60, default: 5 },
+} as const;
+
 /** How long after a rotation a refresh token may be presented again (concurrent requests), in seconds. */
 export const refreshReuseIntervalMaxSeconds = 60;
 export const customClaimsMaxBytes = 4096;
@@ -57,10 +67,18 @@ export interface AppLimits {
   secretGracePeriodMaxSeconds: number;
   certificateMaxBytes: number;
   customClaimsMaxBytes: number;
+  deviceCodeLifetimeSeconds: Bounds;
+  devicePollIntervalSeconds: Bounds;
 }
 
 /** GET /limits for the lifetime bounds in force. */
-export function appLimits(bounds: Record<keyof typeof defaultLifetimes, MinutesBounds>): AppLimits {
+export function appLimits(
+  bounds: Record<keyof typeof defaultLifetimes, MinutesBounds>,
+  deviceFlow: { lifetimeSeconds: number; pollIntervalSeconds: number } = {
+    lifetimeSeconds: deviceCodeBounds.lifetimeSeconds.default,
+    pollIntervalSeconds: deviceCodeBounds.pollIntervalSeconds.default,
+  },
+): AppLimits {
   return {
     accessTokenTtlMinutes: { ...bounds.accessTokenTtlMinutes, default: defaultLifetimes.accessTokenTtlMinutes },
     refreshTokenTtlMinutes: { ...bounds.refreshTokenTtlMinutes, default: defaultLifetimes.refreshTokenTtlMinutes },
@@ -71,6 +89,8 @@ export function appLimits(bounds: Record<keyof typeof defaultLifetimes, MinutesB
     secretGracePeriodMaxSeconds: maxSecretGracePeriodSeconds,
     certificateMaxBytes,
     customClaimsMaxBytes,
+    deviceCodeLifetimeSeconds: { ...deviceCodeBounds.lifetimeSeconds, default: deviceFlow.lifetimeSeconds },
+    devicePollIntervalSeconds: { ...deviceCodeBounds.pollIntervalSeconds, default: deviceFlow.pollIntervalSeconds },
   };
 }
 

@@ -10,6 +10,7 @@ export const paths = {
   oauthAuthorizationServer: '/.well-known/oauth-authorization-server',
   jwks: '/.well-known/jwks.json',
   authorization: '/oauth2/authorize',
+  pushedAuthorization: '/oauth2/par',
   token: '/oauth2/token',
   userinfo: '/oauth2/userinfo',
   introspection: '/oauth2/introspect',

@@ -155,7 +155,14 @@ export const appViewSchema = z.object({
     audiences: z.array(z.string()),
     includeStandardClaims: z.boolean(),
     includeCustomClaims: z.boolean(),
+    signingAlg: z.enum(signingAlgorithms).describe('How ID tokens are signed (id_token_signed_response_alg); RS256 unless set'),
   }),
+  deviceCode: z
+    .object({
+      lifetimeSeconds: z.number().int().nullable().describe("How long a device code lives, in seconds; null: the server's setting"),
+      pollIntervalSeconds: z.number().int().nullable().describe("How often the device may poll, in seconds; null: the server's setting"),
+    })
+    .describe('The device flow (RFC 8628)'),
   customClaims: z.record(z.string(), z.unknown()),
   security: z.object({
     requirePkce: z.boolean(),
@@ -165,6 +172,9 @@ export const appViewSchema = z.object({
     managementApiAccess: z.boolean().describe('The app may get tokens for the Latchkey management API (server administrators set it)'),
     requireVerifiedEmail: z.boolean().describe('Users must verify their email address before the app gets a code'),
     requireMfa: z.boolean().describe('Users must sign in with a second factor (and set one up first if they have none)'),
+    requirePushedAuthorizationRequests: z
+      .boolean()
+      .describe('Authorization requests must be pushed to the pushed authorization request endpoint first (RFC 9126); others are refused'),
   }),
   placeholderRedirectUris: z.array(z.string()).describe('Redirect URIs that are placeholders: fine in a draft, refused on submit or activate'),
   review: z

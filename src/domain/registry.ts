@@ -36,6 +36,8 @@ export interface RegistryDependencies {
   tokenHasher: SecretHasher;
   passwordHasher: PasswordHasher;
   bounds: LifetimeBounds;
+  /** The server's device code lifetime and polling interval (grants.deviceCode). */
+  deviceFlow?: { lifetimeSeconds: number; pollIntervalSeconds: number };
   signingAlgorithms: readonly SigningAlgorithm[];
   /** APIs no organization owns: Latchkey's own management API, for the apps a server administrator allows. */
   builtInApis?: readonly ApiRecord[];
@@ -99,6 +101,8 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     bounds: deps.bounds,
     events,
     builtInApis: deps.builtInApis ?? [],
+    ...(deps.deviceFlow ? { deviceFlow: deps.deviceFlow } : {}),
+    signingAlgorithms: deps.signingAlgorithms,
   });
   const secondFactors = new SecondFactors({
     storage,

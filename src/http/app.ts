@@ -165,6 +165,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   const metadata = buildServerMetadata({
     issuer: config.issuer,
     signingAlgorithms: config.keys.algorithms,
+    requirePushedAuthorizationRequests: config.authorization.requirePushedRequests,
   });
   registerWellKnownRoutes(app, {
     issuer: config.issuer,

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { GrantType, TokenEndpointAuthMethod } from '../contracts/algorithms.js';
+import type { GrantType, SigningAlgorithm, TokenEndpointAuthMethod } from '../contracts/algorithms.js';
 import type { AppStatus, AppType, AppVisibility } from '../contracts/app-types.js';
 
 export { grantTypeNames, type GrantType, type TokenEndpointAuthMethod } from '../contracts/algorithms.js';
@@ -31,7 +31,10 @@ export interface AppSettings {
   defaultAudience: string | null;
   accessToken: { ttlMinutes: number | null };
   refreshToken: { ttlMinutes: number; rotation: boolean; reuseIntervalSeconds: number; requireSecret: boolean };
-  idToken: { ttlMinutes: number; audiences: string[]; includeStandardClaims: boolean; includeCustomClaims: boolean };
+  /** `signingAlg`: how ID tokens are signed (id_token_signed_response_alg, OIDC Dynamic Client Registration §2). */
+  idToken: { ttlMinutes: number; audiences: string[]; includeStandardClaims: boolean; includeCustomClaims: boolean; signingAlg: SigningAlgorithm };
+  /** The device flow's device code lifetime and polling interval, in seconds; null: the server's. */
+  deviceCode: { lifetimeSeconds: number | null; pollIntervalSeconds: number | null };
   /** Namespaced claims added to ID tokens and JWT access tokens. */
   customClaims: Record<string, JsonValue>;
   security: {
@@ -46,6 +49,8 @@ export interface AppSettings {
     requireVerifiedEmail: boolean;
     /** Users sign in with a second factor; those without one set one up first. */
     requireMfa: boolean;
+    /** Authorization requests must come through the pushed authorization request endpoint (RFC 9126 §5). */
+    requirePushedAuthorizationRequests: boolean;
   };
 }
 

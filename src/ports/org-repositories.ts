@@ -46,6 +46,8 @@ export interface OrganizationRepository {
   getMembership(orgId: string, userId: string): Promise<MembershipRecord | undefined>;
   listMemberships(orgId: string): Promise<MembershipRecord[]>;
   listMembershipsOfUser(userId: string): Promise<MembershipRecord[]>;
+  /** Whether an organization the user is a member of asks its members for a second factor: one query, asked at sign-in. */
+  anyRequiresMfa(userId: string): Promise<boolean>;
   /** Inserts or changes the role of a membership. */
   putMembership(membership: MembershipRecord): Promise<void>;
   deleteMembership(orgId: string, userId: string): Promise<boolean>;

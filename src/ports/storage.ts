@@ -18,6 +18,7 @@ import type { OrganizationRepository } from './org-repositories.js';
 import type { OutboxRepository } from './outbox.js';
 import type { PasskeyRepository } from './passkey-repository.js';
 import type { PreAuthorizationRepository } from './preauthorization-repository.js';
+import type { PushedAuthorizationRequestRepository } from './pushed-authorization-repository.js';
 import type { RateLimitRepository } from './rate-limiter.js';
 import type { RecoveryCodeRepository, TotpFactorRepository } from './second-factor-repositories.js';
 import type { SettingsRepository } from './settings-repository.js';
@@ -58,6 +59,8 @@ export interface Storage {
   readonly connections: ConnectionRepository;
   readonly linkedIdentities: LinkedIdentityRepository;
   readonly federationStates: FederationStateRepository;
+  /** Authorization requests pushed ahead of the browser (RFC 9126), used once. */
+  readonly pushedAuthorizationRequests: PushedAuthorizationRequestRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

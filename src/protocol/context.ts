@@ -21,6 +21,7 @@ import type { TokenValidator } from './tokens/token-validator.js';
 /** Absolute URLs of the endpoints this server implements. */
 export interface EndpointUrls {
   authorization: string;
+  pushedAuthorization: string;
   token: string;
   userinfo: string;
   introspection: string;
@@ -48,6 +49,12 @@ export interface JwtBearerPolicy {
   requireJti: boolean;
   /** How far ahead of now an assertion's exp may lie. */
   maxLifetimeMs: number;
+}
+
+/** How the authorization endpoint treats requests, from the server's configuration. */
+export interface AuthorizationPolicy {
+  /** Every app must push its authorization requests first (RFC 9126 §5), not only those whose settings say so. */
+  requirePushedRequests: boolean;
 }
 
 /**
@@ -91,6 +98,9 @@ export interface ProtocolDependencies {
   /** A session unused this long ends (sessions.idleMinutes). */
   sessionIdleMs?: number;
   jwtBearer: JwtBearerPolicy;
+  /** The device flow's server-wide device code lifetime and polling interval, in seconds; an app may set its own. */
+  deviceFlow: { lifetimeSeconds: number; pollIntervalSeconds: number };
+  authorizationPolicy: AuthorizationPolicy;
   /** The users' second factors, and the organizations that ask for them. */
   secondFactors: SecondFactorDirectory;
 }

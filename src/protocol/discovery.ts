@@ -9,6 +9,8 @@ export interface ServerCapabilities {
   issuer: string;
   /** Algorithms the server signs with (JWT access tokens); ID tokens use RS256. */
   signingAlgorithms: readonly string[];
+  /** Every app must push its authorization requests (authorization.requirePushedRequests). */
+  requirePushedAuthorizationRequests: boolean;
 }
 
 /**
@@ -29,12 +31,16 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     revocation_endpoint: endpointUrl(issuer, 'revocation'),
     end_session_endpoint: endpointUrl(issuer, 'endSession'),
     device_authorization_endpoint: endpointUrl(issuer, 'deviceAuthorization'),
+    // RFC 9126 §5: true only when every app must push; an app that requires it for itself is not announced here.
+    pushed_authorization_request_endpoint: endpointUrl(issuer, 'pushedAuthorization'),
+    require_pushed_authorization_requests: capabilities.requirePushedAuthorizationRequests,
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],
     grant_types_supported: grantHandlers.map((handler) => handler.grantType),
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [defaultSigningAlgorithm],
+    // OIDC Discovery §3: RS256 is always among them; an app picks its own (id_token_signed_response_alg).
+    id_token_signing_alg_values_supported: [defaultSigningAlgorithm, ...capabilities.signingAlgorithms.filter((alg) => alg !== defaultSigningAlgorithm)],
     token_endpoint_auth_methods_supported: [...supportedClientAuthMethodNames],
     token_endpoint_auth_signing_alg_values_supported: assertionAlgorithms,
     introspection_endpoint_auth_methods_supported: authMethodsWithSecret,
@@ -47,7 +53,8 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     // Of the claims parameter only an essential acr is acted on, so relying parties are not told it works for other claims.
     claims_parameter_supported: false,
     acr_values_supported: [...acrValuesSupported],
-    request_parameter_supported: false,
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: assertionAlgorithms,
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],

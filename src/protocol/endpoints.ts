@@ -5,6 +5,7 @@ const endpointNames = [
   'oauthAuthorizationServer',
   'jwks',
   'authorization',
+  'pushedAuthorization',
   'token',
   'userinfo',
   'introspection',

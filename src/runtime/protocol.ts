@@ -104,6 +104,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     issuer,
     endpoints: {
       authorization: endpointUrl(issuer, 'authorization'),
+      pushedAuthorization: endpointUrl(issuer, 'pushedAuthorization'),
       token: endpointUrl(issuer, 'token'),
       userinfo: endpointUrl(issuer, 'userinfo'),
       introspection: endpointUrl(issuer, 'introspection'),
@@ -133,6 +134,8 @@ export function createProtocol(runtime: Runtime): Protocol {
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,
     sessionIdleMs: config.sessions.idleMinutes * 60_000,
     secondFactors: runtime.registry.secondFactors,
+    deviceFlow: { lifetimeSeconds: config.grants.deviceCode.lifetimeSeconds, pollIntervalSeconds: config.grants.deviceCode.pollIntervalSeconds },
+    authorizationPolicy: { requirePushedRequests: config.authorization.requirePushedRequests },
     jwtBearer: {
       requireJti: config.grants.jwtBearer.requireJti,
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,

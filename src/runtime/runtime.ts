@@ -95,6 +95,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       connectionSecrets: keys.connectionSecretEncryption,
       passwordHasher: argon2PasswordHasher,
       bounds: config.tokens,
+      deviceFlow: config.grants.deviceCode,
       signingAlgorithms: config.keys.algorithms,
       builtInApis: [managementApiRecord(config.issuer)],
       orgSelfService: config.orgs.selfService,

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { expiredDeviceCodeRetentionMs } from '../protocol/endpoints/device-authorization-endpoint.js';
 import type { Runtime } from './runtime.js';
 
 export const sweepIntervalMs = 60_000;
@@ -8,8 +9,9 @@ export const sweepBatchSize = 500;
 
 /**
  * Deletes what has expired (codes, grants, opaque tokens, revoked jtis, sessions, interactions,
- * ended rate-limit windows, account links) so that the tables don't grow forever. Every node runs it; the deletes
- * are idempotent. It deletes in small batches and lets requests run between them.
+ * ended rate-limit windows, account links, pushed authorization requests) so that the tables don't grow forever. Every node runs it; the deletes
+ * are idempotent. It deletes in small batches and lets requests run between them. Expired device
+ * codes are kept a while longer, so that a device still polling hears that its code expired.
  */
 export function startSweeper(runtime: Runtime, options: { batchSize?: number } = {}): { stop(): void; sweep(): Promise<number> } {
   const { storage, clock, logger } = runtime;
@@ -25,14 +27,15 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     storage.rateLimits,
     storage.accountTokens,
     storage.federationStates,
-  ];
+    storage.pushedAuthorizationRequests,
+  ].map((repository) => ({ repository, retentionMs: repository === storage.deviceCodes ? expiredDeviceCodeRetentionMs : 0 }));
   let stopped = false;
   const sweep = async (): Promise<number> => {
     const now = clock.now();
     let total = 0;
-    for (const repository of repositories) {
+    for (const { repository, retentionMs } of repositories) {
       for (;;) {
-        const deleted = await repository.deleteExpired(now, batchSize);
+        const deleted = await repository.deleteExpired(now - retentionMs, batchSize);
         total += deleted;
         if (deleted < batchSize || stopped) break;
         await nextTurn();

@@ -2,13 +2,16 @@ import { paths } from '../contracts/paths.js';
 import { federatedAmr, type FederatedAccounts } from '../domain/federation/federated-accounts.js';
 import type { Clock } from '../ports/clock.js';
 import type { DomainEvents } from '../ports/domain-events.js';
+import type { PasskeyService } from '../domain/identity/passkeys.js';
 import type { ConnectionRecord, FederationStateRecord } from '../ports/federation-repositories.js';
-import type { UserRepository } from '../ports/identity-repositories.js';
+import type { UserRecord, UserRepository } from '../ports/identity-repositories.js';
 import type { Storage } from '../ports/storage.js';
 import type { UpstreamProviders } from '../ports/upstream-providers.js';
 import type { EndpointUrls } from '../protocol/context.js';
 import type { InteractionDetails, InteractionEngine } from '../protocol/interaction/engine.js';
-import type { LoginMethod } from '../protocol/interaction/login-method.js';
+import type { LoginMethod, SecondFactorDirectory } from '../protocol/interaction/login-method.js';
+import type { CodeCredentials } from '../protocol/interaction/second-factor-login.js';
+import type { PasskeyCredentials } from '../protocol/interaction/passkey-login.js';
 import type { PasswordCredentials } from '../protocol/interaction/password-login.js';
 import { param, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
 import { constantTimeEqual } from '../shared/constant-time.js';
@@ -32,6 +35,13 @@ export interface FederationPagesDependencies {
   storage: Pick<Storage, 'connections' | 'federationStates'>;
   users: Pick<UserRepository, 'get'>;
   endpoints: Pick<EndpointUrls, 'interaction'>;
+  secondFactors: Pick<SecondFactorDirectory, 'methodsOf'>;
+}
+
+/** The one-time codes that prove an account's second factor next to its password. */
+export interface LinkCodes {
+  totp: LoginMethod<CodeCredentials>;
+  recoveryCode: LoginMethod<CodeCredentials>;
 }
 
 /** federation-link.eta. */
@@ -44,6 +54,25 @@ export interface FederationLinkView {
   providerName: string;
   clientName: string;
   error: string | null;
+  /** The account has two-step verification: its password links it only with a code (TOTP or recovery). */
+  codeNeeded: boolean;
+  /** The passkey ceremony that proves the account instead of its password; null when it has no passkey. */
+  passkey: { optionsAction: string; action: string } | null;
+  passkeyScript: boolean;
+}
+
+/** Passkeys as a proof of the account being linked. */
+export interface LinkPasskeys {
+  method: LoginMethod<PasskeyCredentials>;
+  service: Pick<PasskeyService, 'authenticationOptions' | 'list'>;
+}
+
+/** A federated identity waiting for the proof of the local account it is to be linked to. */
+interface PendingLink {
+  subject: string;
+  email: string;
+  userId: string;
+  amr: string[];
 }
 
 /** A connection as the sign-in page offers it. */
@@ -53,6 +82,13 @@ export interface OfferedConnection {
 }
 
 type Loaded = { details: InteractionDetails; csrf: string };
+
+/** The page a link's passkey challenge is bound to: it answers only on this interaction. */
+const linkPasskeyBinding = (uid: string) => `federation-link:${uid}`;
+
+function jsonError(status: number, description: string): ProtocolResponse {
+  return { kind: 'json', status, body: { error: 'invalid_request', error_description: description }, headers: { 'cache-control': 'no-store' } };
+}
 
 /** Printable ASCII only, and not too long: an upstream's error words are shown, never trusted. */
 function shownParameter(value: string | undefined, max: number): string | null {
@@ -67,7 +103,7 @@ function shownParameter(value: string | undefined, max: number): string | null {
  * the digest of the interaction's binding cookie; the one callback URL of the server sends the
  * browser back under /interaction/:uid, where that cookie is sent (it is path-scoped there), so a
  * callback in another browser is refused. A local account with the upstream's email is linked
- * only after its own password.
+ * only after its owner proves it: its password, or one of its passkeys.
  */
 export class FederationPages {
   readonly #deps: FederationPagesDependencies;
@@ -75,6 +111,8 @@ export class FederationPages {
   readonly #upstream: UpstreamProviders;
   readonly #accounts: FederatedAccounts;
   readonly #password: LoginMethod<PasswordCredentials>;
+  readonly #codes: LinkCodes;
+  readonly #passkeys: LinkPasskeys | undefined;
   /** The redirect URI registered at every upstream. */
   readonly callbackUrl: string;
 
@@ -84,12 +122,16 @@ export class FederationPages {
     upstream: UpstreamProviders,
     accounts: FederatedAccounts,
     password: LoginMethod<PasswordCredentials>,
+    codes: LinkCodes,
+    passkeys?: LinkPasskeys,
   ) {
     this.#deps = deps;
     this.#engine = engine;
     this.#upstream = upstream;
     this.#accounts = accounts;
     this.#password = password;
+    this.#codes = codes;
+    this.#passkeys = passkeys;
     this.callbackUrl = `${deps.issuer}${paths.federationCallback}`;
   }
 
@@ -260,53 +302,85 @@ export class FederationPages {
     return finished.response;
   }
 
-  /** The "link your account" page, with a fresh single-use token for its form. */
+  /** The "link your account" page, with a fresh single-use token for its forms. */
   async #linkPage(
     { details, csrf }: Loaded,
     connection: ConnectionRecord,
-    pending: { subject: string; email: string; userId: string; amr: string[] },
+    pending: PendingLink,
     accountEmail: string,
     error: string | null,
     status: number,
     headers: Record<string, string> = {},
   ): Promise<ProtocolResponse> {
     const token = randomId(32);
-    await this.#newState(details, connection, 'link', token, pending);
+    await this.#newState(details, connection, 'link', token, { ...pending });
+    const base = this.#base(details.uid);
+    const passkey = (await this.#passkeysOf(pending.userId)) ? { optionsAction: `${base}/link/passkey/options`, action: `${base}/link/passkey` } : null;
+    const methods = await this.#deps.secondFactors.methodsOf(pending.userId);
     const view: FederationLinkView = {
       csrf,
-      action: `${this.#base(details.uid)}/link`,
-      cancelAction: `${this.#base(details.uid)}/cancel`,
+      action: `${base}/link`,
+      cancelAction: `${base}/cancel`,
       token,
       email: accountEmail,
       providerName: connection.displayName,
       clientName: details.client.app.name,
       error,
+      codeNeeded: methods.includes('totp') || methods.includes('recovery_code'),
+      passkey,
+      passkeyScript: passkey !== null,
     };
     return { kind: 'page', status, page: { template: 'federation-link', data: { ...view } }, headers: { 'cache-control': 'no-store', ...headers } };
+  }
+
+  /** The passkeys that may prove the account: those of `userId`, where the server can run the ceremony. */
+  async #passkeysOf(userId: string): Promise<LinkPasskeys | undefined> {
+    const passkeys = this.#passkeys;
+    if (!passkeys) return undefined;
+    return (await passkeys.service.list(userId)).length > 0 ? passkeys : undefined;
+  }
+
+  static #pendingOf(state: FederationStateRecord): PendingLink {
+    return {
+      subject: String(state.data.subject),
+      email: String(state.data.email),
+      userId: String(state.data.userId),
+      amr: Array.isArray(state.data.amr) ? state.data.amr.map(String) : ['fed'],
+    };
+  }
+
+  /** Uses the form's link token once: the pending link, its connection and the account it names. */
+  async #takeLink(loaded: Loaded, request: ProtocolRequest) {
+    const { details } = loaded;
+    const state = await this.#consume(details, 'link', param(request.body, 'token'));
+    if (!state) return this.#failed(details, 400, federationText.unknownState);
+    const connection = await this.#deps.storage.connections.get(state.connectionId);
+    if (!connection?.enabled) return this.#failed(details, 400, federationText.unknownConnection);
+    const pending = FederationPages.#pendingOf(state);
+    const user = await this.#deps.users.get(pending.userId);
+    if (!user) return this.#failed(details, 400, federationText.unknownState);
+    return { connection, pending, user };
+  }
+
+  /** The account is proven: link the identity to it and sign in with the upstream's amr. */
+  async #completeLink(loaded: Loaded, request: ProtocolRequest, connection: ConnectionRecord, pending: PendingLink, user: UserRecord) {
+    if (!(await this.#accounts.link(connection, pending.subject, pending.email, user, null)))
+      return this.#failed(loaded.details, 409, federationText.linkConflict);
+    return this.#signIn(loaded, request, user.id, pending.amr);
   }
 
   /** POST /interaction/:uid/federation/link: the account's password proves it; then link and sign in. */
   async submitLink(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
     const loaded = await this.#form(uid, request);
     if ('kind' in loaded) return loaded;
-    const { details } = loaded;
-    const state = await this.#consume(details, 'link', param(request.body, 'token'));
-    if (!state) return this.#failed(details, 400, federationText.unknownState);
-    const connection = await this.#deps.storage.connections.get(state.connectionId);
-    if (!connection?.enabled) return this.#failed(details, 400, federationText.unknownConnection);
-    const pending = {
-      subject: String(state.data.subject),
-      email: String(state.data.email),
-      userId: String(state.data.userId),
-      amr: Array.isArray(state.data.amr) ? state.data.amr.map(String) : ['fed'],
-    };
-    const user = await this.#deps.users.get(pending.userId);
-    if (!user) return this.#failed(details, 400, federationText.unknownState);
+    const taken = await this.#takeLink(loaded, request);
+    if ('kind' in taken) return taken;
+    const { connection, pending, user } = taken;
     // Taken as sent: spaces at a password's ends are part of it.
     const password = request.body.get('password')?.[0] ?? '';
     if (!password) return this.#linkPage(loaded, connection, pending, user.email, federationText.linkNeedsPassword, 400);
     const attempt = await this.#password.authenticate({ email: user.email, password }, { ip: request.ip });
-    const clientId = details.client.clientId;
+    const clientId = loaded.details.client.clientId;
     switch (attempt.kind) {
       case 'throttled': {
         this.#deps.events.publish({ type: 'signin.throttled', clientId, method: 'password' });
@@ -320,14 +394,84 @@ export class FederationPages {
         return this.#linkPage(loaded, connection, pending, user.email, message, attempt.reason === 'invalid' ? 401 : 403);
       }
       case 'second_factor_required':
-        return this.#linkPage(loaded, connection, pending, user.email, federationText.linkSecondFactor, 400);
       case 'authenticated':
         break;
     }
-    if (attempt.user.id !== user.id) return this.#failed(details, 400, federationText.unknownState);
-    if (!(await this.#accounts.link(connection, pending.subject, pending.email, attempt.user, null)))
-      return this.#failed(details, 409, federationText.linkConflict);
-    return this.#signIn(loaded, request, user.id, pending.amr);
+    if (attempt.user.id !== user.id) return this.#failed(loaded.details, 400, federationText.unknownState);
+    // An account with two-step verification is proven by two factors, as at its sign-in: the
+    // password and a code, or one of its passkeys on its own.
+    const methods = await this.#deps.secondFactors.methodsOf(user.id);
+    if (methods.length > 0) {
+      const code = param(request.body, 'code')?.replace(/\s+/g, '') ?? '';
+      const codeMethod =
+        !methods.includes('totp') && !methods.includes('recovery_code') ? undefined : /^[0-9]{6,8}$/.test(code) ? this.#codes.totp : this.#codes.recoveryCode;
+      if (!codeMethod) return this.#linkPage(loaded, connection, pending, user.email, federationText.linkSecondFactorPasskey, 400);
+      if (!code) return this.#linkPage(loaded, connection, pending, user.email, federationText.linkNeedsCode, 400);
+      const proven = await this.#engine.proveSecondFactor(
+        codeMethod,
+        { userId: user.id, code },
+        { userId: user.id, amr: ['pwd'], authTime: this.#deps.clock.now(), acr: null },
+        { ip: request.ip, clientId },
+      );
+      if (proven.kind === 'throttled') {
+        const wait = proven.retryAfterSeconds;
+        return this.#linkPage(loaded, connection, pending, user.email, signInText.throttled(wait), 429, { 'retry-after': String(wait) });
+      }
+      if (proven.kind !== 'authenticated') return this.#linkPage(loaded, connection, pending, user.email, federationText.linkWrongCode, 401);
+    }
+    return this.#completeLink(loaded, request, connection, pending, attempt.user);
+  }
+
+  /**
+   * POST /interaction/:uid/federation/link/passkey/options: a challenge for the passkeys of the
+   * account the link names, as JSON. The link token stays usable: the assertion posts it.
+   */
+  async linkPasskeyOptions(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const found = await this.#engine.details(uid, request);
+    if (!found.ok) return jsonError(400, interactionProblemText[found.problem].description);
+    const { details } = found;
+    if (!csrfValid(this.#deps.csrfKey, uid, details.browserBinding, request.body)) return jsonError(403, forgedFormText.login.description);
+    const value = param(request.body, 'token');
+    const state = value && value.length <= 200 ? await this.#deps.storage.federationStates.get(this.#deps.tokenHasher.hash(value)) : undefined;
+    const live =
+      state !== undefined &&
+      state.purpose === 'link' &&
+      state.consumedAt === null &&
+      state.expiresAt > this.#deps.clock.now() &&
+      state.interactionUid === uid &&
+      constantTimeEqual(state.browserHash, details.record.browserHash);
+    if (!live) return jsonError(400, federationText.unknownState.description);
+    const userId = FederationPages.#pendingOf(state).userId;
+    const passkeys = await this.#passkeysOf(userId);
+    if (!passkeys) return jsonError(404, federationText.linkNoPasskey);
+    const options = await passkeys.service.authenticationOptions({ userId, binding: linkPasskeyBinding(uid) });
+    return { kind: 'json', status: 200, body: options, headers: { 'cache-control': 'no-store' } };
+  }
+
+  /** POST /interaction/:uid/federation/link/passkey: one of the account's passkeys proves it; then link and sign in. */
+  async submitLinkPasskey(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#form(uid, request);
+    if ('kind' in loaded) return loaded;
+    const taken = await this.#takeLink(loaded, request);
+    if ('kind' in taken) return taken;
+    const { connection, pending, user } = taken;
+    const passkeys = await this.#passkeysOf(user.id);
+    if (!passkeys) return this.#linkPage(loaded, connection, pending, user.email, federationText.linkNoPasskey, 400);
+    const credentials = { response: request.body.get('response')?.[0] ?? '', challenge: { userId: user.id, binding: linkPasskeyBinding(uid) } };
+    const attempt = await passkeys.method.authenticate(credentials, { ip: request.ip });
+    if (attempt.kind !== 'authenticated' || attempt.user.id !== user.id) {
+      this.#deps.events.publish({ type: 'signin.failed', clientId: loaded.details.client.clientId, method: 'federation' });
+      const refusedDisabled = attempt.kind === 'refused' && attempt.reason === 'disabled';
+      return this.#linkPage(
+        loaded,
+        connection,
+        pending,
+        user.email,
+        refusedDisabled ? signInText.disabledAccount : federationText.linkPasskeyRefused,
+        refusedDisabled ? 403 : 401,
+      );
+    }
+    return this.#completeLink(loaded, request, connection, pending, attempt.user);
   }
 
   /** POST /interaction/:uid/federation/cancel: no link; back to the sign-in page. */

@@ -46,5 +46,9 @@ export const federationText = {
     description: 'This identity of the provider is linked to another account already. Nothing was changed.',
   },
   linkNeedsPassword: 'Enter the password of your account to link it.',
-  linkSecondFactor: 'Your account needs a second factor, which this page can not ask for. Sign in with your password instead.',
+  linkSecondFactorPasskey: 'Your account uses two-step verification with passkeys, so its password alone can not link it. Use one of its passkeys.',
+  linkNeedsCode: 'Your account uses two-step verification: enter a code from your authenticator app (or a recovery code) with the password.',
+  linkWrongCode: 'That code is not right, or was used already. Enter the current code from your authenticator app, or a recovery code.',
+  linkNoPasskey: 'This account has no passkey. Enter its password to link it.',
+  linkPasskeyRefused: "That passkey is not one of this account's, or the request expired. Try again, or enter the account's password.",
 } as const;

@@ -4,31 +4,13 @@ import type { AccountTokenRecord } from '../../src/ports/account-tokens.js';
 import { emptyProfile, type UserRecord } from '../../src/ports/identity-repositories.js';
 import type { SessionRecord } from '../../src/ports/oauth-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
+import { insertUser, nextId } from './records.js';
 
-let sequence = 0;
-const next = (prefix: string) => `${prefix}${++sequence}${Math.random().toString(36).slice(2, 10)}`;
+const next = nextId;
 
 /** The account half of the storage contract: the outbox, single-use links, profiles and session lists. */
 export function accountsContract(storageOf: () => Storage, now: () => number): void {
-  async function user(storage: Storage, overrides: Partial<UserRecord> = {}): Promise<UserRecord> {
-    const id = next('usr_');
-    const record: UserRecord = {
-      id,
-      email: `${id}@example.com`,
-      name: 'U',
-      passwordHash: null,
-      emailVerified: false,
-      isAdmin: false,
-      disabledAt: null,
-      lockedUntil: null,
-      profile: emptyProfile,
-      createdAt: now(),
-      updatedAt: now(),
-      ...overrides,
-    };
-    assert.equal(await storage.users.insert(record), true);
-    return record;
-  }
+  const user = (storage: Storage, overrides: Partial<UserRecord> = {}) => insertUser(storage, now(), overrides);
 
   function session(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
     return {

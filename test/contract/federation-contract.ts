@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConnectionRecord, FederationStateRecord } from '../../src/ports/federation-repositories.js';
-import { emptyProfile, type UserRecord } from '../../src/ports/identity-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
+import { insertUser, nextId } from './records.js';
 
-let sequence = 0;
-const next = (prefix: string) => `${prefix}${++sequence}${Math.random().toString(36).slice(2, 10)}`;
+const next = nextId;
 
 /** Upstream connections, linked identities and the single-use states of a federated sign-in. */
 export function federationContract(storageOf: () => Storage, now: () => number): void {
-  async function user(storage: Storage): Promise<UserRecord> {
-    const id = next('usr_');
-    const record: UserRecord = {
-      id,
-      email: `${id}@example.com`,
-      name: 'U',
-      passwordHash: null,
-      emailVerified: false,
-      isAdmin: false,
-      disabledAt: null,
-      lockedUntil: null,
-      profile: emptyProfile,
-      createdAt: now(),
-      updatedAt: now(),
-    };
-    assert.equal(await storage.users.insert(record), true);
-    return record;
-  }
+  const user = (storage: Storage) => insertUser(storage, now());
   async function org(storage: Storage): Promise<string> {
     const id = next('org');
     assert.equal(

@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DeviceCodeRecord, GrantRecord, InteractionRecord } from '../../src/ports/oauth-repositories.js';
-import { emptyProfile } from '../../src/ports/identity-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
+import { insertUser, nextId } from './records.js';
 
-let sequence = 0;
-const next = (prefix: string) => `${prefix}${++sequence}${Math.random().toString(36).slice(2, 10)}`;
+const next = nextId;
 
 /** The OAuth half of the storage contract: the atomic steps the protocol's security rests on. */
 export function oauthContract(storageOf: () => Storage, now: () => number): void {
-  async function userId(storage: Storage): Promise<string> {
-    const id = next('usr_');
-    await storage.users.insert({
-      id,
-      email: `${id}@example.com`,
-      name: 'U',
-      passwordHash: null,
-      emailVerified: false,
-      isAdmin: false,
-      disabledAt: null,
-      lockedUntil: null,
-      profile: emptyProfile,
-      createdAt: now(),
-      updatedAt: now(),
-    });
-    return id;
-  }
+  const userId = async (storage: Storage) => (await insertUser(storage, now())).id;
 
   async function grant(storage: Storage, overrides: Partial<GrantRecord> = {}): Promise<GrantRecord> {
     const record: GrantRecord = {

@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emptyProfile, type UserRecord } from '../../src/ports/identity-repositories.js';
 import type { PasskeyRecord } from '../../src/ports/passkey-repository.js';
 import type { Storage } from '../../src/ports/storage.js';
+import { insertUser, nextId } from './records.js';
 
-let sequence = 0;
-const next = (prefix: string) => `${prefix}${++sequence}${Math.random().toString(36).slice(2, 10)}`;
+const next = nextId;
 
 /** The passkeys repository: one credential id per database, owner-scoped changes, a counter that only grows. */
 export function passkeysContract(storageOf: () => Storage, now: () => number): void {
-  async function user(storage: Storage): Promise<UserRecord> {
-    const id = next('usr_');
-    const record: UserRecord = {
-      id,
-      email: `${id}@example.com`,
-      name: 'U',
-      passwordHash: null,
-      emailVerified: true,
-      isAdmin: false,
-      disabledAt: null,
-      lockedUntil: null,
-      profile: emptyProfile,
-      createdAt: now(),
-      updatedAt: now(),
-    };
-    assert.equal(await storage.users.insert(record), true);
-    return record;
-  }
+  const user = (storage: Storage) => insertUser(storage, now(), { emailVerified: true });
 
   function passkey(userId: string, overrides: Partial<PasskeyRecord> = {}): PasskeyRecord {
     return {

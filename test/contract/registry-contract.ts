@@ -3,31 +3,15 @@ import { test } from 'node:test';
 import { defaultSettings } from '../../src/domain/apps/app-settings.js';
 import type { AppRecord } from '../../src/ports/app-repositories.js';
 import type { PreAuthorizationRecord } from '../../src/ports/preauthorization-repository.js';
-import { emptyProfile } from '../../src/ports/identity-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
+import { insertUser } from './records.js';
 
 let sequence = 0;
 const next = (prefix: string) => `${prefix}_${++sequence}_${Math.random().toString(36).slice(2, 8)}`;
 
 /** The registry half of the storage contract: users, orgs, invitations, APIs, apps, secrets, certificates, audit. */
 export function registryContract(storageOf: () => Storage, now: () => number): void {
-  async function user(storage: Storage, email = `${next('u')}@example.com`) {
-    const record = {
-      id: next('usr'),
-      email,
-      name: 'U',
-      passwordHash: null,
-      emailVerified: false,
-      isAdmin: false,
-      disabledAt: null,
-      lockedUntil: null,
-      profile: emptyProfile,
-      createdAt: now(),
-      updatedAt: now(),
-    };
-    assert.equal(await storage.users.insert(record), true);
-    return record;
-  }
+  const user = (storage: Storage, email = `${next('u')}@example.com`) => insertUser(storage, now(), { email });
   async function org(storage: Storage) {
     const record = { id: next('org'), name: next('name').toLowerCase(), displayName: 'Org', requireMfa: false, createdAt: now(), updatedAt: now() };
     assert.equal(await storage.organizations.insert(record), true);

@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emptyProfile, type UserRecord } from '../../src/ports/identity-repositories.js';
 import type { TotpFactorRecord } from '../../src/ports/second-factor-repositories.js';
 import type { Storage } from '../../src/ports/storage.js';
+import { insertUser, nextId } from './records.js';
 
-let sequence = 0;
-const next = (prefix: string) => `${prefix}${++sequence}${Math.random().toString(36).slice(2, 10)}`;
+const next = nextId;
 
 /** Second factors in the storage contract: authenticator apps, recovery codes, re-authenticated sessions. */
 export function secondFactorsContract(storageOf: () => Storage, now: () => number): void {
-  async function user(storage: Storage): Promise<UserRecord> {
-    const id = next('usr_');
-    const record: UserRecord = {
-      id,
-      email: `${id}@example.com`,
-      name: 'U',
-      passwordHash: null,
-      emailVerified: true,
-      isAdmin: false,
-      disabledAt: null,
-      lockedUntil: null,
-      profile: emptyProfile,
-      createdAt: now(),
-      updatedAt: now(),
-    };
-    assert.equal(await storage.users.insert(record), true);
-    return record;
-  }
+  const user = (storage: Storage) => insertUser(storage, now(), { emailVerified: true });
 
   function factor(userId: string, overrides: Partial<TotpFactorRecord> = {}): TotpFactorRecord {
     return {
@@ -138,5 +120,22 @@ export function secondFactorsContract(storageOf: () => Storage, now: () => numbe
     assert.equal((await storage.organizations.get(org.id))?.requireMfa, true);
     await storage.organizations.update({ ...org, requireMfa: false });
     assert.equal((await storage.organizations.get(org.id))?.requireMfa, false);
+  });
+
+  test('organizations: whether any organization of a user asks its members for a second factor', async () => {
+    const storage = storageOf();
+    const member = await user(storage);
+    const outsider = await user(storage);
+    const relaxed = { id: next('org_'), name: next('relaxed-'), displayName: 'Relaxed', requireMfa: false, createdAt: now(), updatedAt: now() };
+    const strict = { id: next('org_'), name: next('strict-'), displayName: 'Strict', requireMfa: true, createdAt: now(), updatedAt: now() };
+    await storage.organizations.insert(relaxed);
+    await storage.organizations.insert(strict);
+    await storage.organizations.putMembership({ orgId: relaxed.id, userId: member.id, role: 'developer', createdAt: now() });
+    assert.equal(await storage.organizations.anyRequiresMfa(member.id), false, 'only a relaxed organization');
+    await storage.organizations.putMembership({ orgId: strict.id, userId: member.id, role: 'developer', createdAt: now() });
+    assert.equal(await storage.organizations.anyRequiresMfa(member.id), true);
+    assert.equal(await storage.organizations.anyRequiresMfa(outsider.id), false, 'no membership');
+    await storage.organizations.update({ ...strict, requireMfa: false });
+    assert.equal(await storage.organizations.anyRequiresMfa(member.id), false, 'the setting was turned off');
   });
 }

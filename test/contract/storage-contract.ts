@@ -10,6 +10,7 @@ import { secondFactorsContract } from './second-factors-contract.js';
 import { federationContract } from './federation-contract.js';
 import { oauthContract } from './oauth-contract.js';
 import { passkeysContract } from './passkeys-contract.js';
+import { pushedAuthorizationContract } from './pushed-authorization-contract.js';
 import { rateLimitContract } from './rate-limit-contract.js';
 import { registryContract } from './registry-contract.js';
 
@@ -212,6 +213,13 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('federation', () => {
       federationContract(
+        () => storage,
+        () => now,
+      );
+    });
+
+    describe('pushed authorization requests', () => {
+      pushedAuthorizationContract(
         () => storage,
         () => now,
       );

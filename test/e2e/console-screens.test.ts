@@ -15,6 +15,7 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
   let fixture: OAuthFixture;
   let browser: Browser;
   let notesApp = '';
+  let kioskApp = '';
   let root: { id: string; email: string; password: string };
 
   before(async () => {
@@ -24,6 +25,7 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
     await fixture.server.server.runtime.registry.orgs.create(context, { name: 'acme', displayName: 'Acme Corp', owner: fixture.user.id });
     notesApp = (await fixture.createApp({ name: 'Notes web', type: 'web', redirectUris: [redirectUri] })).clientId;
     await fixture.createApp({ name: 'Inventory job', type: 'm2m', apiGrants: [{ audience: fixture.api.identifier, scopes: ['read:contacts'] }] });
+    kioskApp = (await fixture.createApp({ name: 'Lobby kiosk', type: 'device', scopes: ['openid'] })).clientId;
     await fixture.createUser('dave@example.test');
     root = await fixture.createUser('root@example.test');
     await fixture.server.server.runtime.registry.users.update(context, root.id, { isAdmin: true });
@@ -266,5 +268,47 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
       const session = await page.request.get(`${fixture.issuer}/console/api/session`);
       assert.equal(session.status(), 401);
     });
+  });
+  test("a device app's Tokens tab sets the device code lifetime and polling interval, checked before it is sent", async () => {
+    await withPage(browser, 'screens-device-settings', async (page) => {
+      await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${kioskApp}/tokens`);
+      const lifetime = page.getByLabel('Device code lifetime (seconds)');
+      await lifetime.waitFor();
+      assert.equal(await lifetime.inputValue(), '', "empty: the server's setting");
+      assert.match((await page.getByText(/Empty: the server's 600 seconds/).textContent()) ?? '', /from 60 to 3600/);
+      await lifetime.fill('30');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('must be a whole number of seconds from 60 to 3600').waitFor();
+      assert.equal(
+        (await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, kioskApp)).settings.deviceCode.lifetimeSeconds,
+        null,
+        'nothing was sent',
+      );
+      await lifetime.fill('900');
+      await page.getByLabel('Device polling interval (seconds)').fill('10');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('status').getByText('Saved').waitFor();
+      await screenshot(page, 'screens-device-settings');
+    });
+    const started = await fetch(`${fixture.issuer}/oauth2/device_authorization`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: kioskApp, scope: 'openid' }).toString(),
+    });
+    const body = (await started.json()) as { expires_in: number; interval: number };
+    assert.deepEqual([body.expires_in, body.interval], [900, 10]);
+  });
+  test("an app's Advanced tab picks how its ID tokens are signed", async () => {
+    await withPage(browser, 'screens-id-token-alg', async (page) => {
+      await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${notesApp}/advanced`);
+      const algorithm = page.getByLabel('ID token signing algorithm');
+      await algorithm.waitFor();
+      assert.equal(await algorithm.inputValue(), 'RS256');
+      await algorithm.selectOption('ES256');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('status').getByText('Saved').waitFor();
+    });
+    const stored = await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, notesApp);
+    assert.equal(stored.settings.idToken.signingAlg, 'ES256');
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { generate } from 'otplib';
+import type { Browser, BrowserContext, CDPSession, Page, Route } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
@@ -18,7 +19,9 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
   const operator = { actor: operatorActor };
 
   before(async () => {
-    fixture = await oauthFixture();
+    // WebAuthn refuses IP addresses as relying party ids: the issuer is on localhost. Passwordless
+    // sign-in is off so that the sign-in page's conditional mediation can't answer for the user.
+    fixture = await oauthFixture({ issuerHost: 'localhost', env: { LATCHKEY_SIGN_IN_PASSKEYS_PASSWORDLESS: 'false' } });
     upstream = await startUpstreamProvider(`${fixture.issuer}/federation/callback`);
     browser = await launchChromium();
     const registry = fixture.server.server.runtime.registry;
@@ -210,6 +213,94 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
       return finishAtApp(page, arrival, checks);
     });
     assert.equal(again.sub, fixture.user.id, 'no password this time');
+  });
+
+  test('an account with two-step verification is linked with one of its passkeys, not with its password alone', async () => {
+    const owner = await fixture.createUser('pat@example.test');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp: CDPSession = await context.newCDPSession(page);
+    try {
+      await cdp.send('WebAuthn.enable');
+      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+      });
+      // The owner registers a passkey on the account page; it is also their second factor.
+      await page.goto(`${fixture.issuer}/account`);
+      await page.getByLabel('Email').fill(owner.email);
+      await page.getByLabel('Password').fill(owner.password);
+      await page.getByLabel('Password').press('Enter');
+      await page.waitForURL(`${fixture.issuer}/account`);
+      await page.getByLabel('Passkey name').fill('Laptop');
+      await page.getByRole('button', { name: 'Add a passkey' }).click();
+      await page.waitForURL(/\/account\?done=passkey_added/);
+      await context.clearCookies();
+
+      upstream.next = { sub: 'upstream-pat', email: owner.email };
+      const arrival = await capturing(context);
+      const checks = await startAt(page);
+      await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
+      await page.getByRole('heading', { name: 'Link your account' }).waitFor();
+      // The password is one factor of two: it links nothing.
+      await page.getByLabel(`Password of ${owner.email}`).fill(owner.password);
+      await page.getByRole('button', { name: /Link and continue/ }).click();
+      await page.getByRole('alert').first().waitFor();
+      assert.match((await page.getByRole('alert').first().textContent()) ?? '', /Use one of its passkeys/);
+      assert.equal(await storage().linkedIdentities.find(connectionId, 'upstream-pat'), undefined);
+      await screenshot(page, 'federation-link-passkey');
+
+      const credentials = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      assert.equal(credentials.credentials.length, 1);
+      // A challenge is issued only for the page's own, live link token.
+      const form = page.locator('#passkey-link');
+      const optionsUrl = new URL((await form.getAttribute('data-options'))!, page.url()).href;
+      const csrf = await form.locator('input[name=csrf]').inputValue();
+      const forged = await page.request.post(optionsUrl, { form: { csrf, token: 'not-the-link-token' } });
+      assert.equal(forged.status(), 400);
+      assert.equal(((await forged.json()) as { error: string }).error, 'invalid_request');
+      await page.getByRole('button', { name: 'Link with a passkey' }).click();
+      const claims = await finishAtApp(page, arrival, checks);
+      assert.equal(claims.sub, owner.id);
+      assert.deepEqual(claims.amr, ['fed'], "the sign-in is the provider's; the passkey only proved the account");
+      assert.equal((await storage().linkedIdentities.find(connectionId, 'upstream-pat'))?.userId, owner.id);
+    } catch (error) {
+      await screenshot(page, 'failure-federation-link-passkey');
+      throw error;
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an account with an authenticator app is linked with its password and a code: a missing or wrong code links nothing', async () => {
+    const owner = await fixture.createUser('tess@example.test');
+    const factor = await registry().secondFactors.startTotp(owner.id, owner.email);
+    const codeAt = (offsetSteps: number) => generate({ secret: factor.secret, epoch: Math.floor(Date.now() / 1000) + offsetSteps * 30 });
+    // Set up with the previous time step's code, so the current one is still unused.
+    await registry().secondFactors.confirmTotp(operator, owner.id, { factorId: factor.factorId, code: await codeAt(-1), ip: '127.0.0.1' });
+    upstream.next = { sub: 'upstream-tess', email: owner.email };
+    const claims = await withPage('link-totp', async (page, context) => {
+      const arrival = await capturing(context);
+      const checks = await startAt(page);
+      await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
+      await page.getByRole('heading', { name: 'Link your account' }).waitFor();
+      const submit = async (code: string) => {
+        await page.getByLabel(`Password of ${owner.email}`).fill(owner.password);
+        await page.getByLabel('Code from your authenticator app, or a recovery code').fill(code);
+        await page.getByRole('button', { name: /Link and continue/ }).click();
+      };
+      // Spaces pass the browser's check of the required field; the server takes them for no code.
+      await submit('  ');
+      await page.getByRole('alert').waitFor();
+      assert.match((await page.getByRole('alert').textContent()) ?? '', /enter a code from your authenticator app/);
+      await submit('000000' === (await codeAt(0)) ? '111111' : '000000');
+      await page.getByRole('alert').waitFor();
+      assert.match((await page.getByRole('alert').textContent()) ?? '', /That code is not right/);
+      assert.equal(await storage().linkedIdentities.find(connectionId, 'upstream-tess'), undefined, 'nothing linked yet');
+      await submit(await codeAt(0));
+      return finishAtApp(page, arrival, checks);
+    });
+    assert.equal(claims.sub, owner.id);
+    assert.equal((await storage().linkedIdentities.find(connectionId, 'upstream-tess'))?.userId, owner.id);
   });
 
   test("the upstream's MFA counts only when the connection trusts it", async () => {

@@ -130,29 +130,33 @@ describe('token exchange (RFC 8693)', () => {
   let service: { clientId: string; clientSecret: string | null };
   let subject: Record<string, unknown>;
   const downstream = 'https://downstream.example.test';
+  const billing = 'https://billing.example.test';
 
   before(async () => {
     fixture = await oauthFixture();
-    await fixture.server.server.runtime.registry.apis.create({ actor: operatorActor }, fixture.orgId, {
+    const registry = fixture.server.server.runtime.registry;
+    await registry.apis.create({ actor: operatorActor }, fixture.orgId, {
       identifier: downstream,
       name: 'Downstream',
-      scopes: [{ name: 'read:contacts' }],
+      scopes: [{ name: 'read:contacts' }, { name: 'export:contacts' }],
     });
+    await registry.apis.create({ actor: operatorActor }, fixture.orgId, { identifier: billing, name: 'Billing', scopes: [{ name: 'read:invoices' }] });
     web = await fixture.createApp({
       name: 'Front',
       type: 'web',
       redirectUris: [redirectUri],
       grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['openid', 'offline_access', 'read:contacts', 'write:contacts'],
+      scopes: ['openid', 'offline_access', 'read:contacts', 'write:contacts', 'export:contacts'],
       security: { firstParty: true },
     });
+    // The service may reach the downstream API with read:contacts only, and Billing not at all.
     service = await fixture.createApp({
       name: 'Contacts service',
       type: 'm2m',
-      grantTypes: [exchange],
-      apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }],
+      grantTypes: [exchange, 'client_credentials'],
+      apiGrants: [{ audience: downstream, scopes: ['read:contacts'] }],
     });
-    const code = await obtainCode(fixture, web.clientId, { scope: 'openid offline_access read:contacts', audience: apiIdentifier });
+    const code = await obtainCode(fixture, web.clientId, { scope: 'openid offline_access read:contacts write:contacts', audience: apiIdentifier });
     subject = (await redeem(fixture, code, web.clientId, web.clientSecret)).body;
   });
   after(() => fixture.stop());
@@ -178,9 +182,40 @@ describe('token exchange (RFC 8693)', () => {
     assert.ok(Number(claims.exp) <= Number(original.exp));
   });
 
-  test('the scope can not grow', async () => {
+  test("without a scope parameter the new token gets only the subject's scopes that apply to the target and that the app may hold", async () => {
+    const response = await exchangeFor({});
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    // Not openid, offline_access or write:contacts: those are not the downstream API's.
+    assert.equal(response.body.scope, 'read:contacts');
+    assert.equal(decode(response.body.access_token).scope, 'read:contacts');
+  });
+
+  test("a token's scopes for one API are not carried to another", async () => {
     const response = await exchangeFor({ scope: 'read:contacts write:contacts' });
+    assert.equal(response.status, 400);
     assert.equal(response.body.error, 'invalid_scope');
+    assert.match(String(response.body.error_description), /write:contacts is not a scope of https:\/\/downstream\.example\.test/);
+  });
+
+  test('the scope can not grow beyond the subject token, nor beyond what the app may hold for the target', async () => {
+    const lacking = await exchangeFor({ scope: 'read:contacts export:contacts' });
+    assert.equal(lacking.body.error, 'invalid_scope');
+    assert.match(String(lacking.body.error_description), /subject token lacks: export:contacts/);
+    // A subject token that holds export:contacts for the downstream API: the service still may not.
+    const code = await obtainCode(fixture, web.clientId, { scope: 'read:contacts export:contacts', audience: downstream });
+    const wide = (await redeem(fixture, code, web.clientId, web.clientSecret)).body;
+    const refused = await exchangeFor({ subject_token: String(wide.access_token), scope: 'export:contacts' });
+    assert.equal(refused.body.error, 'invalid_scope');
+    assert.match(String(refused.body.error_description), /may not hold the export:contacts scope/);
+    const narrowed = await exchangeFor({ subject_token: String(wide.access_token) });
+    assert.equal(narrowed.body.scope, 'read:contacts');
+  });
+
+  test('the target must be an API the app may reach', async () => {
+    const response = await exchangeFor({ audience: billing });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.error, 'invalid_target');
+    assert.match(String(response.body.error_description), /may not reach https:\/\/billing\.example\.test/);
   });
 
   test('only access tokens are accepted and issued', async () => {
@@ -188,8 +223,14 @@ describe('token exchange (RFC 8693)', () => {
     assert.equal((await exchangeFor({ requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' })).body.error, 'invalid_request');
   });
 
-  test('an invalid subject token is invalid_grant; a missing target is invalid_target', async () => {
-    assert.equal((await exchangeFor({ subject_token: 'nope' })).body.error, 'invalid_grant');
+  test('an invalid subject or actor token is invalid_request (RFC 8693 §2.2.2); a missing target is invalid_target', async () => {
+    const invalid = await exchangeFor({ subject_token: 'nope' });
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.body.error, 'invalid_request');
+    assert.match(String(invalid.body.error_description), /subject_token is not an active access token/);
+    const actor = await exchangeFor({ actor_token: 'nope', actor_token_type: accessTokenType });
+    assert.equal(actor.body.error, 'invalid_request');
+    assert.match(String(actor.body.error_description), /actor_token is not an active access token/);
     const response = await postForm(
       tokenUrl(fixture),
       { grant_type: exchange, subject_token: String(subject.access_token), subject_token_type: accessTokenType },
@@ -198,12 +239,34 @@ describe('token exchange (RFC 8693)', () => {
     assert.equal(response.body.error, 'invalid_target');
   });
 
-  test('revoking the original grant revokes the exchanged token', async () => {
+  test("a subject or actor token of another organization's app is invalid_request", async () => {
+    const registry = fixture.server.server.runtime.registry;
+    const other = await registry.orgs.create({ actor: operatorActor }, { name: 'elsewhere' });
+    const otherApi = 'https://elsewhere.example.test';
+    await registry.apis.create({ actor: operatorActor }, other.id, { identifier: otherApi, name: 'Elsewhere', scopes: [{ name: 'read:contacts' }] });
+    const { app, clientSecret } = await registry.apps.create({ actor: operatorActor }, other.id, {
+      name: 'Elsewhere worker',
+      type: 'm2m',
+      apiGrants: [{ audience: otherApi, scopes: ['read:contacts'] }],
+    });
+    const foreign = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [app.clientId, clientSecret!] });
+    assert.equal(foreign.status, 200, JSON.stringify(foreign.body));
+    const asSubject = await exchangeFor({ subject_token: String(foreign.body.access_token) });
+    assert.equal(asSubject.body.error, 'invalid_request');
+    assert.match(String(asSubject.body.error_description), /another organization's app/);
+    const asActor = await exchangeFor({ actor_token: String(foreign.body.access_token), actor_token_type: accessTokenType });
+    assert.equal(asActor.body.error, 'invalid_request');
+    assert.match(String(asActor.body.error_description), /another organization's app/);
+  });
+
+  test('revoking the original grant revokes the exchanged token, and the revoked subject token is then invalid_request', async () => {
     const exchanged = await exchangeFor({});
     const introspect = (token: unknown) =>
       postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(token) }, { basic: [service.clientId, service.clientSecret!] });
     assert.equal((await introspect(exchanged.body.access_token)).body.active, true);
     await postForm(`${fixture.issuer}/oauth2/revoke`, { token: String(subject.refresh_token) }, { basic: [web.clientId, web.clientSecret!] });
     assert.equal((await introspect(exchanged.body.access_token)).body.active, false);
+    const again = await exchangeFor({});
+    assert.equal(again.body.error, 'invalid_request');
   });
 });

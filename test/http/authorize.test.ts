@@ -80,7 +80,6 @@ describe('authorization endpoint rules', () => {
     ['a malformed code_challenge is refused (RFC 7636 §4.2)', { code_challenge: 'short' }, 'invalid_request', /43-character/],
     ['PKCE is required by default (RFC 9700 §2.1.1)', { code_challenge: null, code_challenge_method: null }, 'invalid_request', /code_challenge is required/],
     ['response_mode must be query or form_post', { response_mode: 'fragment' }, 'invalid_request', /response_mode fragment is not supported/],
-    ['request objects are not supported (OIDC Core §6.1)', { request: 'eyJ...' }, 'request_not_supported', /request objects/],
     ['request_uri is not supported (OIDC Core §6.2)', { request_uri: 'urn:x' }, 'request_uri_not_supported', /request_uri/],
     ['a scope the app was not given is refused (RFC 6749 §3.3)', { scope: 'openid phone' }, 'invalid_scope', /may not ask for the phone scope/],
     [

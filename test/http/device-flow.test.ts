@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { operatorActor } from '../../src/domain/access/actor.js';
+import { startSweeper } from '../../src/runtime/sweeper.js';
 import { postForm, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, FormBrowser, hiddenField, oauthFixture, type OAuthFixture } from '../support/oauth.js';
 
@@ -187,5 +188,89 @@ describe('device authorization grant (RFC 8628)', () => {
     for (let attempt = 0; attempt < 20; attempt += 1) last = await browser.post(`${fixture.issuer}/device`, { csrf, user_code: 'BCDF-GHJK' });
     assert.equal(last.status, 429);
     assert.ok(last.headers.get('retry-after'));
+  });
+});
+
+describe('device flow settings: lifetime, polling interval and expiry', () => {
+  let fixture: OAuthFixture;
+  const now = { value: Date.now() };
+  const registry = () => fixture.server.server.runtime.registry;
+
+  before(async () => {
+    fixture = await oauthFixture({
+      clock: { now: () => now.value },
+      env: { LATCHKEY_GRANTS_DEVICE_CODE_LIFETIME_SECONDS: '120', LATCHKEY_GRANTS_DEVICE_CODE_POLL_INTERVAL_SECONDS: '2' },
+    });
+  });
+  after(() => fixture.stop());
+
+  const deviceApp = (extra: Record<string, unknown> = {}) =>
+    fixture.createApp({ name: 'Kiosk', type: 'device', grantTypes: [deviceGrant], scopes: ['openid'], ...extra });
+  const start = (clientId: string) => postForm(`${fixture.issuer}/oauth2/device_authorization`, { client_id: clientId, scope: 'openid' });
+  const poll = (clientId: string, deviceCode: unknown) =>
+    postForm(tokenUrl(fixture), { grant_type: deviceGrant, device_code: String(deviceCode), client_id: clientId });
+
+  test("the server's lifetime and interval apply to an app that sets none, and the limits report them as the defaults", async () => {
+    const app = await deviceApp();
+    const { status, body } = await start(app.clientId);
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.equal(body.expires_in, 120);
+    assert.equal(body.interval, 2);
+    const limits = registry().apps.limits();
+    assert.deepEqual(limits.deviceCodeLifetimeSeconds, { min: 60, max: 3600, default: 120 });
+    assert.deepEqual(limits.devicePollIntervalSeconds, { min: 1, max: 60, default: 2 });
+  });
+
+  test("an app's own lifetime and interval win over the server's, and the poll keeps to that interval", async () => {
+    const app = await deviceApp({ deviceCode: { lifetimeSeconds: 300, pollIntervalSeconds: 10 } });
+    const { body } = await start(app.clientId);
+    assert.equal(body.expires_in, 300);
+    assert.equal(body.interval, 10);
+    assert.equal((await poll(app.clientId, body.device_code)).body.error, 'authorization_pending');
+    now.value += 5_000;
+    try {
+      const early = await poll(app.clientId, body.device_code);
+      assert.equal(early.body.error, 'slow_down', 'five seconds is too soon for a ten-second interval');
+    } finally {
+      now.value -= 5_000;
+    }
+  });
+
+  test('values out of bounds are refused with the field named, and nothing is saved', async () => {
+    const app = await deviceApp();
+    const context = { actor: operatorActor };
+    for (const deviceCode of [{ lifetimeSeconds: 30 }, { lifetimeSeconds: 7200 }, { pollIntervalSeconds: 0 }, { pollIntervalSeconds: 1.5 }]) {
+      await assert.rejects(registry().apps.update(context, app.clientId, { deviceCode }), (error: { problems?: { field: string; message: string }[] }) => {
+        const field = Object.keys(deviceCode)[0]!;
+        assert.ok(
+          error.problems?.some((problem) => problem.field === `deviceCode.${field}` && /whole number of seconds/.test(problem.message)),
+          JSON.stringify(error.problems),
+        );
+        return true;
+      });
+    }
+    const stored = await registry().apps.get(context, app.clientId);
+    assert.deepEqual(stored.settings.deviceCode, { lifetimeSeconds: null, pollIntervalSeconds: null });
+  });
+
+  test('an expired device code answers expired_token while its row is kept; only a day later is it swept and unknown', async () => {
+    const app = await deviceApp();
+    const { body } = await start(app.clientId);
+    const sweeper = startSweeper(fixture.server.server.runtime);
+    const started = now.value;
+    try {
+      now.value = started + 121_000;
+      assert.equal((await poll(app.clientId, body.device_code)).body.error, 'expired_token');
+      await sweeper.sweep();
+      assert.equal((await poll(app.clientId, body.device_code)).body.error, 'expired_token', 'not swept at once');
+      now.value = started + 121_000 + 24 * 3600_000;
+      await sweeper.sweep();
+      const swept = await poll(app.clientId, body.device_code);
+      assert.equal(swept.body.error, 'invalid_grant');
+      assert.match(String(swept.body.error_description), /swept after it expired/);
+    } finally {
+      sweeper.stop();
+      now.value = started;
+    }
   });
 });

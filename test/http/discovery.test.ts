@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
+import { assertionAlgorithms } from '../../src/contracts/algorithms.js';
 import { supportedClientAuthMethodNames } from '../../src/protocol/client-auth/authenticate-client.js';
 import { grantHandlers } from '../../src/protocol/grants/registry.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -47,6 +48,14 @@ describe('discovery', () => {
       const routed = ['GET', 'POST'].some((method) => server.server.app.hasRoute({ method: method, url: path }));
       assert.ok(routed, `${field} (${path}) has a route`);
     }
+    const pushed = fields.find(([field]) => field === 'pushed_authorization_request_endpoint');
+    assert.ok(pushed, 'the pushed authorization request endpoint is advertised (RFC 9126 §5)');
+    const response = await server.fetch(pushed[1], {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: 'nobody', response_type: 'code' }),
+    });
+    assert.equal(((await response.json()) as { error: string }).error, 'invalid_client', 'it answers as the pushed authorization request endpoint');
   });
 
   test('grants, client authentication methods and response types advertised are exactly those implemented', async () => {
@@ -60,7 +69,9 @@ describe('discovery', () => {
     assert.deepEqual(metadata.response_modes_supported, ['query', 'form_post']);
     assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
     assert.equal(metadata.authorization_response_iss_parameter_supported, true as unknown as string[]);
-    assert.equal(metadata.request_parameter_supported, false as unknown as string[]);
+    assert.equal(metadata.request_parameter_supported, true as unknown as string[], 'signed request objects by value (RFC 9101)');
+    assert.deepEqual(metadata.request_object_signing_alg_values_supported, [...assertionAlgorithms], 'asymmetric only: no none, no HMAC');
+    assert.equal(metadata.require_pushed_authorization_requests, false as unknown as string[], 'PAR is offered, not required, by default');
     for (const grant of metadata.grant_types_supported) {
       const response = await server.fetch(`${server.issuer}/oauth2/token`, {
         method: 'POST',
@@ -76,6 +87,8 @@ describe('discovery', () => {
     const metadata = (await (await server.fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     const routedEndpoints = endpointFields(metadata).map(([field]) => field);
     const allowed = new Set(['issuer', 'jwks_uri', ...routedEndpoints]);
+    // RFC 9126 §5: a flag about the pushed authorization request endpoint, which is routed (above).
+    allowed.add('require_pushed_authorization_requests');
     for (const field of Object.keys(metadata)) {
       if (field.endsWith('_supported') || allowed.has(field)) continue;
       assert.fail(`unexpected metadata field ${field}`);

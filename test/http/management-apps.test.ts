@@ -94,6 +94,7 @@ describe('apps through the management API', () => {
         managementApiAccess: false,
         requireVerifiedEmail: false,
         requireMfa: false,
+        requirePushedAuthorizationRequests: false,
       });
       assert.deepEqual(app.grantTypes, ['authorization_code']);
       const fetched = await admin.get<App>(`/apps/${app.clientId}`);

@@ -13,6 +13,7 @@ import {
   checkOrganization,
   checkPkce,
   checkPrompt,
+  checkPushedRequestRequired,
   checkRedirectUri,
   checkResponseMode,
   checkResponseType,
@@ -71,6 +72,7 @@ describe('the authorization request checks, each on its own', () => {
     const entries = Object.entries(form).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((one): [string, string] => [name, one]));
     const context: AuthorizeCheckContext = {
       parameters: bagFromEntries(entries),
+      pushed: false,
       deps: t.deps,
       ...(client === 'none' ? {} : { client: clients[client] }),
       request: { responseMode: 'query', state: null },
@@ -96,14 +98,15 @@ describe('the authorization request checks, each on its own', () => {
   test('the checks run in this order: client and redirect URI shown to the user, the rest sent back to the client', () => {
     assert.deepEqual(
       checksBeforeRedirect.map((check) => check.name),
-      ['client', 'redirect_uri'],
+      ['client', 'request object', 'redirect_uri'],
     );
     assert.deepEqual(
       checksAfterRedirect.map((check) => check.name),
       [
         'response_mode',
+        'pushed authorization request required',
         'duplicate parameters',
-        'request objects',
+        'request objects by reference',
         'response_type',
         'client status and grant',
         'pkce',
@@ -117,6 +120,32 @@ describe('the authorization request checks, each on its own', () => {
         'claims',
       ],
     );
+  });
+
+  test('pushed authorization request required: only pushed requests pass when the app or the server requires them (RFC 9126 §5)', () => {
+    const web = clients.web;
+    const strict: OAuthClient = { ...web, policy: { ...web.policy, security: { ...web.policy.security, requirePushedAuthorizationRequests: true } } };
+    const outcome = (client: OAuthClient, pushed: boolean, serverWide: boolean): string => {
+      const context: AuthorizeCheckContext = {
+        parameters: bagFromEntries([]),
+        pushed,
+        deps: { ...t.deps, authorizationPolicy: { requirePushedRequests: serverWide } },
+        client,
+        request: { responseMode: 'query', state: null },
+      };
+      try {
+        void checkPushedRequestRequired.run(context);
+        return 'ok';
+      } catch (error) {
+        if (!isOAuthError(error)) throw error;
+        return `${error.code}: ${error.description}`;
+      }
+    };
+    assert.equal(outcome(web, false, false), 'ok');
+    assert.equal(outcome(strict, true, false), 'ok');
+    assert.equal(outcome(web, true, true), 'ok');
+    assert.match(outcome(strict, false, false), /^invalid_request: this app requires pushed authorization requests: .*\(RFC 9126 §5\)$/);
+    assert.match(outcome(web, false, true), /^invalid_request: this server requires pushed authorization requests/);
   });
 
   test('client: a known client_id proves the client', async () => {
@@ -212,7 +241,6 @@ describe('the authorization request checks, each on its own', () => {
 
   table(checkUnsupportedParameters, [
     ['none of them', { scope: 'openid' }, 'web', 'ok'],
-    ['request', { request: 'eyJ.e30.' }, 'web', 'request_not_supported: the request parameter (request objects) is not supported (OIDC Core §6.1)'],
     [
       'request_uri',
       { request_uri: 'https://app.example.com/r' },
@@ -220,7 +248,6 @@ describe('the authorization request checks, each on its own', () => {
       'request_uri_not_supported: the request_uri parameter is not supported (OIDC Core §6.2)',
     ],
     ['registration', { registration: '{}' }, 'web', 'registration_not_supported: the registration parameter is not supported (OIDC Core §7.2.1)'],
-    ['an empty request', { request: '' }, 'web', 'request_not_supported: the request parameter (request objects) is not supported (OIDC Core §6.1)'],
   ]);
 
   table(checkResponseType, [

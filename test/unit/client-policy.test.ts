@@ -39,6 +39,7 @@ describe("the client policy: stored settings completed with the app type's defau
       managementApiAccess: false,
       requireVerifiedEmail: false,
       requireMfa: false,
+      requirePushedAuthorizationRequests: false,
     });
   });
 

@@ -10,7 +10,13 @@ export type { Bounds };
 
 export type AppBounds = Pick<
   AppLimits,
-  'accessTokenTtlMinutes' | 'refreshTokenTtlMinutes' | 'idTokenTtlMinutes' | 'refreshReuseIntervalSeconds' | 'apiAccessTokenTtlMinutes'
+  | 'accessTokenTtlMinutes'
+  | 'refreshTokenTtlMinutes'
+  | 'idTokenTtlMinutes'
+  | 'refreshReuseIntervalSeconds'
+  | 'apiAccessTokenTtlMinutes'
+  | 'deviceCodeLifetimeSeconds'
+  | 'devicePollIntervalSeconds'
 >;
 
 export const defaultBounds: AppBounds = {
@@ -19,6 +25,8 @@ export const defaultBounds: AppBounds = {
   idTokenTtlMinutes: defaultAppLimits.idTokenTtlMinutes,
   refreshReuseIntervalSeconds: defaultAppLimits.refreshReuseIntervalSeconds,
   apiAccessTokenTtlMinutes: defaultAppLimits.apiAccessTokenTtlMinutes,
+  deviceCodeLifetimeSeconds: defaultAppLimits.deviceCodeLifetimeSeconds,
+  devicePollIntervalSeconds: defaultAppLimits.devicePollIntervalSeconds,
 };
 
 function isBounds(value: unknown): value is Bounds {

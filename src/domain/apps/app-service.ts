@@ -1,3 +1,4 @@
+import type { SigningAlgorithm } from '../../contracts/algorithms.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import type { AppCertificateRecord, AppListQuery, AppRecord, AppSettings, AppStatus, JsonValue } from '../../ports/app-repositories.js';
 import type { Clock } from '../../ports/clock.js';
@@ -26,6 +27,10 @@ export interface AppServiceDependencies {
   bounds: LifetimeBounds;
   events: DomainEvents;
   builtInApis: readonly ApiRecord[];
+  /** The algorithms the server keeps signing keys for: an app's ID tokens are signed with one of them. */
+  signingAlgorithms?: readonly SigningAlgorithm[];
+  /** The server's device flow settings, reported as the defaults of GET /limits. */
+  deviceFlow?: { lifetimeSeconds: number; pollIntervalSeconds: number };
 }
 
 export interface CreatedApp {
@@ -125,7 +130,7 @@ export class AppService {
 
   constructor(deps: AppServiceDependencies) {
     this.#deps = deps;
-    this.inputSchema = appInputSchema(deps.bounds);
+    this.inputSchema = appInputSchema(deps.bounds, deps.signingAlgorithms);
   }
 
   async #organizationApis(orgId: string): Promise<ApiRecord[]> {
@@ -467,7 +472,7 @@ export class AppService {
 
   /** The bounds every app setting is checked against, for forms that check before they send. */
   limits() {
-    return appLimits(this.#deps.bounds);
+    return appLimits(this.#deps.bounds, this.#deps.deviceFlow);
   }
 
   /** Whether a presented client secret is one of the app's live secrets (keyed hash, constant time). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { tokenEndpointAuthMethods } from '../../contracts/algorithms.js';
-import { customClaimsMaxBytes, defaultLifetimes, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
+import { defaultSigningAlgorithm, signingAlgorithms, tokenEndpointAuthMethods, type SigningAlgorithm } from '../../contracts/algorithms.js';
+import { customClaimsMaxBytes, defaultLifetimes, deviceCodeBounds, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import {
   grantTypeNames,
@@ -29,6 +29,11 @@ const allGrantTypes = Object.values(grantTypeNames) as [GrantType, ...GrantType[
 
 function minutes(bounds: MinutesBounds) {
   const message = `must be a whole number of minutes from ${bounds.min} to ${bounds.max}`;
+  return z.number({ error: message }).int({ error: message }).min(bounds.min, { error: message }).max(bounds.max, { error: message });
+}
+
+function seconds(bounds: { min: number; max: number }) {
+  const message = `must be a whole number of seconds from ${bounds.min} to ${bounds.max}`;
   return z.number({ error: message }).int({ error: message }).min(bounds.min, { error: message }).max(bounds.max, { error: message });
 }
 
@@ -102,7 +107,8 @@ const customClaimsSchema = z.record(z.string(), jsonValue).superRefine((claims, 
  * What a create or update request may say about an app. Every field is optional: a create fills
  * the gaps from the type's defaults, an update from the app as it is. Unknown fields are refused.
  */
-export function appInputSchema(bounds: LifetimeBounds) {
+export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonly SigningAlgorithm[] = signingAlgorithms) {
+  const idTokenAlgorithms = serverAlgorithms as [SigningAlgorithm, ...SigningAlgorithm[]];
   return z
     .object({
       name: z.string().trim().min(1, { error: 'must not be empty' }).max(100, { error: 'must be at most 100 characters' }),
@@ -144,6 +150,16 @@ export function appInputSchema(bounds: LifetimeBounds) {
           audiences: z.array(audienceUri).max(10, { error: 'at most 10 extra ID token audiences' }),
           includeStandardClaims: z.boolean(),
           includeCustomClaims: z.boolean(),
+          signingAlg: z.enum(idTokenAlgorithms, {
+            error: `must be one of ${idTokenAlgorithms.join(', ')}: the algorithms this server keeps a signing key for`,
+          }),
+        })
+        .strict()
+        .partial(),
+      deviceCode: z
+        .object({
+          lifetimeSeconds: seconds(deviceCodeBounds.lifetimeSeconds).nullable(),
+          pollIntervalSeconds: seconds(deviceCodeBounds.pollIntervalSeconds).nullable(),
         })
         .strict()
         .partial(),
@@ -157,6 +173,7 @@ export function appInputSchema(bounds: LifetimeBounds) {
           managementApiAccess: z.boolean(),
           requireVerifiedEmail: z.boolean(),
           requireMfa: z.boolean(),
+          requirePushedAuthorizationRequests: z.boolean(),
         })
         .strict()
         .partial(),
@@ -212,7 +229,14 @@ export function defaultSettings(type: AppType): AppSettings {
       reuseIntervalSeconds: 0,
       requireSecret: !isPublic,
     },
-    idToken: { ttlMinutes: defaultLifetimes.idTokenTtlMinutes, audiences: [], includeStandardClaims: true, includeCustomClaims: true },
+    idToken: {
+      ttlMinutes: defaultLifetimes.idTokenTtlMinutes,
+      audiences: [],
+      includeStandardClaims: true,
+      includeCustomClaims: true,
+      signingAlg: defaultSigningAlgorithm,
+    },
+    deviceCode: { lifetimeSeconds: null, pollIntervalSeconds: null },
     customClaims: {},
     security: {
       requirePkce: true,
@@ -222,6 +246,7 @@ export function defaultSettings(type: AppType): AppSettings {
       managementApiAccess: false,
       requireVerifiedEmail: false,
       requireMfa: false,
+      requirePushedAuthorizationRequests: false,
     },
   };
 }
@@ -243,6 +268,7 @@ export function mergeSettings(current: AppSettings, input: AppInput): AppSetting
     accessToken: mergeGroup(current.accessToken, input.accessToken),
     refreshToken: mergeGroup(current.refreshToken, input.refreshToken),
     idToken: mergeGroup(current.idToken, input.idToken),
+    deviceCode: mergeGroup(current.deviceCode, input.deviceCode),
     customClaims: input.customClaims ?? current.customClaims,
     security: mergeGroup(current.security, input.security),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { signingAlgorithms } from '../../contracts/algorithms.js';
 import { grantTypeNames, type AppRecord, type AppSettings, type AppType, type GrantType, type JsonValue } from '../../ports/app-repositories.js';
 import type { ClientPolicy } from '../../ports/directories.js';
 import { defaultSettings } from './app-settings.js';
@@ -49,8 +50,10 @@ const storedSettingsSchema = z
         audiences: stored(strings),
         includeStandardClaims: stored(z.boolean()),
         includeCustomClaims: stored(z.boolean()),
+        signingAlg: stored(z.enum(signingAlgorithms)),
       }),
     ),
+    deviceCode: stored(z.object({ lifetimeSeconds: stored(z.number().nullable()), pollIntervalSeconds: stored(z.number().nullable()) })),
     customClaims: stored(z.record(z.string(), jsonValue)),
     security: stored(
       z.object({
@@ -61,13 +64,14 @@ const storedSettingsSchema = z
         managementApiAccess: stored(z.boolean()),
         requireVerifiedEmail: stored(z.boolean()),
         requireMfa: stored(z.boolean()),
+        requirePushedAuthorizationRequests: stored(z.boolean()),
       }),
     ),
   })
   .catch({});
 
 /** The groups of settings whose members are completed one by one rather than replaced whole. */
-const settingGroups = ['accessToken', 'refreshToken', 'idToken', 'security'] as const;
+const settingGroups = ['accessToken', 'refreshToken', 'idToken', 'deviceCode', 'security'] as const;
 
 function definedEntries(value: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));

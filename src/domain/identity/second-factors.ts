@@ -95,11 +95,7 @@ export class SecondFactors {
 
   /** Whether an organization the user is a member of asks its members for a second factor. */
   async requiredByOrganization(userId: string): Promise<boolean> {
-    const { organizations } = this.#deps.storage;
-    for (const membership of await organizations.listMembershipsOfUser(userId)) {
-      if ((await organizations.get(membership.orgId))?.requireMfa) return true;
-    }
-    return false;
+    return this.#deps.storage.organizations.anyRequiresMfa(userId);
   }
 
   /**

@@ -8,6 +8,7 @@ import { consolePaths, paths } from '../../contracts/paths.js';
 import { consoleClientId, consoleScopes } from '../../domain/apps/built-in.js';
 import { KeyEncryption } from '../../domain/keys/key-encryption.js';
 import { endpointUrl, issuerBase, issuerPath } from '../../protocol/endpoints.js';
+import { handlePushedAuthorizationRequest } from '../../protocol/endpoints/pushed-authorization-endpoint.js';
 import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.js';
 import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
 import { bagFromEntries, emptyBag, type ProtocolRequest } from '../../protocol/messages.js';
@@ -186,7 +187,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         const state = randomId(16);
         const flow = Buffer.from(JSON.stringify({ verifier, state, returnTo, expiresAt: deps.clock.now() + flowLifetimeMs })).toString('base64url');
         const url = new URL(endpointUrl(issuer, 'authorization'));
-        const parameters = {
+        const parameters: Record<string, string> = {
           client_id: consoleClientId,
           redirect_uri: callbackUrl,
           response_type: 'code',
@@ -195,17 +196,30 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
           code_challenge: createHash('sha256').update(verifier).digest('base64url'),
           code_challenge_method: 'S256',
         };
-        for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
         // From an invitation page: signing in accepts the invitation (the authorization request's
         // `organization` and `invitation`), as the invited account, so the sign-in is asked for again.
         const invitation = queryValue(request, 'invitation');
         const organization = queryValue(request, 'organization');
         if (invitation && organization) {
-          url.searchParams.set('organization', organization);
-          url.searchParams.set('invitation', invitation);
-          url.searchParams.set('prompt', 'login');
+          Object.assign(parameters, { organization, invitation, prompt: 'login' });
           const hint = queryValue(request, 'login_hint');
-          if (hint) url.searchParams.set('login_hint', hint);
+          if (hint) parameters.login_hint = hint;
+        }
+        if (deps.authorizationPolicy.requirePushedRequests) {
+          // RFC 9126 §5: a server that requires pushed authorization requests requires them of its own console too.
+          const pushed = await handlePushedAuthorizationRequest(formRequest(parameters), deps);
+          const body = pushed.kind === 'json' ? (pushed.body as { request_uri?: string; error_description?: string }) : {};
+          if (!body.request_uri) {
+            return reply
+              .code(400)
+              .header('cache-control', 'no-store')
+              .type('text/plain; charset=utf-8')
+              .send(`Console sign-in failed: ${body.error_description ?? 'the authorization request was refused'}. Go back to ${prefix}/ and try again.`);
+          }
+          url.searchParams.set('client_id', consoleClientId);
+          url.searchParams.set('request_uri', body.request_uri);
+        } else {
+          for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
         }
         return reply
           .setCookie(flowCookie, `${flow}.${sign(flow)}`, { ...cookieOptions, maxAge: flowLifetimeMs / 1000 })

@@ -17,6 +17,8 @@ export function createFederationPages(issuer: string, protocol: Protocol, regist
     protocol.upstream,
     registry.federatedAccounts,
     protocol.loginMethods.password,
+    { totp: protocol.loginMethods.totp, recoveryCode: protocol.loginMethods.recoveryCode },
+    protocol.passkeys.available ? { method: protocol.loginMethods.passkey, service: protocol.passkeys.service } : undefined,
   );
 }
 
@@ -49,6 +51,14 @@ export function registerFederationRoutes(
   app.post(
     `${base}/link`,
     handle((request) => federation.submitLink(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${base}/link/passkey/options`,
+    handle((request) => federation.linkPasskeyOptions(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
+    `${base}/link/passkey`,
+    handle((request) => federation.submitLinkPasskey(uidOf(request), toProtocolRequest(request))),
   );
   app.post(
     `${base}/cancel`,

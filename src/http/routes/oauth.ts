@@ -3,6 +3,7 @@ import { paths } from '../../contracts/paths.js';
 import { endpointPaths, issuerPath } from '../../protocol/endpoints.js';
 import { handleDeviceAuthorization } from '../../protocol/endpoints/device-authorization-endpoint.js';
 import { handleEndSession, handleEndSessionConfirm } from '../../protocol/endpoints/end-session-endpoint.js';
+import { handlePushedAuthorizationRequest } from '../../protocol/endpoints/pushed-authorization-endpoint.js';
 import { handleIntrospection } from '../../protocol/endpoints/introspection-endpoint.js';
 import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.js';
 import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
@@ -44,6 +45,10 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     url: prefix + endpointPaths.authorization,
     handler: handle((request) => authorization.authorize(toProtocolRequest(request))),
   });
+  app.post(
+    prefix + endpointPaths.pushedAuthorization,
+    handle((request) => handlePushedAuthorizationRequest(toProtocolRequest(request), deps)),
+  );
   app.post(
     prefix + endpointPaths.token,
     handle((request) => handleTokenRequest(toProtocolRequest(request), deps)),
@@ -206,6 +211,7 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
   // CORS preflights: answered only for origins some app registered (docs/security.md); never for /authorize.
   const corsEndpoints: [string, string][] = [
     [endpointPaths.token, 'POST'],
+    [endpointPaths.pushedAuthorization, 'POST'],
     [endpointPaths.userinfo, 'GET, POST'],
     [endpointPaths.introspection, 'POST'],
     [endpointPaths.revocation, 'POST'],

@@ -1,8 +1,9 @@
 import type { InteractionEngine } from '../interaction/engine.js';
 import type { ProtocolDependencies } from '../context.js';
 import { isOAuthError } from '../errors.js';
-import type { ProtocolRequest, ProtocolResponse } from '../messages.js';
+import { param, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
 import { checksAfterRedirect, checksBeforeRedirect, type AuthorizeCheckContext } from './checks.js';
+import { isPushedRequestUri, takePushedRequest, type PushedRequestDependencies } from './pushed-request.js';
 import type { AuthorizationRequest } from './request.js';
 import { authorizationError, errorPage } from './response.js';
 
@@ -11,19 +12,24 @@ import { authorizationError, errorPage } from './response.js';
  * interaction engine decides whether the user must sign in or consent in the hosted pages, or
  * whether the code can be issued now.
  */
+type AuthorizationDependencies = AuthorizeCheckContext['deps'] & PushedRequestDependencies & Pick<ProtocolDependencies, 'issuer'>;
+
 export class AuthorizationService {
-  readonly #deps: AuthorizeCheckContext['deps'] & Pick<ProtocolDependencies, 'issuer'>;
+  readonly #deps: AuthorizationDependencies;
   readonly #engine: InteractionEngine;
 
-  constructor(deps: AuthorizeCheckContext['deps'] & Pick<ProtocolDependencies, 'issuer'>, engine: InteractionEngine) {
+  constructor(deps: AuthorizationDependencies, engine: InteractionEngine) {
     this.#deps = deps;
     this.#engine = engine;
   }
 
   async authorize(request: ProtocolRequest): Promise<ProtocolResponse> {
-    const parameters = request.method === 'POST' ? request.body : request.query;
-    const context: AuthorizeCheckContext = { parameters, deps: this.#deps, request: { responseMode: 'query', state: null } };
+    const given = request.method === 'POST' ? request.body : request.query;
+    const pushed = isPushedRequestUri(param(given, 'request_uri'));
+    const context: AuthorizeCheckContext = { parameters: given, pushed, deps: this.#deps, request: { responseMode: 'query', state: null } };
     try {
+      // The pushed request is used up before its checks run: the interaction it starts carries it from here on.
+      if (pushed) context.parameters = await takePushedRequest(given, this.#deps);
       for (const check of checksBeforeRedirect) await check.run(context);
     } catch (error) {
       if (!isOAuthError(error)) throw error;

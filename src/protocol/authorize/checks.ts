@@ -1,19 +1,23 @@
 import { appTypeRules } from '../../domain/apps/app-types.js';
 import type { AppType } from '../../ports/app-repositories.js';
 import type { ClientDirectory, OAuthClient, ResourceDirectory } from '../../ports/directories.js';
-import type { OrganizationDirectory } from '../context.js';
+import type { AuthorizationPolicy, OrganizationDirectory } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope, type ParameterBag } from '../messages.js';
 import { resolveUserScopes, targetsOf } from '../scopes.js';
+import { resolveRequestObject, type RequestObjectDependencies } from './request-object.js';
 import type { AuthorizationRequest, Prompt, ResponseMode } from './request.js';
 
 /** The request as the checks build it up; every check reads parameters and fills in its part. */
 export interface AuthorizeCheckContext {
   parameters: ParameterBag;
-  deps: {
-    clients: Pick<ClientDirectory, 'getClient'>;
+  /** Whether the parameters came through the pushed authorization request endpoint (RFC 9126), not the browser's URL. */
+  pushed: boolean;
+  deps: RequestObjectDependencies & {
+    clients: Pick<ClientDirectory, 'getClient' | 'clientKeys'>;
     resources: ResourceDirectory;
     organizations: Pick<OrganizationDirectory, 'resolve'>;
+    authorizationPolicy: AuthorizationPolicy;
   };
   client?: OAuthClient;
   request: Partial<AuthorizationRequest> & { responseMode: ResponseMode; state: string | null };
@@ -55,6 +59,17 @@ export const checkClient: AuthorizeCheck = {
     if (!client) throw new OAuthError('invalid_client', `no app has the client_id ${clientId}`);
     context.client = client;
     context.request.clientId = clientId;
+  },
+};
+
+/**
+ * A request object by value (RFC 9101): once the client is known, its verified parameters replace
+ * the URL's, so that every check below (the redirect URI first) reads what the app signed.
+ */
+export const checkRequestObject: AuthorizeCheck = {
+  name: 'request object',
+  async run(context) {
+    context.parameters = await resolveRequestObject(context.parameters, context.client!, context.deps);
   },
 };
 
@@ -101,6 +116,23 @@ export const checkResponseMode: AuthorizeCheck = {
   },
 };
 
+/**
+ * RFC 9126 §5: an app (security.requirePushedAuthorizationRequests) or the whole server
+ * (authorization.requirePushedRequests) may take authorization requests only as pushed ones.
+ */
+export const checkPushedRequestRequired: AuthorizeCheck = {
+  name: 'pushed authorization request required',
+  run(context) {
+    if (context.pushed) return;
+    const byApp = context.client!.policy.security.requirePushedAuthorizationRequests;
+    if (!byApp && !context.deps.authorizationPolicy.requirePushedRequests) return;
+    throw new OAuthError(
+      'invalid_request',
+      `${byApp ? 'this app' : 'this server'} requires pushed authorization requests: push the request to the pushed authorization request endpoint first and send only client_id and the request_uri it returns (RFC 9126 §5)`,
+    );
+  },
+};
+
 export const checkDuplicateParameters: AuthorizeCheck = {
   name: 'duplicate parameters',
   run(context) {
@@ -112,12 +144,10 @@ export const checkDuplicateParameters: AuthorizeCheck = {
   },
 };
 
-/** Request objects (OIDC Core §6, RFC 9101) and dynamic registration are not supported. */
+/** Request objects by reference (OIDC Core §6.2) and dynamic registration in the request are not supported. */
 export const checkUnsupportedParameters: AuthorizeCheck = {
-  name: 'request objects',
+  name: 'request objects by reference',
   run(context) {
-    if (context.parameters.has('request'))
-      throw new OAuthError('request_not_supported', 'the request parameter (request objects) is not supported (OIDC Core §6.1)');
     if (context.parameters.has('request_uri')) throw new OAuthError('request_uri_not_supported', 'the request_uri parameter is not supported (OIDC Core §6.2)');
     if (context.parameters.has('registration'))
       throw new OAuthError('registration_not_supported', 'the registration parameter is not supported (OIDC Core §7.2.1)');
@@ -315,11 +345,12 @@ export const checkClaimsParameter: AuthorizeCheck = {
 };
 
 /** The checks whose failure is shown to the user: the redirect URI is not proven yet (RFC 9700 §4.11). */
-export const checksBeforeRedirect: readonly AuthorizeCheck[] = [checkClient, checkRedirectUri];
+export const checksBeforeRedirect: readonly AuthorizeCheck[] = [checkClient, checkRequestObject, checkRedirectUri];
 
 /** The checks whose failure goes back to the client, in order. */
 export const checksAfterRedirect: readonly AuthorizeCheck[] = [
   checkResponseMode,
+  checkPushedRequestRequired,
   checkDuplicateParameters,
   checkUnsupportedParameters,
   checkResponseType,

@@ -12,8 +12,11 @@ import { resolveUserScopes, targetsOf } from '../scopes.js';
 import { corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireActiveClient, requireFormBody } from './common.js';
 
 export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
-export const deviceCodeLifetimeSeconds = 600;
-export const devicePollIntervalSeconds = 5;
+/**
+ * How long an expired device code's row is kept, so that a device still polling hears
+ * expired_token (RFC 8628 §3.5) rather than that the code is unknown.
+ */
+export const expiredDeviceCodeRetentionMs = 24 * 3600_000;
 
 export interface DeviceAuthorizationDependencies extends ClientAuthDependencies {
   endpoints: Pick<EndpointUrls, 'token' | 'deviceVerification'>;
@@ -21,6 +24,7 @@ export interface DeviceAuthorizationDependencies extends ClientAuthDependencies 
   resources: ResourceDirectory;
   deviceCodes: Pick<DeviceCodeRepository, 'getByUserCode' | 'insert'>;
   tokenHasher: SecretHasher;
+  deviceFlow: { lifetimeSeconds: number; pollIntervalSeconds: number };
 }
 
 /** The device authorization endpoint (RFC 8628 §3.1, §3.2). */
@@ -41,6 +45,8 @@ export async function handleDeviceAuthorization(request: ProtocolRequest, deps: 
     const { scope, apis } = await resolveUserScopes(client, requested, targets, deps.resources);
 
     const now = deps.clock.now();
+    const lifetimeSeconds = client.policy.deviceCode.lifetimeSeconds ?? deps.deviceFlow.lifetimeSeconds;
+    const intervalSeconds = client.policy.deviceCode.pollIntervalSeconds ?? deps.deviceFlow.pollIntervalSeconds;
     const deviceCode = generateOpaqueSecret('dc');
     let userCode = generateUserCode();
     // A clash with a live code is unlikely (20^8), but a unique index refuses it: try again.
@@ -56,10 +62,10 @@ export async function handleDeviceAuthorization(request: ProtocolRequest, deps: 
       sessionSid: null,
       authTime: null,
       amr: null,
-      intervalSeconds: devicePollIntervalSeconds,
+      intervalSeconds,
       lastPolledAt: null,
       createdAt: now,
-      expiresAt: now + deviceCodeLifetimeSeconds * 1000,
+      expiresAt: now + lifetimeSeconds * 1000,
     });
     return jsonResponse(
       200,
@@ -68,8 +74,8 @@ export async function handleDeviceAuthorization(request: ProtocolRequest, deps: 
         user_code: userCode,
         verification_uri: deps.endpoints.deviceVerification,
         verification_uri_complete: `${deps.endpoints.deviceVerification}?user_code=${userCode}`,
-        expires_in: deviceCodeLifetimeSeconds,
-        interval: devicePollIntervalSeconds,
+        expires_in: lifetimeSeconds,
+        interval: intervalSeconds,
       },
       corsHeaders(request, client),
     );

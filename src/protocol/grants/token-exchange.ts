@@ -18,8 +18,9 @@ export interface TokenExchangeDependencies extends AppAccessDependencies {
 
 /**
  * Token exchange (RFC 8693) for delegation: an app trades an access token it holds (the subject,
- * e.g. the one an API received) for one aimed at another API of its organization, never wider in
- * scope and never outliving the original. The new token says who acts with `act` (§4.1); it shares
+ * e.g. the one an API received) for one aimed at another API of its organization that the app may
+ * reach, with only the subject's scopes that apply there and that the app may hold, never
+ * outliving the original. The new token says who acts with `act` (§4.1); it shares
  * the subject token's grant, so revoking that grant revokes both.
  */
 
@@ -34,14 +35,13 @@ export const tokenExchangeGrant: GrantHandler<TokenExchangeDependencies> = {
     if (subject.grant && !(await mayUseApp(deps, client, subject.subject))) throw new OAuthError('invalid_grant', privateAppRefusal);
     const act = await actorOf(form, client, subject, deps);
     const apis = await targetApis(form, client, subject, deps);
-    const requested = form.has('scope') ? parseScope(param(form, 'scope')) : subject.scope;
-    const wider = requested.filter((scope) => !subject.scope.includes(scope));
-    if (wider.length > 0) throw new OAuthError('invalid_scope', `the new token can not have scopes the subject token lacks: ${wider.join(' ')}`);
+    const requested = form.has('scope') ? parseScope(param(form, 'scope')) : undefined;
+    const scope = exchangedScope(client, subject, apis, requested);
     return {
       client,
       accessToken: {
         subject: subject.subject,
-        scope: requested,
+        scope,
         apis,
         grantId: subject.grant?.id ?? null,
         ...(subject.grant ? { authTime: subject.grant.authTime } : {}),
@@ -69,10 +69,13 @@ async function subjectOf(form: ParameterBag, client: OAuthClient, deps: TokenExc
   if (requestedType !== undefined && requestedType !== accessTokenType) {
     throw new OAuthError('invalid_request', `requested_token_type ${requestedType} is not supported: only ${accessTokenType}`);
   }
+  // RFC 8693 §2.2.2: a subject or actor token that is not valid for this exchange is invalid_request.
   const subject = await deps.validator.accessToken(subjectToken);
-  if (!subject) throw new OAuthError('invalid_grant', 'the subject_token is not an active access token of this server (RFC 8693 §2.2.2)');
+  if (!subject) {
+    throw new OAuthError('invalid_request', 'the subject_token is not an active access token of this server: invalid, expired or revoked (RFC 8693 §2.2.2)');
+  }
   if (subject.client.app.orgId !== client.app.orgId) {
-    throw new OAuthError('invalid_grant', "the subject_token belongs to another organization's app");
+    throw new OAuthError('invalid_request', "the subject_token was issued to another organization's app (RFC 8693 §2.2.2)");
   }
   return subject;
 }
@@ -86,7 +89,12 @@ async function actorOf(form: ParameterBag, client: OAuthClient, subject: ActiveT
       throw new OAuthError('invalid_request', `actor_token_type must be ${accessTokenType} (RFC 8693 §2.1)`);
     }
     const actor = await deps.validator.accessToken(actorToken);
-    if (!actor) throw new OAuthError('invalid_grant', 'the actor_token is not an active access token of this server');
+    if (!actor) {
+      throw new OAuthError('invalid_request', 'the actor_token is not an active access token of this server: invalid, expired or revoked (RFC 8693 §2.2.2)');
+    }
+    if (actor.client.app.orgId !== client.app.orgId) {
+      throw new OAuthError('invalid_request', "the actor_token was issued to another organization's app (RFC 8693 §2.2.2)");
+    }
     act = { sub: actor.subject };
   }
   if (subject.claims.act !== undefined) act = { ...act, act: subject.claims.act };
@@ -105,7 +113,50 @@ async function targetApis(form: ParameterBag, client: OAuthClient, subject: Acti
     if (isReservedApi(api) && !subjectAudiences.includes(api.identifier)) {
       throw new OAuthError('invalid_target', `${target} is the Latchkey management API: only a subject_token issued for it may be exchanged for it`);
     }
+    if (!isReservedApi(api) && scopesForTarget(client, api).size === 0) {
+      throw new OAuthError(
+        'invalid_target',
+        `this app may not reach ${target}: give it an audience + scope pair for that API, or one of its scopes in its allowed scopes (RFC 8693 §2.2.2)`,
+      );
+    }
     apis.push(api);
   }
   return apis;
+}
+
+/**
+ * The scopes an app may hold for an API: those of the API among the app's allowed scopes, and
+ * those of its audience + scope pairs for it. The management API's are the subject token's own.
+ */
+function scopesForTarget(client: OAuthClient, api: ApiRecord): Set<string> {
+  const ofApi = new Set(api.scopes.map((candidate) => candidate.name));
+  const allowed = new Set(client.policy.scopes.filter((name) => ofApi.has(name)));
+  for (const grant of client.policy.apiGrants) {
+    if (grant.audience === api.identifier) for (const name of grant.scopes) if (ofApi.has(name)) allowed.add(name);
+  }
+  return allowed;
+}
+
+/**
+ * The new token's scope: what was asked for (by default everything that may carry over), where
+ * each scope is one the subject token holds, one of a target API's, and one the app may hold for
+ * that API. A token's scopes for one API never become scopes for another.
+ */
+function exchangedScope(client: OAuthClient, subject: ActiveToken, apis: readonly ApiRecord[], requested: readonly string[] | undefined): string[] {
+  const held = new Set(subject.scope);
+  const carried = new Set<string>();
+  for (const api of apis) {
+    const mayHold = isReservedApi(api) ? new Set(api.scopes.map((candidate) => candidate.name)) : scopesForTarget(client, api);
+    for (const name of mayHold) if (held.has(name)) carried.add(name);
+  }
+  if (requested === undefined) return [...carried];
+  for (const name of requested) {
+    if (carried.has(name)) continue;
+    const targets = apis.map((api) => api.identifier).join(', ');
+    if (!held.has(name)) throw new OAuthError('invalid_scope', `the new token can not have scopes the subject token lacks: ${name}`);
+    if (!apis.some((api) => api.scopes.some((candidate) => candidate.name === name)))
+      throw new OAuthError('invalid_scope', `${name} is not a scope of ${targets}`);
+    throw new OAuthError('invalid_scope', `this app may not hold the ${name} scope for ${targets}: it is not in its allowed scopes or audience + scope pairs`);
+  }
+  return [...new Set(requested)];
 }

@@ -17,7 +17,7 @@ export interface TokenIssuerDependencies {
   issuer: string;
   /** The audience of access tokens that name no API: they are good for userinfo only. */
   userinfoAudience: string;
-  signingKeys: Pick<SigningKeys, 'signingKey'>;
+  signingKeys: Pick<SigningKeys, 'signingKey' | 'algorithms'>;
   tokenHasher: SecretHasher;
 }
 
@@ -152,7 +152,8 @@ export class TokenIssuer {
   }): Promise<string> {
     const { client, now } = request;
     const settings = client.policy.idToken;
-    const alg: SigningAlgorithm = defaultSigningAlgorithm;
+    // The app's choice, while the server still keeps a key for it (the operator may drop an algorithm).
+    const alg: SigningAlgorithm = this.#deps.signingKeys.algorithms.includes(settings.signingAlg) ? settings.signingAlg : defaultSigningAlgorithm;
     const audiences = [client.clientId, ...settings.audiences.filter((audience) => audience !== client.clientId)];
     const iat = Math.floor(now / 1000);
     const claims: Record<string, JsonValue> = {

@@ -13,6 +13,7 @@ const sweptTables = {
   rate_limits: 'key_hash',
   account_tokens: 'token_hash',
   federation_states: 'state_hash',
+  pushed_authorization_requests: 'uri_hash',
 } as const satisfies Partial<Record<keyof DatabaseSchema, string>>;
 
 /**

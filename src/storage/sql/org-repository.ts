@@ -111,6 +111,18 @@ export class SqlOrganizationRepository implements OrganizationRepository {
     return rows.map(toMembership);
   }
 
+  async anyRequiresMfa(userId: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('memberships')
+      .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
+      .select('memberships.org_id')
+      .where('memberships.user_id', '=', userId)
+      .where('organizations.require_mfa', '=', toFlag(true))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async putMembership(membership: MembershipRecord): Promise<void> {
     await this.#db
       .insertInto('memberships')

@@ -308,6 +308,7 @@ export interface DatabaseSchema {
   federation_connections: FederationConnectionsTable;
   federation_identities: FederationIdentitiesTable;
   federation_states: FederationStatesTable;
+  pushed_authorization_requests: PushedAuthorizationRequestsTable;
 }
 
 export interface OutboxTable {
@@ -402,6 +403,16 @@ export interface FederationStatesTable {
   interaction_uid: string;
   browser_hash: string;
   data: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface PushedAuthorizationRequestsTable {
+  uri_hash: string;
+  client_id: string;
+  /** JSON object of parameter name to its values. */
+  parameters: string;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;

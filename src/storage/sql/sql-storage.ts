@@ -23,6 +23,7 @@ import { SqlOrganizationRepository } from './org-repository.js';
 import { SqlOutboxRepository } from './outbox-repository.js';
 import { SqlPasskeyRepository } from './passkey-repository.js';
 import { SqlPreAuthorizationRepository } from './preauthorization-repository.js';
+import { SqlPushedAuthorizationRequestRepository } from './pushed-authorization-repository.js';
 import { SqlRateLimitRepository } from './rate-limit-repository.js';
 import { SqlSettingsRepository } from './settings-repository.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
@@ -55,6 +56,7 @@ export class SqlStorage implements Storage {
   readonly connections: SqlConnectionRepository;
   readonly linkedIdentities: SqlLinkedIdentityRepository;
   readonly federationStates: SqlFederationStateRepository;
+  readonly pushedAuthorizationRequests: SqlPushedAuthorizationRequestRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -97,6 +99,7 @@ export class SqlStorage implements Storage {
     this.connections = new SqlConnectionRepository(db);
     this.linkedIdentities = new SqlLinkedIdentityRepository(db);
     this.federationStates = new SqlFederationStateRepository(db);
+    this.pushedAuthorizationRequests = new SqlPushedAuthorizationRequestRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

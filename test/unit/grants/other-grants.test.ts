@@ -134,7 +134,7 @@ describe('client_credentials, device_code, jwt-bearer and token exchange validat
       ],
       [
         { subject_token: 'x', subject_token_type: accessTokenType },
-        'invalid_grant: the subject_token is not an active access token of this server (RFC 8693 §2.2.2)',
+        'invalid_request: the subject_token is not an active access token of this server: invalid, expired or revoked (RFC 8693 §2.2.2)',
       ],
       [
         { subject_token: subject.access_token, subject_token_type: accessTokenType },

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { signingAlgorithms, type SigningAlgorithm } from '@contracts/algorithms';
 import { ConfirmDialog } from '../../components/Dialog';
 import { Checkbox, ErrorSummary, Loading, Select, TextField } from '../../components/ui';
 import { api, get } from '../../lib/api';
@@ -37,6 +38,7 @@ export function AdvancedTab() {
   const [idTtl, setIdTtl] = useState(String(app.idToken.ttlMinutes));
   const [standardClaims, setStandardClaims] = useState(app.idToken.includeStandardClaims);
   const [customClaimsOn, setCustomClaimsOn] = useState(app.idToken.includeCustomClaims);
+  const [idTokenAlg, setIdTokenAlg] = useState<string>(app.idToken.signingAlg);
   const [customClaims, setCustomClaims] = useState(Object.keys(app.customClaims).length > 0 ? JSON.stringify(app.customClaims, null, 2) : '');
   const [local, setLocal] = useState<FieldErrors>([]);
   const errors = [...local, ...saver.errors];
@@ -71,7 +73,17 @@ export function AdvancedTab() {
       grantTypes,
       ...(isPublic ? {} : { tokenEndpointAuthMethod: authMethod }),
       refreshToken: { rotation, reuseIntervalSeconds: Number(retryWindow), requireSecret: requireSecretForRefresh },
-      ...(userFlows ? { idToken: { ttlMinutes: Number(idTtl), audiences, includeStandardClaims: standardClaims, includeCustomClaims: customClaimsOn } } : {}),
+      ...(userFlows
+        ? {
+            idToken: {
+              ttlMinutes: Number(idTtl),
+              audiences,
+              includeStandardClaims: standardClaims,
+              includeCustomClaims: customClaimsOn,
+              signingAlg: idTokenAlg as SigningAlgorithm,
+            },
+          }
+        : {}),
       customClaims: claims,
     });
   };
@@ -114,6 +126,15 @@ export function AdvancedTab() {
               onChange={setFlag('requireMfa')}
               hint="Users must sign in with a second factor; those without one set it up at their next sign-in."
               error={firstFor(errors, 'security.requireMfa')}
+            />
+          ) : null}
+          {userFlows ? (
+            <Checkbox
+              label="Require pushed authorization requests (PAR)"
+              checked={security.requirePushedAuthorizationRequests}
+              onChange={setFlag('requirePushedAuthorizationRequests')}
+              hint="The app must first send its authorization request to the pushed authorization request endpoint (RFC 9126), then send only client_id and request_uri to the authorization endpoint; other authorization requests are refused."
+              error={firstFor(errors, 'security.requirePushedAuthorizationRequests')}
             />
           ) : null}
           {!isPublic ? (
@@ -255,6 +276,17 @@ export function AdvancedTab() {
               hint="Name, email and other profile claims the scopes allow."
             />
             <Checkbox label="Include custom claims" checked={customClaimsOn} onChange={setCustomClaimsOn} hint="The custom claims below." />
+            <Select
+              label="ID token signing algorithm"
+              value={idTokenAlg}
+              onChange={setIdTokenAlg}
+              options={signingAlgorithms.map((alg) => ({
+                value: alg,
+                label: alg === 'RS256' ? 'RS256 (default; every OpenID Connect client supports it)' : alg,
+              }))}
+              hint="id_token_signed_response_alg: register the same value in your OpenID Connect client. The server must keep a key for it."
+              error={firstFor(errors, 'idToken.signingAlg')}
+            />
           </fieldset>
         ) : null}
 

@@ -16,7 +16,10 @@ export function TokensTab() {
   const [idTtl, setIdTtl] = useState(String(app.idToken.ttlMinutes));
   const [refresh, setRefresh] = useState(app.grantTypes.includes(grantTypeNames.refreshToken));
   const [refreshTtl, setRefreshTtl] = useState(String(app.refreshToken.ttlMinutes));
+  const [deviceLifetime, setDeviceLifetime] = useState(app.deviceCode.lifetimeSeconds === null ? '' : String(app.deviceCode.lifetimeSeconds));
+  const [deviceInterval, setDeviceInterval] = useState(app.deviceCode.pollIntervalSeconds === null ? '' : String(app.deviceCode.pollIntervalSeconds));
   const [local, setLocal] = useState<FieldErrors>([]);
+  const deviceFlow = app.grantTypes.includes(grantTypeNames.deviceCode);
   const refreshAllowed = allowsGrant(app.type, grantTypeNames.refreshToken);
   const errors = [...local, ...saver.errors];
 
@@ -28,6 +31,10 @@ export function TokensTab() {
     if (idProblem) problems.push({ field: 'idToken.ttlMinutes', message: idProblem });
     const refreshProblem = refresh ? checkWhole(refreshTtl, bounds.refreshTokenTtlMinutes) : null;
     if (refreshProblem) problems.push({ field: 'refreshToken.ttlMinutes', message: refreshProblem });
+    const lifetimeProblem = deviceFlow && deviceLifetime.trim() !== '' ? checkWhole(deviceLifetime, bounds.deviceCodeLifetimeSeconds, 'seconds') : null;
+    if (lifetimeProblem) problems.push({ field: 'deviceCode.lifetimeSeconds', message: lifetimeProblem });
+    const intervalProblem = deviceFlow && deviceInterval.trim() !== '' ? checkWhole(deviceInterval, bounds.devicePollIntervalSeconds, 'seconds') : null;
+    if (intervalProblem) problems.push({ field: 'deviceCode.pollIntervalSeconds', message: intervalProblem });
     setLocal(problems);
     if (problems.length > 0) return;
     const grantTypes = refresh
@@ -39,6 +46,14 @@ export function TokensTab() {
       accessToken: { ttlMinutes: accessTtl.trim() === '' ? null : Number(accessTtl) },
       ...(app.type !== 'm2m' ? { idToken: { ttlMinutes: Number(idTtl) } } : {}),
       ...(refreshAllowed ? { grantTypes, scopes, ...(refresh ? { refreshToken: { ttlMinutes: Number(refreshTtl) } } : {}) } : {}),
+      ...(deviceFlow
+        ? {
+            deviceCode: {
+              lifetimeSeconds: deviceLifetime.trim() === '' ? null : Number(deviceLifetime),
+              pollIntervalSeconds: deviceInterval.trim() === '' ? null : Number(deviceInterval),
+            },
+          }
+        : {}),
     });
   };
 
@@ -104,6 +119,32 @@ export function TokensTab() {
         ) : (
           <p className="hint">A machine-to-machine app gets no refresh tokens: it asks for a new access token with its credentials.</p>
         )}
+        {deviceFlow ? (
+          <>
+            <TextField
+              label="Device code lifetime (seconds)"
+              type="number"
+              inputMode="numeric"
+              value={deviceLifetime}
+              onChange={setDeviceLifetime}
+              min={bounds.deviceCodeLifetimeSeconds.min}
+              max={bounds.deviceCodeLifetimeSeconds.max}
+              hint={`How long the code shown on the device stays usable. Empty: the server's ${bounds.deviceCodeLifetimeSeconds.default} seconds; from ${bounds.deviceCodeLifetimeSeconds.min} to ${bounds.deviceCodeLifetimeSeconds.max}.`}
+              error={firstFor(errors, 'deviceCode.lifetimeSeconds')}
+            />
+            <TextField
+              label="Device polling interval (seconds)"
+              type="number"
+              inputMode="numeric"
+              value={deviceInterval}
+              onChange={setDeviceInterval}
+              min={bounds.devicePollIntervalSeconds.min}
+              max={bounds.devicePollIntervalSeconds.max}
+              hint={`How long the device waits between polls. Empty: the server's ${bounds.devicePollIntervalSeconds.default} seconds; from ${bounds.devicePollIntervalSeconds.min} to ${bounds.devicePollIntervalSeconds.max}.`}
+              error={firstFor(errors, 'deviceCode.pollIntervalSeconds')}
+            />
+          </>
+        ) : null}
       </fieldset>
       <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
     </form>

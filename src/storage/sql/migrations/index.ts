@@ -12,6 +12,7 @@ import * as accounts from './0010-accounts.js';
 import * as secondFactors from './0011-second-factors.js';
 import * as federation from './0012-federation.js';
 import * as passkeys from './0013-passkeys.js';
+import * as pushedAuthorizationRequests from './0014-pushed-authorization-requests.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0011-second-factors': secondFactors,
   '0012-federation': federation,
   '0013-passkeys': passkeys,
+  '0014-pushed-authorization-requests': pushedAuthorizationRequests,
 };
 
 export const migrationProvider: MigrationProvider = {
