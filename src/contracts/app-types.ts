@@ -34,7 +34,8 @@ export const appTypeRules: Record<AppType, AppTypeRules> = {
     clientKind: 'public',
     defaultAuthMethod: 'none',
     authMethods: ['none'],
-    grantTypes: [grantTypeNames.authorizationCode, grantTypeNames.refreshToken, grantTypeNames.deviceCode, grantTypeNames.tokenExchange],
+    // No token exchange: a public client can't authenticate, so it can't be the party trusted to act for a user (RFC 8693 §2.1).
+    grantTypes: [grantTypeNames.authorizationCode, grantTypeNames.refreshToken, grantTypeNames.deviceCode],
     defaultGrantTypes: [grantTypeNames.authorizationCode],
     redirectUris: { customScheme: true },
     loopbackRedirectAnyPort: true,
@@ -94,6 +95,10 @@ export const appTypeRules: Record<AppType, AppTypeRules> = {
 };
 
 export const appTypes = Object.keys(appTypeRules) as [AppType, ...AppType[]];
+
+/** Why a machine-to-machine app is not created without an audience + scope pair; the server and the console say it alike. */
+export const m2mNeedsApiGrants =
+  'a machine-to-machine app needs at least one audience + scope pair: it acts for no user, so its tokens are only for the APIs it names';
 
 export function clientKindOf(type: AppType): ClientKind {
   return appTypeRules[type].clientKind;

@@ -225,6 +225,9 @@ export class DevicePages {
     if (details.step === 'login_pending' || !session) {
       return this.#page(binding, { step: 'login', ...common, email: param(request.body, 'email') ?? '' }, status, headers);
     }
+    if (!details.permitted) {
+      return this.#page(binding, { step: 'not_permitted', ...common, userEmail: session.user.email, error: deviceText.privateApp(common.clientName) }, 403);
+    }
     const scopes = await describeScopes(record.scope, record.audiences, this.#deps.resources);
     return this.#page(binding, { step: 'consent', ...common, userEmail: session.user.email, scopes });
   }
@@ -251,6 +254,9 @@ export class DevicePages {
     const binding = this.#binding(request);
     const outcome = await this.#device.decide(userCode, this.#browser(request, binding), allowed(request.body));
     if (outcome === 'not_at_consent') return seeOther(this.#confirmLocation(userCode));
+    if (outcome === 'not_permitted') {
+      return this.#page(binding, { step: 'code', userCode: '', error: deviceText.privateApp('This app') }, 403);
+    }
     if (outcome === 'email_unverified') return this.#page(binding, { step: 'code', userCode, error: deviceText.emailUnverified }, 403);
     if (outcome === undefined) return this.#invalidCode(binding);
     return seeOther(`${this.#deps.endpoints.deviceVerification}/done?result=${outcome}`);

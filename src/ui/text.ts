@@ -69,4 +69,6 @@ export const deviceText = {
   invalidCode: 'That code is not valid or has expired. Check the code on your device.',
   emailUnverified: 'This app needs a verified email address. Follow the link we mailed you (your account page sends a new one), then enter the code again.',
   tooManyCodes: (seconds: number) => `Too many wrong codes. Try again in ${seconds} seconds.`,
+  privateApp: (clientName: string) =>
+    `${clientName} is private to its organization: only its members, people it invited and people an administrator pre-authorized may connect it. Ask the organization for an invitation, or sign in with another account.`,
 };

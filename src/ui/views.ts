@@ -84,6 +84,8 @@ export type DeviceStepView =
   | { step: 'code' }
   | ({ step: 'login'; email: string } & DeviceRequestView)
   | ({ step: 'consent'; userEmail: string; scopes: ScopeDescription[] } & DeviceRequestView)
+  /** A private app of an organization the signed-in user is not in: nothing to allow. */
+  | ({ step: 'not_permitted'; userEmail: string } & DeviceRequestView)
   | { step: 'approved' }
   | { step: 'denied' };
 

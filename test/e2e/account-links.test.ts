@@ -28,7 +28,8 @@ describe('sign-up, verification and password reset in Chromium', { skip: browser
     browser = await launchChromium();
     const issuer = new URL(fixture.issuer);
     as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
-    const app = await fixture.createApp({ name: 'Acme Notes', type: 'spa', redirectUris: [redirectUri], scopes: ['openid', 'email'] });
+    // Public: it serves whoever signs up, who is in no organization.
+    const app = await fixture.createPublicApp({ name: 'Acme Notes', type: 'spa', redirectUris: [redirectUri], scopes: ['openid', 'email'] });
     client = { client_id: app.clientId };
   });
   after(async () => {

@@ -24,7 +24,7 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
     const context = { actor: operatorActor };
     await fixture.server.server.runtime.registry.orgs.create(context, { name: 'acme', displayName: 'Acme Corp', owner: fixture.user.id });
     notesApp = (await fixture.createApp({ name: 'Notes web', type: 'web', redirectUris: [redirectUri] })).clientId;
-    await fixture.createApp({ name: 'Inventory job', type: 'm2m' });
+    await fixture.createApp({ name: 'Inventory job', type: 'm2m', apiGrants: [{ audience: fixture.api.identifier, scopes: ['read:contacts'] }] });
     kioskApp = (await fixture.createApp({ name: 'Lobby kiosk', type: 'device', scopes: ['openid'] })).clientId;
     await fixture.createUser('dave@example.test');
     root = await fixture.createUser('root@example.test');
@@ -186,6 +186,32 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
       await page.waitForURL(/\/console\/orgs\/default\/apps$/);
       await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
       assert.equal(await page.getByRole('row', { name: /Partner portal/ }).count(), 0);
+    });
+  });
+
+  test('a machine-to-machine app without an audience + scope pair is refused at its Scopes step, before anything is sent', async () => {
+    await withPage(browser, 'screens-m2m-no-pairs', async (page) => {
+      const posts: string[] = [];
+      page.on('request', (request) => {
+        if (request.method() === 'POST' && request.url().endsWith('/orgs/default/apps')) posts.push(request.url());
+      });
+      await signInToConsole(page, fixture, fixture.user, '/console/orgs/default/apps/new');
+      await page.getByLabel(/Machine-to-machine/).check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel('Name').fill('Pairless job');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: /Scopes/ }).waitFor();
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page
+        .locator('.field-error[role="alert"]')
+        .filter({ hasText: /needs at least one audience \+ scope pair/ })
+        .waitFor();
+      assert.deepEqual(posts, [], 'the console checked it itself');
+      await page.getByLabel('read:contacts', { exact: true }).check();
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByText('Pairless job').first().waitFor();
+      assert.equal(posts.length, 1);
     });
   });
 

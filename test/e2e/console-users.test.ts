@@ -115,7 +115,7 @@ describe('the console Users pages (server administrators)', { skip: browserSkipR
   });
 
   test('an administrator disables a user: their sign-in and their access token stop working', async () => {
-    const victim = await fixture.createUser('victim@example.test');
+    const victim = await fixture.createMember('victim@example.test');
     // The victim signs in to an app and holds an access token.
     const client: oauth.Client = { client_id: app.clientId };
     const auth = oauth.ClientSecretBasic(app.clientSecret!);

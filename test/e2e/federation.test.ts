@@ -34,7 +34,8 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
       domains: ['corp.example'],
     });
     connectionId = connection.id;
-    const app = await fixture.createApp({ name: 'Acme Notes', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'profile', 'email'] });
+    // Public: it serves the people the upstream provider signs in, who are in no organization.
+    const app = await fixture.createPublicApp({ name: 'Acme Notes', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'profile', 'email'] });
     // The relying party of Latchkey is a real one: openid-client, discovery and all.
     rp = await client.discovery(new URL(fixture.issuer), app.clientId, undefined, client.ClientSecretBasic(app.clientSecret!), {
       execute: [client.allowInsecureRequests],

@@ -194,7 +194,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
     try {
       await cdp.send('WebAuthn.enable');
       await authenticator(cdp);
-      await signInToAccount(page, await fixture.createUser('bob@example.test'));
+      await signInToAccount(page, await fixture.createMember('bob@example.test'));
       await addPasskey(page, 'Phone');
       await context.clearCookies();
       const arrival = await capturing(context);
@@ -246,7 +246,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     try {
-      const carol = await fixture.createUser('carol@example.test');
+      const carol = await fixture.createMember('carol@example.test');
       await cdp.send('WebAuthn.enable');
       const phone = await authenticator(cdp);
       await signInToAccount(page, carol);
@@ -300,7 +300,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
         grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'],
         scopes: ['openid'],
       });
-      const dave = await fixture.createUser('dave@example.test');
+      const dave = await fixture.createMember('dave@example.test');
       await cdp.send('WebAuthn.enable');
       const phone = await authenticator(cdp);
       await signInToAccount(page, dave);

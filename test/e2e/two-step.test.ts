@@ -114,7 +114,7 @@ describe('two-step verification in Chromium: authenticator apps, recovery codes,
   }
 
   test('an authenticator app set up on the account page is then asked for at sign-in; wrong and reused codes are refused', async (t) => {
-    const user = await fixture.createUser('totp@example.test');
+    const user = await fixture.createMember('totp@example.test');
     const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
     const page = await context.newPage();
     try {
@@ -161,7 +161,7 @@ describe('two-step verification in Chromium: authenticator apps, recovery codes,
   });
 
   test('a recovery code signs in once; the same code again is refused', async (t) => {
-    const user = await fixture.createUser('recovery@example.test');
+    const user = await fixture.createMember('recovery@example.test');
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
@@ -194,7 +194,7 @@ describe('two-step verification in Chromium: authenticator apps, recovery codes,
   });
 
   test('acr_values=urn:latchkey:acr:mfa on a session signed in with a password alone asks for the second factor', async (t) => {
-    const user = await fixture.createUser('step-up@example.test');
+    const user = await fixture.createMember('step-up@example.test');
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
@@ -231,7 +231,7 @@ describe('two-step verification in Chromium: authenticator apps, recovery codes,
     const registry = fixture.server.server.runtime.registry;
     const operator = { actor: operatorActor };
     const org = await registry.orgs.create(operator, { name: 'secure-team', requireMfa: true });
-    const user = await fixture.createUser('member@example.test');
+    const user = await fixture.createMember('member@example.test');
     await registry.orgs.putMember(operator, org.id, { userId: user.id, role: 'viewer' });
     const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
     const page = await context.newPage();

@@ -104,7 +104,7 @@ for (const store of stores) {
     });
 
     test('the profile feeds the profile, phone and address claims (OIDC Core §5.1)', async () => {
-      const user = await fixture.createUser('pat@example.test');
+      const user = await fixture.createMember('pat@example.test');
       const browser = await signedIn(user);
       const saved = await browser.submit('profile', {
         name: 'Pat Doe',
@@ -261,7 +261,7 @@ for (const store of stores) {
     });
 
     test('withdrawing an app deletes the consent and revokes its refresh token', async () => {
-      const user = await fixture.createUser('withdraw@example.test');
+      const user = await fixture.createMember('withdraw@example.test');
       const app = await fixture.createApp({
         name: 'Acme Sync',
         type: 'web',
@@ -338,7 +338,7 @@ for (const store of stores) {
     });
 
     test('ending a session ends the sign-in it was in the middle of: its consent page can not finish as it', async () => {
-      const user = await fixture.createUser('midway@example.test');
+      const user = await fixture.createMember('midway@example.test');
       const app = await fixture.createApp({ name: 'Midway', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'profile'] });
       const here = await signedIn(user);
       const other = new FormBrowser(fixture.issuer, fixture.fetch);

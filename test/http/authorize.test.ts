@@ -308,8 +308,8 @@ describe('authorization endpoint rules', () => {
     });
 
     test('signing in again as the same user keeps the session (same sid, new cookie); another user ends it with session.ended', async () => {
-      const user = await fixture.createUser('twice@example.test');
-      const other = await fixture.createUser('someone-else@example.test');
+      const user = await fixture.createMember('twice@example.test');
+      const other = await fixture.createMember('someone-else@example.test');
       const { browser } = await obtainCode({ ...fixture, user }, web.clientId);
       const storage = fixture.server.server.runtime.storage;
       const [first] = await storage.sessions.listForUser(user.id, Date.now());

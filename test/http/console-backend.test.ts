@@ -79,7 +79,7 @@ describe('the console backend: hosted sign-in, server-held tokens, cookie + CSRF
   });
 
   test('writes need the CSRF token and the same origin', async () => {
-    const body = JSON.stringify({ name: 'From the console', type: 'm2m' });
+    const body = JSON.stringify({ name: 'From the console', type: 'device' });
     const headers = { 'content-type': 'application/json' };
     assert.equal((await consoleApi('/v1/orgs/default/apps', { method: 'POST', body, headers })).status, 403);
     assert.equal((await consoleApi('/v1/orgs/default/apps', { method: 'POST', body, headers: { ...headers, 'x-csrf-token': 'forged' } })).status, 403);

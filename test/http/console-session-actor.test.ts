@@ -30,7 +30,7 @@ describe('the console API acts as the signed-in user through the console app, fr
   test('the audit log names the user, acting via the console app', async () => {
     const created = await consoleApi('/v1/orgs/default/apps', {
       method: 'POST',
-      body: JSON.stringify({ name: 'Audited', type: 'm2m' }),
+      body: JSON.stringify({ name: 'Audited', type: 'device' }),
       headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
     });
     assert.equal(created.status, 201);

@@ -64,7 +64,7 @@ describe('device authorization grant (RFC 8628)', () => {
       scopes: ['openid'],
       security: { requireVerifiedEmail: true },
     });
-    const user = await fixture.createUser('unverified-tv@example.test');
+    const user = await fixture.createMember('unverified-tv@example.test');
     await fixture.server.server.runtime.registry.users.update({ actor: operatorActor }, user.id, { emailVerified: false });
     const { body } = await postForm(deviceUrl(), { client_id: strict.clientId, scope: 'openid' });
     const userCode = String(body.user_code);

@@ -86,7 +86,7 @@ for (const store of stores) {
     });
 
     test("the user's own consent authorizes exactly what it covered", async () => {
-      const consenting = await fixture.createUser(`consenting-${++counter}@example.test`);
+      const consenting = await fixture.createMember(`consenting-${++counter}@example.test`);
       const code = await obtainCode({ ...fixture, user: consenting }, app.clientId, { scope: 'openid read:contacts', audience: apiIdentifier });
       assert.ok(code.code);
       const covered = await grant(app.clientId, key, consenting.email, { scope: 'openid read:contacts', audience: apiIdentifier });

@@ -83,7 +83,7 @@ describe('apps through the management API', () => {
       assert.equal(app.tokenEndpointAuthMethod, 'client_secret_basic');
       assert.match(app.clientSecret ?? '', /^lk_cs_[A-Za-z0-9_-]{49}$/);
       assert.equal(app.status, 'active');
-      assert.deepEqual(app.accessToken, { ttlMinutes: 30 });
+      assert.deepEqual(app.accessToken, { ttlMinutes: null }, "empty: the API's own lifetime applies");
       assert.deepEqual(app.refreshToken, { ttlMinutes: 30, rotation: true, reuseIntervalSeconds: 0, requireSecret: true });
       assert.equal(app.idToken.ttlMinutes, 2);
       assert.deepEqual(app.security, {
@@ -211,12 +211,12 @@ describe('apps through the management API', () => {
         /must be namespaced: a URI such as https:\/\/example.com\/roles/,
       );
       await refusedCreate({ name: 'c', type: 'm2m', customClaims: { 'https://example.com/big': 'x'.repeat(4100) } }, 'customClaims', /the limit is 4096/);
-      const app = await createApp({ name: 'c', type: 'm2m', customClaims: { 'https://example.com/roles': ['admin'] } });
+      const app = await createApp({ name: 'c', type: 'device', customClaims: { 'https://example.com/roles': ['admin'] } });
       assert.deepEqual(app.customClaims, { 'https://example.com/roles': ['admin'] });
     });
 
     test('the secret grace period is at most 7 days (604800 s)', async () => {
-      const app = await createApp({ name: 'Grace', type: 'm2m' });
+      const app = await createApp({ name: 'Grace', type: 'web', redirectUris: ['https://grace.example.com/cb'] });
       const auditBefore = (await counts()).audit;
       const refused = await admin.post<Problem>(`/apps/${app.clientId}/secret/rotate`, { gracePeriodSeconds: 604_801 });
       assert.equal(refused.status, 400);
@@ -424,7 +424,7 @@ describe('apps through the management API', () => {
 
   describe('listing, search, auth and errors', () => {
     test('pagination and search by name', async () => {
-      for (const name of ['alpha one', 'alpha two', 'alpha three', 'beta']) await createApp({ name, type: 'm2m' });
+      for (const name of ['alpha one', 'alpha two', 'alpha three', 'beta']) await createApp({ name, type: 'device' });
       const page = await admin.get<{ items: { name: string }[]; total: number; page: number; perPage: number }>('/orgs/default/apps?q=ALPHA&perPage=2&page=2');
       assert.equal(page.body.total, 3);
       assert.equal(page.body.page, 2);
@@ -449,7 +449,7 @@ describe('apps through the management API', () => {
     });
 
     test('a viewer can read but not change an app', async () => {
-      const app = await createApp({ name: 'Viewed', type: 'm2m' });
+      const app = await createApp({ name: 'Viewed', type: 'device' });
       const viewer = (await userWithToken(server, { role: 'viewer' })).api;
       assert.equal((await viewer.get(`/apps/${app.clientId}`)).status, 200);
       const response = await viewer.patch<Problem>(`/apps/${app.clientId}`, { description: 'no' });
@@ -527,8 +527,8 @@ describe('the operator widens the bounds in config', () => {
     const server = await startTestServer({ inProcess: true, env: { LATCHKEY_TOKENS_ACCESS_TOKEN_TTL_MINUTES_MAX: '1440' } });
     try {
       const { api } = await userWithToken(server, { role: 'admin' });
-      assert.equal((await api.post('/orgs/default/apps', { name: 'Long', type: 'm2m', accessToken: { ttlMinutes: 1440 } })).status, 201);
-      const refused = await api.post<Problem>('/orgs/default/apps', { name: 'Longer', type: 'm2m', accessToken: { ttlMinutes: 1441 } });
+      assert.equal((await api.post('/orgs/default/apps', { name: 'Long', type: 'device', accessToken: { ttlMinutes: 1440 } })).status, 201);
+      const refused = await api.post<Problem>('/orgs/default/apps', { name: 'Longer', type: 'device', accessToken: { ttlMinutes: 1441 } });
       assert.equal(refused.status, 400);
       assert.match(refused.body.detail, /from 1 to 1440/);
     } finally {

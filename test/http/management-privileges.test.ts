@@ -179,7 +179,7 @@ for (const store of stores) {
       const bot = new ApiCaller(server, String(token.body.access_token));
 
       assert.equal((await bot.get(`/orgs/${org}/apps`)).status, 200);
-      assert.equal((await bot.post(`/orgs/${org}/apps`, { name: 'Made by a bot', type: 'm2m' })).status, 201, 'apps:write lets it create apps');
+      assert.equal((await bot.post(`/orgs/${org}/apps`, { name: 'Made by a bot', type: 'device' })).status, 201, 'apps:write lets it create apps');
       const invite = await bot.post<Problem>(`/orgs/${org}/invitations`, { email: 'someone@example.test', role: 'owner' });
       assert.equal(invite.status, 403, 'members are for people, whatever the scopes');
       assert.match(invite.body.detail, /an app acting for itself may not/);
@@ -295,6 +295,8 @@ for (const store of stores) {
     test("chain: a first-party app without consent asks for an administrator's management token: refused unless the app is allowed it, and then the administrator is asked", async () => {
       const admin = await registry().users.create(operator, { email: `root-${++counter}@example.test`, password, isAdmin: true });
       const orgRecord = await registry().orgs.create(operator, { name: `fpm-${counter}` });
+      // The portal is private to its organization: the administrator signs in as one of its members.
+      await registry().orgs.putMember(operator, orgRecord.id, { userId: admin.id, role: 'viewer' });
       const portal = async (managementApiAccess: boolean) =>
         (
           await registry().apps.create(operator, orgRecord.id, {
@@ -389,6 +391,7 @@ for (const store of stores) {
       // Sign-in, the session it made, and the tokens it led to.
       const signer = await registry().users.create(operator, { email: `signs-in-${++counter}@example.test`, password });
       const orgRecord = await registry().orgs.create(operator, { name: `signin-${counter}` });
+      await registry().orgs.putMember(operator, orgRecord.id, { userId: signer.id, role: 'viewer' });
       const { app, clientSecret } = await registry().apps.create(operator, orgRecord.id, {
         name: 'Notes',
         type: 'web',
@@ -503,6 +506,7 @@ for (const store of stores) {
         name: 'Gateway',
         type: 'm2m',
         grantTypes: [tokenExchange],
+        apiGrants: [{ audience: management, scopes: ['apps:write'] }],
         security: { managementApiAccess: true },
       });
       assert.equal(exchanger.status, 201, exchanger.text);

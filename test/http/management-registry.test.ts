@@ -314,7 +314,7 @@ describe('audit log', () => {
       type: 'web',
       redirectUris: ['https://a.example.com/cb'],
     });
-    const other = await admin.api.post<{ clientId: string }>('/orgs/default/apps', { name: 'Other', type: 'm2m' });
+    const other = await admin.api.post<{ clientId: string }>('/orgs/default/apps', { name: 'Other', type: 'device' });
     await admin.api.patch(`/apps/${created.body.clientId}`, { accessToken: { ttlMinutes: 45 }, description: 'now described' });
     await admin.api.post(`/apps/${created.body.clientId}/secret/rotate`, {});
 
@@ -326,7 +326,7 @@ describe('audit log', () => {
     const update = forApp.body.items[1]!;
     assert.equal(update.actor.type, 'user');
     assert.equal(update.actor.label, admin.email);
-    assert.deepEqual(update.changes['accessToken.ttlMinutes'], { from: 30, to: 45 });
+    assert.deepEqual(update.changes['accessToken.ttlMinutes'], { from: null, to: 45 });
     assert.deepEqual(update.changes.description, { from: '', to: 'now described' });
     assert.equal(Object.keys(update.changes).length, 2, 'only what changed');
     assert.ok(Date.parse(update.createdAt) >= Date.parse(start) - 1000);
@@ -341,7 +341,7 @@ describe('audit log', () => {
   });
 
   test('an unchanged update records nothing', async () => {
-    const created = await admin.api.post<{ clientId: string }>('/orgs/default/apps', { name: 'Same', type: 'm2m' });
+    const created = await admin.api.post<{ clientId: string }>('/orgs/default/apps', { name: 'Same', type: 'device' });
     await admin.api.patch(`/apps/${created.body.clientId}`, { name: 'Same' });
     const events = await admin.api.get<Page<AuditEvent>>(`/orgs/default/audit?appId=${created.body.clientId}`);
     assert.deepEqual(

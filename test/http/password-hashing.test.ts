@@ -21,7 +21,7 @@ describe('stored passwords: argon2id with its parameters, older parameters still
 
   test('a user whose hash was made with other parameters signs in with the right password only', async () => {
     const storage = fixture.server.server.runtime.storage;
-    const user = await fixture.createUser('legacy-params@example.test');
+    const user = await fixture.createMember('legacy-params@example.test');
     const record = (await storage.users.get(user.id))!;
     await storage.users.update({ ...record, passwordHash: await hash(user.password, { algorithm: 2, memoryCost: 8_192, timeCost: 3, parallelism: 2 }) });
 

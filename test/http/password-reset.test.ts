@@ -51,7 +51,7 @@ describe('password reset', () => {
   const forgot = (email: string, ip?: string) => submit(new FormBrowser(fixture.issuer, fixture.fetch), forgotUrl(), { email }, ip);
 
   test('"forgot password" answers the same for an address with and without an account; only the account gets a mail', async () => {
-    const user = await fixture.createUser('same-answer@example.test');
+    const user = await fixture.createMember('same-answer@example.test');
     const known = await forgot(user.email, '198.51.100.2');
     const unknown = await forgot('nobody@example.test', '198.51.100.3');
     assert.equal(known.status, 200);
@@ -62,7 +62,7 @@ describe('password reset', () => {
   });
 
   test('the reset ends every session, revokes online grants (not offline ones), unlocks the account, and mails the owner', async () => {
-    const user = await fixture.createUser('reset-me@example.test');
+    const user = await fixture.createMember('reset-me@example.test');
     const signedIn = await obtainCode({ ...fixture, user }, app.clientId, { scope: 'openid email' });
     const online = await redeem(fixture, signedIn, app.clientId, app.clientSecret);
     const offlineCode = await obtainCode({ ...fixture, user }, app.clientId, { scope: 'openid offline_access' }, signedIn.browser);
@@ -129,7 +129,7 @@ describe('password reset', () => {
   });
 
   test('a reset link expires after 30 minutes and then changes nothing', async () => {
-    const user = await fixture.createUser('slow@example.test');
+    const user = await fixture.createMember('slow@example.test');
     await forgot(user.email, '198.51.100.8');
     const link = await lastLink(storage, user.email, 'reset-password');
     const before = await storage.users.get(user.id);
@@ -141,7 +141,7 @@ describe('password reset', () => {
   });
 
   test('the new password must meet the password rule; the link stays usable', async () => {
-    const user = await fixture.createUser('picky@example.test');
+    const user = await fixture.createMember('picky@example.test');
     await forgot(user.email, '198.51.100.9');
     const link = await lastLink(storage, user.email, 'reset-password');
     const browser = new FormBrowser(fixture.issuer, fixture.fetch);
@@ -153,7 +153,7 @@ describe('password reset', () => {
   });
 
   test('forms without the CSRF token of this browser are refused with 403 and change nothing', async () => {
-    const user = await fixture.createUser('csrf@example.test');
+    const user = await fixture.createMember('csrf@example.test');
     for (const path of ['/account/forgot-password', '/account/reset-password']) {
       const response = await fixture.fetch(`${fixture.issuer}${path}`, {
         method: 'POST',
@@ -195,7 +195,7 @@ function parallelUseSuite(store: 'SQLite' | 'PostgreSQL', skip: string | false) 
 
     test('one use sets the password and ends the sessions; the other gets 410 and changes nothing', async () => {
       const storage = fixture.server.server.runtime.storage;
-      const user = await fixture.createUser('twice@example.test');
+      const user = await fixture.createMember('twice@example.test');
       await obtainCode({ ...fixture, user }, (await fixture.createApp({ name: 'Web', type: 'web', redirectUris: [redirectUri] })).clientId);
       const forgotPage = new FormBrowser(fixture.issuer, fixture.fetch);
       const html = await (await forgotPage.get(`${fixture.issuer}/account/forgot-password`)).text();

@@ -61,7 +61,7 @@ describe('the second factor over HTTP: required by an app, prompt=none, the devi
   });
 
   test('an app with security.requireMfa: a user without a factor sets one up, and the ID token says mfa', async () => {
-    const user = await fixture.createUser('vault-user@example.test');
+    const user = await fixture.createMember('vault-user@example.test');
     const browser = new FormBrowser(fixture.issuer);
     const verifier = newVerifier();
     const page = await browser.authorize(authorizeUrl(fixture.issuer, strict.clientId, {}, verifier), user);
@@ -98,7 +98,7 @@ describe('the second factor over HTTP: required by an app, prompt=none, the devi
   });
 
   test('prompt=none on a session with one factor, for an app that requires two: interaction_required', async () => {
-    const user = await fixture.createUser('one-factor@example.test');
+    const user = await fixture.createMember('one-factor@example.test');
     const relaxed = await fixture.createApp({ name: 'Notes', type: 'web', redirectUris: [redirectUri], scopes: ['openid'] });
     const browser = new FormBrowser(fixture.issuer);
     const signedIn = await browser.authorize(authorizeUrl(fixture.issuer, relaxed.clientId), user);
@@ -118,7 +118,7 @@ describe('the second factor over HTTP: required by an app, prompt=none, the devi
   });
 
   test('a user who has a second factor can not set up another one to get past the sign-in challenge', async () => {
-    const user = await fixture.createUser('has-factor@example.test');
+    const user = await fixture.createMember('has-factor@example.test');
     const registry = fixture.server.server.runtime.registry;
     const first = await registry.secondFactors.startTotp(user.id, user.email);
     await registry.secondFactors.confirmTotp({ actor: operatorActor }, user.id, {
@@ -144,7 +144,7 @@ describe('the second factor over HTTP: required by an app, prompt=none, the devi
   });
 
   test('the device flow: a user with an authenticator app proves it on the verification page', async () => {
-    const user = await fixture.createUser('device-totp@example.test');
+    const user = await fixture.createMember('device-totp@example.test');
     const registry = fixture.server.server.runtime.registry;
     const started = await registry.secondFactors.startTotp(user.id, user.email);
     const enrolled = await registry.secondFactors.confirmTotp({ actor: operatorActor }, user.id, {

@@ -32,7 +32,8 @@ describe('self-service sign-up', () => {
       env: { LATCHKEY_SIGN_UP_ENABLED: 'true', LATCHKEY_SIGN_UP_ALLOWED_EMAIL_DOMAINS: 'example.test', LATCHKEY_HTTP_TRUST_PROXY: 'true' },
     });
     storage = fixture.server.server.runtime.storage;
-    app = await fixture.createApp({ name: 'Acme Notes', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'profile', 'email'] });
+    // Public: it serves whoever signs up, not only the organization's members.
+    app = await fixture.createPublicApp({ name: 'Acme Notes', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'profile', 'email'] });
   });
   after(() => fixture?.stop());
 

@@ -47,7 +47,7 @@ describe('user administration through the management API', () => {
 
   async function newUser(prefix = 'person') {
     counter += 1;
-    return fixture.createUser(`${prefix}-${counter}@example.test`);
+    return fixture.createMember(`${prefix}-${counter}@example.test`);
   }
 
   /** Signs `user` in through the hosted pages and redeems the code: a session and an access token. */

@@ -33,6 +33,7 @@ describe("an app's security.requireVerifiedEmail", () => {
     relaxed = await fixture.createApp({ name: 'Relaxed', type: 'web', redirectUris: [redirectUri] });
     strict = await fixture.createApp({ name: 'Strict', type: 'web', redirectUris: [redirectUri], security: { requireVerifiedEmail: true } });
     const created = await fixture.server.server.runtime.registry.users.create({ actor: operatorActor }, { email: 'unverified@example.test', password });
+    await fixture.server.server.runtime.registry.orgs.putMember({ actor: operatorActor }, 'default', { userId: created.id, role: 'viewer' });
     user = { id: created.id, email: created.email, password };
   });
   after(() => fixture?.stop());
@@ -80,6 +81,7 @@ describe("an app's security.requireVerifiedEmail", () => {
 
   test('the resend button is throttled and refuses a forged form', async () => {
     const created = await fixture.server.server.runtime.registry.users.create({ actor: operatorActor }, { email: 'resender@example.test', password });
+    await fixture.server.server.runtime.registry.orgs.putMember({ actor: operatorActor }, 'default', { userId: created.id, role: 'viewer' });
     const { browser } = await obtainCode({ ...fixture, user: { id: created.id, email: created.email, password } }, relaxed.clientId);
     const response = await browser.get(authorizeUrl(fixture.issuer, strict.clientId));
     const [, resend] = formsOf(await (await browser.get(response.headers.get('location')!)).text());

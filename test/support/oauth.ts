@@ -1,5 +1,6 @@
 import { operatorActor } from '../../src/domain/access/actor.js';
 import type { ApiRecord } from '../../src/ports/api-repository.js';
+import type { Role } from '../../src/ports/org-repositories.js';
 import type { Fetch } from './inject.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
 
@@ -14,7 +15,11 @@ export interface OAuthFixture {
   user: { id: string; email: string; password: string };
   api: ApiRecord;
   createApp(input: Record<string, unknown>): Promise<{ clientId: string; clientSecret: string | null }>;
+  /** A public app, submitted and approved: it serves anyone with an account. */
+  createPublicApp(input: Record<string, unknown>): Promise<{ clientId: string; clientSecret: string | null }>;
   createUser(email: string): Promise<{ id: string; email: string; password: string }>;
+  /** A user who is a member of the default organization, so its private apps serve them. */
+  createMember(email: string, role?: Role): Promise<{ id: string; email: string; password: string }>;
   stop(): Promise<void>;
 }
 
@@ -50,8 +55,19 @@ export async function oauthFixture(options: TestServerOptions = {}): Promise<OAu
     user,
     api,
     createUser,
+    async createMember(email, role = 'viewer') {
+      const member = await createUser(email);
+      await registry.orgs.putMember(context, 'default', { userId: member.id, role });
+      return member;
+    },
     async createApp(input) {
       const { app, clientSecret } = await registry.apps.create(context, orgId, input);
+      return { clientId: app.clientId, clientSecret };
+    },
+    async createPublicApp(input) {
+      const { app, clientSecret } = await registry.apps.create(context, orgId, { ...input, visibility: 'public' });
+      await registry.apps.transition(context, app.clientId, 'submit');
+      await registry.apps.transition(context, app.clientId, 'approve');
       return { clientId: app.clientId, clientSecret };
     },
     stop: () => server.stop(),

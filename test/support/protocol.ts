@@ -30,6 +30,8 @@ export interface TestProtocol {
   /** An app of the default organization, created through the domain as the console would. */
   createApp(input: AppInput): Promise<{ client: OAuthClient; secret: string | null }>;
   createUser(email?: string): Promise<UserRecord>;
+  /** A user who is a member (viewer) of the default organization, so its private apps serve them. */
+  createMember(email?: string): Promise<UserRecord>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,10 @@ export async function createTestProtocol(options: { clock?: TestClock } = {}): P
   const protocol = createProtocol(runtime);
   const operator: RequestContext = { actor: operatorActor };
   const org = await runtime.registry.orgs.ensureDefault();
+  const createUser = (email?: string) => {
+    users += 1;
+    return runtime.registry.users.create(operator, { email: email ?? `user-${users}@example.com`, name: `User ${users}` });
+  };
   return {
     runtime,
     protocol,
@@ -67,9 +73,11 @@ export async function createTestProtocol(options: { clock?: TestClock } = {}): P
       const client = await protocol.deps.clients.getClient(app.clientId);
       return { client: client!, secret: clientSecret };
     },
-    async createUser(email) {
-      users += 1;
-      return runtime.registry.users.create(operator, { email: email ?? `user-${users}@example.com`, name: `User ${users}` });
+    createUser,
+    async createMember(email) {
+      const user = await createUser(email);
+      await runtime.registry.orgs.putMember(operator, org.id, { userId: user.id, role: 'viewer' });
+      return user;
     },
     async close() {
       await runtime.close();

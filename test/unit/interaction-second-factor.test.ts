@@ -72,7 +72,7 @@ describe("a sign-in method that asks for a second factor, and the device flow's 
     t = await createTestProtocol();
     web = (await t.createApp({ name: 'Web', type: 'web', redirectUris: [redirectUri], scopes: ['openid'] })).client;
     tv = (await t.createApp({ name: 'TV', type: 'device', grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'], scopes: ['openid'] })).client;
-    user = await t.createUser();
+    user = await t.createMember();
   });
   after(() => t.close());
 

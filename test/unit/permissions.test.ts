@@ -14,7 +14,7 @@ const operations: Record<Permission, (t: TestRegistry, orgId: string, as: Reques
   'members:read': (t, orgId, as) => t.registry.orgs.listMembers(as, orgId),
   'members:manage': (t, orgId, as) => t.registry.orgs.invite(as, orgId, { email: 'new@example.com', role: 'viewer' }),
   'apps:read': async (t, orgId, as) => t.registry.apps.get(as, (await webApp(t, orgId)).clientId),
-  'apps:create': (t, orgId, as) => t.registry.apps.create(as, orgId, { name: 'New', type: 'm2m' }),
+  'apps:create': (t, orgId, as) => t.registry.apps.create(as, orgId, { name: 'New', type: 'device' }),
   'apps:update': async (t, orgId, as) => t.registry.apps.update(as, (await webApp(t, orgId)).clientId, { description: 'changed' }),
   'apps:delete': async (t, orgId, as) => t.registry.apps.delete(as, (await webApp(t, orgId)).clientId),
   'apps:rotate_secret': async (t, orgId, as) => t.registry.apps.rotateSecret(as, (await webApp(t, orgId)).clientId),

@@ -3,11 +3,11 @@
  * (src/contracts), imported as they are, so the console and the server can't disagree.
  */
 import { grantTypeNames } from '@contracts/algorithms';
-import { appTypeRules, type AppType } from '@contracts/app-types';
+import { appTypeRules, m2mNeedsApiGrants, type AppType } from '@contracts/app-types';
 import { checkRedirectUri, redirectUrisTotalLimit } from '@contracts/redirect-uris';
 import { openIdScopes, standardScopes } from '@contracts/scopes';
 
-export { appTypeRules, checkRedirectUri, grantTypeNames, openIdScopes, redirectUrisTotalLimit };
+export { appTypeRules, checkRedirectUri, grantTypeNames, m2mNeedsApiGrants, openIdScopes, redirectUrisTotalLimit };
 
 export const standardScopeNames: readonly string[] = standardScopes;
 

@@ -4,7 +4,7 @@ import { checkUriList, RedirectUriEditor } from '../components/RedirectUriEditor
 import { ApiGrantPicker, ScopePicker } from '../components/ScopePicker';
 import { Checkbox, ErrorSummary, Notice, PageHeader, Select, TextField } from '../components/ui';
 import { api, get } from '../lib/api';
-import { allowsGrant, appTypeChoices, appTypeRules, grantTypeNames, isPublicType, typeLabel, usesRedirectUris } from '../lib/app-rules';
+import { allowsGrant, appTypeChoices, appTypeRules, grantTypeNames, isPublicType, m2mNeedsApiGrants, typeLabel, usesRedirectUris } from '../lib/app-rules';
 import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../lib/bounds';
 import { handOver } from '../lib/handover';
 import { useLoad, useTitle } from '../lib/hooks';
@@ -122,6 +122,8 @@ function checkStep(step: StepId, draft: Draft, bounds: AppBounds): FieldErrors {
       }
       break;
     case 'scopes':
+      if (type === 'm2m' && draft.apiGrants.length === 0) problems.push({ field: 'apiGrants', message: m2mNeedsApiGrants });
+      break;
     case 'openid':
       break;
   }

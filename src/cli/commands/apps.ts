@@ -5,6 +5,7 @@ import { CliError } from '../context.js';
 import { withManagement } from '../management-client.js';
 import { formatTable, printJson } from '../output.js';
 import { collect, deepMerge, settingsFromPairs } from '../settings-input.js';
+import { parseGrantOption } from './credentials.js';
 
 interface AppBody {
   clientId: string;
@@ -16,6 +17,7 @@ interface AppBody {
   grantTypes: string[];
   scopes: string[];
   placeholderRedirectUris: string[];
+  apiGrants: { audience: string; scopes: string[] }[];
   clientSecret?: string | null;
   [key: string]: unknown;
 }
@@ -40,6 +42,7 @@ function appBody(options: Record<string, unknown>): Record<string, unknown> {
   if (options.grantType) body.grantTypes = options.grantType;
   if (options.scope) body.scopes = (options.scope as string[]).flatMap((scope) => scope.split(/[ ,]+/)).filter(Boolean);
   if (options.authMethod !== undefined) body.tokenEndpointAuthMethod = options.authMethod;
+  if (options.grant) body.apiGrants = (options.grant as string[]).map(parseGrantOption);
   let merged = deepMerge(body, settingsFromPairs((options.set as string[] | undefined) ?? []));
   if (typeof options.settingsFile === 'string') {
     let fromFile: unknown;
@@ -64,6 +67,11 @@ function printApp(app: AppBody): void {
     `scopes:        ${app.scopes.join(' ') || '—'}`,
   ];
   if (app.placeholderRedirectUris.length > 0) lines.push(`placeholders:  ${app.placeholderRedirectUris.join(', ')} (replace before submitting or activating)`);
+  // What a machine-to-machine app gets tokens for: one API a line, its scopes beside it.
+  if (app.apiGrants.length > 0) {
+    const width = Math.max(...app.apiGrants.map((grant) => grant.audience.length));
+    lines.push('API grants:', ...app.apiGrants.map((grant) => `  ${grant.audience.padEnd(width)}  ${grant.scopes.join(' ')}`));
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -81,6 +89,7 @@ function addSettingFlags(command: Command): Command {
     .option('--grant-type <grant>', 'allowed grant type (repeat for several)', collect)
     .option('--scope <scope>', 'allowed scope (repeat, or space/comma separated)', collect)
     .option('--auth-method <method>', `token endpoint auth method: ${tokenEndpointAuthMethods.join(', ')}`)
+    .option('--grant <audience=scopes>', 'an audience + scope pair: an API identifier and comma-separated scopes of it (repeat; replaces the pairs)', collect)
     .option('--set <path=value>', 'any setting by its path, e.g. accessToken.ttlMinutes=60 or security.firstParty=true (repeat)', collect)
     .option('--settings-file <file>', 'a JSON file of settings, as in the API');
 }

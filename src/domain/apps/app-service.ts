@@ -12,8 +12,7 @@ import { commitChange, organizationChange, type Change, type OrganizationEvent }
 import { DomainError, type FieldProblem } from '../errors.js';
 import { appLimits, maxSecretGracePeriodSeconds } from '../../contracts/limits.js';
 import { permissionTable, type Permission } from '../../contracts/permissions.js';
-import { parseOrThrow } from '../validation.js';
-import { appInputSchema, checkAppRules, defaultSettings, mergeSettings, type AppInput, type LifetimeBounds } from './app-settings.js';
+import { appInputSchema, checkAppRules, defaultSettings, mergeSettings, parseAppInput, topField, type AppInput, type LifetimeBounds } from './app-settings.js';
 import { appTypeRules, clientKindOf } from './app-types.js';
 import { isBuiltInApp } from './built-in.js';
 import { parseCertificateUpload } from './certificates.js';
@@ -189,18 +188,23 @@ export class AppService {
     await authorizer.require(actor, app.orgId, own ? 'credentials:create_own' : 'credentials:manage', { scope });
   }
 
-  #validate(app: AppRecord, apis: readonly ApiRecord[], extra: FieldProblem[] = []): void {
-    const problems = [
-      ...extra,
-      ...checkAppRules(app.settings, {
-        type: app.type,
-        status: app.status,
-        visibility: app.visibility,
-        apis,
-        reservedApis: this.#deps.builtInApis,
-        isUserCredential: app.ownerUserId !== null,
-      }),
-    ];
+  /**
+   * Every rule on the app as it would be, with the problems found before (`extra`); throws them
+   * all at once. A rule problem about a field the request sent malformed is left out: that field's
+   * own problem is already there, and the rule saw the value the field would otherwise keep.
+   */
+  #validate(app: AppRecord, apis: readonly ApiRecord[], extra: readonly FieldProblem[] = [], options: { requireApiGrants?: boolean } = {}): void {
+    const reported = new Set(extra.map((problem) => topField(problem.field)));
+    const rules = checkAppRules(app.settings, {
+      type: app.type,
+      status: app.status,
+      visibility: app.visibility,
+      apis,
+      reservedApis: this.#deps.builtInApis,
+      isUserCredential: app.ownerUserId !== null,
+      ...options,
+    });
+    const problems = [...extra, ...rules.filter((problem) => !reported.has(topField(problem.field)))];
     if (problems.length > 0) throw DomainError.validation(problems);
   }
 
@@ -223,18 +227,31 @@ export class AppService {
   async create(context: RequestContext, orgId: string, input: unknown): Promise<CreatedApp> {
     await this.#deps.authorizer.require(context.actor, orgId, 'apps:create');
     await this.#requireOrganization(orgId);
-    return this.createParsed(context, orgId, parseOrThrow(this.inputSchema, input), null);
+    const { parsed, problems } = parseAppInput(this.inputSchema, input);
+    return this.createParsed(context, orgId, parsed, null, problems);
   }
 
-  /** Creation after authorization and parsing; per-user credentials use it with their owner. */
-  async createParsed(context: RequestContext, orgId: string, parsed: AppInput, ownerUserId: string | null): Promise<CreatedApp> {
-    const missing: FieldProblem[] = [];
-    if (parsed.name === undefined) missing.push({ field: 'name', message: 'is required' });
-    if (parsed.type === undefined) missing.push({ field: 'type', message: `is required: one of ${Object.keys(appTypeRules).join(', ')}` });
-    if (missing.length > 0 || !parsed.name || !parsed.type) throw DomainError.validation(missing);
+  /**
+   * Creation after authorization and parsing; per-user credentials use it with their owner.
+   * `malformed` are the problems parsing found: they are reported with every other.
+   */
+  async createParsed(
+    context: RequestContext,
+    orgId: string,
+    parsed: AppInput,
+    ownerUserId: string | null,
+    malformed: readonly FieldProblem[] = [],
+  ): Promise<CreatedApp> {
+    const problems: FieldProblem[] = [...malformed];
+    const reported = new Set(malformed.map((problem) => topField(problem.field)));
+    if (parsed.name === undefined && !reported.has('name')) problems.push({ field: 'name', message: 'is required' });
+    if (parsed.type === undefined) {
+      // Without a type there are no type rules to check the rest against.
+      if (!reported.has('type')) problems.push({ field: 'type', message: `is required: one of ${Object.keys(appTypeRules).join(', ')}` });
+      throw DomainError.validation(problems);
+    }
 
     const visibility = parsed.visibility ?? 'private';
-    const problems: FieldProblem[] = [];
     if (visibility === 'public' && parsed.status === 'active') {
       problems.push({
         field: 'status',
@@ -246,7 +263,7 @@ export class AppService {
       clientId: randomHandle(18),
       orgId,
       ownerUserId,
-      name: parsed.name,
+      name: parsed.name ?? '',
       description: parsed.description ?? '',
       type: parsed.type,
       visibility,
@@ -258,7 +275,7 @@ export class AppService {
       updatedAt: now,
     };
     await this.#requirePrivilegeFor(context, null, app.settings);
-    this.#validate(app, await this.#organizationApis(orgId), problems);
+    this.#validate(app, await this.#organizationApis(orgId), problems, { requireApiGrants: true });
 
     const clientSecret = await commitChange(this.#deps, context, async (tx) => {
       await tx.apps.insert(app);
@@ -280,8 +297,7 @@ export class AppService {
   /** Changes settings. Every rule is checked on the result; on any problem nothing is saved. */
   async update(context: RequestContext, clientId: string, input: unknown): Promise<AppRecord> {
     const current = await this.#load(context, clientId, 'apps:update');
-    const parsed = parseOrThrow(this.inputSchema, input);
-    const problems: FieldProblem[] = [];
+    const { parsed, problems } = parseAppInput(this.inputSchema, input);
     if (parsed.type !== undefined && parsed.type !== current.type) {
       problems.push({
         field: 'type',

@@ -12,8 +12,8 @@ import {
   type JsonValue,
 } from '../../ports/app-repositories.js';
 import type { FieldProblem } from '../errors.js';
-import { isStandardScope, scopeTokenPattern } from '../validation.js';
-import { appTypeRules, appTypes, type AppTypeRules } from './app-types.js';
+import { isStandardScope, problemsFromZod, scopeTokenPattern } from '../validation.js';
+import { appTypeRules, appTypes, m2mNeedsApiGrants, type AppTypeRules } from './app-types.js';
 import { checkRedirectUris, isLoopbackHost } from './redirect-uris.js';
 
 export { customClaimsMaxBytes, defaultLifetimes, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
@@ -53,6 +53,22 @@ function webUrl() {
       { error: 'must be an https URL (plain http only for localhost)' },
     );
 }
+
+/** RFC 8707 §2: an absolute URI, without a fragment, as an API identifier is. */
+function isAbsoluteUriWithoutFragment(value: string): boolean {
+  if (/\s/.test(value) || value.includes('#')) return false;
+  try {
+    return new URL(value).protocol.length > 1;
+  } catch {
+    return false;
+  }
+}
+
+const audienceUri = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine(isAbsoluteUriWithoutFragment, { error: 'must be an absolute URI without a fragment, as an API identifier is (RFC 8707 §2)' });
 
 const scopeToken = z
   .string()
@@ -131,7 +147,7 @@ export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonl
       idToken: z
         .object({
           ttlMinutes: minutes(bounds.idTokenTtlMinutes),
-          audiences: z.array(z.string().min(1).max(255)).max(10, { error: 'at most 10 extra ID token audiences' }),
+          audiences: z.array(audienceUri).max(10, { error: 'at most 10 extra ID token audiences' }),
           includeStandardClaims: z.boolean(),
           includeCustomClaims: z.boolean(),
           signingAlg: z.enum(idTokenAlgorithms, {
@@ -168,6 +184,27 @@ export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonl
 
 export type AppInput = z.output<ReturnType<typeof appInputSchema>>;
 
+/** The top-level field a problem is about: `idToken` for `idToken.audiences[1]`. */
+export function topField(field: string): string {
+  return field.split(/[.[]/)[0] ?? field;
+}
+
+/**
+ * Parses a create or update body and keeps what is well formed: the top-level fields with a
+ * problem are left out, so that the rules across fields (the type's grants, redirect URIs, APIs)
+ * can still be checked on the rest and every problem of the request is reported at once.
+ */
+export function parseAppInput(schema: ReturnType<typeof appInputSchema>, input: unknown): { parsed: AppInput; problems: FieldProblem[] } {
+  const first = schema.safeParse(input);
+  if (first.success) return { parsed: first.data, problems: [] };
+  const problems = problemsFromZod(first.error);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { parsed: {}, problems };
+  const malformed = new Set(problems.map((problem) => topField(problem.field)));
+  const rest = Object.fromEntries(Object.entries(input).filter(([key]) => !malformed.has(key)));
+  const second = schema.safeParse(rest);
+  return { parsed: second.success ? second.data : {}, problems };
+}
+
 /** Settings of a new app of a type, before the request's own values. */
 export function defaultSettings(type: AppType): AppSettings {
   const rules = appTypeRules[type];
@@ -184,7 +221,8 @@ export function defaultSettings(type: AppType): AppSettings {
     scopes: [...rules.defaultScopes],
     apiGrants: [],
     defaultAudience: null,
-    accessToken: { ttlMinutes: defaultLifetimes.accessTokenTtlMinutes },
+    // Empty: the tokens live as long as the API they are for says (token-issuer accessTokenTtlSeconds).
+    accessToken: { ttlMinutes: null },
     refreshToken: {
       ttlMinutes: defaultLifetimes.refreshTokenTtlMinutes,
       rotation: true,
@@ -258,6 +296,11 @@ export interface AppRuleContext {
   reservedApis?: readonly ApiRecord[];
   /** Per-user client credentials: only client credentials with API grants. */
   isUserCredential?: boolean;
+  /**
+   * Whether a machine-to-machine app must name an audience + scope pair: when it is created. An
+   * update may take them all away (say, with security.managementApiAccess); the app then gets no token.
+   */
+  requireApiGrants?: boolean;
 }
 
 /** Every rule that spans fields, the type and the organization's APIs. Empty when the settings are acceptable. */
@@ -388,8 +431,11 @@ function checkApiAccess(settings: AppSettings, context: AppRuleContext): FieldPr
   }
   const apis = usableApisOf(settings, context);
   problems.push(...checkScopes(settings, apis), ...checkApiGrants(settings, apis));
-  if (context.isUserCredential && settings.apiGrants.length === 0) {
-    problems.push({ field: 'apiGrants', message: 'client credentials need at least one audience + scope pair' });
+  if (settings.apiGrants.length === 0) {
+    if (context.isUserCredential) problems.push({ field: 'apiGrants', message: 'client credentials need at least one audience + scope pair' });
+    else if (context.type === 'm2m' && context.requireApiGrants) {
+      problems.push({ field: 'apiGrants', message: m2mNeedsApiGrants });
+    }
   }
   if (settings.defaultAudience !== null && !apis.byIdentifier.has(settings.defaultAudience)) {
     problems.push({ field: 'defaultAudience', message: apis.unknownAudience(settings.defaultAudience) });

@@ -1,1 +1,1 @@
-export { appTypeRules, appTypes, clientKindOf, type AppTypeRules, type ClientKind } from '../../contracts/app-types.js';
+export { appTypeRules, appTypes, clientKindOf, m2mNeedsApiGrants, type AppTypeRules, type ClientKind } from '../../contracts/app-types.js';

@@ -5,6 +5,7 @@ import type { DeviceCodeRecord, InteractionLogin, InteractionRecord, Interaction
 import type { Storage } from '../../ports/storage.js';
 import type { SecretHasher } from '../../shared/opaque-secret.js';
 import { randomId } from '../../shared/random.js';
+import { mayUseApp, type AppAccessDependencies } from '../app-access.js';
 import { consentItems } from '../authorization-coverage.js';
 import { interactionLifetimeMs, loginOfSession, type InteractionEngine } from '../interaction/engine.js';
 import { deviceConsentPolicy, deviceLoginPolicy, failingCheck, type PolicyContext } from '../interaction/policy.js';
@@ -17,7 +18,7 @@ import { normalizeUserCode } from './user-code.js';
 /** Wrong user codes an address may try per quarter hour (RFC 8628 §5.1: codes are short, so guessing is throttled). */
 const codeEntryRule: RateRule = { windowMs: 15 * 60_000, freeAttempts: 20 };
 
-export interface DeviceVerificationDependencies extends SessionDependencies {
+export interface DeviceVerificationDependencies extends SessionDependencies, AppAccessDependencies {
   clock: Clock;
   storage: Pick<Storage, 'deviceCodes' | 'sessions' | 'interactions'>;
   clients: Pick<ClientDirectory, 'getClient'>;
@@ -41,9 +42,11 @@ export interface DeviceDetails {
   session: CurrentSession | undefined;
   step: InteractionStep;
   interaction: InteractionRecord;
+  /** False when the signed-in user may not use the app (a private app of an organization they are not in). */
+  permitted: boolean;
 }
 
-export type DeviceDecision = 'approved' | 'denied' | 'not_at_consent' | 'email_unverified' | undefined;
+export type DeviceDecision = 'approved' | 'denied' | 'not_at_consent' | 'email_unverified' | 'not_permitted' | undefined;
 
 /**
  * The verification side of the device flow (RFC 8628 §3.3): the user enters the code from the
@@ -125,7 +128,8 @@ export class DeviceVerification {
     const step = await this.#settle(interaction, session);
     if (!step) return undefined;
     const client = await this.#deps.clients.getClient(record.clientId);
-    return { record, client, session, step, interaction };
+    const permitted = !client || !session || step !== 'consent_pending' || (await mayUseApp(this.#deps, client, session.user.id));
+    return { record, client, session, step, interaction, permitted };
   }
 
   /**
@@ -223,11 +227,20 @@ export class DeviceVerification {
     const current = await currentSession(browser.request, this.#deps);
     const login = interaction?.login;
     if (!interaction || !current || interaction.step !== 'consent_pending' || login?.userId !== current.user.id) return 'not_at_consent';
-    if (allowed && !current.user.emailVerified && (await this.#deps.clients.getClient(record.clientId))?.policy.security.requireVerifiedEmail) {
-      // The app's security.requireVerifiedEmail holds for devices too: nothing is approved until the address is verified.
-      return 'email_unverified';
-    }
-    return allowed ? this.#approve(record, interaction, current, login) : this.#deny(record, interaction);
+    if (!allowed) return this.#deny(record, interaction);
+    const refusal = await this.#refusal(record, current);
+    // RFC 8628 §3.5: a user the app may not serve denies the request, so the device hears access_denied rather than polling until the code expires.
+    if (refusal === 'not_permitted') return (await this.#deny(record, interaction)) ? refusal : undefined;
+    return refusal ?? this.#approve(record, interaction, current, login);
+  }
+
+  /** Why the app can't be allowed for the signed-in user, if it can't. */
+  async #refusal(record: DeviceCodeRecord, current: CurrentSession): Promise<'not_permitted' | 'email_unverified' | null> {
+    const client = await this.#deps.clients.getClient(record.clientId);
+    if (client && !(await mayUseApp(this.#deps, client, current.user.id))) return 'not_permitted';
+    // The app's security.requireVerifiedEmail holds for devices too: nothing is approved until the address is verified.
+    if (!current.user.emailVerified && client?.policy.security.requireVerifiedEmail) return 'email_unverified';
+    return null;
   }
 
   async #approve(record: DeviceCodeRecord, interaction: InteractionRecord, current: CurrentSession, login: InteractionLogin): Promise<DeviceDecision> {

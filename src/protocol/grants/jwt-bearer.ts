@@ -4,6 +4,7 @@ import type { ClientDirectory, OAuthClient, ResourceDirectory, UserDirectory } f
 import type { RevokedJtiRepository } from '../../ports/oauth-repositories.js';
 import { timeOrderedGrantId } from '../../shared/random.js';
 import { isStorableText } from '../../shared/text.js';
+import { mayUseApp, privateAppRefusal, type AppAccessDependencies } from '../app-access.js';
 import { authorizationOf, type AuthorizationCoverageDependencies } from '../authorization-coverage.js';
 import type { EndpointUrls, JwtBearerPolicy } from '../context.js';
 import { OAuthError } from '../errors.js';
@@ -12,7 +13,8 @@ import { resolveUserScopes, targetsOf } from '../scopes.js';
 import type { Authorization, GrantHandler } from './grant-handler.js';
 
 export const jwtBearerGrantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-export interface JwtBearerDependencies extends AuthorizationCoverageDependencies {
+export interface JwtBearerDependencies extends Omit<AuthorizationCoverageDependencies, 'organizations'>, Omit<AppAccessDependencies, 'organizations'> {
+  organizations: AuthorizationCoverageDependencies['organizations'] & AppAccessDependencies['organizations'];
   issuer: string;
   endpoints: Pick<EndpointUrls, 'token'>;
   jwtBearer: JwtBearerPolicy;
@@ -102,6 +104,8 @@ export const jwtBearerGrant: GrantHandler<JwtBearerDependencies> = {
         'the user has not authorized this app for these scopes: they must have consented to it, or an administrator must have pre-authorized them for it (RFC 7523 §2.1)',
       );
     }
+    // A consent outlives membership: a private app's user who left its organization is refused all the same.
+    if (!(await mayUseApp(deps, client, user.id))) throw new OAuthError('invalid_grant', privateAppRefusal);
 
     const grantId = timeOrderedGrantId(now);
     return {

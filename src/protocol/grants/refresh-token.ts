@@ -2,6 +2,7 @@ import type { ResourceDirectory, UserDirectory } from '../../ports/directories.j
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { GrantRecord, GrantRepository } from '../../ports/oauth-repositories.js';
 import type { SecretHasher } from '../../shared/opaque-secret.js';
+import { mayUseApp, privateAppRefusal, type AppAccessDependencies } from '../app-access.js';
 import { OAuthError } from '../errors.js';
 import { param, parseScope } from '../messages.js';
 import { classifyRefreshToken, refreshFamilyFacts } from '../tokens/refresh-family.js';
@@ -9,7 +10,7 @@ import { parseRefreshToken } from '../tokens/refresh-token.js';
 import type { Authorization, GrantChange, GrantContext, GrantHandler, RefreshDecision } from './grant-handler.js';
 import { apisOf, grantClaims, grantUser } from './issue.js';
 
-export interface RefreshTokenDependencies {
+export interface RefreshTokenDependencies extends AppAccessDependencies {
   grants: Pick<GrantRepository, 'get' | 'revoke'>;
   tokenHasher: SecretHasher;
   successorKey: SecretHasher;
@@ -91,6 +92,8 @@ export const refreshTokenGrant: GrantHandler<RefreshTokenDependencies> = {
       throw new OAuthError('invalid_scope', `a refresh can only narrow the scope; ${widened.join(' ')} was not granted (RFC 6749 §6)`);
     }
     const user = await grantUser(deps, grant.userId);
+    // Checked at every refresh, not only at sign-in: a member removed from a private app's organization stops at once.
+    if (!(await mayUseApp(deps, client, user.id))) throw new OAuthError('invalid_grant', privateAppRefusal);
     const apis = await apisOf(deps, client, grant.audiences);
     const settings = client.policy.refreshToken;
     const successor: RefreshDecision = { kind: 'successor', of: secret, ttlMinutes: settings.ttlMinutes };

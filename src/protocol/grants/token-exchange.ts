@@ -1,6 +1,7 @@
 import type { ApiRecord } from '../../ports/api-repository.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type { OAuthClient, ResourceDirectory } from '../../ports/directories.js';
+import { mayUseApp, privateAppRefusal, type AppAccessDependencies } from '../app-access.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope, type ParameterBag } from '../messages.js';
 import { isReservedApi, targetApi, targetsOf } from '../scopes.js';
@@ -10,7 +11,7 @@ import type { Authorization, GrantHandler } from './grant-handler.js';
 export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const accessTokenType = 'urn:ietf:params:oauth:token-type:access_token';
 
-export interface TokenExchangeDependencies {
+export interface TokenExchangeDependencies extends AppAccessDependencies {
   validator: Pick<TokenValidator, 'accessToken'>;
   resources: ResourceDirectory;
 }
@@ -30,6 +31,8 @@ export const tokenExchangeGrant: GrantHandler<TokenExchangeDependencies> = {
 
   async validate({ form, client, deps }): Promise<Authorization> {
     const subject = await subjectOf(form, client, deps);
+    // A user's token becomes the exchanging app's token for that user: a private app may hold it only for someone it serves.
+    if (subject.grant && !(await mayUseApp(deps, client, subject.subject))) throw new OAuthError('invalid_grant', privateAppRefusal);
     const act = await actorOf(form, client, subject, deps);
     const apis = await targetApis(form, client, subject, deps);
     const requested = form.has('scope') ? parseScope(param(form, 'scope')) : undefined;

@@ -3,6 +3,7 @@ import type { OAuthClient } from '../../ports/directories.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { InteractionLogin, InteractionRecord, InteractionStep } from '../../ports/oauth-repositories.js';
 import { randomId } from '../../shared/random.js';
+import { mayUseApp, privateAppRefusal } from '../app-access.js';
 import { authorizationOf, consentItems } from '../authorization-coverage.js';
 import { requestFromJson, requestToJson, type AuthorizationRequest } from '../authorize/request.js';
 import { authorizationError, authorizationResponse } from '../authorize/response.js';
@@ -303,6 +304,12 @@ export class InteractionEngine {
     const current = decision.session!;
     if (!(await this.#member(decision.request, current.user.id))) {
       return this.#fail(decision, 'access_denied', 'the user is not a member of the organization the request names');
+    }
+    // After the organization check: an invitation it accepted has made the user a member.
+    if (
+      !(await mayUseApp({ organizations: this.#deps.organizations, preAuthorizations: this.#deps.storage.preAuthorizations }, decision.client, current.user.id))
+    ) {
+      return this.#fail(decision, 'access_denied', privateAppRefusal);
     }
     const verification = await failingCheck(verifiedEmailPolicy, context);
     if (verification)

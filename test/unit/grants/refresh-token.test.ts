@@ -26,7 +26,7 @@ describe('refresh_token validate', () => {
         refreshToken: { reuseIntervalSeconds: 10, ttlMinutes: 30 },
       })
     ).client;
-    user = await t.createUser();
+    user = await t.createMember();
   });
   after(() => t.close());
 
