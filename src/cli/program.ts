@@ -8,6 +8,7 @@ import { registerCredentialsCommand } from './commands/credentials.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerMembersCommand } from './commands/members.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerOrgsCommand } from './commands/orgs.js';
 import { registerStartCommand } from './commands/start.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   addRemoteOptions(program);
   registerStartCommand(program);
   registerMigrateCommand(program);
+  registerBackupCommands(program);
   registerInitCommand(program);
   registerConfigCommand(program);
   registerKeysCommand(program);
