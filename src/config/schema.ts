@@ -80,6 +80,27 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    redis: z
+      .object({
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' })
+          .optional()
+          .meta({
+            description:
+              'A Redis that holds the rate limits (sign-in, account forms, device codes, failed client authentication) instead of the database: every node pointed at it shares one budget without a database write per counted attempt. Without it the database holds them, which every node sharing it shares as well.',
+            sensitiveUrl: true,
+            accepts: 'redis://user:password@host:6379/0 or rediss:// for TLS',
+          }),
+        keyPrefix: z
+          .string()
+          .min(1)
+          .max(100)
+          .default('latchkey:')
+          .meta({ description: 'Prefix of every key Latchkey writes to Redis, so that several servers can share one Redis.' }),
+      })
+      .strict()
+      .prefault({}),
     secret: z.string().min(32).optional().meta({
       description:
         'Server secret (at least 32 characters) from which the key that encrypts signing keys and the keys that hash secrets are derived. When unset, a random one is generated into the data directory. Every node sharing a database needs the same one.',

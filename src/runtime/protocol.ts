@@ -143,7 +143,7 @@ export function createProtocol(runtime: Runtime): Protocol {
   };
   const interactions = new InteractionEngine(deps);
   const authorization = new AuthorizationService(deps, interactions);
-  const device = new DeviceVerification(deps, interactions, storage.rateLimits);
+  const device = new DeviceVerification(deps, interactions, runtime.limiter);
   const password = passwordLogin(runtime.registry.signIn);
   const relyingParty = relyingPartyOf(issuer, config.mail.serverName);
   const passkeys = new PasskeyService({ storage, clock, events, relyingParty });
@@ -181,6 +181,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     upstream: new OpenIdUpstreamProviders(runtime.keys.connectionSecretEncryption),
     accounts: createAccountServices({
       storage,
+      limiter: runtime.limiter,
       clock,
       events,
       passwords: argon2PasswordHasher,
