@@ -15,6 +15,9 @@ import { SqlStorage } from '../storage/sql/sql-storage.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import { connectRedis } from '../storage/redis/redis-connection.js';
 import { RedisRateLimiter } from '../storage/redis/redis-rate-limiter.js';
+import { singleNode, type NodeCoordination } from '../ports/node-coordination.js';
+import { PostgresCoordination } from '../storage/sql/postgres-coordination.js';
+import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
 
 /** Everything a running Latchkey holds, wired once; the CLI and the HTTP server both use it. */
@@ -28,6 +31,10 @@ export interface Runtime {
   readonly serverSecret: ServerSecret;
   readonly events: InProcessEvents;
   readonly registry: Registry;
+  /** What the nodes sharing the database tell each other, and the locks only one of them holds. */
+  readonly coordination: NodeCoordination;
+  /** What makes cached entries stale, from this node and the others. */
+  readonly staleFeed: StaleCacheFeed;
   /** The attempt counters every throttle uses: Redis when `redis.url` is set, else the database. */
   readonly limiter: RateLimiter;
   /** Every key derived from the server secret. */
@@ -63,6 +70,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
 
   const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize, cwd });
   let closeRedis: (() => Promise<void>) | undefined;
+  let closeCoordination: (() => Promise<void>) | undefined;
   try {
     const migrate = options.migrate ?? config.database.migrateOnStart ?? database.dialect === 'sqlite';
     if (migrate) {
@@ -97,6 +105,14 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     }
 
     const events = new InProcessEvents();
+    const coordination =
+      database.dialect === 'postgres'
+        ? new PostgresCoordination(config.database.url, database.db, (error) => logger.warn({ error: error.message }, 'node coordination connection error'))
+        : singleNode;
+    closeCoordination = () => coordination.close();
+    const staleFeed = new StaleCacheFeed(events, coordination, (error) =>
+      logger.warn({ error: error.message }, 'announcing a change to the other nodes failed'),
+    );
     const registry = createRegistry({
       storage,
       limiter,
@@ -135,12 +151,17 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       events,
       registry,
       limiter,
+      coordination,
+      staleFeed,
       close: async () => {
+        await staleFeed.flush();
+        await coordination.close();
         await closeRedis?.();
         await database.close();
       },
     };
   } catch (error) {
+    await closeCoordination?.().catch(() => undefined);
     await closeRedis?.().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
