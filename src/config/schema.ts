@@ -156,9 +156,20 @@ export const configSchema = z
           description: 'How often a node checks the database for rotated signing keys.',
         }),
         jwksMaxAgeSeconds: z.number().int().min(0).max(86_400).default(60).meta({ description: 'Cache-Control max-age of the JWKS and discovery documents.' }),
+        rotateEveryDays: z.number().int().min(0).max(3650).default(90).meta({
+          description:
+            'Rotate each signing key this many days after it began to sign: its successor is published first (keys.prePublishMinutes), then signs, and the old key stays published until what it signed has expired. 0 turns scheduled rotation off.',
+        }),
+        prePublishMinutes: z.number().int().min(0).max(43_200).default(1440).meta({
+          description:
+            'How long a scheduled key is in the JWKS before it signs, so that relying parties that cache the JWKS already hold it. Keep it above the longest JWKS cache of your relying parties.',
+        }),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .refine((keys) => keys.rotateEveryDays === 0 || keys.prePublishMinutes < keys.rotateEveryDays * 1440, {
+        message: 'keys.prePublishMinutes must be shorter than keys.rotateEveryDays',
+      }),
     sessions: z
       .object({
         maxAgeHours: z

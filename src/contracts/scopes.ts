@@ -14,6 +14,8 @@ export const managementScopes = {
   'audit:read': 'Read the audit log',
   'users:read': 'Read users (server administrators)',
   'users:write': 'Create and change users (server administrators)',
+  'keys:read': 'Read the signing keys (server administrators)',
+  'keys:write': 'Rotate and revoke signing keys (server administrators)',
 } as const;
 
 export type ManagementScope = keyof typeof managementScopes;

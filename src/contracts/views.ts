@@ -292,3 +292,20 @@ export type RotatedSecretView = z.output<typeof rotatedSecretSchema>;
 export type ConsentView = z.output<typeof consentViewSchema>;
 export type MeView = z.output<typeof meViewSchema>;
 export type PreAuthorizationView = z.output<typeof preAuthorizationViewSchema>;
+
+export const signingKeyStatuses = ['next', 'active', 'retiring', 'retired', 'revoked'] as const;
+
+export const signingKeyViewSchema = z.object({
+  kid: z.string(),
+  alg: z.string(),
+  status: z
+    .enum(signingKeyStatuses)
+    .describe('next: published, signs from activateAt; active: signs; retiring: published until retireAt; retired: gone; revoked: withdrawn in an emergency'),
+  published: z.boolean().describe('Whether the key is in the JWKS'),
+  createdAt: z.string(),
+  activateAt: z.string().nullable().describe('When a scheduled key starts (or started) signing'),
+  rotatedAt: z.string().nullable().describe('When a newer key replaced it'),
+  retireAt: z.string().nullable().describe('When a retiring key leaves the JWKS'),
+  revokedAt: z.string().nullable(),
+});
+export type SigningKeyView = z.infer<typeof signingKeyViewSchema>;

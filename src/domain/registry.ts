@@ -1,3 +1,5 @@
+import { KeyService } from './keys/key-service.js';
+import type { SigningKeys } from './keys/signing-keys.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { Clock } from '../ports/clock.js';
@@ -62,6 +64,7 @@ export interface RegistryDependencies {
   connectionSecrets: SecretSealer;
   /** The attempt counters of every throttle (the database's when not given). */
   limiter?: RateLimiter;
+  signingKeys: SigningKeys;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -88,6 +91,8 @@ export interface Registry {
   connections: ConnectionService;
   /** The accounts behind upstream sign-ins: linking, just-in-time users, unlinking. */
   federatedAccounts: FederatedAccounts;
+  /** The server's signing keys (server administrators). */
+  keys: KeyService;
 }
 
 export function createRegistry(deps: RegistryDependencies): Registry {
@@ -158,5 +163,6 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     secondFactors,
     connections: new ConnectionService({ storage, clock, events, authorizer, secrets: deps.connectionSecrets }),
     federatedAccounts: new FederatedAccounts({ storage, clock, events }),
+    keys: new KeyService({ storage, clock, events, authorizer, signingKeys: deps.signingKeys }),
   };
 }

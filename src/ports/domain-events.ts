@@ -126,7 +126,17 @@ export type DomainEvent =
    * A new signing key signs from now on for its algorithm; the key it replaced (`previousKid`,
    * null when there was none) stays in the JWKS until what it signed has expired.
    */
-  | { type: 'key.rotated'; kid: string; alg: string; previousKid: string | null };
+  | { type: 'key.rotated'; kid: string; alg: string; previousKid: string | null }
+  /**
+   * A scheduled rotation: the new key is in the JWKS from now on and starts signing at
+   * `activateAt` (epoch milliseconds), replacing `replacesKid`.
+   */
+  | { type: 'key.rotation_scheduled'; kid: string; alg: string; activateAt: number; replacesKid: string }
+  /**
+   * A key was revoked in an emergency: it left the JWKS and what it signed no longer verifies. An
+   * active key was replaced at once by `replacementKid` (null when it was not active).
+   */
+  | { type: 'key.revoked'; kid: string; alg: string; replacementKid: string | null };
 
 export type DomainEventType = DomainEvent['type'];
 

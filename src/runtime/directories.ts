@@ -52,6 +52,8 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'user.unlocked':
       return { ...nothingStale, userId: event.userId };
     case 'key.rotated':
+    case 'key.rotation_scheduled':
+    case 'key.revoked':
       return { ...nothingStale, signingKeys: true };
     // Protocol events change no registered app, API or user; memberships, invitations, consents
     // and tokens are read from storage where they matter.

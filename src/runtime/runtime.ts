@@ -116,6 +116,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     const registry = createRegistry({
       storage,
       limiter,
+      signingKeys,
       clock,
       events,
       clientSecretHasher: keys.clientSecretHasher,

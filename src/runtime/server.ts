@@ -11,11 +11,15 @@ import type { OutboxWorkerOptions } from './mail/outbox-worker.js';
 import { createProtocol } from './protocol.js';
 import { openRuntime, type OpenRuntimeOptions, type Runtime } from './runtime.js';
 import { startSweeper } from './sweeper.js';
+import { startKeySchedule } from './key-schedule.js';
+import type { ScheduledKey } from '../domain/keys/signing-keys.js';
 
 export interface RunningServer {
   readonly runtime: Runtime;
   readonly app: FastifyInstance;
   readonly mail: MailDelivery;
+  /** Scheduled signing key rotation; `run()` does a round now. */
+  readonly keySchedule: { run(): Promise<ScheduledKey[]> };
   /** The address the listener is bound to, e.g. http://127.0.0.1:3000. */
   readonly listeningOn: string;
   /** Stops taking new requests, lets in-flight ones finish, then closes the database. */
@@ -93,6 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   await runtime.staleFeed.listen();
   const sweeper = startSweeper(runtime);
+  const keySchedule = startKeySchedule(runtime);
   const mail = startMailDelivery(runtime, options.mailWorker);
 
   const address = app.server.address();
@@ -108,11 +113,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     runtime,
     app,
     mail,
+    keySchedule,
     listeningOn,
     stop: () => {
       stopping ??= (async () => {
         clearInterval(keyRefresh);
         sweeper.stop();
+        keySchedule.stop();
         await app.close();
         await mail.stop();
         await runtime.close();

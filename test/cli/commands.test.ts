@@ -68,8 +68,23 @@ describe('latchkey migrate and keys on SQLite', () => {
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.match(rotated.stdout, /RS256: new key \S+ signs from now on/);
     const listed = await runCli(['keys', 'list'], { cwd: dir.path, env });
-    assert.match(listed.stdout, /^KID\s+ALG\s+STATUS\s+CREATED\s+ROTATED\s+RETIRES/);
+    assert.match(listed.stdout, /^KID\s+ALG\s+STATUS\s+CREATED\s+SIGNS FROM\s+ROTATED\s+RETIRES\s+REVOKED/);
     assert.equal(listed.stdout.match(/\bactive\b/g)?.length, 3);
+  });
+
+  test('keys revoke withdraws a key and names its replacement; an unknown kid fails with the reason', async () => {
+    const before = JSON.parse((await runCli(['keys', 'list', '--json'], { cwd: dir.path, env })).stdout) as {
+      keys: { kid: string; alg: string; status: string }[];
+    };
+    const active = before.keys.find((key) => key.alg === 'EdDSA' && key.status === 'active')!;
+    const revoked = await runCli(['keys', 'revoke', active.kid], { cwd: dir.path, env });
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.match(revoked.stdout, new RegExp(`${active.kid} \\(EdDSA\\) is revoked and no longer published; \\S+ signs EdDSA from now on`));
+    const after = JSON.parse((await runCli(['keys', 'list', '--json'], { cwd: dir.path, env })).stdout) as { keys: { kid: string; status: string }[] };
+    assert.equal(after.keys.find((key) => key.kid === active.kid)?.status, 'revoked');
+    const unknown = await runCli(['keys', 'revoke', 'no-such-kid'], { cwd: dir.path, env });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /signing key was not found/);
   });
 });
 

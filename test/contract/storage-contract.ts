@@ -33,6 +33,8 @@ function fakeKey(alg: string, createdAt: number, overrides: Partial<StoredSignin
     createdAt,
     rotatedAt: null,
     retireAt: null,
+    activateAt: null,
+    revokedAt: null,
     ...overrides,
   };
 }
@@ -166,6 +168,74 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
         assert.equal(retired?.status, 'retired');
         assert.equal(retired?.privateJwe, null);
         assert.equal(all.find((key) => key.kid === third.kid)?.status, 'active');
+      });
+
+      test('a next key is published, one per algorithm, and becomes active when due, demoting the active one', async () => {
+        const active = fakeKey('ES256', now);
+        await storage.signingKeys.insertFirstActive(active);
+        const next = fakeKey('ES256', now);
+        assert.equal(await storage.signingKeys.insertNext(next, now + 60_000), true);
+        assert.equal(await storage.signingKeys.insertNext(fakeKey('ES256', now), now + 60_000), false, 'one next key per algorithm');
+        const live = await storage.signingKeys.listLive();
+        assert.deepEqual(
+          live.map((key) => [key.kid, key.status]).sort(),
+          [
+            [active.kid, 'active'],
+            [next.kid, 'next'],
+          ].sort(),
+        );
+        assert.equal(live.find((key) => key.kid === next.kid)?.activateAt, now + 60_000);
+
+        assert.deepEqual(await storage.signingKeys.activateDue(now + 59_999, now + 100_000), []);
+        const activations = await Promise.all([
+          storage.signingKeys.activateDue(now + 60_000, now + 100_000),
+          storage.signingKeys.activateDue(now + 60_000, now + 100_000),
+        ]);
+        assert.deepEqual(activations.flat(), [{ kid: next.kid, alg: 'ES256', previousKid: active.kid }], 'activated once, whoever asks');
+        const after = await storage.signingKeys.listLive();
+        assert.equal(after.find((key) => key.kid === next.kid)?.status, 'active');
+        assert.deepEqual(
+          after.find((key) => key.kid === active.kid),
+          { ...active, status: 'retiring', rotatedAt: now + 60_000, retireAt: now + 100_000 },
+        );
+      });
+
+      test('revoking the active key erases it and puts the replacement in its place; revoking twice does nothing', async () => {
+        const active = fakeKey('EdDSA', now);
+        await storage.signingKeys.insertFirstActive(active);
+        const replacement = fakeKey('EdDSA', now);
+        const outcome = await storage.signingKeys.revoke(active.kid, now + 5, replacement);
+        assert.equal(outcome?.replaced, true);
+        assert.equal(outcome?.revoked.kid, active.kid);
+        const all = await storage.signingKeys.listAll();
+        assert.deepEqual(
+          all.find((key) => key.kid === active.kid),
+          { ...active, status: 'revoked', privateJwe: null, revokedAt: now + 5 },
+        );
+        assert.equal(all.find((key) => key.kid === replacement.kid)?.status, 'active');
+        assert.deepEqual(
+          (await storage.signingKeys.listLive()).map((key) => key.kid),
+          [replacement.kid],
+        );
+        assert.equal(await storage.signingKeys.revoke(active.kid, now + 6, fakeKey('EdDSA', now)), undefined);
+        assert.equal(await storage.signingKeys.revoke('no-such-kid', now + 6, fakeKey('EdDSA', now)), undefined);
+      });
+
+      test('revoking a retiring key needs no replacement', async () => {
+        const first = fakeKey('RS256', now);
+        await storage.signingKeys.insertFirstActive(first);
+        const second = fakeKey('RS256', now);
+        await storage.signingKeys.rotate(second, now, now + 10_000);
+        const unused = fakeKey('RS256', now);
+        assert.equal((await storage.signingKeys.revoke(first.kid, now + 1, unused))?.replaced, false);
+        assert.deepEqual(
+          (await storage.signingKeys.listLive()).map((key) => key.kid),
+          [second.kid],
+        );
+        assert.equal(
+          (await storage.signingKeys.listAll()).some((key) => key.kid === unused.kid),
+          false,
+        );
       });
     });
 

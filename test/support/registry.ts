@@ -1,3 +1,4 @@
+import { SigningKeys } from '../../src/domain/keys/signing-keys.js';
 import { KeyEncryption } from '../../src/domain/keys/key-encryption.js';
 import { allManagementScopes, operatorActor, type Actor } from '../../src/domain/access/actor.js';
 import { createRegistry, type Registry } from '../../src/domain/registry.js';
@@ -35,6 +36,10 @@ export async function createTestRegistry(databaseUrl = 'sqlite::memory:'): Promi
   const events = new InProcessEvents();
   const registry = createRegistry({
     storage,
+    signingKeys: new SigningKeys(storage.signingKeys, storage.settings, new KeyEncryption(new Uint8Array(32).fill(3)), clock, {
+      algorithms: ['RS256', 'ES256', 'EdDSA'],
+      retireAfterMs: 3600_000,
+    }),
     clock,
     events,
     clientSecretHasher: new SecretHasher(new Uint8Array(32).fill(7)),

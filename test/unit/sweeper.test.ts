@@ -1,3 +1,4 @@
+import { singleNode } from '../../src/ports/node-coordination.js';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../../src/observability/logger.js';
@@ -38,7 +39,7 @@ test('the sweeper deletes every expired row in batches and lets other work run b
     expiresAt: now + 60_000,
     revokedAt: null,
   });
-  const runtime = { storage, clock, logger: createLogger({ level: 'warn', destination: new LogCapture() }) } as unknown as Runtime;
+  const runtime = { storage, clock, coordination: singleNode, logger: createLogger({ level: 'warn', destination: new LogCapture() }) } as unknown as Runtime;
   const sweeper = startSweeper(runtime, { batchSize: 10 });
   // Event-loop turns taken while the sweep runs: one batch after another without a turn between
   // them would block every request until the last one.
@@ -67,7 +68,7 @@ test('the sweeper deletes rate-limit windows that have ended and keeps running o
   const now = clock.now();
   await storage.rateLimits.reserve([{ key: 'sign-in:ip:192.0.2.1', rule: { windowMs: 1000, freeAttempts: 5 } }], now - 2000);
   await storage.rateLimits.reserve([{ key: 'sign-in:ip:192.0.2.2', rule: { windowMs: 60_000, freeAttempts: 5 } }], now);
-  const runtime = { storage, clock, logger: createLogger({ level: 'warn', destination: new LogCapture() }) } as unknown as Runtime;
+  const runtime = { storage, clock, coordination: singleNode, logger: createLogger({ level: 'warn', destination: new LogCapture() }) } as unknown as Runtime;
   const sweeper = startSweeper(runtime);
   try {
     assert.equal(await sweeper.sweep(), 1);

@@ -24,11 +24,11 @@ function parseAlgorithms(value: string | undefined, configured: readonly Signing
 }
 
 export function registerKeysCommand(program: Command): void {
-  const keys = program.command('keys').description('list and rotate the signing keys');
+  const keys = program.command('keys').description('list, rotate and revoke the signing keys');
 
   keys
     .command('list')
-    .description('list signing keys: active, retiring (still published) and retired')
+    .description('list signing keys: next (published, signs later), active, retiring (still published), retired and revoked')
     .option('--json', 'print the keys as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { config } = configFromCommand(command);
@@ -40,8 +40,10 @@ export function registerKeysCommand(program: Command): void {
           alg: key.alg,
           status: key.status,
           createdAt: isoTime(key.createdAt),
+          activateAt: key.activateAt === null ? null : isoTime(key.activateAt),
           rotatedAt: key.rotatedAt === null ? null : isoTime(key.rotatedAt),
           retireAt: key.retireAt === null ? null : isoTime(key.retireAt),
+          revokedAt: key.revokedAt === null ? null : isoTime(key.revokedAt),
         }));
         if (options.json) return printJson({ keys: listed });
         if (listed.length === 0) {
@@ -50,8 +52,17 @@ export function registerKeysCommand(program: Command): void {
         }
         process.stdout.write(
           `${formatTable(
-            ['KID', 'ALG', 'STATUS', 'CREATED', 'ROTATED', 'RETIRES'],
-            listed.map((key) => [key.kid, key.alg, key.status, key.createdAt, key.rotatedAt ?? '—', key.retireAt ?? '—']),
+            ['KID', 'ALG', 'STATUS', 'CREATED', 'SIGNS FROM', 'ROTATED', 'RETIRES', 'REVOKED'],
+            listed.map((key) => [
+              key.kid,
+              key.alg,
+              key.status,
+              key.createdAt,
+              key.activateAt ?? '—',
+              key.rotatedAt ?? '—',
+              key.retireAt ?? '—',
+              key.revokedAt ?? '—',
+            ]),
           )}\n`,
         );
       } finally {
@@ -84,6 +95,28 @@ export function registerKeysCommand(program: Command): void {
           );
         }
         process.stdout.write('Running servers pick up the new keys within keys.refreshIntervalSeconds.\n');
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  keys
+    .command('revoke <kid>')
+    .description('revoke a signing key at once (its private key leaked): it leaves the JWKS and what it signed stops verifying')
+    .option('--json', 'print the result as JSON')
+    .action(async (kid: string, options: { json?: boolean }, command: Command) => {
+      const { config } = configFromCommand(command);
+      const runtime = await openRuntime({ config, logger: commandLogger(config) });
+      try {
+        const { revoked } = await runtime.registry.keys.revoke({ actor: operatorActor }, kid).catch((error: unknown) => {
+          throw new CliError((error as Error).message);
+        });
+        if (options.json) return printJson({ revoked });
+        process.stdout.write(
+          `${revoked.kid} (${revoked.alg}) is revoked and no longer published` +
+            (revoked.replacementKid ? `; ${revoked.replacementKid} signs ${revoked.alg} from now on\n` : '\n'),
+        );
+        process.stdout.write('Running servers drop it at once on PostgreSQL, and otherwise within keys.refreshIntervalSeconds.\n');
       } finally {
         await runtime.close();
       }

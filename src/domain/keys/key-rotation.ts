@@ -1,5 +1,5 @@
 import { commitChange, serverChange, type ChangeAuthor, type ChangeDependencies, type Change } from '../audit/unit-of-work.js';
-import type { RotationResult, SigningAlgorithm, SigningKeys } from './signing-keys.js';
+import type { RevokedKey, RotationResult, ScheduledKey, SigningAlgorithm, SigningKeys } from './signing-keys.js';
 
 export interface KeyRotationDependencies extends ChangeDependencies {
   signingKeys: SigningKeys;
@@ -38,4 +38,59 @@ export async function rotateSigningKeys(
   });
   await deps.signingKeys.refresh();
   return rotated;
+}
+
+/**
+ * Schedules the keys due for rotation (`keys.rotateEveryDays`), each published `prePublishMs`
+ * before it signs, with a server-wide audit row each. Run by one node at a time; a key already
+ * scheduled is never scheduled twice.
+ */
+export async function scheduleDueRotations(deps: KeyRotationDependencies, rotateEveryMs: number, prePublishMs: number): Promise<ScheduledKey[]> {
+  const scheduled = await commitChange(deps, 'latchkey', async (tx) => {
+    const keys = await deps.signingKeys.scheduleRotations(tx.signingKeys, rotateEveryMs, prePublishMs);
+    return {
+      result: keys,
+      changes: keys.map((key) =>
+        serverChange(
+          { type: 'key.rotation_scheduled', kid: key.kid, alg: key.alg, activateAt: key.activateAt, replacesKid: key.replacesKid },
+          {
+            action: 'key.rotation_scheduled',
+            targetType: 'signing_key',
+            targetId: key.kid,
+            changes: { alg: key.alg, activateAt: new Date(key.activateAt).toISOString(), replacesKid: key.replacesKid },
+          },
+        ),
+      ),
+    };
+  });
+  if (scheduled.length > 0) await deps.signingKeys.refresh();
+  return scheduled;
+}
+
+/**
+ * Revokes a key in an emergency (a leaked private key): it leaves the JWKS at once on this node,
+ * and on the others when they hear of it, and tokens it signed stop verifying. An active key is
+ * replaced in the same transaction. Audited server-wide.
+ */
+export async function revokeSigningKey(deps: KeyRotationDependencies, author: ChangeAuthor, kid: string): Promise<RevokedKey | undefined> {
+  const revoked = await commitChange(deps, author, async (tx) => {
+    const outcome = await deps.signingKeys.revoke(tx.signingKeys, kid);
+    if (!outcome) return { result: undefined, changes: [] };
+    return {
+      result: outcome,
+      changes: [
+        serverChange(
+          { type: 'key.revoked', kid, alg: outcome.alg, replacementKid: outcome.replacementKid },
+          {
+            action: 'key.revoked',
+            targetType: 'signing_key',
+            targetId: kid,
+            changes: { alg: outcome.alg, previousStatus: outcome.previousStatus, replacementKid: outcome.replacementKid },
+          },
+        ),
+      ],
+    };
+  });
+  await deps.signingKeys.refresh();
+  return revoked;
 }

@@ -56,7 +56,30 @@ async function generateSigningKey(alg: SigningAlgorithm, now: number, encryption
     createdAt: now,
     rotatedAt: null,
     retireAt: null,
+    activateAt: null,
+    revokedAt: null,
   };
+}
+
+/** When a key began to sign: its activation if it was scheduled, else its creation. */
+export function activeSince(key: StoredSigningKey): number {
+  return key.activateAt ?? key.createdAt;
+}
+
+export interface ScheduledKey {
+  alg: SigningAlgorithm;
+  kid: string;
+  activateAt: number;
+  /** The key it will replace. */
+  replacesKid: string;
+}
+
+export interface RevokedKey {
+  kid: string;
+  alg: string;
+  /** Its status before: an active key is replaced at once by `replacementKid`. */
+  previousStatus: StoredSigningKey['status'];
+  replacementKid: string | null;
 }
 
 /**
@@ -139,14 +162,59 @@ export class SigningKeys {
     return { alg: key.alg as SigningAlgorithm, kid: key.kid, previousKid, previousRetireAt: previousKid ? retireAt : null };
   }
 
-  /** Reloads from storage if anything changed; retires keys whose time has come. Cheap when nothing changed. */
+  /**
+   * Schedules the next key of every algorithm whose active key is due for rotation
+   * (`rotateEveryMs` after it began to sign), published `prePublishMs` before it signs. Keys
+   * already scheduled are left alone. Call `refresh()` after the transaction committed.
+   */
+  async scheduleRotations(repository: SigningKeyRepository, rotateEveryMs: number, prePublishMs: number): Promise<ScheduledKey[]> {
+    const now = this.#clock.now();
+    const live = await repository.listLive();
+    const scheduled: ScheduledKey[] = [];
+    for (const alg of this.#options.algorithms) {
+      const active = live.find((key) => key.alg === alg && key.status === 'active');
+      if (!active || live.some((key) => key.alg === alg && key.status === 'next')) continue;
+      const dueAt = activeSince(active) + rotateEveryMs;
+      if (dueAt - prePublishMs > now) continue;
+      // Late (the server was down): still published a full pre-publish period before it signs.
+      const activateAt = Math.max(dueAt, now + prePublishMs);
+      const key = await generateSigningKey(alg, now, this.#encryption);
+      if (await repository.insertNext(key, activateAt)) scheduled.push({ alg, kid: key.kid, activateAt, replacesKid: active.kid });
+    }
+    return scheduled;
+  }
+
+  /** The stored key `kid`, whatever its status (read through `repository`, a transaction's if given). */
+  async find(kid: string, repository: SigningKeyRepository = this.#repository): Promise<StoredSigningKey | undefined> {
+    return (await repository.listAll()).find((key) => key.kid === kid);
+  }
+
+  /**
+   * Revokes `kid` through `repository` (a transaction's): it leaves the JWKS at once. An active
+   * key is replaced by a fresh one in the same transaction, so its algorithm keeps signing.
+   * Undefined when there is no such key, or it is already retired or revoked.
+   */
+  async revoke(repository: SigningKeyRepository, kid: string): Promise<RevokedKey | undefined> {
+    const found = await this.find(kid, repository);
+    if (!found || !isSigningAlgorithm(found.alg) || !['next', 'active', 'retiring'].includes(found.status)) return undefined;
+    const replacement = await generateSigningKey(found.alg, this.#clock.now(), this.#encryption);
+    const outcome = await repository.revoke(kid, this.#clock.now(), replacement);
+    if (!outcome) return undefined;
+    return { kid, alg: found.alg, previousStatus: outcome.revoked.status, replacementKid: outcome.replaced ? replacement.kid : null };
+  }
+
+  /**
+   * Reloads from storage if anything changed; activates scheduled keys and retires old ones whose
+   * time has come. Cheap when nothing changed.
+   */
   async refresh(): Promise<boolean> {
     const now = this.#clock.now();
     let live = await this.#repository.listLive();
-    if (live.some((key) => key.status === 'retiring' && key.retireAt !== null && key.retireAt <= now)) {
-      await this.#repository.retireDue(now);
-      live = await this.#repository.listLive();
-    }
+    const activationDue = live.some((key) => key.status === 'next' && key.activateAt !== null && key.activateAt <= now);
+    if (activationDue) await this.#repository.activateDue(now, now + this.#options.retireAfterMs);
+    const retirementDue = live.some((key) => key.status === 'retiring' && key.retireAt !== null && key.retireAt <= now);
+    if (retirementDue) await this.#repository.retireDue(now);
+    if (activationDue || retirementDue) live = await this.#repository.listLive();
     const fingerprint = live.map((key) => `${key.kid}:${key.status}:${key.retireAt ?? ''}`).join('|');
     if (fingerprint === this.#fingerprint && this.#loaded) return false;
 
@@ -157,8 +225,9 @@ export class SigningKeys {
       const privateKey = (await importJWK(privateJwk, key.alg)) as CryptoKey;
       active.set(key.alg, { kid: key.kid, alg: key.alg, privateKey });
     }
-    // Active keys first, then the retiring ones, newest first within each group.
-    const published = [...live].sort((a, b) => Number(a.status !== 'active') - Number(b.status !== 'active') || b.createdAt - a.createdAt);
+    // Active keys first, then the next ones, then the retiring ones, newest first within each group.
+    const rank = { active: 0, next: 1, retiring: 2, retired: 3, revoked: 3 } as const;
+    const published = [...live].sort((a, b) => rank[a.status] - rank[b.status] || b.createdAt - a.createdAt);
     this.#active = active;
     this.#published = published;
     this.#jwks = { keys: published.map((key) => ({ ...key.publicJwk })) };
@@ -175,12 +244,17 @@ export class SigningKeys {
     return key;
   }
 
+  /** The algorithms the server keeps a key for (keys.algorithms). */
+  get configuredAlgorithms(): readonly SigningAlgorithm[] {
+    return this.#options.algorithms;
+  }
+
   /** Algorithms that currently have an active key. */
   get algorithms(): SigningAlgorithm[] {
     return this.#options.algorithms.filter((alg) => this.#active.has(alg));
   }
 
-  /** Every published public key (active and retiring), with kid, alg and use. */
+  /** Every published public key (active, next and retiring), with kid, alg and use. */
   get jwks(): JSONWebKeySet {
     return this.#jwks;
   }

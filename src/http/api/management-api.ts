@@ -8,6 +8,7 @@ import { buildOpenApiDocument, defineRoute, registerApiRoutes, type AnyApiRoute,
 import { apiRoutes } from './routes/apis.js';
 import { appRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
+import { keyRoutes } from './routes/keys.js';
 import { connectionRoutes } from './routes/connections.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { orgRoutes } from './routes/orgs.js';
@@ -45,6 +46,7 @@ export function managementRoutes(options: { registry: Registry; serverMetadata: 
     ...credentialRoutes(deps),
     ...auditRoutes(deps),
     ...connectionRoutes(deps),
+    ...keyRoutes(deps),
   ];
 }
 

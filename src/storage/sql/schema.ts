@@ -12,6 +12,8 @@ export interface SigningKeysTable {
   created_at: number;
   rotated_at: number | null;
   retire_at: number | null;
+  activate_at: number | null;
+  revoked_at: number | null;
 }
 
 export interface SettingsTable {

@@ -13,6 +13,8 @@ function toStored(row: Selectable<SigningKeysTable>): StoredSigningKey {
     createdAt: row.created_at,
     rotatedAt: row.rotated_at,
     retireAt: row.retire_at,
+    activateAt: row.activate_at,
+    revokedAt: row.revoked_at,
   };
 }
 
@@ -26,6 +28,8 @@ function toRow(key: StoredSigningKey): SigningKeysTable {
     created_at: key.createdAt,
     rotated_at: key.rotatedAt,
     retire_at: key.retireAt,
+    activate_at: key.activateAt,
+    revoked_at: key.revokedAt,
   };
 }
 
@@ -42,7 +46,7 @@ export class SqlSigningKeyRepository implements SigningKeyRepository {
     const rows = await this.#db
       .selectFrom('signing_keys')
       .selectAll()
-      .where('status', 'in', ['active', 'retiring'])
+      .where('status', 'in', ['next', 'active', 'retiring'])
       .orderBy('created_at')
       .orderBy('kid')
       .execute();
@@ -92,5 +96,63 @@ export class SqlSigningKeyRepository implements SigningKeyRepository {
       .returning('kid')
       .execute();
     return rows.map((row) => row.kid);
+  }
+
+  async insertNext(key: StoredSigningKey, activateAt: number): Promise<boolean> {
+    // The partial unique index on (alg) where status = 'next' decides races between nodes.
+    const result = await this.#db
+      .insertInto('signing_keys')
+      .values(toRow({ ...key, status: 'next', activateAt }))
+      .onConflict((conflict) => conflict.doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
+  async activateDue(now: number, retireAt: number): Promise<{ kid: string; alg: string; previousKid: string | null }[]> {
+    const due = await this.#db.selectFrom('signing_keys').select(['kid', 'alg']).where('status', '=', 'next').where('activate_at', '<=', now).execute();
+    const activated: { kid: string; alg: string; previousKid: string | null }[] = [];
+    for (const candidate of due) {
+      const outcome = await this.#inTransaction(async (db) => {
+        await takeTransactionLock(db, `signing_keys:${candidate.alg}`, now);
+        // Another node may have activated it meanwhile: only a key still next is promoted.
+        const still = await db.selectFrom('signing_keys').select('kid').where('kid', '=', candidate.kid).where('status', '=', 'next').executeTakeFirst();
+        if (!still) return undefined;
+        const demoted = await db
+          .updateTable('signing_keys')
+          .set({ status: 'retiring', rotated_at: now, retire_at: retireAt })
+          .where('alg', '=', candidate.alg)
+          .where('status', '=', 'active')
+          .returning('kid')
+          .executeTakeFirst();
+        await db.updateTable('signing_keys').set({ status: 'active' }).where('kid', '=', candidate.kid).execute();
+        return { kid: candidate.kid, alg: candidate.alg, previousKid: demoted?.kid ?? null };
+      });
+      if (outcome) activated.push(outcome);
+    }
+    return activated;
+  }
+
+  async revoke(kid: string, now: number, replacement: StoredSigningKey): Promise<{ revoked: StoredSigningKey; replaced: boolean } | undefined> {
+    return this.#inTransaction(async (db) => {
+      const found = await db.selectFrom('signing_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
+      if (!found) return undefined;
+      await takeTransactionLock(db, `signing_keys:${found.alg}`, now);
+      const row = await db
+        .updateTable('signing_keys')
+        .set({ status: 'revoked', private_jwe: null, revoked_at: now })
+        .where('kid', '=', kid)
+        .where('status', 'in', ['next', 'active', 'retiring'])
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const replaced = found.status === 'active';
+      // The algorithm must keep signing: the replacement takes over at once.
+      if (replaced)
+        await db
+          .insertInto('signing_keys')
+          .values(toRow({ ...replacement, status: 'active', activateAt: now }))
+          .execute();
+      return { revoked: toStored(found), replaced };
+    });
   }
 }
