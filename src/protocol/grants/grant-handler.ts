@@ -57,6 +57,8 @@ export interface NewGrantFields {
   authTime: number;
   amr: string[];
   sessionSid: string | null;
+  /** RFC 9449 §5: the DPoP key a public client's refresh tokens are bound to; null when unbound. */
+  dpopJkt?: string | null;
 }
 
 /**

@@ -225,6 +225,8 @@ export interface GrantsTable {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** RFC 9449: the key thumbprint the code, then (public clients) the refresh tokens, are bound to. */
+  dpop_jkt: string | null;
 }
 
 export interface AccessTokensTable {
@@ -240,6 +242,11 @@ export interface AccessTokensTable {
 
 export interface RevokedJtisTable {
   jti: string;
+  expires_at: number;
+}
+
+export interface DpopProofsTable {
+  proof_key: string;
   expires_at: number;
 }
 
@@ -297,6 +304,7 @@ export interface DatabaseSchema {
   grants: GrantsTable;
   access_tokens: AccessTokensTable;
   revoked_jtis: RevokedJtisTable;
+  dpop_proofs: DpopProofsTable;
   device_codes: DeviceCodesTable;
   console_sessions: ConsoleSessionsTable;
   rate_limits: RateLimitsTable;

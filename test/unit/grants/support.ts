@@ -72,6 +72,7 @@ export async function storeCodeGrant(
     createdAt: now,
     expiresAt: now + 60_000,
     revokedAt: null,
+    dpopJkt: null,
     ...overrides,
   };
   await t.runtime.storage.grants.insert(grant);
