@@ -15,6 +15,9 @@ import type { Role } from '../ports/org-repositories.js';
 import type { PreAuthorizationRepository } from '../ports/preauthorization-repository.js';
 import type { Storage } from '../ports/storage.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
+import type { DpopProofRepository } from '../ports/dpop-proof-repository.js';
+import type { DpopNonces } from './dpop/nonce.js';
+import type { DpopPolicy } from './dpop/proof.js';
 import type { TokenIssuer } from './tokens/token-issuer.js';
 import type { TokenValidator } from './tokens/token-validator.js';
 
@@ -103,6 +106,11 @@ export interface ProtocolDependencies {
   authorizationPolicy: AuthorizationPolicy;
   /** The users' second factors, and the organizations that ask for them. */
   secondFactors: SecondFactorDirectory;
+  /** DPoP proofs already seen (RFC 9449 §11.1). */
+  dpopProofs: DpopProofRepository;
+  /** Server-provided DPoP nonces (RFC 9449 §8). */
+  dpopNonces: DpopNonces;
+  dpopPolicy: DpopPolicy;
 }
 
 /**
