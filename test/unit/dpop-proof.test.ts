@@ -46,7 +46,7 @@ async function signer(alg = 'ES256'): Promise<Signer> {
 
 async function proofOf(key: Signer, claims: JWTPayload = {}, header: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT({ jti: randomUUID(), htm: 'POST', htu: tokenUrl, iat: Math.floor(start / 1000), ...claims })
-    .setProtectedHeader({ alg: key.alg, typ: 'dpop+jwt', jwk: key.publicJwk, ...header } as never)
+    .setProtectedHeader({ alg: key.alg, typ: 'dpop+jwt', jwk: key.publicJwk, ...header })
     .sign(key.privateKey);
 }
 

@@ -90,7 +90,7 @@ interface ProofHeader {
 function checkHeader(proof: string, deps: DpopDependencies): JWK {
   let header: ProofHeader;
   try {
-    header = decodeProtectedHeader(proof) as ProofHeader;
+    header = decodeProtectedHeader(proof);
   } catch {
     throw invalidProof(deps, 'the DPoP header is not a well-formed JWT (RFC 9449 §4.3)');
   }
@@ -110,7 +110,7 @@ function checkHeader(proof: string, deps: DpopDependencies): JWK {
   if (present.length > 0) {
     throw invalidProof(deps, `the DPoP proof's jwk must be a public key, without private members (${present.join(', ')}) (RFC 9449 §4.2)`);
   }
-  return jwk as JWK;
+  return jwk;
 }
 
 interface ProofClaims {
@@ -126,7 +126,7 @@ interface ProofClaims {
 async function verifiedClaims(proof: string, deps: DpopDependencies): Promise<ProofClaims> {
   try {
     const { payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms });
-    return payload as ProofClaims;
+    return payload;
   } catch {
     throw invalidProof(deps, 'the DPoP proof signature does not verify with its jwk (RFC 9449 §4.3)');
   }
