@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { dpopAlgorithms } from '../../src/contracts/algorithms.js';
 import { operatorActor } from '../../src/domain/access/actor.js';
@@ -387,6 +388,27 @@ describe('DPoP nonces required by the server (RFC 9449 §8)', () => {
     assert.equal(second.headers.get('dpop-nonce'), nonce, 'the current nonce comes with every answer');
     const made = await postForm(url, { grant_type: 'client_credentials' }, { ...basic, headers: { dpop: await proofFor(key, url, { nonce: 'made-up' }) } });
     assert.equal(made.body.error, 'use_dpop_nonce');
+  });
+
+  test('oauth4webapi: the first request hears use_dpop_nonce, its DPoP handle keeps the nonce, the retry gets a DPoP token', async () => {
+    const issuer = new URL(fixture.issuer);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: true }));
+    const rp: oauth.Client = { client_id: machine.clientId };
+    const auth = oauth.ClientSecretBasic(machine.clientSecret!);
+    const DPoP = oauth.DPoP(rp, await oauth.generateKeyPair('ES256'));
+    const request = () =>
+      oauth.clientCredentialsGrantRequest(as, rp, auth, new URLSearchParams({ audience: apiIdentifier }), { DPoP, [oauth.allowInsecureRequests]: true });
+    let nonceAsked = false;
+    let tokens: oauth.TokenEndpointResponse;
+    try {
+      tokens = await oauth.processClientCredentialsResponse(as, rp, await request());
+    } catch (error) {
+      assert.ok(oauth.isDPoPNonceError(error), String(error));
+      nonceAsked = true;
+      tokens = await oauth.processClientCredentialsResponse(as, rp, await request());
+    }
+    assert.ok(nonceAsked, 'the server asked for a nonce');
+    assert.equal(tokens.token_type, 'dpop');
   });
 
   test('openid-client does the nonce dance by itself', async () => {
