@@ -1,3 +1,4 @@
+import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { Clock } from '../ports/clock.js';
 import type { DomainEvents } from '../ports/domain-events.js';
@@ -59,6 +60,8 @@ export interface RegistryDependencies {
   removeOtherSecondFactors?: (tx: Storage, userId: string) => Promise<number>;
   /** Seals the client secrets of sign-in connections at rest. */
   connectionSecrets: SecretSealer;
+  /** The attempt counters of every throttle (the database's when not given). */
+  limiter?: RateLimiter;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -89,10 +92,11 @@ export interface Registry {
 
 export function createRegistry(deps: RegistryDependencies): Registry {
   const { storage, clock, events } = deps;
+  const limiter = deps.limiter ?? storage.rateLimits;
   const authorizer = new Authorizer(storage);
   const consents = new ConsentService(storage, clock, events);
-  const lockout = new AccountLockout({ storage, clock, events }, storage.rateLimits, deps.issuer, deps.lockout);
-  const signIn = new SignIn(storage.users, deps.passwordHasher, storage.rateLimits, clock, undefined, lockout);
+  const lockout = new AccountLockout({ storage, clock, events }, limiter, deps.issuer, deps.lockout);
+  const signIn = new SignIn(storage.users, deps.passwordHasher, limiter, clock, undefined, lockout);
   const apps = new AppService({
     storage,
     clock,
@@ -110,7 +114,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     events,
     sealer: deps.factorSecrets,
     codeHasher: deps.tokenHasher,
-    limiter: storage.rateLimits,
+    limiter,
     issuerName: deps.serverName ?? 'Latchkey',
     sources: deps.secondFactorSources ?? [],
   });

@@ -185,8 +185,9 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('rate limits', () => {
       rateLimitContract(
-        () => storage,
+        () => storage.rateLimits,
         () => now,
+        () => storage.rateLimits,
       );
     });
 
