@@ -303,6 +303,22 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    dpop: z
+      .object({
+        requireNonce: z.boolean().default(false).meta({
+          description:
+            'Whether DPoP proofs (RFC 9449) at the token and pushed authorization request endpoints must carry a nonce this server handed out: a proof without one is answered with use_dpop_nonce and a DPoP-Nonce header, and the client sends it again with the nonce. Limits how long a proof made in advance stays usable (RFC 9449 §8). Nonces need no storage: every node that shares the server secret accepts them.',
+        }),
+        maxProofAgeSeconds: z.number().int().min(10).max(3600).default(300).meta({
+          description:
+            "How long after its iat a DPoP proof is accepted, in seconds. A proof is accepted once whatever its age; a shorter window keeps fewer proofs' jtis stored.",
+        }),
+        clockSkewSeconds: z.number().int().min(0).max(300).default(60).meta({
+          description: "How far ahead of this server's clock a DPoP proof's iat may be, in seconds: for clients whose clocks run fast.",
+        }),
+      })
+      .strict()
+      .prefault({}),
     grants: z
       .object({
         deviceCode: z

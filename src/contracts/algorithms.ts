@@ -12,6 +12,9 @@ export function isSigningAlgorithm(value: string): value is SigningAlgorithm {
 /** The asymmetric JWS algorithms (RFC 7518 §3.1, RFC 8037) Latchkey accepts on client assertions and JWT bearer grants. */
 export const assertionAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
+/** The algorithms of DPoP proofs (RFC 9449 §4.2: asymmetric, never none or a MAC); discovery's dpop_signing_alg_values_supported. */
+export const dpopAlgorithms = assertionAlgorithms;
+
 /** How a client authenticates at the token endpoint (RFC 7591 §2, RFC 7523 §2.2). */
 export const tokenEndpointAuthMethods = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type TokenEndpointAuthMethod = (typeof tokenEndpointAuthMethods)[number];

@@ -51,6 +51,8 @@ export interface AppSettings {
     requireMfa: boolean;
     /** Authorization requests must come through the pushed authorization request endpoint (RFC 9126 §5). */
     requirePushedAuthorizationRequests: boolean;
+    /** Every token request must carry a DPoP proof, so every access token is bound to a key (RFC 9449 §5). */
+    requireDpop: boolean;
   };
 }
 

@@ -154,6 +154,11 @@ export interface GrantRecord {
   /** When nothing issued from the grant can be valid any more; then it may be swept. */
   expiresAt: number;
   revokedAt: number | null;
+  /**
+   * The JWK thumbprint of the DPoP key the grant is bound to (RFC 9449): until redemption its
+   * code's (dpop_jkt, §10); after it, for a public client, its refresh tokens' (§5). Null when unbound.
+   */
+  dpopJkt: string | null;
 }
 
 export interface RefreshInstallation {
@@ -171,11 +176,11 @@ export interface GrantRepository {
   getWithJtiStatus(id: string, jti: string): Promise<{ grant: GrantRecord; jtiRevoked: boolean } | undefined>;
   getByCodeHash(codeHash: string): Promise<GrantRecord | undefined>;
   /**
-   * Consumes the code and installs the first refresh token in one conditional write
-   * (`UPDATE ... WHERE code_consumed_at IS NULL AND revoked_at IS NULL`). False when another
-   * redemption got there first.
+   * Consumes the code and installs the first refresh token, bound to `dpopJkt` (or unbound),
+   * in one conditional write (`UPDATE ... WHERE code_consumed_at IS NULL AND revoked_at IS NULL`).
+   * False when another redemption got there first.
    */
-  redeemCode(id: string, now: number, refresh: RefreshInstallation | null, expiresAt: number): Promise<boolean>;
+  redeemCode(id: string, now: number, refresh: RefreshInstallation | null, expiresAt: number, dpopJkt?: string | null): Promise<boolean>;
   /**
    * Rotates the refresh token only if the current one is still `expectedHash` (compare-and-swap),
    * so that two parallel refreshes make at most one successor.

@@ -19,6 +19,7 @@ import type { OutboxRepository } from './outbox.js';
 import type { PasskeyRepository } from './passkey-repository.js';
 import type { PreAuthorizationRepository } from './preauthorization-repository.js';
 import type { PushedAuthorizationRequestRepository } from './pushed-authorization-repository.js';
+import type { DpopProofRepository } from './dpop-proof-repository.js';
 import type { RateLimitRepository } from './rate-limiter.js';
 import type { RecoveryCodeRepository, TotpFactorRepository } from './second-factor-repositories.js';
 import type { SettingsRepository } from './settings-repository.js';
@@ -61,6 +62,8 @@ export interface Storage {
   readonly federationStates: FederationStateRepository;
   /** Authorization requests pushed ahead of the browser (RFC 9126), used once. */
   readonly pushedAuthorizationRequests: PushedAuthorizationRequestRepository;
+  /** DPoP proofs already seen (RFC 9449 §11.1), each accepted once. */
+  readonly dpopProofs: DpopProofRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

@@ -16,6 +16,9 @@ import type { Role } from '../ports/org-repositories.js';
 import type { PreAuthorizationRepository } from '../ports/preauthorization-repository.js';
 import type { Storage } from '../ports/storage.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
+import type { DpopProofRepository } from '../ports/dpop-proof-repository.js';
+import type { DpopNonces } from './dpop/nonce.js';
+import type { DpopPolicy } from './dpop/proof.js';
 import type { TokenIssuer } from './tokens/token-issuer.js';
 import type { TokenValidator } from './tokens/token-validator.js';
 
@@ -106,6 +109,11 @@ export interface ProtocolDependencies {
   secondFactors: SecondFactorDirectory;
   /** Failed client authentication, counted per app and address (429 over the budget). */
   clientAuthFailures: ClientAuthFailureThrottle;
+  /** DPoP proofs already seen (RFC 9449 §11.1). */
+  dpopProofs: DpopProofRepository;
+  /** Server-provided DPoP nonces (RFC 9449 §8). */
+  dpopNonces: DpopNonces;
+  dpopPolicy: DpopPolicy;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { acrValuesSupported } from './acr.js';
-import { assertionAlgorithms, defaultSigningAlgorithm } from '../contracts/algorithms.js';
+import { assertionAlgorithms, defaultSigningAlgorithm, dpopAlgorithms } from '../contracts/algorithms.js';
 import { supportedClientAuthMethodNames } from './client-auth/authenticate-client.js';
 import { endpointUrl } from './endpoints.js';
 import { grantHandlers } from './grants/registry.js';
@@ -59,5 +59,7 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     authorization_response_iss_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     access_token_signing_alg_values_supported: capabilities.signingAlgorithms,
+    // RFC 9449 §5.1: the algorithms accepted on DPoP proofs.
+    dpop_signing_alg_values_supported: dpopAlgorithms,
   };
 }

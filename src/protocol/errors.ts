@@ -1,6 +1,6 @@
 /**
  * OAuth error codes as they travel on the wire (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1;
- * RFC 7009 §2.2.1; RFC 8628 §3.5; OIDC Core §3.1.2.6).
+ * RFC 7009 §2.2.1; RFC 8628 §3.5; RFC 9449 §12.2; OIDC Core §3.1.2.6).
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -28,7 +28,9 @@ export type OAuthErrorCode =
   | 'registration_not_supported'
   | 'authorization_pending'
   | 'slow_down'
-  | 'expired_token';
+  | 'expired_token'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 const defaultStatus: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

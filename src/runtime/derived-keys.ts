@@ -21,6 +21,8 @@ export interface DerivedKeys {
   readonly factorSecretEncryption: KeyEncryption;
   /** Encrypts the client secrets of upstream sign-in connections at rest. */
   readonly connectionSecretEncryption: KeyEncryption;
+  /** Makes and checks the DPoP nonces every node accepts (RFC 9449 §8). */
+  readonly dpopNonce: SecretHasher;
   /** Seals the console's server-side tokens and signs its sign-in flow cookie. */
   readonly consoleSessionKey: Uint8Array;
 }
@@ -34,6 +36,7 @@ export function deriveKeys(serverSecret: string): DerivedKeys {
     signingKeyEncryption: new KeyEncryption(deriveKey(serverSecret, 'signing-key-encryption')),
     factorSecretEncryption: new KeyEncryption(deriveKey(serverSecret, 'factor-secret-encryption')),
     connectionSecretEncryption: new KeyEncryption(deriveKey(serverSecret, 'connection-secret-encryption')),
+    dpopNonce: new SecretHasher(deriveKey(serverSecret, 'dpop-nonce')),
     consoleSessionKey: deriveKey(serverSecret, 'console-session-encryption'),
   };
 }

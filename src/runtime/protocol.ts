@@ -20,6 +20,7 @@ import { endpointPaths, endpointUrl, issuerBase, issuerPath } from '../protocol/
 import { TokenIssuer } from '../protocol/tokens/token-issuer.js';
 import { mayUseReservedApi } from '../protocol/scopes.js';
 import { audiencesOf, TokenValidator } from '../protocol/tokens/token-validator.js';
+import { DpopNonces } from '../protocol/dpop/nonce.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
 import { OpenIdUpstreamProviders } from './federation/upstream-client.js';
 import { argon2PasswordHasher } from './password-hasher.js';
@@ -138,6 +139,13 @@ export function createProtocol(runtime: Runtime): Protocol {
     secondFactors: runtime.registry.secondFactors,
     deviceFlow: { lifetimeSeconds: config.grants.deviceCode.lifetimeSeconds, pollIntervalSeconds: config.grants.deviceCode.pollIntervalSeconds },
     authorizationPolicy: { requirePushedRequests: config.authorization.requirePushedRequests },
+    dpopProofs: storage.dpopProofs,
+    dpopNonces: new DpopNonces(runtime.keys.dpopNonce),
+    dpopPolicy: {
+      requireNonce: config.dpop.requireNonce,
+      maxAgeSeconds: config.dpop.maxProofAgeSeconds,
+      clockSkewSeconds: config.dpop.clockSkewSeconds,
+    },
     jwtBearer: {
       requireJti: config.grants.jwtBearer.requireJti,
       maxLifetimeMs: config.grants.jwtBearer.maxAssertionLifetimeSeconds * 1000,

@@ -9,8 +9,8 @@ export const sweepBatchSize = 500;
 
 /**
  * Deletes what has expired (codes, grants, opaque tokens, revoked jtis, sessions, interactions,
- * ended rate-limit windows, account links, pushed authorization requests) so that the tables don't
- * grow forever. Every node schedules it and one at a time runs it (a lock shared through the
+ * ended rate-limit windows, account links, pushed authorization requests, DPoP proofs) so that the
+ * tables don't grow forever. Every node schedules it and one at a time runs it (a lock shared through the
  * database); the deletes are idempotent either way. It deletes in small batches and lets requests run between them. Expired device
  * codes are kept a while longer, so that a device still polling hears that its code expired.
  */
@@ -29,6 +29,7 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     storage.accountTokens,
     storage.federationStates,
     storage.pushedAuthorizationRequests,
+    storage.dpopProofs,
   ].map((repository) => ({ repository, retentionMs: repository === storage.deviceCodes ? expiredDeviceCodeRetentionMs : 0 }));
   let stopped = false;
   const sweepAll = async (): Promise<number> => {

@@ -10,7 +10,8 @@ export type KeyPurpose =
   | 'csrf'
   | 'console-session-encryption'
   | 'factor-secret-encryption'
-  | 'connection-secret-encryption';
+  | 'connection-secret-encryption'
+  | 'dpop-nonce';
 
 /**
  * A 256-bit key for one purpose, derived from the operator's secret with HKDF-SHA-256 (RFC 5869).

@@ -35,6 +35,7 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
       createdAt: now(),
       expiresAt: now() + 60_000,
       revokedAt: null,
+      dpopJkt: null,
       ...overrides,
     };
     await storage.grants.insert(record);
@@ -129,6 +130,17 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const stored = await storage.grants.get(record.id);
     assert.equal(stored?.codeConsumedAt, now());
     assert.equal(stored?.refreshHash, `rt-${results.indexOf(true)}`);
+  });
+
+  test('a grant keeps the DPoP key its code is bound to, and redemption binds it anew or unbinds it (RFC 9449 §5, §10)', async () => {
+    const storage = storageOf();
+    const bound = await grant(storage, { dpopJkt: 'code-jkt' });
+    assert.equal((await storage.grants.getByCodeHash(bound.codeHash!))?.dpopJkt, 'code-jkt');
+    assert.equal(await storage.grants.redeemCode(bound.id, now(), { hash: 'rt', expiresAt: now() + 1000 }, now() + 1000, 'refresh-jkt'), true);
+    assert.equal((await storage.grants.get(bound.id))?.dpopJkt, 'refresh-jkt');
+    const unbound = await grant(storage, { dpopJkt: 'code-jkt' });
+    assert.equal(await storage.grants.redeemCode(unbound.id, now(), null, now() + 1000), true);
+    assert.equal((await storage.grants.get(unbound.id))?.dpopJkt, null);
   });
 
   test('a revoked grant can not be redeemed', async () => {
@@ -443,6 +455,16 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     assert.deepEqual(await storage.deviceCodes.poll(expired.deviceCodeHash, now()), { outcome: 'not_pending' });
     assert.deepEqual(await storage.deviceCodes.getByHash(expired.deviceCodeHash), expired);
     assert.deepEqual(await storage.deviceCodes.poll(next('unknown'), now()), { outcome: 'not_pending' });
+  });
+
+  test('ten parallel uses of one DPoP proof: exactly one is fresh, and it is swept once expired (RFC 9449 §11.1)', async () => {
+    const storage = storageOf();
+    const proofKey = next('dpop-proof');
+    const results = await Promise.all(Array.from({ length: 10 }, () => storage.dpopProofs.addIfAbsent(proofKey, now() + 1000)));
+    assert.equal(results.filter(Boolean).length, 1);
+    assert.equal(await storage.dpopProofs.addIfAbsent(proofKey, now() + 1000), false);
+    assert.ok((await storage.dpopProofs.deleteExpired(now() + 1001, 1000)) >= 1);
+    assert.equal(await storage.dpopProofs.addIfAbsent(proofKey, now() + 1000), true, 'once swept, the key is free again');
   });
 
   test('ten parallel uses of one client assertion jti: exactly one is fresh (RFC 7523 §3)', async () => {

@@ -95,6 +95,7 @@ describe('apps through the management API', () => {
         requireVerifiedEmail: false,
         requireMfa: false,
         requirePushedAuthorizationRequests: false,
+        requireDpop: false,
       });
       assert.deepEqual(app.grantTypes, ['authorization_code']);
       const fetched = await admin.get<App>(`/apps/${app.clientId}`);

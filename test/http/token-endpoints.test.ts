@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { dpopAlgorithms } from '../../src/contracts/algorithms.js';
 import { obtainCode, postForm, redeem, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
@@ -93,10 +94,10 @@ describe('ID tokens, userinfo, introspection, revocation, logout', () => {
       assert.match(response.headers.get('www-authenticate') ?? '', /error="invalid_request"/);
     });
 
-    test('no token: 401 with a bare Bearer challenge (RFC 6750 §3.1)', async () => {
+    test('no token: 401 with bare Bearer and DPoP challenges, DPoP naming its algorithms (RFC 6750 §3.1, RFC 9449 §7.1)', async () => {
       const response = await fetch(`${fixture.issuer}/oauth2/userinfo`);
       assert.equal(response.status, 401);
-      assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="latchkey"');
+      assert.equal(response.headers.get('www-authenticate'), `Bearer realm="latchkey", DPoP realm="latchkey", algs="${dpopAlgorithms.join(' ')}"`);
     });
 
     test('an invalid token: 401 error="invalid_token" (RFC 6750 §3.1)', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { rotateSigningKeys } from '../../src/domain/keys/key-rotation.js';
@@ -25,7 +26,7 @@ describe('two nodes on one PostgreSQL behind a round-robin proxy', { skip: postg
     database = await createTestDatabase();
     proxy = balancer();
     issuer = `http://127.0.0.1:${await listenOnFreePort(proxy.server)}`;
-    const env = { LATCHKEY_ISSUER: issuer, LATCHKEY_SECRET: secret };
+    const env = { LATCHKEY_ISSUER: issuer, LATCHKEY_SECRET: secret, LATCHKEY_DPOP_REQUIRE_NONCE: 'true' };
     nodes = [
       await startTestServer({ databaseUrl: database.url, env, logLevel: 'warn' }),
       await startTestServer({ databaseUrl: database.url, env, logLevel: 'warn' }),
@@ -109,5 +110,32 @@ describe('two nodes on one PostgreSQL behind a round-robin proxy', { skip: postg
     assert.equal(kid, rotated!.kid);
     const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid }).setIssuer(issuer).setExpirationTime('1m').sign(privateKey);
     await jwtVerify(token, createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)));
+  });
+  test('DPoP: a nonce from one node is accepted by the other, and a proof used on one is refused on the other (RFC 9449 §8, §11.1)', async () => {
+    const tokenEndpoint = `${issuer}/oauth2/token`;
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    const proof = (nonce?: string) =>
+      new SignJWT({ jti: randomUUID(), htm: 'POST', htu: tokenEndpoint, iat: Math.floor(Date.now() / 1000), ...(nonce ? { nonce } : {}) })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+        .sign(privateKey);
+    const form = { grant_type: 'client_credentials', client_id: machine.clientId, client_secret: machine.clientSecret };
+    const at = (node: TestServer, dpop: string) =>
+      fetch(`http://127.0.0.1:${node.config.listen.port}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', dpop },
+        body: new URLSearchParams(form),
+      });
+    const asked = await at(nodes[0]!, await proof());
+    assert.equal(asked.status, 400);
+    assert.equal(((await asked.json()) as { error: string }).error, 'use_dpop_nonce');
+    const nonce = asked.headers.get('dpop-nonce')!;
+    const withNonce = await proof(nonce);
+    const accepted = await at(nodes[1]!, withNonce);
+    assert.equal(accepted.status, 200, await accepted.clone().text());
+    assert.equal(((await accepted.json()) as { token_type: string }).token_type, 'DPoP');
+    const replay = await at(nodes[0]!, withNonce);
+    assert.equal(replay.status, 400);
+    assert.match(((await replay.json()) as { error_description: string }).error_description, /used already/);
   });
 });

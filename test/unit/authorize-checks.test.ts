@@ -6,6 +6,7 @@ import {
   checkClaimsParameter,
   checkClient,
   checkClientMayAuthorize,
+  checkDpopJkt,
   checkDuplicateParameters,
   checkLoginHint,
   checkMaxAge,
@@ -118,6 +119,7 @@ describe('the authorization request checks, each on its own', () => {
         'organization',
         'acr_values',
         'claims',
+        'dpop_jkt',
       ],
     );
   });
@@ -498,6 +500,20 @@ describe('the authorization request checks, each on its own', () => {
       'invalid_request: claims.userinfo must be a JSON object of claim requests (OIDC Core §5.5)',
     ],
     ['acr not an object', { claims: '{"id_token":{"acr":true}}' }, 'web', 'invalid_request: claims.id_token.acr must be null or an object (OIDC Core §5.5.1)'],
+  ]);
+
+  test('dpop_jkt: absent is unbound, a thumbprint binds the code (RFC 9449 §10)', async () => {
+    const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+    assert.equal((await run(checkDpopJkt, {}, 'web')).context.request.dpopJkt, null);
+    assert.equal((await run(checkDpopJkt, { dpop_jkt: jkt }, 'web')).context.request.dpopJkt, jkt);
+  });
+  table(checkDpopJkt, [
+    [
+      'not a SHA-256 thumbprint',
+      { dpop_jkt: 'abc' },
+      'web',
+      'invalid_request: dpop_jkt must be the base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 §10, RFC 7638)',
+    ],
   ]);
 
   const hintRows: [string, Form, string | null][] = [

@@ -40,6 +40,7 @@ describe("the client policy: stored settings completed with the app type's defau
       requireVerifiedEmail: false,
       requireMfa: false,
       requirePushedAuthorizationRequests: false,
+      requireDpop: false,
     });
   });
 

@@ -1,7 +1,7 @@
-import { singleNode } from '../../src/ports/node-coordination.js';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../../src/observability/logger.js';
+import { singleNode } from '../../src/ports/node-coordination.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { startSweeper } from '../../src/runtime/sweeper.js';
 import { LogCapture } from '../support/server.js';
@@ -28,7 +28,9 @@ test('the sweeper deletes every expired row in batches and lets other work run b
       revokedAt: null,
     });
     await storage.revokedJtis.add(`jti-${index}`, now - 1);
+    await storage.dpopProofs.addIfAbsent(`proof-${index}`, now - 1);
   }
+  await storage.dpopProofs.addIfAbsent('live-proof', now + 60_000);
   await storage.accessTokens.insert({
     tokenHash: 'live',
     grantId: null,
@@ -51,7 +53,7 @@ test('the sweeper deletes every expired row in batches and lets other work run b
   };
   setImmediate(spin);
   try {
-    assert.equal(await sweeper.sweep(), 50);
+    assert.equal(await sweeper.sweep(), 75);
   } finally {
     sweeping = false;
     sweeper.stop();
@@ -59,6 +61,8 @@ test('the sweeper deletes every expired row in batches and lets other work run b
   assert.ok(turns >= 4, `the sweep yielded ${turns} times`);
   assert.equal(await storage.accessTokens.get('expired-0'), undefined);
   assert.equal(await storage.revokedJtis.has('jti-24'), false);
+  assert.equal(await storage.dpopProofs.addIfAbsent('proof-24', now + 60_000), true, 'an expired proof is swept');
+  assert.equal(await storage.dpopProofs.addIfAbsent('live-proof', now + 60_000), false, 'a live proof stays');
   assert.ok(await storage.accessTokens.get('live'));
   assert.equal(await sweeper.sweep(), 0);
 });

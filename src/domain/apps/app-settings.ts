@@ -174,6 +174,7 @@ export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonl
           requireVerifiedEmail: z.boolean(),
           requireMfa: z.boolean(),
           requirePushedAuthorizationRequests: z.boolean(),
+          requireDpop: z.boolean(),
         })
         .strict()
         .partial(),
@@ -247,6 +248,7 @@ export function defaultSettings(type: AppType): AppSettings {
       requireVerifiedEmail: false,
       requireMfa: false,
       requirePushedAuthorizationRequests: false,
+      requireDpop: false,
     },
   };
 }

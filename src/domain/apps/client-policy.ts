@@ -65,6 +65,7 @@ const storedSettingsSchema = z
         requireVerifiedEmail: stored(z.boolean()),
         requireMfa: stored(z.boolean()),
         requirePushedAuthorizationRequests: stored(z.boolean()),
+        requireDpop: stored(z.boolean()),
       }),
     ),
   })

@@ -344,6 +344,25 @@ export const checkClaimsParameter: AuthorizeCheck = {
   },
 };
 
+/** RFC 7638 §3: a SHA-256 JWK thumbprint is 32 bytes, 43 base64url characters. */
+const jwkThumbprintPattern = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * dpop_jkt (RFC 9449 §10): the thumbprint of the DPoP key the code is bound to; the token
+ * request must then come with a proof of that key. A proof sent to the pushed authorization
+ * request endpoint sets it there (§10.1).
+ */
+export const checkDpopJkt: AuthorizeCheck = {
+  name: 'dpop_jkt',
+  run(context) {
+    const jkt = param(context.parameters, 'dpop_jkt') ?? null;
+    if (jkt !== null && !jwkThumbprintPattern.test(jkt)) {
+      throw new OAuthError('invalid_request', 'dpop_jkt must be the base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 §10, RFC 7638)');
+    }
+    context.request.dpopJkt = jkt;
+  },
+};
+
 /** The checks whose failure is shown to the user: the redirect URI is not proven yet (RFC 9700 §4.11). */
 export const checksBeforeRedirect: readonly AuthorizeCheck[] = [checkClient, checkRequestObject, checkRedirectUri];
 
@@ -364,4 +383,5 @@ export const checksAfterRedirect: readonly AuthorizeCheck[] = [
   checkOrganization,
   checkAcrValues,
   checkClaimsParameter,
+  checkDpopJkt,
 ];

@@ -26,6 +26,8 @@ export interface AuthorizationRequest {
   acrValues: string[];
   /** The classes an essential `acr` claim asks for (the claims parameter, OIDC Core §5.5.1.1); empty when none. */
   essentialAcr: string[];
+  /** The DPoP key thumbprint the code is bound to (dpop_jkt, RFC 9449 §10); null when unbound. */
+  dpopJkt: string | null;
 }
 
 export function requestToJson(request: AuthorizationRequest): Record<string, JsonValue> {
@@ -35,5 +37,5 @@ export function requestToJson(request: AuthorizationRequest): Record<string, Jso
 export function requestFromJson(json: Record<string, JsonValue>): AuthorizationRequest {
   const request = json as unknown as AuthorizationRequest;
   // Interactions stored before these fields existed asked for no class.
-  return { ...request, acrValues: request.acrValues ?? [], essentialAcr: request.essentialAcr ?? [] };
+  return { ...request, acrValues: request.acrValues ?? [], essentialAcr: request.essentialAcr ?? [], dpopJkt: request.dpopJkt ?? null };
 }

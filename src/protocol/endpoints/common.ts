@@ -34,11 +34,14 @@ export function requireFormBody(request: ProtocolRequest, endpoint: string): voi
   }
 }
 
-/** CORS headers for a browser request from one of the app's own origins; none otherwise. */
+/**
+ * CORS headers for a browser request from one of the app's own origins; none otherwise. A
+ * browser client reads the DPoP nonce and the resource's challenge only when they are exposed.
+ */
 export function corsHeaders(request: ProtocolRequest, client: OAuthClient | undefined): Record<string, string> {
   const origin = request.headers.origin;
   if (!origin || !client?.allowedOrigins.has(origin)) return {};
-  return { 'access-control-allow-origin': origin, vary: 'Origin' };
+  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'DPoP-Nonce, WWW-Authenticate', vary: 'Origin' };
 }
 
 /** Drafts and disabled apps get no tokens: only an active app is one users and APIs deal with. */

@@ -3,22 +3,26 @@ import type { DomainEvents } from '../../ports/domain-events.js';
 import type { AccessTokenRepository, GrantRepository, RevokedJtiRepository } from '../../ports/oauth-repositories.js';
 import { authenticateClient, type AuthenticatedClient } from '../client-auth/authenticate-client.js';
 import type { ClientAuthDependencies } from '../client-auth/methods.js';
+import { verifyDpopProof, type DpopDependencies } from '../dpop/proof.js';
 import { OAuthError } from '../errors.js';
 import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
 import type { TokenValidator } from '../tokens/token-validator.js';
 import { corsHeaders, errorResponse, jsonResponse, rejectQueryParameters, requireFormBody } from './common.js';
 
-export interface RevocationDependencies extends ClientAuthDependencies {
-  clock: Clock;
-  grants: Pick<GrantRepository, 'revoke'>;
-  accessTokens: Pick<AccessTokenRepository, 'revoke'>;
-  revokedJtis: Pick<RevokedJtiRepository, 'add' | 'addIfAbsent'>;
-  events: Pick<DomainEvents, 'publish'>;
-}
+export type RevocationDependencies = ClientAuthDependencies &
+  DpopDependencies & {
+    clock: Clock;
+    grants: Pick<GrantRepository, 'revoke'>;
+    accessTokens: Pick<AccessTokenRepository, 'revoke'>;
+    revokedJtis: Pick<RevokedJtiRepository, 'add' | 'addIfAbsent'>;
+    events: Pick<DomainEvents, 'publish'>;
+    endpoints: { revocation: string };
+  };
 
 /**
  * Token revocation (RFC 7009). Revoking a refresh token revokes its grant: the family and every
- * access token it issued (§2.1). Unknown or invalid tokens are a 200 (§2.2).
+ * access token it issued (§2.1). Unknown or invalid tokens are a 200 (§2.2). A DPoP proof is not
+ * needed (RFC 9449 §5), but when one is sent it must be valid.
  */
 export async function handleRevocation(
   request: ProtocolRequest,
@@ -30,6 +34,7 @@ export async function handleRevocation(
     requireFormBody(request, 'revocation');
     rejectQueryParameters(request);
     rejectDuplicateParameters(request.body);
+    await verifyDpopProof(request, { method: 'POST', url: deps.endpoints.revocation, nonces: false }, deps);
     authenticated = await authenticateClient(request, deps, { publicClientsAllowed: true });
     const { client } = authenticated;
     const token = param(request.body, 'token');

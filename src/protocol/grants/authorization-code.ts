@@ -4,6 +4,7 @@ import type { DomainEvents } from '../../ports/domain-events.js';
 import type { GrantRecord, GrantRepository } from '../../ports/oauth-repositories.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
+import type { DpopProof } from '../dpop/proof.js';
 import { OAuthError } from '../errors.js';
 import { param } from '../messages.js';
 import type { Authorization, GrantContext, GrantHandler } from './grant-handler.js';
@@ -62,6 +63,17 @@ function checkVerifier(grant: GrantRecord, verifier: string | undefined): void {
   }
 }
 
+/** RFC 9449 §10: a code issued for a DPoP key (dpop_jkt) is redeemed only with a proof of that key. */
+function checkDpopBinding(grant: GrantRecord, proof: DpopProof | null): void {
+  if (grant.dpopJkt === null) return;
+  if (proof === null) {
+    throw new OAuthError('invalid_grant', 'the authorization code is bound to a DPoP key (dpop_jkt): redeem it with a DPoP proof of that key (RFC 9449 §10)');
+  }
+  if (proof.jkt !== grant.dpopJkt) {
+    throw new OAuthError('invalid_grant', 'the DPoP proof is made with another key than the one the authorization code is bound to (dpop_jkt, RFC 9449 §10)');
+  }
+}
+
 async function redeemableGrant(context: GrantContext<AuthorizationCodeDependencies>, code: string): Promise<GrantRecord> {
   const { client, now, deps } = context;
   const grant = await deps.grants.getByCodeHash(deps.tokenHasher.hash(code));
@@ -91,6 +103,7 @@ export const authorizationCodeGrant: GrantHandler<AuthorizationCodeDependencies>
     const grant = await redeemableGrant(context, code);
     checkRedirectUri(grant, param(form, 'redirect_uri'));
     checkVerifier(grant, param(form, 'code_verifier'));
+    checkDpopBinding(grant, context.proof);
 
     const user = await grantUser(deps, grant.userId);
     const apis = await apisOf(deps, client, grant.audiences);

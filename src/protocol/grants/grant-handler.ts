@@ -4,13 +4,15 @@ import type { OAuthClient } from '../../ports/directories.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { GrantRecord } from '../../ports/oauth-repositories.js';
 import type { AuthenticatedClient } from '../client-auth/authenticate-client.js';
+import type { DpopProof } from '../dpop/proof.js';
 import type { ParameterBag } from '../messages.js';
 import type { AccessTokenRequest } from '../tokens/token-issuer.js';
 
 /** A successful token response (RFC 6749 §5.1). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer' | 'N_A';
+  /** DPoP for an access token bound to a DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP' | 'N_A';
   expires_in: number;
   scope?: string;
   refresh_token?: string;
@@ -23,6 +25,8 @@ export interface GrantContext<Dependencies> {
   form: ParameterBag;
   authenticated: AuthenticatedClient;
   client: OAuthClient;
+  /** The request's DPoP proof (RFC 9449), checked; null when it had none. */
+  proof: DpopProof | null;
   now: number;
   deps: Dependencies;
 }
@@ -57,6 +61,8 @@ export interface NewGrantFields {
   authTime: number;
   amr: string[];
   sessionSid: string | null;
+  /** RFC 9449 §5: the DPoP key a public client's refresh tokens are bound to; null when unbound. */
+  dpopJkt?: string | null;
 }
 
 /**

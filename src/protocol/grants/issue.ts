@@ -58,6 +58,8 @@ export interface IssueDependencies {
 
 interface Issued {
   accessToken: IssuedAccessToken;
+  /** RFC 9449 §5: the DPoP key a public client's new refresh tokens are bound to; null when unbound. */
+  refreshJkt: string | null;
   refreshSecret: string | null;
   /** The refresh token to install with the change, when the change installs one. */
   refresh: RefreshInstallation | null;
@@ -71,7 +73,7 @@ function applyChange(writes: TokenWrites, change: GrantChange, issued: Issued): 
     case 'none':
       return Promise.resolve(true);
     case 'redeem-code':
-      return writes.grants.redeemCode(change.grantId, now, refresh, Math.max(accessToken.expiresAt, refresh?.expiresAt ?? 0));
+      return writes.grants.redeemCode(change.grantId, now, refresh, Math.max(accessToken.expiresAt, refresh?.expiresAt ?? 0), issued.refreshJkt);
     case 'rotate-refresh':
       return writes.grants.rotateRefresh(change.grant.id, change.grant.refreshHash ?? '', refresh!, now, Math.max(refresh!.expiresAt, accessToken.expiresAt));
     case 'create-grant':
@@ -81,7 +83,9 @@ function applyChange(writes: TokenWrites, change: GrantChange, issued: Issued): 
 
 async function createGrant(writes: TokenWrites, change: Extract<GrantChange, { kind: 'create-grant' }>, issued: Issued): Promise<boolean> {
   if (change.consumeDeviceCode !== null && !(await writes.deviceCodes.consume(change.consumeDeviceCode))) return false;
-  await writes.grants.insert(directGrant({ ...change.grant, now: issued.now, expiresAt: issued.accessToken.expiresAt, refresh: issued.refresh }));
+  await writes.grants.insert(
+    directGrant({ ...change.grant, now: issued.now, expiresAt: issued.accessToken.expiresAt, refresh: issued.refresh, dpopJkt: issued.refreshJkt }),
+  );
   return true;
 }
 
@@ -115,11 +119,13 @@ function refreshSecretOf(deps: IssueDependencies, authorization: Authorization):
 /**
  * Turns what a grant validated into tokens: mints the access token, persists it with the
  * grant's change, and adds the refresh token and, when openid was granted, the ID token
- * (RFC 6749 §5.1; OIDC Core §3.1.3.3, §12.2).
+ * (RFC 6749 §5.1; OIDC Core §3.1.3.3, §12.2). With a DPoP proof (`dpopJkt`, its key's
+ * thumbprint) the access token is bound to that key (RFC 9449 §5, §6), and so are a public
+ * client's new refresh tokens; a confidential client's are not, as it authenticates anyway.
  */
-export async function issueTokens(deps: IssueDependencies, authorization: Authorization, now: number): Promise<TokenResponse> {
+export async function issueTokens(deps: IssueDependencies, authorization: Authorization, now: number, dpopJkt: string | null = null): Promise<TokenResponse> {
   const { client, change } = authorization;
-  const accessToken = await deps.tokens.issueAccessToken({ client, now, ...authorization.accessToken });
+  const accessToken = await deps.tokens.issueAccessToken({ client, now, ...authorization.accessToken, ...(dpopJkt !== null ? { dpopJkt } : {}) });
   const refreshSecret = refreshSecretOf(deps, authorization);
   const { refresh: decision } = authorization;
   // A new or rotated refresh token is installed by the change; a retry's successor already is.
@@ -127,7 +133,8 @@ export async function issueTokens(deps: IssueDependencies, authorization: Author
     refreshSecret !== null && decision.kind !== 'none' && change.kind !== 'none'
       ? { hash: deps.tokenHasher.hash(refreshSecret), expiresAt: now + decision.ttlMinutes * 60_000 }
       : null;
-  const issued: Issued = { accessToken, refreshSecret, refresh, now };
+  const refreshJkt = client.kind === 'public' ? dpopJkt : null;
+  const issued: Issued = { accessToken, refreshJkt, refreshSecret, refresh, now };
   if (!(await persist(deps, change, issued))) {
     await conflictOf(change, refreshSecret);
     // The tokens stand all the same (a retry within the window): store the access token alone.
@@ -152,7 +159,7 @@ async function tokenResponse(deps: IssueDependencies, authorization: Authorizati
   const { accessToken, refreshSecret, now } = issued;
   const scope = authorization.accessToken.scope;
   const grantId = authorization.accessToken.grantId;
-  const common = { token_type: 'Bearer', expires_in: accessToken.expiresIn, scope: scope.join(' ') } as const;
+  const common = { token_type: accessToken.dpopBound ? 'DPoP' : 'Bearer', expires_in: accessToken.expiresIn, scope: scope.join(' ') } as const;
   const response: TokenResponse =
     authorization.issuedTokenType !== undefined
       ? { access_token: accessToken.token, issued_token_type: authorization.issuedTokenType, ...common }

@@ -3,6 +3,7 @@ import type { DomainEvents } from '../../ports/domain-events.js';
 import type { GrantRecord, GrantRepository } from '../../ports/oauth-repositories.js';
 import type { SecretHasher } from '../../shared/opaque-secret.js';
 import { mayUseApp, privateAppRefusal, type AppAccessDependencies } from '../app-access.js';
+import type { DpopProof } from '../dpop/proof.js';
 import { OAuthError } from '../errors.js';
 import { param, parseScope } from '../messages.js';
 import { classifyRefreshToken, refreshFamilyFacts } from '../tokens/refresh-family.js';
@@ -44,7 +45,19 @@ async function presentedFamily(context: Context, presented: string): Promise<{ g
   if (standing === 'reused') return revokeFamily(context, grant);
   if (standing === 'unknown') throw new OAuthError('invalid_grant', 'the refresh token is not valid');
   if (standing === 'expired') throw new OAuthError('invalid_grant', 'the refresh token has expired');
+  checkDpopBinding(grant, context.proof);
   return { grant, secret: parsed.secret, retry: standing === 'retry' };
+}
+
+/** RFC 9449 §5: a public client's refresh token bound to a DPoP key is used only with a proof of that key. */
+function checkDpopBinding(grant: GrantRecord, proof: DpopProof | null): void {
+  if (grant.dpopJkt === null) return;
+  if (proof === null) {
+    throw new OAuthError('invalid_grant', 'the refresh token is bound to a DPoP key: send a DPoP proof of that key with the refresh (RFC 9449 §5)');
+  }
+  if (proof.jkt !== grant.dpopJkt) {
+    throw new OAuthError('invalid_grant', 'the DPoP proof is made with another key than the one the refresh token is bound to (RFC 9449 §5)');
+  }
 }
 
 /**

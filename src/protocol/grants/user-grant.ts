@@ -37,5 +37,6 @@ export function directGrant(
     createdAt: fields.now,
     expiresAt: Math.max(fields.expiresAt, fields.refresh?.expiresAt ?? 0),
     revokedAt: null,
+    dpopJkt: fields.dpopJkt ?? null,
   };
 }

@@ -42,6 +42,7 @@ export async function issueCode(
     createdAt: now,
     expiresAt: now + codeLifetimeMs,
     revokedAt: null,
+    dpopJkt: request.dpopJkt,
   };
   await deps.storage.grants.insert(grant);
   deps.events.publish({ type: 'code.issued', orgId: client.app.orgId, clientId: client.clientId });

@@ -36,6 +36,8 @@ export interface AccessTokenRequest {
   extraClaims?: Record<string, JsonValue>;
   /** The token must not outlive this (epoch ms): an exchanged token ends with its subject token. */
   notAfter?: number;
+  /** The thumbprint of the DPoP key the token is bound to (RFC 9449 §6): its `cnf.jkt`. */
+  dpopJkt?: string;
 }
 
 export interface IssuedAccessToken {
@@ -47,6 +49,8 @@ export interface IssuedAccessToken {
   expiresAt: number;
   /** For opaque tokens: what must be stored (by hash) for introspection and userinfo. */
   record: AccessTokenRecord | null;
+  /** Whether it is bound to a DPoP key (token_type DPoP). */
+  dpopBound: boolean;
 }
 
 /** The key an opaque access token is stored and looked up under. */
@@ -109,7 +113,10 @@ export class TokenIssuer {
       scope: request.scope.join(' '),
       ...(request.authTime !== undefined ? { auth_time: Math.floor(request.authTime / 1000) } : {}),
       ...(request.amr && request.amr.length > 0 ? { amr: [...request.amr], acr: acrOf(request.amr)! } : {}),
+      // RFC 9449 §6.1 (JWT) and §6.2 (introspection of an opaque token, from the stored claims).
+      ...(request.dpopJkt !== undefined ? { cnf: { jkt: request.dpopJkt } } : {}),
     };
+    const dpopBound = request.dpopJkt !== undefined;
     if (format === 'opaque') {
       const token = generateTimeOrderedSecret('at', now);
       return {
@@ -129,12 +136,13 @@ export class TokenIssuer {
           expiresAt: (iat + expiresIn) * 1000,
           revokedAt: null,
         },
+        dpopBound,
       };
     }
     const { kid, privateKey } = this.#deps.signingKeys.signingKey(alg);
     // RFC 9068 §2.1: typ at+jwt, so that an access token can't be passed off as an ID token.
     const token = await new SignJWT(claims).setProtectedHeader({ alg, kid, typ: 'at+jwt' }).sign(privateKey);
-    return { token, format, jti, audiences, expiresIn, expiresAt: (iat + expiresIn) * 1000, record: null };
+    return { token, format, jti, audiences, expiresIn, expiresAt: (iat + expiresIn) * 1000, record: null, dpopBound };
   }
 
   /** An ID token (OIDC Core §2, §3.1.3.6): claims by scope, the app's audiences and custom claims. */

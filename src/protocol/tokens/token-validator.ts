@@ -32,6 +32,14 @@ export function audiencesOf(token: ActiveToken): string[] {
   return Array.isArray(aud) ? aud.map(claimText) : [claimText(aud)];
 }
 
+/** The thumbprint of the DPoP key an access token is bound to (cnf.jkt, RFC 9449 §6), or undefined. */
+export function boundJktOf(token: ActiveToken): string | undefined {
+  const cnf = token.claims.cnf;
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) return undefined;
+  const jkt = cnf.jkt;
+  return typeof jkt === 'string' ? jkt : undefined;
+}
+
 /** A claim as text. Tokens this server issues hold strings here; a structured value is shown as JSON. */
 function claimText(value: JsonValue | undefined): string {
   return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);

@@ -14,6 +14,7 @@ const sweptTables = {
   account_tokens: 'token_hash',
   federation_states: 'state_hash',
   pushed_authorization_requests: 'uri_hash',
+  dpop_proofs: 'proof_key',
 } as const satisfies Partial<Record<keyof DatabaseSchema, string>>;
 
 /**

@@ -295,6 +295,7 @@ function toGrant(row: Selectable<GrantsTable>): GrantRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    dpopJkt: row.dpop_jkt ?? null,
   };
 }
 
@@ -404,6 +405,7 @@ export class SqlGrantRepository implements GrantRepository {
       created_at: grant.createdAt,
       expires_at: grant.expiresAt,
       revoked_at: grant.revokedAt,
+      dpop_jkt: grant.dpopJkt,
     };
     return this.#inserts.add(row);
   }
@@ -420,11 +422,12 @@ export class SqlGrantRepository implements GrantRepository {
     return this.#byCodeHash.get(codeHash);
   }
 
-  async redeemCode(id: string, now: number, refresh: RefreshInstallation | null, expiresAt: number): Promise<boolean> {
+  async redeemCode(id: string, now: number, refresh: RefreshInstallation | null, expiresAt: number, dpopJkt: string | null = null): Promise<boolean> {
     const result = await this.#db
       .updateTable('grants')
       .set({
         code_consumed_at: now,
+        dpop_jkt: dpopJkt,
         refresh_hash: refresh?.hash ?? null,
         refresh_expires_at: refresh?.expiresAt ?? null,
         refresh_rotated_at: refresh ? now : null,

@@ -227,6 +227,8 @@ export interface GrantsTable {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** RFC 9449: the key thumbprint the code, then (public clients) the refresh tokens, are bound to. */
+  dpop_jkt: string | null;
 }
 
 export interface AccessTokensTable {
@@ -242,6 +244,11 @@ export interface AccessTokensTable {
 
 export interface RevokedJtisTable {
   jti: string;
+  expires_at: number;
+}
+
+export interface DpopProofsTable {
+  proof_key: string;
   expires_at: number;
 }
 
@@ -299,6 +306,7 @@ export interface DatabaseSchema {
   grants: GrantsTable;
   access_tokens: AccessTokensTable;
   revoked_jtis: RevokedJtisTable;
+  dpop_proofs: DpopProofsTable;
   device_codes: DeviceCodesTable;
   console_sessions: ConsoleSessionsTable;
   rate_limits: RateLimitsTable;

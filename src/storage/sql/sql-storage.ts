@@ -24,6 +24,7 @@ import { SqlOutboxRepository } from './outbox-repository.js';
 import { SqlPasskeyRepository } from './passkey-repository.js';
 import { SqlPreAuthorizationRepository } from './preauthorization-repository.js';
 import { SqlPushedAuthorizationRequestRepository } from './pushed-authorization-repository.js';
+import { SqlDpopProofRepository } from './dpop-proof-repository.js';
 import { SqlRateLimitRepository } from './rate-limit-repository.js';
 import { SqlSettingsRepository } from './settings-repository.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
@@ -57,6 +58,7 @@ export class SqlStorage implements Storage {
   readonly linkedIdentities: SqlLinkedIdentityRepository;
   readonly federationStates: SqlFederationStateRepository;
   readonly pushedAuthorizationRequests: SqlPushedAuthorizationRequestRepository;
+  readonly dpopProofs: SqlDpopProofRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -100,6 +102,7 @@ export class SqlStorage implements Storage {
     this.linkedIdentities = new SqlLinkedIdentityRepository(db);
     this.federationStates = new SqlFederationStateRepository(db);
     this.pushedAuthorizationRequests = new SqlPushedAuthorizationRequestRepository(db);
+    this.dpopProofs = new SqlDpopProofRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

@@ -66,6 +66,41 @@ describe('authorization_code validate', () => {
     assert.equal(authorization.change.kind, 'redeem-code');
   });
 
+  test('a code bound with dpop_jkt needs a proof of that key (RFC 9449 §10)', async () => {
+    const { code } = await storeCodeGrant(t, client, user, { dpopJkt: 'key-a' });
+    const context = grantContext(t, client, { ...good, code }, t.deps);
+    assert.match(await outcome(authorizationCodeGrant.validate(context)), /^invalid_grant: the authorization code is bound to a DPoP key/);
+    assert.match(
+      await outcome(authorizationCodeGrant.validate({ ...context, proof: { jkt: 'key-b', jwk: {} } })),
+      /^invalid_grant: the DPoP proof is made with another key/,
+    );
+    assert.equal(await outcome(authorizationCodeGrant.validate({ ...context, proof: { jkt: 'key-a', jwk: {} } })), 'ok');
+  });
+
+  test("redemption with a proof binds a public client's refresh tokens to the key, never a confidential client's (RFC 9449 §5)", async () => {
+    const spa = (
+      await t.createApp({
+        name: 'SPA',
+        type: 'spa',
+        redirectUris: [redirectUri],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        scopes: ['openid', 'offline_access'],
+      })
+    ).client;
+    const proof = { jkt: 'key-a', jwk: {} };
+    for (const [app, expected] of [
+      [spa, 'key-a'],
+      [client, null],
+    ] as const) {
+      const { code, grant } = await storeCodeGrant(t, app, user, { dpopJkt: 'key-a' });
+      const authorization = await authorizationCodeGrant.validate({ ...grantContext(t, app, { ...good, code }, t.deps), proof });
+      const response = await issueTokens(t.deps, authorization, t.clock.now(), proof.jkt);
+      assert.equal(response.token_type, 'DPoP');
+      assert.ok(response.refresh_token);
+      assert.equal((await t.runtime.storage.grants.get(grant.id))?.dpopJkt, expected, app.app.type);
+    }
+  });
+
   test('a replay revokes the grant and is published where it is detected; issuing twice loses the race', async () => {
     const events = recordEvents(t);
     const { code, grant } = await storeCodeGrant(t, client, user);

@@ -22,6 +22,7 @@ export function grantContext<D>(t: TestProtocol, client: OAuthClient, form: Form
     form: bagFromEntries(entries),
     authenticated: { client, method: proven ? 'client_secret_basic' : 'none', proven },
     client,
+    proof: null,
     now: t.clock.now(),
     deps,
   };
@@ -72,6 +73,7 @@ export async function storeCodeGrant(
     createdAt: now,
     expiresAt: now + 60_000,
     revokedAt: null,
+    dpopJkt: null,
     ...overrides,
   };
   await t.runtime.storage.grants.insert(grant);

@@ -137,6 +137,13 @@ export function AdvancedTab() {
               error={firstFor(errors, 'security.requirePushedAuthorizationRequests')}
             />
           ) : null}
+          <Checkbox
+            label="Require DPoP (sender-constrained tokens)"
+            checked={security.requireDpop}
+            onChange={setFlag('requireDpop')}
+            hint="Every token request must carry a DPoP proof (RFC 9449), so that each access token is bound to the app's key and useless to anyone who steals it; requests without one are refused."
+            error={firstFor(errors, 'security.requireDpop')}
+          />
           {!isPublic ? (
             <>
               <Checkbox
