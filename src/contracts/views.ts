@@ -138,6 +138,13 @@ export const appViewSchema = z.object({
   termsOfServiceUri: z.string().nullable(),
   redirectUris: z.array(z.string()),
   postLogoutRedirectUris: z.array(z.string()),
+  backchannelLogoutUri: z
+    .string()
+    .nullable()
+    .describe('Where logout tokens are POSTed when a session the app got tokens in ends (OIDC Back-Channel Logout 1.0)'),
+  backchannelLogoutSessionRequired: z.boolean().describe('Logout tokens must carry sid (they always do)'),
+  frontchannelLogoutUri: z.string().nullable().describe('Loaded in a hidden iframe by the logout page (OIDC Front-Channel Logout 1.0)'),
+  frontchannelLogoutSessionRequired: z.boolean().describe('The front-channel logout URL gets iss and sid query parameters'),
   grantTypes: z.array(z.string()),
   tokenEndpointAuthMethod: z.string(),
   scopes: z.array(z.string()),

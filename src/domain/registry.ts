@@ -7,6 +7,7 @@ import type { SecretHasher } from '../shared/opaque-secret.js';
 import { Authorizer } from './access/authorizer.js';
 import { ApiService } from './apis/api-service.js';
 import { AppService } from './apps/app-service.js';
+import { isLoopbackHost } from '../contracts/redirect-uris.js';
 import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
 import { PreAuthorizationService } from './apps/preauthorization-service.js';
@@ -103,6 +104,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     builtInApis: deps.builtInApis ?? [],
     ...(deps.deviceFlow ? { deviceFlow: deps.deviceFlow } : {}),
     signingAlgorithms: deps.signingAlgorithms,
+    loopbackIssuer: isLoopbackHost(new URL(deps.issuer).hostname),
   });
   const secondFactors = new SecondFactors({
     storage,
