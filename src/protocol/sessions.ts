@@ -1,3 +1,4 @@
+import { afterSessionEnded } from '../domain/identity/sessions.js';
 import type { Clock } from '../ports/clock.js';
 import type { UserDirectory } from '../ports/directories.js';
 import type { UserRecord } from '../ports/identity-repositories.js';
@@ -11,7 +12,8 @@ import type { CookieInstruction, ProtocolRequest } from './messages.js';
 /** The ports sign-in sessions use. */
 export interface SessionDependencies {
   clock: Clock;
-  storage: Pick<Storage, 'sessions'>;
+  /** `transaction`: a session ends in one, with what follows its end (afterSessionEnded). */
+  storage: Pick<Storage, 'sessions' | 'transaction'>;
   users: Pick<UserDirectory, 'getUser'>;
   tokenHasher: SecretHasher;
   cookies: Pick<CookiePolicy, 'session' | 'path'>;
@@ -124,12 +126,21 @@ export async function replaceSession(
   return { ...(await startSession(request, deps, user, login)), ended };
 }
 
-/** Ends the browser's session, if it has one; returns what ended. */
+/**
+ * Ends the browser's session, if it has one, with what follows a session's end (online grants
+ * revoked, back-channel logouts queued, the console session ended) in the same transaction;
+ * returns what ended.
+ */
 export async function endSession(
   request: ProtocolRequest,
-  deps: Pick<SessionDependencies, 'cookies' | 'storage' | 'tokenHasher'>,
+  deps: Pick<SessionDependencies, 'cookies' | 'storage' | 'tokenHasher' | 'clock'>,
 ): Promise<SessionRecord | undefined> {
   const cookie = request.cookies[deps.cookies.session];
   if (!cookie || cookie.length > 100) return undefined;
-  return deps.storage.sessions.delete(deps.tokenHasher.hash(cookie));
+  const idHash = deps.tokenHasher.hash(cookie);
+  return deps.storage.transaction(async (tx) => {
+    const ended = await tx.sessions.delete(idHash);
+    if (ended) await afterSessionEnded(tx, ended, deps.clock.now());
+    return ended;
+  });
 }
