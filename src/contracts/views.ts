@@ -199,6 +199,20 @@ export const appViewSchema = z.object({
   updatedAt: isoTime,
 });
 
+/** One back-channel logout of an app's delivery log (OIDC Back-Channel Logout 1.0). */
+export const logoutDeliveryViewSchema = z.object({
+  id: z.string(),
+  state: z.enum(['pending', 'sent', 'failed']).describe('pending: not delivered yet (retried with backoff); sent: the app answered 2xx; failed: given up'),
+  sub: z.string().describe('The user whose session ended'),
+  sid: z.string().describe('The session that ended (the sid of the ID tokens issued in it)'),
+  attempts: z.number().int().describe('Failed tries so far'),
+  lastError: z.string().nullable().describe('Why the last try failed: the status the app answered, a timeout, a network error'),
+  createdAt: isoTime.describe('When the session ended'),
+  nextAttemptAt: isoTime.nullable().describe('When it is tried next, while pending'),
+  sentAt: isoTime.nullable(),
+  failedAt: isoTime.nullable(),
+});
+
 /** The response that creates an app or rotates its secret: the only place a client secret appears. */
 export const appWithSecretSchema = appViewSchema.extend({
   clientSecret: z.string().nullable().describe('Shown once: store it now. Null for public apps.'),

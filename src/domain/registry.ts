@@ -8,6 +8,7 @@ import { Authorizer } from './access/authorizer.js';
 import { ApiService } from './apis/api-service.js';
 import { AppService } from './apps/app-service.js';
 import { isLoopbackHost } from '../contracts/redirect-uris.js';
+import { LogoutDeliveries } from './apps/logout-deliveries.js';
 import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
 import { PreAuthorizationService } from './apps/preauthorization-service.js';
@@ -86,6 +87,8 @@ export interface Registry {
   connections: ConnectionService;
   /** The accounts behind upstream sign-ins: linking, just-in-time users, unlinking. */
   federatedAccounts: FederatedAccounts;
+  /** Each app's log of back-channel logout deliveries. */
+  logoutDeliveries: LogoutDeliveries;
 }
 
 export function createRegistry(deps: RegistryDependencies): Registry {
@@ -156,5 +159,6 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     secondFactors,
     connections: new ConnectionService({ storage, clock, events, authorizer, secrets: deps.connectionSecrets }),
     federatedAccounts: new FederatedAccounts({ storage, clock, events }),
+    logoutDeliveries: new LogoutDeliveries(storage, apps),
   };
 }
