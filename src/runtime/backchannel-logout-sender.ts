@@ -56,7 +56,8 @@ export function backchannelLogoutSender(deps: BackchannelLogoutSenderDependencie
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        const cause = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+        const cause =
+          error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
         throw new Error(`POST ${uri} failed: ${cause}`);
       }
       // The body is not needed; drain it so that the connection can be reused.

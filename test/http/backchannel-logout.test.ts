@@ -43,7 +43,7 @@ class Receiver {
   }
 
   async start(): Promise<void> {
-    this.url = `http://127.0.0.1:${await listenOnFreePort(this.#server as unknown as import('node:net').Server)}`;
+    this.url = `http://127.0.0.1:${await listenOnFreePort(this.#server)}`;
   }
 
   answer(path: string, ...statuses: number[]): void {
@@ -222,7 +222,7 @@ describe('OpenID Connect Back-Channel Logout', () => {
     // OIDC Core §11: what the session gave ends with it; offline_access outlives it.
     assert.equal((await client.tokenIntrospection(online.configuration, onlineTokens.access_token)).active, false);
     await assert.rejects(client.fetchUserInfo(online.configuration, onlineTokens.access_token, fixture.user.id));
-    const refreshed = await client.refreshTokenGrant(offline.configuration, offlineTokens.refresh_token!);
+    const refreshed = await client.refreshTokenGrant(offline.configuration, offlineTokens.refresh_token);
     assert.ok(refreshed.access_token);
     assert.ok(refreshed.refresh_token);
   });

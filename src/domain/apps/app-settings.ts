@@ -287,10 +287,7 @@ export function mergeSettings(current: AppSettings, input: AppInput): AppSetting
     termsOfServiceUri: input.termsOfServiceUri !== undefined ? input.termsOfServiceUri : current.termsOfServiceUri,
     redirectUris: input.redirectUris ?? current.redirectUris,
     postLogoutRedirectUris: input.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
-    backchannelLogoutUri: input.backchannelLogoutUri !== undefined ? input.backchannelLogoutUri : current.backchannelLogoutUri,
-    backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired ?? current.backchannelLogoutSessionRequired,
-    frontchannelLogoutUri: input.frontchannelLogoutUri !== undefined ? input.frontchannelLogoutUri : current.frontchannelLogoutUri,
-    frontchannelLogoutSessionRequired: input.frontchannelLogoutSessionRequired ?? current.frontchannelLogoutSessionRequired,
+    ...mergeLogoutSettings(current, input),
     grantTypes: input.grantTypes ? [...new Set(input.grantTypes)] : current.grantTypes,
     tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? current.tokenEndpointAuthMethod,
     scopes: input.scopes ? [...new Set(input.scopes)] : current.scopes,
@@ -302,6 +299,17 @@ export function mergeSettings(current: AppSettings, input: AppInput): AppSetting
     deviceCode: mergeGroup(current.deviceCode, input.deviceCode),
     customClaims: input.customClaims ?? current.customClaims,
     security: mergeGroup(current.security, input.security),
+  };
+}
+
+type LogoutSettings = Pick<AppSettings, 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired' | 'frontchannelLogoutUri' | 'frontchannelLogoutSessionRequired'>;
+
+function mergeLogoutSettings(current: LogoutSettings, input: AppInput): LogoutSettings {
+  return {
+    backchannelLogoutUri: input.backchannelLogoutUri !== undefined ? input.backchannelLogoutUri : current.backchannelLogoutUri,
+    backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired ?? current.backchannelLogoutSessionRequired,
+    frontchannelLogoutUri: input.frontchannelLogoutUri !== undefined ? input.frontchannelLogoutUri : current.frontchannelLogoutUri,
+    frontchannelLogoutSessionRequired: input.frontchannelLogoutSessionRequired ?? current.frontchannelLogoutSessionRequired,
   };
 }
 
@@ -545,9 +553,7 @@ function checkLogoutUris(settings: AppSettings, context: AppRuleContext, { rules
     if (!(context.loopbackIssuer === true && isLoopbackHost(url.hostname))) {
       problems.push({
         field,
-        message: context.loopbackIssuer
-          ? 'must be an https URL (plain http only for a loopback host while this server runs on one)'
-          : 'must be an https URL',
+        message: context.loopbackIssuer ? 'must be an https URL (plain http only for a loopback host while this server runs on one)' : 'must be an https URL',
       });
     }
   }

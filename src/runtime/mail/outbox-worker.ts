@@ -134,8 +134,7 @@ export function startOutboxWorker(dependencies: OutboxWorkerDependencies, overri
     await outbox.markFailed(entry.id, id, reason, retryAt, now);
     const noun = sender?.noun ?? entry.kind;
     const fields = { ...(sender ? sender.logFields(entry) : { entryId: entry.id }), attempts: entry.attempts + 1, error: reason };
-    if (retryAt === null)
-      logger.error(fields, undeliverable ? `${noun} given up: it cannot be delivered` : `${noun} given up after too many failed tries`);
+    if (retryAt === null) logger.error(fields, undeliverable ? `${noun} given up: it cannot be delivered` : `${noun} given up after too many failed tries`);
     else logger.warn({ ...fields, retryInMs: retryAt - now }, `${noun} delivery failed; will retry`);
     return false;
   };
