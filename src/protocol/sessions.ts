@@ -123,7 +123,13 @@ export async function replaceSession(
     if (renewed) return { current: { session: renewed, user }, cookie: sessionCookie(deps, value), ended: undefined };
   }
   const ended = await endSession(request, deps);
-  return { ...(await startSession(request, deps, user, login)), ended };
+  return { ...(await startSession(request, deps, user, login)), ended: ended?.session };
+}
+
+/** A session that just ended, and the apps that got tokens in it (the logout page's front-channel iframes). */
+export interface EndedSession {
+  session: SessionRecord;
+  clientIds: string[];
 }
 
 /**
@@ -134,13 +140,14 @@ export async function replaceSession(
 export async function endSession(
   request: ProtocolRequest,
   deps: Pick<SessionDependencies, 'cookies' | 'storage' | 'tokenHasher' | 'clock'>,
-): Promise<SessionRecord | undefined> {
+): Promise<EndedSession | undefined> {
   const cookie = request.cookies[deps.cookies.session];
   if (!cookie || cookie.length > 100) return undefined;
   const idHash = deps.tokenHasher.hash(cookie);
   return deps.storage.transaction(async (tx) => {
-    const ended = await tx.sessions.delete(idHash);
-    if (ended) await afterSessionEnded(tx, ended, deps.clock.now());
-    return ended;
+    const session = await tx.sessions.delete(idHash);
+    if (!session) return undefined;
+    const { clientIds } = await afterSessionEnded(tx, session, deps.clock.now());
+    return { session, clientIds };
   });
 }

@@ -19,11 +19,16 @@ export type SessionEndStore = Pick<Storage, 'sessions' | 'grants' | 'apps' | 'ou
  * - the console session signed in with it ends (the console is an app of this server);
  * - each app that got tokens in the session and has a back-channel logout URI gets an outbox
  *   entry; the worker signs the logout token when it sends it (Back-Channel Logout §2.7).
+ * Answers the apps of the session (for the front-channel iframes of the logout page) and those told.
  * Every way a session ends calls it: RP-initiated logout, a new sign-in replacing the browser's
  * session, the account page, administrators, disabling or deleting a user, a password reset or
  * change, and expiry (the sweeper).
  */
-export async function afterSessionEnded(tx: SessionEndStore, session: Pick<SessionRecord, 'sid' | 'userId'>, now: number): Promise<{ notified: string[] }> {
+export async function afterSessionEnded(
+  tx: SessionEndStore,
+  session: Pick<SessionRecord, 'sid' | 'userId'>,
+  now: number,
+): Promise<{ clientIds: string[]; notified: string[] }> {
   const { clientIds } = await tx.grants.endSession(session.sid, now);
   await tx.consoleSessions.deleteForSid(session.sid);
   const notified: string[] = [];
@@ -34,12 +39,12 @@ export async function afterSessionEnded(tx: SessionEndStore, session: Pick<Sessi
     await tx.outbox.enqueue({ id: timeSortableId('bcl', now), kind: 'backchannel_logout', appId: clientId, payload: { ...payload }, createdAt: now });
     notified.push(clientId);
   }
-  return { notified };
+  return { clientIds, notified };
 }
 
 /**
- * Ends sign-in sessions of a user inside a transaction; returns them and, for each, the audited
- * `session.ended` change for the caller's commitChange. Every place that ends sessions of a user
+ * Ends sign-in sessions of a user inside a transaction; returns them, for each the audited
+ * `session.ended` change for the caller's commitChange, and the apps each was used with (by sid). Every place that ends sessions of a user
  * (the account page, a password change or reset, administrators, disabling or deleting a user)
  * goes through this, and each ended session through afterSessionEnded.
  */
@@ -49,7 +54,7 @@ export async function endSessionsIn(
   selection: SessionSelection,
   now: number,
   reason: string,
-): Promise<{ ended: SessionRecord[]; changes: Change[] }> {
+): Promise<{ ended: SessionRecord[]; changes: Change[]; apps: Map<string, string[]> }> {
   let ended: SessionRecord[];
   if ('sid' in selection) {
     const session = (await tx.sessions.listForUser(userId, now)).find((candidate) => candidate.sid === selection.sid);
@@ -59,17 +64,24 @@ export async function endSessionsIn(
     ended = await tx.sessions.deleteForUser(userId, 'allBut' in selection ? selection.allBut : undefined);
   }
   const changes: Change[] = [];
+  const apps = new Map<string, string[]>();
   for (const session of ended) {
-    const { notified } = await afterSessionEnded(tx, session, now);
+    const { clientIds, notified } = await afterSessionEnded(tx, session, now);
+    apps.set(session.sid, clientIds);
     changes.push(sessionEnded(userId, session.sid, reason, notified));
   }
-  return { ended, changes };
+  return { ended, changes, apps };
 }
 
 /** The audited change of one ended session; `notified`: the apps told by back-channel logout. */
 export function sessionEnded(userId: string, sid: string, reason: string, notified: readonly string[] = []): Change {
   return serverChange(
     { type: 'session.ended', sid },
-    { action: 'session.ended', targetType: 'user', targetId: userId, changes: { sid, reason, ...(notified.length > 0 ? { backchannelLogout: [...notified] } : {}) } },
+    {
+      action: 'session.ended',
+      targetType: 'user',
+      targetId: userId,
+      changes: { sid, reason, ...(notified.length > 0 ? { backchannelLogout: [...notified] } : {}) },
+    },
   );
 }
