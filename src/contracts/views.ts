@@ -313,3 +313,4 @@ export type RotatedSecretView = z.output<typeof rotatedSecretSchema>;
 export type ConsentView = z.output<typeof consentViewSchema>;
 export type MeView = z.output<typeof meViewSchema>;
 export type PreAuthorizationView = z.output<typeof preAuthorizationViewSchema>;
+export type LogoutDeliveryView = z.output<typeof logoutDeliveryViewSchema>;
