@@ -26,6 +26,15 @@ function payloadOf(entry: OutboxEntry): BackchannelLogoutPayload {
   return { clientId: payload.clientId, sub: payload.sub, sid: payload.sid };
 }
 
+/** Why a request got no answer, in words an operator can act on: a timeout, or the network error's code (ECONNREFUSED, ENOTFOUND, ...). */
+function networkFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : null;
+  const message = error instanceof Error ? error.message : String(error);
+  return detail ? `${message} (${detail})` : message;
+}
+
 /**
  * Sends `backchannel_logout` entries (Back-Channel Logout 1.0 §2.5): a logout token signed now
  * (so that a retry an hour later still carries a fresh, short-lived token) POSTed as
@@ -56,9 +65,7 @@ export function backchannelLogoutSender(deps: BackchannelLogoutSenderDependencie
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        const cause =
-          error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
-        throw new Error(`POST ${uri} failed: ${cause}`);
+        throw new Error(`POST ${uri} failed: ${networkFailure(error, timeoutMs)}`);
       }
       // The body is not needed; drain it so that the connection can be reused.
       await response.arrayBuffer().catch(() => undefined);
