@@ -8,7 +8,8 @@ import { backchannelLogoutEvent } from '../../src/protocol/tokens/logout-token.j
 import { startSweeper } from '../../src/runtime/sweeper.js';
 import { AccountBrowser } from '../support/account.js';
 import { ApiCaller, userWithToken } from '../support/api.js';
-import { FormBrowser, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+import { lastLink } from '../support/accounts.js';
+import { FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
 import { listenOnFreePort } from '../support/server.js';
 
@@ -268,6 +269,47 @@ for (const store of stores)
       const next = (await signIn(app.configuration, new FormBrowser(fixture.issuer, fixture.fetch), 'openid', user)).claims()!.sid as string;
       await fixture.server.server.runtime.registry.users.disable({ actor: operatorActor }, user.id);
       assert.equal((await logoutTokenAt(app.path, app.clientId, 1)).sid, next);
+    });
+
+    test('a password reset, a new sign-in replacing the session and deleting the user send logout tokens', async () => {
+      const app = await logoutApp();
+      const user = await fixture.createMember(`reset-${Date.now()}@example.test`);
+      const sid = (await signIn(app.configuration, new FormBrowser(fixture.issuer, fixture.fetch), 'openid', user)).claims()!.sid as string;
+      const registry = fixture.server.server.runtime.registry;
+      await registry.users.sendPasswordReset({ actor: operatorActor }, user.id);
+      const link = await lastLink(fixture.server.server.runtime.storage, user.email, 'reset-password');
+      const tab = new FormBrowser(fixture.issuer, fixture.fetch);
+      const form = await (await tab.get(link)).text();
+      const action = /<form method="post" action="([^"]+)"/.exec(form)?.[1] ?? link;
+      const reset = await tab.post(new URL(action, fixture.issuer).toString(), {
+        csrf: hiddenField(form, 'csrf') ?? '',
+        token: hiddenField(form, 'token') ?? '',
+        password: 'a whole new passphrase, long enough',
+      });
+      assert.equal(reset.status, 200);
+      assert.equal((await logoutTokenAt(app.path, app.clientId, 0)).sid, sid);
+
+      // Another user signing in in the same browser ends the first one's session.
+      const login = { email: user.email, password: 'a whole new passphrase, long enough' };
+      const shared = new FormBrowser(fixture.issuer, fixture.fetch);
+      const replaced = (await signIn(app.configuration, shared, 'openid', login)).claims()!.sid as string;
+      const otherUser = await fixture.createMember(`replacer-${Date.now()}@example.test`);
+      const verifier = client.randomPKCECodeVerifier();
+      const prompt = client.buildAuthorizationUrl(app.configuration, {
+        redirect_uri: redirectUri,
+        scope: 'openid',
+        prompt: 'login',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
+      await shared.authorize(prompt, otherUser);
+      assert.equal((await logoutTokenAt(app.path, app.clientId, 1)).sid, replaced);
+
+      const last = (await signIn(app.configuration, new FormBrowser(fixture.issuer, fixture.fetch), 'openid', login)).claims()!.sid as string;
+      await registry.users.delete({ actor: operatorActor }, user.id);
+      const payload = await logoutTokenAt(app.path, app.clientId, 2);
+      assert.equal(payload.sid, last);
+      assert.equal(payload.sub, user.id);
     });
 
     test('a receiver that answers 500 is retried and gets the logout once; a redirect is not followed', async () => {
