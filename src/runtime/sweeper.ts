@@ -21,7 +21,7 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     storage.grants,
     storage.accessTokens,
     storage.revokedJtis,
-    storage.sessions,
+    // Sessions are not deleted here: endExpiredSessions ends each with its logout.
     storage.interactions,
     storage.deviceCodes,
     storage.consoleSessions,
