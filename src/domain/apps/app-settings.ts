@@ -302,7 +302,10 @@ export function mergeSettings(current: AppSettings, input: AppInput): AppSetting
   };
 }
 
-type LogoutSettings = Pick<AppSettings, 'backchannelLogoutUri' | 'backchannelLogoutSessionRequired' | 'frontchannelLogoutUri' | 'frontchannelLogoutSessionRequired'>;
+type LogoutSettings = Pick<
+  AppSettings,
+  'backchannelLogoutUri' | 'backchannelLogoutSessionRequired' | 'frontchannelLogoutUri' | 'frontchannelLogoutSessionRequired'
+>;
 
 function mergeLogoutSettings(current: LogoutSettings, input: AppInput): LogoutSettings {
   return {
