@@ -138,6 +138,13 @@ export const appViewSchema = z.object({
   termsOfServiceUri: z.string().nullable(),
   redirectUris: z.array(z.string()),
   postLogoutRedirectUris: z.array(z.string()),
+  backchannelLogoutUri: z
+    .string()
+    .nullable()
+    .describe('Where logout tokens are POSTed when a session the app got tokens in ends (OIDC Back-Channel Logout 1.0)'),
+  backchannelLogoutSessionRequired: z.boolean().describe('Logout tokens must carry sid (they always do)'),
+  frontchannelLogoutUri: z.string().nullable().describe('Loaded in a hidden iframe by the logout page (OIDC Front-Channel Logout 1.0)'),
+  frontchannelLogoutSessionRequired: z.boolean().describe('The front-channel logout URL gets iss and sid query parameters'),
   grantTypes: z.array(z.string()),
   tokenEndpointAuthMethod: z.string(),
   scopes: z.array(z.string()),
@@ -191,6 +198,20 @@ export const appViewSchema = z.object({
   createdBy: z.string().nullable(),
   createdAt: isoTime,
   updatedAt: isoTime,
+});
+
+/** One back-channel logout of an app's delivery log (OIDC Back-Channel Logout 1.0). */
+export const logoutDeliveryViewSchema = z.object({
+  id: z.string(),
+  state: z.enum(['pending', 'sent', 'failed']).describe('pending: not delivered yet (retried with backoff); sent: the app answered 2xx; failed: given up'),
+  sub: z.string().describe('The user whose session ended'),
+  sid: z.string().describe('The session that ended (the sid of the ID tokens issued in it)'),
+  attempts: z.number().int().describe('Failed tries so far'),
+  lastError: z.string().nullable().describe('Why the last try failed: the status the app answered, a timeout, a network error'),
+  createdAt: isoTime.describe('When the session ended'),
+  nextAttemptAt: isoTime.nullable().describe('When it is tried next, while pending'),
+  sentAt: isoTime.nullable(),
+  failedAt: isoTime.nullable(),
 });
 
 /** The response that creates an app or rotates its secret: the only place a client secret appears. */
@@ -310,3 +331,4 @@ export const signingKeyViewSchema = z.object({
   revokedAt: z.string().nullable(),
 });
 export type SigningKeyView = z.infer<typeof signingKeyViewSchema>;
+export type LogoutDeliveryView = z.output<typeof logoutDeliveryViewSchema>;

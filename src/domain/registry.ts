@@ -10,6 +10,8 @@ import type { SecretHasher } from '../shared/opaque-secret.js';
 import { Authorizer } from './access/authorizer.js';
 import { ApiService } from './apis/api-service.js';
 import { AppService } from './apps/app-service.js';
+import { isLoopbackHost } from '../contracts/redirect-uris.js';
+import { LogoutDeliveries } from './apps/logout-deliveries.js';
 import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
 import { PreAuthorizationService } from './apps/preauthorization-service.js';
@@ -93,6 +95,8 @@ export interface Registry {
   federatedAccounts: FederatedAccounts;
   /** The server's signing keys (server administrators). */
   keys: KeyService;
+  /** Each app's log of back-channel logout deliveries. */
+  logoutDeliveries: LogoutDeliveries;
 }
 
 export function createRegistry(deps: RegistryDependencies): Registry {
@@ -112,6 +116,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     builtInApis: deps.builtInApis ?? [],
     ...(deps.deviceFlow ? { deviceFlow: deps.deviceFlow } : {}),
     signingAlgorithms: deps.signingAlgorithms,
+    loopbackIssuer: isLoopbackHost(new URL(deps.issuer).hostname),
   });
   const secondFactors = new SecondFactors({
     storage,
@@ -164,5 +169,6 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     connections: new ConnectionService({ storage, clock, events, authorizer, secrets: deps.connectionSecrets }),
     federatedAccounts: new FederatedAccounts({ storage, clock, events }),
     keys: new KeyService({ storage, clock, events, authorizer, signingKeys: deps.signingKeys }),
+    logoutDeliveries: new LogoutDeliveries(storage, apps),
   };
 }

@@ -56,14 +56,22 @@ export class PageRenderer {
     // Scripts run only where a page needs them: the form_post response, and the pages that run a
     // passkey ceremony (our own files under the assets path, which fetch their options from us).
     const passkeys = page.data['passkeyScript'] === true;
-    const scripts = passkeys ? `'self' 'nonce-${nonce}'; connect-src 'self'` : page.template === 'form-post' ? `'nonce-${nonce}'` : "'none'";
+    // The signed-out page frames the apps' front-channel logout URIs (Front-Channel Logout 1.0
+    // §2): frame-src names exactly their origins, and its script continues once they loaded.
+    const frameOrigins = page.template === 'logged-out' && Array.isArray(page.data['frameOrigins']) ? (page.data['frameOrigins'] as string[]) : [];
+    const frames = frameOrigins.length > 0 ? `; frame-src ${frameOrigins.join(' ')}` : '';
+    const scripts = passkeys
+      ? `'self' 'nonce-${nonce}'; connect-src 'self'`
+      : page.template === 'form-post' || frameOrigins.length > 0
+        ? `'nonce-${nonce}'`
+        : "'none'";
     return {
       html,
       headers: {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
         pragma: 'no-cache',
-        'content-security-policy': `default-src 'none'; style-src 'self'; img-src 'self' https: data:; script-src ${scripts}; frame-ancestors 'none'; base-uri 'none'`,
+        'content-security-policy': `default-src 'none'; style-src 'self'; img-src 'self' https: data:; script-src ${scripts}${frames}; frame-ancestors 'none'; base-uri 'none'`,
         'x-frame-options': 'DENY',
         'referrer-policy': 'no-referrer',
         'cross-origin-opener-policy': 'same-origin',

@@ -21,6 +21,14 @@ export interface AppSettings {
   termsOfServiceUri: string | null;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
+  /** Where logout tokens are POSTed when a session the app got tokens in ends (OIDC Back-Channel Logout 1.0 §2.2). */
+  backchannelLogoutUri: string | null;
+  /** Logout tokens always carry `sid` (backchannel_logout_session_required); Latchkey sends it anyway. */
+  backchannelLogoutSessionRequired: boolean;
+  /** Loaded in a hidden iframe by the logout page (OIDC Front-Channel Logout 1.0 §2). */
+  frontchannelLogoutUri: string | null;
+  /** The iframe URL gets `iss` and `sid` (frontchannel_logout_session_required). */
+  frontchannelLogoutSessionRequired: boolean;
   grantTypes: GrantType[];
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   /** Scopes the app may ask for in user flows: OpenID Connect scopes and scopes of the org's APIs. */

@@ -25,7 +25,10 @@ export type DomainEvent =
   | { type: 'signin.failed'; clientId: string | null; method: string }
   /** A sign-in step was refused before it was checked, because of too many attempts. */
   | { type: 'signin.throttled'; clientId: string | null; method: string }
-  /** A sign-in session ended: RP-initiated logout, signing out on the account page, a password change ending the others, or a server administrator ending it. */
+  /**
+   * A sign-in session ended: RP-initiated logout, signing out on the account page, a new sign-in
+   * replacing it, a password change or reset, a server administrator ending it, or its expiry.
+   */
   | { type: 'session.ended'; sid: string }
   // Organizations and their people.
   /** An organization was created. */

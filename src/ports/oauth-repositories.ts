@@ -26,6 +26,8 @@ export interface SessionRepository {
   delete(idHash: string): Promise<SessionRecord | undefined>;
   /** The user's live sessions at `now`, most recently used first. */
   listForUser(userId: string, now: number): Promise<SessionRecord[]>;
+  /** At most `limit` sessions expired at `now`, for the sweeper to end one by one (with their logout). */
+  listExpired(now: number, limit: number): Promise<SessionRecord[]>;
   /** Deletes the user's sessions but `keepIdHash` (sign out everywhere else); returns those deleted. */
   deleteForUser(userId: string, keepIdHash?: string): Promise<SessionRecord[]>;
   /**
@@ -195,6 +197,12 @@ export interface GrantRepository {
    * was issued for the user's sessions ends with them; access given for offline use stays.
    */
   revokeOnlineForUser(userId: string, now: number): Promise<number>;
+  /**
+   * A session ended: revokes its grants whose scope lacks offline_access (OIDC Core §11: their
+   * refresh tokens end with the session), and answers the apps that got a grant in it, revoked or
+   * kept, each once: those to tell (Back-Channel Logout §2.7).
+   */
+  endSession(sid: string, now: number): Promise<{ clientIds: string[]; revoked: number }>;
   /** Deletes at most `limit` expired rows; returns how many it deleted. */
   deleteExpired(now: number, limit: number): Promise<number>;
 }
@@ -307,6 +315,8 @@ export interface ConsoleSessionRecord {
   accessExpiresAt: number;
   createdAt: number;
   expiresAt: number;
+  /** The Latchkey session (`sid` of the console's ID token) it signed in with; the console session ends with it. */
+  sid: string | null;
 }
 
 export interface ConsoleSessionRepository {
@@ -315,6 +325,8 @@ export interface ConsoleSessionRepository {
   /** Replaces the tokens after a refresh, only if they are still `previous` (two tabs refreshing at once). */
   replaceTokens(idHash: string, previous: string, sealedTokens: string, accessExpiresAt: number): Promise<boolean>;
   delete(idHash: string): Promise<ConsoleSessionRecord | undefined>;
+  /** Deletes the console sessions signed in with the Latchkey session `sid`; returns how many. */
+  deleteForSid(sid: string): Promise<number>;
   /** Deletes at most `limit` expired rows; returns how many it deleted. */
   deleteExpired(now: number, limit: number): Promise<number>;
 }

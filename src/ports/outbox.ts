@@ -1,12 +1,21 @@
 import type { JsonValue } from './app-repositories.js';
 
 /** What kinds of work the outbox carries; each has its own sender. */
-export type OutboxKind = 'mail';
+export type OutboxKind = 'mail' | 'backchannel_logout';
+
+/** What a `backchannel_logout` entry holds: whom to tell that which session ended. The logout token is signed when it is sent. */
+export interface BackchannelLogoutPayload {
+  clientId: string;
+  sub: string;
+  sid: string;
+}
 
 /** One piece of work that leaves the request: written with the change that causes it, sent later. */
 export interface OutboxEntry {
   id: string;
   kind: OutboxKind;
+  /** The app the entry is for (back-channel logout), by client_id; null for mail. */
+  appId: string | null;
   payload: JsonValue;
   /** Failed tries so far. */
   attempts: number;
@@ -21,7 +30,7 @@ export interface OutboxEntry {
 
 export interface OutboxRepository {
   /** Adds an entry; inside a transaction it is sent only if the transaction commits. */
-  enqueue(entry: { id: string; kind: OutboxKind; payload: JsonValue; createdAt: number }): Promise<void>;
+  enqueue(entry: { id: string; kind: OutboxKind; payload: JsonValue; createdAt: number; appId?: string | null }): Promise<void>;
   /**
    * Claims up to `limit` due entries for `worker` until `leaseUntil`: due means not sent, not given
    * up, next attempt at or before `now`, and no live lease of another worker. Two workers (on
@@ -37,6 +46,8 @@ export interface OutboxRepository {
   listPending(limit: number): Promise<OutboxEntry[]>;
   /** The latest entries whatever their state, newest first (what the operator looks at first). */
   listRecent(limit: number): Promise<OutboxEntry[]>;
+  /** The latest entries of a kind for one app, newest first: its delivery log. */
+  listForApp(appId: string, kind: OutboxKind, limit: number): Promise<OutboxEntry[]>;
   /** Deletes at most `limit` entries sent or given up before `before`; returns how many. */
   deleteFinished(before: number, limit: number): Promise<number>;
 }

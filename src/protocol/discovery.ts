@@ -30,6 +30,11 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     introspection_endpoint: endpointUrl(issuer, 'introspection'),
     revocation_endpoint: endpointUrl(issuer, 'revocation'),
     end_session_endpoint: endpointUrl(issuer, 'endSession'),
+    // OIDC Back-Channel Logout 1.0 §2.1 and Front-Channel Logout 1.0 §3: logout tokens and iframes both carry sid.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
     device_authorization_endpoint: endpointUrl(issuer, 'deviceAuthorization'),
     // RFC 9126 §5: true only when every app must push; an app that requires it for itself is not announced here.
     pushed_authorization_request_endpoint: endpointUrl(issuer, 'pushedAuthorization'),

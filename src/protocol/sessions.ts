@@ -1,3 +1,4 @@
+import { afterSessionEnded } from '../domain/identity/sessions.js';
 import type { Clock } from '../ports/clock.js';
 import type { UserDirectory } from '../ports/directories.js';
 import type { UserRecord } from '../ports/identity-repositories.js';
@@ -11,7 +12,8 @@ import type { CookieInstruction, ProtocolRequest } from './messages.js';
 /** The ports sign-in sessions use. */
 export interface SessionDependencies {
   clock: Clock;
-  storage: Pick<Storage, 'sessions'>;
+  /** `transaction`: a session ends in one, with what follows its end (afterSessionEnded). */
+  storage: Pick<Storage, 'sessions' | 'transaction'>;
   users: Pick<UserDirectory, 'getUser'>;
   tokenHasher: SecretHasher;
   cookies: Pick<CookiePolicy, 'session' | 'path'>;
@@ -121,15 +123,31 @@ export async function replaceSession(
     if (renewed) return { current: { session: renewed, user }, cookie: sessionCookie(deps, value), ended: undefined };
   }
   const ended = await endSession(request, deps);
-  return { ...(await startSession(request, deps, user, login)), ended };
+  return { ...(await startSession(request, deps, user, login)), ended: ended?.session };
 }
 
-/** Ends the browser's session, if it has one; returns what ended. */
+/** A session that just ended, and the apps that got tokens in it (the logout page's front-channel iframes). */
+export interface EndedSession {
+  session: SessionRecord;
+  clientIds: string[];
+}
+
+/**
+ * Ends the browser's session, if it has one, with what follows a session's end (online grants
+ * revoked, back-channel logouts queued, the console session ended) in the same transaction;
+ * returns what ended.
+ */
 export async function endSession(
   request: ProtocolRequest,
-  deps: Pick<SessionDependencies, 'cookies' | 'storage' | 'tokenHasher'>,
-): Promise<SessionRecord | undefined> {
+  deps: Pick<SessionDependencies, 'cookies' | 'storage' | 'tokenHasher' | 'clock'>,
+): Promise<EndedSession | undefined> {
   const cookie = request.cookies[deps.cookies.session];
   if (!cookie || cookie.length > 100) return undefined;
-  return deps.storage.sessions.delete(deps.tokenHasher.hash(cookie));
+  const idHash = deps.tokenHasher.hash(cookie);
+  return deps.storage.transaction(async (tx) => {
+    const session = await tx.sessions.delete(idHash);
+    if (!session) return undefined;
+    const { clientIds } = await afterSessionEnded(tx, session, deps.clock.now());
+    return { session, clientIds };
+  });
 }

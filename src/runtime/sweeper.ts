@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterSessionEnded } from '../domain/identity/sessions.js';
 import { expiredDeviceCodeRetentionMs } from '../protocol/endpoints/device-authorization-endpoint.js';
 import type { Runtime } from './runtime.js';
 
@@ -15,13 +16,13 @@ export const sweepBatchSize = 500;
  * codes are kept a while longer, so that a device still polling hears that its code expired.
  */
 export function startSweeper(runtime: Runtime, options: { batchSize?: number } = {}): { stop(): void; sweep(): Promise<number> } {
-  const { storage, clock, logger } = runtime;
+  const { storage, clock, logger, events } = runtime;
   const batchSize = options.batchSize ?? sweepBatchSize;
   const repositories = [
     storage.grants,
     storage.accessTokens,
     storage.revokedJtis,
-    storage.sessions,
+    // Sessions are not deleted here: endExpiredSessions ends each with its logout.
     storage.interactions,
     storage.deviceCodes,
     storage.consoleSessions,
@@ -32,9 +33,32 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     storage.dpopProofs,
   ].map((repository) => ({ repository, retentionMs: repository === storage.deviceCodes ? expiredDeviceCodeRetentionMs : 0 }));
   let stopped = false;
+  // An expired session ends as any other does (its online grants, back-channel logouts, the
+  // console session): one transaction each, and only the node whose delete returned the row acts,
+  // so that several nodes sweeping at once tell each app once.
+  const endExpiredSessions = async (now: number): Promise<number> => {
+    let ended = 0;
+    for (;;) {
+      const expired = await storage.sessions.listExpired(now, batchSize);
+      for (const session of expired) {
+        const gone = await storage.transaction(async (tx) => {
+          const deleted = await tx.sessions.delete(session.idHash);
+          if (deleted) await afterSessionEnded(tx, deleted, now);
+          return deleted;
+        });
+        if (gone) {
+          ended += 1;
+          events.publish({ type: 'session.ended', sid: gone.sid });
+        }
+      }
+      if (expired.length < batchSize || stopped) break;
+      await nextTurn();
+    }
+    return ended;
+  };
   const sweepAll = async (): Promise<number> => {
     const now = clock.now();
-    let total = 0;
+    let total = await endExpiredSessions(now);
     for (const { repository, retentionMs } of repositories) {
       for (;;) {
         const deleted = await repository.deleteExpired(now - retentionMs, batchSize);

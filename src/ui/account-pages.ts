@@ -7,7 +7,9 @@ import type { SecondFactorPlace, SecondFactorPrompt } from './second-factor-prom
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { PasskeyService } from '../domain/identity/passkeys.js';
 import type { FederatedAccounts } from '../domain/federation/federated-accounts.js';
+import type { ClientDirectory } from '../ports/directories.js';
 import type { CookiePolicy } from '../protocol/context.js';
+import { frontchannelLogoutUrls, loggedOutPage } from '../protocol/endpoints/end-session-endpoint.js';
 import type { InteractionEngine } from '../protocol/interaction/engine.js';
 import type { LoginMethod } from '../protocol/interaction/login-method.js';
 import type { PasswordCredentials } from '../protocol/interaction/password-login.js';
@@ -23,6 +25,8 @@ import { describeUserAgent } from './user-agent.js';
 
 export interface AccountPagesDependencies extends SessionDependencies {
   issuer: string;
+  /** The apps a signed-out session was used with: their front-channel logout URIs. */
+  clients: Pick<ClientDirectory, 'getClient'>;
   csrfKey: SecretHasher;
   cookies: Pick<CookiePolicy, 'session' | 'accountBinding' | 'accountSecondFactor' | 'path'>;
 }
@@ -381,13 +385,20 @@ export class AccountPages {
   endSessions(request: AccountRequest): Promise<ProtocolResponse> {
     return this.#form(request, 'sessions', async (current, context) => {
       const sid = param(request.body, 'sid') ?? '';
-      if (param(request.body, 'scope') === 'all') {
-        await this.#accounts.endSessions(context, current.user.id, { all: true });
-        return seeOther(this.#signInLocation(), [sessionCookie(this.#deps, null)]);
-      }
-      await this.#accounts.endSessions(context, current.user.id, { sid });
-      if (sid === current.session.sid) return seeOther(this.#signInLocation(), [sessionCookie(this.#deps, null)]);
-      return seeOther(`${this.base}?done=signed_out`);
+      const all = param(request.body, 'scope') === 'all';
+      const ended = await this.#accounts.endSessions(context, current.user.id, all ? { all: true } : { sid });
+      const apps = ended.get(current.session.sid);
+      if (!apps) return seeOther(`${this.base}?done=signed_out`);
+      // This browser signed out: the apps it signed in to are told through its front channel too.
+      const frontchannelUrls = await frontchannelLogoutUrls(apps, current.session.sid, this.#deps);
+      if (frontchannelUrls.length === 0) return seeOther(this.#signInLocation(), [sessionCookie(this.#deps, null)]);
+      return {
+        kind: 'page',
+        status: 200,
+        page: loggedOutPage({ clientName: null, frontchannelUrls, continueTo: this.#signInLocation() }),
+        cookies: [sessionCookie(this.#deps, null)],
+        headers: { 'cache-control': 'no-store' },
+      };
     });
   }
 

@@ -13,6 +13,7 @@ import { passkeysContract } from './passkeys-contract.js';
 import { pushedAuthorizationContract } from './pushed-authorization-contract.js';
 import { rateLimitContract } from './rate-limit-contract.js';
 import { registryContract } from './registry-contract.js';
+import { sessionLogoutContract } from './session-logout-contract.js';
 
 export interface ContractTarget {
   /** A URL of an empty database for this run. */
@@ -291,6 +292,13 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('pushed authorization requests', () => {
       pushedAuthorizationContract(
+        () => storage,
+        () => now,
+      );
+    });
+
+    describe('session logout', () => {
+      sessionLogoutContract(
         () => storage,
         () => now,
       );

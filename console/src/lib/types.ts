@@ -7,6 +7,7 @@ import type {
   CertificateView,
   ConsentView,
   InvitationView,
+  LogoutDeliveryView,
   MeView,
   MemberView,
   OrgView,
@@ -35,3 +36,4 @@ export type RotatedSecret = RotatedSecretView;
 export type Certificate = CertificateView;
 export type AuditEvent = AuditEventView;
 export type Consent = ConsentView;
+export type LogoutDelivery = LogoutDeliveryView;

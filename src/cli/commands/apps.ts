@@ -39,6 +39,9 @@ function appBody(options: Record<string, unknown>): Record<string, unknown> {
   if (options.draft) body.status = 'draft';
   if (options.redirectUri) body.redirectUris = options.redirectUri;
   if (options.postLogoutRedirectUri) body.postLogoutRedirectUris = options.postLogoutRedirectUri;
+  // An empty value clears the setting.
+  if (typeof options.backchannelLogoutUri === 'string') body.backchannelLogoutUri = options.backchannelLogoutUri || null;
+  if (typeof options.frontchannelLogoutUri === 'string') body.frontchannelLogoutUri = options.frontchannelLogoutUri || null;
   if (options.grantType) body.grantTypes = options.grantType;
   if (options.scope) body.scopes = (options.scope as string[]).flatMap((scope) => scope.split(/[ ,]+/)).filter(Boolean);
   if (options.authMethod !== undefined) body.tokenEndpointAuthMethod = options.authMethod;
@@ -86,6 +89,8 @@ function addSettingFlags(command: Command): Command {
     .option('--description <text>', 'description')
     .option('--redirect-uri <uri>', 'redirect URI (repeat for several)', collect)
     .option('--post-logout-redirect-uri <uri>', 'post-logout redirect URI (repeat for several)', collect)
+    .option('--backchannel-logout-uri <uri>', 'where logout tokens are POSTed when a session ends (https; empty clears it)')
+    .option('--frontchannel-logout-uri <uri>', 'loaded in an iframe by the logout page (https; empty clears it)')
     .option('--grant-type <grant>', 'allowed grant type (repeat for several)', collect)
     .option('--scope <scope>', 'allowed scope (repeat, or space/comma separated)', collect)
     .option('--auth-method <method>', `token endpoint auth method: ${tokenEndpointAuthMethods.join(', ')}`)

@@ -31,6 +31,8 @@ export interface AppServiceDependencies {
   signingAlgorithms?: readonly SigningAlgorithm[];
   /** The server's device flow settings, reported as the defaults of GET /limits. */
   deviceFlow?: { lifetimeSeconds: number; pollIntervalSeconds: number };
+  /** The issuer is on a loopback host (development): logout URIs may be plain http on loopback too. */
+  loopbackIssuer?: boolean;
 }
 
 export interface CreatedApp {
@@ -202,6 +204,7 @@ export class AppService {
       apis,
       reservedApis: this.#deps.builtInApis,
       isUserCredential: app.ownerUserId !== null,
+      loopbackIssuer: this.#deps.loopbackIssuer ?? false,
       ...options,
     });
     const problems = [...extra, ...rules.filter((problem) => !reported.has(topField(problem.field)))];

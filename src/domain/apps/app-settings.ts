@@ -54,6 +54,24 @@ function webUrl() {
     );
 }
 
+/** An absolute http(s) URL without a fragment (Back-Channel Logout §2.2, Front-Channel Logout §2). */
+function logoutUri() {
+  return z
+    .string()
+    .max(2000, { error: 'must be at most 2000 characters' })
+    .refine(
+      (value) => {
+        try {
+          const url = new URL(value);
+          return (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '' && !value.includes('#');
+        } catch {
+          return false;
+        }
+      },
+      { error: 'must be an absolute https URL without a fragment' },
+    );
+}
+
 /** RFC 8707 §2: an absolute URI, without a fragment, as an API identifier is. */
 function isAbsoluteUriWithoutFragment(value: string): boolean {
   if (/\s/.test(value) || value.includes('#')) return false;
@@ -122,6 +140,11 @@ export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonl
       termsOfServiceUri: webUrl().nullable(),
       redirectUris: z.array(z.string().max(2000)).max(100),
       postLogoutRedirectUris: z.array(z.string().max(2000)).max(100),
+      // The scheme and host rules need the issuer: checkLogoutUris.
+      backchannelLogoutUri: logoutUri().nullable(),
+      backchannelLogoutSessionRequired: z.boolean({ error: 'must be true or false' }),
+      frontchannelLogoutUri: logoutUri().nullable(),
+      frontchannelLogoutSessionRequired: z.boolean({ error: 'must be true or false' }),
       grantTypes: z.array(z.enum(allGrantTypes, { error: `must be one of ${allGrantTypes.join(', ')}` })).max(10),
       tokenEndpointAuthMethod: z.enum(tokenEndpointAuthMethods, { error: `must be one of ${tokenEndpointAuthMethods.join(', ')}` }),
       scopes: z.array(scopeToken).max(200),
@@ -217,6 +240,10 @@ export function defaultSettings(type: AppType): AppSettings {
     termsOfServiceUri: null,
     redirectUris: [],
     postLogoutRedirectUris: [],
+    backchannelLogoutUri: null,
+    backchannelLogoutSessionRequired: false,
+    frontchannelLogoutUri: null,
+    frontchannelLogoutSessionRequired: false,
     grantTypes: [...rules.defaultGrantTypes],
     tokenEndpointAuthMethod: rules.defaultAuthMethod,
     scopes: [...rules.defaultScopes],
@@ -262,6 +289,7 @@ export function mergeSettings(current: AppSettings, input: AppInput): AppSetting
     termsOfServiceUri: input.termsOfServiceUri !== undefined ? input.termsOfServiceUri : current.termsOfServiceUri,
     redirectUris: input.redirectUris ?? current.redirectUris,
     postLogoutRedirectUris: input.postLogoutRedirectUris ?? current.postLogoutRedirectUris,
+    ...mergeLogoutSettings(current, input),
     grantTypes: input.grantTypes ? [...new Set(input.grantTypes)] : current.grantTypes,
     tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? current.tokenEndpointAuthMethod,
     scopes: input.scopes ? [...new Set(input.scopes)] : current.scopes,
@@ -273,6 +301,20 @@ export function mergeSettings(current: AppSettings, input: AppInput): AppSetting
     deviceCode: mergeGroup(current.deviceCode, input.deviceCode),
     customClaims: input.customClaims ?? current.customClaims,
     security: mergeGroup(current.security, input.security),
+  };
+}
+
+type LogoutSettings = Pick<
+  AppSettings,
+  'backchannelLogoutUri' | 'backchannelLogoutSessionRequired' | 'frontchannelLogoutUri' | 'frontchannelLogoutSessionRequired'
+>;
+
+function mergeLogoutSettings(current: LogoutSettings, input: AppInput): LogoutSettings {
+  return {
+    backchannelLogoutUri: input.backchannelLogoutUri !== undefined ? input.backchannelLogoutUri : current.backchannelLogoutUri,
+    backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired ?? current.backchannelLogoutSessionRequired,
+    frontchannelLogoutUri: input.frontchannelLogoutUri !== undefined ? input.frontchannelLogoutUri : current.frontchannelLogoutUri,
+    frontchannelLogoutSessionRequired: input.frontchannelLogoutSessionRequired ?? current.frontchannelLogoutSessionRequired,
   };
 }
 
@@ -303,6 +345,11 @@ export interface AppRuleContext {
    * update may take them all away (say, with security.managementApiAccess); the app then gets no token.
    */
   requireApiGrants?: boolean;
+  /**
+   * The server's issuer is itself on a loopback host (development): logout URIs may then be plain
+   * http on a loopback host too. Otherwise they must be https.
+   */
+  loopbackIssuer?: boolean;
 }
 
 /** Every rule that spans fields, the type and the organization's APIs. Empty when the settings are acceptable. */
@@ -317,6 +364,7 @@ export function checkAppRules(settings: AppSettings, context: AppRuleContext): F
     ...(typeRules.isPublic ? checkPublicClientSecurity(settings) : []),
     ...checkApiAccess(settings, context),
     ...checkCustomClaimsSize(settings),
+    ...checkLogoutUris(settings, context, typeRules),
   ];
 }
 
@@ -482,6 +530,38 @@ function checkApiGrants(settings: AppSettings, apis: UsableApis): FieldProblem[]
       }
     });
   });
+  return problems;
+}
+
+/**
+ * Logout URIs are called with the user's session: by the server (back-channel) or by the browser
+ * in an iframe of the logout page (front-channel). Both must be https (Back-Channel Logout §2.2
+ * says so; a front-channel page loaded over http would be mixed content on the https logout page),
+ * except on loopback while the server itself runs on loopback. No app without a user flow has any.
+ */
+function checkLogoutUris(settings: AppSettings, context: AppRuleContext, { rules, label, article }: TypeRuleView): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const field of ['backchannelLogoutUri', 'frontchannelLogoutUri'] as const) {
+    const uri = settings[field];
+    if (uri === null) continue;
+    if (rules.redirectUris === 'none') {
+      problems.push({ field, message: `${article} ${label} uses client credentials only: it has no sessions to be signed out of` });
+      continue;
+    }
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      continue;
+    }
+    if (url.protocol === 'https:') continue;
+    if (!(context.loopbackIssuer === true && isLoopbackHost(url.hostname))) {
+      problems.push({
+        field,
+        message: context.loopbackIssuer ? 'must be an https URL (plain http only for a loopback host while this server runs on one)' : 'must be an https URL',
+      });
+    }
+  }
   return problems;
 }
 

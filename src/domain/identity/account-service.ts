@@ -205,12 +205,15 @@ export class AccountService {
     return { ok: true };
   }
 
-  /** Signs out one of the user's sessions (named by its public sid), or all of them but `keepIdHash`, or all. */
-  async endSessions(context: RequestContext, userId: string, selection: SessionSelection): Promise<number> {
+  /**
+   * Signs out one of the user's sessions (named by its public sid), or all of them but `keepIdHash`,
+   * or all; answers the apps each ended session was used with (by sid), for front-channel logout.
+   */
+  async endSessions(context: RequestContext, userId: string, selection: SessionSelection): Promise<Map<string, string[]>> {
     const now = this.#deps.clock.now();
     return commitChange(this.#changes, context, async (tx) => {
-      const { changes } = await endSessionsIn(tx, userId, selection, now, 'signed out from the account page');
-      return { result: changes.length, changes };
+      const { changes, apps } = await endSessionsIn(tx, userId, selection, now, 'signed out from the account page');
+      return { result: apps, changes };
     });
   }
 

@@ -14,7 +14,7 @@ import { parseOrThrow } from '../validation.js';
 import { mailPasswordLink } from './account-mail.js';
 import { passwordSchema } from './password-policy.js';
 import type { SecondFactorMethod, SecondFactors } from './second-factors.js';
-import { endSessionsIn, sessionEnded } from './sessions.js';
+import { endSessionsIn } from './sessions.js';
 import type { SessionRecord } from '../../ports/oauth-repositories.js';
 
 const createUserSchema = z
@@ -288,12 +288,10 @@ export class UserService {
           throw new DomainError('invalid_state', `${user.email} is the last owner of organization ${membership.orgId}; make someone else owner first`);
         }
       }
-      const sessions = await tx.sessions.listForUser(user.id, now);
+      // Ended before the row goes, so that the apps the sessions signed in to hear of it (back-channel logout).
+      const { changes: ended } = await endSessionsIn(tx, user.id, { all: true }, now, 'user deleted');
       await tx.users.delete(user.id);
-      return {
-        result: undefined,
-        changes: [userChange('user.deleted', user, { email: user.email }), ...sessions.map((session) => sessionEnded(user.id, session.sid, 'user deleted'))],
-      };
+      return { result: undefined, changes: [userChange('user.deleted', user, { email: user.email }), ...ended] };
     });
   }
 

@@ -8,6 +8,8 @@ import type { AuditEventRecord } from '../../ports/audit-repository.js';
 import type { PersonalAccessTokenRecord, UserRecord } from '../../ports/identity-repositories.js';
 import type { InvitationRecord, OrganizationRecord } from '../../ports/org-repositories.js';
 import type { SessionRecord } from '../../ports/oauth-repositories.js';
+import type { OutboxEntry } from '../../ports/outbox.js';
+import { deliveryState } from '../../domain/apps/logout-deliveries.js';
 
 export {
   orgViewSchema,
@@ -20,11 +22,30 @@ export {
   appViewSchema,
   appWithSecretSchema,
   certificateViewSchema,
+  logoutDeliveryViewSchema,
   auditViewSchema,
 } from '../../contracts/views.js';
 
 function iso(epochMs: number | null): string | null {
   return epochMs === null ? null : new Date(epochMs).toISOString();
+}
+
+/** A back-channel logout outbox entry as an app's delivery log shows it: never the token, which is signed at send time anyway. */
+export function logoutDeliveryView(entry: OutboxEntry) {
+  const payload = entry.payload as { sub?: unknown; sid?: unknown } | null;
+  const state = deliveryState(entry);
+  return {
+    id: entry.id,
+    state,
+    sub: typeof payload?.sub === 'string' ? payload.sub : '',
+    sid: typeof payload?.sid === 'string' ? payload.sid : '',
+    attempts: entry.attempts,
+    lastError: entry.lastError,
+    createdAt: iso(entry.createdAt)!,
+    nextAttemptAt: state === 'pending' ? iso(entry.nextAttemptAt) : null,
+    sentAt: iso(entry.sentAt),
+    failedAt: iso(entry.failedAt),
+  };
 }
 
 export function orgView(org: OrganizationRecord) {

@@ -254,7 +254,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
           code_verifier: flow.verifier,
         });
         if (!tokens?.id_token) return failure('the code could not be redeemed');
-        const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string };
+        const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string; sid?: unknown };
         const now = deps.clock.now();
         const sessionId = randomId(32);
         await deps.storage.consoleSessions.insert({
@@ -265,6 +265,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
           accessExpiresAt: now + Number((tokens as { expires_in?: number }).expires_in ?? 0) * 1000,
           createdAt: now,
           expiresAt: now + options.sessionTtlMs,
+          // The console session ends with the Latchkey session it signed in with (endSessionsIn).
+          sid: typeof claims.sid === 'string' ? claims.sid : null,
         });
         return reply
           .setCookie(sessionCookie, sessionId, { ...cookieOptions, maxAge: options.sessionTtlMs / 1000 })

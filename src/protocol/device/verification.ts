@@ -20,7 +20,7 @@ const codeEntryRule: RateRule = { windowMs: 15 * 60_000, freeAttempts: 20 };
 
 export interface DeviceVerificationDependencies extends SessionDependencies, AppAccessDependencies {
   clock: Clock;
-  storage: Pick<Storage, 'deviceCodes' | 'sessions' | 'interactions'>;
+  storage: Pick<Storage, 'deviceCodes' | 'sessions' | 'interactions' | 'transaction'>;
   clients: Pick<ClientDirectory, 'getClient'>;
   /** Keyed hash of the browser binding that a device interaction is bound to. */
   tokenHasher: SecretHasher;

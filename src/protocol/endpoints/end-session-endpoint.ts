@@ -1,12 +1,12 @@
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { signingAlgorithms } from '../../contracts/algorithms.js';
-import type { OAuthClient } from '../../ports/directories.js';
+import type { ClientDirectory, OAuthClient } from '../../ports/directories.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { redirectUriMatches } from '../authorize/checks.js';
 import { errorPage } from '../authorize/response.js';
 import type { ProtocolDependencies } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
+import { param, rejectDuplicateParameters, type PageModel, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
 import { currentSession, endSession, sessionCookie, type SessionDependencies } from '../sessions.js';
 
 interface LogoutRequest {
@@ -79,22 +79,66 @@ function logoutCsrf(request: ProtocolRequest, deps: EndSessionDependencies): str
   return deps.csrfKey.hash(`logout:${request.cookies[deps.cookies.session] ?? ''}`);
 }
 
+/**
+ * The front-channel logout URIs of the apps the ended session signed in to (Front-Channel Logout
+ * 1.0 §2), with `iss` and `sid` for the apps that asked for them (§2: both or neither). The
+ * parameters are added to the registered URI's own query, which it may have (§2).
+ */
+export async function frontchannelLogoutUrls(
+  clientIds: readonly string[],
+  sid: string,
+  deps: { issuer: string; clients: Pick<ClientDirectory, 'getClient'> },
+): Promise<string[]> {
+  const urls: string[] = [];
+  for (const clientId of clientIds) {
+    const client = await deps.clients.getClient(clientId);
+    const uri = client?.policy.frontchannelLogoutUri;
+    if (!client || !uri) continue;
+    const url = new URL(uri);
+    if (client.policy.frontchannelLogoutSessionRequired) {
+      url.searchParams.set('iss', deps.issuer);
+      url.searchParams.set('sid', sid);
+    }
+    urls.push(url.toString());
+  }
+  return urls;
+}
+
+/**
+ * The signed-out page: it loads each front-channel logout URI in a hidden iframe, then continues
+ * to `continueTo` (the post_logout_redirect_uri) when there is one. The renderer opens frame-src
+ * to exactly the iframes' origins.
+ */
+export function loggedOutPage(data: { clientName: string | null; frontchannelUrls: readonly string[]; continueTo: string | null }): PageModel {
+  return {
+    template: 'logged-out',
+    data: {
+      clientName: data.clientName,
+      frontchannelUrls: [...data.frontchannelUrls],
+      frameOrigins: [...new Set(data.frontchannelUrls.map((url) => new URL(url).origin))],
+      continueTo: data.continueTo,
+    },
+  };
+}
+
 async function finish(request: ProtocolRequest, deps: EndSessionDependencies, logout: LogoutRequest, status: 302 | 303): Promise<ProtocolResponse> {
   const ended = await endSession(request, deps);
-  if (ended) deps.events.publish({ type: 'session.ended', sid: ended.sid });
+  if (ended) deps.events.publish({ type: 'session.ended', sid: ended.session.sid });
   const cookies = [sessionCookie(deps, null)];
+  const frontchannelUrls = ended ? await frontchannelLogoutUrls(ended.clientIds, ended.session.sid, deps) : [];
+  let location: string | null = null;
   if (logout.postLogoutRedirectUri) {
     const separator = logout.postLogoutRedirectUri.includes('?') ? '&' : '?';
-    const location =
+    location =
       logout.state !== null
         ? `${logout.postLogoutRedirectUri}${separator}${new URLSearchParams({ state: logout.state }).toString()}`
         : logout.postLogoutRedirectUri;
-    return { kind: 'redirect', status, location, cookies, headers: { 'cache-control': 'no-store' } };
+    if (frontchannelUrls.length === 0) return { kind: 'redirect', status, location, cookies, headers: { 'cache-control': 'no-store' } };
   }
   return {
     kind: 'page',
     status: 200,
-    page: { template: 'logged-out', data: { clientName: logout.client?.app.name ?? null } },
+    page: loggedOutPage({ clientName: logout.client?.app.name ?? null, frontchannelUrls, continueTo: location }),
     cookies,
     headers: { 'cache-control': 'no-store' },
   };

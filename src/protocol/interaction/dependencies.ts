@@ -11,7 +11,7 @@ export interface InteractionDependencies {
   issuer: string;
   endpoints: Pick<EndpointUrls, 'interaction'>;
   clock: Clock;
-  storage: Pick<Storage, 'interactions' | 'sessions' | 'consents' | 'preAuthorizations' | 'grants'>;
+  storage: Pick<Storage, 'interactions' | 'sessions' | 'consents' | 'preAuthorizations' | 'grants' | 'transaction'>;
   clients: Pick<ClientDirectory, 'getClient'>;
   resources: Pick<ResourceDirectory, 'getApi'>;
   users: Pick<UserDirectory, 'getUser'>;

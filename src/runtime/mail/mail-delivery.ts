@@ -4,7 +4,8 @@ import type { Mailer } from '../../ports/mailer.js';
 import type { Runtime } from '../runtime.js';
 import { LogMailer } from './log-mailer.js';
 import { MailRenderer } from './mail-renderer.js';
-import { startOutboxWorker, type OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
+import { backchannelLogoutSender } from '../backchannel-logout-sender.js';
+import { mailSender, startOutboxWorker, type OutboxWorker, type OutboxWorkerOptions } from './outbox-worker.js';
 import { SmtpMailer } from './smtp-mailer.js';
 
 /** The SMTP server of `mail.smtpUrl`, or the log when it is unset (development). */
@@ -21,7 +22,7 @@ export interface MailDelivery {
 }
 
 /**
- * Starts this node's outbox worker. Changes that queue mail publish their event after commit, so
+ * Starts this node's outbox worker (mail and back-channel logouts). Changes that queue mail publish their event after commit, so
  * an account or invitation event wakes the worker at once; the poll catches the rest, including
  * mail queued on other nodes.
  */
@@ -30,9 +31,14 @@ export function startMailDelivery(runtime: Runtime, options: Partial<OutboxWorke
   const mailer = createMailer(config, logger);
   if (mailer instanceof LogMailer) logger.warn('mail.smtpUrl is unset: mails are written to the log instead of being sent (development mode)');
   const renderer = new MailRenderer({ serverName: config.mail.serverName, templatesDir: config.ui.templatesDir });
-  const worker = startOutboxWorker({ outbox: storage.outbox, mailer, renderer, clock, logger, from: config.mail.from }, options);
+  const senders = {
+    mail: mailSender(mailer, renderer, config.mail.from),
+    backchannel_logout: backchannelLogoutSender({ issuer: config.issuer, signingKeys: runtime.signingKeys, apps: storage.apps, clock }),
+  };
+  const worker = startOutboxWorker({ outbox: storage.outbox, senders, clock, logger }, options);
   const unsubscribe = runtime.events.subscribe((event) => {
-    if (event.type.startsWith('user.') || event.type.startsWith('invitation.')) worker.wake();
+    // A session's end may have queued back-channel logouts.
+    if (event.type.startsWith('user.') || event.type.startsWith('invitation.') || event.type === 'session.ended') worker.wake();
   });
   return {
     mailer,

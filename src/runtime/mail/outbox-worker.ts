@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { OutgoingMail } from '../../domain/mail/outgoing-mail.js';
 import type { Clock } from '../../ports/clock.js';
 import { UndeliverableMailError, type Mailer } from '../../ports/mailer.js';
-import type { OutboxEntry, OutboxRepository } from '../../ports/outbox.js';
+import type { OutboxEntry, OutboxKind, OutboxRepository } from '../../ports/outbox.js';
 import type { MailRenderer } from './mail-renderer.js';
 
 export interface OutboxWorkerOptions {
@@ -56,13 +56,42 @@ export interface OutboxWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * How one kind of outbox entry leaves. `send` resolves once it was accepted; it rejects with an
+ * UndeliverableError (or UndeliverableMailError) when trying again cannot help, else with any
+ * error (retried with backoff).
+ */
+export interface OutboxSender {
+  /** What the log calls one entry: "mail", "back-channel logout". */
+  readonly noun: string;
+  /** Log fields naming an entry, never its secrets: a mail's links are credentials. */
+  logFields(entry: OutboxEntry): Record<string, unknown>;
+  send(entry: OutboxEntry): Promise<void>;
+}
+
+/** The entry can never be delivered as it is (its app is gone, say): not retried. */
+export class UndeliverableError extends Error {
+  override readonly name = 'UndeliverableError';
+}
+
+/** Sends `mail` entries through the mailer, rendered at send time. */
+export function mailSender(mailer: Mailer, renderer: MailRenderer, from: string): OutboxSender {
+  return {
+    noun: 'mail',
+    logFields: (entry) => ({ mailId: entry.id, template: (entry.payload as { template?: string }).template }),
+    send: async (entry) => {
+      const mail = entry.payload as unknown as OutgoingMail;
+      await mailer.send({ to: mail.to, from, ...renderer.render(mail) });
+    },
+  };
+}
+
 export interface OutboxWorkerDependencies {
   outbox: OutboxRepository;
-  mailer: Mailer;
-  renderer: MailRenderer;
+  /** One sender for each kind the outbox carries. */
+  senders: { readonly [Kind in OutboxKind]: OutboxSender };
   clock: Clock;
   logger: Logger;
-  from: string;
 }
 
 /**
@@ -72,7 +101,7 @@ export interface OutboxWorkerDependencies {
  */
 export function startOutboxWorker(dependencies: OutboxWorkerDependencies, overrides: Partial<OutboxWorkerOptions> = {}): OutboxWorker {
   const options = { ...defaultOutboxWorkerOptions, ...overrides };
-  const { outbox, mailer, renderer, clock, from } = dependencies;
+  const { outbox, senders, clock } = dependencies;
   const id = `worker_${randomBytes(8).toString('hex')}`;
   const logger = dependencies.logger.child({ component: 'outbox', worker: id });
   let stopped = false;
@@ -81,39 +110,32 @@ export function startOutboxWorker(dependencies: OutboxWorkerDependencies, overri
   let lastCleanup = clock.now();
 
   const deliver = async (entry: OutboxEntry): Promise<boolean> => {
-    let message;
+    const sender = (senders as Partial<Record<string, OutboxSender>>)[entry.kind];
+    if (!sender) return fail(entry, undefined, new UndeliverableError(`unknown outbox kind ${String(entry.kind)}`));
     try {
-      if (entry.kind !== 'mail') throw new Error(`unknown outbox kind ${String(entry.kind)}`);
-      const mail = entry.payload as unknown as OutgoingMail;
-      message = { to: mail.to, from, ...renderer.render(mail) };
+      await sender.send(entry);
     } catch (error) {
-      return fail(entry, error);
-    }
-    try {
-      await mailer.send(message);
-    } catch (error) {
-      return fail(entry, error);
+      return fail(entry, sender, error);
     }
     if (!(await outbox.markSent(entry.id, id, clock.now()))) {
       // The lease ran out during the delivery: another worker may send it again.
-      logger.warn({ mailId: entry.id, leaseMs: options.leaseMs }, 'mail sent after its claim had run out; it may be sent twice');
+      logger.warn({ ...sender.logFields(entry), leaseMs: options.leaseMs }, `${sender.noun} sent after its claim had run out; it may be sent twice`);
     }
-    logger.info({ mailId: entry.id, template: (entry.payload as { template?: string }).template, attempts: entry.attempts + 1 }, 'mail sent');
+    logger.info({ ...sender.logFields(entry), attempts: entry.attempts + 1 }, `${sender.noun} sent`);
     return true;
   };
 
-  // Only the error's message is logged and stored: never the mail, whose links are credentials.
-  const fail = async (entry: OutboxEntry, error: unknown): Promise<false> => {
+  // Only the error's message is logged and stored: never the entry itself.
+  const fail = async (entry: OutboxEntry, sender: OutboxSender | undefined, error: unknown): Promise<false> => {
     const reason = error instanceof Error ? error.message : String(error);
     const now = clock.now();
-    const retryAt = error instanceof UndeliverableMailError ? null : nextAttemptAt(entry.attempts + 1, now, options);
+    const undeliverable = error instanceof UndeliverableMailError || error instanceof UndeliverableError;
+    const retryAt = undeliverable ? null : nextAttemptAt(entry.attempts + 1, now, options);
     await outbox.markFailed(entry.id, id, reason, retryAt, now);
-    if (retryAt === null)
-      logger.error(
-        { mailId: entry.id, attempts: entry.attempts + 1, error: reason },
-        error instanceof UndeliverableMailError ? 'mail given up: it cannot be delivered' : 'mail given up after too many failed tries',
-      );
-    else logger.warn({ mailId: entry.id, attempts: entry.attempts + 1, retryInMs: retryAt - now, error: reason }, 'mail delivery failed; will retry');
+    const noun = sender?.noun ?? entry.kind;
+    const fields = { ...(sender ? sender.logFields(entry) : { entryId: entry.id }), attempts: entry.attempts + 1, error: reason };
+    if (retryAt === null) logger.error(fields, undeliverable ? `${noun} given up: it cannot be delivered` : `${noun} given up after too many failed tries`);
+    else logger.warn({ ...fields, retryInMs: retryAt - now }, `${noun} delivery failed; will retry`);
     return false;
   };
 

@@ -12,6 +12,7 @@ function toRecord(row: Selectable<ConsoleSessionsTable>): ConsoleSessionRecord {
     accessExpiresAt: row.access_expires_at,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    sid: row.sid,
   };
 }
 
@@ -32,6 +33,7 @@ export class SqlConsoleSessionRepository implements ConsoleSessionRepository {
         access_expires_at: session.accessExpiresAt,
         created_at: session.createdAt,
         expires_at: session.expiresAt,
+        sid: session.sid,
       })
       .execute();
   }
@@ -54,6 +56,11 @@ export class SqlConsoleSessionRepository implements ConsoleSessionRepository {
   async delete(idHash: string): Promise<ConsoleSessionRecord | undefined> {
     const row = await this.#db.deleteFrom('console_sessions').where('id_hash', '=', idHash).returningAll().executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  async deleteForSid(sid: string): Promise<number> {
+    const result = await this.#db.deleteFrom('console_sessions').where('sid', '=', sid).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   deleteExpired(now: number, limit: number): Promise<number> {

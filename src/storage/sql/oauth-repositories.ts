@@ -101,6 +101,11 @@ export class SqlSessionRepository implements SessionRepository {
     return rows.map(toSession);
   }
 
+  async listExpired(now: number, limit: number): Promise<SessionRecord[]> {
+    const rows = await this.#db.selectFrom('sessions').selectAll().where('expires_at', '<=', now).orderBy('expires_at').limit(limit).execute();
+    return rows.map(toSession);
+  }
+
   async deleteForUser(userId: string, keepIdHash?: string): Promise<SessionRecord[]> {
     let query = this.#db.deleteFrom('sessions').where('user_id', '=', userId);
     if (keepIdHash !== undefined) query = query.where('id_hash', '!=', keepIdHash);
@@ -484,6 +489,18 @@ export class SqlGrantRepository implements GrantRepository {
       .where(sql<string>`' ' || scope || ' '`, 'not like', '% offline_access %')
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  async endSession(sid: string, now: number): Promise<{ clientIds: string[]; revoked: number }> {
+    const result = await this.#db
+      .updateTable('grants')
+      .set({ revoked_at: now })
+      .where('session_sid', '=', sid)
+      .where('revoked_at', 'is', null)
+      .where(sql<string>`' ' || scope || ' '`, 'not like', '% offline_access %')
+      .executeTakeFirst();
+    const rows = await this.#db.selectFrom('grants').select('client_id').distinct().where('session_sid', '=', sid).orderBy('client_id').execute();
+    return { clientIds: rows.map((row) => row.client_id), revoked: Number(result.numUpdatedRows) };
   }
 
   deleteExpired(now: number, limit: number): Promise<number> {

@@ -7,6 +7,7 @@ function toEntry(row: Selectable<OutboxTable>): OutboxEntry {
   return {
     id: row.id,
     kind: row.kind as OutboxKind,
+    appId: row.app_id,
     payload: JSON.parse(row.payload) as JsonValue,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
@@ -33,12 +34,13 @@ export class SqlOutboxRepository implements OutboxRepository {
     this.#skipLocked = db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
-  async enqueue(entry: { id: string; kind: OutboxKind; payload: JsonValue; createdAt: number }): Promise<void> {
+  async enqueue(entry: { id: string; kind: OutboxKind; payload: JsonValue; createdAt: number; appId?: string | null }): Promise<void> {
     await this.#db
       .insertInto('outbox')
       .values({
         id: entry.id,
         kind: entry.kind,
+        app_id: entry.appId ?? null,
         payload: JSON.stringify(entry.payload),
         attempts: 0,
         next_attempt_at: entry.createdAt,
@@ -131,6 +133,19 @@ export class SqlOutboxRepository implements OutboxRepository {
 
   async listRecent(limit: number): Promise<OutboxEntry[]> {
     const rows = await this.#db.selectFrom('outbox').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(toEntry);
+  }
+
+  async listForApp(appId: string, kind: OutboxKind, limit: number): Promise<OutboxEntry[]> {
+    const rows = await this.#db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('kind', '=', kind)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map(toEntry);
   }
 

@@ -277,6 +277,8 @@ export interface ConsoleSessionsTable {
   access_expires_at: number;
   created_at: number;
   expires_at: number;
+  /** The Latchkey session the console signed in with (migration 0017). */
+  sid: string | null;
 }
 
 export interface RateLimitsTable {
@@ -324,6 +326,8 @@ export interface DatabaseSchema {
 export interface OutboxTable {
   id: string;
   kind: string;
+  /** The app a back-channel logout is for (migration 0017); null for mail. */
+  app_id: string | null;
   payload: string;
   attempts: number;
   next_attempt_at: number;

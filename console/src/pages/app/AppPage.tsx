@@ -10,6 +10,7 @@ import { AdvancedTab } from './AdvancedTab';
 import { BasicTab } from './BasicTab';
 import { AppContext, type AppValue } from './context';
 import { LifecycleTab } from './LifecycleTab';
+import { LogoutTab } from './LogoutTab';
 import { OAuthTab } from './OAuthTab';
 import { Playground } from './Playground';
 import { TokensTab } from './TokensTab';
@@ -19,6 +20,7 @@ const tabs = [
   { id: 'oauth', label: 'OAuth & scopes' },
   { id: 'tokens', label: 'Tokens' },
   { id: 'advanced', label: 'Advanced' },
+  { id: 'logout', label: 'Logout' },
   { id: 'lifecycle', label: 'Lifecycle' },
   { id: 'playground', label: 'Playground' },
 ] as const;
@@ -80,6 +82,7 @@ export function AppPage() {
         {current.id === 'oauth' ? <OAuthTab /> : null}
         {current.id === 'tokens' ? <TokensTab /> : null}
         {current.id === 'advanced' ? <AdvancedTab /> : null}
+        {current.id === 'logout' ? <LogoutTab /> : null}
         {current.id === 'lifecycle' ? <LifecycleTab /> : null}
         {current.id === 'playground' ? <Playground /> : null}
       </section>

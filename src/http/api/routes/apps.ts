@@ -3,7 +3,7 @@ import { maxSecretGracePeriodSeconds } from '../../../contracts/limits.js';
 import { rotatedSecretSchema } from '../../../contracts/views.js';
 import { lifecycle } from '../../../domain/apps/app-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
-import { appView, appViewSchema, appWithSecretSchema, certificateView, certificateViewSchema } from '../views.js';
+import { appView, appViewSchema, appWithSecretSchema, certificateView, certificateViewSchema, logoutDeliveryView, logoutDeliveryViewSchema } from '../views.js';
 import { orgIdOf, type ManagementApiDependencies } from './deps.js';
 
 const appListQuery = listQuery.extend({ status: z.enum(['draft', 'submitted', 'active', 'disabled']).optional() });
@@ -66,6 +66,18 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       permission: 'apps:read',
       response: { status: 200, description: 'The app', schema: appViewSchema },
       handler: async ({ context, params }) => ({ body: appView(await apps.get(context, params.clientId!)) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/apps/{clientId}/logout-deliveries',
+      operationId: 'listLogoutDeliveries',
+      summary: "The app's latest back-channel logout deliveries (newest first, at most 100): whether each reached the app, and why not",
+      tag: 'Apps',
+      permission: 'apps:read',
+      response: { status: 200, description: 'The delivery log', schema: z.object({ items: z.array(logoutDeliveryViewSchema) }) },
+      handler: async ({ context, params }) => ({
+        body: { items: (await deps.registry.logoutDeliveries.list(context, params.clientId!)).map(logoutDeliveryView) },
+      }),
     }),
     defineRoute({
       method: 'PATCH',

@@ -14,6 +14,7 @@ import * as federation from './0012-federation.js';
 import * as passkeys from './0013-passkeys.js';
 import * as pushedAuthorizationRequests from './0014-pushed-authorization-requests.js';
 import * as dpop from './0016-dpop.js';
+import * as sessionLogout from './0017-session-logout.js';
 import * as signingKeyLifecycle from './0018-signing-key-lifecycle.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '0013-passkeys': passkeys,
   '0014-pushed-authorization-requests': pushedAuthorizationRequests,
   '0016-dpop': dpop,
+  '0017-session-logout': sessionLogout,
   '0018-signing-key-lifecycle': signingKeyLifecycle,
 };
 
