@@ -20,6 +20,7 @@ import type { PasskeyRepository } from './passkey-repository.js';
 import type { PreAuthorizationRepository } from './preauthorization-repository.js';
 import type { PushedAuthorizationRequestRepository } from './pushed-authorization-repository.js';
 import type { RateLimitRepository } from './rate-limiter.js';
+import type { ClientRegistrationRepository, InitialAccessTokenRepository } from './registration-repositories.js';
 import type { RecoveryCodeRepository, TotpFactorRepository } from './second-factor-repositories.js';
 import type { SettingsRepository } from './settings-repository.js';
 import type { SigningKeyRepository } from './signing-key-repository.js';
@@ -61,6 +62,10 @@ export interface Storage {
   readonly federationStates: FederationStateRepository;
   /** Authorization requests pushed ahead of the browser (RFC 9126), used once. */
   readonly pushedAuthorizationRequests: PushedAuthorizationRequestRepository;
+  /** Initial access tokens for dynamic client registration (RFC 7591 §3), spent one use at a time. */
+  readonly initialAccessTokens: InitialAccessTokenRepository;
+  /** Dynamically registered apps and their registration access tokens (RFC 7592). */
+  readonly clientRegistrations: ClientRegistrationRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

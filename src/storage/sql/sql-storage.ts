@@ -25,6 +25,7 @@ import { SqlPasskeyRepository } from './passkey-repository.js';
 import { SqlPreAuthorizationRepository } from './preauthorization-repository.js';
 import { SqlPushedAuthorizationRequestRepository } from './pushed-authorization-repository.js';
 import { SqlRateLimitRepository } from './rate-limit-repository.js';
+import { SqlClientRegistrationRepository, SqlInitialAccessTokenRepository } from './registration-repositories.js';
 import { SqlSettingsRepository } from './settings-repository.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
 
@@ -57,6 +58,8 @@ export class SqlStorage implements Storage {
   readonly linkedIdentities: SqlLinkedIdentityRepository;
   readonly federationStates: SqlFederationStateRepository;
   readonly pushedAuthorizationRequests: SqlPushedAuthorizationRequestRepository;
+  readonly initialAccessTokens: SqlInitialAccessTokenRepository;
+  readonly clientRegistrations: SqlClientRegistrationRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -100,6 +103,8 @@ export class SqlStorage implements Storage {
     this.linkedIdentities = new SqlLinkedIdentityRepository(db);
     this.federationStates = new SqlFederationStateRepository(db);
     this.pushedAuthorizationRequests = new SqlPushedAuthorizationRequestRepository(db);
+    this.initialAccessTokens = new SqlInitialAccessTokenRepository(db);
+    this.clientRegistrations = new SqlClientRegistrationRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ import * as secondFactors from './0011-second-factors.js';
 import * as federation from './0012-federation.js';
 import * as passkeys from './0013-passkeys.js';
 import * as pushedAuthorizationRequests from './0014-pushed-authorization-requests.js';
+import * as dynamicRegistration from './0015-dynamic-registration.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0012-federation': federation,
   '0013-passkeys': passkeys,
   '0014-pushed-authorization-requests': pushedAuthorizationRequests,
+  '0015-dynamic-registration': dynamicRegistration,
 };
 
 export const migrationProvider: MigrationProvider = {
