@@ -10,6 +10,9 @@ import { AppService } from './apps/app-service.js';
 import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
 import { PreAuthorizationService } from './apps/preauthorization-service.js';
+import { DynamicRegistration } from './apps/dynamic-registration.js';
+import { InitialAccessTokens } from './apps/initial-access-tokens.js';
+import { paths } from '../contracts/paths.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AccountService } from './identity/account-service.js';
 import { ConsentService } from './identity/consents.js';
@@ -59,6 +62,8 @@ export interface RegistryDependencies {
   removeOtherSecondFactors?: (tx: Storage, userId: string) => Promise<number>;
   /** Seals the client secrets of sign-in connections at rest. */
   connectionSecrets: SecretSealer;
+  /** The organization (by name) that open dynamic registration registers into; absent when open registration is off. */
+  openRegistrationOrganization?: string;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -67,6 +72,10 @@ export interface Registry {
   apps: AppService;
   credentials: CredentialService;
   preAuthorizations: PreAuthorizationService;
+  /** Initial access tokens for dynamic client registration, issued by organization admins. */
+  initialAccessTokens: InitialAccessTokens;
+  /** Dynamic client registration and management (RFC 7591, RFC 7592). */
+  registration: DynamicRegistration;
   apis: ApiService;
   orgs: OrgService;
   users: UserService;
@@ -104,6 +113,17 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     ...(deps.deviceFlow ? { deviceFlow: deps.deviceFlow } : {}),
     signingAlgorithms: deps.signingAlgorithms,
   });
+  const initialAccessTokens = new InitialAccessTokens({ storage, clock, events, authorizer, hasher: deps.tokenHasher });
+  const registration = new DynamicRegistration({
+    storage,
+    clock,
+    events,
+    apps,
+    initialTokens: initialAccessTokens,
+    hasher: deps.tokenHasher,
+    registrationEndpoint: deps.issuer.replace(/\/+$/, '') + paths.registration,
+    openOrganization: deps.openRegistrationOrganization ?? null,
+  });
   const secondFactors = new SecondFactors({
     storage,
     clock,
@@ -118,6 +138,8 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     authorizer,
     apps,
     credentials: new CredentialService(storage, authorizer, apps),
+    initialAccessTokens,
+    registration,
     preAuthorizations: new PreAuthorizationService({ storage, clock, authorizer, events, builtInApis: deps.builtInApis ?? [] }),
     apis: new ApiService({
       storage,
