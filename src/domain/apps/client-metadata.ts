@@ -138,6 +138,32 @@ function checkResponseTypes(metadata: ClientMetadata, grants: readonly string[])
   return problems;
 }
 
+/** The app's links; one the metadata leaves out is cleared. */
+function linksOf(metadata: ClientMetadata) {
+  return {
+    logoUri: metadata.logo_uri ?? null,
+    homepageUri: metadata.client_uri ?? null,
+    privacyPolicyUri: metadata.policy_uri ?? null,
+    termsOfServiceUri: metadata.tos_uri ?? null,
+  };
+}
+
+/** Metadata Latchkey understands but does not take: software statements, key URLs, private_key_jwt without keys. */
+function checkUnsupported(metadata: ClientMetadata): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (metadata.software_statement !== undefined) {
+    problems.push({ field: 'software_statement', message: 'software statements are not accepted by this server (RFC 7591 §2.3)' });
+  }
+  if (metadata.jwks_uri !== undefined) {
+    problems.push({ field: 'jwks_uri', message: 'jwks_uri is not supported: send the public keys in jwks (RFC 7591 §2)' });
+    if (metadata.jwks !== undefined) problems.push({ field: 'jwks', message: 'jwks and jwks_uri must not both be present (RFC 7591 §2)' });
+  }
+  if (metadata.token_endpoint_auth_method === 'private_key_jwt' && metadata.jwks === undefined) {
+    problems.push({ field: 'jwks', message: 'private_key_jwt needs the public keys its assertions are checked with, in jwks' });
+  }
+  return problems;
+}
+
 /** Scopes of a machine-to-machine app become audience + scope pairs: each API of the organization that defines it. */
 function apiGrantsOf(scopes: readonly string[], apis: readonly ApiRecord[]): { apiGrants: { audience: string; scopes: string[] }[]; problems: FieldProblem[] } {
   const byAudience = new Map<string, string[]>();
@@ -157,21 +183,8 @@ function apiGrantsOf(scopes: readonly string[], apis: readonly ApiRecord[]): { a
  */
 export function appInputOf(metadata: ClientMetadata, type: AppType, apis: readonly ApiRecord[]): { input: Record<string, unknown>; problems: FieldProblem[] } {
   const rules = appTypeRules[type];
-  const problems: FieldProblem[] = [];
   const grants = metadata.grant_types ?? [grantTypeNames.authorizationCode];
-  problems.push(...checkResponseTypes(metadata, grants));
-  if (metadata.software_statement !== undefined) {
-    problems.push({ field: 'software_statement', message: 'software statements are not accepted by this server (RFC 7591 §2.3)' });
-  }
-  if (metadata.jwks_uri !== undefined) {
-    problems.push({ field: 'jwks_uri', message: 'jwks_uri is not supported: send the public keys in jwks (RFC 7591 §2)' });
-  }
-  if (metadata.jwks_uri !== undefined && metadata.jwks !== undefined) {
-    problems.push({ field: 'jwks', message: 'jwks and jwks_uri must not both be present (RFC 7591 §2)' });
-  }
-  if (metadata.token_endpoint_auth_method === 'private_key_jwt' && metadata.jwks === undefined) {
-    problems.push({ field: 'jwks', message: 'private_key_jwt needs the public keys its assertions are checked with, in jwks' });
-  }
+  const problems = [...checkResponseTypes(metadata, grants), ...checkUnsupported(metadata)];
   const scopes = metadata.scope === undefined ? undefined : metadata.scope.split(' ').filter(Boolean);
   const input: Record<string, unknown> = {
     name: metadata.client_name ?? metadata.software_id ?? 'Dynamically registered client',
@@ -180,10 +193,7 @@ export function appInputOf(metadata: ClientMetadata, type: AppType, apis: readon
     postLogoutRedirectUris: metadata.post_logout_redirect_uris ?? [],
     grantTypes: grants,
     tokenEndpointAuthMethod: metadata.token_endpoint_auth_method ?? rules.defaultAuthMethod,
-    logoUri: metadata.logo_uri ?? null,
-    homepageUri: metadata.client_uri ?? null,
-    privacyPolicyUri: metadata.policy_uri ?? null,
-    termsOfServiceUri: metadata.tos_uri ?? null,
+    ...linksOf(metadata),
   };
   if (metadata.id_token_signed_response_alg !== undefined) input.idToken = { signingAlg: metadata.id_token_signed_response_alg };
   if (type === 'm2m') {
@@ -210,6 +220,11 @@ function hostAllowed(uri: string, hosts: readonly string[]): boolean {
   return hosts.some((entry) => (entry.startsWith('*.') ? host.endsWith(entry.slice(1)) : host === entry));
 }
 
+/** `a`, `a or b`, `a, b or c`. */
+function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
 /** What an initial access token (or open registration) allows, checked on the app as it would be. */
 export function checkPolicy(
   policy: RegistrationPolicy,
@@ -226,7 +241,7 @@ export function checkPolicy(
   if (!policy.appTypes.includes(app.type)) {
     problems.push({
       field: app.type === 'native' ? 'application_type' : 'token_endpoint_auth_method',
-      message: `${source} registers only ${policy.appTypes.map((type) => appTypeRules[type].label + 's').join(', ')}; this metadata describes a ${appTypeRules[app.type].label}`,
+      message: `${source} registers only ${listOf(policy.appTypes.map((type) => `${appTypeRules[type].label}s`))}; this metadata describes a ${appTypeRules[app.type].label}`,
     });
   }
   const grants = app.grantTypes.filter((grant) => !policy.grantTypes.includes(grant));

@@ -102,6 +102,7 @@ export class DynamicRegistration {
   async register(bearer: string | null, body: unknown, requestId: string | null = null): Promise<RegistrationResponse> {
     const registrar = await this.#registrar(bearer);
     const { metadata, problems } = parseClientMetadata(body);
+    if (problems.some((problem) => problem.field === '(body)')) throw refusal(problems);
     const typed = appTypeOf(metadata);
     if ('problem' in typed) throw refusal([...problems, typed.problem]);
     const { parsed, problems: inputProblems, certificates } = await this.#appInput(metadata, typed.type, registrar.orgId);
@@ -158,6 +159,7 @@ export class DynamicRegistration {
   async update(clientId: string, bearer: string | null, body: unknown, requestId: string | null = null): Promise<RegistrationResponse> {
     const { app: current, registration } = await this.#authenticate(clientId, bearer);
     const { metadata, problems } = parseClientMetadata(body);
+    if (problems.some((problem) => problem.field === '(body)')) throw refusal(problems);
     if (metadata.client_id !== clientId) {
       problems.push({ field: 'client_id', message: 'must be sent, and be the client_id of the registration being updated (RFC 7592 §2.2)' });
     }
