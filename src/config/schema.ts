@@ -260,7 +260,7 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(false).meta({
           description:
-            'Whether apps may register themselves at the dynamic client registration endpoint (RFC 7591) and manage their registration (RFC 7592). Discovery then names registration_endpoint. Off by default; each registration needs an initial access token an organization admin issued, unless registration.open is on.',
+            'Whether apps may register themselves at the dynamic client registration endpoint (RFC 7591) and manage their registration (RFC 7592). Discovery then names registration_endpoint. Off by default; each registration needs an initial access token an organization admin issued, unless registration.open is on (docs/dynamic-registration.md).',
         }),
         open: z.boolean().default(false).meta({
           description:
