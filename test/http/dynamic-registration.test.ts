@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair } from 'jose';
 import * as client from 'openid-client';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { userWithToken, type ApiCaller } from '../support/api.js';
-import { FormBrowser, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+import { apiIdentifier, FormBrowser, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { startTestServer } from '../support/server.js';
 
 const insecure = { execute: [client.allowInsecureRequests] };
@@ -171,6 +172,75 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
     assert.equal(created?.actor.label, 'dynamic registration with initial access token "partners"');
     assert.equal(created?.actor.id, id);
     assert.doesNotMatch(JSON.stringify(audit.items), /lk_(iat|rat|cs)_/, 'no token or secret in the audit log');
+  });
+
+  test('a machine-to-machine client registers when its token allows client credentials; its scopes become audience + scope pairs', async () => {
+    const { token } = await initialToken({ maxUses: 2, appTypes: ['m2m'], grantTypes: ['client_credentials'] });
+    const registered = await register(
+      { client_name: 'Sync job', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post', scope: 'read:contacts' },
+      token,
+    );
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    assert.deepEqual(registered.body.response_types, []);
+    assert.equal(registered.body.scope, 'read:contacts');
+    const app = await registry().apps.get(operator, String(registered.body.client_id));
+    assert.equal(app.type, 'm2m');
+    assert.deepEqual(app.settings.apiGrants, [{ audience: apiIdentifier, scopes: ['read:contacts'] }]);
+    const configuration = await client.discovery(
+      new URL(fixture.issuer),
+      app.clientId,
+      undefined,
+      client.ClientSecretPost(String(registered.body.client_secret)),
+      insecure,
+    );
+    const tokens = await client.clientCredentialsGrant(configuration);
+    assert.equal(tokens.scope, 'read:contacts');
+
+    const unknownScope = await register(
+      { grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post', scope: 'launch:missiles' },
+      token,
+    );
+    assert.equal(unknownScope.body.error, 'invalid_client_metadata');
+    assert.match(String(unknownScope.body.error_description), /scope: launch:missiles is not a scope of an API in this organization/);
+  });
+
+  test('private_key_jwt: the keys in jwks are stored with the app and authenticate it at the token endpoint', async () => {
+    const { token } = await initialToken({ maxUses: 3, appTypes: ['m2m'], grantTypes: ['client_credentials'] });
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'reg-1', alg: 'ES256', use: 'sig' };
+    const registered = await register(
+      { grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', scope: 'read:contacts', jwks: { keys: [jwk] } },
+      token,
+    );
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    assert.equal((registered.body.jwks as { keys: { kid: string }[] }).keys[0]?.kid, 'reg-1');
+    const configuration = await client.discovery(
+      new URL(fixture.issuer),
+      String(registered.body.client_id),
+      undefined,
+      client.PrivateKeyJwt(privateKey),
+      insecure,
+    );
+    assert.equal((await client.clientCredentialsGrant(configuration)).scope, 'read:contacts');
+
+    const withoutKeys = await register({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', scope: 'read:contacts' }, token);
+    assert.match(String(withoutKeys.body.error_description), /jwks: private_key_jwt needs the public keys/);
+    const privateMaterial = await register(
+      {
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        scope: 'read:contacts',
+        jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'oops' }] },
+      },
+      token,
+    );
+    assert.equal(privateMaterial.body.error, 'invalid_client_metadata');
+    assert.match(String(privateMaterial.body.error_description), /^jwks: /);
+    const byReference = await register(
+      { grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://keys.example/jwks' },
+      token,
+    );
+    assert.match(String(byReference.body.error_description), /jwks_uri is not supported/);
   });
 
   test('a used-up initial access token is refused with 401 invalid_token and creates nothing', async () => {
