@@ -317,10 +317,34 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
     assert.equal(await usesLeft(id), 4, 'refused registrations spend no use');
   });
 
+  test('every problem of a registration is named at once', async () => {
+    const answer = await register({
+      client_name: '',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: ['https://spa.example.test/cb'],
+      scope: 'openid bogus',
+    });
+    assert.equal(answer.body.error, 'invalid_client_metadata');
+    assert.match(String(answer.body.error_description), /client_name: must not be empty/);
+    assert.match(String(answer.body.error_description), /scope: bogus is neither an OpenID Connect scope nor a scope of an API in this organization/);
+  });
+
   test('a software statement is refused with invalid_software_statement', async () => {
     const answer = await register({ redirect_uris: ['https://spa.example.test/cb'], token_endpoint_auth_method: 'none', software_statement: 'eyJ.e30.sig' });
     assert.equal(answer.status, 400);
     assert.equal(answer.body.error, 'invalid_software_statement');
+  });
+
+  test('bodies that are not JSON client metadata are refused with a 400, never a 5xx', async () => {
+    const send = async (body: string, contentType: string) =>
+      (await fixture.fetch(endpoint, { method: 'POST', headers: { 'content-type': contentType }, body })).status;
+    assert.equal(await send('{"client_name": "a\\u0000b", "token_endpoint_auth_method": "none"}', 'application/json'), 400);
+    assert.equal(await send('{"client_name": ', 'application/json'), 400);
+    assert.equal(await send('[1, 2]', 'application/json'), 400);
+    const form = await register('redirect_uris=https://spa.example.test/cb');
+    assert.equal(form.status, 400);
+    assert.equal(form.body.error, 'invalid_client_metadata');
+    assert.equal(await send('client_name=x', 'application/x-www-form-urlencoded'), 400);
   });
 
   test('unknown metadata is ignored and not stored', async () => {

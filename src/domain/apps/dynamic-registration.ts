@@ -53,9 +53,22 @@ function refusal(problems: readonly FieldProblem[]): RegistrationError {
   return new RegistrationError(code, problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '));
 }
 
-function rethrowAsRefusal(error: unknown): never {
-  if (isDomainError(error) && error.kind === 'validation') throw refusal(error.problems.map(asMetadataProblem));
-  throw error;
+/**
+ * Runs the registry's own checks (prepareNew, prepareUpdate) after the registration's: every
+ * problem of the request is reported at once, a registry rule about a field that already has a
+ * problem left out.
+ */
+async function withRegistryRules<T>(earlier: readonly FieldProblem[], prepare: () => Promise<T>): Promise<T> {
+  let prepared: T;
+  try {
+    prepared = await prepare();
+  } catch (error) {
+    if (!isDomainError(error) || error.kind !== 'validation') throw error;
+    const reported = new Set(earlier.map((problem) => problem.field));
+    throw refusal([...earlier, ...error.problems.map(asMetadataProblem).filter((problem) => !reported.has(problem.field))]);
+  }
+  if (earlier.length > 0) throw refusal(earlier);
+  return prepared;
 }
 
 /** What a policy looks at: a machine-to-machine app's scopes are those of its audience + scope pairs. */
@@ -108,12 +121,10 @@ export class DynamicRegistration {
     const { parsed, problems: inputProblems, certificates } = await this.#appInput(metadata, typed.type, registrar.orgId);
     const allProblems = [...problems, ...inputProblems];
     allProblems.push(...checkPolicy(registrar.policy, policyView(typed.type, mergeSettings(defaultSettings(typed.type), parsed)), registrar.source));
-    if (allProblems.length > 0) throw refusal(allProblems);
-
     const createdBy = registrar.initialToken ? `dynamic registration (initial access token ${registrar.initialToken.id})` : 'open dynamic registration';
-    const app = await this.#deps.apps
-      .prepareNew(registrar.orgId, { ...parsed, visibility: 'private', status: 'active' }, { ownerUserId: null, createdBy })
-      .catch(rethrowAsRefusal);
+    const app = await withRegistryRules(allProblems, () =>
+      this.#deps.apps.prepareNew(registrar.orgId, { ...parsed, visibility: 'private', status: 'active' }, { ownerUserId: null, createdBy }),
+    );
     const now = this.#deps.clock.now();
     const registrationToken = generateOpaqueSecret('rat');
     const registration: ClientRegistrationRecord = {
@@ -181,8 +192,7 @@ export class DynamicRegistration {
     if (metadata.jwks !== undefined) {
       allProblems.push({ field: 'jwks', message: "keys can't be changed through registration management; upload them in the console or the management API" });
     }
-    if (allProblems.length > 0) throw refusal(allProblems);
-    const { next, change } = await this.#deps.apps.prepareUpdate(current, parsed).catch(rethrowAsRefusal);
+    const { next, change } = await withRegistryRules(allProblems, () => this.#deps.apps.prepareUpdate(current, parsed));
 
     const now = this.#deps.clock.now();
     const registrationToken = generateOpaqueSecret('rat');
