@@ -118,6 +118,15 @@ export function registrationContract(storageOf: () => Storage, now: () => number
     assert.equal((await storage.initialAccessTokens.getByHash(token.tokenHash))?.usesLeft, 1);
   });
 
+  test('initial access tokens go with their organization', async () => {
+    const storage = storageOf();
+    const orgId = await org(storage);
+    const token = initialToken(orgId);
+    await storage.initialAccessTokens.insert(token);
+    assert.equal(await storage.organizations.delete(orgId), true);
+    assert.equal(await storage.initialAccessTokens.getByHash(token.tokenHash), undefined);
+  });
+
   test('client registrations: round-trip, update of token and metadata, gone with their app', async () => {
     const storage = storageOf();
     const orgId = await org(storage);

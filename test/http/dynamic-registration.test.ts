@@ -447,10 +447,26 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
     assert.notEqual(rotated, token, 'the registration access token rotates on update');
     assert.equal((await call('GET', uri, { token })).status, 401, 'the old registration access token stopped working');
     assert.equal((await registry().apps.get(operator, String(first.body.client_id))).name, 'One, renamed');
+    // The authorization endpoint sees the change at once (the client cache follows the app's events).
+    const authorize = (redirect: string) =>
+      fixture.fetch(
+        `${fixture.issuer}/oauth2/authorize?${new URLSearchParams({
+          client_id: String(first.body.client_id),
+          response_type: 'code',
+          redirect_uri: redirect,
+          scope: 'openid',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+        })}`,
+        { redirect: 'manual' },
+      );
+    assert.equal((await authorize('https://spa.example.test/new')).status, 302, 'on to sign-in');
+    assert.equal((await authorize('https://spa.example.test/one')).status, 400, 'the replaced redirect URI is no longer registered');
 
     assert.equal((await call('DELETE', uri, { token: rotated })).status, 204);
     assert.equal((await call('GET', uri, { token: rotated })).status, 401);
     assert.equal((await admin.get(`/apps/${String(first.body.client_id)}`)).status, 404);
+    assert.equal((await authorize('https://spa.example.test/new')).status, 400, 'a deleted client gets no more codes');
     assert.equal((await call('GET', String(second.body.registration_client_uri), { token: otherToken })).status, 200, 'the other client is untouched');
   });
 
