@@ -271,6 +271,10 @@ export const configSchema = z
           .min(1)
           .optional()
           .meta({ description: 'The name of the organization that openly registered apps belong to; required when registration.open is on.' }),
+        openPerAddressPerHour: z.number().int().min(1).max(10_000).default(20).meta({
+          description:
+            'How many open registrations (without an initial access token) one client address may attempt per hour, shared by every node; further ones get 429 until the hour ends.',
+        }),
       })
       .strict()
       .prefault({})

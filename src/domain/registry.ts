@@ -64,6 +64,8 @@ export interface RegistryDependencies {
   connectionSecrets: SecretSealer;
   /** The organization (by name) that open dynamic registration registers into; absent when open registration is off. */
   openRegistrationOrganization?: string;
+  /** Open registrations one client address may attempt per hour (registration.openPerAddressPerHour, default 20). */
+  openRegistrationsPerAddressPerHour?: number;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -123,6 +125,8 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     hasher: deps.tokenHasher,
     registrationEndpoint: deps.issuer.replace(/\/+$/, '') + paths.registration,
     openOrganization: deps.openRegistrationOrganization ?? null,
+    limiter: storage.rateLimits,
+    openPerAddressPerHour: deps.openRegistrationsPerAddressPerHour ?? 20,
   });
   const secondFactors = new SecondFactors({
     storage,

@@ -51,6 +51,39 @@ describe('dynamic client registration turned off', () => {
   });
 });
 
+test('open registration is throttled per client address (429 with Retry-After); initial access tokens are not', async () => {
+  const server = await startTestServer({
+    inProcess: true,
+    logLevel: 'warn',
+    env: {
+      LATCHKEY_REGISTRATION_ENABLED: 'true',
+      LATCHKEY_REGISTRATION_OPEN: 'true',
+      LATCHKEY_REGISTRATION_OPEN_ORGANIZATION: 'default',
+      LATCHKEY_REGISTRATION_OPEN_PER_ADDRESS_PER_HOUR: '2',
+    },
+  });
+  try {
+    const registry = server.server.runtime.registry;
+    const orgId = (await registry.orgs.get(operator, 'default')).id;
+    const { token } = await registry.initialAccessTokens.create(operator, orgId, { name: 'ci', maxUses: 3, appTypes: ['spa'] });
+    const post = (authorization?: string) =>
+      server.fetch(`${server.issuer}/oauth2/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ redirect_uris: ['https://spa.example.test/cb'], token_endpoint_auth_method: 'none' }),
+      });
+    assert.equal((await post()).status, 201);
+    assert.equal((await post()).status, 201);
+    const throttled = await post();
+    assert.equal(throttled.status, 429);
+    assert.ok(Number(throttled.headers.get('retry-after')) > 0);
+    assert.equal(((await throttled.json()) as { error: string }).error, 'temporarily_unavailable');
+    assert.equal((await post(`Bearer ${token}`)).status, 201, 'a registration with an initial access token is not counted against the address');
+  } finally {
+    await server.stop();
+  }
+});
+
 describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () => {
   let fixture: OAuthFixture;
   let admin: ApiCaller;
@@ -62,7 +95,12 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
   before(async () => {
     fixture = await oauthFixture({
       clock,
-      env: { LATCHKEY_REGISTRATION_ENABLED: 'true', LATCHKEY_REGISTRATION_OPEN: 'true', LATCHKEY_REGISTRATION_OPEN_ORGANIZATION: 'default' },
+      env: {
+        LATCHKEY_REGISTRATION_ENABLED: 'true',
+        LATCHKEY_REGISTRATION_OPEN: 'true',
+        LATCHKEY_REGISTRATION_OPEN_ORGANIZATION: 'default',
+        LATCHKEY_REGISTRATION_OPEN_PER_ADDRESS_PER_HOUR: '1000',
+      },
     });
     admin = (await userWithToken(fixture.server, { role: 'admin' })).api;
     endpoint = `${fixture.issuer}/oauth2/register`;
@@ -457,7 +495,7 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
           scope: 'openid',
           code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
           code_challenge_method: 'S256',
-        })}`,
+        }).toString()}`,
         { redirect: 'manual' },
       );
     assert.equal((await authorize('https://spa.example.test/new')).status, 302, 'on to sign-in');

@@ -1,5 +1,6 @@
 import type { AppCertificateRecord, AppRecord, AppSettings, JsonValue } from '../../ports/app-repositories.js';
 import type { AuditActor } from '../../ports/audit-repository.js';
+import type { RateLimiter } from '../../ports/rate-limiter.js';
 import type { ClientRegistrationRecord, InitialAccessTokenRecord, RegistrationPolicy } from '../../ports/registration-repositories.js';
 import { constantTimeEqual } from '../../shared/constant-time.js';
 import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
@@ -23,7 +24,8 @@ import {
 import { openRegistrationPolicy, type InitialAccessTokens } from './initial-access-tokens.js';
 
 /** The error codes of the registration endpoints (RFC 7591 §3.2.2, RFC 6750 §3.1). */
-export type RegistrationErrorCode = 'invalid_redirect_uri' | 'invalid_client_metadata' | 'invalid_software_statement' | 'invalid_token';
+export type RegistrationErrorCode =
+  'invalid_redirect_uri' | 'invalid_client_metadata' | 'invalid_software_statement' | 'invalid_token' | 'temporarily_unavailable';
 
 /** A refused registration request: `description` names the rule, never a secret. Nothing was stored. */
 export class RegistrationError extends Error {
@@ -31,12 +33,15 @@ export class RegistrationError extends Error {
   readonly code: RegistrationErrorCode;
   readonly description: string;
   readonly status: number;
+  /** In how many seconds a throttled client may try again (429 Retry-After). */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(code: RegistrationErrorCode, description: string) {
+  constructor(code: RegistrationErrorCode, description: string, retryAfterSeconds: number | null = null) {
     super(`${code}: ${description}`);
     this.code = code;
     this.description = description;
-    this.status = code === 'invalid_token' ? 401 : 400;
+    this.status = code === 'invalid_token' ? 401 : code === 'temporarily_unavailable' ? 429 : 400;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -86,6 +91,10 @@ export interface DynamicRegistrationDependencies extends ChangeDependencies {
   registrationEndpoint: string;
   /** Registration without an initial access token: the organization it registers into, or null when it is off. */
   openOrganization: string | null;
+  /** Counts open registrations per client address (shared by every node). */
+  limiter: RateLimiter;
+  /** Open registrations one address may attempt per hour. */
+  openPerAddressPerHour: number;
 }
 
 /** How a registration request authorized itself. */
@@ -112,8 +121,9 @@ export class DynamicRegistration {
   }
 
   /** RFC 7591 §3: registers the client the metadata describes, with the bearer's initial access token or openly. */
-  async register(bearer: string | null, body: unknown, requestId: string | null = null): Promise<RegistrationResponse> {
-    const registrar = await this.#registrar(bearer);
+  async register(bearer: string | null, body: unknown, request: { requestId?: string | null; address?: string } = {}): Promise<RegistrationResponse> {
+    const requestId = request.requestId ?? null;
+    const registrar = await this.#registrar(bearer, request.address ?? 'unknown');
     const { metadata, problems } = parseClientMetadata(body);
     if (problems.some((problem) => problem.field === '(body)')) throw refusal(problems);
     const typed = appTypeOf(metadata);
@@ -224,7 +234,7 @@ export class DynamicRegistration {
     return { type: 'client', id: app.clientId, label: `${app.name} (registration access token)` };
   }
 
-  async #registrar(bearer: string | null): Promise<Registrar> {
+  async #registrar(bearer: string | null, address: string): Promise<Registrar> {
     if (bearer === null) {
       const orgName = this.#deps.openOrganization;
       const org = orgName === null ? undefined : await this.#deps.storage.organizations.getByName(orgName);
@@ -233,6 +243,16 @@ export class DynamicRegistration {
           'invalid_token',
           'this server registers clients only with an initial access token, sent as Authorization: Bearer (RFC 7591 §3)',
         );
+      }
+      // RFC 7591 §5: anyone may register openly, so each address gets a budget, counted before the work.
+      const now = this.#deps.clock.now();
+      const decision = await this.#deps.limiter.reserve(
+        [{ key: `registration:ip:${address}`, rule: { windowMs: 3600_000, freeAttempts: this.#deps.openPerAddressPerHour } }],
+        now,
+      );
+      if (!decision.allowed) {
+        const wait = Math.max(1, Math.ceil((decision.retryAt - now) / 1000));
+        throw new RegistrationError('temporarily_unavailable', `too many open registrations from this address: try again in ${wait} seconds`, wait);
       }
       return { orgId: org.id, policy: openRegistrationPolicy, initialToken: null, source: 'open registration' };
     }

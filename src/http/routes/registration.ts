@@ -27,6 +27,7 @@ async function answer(reply: FastifyReply, status: number, run: () => Promise<un
     return body === undefined ? reply.code(status).send() : reply.code(status).send(body);
   } catch (error) {
     if (!isRegistrationError(error)) throw error;
+    if (error.retryAfterSeconds !== null) reply.header('retry-after', String(error.retryAfterSeconds));
     if (error.status === 401) {
       reply.header('www-authenticate', `Bearer realm="latchkey", error="invalid_token", error_description="${quoted(error.description)}"`);
     }
@@ -41,7 +42,9 @@ export function registerRegistrationRoutes(app: FastifyInstance, options: Regist
   type WithClient = FastifyRequest<{ Params: { clientId: string } }>;
   const clientIdOf = (request: FastifyRequest) => (request as WithClient).params.clientId;
 
-  app.post(endpoint, (request, reply) => answer(reply, 201, () => registration.register(bearerOf(request), request.body, request.id)));
+  app.post(endpoint, (request, reply) =>
+    answer(reply, 201, () => registration.register(bearerOf(request), request.body, { requestId: request.id, address: request.ip })),
+  );
   app.get(`${endpoint}/:clientId`, (request, reply) => answer(reply, 200, () => registration.read(clientIdOf(request), bearerOf(request))));
   app.put(`${endpoint}/:clientId`, (request, reply) =>
     answer(reply, 200, () => registration.update(clientIdOf(request), bearerOf(request), request.body, request.id)),
