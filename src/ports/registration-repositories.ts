@@ -68,7 +68,11 @@ export interface InitialAccessTokenRepository {
 export interface ClientRegistrationRepository {
   insert(record: ClientRegistrationRecord): Promise<void>;
   get(clientId: string): Promise<ClientRegistrationRecord | undefined>;
-  /** Replaces the token hash and metadata of an existing registration; false when there is none. */
-  update(record: ClientRegistrationRecord): Promise<boolean>;
+  /**
+   * Replaces the token hash and metadata of a registration whose token hash is still
+   * `expectedTokenHash`: one conditional write, so of two updates with the same registration
+   * access token one wins (the other's rotated token would be lost). False when it found none.
+   */
+  update(record: ClientRegistrationRecord, expectedTokenHash: string): Promise<boolean>;
   delete(clientId: string): Promise<boolean>;
 }

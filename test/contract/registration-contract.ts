@@ -143,9 +143,15 @@ export function registrationContract(storageOf: () => Storage, now: () => number
     await storage.clientRegistrations.insert(record);
     assert.deepEqual(await storage.clientRegistrations.get(registered.clientId), record);
     const rotated = { ...record, tokenHash: nextId('rat'), metadata: { software_version: '2' }, updatedAt: now() + 1 };
-    assert.equal(await storage.clientRegistrations.update(rotated), true);
-    assert.deepEqual(await storage.clientRegistrations.get(registered.clientId), rotated);
-    assert.equal(await storage.clientRegistrations.update({ ...rotated, clientId: 'missing' }), false);
+    const rival = { ...rotated, tokenHash: nextId('rat') };
+    const results = await Promise.all([
+      storage.clientRegistrations.update(rotated, record.tokenHash),
+      storage.clientRegistrations.update(rival, record.tokenHash),
+    ]);
+    assert.equal(results.filter(Boolean).length, 1, 'of two rotations from the same token one wins');
+    assert.deepEqual(await storage.clientRegistrations.get(registered.clientId), results[0] ? rotated : rival);
+    assert.equal(await storage.clientRegistrations.update({ ...rotated, clientId: 'missing' }, rotated.tokenHash), false);
+    assert.equal(await storage.clientRegistrations.update(rotated, 'stale-hash'), false, 'a stale token rotates nothing');
     assert.equal(await storage.apps.delete(registered.clientId), true);
     assert.equal(await storage.clientRegistrations.get(registered.clientId), undefined, 'deleting the app deletes its registration');
     assert.equal(await storage.clientRegistrations.delete(registered.clientId), false);

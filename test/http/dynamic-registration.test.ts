@@ -508,6 +508,22 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
     assert.equal((await call('GET', String(second.body.registration_client_uri), { token: otherToken })).status, 200, 'the other client is untouched');
   });
 
+  test('of two concurrent updates with the same registration access token one wins; the other changes nothing', async () => {
+    const registered = await register({ client_name: 'Racy', redirect_uris: ['https://spa.example.test/racy'], token_endpoint_auth_method: 'none' });
+    const uri = String(registered.body.registration_client_uri);
+    const token = String(registered.body.registration_access_token);
+    const update = (name: string) =>
+      call('PUT', uri, {
+        token,
+        body: { client_id: registered.body.client_id, client_name: name, redirect_uris: ['https://spa.example.test/racy'], token_endpoint_auth_method: 'none' },
+      });
+    const answers = await Promise.all([update('Racy A'), update('Racy B')]);
+    assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 401]);
+    const winner = answers.find((answer) => answer.status === 200)!;
+    assert.equal((await registry().apps.get(operator, String(registered.body.client_id))).name, winner.body.client_name);
+    assert.equal((await call('GET', uri, { token: String(winner.body.registration_access_token) })).status, 200);
+  });
+
   test('concurrent registrations with a one-use token create exactly one app', async () => {
     const { token } = await initialToken({ maxUses: 1, appTypes: ['spa'] });
     const before = await appCount();

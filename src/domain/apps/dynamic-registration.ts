@@ -214,7 +214,10 @@ export class DynamicRegistration {
     };
     await commitChange(this.#deps, { auditActor: this.#clientActor(current), requestId }, async (tx) => {
       if (change) await tx.apps.update(next);
-      if (!(await tx.clientRegistrations.update(updated))) throw new RegistrationError('invalid_token', 'the client is no longer registered');
+      // Rotation is compare-and-swap on the presented token: of two concurrent updates one wins, the other changes nothing.
+      if (!(await tx.clientRegistrations.update(updated, registration.tokenHash))) {
+        throw new RegistrationError('invalid_token', 'the registration access token was rotated by another update, or the client is no longer registered');
+      }
       return { result: undefined, changes: change ? [change] : [] };
     });
     const certificates = await this.#deps.storage.apps.listCertificates(clientId);

@@ -134,11 +134,12 @@ export class SqlClientRegistrationRepository implements ClientRegistrationReposi
     return row ? toRegistration(row) : undefined;
   }
 
-  async update(record: ClientRegistrationRecord): Promise<boolean> {
+  async update(record: ClientRegistrationRecord, expectedTokenHash: string): Promise<boolean> {
     const result = await this.#db
       .updateTable('client_registrations')
       .set({ token_hash: record.tokenHash, metadata: JSON.stringify(record.metadata), updated_at: record.updatedAt })
       .where('client_id', '=', record.clientId)
+      .where('token_hash', '=', expectedTokenHash)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
