@@ -58,6 +58,9 @@ if (consoleSources > 0 && (!existsSync(consoleIndex) || statSync(consoleIndex).m
 if (!process.env.LATCHKEY_TEST_POSTGRES_URL) {
   console.log('note: LATCHKEY_TEST_POSTGRES_URL is unset, so the PostgreSQL tests will be skipped (CI sets it).');
 }
+if (!process.env.LATCHKEY_TEST_REDIS_URL) {
+  console.log('note: LATCHKEY_TEST_REDIS_URL is unset, so the Redis tests will be skipped (CI sets it).');
+}
 
 const concurrency = process.env.LATCHKEY_TEST_CONCURRENCY ?? '3';
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...passThrough, ...files], {

@@ -1,11 +1,12 @@
 import { ConfigError } from '../config/load.js';
 import { DatabaseOpenError } from '../storage/sql/database.js';
+import { RedisConnectionError } from '../storage/redis/redis-connection.js';
 import { KeyEncryptionMismatchError } from '../domain/keys/key-encryption.js';
 import { ServerSecretError } from '../runtime/server-secret.js';
 import { CliError } from './context.js';
 import { buildProgram } from './program.js';
 
-const expectedFailures = [CliError, ConfigError, DatabaseOpenError, KeyEncryptionMismatchError, ServerSecretError];
+const expectedFailures = [CliError, ConfigError, DatabaseOpenError, RedisConnectionError, KeyEncryptionMismatchError, ServerSecretError];
 
 try {
   await buildProgram().parseAsync(process.argv);

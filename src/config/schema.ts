@@ -80,6 +80,27 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    redis: z
+      .object({
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' })
+          .optional()
+          .meta({
+            description:
+              'A Redis that holds the rate limits (sign-in, account forms, device codes, failed client authentication) instead of the database: every node pointed at it shares one budget without a database write per counted attempt. Without it the database holds them, which every node sharing it shares as well.',
+            sensitiveUrl: true,
+            accepts: 'redis://user:password@host:6379/0 or rediss:// for TLS',
+          }),
+        keyPrefix: z
+          .string()
+          .min(1)
+          .max(100)
+          .default('latchkey:')
+          .meta({ description: 'Prefix of every key Latchkey writes to Redis, so that several servers can share one Redis.' }),
+      })
+      .strict()
+      .prefault({}),
     secret: z.string().min(32).optional().meta({
       description:
         'Server secret (at least 32 characters) from which the key that encrypts signing keys and the keys that hash secrets are derived. When unset, a random one is generated into the data directory. Every node sharing a database needs the same one.',
@@ -182,6 +203,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    clientAuthentication: z
+      .object({
+        freeFailuresPerClient: z.number().int().min(1).max(100_000).default(20).meta({
+          description:
+            'Failed client authentications of one app (wrong secret, bad assertion) in a window before each further try waits: 1 s, doubling up to a minute. While it waits, the token, introspection and revocation endpoints answer that app 429 with Retry-After.',
+        }),
+        freeFailuresPerAddress: z.number().int().min(1).max(100_000).default(100).meta({
+          description: 'Failed client authentications from one IP address, whatever the app, in a window before each further try waits the same way.',
+        }),
+        windowMinutes: z.number().int().min(1).max(1440).default(15).meta({
+          description: 'How long failed client authentications are counted; the count starts again when the window ends.',
+        }),
+      })
+      .strict()
+      .prefault({}),
     signUp: z
       .object({
         enabled: z.boolean().default(false).meta({
@@ -224,7 +260,7 @@ export const configSchema = z
       .object({
         ttlSeconds: z.number().int().min(0).max(300).default(5).meta({
           description:
-            'How long a node keeps apps, APIs, client secrets and users in memory. Changes made through this node apply at once; changes made on another node (or by the CLI) apply within this time.',
+            'How long a node keeps apps, APIs, client secrets and users in memory. Changes apply at once on every node (on PostgreSQL the nodes announce them with NOTIFY); this bounds what a lost announcement can leave stale.',
         }),
       })
       .strict()

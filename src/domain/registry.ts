@@ -1,3 +1,4 @@
+import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { Clock } from '../ports/clock.js';
 import type { DomainEvents } from '../ports/domain-events.js';
@@ -62,6 +63,8 @@ export interface RegistryDependencies {
   removeOtherSecondFactors?: (tx: Storage, userId: string) => Promise<number>;
   /** Seals the client secrets of sign-in connections at rest. */
   connectionSecrets: SecretSealer;
+  /** The attempt counters of every throttle (the database's when not given). */
+  limiter?: RateLimiter;
   /** The organization (by name) that open dynamic registration registers into; absent when open registration is off. */
   openRegistrationOrganization?: string;
   /** Open registrations one client address may attempt per hour (registration.openPerAddressPerHour, default 20). */
@@ -100,10 +103,11 @@ export interface Registry {
 
 export function createRegistry(deps: RegistryDependencies): Registry {
   const { storage, clock, events } = deps;
+  const limiter = deps.limiter ?? storage.rateLimits;
   const authorizer = new Authorizer(storage);
   const consents = new ConsentService(storage, clock, events);
-  const lockout = new AccountLockout({ storage, clock, events }, storage.rateLimits, deps.issuer, deps.lockout);
-  const signIn = new SignIn(storage.users, deps.passwordHasher, storage.rateLimits, clock, undefined, lockout);
+  const lockout = new AccountLockout({ storage, clock, events }, limiter, deps.issuer, deps.lockout);
+  const signIn = new SignIn(storage.users, deps.passwordHasher, limiter, clock, undefined, lockout);
   const apps = new AppService({
     storage,
     clock,
@@ -125,7 +129,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     hasher: deps.tokenHasher,
     registrationEndpoint: deps.issuer.replace(/\/+$/, '') + paths.registration,
     openOrganization: deps.openRegistrationOrganization ?? null,
-    limiter: storage.rateLimits,
+    limiter,
     openPerAddressPerHour: deps.openRegistrationsPerAddressPerHour ?? 20,
   });
   const secondFactors = new SecondFactors({
@@ -134,7 +138,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     events,
     sealer: deps.factorSecrets,
     codeHasher: deps.tokenHasher,
-    limiter: storage.rateLimits,
+    limiter,
     issuerName: deps.serverName ?? 'Latchkey',
     sources: deps.secondFactorSources ?? [],
   });

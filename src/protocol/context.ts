@@ -1,3 +1,4 @@
+import type { ClientAuthFailureThrottle } from './client-auth/failure-throttle.js';
 import type { SecondFactorDirectory } from './interaction/login-method.js';
 import type { SigningKeys } from '../domain/keys/signing-keys.js';
 import type { Clock } from '../ports/clock.js';
@@ -103,6 +104,8 @@ export interface ProtocolDependencies {
   authorizationPolicy: AuthorizationPolicy;
   /** The users' second factors, and the organizations that ask for them. */
   secondFactors: SecondFactorDirectory;
+  /** Failed client authentication, counted per app and address (429 over the budget). */
+  clientAuthFailures: ClientAuthFailureThrottle;
 }
 
 /**

@@ -5,20 +5,22 @@ import type { ApiRecord } from '../ports/api-repository.js';
 import type { AppRecord } from '../ports/app-repositories.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClientDirectory, ClientPolicy, OAuthClient, ResourceDirectory, UserDirectory } from '../ports/directories.js';
-import { unhandledEvent, type DomainEvent, type InProcessEvents } from '../ports/domain-events.js';
+import { unhandledEvent, type DomainEvent } from '../ports/domain-events.js';
 import type { UserRecord } from '../ports/identity-repositories.js';
 import type { Storage } from '../ports/storage.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
 import { isStorableText } from '../shared/text.js';
 
-/** What an event makes stale in the caches: apps' clients, APIs, a user. */
+/** What an event makes stale in the caches: apps' clients, APIs, a user, the signing keys. */
 export interface StaleEntries {
   clientIds: readonly string[];
   apiIdentifiers: readonly string[];
   userId: string | null;
+  /** The signing keys changed (rotation): nodes reload them rather than wait for their refresh. */
+  signingKeys: boolean;
 }
 
-const nothingStale: StaleEntries = { clientIds: [], apiIdentifiers: [], userId: null };
+const nothingStale: StaleEntries = { clientIds: [], apiIdentifiers: [], userId: null, signingKeys: false };
 
 /**
  * The one place that decides, for every event, which cache entries it makes stale; a new variant
@@ -49,8 +51,10 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'user.locked':
     case 'user.unlocked':
       return { ...nothingStale, userId: event.userId };
+    case 'key.rotated':
+      return { ...nothingStale, signingKeys: true };
     // Protocol events change no registered app, API or user; memberships, invitations, consents
-    // and tokens are read from storage where they matter; signing keys have a refresh of their own.
+    // and tokens are read from storage where they matter.
     case 'code.issued':
     case 'code.replay_detected':
     case 'token.issued':
@@ -83,7 +87,6 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'passkey.registered':
     case 'passkey.renamed':
     case 'passkey.removed':
-    case 'key.rotated':
     case 'connection.created':
     case 'connection.updated':
     case 'connection.deleted':
@@ -96,19 +99,14 @@ export function staleAfter(event: DomainEvent): StaleEntries {
   }
 }
 
-/** The apps whose cached client an event makes stale. */
-export function clientsChangedBy(event: DomainEvent): readonly string[] {
-  return staleAfter(event).clientIds;
-}
+/**
+ * What the caches hear: the entries a change made stale, on this node or another, or
+ * `everything` when changes may have gone unheard (another node's announcements were lost).
+ */
+export type StaleNotice = StaleEntries | 'everything';
 
-/** The APIs whose cached record an event makes stale. */
-export function apisChangedBy(event: DomainEvent): readonly string[] {
-  return staleAfter(event).apiIdentifiers;
-}
-
-/** The user whose cached record an event makes stale. */
-export function userChangedBy(event: DomainEvent): string | null {
-  return staleAfter(event).userId;
+export interface StaleFeed {
+  subscribe(listener: (notice: StaleNotice) => void): () => void;
 }
 
 interface Cached<T> {
@@ -117,8 +115,9 @@ interface Cached<T> {
 }
 
 /**
- * A small time-bounded cache. In-process changes invalidate entries at once (domain events);
- * other nodes' changes show within the TTL.
+ * A small time-bounded cache. Changes invalidate entries at once through the stale feed (this
+ * node's domain events and, on PostgreSQL, the other nodes' announcements); the TTL bounds what a
+ * lost announcement can leave stale.
  */
 class TtlCache<T> {
   readonly #entries = new Map<string, Cached<T>>();
@@ -181,7 +180,7 @@ export class CachedClientDirectory implements ClientDirectory {
   readonly #keys: TtlCache<JWK[]>;
   readonly #origins: TtlCache<Set<string>>;
 
-  constructor(storage: Storage, clock: Clock, hasher: SecretHasher, events: InProcessEvents, ttlMs: number) {
+  constructor(storage: Storage, clock: Clock, hasher: SecretHasher, stale: StaleFeed, ttlMs: number) {
     this.#storage = storage;
     this.#clock = clock;
     this.#hasher = hasher;
@@ -189,8 +188,12 @@ export class CachedClientDirectory implements ClientDirectory {
     this.#secrets = new TtlCache(ttlMs, clock);
     this.#keys = new TtlCache(ttlMs, clock);
     this.#origins = new TtlCache(Math.max(ttlMs, 30_000), clock, 1);
-    events.subscribe((event) => {
-      for (const clientId of clientsChangedBy(event)) this.#forget(clientId);
+    stale.subscribe((notice) => {
+      if (notice === 'everything') {
+        for (const cache of [this.#clients, this.#secrets, this.#keys, this.#origins]) cache.clear();
+        return;
+      }
+      for (const clientId of notice.clientIds) this.#forget(clientId);
     });
   }
 
@@ -249,15 +252,15 @@ export class CachedResourceDirectory implements ResourceDirectory {
   readonly #byIdentifier: TtlCache<ApiRecord | undefined>;
   readonly #byOrg: TtlCache<ApiRecord[]>;
 
-  constructor(storage: Storage, clock: Clock, events: InProcessEvents, ttlMs: number, builtIn: ApiRecord) {
+  constructor(storage: Storage, clock: Clock, stale: StaleFeed, ttlMs: number, builtIn: ApiRecord) {
     this.#storage = storage;
     this.#builtIn = builtIn;
     this.#byIdentifier = new TtlCache(ttlMs, clock);
     this.#byOrg = new TtlCache(ttlMs, clock);
-    events.subscribe((event) => {
-      const changed = apisChangedBy(event);
-      if (changed.length === 0) return;
-      for (const identifier of changed) this.#byIdentifier.delete(identifier);
+    stale.subscribe((notice) => {
+      if (notice !== 'everything' && notice.apiIdentifiers.length === 0) return;
+      if (notice === 'everything') this.#byIdentifier.clear();
+      else for (const identifier of notice.apiIdentifiers) this.#byIdentifier.delete(identifier);
       this.#byOrg.clear();
     });
   }
@@ -274,20 +277,20 @@ export class CachedResourceDirectory implements ResourceDirectory {
 
 /**
  * Users, cached by id: userinfo, introspection, refresh and the code exchange each read the user,
- * and on PostgreSQL a read is a round trip. Changes through this node's management API apply at
- * once (domain events); changes on another node or by the CLI within the TTL. Sign-in reads by
+ * and on PostgreSQL a read is a round trip. Changes apply at once through the stale feed, on
+ * every node; a lost announcement within the TTL. Sign-in reads by
  * email, never from the cache, so it always checks the current password hash.
  */
 export class CachedUserDirectory implements UserDirectory {
   readonly #storage: Storage;
   readonly #byId: TtlCache<UserRecord | undefined>;
 
-  constructor(storage: Storage, clock: Clock, events: InProcessEvents, ttlMs: number) {
+  constructor(storage: Storage, clock: Clock, stale: StaleFeed, ttlMs: number) {
     this.#storage = storage;
     this.#byId = new TtlCache(ttlMs, clock);
-    events.subscribe((event) => {
-      const userId = userChangedBy(event);
-      if (userId !== null) this.#byId.delete(userId);
+    stale.subscribe((notice) => {
+      if (notice === 'everything') this.#byId.clear();
+      else if (notice.userId !== null) this.#byId.delete(notice.userId);
     });
   }
 

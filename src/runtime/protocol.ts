@@ -24,6 +24,7 @@ import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } f
 import { OpenIdUpstreamProviders } from './federation/upstream-client.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import type { Runtime } from './runtime.js';
+import { ClientAuthFailureThrottle, clientAuthThrottlePolicy } from '../protocol/client-auth/failure-throttle.js';
 
 /**
  * Latchkey's own management API as an API record: no organization owns it, and only the apps a
@@ -77,9 +78,9 @@ export function createProtocol(runtime: Runtime): Protocol {
   const issuer = config.issuer;
   const ttlMs = config.cache.ttlSeconds * 1000;
   const managementApi = managementApiRecord(issuer);
-  const clients = new CachedClientDirectory(storage, clock, runtime.keys.clientSecretHasher, events, ttlMs);
-  const resources = new CachedResourceDirectory(storage, clock, events, ttlMs, managementApi);
-  const users = new CachedUserDirectory(storage, clock, events, ttlMs);
+  const clients = new CachedClientDirectory(storage, clock, runtime.keys.clientSecretHasher, runtime.staleFeed, ttlMs);
+  const resources = new CachedResourceDirectory(storage, clock, runtime.staleFeed, ttlMs, managementApi);
+  const users = new CachedUserDirectory(storage, clock, runtime.staleFeed, ttlMs);
   const { tokenHasher } = runtime.keys;
   const organizations: OrganizationDirectory = {
     resolve: async (idOrName) => {
@@ -127,6 +128,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     tokens: new TokenIssuer({ issuer, userinfoAudience: endpointUrl(issuer, 'userinfo'), signingKeys, tokenHasher }),
     tokenHasher,
     successorKey: runtime.keys.refreshSuccessor,
+    clientAuthFailures: new ClientAuthFailureThrottle(runtime.limiter, clock, clientAuthThrottlePolicy(config.clientAuthentication)),
     csrfKey: runtime.keys.csrf,
     signingKeys,
     events,
@@ -143,7 +145,7 @@ export function createProtocol(runtime: Runtime): Protocol {
   };
   const interactions = new InteractionEngine(deps);
   const authorization = new AuthorizationService(deps, interactions);
-  const device = new DeviceVerification(deps, interactions, storage.rateLimits);
+  const device = new DeviceVerification(deps, interactions, runtime.limiter);
   const password = passwordLogin(runtime.registry.signIn);
   const relyingParty = relyingPartyOf(issuer, config.mail.serverName);
   const passkeys = new PasskeyService({ storage, clock, events, relyingParty });
@@ -181,6 +183,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     upstream: new OpenIdUpstreamProviders(runtime.keys.connectionSecretEncryption),
     accounts: createAccountServices({
       storage,
+      limiter: runtime.limiter,
       clock,
       events,
       passwords: argon2PasswordHasher,

@@ -12,6 +12,12 @@ import { SigningKeys } from '../domain/keys/signing-keys.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { migrateToLatest, openDatabase, pendingMigrations, DatabaseOpenError, type SqlDatabase } from '../storage/sql/database.js';
 import { SqlStorage } from '../storage/sql/sql-storage.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
+import { connectRedis } from '../storage/redis/redis-connection.js';
+import { RedisRateLimiter } from '../storage/redis/redis-rate-limiter.js';
+import { singleNode, type NodeCoordination } from '../ports/node-coordination.js';
+import { PostgresCoordination } from '../storage/sql/postgres-coordination.js';
+import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
 
 /** Everything a running Latchkey holds, wired once; the CLI and the HTTP server both use it. */
@@ -25,6 +31,12 @@ export interface Runtime {
   readonly serverSecret: ServerSecret;
   readonly events: InProcessEvents;
   readonly registry: Registry;
+  /** What the nodes sharing the database tell each other, and the locks only one of them holds. */
+  readonly coordination: NodeCoordination;
+  /** What makes cached entries stale, from this node and the others. */
+  readonly staleFeed: StaleCacheFeed;
+  /** The attempt counters every throttle uses: Redis when `redis.url` is set, else the database. */
+  readonly limiter: RateLimiter;
   /** Every key derived from the server secret. */
   readonly keys: DerivedKeys;
   close(): Promise<void>;
@@ -57,6 +69,8 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
   const serverSecret = resolveServerSecret(config, cwd, logger);
 
   const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize, cwd });
+  let closeRedis: (() => Promise<void>) | undefined;
+  let closeCoordination: (() => Promise<void>) | undefined;
   try {
     const migrate = options.migrate ?? config.database.migrateOnStart ?? database.dialect === 'sqlite';
     if (migrate) {
@@ -72,6 +86,11 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     }
 
     const storage = new SqlStorage(database.db, clock);
+    const redis = config.redis.url
+      ? await connectRedis(config.redis.url, (error) => logger.warn({ error: error.message }, 'Redis connection error'))
+      : undefined;
+    closeRedis = redis ? () => redis.quit().then(() => undefined) : undefined;
+    const limiter = redis ? new RedisRateLimiter(redis, config.redis.keyPrefix) : storage.rateLimits;
     const keys = deriveKeys(serverSecret.value);
     const signingKeys = new SigningKeys(storage.signingKeys, storage.settings, keys.signingKeyEncryption, clock, {
       algorithms: config.keys.algorithms,
@@ -86,8 +105,17 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     }
 
     const events = new InProcessEvents();
+    const coordination =
+      database.dialect === 'postgres'
+        ? new PostgresCoordination(config.database.url, database.db, (error) => logger.warn({ error: error.message }, 'node coordination connection error'))
+        : singleNode;
+    closeCoordination = () => coordination.close();
+    const staleFeed = new StaleCacheFeed(events, coordination, (error) =>
+      logger.warn({ error: error.message }, 'announcing a change to the other nodes failed'),
+    );
     const registry = createRegistry({
       storage,
+      limiter,
       clock,
       events,
       clientSecretHasher: keys.clientSecretHasher,
@@ -124,9 +152,19 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       keys,
       events,
       registry,
-      close: () => database.close(),
+      limiter,
+      coordination,
+      staleFeed,
+      close: async () => {
+        await staleFeed.flush();
+        await coordination.close();
+        await closeRedis?.();
+        await database.close();
+      },
     };
   } catch (error) {
+    await closeCoordination?.().catch(() => undefined);
+    await closeRedis?.().catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
   }

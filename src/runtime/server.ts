@@ -87,9 +87,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error;
   }
 
-  // Every node polls for key rotations made elsewhere (the CLI, another node).
+  // Every node polls for key rotations made elsewhere (the CLI, another node); on PostgreSQL a
+  // rotation's announcement reloads them at once, and the poll stays as the safety net.
   let refreshing = false;
-  const keyRefresh = setInterval(() => {
+  const refreshKeys = () => {
     if (refreshing) return;
     refreshing = true;
     signingKeys
@@ -101,8 +102,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       .finally(() => {
         refreshing = false;
       });
-  }, config.keys.refreshIntervalSeconds * 1000);
+  };
+  const keyRefresh = setInterval(refreshKeys, config.keys.refreshIntervalSeconds * 1000);
   keyRefresh.unref();
+  runtime.staleFeed.subscribe((notice) => {
+    if (notice === 'everything' || notice.signingKeys) refreshKeys();
+  });
+  await runtime.staleFeed.listen();
   const sweeper = startSweeper(runtime);
   const mail = startMailDelivery(runtime, options.mailWorker);
 

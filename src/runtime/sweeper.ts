@@ -9,8 +9,9 @@ export const sweepBatchSize = 500;
 
 /**
  * Deletes what has expired (codes, grants, opaque tokens, revoked jtis, sessions, interactions,
- * ended rate-limit windows, account links, pushed authorization requests) so that the tables don't grow forever. Every node runs it; the deletes
- * are idempotent. It deletes in small batches and lets requests run between them. Expired device
+ * ended rate-limit windows, account links, pushed authorization requests) so that the tables don't
+ * grow forever. Every node schedules it and one at a time runs it (a lock shared through the
+ * database); the deletes are idempotent either way. It deletes in small batches and lets requests run between them. Expired device
  * codes are kept a while longer, so that a device still polling hears that its code expired.
  */
 export function startSweeper(runtime: Runtime, options: { batchSize?: number } = {}): { stop(): void; sweep(): Promise<number> } {
@@ -30,7 +31,7 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     storage.pushedAuthorizationRequests,
   ].map((repository) => ({ repository, retentionMs: repository === storage.deviceCodes ? expiredDeviceCodeRetentionMs : 0 }));
   let stopped = false;
-  const sweep = async (): Promise<number> => {
+  const sweepAll = async (): Promise<number> => {
     const now = clock.now();
     let total = 0;
     for (const { repository, retentionMs } of repositories) {
@@ -43,6 +44,11 @@ export function startSweeper(runtime: Runtime, options: { batchSize?: number } =
     }
     if (total > 0) logger.debug({ deleted: total }, 'swept expired rows');
     return total;
+  };
+  // One node at a time: the others would only race it for the same rows.
+  const sweep = async (): Promise<number> => {
+    const outcome = await runtime.coordination.exclusively('latchkey:sweeper', sweepAll);
+    return outcome.ran ? outcome.value : 0;
   };
   let running = false;
   const timer = setInterval(() => {

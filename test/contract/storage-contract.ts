@@ -186,8 +186,9 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('rate limits', () => {
       rateLimitContract(
-        () => storage,
+        () => storage.rateLimits,
         () => now,
+        () => storage.rateLimits,
       );
     });
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { generate } from 'otplib';
-import type { Browser, BrowserContext, CDPSession, Page, Route } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
-import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
+import { browserSkipReason, catchArrivalAtApp, launchChromium, screenshot, type AppArrival } from '../support/browser.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { startUpstreamProvider, type UpstreamProvider } from '../support/upstream.js';
 
@@ -50,17 +50,6 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
   const registry = () => fixture.server.server.runtime.registry;
   const storage = () => fixture.server.server.runtime.storage;
 
-  /** Catches the browser's arrival back at the app instead of going to the network. */
-  async function capturing(context: BrowserContext): Promise<() => Promise<URL>> {
-    let resolve!: (value: URL) => void;
-    const arrived = new Promise<URL>((done) => (resolve = done));
-    await context.route('https://client.example.test/**', async (route: Route) => {
-      resolve(new URL(route.request().url()));
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Back at the app</title><p>Back at the app</p>' });
-    });
-    return () => arrived;
-  }
-
   /** Starts an authorization request of the app; returns what redeeming its answer needs. */
   async function startAt(page: Page, extra: Record<string, string> = {}) {
     const codeVerifier = client.randomPKCECodeVerifier();
@@ -79,14 +68,12 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
   }
 
   /** Allows the app if asked, waits for the browser at the app, and redeems the code with openid-client. */
-  async function finishAtApp(page: Page, arrival: () => Promise<URL>, checks: { codeVerifier: string; state: string }) {
+  async function finishAtApp(page: Page, arrival: () => Promise<AppArrival>, checks: { codeVerifier: string; state: string }) {
     const allow = page.getByRole('button', { name: 'Allow' });
     const atApp = arrival();
     const outcome = await Promise.race([atApp.then(() => 'app' as const), allow.waitFor().then(() => 'consent' as const)]);
     if (outcome === 'consent') await allow.click();
-    // The route answers before the navigation commits: wait for it, so the next goto doesn't interrupt it.
-    await page.waitForURL(/^https:\/\/client\.example\.test\//);
-    const tokens = await client.authorizationCodeGrant(rp, await atApp, {
+    const tokens = await client.authorizationCodeGrant(rp, (await atApp).url, {
       pkceCodeVerifier: checks.codeVerifier,
       expectedState: checks.state,
       idTokenExpected: true,
@@ -110,7 +97,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
   test('a first sign-in provisions the user just in time; the ID token says amr fed; a second sign-in reuses the link', async () => {
     upstream.next = { sub: 'upstream-jit-1', email: 'New.Person@corp.example', name: 'New Person', givenName: 'New', familyName: 'Person' };
     const first = await withPage('jit', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await screenshot(page, 'sign-in-with-connections');
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
@@ -135,7 +122,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
 
     const usersBefore = await storage().users.count();
     const second = await withPage('reuse', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
       return finishAtApp(page, arrival, checks);
@@ -147,7 +134,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
   test('an unverified upstream email is provisioned unverified', async () => {
     upstream.next = { sub: 'upstream-unverified', email: 'unverified@corp.example', emailVerified: false };
     await withPage('unverified', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
       await finishAtApp(page, arrival, checks);
@@ -159,7 +146,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
     upstream.next = { sub: 'upstream-hrd', email: 'realm.user@corp.example' };
     const before = upstream.interactions;
     const claims = await withPage('hrd', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await page.getByLabel('Email').fill('realm.user@corp.example');
       await page.getByLabel('Email').press('Enter');
@@ -193,7 +180,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
   test('an existing account is linked after its own password, and then signs in with the provider alone', async () => {
     upstream.next = { sub: 'upstream-alice', email: fixture.user.email };
     const claims = await withPage('link', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
       await page.getByRole('heading', { name: 'Link your account' }).waitFor();
@@ -207,7 +194,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
     assert.equal((await storage().linkedIdentities.find(connectionId, 'upstream-alice'))?.userId, fixture.user.id);
 
     const again = await withPage('linked', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
       return finishAtApp(page, arrival, checks);
@@ -237,7 +224,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
       await context.clearCookies();
 
       upstream.next = { sub: 'upstream-pat', email: owner.email };
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
       await page.getByRole('heading', { name: 'Link your account' }).waitFor();
@@ -279,7 +266,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
     await registry().secondFactors.confirmTotp(operator, owner.id, { factorId: factor.factorId, code: await codeAt(-1), ip: '127.0.0.1' });
     upstream.next = { sub: 'upstream-tess', email: owner.email };
     const claims = await withPage('link-totp', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
       await page.getByRole('heading', { name: 'Link your account' }).waitFor();
@@ -306,7 +293,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
   test("the upstream's MFA counts only when the connection trusts it", async () => {
     const signInWith = async (name: string) =>
       withPage(name, async (page, context) => {
-        const arrival = await capturing(context);
+        const arrival = await catchArrivalAtApp(context);
         const checks = await startAt(page);
         await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
         return finishAtApp(page, arrival, checks);
@@ -342,7 +329,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
   test('a tampered state is refused, so is the callback in another browser; the real one still signs in', async () => {
     upstream.next = { sub: 'upstream-state', email: 'state.user@corp.example' };
     await withPage('tampered-state', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       upstream.hold = true;
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
@@ -381,7 +368,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
     // The provisioned user has no password and one link: the provider is their only way in.
     upstream.next = { sub: 'upstream-jit-1', email: 'new.person@corp.example' };
     await withPage('unlink-last', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
       await finishAtApp(page, arrival, checks);
@@ -400,7 +387,7 @@ describe('sign-in with an upstream OpenID provider in Chromium', { skip: browser
     // Alice has a password: her link can go.
     upstream.next = { sub: 'upstream-alice', email: fixture.user.email };
     await withPage('unlink', async (page, context) => {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const checks = await startAt(page);
       await page.getByRole('button', { name: 'Continue with Corp SSO' }).click();
       await finishAtApp(page, arrival, checks);

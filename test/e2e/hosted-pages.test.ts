@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { authorizeUrl, newVerifier, redeem } from '../support/flows.js';
-import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
+import { browserSkipReason, catchArrivalAtApp, launchChromium, screenshot } from '../support/browser.js';
 import { apiIdentifier, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
@@ -29,17 +29,6 @@ describe('hosted sign-in, consent and sign-out pages in Chromium', { skip: brows
     await fixture?.stop();
   });
 
-  /** Catches the browser's arrival at the client (GET or form_post) instead of going to the network. */
-  async function capturing(context: BrowserContext): Promise<() => Promise<{ url: URL; body: string }>> {
-    let resolve!: (value: { url: URL; body: string }) => void;
-    const arrived = new Promise<{ url: URL; body: string }>((done) => (resolve = done));
-    await context.route('https://client.example.test/**', async (route: Route) => {
-      resolve({ url: new URL(route.request().url()), body: route.request().postData() ?? '' });
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Back at the app</title><p>Back at the app</p>' });
-    });
-    return () => arrived;
-  }
-
   async function signIn(page: Page, password: string) {
     await page.getByLabel('Email').fill(fixture.user.email);
     await page.getByLabel('Password').fill(password);
@@ -62,7 +51,7 @@ describe('hosted sign-in, consent and sign-out pages in Chromium', { skip: brows
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const verifier = newVerifier();
       await page.goto(authorizeUrl(fixture.issuer, app.clientId, { scope: 'openid email read:contacts', audience: apiIdentifier }, verifier).toString());
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -108,7 +97,7 @@ describe('hosted sign-in, consent and sign-out pages in Chromium', { skip: brows
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       await page.goto(authorizeUrl(fixture.issuer, app.clientId, { response_mode: 'form_post', scope: 'openid' }).toString());
       await signInAndReturn(page);
       const { body } = await arrival();
@@ -124,7 +113,7 @@ describe('hosted sign-in, consent and sign-out pages in Chromium', { skip: brows
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     try {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       await page.goto(authorizeUrl(fixture.issuer, app.clientId, { scope: 'openid profile' }).toString());
       await signIn(page, fixture.user.password);
       await page.getByRole('button', { name: 'Allow' }).click();
@@ -139,11 +128,11 @@ describe('hosted sign-in, consent and sign-out pages in Chromium', { skip: brows
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       await page.goto(authorizeUrl(fixture.issuer, app.clientId, { scope: 'openid' }).toString());
       await signInAndReturn(page);
       await arrival();
-      const signedOut = await capturing(context);
+      const signedOut = await catchArrivalAtApp(context);
       await page.goto(
         `${fixture.issuer}/oauth2/logout?client_id=${app.clientId}&post_logout_redirect_uri=${encodeURIComponent('https://client.example.test/bye')}&state=see-you`,
       );

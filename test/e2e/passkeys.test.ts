@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import type { Browser, BrowserContext, CDPSession, Page, Route } from 'playwright-core';
-import { browserSkipReason, launchChromium, screenshot, screenshotDir } from '../support/browser.js';
+import type { Browser, CDPSession, Page } from 'playwright-core';
+import { browserSkipReason, catchArrivalAtApp, launchChromium, screenshot, screenshotDir } from '../support/browser.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
@@ -56,17 +56,6 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
   }
 
   const listed = (page: Page) => page.locator('#passkeys li strong').allInnerTexts();
-
-  /** Catches the browser's arrival at the client instead of going to the network. */
-  async function capturing(context: BrowserContext): Promise<() => Promise<URL>> {
-    let resolve!: (url: URL) => void;
-    const arrived = new Promise<URL>((done) => (resolve = done));
-    await context.route('https://client.example.test/**', async (route: Route) => {
-      resolve(new URL(route.request().url()));
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Back at the app</title>' });
-    });
-    return () => arrived;
-  }
 
   /**
    * Starts an authorization request of the relying party in the page; what it needs to redeem the
@@ -151,7 +140,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
 
       // Signed out: the security key still holds the credential whose row was removed.
       await context.clearCookies();
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
       const removedPosted = passkeyPosted(page);
       const expected = await startAuthorization(page);
       assert.equal(await page.getByLabel('Email').getAttribute('autocomplete'), 'username webauthn', 'conditional mediation on the email field');
@@ -165,7 +154,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
       assert.equal(await posted, 303);
       await page.getByRole('button', { name: 'Allow' }).click();
-      const callback = await arrival();
+      const callback = (await arrival()).url;
       const tokens = await client.authorizationCodeGrant(configuration, callback, {
         pkceCodeVerifier: expected.verifier,
         expectedState: expected.state,
@@ -197,7 +186,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       await signInToAccount(page, await fixture.createMember('bob@example.test'));
       await addPasskey(page, 'Phone');
       await context.clearCookies();
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
 
       // Forged: the options are swapped for a challenge of our own making before the browser signs.
       await page.route('**/passkey/options', async (route) => {
@@ -228,7 +217,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       // Consent, unless the app was allowed before (the first test did).
       const allow = page.getByRole('button', { name: 'Allow' });
       if (await Promise.race([arrival().then(() => false), allow.waitFor().then(() => true)])) await allow.click();
-      assert.ok((await arrival()).searchParams.get('code'));
+      assert.ok((await arrival()).url.searchParams.get('code'));
       await page.waitForURL(/^https:\/\/client\.example\.test\//);
       await context.clearCookies();
       const replayed = passkeyPosted(page);
@@ -255,7 +244,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: phone });
       await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: phone });
       await context.clearCookies();
-      const arrival = await capturing(context);
+      const arrival = await catchArrivalAtApp(context);
 
       const expected = await startAuthorization(page);
       await page.getByLabel('Email').fill(carol.email);
@@ -271,7 +260,7 @@ describe('passkeys in Chromium (virtual authenticator)', { skip: browserSkipReas
       await usePasskey.click();
       const allow = page.getByRole('button', { name: 'Allow' });
       if (await Promise.race([arrival().then(() => false), allow.waitFor().then(() => true)])) await allow.click();
-      const callback = await arrival();
+      const callback = (await arrival()).url;
       const tokens = await client.authorizationCodeGrant(configuration, callback, {
         pkceCodeVerifier: expected.verifier,
         expectedState: expected.state,

@@ -6,6 +6,7 @@ import { authorizeUrl, postForm } from '../support/flows.js';
 import { FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.js';
 import { balancer } from '../support/balancer.js';
+import { redisSkipReason, redisTestUrl, testRedisPrefix, type TestRedisPrefix } from '../support/redis.js';
 import { listenOnFreePort, startTestServer, type TestServer } from '../support/server.js';
 
 /** The hosted sign-in form of one authorization request: where it posts, with its cookies and CSRF token. */
@@ -144,6 +145,7 @@ function throttlingSuite(store: 'SQLite' | 'PostgreSQL', skip: string | false) {
 throttlingSuite('SQLite', false);
 if (postgresSkipReason) console.log(`# ${postgresSkipReason}`);
 throttlingSuite('PostgreSQL', postgresSkipReason);
+if (redisSkipReason) console.log(`# ${redisSkipReason}`);
 
 describe('two nodes on one PostgreSQL share one sign-in budget', { skip: postgresSkipReason }, () => {
   let database: TestDatabase;
@@ -177,5 +179,54 @@ describe('two nodes on one PostgreSQL share one sign-in budget', { skip: postgre
     const form = await openSignInForm(issuer, clientId);
     const results = await Promise.all(Array.from({ length: 60 }, () => signIn(form, email, 'wrong password', '198.51.100.9')));
     assert.deepEqual(tally(results), { verified: defaultSignInPolicy.freeAccountFailures, throttled: 60 - defaultSignInPolicy.freeAccountFailures, other: [] });
+  });
+});
+
+describe('two nodes with one Redis share one sign-in budget, and the database counts nothing', { skip: postgresSkipReason || redisSkipReason }, () => {
+  let database: TestDatabase;
+  let redisKeys: TestRedisPrefix;
+  let nodes: TestServer[];
+  let proxy: ReturnType<typeof balancer>;
+  let issuer: string;
+  let clientId: string;
+  const email = 'redis-budget@example.test';
+
+  before(async () => {
+    database = await createTestDatabase();
+    redisKeys = testRedisPrefix();
+    proxy = balancer();
+    issuer = `http://127.0.0.1:${await listenOnFreePort(proxy.server)}`;
+    const env = {
+      ...trustProxy,
+      LATCHKEY_ISSUER: issuer,
+      LATCHKEY_SECRET: 'redis-budget-secret-redis-budget-secret-0123456',
+      LATCHKEY_REDIS_URL: redisTestUrl!,
+      LATCHKEY_REDIS_KEY_PREFIX: redisKeys.prefix,
+    };
+    const node = () => startTestServer({ databaseUrl: database.url, env, logLevel: 'warn', clock: frozenClock });
+    nodes = [await node(), await node()];
+    proxy.upstreams.push(...nodes.map((node) => node.config.listen.port));
+    const registry = nodes[0]!.server.runtime.registry;
+    const context = { actor: operatorActor };
+    await registry.users.create(context, { email, password: 'the right password' });
+    const org = await registry.orgs.get(context, 'default');
+    clientId = (await registry.apps.create(context, org.id, { name: 'Web', type: 'web', redirectUris: [redirectUri] })).app.clientId;
+  });
+  after(async () => {
+    await new Promise((resolve) => proxy?.server.close(resolve));
+    for (const node of nodes ?? []) await node.stop();
+    await database?.drop();
+    await redisKeys?.drop();
+  });
+
+  test('60 parallel wrong passwords spread over both nodes: the free failures once, counted in Redis', async () => {
+    const form = await openSignInForm(issuer, clientId);
+    const results = await Promise.all(Array.from({ length: 60 }, () => signIn(form, email, 'wrong password', '198.51.100.10')));
+    assert.deepEqual(tally(results), { verified: defaultSignInPolicy.freeAccountFailures, throttled: 60 - defaultSignInPolicy.freeAccountFailures, other: [] });
+    const counted = await nodes[0]!.server.runtime.database.db
+      .selectFrom('rate_limits')
+      .select((eb) => eb.fn.countAll<string>().as('rows'))
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(counted.rows), 0, 'no window was written to the database');
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
 export const browserSkipReason = existsSync(chromiumPath)
@@ -32,4 +32,31 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(screenshotDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** What the browser brought back to the app: the URL it was sent to, and the form body of a form_post. */
+export interface AppArrival {
+  url: URL;
+  body: string;
+}
+
+/**
+ * Catches the browser's arrival at the app (https://client.example.test) instead of going to the
+ * network. The promise settles only once the stand-in page has loaded, so a navigation the test
+ * starts next is never interrupted by the redirect still on its way.
+ */
+export async function catchArrivalAtApp(context: BrowserContext): Promise<() => Promise<AppArrival>> {
+  let resolve!: (value: AppArrival) => void;
+  const arrived = new Promise<AppArrival>((done) => (resolve = done));
+  await context.route('https://client.example.test/**', async (route: Route) => {
+    const request = route.request();
+    const arrival = { url: new URL(request.url()), body: request.postData() ?? '' };
+    await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Back at the app</title><p>Back at the app</p>' });
+    await request
+      .frame()
+      .waitForURL((url) => url.origin === 'https://client.example.test')
+      .catch(() => undefined);
+    resolve(arrival);
+  });
+  return () => arrived;
 }

@@ -1,3 +1,4 @@
+import type { RateLimiter } from '../../ports/rate-limiter.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
@@ -28,6 +29,8 @@ export interface AccountServices {
 
 export function createAccountServices(deps: {
   storage: Storage;
+  /** The attempt counters of the forms' throttles. */
+  limiter: RateLimiter;
   clock: Clock;
   events: DomainEvents;
   passwords: PasswordHasher;
@@ -35,7 +38,7 @@ export function createAccountServices(deps: {
   signUp: { enabled: boolean; allowedEmailDomains: readonly string[] };
 }): AccountServices {
   const { storage, clock, events, passwords, urls } = deps;
-  const limiter = storage.rateLimits;
+  const limiter = deps.limiter;
   const changes: ChangeDependencies = { storage, clock, events };
   const verification: EmailVerificationDependencies = { clock, verifyEmailUrl: urls.verifyEmail };
   const signUp = deps.signUp.enabled

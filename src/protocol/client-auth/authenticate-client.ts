@@ -1,9 +1,9 @@
 import type { OAuthClient } from '../../ports/directories.js';
-import { OAuthError } from '../errors.js';
+import { isOAuthError, OAuthError } from '../errors.js';
 import { param, type ProtocolRequest } from '../messages.js';
 import { clientSecretBasic } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
-import type { ClientAuthDependencies, ClientAuthMethod, ClientAuthMethodName } from './methods.js';
+import type { ClientAuthDependencies, ClientAuthMethod, ClientAuthMethodName, PresentedCredentials } from './methods.js';
 import { noClientAuthentication } from './none.js';
 import { privateKeyJwt } from './private-key-jwt.js';
 
@@ -59,7 +59,8 @@ function requireNoneAllowed(client: OAuthClient, policy: AuthenticationPolicy): 
 
 /**
  * Authenticates the client of a token, introspection or revocation request with exactly one
- * method (RFC 6749 §2.3), which must be the one the app registered.
+ * method (RFC 6749 §2.3), which must be the one the app registered. Failures are counted per app
+ * and per address where the dependencies carry a throttle; over the budget the answer is 429.
  */
 export async function authenticateClient(request: ProtocolRequest, deps: ClientAuthDependencies, policy: AuthenticationPolicy): Promise<AuthenticatedClient> {
   const method = presentedMethod(request);
@@ -68,14 +69,33 @@ export async function authenticateClient(request: ProtocolRequest, deps: ClientA
   if (method.name !== 'client_secret_post' && method.name !== 'none' && bodyClientId !== undefined && bodyClientId !== presented.clientId) {
     throw new OAuthError('invalid_request', 'client_id in the body does not match the authenticated client');
   }
-  if (!presented.clientId) {
-    throw new OAuthError('invalid_client', 'the client did not identify itself: send client_id, or authenticate (RFC 6749 §2.3)', { status: 401 });
+  const failures = deps.clientAuthFailures;
+  failures?.check(presented.clientId, request.ip);
+  let known: OAuthClient | undefined;
+  try {
+    if (!presented.clientId) {
+      throw new OAuthError('invalid_client', 'the client did not identify itself: send client_id, or authenticate (RFC 6749 §2.3)', { status: 401 });
+    }
+    known = await deps.clients.getClient(presented.clientId);
+    if (!known) {
+      throw new OAuthError('invalid_client', 'client authentication failed: no app has this client_id', { status: 401 });
+    }
+    return await verifyPresented(known, method, presented, deps, policy);
+  } catch (error) {
+    if (failures && isOAuthError(error) && error.code === 'invalid_client' && error.status === 401) {
+      await failures.recordFailure(known?.clientId, request.ip);
+    }
+    throw error;
   }
-  const client = await deps.clients.getClient(presented.clientId);
-  if (!client) {
-    throw new OAuthError('invalid_client', 'client authentication failed: no app has this client_id', { status: 401 });
-  }
+}
 
+async function verifyPresented(
+  client: OAuthClient,
+  method: ClientAuthMethod,
+  presented: PresentedCredentials,
+  deps: ClientAuthDependencies,
+  policy: AuthenticationPolicy,
+): Promise<AuthenticatedClient> {
   await method.verify(client, presented, deps);
   if (method.name === 'none') requireNoneAllowed(client, policy);
   else if (method.name !== client.policy.tokenEndpointAuthMethod) {

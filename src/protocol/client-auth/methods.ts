@@ -1,3 +1,4 @@
+import type { ClientAuthFailureThrottle } from './failure-throttle.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ClientDirectory, OAuthClient } from '../../ports/directories.js';
 import type { RevokedJtiRepository } from '../../ports/oauth-repositories.js';
@@ -22,6 +23,8 @@ export interface ClientAuthDependencies {
   clients: Pick<ClientDirectory, 'getClient' | 'verifySecret' | 'clientKeys'>;
   /** Records a client assertion's jti once (addIfAbsent is false on a replay). */
   revokedJtis: Pick<RevokedJtiRepository, 'addIfAbsent'>;
+  /** Counts failed authentications and refuses clients and addresses over their budget (429). */
+  clientAuthFailures?: Pick<ClientAuthFailureThrottle, 'check' | 'recordFailure'>;
 }
 
 /** One way a client proves who it is (RFC 6749 §2.3, RFC 7523 §2.2). One file per method. */
