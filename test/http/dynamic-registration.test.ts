@@ -84,6 +84,31 @@ test('open registration is throttled per client address (429 with Retry-After); 
   }
 });
 
+test('no initial access token, registration access token or client secret reaches the log', async () => {
+  const server = await startTestServer({ inProcess: true, logLevel: 'trace', env: { LATCHKEY_REGISTRATION_ENABLED: 'true' } });
+  try {
+    const registry = server.server.runtime.registry;
+    const orgId = (await registry.orgs.get(operator, 'default')).id;
+    const { token } = await registry.initialAccessTokens.create(operator, orgId, { name: 'ci', maxUses: 2 });
+    const registered = (await (
+      await server.fetch(`${server.issuer}/oauth2/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ redirect_uris: [redirectUri] }),
+      })
+    ).json()) as Record<string, string>;
+    assert.match(registered.client_secret!, /^lk_cs_/);
+    const uri = registered.registration_client_uri!;
+    await server.fetch(uri, { headers: { authorization: `Bearer ${registered.registration_access_token}` } });
+    await server.fetch(uri, { method: 'DELETE', headers: { authorization: `Bearer ${registered.registration_access_token}` } });
+    const logs = server.logs.text;
+    assert.ok(logs.includes('/oauth2/register'), 'the requests were logged');
+    for (const secret of [token, registered.client_secret!, registered.registration_access_token!]) assert.equal(logs.includes(secret), false);
+  } finally {
+    await server.stop();
+  }
+});
+
 describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () => {
   let fixture: OAuthFixture;
   let admin: ApiCaller;
