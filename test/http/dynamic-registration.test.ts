@@ -5,6 +5,7 @@ import * as client from 'openid-client';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { userWithToken, type ApiCaller } from '../support/api.js';
 import { apiIdentifier, FormBrowser, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+import { createTestDatabase, postgresSkipReason } from '../support/postgres.js';
 import { startTestServer } from '../support/server.js';
 
 const insecure = { execute: [client.allowInsecureRequests] };
@@ -106,6 +107,31 @@ test('no initial access token, registration access token or client secret reache
     for (const secret of [token, registered.client_secret!, registered.registration_access_token!]) assert.equal(logs.includes(secret), false);
   } finally {
     await server.stop();
+  }
+});
+
+test('on PostgreSQL too, concurrent registrations with a one-use token create exactly one app', { skip: postgresSkipReason }, async () => {
+  const database = await createTestDatabase();
+  const server = await startTestServer({ inProcess: true, logLevel: 'warn', databaseUrl: database.url, env: { LATCHKEY_REGISTRATION_ENABLED: 'true' } });
+  try {
+    const registry = server.server.runtime.registry;
+    const orgId = (await registry.orgs.get(operator, 'default')).id;
+    const { token } = await registry.initialAccessTokens.create(operator, orgId, { name: 'once', appTypes: ['spa'] });
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, async (_, index) => {
+        const response = await server.fetch(`${server.issuer}/oauth2/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ client_name: `Racer ${index}`, redirect_uris: ['https://spa.example.test/cb'], token_endpoint_auth_method: 'none' }),
+        });
+        return response.status;
+      }),
+    );
+    assert.deepEqual(statuses.sort(), [201, 401, 401, 401, 401, 401, 401, 401]);
+    assert.equal((await registry.apps.list(operator, orgId, { offset: 0, limit: 100 })).items.filter((app) => app.name.startsWith('Racer')).length, 1);
+  } finally {
+    await server.stop();
+    await database.drop();
   }
 });
 
