@@ -392,6 +392,12 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
         /application_type: .*public client/,
       ],
       ['response type', { ...good, response_types: ['code', 'token'] }, 'invalid_client_metadata', /response_types: only code/],
+      [
+        'ID token algorithm',
+        { ...good, id_token_signed_response_alg: 'HS256' },
+        'invalid_client_metadata',
+        /id_token_signed_response_alg: must be one of RS256/,
+      ],
       ['metadata type', { ...good, redirect_uris: 'https://spa.example.test/cb' }, 'invalid_redirect_uri', /redirect_uris: must be a list/],
     ];
     for (const [name, metadata, error, description] of cases) {
