@@ -11,6 +11,7 @@ import { registerMembersCommand } from './commands/members.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerOrgsCommand } from './commands/orgs.js';
+import { registerRegistrationTokensCommand } from './commands/registration-tokens.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTokensCommand } from './commands/tokens.js';
 import { registerUsersCommand } from './commands/users.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerApisCommand(program);
   registerCredentialsCommand(program);
   registerTokensCommand(program);
+  registerRegistrationTokensCommand(program);
   registerAuditCommand(program);
   registerConnectionsCommand(program);
   return program;

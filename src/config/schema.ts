@@ -319,6 +319,31 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    registration: z
+      .object({
+        enabled: z.boolean().default(false).meta({
+          description:
+            'Whether apps may register themselves at the dynamic client registration endpoint (RFC 7591) and manage their registration (RFC 7592). Discovery then names registration_endpoint. Off by default; each registration needs an initial access token an organization admin issued, unless registration.open is on (docs/dynamic-registration.md).',
+        }),
+        open: z.boolean().default(false).meta({
+          description:
+            'Whether registration also works without an initial access token, under a fixed narrow policy: public clients only (token_endpoint_auth_method none), authorization_code and refresh_token only, https, loopback or private-use-scheme redirect URIs. Needs registration.enabled and registration.openOrganization.',
+        }),
+        openOrganization: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: 'The name of the organization that openly registered apps belong to; required when registration.open is on.' }),
+        openPerAddressPerHour: z.number().int().min(1).max(10_000).default(20).meta({
+          description:
+            'How many open registrations (without an initial access token) one client address may attempt per hour, shared by every node; further ones get 429 until the hour ends.',
+        }),
+      })
+      .strict()
+      .prefault({})
+      .refine((registration) => !registration.open || registration.openOrganization !== undefined, {
+        message: 'registration.open needs registration.openOrganization: the organization openly registered apps belong to',
+      }),
     grants: z
       .object({
         deviceCode: z

@@ -19,6 +19,8 @@ export const paths = {
   interaction: '/interaction',
   deviceAuthorization: '/oauth2/device_authorization',
   deviceVerification: '/device',
+  // RFC 7591 §3; the registration of one client (RFC 7592) is this plus `/<client_id>`.
+  registration: '/oauth2/register',
   // Accounts (hosted pages, for every signed-in user).
   account: '/account',
   signUp: '/account/signup',

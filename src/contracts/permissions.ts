@@ -75,6 +75,18 @@ export const permissionTable = {
     clients: false,
     description: "See, create and delete other members' client credentials",
   },
+  'registration_tokens:read': {
+    scope: 'apps:read',
+    roles: ['owner', 'admin'],
+    clients: false,
+    description: 'See the initial access tokens for dynamic client registration (never the tokens themselves)',
+  },
+  'registration_tokens:manage': {
+    scope: 'apps:write',
+    roles: ['owner', 'admin'],
+    clients: false,
+    description: 'Issue and revoke initial access tokens with which apps register themselves (RFC 7591)',
+  },
   'audit:read': { scope: 'audit:read', roles: ['owner', 'admin'], clients: true, description: 'Read the audit log' },
   'connections:read': {
     scope: 'orgs:read',

@@ -15,6 +15,9 @@ import { LogoutDeliveries } from './apps/logout-deliveries.js';
 import type { LifetimeBounds } from './apps/app-settings.js';
 import { CredentialService } from './apps/credential-service.js';
 import { PreAuthorizationService } from './apps/preauthorization-service.js';
+import { DynamicRegistration } from './apps/dynamic-registration.js';
+import { InitialAccessTokens } from './apps/initial-access-tokens.js';
+import { paths } from '../contracts/paths.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AccountService } from './identity/account-service.js';
 import { ConsentService } from './identity/consents.js';
@@ -67,6 +70,10 @@ export interface RegistryDependencies {
   /** The attempt counters of every throttle (the database's when not given). */
   limiter?: RateLimiter;
   signingKeys: SigningKeys;
+  /** The organization (by name) that open dynamic registration registers into; absent when open registration is off. */
+  openRegistrationOrganization?: string;
+  /** Open registrations one client address may attempt per hour (registration.openPerAddressPerHour, default 20). */
+  openRegistrationsPerAddressPerHour?: number;
 }
 
 /** The use cases behind the management API, the console and the CLI, wired once. */
@@ -75,6 +82,10 @@ export interface Registry {
   apps: AppService;
   credentials: CredentialService;
   preAuthorizations: PreAuthorizationService;
+  /** Initial access tokens for dynamic client registration, issued by organization admins. */
+  initialAccessTokens: InitialAccessTokens;
+  /** Dynamic client registration and management (RFC 7591, RFC 7592). */
+  registration: DynamicRegistration;
   apis: ApiService;
   orgs: OrgService;
   users: UserService;
@@ -118,6 +129,19 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     signingAlgorithms: deps.signingAlgorithms,
     loopbackIssuer: isLoopbackHost(new URL(deps.issuer).hostname),
   });
+  const initialAccessTokens = new InitialAccessTokens({ storage, clock, events, authorizer, hasher: deps.tokenHasher });
+  const registration = new DynamicRegistration({
+    storage,
+    clock,
+    events,
+    apps,
+    initialTokens: initialAccessTokens,
+    hasher: deps.tokenHasher,
+    registrationEndpoint: deps.issuer.replace(/\/+$/, '') + paths.registration,
+    openOrganization: deps.openRegistrationOrganization ?? null,
+    limiter,
+    openPerAddressPerHour: deps.openRegistrationsPerAddressPerHour ?? 20,
+  });
   const secondFactors = new SecondFactors({
     storage,
     clock,
@@ -132,6 +156,8 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     authorizer,
     apps,
     credentials: new CredentialService(storage, authorizer, apps),
+    initialAccessTokens,
+    registration,
     preAuthorizations: new PreAuthorizationService({ storage, clock, authorizer, events, builtInApis: deps.builtInApis ?? [] }),
     apis: new ApiService({
       storage,

@@ -25,6 +25,7 @@ import { lazyChildLogger } from '../observability/lazy-child-logger.js';
 import { redactUrl } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerRegistrationRoutes } from './routes/registration.js';
 import { registerWellKnownRoutes } from './routes/well-known.js';
 
 export interface HttpAppDependencies {
@@ -166,6 +167,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     issuer: config.issuer,
     signingAlgorithms: config.keys.algorithms,
     requirePushedAuthorizationRequests: config.authorization.requirePushedRequests,
+    registration: config.registration.enabled,
   });
   registerWellKnownRoutes(app, {
     issuer: config.issuer,
@@ -192,6 +194,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   registerAccountRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages, secondFactor });
   registerAccountLinkRoutes(app, { issuer: config.issuer, pages, accountPages, secureCookies: protocol.deps.cookies.secure });
   registerSetupRoutes(app, { issuer: config.issuer, protocol, registry: deps.registry, pages });
+  if (config.registration.enabled) registerRegistrationRoutes(app, { issuer: config.issuer, registration: deps.registry.registration });
 
   // One set of management operations, mounted twice: for bearer tokens, and for the console's session.
   const operations = managementRoutes({ registry: deps.registry, serverMetadata: metadata });

@@ -66,6 +66,10 @@ export type DomainEvent =
   | { type: 'credential.deleted'; orgId: string; clientId: string; userId: string }
   /** Per-user client credentials have a new secret; the old one may stay valid for a grace period. */
   | { type: 'credential.secret_rotated'; orgId: string; clientId: string; userId: string }
+  /** An organization admin issued an initial access token for dynamic client registration (RFC 7591 §3). */
+  | { type: 'registration_token.created'; orgId: string; tokenId: string }
+  /** An initial access token was revoked: it registers no more apps. */
+  | { type: 'registration_token.revoked'; orgId: string; tokenId: string }
   /** An API was registered. */
   | { type: 'api.created'; orgId: string; identifier: string }
   /** An API's scopes or token settings changed. */

@@ -21,6 +21,7 @@ import type { PreAuthorizationRepository } from './preauthorization-repository.j
 import type { PushedAuthorizationRequestRepository } from './pushed-authorization-repository.js';
 import type { DpopProofRepository } from './dpop-proof-repository.js';
 import type { RateLimitRepository } from './rate-limiter.js';
+import type { ClientRegistrationRepository, InitialAccessTokenRepository } from './registration-repositories.js';
 import type { RecoveryCodeRepository, TotpFactorRepository } from './second-factor-repositories.js';
 import type { SettingsRepository } from './settings-repository.js';
 import type { SigningKeyRepository } from './signing-key-repository.js';
@@ -64,6 +65,10 @@ export interface Storage {
   readonly pushedAuthorizationRequests: PushedAuthorizationRequestRepository;
   /** DPoP proofs already seen (RFC 9449 §11.1), each accepted once. */
   readonly dpopProofs: DpopProofRepository;
+  /** Initial access tokens for dynamic client registration (RFC 7591 §3), spent one use at a time. */
+  readonly initialAccessTokens: InitialAccessTokenRepository;
+  /** Dynamically registered apps and their registration access tokens (RFC 7592). */
+  readonly clientRegistrations: ClientRegistrationRepository;
   /** Runs `work` in a transaction; repositories reached through `tx` take part in it. */
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
 }

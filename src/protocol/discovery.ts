@@ -11,6 +11,8 @@ export interface ServerCapabilities {
   signingAlgorithms: readonly string[];
   /** Every app must push its authorization requests (authorization.requirePushedRequests). */
   requirePushedAuthorizationRequests: boolean;
+  /** Dynamic client registration is on (registration.enabled). */
+  registration?: boolean;
 }
 
 /**
@@ -36,6 +38,8 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     frontchannel_logout_supported: true,
     frontchannel_logout_session_supported: true,
     device_authorization_endpoint: endpointUrl(issuer, 'deviceAuthorization'),
+    // RFC 8414 §2: only when clients may register themselves (RFC 7591).
+    ...(capabilities.registration ? { registration_endpoint: endpointUrl(issuer, 'registration') } : {}),
     // RFC 9126 §5: true only when every app must push; an app that requires it for itself is not announced here.
     pushed_authorization_request_endpoint: endpointUrl(issuer, 'pushedAuthorization'),
     require_pushed_authorization_requests: capabilities.requirePushedAuthorizationRequests,

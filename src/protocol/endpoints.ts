@@ -14,6 +14,7 @@ const endpointNames = [
   'interaction',
   'deviceAuthorization',
   'deviceVerification',
+  'registration',
 ] as const;
 
 /** The OAuth and OpenID Connect endpoints of the path table, relative to the issuer; routes and discovery read these. */

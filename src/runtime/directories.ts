@@ -84,6 +84,8 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'consent.revoked':
     case 'pat.created':
     case 'pat.revoked':
+    case 'registration_token.created':
+    case 'registration_token.revoked':
     case 'passkey.registered':
     case 'passkey.renamed':
     case 'passkey.removed':

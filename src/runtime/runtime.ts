@@ -137,6 +137,8 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       secondFactorSources: passkeysPossible(relyingPartyOf(config.issuer, config.mail.serverName)) ? [passkeySecondFactor(storage)] : [],
       // An administrator's reset of a user's second factors removes their passkeys too.
       removeOtherSecondFactors: (tx, userId) => tx.passkeys.deleteForUser(userId),
+      ...(config.registration.open && config.registration.openOrganization ? { openRegistrationOrganization: config.registration.openOrganization } : {}),
+      openRegistrationsPerAddressPerHour: config.registration.openPerAddressPerHour,
     });
     await registry.orgs.ensureDefault();
 

@@ -1,6 +1,7 @@
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { checkIssuerTransport, ConfigError } from '../config/load.js';
+import { envNameFor } from '../config/leaves.js';
 import { buildHttpApp } from '../http/app.js';
 import { consolePaths, paths } from '../contracts/paths.js';
 import { endpointUrl, issuerBase } from '../protocol/endpoints.js';
@@ -41,6 +42,21 @@ export interface StartServerOptions extends OpenRuntimeOptions {
   mailWorker?: Partial<OutboxWorkerOptions>;
 }
 
+/** Open registration needs its organization to exist: a server that would refuse every open registration does not start. */
+async function requireOpenRegistrationOrganization(runtime: Runtime): Promise<void> {
+  const { registration } = runtime.config;
+  if (!registration.enabled || !registration.open || !registration.openOrganization) return;
+  if (await runtime.storage.organizations.getByName(registration.openOrganization)) return;
+  throw new ConfigError([
+    {
+      key: 'registration.openOrganization',
+      message: `there is no organization named ${registration.openOrganization} for openly registered apps to belong to; create it (latchkey orgs create) or name another`,
+      given: registration.openOrganization,
+      env: envNameFor(['registration', 'openOrganization']),
+    },
+  ]);
+}
+
 /** Opens the runtime, builds the HTTP app, listens, and keeps signing keys in step with the database. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   // Checked before anything is opened or created: a refused issuer leaves no trace.
@@ -54,6 +70,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metrics = config.http.metrics ? new Metrics() : undefined;
   if (metrics) runtime.events.subscribe(metrics.onEvent);
   try {
+    await requireOpenRegistrationOrganization(runtime);
     await ensureConsoleApp(runtime);
     app = await buildHttpApp({
       config,

@@ -7,9 +7,10 @@ import { secureRandomBytes } from './random.js';
  * Kinds of opaque credentials, each with its own prefix so that a leaked value says what it is
  * and leak scanners can match it: `lk_cs_` client secret, `lk_at_` access token, `lk_rt_` refresh
  * token, `lk_pat_` personal access token, `lk_inv_` invitation, `lk_ac_` authorization code,
- * `lk_dc_` device code.
+ * `lk_dc_` device code, `lk_iat_` initial access token and `lk_rat_` registration access token
+ * (RFC 7591 §3, RFC 7592 §1).
  */
-export type OpaqueSecretKind = 'cs' | 'at' | 'rt' | 'pat' | 'inv' | 'ac' | 'dc';
+export type OpaqueSecretKind = 'cs' | 'at' | 'rt' | 'pat' | 'inv' | 'ac' | 'dc' | 'iat' | 'rat';
 
 const randomLength = 43; // 32 bytes in base64url
 const checksumLength = 6; // CRC-32 in base64url

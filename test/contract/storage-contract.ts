@@ -12,6 +12,7 @@ import { oauthContract } from './oauth-contract.js';
 import { passkeysContract } from './passkeys-contract.js';
 import { pushedAuthorizationContract } from './pushed-authorization-contract.js';
 import { rateLimitContract } from './rate-limit-contract.js';
+import { registrationContract } from './registration-contract.js';
 import { registryContract } from './registry-contract.js';
 import { sessionLogoutContract } from './session-logout-contract.js';
 
@@ -299,6 +300,13 @@ export function storageContract(name: string, target: ContractTarget, skip: stri
 
     describe('session logout', () => {
       sessionLogoutContract(
+        () => storage,
+        () => now,
+      );
+    });
+
+    describe('dynamic client registration', () => {
+      registrationContract(
         () => storage,
         () => now,
       );

@@ -49,6 +49,8 @@ const operations: Record<Permission, (t: TestRegistry, orgId: string, as: Reques
       apiGrants: [{ audience: apiIdentifier(orgId), scopes: ['read'] }],
     });
   },
+  'registration_tokens:read': (t, orgId, as) => t.registry.initialAccessTokens.list(as, orgId),
+  'registration_tokens:manage': (t, orgId, as) => t.registry.initialAccessTokens.create(as, orgId, { name: 'partners' }),
   'audit:read': (t, orgId, as) => t.registry.audit.list(as, { orgId, offset: 0, limit: 10 }),
   'connections:read': (t, orgId, as) => t.registry.connections.list(as, orgId),
   'connections:manage': (t, orgId, as) =>
@@ -92,6 +94,8 @@ const expectedForClients: Record<Permission, boolean> = {
   'credentials:read': false,
   'credentials:create_own': false,
   'credentials:manage': false,
+  'registration_tokens:read': false,
+  'registration_tokens:manage': false,
   'audit:read': true,
   'connections:read': false,
   'connections:manage': false,
@@ -116,6 +120,8 @@ const expectedMatrix: Record<Permission, string> = {
   'credentials:read': 'owner admin developer viewer',
   'credentials:create_own': 'owner admin developer',
   'credentials:manage': 'owner admin',
+  'registration_tokens:read': 'owner admin',
+  'registration_tokens:manage': 'owner admin',
   'audit:read': 'owner admin',
   'connections:read': 'owner admin',
   'connections:manage': 'owner admin',

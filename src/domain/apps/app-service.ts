@@ -245,6 +245,37 @@ export class AppService {
     ownerUserId: string | null,
     malformed: readonly FieldProblem[] = [],
   ): Promise<CreatedApp> {
+    const createdBy = context.actor.kind === 'user' ? context.actor.email : context.actor.kind === 'client' ? context.actor.clientId : 'operator';
+    const app = await this.prepareNew(orgId, parsed, {
+      ownerUserId,
+      createdBy,
+      malformed,
+      beforeValidation: (settings) => this.#requirePrivilegeFor(context, null, settings),
+    });
+    const clientSecret = await commitChange(this.#deps, context, async (tx) => {
+      const { clientSecret: secret, change } = await this.insertPrepared(tx, app);
+      return { result: secret, changes: [change] };
+    });
+    return { app, clientSecret };
+  }
+
+  /**
+   * A new app as it would be stored, checked by every rule of the registry; throws every problem
+   * at once and stores nothing. Dynamic client registration (RFC 7591) builds its apps with this
+   * too, so registered apps obey the same rules as apps made in the console.
+   */
+  async prepareNew(
+    orgId: string,
+    parsed: AppInput,
+    options: {
+      ownerUserId: string | null;
+      createdBy: string;
+      malformed?: readonly FieldProblem[];
+      /** A check of the settings before the rules (the privilege check of a person's request). */
+      beforeValidation?: (settings: AppSettings) => Promise<void>;
+    },
+  ): Promise<AppRecord> {
+    const malformed = options.malformed ?? [];
     const problems: FieldProblem[] = [...malformed];
     const reported = new Set(malformed.map((problem) => topField(problem.field)));
     if (parsed.name === undefined && !reported.has('name')) problems.push({ field: 'name', message: 'is required' });
@@ -265,7 +296,7 @@ export class AppService {
     const app: AppRecord = {
       clientId: randomHandle(18),
       orgId,
-      ownerUserId,
+      ownerUserId: options.ownerUserId,
       name: parsed.name ?? '',
       description: parsed.description ?? '',
       type: parsed.type,
@@ -273,34 +304,36 @@ export class AppService {
       status: parsed.status ?? (visibility === 'public' ? 'draft' : 'active'),
       settings: mergeSettings(defaultSettings(parsed.type), parsed),
       review: null,
-      createdBy: context.actor.kind === 'user' ? context.actor.email : context.actor.kind === 'client' ? context.actor.clientId : 'operator',
+      createdBy: options.createdBy,
       createdAt: now,
       updatedAt: now,
     };
-    await this.#requirePrivilegeFor(context, null, app.settings);
+    await options.beforeValidation?.(app.settings);
     this.#validate(app, await this.#organizationApis(orgId), problems, { requireApiGrants: true });
-
-    const clientSecret = await commitChange(this.#deps, context, async (tx) => {
-      await tx.apps.insert(app);
-      const secret = clientKindOf(app.type) === 'confidential' ? await this.#newSecret(tx, app.clientId) : null;
-      return { result: secret, changes: [appChange(app, 'created', { changes: auditView(app) })] };
-    });
-    return { app, clientSecret };
+    return app;
   }
 
-  async get(context: RequestContext, clientId: string): Promise<AppRecord> {
-    return this.#load(context, clientId, 'apps:read');
+  /** Inserts an app prepareNew made, in the caller's transaction: its secret (confidential apps) and the change to audit. */
+  async insertPrepared(tx: Storage, app: AppRecord): Promise<{ clientSecret: string | null; change: Change }> {
+    await tx.apps.insert(app);
+    const clientSecret = clientKindOf(app.type) === 'confidential' ? await this.#newSecret(tx, app.clientId) : null;
+    return { clientSecret, change: appChange(app, 'created', { changes: auditView(app) }) };
   }
 
-  async list(context: RequestContext, orgId: string, query: Omit<AppListQuery, 'orgId' | 'kind'>): Promise<AppPage> {
-    await this.#deps.authorizer.require(context.actor, orgId, 'apps:read');
-    return this.#deps.storage.apps.list({ ...query, orgId, kind: 'apps' });
+  /**
+   * The app after an update, checked by every rule (throws every problem at once), and the change
+   * to audit, or null when nothing would change. Stores nothing.
+   */
+  prepareUpdate(current: AppRecord, parsed: AppInput, malformed: readonly FieldProblem[] = []): Promise<{ next: AppRecord; change: Change | null }> {
+    return this.#prepareUpdate(current, parsed, [...malformed]);
   }
 
-  /** Changes settings. Every rule is checked on the result; on any problem nothing is saved. */
-  async update(context: RequestContext, clientId: string, input: unknown): Promise<AppRecord> {
-    const current = await this.#load(context, clientId, 'apps:update');
-    const { parsed, problems } = parseAppInput(this.inputSchema, input);
+  async #prepareUpdate(
+    current: AppRecord,
+    parsed: AppInput,
+    problems: FieldProblem[],
+    context?: RequestContext,
+  ): Promise<{ next: AppRecord; change: Change | null }> {
     if (parsed.type !== undefined && parsed.type !== current.type) {
       problems.push({
         field: 'type',
@@ -321,13 +354,30 @@ export class AppService {
       settings: mergeSettings(current.settings, parsed),
       updatedAt: this.#deps.clock.now(),
     };
-    await this.#requirePrivilegeFor(context, current.settings, next.settings);
+    if (context) await this.#requirePrivilegeFor(context, current.settings, next.settings);
     this.#validate(next, await this.#organizationApis(current.orgId), problems);
     const changes = diffChanges(auditView(current), auditView(next));
-    if (Object.keys(changes).length === 0) return current;
+    return { next, change: Object.keys(changes).length === 0 ? null : appChange(next, 'updated', { changes }) };
+  }
+
+  async get(context: RequestContext, clientId: string): Promise<AppRecord> {
+    return this.#load(context, clientId, 'apps:read');
+  }
+
+  async list(context: RequestContext, orgId: string, query: Omit<AppListQuery, 'orgId' | 'kind'>): Promise<AppPage> {
+    await this.#deps.authorizer.require(context.actor, orgId, 'apps:read');
+    return this.#deps.storage.apps.list({ ...query, orgId, kind: 'apps' });
+  }
+
+  /** Changes settings. Every rule is checked on the result; on any problem nothing is saved. */
+  async update(context: RequestContext, clientId: string, input: unknown): Promise<AppRecord> {
+    const current = await this.#load(context, clientId, 'apps:update');
+    const { parsed, problems } = parseAppInput(this.inputSchema, input);
+    const { next, change } = await this.#prepareUpdate(current, parsed, problems, context);
+    if (!change) return current;
     return commitChange(this.#deps, context, async (tx) => {
       await tx.apps.update(next);
-      return { result: next, changes: [appChange(next, 'updated', { changes })] };
+      return { result: next, changes: [change] };
     });
   }
 

@@ -31,9 +31,10 @@ export interface ChangeDependencies {
 /**
  * Who made a change: someone asking (with the request id that ties the audit row to the log
  * line), or Latchkey itself, for what it keeps in step on its own (the default organization, the
- * console app).
+ * console app), or a party that is no management actor, named as the audit log shows it (a
+ * dynamic client registration, by the token it presented).
  */
-export type ChangeAuthor = RequestContext | 'latchkey';
+export type ChangeAuthor = RequestContext | 'latchkey' | { auditActor: AuditActor; requestId?: string | null };
 
 const latchkeyActor: AuditActor = { type: 'system', id: null, label: 'Latchkey' };
 
@@ -58,7 +59,7 @@ async function insertAuditRow(tx: Storage, clock: Clock, author: ChangeAuthor, e
   await tx.audit.insert({
     id: timeSortableId('evt', now),
     orgId: entry.orgId,
-    actor: author === 'latchkey' ? latchkeyActor : auditActorOf(author.actor),
+    actor: author === 'latchkey' ? latchkeyActor : 'auditActor' in author ? author.auditActor : auditActorOf(author.actor),
     action: entry.action,
     targetType: entry.targetType,
     targetId: entry.targetId,

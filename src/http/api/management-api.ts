@@ -13,6 +13,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { orgRoutes } from './routes/orgs.js';
 import { preAuthorizationRoutes } from './routes/preauthorizations.js';
+import { registrationTokenRoutes } from './routes/registration-tokens.js';
 import { userRoutes } from './routes/users.js';
 
 /** Header that marks a request made in-process by the CLI on the operator's behalf. */
@@ -44,6 +45,7 @@ export function managementRoutes(options: { registry: Registry; serverMetadata: 
     ...appRoutes(deps),
     ...preAuthorizationRoutes(deps),
     ...credentialRoutes(deps),
+    ...registrationTokenRoutes(deps),
     ...auditRoutes(deps),
     ...connectionRoutes(deps),
     ...keyRoutes(deps),

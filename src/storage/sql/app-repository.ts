@@ -93,6 +93,7 @@ export class SqlAppRepository implements AppRepository {
     await this.#db.deleteFrom('app_secrets').where('client_id', '=', clientId).execute();
     await this.#db.deleteFrom('app_certificates').where('client_id', '=', clientId).execute();
     await this.#db.deleteFrom('app_preauthorizations').where('client_id', '=', clientId).execute();
+    await this.#db.deleteFrom('client_registrations').where('client_id', '=', clientId).execute();
     const result = await this.#db.deleteFrom('apps').where('client_id', '=', clientId).executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   }

@@ -321,6 +321,8 @@ export interface DatabaseSchema {
   federation_identities: FederationIdentitiesTable;
   federation_states: FederationStatesTable;
   pushed_authorization_requests: PushedAuthorizationRequestsTable;
+  initial_access_tokens: InitialAccessTokensTable;
+  client_registrations: ClientRegistrationsTable;
 }
 
 export interface OutboxTable {
@@ -430,4 +432,30 @@ export interface PushedAuthorizationRequestsTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+}
+
+export interface InitialAccessTokensTable {
+  id: string;
+  org_id: string;
+  name: string;
+  token_hash: string;
+  /** JSON of the RegistrationPolicy. */
+  policy: string;
+  max_uses: number;
+  uses_left: number;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ClientRegistrationsTable {
+  client_id: string;
+  token_hash: string;
+  initial_token_id: string | null;
+  /** JSON object of the metadata kept only for the registration. */
+  metadata: string;
+  created_at: number;
+  updated_at: number;
 }

@@ -26,6 +26,7 @@ import { SqlPreAuthorizationRepository } from './preauthorization-repository.js'
 import { SqlPushedAuthorizationRequestRepository } from './pushed-authorization-repository.js';
 import { SqlDpopProofRepository } from './dpop-proof-repository.js';
 import { SqlRateLimitRepository } from './rate-limit-repository.js';
+import { SqlClientRegistrationRepository, SqlInitialAccessTokenRepository } from './registration-repositories.js';
 import { SqlSettingsRepository } from './settings-repository.js';
 import { SqlSigningKeyRepository } from './signing-key-repository.js';
 
@@ -59,6 +60,8 @@ export class SqlStorage implements Storage {
   readonly federationStates: SqlFederationStateRepository;
   readonly pushedAuthorizationRequests: SqlPushedAuthorizationRequestRepository;
   readonly dpopProofs: SqlDpopProofRepository;
+  readonly initialAccessTokens: SqlInitialAccessTokenRepository;
+  readonly clientRegistrations: SqlClientRegistrationRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #clock: Clock;
   readonly #isTransaction: boolean;
@@ -103,6 +106,8 @@ export class SqlStorage implements Storage {
     this.federationStates = new SqlFederationStateRepository(db);
     this.pushedAuthorizationRequests = new SqlPushedAuthorizationRequestRepository(db);
     this.dpopProofs = new SqlDpopProofRepository(db);
+    this.initialAccessTokens = new SqlInitialAccessTokenRepository(db);
+    this.clientRegistrations = new SqlClientRegistrationRepository(db);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ import * as secondFactors from './0011-second-factors.js';
 import * as federation from './0012-federation.js';
 import * as passkeys from './0013-passkeys.js';
 import * as pushedAuthorizationRequests from './0014-pushed-authorization-requests.js';
+import * as dynamicRegistration from './0015-dynamic-registration.js';
 import * as dpop from './0016-dpop.js';
 import * as sessionLogout from './0017-session-logout.js';
 import * as signingKeyLifecycle from './0018-signing-key-lifecycle.js';
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '0012-federation': federation,
   '0013-passkeys': passkeys,
   '0014-pushed-authorization-requests': pushedAuthorizationRequests,
+  '0015-dynamic-registration': dynamicRegistration,
   '0016-dpop': dpop,
   '0017-session-logout': sessionLogout,
   '0018-signing-key-lifecycle': signingKeyLifecycle,
