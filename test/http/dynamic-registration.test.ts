@@ -207,6 +207,34 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
     assert.equal(metadata.registration_endpoint, endpoint);
   });
 
+  test('logout and DPoP metadata map onto the app settings and come back in the registration', async () => {
+    const { token } = await initialToken({ maxUses: 2, appTypes: ['web'], redirectUriHosts: ['client.example.test'] });
+    const registered = await register(
+      {
+        ...webMetadata,
+        backchannel_logout_uri: 'https://client.example.test/backchannel',
+        backchannel_logout_session_required: true,
+        frontchannel_logout_uri: 'https://client.example.test/frontchannel',
+        dpop_bound_access_tokens: true,
+      },
+      token,
+    );
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    assert.equal(registered.body.backchannel_logout_uri, 'https://client.example.test/backchannel');
+    assert.equal(registered.body.backchannel_logout_session_required, true);
+    assert.equal(registered.body.frontchannel_logout_uri, 'https://client.example.test/frontchannel');
+    assert.equal(registered.body.frontchannel_logout_session_required, false, 'OpenID Connect Front-Channel Logout §2: false when omitted');
+    assert.equal(registered.body.dpop_bound_access_tokens, true);
+    const app = await registry().apps.get(operator, String(registered.body.client_id));
+    assert.equal(app.settings.backchannelLogoutUri, 'https://client.example.test/backchannel');
+    assert.equal(app.settings.security.requireDpop, true);
+
+    const plainHttp = await register({ ...webMetadata, backchannel_logout_uri: 'http://client.example.test/backchannel' }, token);
+    assert.equal(plainHttp.status, 400);
+    assert.equal(plainHttp.body.error, 'invalid_client_metadata');
+    assert.match(String(plainHttp.body.error_description), /backchannel_logout_uri: /);
+  });
+
   test('with an initial access token: 201 with credentials, then a real authorization code flow with openid-client', async () => {
     const { token, id } = await initialToken({ maxUses: 1, appTypes: ['web'], redirectUriHosts: ['client.example.test'] });
     const registered = await register(webMetadata, token);

@@ -39,6 +39,13 @@ export const clientMetadataSchema = z.object({
   software_version: text(200).optional(),
   software_statement: z.string().optional(),
   id_token_signed_response_alg: text(20).optional(),
+  // OpenID Connect Back-Channel Logout 1.0 §2.2 and Front-Channel Logout 1.0 §2.
+  backchannel_logout_uri: text(2000).optional(),
+  backchannel_logout_session_required: z.boolean({ error: 'must be true or false' }).optional(),
+  frontchannel_logout_uri: text(2000).optional(),
+  frontchannel_logout_session_required: z.boolean({ error: 'must be true or false' }).optional(),
+  // RFC 9449 §5.2.
+  dpop_bound_access_tokens: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 export type ClientMetadata = z.output<typeof clientMetadataSchema>;
@@ -60,6 +67,11 @@ const metadataNameOf: Record<string, string> = {
   termsOfServiceUri: 'tos_uri',
   idToken: 'id_token_signed_response_alg',
   certificate: 'jwks',
+  backchannelLogoutUri: 'backchannel_logout_uri',
+  backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
+  frontchannelLogoutUri: 'frontchannel_logout_uri',
+  frontchannelLogoutSessionRequired: 'frontchannel_logout_session_required',
+  security: 'dpop_bound_access_tokens',
 };
 
 /** A problem about an app setting, in the words of client metadata. */
@@ -148,6 +160,17 @@ function linksOf(metadata: ClientMetadata) {
   };
 }
 
+/** Logout URLs (false flags when omitted, as both logout specifications say) and DPoP binding (RFC 9449 §5.2). */
+function logoutAndDpopOf(metadata: ClientMetadata) {
+  return {
+    backchannelLogoutUri: metadata.backchannel_logout_uri ?? null,
+    backchannelLogoutSessionRequired: metadata.backchannel_logout_session_required ?? false,
+    frontchannelLogoutUri: metadata.frontchannel_logout_uri ?? null,
+    frontchannelLogoutSessionRequired: metadata.frontchannel_logout_session_required ?? false,
+    security: { requireDpop: metadata.dpop_bound_access_tokens ?? false },
+  };
+}
+
 /** Metadata Latchkey understands but does not take: software statements, key URLs, private_key_jwt without keys. */
 function checkUnsupported(metadata: ClientMetadata): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -194,6 +217,7 @@ export function appInputOf(metadata: ClientMetadata, type: AppType, apis: readon
     grantTypes: grants,
     tokenEndpointAuthMethod: metadata.token_endpoint_auth_method ?? rules.defaultAuthMethod,
     ...linksOf(metadata),
+    ...logoutAndDpopOf(metadata),
   };
   if (metadata.id_token_signed_response_alg !== undefined) input.idToken = { signingAlg: metadata.id_token_signed_response_alg };
   if (type === 'm2m') {
@@ -288,6 +312,13 @@ export function metadataOf(app: AppRecord, extra: Record<string, JsonValue>, cer
     token_endpoint_auth_method: settings.tokenEndpointAuthMethod,
     scope: scopes.join(' '),
     id_token_signed_response_alg: settings.idToken.signingAlg,
+    dpop_bound_access_tokens: settings.security.requireDpop,
+    ...(settings.backchannelLogoutUri !== null
+      ? { backchannel_logout_uri: settings.backchannelLogoutUri, backchannel_logout_session_required: settings.backchannelLogoutSessionRequired }
+      : {}),
+    ...(settings.frontchannelLogoutUri !== null
+      ? { frontchannel_logout_uri: settings.frontchannelLogoutUri, frontchannel_logout_session_required: settings.frontchannelLogoutSessionRequired }
+      : {}),
     ...Object.fromEntries(Object.entries(optional).filter((entry): entry is [string, string] => entry[1] !== null)),
     ...(certificates.length > 0 ? { jwks: { keys: certificates.map((certificate) => certificate.publicJwk as unknown as JsonValue) } } : {}),
     ...extra,
