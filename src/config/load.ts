@@ -203,7 +203,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   }
   if (problems.length > 0) return { ok: false, problems };
   for (const leaf of leaves) if (!origins.has(leaf.key)) origins.set(leaf.key, { kind: 'default' });
-  return { ok: true, config: result.data as Config, origins, ...(usedFile ? { file: usedFile } : {}) };
+  const config = result.data as Config;
+  // An issuer left unset follows the listen port: `start --port 4000` must not advertise :3000.
+  if (origins.get('issuer')?.kind === 'default' && config.listen.port !== 0) config.issuer = `http://localhost:${config.listen.port}`;
+  return { ok: true, config, origins, ...(usedFile ? { file: usedFile } : {}) };
 }
 
 function withDefined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -231,6 +234,26 @@ export interface IssuerTransportCheck {
   problems: ConfigProblem[];
   /** What to warn about when it starts, or null. */
   warning: string | null;
+}
+
+/**
+ * A plain http issuer on a loopback host is reached directly, not through a proxy: its port must
+ * be the one the server listens on, or every URL in discovery points at another process. Behind
+ * a proxy on the same machine (http.trustProxy) the ports may differ; port 0 picks one at start.
+ */
+export function checkIssuerPort(config: Pick<Config, 'issuer' | 'listen' | 'http'>): ConfigProblem[] {
+  const issuer = new URL(config.issuer);
+  if (issuer.protocol !== 'http:' || !isLoopbackHost(issuer.hostname) || config.http.trustProxy || config.listen.port === 0) return [];
+  const issuerPort = Number(issuer.port || 80);
+  if (issuerPort === config.listen.port) return [];
+  return [
+    {
+      key: 'issuer',
+      message: `the issuer ${config.issuer} names port ${issuerPort} but the server listens on ${config.listen.port}: discovery and every redirect would point elsewhere; set the issuer's port to ${config.listen.port} (or leave the issuer unset: it follows the port), or set http.trustProxy when a proxy on this machine forwards to it`,
+      given: config.issuer,
+      env: configLeaves().find((leaf) => leaf.key === 'issuer')!.env,
+    },
+  ];
 }
 
 /**

@@ -48,7 +48,8 @@ export const configSchema = z
       })
       .default('http://localhost:3000')
       .meta({
-        description: 'The issuer identifier: the public base URL of this server, used in tokens and discovery. Use https in production.',
+        description:
+          'The issuer identifier: the public base URL of this server, used in tokens and discovery. Use https in production. Unset, it is http://localhost:<listen.port>.',
         flag: 'issuer',
       }),
     listen: z

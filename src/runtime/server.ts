@@ -1,6 +1,6 @@
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { checkIssuerTransport, ConfigError } from '../config/load.js';
+import { checkIssuerPort, checkIssuerTransport, ConfigError } from '../config/load.js';
 import { envNameFor } from '../config/leaves.js';
 import { buildHttpApp } from '../http/app.js';
 import { consolePaths, paths } from '../contracts/paths.js';
@@ -61,7 +61,8 @@ async function requireOpenRegistrationOrganization(runtime: Runtime): Promise<vo
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   // Checked before anything is opened or created: a refused issuer leaves no trace.
   const transport = checkIssuerTransport(options.config);
-  if (transport.problems.length > 0) throw new ConfigError(transport.problems);
+  const issuerProblems = [...transport.problems, ...checkIssuerPort(options.config)];
+  if (issuerProblems.length > 0) throw new ConfigError(issuerProblems);
   if (transport.warning) options.logger.warn({ issuer: options.config.issuer }, transport.warning);
 
   const runtime = await openRuntime(options);

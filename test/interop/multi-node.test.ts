@@ -26,7 +26,8 @@ describe('two nodes on one PostgreSQL behind a round-robin proxy', { skip: postg
     database = await createTestDatabase();
     proxy = balancer();
     issuer = `http://127.0.0.1:${await listenOnFreePort(proxy.server)}`;
-    const env = { LATCHKEY_ISSUER: issuer, LATCHKEY_SECRET: secret, LATCHKEY_DPOP_REQUIRE_NONCE: 'true' };
+    // The nodes sit behind the proxy, on ports of their own (http.trustProxy).
+    const env = { LATCHKEY_ISSUER: issuer, LATCHKEY_SECRET: secret, LATCHKEY_DPOP_REQUIRE_NONCE: 'true', LATCHKEY_HTTP_TRUST_PROXY: 'true' };
     nodes = [
       await startTestServer({ databaseUrl: database.url, env, logLevel: 'warn' }),
       await startTestServer({ databaseUrl: database.url, env, logLevel: 'warn' }),

@@ -3,7 +3,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { configLeaves, envNameFor } from '../../src/config/leaves.js';
-import { formatConfigProblems, loadConfig, maskedConfig } from '../../src/config/load.js';
+import { checkIssuerPort, formatConfigProblems, loadConfig, maskedConfig } from '../../src/config/load.js';
 import { temporaryDirectory } from '../support/server.js';
 
 const dir = temporaryDirectory();
@@ -200,5 +200,34 @@ describe('masking', () => {
       if (leaf.secret) assert.equal(leaf.flag, undefined, leaf.key);
       else assert.match(leaf.flag ?? '', /^--[a-z-]+$/, leaf.key);
     }
+  });
+});
+
+describe('the issuer and the listen port', () => {
+  const load = (env: Record<string, string>) => {
+    const loaded = loadConfig({ env, cwd: '/nonexistent-latchkey-test' });
+    assert.ok(loaded.ok);
+    return loaded.config;
+  };
+
+  test('an issuer left unset follows the listen port, so --port 4000 advertises :4000', () => {
+    assert.equal(load({}).issuer, 'http://localhost:3000');
+    assert.equal(load({ LATCHKEY_LISTEN_PORT: '4000' }).issuer, 'http://localhost:4000');
+    assert.equal(load({ LATCHKEY_LISTEN_PORT: '4000', LATCHKEY_ISSUER: 'https://id.example.com' }).issuer, 'https://id.example.com');
+  });
+
+  test('a plain http loopback issuer on another port than the listener is refused, naming both ports and the fix', () => {
+    const [problem] = checkIssuerPort(load({ LATCHKEY_LISTEN_PORT: '4000', LATCHKEY_ISSUER: 'http://localhost:3000' }));
+    assert.equal(problem?.key, 'issuer');
+    assert.match(problem!.message, /names port 3000 but the server listens on 4000/);
+    assert.equal(problem?.env, 'LATCHKEY_ISSUER');
+    assert.deepEqual(checkIssuerPort(load({ LATCHKEY_LISTEN_PORT: '4000', LATCHKEY_ISSUER: 'http://127.0.0.1:4000' })), []);
+    assert.deepEqual(checkIssuerPort(load({ LATCHKEY_LISTEN_PORT: '3000', LATCHKEY_ISSUER: 'https://localhost:8443' })), [], 'https: a proxy in front');
+    assert.deepEqual(
+      checkIssuerPort(load({ LATCHKEY_LISTEN_PORT: '4000', LATCHKEY_ISSUER: 'http://localhost:3000', LATCHKEY_HTTP_TRUST_PROXY: 'true' })),
+      [],
+      'behind a proxy on this machine',
+    );
+    assert.match(checkIssuerPort(load({ LATCHKEY_LISTEN_PORT: '4000', LATCHKEY_ISSUER: 'http://localhost' }))[0]!.message, /names port 80/);
   });
 });
