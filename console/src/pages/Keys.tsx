@@ -112,7 +112,11 @@ export function SigningKeys() {
     const result = await api<KeyList>('POST', '/keys/rotate', algorithm ? { algorithms: [algorithm] } : {});
     keys.setData(result);
     setRotating(false);
-    setDone(`${algorithm ? `A new ${algorithm} key signs` : 'New keys sign'} from now on. The keys they replaced stay published until their tokens expire.`);
+    setDone(
+      algorithm
+        ? `A new ${algorithm} key signs from now on. The key it replaced stays published until its tokens expire.`
+        : 'New keys sign from now on. The keys they replaced stay published until their tokens expire.',
+    );
   };
   const revoke = async () => {
     const key = revoking!;
@@ -141,11 +145,10 @@ export function SigningKeys() {
         </button>
       </PageHeader>
       {done ? (
-        <p className="notice notice-success" role="status">
+        <p className="notice notice-success key-notice" role="status">
           {done}
         </p>
       ) : null}
-      <HowKeysWork />
       {keys.error ? <ErrorSummary error={keys.error} title="The signing keys could not be loaded" /> : null}
       {keys.loading && !keys.data ? <Loading label="Loading the signing keys…" /> : null}
       {keys.data && items.length === 0 ? <EmptyState title="No signing keys yet" /> : null}
@@ -182,6 +185,7 @@ export function SigningKeys() {
           ))}
         </ul>
       ) : null}
+      <HowKeysWork />
       <ConfirmDialog open={rotating} title="Rotate the signing keys now?" confirmLabel="Rotate now" onCancel={() => setRotating(false)} onConfirm={rotate}>
         <p>
           A new key signs every token from now on. The key it replaces becomes <strong>retiring</strong>: it stays in the JWKS until every token it signed has
