@@ -161,6 +161,7 @@ describe('the console Signing keys page (server administrators)', { skip: browse
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await page.reload();
       assert.match(await statusOf(page, es256.kid), /^Revoked /);
+      await screenshot(page, 'keys-04-desktop');
     });
   });
 });
