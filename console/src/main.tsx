@@ -12,6 +12,7 @@ import { Credentials } from './pages/Credentials';
 import { MemberPage, Members } from './pages/Members';
 import { CreateOrganization, OrgSettings } from './pages/Organizations';
 import { PlaygroundCallback } from './pages/PlaygroundCallback';
+import { SigningKeys } from './pages/Keys';
 import { Profile } from './pages/Profile';
 import { Home, NotFound, OrgLayout, SessionGate } from './pages/Shell';
 import { UserDetail, Users } from './pages/Users';
@@ -44,6 +45,7 @@ function Console() {
             <Route path="settings" element={<OrgSettings />} />
             <Route path="users" element={<Users />} />
             <Route path="users/:userId" element={<UserDetail />} />
+            <Route path="keys" element={<SigningKeys />} />
           </Route>
           <Route path="*" element={<NotFound />} />
         </Route>

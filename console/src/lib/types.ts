@@ -13,6 +13,7 @@ import type {
   OrgView,
   RotatedSecretView,
   SessionView,
+  SigningKeyView,
   UserView,
 } from '@contracts/views';
 
@@ -37,3 +38,4 @@ export type Certificate = CertificateView;
 export type AuditEvent = AuditEventView;
 export type Consent = ConsentView;
 export type LogoutDelivery = LogoutDeliveryView;
+export type SigningKey = SigningKeyView;

@@ -182,7 +182,10 @@ const navItems = [
 ];
 
 /** Server-wide pages, shown to server administrators only. */
-const adminNavItems = [{ to: 'users', label: 'Users' }];
+const adminNavItems = [
+  { to: 'users', label: 'Users' },
+  { to: 'keys', label: 'Signing keys' },
+];
 
 /** The frame of every organization page: top bar, organization switcher, navigation. */
 export function OrgLayout() {
