@@ -93,7 +93,6 @@ describe('authorization endpoint rules', () => {
     ['prompt=none stands alone (OIDC Core §3.1.2.1)', { prompt: 'none login' }, 'invalid_request', /can not be combined/],
     ['an unknown prompt is refused', { prompt: 'maybe' }, 'invalid_request', /prompt maybe/],
     ['max_age must be a number of seconds', { max_age: '-1' }, 'invalid_request', /max_age/],
-    ['an unknown organization is refused', { organization: 'no-such-org' }, 'invalid_request', /organization no-such-org does not exist/],
     ['prompt=none without a session is login_required (OIDC Core §3.1.2.6)', { prompt: 'none' }, 'login_required', /sign in/],
   ];
   for (const [label, overrides, code, description] of redirected) {

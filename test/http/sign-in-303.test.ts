@@ -77,5 +77,13 @@ describe('the sign-in POST answers 303 straight to the client when no consent pa
     const params = assertSeeOtherToClient(await signIn(authorizeUrl(fixture.issuer, app.clientId, { organization: 'closed-team' })));
     assert.equal(params.get('error'), 'access_denied');
     assert.equal(params.get('iss'), fixture.issuer);
+
+    // A name no organization has goes the same way, step for step: nothing tells the names apart.
+    const unknown = assertSeeOtherToClient(await signIn(authorizeUrl(fixture.issuer, app.clientId, { organization: 'no-such-team' })));
+    assert.deepEqual(
+      [unknown.get('error'), unknown.get('error_description')],
+      [params.get('error'), params.get('error_description')],
+      'the same answer as for an organization the user is not a member of',
+    );
   });
 });

@@ -540,11 +540,16 @@ describe('the authorization request checks, each on its own', () => {
     for (const [name, form, orgId, invitation] of rows) {
       const { result, context } = await run(checkOrganization, form, 'web');
       assert.equal(result, 'ok', name);
-      assert.deepEqual([context.request.organizationId, context.request.invitation], [orgId, invitation], name);
+      assert.deepEqual([context.request.organizationId, context.request.invitation, context.request.organizationUnknown], [orgId, invitation, false], name);
     }
+  });
+
+  test('an unknown organization is not refused before sign-in (that would say which names exist); no one is its member', async () => {
+    const { result, context } = await run(checkOrganization, { organization: 'no-such-team' }, 'web');
+    assert.equal(result, 'ok');
+    assert.deepEqual([context.request.organizationId, context.request.organizationUnknown], [null, true]);
   });
   table(checkOrganization, [
     ['an invitation without an organization', { invitation: 'lk_inv_x' }, 'web', 'invalid_request: invitation needs the organization it is for'],
-    ['an unknown organization', { organization: 'no-such-team' }, 'web', 'invalid_request: organization no-such-team does not exist'],
   ]);
 });

@@ -272,7 +272,11 @@ export const checkLoginHint: AuthorizeCheck = {
   },
 };
 
-/** `organization` and `invitation` (seed 004): the organization must exist; membership is checked after sign-in. */
+/**
+ * `organization` (by name or id) and `invitation`: membership is checked after sign-in. A name
+ * that matches no organization is not refused here: the answer would tell anyone which names
+ * exist. It fails after sign-in exactly as an organization the user is not a member of does.
+ */
 export const checkOrganization: AuthorizeCheck = {
   name: 'organization',
   async run(context) {
@@ -282,11 +286,12 @@ export const checkOrganization: AuthorizeCheck = {
     if (organization === undefined) {
       if (invitation !== null) throw new OAuthError('invalid_request', 'invitation needs the organization it is for');
       context.request.organizationId = null;
+      context.request.organizationUnknown = false;
       return;
     }
     const org = await context.deps.organizations.resolve(organization);
-    if (!org) throw new OAuthError('invalid_request', `organization ${organization} does not exist`);
-    context.request.organizationId = org.id;
+    context.request.organizationId = org?.id ?? null;
+    context.request.organizationUnknown = org === undefined;
   },
 };
 

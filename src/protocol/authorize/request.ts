@@ -21,6 +21,8 @@ export interface AuthorizationRequest {
   maxAge: number | null;
   loginHint: string | null;
   organizationId: string | null;
+  /** The request named an organization that does not exist: no one is a member of it. */
+  organizationUnknown: boolean;
   invitation: string | null;
   /** The authentication context classes asked for, in order of preference (acr_values, OIDC Core §3.1.2.1). */
   acrValues: string[];
@@ -37,5 +39,11 @@ export function requestToJson(request: AuthorizationRequest): Record<string, Jso
 export function requestFromJson(json: Record<string, JsonValue>): AuthorizationRequest {
   const request = json as unknown as AuthorizationRequest;
   // Interactions stored before these fields existed asked for no class.
-  return { ...request, acrValues: request.acrValues ?? [], essentialAcr: request.essentialAcr ?? [], dpopJkt: request.dpopJkt ?? null };
+  return {
+    ...request,
+    acrValues: request.acrValues ?? [],
+    essentialAcr: request.essentialAcr ?? [],
+    dpopJkt: request.dpopJkt ?? null,
+    organizationUnknown: request.organizationUnknown ?? false,
+  };
 }

@@ -343,6 +343,7 @@ export class InteractionEngine {
 
   /** The organization the request names, if any, must count the user as a member; an invitation can make them one. */
   async #member(request: AuthorizationRequest, userId: string): Promise<boolean> {
+    if (request.organizationUnknown) return false;
     const orgId = request.organizationId;
     if (orgId === null) return true;
     if (await this.#deps.organizations.isMember(orgId, userId)) return true;
