@@ -47,6 +47,24 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs', { 
     return { body: response.body, claims: jwtPayload(String(response.body.access_token)) };
   }
 
+  test('My profile lists the apps the user allowed by name, and withdrawing names the app', async () => {
+    const notes = await fixture.createApp({ name: 'Acme Notes', type: 'web', redirectUris: ['https://notes.example.test/cb'], scopes: ['openid', 'email'] });
+    const { storage, clock } = fixture.server.server.runtime;
+    await storage.consents.put({ userId: carol.id, clientId: notes.clientId, scopes: ['openid', 'email'], createdAt: clock.now(), updatedAt: clock.now() });
+    await withPage(browser, 'profile-consents', async (page) => {
+      await signInToConsole(page, fixture, carol);
+      await page.getByRole('link', { name: 'My profile' }).click();
+      const section = page.getByRole('region', { name: 'Apps you allowed' });
+      await section.getByText('Acme Notes', { exact: true }).waitFor();
+      await section.getByRole('button', { name: 'Withdraw your consent to Acme Notes' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Withdraw your consent?' });
+      await dialog.getByText('Acme Notes must ask you again').waitFor();
+      await dialog.getByRole('button', { name: 'Withdraw consent' }).click();
+      await section.getByText("You haven't allowed any app yet").waitFor();
+      assert.equal(await storage.consents.get(carol.id, notes.clientId), undefined);
+    });
+  });
+
   test('a user generates their own credential from My profile with two audience + scope pairs; the secret is shown once', async () => {
     await withPage(browser, 'user-credentials-own', async (page) => {
       await signInToConsole(page, fixture, carol);

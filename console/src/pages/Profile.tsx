@@ -55,11 +55,25 @@ export function Profile() {
               <tbody>
                 {consents.data.items.map((consent) => (
                   <tr key={consent.clientId}>
-                    <td className="mono small-text">{consent.clientId}</td>
+                    <td>
+                      {consent.clientName ? (
+                        <>
+                          <strong>{consent.clientName}</strong>
+                          <div className="mono small-text">{consent.clientId}</div>
+                        </>
+                      ) : (
+                        <span className="mono small-text">{consent.clientId}</span>
+                      )}
+                    </td>
                     <td className="mono small-text">{consent.scopes.join(' ')}</td>
                     <td className="small-text">{formatTime(consent.createdAt)}</td>
                     <td>
-                      <button type="button" className="small danger-outline" onClick={() => setWithdrawing(consent)}>
+                      <button
+                        type="button"
+                        className="small danger-outline"
+                        aria-label={`Withdraw your consent to ${consent.clientName ?? consent.clientId}`}
+                        onClick={() => setWithdrawing(consent)}
+                      >
                         Withdraw
                       </button>
                     </td>
@@ -82,7 +96,7 @@ export function Profile() {
           consents.reload();
         }}
       >
-        <p>The app must ask you again, and the tokens you gave it stop working.</p>
+        <p>{withdrawing?.clientName ?? withdrawing?.clientId} must ask you again, and the tokens you gave it stop working.</p>
       </ConfirmDialog>
     </>
   );
