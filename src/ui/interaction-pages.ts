@@ -1,5 +1,6 @@
 import type { RequestContext } from '../domain/audit/audit-log.js';
 import type { ResourceDirectory, UserDirectory } from '../ports/directories.js';
+import type { OrganizationDirectory } from '../protocol/context.js';
 import type { InteractionLogin } from '../ports/oauth-repositories.js';
 import { describeScopes } from '../protocol/authorize/scope-descriptions.js';
 import type { EndpointUrls } from '../protocol/context.js';
@@ -34,6 +35,8 @@ export interface InteractionPagesDependencies {
   users: Pick<UserDirectory, 'getUser'>;
   /** Whether an organization of the user asks for a second factor (the page says who asks). */
   secondFactors: { requiredByOrganization(userId: string): Promise<boolean> };
+  /** The organization an invitation made the user join, named on the consent page. */
+  organizations: Pick<OrganizationDirectory, 'resolve'>;
 }
 
 type Loaded = { details: InteractionDetails; csrf: string };
@@ -235,6 +238,11 @@ export class InteractionPages {
         privacyPolicyUri: settings.privacyPolicyUri,
         termsOfServiceUri: settings.termsOfServiceUri,
         userEmail,
+        // The invitation was accepted at sign-in, before this page: say so, the user may not expect it.
+        joinedOrganization:
+          request.invitation !== null && request.organizationId !== null
+            ? ((await this.#deps.organizations.resolve(request.organizationId))?.name ?? null)
+            : null,
         scopes: await describeScopes(request.scope, request.audiences, this.#deps.resources),
         action: `${this.#deps.endpoints.interaction}/${uid}/consent`,
       },

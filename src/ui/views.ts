@@ -36,6 +36,8 @@ export interface ConsentView {
   privacyPolicyUri: string | null;
   termsOfServiceUri: string | null;
   userEmail: string;
+  /** The organization an invitation made the user a member of at this sign-in; null when none. */
+  joinedOrganization: string | null;
   scopes: ScopeDescription[];
   action: string;
 }

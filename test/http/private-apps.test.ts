@@ -80,6 +80,36 @@ describe('a private app serves only its organization', () => {
     assert.equal((await fixture.server.server.runtime.storage.organizations.getMembership(fixture.orgId, invitee.id))?.role, 'viewer');
   });
 
+  test('the consent page says that signing in with the invitation made the user a member', async () => {
+    const invitee = await outsider();
+    await registry().orgs.invite(operator, 'default', { email: invitee.email, role: 'viewer' });
+    const mail = (await queuedMails(fixture.server.server.runtime.storage, invitee.email))[0]!;
+    const token = new URL((mail.variables as MailVariables['invitation']).link).searchParams.get('token')!;
+    const browser = new FormBrowser(fixture.issuer, fixture.fetch);
+    const consentPage = async (url: URL) => {
+      let response = await browser.get(url);
+      for (let location = response.headers.get('location'); location && browser.isOurs(new URL(location, fixture.issuer).toString());) {
+        response = await browser.get(new URL(location, fixture.issuer));
+        location = response.headers.get('location');
+      }
+      let html = await response.text();
+      if (html.includes('name="password"')) {
+        const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!;
+        response = await browser.post(action, { csrf: hiddenField(html, 'csrf')!, email: invitee.email, password: invitee.password });
+        response = await browser.get(new URL(response.headers.get('location')!, fixture.issuer));
+        html = await response.text();
+      }
+      assert.match(html, /name="decision"/, 'the consent page');
+      return html;
+    };
+    const withInvitation = await consentPage(
+      authorizeUrl(fixture.issuer, web.clientId, { scope: 'openid offline_access', invitation: token, organization: fixture.orgId }),
+    );
+    assert.match(withInvitation, /Signing in accepted your invitation: you are now a member of <strong>default<\/strong>/);
+    const later = await consentPage(authorizeUrl(fixture.issuer, web.clientId, { scope: 'openid offline_access' }));
+    assert.doesNotMatch(later, /accepted your invitation/, 'only when an invitation was accepted');
+  });
+
   test('an invitation to another address admits no one', async () => {
     const stranger = await outsider();
     await registry().orgs.invite(operator, 'default', { email: `someone-else-${counter}@example.test`, role: 'viewer' });
