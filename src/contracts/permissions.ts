@@ -136,6 +136,11 @@ export const serverOperations = {
   'audit:read_all': { scope: 'audit:read', description: 'Read the server-wide audit log (server administrators)' },
   'server-connections:read': { scope: 'orgs:read', description: "See the server's own sign-in connections (server administrators)" },
   'server-connections:manage': { scope: 'orgs:write', description: "Add, change and delete the server's own sign-in connections (server administrators)" },
+  'reviews:read': {
+    scope: 'apps:read',
+    description:
+      "List the submitted public apps awaiting a review you may give: every organization's for server administrators; your organizations' (as owner or admin) but your own submissions",
+  },
   'keys:read': { scope: 'keys:read', description: "See the server's signing keys and their lifecycle (server administrators)" },
   'keys:write': { scope: 'keys:write', description: 'Rotate signing keys now, or revoke one in an emergency (server administrators)' },
 } as const satisfies Record<string, { scope: ManagementScope; description: string }>;

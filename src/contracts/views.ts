@@ -189,6 +189,7 @@ export const appViewSchema = z.object({
     .object({
       submittedAt: isoTime.nullable(),
       submittedBy: z.string().nullable(),
+      submitterUserId: z.string().nullable().describe('The user who submitted (or whose client credentials did); null for the operator or an app'),
       reviewedAt: isoTime.nullable(),
       reviewedBy: z.string().nullable(),
       decision: z.enum(['approved', 'rejected']).nullable(),

@@ -6,6 +6,7 @@ import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } 
 import { appView, appViewSchema, appWithSecretSchema, certificateView, certificateViewSchema, logoutDeliveryView, logoutDeliveryViewSchema } from '../views.js';
 import { orgIdOf, type ManagementApiDependencies } from './deps.js';
 
+const reviewItemSchema = appViewSchema.extend({ orgName: z.string().describe('The name of the organization the app belongs to') });
 const appListQuery = listQuery.extend({ status: z.enum(['draft', 'submitted', 'active', 'disabled']).optional() });
 
 export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
@@ -40,6 +41,21 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
         const orgId = await orgIdOf(deps, context, params.org!);
         const result = await apps.list(context, orgId, { ...paging(query), ...(query.status ? { status: query.status } : {}) });
         return { body: pageOf(query, result, appView) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/reviews',
+      operationId: 'listReviews',
+      summary:
+        'The review queue: submitted public apps awaiting a review you may give, oldest first (server administrators: every organization; owners and admins: their organizations, without their own submissions)',
+      tag: 'Apps',
+      serverOperation: 'reviews:read',
+      query: listQuery,
+      response: { status: 200, description: 'A page of submitted apps, each with its organization', schema: pageSchema(reviewItemSchema) },
+      handler: async ({ context, query }) => {
+        const result = await apps.reviewQueue(context, paging(query));
+        return { body: pageOf(query, result, (item) => ({ ...appView(item.app), orgName: item.orgName })) };
       },
     }),
     defineRoute({
