@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { maxSecretGracePeriodSeconds } from '../../../contracts/limits.js';
-import { rotatedSecretSchema } from '../../../contracts/views.js';
+import { reviewItemViewSchema, rotatedSecretSchema } from '../../../contracts/views.js';
 import { lifecycle } from '../../../domain/apps/app-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
 import { appView, appViewSchema, appWithSecretSchema, certificateView, certificateViewSchema, logoutDeliveryView, logoutDeliveryViewSchema } from '../views.js';
 import { orgIdOf, type ManagementApiDependencies } from './deps.js';
 
-const reviewItemSchema = appViewSchema.extend({ orgName: z.string().describe('The name of the organization the app belongs to') });
 const appListQuery = listQuery.extend({ status: z.enum(['draft', 'submitted', 'active', 'disabled']).optional() });
 
 export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
@@ -52,7 +51,7 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       tag: 'Apps',
       serverOperation: 'reviews:read',
       query: listQuery,
-      response: { status: 200, description: 'A page of submitted apps, each with its organization', schema: pageSchema(reviewItemSchema) },
+      response: { status: 200, description: 'A page of submitted apps, each with its organization', schema: pageSchema(reviewItemViewSchema) },
       handler: async ({ context, query }) => {
         const result = await apps.reviewQueue(context, paging(query));
         return { body: pageOf(query, result, (item) => ({ ...appView(item.app), orgName: item.orgName })) };
