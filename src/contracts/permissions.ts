@@ -48,7 +48,12 @@ export const permissionTable = {
   },
   'apps:delete': { scope: 'apps:write', roles: ['owner', 'admin'], clients: true, description: 'Delete apps' },
   'apps:rotate_secret': { scope: 'apps:write', roles: ['owner', 'admin', 'developer'], clients: true, description: 'Rotate client secrets' },
-  'apps:approve': { scope: 'apps:write', roles: ['owner', 'admin'], clients: false, description: 'Approve or reject submitted apps; disable and enable apps' },
+  'apps:approve': {
+    scope: 'apps:write',
+    roles: ['owner', 'admin'],
+    clients: false,
+    description: "Approve or reject submitted apps (others' submissions, unless apps.selfApproval is on); disable and enable apps",
+  },
   'apps:preauthorize': {
     scope: 'apps:write',
     roles: ['owner', 'admin'],
