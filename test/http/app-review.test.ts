@@ -96,6 +96,23 @@ describe('reviewing public apps', () => {
     );
   });
 
+  test('a submission recorded before submitters were kept by id is still recognized, by email address', async () => {
+    const app = await submittedApp(owner.api);
+    const storage = server.server.runtime.storage;
+    const stored = (await storage.apps.get(app.clientId))!;
+    const { submitterUserId: _dropped, ...older } = stored.review!;
+    await storage.apps.update({ ...stored, review: older });
+    const refused = await owner.api.post<Problem>(`/apps/${app.clientId}/approve`);
+    assert.equal(refused.status, 403, refused.text);
+    assert.match(refused.body.detail, /you submitted this app/);
+    assert.deepEqual(
+      (await queueOf(owner.api)).filter((item) => item.clientId === app.clientId),
+      [],
+      'nor is it in their queue',
+    );
+    assert.equal((await admin.api.post<App>(`/apps/${app.clientId}/approve`)).status, 200);
+  });
+
   test('another admin of the organization approves, and the audit record names submitter and reviewer', async () => {
     const app = await submittedApp(owner.api);
     const approved = await admin.api.post<App>(`/apps/${app.clientId}/approve`);
