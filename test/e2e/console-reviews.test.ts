@@ -28,15 +28,15 @@ describe('the console Reviews page', { skip: browserSkipReason }, () => {
     await fixture?.stop();
   });
 
-  async function submitted(name: string): Promise<string> {
+  async function submitted(name: string, by: Actor = submitter): Promise<string> {
     const registry = fixture.server.server.runtime.registry;
-    const { app } = await registry.apps.create({ actor: submitter }, fixture.orgId, {
+    const { app } = await registry.apps.create({ actor: by }, fixture.orgId, {
       name,
       type: 'spa',
       visibility: 'public',
       redirectUris: [`https://${name.toLowerCase().replace(/\W+/g, '-')}.example.test/callback`],
     });
-    await registry.apps.transition({ actor: submitter }, app.clientId, 'submit');
+    await registry.apps.transition({ actor: by }, app.clientId, 'submit');
     return app.clientId;
   }
 
@@ -87,5 +87,21 @@ describe('the console Reviews page', { skip: browserSkipReason }, () => {
     const rejected = await appOf(rejectId);
     assert.equal(rejected.status, 'draft');
     assert.equal(rejected.review?.reason, 'Add a privacy policy link.');
+  });
+
+  test('an admin’s own submission is not in their queue, and its Lifecycle tab says who reviews it', async () => {
+    const reviewerActor: Actor = { kind: 'user', userId: reviewer.id, email: reviewer.email, scopes: new Set(allManagementScopes) };
+    const own = await submitted('Own portal', reviewerActor);
+    await withPage(browser, 'reviews-own', async (page) => {
+      await signInToConsole(page, fixture, reviewer, '/console/orgs/default/reviews');
+      await page.getByRole('heading', { name: 'Nothing to review' }).waitFor();
+      await page.goto(`${fixture.issuer}/console/orgs/default/apps/${own}/lifecycle`);
+      await page.getByText('You submitted this app').waitFor();
+      await page.getByRole('button', { name: 'Approve', exact: true }).click();
+      const approve = page.getByRole('dialog', { name: 'Approve this app?' });
+      await approve.getByRole('button', { name: 'Approve', exact: true }).click();
+      await approve.getByText(/you submitted this app, so you may not approve it/).waitFor();
+    });
+    assert.equal((await appOf(own)).status, 'submitted');
   });
 });
