@@ -14,6 +14,7 @@ import { CreateOrganization, OrgSettings } from './pages/Organizations';
 import { PlaygroundCallback } from './pages/PlaygroundCallback';
 import { SigningKeys } from './pages/Keys';
 import { Profile } from './pages/Profile';
+import { Reviews } from './pages/Reviews';
 import { Home, NotFound, OrgLayout, SessionGate } from './pages/Shell';
 import { UserDetail, Users } from './pages/Users';
 import './styles.css';
@@ -41,6 +42,7 @@ function Console() {
             <Route path="credentials" element={<Credentials />} />
             <Route path="connections" element={<Connections />} />
             <Route path="audit" element={<Audit />} />
+            <Route path="reviews" element={<Reviews />} />
             <Route path="profile" element={<Profile />} />
             <Route path="settings" element={<OrgSettings />} />
             <Route path="users" element={<Users />} />

@@ -295,6 +295,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    apps: z
+      .object({
+        selfApproval: z.boolean().default(false).meta({
+          description:
+            'Whether an organization owner or admin may approve or reject a public app they submitted themselves. Off by default: another owner or admin of the organization, or a server administrator, reviews it. Turn it on for organizations with a single administrator.',
+        }),
+      })
+      .strict()
+      .prefault({}),
     authorization: z
       .object({
         requirePushedRequests: z.boolean().default(false).meta({

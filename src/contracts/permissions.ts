@@ -48,7 +48,12 @@ export const permissionTable = {
   },
   'apps:delete': { scope: 'apps:write', roles: ['owner', 'admin'], clients: true, description: 'Delete apps' },
   'apps:rotate_secret': { scope: 'apps:write', roles: ['owner', 'admin', 'developer'], clients: true, description: 'Rotate client secrets' },
-  'apps:approve': { scope: 'apps:write', roles: ['owner', 'admin'], clients: false, description: 'Approve or reject submitted apps; disable and enable apps' },
+  'apps:approve': {
+    scope: 'apps:write',
+    roles: ['owner', 'admin'],
+    clients: false,
+    description: "Approve or reject submitted apps (others' submissions, unless apps.selfApproval is on); disable and enable apps",
+  },
   'apps:preauthorize': {
     scope: 'apps:write',
     roles: ['owner', 'admin'],
@@ -136,6 +141,11 @@ export const serverOperations = {
   'audit:read_all': { scope: 'audit:read', description: 'Read the server-wide audit log (server administrators)' },
   'server-connections:read': { scope: 'orgs:read', description: "See the server's own sign-in connections (server administrators)" },
   'server-connections:manage': { scope: 'orgs:write', description: "Add, change and delete the server's own sign-in connections (server administrators)" },
+  'reviews:read': {
+    scope: 'apps:read',
+    description:
+      "List the submitted public apps awaiting a review you may give: every organization's for server administrators; your organizations' (as owner or admin) but your own submissions",
+  },
   'keys:read': { scope: 'keys:read', description: "See the server's signing keys and their lifecycle (server administrators)" },
   'keys:write': { scope: 'keys:write', description: 'Rotate signing keys now, or revoke one in an emergency (server administrators)' },
 } as const satisfies Record<string, { scope: ManagementScope; description: string }>;

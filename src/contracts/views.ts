@@ -189,6 +189,7 @@ export const appViewSchema = z.object({
     .object({
       submittedAt: isoTime.nullable(),
       submittedBy: z.string().nullable(),
+      submitterUserId: z.string().nullable().describe('The user who submitted (or whose client credentials did); null for the operator or an app'),
       reviewedAt: isoTime.nullable(),
       reviewedBy: z.string().nullable(),
       decision: z.enum(['approved', 'rejected']).nullable(),
@@ -199,6 +200,9 @@ export const appViewSchema = z.object({
   createdAt: isoTime,
   updatedAt: isoTime,
 });
+
+/** A submitted public app in the review queue, with the name of its organization (for links across organizations). */
+export const reviewItemViewSchema = appViewSchema.extend({ orgName: z.string().describe('The name of the organization the app belongs to') });
 
 /** One back-channel logout of an app's delivery log (OIDC Back-Channel Logout 1.0). */
 export const logoutDeliveryViewSchema = z.object({
@@ -313,6 +317,7 @@ export type AuditEventView = z.output<typeof auditViewSchema>;
 export type RotatedSecretView = z.output<typeof rotatedSecretSchema>;
 export type ConsentView = z.output<typeof consentViewSchema>;
 export type MeView = z.output<typeof meViewSchema>;
+export type ReviewItemView = z.output<typeof reviewItemViewSchema>;
 export type PreAuthorizationView = z.output<typeof preAuthorizationViewSchema>;
 
 export const signingKeyStatuses = ['next', 'active', 'retiring', 'retired', 'revoked'] as const;

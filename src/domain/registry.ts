@@ -70,6 +70,8 @@ export interface RegistryDependencies {
   /** The attempt counters of every throttle (the database's when not given). */
   limiter?: RateLimiter;
   signingKeys: SigningKeys;
+  /** Whether owners and admins may review public apps they submitted themselves (apps.selfApproval, default false). */
+  appSelfApproval?: boolean;
   /** The organization (by name) that open dynamic registration registers into; absent when open registration is off. */
   openRegistrationOrganization?: string;
   /** Open registrations one client address may attempt per hour (registration.openPerAddressPerHour, default 20). */
@@ -128,6 +130,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     ...(deps.deviceFlow ? { deviceFlow: deps.deviceFlow } : {}),
     signingAlgorithms: deps.signingAlgorithms,
     loopbackIssuer: isLoopbackHost(new URL(deps.issuer).hostname),
+    selfApproval: deps.appSelfApproval ?? false,
   });
   const initialAccessTokens = new InitialAccessTokens({ storage, clock, events, authorizer, hasher: deps.tokenHasher });
   const registration = new DynamicRegistration({

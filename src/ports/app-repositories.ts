@@ -67,6 +67,12 @@ export interface AppSettings {
 export interface AppReview {
   submittedAt: number | null;
   submittedBy: string | null;
+  /**
+   * The user who submitted (themselves, or through their client credentials), so that they don't
+   * review their own submission; null for the operator or an app acting for itself. Absent from
+   * reviews recorded before it existed: then `submittedBy` (the email address) tells.
+   */
+  submitterUserId?: string | null;
   reviewedAt: number | null;
   reviewedBy: string | null;
   decision: 'approved' | 'rejected' | null;

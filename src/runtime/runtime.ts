@@ -128,6 +128,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       signingAlgorithms: config.keys.algorithms,
       builtInApis: [managementApiRecord(config.issuer)],
       orgSelfService: config.orgs.selfService,
+      appSelfApproval: config.apps.selfApproval,
       invitationLink: (token) => `${issuerBase(config.issuer)}${paths.console}${consolePaths.invitation}?token=${encodeURIComponent(token)}`,
       issuer: config.issuer.replace(/\/+$/, ''),
       lockout: config.signIn.lockout,

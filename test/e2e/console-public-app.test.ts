@@ -97,7 +97,11 @@ describe('client ID and secret of a public app, a placeholder callback, and a se
       await page.getByRole('button', { name: 'Submit for approval' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Submit for approval' }).click();
       await page.getByText('the app is now submitted').waitFor();
-      // An admin reviews it.
+    });
+    // Another admin reviews it: whoever submitted doesn't (test/http/app-review.test.ts).
+    const reviewer = await fixture.createMember('public-app-reviewer@example.test', 'admin');
+    await withPage(browser, 'public-app-approve', async (page) => {
+      await signInToConsole(page, fixture, reviewer, `/console/orgs/default/apps/${clientId}/lifecycle`);
       await page.getByRole('button', { name: 'Approve' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
       await page.getByText('the app is now active').waitFor();

@@ -158,7 +158,8 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
       redirectUris: ['https://partner.example.test/callback'],
     });
     await withPage(browser, 'screens-lifecycle', async (page) => {
-      await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${app.clientId}/lifecycle`);
+      // A server administrator: whoever submits reviews only when they are one (test/http/app-review.test.ts).
+      await signInToConsole(page, fixture, root, `/console/orgs/default/apps/${app.clientId}/lifecycle`);
       const act = async (button: string, dialogTitle: string, confirm: string, status: string) => {
         await page.getByRole('button', { name: button, exact: true }).click();
         const dialog = page.getByRole('dialog', { name: dialogTitle });

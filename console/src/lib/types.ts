@@ -11,6 +11,7 @@ import type {
   MeView,
   MemberView,
   OrgView,
+  ReviewItemView,
   RotatedSecretView,
   SessionView,
   SigningKeyView,
@@ -32,6 +33,7 @@ export type Api = ApiView;
 export type ApiScope = ApiView['scopes'][number];
 export type ApiGrant = AppView['apiGrants'][number];
 export type App = AppView;
+export type ReviewItem = ReviewItemView;
 export type AppWithSecret = AppWithSecretView;
 export type RotatedSecret = RotatedSecretView;
 export type Certificate = CertificateView;

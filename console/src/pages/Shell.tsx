@@ -5,6 +5,7 @@ import { api, get, loadSession, redirectToSignIn, signOut, type ConsoleSession }
 import { useLoad, useTitle } from '../lib/hooks';
 import { OrgContext, orgValue } from '../lib/org';
 import { roleIn, SessionContext, useSession, type SessionValue } from '../lib/session';
+import { mayReview } from './Reviews';
 import type { Me, Org, Page } from '../lib/types';
 
 /** Loads the session (or goes to the hosted sign-in) and who you are, then renders the console. */
@@ -181,6 +182,9 @@ const navItems = [
   { to: 'profile', label: 'My profile' },
 ];
 
+/** The review queue of public apps, shown to those who may review: owners, admins and server administrators. */
+const reviewNavItems = [{ to: 'reviews', label: 'Reviews' }];
+
 /** Server-wide pages, shown to server administrators only. */
 const adminNavItems = [
   { to: 'users', label: 'Users' },
@@ -218,7 +222,7 @@ export function OrgLayout() {
       <div className="frame">
         <nav className="sidenav" aria-label="Console">
           <ul>
-            {[...navItems, ...(session.session.user.isAdmin ? adminNavItems : [])].map((item) => (
+            {[...navItems, ...(mayReview(session) ? reviewNavItems : []), ...(session.session.user.isAdmin ? adminNavItems : [])].map((item) => (
               <li key={item.to}>
                 <NavLink to={`/orgs/${encodeURIComponent(slug)}/${item.to}`}>{item.label}</NavLink>
               </li>

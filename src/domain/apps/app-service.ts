@@ -11,7 +11,7 @@ import { diffChanges, type RequestContext } from '../audit/audit-log.js';
 import { commitChange, organizationChange, type Change, type OrganizationEvent } from '../audit/unit-of-work.js';
 import { DomainError, type FieldProblem } from '../errors.js';
 import { appLimits, maxSecretGracePeriodSeconds } from '../../contracts/limits.js';
-import { permissionTable, type Permission } from '../../contracts/permissions.js';
+import { permissionTable, roleAllows, type Permission } from '../../contracts/permissions.js';
 import { appInputSchema, checkAppRules, defaultSettings, mergeSettings, parseAppInput, topField, type AppInput, type LifetimeBounds } from './app-settings.js';
 import { appTypeRules, clientKindOf } from './app-types.js';
 import { isBuiltInApp } from './built-in.js';
@@ -33,6 +33,14 @@ export interface AppServiceDependencies {
   deviceFlow?: { lifetimeSeconds: number; pollIntervalSeconds: number };
   /** The issuer is on a loopback host (development): logout URIs may be plain http on loopback too. */
   loopbackIssuer?: boolean;
+  /** Owners and admins may review public apps they submitted themselves (apps.selfApproval). */
+  selfApproval?: boolean;
+}
+
+/** A submitted public app awaiting review, with the name of its organization. */
+export interface ReviewQueueItem {
+  app: AppRecord;
+  orgName: string;
 }
 
 export interface CreatedApp {
@@ -104,14 +112,62 @@ function visibilityRefusal(action: LifecycleAction, visibility: AppRecord['visib
 }
 
 /** The review record after a lifecycle step: submitting starts a review, approving or rejecting ends it. */
-function reviewAfter(current: AppRecord['review'], action: LifecycleAction, by: { now: number; actorLabel: string; reason: string }): AppRecord['review'] {
+function reviewAfter(
+  current: AppRecord['review'],
+  action: LifecycleAction,
+  by: { now: number; actorLabel: string; actorUserId: string | null; reason: string },
+): AppRecord['review'] {
   const review = current ?? { submittedAt: null, submittedBy: null, reviewedAt: null, reviewedBy: null, decision: null, reason: null };
   if (action === 'submit') {
-    return { ...review, submittedAt: by.now, submittedBy: by.actorLabel, decision: null, reason: null, reviewedAt: null, reviewedBy: null };
+    return {
+      ...review,
+      submittedAt: by.now,
+      submittedBy: by.actorLabel,
+      submitterUserId: by.actorUserId,
+      decision: null,
+      reason: null,
+      reviewedAt: null,
+      reviewedBy: null,
+    };
   }
   if (action === 'approve') return { ...review, reviewedAt: by.now, reviewedBy: by.actorLabel, decision: 'approved', reason: null };
   if (action === 'reject') return { ...review, reviewedAt: by.now, reviewedBy: by.actorLabel, decision: 'rejected', reason: by.reason };
   return current;
+}
+
+/** The person behind an actor: a user, or the owner of the client credentials acting; null for the operator or an app acting for itself. */
+function personOf(actor: RequestContext['actor']): string | null {
+  if (actor.kind === 'user') return actor.userId;
+  if (actor.kind === 'client') return actor.ownerUserId;
+  return null;
+}
+
+/** Whether the actor submitted the app now under review (reviews recorded before submitterUserId existed: by email address). */
+function isSubmitter(actor: RequestContext['actor'], review: AppRecord['review']): boolean {
+  if (actor.kind !== 'user' || !review) return false;
+  if (review.submitterUserId !== undefined) return review.submitterUserId === actor.userId;
+  return review.submittedBy !== null && review.submittedBy.toLowerCase() === actor.email.toLowerCase();
+}
+
+/** What a lifecycle step's audit record shows; a review names who submitted and who reviewed, side by side. */
+function lifecycleChanges(
+  app: AppRecord,
+  next: AppRecord,
+  step: { action: LifecycleAction; reason: string; actorLabel: string; actorUserId: string | null; selfReview: boolean | null },
+): Record<string, JsonValue> {
+  return {
+    status: { from: app.status, to: next.status },
+    ...(step.action === 'reject' ? { reason: step.reason } : {}),
+    ...(step.selfReview !== null
+      ? {
+          submittedBy: app.review?.submittedBy ?? null,
+          submitterUserId: app.review?.submitterUserId ?? null,
+          reviewedBy: step.actorLabel,
+          reviewerUserId: step.actorUserId,
+          selfReview: step.selfReview,
+        }
+      : {}),
+  };
 }
 
 /** The audit action of each lifecycle step. */
@@ -439,21 +495,77 @@ export class AppService {
     }
     const refusal = visibilityRefusal(action, app.visibility);
     if (refusal) throw new DomainError('invalid_state', refusal);
+    const selfReview = action === 'approve' || action === 'reject' ? await this.#requireReviewer(context, app, action) : null;
     const trimmedReason = reason?.trim() ?? '';
     if (action === 'reject' && (trimmedReason.length === 0 || trimmedReason.length > 1000)) {
       throw DomainError.validation([{ field: 'reason', message: 'a rejection needs a reason of 1 to 1000 characters' }]);
     }
     const now = this.#deps.clock.now();
     const actorLabel = context.actor.kind === 'user' ? context.actor.email : context.actor.kind;
-    const next: AppRecord = { ...app, status: step.to, updatedAt: now, review: reviewAfter(app.review, action, { now, actorLabel, reason: trimmedReason }) };
+    const review = reviewAfter(app.review, action, { now, actorLabel, actorUserId: personOf(context.actor), reason: trimmedReason });
+    const next: AppRecord = { ...app, status: step.to, updatedAt: now, review };
     if (next.status !== 'draft' && next.status !== 'disabled') {
       this.#validate(next, await this.#organizationApis(app.orgId));
     }
-    const changes = { status: { from: app.status, to: next.status }, ...(action === 'reject' ? { reason: trimmedReason } : {}) };
+    const changes = lifecycleChanges(app, next, { action, reason: trimmedReason, actorLabel, actorUserId: personOf(context.actor), selfReview });
     return commitChange(this.#deps, context, async (tx) => {
       await tx.apps.update(next);
       return { result: next, changes: [appChange(next, 'updated', { action: lifecycleAudit[action], changes })] };
     });
+  }
+
+  /**
+   * Four eyes on public apps: a server administrator reviews any submission; an owner or admin of
+   * the organization reviews anyone's but their own, unless apps.selfApproval is on. Answers
+   * whether this is a review of one's own submission (allowed by the setting or by being a
+   * server administrator), for the audit record.
+   */
+  async #requireReviewer(context: RequestContext, app: AppRecord, action: 'approve' | 'reject'): Promise<boolean> {
+    const own = isSubmitter(context.actor, app.review);
+    if (!own || this.#deps.selfApproval || (await this.#deps.authorizer.isServerAdmin(context.actor))) return own;
+    throw new DomainError(
+      'forbidden',
+      `you submitted this app, so you may not ${action} it: another owner or admin of the organization, or a server administrator, reviews it (apps.selfApproval lets owners and admins review their own submissions)`,
+    );
+  }
+
+  /**
+   * The submitted public apps awaiting a review the actor may give, oldest submission first: every
+   * organization's for server administrators; for owners and admins, their organizations', without
+   * their own submissions unless apps.selfApproval is on. The queue is filtered after loading, as
+   * the submitter lives in the review document; submissions awaiting review are few.
+   */
+  async reviewQueue(context: RequestContext, query: { offset: number; limit: number; search?: string }): Promise<{ items: ReviewQueueItem[]; total: number }> {
+    const { authorizer, storage } = this.#deps;
+    const { actor } = context;
+    authorizer.requireScope(actor, permissionTable['apps:read'].scope);
+    if (actor.kind === 'client') {
+      throw new DomainError('forbidden', 'reviews are for people: an app acting for itself reviews no apps (apps:approve is for owners and admins)');
+    }
+    const submitted = (orgId?: string) =>
+      storage.apps.list({
+        kind: 'apps',
+        status: 'submitted',
+        offset: 0,
+        limit: 10_000,
+        ...(orgId ? { orgId } : {}),
+        ...(query.search ? { search: query.search } : {}),
+      });
+    let candidates: AppRecord[];
+    if (actor.kind === 'operator' || (await authorizer.isServerAdmin(actor))) {
+      candidates = (await submitted()).items;
+    } else {
+      const memberships = await storage.organizations.listMembershipsOfUser(actor.userId);
+      const reviewable = memberships.filter((membership) => roleAllows(membership.role, 'apps:approve'));
+      candidates = (await Promise.all(reviewable.map(async (membership) => (await submitted(membership.orgId)).items))).flat();
+      if (!this.#deps.selfApproval) candidates = candidates.filter((app) => !isSubmitter(actor, app.review));
+    }
+    candidates = candidates.filter((app) => app.visibility === 'public' && app.ownerUserId === null);
+    candidates.sort((a, b) => (a.review?.submittedAt ?? a.updatedAt) - (b.review?.submittedAt ?? b.updatedAt) || a.clientId.localeCompare(b.clientId));
+    const page = candidates.slice(query.offset, query.offset + query.limit);
+    const orgNames = new Map<string, string>();
+    for (const orgId of new Set(page.map((app) => app.orgId))) orgNames.set(orgId, (await storage.organizations.get(orgId))?.name ?? orgId);
+    return { items: page.map((app) => ({ app, orgName: orgNames.get(app.orgId)! })), total: candidates.length };
   }
 
   async addCertificate(context: RequestContext, clientId: string, content: unknown): Promise<AppCertificateRecord[]> {

@@ -153,6 +153,7 @@ export function appView(app: AppRecord) {
     review: app.review
       ? {
           ...app.review,
+          submitterUserId: app.review.submitterUserId ?? null,
           submittedAt: iso(app.review.submittedAt),
           reviewedAt: iso(app.review.reviewedAt),
         }

@@ -5,6 +5,7 @@ import { Notice, StatusBadge, TextField } from '../../components/ui';
 import { api } from '../../lib/api';
 import { formatTime } from '../../lib/format';
 import { useOrg } from '../../lib/org';
+import { useSession } from '../../lib/session';
 import type { Permission } from '../../lib/permissions';
 import type { App, AppStatus } from '../../lib/types';
 import { useApp } from './context';
@@ -93,7 +94,10 @@ const statusText: Record<AppStatus, string> = {
 export function LifecycleTab() {
   const { app, setApp, builtIn } = useApp();
   const org = useOrg();
+  const { session } = useSession();
   const navigate = useNavigate();
+  // The server decides (apps.selfApproval); this only says why an approval may be refused.
+  const ownSubmission = app.status === 'submitted' && app.review?.submitterUserId === session.user.id && !session.user.isAdmin;
   const [pending, setPending] = useState<Action | null>(null);
   const [reason, setReason] = useState('');
   const [done, setDone] = useState('');
@@ -150,6 +154,11 @@ export function LifecycleTab() {
             </>
           ) : null}
         </dl>
+      ) : null}
+      {ownSubmission && org.can('apps:approve') ? (
+        <Notice title="You submitted this app">
+          Another owner or admin of the organization, or a server administrator, reviews it: it is in their <strong>Reviews</strong> queue.
+        </Notice>
       ) : null}
       {done ? (
         <p className="notice notice-success" role="status">

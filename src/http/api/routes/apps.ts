@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { maxSecretGracePeriodSeconds } from '../../../contracts/limits.js';
-import { rotatedSecretSchema } from '../../../contracts/views.js';
+import { reviewItemViewSchema, rotatedSecretSchema } from '../../../contracts/views.js';
 import { lifecycle } from '../../../domain/apps/app-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
 import { appView, appViewSchema, appWithSecretSchema, certificateView, certificateViewSchema, logoutDeliveryView, logoutDeliveryViewSchema } from '../views.js';
@@ -40,6 +40,21 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
         const orgId = await orgIdOf(deps, context, params.org!);
         const result = await apps.list(context, orgId, { ...paging(query), ...(query.status ? { status: query.status } : {}) });
         return { body: pageOf(query, result, appView) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/reviews',
+      operationId: 'listReviews',
+      summary:
+        'The review queue: submitted public apps awaiting a review you may give, oldest first (server administrators: every organization; owners and admins: their organizations, without their own submissions)',
+      tag: 'Apps',
+      serverOperation: 'reviews:read',
+      query: listQuery,
+      response: { status: 200, description: 'A page of submitted apps, each with its organization', schema: pageSchema(reviewItemViewSchema) },
+      handler: async ({ context, query }) => {
+        const result = await apps.reviewQueue(context, paging(query));
+        return { body: pageOf(query, result, (item) => ({ ...appView(item.app), orgName: item.orgName })) };
       },
     }),
     defineRoute({
