@@ -24,7 +24,8 @@ describe('latchkey config', () => {
     assert.match(result.stdout, /log\.level\s+debug\s+flag --log-level/);
     assert.match(result.stdout, /secret\s+\*{8} \(42 characters\)\s+env LATCHKEY_SECRET/);
     assert.match(result.stdout, /database\.url\s+postgres:\/\/app:\*{8}@db:5432\/lk\s+env LATCHKEY_DATABASE_URL/);
-    assert.match(result.stdout, /issuer\s+http:\/\/localhost:3000\s+default/);
+    // An issuer left unset follows the listen port.
+    assert.match(result.stdout, /issuer\s+http:\/\/localhost:4100\s+default/);
     assert.doesNotMatch(result.stdout, new RegExp(secret));
     assert.doesNotMatch(result.stdout, /db-pa55/);
   });

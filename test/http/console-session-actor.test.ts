@@ -9,13 +9,18 @@ describe('the console API acts as the signed-in user through the console app, fr
   let csrf: string;
   const operator = { actor: operatorActor };
 
-  before(async () => {
-    fixture = await oauthFixture();
-    await fixture.server.server.runtime.registry.orgs.putMember(operator, 'default', { userId: fixture.user.id, role: 'admin' });
+  /** Signs in to the console in a fresh browser. */
+  async function signInToConsole() {
     browser = new FormBrowser(fixture.issuer);
     const start = await browser.get(`${fixture.issuer}/console/auth/login`);
     await browser.authorize(new URL(start.headers.get('location')!), fixture.user);
     csrf = ((await (await consoleApi('/session')).json()) as { csrfToken: string }).csrfToken;
+  }
+
+  before(async () => {
+    fixture = await oauthFixture();
+    await fixture.server.server.runtime.registry.orgs.putMember(operator, 'default', { userId: fixture.user.id, role: 'admin' });
+    await signInToConsole();
   });
   after(() => fixture.stop());
 
@@ -67,13 +72,15 @@ describe('the console API acts as the signed-in user through the console app, fr
     assert.equal(document.headers.get('cache-control'), 'no-store');
   });
 
-  test('a disabled user is refused at once, and back when enabled again', async () => {
+  test('a disabled user is refused at once; enabled again, they sign in anew (disabling ended their sessions)', async () => {
     const { registry } = fixture.server.server.runtime;
     await registry.users.update(operator, fixture.user.id, { disabled: true });
     const refused = await consoleApi('/v1/orgs/default/apps');
     assert.equal(refused.status, 401);
     assert.match(refused.headers.get('www-authenticate') ?? '', /^Cookie/);
     await registry.users.update(operator, fixture.user.id, { disabled: false });
+    assert.equal((await consoleApi('/v1/orgs/default/apps')).status, 401, 'the console session ended with the Latchkey session');
+    await signInToConsole();
     assert.equal((await consoleApi('/v1/orgs/default/apps')).status, 200);
   });
 
