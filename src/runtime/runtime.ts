@@ -91,7 +91,10 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       : undefined;
     closeRedis = redis ? () => redis.quit().then(() => undefined) : undefined;
     const limiter = redis ? new RedisRateLimiter(redis, config.redis.keyPrefix) : storage.rateLimits;
-    const keys = deriveKeys(serverSecret.value);
+    const keys = deriveKeys(
+      serverSecret.value,
+      config.previousSecrets.filter((previous) => previous !== serverSecret.value),
+    );
     const signingKeys = new SigningKeys(storage.signingKeys, storage.settings, keys.signingKeyEncryption, clock, {
       algorithms: config.keys.algorithms,
       retireAfterMs: retireAfterMs(config),
