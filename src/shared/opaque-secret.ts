@@ -109,18 +109,20 @@ export class SecretHasher {
    * server secret) with each previous one until something is found. `key` turns a hasher into
    * the stored key, for stores keyed by more than the bare hash.
    */
-  async find<T>(lookup: (hash: string) => Promise<T | undefined | null>, key: (hasher: SecretHasher) => string): Promise<T | undefined> {
-    const found = await lookup(key(this));
-    if (found !== undefined && found !== null) return found;
-    for (const earlier of this.#previous) {
-      const older = await lookup(key(earlier));
-      if (older !== undefined && older !== null) return older;
+  async find<T>(
+    lookup: (hash: string) => Promise<T | undefined | null>,
+    key: (hasher: SecretHasher) => string,
+  ): Promise<{ found: T; key: string } | undefined> {
+    for (const hasher of [this, ...this.#previous]) {
+      const stored = key(hasher);
+      const found = await lookup(stored);
+      if (found !== undefined && found !== null && found !== false) return { found, key: stored };
     }
     return undefined;
   }
 
-  /** find() for stores keyed by the bare hash of `value`. */
-  findByHash<T>(value: string, lookup: (hash: string) => Promise<T | undefined | null>): Promise<T | undefined> {
-    return this.find(lookup, (hasher) => hasher.hash(value));
+  /** find() for stores keyed by the bare hash of `value`: what was found, or undefined. */
+  async findByHash<T>(value: string, lookup: (hash: string) => Promise<T | undefined | null>): Promise<T | undefined> {
+    return (await this.find(lookup, (hasher) => hasher.hash(value)))?.found;
   }
 }
