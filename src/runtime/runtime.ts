@@ -100,7 +100,8 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       retireAfterMs: retireAfterMs(config),
     });
     if (options.ensureKeys ?? true) {
-      const { created } = await signingKeys.initialize();
+      const { created, resealed } = await signingKeys.initialize();
+      if (resealed > 0) logger.info({ keys: resealed }, 're-encrypted signing keys with the current server secret');
       for (const key of created) logger.info({ kid: key.kid, alg: key.alg }, 'generated signing key');
     } else {
       await signingKeys.verifyEncryptionSecret();
