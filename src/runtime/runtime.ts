@@ -19,6 +19,7 @@ import { singleNode, type NodeCoordination } from '../ports/node-coordination.js
 import { PostgresCoordination } from '../storage/sql/postgres-coordination.js';
 import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
+import { recordSecretActivation } from './secret-rotation.js';
 
 /** Everything a running Latchkey holds, wired once; the CLI and the HTTP server both use it. */
 export interface Runtime {
@@ -107,6 +108,8 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       await signingKeys.verifyEncryptionSecret();
       await signingKeys.refresh();
     }
+
+    await recordSecretActivation(storage.settings, serverSecret.value, clock.now());
 
     const events = new InProcessEvents();
     const coordination =
