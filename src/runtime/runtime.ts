@@ -19,7 +19,7 @@ import { singleNode, type NodeCoordination } from '../ports/node-coordination.js
 import { PostgresCoordination } from '../storage/sql/postgres-coordination.js';
 import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
-import { recordSecretActivation } from './secret-rotation.js';
+import { recordSecretActivation, resealWithCurrentSecret } from './secret-rotation.js';
 
 /** Everything a running Latchkey holds, wired once; the CLI and the HTTP server both use it. */
 export interface Runtime {
@@ -110,6 +110,12 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     }
 
     await recordSecretActivation(storage.settings, serverSecret.value, clock.now());
+    if ((options.ensureKeys ?? true) && keys.factorSecretEncryption.hasPrevious) {
+      const resealedSecrets = await resealWithCurrentSecret(database.db, keys);
+      if (resealedSecrets.totpSecrets + resealedSecrets.connectionSecrets > 0) {
+        logger.info(resealedSecrets, 're-encrypted authenticator app and connection secrets with the current server secret');
+      }
+    }
 
     const events = new InProcessEvents();
     const coordination =

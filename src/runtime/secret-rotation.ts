@@ -1,6 +1,8 @@
 import type { KeyEncryption } from '../domain/keys/key-encryption.js';
 import type { SettingsRepository } from '../ports/settings-repository.js';
-import { countHashedCredentials, sealedValues, type HashedCredentialCounts } from '../storage/sql/secret-dependencies.js';
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../storage/sql/schema.js';
+import { countHashedCredentials, resealStoredSecrets, sealedValues, type HashedCredentialCounts } from '../storage/sql/secret-dependencies.js';
 import { secretId } from './derived-keys.js';
 import type { Runtime } from './runtime.js';
 
@@ -13,6 +15,30 @@ const activationSetting = (id: string) => `secrets.activated_at.${id}`;
  */
 export async function recordSecretActivation(settings: SettingsRepository, serverSecret: string, now: number): Promise<void> {
   await settings.setIfAbsent(activationSetting(secretId(serverSecret)), String(now));
+}
+
+/** A sealer that re-seals with the current key what only a previous key opens, else null. */
+function resealer(encryption: KeyEncryption): (sealed: string) => Promise<string | null> {
+  return async (sealed) => {
+    try {
+      const { plaintext, keyIndex } = await encryption.openWithIndex(sealed);
+      return keyIndex > 0 ? await encryption.seal(plaintext) : null;
+    } catch {
+      // Sealed with a secret no longer configured: leave it; opening it fails as it did before.
+      return null;
+    }
+  };
+}
+
+/**
+ * After a rotation of the server secret: re-encrypts with the current secret the authenticator
+ * app and connection secrets a previous one sealed, so that they stop depending on it.
+ */
+export function resealWithCurrentSecret(
+  db: Kysely<DatabaseSchema>,
+  keys: { factorSecretEncryption: KeyEncryption; connectionSecretEncryption: KeyEncryption },
+): Promise<{ totpSecrets: number; connectionSecrets: number }> {
+  return resealStoredSecrets(db, { totp: resealer(keys.factorSecretEncryption), connection: resealer(keys.connectionSecretEncryption) });
 }
 
 export interface SecretDependencies extends HashedCredentialCounts {

@@ -48,6 +48,7 @@ describe('rotating the server secret (LATCHKEY_PREVIOUS_SECRETS)', () => {
   let made: Credentials;
   let oldPat = '';
   let untouchedApp = { clientId: '', clientSecret: '' };
+  let totp = { factorId: '', secret: '' };
   after(() => dir.remove());
 
   before(async () => {
@@ -82,6 +83,8 @@ describe('rotating the server secret (LATCHKEY_PREVIOUS_SECRETS)', () => {
     // An app whose secret is never re-made: it stops working once the old secret is dropped.
     const untouched = await first.createApp({ name: 'Untouched', type: 'm2m', apiGrants: [{ audience: opaqueApi, scopes: ['read:reports'] }] });
     untouchedApp = { clientId: untouched.clientId, clientSecret: untouched.clientSecret! };
+    // An authenticator app secret sealed with A (enrollment started, not confirmed).
+    totp = await first.server.server.runtime.registry.secondFactors.startTotp(first.user.id, first.user.email);
     assert.equal((await introspect(first.server, made, made.accessToken)).body.active, true);
     await first.stop();
   });
@@ -108,6 +111,12 @@ describe('rotating the server secret (LATCHKEY_PREVIOUS_SECRETS)', () => {
         server.logs.entries().some((entry) => entry.msg === 're-encrypted signing keys with the current server secret'),
         'the signing keys were re-encrypted at start',
       );
+      assert.ok(
+        server.logs
+          .entries()
+          .some((entry) => entry.msg === 're-encrypted authenticator app and connection secrets with the current server secret' && entry.totpSecrets === 1),
+        'the TOTP secret was re-encrypted at start',
+      );
       // The client secret (compared) and the opaque access token (looked up by hash) made with A.
       assert.equal((await introspect(server, made, made.accessToken)).body.active, true);
       assert.equal(await patWorks(server, made.pat), 200);
@@ -131,6 +140,7 @@ describe('rotating the server secret (LATCHKEY_PREVIOUS_SECRETS)', () => {
       assert.equal(dependencies.refreshTokens, 1);
       assert.equal(dependencies.opaqueAccessTokens, 1);
       assert.equal(dependencies.signingKeys, 0, 're-encrypted at start');
+      assert.equal(dependencies.totpSecrets, 0, 're-encrypted at start');
       assert.equal(status.previous[0]!.safeToDrop, false);
 
       // The refresh token made with A rotates; what comes back is made with B.
@@ -161,6 +171,11 @@ describe('rotating the server secret (LATCHKEY_PREVIOUS_SECRETS)', () => {
     const server = await startTestServer({ dir: dir.path, logLevel: 'warn', env: { LATCHKEY_SECRET: secretB } });
     try {
       assert.equal(await patWorks(server, made.pat), 200, 'the PAT made with the new secret');
+      assert.equal(
+        (await server.server.runtime.registry.secondFactors.pendingTotp(first.user.id, totp.factorId))?.secret,
+        totp.secret,
+        'the re-encrypted TOTP secret',
+      );
       assert.equal((await introspect(server, made, made.accessToken)).body.active, true, 'the rotated client secret and the new token');
       const refreshed = await refresh(server, made, made.refreshToken);
       assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));

@@ -120,3 +120,39 @@ export async function sealedValues(db: Kysely<DatabaseSchema>): Promise<SealedVa
     connectionSecrets: connections.map((row) => row.client_secret_jwe),
   };
 }
+
+/**
+ * Re-seals, each in its own conditional write, the authenticator app secrets and connection
+ * client secrets that `reseal` returns a new sealed value for (those a previous server secret
+ * sealed). A value changed meanwhile (re-enrolled, saved again) is left alone. Returns how many changed.
+ */
+export async function resealStoredSecrets(
+  db: Kysely<DatabaseSchema>,
+  reseal: { totp: (sealed: string) => Promise<string | null>; connection: (sealed: string) => Promise<string | null> },
+): Promise<{ totpSecrets: number; connectionSecrets: number }> {
+  let totpSecrets = 0;
+  for (const row of await db.selectFrom('totp_factors').select(['id', 'sealed_secret']).execute()) {
+    const next = await reseal.totp(row.sealed_secret);
+    if (next === null) continue;
+    const result = await db
+      .updateTable('totp_factors')
+      .set({ sealed_secret: next })
+      .where('id', '=', row.id)
+      .where('sealed_secret', '=', row.sealed_secret)
+      .executeTakeFirst();
+    totpSecrets += Number(result.numUpdatedRows);
+  }
+  let connectionSecrets = 0;
+  for (const row of await db.selectFrom('federation_connections').select(['id', 'client_secret_jwe']).execute()) {
+    const next = await reseal.connection(row.client_secret_jwe);
+    if (next === null) continue;
+    const result = await db
+      .updateTable('federation_connections')
+      .set({ client_secret_jwe: next })
+      .where('id', '=', row.id)
+      .where('client_secret_jwe', '=', row.client_secret_jwe)
+      .executeTakeFirst();
+    connectionSecrets += Number(result.numUpdatedRows);
+  }
+  return { totpSecrets, connectionSecrets };
+}
