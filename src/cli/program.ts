@@ -12,6 +12,7 @@ import { registerBackupCommands } from './commands/backup.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerOrgsCommand } from './commands/orgs.js';
 import { registerRegistrationTokensCommand } from './commands/registration-tokens.js';
+import { registerSecretCommand } from './commands/secret.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTokensCommand } from './commands/tokens.js';
 import { registerUsersCommand } from './commands/users.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerConfigCommand(program);
   registerKeysCommand(program);
+  registerSecretCommand(program);
   registerAppsCommand(program);
   registerOrgsCommand(program);
   registerUsersCommand(program);

@@ -6,7 +6,7 @@ function defaultText(leaf: ConfigLeaf): string {
     if (leaf.secret) return 'generated into the data directory';
     return '(unset)';
   }
-  if (Array.isArray(leaf.defaultValue)) return `\`${leaf.defaultValue.join(',')}\``;
+  if (Array.isArray(leaf.defaultValue)) return leaf.defaultValue.length === 0 ? '(none)' : `\`${leaf.defaultValue.join(',')}\``;
   return `\`${scalarText(leaf.defaultValue)}\``;
 }
 

@@ -107,6 +107,12 @@ export const configSchema = z
         'Server secret (at least 32 characters) from which the key that encrypts signing keys and the keys that hash secrets are derived. When unset, a random one is generated into the data directory. Every node sharing a database needs the same one.',
       secret: true,
     }),
+    previousSecrets: z.array(z.string().min(32)).max(5).default([]).meta({
+      description:
+        'Server secrets that `secret` replaced, newest first (comma-separated in env). What was hashed or encrypted with one of them keeps working until it is re-made or expires; signing keys, authenticator app and connection secrets are re-encrypted with `secret` at start. Drop one once `latchkey secret status` says nothing depends on it.',
+      accepts: 'a comma-separated list of secrets of at least 32 characters',
+      secret: true,
+    }),
     log: z
       .object({
         level: z.enum(logLevels).default('info').meta({ description: 'Lowest level written to the JSON log on stdout.' }),

@@ -59,5 +59,10 @@ export interface SigningKeyRepository {
    * material. When it was the active key, `replacement` becomes active in the same transaction.
    * Returns the key as it was, or undefined when there is none to revoke.
    */
+  /**
+   * In one transaction: each key's private JWE becomes `to` where it still is `from` (a node that
+   * resealed it first wins), and the setting, when given, is written. Returns how many keys changed.
+   */
+  reseal(updates: readonly { kid: string; from: string; to: string }[], setting?: { name: string; value: string }): Promise<number>;
   revoke(kid: string, now: number, replacement: StoredSigningKey): Promise<{ revoked: StoredSigningKey; replaced: boolean } | undefined>;
 }

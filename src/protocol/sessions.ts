@@ -45,7 +45,7 @@ export interface CurrentSession {
 export async function currentSession(request: ProtocolRequest, deps: SessionDependencies): Promise<CurrentSession | undefined> {
   const cookie = request.cookies[deps.cookies.session];
   if (!cookie || cookie.length > 100) return undefined;
-  const session = await deps.storage.sessions.getByHash(deps.tokenHasher.hash(cookie));
+  const session = await deps.tokenHasher.findByHash(cookie, (hash) => deps.storage.sessions.getByHash(hash));
   const now = deps.clock.now();
   if (!session || session.expiresAt <= now) return undefined;
   const user = await deps.users.getUser(session.userId);
@@ -115,7 +115,7 @@ export async function replaceSession(
 ): Promise<{ current: CurrentSession; cookie: CookieInstruction; ended: SessionRecord | undefined }> {
   const cookie = request.cookies[deps.cookies.session];
   const now = deps.clock.now();
-  const existing = cookie && cookie.length <= 100 ? await deps.storage.sessions.getByHash(deps.tokenHasher.hash(cookie)) : undefined;
+  const existing = cookie && cookie.length <= 100 ? await deps.tokenHasher.findByHash(cookie, (hash) => deps.storage.sessions.getByHash(hash)) : undefined;
   if (existing && existing.userId === user.id && existing.expiresAt > now) {
     const value = randomId(32);
     const change = { idHash: deps.tokenHasher.hash(value), amr: login.amr, authTime: login.authTime, lastSeenAt: now };
@@ -143,9 +143,8 @@ export async function endSession(
 ): Promise<EndedSession | undefined> {
   const cookie = request.cookies[deps.cookies.session];
   if (!cookie || cookie.length > 100) return undefined;
-  const idHash = deps.tokenHasher.hash(cookie);
   return deps.storage.transaction(async (tx) => {
-    const session = await tx.sessions.delete(idHash);
+    const session = await deps.tokenHasher.findByHash(cookie, (idHash) => tx.sessions.delete(idHash));
     if (!session) return undefined;
     const { clientIds } = await afterSessionEnded(tx, session, deps.clock.now());
     return { session, clientIds };

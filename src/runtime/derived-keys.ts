@@ -1,5 +1,5 @@
 import { KeyEncryption } from '../domain/keys/key-encryption.js';
-import { deriveKey } from '../shared/derived-keys.js';
+import { deriveKey, type KeyPurpose } from '../shared/derived-keys.js';
 import { SecretHasher } from '../shared/opaque-secret.js';
 
 /**
@@ -27,16 +27,40 @@ export interface DerivedKeys {
   readonly consoleSessionKey: Uint8Array;
 }
 
-export function deriveKeys(serverSecret: string): DerivedKeys {
+/**
+ * `previousSecrets` (newest first) are the secrets `serverSecret` replaced: the hashers and the
+ * encryptions fall back to the keys derived from them, so that what they made keeps working
+ * after a rotation. The DPoP nonce key and the console's sealing key don't fall back: what they
+ * make lives minutes (a rejected nonce is answered with a fresh one; a console user signs in again).
+ */
+export function deriveKeys(serverSecret: string, previousSecrets: readonly string[] = []): DerivedKeys {
+  const hasher = (purpose: KeyPurpose) =>
+    new SecretHasher(
+      deriveKey(serverSecret, purpose),
+      previousSecrets.map((previous) => deriveKey(previous, purpose)),
+    );
+  const encryption = (purpose: KeyPurpose) =>
+    new KeyEncryption(
+      deriveKey(serverSecret, purpose),
+      previousSecrets.map((previous) => deriveKey(previous, purpose)),
+    );
   return {
-    tokenHasher: new SecretHasher(deriveKey(serverSecret, 'token-hmac')),
-    clientSecretHasher: new SecretHasher(deriveKey(serverSecret, 'client-secret-hmac')),
-    refreshSuccessor: new SecretHasher(deriveKey(serverSecret, 'refresh-successor')),
-    csrf: new SecretHasher(deriveKey(serverSecret, 'csrf')),
-    signingKeyEncryption: new KeyEncryption(deriveKey(serverSecret, 'signing-key-encryption')),
-    factorSecretEncryption: new KeyEncryption(deriveKey(serverSecret, 'factor-secret-encryption')),
-    connectionSecretEncryption: new KeyEncryption(deriveKey(serverSecret, 'connection-secret-encryption')),
+    tokenHasher: hasher('token-hmac'),
+    clientSecretHasher: hasher('client-secret-hmac'),
+    refreshSuccessor: hasher('refresh-successor'),
+    csrf: hasher('csrf'),
+    signingKeyEncryption: encryption('signing-key-encryption'),
+    factorSecretEncryption: encryption('factor-secret-encryption'),
+    connectionSecretEncryption: encryption('connection-secret-encryption'),
     dpopNonce: new SecretHasher(deriveKey(serverSecret, 'dpop-nonce')),
     consoleSessionKey: deriveKey(serverSecret, 'console-session-encryption'),
   };
+}
+
+/**
+ * A short public name of a server secret (8 hex characters), for `latchkey secret status` and
+ * the logs: derived through its own HKDF purpose, so it says nothing about the secret or the keys.
+ */
+export function secretId(serverSecret: string): string {
+  return Buffer.from(deriveKey(serverSecret, 'secret-id')).toString('hex').slice(0, 8);
 }

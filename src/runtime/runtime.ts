@@ -19,6 +19,7 @@ import { singleNode, type NodeCoordination } from '../ports/node-coordination.js
 import { PostgresCoordination } from '../storage/sql/postgres-coordination.js';
 import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
+import { recordSecretActivation, resealWithCurrentSecret } from './secret-rotation.js';
 
 /** Everything a running Latchkey holds, wired once; the CLI and the HTTP server both use it. */
 export interface Runtime {
@@ -91,17 +92,29 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       : undefined;
     closeRedis = redis ? () => redis.quit().then(() => undefined) : undefined;
     const limiter = redis ? new RedisRateLimiter(redis, config.redis.keyPrefix) : storage.rateLimits;
-    const keys = deriveKeys(serverSecret.value);
+    const keys = deriveKeys(
+      serverSecret.value,
+      config.previousSecrets.filter((previous) => previous !== serverSecret.value),
+    );
     const signingKeys = new SigningKeys(storage.signingKeys, storage.settings, keys.signingKeyEncryption, clock, {
       algorithms: config.keys.algorithms,
       retireAfterMs: retireAfterMs(config),
     });
     if (options.ensureKeys ?? true) {
-      const { created } = await signingKeys.initialize();
+      const { created, resealed } = await signingKeys.initialize();
+      if (resealed > 0) logger.info({ keys: resealed }, 're-encrypted signing keys with the current server secret');
       for (const key of created) logger.info({ kid: key.kid, alg: key.alg }, 'generated signing key');
     } else {
       await signingKeys.verifyEncryptionSecret();
       await signingKeys.refresh();
+    }
+
+    await recordSecretActivation(storage.settings, serverSecret.value, clock.now());
+    if ((options.ensureKeys ?? true) && keys.factorSecretEncryption.hasPrevious) {
+      const resealedSecrets = await resealWithCurrentSecret(database.db, keys);
+      if (resealedSecrets.totpSecrets + resealedSecrets.connectionSecrets > 0) {
+        logger.info(resealedSecrets, 're-encrypted authenticator app and connection secrets with the current server secret');
+      }
     }
 
     const events = new InProcessEvents();

@@ -11,7 +11,8 @@ export type KeyPurpose =
   | 'console-session-encryption'
   | 'factor-secret-encryption'
   | 'connection-secret-encryption'
-  | 'dpop-nonce';
+  | 'dpop-nonce'
+  | 'secret-id';
 
 /**
  * A 256-bit key for one purpose, derived from the operator's secret with HKDF-SHA-256 (RFC 5869).

@@ -70,19 +70,59 @@ export function isWellFormedSecret(value: string, kind: OpaqueSecretKind): boole
 /**
  * Keyed hashing of high-entropy credentials (HMAC-SHA-256): fast enough for every request, and
  * useless to whoever steals the database without the server secret.
+ *
+ * After the server secret is rotated, `previous` holds the keys derived from the secrets it
+ * replaced: what was hashed with one of them keeps verifying (`matches`, `find`) until it is
+ * re-made or expires. New hashes always use the current key.
  */
 export class SecretHasher {
   readonly #key: Uint8Array;
+  readonly #previous: readonly SecretHasher[];
 
-  constructor(key: Uint8Array) {
+  constructor(key: Uint8Array, previous: readonly Uint8Array[] = []) {
     this.#key = key;
+    this.#previous = previous.map((earlier) => new SecretHasher(earlier));
   }
 
   hash(value: string): string {
     return createHmac('sha256', this.#key).update(value).digest('base64url');
   }
 
+  /** The hashers of the previous server secrets, newest first; empty unless the secret was rotated. */
+  get previous(): readonly SecretHasher[] {
+    return this.#previous;
+  }
+
+  /** The current hasher, then the previous ones: every hasher a stored value may have been made with. */
+  get all(): readonly SecretHasher[] {
+    return [this, ...this.#previous];
+  }
+
+  /** Whether the value hashes to `hash` under the current key or a previous one. */
   matches(value: string, hash: string): boolean {
-    return constantTimeEqual(this.hash(value), hash);
+    if (constantTimeEqual(this.hash(value), hash)) return true;
+    return this.#previous.some((earlier) => earlier.matches(value, hash));
+  }
+
+  /**
+   * Looks a value up by its hash: with the current key first, then (only after a rotation of the
+   * server secret) with each previous one until something is found. `key` turns a hasher into
+   * the stored key, for stores keyed by more than the bare hash.
+   */
+  async find<T>(
+    lookup: (hash: string) => Promise<T | undefined | null>,
+    key: (hasher: SecretHasher) => string,
+  ): Promise<{ found: T; key: string } | undefined> {
+    for (const hasher of [this, ...this.#previous]) {
+      const stored = key(hasher);
+      const found = await lookup(stored);
+      if (found !== undefined && found !== null && found !== false) return { found, key: stored };
+    }
+    return undefined;
+  }
+
+  /** find() for stores keyed by the bare hash of `value`: what was found, or undefined. */
+  async findByHash<T>(value: string, lookup: (hash: string) => Promise<T | undefined | null>): Promise<T | undefined> {
+    return (await this.find(lookup, (hasher) => hasher.hash(value)))?.found;
   }
 }

@@ -41,3 +41,36 @@ test('time-ordered credentials: same shape, issue time first so that keys sort b
   assert.equal(first, earlier.slice(6, 15) + hasher.hash(earlier));
   assert.ok(!first.includes(earlier.slice(15, 30)), 'the key holds no secret part of the token');
 });
+
+test('previous keys: matches() and find() accept what they hashed, only after the current key missed; new hashes use the current key', async () => {
+  const secret = generateOpaqueSecret('pat');
+  const oldKey = new Uint8Array(32).fill(1);
+  const newKey = new Uint8Array(32).fill(2);
+  const before = new SecretHasher(oldKey);
+  const rotated = new SecretHasher(newKey, [oldKey]);
+  const storedBefore = before.hash(secret);
+  assert.equal(rotated.hash(secret), new SecretHasher(newKey).hash(secret), 'new hashes use the current key');
+  assert.equal(rotated.matches(secret, storedBefore), true);
+  assert.equal(new SecretHasher(newKey).matches(secret, storedBefore), false, 'without the previous key it fails');
+
+  const store = new Map([[storedBefore, 'record']]);
+  const looked: string[] = [];
+  const lookup = (hash: string) => {
+    looked.push(hash);
+    return Promise.resolve(store.get(hash));
+  };
+  assert.equal(await rotated.findByHash(secret, lookup), 'record');
+  assert.deepEqual(looked, [rotated.hash(secret), storedBefore], 'the current key first, then the previous one');
+
+  looked.length = 0;
+  store.set(rotated.hash(secret), 'newer');
+  assert.equal(await rotated.findByHash(secret, lookup), 'newer');
+  assert.equal(looked.length, 1, 'one lookup when the current key finds it');
+
+  looked.length = 0;
+  assert.equal(await new SecretHasher(newKey).findByHash(generateOpaqueSecret('pat'), lookup), undefined);
+  assert.equal(looked.length, 1, 'no previous keys: one lookup, as before');
+
+  const found = await rotated.find(lookup, (hasher) => timeOrderedKey(hasher, secret, 'pat'));
+  assert.equal(found, undefined);
+});

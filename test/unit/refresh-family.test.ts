@@ -48,6 +48,11 @@ function countingHasher(fill: number): SecretHasher & { count: number } {
       counter.count += 1;
       return inner.matches(value, hash);
     },
+    // No previous server secrets: the counter is the only key.
+    previous: [],
+    get all() {
+      return [counter];
+    },
   };
   return counter as unknown as SecretHasher & { count: number };
 }

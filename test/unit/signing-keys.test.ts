@@ -88,6 +88,35 @@ describe('signing keys', () => {
     });
   });
 
+  test('a rotated server secret: previous-secret keys are re-encrypted at start, then the previous secret is not needed', async () => {
+    const next = 'rotated-secret-rotated-secret-rotated-secret-01';
+    const keyFor = (value: string) => deriveKey(value, 'signing-key-encryption');
+    const rotated = new SigningKeys(storage.signingKeys, storage.settings, new KeyEncryption(keyFor(next), [keyFor(secret)]), clock, options);
+    const before = (await storage.signingKeys.listAll()).filter((key) => key.privateJwe !== null);
+    const { created, resealed } = await rotated.initialize();
+    assert.deepEqual(created, []);
+    assert.equal(resealed, before.length);
+    // Without the previous secret, the new one alone opens everything; the old one alone no longer does.
+    const alone = service(next);
+    assert.deepEqual((await alone.initialize()).resealed, 0);
+    assert.equal(alone.jwks.keys.length, rotated.jwks.keys.length);
+    await assert.rejects(service().initialize(), KeyEncryptionMismatchError);
+    // Back to the original secret, so that the later tests run as before.
+    const back = new SigningKeys(storage.signingKeys, storage.settings, new KeyEncryption(keyFor(secret), [keyFor(next)]), clock, options);
+    assert.equal((await back.initialize()).resealed, before.length);
+  });
+
+  test('a different secret that is not among the previous ones is still refused', async () => {
+    const encryption = new KeyEncryption(deriveKey('wrong-secret-wrong-secret-wrong-secret-0', 'signing-key-encryption'), [
+      deriveKey('other-secret-other-secret-other-secret-0', 'signing-key-encryption'),
+    ]);
+    await assert.rejects(new SigningKeys(storage.signingKeys, storage.settings, encryption, clock, options).initialize(), (error: Error) => {
+      assert.ok(error instanceof KeyEncryptionMismatchError);
+      assert.match(error.message, /neither LATCHKEY_SECRET nor any of LATCHKEY_PREVIOUS_SECRETS/);
+      return true;
+    });
+  });
+
   test('rotation: the new key signs, the old one stays published until retireAt, then is retired', async () => {
     const keys = service();
     await keys.initialize();

@@ -2,7 +2,6 @@ import type { AppCertificateRecord, AppRecord, AppSettings, JsonValue } from '..
 import type { AuditActor } from '../../ports/audit-repository.js';
 import type { RateLimiter } from '../../ports/rate-limiter.js';
 import type { ClientRegistrationRecord, InitialAccessTokenRecord, RegistrationPolicy } from '../../ports/registration-repositories.js';
-import { constantTimeEqual } from '../../shared/constant-time.js';
 import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomId } from '../../shared/random.js';
 import { commitChange, type ChangeDependencies } from '../audit/unit-of-work.js';
@@ -278,7 +277,7 @@ export class DynamicRegistration {
     const refused = new RegistrationError('invalid_token', 'send the registration access token of this client as Authorization: Bearer (RFC 7592 §2)');
     if (bearer === null || !isWellFormedSecret(bearer, 'rat')) throw refused;
     const registration = await this.#deps.storage.clientRegistrations.get(clientId);
-    if (!registration || !constantTimeEqual(this.#deps.hasher.hash(bearer), registration.tokenHash)) throw refused;
+    if (!registration || !this.#deps.hasher.matches(bearer, registration.tokenHash)) throw refused;
     const app = await this.#deps.storage.apps.get(clientId);
     if (!app) throw refused;
     return { app, registration };

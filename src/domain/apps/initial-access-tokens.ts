@@ -185,7 +185,7 @@ export class InitialAccessTokens {
    */
   async find(token: string): Promise<InitialAccessTokenRecord | null> {
     if (!isWellFormedSecret(token, 'iat')) return null;
-    const record = await this.#deps.storage.initialAccessTokens.getByHash(this.#deps.hasher.hash(token));
+    const record = await this.#deps.hasher.findByHash(token, (hash) => this.#deps.storage.initialAccessTokens.getByHash(hash));
     if (!record || record.revokedAt !== null || record.expiresAt <= this.#deps.clock.now() || record.usesLeft <= 0) return null;
     return record;
   }

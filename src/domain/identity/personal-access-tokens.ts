@@ -119,7 +119,7 @@ export class PersonalAccessTokens {
   /** The actor a bearer token stands for, or null when it is unknown, expired or revoked. */
   async authenticate(token: string): Promise<Actor | null> {
     if (!isWellFormedSecret(token, 'pat')) return null;
-    const record = await this.#storage.personalAccessTokens.getByHash(this.#hasher.hash(token));
+    const record = await this.#hasher.findByHash(token, (hash) => this.#storage.personalAccessTokens.getByHash(hash));
     const now = this.#clock.now();
     if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
     const user = await this.#storage.users.get(record.userId);

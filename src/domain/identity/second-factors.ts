@@ -189,7 +189,13 @@ export class SecondFactors {
     const admitted = await this.#admit(userId, ip);
     if (!admitted.ok) return admitted;
     const normalized = normalizeRecoveryCode(code);
-    if (normalized.length !== 10 || !(await this.#deps.storage.recoveryCodes.consume(userId, this.#digest(normalized), this.#deps.clock.now()))) {
+    if (
+      normalized.length !== 10 ||
+      !(await this.#deps.codeHasher.find(
+        (digest) => this.#deps.storage.recoveryCodes.consume(userId, digest, this.#deps.clock.now()),
+        (hasher) => hasher.hash(`recovery:${normalized}`),
+      ))
+    ) {
       return { ok: false, reason: 'invalid' };
     }
     await this.#deps.limiter.reset(this.#limitKey(userId));

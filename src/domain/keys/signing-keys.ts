@@ -109,22 +109,43 @@ export class SigningKeys {
   }
 
   /** Checks the server secret against the stored keys, creates missing keys and loads them. */
-  async initialize(): Promise<{ created: RotationResult[] }> {
-    await this.verifyEncryptionSecret();
+  async initialize(): Promise<{ created: RotationResult[]; resealed: number }> {
+    const resealed = await this.verifyEncryptionSecret();
     const created = await this.ensureActiveKeys();
     await this.refresh();
-    return { created };
+    return { created, resealed };
   }
 
-  /** Fails with KeyEncryptionMismatchError when the secret differs from the one the keys were sealed with. */
-  async verifyEncryptionSecret(): Promise<void> {
+  /**
+   * Fails with KeyEncryptionMismatchError when neither the secret nor a previous one is the one
+   * the keys were sealed with. Returns how many keys a previous secret sealed and were re-encrypted.
+   */
+  async verifyEncryptionSecret(): Promise<number> {
     const stored = await this.#settings.get(encryptionCheckSetting);
     if (stored === undefined) {
       const sealed = await this.#encryption.seal(encryptionCheckPlaintext);
-      if (await this.#settings.setIfAbsent(encryptionCheckSetting, sealed)) return;
+      if (await this.#settings.setIfAbsent(encryptionCheckSetting, sealed)) return 0;
       return this.verifyEncryptionSecret();
     }
-    await this.#encryption.open(stored);
+    const { keyIndex } = await this.#encryption.openWithIndex(stored);
+    return this.#encryption.hasPrevious ? this.#resealWithCurrentSecret(keyIndex > 0) : 0;
+  }
+
+  /**
+   * After a rotation of the server secret: re-encrypts with the current key every private key a
+   * previous one sealed, and then (in the same transaction) the encryption check, so that the
+   * previous secret is no longer needed to start. Returns how many keys were re-encrypted.
+   */
+  async #resealWithCurrentSecret(rewriteCheck: boolean): Promise<number> {
+    const updates: { kid: string; from: string; to: string }[] = [];
+    for (const key of await this.#repository.listAll()) {
+      if (key.privateJwe === null) continue;
+      const { plaintext, keyIndex } = await this.#encryption.openWithIndex(key.privateJwe);
+      if (keyIndex > 0) updates.push({ kid: key.kid, from: key.privateJwe, to: await this.#encryption.seal(plaintext) });
+    }
+    if (updates.length === 0 && !rewriteCheck) return 0;
+    const setting = rewriteCheck ? { name: encryptionCheckSetting, value: await this.#encryption.seal(encryptionCheckPlaintext) } : undefined;
+    return this.#repository.reseal(updates, setting);
   }
 
   /** Generates a key for every configured algorithm that has no active one. Safe to run on many nodes at once. */

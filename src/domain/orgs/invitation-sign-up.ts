@@ -49,7 +49,7 @@ export class InvitationSignUp {
   async open(token: string): Promise<{ ok: true; open: OpenInvitation } | { ok: false; problem: InvitationProblem }> {
     if (!isWellFormedSecret(token, 'inv')) return { ok: false, problem: 'unknown' };
     const { organizations, users } = this.#deps.storage;
-    const invitation = await organizations.getInvitationByHash(this.#deps.secretHasher.hash(token));
+    const invitation = await this.#deps.secretHasher.findByHash(token, (hash) => organizations.getInvitationByHash(hash));
     const organization = invitation ? await organizations.get(invitation.orgId) : undefined;
     if (!invitation || !organization) return { ok: false, problem: 'unknown' };
     if (invitation.acceptedAt !== null) return { ok: false, problem: 'used' };

@@ -406,7 +406,7 @@ export class OrgService {
     if (typeof token !== 'string' || !isWellFormedSecret(token, 'inv')) {
       throw DomainError.validation([{ field: 'token', message: 'is not an invitation token' }]);
     }
-    const invitation = await this.#deps.storage.organizations.getInvitationByHash(this.#deps.secretHasher.hash(token));
+    const invitation = await this.#deps.secretHasher.findByHash(token, (hash) => this.#deps.storage.organizations.getInvitationByHash(hash));
     if (!invitation) throw DomainError.notFound('invitation');
     const user = await this.#deps.storage.users.get(actor.userId);
     if (!user || user.email !== invitation.email) {
@@ -426,7 +426,7 @@ export class OrgService {
     if (!isWellFormedSecret(token, 'inv')) return false;
     const user = await this.#deps.storage.users.get(userId);
     if (!user || user.disabledAt !== null) return false;
-    const invitation = await this.#deps.storage.organizations.getInvitationByHash(this.#deps.secretHasher.hash(token));
+    const invitation = await this.#deps.secretHasher.findByHash(token, (hash) => this.#deps.storage.organizations.getInvitationByHash(hash));
     if (!invitation || invitation.orgId !== orgId || invitation.email !== user.email) return false;
     const context: RequestContext = { actor: { kind: 'user', userId: user.id, email: user.email, scopes: new Set() } };
     try {

@@ -76,7 +76,7 @@ function checkDpopBinding(grant: GrantRecord, proof: DpopProof | null): void {
 
 async function redeemableGrant(context: GrantContext<AuthorizationCodeDependencies>, code: string): Promise<GrantRecord> {
   const { client, now, deps } = context;
-  const grant = await deps.grants.getByCodeHash(deps.tokenHasher.hash(code));
+  const grant = await deps.tokenHasher.findByHash(code, (hash) => deps.grants.getByCodeHash(hash));
   if (!grant) throw new OAuthError('invalid_grant', 'the authorization code is unknown or has been swept after it expired');
   if (grant.clientId !== client.clientId) {
     throw new OAuthError('invalid_grant', 'the authorization code was issued to another client (RFC 6749 §4.1.3)');

@@ -51,7 +51,14 @@ export const deviceCodeGrant: GrantHandler<DeviceCodeDependencies> = {
     const deviceCode = param(form, 'device_code');
     if (!deviceCode) throw new OAuthError('invalid_request', 'the device_code parameter is missing (RFC 8628 §3.4)');
     if (!isWellFormedSecret(deviceCode, 'dc')) throw new OAuthError('invalid_grant', 'the device code is not one this server issued');
-    const hash = deps.tokenHasher.hash(deviceCode);
+    // A device code issued before a rotation of the server secret is stored under a previous key.
+    const hash =
+      (
+        await deps.tokenHasher.find(
+          (key) => deps.deviceCodes.getByHash(key),
+          (hasher) => hasher.hash(deviceCode),
+        )
+      )?.key ?? deps.tokenHasher.hash(deviceCode);
     const record = await approvedRecord(context, hash);
 
     if (!record.userId) throw new OAuthError('invalid_grant', 'the device code was approved without a user');

@@ -61,5 +61,6 @@ export function isFamilyMember(successorKey: SecretHasher, grantId: string, secr
   const bytes = Buffer.from(secret, 'base64url');
   if (bytes.length !== bodyBytes + tagBytes) return false;
   // Re-encoding also refuses a non-canonical base64url spelling of a member's bytes.
-  return constantTimeEqual(taggedSecret(successorKey, grantId, bytes.subarray(0, bodyBytes)), secret);
+  // A family begun before a rotation of the server secret carries the tag of a previous key.
+  return successorKey.all.some((key) => constantTimeEqual(taggedSecret(key, grantId, bytes.subarray(0, bodyBytes)), secret));
 }

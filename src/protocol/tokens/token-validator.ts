@@ -125,9 +125,13 @@ export class TokenValidator {
 
   async #opaqueAccessToken(token: string, now: number): Promise<ActiveToken | null> {
     if (!isWellFormedSecret(token, 'at')) return null;
-    const handle = opaqueAccessTokenKey(this.#deps.tokenHasher, token);
-    const record = await this.#deps.accessTokens.get(handle);
-    if (!record || record.revokedAt !== null || record.expiresAt <= now) return null;
+    const stored = await this.#deps.tokenHasher.find(
+      (key) => this.#deps.accessTokens.get(key),
+      (hasher) => opaqueAccessTokenKey(hasher, token),
+    );
+    if (!stored) return null;
+    const { found: record, key: handle } = stored;
+    if (record.revokedAt !== null || record.expiresAt <= now) return null;
     const client = await this.#activeClient(record.clientId);
     const grant = await this.#liveGrant(record.grantId);
     if (!client || grant === false || !(await this.#holderActive(client, grant))) return null;

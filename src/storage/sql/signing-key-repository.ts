@@ -132,6 +132,30 @@ export class SqlSigningKeyRepository implements SigningKeyRepository {
     return activated;
   }
 
+  async reseal(updates: readonly { kid: string; from: string; to: string }[], setting?: { name: string; value: string }): Promise<number> {
+    return this.#inTransaction(async (db) => {
+      let changed = 0;
+      for (const update of updates) {
+        const result = await db
+          .updateTable('signing_keys')
+          .set({ private_jwe: update.to })
+          .where('kid', '=', update.kid)
+          .where('private_jwe', '=', update.from)
+          .executeTakeFirst();
+        changed += Number(result.numUpdatedRows);
+      }
+      if (setting) {
+        const updatedAt = Date.now();
+        await db
+          .insertInto('settings')
+          .values({ name: setting.name, value: setting.value, updated_at: updatedAt })
+          .onConflict((conflict) => conflict.column('name').doUpdateSet({ value: setting.value, updated_at: updatedAt }))
+          .execute();
+      }
+      return changed;
+    });
+  }
+
   async revoke(kid: string, now: number, replacement: StoredSigningKey): Promise<{ revoked: StoredSigningKey; replaced: boolean } | undefined> {
     return this.#inTransaction(async (db) => {
       const found = await db.selectFrom('signing_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
