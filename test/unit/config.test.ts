@@ -219,7 +219,7 @@ describe('the issuer and the listen port', () => {
   test('a plain http loopback issuer on another port than the listener is refused, naming both ports and the fix', () => {
     const [problem] = checkIssuerPort(load({ LATCHKEY_LISTEN_PORT: '4000', LATCHKEY_ISSUER: 'http://localhost:3000' }));
     assert.equal(problem?.key, 'issuer');
-    assert.match(problem!.message, /names port 3000 but the server listens on 4000/);
+    assert.match(problem.message, /names port 3000 but the server listens on 4000/);
     assert.equal(problem?.env, 'LATCHKEY_ISSUER');
     assert.deepEqual(checkIssuerPort(load({ LATCHKEY_LISTEN_PORT: '4000', LATCHKEY_ISSUER: 'http://127.0.0.1:4000' })), []);
     assert.deepEqual(checkIssuerPort(load({ LATCHKEY_LISTEN_PORT: '3000', LATCHKEY_ISSUER: 'https://localhost:8443' })), [], 'https: a proxy in front');
