@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** Raised when Redis can't be reached at start; the message never holds the URL's password. */
 export class RedisConnectionError extends Error {
@@ -21,7 +21,9 @@ function withoutPassword(url: string): string {
  * (no offline queue) instead of hanging.
  */
 export async function connectRedis(url: string, onError: (error: Error) => void): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  // Loaded only when Redis is configured: every other process (the CLI above all) starts faster.
+  const { Redis: RedisClient } = await import('ioredis');
+  const redis = new RedisClient(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5000 });
   // ioredis reconnects by itself; an error event without a listener would end the process.
   redis.on('error', onError);
   try {
