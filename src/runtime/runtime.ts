@@ -19,7 +19,7 @@ import { singleNode, type NodeCoordination } from '../ports/node-coordination.js
 import { PostgresCoordination } from '../storage/sql/postgres-coordination.js';
 import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
-import { recordSecretActivation, resealWithCurrentSecret } from './secret-rotation.js';
+import { distinctPreviousSecrets, recordSecretActivation, resealWithCurrentSecret } from './secret-rotation.js';
 
 /** Everything a running Latchkey holds, wired once; the CLI and the HTTP server both use it. */
 export interface Runtime {
@@ -92,10 +92,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       : undefined;
     closeRedis = redis ? () => redis.quit().then(() => undefined) : undefined;
     const limiter = redis ? new RedisRateLimiter(redis, config.redis.keyPrefix) : storage.rateLimits;
-    const keys = deriveKeys(
-      serverSecret.value,
-      config.previousSecrets.filter((previous) => previous !== serverSecret.value),
-    );
+    const keys = deriveKeys(serverSecret.value, distinctPreviousSecrets(serverSecret.value, config.previousSecrets));
     const signingKeys = new SigningKeys(storage.signingKeys, storage.settings, keys.signingKeyEncryption, clock, {
       algorithms: config.keys.algorithms,
       retireAfterMs: retireAfterMs(config),

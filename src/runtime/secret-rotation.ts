@@ -3,6 +3,7 @@ import type { SettingsRepository } from '../ports/settings-repository.js';
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../storage/sql/schema.js';
 import { countHashedCredentials, resealStoredSecrets, sealedValues, type HashedCredentialCounts } from '../storage/sql/secret-dependencies.js';
+import { constantTimeEqual } from '../shared/constant-time.js';
 import { secretId } from './derived-keys.js';
 import type { Runtime } from './runtime.js';
 
@@ -81,9 +82,15 @@ async function sealedByKey(encryption: KeyEncryption, values: readonly string[],
  * secret, and the sealed values only it opens. The oldest configured one also answers for
  * everything made before it (it can be the only one those still verify with).
  */
+/** The previous secrets that differ from the current one (compared in constant time, as every secret is). */
+export function distinctPreviousSecrets(current: string, previous: readonly string[]): string[] {
+  return previous.filter((candidate) => !constantTimeEqual(candidate, current));
+}
+
 export async function secretStatus(runtime: Runtime): Promise<SecretStatus> {
   const { serverSecret, config, storage, database, keys, clock } = runtime;
-  const previousSecrets = config.previousSecrets.filter((previous) => previous !== serverSecret.value);
+  const previousSecrets = distinctPreviousSecrets(serverSecret.value, config.previousSecrets);
+  const lastIndex = previousSecrets.length - 1;
   const activation = async (value: string) => {
     const stored = await storage.settings.get(activationSetting(secretId(value)));
     return stored === undefined ? null : Number(stored);
@@ -101,7 +108,7 @@ export async function secretStatus(runtime: Runtime): Promise<SecretStatus> {
   let until = currentActivatedAt ?? now;
   for (const [index, value] of previousSecrets.entries()) {
     const activatedAt = await activation(value);
-    const oldest = index === previousSecrets.length - 1;
+    const oldest = index === lastIndex;
     const from = oldest || activatedAt === null ? Number.MIN_SAFE_INTEGER : activatedAt;
     const hashed = await countHashedCredentials(database.db, { from, to: until }, now);
     const dependencies: SecretDependencies = {
