@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'console/dist/**', 'test-results/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'data/**', 'console/dist/**', 'test-results/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,32 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cliEntry, runCli, type CliResult } from '../support/cli.js';
+import { runCli, type CliResult } from '../support/cli.js';
 import { startTestServer, temporaryDirectory, type TestServer } from '../support/server.js';
 
 const secret = 'mgmt-cli-secret-mgmt-cli-secret-01234567';
-const tsxLoader = import.meta.resolve('tsx');
-
-/** `latchkey <args>` with `input` on stdin (runCli closes stdin), for --password-stdin. */
-function runCliWithInput(args: string[], input: string, cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('LATCHKEY_')) env[name] = value;
-    const child = spawn(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
-      cwd,
-      env: { ...env, LATCHKEY_SECRET: secret },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 function assertRefused(result: CliResult, message: RegExp): void {
   assert.equal(result.code, 1, `expected exit 1\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
@@ -53,11 +31,11 @@ describe('management commands on the local database', () => {
   let aliceId = '';
 
   test('users: create with --password-stdin, show by email, update flags; invalid values and missing --yes refused', async () => {
-    const created = await runCliWithInput(
-      ['users', 'create', '--email', 'Alice@Example.com', '--name', 'Alice', '--password-stdin', '--verified', '--json'],
-      'correct horse battery staple\n',
-      dir.path,
-    );
+    const created = await runCli(['users', 'create', '--email', 'Alice@Example.com', '--name', 'Alice', '--password-stdin', '--verified', '--json'], {
+      cwd: dir.path,
+      env,
+      input: 'correct horse battery staple\n',
+    });
     assert.equal(created.code, 0, created.stderr);
     const alice = JSON.parse(created.stdout) as { id: string; email: string; hasPassword: boolean; emailVerified: boolean; isAdmin: boolean };
     assert.equal(alice.email, 'alice@example.com');

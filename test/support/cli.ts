@@ -2,7 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const tsxLoader = import.meta.resolve('tsx');
-export const cliEntry = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const sourceEntry = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/**
+ * How to start `latchkey`: the test runner transpiles src/ to plain JavaScript once per run and
+ * names its entry point (a start costs half of what it does through tsx); a test file run on its
+ * own falls back to the sources through tsx.
+ */
+function cliCommand(args: string[]): string[] {
+  const built = process.env.LATCHKEY_TEST_CLI_ENTRY;
+  return built ? [built, ...args] : ['--import', tsxLoader, sourceEntry, ...args];
+}
 
 /** Environment for a CLI child: the caller's PATH etc., minus any LATCHKEY_* settings leaking in. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
@@ -17,13 +27,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `latchkey <args>` from the TypeScript sources and waits for it to exit. */
+/** Runs `latchkey <args>` and waits for it to exit. */
 export function runCli(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; timeoutMs?: number; /** Written to stdin, which then closes. */ input?: string },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
+    const child = spawn(process.execPath, cliCommand(args), {
       cwd: options.cwd,
       env: childEnv(options.env ?? {}),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -53,9 +63,9 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts a long-running `latchkey <args>` (such as `start`) from the sources. */
+/** Starts a long-running `latchkey <args>` (such as `start`). */
 export function spawnCli(args: string[], options: { cwd: string; env?: Record<string, string> }): CliProcess {
-  const child = spawn(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
+  const child = spawn(process.execPath, cliCommand(args), {
     cwd: options.cwd,
     env: childEnv(options.env ?? {}),
     stdio: ['ignore', 'pipe', 'pipe'],
