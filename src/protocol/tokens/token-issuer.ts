@@ -1,6 +1,7 @@
 import { acrOf } from '../acr.js';
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
+import type { SubjectIdentifiers } from '../../domain/apps/subject-identifiers.js';
 import { defaultSigningAlgorithm } from '../../contracts/algorithms.js';
 import { defaultLifetimes } from '../../contracts/limits.js';
 import type { SigningAlgorithm, SigningKeys } from '../../domain/keys/signing-keys.js';
@@ -19,6 +20,7 @@ export interface TokenIssuerDependencies {
   userinfoAudience: string;
   signingKeys: Pick<SigningKeys, 'signingKey' | 'algorithms'>;
   tokenHasher: SecretHasher;
+  subjects: Pick<SubjectIdentifiers, 'of'>;
 }
 
 export interface AccessTokenRequest {
@@ -169,7 +171,7 @@ export class TokenIssuer {
       ...(settings.includeStandardClaims ? standardClaims(request.user, request.scope) : {}),
       ...request.extraClaims,
       iss: this.#deps.issuer,
-      sub: request.user.id,
+      sub: this.#deps.subjects.of(client, request.user.id),
       aud: audiences.length === 1 ? client.clientId : audiences,
       exp: iat + settings.ttlMinutes * 60,
       iat,
