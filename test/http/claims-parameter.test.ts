@@ -5,46 +5,17 @@ import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { authorizeUrl, newVerifier, postForm, redeem, tokenUrl } from '../support/flows.js';
-import { FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+import { FormBrowser, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const pwd = 'urn:latchkey:acr:pwd';
 
 type App = { clientId: string; clientSecret: string | null };
 
-/** Where a walk through the hosted pages ended, and the consent page it passed, if it showed one. */
-interface Walk {
-  response: Response;
-  consentPage: string | null;
-}
-
-/** Follows an authorization request through our pages: signs in when asked, allows on the consent page and keeps what it said. */
-async function walk(browser: FormBrowser, issuer: string, url: URL, login: { email: string; password: string }): Promise<Walk> {
-  let response = await browser.get(url);
-  let consentPage: string | null = null;
-  for (let step = 0; step < 10; step += 1) {
-    const location = response.headers.get('location');
-    if (location) {
-      const next = new URL(location, issuer);
-      if (!browser.isOurs(next.toString())) return { response, consentPage };
-      response = await browser.get(next);
-      continue;
-    }
-    if (response.status !== 200) return { response, consentPage };
-    const html = await response.text();
-    const csrf = hiddenField(html, 'csrf')!;
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-    if (!action) throw new Error(`a page without a form: ${html.slice(0, 200)}`);
-    if (html.includes('name="password"')) {
-      response = await browser.post(action, { csrf, email: login.email, password: login.password });
-    } else if (html.includes('name="decision"')) {
-      consentPage = html;
-      response = await browser.post(action, { csrf, decision: 'allow' });
-    } else {
-      throw new Error('an unexpected page');
-    }
-  }
-  throw new Error('too many steps');
+/** Follows an authorization request through sign-in and consent; the consent page it was shown, if any, with the last response. */
+async function walk(browser: FormBrowser, url: URL, login: { email: string; password: string }): Promise<{ response: Response; consentPage: string | null }> {
+  const response = await browser.authorize(url, login);
+  return { response, consentPage: browser.consentPage };
 }
 
 function callbackOf(response: Response): URLSearchParams {
@@ -104,7 +75,7 @@ describe('the claims parameter (OIDC Core §5.5)', () => {
       claims: JSON.stringify(requested),
     });
     const browser = new FormBrowser(fixture.issuer);
-    const { response, consentPage } = await walk(browser, fixture.issuer, url, user);
+    const { response, consentPage } = await walk(browser, url, user);
     assert.ok(consentPage, 'the user was asked');
     // Claims beyond the scope asked for are on the consent page, each in words.
     assert.match(consentPage, /See your email address<\/span>\s*<span class="scope-name"><code>email<\/code>/);
@@ -163,12 +134,7 @@ describe('the claims parameter (OIDC Core §5.5)', () => {
     const browser = new FormBrowser(fixture.issuer);
     const verifier = newVerifier();
     const claims = JSON.stringify({ id_token: { email: { essential: true }, shoe_size: { essential: true } } });
-    const { response, consentPage } = await walk(
-      browser,
-      fixture.issuer,
-      authorizeUrl(fixture.issuer, lean.clientId, { scope: 'openid email', claims }, verifier),
-      user,
-    );
+    const { response, consentPage } = await walk(browser, authorizeUrl(fixture.issuer, lean.clientId, { scope: 'openid email', claims }, verifier), user);
     assert.ok(consentPage);
     assert.doesNotMatch(consentPage, /<code>email_verified<\/code>|shoe_size/);
     const redeemed = await redeem(fixture, { code: callbackOf(response).get('code')!, verifier }, lean.clientId, lean.clientSecret);
@@ -185,7 +151,6 @@ describe('the claims parameter (OIDC Core §5.5)', () => {
     const claims = JSON.stringify({ id_token: { email: { essential: true } }, userinfo: { email: null } });
     const { response, consentPage } = await walk(
       new FormBrowser(fixture.issuer),
-      fixture.issuer,
       authorizeUrl(fixture.issuer, profileOnly.clientId, { claims }, verifier),
       user,
     );
@@ -214,7 +179,7 @@ describe('the claims parameter (OIDC Core §5.5)', () => {
       { key: privateKey, kid: 'claims-key' },
     );
     assert.deepEqual(decodeJwt(url.searchParams.get('request')!).claims, { id_token: { email: { essential: true } } });
-    const { response } = await walk(new FormBrowser(fixture.issuer), fixture.issuer, url, user);
+    const { response } = await walk(new FormBrowser(fixture.issuer), url, user);
     const tokens = await client.authorizationCodeGrant(configuration, new URL(response.headers.get('location')!), {
       pkceCodeVerifier: verifier,
       expectedState: 'jar-claims',
@@ -265,7 +230,7 @@ describe('the claims parameter (OIDC Core §5.5)', () => {
     const url = new URL(as.authorization_endpoint!);
     url.searchParams.set('client_id', lean.clientId);
     url.searchParams.set('request_uri', request_uri);
-    const { response } = await walk(new FormBrowser(fixture.issuer), fixture.issuer, url, user);
+    const { response } = await walk(new FormBrowser(fixture.issuer), url, user);
     const redeemed = await redeem(fixture, { code: callbackOf(response).get('code')!, verifier }, lean.clientId, lean.clientSecret);
     const idToken = decodeJwt(String(redeemed.body.id_token));
     assert.equal(idToken.email_verified, true);
@@ -330,7 +295,7 @@ describe('the claims parameter (OIDC Core §5.5)', () => {
     const browser = new FormBrowser(fixture.issuer);
     const subject = (sub: string) => JSON.stringify({ id_token: { sub: { value: sub } } });
     const verifier = newVerifier();
-    const signedIn = await walk(browser, fixture.issuer, authorizeUrl(fixture.issuer, profileOnly.clientId, { claims: subject(user.id) }, verifier), user);
+    const signedIn = await walk(browser, authorizeUrl(fixture.issuer, profileOnly.clientId, { claims: subject(user.id) }, verifier), user);
     const redeemed = await redeem(fixture, { code: callbackOf(signedIn.response).get('code')!, verifier }, profileOnly.clientId, profileOnly.clientSecret);
     assert.equal(decodeJwt(String(redeemed.body.id_token)).sub, user.id);
 
@@ -340,13 +305,13 @@ describe('the claims parameter (OIDC Core §5.5)', () => {
     assert.match(refused.get('error_description')!, /another subject than the signed-in user.*§5\.5\.1/);
 
     // Without prompt=none the sign-in page is shown; signing in as the session's user again does not make them the other one.
-    const again = await walk(browser, fixture.issuer, authorizeUrl(fixture.issuer, profileOnly.clientId, { claims: subject(other.id) }), user);
+    const again = await walk(browser, authorizeUrl(fixture.issuer, profileOnly.clientId, { claims: subject(other.id) }), user);
     const failed = callbackOf(again.response);
     assert.equal(failed.get('error'), 'login_required');
     assert.match(failed.get('error_description')!, /not the subject the request asks for/);
 
     // Signing in as the subject asked for answers it.
-    const switched = await walk(browser, fixture.issuer, authorizeUrl(fixture.issuer, profileOnly.clientId, { claims: subject(other.id) }), other);
+    const switched = await walk(browser, authorizeUrl(fixture.issuer, profileOnly.clientId, { claims: subject(other.id) }), other);
     assert.ok(callbackOf(switched.response).get('code'));
   });
 
@@ -355,7 +320,6 @@ describe('the claims parameter (OIDC Core §5.5)', () => {
     const verifier = newVerifier();
     const { response } = await walk(
       new FormBrowser(fixture.issuer),
-      fixture.issuer,
       authorizeUrl(fixture.issuer, lean.clientId, { scope: 'openid email offline_access' }, verifier),
       user,
     );
