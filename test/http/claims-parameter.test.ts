@@ -145,6 +145,22 @@ describe('the claims parameter (OIDC Core §5.5)', () => {
     assert.equal(idToken.shoe_size, undefined);
   });
 
+  test("an administrator's pre-authorization covers a claim asked for by name when it names the claim's scope", async () => {
+    const user = await fixture.createMember('claims-preauthorized@example.test');
+    await fixture.server.server.runtime.registry.preAuthorizations.create({ actor: operatorActor }, lean.clientId, {
+      user: user.id,
+      scopes: ['openid', 'email'],
+    });
+    const browser = new FormBrowser(fixture.issuer);
+    const verifier = newVerifier();
+    const covered = await walk(browser, authorizeUrl(fixture.issuer, lean.clientId, { claims: JSON.stringify({ id_token: { email: null } }) }, verifier), user);
+    assert.equal(covered.consentPage, null, 'email is pre-authorized: no consent page');
+    const redeemed = await redeem(fixture, { code: callbackOf(covered.response).get('code')!, verifier }, lean.clientId, lean.clientSecret);
+    assert.equal(decodeJwt(String(redeemed.body.id_token)).email, user.email);
+    const beyond = await browser.get(authorizeUrl(fixture.issuer, lean.clientId, { prompt: 'none', claims: JSON.stringify({ userinfo: { name: null } }) }));
+    assert.equal(callbackOf(beyond).get('error'), 'consent_required', 'profile is not pre-authorized');
+  });
+
   test('a claim of a scope the app may not ask for is not released, even when asked for by name', async () => {
     const user = await fixture.createMember('claims-beyond-app@example.test');
     const verifier = newVerifier();
