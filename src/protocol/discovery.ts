@@ -61,8 +61,7 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     code_challenge_methods_supported: ['S256'],
     claims_supported: supportedClaims,
     claim_types_supported: ['normal'],
-    // Of the claims parameter only an essential acr is acted on, so relying parties are not told it works for other claims.
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
     acr_values_supported: [...acrValuesSupported],
     request_parameter_supported: true,
     request_object_signing_alg_values_supported: assertionAlgorithms,

@@ -88,6 +88,8 @@ export class FormBrowser {
   readonly #issuer: string;
   readonly #fetch: Fetch;
   readonly cookies = new Map<string, string>();
+  /** The consent page the last authorize() answered, if it was shown one. */
+  consentPage: string | null = null;
 
   constructor(issuer: string, fetchImpl: Fetch = fetch) {
     this.#issuer = issuer;
@@ -136,6 +138,7 @@ export class FormBrowser {
    * redirect to the client (check `location`), a form_post page, or an error page.
    */
   async authorize(url: string | URL, login?: { email: string; password: string }, decision: 'allow' | 'deny' = 'allow'): Promise<Response> {
+    this.consentPage = null;
     let response = await this.get(url);
     for (let step = 0; step < 10; step += 1) {
       const location = response.headers.get('location');
@@ -154,6 +157,7 @@ export class FormBrowser {
       if (html.includes('name="password"') && login) {
         response = await this.post(action, { csrf, email: login.email, password: login.password });
       } else if (html.includes('name="decision"')) {
+        this.consentPage = html;
         response = await this.post(action, { csrf, decision });
       } else {
         return page;
