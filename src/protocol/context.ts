@@ -129,6 +129,8 @@ export interface CookiePolicy {
   secure: boolean;
   /** The sign-in session (Path: the issuer's path). */
   session: string;
+  /** The browser's other sign-in sessions, offered by the account chooser (prompt=select_account). */
+  accounts: string;
   /** Prefix of the per-interaction browser binding cookie (Path: /interaction/{uid}). */
   interaction: string;
   /** Binds the device verification forms to the browser (Path: /device). */

@@ -58,6 +58,7 @@ export function cookiePolicy(issuer: string): CookiePolicy {
     secure,
     path,
     session: named('lk_session', path),
+    accounts: named('lk_accounts', path),
     interaction: named('lk_int_', `${under}${endpointPaths.interaction}`),
     deviceBinding: named('lk_device', `${under}${endpointPaths.deviceVerification}`),
     accountBinding: named('lk_account', `${under}${paths.account}`),

@@ -155,7 +155,9 @@ export class FormBrowser {
       const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
       if (!csrf || !action) return page;
       if (html.includes('name="password"') && login) {
-        response = await this.post(action, { csrf, email: login.email, password: login.password });
+        // The sign-in form, not the account chooser's above it.
+        const signInAction = /<form method="post" action="([^"]+\/login)"/.exec(html)?.[1] ?? action;
+        response = await this.post(signInAction, { csrf, email: login.email, password: login.password });
       } else if (html.includes('name="decision"')) {
         this.consentPage = html;
         response = await this.post(action, { csrf, decision });
@@ -181,7 +183,14 @@ export function callbackParams(response: Response): URLSearchParams {
 export async function openIdCodeFlow(
   fixture: Pick<OAuthFixture, 'issuer' | 'fetch' | 'user'>,
   configuration: client.Configuration,
-  options: { redirectUri?: string; scope?: string; browser?: FormBrowser; login?: { email: string; password: string } } = {},
+  options: {
+    redirectUri?: string;
+    scope?: string;
+    browser?: FormBrowser;
+    login?: { email: string; password: string };
+    /** More authorization request parameters (prompt, login_hint, ...). */
+    parameters?: Record<string, string>;
+  } = {},
 ): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers> {
   const redirect = options.redirectUri ?? redirectUri;
   const verifier = client.randomPKCECodeVerifier();
@@ -192,6 +201,7 @@ export async function openIdCodeFlow(
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     nonce,
+    ...options.parameters,
   });
   const browser = options.browser ?? new FormBrowser(fixture.issuer, fixture.fetch);
   const response = await browser.authorize(url, options.login ?? fixture.user);

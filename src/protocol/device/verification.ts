@@ -205,7 +205,7 @@ export class DeviceVerification {
     const started = await this.#engine.startSession(browser.request, login);
     if (!started) return undefined;
     if (interaction) await this.#move(interaction, interaction.step, ['login_succeeded', 'consent_required'], { login });
-    return started.cookie;
+    return started.cookies[0];
   }
 
   /** The first sign-in method asks for a second factor: the interaction waits for it, with what was proven so far. */

@@ -23,7 +23,7 @@ export interface InteractionDependencies {
   secondFactors: SecondFactorDirectory;
   /** The `sub` the app knows a user by: what a requested subject (claims id_token.sub.value) is compared with. */
   subjects: Pick<SubjectIdentifiers, 'of'>;
-  cookies: Pick<CookiePolicy, 'session' | 'interaction' | 'path'>;
+  cookies: Pick<CookiePolicy, 'session' | 'accounts' | 'interaction' | 'path'>;
   sessionTtlMs: number;
   /** A session unused this long ends (sessions.idleMinutes). */
   sessionIdleMs?: number;
