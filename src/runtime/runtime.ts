@@ -136,6 +136,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       clientSecretHasher: keys.clientSecretHasher,
       tokenHasher: keys.tokenHasher,
       connectionSecrets: keys.connectionSecretEncryption,
+      assetSigningKeys: keys.assetSigningKeyEncryption,
       passwordHasher: argon2PasswordHasher,
       bounds: config.tokens,
       deviceFlow: config.grants.deviceCode,
