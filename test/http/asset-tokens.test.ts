@@ -168,6 +168,19 @@ describe('asset tokens through token exchange (RFC 8693)', () => {
     assert.match(String(response.body.error_description), /lacks the api scope an asset token needs/);
   });
 
+  test("an app's own token (client credentials) is no subject for an asset token", async () => {
+    const machine = await fixture.createApp({ name: 'Fleet job', type: 'm2m', apiGrants: [{ audience: devicesApi, scopes: ['api'] }] });
+    const own = await postForm(
+      tokenUrl(fixture),
+      { grant_type: 'client_credentials', audience: devicesApi },
+      { basic: [machine.clientId, machine.clientSecret!], fetch: fixture.fetch },
+    );
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    const response = await exchangeFor({ subject_token: String(own.body.access_token) });
+    assert.equal(response.body.error, 'invalid_request');
+    assert.match(String(response.body.error_description), /must be a user's access token/);
+  });
+
   const unsigned = (claims: Record<string, unknown>) =>
     `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
 
