@@ -6,6 +6,8 @@ export interface AssetSigningKey {
   privateKey: CryptoKey;
   /** RFC 7515 §4.1.6: the certificate, base64 DER. */
   x5c: string[];
+  /** When the certificate stops being valid (epoch ms): it signs nothing after. */
+  expiresAt: number;
 }
 
 /** The asset signing certificates of apps, as the token endpoint signs with them. */

@@ -32,6 +32,6 @@ export class StoredAssetSigningKeys implements AssetSigningKeys {
       this.#imported.set(record.sealedPrivateKey, privateKey);
     }
     const der = new X509Certificate(record.certificatePem).raw.toString('base64');
-    return { alg: record.alg, privateKey: await privateKey, x5c: [der] };
+    return { alg: record.alg, privateKey: await privateKey, x5c: [der], expiresAt: record.expiresAt };
   }
 }

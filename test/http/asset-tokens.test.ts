@@ -138,6 +138,15 @@ describe('asset tokens through token exchange (RFC 8693)', () => {
       assert.deepEqual(payload.cnf, { jkt: await calculateJwkThumbprint(device.jwk, 'sha256') });
       await assert.rejects(jwtVerify(token, await serverKeys()), 'the server keys did not sign it');
 
+      // A certificate that has expired since its upload signs nothing.
+      const storage = fixture.server.server.runtime.storage;
+      const stored = (await storage.apps.getAssetSigningKey(app.clientId))!;
+      await storage.apps.putAssetSigningKey({ ...stored, expiresAt: Date.now() - 1000 });
+      const expired = await exchangeFor();
+      assert.equal(expired.body.error, 'unauthorized_client');
+      assert.match(String(expired.body.error_description), /asset signing certificate of this app expired on/);
+      await storage.apps.putAssetSigningKey(stored);
+
       const removal = await admin.delete(`/apps/${app.clientId}/asset-signing-certificate`);
       assert.equal(removal.status, 409, 'not while asset tokens are signed with it');
     } finally {

@@ -71,7 +71,7 @@ export async function assetTokenExchange(context: {
   return {
     kind: 'own-token',
     issue: async (): Promise<TokenResponse> => ({
-      access_token: await signAssetToken(claims, client, deps),
+      access_token: await signAssetToken(claims, client, now, deps),
       // RFC 8693 §2.2.1: issued_token_type is required; token_type N_A for a token that is not an access token.
       issued_token_type: jwtTokenType,
       token_type: 'N_A',
@@ -80,10 +80,16 @@ export async function assetTokenExchange(context: {
   };
 }
 
-async function signAssetToken(claims: Record<string, JsonValue>, client: OAuthClient, deps: AssetTokenDependencies): Promise<string> {
+async function signAssetToken(claims: Record<string, JsonValue>, client: OAuthClient, now: number, deps: AssetTokenDependencies): Promise<string> {
   if (client.policy.assetTokens.signing === 'certificate') {
     const key = await deps.assetSigningKeys.keyOf(client.clientId);
     if (!key) throw new OAuthError('unauthorized_client', 'this app signs asset tokens with its asset signing certificate, but it has none: upload one');
+    if (key.expiresAt <= now) {
+      throw new OAuthError(
+        'unauthorized_client',
+        `the asset signing certificate of this app expired on ${new Date(key.expiresAt).toISOString()}: upload a new one`,
+      );
+    }
     return new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ: 'JWT', x5c: key.x5c }).sign(key.privateKey);
   }
   const algorithms = deps.signingKeys.algorithms;
