@@ -176,6 +176,17 @@ export const appViewSchema = z.object({
     })
     .describe('The device flow (RFC 8628)'),
   customClaims: z.record(z.string(), z.unknown()),
+  assetTokens: z
+    .object({
+      enabled: z.boolean().describe('Whether the app may exchange a user access token and a device JWT for an asset token'),
+      validityMinutes: z.number().int().describe('How long an asset token lives'),
+      audiences: z.array(z.string()).describe('The aud of every asset token'),
+      signing: z
+        .enum(['server', 'certificate'])
+        .describe("server: the server's current signing key (kid); certificate: the app's asset signing certificate (x5c)"),
+      customAttributes: z.record(z.string(), z.unknown()).describe('Claims added to every asset token'),
+    })
+    .describe('Device-bound asset tokens through token exchange (RFC 8693); docs/asset-tokens.md'),
   security: z.object({
     requirePkce: z.boolean(),
     requireSecretForWebServerFlow: z.boolean(),
@@ -237,6 +248,17 @@ export const certificateViewSchema = z.object({
   subject: z.string().nullable(),
   notBefore: isoTime.nullable(),
   expiresAt: isoTime.nullable(),
+  createdAt: isoTime,
+});
+
+/** An app's asset signing certificate: what it is, never its private key (which nothing returns). */
+export const assetSigningCertificateViewSchema = z.object({
+  certificate: z.string().describe('The PEM certificate, sent in the x5c header of the asset tokens it signs'),
+  alg: z.string(),
+  fingerprint: z.string().describe("SHA-256 of the certificate's DER"),
+  subject: z.string(),
+  notBefore: isoTime,
+  expiresAt: isoTime,
   createdAt: isoTime,
 });
 
@@ -318,6 +340,7 @@ export type AppView = z.output<typeof appViewSchema>;
 export type ConnectionView = z.output<typeof connectionViewSchema>;
 export type AppWithSecretView = z.output<typeof appWithSecretSchema>;
 export type CertificateView = z.output<typeof certificateViewSchema>;
+export type AssetSigningCertificateView = z.output<typeof assetSigningCertificateViewSchema>;
 export type AuditEventView = z.output<typeof auditViewSchema>;
 export type RotatedSecretView = z.output<typeof rotatedSecretSchema>;
 export type ConsentView = z.output<typeof consentViewSchema>;

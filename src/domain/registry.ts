@@ -68,6 +68,8 @@ export interface RegistryDependencies {
   removeOtherSecondFactors?: (tx: Storage, userId: string) => Promise<number>;
   /** Seals the client secrets of sign-in connections at rest. */
   connectionSecrets: SecretSealer;
+  /** Seals the private keys of apps' asset signing certificates at rest. */
+  assetSigningKeys?: SecretSealer;
   /** The attempt counters of every throttle (the database's when not given). */
   limiter?: RateLimiter;
   signingKeys: SigningKeys;
@@ -135,6 +137,7 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     loopbackIssuer: isLoopbackHost(new URL(deps.issuer).hostname),
     selfApproval: deps.appSelfApproval ?? false,
     ...(deps.sectorDocuments ? { sectorDocuments: deps.sectorDocuments } : {}),
+    ...(deps.assetSigningKeys ? { assetKeySealer: deps.assetSigningKeys } : {}),
   });
   const initialAccessTokens = new InitialAccessTokens({ storage, clock, events, authorizer, hasher: deps.tokenHasher });
   const registration = new DynamicRegistration({

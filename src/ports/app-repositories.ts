@@ -57,6 +57,8 @@ export interface AppSettings {
   deviceCode: { lifetimeSeconds: number | null; pollIntervalSeconds: number | null };
   /** Namespaced claims added to ID tokens and JWT access tokens. */
   customClaims: Record<string, JsonValue>;
+  /** Device-bound asset tokens through token exchange (docs/asset-tokens.md). */
+  assetTokens: AssetTokenSettings;
   security: {
     requirePkce: boolean;
     requireSecretForWebServerFlow: boolean;
@@ -74,6 +76,18 @@ export interface AppSettings {
     /** Every token request must carry a DPoP proof, so every access token is bound to a key (RFC 9449 §5). */
     requireDpop: boolean;
   };
+}
+
+/** How an app's asset tokens are made; the asset signing certificate and its key are stored apart (AssetSigningKeyRecord). */
+export interface AssetTokenSettings {
+  enabled: boolean;
+  validityMinutes: number;
+  /** The `aud` of every asset token: absolute URIs without a fragment. */
+  audiences: string[];
+  /** `server`: the server's current signing key (kid); `certificate`: the app's asset signing certificate (x5c). */
+  signing: 'server' | 'certificate';
+  /** Claims added to every asset token; never a reserved one. */
+  customAttributes: Record<string, JsonValue>;
 }
 
 export interface AppReview {
@@ -137,6 +151,22 @@ export interface AppCertificateRecord {
   createdAt: number;
 }
 
+/** An app's asset signing certificate with its private key: at most one per app. */
+export interface AssetSigningKeyRecord {
+  clientId: string;
+  /** The PEM certificate as uploaded: public, sent in the x5c header of the asset tokens it signs. */
+  certificatePem: string;
+  /** The PEM private key sealed with a key derived from the server secret; opened only to sign. */
+  sealedPrivateKey: string;
+  alg: string;
+  /** SHA-256 of the certificate's DER, lowercase hex. */
+  fingerprint: string;
+  subject: string;
+  notBefore: number;
+  expiresAt: number;
+  createdAt: number;
+}
+
 export interface AppListQuery {
   orgId?: string;
   /** 'apps': not per-user credentials; 'credentials': only those; 'all': both. */
@@ -152,7 +182,7 @@ export interface AppRepository {
   insert(app: AppRecord): Promise<void>;
   get(clientId: string): Promise<AppRecord | undefined>;
   update(app: AppRecord): Promise<void>;
-  /** Deletes the app with its secrets and certificates. */
+  /** Deletes the app with its secrets, certificates and asset signing key. */
   delete(clientId: string): Promise<boolean>;
   list(query: AppListQuery): Promise<{ items: AppRecord[]; total: number }>;
 
@@ -175,4 +205,9 @@ export interface AppRepository {
   insertCertificate(certificate: AppCertificateRecord): Promise<void>;
   listCertificates(clientId: string): Promise<AppCertificateRecord[]>;
   deleteCertificate(clientId: string, id: string): Promise<boolean>;
+
+  /** Stores the app's asset signing certificate and key, replacing the one it had. */
+  putAssetSigningKey(record: AssetSigningKeyRecord): Promise<void>;
+  getAssetSigningKey(clientId: string): Promise<AssetSigningKeyRecord | undefined>;
+  deleteAssetSigningKey(clientId: string): Promise<boolean>;
 }

@@ -1,3 +1,4 @@
+import type { AssetSigningKeys } from '../ports/asset-signing-keys.js';
 import type { ClientAuthFailureThrottle } from './client-auth/failure-throttle.js';
 import type { SecondFactorDirectory } from './interaction/login-method.js';
 import type { SigningKeys } from '../domain/keys/signing-keys.js';
@@ -98,6 +99,8 @@ export interface ProtocolDependencies {
   /** Keys CSRF tokens of the hosted forms. */
   csrfKey: SecretHasher;
   signingKeys: SigningKeys;
+  /** Apps' asset signing certificates, opened for signing asset tokens. */
+  assetSigningKeys: AssetSigningKeys;
   events: DomainEvents;
   /** Cookie names and flags: Secure and the __Host- prefix on https issuers. */
   cookies: CookiePolicy;

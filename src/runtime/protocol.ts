@@ -24,6 +24,7 @@ import { DpopNonces } from '../protocol/dpop/nonce.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
 import { OpenIdUpstreamProviders } from './federation/upstream-client.js';
 import { argon2PasswordHasher } from './password-hasher.js';
+import { StoredAssetSigningKeys } from './asset-signing-keys.js';
 import type { Runtime } from './runtime.js';
 import { ClientAuthFailureThrottle, clientAuthThrottlePolicy } from '../protocol/client-auth/failure-throttle.js';
 
@@ -134,6 +135,7 @@ export function createProtocol(runtime: Runtime): Protocol {
     clientAuthFailures: new ClientAuthFailureThrottle(runtime.limiter, clock, clientAuthThrottlePolicy(config.clientAuthentication)),
     csrfKey: runtime.keys.csrf,
     signingKeys,
+    assetSigningKeys: new StoredAssetSigningKeys(storage.apps, runtime.keys.assetSigningKeyEncryption),
     events,
     cookies: cookiePolicy(issuer),
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,

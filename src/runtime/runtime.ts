@@ -113,7 +113,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     await recordSecretActivation(storage.settings, serverSecret.value, clock.now());
     if ((options.ensureKeys ?? true) && keys.factorSecretEncryption.hasPrevious) {
       const resealedSecrets = await resealWithCurrentSecret(database.db, keys);
-      if (resealedSecrets.totpSecrets + resealedSecrets.connectionSecrets > 0) {
+      if (resealedSecrets.totpSecrets + resealedSecrets.connectionSecrets + resealedSecrets.assetSigningKeys > 0) {
         logger.info(resealedSecrets, 're-encrypted authenticator app and connection secrets with the current server secret');
       }
     }
@@ -136,6 +136,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       clientSecretHasher: keys.clientSecretHasher,
       tokenHasher: keys.tokenHasher,
       connectionSecrets: keys.connectionSecretEncryption,
+      assetSigningKeys: keys.assetSigningKeyEncryption,
       passwordHasher: argon2PasswordHasher,
       bounds: config.tokens,
       deviceFlow: config.grants.deviceCode,

@@ -204,6 +204,34 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     assert.deepEqual(await storage.apps.listCertificates(web.clientId), []);
   });
 
+  test('asset signing keys: one per app, replaced by a new one, gone with the app', async () => {
+    const storage = storageOf();
+    const record = app((await org(storage)).id);
+    await storage.apps.insert(record);
+    assert.equal(await storage.apps.getAssetSigningKey(record.clientId), undefined);
+    const first = {
+      clientId: record.clientId,
+      certificatePem: '-----BEGIN CERTIFICATE-----\nfirst\n-----END CERTIFICATE-----',
+      sealedPrivateKey: 'sealed-first',
+      alg: 'ES256',
+      fingerprint: 'f1',
+      subject: 'CN=first',
+      notBefore: now() - 1000,
+      expiresAt: now() + 86_400_000,
+      createdAt: now(),
+    };
+    await storage.apps.putAssetSigningKey(first);
+    assert.deepEqual(await storage.apps.getAssetSigningKey(record.clientId), first);
+    const second = { ...first, sealedPrivateKey: 'sealed-second', fingerprint: 'f2', subject: 'CN=second', createdAt: now() + 1 };
+    await storage.apps.putAssetSigningKey(second);
+    assert.deepEqual(await storage.apps.getAssetSigningKey(record.clientId), second);
+    assert.equal(await storage.apps.deleteAssetSigningKey(record.clientId), true);
+    assert.equal(await storage.apps.deleteAssetSigningKey(record.clientId), false);
+    await storage.apps.putAssetSigningKey(first);
+    assert.equal(await storage.apps.delete(record.clientId), true);
+    assert.equal(await storage.apps.getAssetSigningKey(record.clientId), undefined);
+  });
+
   test('secrets: live until they expire; expireSecrets never extends an earlier expiry', async () => {
     const storage = storageOf();
     const record = app((await org(storage)).id);

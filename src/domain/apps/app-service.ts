@@ -1,6 +1,10 @@
 import type { SigningAlgorithm } from '../../contracts/algorithms.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
-import type { AppCertificateRecord, AppListQuery, AppRecord, AppSettings, AppStatus, JsonValue } from '../../ports/app-repositories.js';
+import type { AppCertificateRecord, AppListQuery, AppRecord, AppSettings, AppStatus, AssetSigningKeyRecord, JsonValue } from '../../ports/app-repositories.js';
+import { grantTypeNames } from '../../ports/app-repositories.js';
+import type { SecretSealer } from '../../ports/secret-sealer.js';
+import { assetTokenLabels } from '../../contracts/asset-tokens.js';
+import { parseAssetSigningKey } from './asset-signing-key.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { Storage } from '../../ports/storage.js';
@@ -39,6 +43,8 @@ export interface AppServiceDependencies {
   selfApproval?: boolean;
   /** Reads the sector identifier documents of pairwise apps; without it, a sector identifier URI is refused. */
   sectorDocuments?: SectorIdentifierDocuments;
+  /** Seals the private keys of asset signing certificates at rest; without it none can be uploaded. */
+  assetKeySealer?: SecretSealer;
 }
 
 /** A submitted public app awaiting review, with the name of its organization. */
@@ -255,7 +261,12 @@ export class AppService {
    * all at once. A rule problem about a field the request sent malformed is left out: that field's
    * own problem is already there, and the rule saw the value the field would otherwise keep.
    */
-  #validate(app: AppRecord, apis: readonly ApiRecord[], extra: readonly FieldProblem[] = [], options: { requireApiGrants?: boolean } = {}): void {
+  #validate(
+    app: AppRecord,
+    apis: readonly ApiRecord[],
+    extra: readonly FieldProblem[] = [],
+    options: { requireApiGrants?: boolean; hasAssetSigningKey?: boolean } = {},
+  ): void {
     const reported = new Set(extra.map((problem) => topField(problem.field)));
     const rules = checkAppRules(app.settings, {
       type: app.type,
@@ -406,7 +417,7 @@ export class AppService {
     };
     await options.beforeValidation?.(app.settings);
     problems.push(...(await this.#sectorProblems(app.settings, null)));
-    this.#validate(app, await this.#organizationApis(orgId), problems, { requireApiGrants: true });
+    this.#validate(app, await this.#organizationApis(orgId), problems, { requireApiGrants: true, hasAssetSigningKey: false });
     return app;
   }
 
@@ -453,7 +464,8 @@ export class AppService {
     };
     if (context) await this.#requirePrivilegeFor(context, current.settings, next.settings);
     problems.push(...(await this.#sectorProblems(next.settings, current.settings)));
-    this.#validate(next, await this.#organizationApis(current.orgId), problems);
+    const hasAssetSigningKey = (await this.#deps.storage.apps.getAssetSigningKey(current.clientId)) !== undefined;
+    this.#validate(next, await this.#organizationApis(current.orgId), problems, { hasAssetSigningKey });
     const changes = diffChanges(auditView(current), auditView(next));
     return { next, change: Object.keys(changes).length === 0 ? null : appChange(next, 'updated', { changes }) };
   }
@@ -646,6 +658,51 @@ export class AppService {
       if (!(await tx.apps.deleteCertificate(clientId, certificateId))) throw DomainError.notFound(`certificate ${certificateId}`);
       const change = appChange(app, 'updated', { action: 'app.certificate_deleted', targetType: 'app', changes: { certificateId } });
       return { result: undefined, changes: [change] };
+    });
+  }
+
+  /**
+   * Sets the app's asset signing certificate and its private key, replacing the one it had. The
+   * key is sealed at once and never leaves the server again: no view, audit record or error holds it.
+   */
+  async setAssetSigningKey(context: RequestContext, clientId: string, input: unknown): Promise<AssetSigningKeyRecord> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    const { assetKeySealer } = this.#deps;
+    if (!appTypeRules[app.type].grantTypes.includes(grantTypeNames.tokenExchange)) {
+      throw new DomainError('invalid_state', `a ${appTypeRules[app.type].label} can't use token exchange, so it gets no asset tokens to sign`);
+    }
+    if (!assetKeySealer) throw new DomainError('invalid_state', 'this server keeps no asset signing keys');
+    const body = typeof input === 'object' && input !== null ? (input as { certificate?: unknown; privateKey?: unknown }) : {};
+    const now = this.#deps.clock.now();
+    const { privateKeyPem, ...parsed } = parseAssetSigningKey(body, now);
+    const record: AssetSigningKeyRecord = { ...parsed, clientId, sealedPrivateKey: await assetKeySealer.seal(privateKeyPem), createdAt: now };
+    const changes = { fingerprint: record.fingerprint, subject: record.subject, alg: record.alg, expiresAt: new Date(record.expiresAt).toISOString() };
+    return commitChange(this.#deps, context, async (tx) => {
+      await tx.apps.putAssetSigningKey(record);
+      return { result: record, changes: [appChange(app, 'updated', { action: 'app.asset_signing_key_set', targetType: 'app', changes })] };
+    });
+  }
+
+  async getAssetSigningKey(context: RequestContext, clientId: string): Promise<AssetSigningKeyRecord> {
+    await this.#load(context, clientId, 'apps:read');
+    const record = await this.#deps.storage.apps.getAssetSigningKey(clientId);
+    if (!record) throw DomainError.notFound(`the asset signing certificate of app ${clientId}`);
+    return record;
+  }
+
+  /** Removes the asset signing certificate and its key; refused while asset tokens are signed with it. */
+  async deleteAssetSigningKey(context: RequestContext, clientId: string): Promise<void> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    const asset = app.settings.assetTokens;
+    if (asset.enabled && asset.signing === 'certificate') {
+      throw new DomainError(
+        'invalid_state',
+        `asset tokens are signed with this certificate: set ${assetTokenLabels.signing} to the server's signing keys, or turn asset tokens off, first`,
+      );
+    }
+    await commitChange(this.#deps, context, async (tx) => {
+      if (!(await tx.apps.deleteAssetSigningKey(clientId))) throw DomainError.notFound(`the asset signing certificate of app ${clientId}`);
+      return { result: undefined, changes: [appChange(app, 'updated', { action: 'app.asset_signing_key_deleted', targetType: 'app', changes: {} })] };
     });
   }
 

@@ -12,8 +12,8 @@ function refuse(message: string): never {
   throw DomainError.validation([{ field: 'certificate', message }]);
 }
 
-/** The JWS algorithm a public key verifies, or a refusal for keys too weak or of unknown kind. */
-function algorithmOf(key: KeyObject): string {
+/** The JWS algorithm a public key verifies, or a refusal (field certificate) for keys too weak or of unknown kind. */
+export function algorithmOf(key: KeyObject): string {
   const details = key.asymmetricKeyDetails;
   switch (key.asymmetricKeyType) {
     case 'rsa':

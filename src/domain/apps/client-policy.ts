@@ -62,6 +62,15 @@ const storedSettingsSchema = z
     ),
     deviceCode: stored(z.object({ lifetimeSeconds: stored(z.number().nullable()), pollIntervalSeconds: stored(z.number().nullable()) })),
     customClaims: stored(z.record(z.string(), jsonValue)),
+    assetTokens: stored(
+      z.object({
+        enabled: stored(z.boolean()),
+        validityMinutes: stored(z.number()),
+        audiences: stored(strings),
+        signing: stored(z.enum(['server', 'certificate'])),
+        customAttributes: stored(z.record(z.string(), jsonValue)),
+      }),
+    ),
     security: stored(
       z.object({
         requirePkce: stored(z.boolean()),
@@ -79,7 +88,7 @@ const storedSettingsSchema = z
   .catch({});
 
 /** The groups of settings whose members are completed one by one rather than replaced whole. */
-const settingGroups = ['accessToken', 'refreshToken', 'idToken', 'deviceCode', 'security'] as const;
+const settingGroups = ['accessToken', 'refreshToken', 'idToken', 'deviceCode', 'assetTokens', 'security'] as const;
 
 function definedEntries(value: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));

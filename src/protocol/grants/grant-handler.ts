@@ -97,8 +97,17 @@ export interface Authorization {
   issuedTokenType?: string;
 }
 
+/**
+ * A token other than an access token that a grant makes itself (RFC 8693 §2.2.1: an asset
+ * token, docs/asset-tokens.md); the token endpoint answers with what `issue` makes, as it is.
+ */
+export interface OwnTokenIssue {
+  kind: 'own-token';
+  issue(): Promise<TokenResponse>;
+}
+
 /** One grant type of the token endpoint. One file per grant, in one registry. */
-export interface GrantHandler<Dependencies> {
+export interface GrantHandler<Dependencies, Grant extends Authorization | OwnTokenIssue = Authorization> {
   readonly grantType: string;
   /** The form parameters the grant reads; others are ignored (RFC 6749 §3.2: unknown parameters are). */
   readonly parameters: readonly string[];
@@ -106,5 +115,5 @@ export interface GrantHandler<Dependencies> {
   /** Whether a confidential app may redeem this grant without its credentials (its policy decides). */
   mayOmitSecret?(client: OAuthClient): boolean;
   /** Checks the request against what is stored, and says what is granted; issues nothing. */
-  validate(context: GrantContext<Dependencies>): Promise<Authorization>;
+  validate(context: GrantContext<Dependencies>): Promise<Grant>;
 }

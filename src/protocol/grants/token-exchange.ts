@@ -6,12 +6,13 @@ import { OAuthError } from '../errors.js';
 import { param, params, parseScope, type ParameterBag } from '../messages.js';
 import { isReservedApi, targetApi, targetsOf } from '../scopes.js';
 import { audiencesOf, type ActiveToken, type TokenValidator } from '../tokens/token-validator.js';
-import type { Authorization, GrantHandler } from './grant-handler.js';
+import { assetTokenExchange, isAssetTokenRequest, type AssetTokenDependencies } from './asset-token.js';
+import type { Authorization, GrantHandler, OwnTokenIssue } from './grant-handler.js';
 
 export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const accessTokenType = 'urn:ietf:params:oauth:token-type:access_token';
 
-export interface TokenExchangeDependencies extends AppAccessDependencies {
+export interface TokenExchangeDependencies extends AppAccessDependencies, AssetTokenDependencies {
   validator: Pick<TokenValidator, 'accessToken'>;
   resources: ResourceDirectory;
 }
@@ -24,12 +25,14 @@ export interface TokenExchangeDependencies extends AppAccessDependencies {
  * the subject token's grant, so revoking that grant revokes both.
  */
 
-export const tokenExchangeGrant: GrantHandler<TokenExchangeDependencies> = {
+export const tokenExchangeGrant: GrantHandler<TokenExchangeDependencies, Authorization | OwnTokenIssue> = {
   grantType: tokenExchangeGrantType,
   parameters: ['subject_token', 'subject_token_type', 'requested_token_type', 'actor_token', 'actor_token_type', 'resource', 'audience', 'scope'],
   client: { kind: 'confidential', proven: true, refusal: 'token exchange needs a confidential app that authenticates (RFC 8693 §2.1)' },
 
-  async validate({ form, client, deps }): Promise<Authorization> {
+  async validate({ form, client, now, deps }): Promise<Authorization | OwnTokenIssue> {
+    // Asset tokens: docs/asset-tokens.md, asset-token.ts.
+    if (isAssetTokenRequest(form)) return assetTokenExchange({ form, client, now, deps });
     const subject = await subjectOf(form, client, deps);
     // A user's token becomes the exchanging app's token for that user: a private app may hold it only for someone it serves.
     if (subject.grant && !(await mayUseApp(deps, client, subject.subject))) throw new OAuthError('invalid_grant', privateAppRefusal);

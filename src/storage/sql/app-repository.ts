@@ -9,6 +9,7 @@ import type {
   AppStatus,
   AppType,
   AppVisibility,
+  AssetSigningKeyRecord,
 } from '../../ports/app-repositories.js';
 import { completeSettings } from '../../domain/apps/client-policy.js';
 import { containsInsensitive } from './query-helpers.js';
@@ -92,6 +93,7 @@ export class SqlAppRepository implements AppRepository {
     // Children first: SQLite enforces the foreign keys, but don't rely on cascade settings.
     await this.#db.deleteFrom('app_secrets').where('client_id', '=', clientId).execute();
     await this.#db.deleteFrom('app_certificates').where('client_id', '=', clientId).execute();
+    await this.#db.deleteFrom('app_asset_signing_keys').where('client_id', '=', clientId).execute();
     await this.#db.deleteFrom('app_preauthorizations').where('client_id', '=', clientId).execute();
     await this.#db.deleteFrom('client_registrations').where('client_id', '=', clientId).execute();
     const result = await this.#db.deleteFrom('apps').where('client_id', '=', clientId).executeTakeFirst();
@@ -187,6 +189,46 @@ export class SqlAppRepository implements AppRepository {
 
   async deleteCertificate(clientId: string, id: string): Promise<boolean> {
     const result = await this.#db.deleteFrom('app_certificates').where('client_id', '=', clientId).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async putAssetSigningKey(record: AssetSigningKeyRecord): Promise<void> {
+    const values = {
+      certificate_pem: record.certificatePem,
+      sealed_private_key: record.sealedPrivateKey,
+      alg: record.alg,
+      fingerprint: record.fingerprint,
+      subject: record.subject,
+      not_before: record.notBefore,
+      expires_at: record.expiresAt,
+      created_at: record.createdAt,
+    };
+    await this.#db
+      .insertInto('app_asset_signing_keys')
+      .values({ client_id: record.clientId, ...values })
+      .onConflict((conflict) => conflict.column('client_id').doUpdateSet(values))
+      .execute();
+  }
+
+  async getAssetSigningKey(clientId: string): Promise<AssetSigningKeyRecord | undefined> {
+    const row = await this.#db.selectFrom('app_asset_signing_keys').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return (
+      row && {
+        clientId: row.client_id,
+        certificatePem: row.certificate_pem,
+        sealedPrivateKey: row.sealed_private_key,
+        alg: row.alg,
+        fingerprint: row.fingerprint,
+        subject: row.subject,
+        notBefore: Number(row.not_before),
+        expiresAt: Number(row.expires_at),
+        createdAt: Number(row.created_at),
+      }
+    );
+  }
+
+  async deleteAssetSigningKey(clientId: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('app_asset_signing_keys').where('client_id', '=', clientId).executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   }
 }

@@ -135,6 +135,18 @@ export interface AppCertificatesTable {
   created_at: number;
 }
 
+export interface AppAssetSigningKeysTable {
+  client_id: string;
+  certificate_pem: string;
+  sealed_private_key: string;
+  alg: string;
+  fingerprint: string;
+  subject: string;
+  not_before: number;
+  expires_at: number;
+  created_at: number;
+}
+
 export interface AuditEventsTable {
   id: string;
   org_id: string | null;
@@ -302,6 +314,7 @@ export interface DatabaseSchema {
   apps: AppsTable;
   app_secrets: AppSecretsTable;
   app_certificates: AppCertificatesTable;
+  app_asset_signing_keys: AppAssetSigningKeysTable;
   audit_events: AuditEventsTable;
   app_preauthorizations: AppPreauthorizationsTable;
   sessions: SessionsTable;

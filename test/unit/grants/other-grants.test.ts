@@ -147,6 +147,7 @@ describe('client_credentials, device_code, jwt-bearer and token exchange validat
     ];
     for (const [form, expected] of rows) assert.equal(await outcome(exchange(form)), expected);
     const granted = await exchange({ subject_token: subject.access_token, subject_token_type: accessTokenType, audience: api });
+    assert.ok(!('kind' in granted), 'an access token is issued by issueTokens');
     assert.deepEqual(granted.accessToken.extraClaims, { act: { sub: machine.clientId } });
     assert.equal(granted.issuedTokenType, accessTokenType);
     assert.deepEqual(Object.keys(await issueTokens(t.deps, granted, t.clock.now())), [
