@@ -135,6 +135,19 @@ export interface AppCertificatesTable {
   created_at: number;
 }
 
+export interface AppTrustedIssuersTable {
+  id: string;
+  client_id: string;
+  issuer: string;
+  public_jwks: string;
+  subjects: string;
+  allow_any_subject: number;
+  scopes: string;
+  expires_at: number | null;
+  created_by: string;
+  created_at: number;
+}
+
 export interface AuditEventsTable {
   id: string;
   org_id: string | null;
@@ -300,6 +313,7 @@ export interface DatabaseSchema {
   apps: AppsTable;
   app_secrets: AppSecretsTable;
   app_certificates: AppCertificatesTable;
+  app_trusted_issuers: AppTrustedIssuersTable;
   audit_events: AuditEventsTable;
   app_preauthorizations: AppPreauthorizationsTable;
   sessions: SessionsTable;
