@@ -67,7 +67,10 @@ export async function verifySignedJwt(jwt: string, client: OAuthClient, deps: Si
   // Without a readable iss, the app's own keys refuse it as they always did.
   if (iss === undefined || iss === client.clientId) {
     keys = await deps.clients.clientKeys(client.clientId);
-    if (keys.length === 0) throw new OAuthError(role.error, 'the app has no uploaded certificate or key to verify the assertion with');
+    if (keys.length === 0) {
+      if (role === assertionRole) throw new OAuthError(role.error, 'the app has no uploaded certificate or key to verify the assertion with');
+      refuse(role, `it is not a JWT of an issuer this app trusts (${role.section})`);
+    }
     signer = { kind: 'client' };
   } else {
     // An expired relationship is not among them: its issuer is unknown again.
