@@ -197,7 +197,7 @@ describe('trusted issuers: JWT bearer assertions from external issuers (RFC 7523
     assert.match(String(response.body.error_description), /nor an issuer this app trusts/);
   });
 
-  test('a PEM certificate may hold the keys, and an issuer may be a URN', async () => {
+  test('a PEM certificate may hold the keys, trusted until the certificate ends; an issuer may be a URN', async () => {
     const certApp = await jwtApp();
     const made = await trust(certApp.clientId, {
       issuer: 'urn:example:partner',
@@ -206,6 +206,7 @@ describe('trusted issuers: JWT bearer assertions from external issuers (RFC 7523
       scopes: ['openid'],
     });
     assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.ok(made.body.expiresAt, "the certificate's end caps the relationship's");
     const key = await importPKCS8(fixtureFile('rsa-valid.key'), 'RS256');
     const response = await grant(await assertion({ iss: 'urn:example:partner' }, key, 'RS256'), { scope: 'openid' }, certApp);
     assert.equal(response.status, 200, JSON.stringify(response.body));

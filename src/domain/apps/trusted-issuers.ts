@@ -66,7 +66,10 @@ export const trustedIssuerInputSchema = z
   });
 
 /** The relationship's keys: public keys only, each for one of the assertion algorithms. */
-async function parseIssuerKeys(content: string, now: number): Promise<{ keys: TrustedIssuerRecord['keys']; problems: FieldProblem[] }> {
+async function parseIssuerKeys(
+  content: string,
+  now: number,
+): Promise<{ keys: TrustedIssuerRecord['keys']; problems: FieldProblem[]; certificateEnd: number | null }> {
   try {
     const parsed = await parseCertificateUpload(content, now, trustedIssuerLimits.keysMaxBytes);
     const problems: FieldProblem[] = [];
@@ -76,10 +79,11 @@ async function parseIssuerKeys(content: string, now: number): Promise<{ keys: Tr
         problems.push({ field: 'keys', message: `${key.alg} is not accepted; keys must be for ${assertionAlgorithms.join(', ')}` });
       }
     }
-    return { keys: parsed.map((key) => key.publicJwk), problems };
+    const ends = parsed.flatMap((key) => (key.expiresAt === null ? [] : [key.expiresAt]));
+    return { keys: parsed.map((key) => key.publicJwk), problems, certificateEnd: ends.length > 0 ? Math.min(...ends) : null };
   } catch (error) {
     if (!isDomainError(error) || error.kind !== 'validation') throw error;
-    return { keys: [], problems: error.problems.map((problem) => ({ field: 'keys', message: problem.message })) };
+    return { keys: [], problems: error.problems.map((problem) => ({ field: 'keys', message: problem.message })), certificateEnd: null };
   }
 }
 
@@ -105,15 +109,17 @@ export async function parseTrustedIssuer(
   const result = trustedIssuerInputSchema.safeParse(input);
   const problems = result.success ? [] : problemsFromZod(result.error);
   const raw = (typeof input === 'object' && input !== null ? input : {}) as { keys?: unknown };
-  const keys = typeof raw.keys === 'string' ? await parseIssuerKeys(raw.keys, now) : { keys: [], problems: [] };
+  const keys = typeof raw.keys === 'string' ? await parseIssuerKeys(raw.keys, now) : { keys: [], problems: [], certificateEnd: null };
   problems.push(...keys.problems);
   if (!result.success || problems.length > 0) throw DomainError.validation(problems);
   const parsed = result.data;
   parsed.scopes.forEach((scope, index) => {
     if (!app.settings.scopes.includes(scope)) problems.push({ field: `scopes[${index}]`, message: `${scope} is not one of the scopes this app may ask for` });
   });
-  const expiresAt = parsed.expiresAt ? Date.parse(parsed.expiresAt) : null;
-  if (expiresAt !== null && expiresAt <= now) problems.push({ field: 'expiresAt', message: 'must lie in the future' });
+  const given = parsed.expiresAt ? Date.parse(parsed.expiresAt) : null;
+  if (given !== null && given <= now) problems.push({ field: 'expiresAt', message: 'must lie in the future' });
+  // A certificate's key is trusted no longer than the certificate is valid.
+  const expiresAt = keys.certificateEnd === null ? given : Math.min(given ?? Infinity, keys.certificateEnd);
   if (problems.length > 0) throw DomainError.validation(problems);
   return {
     issuer: parsed.issuer,
