@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { signingAlgorithms, tokenFormats } from './algorithms.js';
-import { appStatuses, appTypes, appVisibilities } from './app-types.js';
+import { appStatuses, appTypes, appVisibilities, subjectTypes } from './app-types.js';
 import { roles } from './permissions.js';
 
 /**
@@ -163,6 +163,11 @@ export const appViewSchema = z.object({
     includeStandardClaims: z.boolean(),
     includeCustomClaims: z.boolean(),
     signingAlg: z.enum(signingAlgorithms).describe('How ID tokens are signed (id_token_signed_response_alg); RS256 unless set'),
+    subjectType: z.enum(subjectTypes).describe("public: sub is the user's id; pairwise: a different sub for each sector (subject_type)"),
+    sectorIdentifierUri: z
+      .string()
+      .nullable()
+      .describe("Where the sector of pairwise subjects is read from (sector_identifier_uri); null: the redirect URIs' host"),
   }),
   deviceCode: z
     .object({

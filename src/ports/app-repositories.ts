@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { GrantType, SigningAlgorithm, TokenEndpointAuthMethod } from '../contracts/algorithms.js';
-import type { AppStatus, AppType, AppVisibility } from '../contracts/app-types.js';
+import type { AppStatus, AppType, AppVisibility, SubjectType } from '../contracts/app-types.js';
 
 export { grantTypeNames, type GrantType, type TokenEndpointAuthMethod } from '../contracts/algorithms.js';
 export type { AppStatus, AppType, AppVisibility } from '../contracts/app-types.js';
@@ -39,8 +39,20 @@ export interface AppSettings {
   defaultAudience: string | null;
   accessToken: { ttlMinutes: number | null };
   refreshToken: { ttlMinutes: number; rotation: boolean; reuseIntervalSeconds: number; requireSecret: boolean };
-  /** `signingAlg`: how ID tokens are signed (id_token_signed_response_alg, OIDC Dynamic Client Registration §2). */
-  idToken: { ttlMinutes: number; audiences: string[]; includeStandardClaims: boolean; includeCustomClaims: boolean; signingAlg: SigningAlgorithm };
+  /**
+   * `signingAlg`: how ID tokens are signed (id_token_signed_response_alg, OIDC Dynamic Client
+   * Registration §2). `subjectType` and `sectorIdentifierUri`: whether the `sub` of ID tokens,
+   * userinfo and logout tokens is the user's id or a pairwise identifier (OIDC Core §8.1).
+   */
+  idToken: {
+    ttlMinutes: number;
+    audiences: string[];
+    includeStandardClaims: boolean;
+    includeCustomClaims: boolean;
+    signingAlg: SigningAlgorithm;
+    subjectType: SubjectType;
+    sectorIdentifierUri: string | null;
+  };
   /** The device flow's device code lifetime and polling interval, in seconds; null: the server's. */
   deviceCode: { lifetimeSeconds: number | null; pollIntervalSeconds: number | null };
   /** Namespaced claims added to ID tokens and JWT access tokens. */

@@ -1,6 +1,7 @@
 import type { ClientAuthFailureThrottle } from './client-auth/failure-throttle.js';
 import type { SecondFactorDirectory } from './interaction/login-method.js';
 import type { SigningKeys } from '../domain/keys/signing-keys.js';
+import type { SubjectIdentifiers } from '../domain/apps/subject-identifiers.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClientDirectory, ResourceDirectory, UserDirectory } from '../ports/directories.js';
 import type { DomainEvents } from '../ports/domain-events.js';
@@ -88,6 +89,8 @@ export interface ProtocolDependencies {
   users: UserDirectory;
   organizations: OrganizationDirectory;
   tokens: TokenIssuer;
+  /** The `sub` each app sees for a user (OIDC Core §8): the user's id, or pairwise. */
+  subjects: SubjectIdentifiers;
   /** Keyed hash of opaque tokens, codes, refresh secrets and session ids. */
   tokenHasher: SecretHasher;
   /** Key of the refresh token successor chain. */

@@ -9,6 +9,7 @@ import { deriveKeys, type DerivedKeys } from './derived-keys.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import { managementApiRecord } from './protocol.js';
 import { SigningKeys } from '../domain/keys/signing-keys.js';
+import { loadSubjectIdentifiers, type SubjectIdentifiers } from '../domain/apps/subject-identifiers.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { migrateToLatest, openDatabase, pendingMigrations, DatabaseOpenError, type SqlDatabase } from '../storage/sql/database.js';
 import { SqlStorage } from '../storage/sql/sql-storage.js';
@@ -20,6 +21,7 @@ import { PostgresCoordination } from '../storage/sql/postgres-coordination.js';
 import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
 import { distinctPreviousSecrets, recordSecretActivation, resealWithCurrentSecret } from './secret-rotation.js';
+import { HttpSectorIdentifierDocuments } from './sector-identifier-documents.js';
 
 /** Everything a running Latchkey holds, wired once; the CLI and the HTTP server both use it. */
 export interface Runtime {
@@ -40,6 +42,8 @@ export interface Runtime {
   readonly limiter: RateLimiter;
   /** Every key derived from the server secret. */
   readonly keys: DerivedKeys;
+  /** The `sub` each app sees for a user: public or pairwise. */
+  readonly subjects: SubjectIdentifiers;
   close(): Promise<void>;
 }
 
@@ -150,8 +154,10 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       removeOtherSecondFactors: (tx, userId) => tx.passkeys.deleteForUser(userId),
       ...(config.registration.open && config.registration.openOrganization ? { openRegistrationOrganization: config.registration.openOrganization } : {}),
       openRegistrationsPerAddressPerHour: config.registration.openPerAddressPerHour,
+      sectorDocuments: new HttpSectorIdentifierDocuments(),
     });
     await registry.orgs.ensureDefault();
+    const subjects = await loadSubjectIdentifiers(storage.settings);
 
     return {
       config,
@@ -162,6 +168,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       signingKeys,
       serverSecret,
       keys,
+      subjects,
       events,
       registry,
       limiter,

@@ -2,7 +2,8 @@ import type { RequestContext } from '../domain/audit/audit-log.js';
 import type { ResourceDirectory, UserDirectory } from '../ports/directories.js';
 import type { OrganizationDirectory } from '../protocol/context.js';
 import type { InteractionLogin } from '../ports/oauth-repositories.js';
-import { describeScopes } from '../protocol/authorize/scope-descriptions.js';
+import { describeClaims, describeScopes } from '../protocol/authorize/scope-descriptions.js';
+import { claimsBeyondScope } from '../protocol/tokens/claims-request.js';
 import type { EndpointUrls } from '../protocol/context.js';
 import {
   loginOfSession,
@@ -243,7 +244,10 @@ export class InteractionPages {
           request.invitation !== null && request.organizationId !== null
             ? ((await this.#deps.organizations.resolve(request.organizationId))?.name ?? null)
             : null,
-        scopes: await describeScopes(request.scope, request.audiences, this.#deps.resources),
+        scopes: [
+          ...(await describeScopes(request.scope, request.audiences, this.#deps.resources)),
+          ...describeClaims(claimsBeyondScope(request.claims, request.scope)),
+        ],
         action: `${this.#deps.endpoints.interaction}/${uid}/consent`,
       },
     });

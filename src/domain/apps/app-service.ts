@@ -4,6 +4,7 @@ import type { AppCertificateRecord, AppListQuery, AppRecord, AppSettings, AppSta
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { Storage } from '../../ports/storage.js';
+import type { SectorIdentifierDocuments } from '../../ports/sector-identifier-documents.js';
 import { generateOpaqueSecret, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomHandle, randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
@@ -15,6 +16,7 @@ import { permissionTable, roleAllows, type Permission } from '../../contracts/pe
 import { appInputSchema, checkAppRules, defaultSettings, mergeSettings, parseAppInput, topField, type AppInput, type LifetimeBounds } from './app-settings.js';
 import { appTypeRules, clientKindOf } from './app-types.js';
 import { isBuiltInApp } from './built-in.js';
+import { isLoopbackHost } from './redirect-uris.js';
 import { parseCertificateUpload } from './certificates.js';
 import { parseTrustedIssuer, requireMayTrustIssuers } from './trusted-issuers.js';
 import { auditActorOf } from '../access/actor.js';
@@ -37,6 +39,8 @@ export interface AppServiceDependencies {
   loopbackIssuer?: boolean;
   /** Owners and admins may review public apps they submitted themselves (apps.selfApproval). */
   selfApproval?: boolean;
+  /** Reads the sector identifier documents of pairwise apps; without it, a sector identifier URI is refused. */
+  sectorDocuments?: SectorIdentifierDocuments;
 }
 
 /** A submitted public app awaiting review, with the name of its organization. */
@@ -269,6 +273,42 @@ export class AppService {
     if (problems.length > 0) throw DomainError.validation(problems);
   }
 
+  /**
+   * A pairwise app's sector identifier document must list every redirect URI (OIDC Core §8.1,
+   * Dynamic Client Registration §5). Read again when the URI, the redirect URIs or the subject
+   * type change; an https URL, plain http only on loopback while the server runs on loopback.
+   */
+  async #sectorProblems(next: AppSettings, previous: AppSettings | null): Promise<FieldProblem[]> {
+    const uri = next.idToken.sectorIdentifierUri;
+    if (next.idToken.subjectType !== 'pairwise' || uri === null) return [];
+    const unchanged =
+      previous !== null &&
+      previous.idToken.subjectType === 'pairwise' &&
+      previous.idToken.sectorIdentifierUri === uri &&
+      next.redirectUris.every((redirect) => previous.redirectUris.includes(redirect));
+    if (unchanged) return [];
+    const field = 'idToken.sectorIdentifierUri';
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      return []; // the field's own check reports it
+    }
+    if (url.protocol !== 'https:' && !(this.#deps.loopbackIssuer === true && isLoopbackHost(url.hostname))) {
+      return [{ field, message: 'must be an https URL (plain http only for a loopback host while this server runs on one)' }];
+    }
+    if (!this.#deps.sectorDocuments) return [{ field, message: 'this server does not read sector identifier documents' }];
+    let listed: string[];
+    try {
+      listed = await this.#deps.sectorDocuments.redirectUris(uri);
+    } catch (error) {
+      return [{ field, message: `the document at ${uri} ${error instanceof Error ? error.message : 'could not be read'}` }];
+    }
+    const missing = next.redirectUris.filter((redirect) => !listed.includes(redirect));
+    if (missing.length === 0) return [];
+    return [{ field, message: `the document at ${uri} must list every redirect URI (OpenID Connect Core §8.1); it lacks ${missing.join(', ')}` }];
+  }
+
   async #newSecret(tx: Storage, clientId: string): Promise<string> {
     const secret = generateOpaqueSecret('cs');
     await tx.apps.insertSecret({
@@ -367,6 +407,7 @@ export class AppService {
       updatedAt: now,
     };
     await options.beforeValidation?.(app.settings);
+    problems.push(...(await this.#sectorProblems(app.settings, null)));
     this.#validate(app, await this.#organizationApis(orgId), problems, { requireApiGrants: true });
     return app;
   }
@@ -413,6 +454,7 @@ export class AppService {
       updatedAt: this.#deps.clock.now(),
     };
     if (context) await this.#requirePrivilegeFor(context, current.settings, next.settings);
+    problems.push(...(await this.#sectorProblems(next.settings, current.settings)));
     this.#validate(next, await this.#organizationApis(current.orgId), problems);
     const changes = diffChanges(auditView(current), auditView(next));
     return { next, change: Object.keys(changes).length === 0 ? null : appChange(next, 'updated', { changes }) };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defaultSigningAlgorithm, signingAlgorithms, tokenEndpointAuthMethods, type SigningAlgorithm } from '../../contracts/algorithms.js';
 import { customClaimsMaxBytes, defaultLifetimes, deviceCodeBounds, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
+import { subjectTypes } from '../../contracts/app-types.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import {
   grantTypeNames,
@@ -15,6 +16,7 @@ import type { FieldProblem } from '../errors.js';
 import { isStandardScope, problemsFromZod, scopeTokenPattern } from '../validation.js';
 import { appTypeRules, appTypes, m2mNeedsApiGrants, type AppTypeRules } from './app-types.js';
 import { checkRedirectUris, isLoopbackHost } from './redirect-uris.js';
+import { redirectHosts } from './subject-identifiers.js';
 
 export { customClaimsMaxBytes, defaultLifetimes, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
 
@@ -176,6 +178,9 @@ export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonl
           signingAlg: z.enum(idTokenAlgorithms, {
             error: `must be one of ${idTokenAlgorithms.join(', ')}: the algorithms this server keeps a signing key for`,
           }),
+          subjectType: z.enum(subjectTypes, { error: 'must be public or pairwise (OpenID Connect Core §8)' }),
+          // OIDC Dynamic Client Registration §2: an https URL; plain http only for localhost, in development.
+          sectorIdentifierUri: webUrl().nullable(),
         })
         .strict()
         .partial(),
@@ -263,6 +268,8 @@ export function defaultSettings(type: AppType): AppSettings {
       includeStandardClaims: true,
       includeCustomClaims: true,
       signingAlg: defaultSigningAlgorithm,
+      subjectType: 'public',
+      sectorIdentifierUri: null,
     },
     deviceCode: { lifetimeSeconds: null, pollIntervalSeconds: null },
     customClaims: {},
@@ -365,7 +372,29 @@ export function checkAppRules(settings: AppSettings, context: AppRuleContext): F
     ...checkApiAccess(settings, context),
     ...checkCustomClaimsSize(settings),
     ...checkLogoutUris(settings, context, typeRules),
+    ...checkSubjectType(settings, typeRules),
   ];
+}
+
+/**
+ * Pairwise subjects (OIDC Core §8.1) are for apps that sign users in, and need one sector: the
+ * host of a sector identifier URI, or the one host every redirect URI points to.
+ */
+function checkSubjectType(settings: AppSettings, { rules, label, article }: TypeRuleView): FieldProblem[] {
+  if (settings.idToken.subjectType !== 'pairwise') return [];
+  if (rules.redirectUris === 'none') {
+    return [{ field: 'idToken.subjectType', message: `${article} ${label} signs no users in: it has no subjects to make pairwise` }];
+  }
+  const hosts = redirectHosts(settings);
+  if (settings.idToken.sectorIdentifierUri === null && hosts.length > 1) {
+    return [
+      {
+        field: 'idToken.sectorIdentifierUri',
+        message: `pairwise subjects need a sector identifier URI when the redirect URIs are on more than one host (${hosts.join(', ')}), OpenID Connect Core §8.1`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** The app type's rules with the words the problem messages name it by. */

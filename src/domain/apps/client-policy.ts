@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { signingAlgorithms } from '../../contracts/algorithms.js';
+import { subjectTypes } from '../../contracts/app-types.js';
 import { grantTypeNames, type AppRecord, type AppSettings, type AppType, type GrantType, type JsonValue } from '../../ports/app-repositories.js';
 import type { ClientPolicy } from '../../ports/directories.js';
 import { defaultSettings } from './app-settings.js';
@@ -55,6 +56,8 @@ const storedSettingsSchema = z
         includeStandardClaims: stored(z.boolean()),
         includeCustomClaims: stored(z.boolean()),
         signingAlg: stored(z.enum(signingAlgorithms)),
+        subjectType: stored(z.enum(subjectTypes)),
+        sectorIdentifierUri: stored(nullableString),
       }),
     ),
     deviceCode: stored(z.object({ lifetimeSeconds: stored(z.number().nullable()), pollIntervalSeconds: stored(z.number().nullable()) })),

@@ -171,6 +171,8 @@ export class DeviceVerification {
       consentCovered: () => Promise.resolve(false),
       // The device flow checks the verified-address rule when the user approves (decide).
       email: { verificationRequired: false, verified: true },
+      // The device flow has no claims parameter.
+      subject: { requested: null, session: session?.user.id },
       // A second factor the app or an organization asks for is settled in #settle (#needsSecondFactor).
       secondFactor: { proven: true, required: () => Promise.resolve(false) },
     };

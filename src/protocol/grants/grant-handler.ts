@@ -2,7 +2,7 @@ import type { ApiRecord } from '../../ports/api-repository.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
-import type { GrantRecord } from '../../ports/oauth-repositories.js';
+import type { ClaimsRequest, GrantRecord } from '../../ports/oauth-repositories.js';
 import type { AuthenticatedClient } from '../client-auth/authenticate-client.js';
 import type { DpopProof } from '../dpop/proof.js';
 import type { ParameterBag } from '../messages.js';
@@ -85,7 +85,12 @@ export interface Authorization {
   /** The user, when the tokens speak for one: an ID token is issued for them when openid is in scope. */
   user: UserRecord | null;
   /** Null when the grant never issues an ID token (client credentials, token exchange). */
-  idToken: { authentication: AuthenticationFacts; extraClaims?: Record<string, JsonValue> } | null;
+  idToken: {
+    authentication: AuthenticationFacts;
+    extraClaims?: Record<string, JsonValue>;
+    /** What the authorization request's claims parameter asked for in the ID token (OIDC Core §5.5). */
+    claims?: ClaimsRequest['id_token'];
+  } | null;
   refresh: RefreshDecision;
   change: GrantChange;
   /** RFC 8693 §2.2.1: the type of the issued token, for token exchange. */

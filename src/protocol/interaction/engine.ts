@@ -15,6 +15,7 @@ import { issueCode } from './code.js';
 import type { InteractionDependencies } from './dependencies.js';
 import type { LoginAttempt, LoginAttemptContext, LoginMethod } from './login-method.js';
 import { acrNeedsSecondFactor, combinedAmr } from '../acr.js';
+import { claimsBeyondScope, requestedSubject } from '../tokens/claims-request.js';
 import { consentPolicy, failingCheck, loginPolicy, secondFactorPolicy, verifiedEmailPolicy, type PolicyContext } from './policy.js';
 import { moveInteraction, transition, type InitialStep, type InteractionEvent } from './state.js';
 
@@ -260,7 +261,8 @@ export class InteractionEngine {
     // Consent is answered only at the consent step; anything else goes back to the page of the step it is at.
     if (interaction.step !== 'consent_pending') return { ok: true, response: this.#toPage(uid, []) };
     if (!allowed) return this.#fail(decision, 'access_denied', 'the user did not allow the app access');
-    const items = consentItems(decision.request.scope, decision.request.audiences);
+    const { request } = decision;
+    const items = consentItems(request.scope, request.audiences, claimsBeyondScope(request.claims, request.scope));
     await this.#remember(current.user.id, decision.client.clientId, items);
     return this.#decide({ ...decision, interaction: { ...interaction, consent: items } });
   }
@@ -302,6 +304,15 @@ export class InteractionEngine {
       return none ? this.#fail(decision, secondFactor.error.code, secondFactor.error.description) : this.#pause(decision, 'second_factor_pending');
     }
     const current = decision.session!;
+    const subject = requestedSubject(decision.request.claims);
+    if (subject !== null && subject !== this.#deps.subjects.of(decision.client, current.user.id)) {
+      // Signed in during this request, as someone else than the subject asked for.
+      return this.#fail(
+        decision,
+        'login_required',
+        'the user who signed in is not the subject the request asks for (claims id_token.sub.value, OIDC Core §5.5.1)',
+      );
+    }
     if (!(await this.#member(decision.request, current.user.id))) {
       return this.#fail(decision, 'access_denied', 'the user is not a member of the organization the request names');
     }
@@ -329,6 +340,8 @@ export class InteractionEngine {
       login: interaction?.login ?? null,
       consent: interaction?.consent ?? null,
       consentCovered: () => this.#consentCovers(session!, client, request),
+      // As the app knows the user: pairwise for a pairwise app.
+      subject: { requested: requestedSubject(request.claims), session: session ? this.#deps.subjects.of(client, session.user.id) : undefined },
       email: { verificationRequired: client.policy.security.requireVerifiedEmail, verified: session?.user.emailVerified ?? false },
       secondFactor: {
         proven: session?.session.amr.includes('mfa') ?? false,
@@ -364,7 +377,8 @@ export class InteractionEngine {
     }
     const { consents, preAuthorizations } = this.#deps.storage;
     const coverage = { consents, preAuthorizations, organizations: this.#deps.organizations };
-    return (await authorizationOf(coverage, client, current.user.id, request.scope, request.audiences)) !== null;
+    const claims = claimsBeyondScope(request.claims, request.scope);
+    return (await authorizationOf(coverage, client, current.user.id, request.scope, request.audiences, claims)) !== null;
   }
 
   /** Stores the interaction's move in one conditional write; false when another request moved it first. */

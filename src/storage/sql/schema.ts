@@ -242,6 +242,8 @@ export interface GrantsTable {
   revoked_at: number | null;
   /** RFC 9449: the key thumbprint the code, then (public clients) the refresh tokens, are bound to. */
   dpop_jkt: string | null;
+  /** OIDC Core §5.5: the authorization request's claims parameter as JSON; null without one. */
+  claims: string | null;
 }
 
 export interface AccessTokensTable {
