@@ -155,6 +155,22 @@ describe('token exchange of ID tokens and trusted issuers’ JWTs (RFC 8693 §2.
       });
     }
 
+    test('an ID token of an app with pairwise subjects is invalid_request: its sub names no user', async () => {
+      const pairwise = await fixture.createApp({
+        name: `Pairwise ${++counter}`,
+        type: 'web',
+        redirectUris: [redirectUri],
+        scopes: ['openid'],
+        idToken: { subjectType: 'pairwise' },
+      });
+      const response = await exchangeFor({
+        subject_token: await serverSigned({ aud: pairwise.clientId, sub: 'a-pairwise-subject' }),
+        subject_token_type: idTokenType,
+      });
+      assert.equal(response.body.error, 'invalid_request');
+      assert.match(String(response.body.error_description), /pairwise subjects \(OIDC Core §8\.1\)/);
+    });
+
     test("an ID token of another organization's app is invalid_request", async () => {
       const other = await registry().orgs.create(operator, { name: `elsewhere-${++counter}` });
       const { app } = await registry().apps.create(operator, other.id, { name: 'Elsewhere', type: 'web', redirectUris: [redirectUri], scopes: ['openid'] });

@@ -101,6 +101,9 @@ export async function readExchangeToken(
       const idToken = await deps.validator.idToken(token);
       if (!idToken) invalid(which, 'is not an ID token of this server that still stands: invalid, expired, or its app or user is gone or disabled');
       foreignOrganization(which, client, idToken.client);
+      if (idToken.pairwise) {
+        invalid(which, `is an ID token of an app with pairwise subjects (OIDC Core §8.1), whose sub names no user: exchange that app's access token instead`);
+      }
       return {
         subject: idToken.subject,
         isUser: true,

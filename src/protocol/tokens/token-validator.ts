@@ -27,7 +27,9 @@ export interface ActiveToken {
 export interface VerifiedIdToken {
   /** The app it was issued to (azp, else its one audience), if it still exists and is active. */
   client: OAuthClient;
+  /** The user's id; for an app with pairwise subjects, the pairwise sub, which names no user here. */
   subject: string;
+  pairwise: boolean;
   claims: Record<string, JsonValue>;
   expiresAt: number;
 }
@@ -237,9 +239,12 @@ export class TokenValidator {
     const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     const client = await this.#activeClient(typeof payload.azp === 'string' ? payload.azp : audiences.length === 1 ? audiences[0] : undefined);
     if (!client || typeof payload.sub !== 'string') return null;
+    // A pairwise sub (OIDC Core §8.1) is no user id: only its app's sector can be matched against it.
+    if (client.policy.idToken.subjectType === 'pairwise')
+      return { client, subject: payload.sub, pairwise: true, claims: payload, expiresAt: Number(payload.exp) * 1000 };
     const user = await this.#deps.users.getUser(payload.sub);
     if (!user || user.disabledAt !== null) return null;
-    return { client, subject: payload.sub, claims: payload, expiresAt: Number(payload.exp) * 1000 };
+    return { client, subject: payload.sub, pairwise: false, claims: payload, expiresAt: Number(payload.exp) * 1000 };
   }
 
   async refreshToken(token: string): Promise<ActiveToken | null> {
