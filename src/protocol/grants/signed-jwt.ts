@@ -140,7 +140,7 @@ export function checkSubjectAllowed(signer: JwtSigner, subject: string, role: Jw
   if (signer.kind === 'client' || signer.relationship.allowAnySubject || signer.relationship.subjects.includes(subject)) return;
   throw new OAuthError(
     role.error,
-    `${role.label}'s sub ${subject} is not one of the subjects this app's trust relationship with ${signer.relationship.issuer} allows (${role.section})`,
+    `${role.label}'s sub is not one of the subjects this app's trust relationship with ${signer.relationship.issuer} allows (${role.section})`,
   );
 }
 
