@@ -37,6 +37,15 @@ export const deviceCodeBounds = {
 export const refreshReuseIntervalMaxSeconds = 60;
 export const customClaimsMaxBytes = 4096;
 export const certificateMaxBytes = 4096;
+/** Bounds of an app's trust relationships with external issuers (RFC 7523, RFC 8693). */
+export const trustedIssuerLimits = {
+  perApp: 20,
+  issuerMaxCharacters: 255,
+  /** An issuer's JWKS holds several keys, each larger than an uploaded certificate's. */
+  keysMaxBytes: 16_384,
+  keys: 10,
+  subjects: 100,
+} as const;
 /** The old client secret works on for at most 7 days after a rotation. */
 export const maxSecretGracePeriodSeconds = 7 * 24 * 3600;
 /** Sum of the lengths of all of an app's redirect URIs, one per line. */

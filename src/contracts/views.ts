@@ -297,6 +297,20 @@ export const preAuthorizationViewSchema = z.object({
   createdAt: z.string(),
 });
 
+/** An external issuer the app trusts for JWT bearer assertions and token exchange (RFC 7523, RFC 8693). */
+export const trustedIssuerViewSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  issuer: z.string(),
+  keys: z.array(z.object({ kid: z.string().nullable(), kty: z.string(), alg: z.string().nullable() })).describe('Its public keys, as they verify'),
+  subjects: z.array(z.string()),
+  allowAnySubject: z.boolean(),
+  scopes: z.array(z.string()),
+  expiresAt: isoTime.nullable().describe('When the relationship ends; an expired one is ignored'),
+  createdBy: z.string(),
+  createdAt: isoTime,
+});
+
 /** A page of a list: `?page=1&perPage=20`. */
 export function pageSchema<Item extends z.ZodType>(item: Item) {
   return z.object({ items: z.array(item), page: z.number().int(), perPage: z.number().int(), total: z.number().int() });
@@ -342,6 +356,7 @@ export type AppWithSecretView = z.output<typeof appWithSecretSchema>;
 export type CertificateView = z.output<typeof certificateViewSchema>;
 export type AssetSigningCertificateView = z.output<typeof assetSigningCertificateViewSchema>;
 export type AuditEventView = z.output<typeof auditViewSchema>;
+export type TrustedIssuerView = z.output<typeof trustedIssuerViewSchema>;
 export type RotatedSecretView = z.output<typeof rotatedSecretSchema>;
 export type ConsentView = z.output<typeof consentViewSchema>;
 export type MeView = z.output<typeof meViewSchema>;

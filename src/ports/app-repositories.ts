@@ -167,6 +167,30 @@ export interface AssetSigningKeyRecord {
   createdAt: number;
 }
 
+/**
+ * A trust relationship (RFC 7523 §3, as ORY Hydra's): an external issuer whose JWTs, signed with
+ * one of its keys, the app may present for users of this server, as JWT bearer assertions and as
+ * token exchange subject or actor tokens. It speaks for the subjects and scopes it names, until it
+ * expires.
+ */
+export interface TrustedIssuerRecord {
+  id: string;
+  clientId: string;
+  /** The `iss` of its JWTs. */
+  issuer: string;
+  /** Its public keys as JWKs (with kid and alg), whatever was uploaded. */
+  keys: JWK[];
+  /** The `sub` values it may name; ignored when allowAnySubject. */
+  subjects: string[];
+  allowAnySubject: boolean;
+  /** The scopes a token issued on its word may hold at most. */
+  scopes: string[];
+  /** When the relationship ends; null for never. */
+  expiresAt: number | null;
+  createdBy: string;
+  createdAt: number;
+}
+
 export interface AppListQuery {
   orgId?: string;
   /** 'apps': not per-user credentials; 'credentials': only those; 'all': both. */
@@ -210,4 +234,10 @@ export interface AppRepository {
   putAssetSigningKey(record: AssetSigningKeyRecord): Promise<void>;
   getAssetSigningKey(clientId: string): Promise<AssetSigningKeyRecord | undefined>;
   deleteAssetSigningKey(clientId: string): Promise<boolean>;
+
+  /** Fails when the app already trusts the same issuer. */
+  insertTrustedIssuer(record: TrustedIssuerRecord): Promise<void>;
+  /** The app's trust relationships, expired ones included, oldest first. */
+  listTrustedIssuers(clientId: string): Promise<TrustedIssuerRecord[]>;
+  deleteTrustedIssuer(clientId: string, id: string): Promise<boolean>;
 }

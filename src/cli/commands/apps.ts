@@ -6,6 +6,7 @@ import { withManagement } from '../management-client.js';
 import { formatTable, printJson } from '../output.js';
 import { collect, deepMerge, settingsFromPairs } from '../settings-input.js';
 import { parseGrantOption } from './credentials.js';
+import { registerTrustedIssuerCommands } from './trusted-issuers.js';
 
 interface AppBody {
   clientId: string;
@@ -411,6 +412,8 @@ export function registerAppsCommand(program: Command): void {
         process.stdout.write(`Removed ${id}.\n`);
       });
     });
+
+  registerTrustedIssuerCommands(apps);
 }
 
 interface PreAuthorizationBody {

@@ -1,6 +1,15 @@
 import type { SigningAlgorithm } from '../../contracts/algorithms.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
-import type { AppCertificateRecord, AppListQuery, AppRecord, AppSettings, AppStatus, AssetSigningKeyRecord, JsonValue } from '../../ports/app-repositories.js';
+import type {
+  AppCertificateRecord,
+  AppListQuery,
+  AppRecord,
+  AppSettings,
+  AppStatus,
+  AssetSigningKeyRecord,
+  JsonValue,
+  TrustedIssuerRecord,
+} from '../../ports/app-repositories.js';
 import { grantTypeNames } from '../../ports/app-repositories.js';
 import type { SecretSealer } from '../../ports/secret-sealer.js';
 import { assetTokenLabels } from '../../contracts/asset-tokens.js';
@@ -15,13 +24,15 @@ import type { Authorizer } from '../access/authorizer.js';
 import { diffChanges, type RequestContext } from '../audit/audit-log.js';
 import { commitChange, organizationChange, type Change, type OrganizationEvent } from '../audit/unit-of-work.js';
 import { DomainError, type FieldProblem } from '../errors.js';
-import { appLimits, maxSecretGracePeriodSeconds } from '../../contracts/limits.js';
+import { appLimits, maxSecretGracePeriodSeconds, trustedIssuerLimits } from '../../contracts/limits.js';
 import { permissionTable, roleAllows, type Permission } from '../../contracts/permissions.js';
 import { appInputSchema, checkAppRules, defaultSettings, mergeSettings, parseAppInput, topField, type AppInput, type LifetimeBounds } from './app-settings.js';
 import { appTypeRules, clientKindOf } from './app-types.js';
 import { isBuiltInApp } from './built-in.js';
 import { isLoopbackHost } from './redirect-uris.js';
 import { parseCertificateUpload } from './certificates.js';
+import { parseTrustedIssuer, requireMayTrustIssuers } from './trusted-issuers.js';
+import { auditActorOf } from '../access/actor.js';
 
 export { maxSecretGracePeriodSeconds };
 
@@ -703,6 +714,53 @@ export class AppService {
     await commitChange(this.#deps, context, async (tx) => {
       if (!(await tx.apps.deleteAssetSigningKey(clientId))) throw DomainError.notFound(`the asset signing certificate of app ${clientId}`);
       return { result: undefined, changes: [appChange(app, 'updated', { action: 'app.asset_signing_key_deleted', targetType: 'app', changes: {} })] };
+    });
+  }
+
+  /**
+   * Trusts an external issuer for the app (RFC 7523 §3): its JWTs, signed with one of its keys,
+   * may name the subjects and ask for the scopes the relationship allows.
+   */
+  async addTrustedIssuer(context: RequestContext, clientId: string, input: unknown): Promise<TrustedIssuerRecord> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    requireMayTrustIssuers(app);
+    const now = this.#deps.clock.now();
+    const parsed = await parseTrustedIssuer(app, input, now);
+    const existing = await this.#deps.storage.apps.listTrustedIssuers(clientId);
+    if (existing.some((known) => known.issuer === parsed.issuer)) {
+      throw new DomainError('conflict', `this app already trusts ${parsed.issuer}: delete that relationship first to replace it`);
+    }
+    if (existing.length >= trustedIssuerLimits.perApp) {
+      throw DomainError.validation([{ field: 'issuer', message: `an app may trust at most ${trustedIssuerLimits.perApp} issuers` }]);
+    }
+    const record: TrustedIssuerRecord = { ...parsed, id: `tis_${randomId(12)}`, clientId, createdBy: auditActorOf(context.actor).label, createdAt: now };
+    const changes = {
+      trustedIssuer: record.id,
+      issuer: record.issuer,
+      keys: record.keys.map((key) => String(key.kid)),
+      subjects: record.allowAnySubject ? '*' : record.subjects,
+      scopes: record.scopes,
+      expiresAt: record.expiresAt,
+    };
+    return commitChange(this.#deps, context, async (tx) => {
+      await tx.apps.insertTrustedIssuer(record);
+      return { result: record, changes: [appChange(app, 'updated', { action: 'app.trusted_issuer_added', targetType: 'app', changes })] };
+    });
+  }
+
+  async listTrustedIssuers(context: RequestContext, clientId: string): Promise<TrustedIssuerRecord[]> {
+    await this.#load(context, clientId, 'apps:read');
+    return this.#deps.storage.apps.listTrustedIssuers(clientId);
+  }
+
+  async deleteTrustedIssuer(context: RequestContext, clientId: string, id: string): Promise<void> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    await commitChange(this.#deps, context, async (tx) => {
+      if (!(await tx.apps.deleteTrustedIssuer(clientId, id))) throw DomainError.notFound(`trusted issuer ${id}`);
+      return {
+        result: undefined,
+        changes: [appChange(app, 'updated', { action: 'app.trusted_issuer_deleted', targetType: 'app', changes: { trustedIssuer: id } })],
+      };
     });
   }
 

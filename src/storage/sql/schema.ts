@@ -147,6 +147,19 @@ export interface AppAssetSigningKeysTable {
   created_at: number;
 }
 
+export interface AppTrustedIssuersTable {
+  id: string;
+  client_id: string;
+  issuer: string;
+  public_jwks: string;
+  subjects: string;
+  allow_any_subject: number;
+  scopes: string;
+  expires_at: number | null;
+  created_by: string;
+  created_at: number;
+}
+
 export interface AuditEventsTable {
   id: string;
   org_id: string | null;
@@ -315,6 +328,7 @@ export interface DatabaseSchema {
   app_secrets: AppSecretsTable;
   app_certificates: AppCertificatesTable;
   app_asset_signing_keys: AppAssetSigningKeysTable;
+  app_trusted_issuers: AppTrustedIssuersTable;
   audit_events: AuditEventsTable;
   app_preauthorizations: AppPreauthorizationsTable;
   sessions: SessionsTable;

@@ -130,7 +130,7 @@ describe('client_credentials, device_code, jwt-bearer and token exchange validat
       [{}, 'invalid_request: subject_token and subject_token_type are required (RFC 8693 §2.1)'],
       [
         { subject_token: 'x', subject_token_type: 'urn:x' },
-        `invalid_request: subject_token_type urn:x is not supported: send an access token (${accessTokenType})`,
+        `invalid_request: subject_token_type urn:x is not supported: send one of ${accessTokenType}, urn:ietf:params:oauth:token-type:id_token, urn:ietf:params:oauth:token-type:jwt (RFC 8693 §2.1)`,
       ],
       [
         { subject_token: 'x', subject_token_type: accessTokenType },

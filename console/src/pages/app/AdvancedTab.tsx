@@ -14,6 +14,7 @@ import { anyUnder, fieldErrorsOf, firstFor, type FieldErrors } from '../../lib/p
 import type { Certificate, Role } from '../../lib/types';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
+import { mayTrustIssuers, TrustedIssuers } from './TrustedIssuers';
 
 const authMethods = [
   { value: 'client_secret_basic', label: 'client_secret_basic: the secret in the Authorization header' },
@@ -345,6 +346,7 @@ export function AdvancedTab() {
       </form>
       <Certificates />
       {app.ownerUserId === null && !builtIn ? <PreAuthorizations /> : null}
+      {app.ownerUserId === null && !builtIn && mayTrustIssuers(app.type) ? <TrustedIssuers /> : null}
     </>
   );
 }

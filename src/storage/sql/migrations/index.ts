@@ -18,6 +18,7 @@ import * as dpop from './0016-dpop.js';
 import * as sessionLogout from './0017-session-logout.js';
 import * as signingKeyLifecycle from './0018-signing-key-lifecycle.js';
 import * as claimsParameter from './0019-claims-parameter.js';
+import * as trustedIssuers from './0020-trusted-issuers.js';
 import * as assetSigningKeys from './0021-asset-signing-keys.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -41,6 +42,7 @@ export const migrations: Record<string, Migration> = {
   '0017-session-logout': sessionLogout,
   '0018-signing-key-lifecycle': signingKeyLifecycle,
   '0019-claims-parameter': claimsParameter,
+  '0020-trusted-issuers': trustedIssuers,
   '0021-asset-signing-keys': assetSigningKeys,
 };
 
