@@ -93,14 +93,21 @@ describe('the console Dynamic registration page', { skip: browserSkipReason }, (
         // The server's refusal, next to the field it is about.
         await dialog.getByLabel('Native/Mobile app').uncheck();
         await dialog.getByLabel('Scopes').fill('openid profile');
-        await dialog.getByLabel('Redirect URI hosts').fill('partner.example.test\nnot a host!');
+        await dialog.getByLabel('Redirect URI hosts').fill('partner.example.test\nbad_host!');
         await dialog.getByRole('button', { name: 'Issue token' }).click();
-        const hostError = dialog.getByText(/must be a host name, \*\.a-domain, or a private-use scheme/).first();
-        await hostError.waitFor();
+        // Next to the field, naming the entry (the summary above names its path).
+        await dialog
+          .locator('.field-error')
+          .getByText(/^bad_host!: must be a host name, \*\.a-domain, or a private-use scheme/)
+          .waitFor();
         assert.equal(await dialog.getByLabel('Redirect URI hosts').getAttribute('aria-invalid'), 'true');
         await assertNoSidewaysScroll(page, 'the issue dialog with errors');
         await screenshot(page, 'registration-01-errors-375');
-        assert.equal((await fixture.server.server.runtime.registry.initialAccessTokens.list({ actor: operatorActor }, fixture.orgId)).length, 0, 'nothing was issued');
+        assert.equal(
+          (await fixture.server.server.runtime.registry.initialAccessTokens.list({ actor: operatorActor }, fixture.orgId)).length,
+          0,
+          'nothing was issued',
+        );
         await dialog.getByLabel('Redirect URI hosts').fill('partner.example.test');
         assert.equal(await dialog.getByLabel('Redirect URI hosts').getAttribute('aria-invalid'), null, 'the server error goes when the field is edited');
         await dialog.getByRole('button', { name: 'Issue token' }).click();
@@ -112,7 +119,7 @@ describe('the console Dynamic registration page', { skip: browserSkipReason }, (
         await page.getByRole('button', { name: 'Copy Initial access token' }).click();
         await page.getByText('Copied', { exact: true }).first().waitFor();
         assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), token, 'the copy button copies the token');
-        assert.equal(await page.getByLabel('Registration endpoint').inputValue(), `${fixture.issuer}${paths.registration}`);
+        assert.equal(await page.getByRole('textbox', { name: 'Registration endpoint' }).inputValue(), `${fixture.issuer}${paths.registration}`);
         example = await page.getByTestId('registration-example').innerText();
         assert.match(example, new RegExp(`^curl -X POST ${fixture.issuer}/oauth2/register`));
         assert.ok(example.includes(`-H 'Authorization: Bearer ${token}'`));
@@ -126,7 +133,7 @@ describe('the console Dynamic registration page', { skip: browserSkipReason }, (
         assert.equal((await card.getByTestId('last-used').innerText()).trim(), 'Never');
         assert.match(
           await card.innerText(),
-          /Registers single-page app or web app apps using authorization code \(with pkce\) and refresh token; scopes openid profile; redirect URIs on partner\.example\.test\./,
+          /Registers single-page or web apps using authorization code \(with PKCE\) and refresh token; scopes openid profile; redirect URIs on partner\.example\.test\./,
         );
         assert.match(await card.innerText(), /by regadmin@example\.test/);
         await page.getByRole('button', { name: 'Done, I copied it' }).click();
@@ -138,6 +145,7 @@ describe('the console Dynamic registration page', { skip: browserSkipReason }, (
     // The page's example, as an app would send it.
     const metadata = JSON.parse(/-d '(.*)'$/m.exec(example)![1]!) as Record<string, unknown>;
     assert.deepEqual(metadata.redirect_uris, ['https://partner.example.test/callback']);
+    assert.equal(metadata.scope, 'openid profile');
     const registered = await register(token, metadata);
     assert.equal(registered.status, 201, await registered.clone().text());
     const client = (await registered.json()) as { client_id: string };

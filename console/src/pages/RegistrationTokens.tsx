@@ -36,16 +36,19 @@ function list(words: readonly string[], last = 'or'): string {
   return `${words.slice(0, -1).join(', ')} ${last} ${words[words.length - 1]}`;
 }
 
+/** "Authorization code (with PKCE)" → "authorization code (with PKCE)"; "JWT bearer" stays. */
+const inSentence = (label: string) => (/^[A-Z][a-z]/.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label);
+
 /** The policy in words: what apps the token registers, with which grants, scopes and redirect URI hosts. */
 export function policySummary(policy: InitialToken['policy']): string {
-  const types = list(policy.appTypes.map((type) => typeLabel(type).toLowerCase()));
+  const types = list(policy.appTypes.map((type) => inSentence(typeLabel(type).replace(/ app$/, ''))));
   const grants = list(
-    policy.grantTypes.map((grant) => grantTypeLabels[grant] ?? grant),
+    policy.grantTypes.map((grant) => inSentence(grantTypeLabels[grant] ?? grant)),
     'and',
   );
   const scopes = policy.scopes === null ? 'any scope the organization allows' : `scopes ${policy.scopes.join(' ') || '(none)'}`;
   const hosts = policy.redirectUriHosts === null ? 'redirect URIs on any host' : `redirect URIs on ${list(policy.redirectUriHosts)}`;
-  return `Registers ${types} apps using ${grants.toLowerCase()}; ${scopes}; ${hosts}.`;
+  return `Registers ${types} apps using ${grants}; ${scopes}; ${hosts}.`;
 }
 
 /** A redirect URI the policy accepts, for the example request. */
@@ -61,6 +64,8 @@ export function curlExample(endpoint: string, created: Created): string {
   const metadata: Record<string, unknown> = { client_name: 'My app', redirect_uris: [exampleRedirectUri(created.policy)] };
   // Without `web`, only public clients may register: RFC 7591's default method is client_secret_basic.
   if (!created.policy.appTypes.includes('web')) metadata.token_endpoint_auth_method = 'none';
+  // Without `scope` an app gets its type's default scopes, which a scope policy may not allow.
+  if (created.policy.scopes !== null) metadata.scope = created.policy.scopes.join(' ');
   if (created.policy.appTypes.includes('native') && !created.policy.appTypes.includes('spa') && !created.policy.appTypes.includes('web'))
     metadata.application_type = 'native';
   return [
@@ -71,9 +76,15 @@ export function curlExample(endpoint: string, created: Created): string {
   ].join('\n');
 }
 
-/** Problems about this field or an item of it (`scopes[2]`). */
-function messageUnder(errors: FieldErrors, field: string): string | undefined {
-  const messages = errors.filter((problem) => problem.field === field || problem.field.startsWith(`${field}[`)).map((problem) => problem.message);
+/** Problems about this field or an item of it (`scopes[2]`), naming the item as it was typed. */
+function messageUnder(errors: FieldErrors, field: string, items: readonly string[] = []): string | undefined {
+  const messages = errors.flatMap((problem) => {
+    if (problem.field === field) return [problem.message];
+    const index = new RegExp(`^${field}\\[(\\d+)\\]`).exec(problem.field)?.[1];
+    if (index === undefined) return [];
+    const item = items[Number(index)];
+    return [item === undefined ? problem.message : `${item}: ${problem.message}`];
+  });
   return messages.length > 0 ? [...new Set(messages)].join('; ') : undefined;
 }
 
@@ -236,7 +247,7 @@ function CreateTokenDialog({ open, onClose, onCreated }: { open: boolean; onClos
           hint="The scopes registered apps may ask for, separated by spaces. Empty: any scope the organization allows."
           value={draft.scopes}
           onChange={(value) => edit('scopes', value)}
-          error={messageUnder(errors, 'scopes')}
+          error={messageUnder(errors, 'scopes', words(draft.scopes))}
           placeholder="openid profile read:orders"
         />
         <TextField
@@ -249,7 +260,7 @@ function CreateTokenDialog({ open, onClose, onCreated }: { open: boolean; onClos
           }
           value={draft.redirectUriHosts}
           onChange={(value) => edit('redirectUriHosts', value)}
-          error={messageUnder(errors, 'redirectUriHosts')}
+          error={messageUnder(errors, 'redirectUriHosts', words(draft.redirectUriHosts))}
           multiline
         />
         <div className="dialog-actions">

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import {
   defaultInitialTokenLifetimeDays,
   defaultRegistrationAppTypes,
-  defaultRegistrationGrantTypes, maxInitialTokenLifetimeDays, maxInitialTokenUses } from '../../contracts/limits.js';
+  defaultRegistrationGrantTypes,
+  maxInitialTokenLifetimeDays,
+  maxInitialTokenUses,
+} from '../../contracts/limits.js';
 import { grantTypeNames, type GrantType } from '../../ports/app-repositories.js';
 import type { InitialAccessTokenRecord, RegistrationPolicy } from '../../ports/registration-repositories.js';
 import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
