@@ -10,18 +10,9 @@ import { paths } from '../../src/contracts/paths.js';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { oauthFixture, type OAuthFixture } from '../support/oauth.js';
-import { setRole, signInToConsole, withPage } from './console-helpers.js';
+import { assertNoSidewaysScroll, phoneViewport as phone, setRole, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
-
-const phone = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
-
-async function assertNoSidewaysScroll(page: Page, where: string): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-  );
-  assert.ok(scrollWidth <= innerWidth, `${where}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
-}
 
 describe('the console Dynamic registration page', { skip: browserSkipReason }, () => {
   let fixture: OAuthFixture;

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { Checkbox, CopyButton, CopyField, EmptyState, ErrorSummary, Loading, Notice, PageHeader, TextField } from '../components/ui';
@@ -130,6 +130,38 @@ function checkDraft(draft: Draft): FieldErrors {
   return problems;
 }
 
+interface CheckboxGroupProps<T extends string> {
+  legend: string;
+  options: readonly { value: T; label: string; hint?: ReactNode }[];
+  checked: readonly T[];
+  onChange: (checked: T[]) => void;
+  error: string | undefined;
+}
+
+/** A fieldset of checkboxes with one error for the whole list (`appTypes`, `grantTypes`). */
+function CheckboxGroup<T extends string>({ legend, options, checked, onChange, error }: CheckboxGroupProps<T>) {
+  const errorId = useId();
+  return (
+    <fieldset aria-describedby={error ? errorId : undefined}>
+      <legend>{legend}</legend>
+      {options.map((option) => (
+        <Checkbox
+          key={option.value}
+          label={option.label}
+          hint={option.hint}
+          checked={checked.includes(option.value)}
+          onChange={(on) => onChange(on ? [...checked, option.value] : checked.filter((item) => item !== option.value))}
+        />
+      ))}
+      {error ? (
+        <div className="field-error" id={errorId} role="alert">
+          {error}
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
+
 function CreateTokenDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (created: Created) => void }) {
   const org = useOrg();
   const [draft, setDraft] = useState<Draft>(emptyDraft);
@@ -141,7 +173,6 @@ function CreateTokenDialog({ open, onClose, onCreated }: { open: boolean; onClos
     setDraft((current) => ({ ...current, [field]: value }));
     setErrors((current) => withoutField(current, field));
   };
-  const toggle = <T extends string>(values: T[], value: T, on: boolean): T[] => (on ? [...values, value] : values.filter((item) => item !== value));
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -209,39 +240,20 @@ function CreateTokenDialog({ open, onClose, onCreated }: { open: boolean; onClos
             error={messageUnder(errors, 'expiresInDays')}
           />
         </div>
-        <fieldset aria-describedby={messageUnder(errors, 'appTypes') ? 'iat-app-types-error' : undefined}>
-          <legend>App types it may register</legend>
-          {appTypeChoices.map((choice) => (
-            <Checkbox
-              key={choice.type}
-              label={choice.title}
-              checked={draft.appTypes.includes(choice.type)}
-              onChange={(on) => edit('appTypes', toggle(draft.appTypes, choice.type, on))}
-            />
-          ))}
-          {messageUnder(errors, 'appTypes') ? (
-            <div className="field-error" id="iat-app-types-error" role="alert">
-              {messageUnder(errors, 'appTypes')}
-            </div>
-          ) : null}
-        </fieldset>
-        <fieldset aria-describedby={messageUnder(errors, 'grantTypes') ? 'iat-grant-types-error' : undefined}>
-          <legend>Grant types registered apps may use</legend>
-          {allGrantTypes.map((grant) => (
-            <Checkbox
-              key={grant}
-              label={grantTypeLabels[grant] ?? grant}
-              hint={<code>{grant}</code>}
-              checked={draft.grantTypes.includes(grant)}
-              onChange={(on) => edit('grantTypes', toggle(draft.grantTypes, grant, on))}
-            />
-          ))}
-          {messageUnder(errors, 'grantTypes') ? (
-            <div className="field-error" id="iat-grant-types-error" role="alert">
-              {messageUnder(errors, 'grantTypes')}
-            </div>
-          ) : null}
-        </fieldset>
+        <CheckboxGroup
+          legend="App types it may register"
+          options={appTypeChoices.map((choice) => ({ value: choice.type, label: choice.title }))}
+          checked={draft.appTypes}
+          onChange={(values) => edit('appTypes', values)}
+          error={messageUnder(errors, 'appTypes')}
+        />
+        <CheckboxGroup
+          legend="Grant types registered apps may use"
+          options={allGrantTypes.map((grant) => ({ value: grant, label: grantTypeLabels[grant] ?? grant, hint: <code>{grant}</code> }))}
+          checked={draft.grantTypes}
+          onChange={(values) => edit('grantTypes', values)}
+          error={messageUnder(errors, 'grantTypes')}
+        />
         <TextField
           label="Scopes"
           hint="The scopes registered apps may ask for, separated by spaces. Empty: any scope the organization allows."
