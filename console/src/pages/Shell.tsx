@@ -173,19 +173,18 @@ function OrgSwitcher({ current }: { current: string }) {
   );
 }
 
-const navItems = [
+/** `registration`: initial access tokens, shown to those who may see them and only while the server has dynamic registration on. */
+const navItems: { to: string; label: string; only?: 'registration' }[] = [
   { to: 'apps', label: 'OAuth apps' },
   { to: 'apis', label: 'APIs' },
   { to: 'credentials', label: 'Client credentials' },
+  { to: 'registration', label: 'Dynamic registration', only: 'registration' },
   { to: 'members', label: 'Members' },
   { to: 'connections', label: 'Sign-in connections' },
   { to: 'audit', label: 'Audit log' },
   { to: 'settings', label: 'Organization settings' },
   { to: 'profile', label: 'My profile' },
 ];
-
-/** Initial access tokens, shown to those who may see them and only while the server has dynamic registration on. */
-const registrationNavItems = [{ to: 'registration', label: 'Dynamic registration' }];
 
 /** The review queue of public apps, shown to those who may review: owners, admins and server administrators. */
 const reviewNavItems = [{ to: 'reviews', label: 'Reviews' }];
@@ -230,8 +229,7 @@ export function OrgLayout() {
         <nav className="sidenav" aria-label="Console">
           <ul>
             {[
-              ...navItems,
-              ...(showRegistration ? registrationNavItems : []),
+              ...navItems.filter((item) => item.only !== 'registration' || showRegistration),
               ...(mayReview(session) ? reviewNavItems : []),
               ...(session.session.user.isAdmin ? adminNavItems : []),
             ].map((item) => (
