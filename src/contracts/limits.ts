@@ -3,6 +3,8 @@
  * operator may widen the token lifetime bounds server-wide (config `tokens.*`); GET /limits
  * reports the bounds in force, and these are what a server has out of the box.
  */
+import { grantTypeNames, type GrantType } from './algorithms.js';
+import type { AppType } from './app-types.js';
 
 export interface MinutesBounds {
   min: number;
@@ -54,6 +56,14 @@ export const redirectUrisTotalLimit = 2000;
 /** Personal access tokens: how long one lives unless asked otherwise, and at most, in days. */
 export const defaultPersonalTokenLifetimeDays = 30;
 export const maxPersonalTokenLifetimeDays = 365;
+
+/** Initial access tokens for dynamic registration (RFC 7591 §3): lifetime in days, and uses. */
+export const defaultInitialTokenLifetimeDays = 7;
+export const maxInitialTokenLifetimeDays = 90;
+export const maxInitialTokenUses = 10_000;
+/** What a token issued without a policy allows: apps that act for users, never client credentials. */
+export const defaultRegistrationAppTypes: readonly AppType[] = ['native', 'spa', 'web'];
+export const defaultRegistrationGrantTypes: readonly GrantType[] = [grantTypeNames.authorizationCode, grantTypeNames.refreshToken];
 
 /** Lists of the management API come in pages of at most this many items. */
 export const maxPageSize = 100;

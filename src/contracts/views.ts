@@ -380,3 +380,27 @@ export const signingKeyViewSchema = z.object({
 });
 export type SigningKeyView = z.infer<typeof signingKeyViewSchema>;
 export type LogoutDeliveryView = z.output<typeof logoutDeliveryViewSchema>;
+
+export const initialTokenStates = ['active', 'used_up', 'expired', 'revoked'] as const;
+
+/** An initial access token for dynamic registration (RFC 7591 §3), never the token itself. */
+export const initialTokenViewSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  policy: z.object({
+    appTypes: z.array(z.enum(appTypes)),
+    grantTypes: z.array(z.string()),
+    scopes: z.array(z.string()).nullable().describe('null: any scope the organization allows'),
+    redirectUriHosts: z.array(z.string()).nullable().describe('null: any host the registry allows'),
+  }),
+  maxUses: z.number().int(),
+  usesLeft: z.number().int(),
+  state: z.enum(initialTokenStates),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type InitialTokenView = z.output<typeof initialTokenViewSchema>;

@@ -1,4 +1,5 @@
 // Shared steps of the console browser tests (test/e2e/console-*.test.ts).
+import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { screenshot } from '../support/browser.js';
@@ -58,4 +59,15 @@ export async function withPage<T>(
 /** The payload of a JWT, decoded (the tests trust the server's signature: the interop suite verifies it). */
 export function jwtPayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** A phone-sized browser context: 375 CSS pixels wide, touch. */
+export const phoneViewport = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 } as const;
+
+/** Fails when the page is wider than the window, i.e. it scrolls sideways. */
+export async function assertNoSidewaysScroll(page: Page, where: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+  );
+  assert.ok(scrollWidth <= innerWidth, `${where}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
 }
