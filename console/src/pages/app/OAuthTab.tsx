@@ -10,14 +10,7 @@ import { firstFor } from '../../lib/problems';
 import type { Api, Page, RotatedSecret } from '../../lib/types';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
-
-const gracePeriods = [
-  { value: '0', label: 'Immediately' },
-  { value: String(3600), label: 'After 1 hour' },
-  { value: String(24 * 3600), label: 'After 1 day' },
-  { value: String(3 * 24 * 3600), label: 'After 3 days' },
-  { value: String(7 * 24 * 3600), label: 'After 7 days (the longest)' },
-];
+import { gracePeriods } from '../../components/SecretRotation';
 
 /** "OAuth & access scopes": client ID, the secret and its refresh, and the scopes. */
 export function OAuthTab() {
