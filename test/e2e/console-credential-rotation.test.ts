@@ -35,7 +35,7 @@ describe('rotating the secret of per-user client credentials in the console', { 
       userId: carol.id,
       apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }],
     });
-    return { clientId: app.clientId, secret: clientSecret };
+    return { clientId: app.clientId, secret: clientSecret! };
   }
 
   async function tokenStatus(clientId: string, secret: string): Promise<number> {
