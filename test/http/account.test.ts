@@ -285,6 +285,31 @@ for (const store of stores) {
       );
     });
 
+    test('each app allowed is listed by its name, with what it may do in plain words, never the raw consent items', async () => {
+      const user = await fixture.createMember('plain-words@example.test');
+      const app = await fixture.createApp({ name: 'Acme Contacts', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'email', 'read:contacts'] });
+      const now = Date.now();
+      await storage().consents.put({
+        userId: user.id,
+        clientId: app.clientId,
+        scopes: ['openid', 'email', 'read:contacts', `aud:${fixture.api.identifier}`, 'claim:email_verified'],
+        createdAt: now,
+        updatedAt: now,
+      });
+      const { html } = await (await signedIn(user)).page();
+      const item = /<li>\s*<div><strong>Acme Contacts<\/strong>[\s\S]*?<\/li>\s*<\/ul>/.exec(html)?.[0] ?? '';
+      assert.ok(item, 'the app, by its name');
+      const words = [...item.matchAll(/<li>([^<]*)<\/li>/g)].map((match) => match[1]);
+      assert.deepEqual(words, [
+        'Know who you are: your account identifier',
+        'See your email address and whether it is verified',
+        'Read your contacts (Contacts API)',
+        'Call Contacts API for you',
+        'See whether your email address is verified',
+      ]);
+      assert.doesNotMatch(html, /aud:|claim:|<code>read:contacts/, 'no raw consent item on the page');
+    });
+
     test('the sessions list shows every session, marks this device, and ending another signs it out', async () => {
       const user = await fixture.createUser('sessions@example.test');
       const here = await signedIn(user);
