@@ -5,6 +5,7 @@ import { operatorActor } from '../../src/domain/access/actor.js';
 import { accountTokenHash } from '../../src/domain/identity/account-links.js';
 import type { DomainEvent } from '../../src/ports/domain-events.js';
 import { AccountBrowser } from '../support/account.js';
+import { ApiCaller } from '../support/api.js';
 import { authorizeUrl } from '../support/flows.js';
 import { queuedMails } from '../support/mailbox.js';
 import { FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
@@ -308,6 +309,13 @@ for (const store of stores) {
         'See whether your email address is verified',
       ]);
       assert.doesNotMatch(html, /aud:|claim:|<code>read:contacts/, 'no raw consent item on the page');
+
+      // The console's My profile reads the same words from the management API.
+      const { token } = await fixture.server.server.runtime.registry.tokens.create({ actor: operatorActor }, user.id, { name: 'me', scopes: ['users:read'] });
+      const consents = await new ApiCaller(fixture.server, token).get<{ items: { clientId: string; scopes: string[]; access: string[] }[] }>('/me/consents');
+      assert.equal(consents.status, 200, consents.text);
+      assert.deepEqual(consents.body.items[0]?.access, words);
+      assert.ok(consents.body.items[0]?.scopes.includes('claim:email_verified'), 'the stored items are still there, for scripts');
     });
 
     test('the sessions list shows every session, marks this device, and ending another signs it out', async () => {
