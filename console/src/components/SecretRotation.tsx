@@ -19,20 +19,24 @@ interface Props {
   /** What is rotated, named in the confirmation. */
   children?: ReactNode;
   onClose: () => void;
+  /** After the rotation, while the new secret shows. */
+  onRotated?: (rotated: RotatedSecret) => void;
 }
 
 /**
  * A secret rotation: the confirmation with the grace period choice, then the new secret, shown
  * once. Open while `path` is set.
  */
-export function RotateSecretDialogs({ path, children, onClose }: Props) {
+export function RotateSecretDialogs({ path, children, onClose, onRotated }: Props) {
   const [grace, setGrace] = useState('0');
   const [rotated, setRotated] = useState<RotatedSecret | null>(null);
   useEffect(() => {
     if (path !== null) setGrace('0');
   }, [path]);
   const rotate = async () => {
-    setRotated(await api<RotatedSecret>('POST', path!, { gracePeriodSeconds: Number(grace) }));
+    const result = await api<RotatedSecret>('POST', path!, { gracePeriodSeconds: Number(grace) });
+    setRotated(result);
+    onRotated?.(result);
   };
   const close = () => {
     setRotated(null);
