@@ -328,7 +328,8 @@ export const rotatedSecretSchema = z.object({ clientId: z.string(), clientSecret
 export const consentViewSchema = z.object({
   clientId: z.string(),
   clientName: z.string().nullable(),
-  scopes: z.array(z.string()),
+  scopes: z.array(z.string()).describe('What was allowed, as stored: scopes, aud:<API identifier>, claim:<name>'),
+  access: z.array(z.string()).describe('The same in plain words, as the account page shows them'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -199,7 +199,7 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
   if (config.registration.enabled) registerRegistrationRoutes(app, { issuer: config.issuer, registration: deps.registry.registration });
 
   // One set of management operations, mounted twice: for bearer tokens, and for the console's session.
-  const operations = managementRoutes({ registry: deps.registry, serverMetadata: metadata });
+  const operations = managementRoutes({ registry: deps.registry, serverMetadata: metadata, resources: protocol.deps.resources });
   const managementApi = { routes: operations, openApi: managementOpenApi(operations, { serverUrl: issuerBase(config.issuer), version: latchkeyVersion }) };
   await registerConsoleRoutes(app, {
     issuer: config.issuer,

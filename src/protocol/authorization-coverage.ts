@@ -13,6 +13,19 @@ export function consentItems(scope: readonly string[], audiences: readonly strin
   return [...scope, ...audiences.map((audience) => `aud:${audience}`), ...claims.map((claim) => `claim:${claim}`)];
 }
 
+/** The scopes, APIs and claims a consent's items (from `consentItems`) stand for. */
+export function splitConsentItems(items: readonly string[]): { scope: string[]; audiences: string[]; claims: string[] } {
+  const scope: string[] = [];
+  const audiences: string[] = [];
+  const claims: string[] = [];
+  for (const item of items) {
+    if (item.startsWith('aud:')) audiences.push(item.slice('aud:'.length));
+    else if (item.startsWith('claim:')) claims.push(item.slice('claim:'.length));
+    else scope.push(item);
+  }
+  return { scope, audiences, claims };
+}
+
 /**
  * Whether an administrator's pre-authorization covers the user for these scopes and APIs: it names
  * the user or a role they hold in the app's organization, and lists every scope and API asked

@@ -41,7 +41,7 @@ export interface EndpointUrls {
 
 /** Organizations as the authorization request sees them (`organization`, `invitation`). */
 export interface OrganizationDirectory {
-  resolve(idOrName: string): Promise<{ id: string; name: string } | undefined>;
+  resolve(idOrName: string): Promise<{ id: string; name: string; displayName: string } | undefined>;
   isMember(orgId: string, userId: string): Promise<boolean>;
   /** The user's role in the organization, or null when they are not a member. */
   roleOf(orgId: string, userId: string): Promise<Role | null>;

@@ -88,7 +88,7 @@ export function createProtocol(runtime: Runtime): Protocol {
   const organizations: OrganizationDirectory = {
     resolve: async (idOrName) => {
       const org = await runtime.registry.orgs.resolve(idOrName);
-      return org ? { id: org.id, name: org.name } : undefined;
+      return org ? { id: org.id, name: org.name, displayName: org.displayName } : undefined;
     },
     isMember: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId)) !== undefined,
     roleOf: async (orgId, userId) => (await storage.organizations.getMembership(orgId, userId))?.role ?? null,

@@ -7,8 +7,9 @@ import type { SecondFactorPlace, SecondFactorPrompt } from './second-factor-prom
 import { DomainError, isDomainError } from '../domain/errors.js';
 import type { PasskeyService } from '../domain/identity/passkeys.js';
 import type { FederatedAccounts } from '../domain/federation/federated-accounts.js';
-import type { ClientDirectory } from '../ports/directories.js';
+import type { ClientDirectory, ResourceDirectory } from '../ports/directories.js';
 import type { CookiePolicy } from '../protocol/context.js';
+import { describeConsent } from '../protocol/authorize/scope-descriptions.js';
 import { frontchannelLogoutUrls, loggedOutPage } from '../protocol/endpoints/end-session-endpoint.js';
 import type { InteractionEngine } from '../protocol/interaction/engine.js';
 import type { LoginMethod } from '../protocol/interaction/login-method.js';
@@ -27,6 +28,8 @@ export interface AccountPagesDependencies extends SessionDependencies {
   issuer: string;
   /** The apps a signed-out session was used with: their front-channel logout URIs. */
   clients: Pick<ClientDirectory, 'getClient'>;
+  /** The APIs a consent names, to say what it allows in plain words. */
+  resources: Pick<ResourceDirectory, 'getApi'>;
   csrfKey: SecretHasher;
   cookies: Pick<CookiePolicy, 'session' | 'accountBinding' | 'accountSecondFactor' | 'path'>;
 }
@@ -47,7 +50,8 @@ export interface AccountView {
   passkeys: { id: string; name: string; created: string; lastUsed: string }[] | null;
   /** Lets the page's passkey script run (the renderer's CSP). */
   passkeyScript: boolean;
-  apps: { clientId: string; name: string; scopes: string[]; since: string }[];
+  /** `scopes`: the consent's items as stored; `access`: the same in plain words, what the page shows. */
+  apps: { clientId: string; name: string; scopes: string[]; access: string[]; since: string }[];
   /** Two-step verification: the authenticator apps, and how many recovery codes are left. */
   twoStep: { apps: { id: string; name: string; added: string; lastUsed: string }[]; recoveryCodesLeft: number; hasFactor: boolean };
   sessions: { sid: string; device: string; ip: string; signedIn: string; lastSeen: string; current: boolean }[];
@@ -211,7 +215,15 @@ export class AccountPages {
           lastUsed: passkey.lastUsedAt === null ? 'never' : shownTime(passkey.lastUsedAt),
         })) ?? null,
       passkeyScript: passkeys !== null,
-      apps: apps.map((app) => ({ clientId: app.clientId, name: app.clientName ?? app.clientId, scopes: app.scopes, since: shownTime(app.createdAt) })),
+      apps: await Promise.all(
+        apps.map(async (app) => ({
+          clientId: app.clientId,
+          name: app.clientName ?? app.clientId,
+          scopes: app.scopes,
+          access: await describeConsent(app.scopes, this.#deps.resources),
+          since: shownTime(app.createdAt),
+        })),
+      ),
       twoStep: {
         apps: totp.map((factor) => ({
           id: factor.id,

@@ -249,7 +249,7 @@ export class InteractionPages {
         // The invitation was accepted at sign-in, before this page: say so, the user may not expect it.
         joinedOrganization:
           request.invitation !== null && request.organizationId !== null
-            ? ((await this.#deps.organizations.resolve(request.organizationId))?.name ?? null)
+            ? ((await this.#deps.organizations.resolve(request.organizationId))?.displayName ?? null)
             : null,
         scopes: [
           ...(await describeScopes(request.scope, request.audiences, this.#deps.resources)),

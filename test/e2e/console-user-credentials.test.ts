@@ -56,6 +56,7 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs', { 
       await page.getByRole('link', { name: 'My profile' }).click();
       const section = page.getByRole('region', { name: 'Apps you allowed' });
       await section.getByText('Acme Notes', { exact: true }).waitFor();
+      await section.getByText('See your email address and whether it is verified').waitFor();
       await section.getByRole('button', { name: 'Withdraw your consent to Acme Notes' }).click();
       const dialog = page.getByRole('dialog', { name: 'Withdraw your consent?' });
       await dialog.getByText('Acme Notes must ask you again').waitFor();

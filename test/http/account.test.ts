@@ -5,6 +5,7 @@ import { operatorActor } from '../../src/domain/access/actor.js';
 import { accountTokenHash } from '../../src/domain/identity/account-links.js';
 import type { DomainEvent } from '../../src/ports/domain-events.js';
 import { AccountBrowser } from '../support/account.js';
+import { ApiCaller } from '../support/api.js';
 import { authorizeUrl } from '../support/flows.js';
 import { queuedMails } from '../support/mailbox.js';
 import { FormBrowser, hiddenField, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
@@ -283,6 +284,38 @@ for (const store of stores) {
         async () => oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, insecure)),
         (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant',
       );
+    });
+
+    test('each app allowed is listed by its name, with what it may do in plain words, never the raw consent items', async () => {
+      const user = await fixture.createMember('plain-words@example.test');
+      const app = await fixture.createApp({ name: 'Acme Contacts', type: 'web', redirectUris: [redirectUri], scopes: ['openid', 'email', 'read:contacts'] });
+      const now = Date.now();
+      await storage().consents.put({
+        userId: user.id,
+        clientId: app.clientId,
+        scopes: ['openid', 'email', 'read:contacts', `aud:${fixture.api.identifier}`, 'claim:email_verified'],
+        createdAt: now,
+        updatedAt: now,
+      });
+      const { html } = await (await signedIn(user)).page();
+      const item = /<li>\s*<div><strong>Acme Contacts<\/strong>[\s\S]*?<\/li>\s*<\/ul>/.exec(html)?.[0] ?? '';
+      assert.ok(item, 'the app, by its name');
+      const words = [...item.matchAll(/<li>([^<]*)<\/li>/g)].map((match) => match[1]);
+      assert.deepEqual(words, [
+        'Know who you are: your account identifier',
+        'See your email address and whether it is verified',
+        'Read your contacts (Contacts API)',
+        'Call Contacts API for you',
+        'See whether your email address is verified',
+      ]);
+      assert.doesNotMatch(html, /aud:|claim:|<code>read:contacts/, 'no raw consent item on the page');
+
+      // The console's My profile reads the same words from the management API.
+      const { token } = await fixture.server.server.runtime.registry.tokens.create({ actor: operatorActor }, user.id, { name: 'me', scopes: ['users:read'] });
+      const consents = await new ApiCaller(fixture.server, token).get<{ items: { clientId: string; scopes: string[]; access: string[] }[] }>('/me/consents');
+      assert.equal(consents.status, 200, consents.text);
+      assert.deepEqual(consents.body.items[0]?.access, words);
+      assert.ok(consents.body.items[0]?.scopes.includes('claim:email_verified'), 'the stored items are still there, for scripts');
     });
 
     test('the sessions list shows every session, marks this device, and ending another signs it out', async () => {

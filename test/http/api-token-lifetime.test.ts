@@ -9,17 +9,18 @@ const reportsApi = 'https://reports.example.test';
 
 describe("an app without its own access token lifetime takes its API's", () => {
   let fixture: OAuthFixture;
+  let reportsApiId = '';
   const operator = { actor: operatorActor };
   const registry = () => fixture.server.server.runtime.registry;
 
   before(async () => {
     fixture = await oauthFixture({ inProcess: true });
-    await registry().apis.create(operator, fixture.orgId, {
+    ({ id: reportsApiId } = await registry().apis.create(operator, fixture.orgId, {
       identifier: reportsApi,
       name: 'Reports API',
       scopes: [{ name: 'read:reports', description: 'Read reports' }],
       accessTokenTtlMinutes: 5,
-    });
+    }));
   });
   after(() => fixture.stop());
 
@@ -48,6 +49,24 @@ describe("an app without its own access token lifetime takes its API's", () => {
     assert.deepEqual(await clientCredentials(app), { expiresIn: 3600, lifetime: 3600 });
     await registry().apps.update(operator, app.clientId, { accessToken: { ttlMinutes: null } });
     assert.deepEqual(await clientCredentials(app), { expiresIn: 300, lifetime: 300 });
+  });
+
+  test('per-user client credentials get tokens that live as long as the API says, and follow a change of it', async () => {
+    const member = await fixture.createMember(`credentials-owner-${Date.now()}@example.test`, 'developer');
+    const { app, clientSecret } = await registry().credentials.create(operator, fixture.orgId, {
+      name: 'Nightly report',
+      userId: member.id,
+      apiGrants: [{ audience: reportsApi, scopes: ['read:reports'] }],
+    });
+    assert.equal(app.settings.accessToken.ttlMinutes, null, 'credentials have no TTL of their own');
+    const credentials = { clientId: app.clientId, clientSecret };
+    assert.deepEqual(await clientCredentials(credentials), { expiresIn: 300, lifetime: 300 });
+    await registry().apis.update(operator, reportsApiId, { accessTokenTtlMinutes: 7 });
+    try {
+      assert.deepEqual(await clientCredentials(credentials), { expiresIn: 420, lifetime: 420 });
+    } finally {
+      await registry().apis.update(operator, reportsApiId, { accessTokenTtlMinutes: 5 });
+    }
   });
 
   test('a user token for the API from an app without a TTL lives as long as the API says', async () => {

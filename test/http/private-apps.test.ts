@@ -105,7 +105,12 @@ describe('a private app serves only its organization', () => {
     const withInvitation = await consentPage(
       authorizeUrl(fixture.issuer, web.clientId, { scope: 'openid offline_access', invitation: token, organization: fixture.orgId }),
     );
-    assert.match(withInvitation, /Signing in accepted your invitation: you are now a member of <strong>default<\/strong>/);
+    const { displayName } = await registry().orgs.get(operator, 'default');
+    assert.match(
+      withInvitation,
+      new RegExp(`Signing in accepted your invitation: you are now a member of <strong>${displayName}</strong>`),
+      'by the name people know it by',
+    );
     const later = await consentPage(authorizeUrl(fixture.issuer, web.clientId, { scope: 'openid offline_access' }));
     assert.doesNotMatch(later, /accepted your invitation/, 'only when an invitation was accepted');
   });

@@ -21,7 +21,7 @@ describe('the scope each management route documents', () => {
 
   before(async () => {
     server = await startTestServer({ inProcess: true });
-    routes = managementRoutes({ registry: registry(), serverMetadata: {} });
+    routes = managementRoutes({ registry: registry(), serverMetadata: {}, resources: { getApi: () => Promise.resolve(undefined) } });
   });
   after(async () => server.stop());
 

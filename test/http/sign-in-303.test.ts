@@ -86,4 +86,35 @@ describe('the sign-in POST answers 303 straight to the client when no consent pa
       'the same answer as for an organization the user is not a member of',
     );
   });
+
+  test("an organization the user can't join answers exactly as a name no organization has, invitation or not", async () => {
+    const registry = fixture.server.server.runtime.registry;
+    const team = await registry.orgs.create({ actor: operatorActor }, { name: 'invite-only' });
+    const { token: othersInvitation } = await registry.orgs.invite({ actor: operatorActor }, team.id, { email: 'someone-else@example.test', role: 'viewer' });
+    const { app } = await registry.apps.create({ actor: operatorActor }, fixture.orgId, {
+      name: 'Joining app',
+      type: 'web',
+      redirectUris: [redirectUri],
+      scopes: ['openid'],
+      security: { firstParty: true },
+    });
+    const answers = [];
+    for (const extra of [
+      { organization: 'invite-only' },
+      { organization: 'invite-only', invitation: 'not-an-invitation' },
+      { organization: 'invite-only', invitation: othersInvitation },
+      { organization: 'no-such-org', invitation: 'not-an-invitation' },
+      { organization: 'no-such-org', invitation: othersInvitation },
+      { organization: `${team.id}x` },
+    ]) {
+      const params = assertSeeOtherToClient(await signIn(authorizeUrl(fixture.issuer, app.clientId, extra)));
+      answers.push({ error: params.get('error'), description: params.get('error_description') });
+    }
+    assert.equal(answers[0]!.error, 'access_denied');
+    for (const answer of answers) assert.deepEqual(answer, answers[0], 'one answer for every organization the user is not in');
+    assert.equal(
+      await registry.orgs.listMembers({ actor: operatorActor }, team.id).then((members) => members.some((member) => member.email === fixture.user.email)),
+      false,
+    );
+  });
 });

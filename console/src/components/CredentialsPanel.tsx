@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { ConfirmDialog, Dialog } from './Dialog';
+import { RotateSecretDialogs } from './SecretRotation';
 import { CopyField, EmptyState, ErrorSummary, Loading, Notice, Select, TextField } from './ui';
 import { api, get, query } from '../lib/api';
 import { formatTime } from '../lib/format';
@@ -44,6 +45,7 @@ export function CredentialsPanel({ userId, chooseOwner = false, heading = 'OAuth
   const apis = useLoad(() => get<Page<Api>>(`/orgs/${encodeURIComponent(org.slug)}/apis?perPage=100`), [org.slug]);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<App | null>(null);
+  const [rotating, setRotating] = useState<App | null>(null);
   const ownerLabel = (id: string | null) => {
     const member = members.data?.items.find((candidate) => candidate.userId === id);
     return member ? `${member.name ? `${member.name} ` : ''}<${member.email}>` : (id ?? '—');
@@ -108,9 +110,14 @@ export function CredentialsPanel({ userId, chooseOwner = false, heading = 'OAuth
                   </td>
                   <td>
                     {(item.ownerUserId === session.user.id && org.can('credentials:create_own')) || canManage ? (
-                      <button type="button" className="small danger-outline" onClick={() => setDeleting(item)} aria-label={`Delete ${item.name}`}>
-                        Delete
-                      </button>
+                      <div className="button-row">
+                        <button type="button" className="small" onClick={() => setRotating(item)} aria-label={`Rotate the secret of ${item.name}`}>
+                          Rotate secret
+                        </button>
+                        <button type="button" className="small danger-outline" onClick={() => setDeleting(item)} aria-label={`Delete ${item.name}`}>
+                          Delete
+                        </button>
+                      </div>
                     ) : null}
                   </td>
                 </tr>
@@ -130,6 +137,12 @@ export function CredentialsPanel({ userId, chooseOwner = false, heading = 'OAuth
         fixedOwner={userId}
         chooseOwner={chooseOwner && canManage}
       />
+      <RotateSecretDialogs path={rotating ? `/credentials/${encodeURIComponent(rotating.clientId)}/secret/rotate` : null} onClose={() => setRotating(null)}>
+        <p>
+          <strong>{rotating?.name}</strong> (<span className="mono">{rotating?.clientId}</span>)
+          {rotating && rotating.ownerUserId !== session.user.id ? `, which belongs to ${ownerLabel(rotating.ownerUserId)}` : ''}.
+        </p>
+      </RotateSecretDialogs>
       <ConfirmDialog
         open={deleting !== null}
         title="Delete these client credentials?"

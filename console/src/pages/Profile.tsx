@@ -45,7 +45,7 @@ export function Profile() {
               <thead>
                 <tr>
                   <th scope="col">App</th>
-                  <th scope="col">Scopes</th>
+                  <th scope="col">May</th>
                   <th scope="col">Since</th>
                   <th scope="col">
                     <span className="sr-only">Actions</span>
@@ -65,7 +65,13 @@ export function Profile() {
                         <span className="mono small-text">{consent.clientId}</span>
                       )}
                     </td>
-                    <td className="mono small-text">{consent.scopes.join(' ')}</td>
+                    <td className="small-text">
+                      <ul className="plain-list">
+                        {consent.access.map((item) => (
+                          <li key={item}>{item}</li>
+                        ))}
+                      </ul>
+                    </td>
                     <td className="small-text">{formatTime(consent.createdAt)}</td>
                     <td>
                       <button

@@ -5,6 +5,7 @@ import { isDomainError } from '../../domain/errors.js';
 import type { Registry } from '../../domain/registry.js';
 import { problemFromDomainError, problemType, sendProblem } from './problem.js';
 import { buildOpenApiDocument, defineRoute, registerApiRoutes, type AnyApiRoute, type ContextResolver } from './route-kit.js';
+import type { ManagementApiDependencies } from './routes/deps.js';
 import { apiRoutes } from './routes/apis.js';
 import { appRoutes } from './routes/apps.js';
 import { auditRoutes } from './routes/audit.js';
@@ -37,8 +38,8 @@ export interface ManagementApiOptions {
 }
 
 /** Every operation of the management API, for routing and for the OpenAPI document. */
-export function managementRoutes(options: { registry: Registry; serverMetadata: Record<string, unknown> }): AnyApiRoute[] {
-  const deps = { registry: options.registry, serverMetadata: options.serverMetadata };
+export function managementRoutes(options: ManagementApiDependencies): AnyApiRoute[] {
+  const deps = { registry: options.registry, serverMetadata: options.serverMetadata, resources: options.resources };
   return [
     ...orgRoutes(deps),
     ...userRoutes(deps),

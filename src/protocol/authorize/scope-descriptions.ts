@@ -1,5 +1,6 @@
 import type { ApiRecord } from '../../ports/api-repository.js';
 import type { ResourceDirectory } from '../../ports/directories.js';
+import { splitConsentItems } from '../authorization-coverage.js';
 
 export interface ScopeDescription {
   scope: string;
@@ -18,8 +19,12 @@ const standard: Record<string, string> = {
   offline_access: 'Stay signed in to this app and act for you when you are not using it',
 };
 
-/** Each scope of a request described for the consent page (PRODUCT D3), with the API it belongs to. */
-export async function describeScopes(scopes: readonly string[], audiences: readonly string[], resources: ResourceDirectory): Promise<ScopeDescription[]> {
+/** Each scope of a request described for the consent page, with the API it belongs to. */
+export async function describeScopes(
+  scopes: readonly string[],
+  audiences: readonly string[],
+  resources: Pick<ResourceDirectory, 'getApi'>,
+): Promise<ScopeDescription[]> {
   const apis: ApiRecord[] = [];
   for (const audience of audiences) {
     const api = await resources.getApi(audience);
@@ -52,4 +57,18 @@ const claimWords: Record<string, string> = {
 /** The user claims a request asks for by name beyond its scopes (the claims parameter, OIDC Core §5.5), described for the consent page. */
 export function describeClaims(claims: readonly string[]): ScopeDescription[] {
   return claims.map((claim) => ({ scope: claim, description: claimWords[claim] ?? claim, api: null }));
+}
+
+/**
+ * A remembered consent in plain words, for the account page: what each scope lets the app do
+ * (with its API), which APIs it may call for the user, and the claims it asked for by name. Never
+ * the raw items (`aud:https://...`, `claim:email`). An API deleted since is named by its identifier.
+ */
+export async function describeConsent(items: readonly string[], resources: Pick<ResourceDirectory, 'getApi'>): Promise<string[]> {
+  const { scope, audiences, claims } = splitConsentItems(items);
+  const scopes = (await describeScopes(scope, audiences, resources)).map((described) =>
+    described.api ? `${described.description} (${described.api})` : described.description,
+  );
+  const apis = await Promise.all(audiences.map(async (audience) => `Call ${(await resources.getApi(audience))?.name ?? audience} for you`));
+  return [...new Set([...scopes, ...apis, ...describeClaims(claims).map((described) => described.description)])];
 }

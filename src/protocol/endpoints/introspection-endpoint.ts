@@ -3,6 +3,7 @@ import type { UserRecord } from '../../ports/identity-repositories.js';
 import { authenticateClient } from '../client-auth/authenticate-client.js';
 import type { ClientAuthDependencies } from '../client-auth/methods.js';
 import { verifyDpopProof, type DpopDependencies } from '../dpop/proof.js';
+import { credentialOwnerClaim } from '../credential-owner.js';
 import { OAuthError } from '../errors.js';
 import { param, rejectDuplicateParameters, type ProtocolRequest, type ProtocolResponse } from '../messages.js';
 import { boundJktOf, type ActiveToken, type TokenValidator } from '../tokens/token-validator.js';
@@ -64,5 +65,7 @@ function activeResponse(found: ActiveToken, user: UserRecord | undefined, issuer
     ...(found.kind === 'access_token' ? { jti: claims.jti } : {}),
     ...(claims.auth_time !== undefined ? { auth_time: claims.auth_time } : {}),
     ...(jkt !== undefined ? { cnf: { jkt } } : {}),
+    // The owner of per-user client credentials, as their JWT access tokens name them (RFC 7662 §2.2 allows more claims).
+    ...(found.kind === 'access_token' && claims[credentialOwnerClaim] !== undefined ? { [credentialOwnerClaim]: claims[credentialOwnerClaim] } : {}),
   };
 }

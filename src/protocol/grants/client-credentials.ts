@@ -1,4 +1,5 @@
 import type { ResourceDirectory } from '../../ports/directories.js';
+import { credentialOwnerClaims } from '../credential-owner.js';
 import { param, params, parseScope } from '../messages.js';
 import { resolveClientScopes, targetsOf } from '../scopes.js';
 import type { Authorization, GrantHandler } from './grant-handler.js';
@@ -10,7 +11,8 @@ export interface ClientCredentialsDependencies {
 /**
  * The client credentials grant (RFC 6749 §4.4): confidential clients only, and only their
  * audience + scope pairs. The token's `sub` is the client_id, which can never be a user's
- * `sub` (users are `usr_...`), so a client can't pass for a user (RFC 9700 §4.15).
+ * `sub` (users are `usr_...`), so a client can't pass for a user (RFC 9700 §4.15). Per-user
+ * client credentials name their owner in a claim of its own instead.
  */
 export const clientCredentialsGrant: GrantHandler<ClientCredentialsDependencies> = {
   grantType: 'client_credentials',
@@ -24,7 +26,7 @@ export const clientCredentialsGrant: GrantHandler<ClientCredentialsDependencies>
     // RFC 6749 §4.4.3: no refresh token.
     return {
       client,
-      accessToken: { subject: client.clientId, scope, apis, grantId: null },
+      accessToken: { subject: client.clientId, scope, apis, grantId: null, extraClaims: credentialOwnerClaims(client) },
       user: null,
       idToken: null,
       refresh: { kind: 'none' },

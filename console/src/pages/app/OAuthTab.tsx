@@ -1,23 +1,15 @@
 import { useState } from 'react';
-import { ConfirmDialog, Dialog } from '../../components/Dialog';
 import { DownloadJsonButton } from '../../components/DownloadButton';
 import { ApiGrantPicker, ScopePicker } from '../../components/ScopePicker';
-import { CopyField, ErrorSummary, Notice, Select } from '../../components/ui';
-import { api, get } from '../../lib/api';
+import { CopyField, ErrorSummary, Select } from '../../components/ui';
+import { get } from '../../lib/api';
 import { useLoad } from '../../lib/hooks';
 import { useOrg } from '../../lib/org';
 import { firstFor } from '../../lib/problems';
-import type { Api, Page, RotatedSecret } from '../../lib/types';
+import type { Api, Page } from '../../lib/types';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
-
-const gracePeriods = [
-  { value: '0', label: 'Immediately' },
-  { value: String(3600), label: 'After 1 hour' },
-  { value: String(24 * 3600), label: 'After 1 day' },
-  { value: String(3 * 24 * 3600), label: 'After 3 days' },
-  { value: String(7 * 24 * 3600), label: 'After 7 days (the longest)' },
-];
+import { RotateSecretDialogs } from '../../components/SecretRotation';
 
 /** "OAuth & access scopes": client ID, the secret and its refresh, and the scopes. */
 export function OAuthTab() {
@@ -95,13 +87,6 @@ export function OAuthTab() {
 function SecretSection({ canRotate }: { canRotate: boolean }) {
   const { app } = useApp();
   const [confirming, setConfirming] = useState(false);
-  const [grace, setGrace] = useState('0');
-  const [rotated, setRotated] = useState<RotatedSecret | null>(null);
-  const rotate = async () => {
-    const result = await api<RotatedSecret>('POST', `/apps/${encodeURIComponent(app.clientId)}/secret/rotate`, { gracePeriodSeconds: Number(grace) });
-    setConfirming(false);
-    setRotated(result);
-  };
   return (
     <section className="card" aria-labelledby="secret-heading">
       <h2 id="secret-heading">Client secret</h2>
@@ -118,47 +103,7 @@ function SecretSection({ canRotate }: { canRotate: boolean }) {
         </button>
         {!canRotate ? <span className="hint">Your role can't rotate secrets.</span> : null}
       </div>
-      <ConfirmDialog
-        open={confirming}
-        title="Generate a new client secret?"
-        confirmLabel="Generate new client secret"
-        danger
-        onCancel={() => setConfirming(false)}
-        onConfirm={rotate}
-      >
-        <p>This deactivates the current client secret and generates a new one. Tokens already issued stay valid.</p>
-        <p>Every configuration that uses the current secret must be updated: it stops working when you choose below.</p>
-        <Select
-          label="The current secret stops working"
-          value={grace}
-          onChange={setGrace}
-          options={gracePeriods}
-          hint="A grace period lets you roll the new secret out first (at most 7 days)."
-        />
-      </ConfirmDialog>
-      <Dialog
-        open={rotated !== null}
-        title="Your new client secret"
-        onClose={() => setRotated(null)}
-        actions={
-          <button type="button" className="primary" onClick={() => setRotated(null)}>
-            Close
-          </button>
-        }
-      >
-        {rotated ? (
-          <>
-            <CopyField label="New client secret" value={rotated.clientSecret} secret testId="new-client-secret" />
-            <Notice kind="warning" title="Copy it now: it won't be shown again.">
-              The previous secret{' '}
-              {new Date(rotated.previousSecretsExpireAt).getTime() <= Date.now() + 5000
-                ? 'no longer works'
-                : `works until ${new Date(rotated.previousSecretsExpireAt).toLocaleString()}`}
-              .
-            </Notice>
-          </>
-        ) : null}
-      </Dialog>
+      <RotateSecretDialogs path={confirming ? `/apps/${encodeURIComponent(app.clientId)}/secret/rotate` : null} onClose={() => setConfirming(false)} />
     </section>
   );
 }

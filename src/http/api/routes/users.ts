@@ -4,6 +4,7 @@ import { consentViewSchema, meViewSchema } from '../../../contracts/views.js';
 import type { RequestContext } from '../../../domain/audit/audit-log.js';
 import { DomainError } from '../../../domain/errors.js';
 import type { UserRecord } from '../../../ports/identity-repositories.js';
+import { describeConsent } from '../../../protocol/authorize/scope-descriptions.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
 import { orgView, sessionView, sessionViewSchema, tokenView, tokenViewSchema, userView, userViewSchema } from '../views.js';
 import type { ManagementApiDependencies } from './deps.js';
@@ -97,13 +98,16 @@ export function userRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       },
       handler: async ({ context }) => ({
         body: {
-          items: (await deps.registry.consents.listMine(context)).map((consent) => ({
-            clientId: consent.clientId,
-            clientName: consent.clientName,
-            scopes: consent.scopes,
-            createdAt: new Date(consent.createdAt).toISOString(),
-            updatedAt: new Date(consent.updatedAt).toISOString(),
-          })),
+          items: await Promise.all(
+            (await deps.registry.consents.listMine(context)).map(async (consent) => ({
+              clientId: consent.clientId,
+              clientName: consent.clientName,
+              scopes: consent.scopes,
+              access: await describeConsent(consent.scopes, deps.resources),
+              createdAt: new Date(consent.createdAt).toISOString(),
+              updatedAt: new Date(consent.updatedAt).toISOString(),
+            })),
+          ),
         },
       }),
     }),
