@@ -167,6 +167,7 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
         await dialog.getByRole('button', { name: confirm, exact: true }).click();
         await page.getByText(`the app is now ${status}`).waitFor();
       };
+      assert.equal(await page.getByRole('button', { name: 'Disable' }).count(), 0, 'a draft gets no tokens: nothing to disable');
       await act('Submit for approval', 'Submit this app for approval?', 'Submit for approval', 'submitted');
       await page.getByRole('button', { name: 'Reject', exact: true }).click();
       const reject = page.getByRole('dialog', { name: 'Reject this app?' });

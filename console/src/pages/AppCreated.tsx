@@ -38,7 +38,11 @@ export function AppCreated() {
         ) : app.clientType === 'confidential' ? (
           <Notice kind="info">The client secret was shown once, when the app was created. If you lost it, rotate it on the OAuth &amp; scopes tab.</Notice>
         ) : (
-          <p className="hint">This is a public client: it has no secret and proves itself with PKCE.</p>
+          <p className="hint">
+            {app.type === 'device'
+              ? 'This is a public client: it has no secret; the user approves each device with the code it shows (the device flow).'
+              : 'This is a public client: it has no secret and proves itself with PKCE.'}
+          </p>
         )}
         {app.placeholderRedirectUris.length > 0 ? (
           <Notice kind="info" title="This app is a draft with placeholder redirect URIs.">

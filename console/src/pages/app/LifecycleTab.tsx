@@ -60,7 +60,8 @@ const actions: Record<Action, ActionInfo> = {
   },
   disable: {
     label: 'Disable',
-    from: ['draft', 'submitted', 'active'],
+    // A draft gets no tokens anyway: there is nothing to disable.
+    from: ['submitted', 'active'],
     permission: 'apps:approve',
     title: 'Disable this app?',
     explanation: 'It gets no more tokens, and the tokens it has stop working at once (introspection says inactive). You can enable it again.',

@@ -5,6 +5,7 @@ import { grantTypeNames } from '../../lib/app-rules';
 import { useLoad } from '../../lib/hooks';
 import { decodeJwt, describeClaim } from '../../lib/jwt';
 import { useOrg } from '../../lib/org';
+import { pluralize } from '../../lib/format';
 import { newCodeVerifier, randomToken, s256Challenge } from '../../lib/pkce';
 import { clearPending, loadPending, savePending, type PendingFlow } from '../../lib/playground-store';
 import { useSession } from '../../lib/session';
@@ -648,7 +649,7 @@ function AfterTokens({
         explain={
           <p>
             What the token response holds. Granted scope: <span className="mono">{tokens.scope ?? '(as requested)'}</span>; expires in{' '}
-            {tokens.expires_in ?? '?'} seconds.
+            {tokens.expires_in === undefined ? '? seconds' : pluralize(tokens.expires_in, 'second')}.
           </p>
         }
       >
