@@ -13,10 +13,12 @@ import { LifecycleTab } from './LifecycleTab';
 import { LogoutTab } from './LogoutTab';
 import { OAuthTab } from './OAuthTab';
 import { Playground } from './Playground';
+import { QuickstartTab } from './QuickstartTab';
 import { TokensTab } from './TokensTab';
 
 const tabs = [
   { id: 'basic', label: 'Basic info' },
+  { id: 'quickstart', label: 'Quickstart' },
   { id: 'oauth', label: 'OAuth & scopes' },
   { id: 'tokens', label: 'Tokens' },
   { id: 'advanced', label: 'Advanced' },
@@ -79,6 +81,7 @@ export function AppPage() {
       </nav>
       <section className="tab-panel" aria-label={current.label}>
         {current.id === 'basic' ? <BasicTab /> : null}
+        {current.id === 'quickstart' ? <QuickstartTab /> : null}
         {current.id === 'oauth' ? <OAuthTab /> : null}
         {current.id === 'tokens' ? <TokensTab /> : null}
         {current.id === 'advanced' ? <AdvancedTab /> : null}
