@@ -284,6 +284,14 @@ export interface Page<Item> {
 /** A new client secret, returned once; the previous ones stop at `previousSecretsExpireAt`. */
 export const rotatedSecretSchema = z.object({ clientId: z.string(), clientSecret: z.string(), previousSecretsExpireAt: z.string() });
 
+/** A client secret that works now: its dates, never its value. */
+export const appSecretViewSchema = z.object({
+  id: z.string(),
+  current: z.boolean().describe('true for the newest secret; false for a previous one in its grace period'),
+  createdAt: isoTime,
+  expiresAt: isoTime.nullable().describe('When it stops working; null for the current secret'),
+});
+
 export const consentViewSchema = z.object({
   clientId: z.string(),
   clientName: z.string().nullable(),
@@ -315,6 +323,7 @@ export type AppWithSecretView = z.output<typeof appWithSecretSchema>;
 export type CertificateView = z.output<typeof certificateViewSchema>;
 export type AuditEventView = z.output<typeof auditViewSchema>;
 export type RotatedSecretView = z.output<typeof rotatedSecretSchema>;
+export type AppSecretView = z.output<typeof appSecretViewSchema>;
 export type ConsentView = z.output<typeof consentViewSchema>;
 export type MeView = z.output<typeof meViewSchema>;
 export type ReviewItemView = z.output<typeof reviewItemViewSchema>;

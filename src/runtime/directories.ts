@@ -33,10 +33,12 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'app.updated':
     case 'app.deleted':
     case 'app.secret_rotated':
+    case 'app.previous_secret_ended':
     case 'credential.created':
     case 'credential.updated':
     case 'credential.deleted':
     case 'credential.secret_rotated':
+    case 'credential.previous_secret_ended':
       return { ...nothingStale, clientIds: [event.clientId] };
     case 'org.deleted':
       return { ...nothingStale, clientIds: event.clientIds, apiIdentifiers: event.apiIdentifiers };

@@ -3,7 +3,7 @@ import { placeholderUris } from '../../contracts/redirect-uris.js';
 import type { SecondFactorSummary } from '../../domain/identity/user-service.js';
 import type { MemberView as MemberRecord } from '../../domain/orgs/org-service.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
-import type { AppCertificateRecord, AppRecord } from '../../ports/app-repositories.js';
+import type { AppCertificateRecord, AppRecord, AppSecretRecord } from '../../ports/app-repositories.js';
 import type { AuditEventRecord } from '../../ports/audit-repository.js';
 import type { PersonalAccessTokenRecord, UserRecord } from '../../ports/identity-repositories.js';
 import type { InvitationRecord, OrganizationRecord } from '../../ports/org-repositories.js';
@@ -22,6 +22,7 @@ export {
   appViewSchema,
   appWithSecretSchema,
   certificateViewSchema,
+  appSecretViewSchema,
   logoutDeliveryViewSchema,
   auditViewSchema,
 } from '../../contracts/views.js';
@@ -176,6 +177,10 @@ export function certificateView(certificate: AppCertificateRecord) {
     expiresAt: iso(certificate.expiresAt),
     createdAt: iso(certificate.createdAt),
   };
+}
+
+export function appSecretView(secret: AppSecretRecord) {
+  return { id: secret.id, current: secret.expiresAt === null, createdAt: iso(secret.createdAt), expiresAt: iso(secret.expiresAt) };
 }
 
 export function auditView(event: AuditEventRecord) {

@@ -4,10 +4,11 @@ import { DownloadJsonButton } from '../../components/DownloadButton';
 import { ApiGrantPicker, ScopePicker } from '../../components/ScopePicker';
 import { CopyField, ErrorSummary, Notice, Select } from '../../components/ui';
 import { api, get } from '../../lib/api';
+import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
 import { useOrg } from '../../lib/org';
 import { firstFor } from '../../lib/problems';
-import type { Api, Page, RotatedSecret } from '../../lib/types';
+import type { Api, AppSecret, Page, RotatedSecret } from '../../lib/types';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
 
@@ -95,12 +96,21 @@ export function OAuthTab() {
 function SecretSection({ canRotate }: { canRotate: boolean }) {
   const { app } = useApp();
   const [confirming, setConfirming] = useState(false);
+  const [ending, setEnding] = useState(false);
   const [grace, setGrace] = useState('0');
   const [rotated, setRotated] = useState<RotatedSecret | null>(null);
+  const secrets = useLoad(() => get<{ items: AppSecret[] }>(`/apps/${encodeURIComponent(app.clientId)}/secrets`), [app.clientId]);
+  const current = secrets.data?.items.find((secret) => secret.current);
+  const previous = secrets.data?.items.filter((secret) => !secret.current) ?? [];
   const rotate = async () => {
     const result = await api<RotatedSecret>('POST', `/apps/${encodeURIComponent(app.clientId)}/secret/rotate`, { gracePeriodSeconds: Number(grace) });
     setConfirming(false);
     setRotated(result);
+    secrets.reload();
+  };
+  const endGrace = async () => {
+    secrets.setData(await api<{ items: AppSecret[] }>('POST', `/apps/${encodeURIComponent(app.clientId)}/secret/end-grace-period`));
+    setEnding(false);
   };
   return (
     <section className="card" aria-labelledby="secret-heading">
@@ -112,6 +122,21 @@ function SecretSection({ canRotate }: { canRotate: boolean }) {
       <div className="secret-placeholder mono" aria-label="Client secret (hidden)">
         lk_cs_••••••••••••••••••••••••
       </div>
+      {secrets.error ? <ErrorSummary error={secrets.error} title="The secrets could not be loaded" /> : null}
+      {current ? <p className="hint">Current secret made {formatTime(current.createdAt)}.</p> : null}
+      {previous.map((secret) => (
+        <Notice key={secret.id} kind="warning" title="The previous secret still works">
+          <p>
+            The secret made {formatTime(secret.createdAt)} keeps working until <strong>{formatTime(secret.expiresAt)}</strong>, so that you can roll the new one
+            out first. Once every service uses the new secret, end it now.
+          </p>
+          {canRotate ? (
+            <button type="button" className="danger-outline" onClick={() => setEnding(true)}>
+              End it now
+            </button>
+          ) : null}
+        </Notice>
+      ))}
       <div className="button-row">
         <button type="button" onClick={() => setConfirming(true)} disabled={!canRotate}>
           Refresh client secret
@@ -127,6 +152,7 @@ function SecretSection({ canRotate }: { canRotate: boolean }) {
         onConfirm={rotate}
       >
         <p>This deactivates the current client secret and generates a new one. Tokens already issued stay valid.</p>
+        {previous.length > 0 ? <p>The previous secret, still in its grace period, stops working at once.</p> : null}
         <p>Every configuration that uses the current secret must be updated: it stops working when you choose below.</p>
         <Select
           label="The current secret stops working"
@@ -135,6 +161,16 @@ function SecretSection({ canRotate }: { canRotate: boolean }) {
           options={gracePeriods}
           hint="A grace period lets you roll the new secret out first (at most 7 days)."
         />
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={ending}
+        title="Stop the previous secret now?"
+        confirmLabel="End it now"
+        danger
+        onCancel={() => setEnding(false)}
+        onConfirm={endGrace}
+      >
+        <p>The previous secret stops working at once: anything that still uses it gets no more tokens. The current secret keeps working.</p>
       </ConfirmDialog>
       <Dialog
         open={rotated !== null}

@@ -3,7 +3,17 @@ import { maxSecretGracePeriodSeconds } from '../../../contracts/limits.js';
 import { reviewItemViewSchema, rotatedSecretSchema } from '../../../contracts/views.js';
 import { lifecycle } from '../../../domain/apps/app-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
-import { appView, appViewSchema, appWithSecretSchema, certificateView, certificateViewSchema, logoutDeliveryView, logoutDeliveryViewSchema } from '../views.js';
+import {
+  appSecretView,
+  appSecretViewSchema,
+  appView,
+  appViewSchema,
+  appWithSecretSchema,
+  certificateView,
+  certificateViewSchema,
+  logoutDeliveryView,
+  logoutDeliveryViewSchema,
+} from '../views.js';
 import { orgIdOf, type ManagementApiDependencies } from './deps.js';
 
 const appListQuery = listQuery.extend({ status: z.enum(['draft', 'submitted', 'active', 'disabled']).optional() });
@@ -138,6 +148,26 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
         });
         return { body: { clientId: params.clientId, clientSecret, previousSecretsExpireAt: new Date(previousSecretsExpireAt).toISOString() } };
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/apps/{clientId}/secrets',
+      operationId: 'listAppSecrets',
+      summary: 'The client secrets that work now (never their values): the current one, and a previous one until its grace period ends',
+      tag: 'Apps',
+      permission: 'apps:read',
+      response: { status: 200, description: 'The working secrets, newest first', schema: z.object({ items: z.array(appSecretViewSchema) }) },
+      handler: async ({ context, params }) => ({ body: { items: (await apps.listSecrets(context, params.clientId!)).map(appSecretView) } }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/apps/{clientId}/secret/end-grace-period',
+      operationId: 'endAppSecretGracePeriod',
+      summary: 'End the grace period of a rotation now: the previous secret stops working at once, the current one keeps working',
+      tag: 'Apps',
+      permission: 'apps:rotate_secret',
+      response: { status: 200, description: 'The secrets that still work', schema: z.object({ items: z.array(appSecretViewSchema) }) },
+      handler: async ({ context, params }) => ({ body: { items: (await apps.endPreviousSecrets(context, params.clientId!)).map(appSecretView) } }),
     }),
     lifecycleRoute('submit', 'Submit a public draft app for approval (every redirect URI must be real)'),
     lifecycleRoute('approve', 'Approve a submitted app: it becomes active'),
