@@ -199,6 +199,7 @@ export const appViewSchema = z.object({
   createdBy: z.string().nullable(),
   createdAt: isoTime,
   updatedAt: isoTime,
+  lastUsedAt: isoTime.nullable().describe('When the app last authenticated with a client secret (recorded at most once a minute); null if never'),
 });
 
 /** A submitted public app in the review queue, with the name of its organization (for links across organizations). */
@@ -290,6 +291,7 @@ export const appSecretViewSchema = z.object({
   current: z.boolean().describe('true for the newest secret; false for a previous one in its grace period'),
   createdAt: isoTime,
   expiresAt: isoTime.nullable().describe('When it stops working; null for the current secret'),
+  lastUsedAt: isoTime.nullable().describe('When a client last authenticated with it (recorded at most once a minute); null if never'),
 });
 
 export const consentViewSchema = z.object({

@@ -17,6 +17,7 @@ import { connectRedis } from '../storage/redis/redis-connection.js';
 import { RedisRateLimiter } from '../storage/redis/redis-rate-limiter.js';
 import { singleNode, type NodeCoordination } from '../ports/node-coordination.js';
 import { PostgresCoordination } from '../storage/sql/postgres-coordination.js';
+import { ClientUsageRecorder } from './client-usage.js';
 import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
 import { distinctPreviousSecrets, recordSecretActivation, resealWithCurrentSecret } from './secret-rotation.js';
@@ -40,6 +41,8 @@ export interface Runtime {
   readonly limiter: RateLimiter;
   /** Every key derived from the server secret. */
   readonly keys: DerivedKeys;
+  /** When apps and their secrets last authenticated, written in batches off the request path. */
+  readonly clientUsage: ClientUsageRecorder;
   close(): Promise<void>;
 }
 
@@ -152,6 +155,9 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       openRegistrationsPerAddressPerHour: config.registration.openPerAddressPerHour,
     });
     await registry.orgs.ensureDefault();
+    const clientUsage = new ClientUsageRecorder(storage, clock, {
+      onError: (error) => logger.warn({ error: error.message }, 'recording when apps last authenticated failed'),
+    });
 
     return {
       config,
@@ -167,7 +173,9 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       limiter,
       coordination,
       staleFeed,
+      clientUsage,
       close: async () => {
+        await clientUsage.flush();
         await staleFeed.flush();
         await coordination.close();
         await closeRedis?.();

@@ -1,6 +1,6 @@
 // In the console: after a secret refresh with a grace period, the app's secret card shows that the
 // previous secret still works and until when; "End it now" stops it at once (invalid_client at
-// the token endpoint) while the new one keeps working. The card fits a 375 pixel screen.
+// the token endpoint) while the new one keeps working, and when each secret was last used. The card fits a 375 pixel screen.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -57,6 +57,13 @@ describe("the previous secret's grace period in the console", { skip: browserSki
         assert.ok(scrollWidth <= innerWidth, `the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
         await screenshot(page, 'secret-grace-01-previous');
         assert.equal((await token(app.clientId, first)).status, 200, 'the previous secret works in its grace period');
+        // The card says the previous secret is still in use, once the use is written (batched, off the request path).
+        assert.match((await card.getByRole('alert').textContent()) ?? '', /Last used: never/);
+        await fixture.server.server.runtime.clientUsage.flush();
+        await page.reload();
+        await card.getByText('The previous secret still works').waitFor();
+        assert.doesNotMatch((await card.getByRole('alert').textContent()) ?? '', /Last used: never/);
+        await screenshot(page, 'secret-grace-01b-previous-used');
 
         await card.getByRole('button', { name: 'End it now' }).click();
         const ending = page.getByRole('dialog', { name: 'Stop the previous secret now?' });

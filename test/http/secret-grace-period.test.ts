@@ -12,6 +12,7 @@ interface Secret {
   current: boolean;
   createdAt: string;
   expiresAt: string | null;
+  lastUsedAt: string | null;
 }
 
 describe("ending the grace period of an app's previous secret", () => {
@@ -109,5 +110,28 @@ describe("ending the grace period of an app's previous secret", () => {
     const live = await fixture.server.server.runtime.registry.apps.endPreviousSecrets({ actor: operatorActor }, app.clientId);
     assert.equal(live.length, 1);
     assert.equal((await token(app.clientId, app.previous)).body.error, 'invalid_client');
+  });
+
+  test('the secrets list and the app say when each last authenticated at the token endpoint', async () => {
+    const app = await rotatedApp();
+    const usage = fixture.server.server.runtime.clientUsage;
+    const before = await admin.get<{ lastUsedAt: string | null }>(`/apps/${app.clientId}`);
+    assert.equal(before.body.lastUsedAt, null, 'not used yet');
+
+    assert.equal((await token(app.clientId, app.previous)).status, 200);
+    assert.equal((await token(app.clientId, app.previous)).status, 200);
+    await usage.flush();
+    const listed = (await admin.get<{ items: Secret[] }>(`/apps/${app.clientId}/secrets`)).body.items;
+    const previous = listed.find((secret) => !secret.current)!;
+    const current = listed.find((secret) => secret.current)!;
+    assert.ok(previous.lastUsedAt, 'the previous secret was used: not yet safe to end');
+    assert.equal(current.lastUsedAt, null, 'the new one not yet');
+    assert.equal((await admin.get<{ lastUsedAt: string | null }>(`/apps/${app.clientId}`)).body.lastUsedAt, previous.lastUsedAt);
+
+    assert.equal((await token(app.clientId, app.current)).status, 200);
+    assert.equal((await token(app.clientId, `${app.current}x`)).status, 401);
+    await usage.flush();
+    const after = (await admin.get<{ items: Secret[] }>(`/apps/${app.clientId}/secrets`)).body.items;
+    assert.ok(after.find((secret) => secret.current)!.lastUsedAt, 'now the new one is used too');
   });
 });

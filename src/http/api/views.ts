@@ -162,6 +162,7 @@ export function appView(app: AppRecord) {
     createdBy: app.createdBy,
     createdAt: iso(app.createdAt),
     updatedAt: iso(app.updatedAt),
+    lastUsedAt: iso(app.lastUsedAt ?? null),
   };
 }
 
@@ -180,7 +181,13 @@ export function certificateView(certificate: AppCertificateRecord) {
 }
 
 export function appSecretView(secret: AppSecretRecord) {
-  return { id: secret.id, current: secret.expiresAt === null, createdAt: iso(secret.createdAt), expiresAt: iso(secret.expiresAt) };
+  return {
+    id: secret.id,
+    current: secret.expiresAt === null,
+    createdAt: iso(secret.createdAt),
+    expiresAt: iso(secret.expiresAt),
+    lastUsedAt: iso(secret.lastUsedAt ?? null),
+  };
 }
 
 export function auditView(event: AuditEventRecord) {

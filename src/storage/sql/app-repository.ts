@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type {
   AppCertificateRecord,
   AppListQuery,
@@ -9,6 +9,7 @@ import type {
   AppStatus,
   AppType,
   AppVisibility,
+  ClientUse,
 } from '../../ports/app-repositories.js';
 import { completeSettings } from '../../domain/apps/client-policy.js';
 import { containsInsensitive } from './query-helpers.js';
@@ -31,10 +32,11 @@ function toApp(row: Selectable<AppsTable>): AppRecord {
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    lastUsedAt: row.last_used_at,
   };
 }
 
-function appRow(app: AppRecord): AppsTable {
+function appRow(app: AppRecord): Insertable<AppsTable> {
   return {
     client_id: app.clientId,
     org_id: app.orgId,
@@ -152,7 +154,28 @@ export class SqlAppRepository implements AppRepository {
       hash: row.hash,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
+      lastUsedAt: row.last_used_at,
     }));
+  }
+
+  async recordUses(uses: readonly ClientUse[]): Promise<void> {
+    // Never moves a time back: a batch from a node whose flush was slow may arrive after a later one.
+    for (const use of uses) {
+      await this.#db
+        .updateTable('apps')
+        .set({ last_used_at: use.at })
+        .where('client_id', '=', use.clientId)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', use.at)]))
+        .execute();
+      if (use.secretId === null) continue;
+      await this.#db
+        .updateTable('app_secrets')
+        .set({ last_used_at: use.at })
+        .where('id', '=', use.secretId)
+        .where('client_id', '=', use.clientId)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', use.at)]))
+        .execute();
+    }
   }
 
   async expireSecrets(clientId: string, expiresAt: number, exceptIds: readonly string[]): Promise<void> {

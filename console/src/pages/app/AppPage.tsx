@@ -3,6 +3,7 @@ import { Link, NavLink, Navigate, useParams } from 'react-router';
 import { Badge, ErrorSummary, Loading, StatusBadge } from '../../components/ui';
 import { get } from '../../lib/api';
 import { typeLabel } from '../../lib/app-rules';
+import { formatTime } from '../../lib/format';
 import { useLoad, useTitle } from '../../lib/hooks';
 import { useOrg } from '../../lib/org';
 import type { App } from '../../lib/types';
@@ -65,6 +66,7 @@ export function AppPage() {
           </p>
           <p className="hint">
             Client ID <span className="mono">{app.clientId}</span>
+            {app.clientType === 'confidential' ? ` · last used: ${app.lastUsedAt ? formatTime(app.lastUsedAt) : 'never'}` : null}
           </p>
         </div>
       </div>

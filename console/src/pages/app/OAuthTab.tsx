@@ -93,6 +93,9 @@ export function OAuthTab() {
   );
 }
 
+/** Uses are recorded at most once a minute, so the time shown may be up to a minute old. */
+const lastUsed = (time: string | null) => (time ? formatTime(time) : 'never');
+
 function SecretSection({ canRotate }: { canRotate: boolean }) {
   const { app } = useApp();
   const [confirming, setConfirming] = useState(false);
@@ -123,12 +126,16 @@ function SecretSection({ canRotate }: { canRotate: boolean }) {
         lk_cs_••••••••••••••••••••••••
       </div>
       {secrets.error ? <ErrorSummary error={secrets.error} title="The secrets could not be loaded" /> : null}
-      {current ? <p className="hint">Current secret made {formatTime(current.createdAt)}.</p> : null}
+      {current ? (
+        <p className="hint">
+          Current secret made {formatTime(current.createdAt)}; last used: {lastUsed(current.lastUsedAt)}.
+        </p>
+      ) : null}
       {previous.map((secret) => (
         <Notice key={secret.id} kind="warning" title="The previous secret still works">
           <p>
             The secret made {formatTime(secret.createdAt)} keeps working until <strong>{formatTime(secret.expiresAt)}</strong>, so that you can roll the new one
-            out first. Once every service uses the new secret, end it now.
+            out first. Last used: {lastUsed(secret.lastUsedAt)}. Once every service uses the new secret, end it now.
           </p>
           {canRotate ? (
             <button type="button" className="danger-outline" onClick={() => setEnding(true)}>

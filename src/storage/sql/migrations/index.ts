@@ -17,6 +17,7 @@ import * as dynamicRegistration from './0015-dynamic-registration.js';
 import * as dpop from './0016-dpop.js';
 import * as sessionLogout from './0017-session-logout.js';
 import * as signingKeyLifecycle from './0018-signing-key-lifecycle.js';
+import * as clientLastUsed from './0022-client-last-used.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ export const migrations: Record<string, Migration> = {
   '0016-dpop': dpop,
   '0017-session-logout': sessionLogout,
   '0018-signing-key-lifecycle': signingKeyLifecycle,
+  '0022-client-last-used': clientLastUsed,
 };
 
 export const migrationProvider: MigrationProvider = {
