@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
-import { setRole, signInToConsole, withPage } from './console-helpers.js';
+import { assertFitsWidth, setRole, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -164,12 +164,7 @@ describe('the console with the keyboard only and on a phone', { skip: browserSki
       browser,
       'a11y-375',
       async (page) => {
-        const fits = async (step: string) => {
-          const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-            '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-          );
-          assert.ok(scrollWidth <= innerWidth, `${step}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
-        };
+        const fits = (step: string) => assertFitsWidth(page, step);
         await signInToConsole(page, fixture);
         await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
         await fits('apps');

@@ -1,4 +1,5 @@
 // Shared steps of the console browser tests (test/e2e/console-*.test.ts).
+import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { screenshot } from '../support/browser.js';
@@ -53,6 +54,14 @@ export async function withPage<T>(
   } finally {
     await context.close();
   }
+}
+
+/** Fails unless the page fits its window: no sideways scrolling (a phone-sized screen). */
+export async function assertFitsWidth(page: Page, step: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+  );
+  assert.ok(scrollWidth <= innerWidth, `${step}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
 }
 
 /** The payload of a JWT, decoded (the tests trust the server's signature: the interop suite verifies it). */

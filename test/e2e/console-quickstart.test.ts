@@ -5,21 +5,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { apiIdentifier, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
-import { jwtPayload, setRole, signInToConsole, withPage } from './console-helpers.js';
+import { assertFitsWidth as fits, jwtPayload, setRole, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
 const run = promisify(execFile);
-
-async function fits(page: Page, step: string) {
-  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-  );
-  assert.ok(scrollWidth <= innerWidth, `${step}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
-}
 
 describe("an app's quickstart in the console", { skip: browserSkipReason }, () => {
   let fixture: OAuthFixture;

@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { postForm, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, oauthFixture, type OAuthFixture } from '../support/oauth.js';
-import { setRole, signInToConsole, withPage } from './console-helpers.js';
+import { assertFitsWidth, setRole, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -51,10 +51,7 @@ describe("the previous secret's grace period in the console", { skip: browserSki
 
         await card.getByText('The previous secret still works').waitFor();
         assert.match((await card.textContent()) ?? '', /keeps working until/);
-        const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-          '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-        );
-        assert.ok(scrollWidth <= innerWidth, `the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
+        await assertFitsWidth(page, 'the secret card');
         await screenshot(page, 'secret-grace-01-previous');
         assert.equal((await token(app.clientId, first)).status, 200, 'the previous secret works in its grace period');
         // The card says the previous secret is still in use, once the use is written (batched, off the request path).
