@@ -134,4 +134,25 @@ describe("ending the grace period of an app's previous secret", () => {
     const after = (await admin.get<{ items: Secret[] }>(`/apps/${app.clientId}/secrets`)).body.items;
     assert.ok(after.find((secret) => secret.current)!.lastUsedAt, 'now the new one is used too');
   });
+
+  test("per-user client credentials: their owner ends the previous secret's grace period", async () => {
+    const owner = await userWithToken(fixture.server, { role: 'developer' });
+    const made = await owner.api.post<{ clientId: string; clientSecret: string }>('/orgs/default/credentials', {
+      name: 'laptop script',
+      apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }],
+    });
+    assert.equal(made.status, 201, made.text);
+    const rotated = await owner.api.post<{ clientSecret: string }>(`/credentials/${made.body.clientId}/secret/rotate`, { gracePeriodSeconds: 3600 });
+    assert.equal(rotated.status, 200, rotated.text);
+    const listed = await owner.api.get<{ items: Secret[] }>(`/credentials/${made.body.clientId}/secrets`);
+    assert.equal(listed.body.items.length, 2, listed.text);
+    assert.equal((await viewer.post(`/credentials/${made.body.clientId}/secret/end-grace-period`)).status, 403, "someone else's credentials");
+
+    const ended = await owner.api.post<{ items: Secret[] }>(`/credentials/${made.body.clientId}/secret/end-grace-period`);
+    assert.equal(ended.status, 200, ended.text);
+    assert.equal((await token(made.body.clientId, made.body.clientSecret)).body.error, 'invalid_client');
+    assert.equal((await token(made.body.clientId, rotated.body.clientSecret)).status, 200);
+    const audit = await fixture.server.server.runtime.storage.audit.list({ offset: 0, limit: 1000 });
+    assert.ok(audit.items.some((item) => item.action === 'credential.previous_secret_ended' && item.targetId === made.body.clientId));
+  });
 });
