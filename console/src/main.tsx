@@ -14,6 +14,7 @@ import { CreateOrganization, OrgSettings } from './pages/Organizations';
 import { PlaygroundCallback } from './pages/PlaygroundCallback';
 import { SigningKeys } from './pages/Keys';
 import { Profile } from './pages/Profile';
+import { RegistrationTokens } from './pages/RegistrationTokens';
 import { Reviews } from './pages/Reviews';
 import { Home, NotFound, OrgLayout, SessionGate } from './pages/Shell';
 import { UserDetail, Users } from './pages/Users';
@@ -41,6 +42,7 @@ function Console() {
             <Route path="members/:userId" element={<MemberPage />} />
             <Route path="credentials" element={<Credentials />} />
             <Route path="connections" element={<Connections />} />
+            <Route path="registration" element={<RegistrationTokens />} />
             <Route path="audit" element={<Audit />} />
             <Route path="reviews" element={<Reviews />} />
             <Route path="profile" element={<Profile />} />

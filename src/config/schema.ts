@@ -109,7 +109,7 @@ export const configSchema = z
     }),
     previousSecrets: z.array(z.string().min(32)).max(5).default([]).meta({
       description:
-        'Server secrets that `secret` replaced, newest first (comma-separated in env). What was hashed or encrypted with one of them keeps working until it is re-made or expires; signing keys, authenticator app and connection secrets are re-encrypted with `secret` at start. Drop one once `latchkey secret status` says nothing depends on it.',
+        'Server secrets that `secret` replaced, newest first (comma-separated in env). What was hashed or encrypted with one of them keeps working until it is re-made or expires; signing keys, authenticator app and connection secrets and asset signing keys are re-encrypted with `secret` at start. Drop one once `latchkey secret status` says nothing depends on it.',
       accepts: 'a comma-separated list of secrets of at least 32 characters',
       secret: true,
     }),

@@ -5,6 +5,9 @@ export type AppStatus = (typeof appStatuses)[number];
 export const appVisibilities = ['private', 'public'] as const;
 export type AppVisibility = (typeof appVisibilities)[number];
 export type AppType = 'native' | 'spa' | 'web' | 'm2m' | 'device';
+/** How an app's users are named in ID tokens and userinfo (OIDC Core §8): the same everywhere, or per sector. */
+export const subjectTypes = ['public', 'pairwise'] as const;
+export type SubjectType = (typeof subjectTypes)[number];
 
 export type ClientKind = 'public' | 'confidential';
 

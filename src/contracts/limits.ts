@@ -3,6 +3,8 @@
  * operator may widen the token lifetime bounds server-wide (config `tokens.*`); GET /limits
  * reports the bounds in force, and these are what a server has out of the box.
  */
+import { grantTypeNames, type GrantType } from './algorithms.js';
+import type { AppType } from './app-types.js';
 
 export interface MinutesBounds {
   min: number;
@@ -37,6 +39,15 @@ export const deviceCodeBounds = {
 export const refreshReuseIntervalMaxSeconds = 60;
 export const customClaimsMaxBytes = 4096;
 export const certificateMaxBytes = 4096;
+/** Bounds of an app's trust relationships with external issuers (RFC 7523, RFC 8693). */
+export const trustedIssuerLimits = {
+  perApp: 20,
+  issuerMaxCharacters: 255,
+  /** An issuer's JWKS holds several keys, each larger than an uploaded certificate's. */
+  keysMaxBytes: 16_384,
+  keys: 10,
+  subjects: 100,
+} as const;
 /** The old client secret works on for at most 7 days after a rotation. */
 export const maxSecretGracePeriodSeconds = 7 * 24 * 3600;
 /** Sum of the lengths of all of an app's redirect URIs, one per line. */
@@ -45,6 +56,14 @@ export const redirectUrisTotalLimit = 2000;
 /** Personal access tokens: how long one lives unless asked otherwise, and at most, in days. */
 export const defaultPersonalTokenLifetimeDays = 30;
 export const maxPersonalTokenLifetimeDays = 365;
+
+/** Initial access tokens for dynamic registration (RFC 7591 §3): lifetime in days, and uses. */
+export const defaultInitialTokenLifetimeDays = 7;
+export const maxInitialTokenLifetimeDays = 90;
+export const maxInitialTokenUses = 10_000;
+/** What a token issued without a policy allows: apps that act for users, never client credentials. */
+export const defaultRegistrationAppTypes: readonly AppType[] = ['native', 'spa', 'web'];
+export const defaultRegistrationGrantTypes: readonly GrantType[] = [grantTypeNames.authorizationCode, grantTypeNames.refreshToken];
 
 /** Lists of the management API come in pages of at most this many items. */
 export const maxPageSize = 100;

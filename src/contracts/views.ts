@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { signingAlgorithms, tokenFormats } from './algorithms.js';
-import { appStatuses, appTypes, appVisibilities } from './app-types.js';
+import { appStatuses, appTypes, appVisibilities, subjectTypes } from './app-types.js';
 import { roles } from './permissions.js';
 
 /**
@@ -163,6 +163,11 @@ export const appViewSchema = z.object({
     includeStandardClaims: z.boolean(),
     includeCustomClaims: z.boolean(),
     signingAlg: z.enum(signingAlgorithms).describe('How ID tokens are signed (id_token_signed_response_alg); RS256 unless set'),
+    subjectType: z.enum(subjectTypes).describe("public: sub is the user's id; pairwise: a different sub for each sector (subject_type)"),
+    sectorIdentifierUri: z
+      .string()
+      .nullable()
+      .describe("Where the sector of pairwise subjects is read from (sector_identifier_uri); null: the redirect URIs' host"),
   }),
   deviceCode: z
     .object({
@@ -171,6 +176,17 @@ export const appViewSchema = z.object({
     })
     .describe('The device flow (RFC 8628)'),
   customClaims: z.record(z.string(), z.unknown()),
+  assetTokens: z
+    .object({
+      enabled: z.boolean().describe('Whether the app may exchange a user access token and a device JWT for an asset token'),
+      validityMinutes: z.number().int().describe('How long an asset token lives'),
+      audiences: z.array(z.string()).describe('The aud of every asset token'),
+      signing: z
+        .enum(['server', 'certificate'])
+        .describe("server: the server's current signing key (kid); certificate: the app's asset signing certificate (x5c)"),
+      customAttributes: z.record(z.string(), z.unknown()).describe('Claims added to every asset token'),
+    })
+    .describe('Device-bound asset tokens through token exchange (RFC 8693); docs/asset-tokens.md'),
   security: z.object({
     requirePkce: z.boolean(),
     requireSecretForWebServerFlow: z.boolean(),
@@ -236,6 +252,17 @@ export const certificateViewSchema = z.object({
   createdAt: isoTime,
 });
 
+/** An app's asset signing certificate: what it is, never its private key (which nothing returns). */
+export const assetSigningCertificateViewSchema = z.object({
+  certificate: z.string().describe('The PEM certificate, sent in the x5c header of the asset tokens it signs'),
+  alg: z.string(),
+  fingerprint: z.string().describe("SHA-256 of the certificate's DER"),
+  subject: z.string(),
+  notBefore: isoTime,
+  expiresAt: isoTime,
+  createdAt: isoTime,
+});
+
 export const auditViewSchema = z.object({
   id: z.string(),
   orgId: z.string().nullable(),
@@ -269,6 +296,20 @@ export const preAuthorizationViewSchema = z.object({
     .describe("server: a server administrator made it; organization: an owner or admin of the app's organization, for its members only"),
   createdBy: z.string(),
   createdAt: z.string(),
+});
+
+/** An external issuer the app trusts for JWT bearer assertions and token exchange (RFC 7523, RFC 8693). */
+export const trustedIssuerViewSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  issuer: z.string(),
+  keys: z.array(z.object({ kid: z.string().nullable(), kty: z.string(), alg: z.string().nullable() })).describe('Its public keys, as they verify'),
+  subjects: z.array(z.string()),
+  allowAnySubject: z.boolean(),
+  scopes: z.array(z.string()),
+  expiresAt: isoTime.nullable().describe('When the relationship ends; an expired one is ignored'),
+  createdBy: z.string(),
+  createdAt: isoTime,
 });
 
 /** A page of a list: `?page=1&perPage=20`. */
@@ -323,7 +364,9 @@ export type AppView = z.output<typeof appViewSchema>;
 export type ConnectionView = z.output<typeof connectionViewSchema>;
 export type AppWithSecretView = z.output<typeof appWithSecretSchema>;
 export type CertificateView = z.output<typeof certificateViewSchema>;
+export type AssetSigningCertificateView = z.output<typeof assetSigningCertificateViewSchema>;
 export type AuditEventView = z.output<typeof auditViewSchema>;
+export type TrustedIssuerView = z.output<typeof trustedIssuerViewSchema>;
 export type RotatedSecretView = z.output<typeof rotatedSecretSchema>;
 export type AppSecretView = z.output<typeof appSecretViewSchema>;
 export type ConsentView = z.output<typeof consentViewSchema>;
@@ -348,3 +391,27 @@ export const signingKeyViewSchema = z.object({
 });
 export type SigningKeyView = z.infer<typeof signingKeyViewSchema>;
 export type LogoutDeliveryView = z.output<typeof logoutDeliveryViewSchema>;
+
+export const initialTokenStates = ['active', 'used_up', 'expired', 'revoked'] as const;
+
+/** An initial access token for dynamic registration (RFC 7591 §3), never the token itself. */
+export const initialTokenViewSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  policy: z.object({
+    appTypes: z.array(z.enum(appTypes)),
+    grantTypes: z.array(z.string()),
+    scopes: z.array(z.string()).nullable().describe('null: any scope the organization allows'),
+    redirectUriHosts: z.array(z.string()).nullable().describe('null: any host the registry allows'),
+  }),
+  maxUses: z.number().int(),
+  usesLeft: z.number().int(),
+  state: z.enum(initialTokenStates),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type InitialTokenView = z.output<typeof initialTokenViewSchema>;

@@ -3,6 +3,7 @@ import type { SigningKeys } from './keys/signing-keys.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { ApiRecord } from '../ports/api-repository.js';
 import type { Clock } from '../ports/clock.js';
+import type { SectorIdentifierDocuments } from '../ports/sector-identifier-documents.js';
 import type { DomainEvents } from '../ports/domain-events.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { Storage } from '../ports/storage.js';
@@ -67,9 +68,13 @@ export interface RegistryDependencies {
   removeOtherSecondFactors?: (tx: Storage, userId: string) => Promise<number>;
   /** Seals the client secrets of sign-in connections at rest. */
   connectionSecrets: SecretSealer;
+  /** Seals the private keys of apps' asset signing certificates at rest. */
+  assetSigningKeys?: SecretSealer;
   /** The attempt counters of every throttle (the database's when not given). */
   limiter?: RateLimiter;
   signingKeys: SigningKeys;
+  /** Reads pairwise apps' sector identifier documents (over HTTP in the server). */
+  sectorDocuments?: SectorIdentifierDocuments;
   /** Whether owners and admins may review public apps they submitted themselves (apps.selfApproval, default false). */
   appSelfApproval?: boolean;
   /** The organization (by name) that open dynamic registration registers into; absent when open registration is off. */
@@ -131,6 +136,8 @@ export function createRegistry(deps: RegistryDependencies): Registry {
     signingAlgorithms: deps.signingAlgorithms,
     loopbackIssuer: isLoopbackHost(new URL(deps.issuer).hostname),
     selfApproval: deps.appSelfApproval ?? false,
+    ...(deps.sectorDocuments ? { sectorDocuments: deps.sectorDocuments } : {}),
+    ...(deps.assetSigningKeys ? { assetKeySealer: deps.assetSigningKeys } : {}),
   });
   const initialAccessTokens = new InitialAccessTokens({ storage, clock, events, authorizer, hasher: deps.tokenHasher });
   const registration = new DynamicRegistration({

@@ -174,7 +174,9 @@ export async function buildHttpApp(deps: HttpAppDependencies): Promise<FastifyIn
     metadata,
     signingKeys: deps.signingKeys,
     maxAgeSeconds: config.keys.jwksMaxAgeSeconds,
-    isKnownOrigin: (origin) => deps.protocol.deps.clients.isKnownOrigin(origin),
+    // Open registration serves clients of origins nobody registered yet: they read discovery and the JWKS too.
+    isKnownOrigin: (origin) =>
+      config.registration.enabled && config.registration.open ? Promise.resolve(true) : deps.protocol.deps.clients.isKnownOrigin(origin),
   });
   const { protocol } = deps;
   const accountPages = new AccountLinkPages({ ...protocol.deps, issuerBase: issuerBase(config.issuer) }, protocol.accounts, protocol.interactions);

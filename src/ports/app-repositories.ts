@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { GrantType, SigningAlgorithm, TokenEndpointAuthMethod } from '../contracts/algorithms.js';
-import type { AppStatus, AppType, AppVisibility } from '../contracts/app-types.js';
+import type { AppStatus, AppType, AppVisibility, SubjectType } from '../contracts/app-types.js';
 
 export { grantTypeNames, type GrantType, type TokenEndpointAuthMethod } from '../contracts/algorithms.js';
 export type { AppStatus, AppType, AppVisibility } from '../contracts/app-types.js';
@@ -39,12 +39,26 @@ export interface AppSettings {
   defaultAudience: string | null;
   accessToken: { ttlMinutes: number | null };
   refreshToken: { ttlMinutes: number; rotation: boolean; reuseIntervalSeconds: number; requireSecret: boolean };
-  /** `signingAlg`: how ID tokens are signed (id_token_signed_response_alg, OIDC Dynamic Client Registration §2). */
-  idToken: { ttlMinutes: number; audiences: string[]; includeStandardClaims: boolean; includeCustomClaims: boolean; signingAlg: SigningAlgorithm };
+  /**
+   * `signingAlg`: how ID tokens are signed (id_token_signed_response_alg, OIDC Dynamic Client
+   * Registration §2). `subjectType` and `sectorIdentifierUri`: whether the `sub` of ID tokens,
+   * userinfo and logout tokens is the user's id or a pairwise identifier (OIDC Core §8.1).
+   */
+  idToken: {
+    ttlMinutes: number;
+    audiences: string[];
+    includeStandardClaims: boolean;
+    includeCustomClaims: boolean;
+    signingAlg: SigningAlgorithm;
+    subjectType: SubjectType;
+    sectorIdentifierUri: string | null;
+  };
   /** The device flow's device code lifetime and polling interval, in seconds; null: the server's. */
   deviceCode: { lifetimeSeconds: number | null; pollIntervalSeconds: number | null };
   /** Namespaced claims added to ID tokens and JWT access tokens. */
   customClaims: Record<string, JsonValue>;
+  /** Device-bound asset tokens through token exchange (docs/asset-tokens.md). */
+  assetTokens: AssetTokenSettings;
   security: {
     requirePkce: boolean;
     requireSecretForWebServerFlow: boolean;
@@ -62,6 +76,18 @@ export interface AppSettings {
     /** Every token request must carry a DPoP proof, so every access token is bound to a key (RFC 9449 §5). */
     requireDpop: boolean;
   };
+}
+
+/** How an app's asset tokens are made; the asset signing certificate and its key are stored apart (AssetSigningKeyRecord). */
+export interface AssetTokenSettings {
+  enabled: boolean;
+  validityMinutes: number;
+  /** The `aud` of every asset token: absolute URIs without a fragment. */
+  audiences: string[];
+  /** `server`: the server's current signing key (kid); `certificate`: the app's asset signing certificate (x5c). */
+  signing: 'server' | 'certificate';
+  /** Claims added to every asset token; never a reserved one. */
+  customAttributes: Record<string, JsonValue>;
 }
 
 export interface AppReview {
@@ -136,6 +162,46 @@ export interface AppCertificateRecord {
   createdAt: number;
 }
 
+/** An app's asset signing certificate with its private key: at most one per app. */
+export interface AssetSigningKeyRecord {
+  clientId: string;
+  /** The PEM certificate as uploaded: public, sent in the x5c header of the asset tokens it signs. */
+  certificatePem: string;
+  /** The PEM private key sealed with a key derived from the server secret; opened only to sign. */
+  sealedPrivateKey: string;
+  alg: string;
+  /** SHA-256 of the certificate's DER, lowercase hex. */
+  fingerprint: string;
+  subject: string;
+  notBefore: number;
+  expiresAt: number;
+  createdAt: number;
+}
+
+/**
+ * A trust relationship (RFC 7523 §3, as ORY Hydra's): an external issuer whose JWTs, signed with
+ * one of its keys, the app may present for users of this server, as JWT bearer assertions and as
+ * token exchange subject or actor tokens. It speaks for the subjects and scopes it names, until it
+ * expires.
+ */
+export interface TrustedIssuerRecord {
+  id: string;
+  clientId: string;
+  /** The `iss` of its JWTs. */
+  issuer: string;
+  /** Its public keys as JWKs (with kid and alg), whatever was uploaded. */
+  keys: JWK[];
+  /** The `sub` values it may name; ignored when allowAnySubject. */
+  subjects: string[];
+  allowAnySubject: boolean;
+  /** The scopes a token issued on its word may hold at most. */
+  scopes: string[];
+  /** When the relationship ends; null for never. */
+  expiresAt: number | null;
+  createdBy: string;
+  createdAt: number;
+}
+
 export interface AppListQuery {
   orgId?: string;
   /** 'apps': not per-user credentials; 'credentials': only those; 'all': both. */
@@ -151,7 +217,7 @@ export interface AppRepository {
   insert(app: AppRecord): Promise<void>;
   get(clientId: string): Promise<AppRecord | undefined>;
   update(app: AppRecord): Promise<void>;
-  /** Deletes the app with its secrets and certificates. */
+  /** Deletes the app with its secrets, certificates and asset signing key. */
   delete(clientId: string): Promise<boolean>;
   list(query: AppListQuery): Promise<{ items: AppRecord[]; total: number }>;
 
@@ -179,4 +245,15 @@ export interface AppRepository {
   insertCertificate(certificate: AppCertificateRecord): Promise<void>;
   listCertificates(clientId: string): Promise<AppCertificateRecord[]>;
   deleteCertificate(clientId: string, id: string): Promise<boolean>;
+
+  /** Stores the app's asset signing certificate and key, replacing the one it had. */
+  putAssetSigningKey(record: AssetSigningKeyRecord): Promise<void>;
+  getAssetSigningKey(clientId: string): Promise<AssetSigningKeyRecord | undefined>;
+  deleteAssetSigningKey(clientId: string): Promise<boolean>;
+
+  /** Fails when the app already trusts the same issuer. */
+  insertTrustedIssuer(record: TrustedIssuerRecord): Promise<void>;
+  /** The app's trust relationships, expired ones included, oldest first. */
+  listTrustedIssuers(clientId: string): Promise<TrustedIssuerRecord[]>;
+  deleteTrustedIssuer(clientId: string, id: string): Promise<boolean>;
 }

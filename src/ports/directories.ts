@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { ApiRecord } from './api-repository.js';
-import type { AppRecord, AppSettings } from './app-repositories.js';
+import type { AppRecord, AppSettings, TrustedIssuerRecord } from './app-repositories.js';
 import type { UserRecord } from './identity-repositories.js';
 
 /**
@@ -30,6 +30,8 @@ export interface ClientDirectory {
   verifySecret(clientId: string, secret: string): Promise<boolean>;
   /** Public keys uploaded for the app (certificates, JWKs), for private_key_jwt and the JWT bearer grant. */
   clientKeys(clientId: string): Promise<JWK[]>;
+  /** The app's trust relationships with external issuers that have not expired (RFC 7523 §3). */
+  trustedIssuers(clientId: string): Promise<TrustedIssuerRecord[]>;
   /** Whether any app lists the origin (CORS preflights, which name no client). */
   isKnownOrigin(origin: string): Promise<boolean>;
 }

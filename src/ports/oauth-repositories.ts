@@ -124,6 +124,19 @@ export interface ConsentRepository {
   listForUser(userId: string): Promise<ConsentRecord[]>;
 }
 
+/** One claim's request (OIDC Core §5.5.1): null asks for it in the default way. */
+export interface ClaimRequest {
+  essential?: boolean;
+  value?: JsonValue;
+  values?: JsonValue[];
+}
+
+/** The claims a relying party asks for, per place they are returned in (OIDC Core §5.5). */
+export interface ClaimsRequest {
+  id_token?: Record<string, ClaimRequest | null>;
+  userinfo?: Record<string, ClaimRequest | null>;
+}
+
 /**
  * One authorization of an app by a user: born with its authorization code, it then carries the
  * refresh token family. Tokens name their grant, so revoking the grant revokes them all.
@@ -161,6 +174,12 @@ export interface GrantRecord {
    * code's (dpop_jkt, §10); after it, for a public client, its refresh tokens' (§5). Null when unbound.
    */
   dpopJkt: string | null;
+  /**
+   * The claims parameter of the authorization request (OIDC Core §5.5), as its check kept it: the
+   * claims named in it go into the grant's ID tokens (also refreshed ones, §12.2) and userinfo
+   * answers. Null when the request had none.
+   */
+  claims: ClaimsRequest | null;
 }
 
 export interface RefreshInstallation {

@@ -26,6 +26,22 @@ export function acrNeedsSecondFactor(values: readonly string[]): boolean {
   return known.length > 0 && known.every((value) => value === acrMultiFactor);
 }
 
+/** Whether any of these classes is one Latchkey can meet: an essential acr that names none of them can't be (OIDC Core §5.5.1.1). */
+export function acrCanBeMet(values: readonly string[]): boolean {
+  return values.some((value) => (acrValuesSupported as readonly string[]).includes(value));
+}
+
+/**
+ * The class a token states for a sign-in. When the request named classes (the values of an `acr`
+ * claim request), the first of them the sign-in meets, so that the value matches one asked for
+ * (OIDC Core §5.5.1.1): any sign-in meets the single-factor class. Otherwise the sign-in's own.
+ */
+export function acrFor(amr: readonly string[], requested: readonly string[]): string | undefined {
+  const own = acrOf(amr);
+  if (own === undefined) return undefined;
+  return requested.find((value) => value === own || value === acrPassword) ?? own;
+}
+
 /** Joins the methods of a first factor and of the second one proven after it; `mfa` says both were used (RFC 8176 §2). */
 export function combinedAmr(first: readonly string[], second: readonly string[]): string[] {
   const methods = [...new Set([...first, ...second].filter((method) => method !== 'mfa'))];

@@ -3,10 +3,14 @@ import type { PreAuthorizationRecord, PreAuthorizationRepository } from '../port
 import type { Role } from '../ports/org-repositories.js';
 import type { ConsentRepository } from '../ports/oauth-repositories.js';
 import type { OrganizationDirectory } from './context.js';
+import { userClaimScopes } from './tokens/claims.js';
 
-/** What a consent or a pre-authorization must cover for a request: its scopes, and the APIs they are for. */
-export function consentItems(scope: readonly string[], audiences: readonly string[]): string[] {
-  return [...scope, ...audiences.map((audience) => `aud:${audience}`)];
+/**
+ * What a consent or a pre-authorization must cover for a request: its scopes, the APIs they are
+ * for, and the user claims asked for by name beyond those scopes (the claims parameter, OIDC Core §5.5).
+ */
+export function consentItems(scope: readonly string[], audiences: readonly string[], claims: readonly string[] = []): string[] {
+  return [...scope, ...audiences.map((audience) => `aud:${audience}`), ...claims.map((claim) => `claim:${claim}`)];
 }
 
 /**
@@ -36,7 +40,7 @@ export interface AuthorizationCoverageDependencies {
 }
 
 /**
- * How the user authorized the app for these scopes and APIs, if they did: their own remembered
+ * How the user authorized the app for these scopes, APIs and claims, if they did: their own remembered
  * consent, or an administrator's pre-authorization (RFC 7523 §2.1 leaves that policy to the
  * server; RFC 9700 §4.15). Membership in the app's organization and the first-party flag are not
  * authorizations.
@@ -47,14 +51,17 @@ export async function authorizationOf(
   userId: string,
   scope: readonly string[],
   audiences: readonly string[],
+  claims: readonly string[] = [],
 ): Promise<Authorization | null> {
   const consent = await deps.consents.get(userId, client.clientId);
   if (consent) {
     const granted = new Set(consent.scopes);
-    if (consentItems(scope, audiences).every((item) => granted.has(item))) return 'consent';
+    if (consentItems(scope, audiences, claims).every((item) => granted.has(item))) return 'consent';
   }
   const preAuthorizations = await deps.preAuthorizations.listForApp(client.clientId);
   if (preAuthorizations.length === 0) return null;
   const role = await deps.organizations.roleOf(client.app.orgId, userId);
-  return preAuthorizations.some((record) => preAuthorizationCovers(record, userId, role, scope, audiences)) ? 'pre-authorization' : null;
+  // A pre-authorization names scopes: it covers a claim asked for by name when it names the claim's scope.
+  const covered = [...new Set([...scope, ...claims.map((claim) => userClaimScopes[claim]!)])];
+  return preAuthorizations.some((record) => preAuthorizationCovers(record, userId, role, covered, audiences)) ? 'pre-authorization' : null;
 }

@@ -1,6 +1,8 @@
+import type { AssetSigningKeys } from '../ports/asset-signing-keys.js';
 import type { ClientAuthFailureThrottle } from './client-auth/failure-throttle.js';
 import type { SecondFactorDirectory } from './interaction/login-method.js';
 import type { SigningKeys } from '../domain/keys/signing-keys.js';
+import type { SubjectIdentifiers } from '../domain/apps/subject-identifiers.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClientDirectory, ResourceDirectory, UserDirectory } from '../ports/directories.js';
 import type { DomainEvents } from '../ports/domain-events.js';
@@ -88,6 +90,8 @@ export interface ProtocolDependencies {
   users: UserDirectory;
   organizations: OrganizationDirectory;
   tokens: TokenIssuer;
+  /** The `sub` each app sees for a user (OIDC Core §8): the user's id, or pairwise. */
+  subjects: SubjectIdentifiers;
   /** Keyed hash of opaque tokens, codes, refresh secrets and session ids. */
   tokenHasher: SecretHasher;
   /** Key of the refresh token successor chain. */
@@ -95,6 +99,8 @@ export interface ProtocolDependencies {
   /** Keys CSRF tokens of the hosted forms. */
   csrfKey: SecretHasher;
   signingKeys: SigningKeys;
+  /** Apps' asset signing certificates, opened for signing asset tokens. */
+  assetSigningKeys: AssetSigningKeys;
   events: DomainEvents;
   /** Cookie names and flags: Secure and the __Host- prefix on https issuers. */
   cookies: CookiePolicy;
@@ -126,6 +132,8 @@ export interface CookiePolicy {
   secure: boolean;
   /** The sign-in session (Path: the issuer's path). */
   session: string;
+  /** The browser's other sign-in sessions, offered by the account chooser (prompt=select_account). */
+  accounts: string;
   /** Prefix of the per-interaction browser binding cookie (Path: /interaction/{uid}). */
   interaction: string;
   /** Binds the device verification forms to the browser (Path: /device). */

@@ -1,5 +1,6 @@
 import { acrValuesSupported } from './acr.js';
 import { assertionAlgorithms, defaultSigningAlgorithm, dpopAlgorithms } from '../contracts/algorithms.js';
+import { subjectTypes } from '../contracts/app-types.js';
 import { supportedClientAuthMethodNames } from './client-auth/authenticate-client.js';
 import { endpointUrl } from './endpoints.js';
 import { grantHandlers } from './grants/registry.js';
@@ -47,7 +48,8 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],
     grant_types_supported: grantHandlers.map((handler) => handler.grantType),
-    subject_types_supported: ['public'],
+    // OIDC Core §8: each app picks (subject_type); pairwise subjects are per sector identifier.
+    subject_types_supported: [...subjectTypes],
     // OIDC Discovery §3: RS256 is always among them; an app picks its own (id_token_signed_response_alg).
     id_token_signing_alg_values_supported: [defaultSigningAlgorithm, ...capabilities.signingAlgorithms.filter((alg) => alg !== defaultSigningAlgorithm)],
     token_endpoint_auth_methods_supported: [...supportedClientAuthMethodNames],
@@ -59,8 +61,7 @@ export function buildServerMetadata(capabilities: ServerCapabilities): Record<st
     code_challenge_methods_supported: ['S256'],
     claims_supported: supportedClaims,
     claim_types_supported: ['normal'],
-    // Of the claims parameter only an essential acr is acted on, so relying parties are not told it works for other claims.
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
     acr_values_supported: [...acrValuesSupported],
     request_parameter_supported: true,
     request_object_signing_alg_values_supported: assertionAlgorithms,

@@ -21,6 +21,7 @@ export type OAuthErrorCode =
   | 'consent_required'
   | 'interaction_required'
   | 'account_selection_required'
+  | 'unmet_authentication_requirements'
   | 'invalid_request_uri'
   | 'invalid_request_object'
   | 'request_not_supported'

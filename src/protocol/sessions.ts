@@ -42,8 +42,12 @@ export interface CurrentSession {
 }
 
 /** The signed-in user of this browser, if its session cookie names a live session. */
-export async function currentSession(request: ProtocolRequest, deps: SessionDependencies): Promise<CurrentSession | undefined> {
-  const cookie = request.cookies[deps.cookies.session];
+export function currentSession(request: ProtocolRequest, deps: SessionDependencies): Promise<CurrentSession | undefined> {
+  return liveSession(request.cookies[deps.cookies.session], deps);
+}
+
+/** The session a cookie value names, if it is live and its user is not disabled; its last use recorded. */
+async function liveSession(cookie: string | undefined, deps: SessionDependencies): Promise<CurrentSession | undefined> {
   if (!cookie || cookie.length > 100) return undefined;
   const session = await deps.tokenHasher.findByHash(cookie, (hash) => deps.storage.sessions.getByHash(hash));
   const now = deps.clock.now();
@@ -109,10 +113,11 @@ export async function startSession(
  */
 export async function replaceSession(
   request: ProtocolRequest,
-  deps: SessionDependencies,
+  deps: AccountChooserDependencies,
   user: UserRecord,
   login: Pick<InteractionLogin, 'amr' | 'authTime'>,
-): Promise<{ current: CurrentSession; cookie: CookieInstruction; ended: SessionRecord | undefined }> {
+  options: { keepPrevious?: boolean } = {},
+): Promise<{ current: CurrentSession; cookies: CookieInstruction[]; ended: SessionRecord | undefined }> {
   const cookie = request.cookies[deps.cookies.session];
   const now = deps.clock.now();
   const existing = cookie && cookie.length <= 100 ? await deps.tokenHasher.findByHash(cookie, (hash) => deps.storage.sessions.getByHash(hash)) : undefined;
@@ -120,10 +125,17 @@ export async function replaceSession(
     const value = randomId(32);
     const change = { idHash: deps.tokenHasher.hash(value), amr: login.amr, authTime: login.authTime, lastSeenAt: now };
     const renewed = await deps.storage.sessions.reauthenticate(existing.idHash, change);
-    if (renewed) return { current: { session: renewed, user }, cookie: sessionCookie(deps, value), ended: undefined };
+    if (renewed) return { current: { session: renewed, user }, cookies: [sessionCookie(deps, value)], ended: undefined };
+  }
+  if (options.keepPrevious) {
+    // "Use another account" on the chooser: the previous session stays, among the browser's others.
+    const others = (await browserSessions(request, deps)).filter((other) => other.user.id !== user.id).map((other) => other.value);
+    const started = await startSession(request, deps, user, login);
+    return { current: started.current, cookies: [started.cookie, otherSessionsCookie(deps, others)], ended: undefined };
   }
   const ended = await endSession(request, deps);
-  return { ...(await startSession(request, deps, user, login)), ended: ended?.session };
+  const started = await startSession(request, deps, user, login);
+  return { current: started.current, cookies: [started.cookie], ended: ended?.session };
 }
 
 /** A session that just ended, and the apps that got tokens in it (the logout page's front-channel iframes). */
@@ -149,4 +161,69 @@ export async function endSession(
     const { clientIds } = await afterSessionEnded(tx, session, deps.clock.now());
     return { session, clientIds };
   });
+}
+
+/** What the account chooser needs besides: the cookie that holds the browser's other sessions. */
+export type AccountChooserDependencies = SessionDependencies & { cookies: Pick<CookiePolicy, 'session' | 'accounts' | 'path'> };
+
+/** How many other sessions a browser keeps for the account chooser, besides its current one. */
+export const maxOtherSessions = 4;
+
+/** The cookie values of the browser's other sessions, as it sent them (unchecked). */
+function otherSessionValues(request: ProtocolRequest, deps: Pick<AccountChooserDependencies, 'cookies'>): string[] {
+  const cookie = request.cookies[deps.cookies.accounts];
+  if (!cookie || cookie.length > 1000) return [];
+  return cookie
+    .split('.')
+    .filter((value) => value.length > 0 && value.length <= 100)
+    .slice(0, maxOtherSessions);
+}
+
+export function otherSessionsCookie(deps: Pick<AccountChooserDependencies, 'cookies' | 'sessionTtlMs'>, values: readonly string[]): CookieInstruction {
+  const kept = values.slice(0, maxOtherSessions);
+  return {
+    name: deps.cookies.accounts,
+    value: kept.length === 0 ? null : kept.join('.'),
+    path: deps.cookies.path,
+    ...(kept.length === 0 ? {} : { maxAgeSeconds: Math.floor(deps.sessionTtlMs / 1000) }),
+  };
+}
+
+/** A live session of this browser with the cookie value that names it. */
+export interface BrowserSession extends CurrentSession {
+  value: string;
+}
+
+/**
+ * Every live session of this browser: the current one first, then the others it kept for the
+ * account chooser (OIDC Core §3.1.2.1, prompt=select_account), one per user.
+ */
+export async function browserSessions(request: ProtocolRequest, deps: AccountChooserDependencies): Promise<BrowserSession[]> {
+  const values = [request.cookies[deps.cookies.session] ?? '', ...otherSessionValues(request, deps)];
+  const found: BrowserSession[] = [];
+  for (const value of values) {
+    const live = await liveSession(value, deps);
+    if (live && !found.some((other) => other.user.id === live.user.id)) found.push({ ...live, value });
+  }
+  return found;
+}
+
+/**
+ * Makes the browser's session `sid` its current one (the account chooser); the one that was
+ * current is kept among the others. Undefined when this browser holds no live session `sid`, so
+ * that no other browser's session can be chosen.
+ */
+export async function switchSession(
+  request: ProtocolRequest,
+  deps: AccountChooserDependencies,
+  sid: string,
+): Promise<{ current: CurrentSession; cookies: CookieInstruction[] } | undefined> {
+  const sessions = await browserSessions(request, deps);
+  const chosen = sessions.find((candidate) => candidate.session.sid === sid);
+  if (!chosen) return undefined;
+  const others = sessions.filter((candidate) => candidate !== chosen).map((candidate) => candidate.value);
+  return {
+    current: { session: chosen.session, user: chosen.user },
+    cookies: [sessionCookie(deps, chosen.value), otherSessionsCookie(deps, others)],
+  };
 }

@@ -1,3 +1,4 @@
+import type { SubjectIdentifiers } from '../domain/apps/subject-identifiers.js';
 import type { SigningKeys } from '../domain/keys/signing-keys.js';
 import type { AppRepository } from '../ports/app-repositories.js';
 import type { Clock } from '../ports/clock.js';
@@ -13,6 +14,8 @@ export interface BackchannelLogoutSenderDependencies {
   signingKeys: Pick<SigningKeys, 'signingKey' | 'algorithms'>;
   apps: Pick<AppRepository, 'get'>;
   clock: Clock;
+  /** The entry names the user; the token names them as the app knows them (pairwise or not). */
+  subjects: Pick<SubjectIdentifiers, 'of'>;
   /** Overridable for tests; the global fetch otherwise. */
   fetch?: typeof fetch;
   timeoutMs?: number;
@@ -54,7 +57,8 @@ export function backchannelLogoutSender(deps: BackchannelLogoutSenderDependencie
       if (!app) throw new UndeliverableError('the app no longer exists');
       const uri = app.settings.backchannelLogoutUri;
       if (!uri) throw new UndeliverableError('the app no longer has a back-channel logout URI');
-      const { token } = await signLogoutToken(deps, { clientId, settings: app.settings, sub, sid, now: deps.clock.now() });
+      const appSub = deps.subjects.of({ clientId, policy: app.settings }, sub);
+      const { token } = await signLogoutToken(deps, { clientId, settings: app.settings, sub: appSub, sid, now: deps.clock.now() });
       let response: Response;
       try {
         response = await send(uri, {

@@ -21,6 +21,8 @@ export interface DerivedKeys {
   readonly factorSecretEncryption: KeyEncryption;
   /** Encrypts the client secrets of upstream sign-in connections at rest. */
   readonly connectionSecretEncryption: KeyEncryption;
+  /** Seals the private keys of apps' asset signing certificates at rest. */
+  readonly assetSigningKeyEncryption: KeyEncryption;
   /** Makes and checks the DPoP nonces every node accepts (RFC 9449 §8). */
   readonly dpopNonce: SecretHasher;
   /** Seals the console's server-side tokens and signs its sign-in flow cookie. */
@@ -52,6 +54,7 @@ export function deriveKeys(serverSecret: string, previousSecrets: readonly strin
     signingKeyEncryption: encryption('signing-key-encryption'),
     factorSecretEncryption: encryption('factor-secret-encryption'),
     connectionSecretEncryption: encryption('connection-secret-encryption'),
+    assetSigningKeyEncryption: encryption('asset-signing-key-encryption'),
     dpopNonce: new SecretHasher(deriveKey(serverSecret, 'dpop-nonce')),
     consoleSessionKey: deriveKey(serverSecret, 'console-session-encryption'),
   };

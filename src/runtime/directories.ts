@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import { clientPolicyOf } from '../domain/apps/client-policy.js';
 import { clientKindOf } from '../domain/apps/app-types.js';
 import type { ApiRecord } from '../ports/api-repository.js';
-import type { AppRecord } from '../ports/app-repositories.js';
+import type { AppRecord, TrustedIssuerRecord } from '../ports/app-repositories.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClientDirectory, ClientPolicy, OAuthClient, ResourceDirectory, UserDirectory } from '../ports/directories.js';
 import { unhandledEvent, type DomainEvent } from '../ports/domain-events.js';
@@ -183,6 +183,7 @@ export class CachedClientDirectory implements ClientDirectory {
   readonly #clients: TtlCache<OAuthClient | undefined>;
   readonly #secrets: TtlCache<{ id: string; hash: string; expiresAt: number | null }[]>;
   readonly #keys: TtlCache<JWK[]>;
+  readonly #trustedIssuers: TtlCache<TrustedIssuerRecord[]>;
   readonly #origins: TtlCache<Set<string>>;
 
   readonly #usage: Pick<ClientUsageRecorder, 'record'> | undefined;
@@ -195,10 +196,11 @@ export class CachedClientDirectory implements ClientDirectory {
     this.#clients = new TtlCache(ttlMs, clock);
     this.#secrets = new TtlCache(ttlMs, clock);
     this.#keys = new TtlCache(ttlMs, clock);
+    this.#trustedIssuers = new TtlCache(ttlMs, clock);
     this.#origins = new TtlCache(Math.max(ttlMs, 30_000), clock, 1);
     stale.subscribe((notice) => {
       if (notice === 'everything') {
-        for (const cache of [this.#clients, this.#secrets, this.#keys, this.#origins]) cache.clear();
+        for (const cache of [this.#clients, this.#secrets, this.#keys, this.#trustedIssuers, this.#origins]) cache.clear();
         return;
       }
       for (const clientId of notice.clientIds) this.#forget(clientId);
@@ -209,6 +211,7 @@ export class CachedClientDirectory implements ClientDirectory {
     this.#clients.delete(clientId);
     this.#secrets.delete(clientId);
     this.#keys.delete(clientId);
+    this.#trustedIssuers.delete(clientId);
     this.#origins.clear();
   }
 
@@ -242,6 +245,12 @@ export class CachedClientDirectory implements ClientDirectory {
         .filter((certificate) => certificate.expiresAt === null || certificate.expiresAt > now)
         .map((certificate) => certificate.publicJwk);
     });
+  }
+
+  async trustedIssuers(clientId: string): Promise<TrustedIssuerRecord[]> {
+    const all = await this.#trustedIssuers.get(clientId, () => this.#storage.apps.listTrustedIssuers(clientId));
+    const now = this.#clock.now();
+    return all.filter((relationship) => relationship.expiresAt === null || relationship.expiresAt > now);
   }
 
   async isKnownOrigin(origin: string): Promise<boolean> {

@@ -24,6 +24,7 @@ import { DpopNonces } from '../protocol/dpop/nonce.js';
 import { CachedClientDirectory, CachedResourceDirectory, CachedUserDirectory } from './directories.js';
 import { OpenIdUpstreamProviders } from './federation/upstream-client.js';
 import { argon2PasswordHasher } from './password-hasher.js';
+import { StoredAssetSigningKeys } from './asset-signing-keys.js';
 import type { Runtime } from './runtime.js';
 import { ClientAuthFailureThrottle, clientAuthThrottlePolicy } from '../protocol/client-auth/failure-throttle.js';
 
@@ -58,6 +59,7 @@ export function cookiePolicy(issuer: string): CookiePolicy {
     secure,
     path,
     session: named('lk_session', path),
+    accounts: named('lk_accounts', path),
     interaction: named('lk_int_', `${under}${endpointPaths.interaction}`),
     deviceBinding: named('lk_device', `${under}${endpointPaths.deviceVerification}`),
     accountBinding: named('lk_account', `${under}${paths.account}`),
@@ -126,12 +128,14 @@ export function createProtocol(runtime: Runtime): Protocol {
     resources,
     users,
     organizations,
-    tokens: new TokenIssuer({ issuer, userinfoAudience: endpointUrl(issuer, 'userinfo'), signingKeys, tokenHasher }),
+    tokens: new TokenIssuer({ issuer, userinfoAudience: endpointUrl(issuer, 'userinfo'), signingKeys, tokenHasher, subjects: runtime.subjects }),
+    subjects: runtime.subjects,
     tokenHasher,
     successorKey: runtime.keys.refreshSuccessor,
     clientAuthFailures: new ClientAuthFailureThrottle(runtime.limiter, clock, clientAuthThrottlePolicy(config.clientAuthentication)),
     csrfKey: runtime.keys.csrf,
     signingKeys,
+    assetSigningKeys: new StoredAssetSigningKeys(storage.apps, runtime.keys.assetSigningKeyEncryption),
     events,
     cookies: cookiePolicy(issuer),
     sessionTtlMs: config.sessions.maxAgeHours * 3600_000,

@@ -9,6 +9,7 @@ import { deriveKeys, type DerivedKeys } from './derived-keys.js';
 import { argon2PasswordHasher } from './password-hasher.js';
 import { managementApiRecord } from './protocol.js';
 import { SigningKeys } from '../domain/keys/signing-keys.js';
+import { loadSubjectIdentifiers, type SubjectIdentifiers } from '../domain/apps/subject-identifiers.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { migrateToLatest, openDatabase, pendingMigrations, DatabaseOpenError, type SqlDatabase } from '../storage/sql/database.js';
 import { SqlStorage } from '../storage/sql/sql-storage.js';
@@ -21,6 +22,7 @@ import { ClientUsageRecorder } from './client-usage.js';
 import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
 import { distinctPreviousSecrets, recordSecretActivation, resealWithCurrentSecret } from './secret-rotation.js';
+import { HttpSectorIdentifierDocuments } from './sector-identifier-documents.js';
 
 /** Everything a running Latchkey holds, wired once; the CLI and the HTTP server both use it. */
 export interface Runtime {
@@ -41,6 +43,8 @@ export interface Runtime {
   readonly limiter: RateLimiter;
   /** Every key derived from the server secret. */
   readonly keys: DerivedKeys;
+  /** The `sub` each app sees for a user: public or pairwise. */
+  readonly subjects: SubjectIdentifiers;
   /** When apps and their secrets last authenticated, written in batches off the request path. */
   readonly clientUsage: ClientUsageRecorder;
   close(): Promise<void>;
@@ -112,7 +116,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     await recordSecretActivation(storage.settings, serverSecret.value, clock.now());
     if ((options.ensureKeys ?? true) && keys.factorSecretEncryption.hasPrevious) {
       const resealedSecrets = await resealWithCurrentSecret(database.db, keys);
-      if (resealedSecrets.totpSecrets + resealedSecrets.connectionSecrets > 0) {
+      if (resealedSecrets.totpSecrets + resealedSecrets.connectionSecrets + resealedSecrets.assetSigningKeys > 0) {
         logger.info(resealedSecrets, 're-encrypted authenticator app and connection secrets with the current server secret');
       }
     }
@@ -135,6 +139,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       clientSecretHasher: keys.clientSecretHasher,
       tokenHasher: keys.tokenHasher,
       connectionSecrets: keys.connectionSecretEncryption,
+      assetSigningKeys: keys.assetSigningKeyEncryption,
       passwordHasher: argon2PasswordHasher,
       bounds: config.tokens,
       deviceFlow: config.grants.deviceCode,
@@ -153,8 +158,10 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       removeOtherSecondFactors: (tx, userId) => tx.passkeys.deleteForUser(userId),
       ...(config.registration.open && config.registration.openOrganization ? { openRegistrationOrganization: config.registration.openOrganization } : {}),
       openRegistrationsPerAddressPerHour: config.registration.openPerAddressPerHour,
+      sectorDocuments: new HttpSectorIdentifierDocuments(),
     });
     await registry.orgs.ensureDefault();
+    const subjects = await loadSubjectIdentifiers(storage.settings);
     const clientUsage = new ClientUsageRecorder(storage, clock, {
       onError: (error) => logger.warn({ error: error.message }, 'recording when apps last authenticated failed'),
     });
@@ -168,6 +175,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       signingKeys,
       serverSecret,
       keys,
+      subjects,
       events,
       registry,
       limiter,

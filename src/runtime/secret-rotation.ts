@@ -33,19 +33,24 @@ function resealer(encryption: KeyEncryption): (sealed: string) => Promise<string
 
 /**
  * After a rotation of the server secret: re-encrypts with the current secret the authenticator
- * app and connection secrets a previous one sealed, so that they stop depending on it.
+ * app and connection secrets and asset signing keys a previous one sealed, so that they stop depending on it.
  */
 export function resealWithCurrentSecret(
   db: Kysely<DatabaseSchema>,
-  keys: { factorSecretEncryption: KeyEncryption; connectionSecretEncryption: KeyEncryption },
-): Promise<{ totpSecrets: number; connectionSecrets: number }> {
-  return resealStoredSecrets(db, { totp: resealer(keys.factorSecretEncryption), connection: resealer(keys.connectionSecretEncryption) });
+  keys: { factorSecretEncryption: KeyEncryption; connectionSecretEncryption: KeyEncryption; assetSigningKeyEncryption: KeyEncryption },
+): Promise<{ totpSecrets: number; connectionSecrets: number; assetSigningKeys: number }> {
+  return resealStoredSecrets(db, {
+    totp: resealer(keys.factorSecretEncryption),
+    connection: resealer(keys.connectionSecretEncryption),
+    assetSigningKey: resealer(keys.assetSigningKeyEncryption),
+  });
 }
 
 export interface SecretDependencies extends HashedCredentialCounts {
   signingKeys: number;
   totpSecrets: number;
   connectionSecrets: number;
+  assetSigningKeys: number;
 }
 
 export interface PreviousSecretStatus {
@@ -102,6 +107,7 @@ export async function secretStatus(runtime: Runtime): Promise<SecretStatus> {
   const signing = await sealedByKey(keys.signingKeyEncryption, sealed.signingKeys, keyCount);
   const totp = await sealedByKey(keys.factorSecretEncryption, sealed.totpSecrets, keyCount);
   const connections = await sealedByKey(keys.connectionSecretEncryption, sealed.connectionSecrets, keyCount);
+  const assetKeys = await sealedByKey(keys.assetSigningKeyEncryption, sealed.assetSigningKeys, keyCount);
 
   const previous: PreviousSecretStatus[] = [];
   // Windows run newest first: each previous secret served until the next newer one took over.
@@ -116,6 +122,7 @@ export async function secretStatus(runtime: Runtime): Promise<SecretStatus> {
       signingKeys: signing[index + 1]!,
       totpSecrets: totp[index + 1]!,
       connectionSecrets: connections[index + 1]!,
+      assetSigningKeys: assetKeys[index + 1]!,
     };
     let total = 0;
     for (const n of Object.values(dependencies) as number[]) total += n;

@@ -11,6 +11,7 @@ export type KeyPurpose =
   | 'console-session-encryption'
   | 'factor-secret-encryption'
   | 'connection-secret-encryption'
+  | 'asset-signing-key-encryption'
   | 'dpop-nonce'
   | 'secret-id';
 

@@ -267,7 +267,7 @@ export class AccountLinkPages {
     if (outcome.data.signUp) {
       // RFC 8176 §2 'otp': a one-time secret delivered out of band proved who this is.
       const started = await this.#engine.startSession(request, { userId: outcome.user.id, amr: ['otp'], authTime: this.#deps.clock.now(), acr: null });
-      if (started) cookies.push(started.cookie);
+      if (started) cookies.push(...started.cookies);
       const uid = outcome.data.interaction;
       if (started && uid && uidPattern.test(uid)) {
         return {

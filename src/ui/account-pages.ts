@@ -452,7 +452,7 @@ export class AccountPages {
   async #startSession(request: ProtocolRequest, login: InteractionLogin, returnTo: string, cookies: CookieInstruction[] = []): Promise<ProtocolResponse> {
     const started = await this.#engine.startSession(request, login);
     if (!started) return this.#signInPage(request, signInText.disabledAccount, 403);
-    return seeOther(returnTo, [...cookies, started.cookie]);
+    return seeOther(returnTo, [...cookies, ...started.cookies]);
   }
 
   #pendingCookie(request: ProtocolRequest, pending: PendingSignIn | null): CookieInstruction {

@@ -2,7 +2,8 @@ import type { RequestContext } from '../domain/audit/audit-log.js';
 import type { ResourceDirectory, UserDirectory } from '../ports/directories.js';
 import type { OrganizationDirectory } from '../protocol/context.js';
 import type { InteractionLogin } from '../ports/oauth-repositories.js';
-import { describeScopes } from '../protocol/authorize/scope-descriptions.js';
+import { describeClaims, describeScopes } from '../protocol/authorize/scope-descriptions.js';
+import { claimsBeyondScope } from '../protocol/tokens/claims-request.js';
 import type { EndpointUrls } from '../protocol/context.js';
 import {
   loginOfSession,
@@ -39,7 +40,8 @@ export interface InteractionPagesDependencies {
   organizations: Pick<OrganizationDirectory, 'resolve'>;
 }
 
-type Loaded = { details: InteractionDetails; csrf: string };
+/** `accounts`: what the account chooser offers (prompt=select_account), else empty. */
+type Loaded = { details: InteractionDetails; csrf: string; accounts: { sid: string; email: string; name: string }[] };
 
 /** Passwordless sign-in with a passkey on the sign-in page. */
 export interface InteractionPasskeys {
@@ -130,7 +132,7 @@ export class InteractionPages {
     const found = await this.#engine.details(uid, request);
     if (!found.ok) return jsonError(400, interactionProblemText[found.problem].description);
     if (!csrfValid(this.#deps.csrfKey, uid, found.details.browserBinding, request.body)) return jsonError(403, forgedFormText.login.description);
-    const loaded = { details: found.details, csrf: csrfToken(this.#deps.csrfKey, uid, found.details.browserBinding) };
+    const loaded = { details: found.details, csrf: csrfToken(this.#deps.csrfKey, uid, found.details.browserBinding), accounts: [] };
     const pending = found.details.record.login;
     if (found.details.step !== 'second_factor_pending' || !pending) return jsonError(400, interactionProblemText.expired.description);
     return this.#secondFactor.passkeyOptions(pending, await this.#secondFactorPlace(loaded));
@@ -177,7 +179,11 @@ export class InteractionPages {
   async #load(uid: string, request: ProtocolRequest): Promise<Loaded | ProtocolResponse> {
     const found = await this.#engine.details(uid, request);
     if (!found.ok) return errorResponse(400, interactionProblemText[found.problem]);
-    return { details: found.details, csrf: csrfToken(this.#deps.csrfKey, uid, found.details.browserBinding) };
+    return {
+      details: found.details,
+      csrf: csrfToken(this.#deps.csrfKey, uid, found.details.browserBinding),
+      accounts: await this.#engine.chooserAccounts(found.details, request),
+    };
   }
 
   /** Loads the interaction and checks the form's CSRF token; a response when either fails. */
@@ -190,7 +196,7 @@ export class InteractionPages {
 
   /** The sign-in page; `autofill` false after a refused passkey, so that the browser does not offer it again unasked. */
   async #loginPage(
-    { details, csrf }: Loaded,
+    { details, csrf, accounts }: Loaded,
     status: number,
     error: string | null,
     email: string | null,
@@ -211,6 +217,8 @@ export class InteractionPages {
           email: email ?? details.request.loginHint ?? '',
           error,
           action: `${base}/login`,
+          accounts,
+          chooseAction: `${base}/choose-account`,
           abortAction: `${base}/abort`,
           forgotPasswordUri: this.#accountPages.forgotPasswordUri,
           signUpUri: this.#accountPages.signUpUriFor(uid),
@@ -243,7 +251,10 @@ export class InteractionPages {
           request.invitation !== null && request.organizationId !== null
             ? ((await this.#deps.organizations.resolve(request.organizationId))?.name ?? null)
             : null,
-        scopes: await describeScopes(request.scope, request.audiences, this.#deps.resources),
+        scopes: [
+          ...(await describeScopes(request.scope, request.audiences, this.#deps.resources)),
+          ...describeClaims(claimsBeyondScope(request.claims, request.scope)),
+        ],
         action: `${this.#deps.endpoints.interaction}/${uid}/consent`,
       },
     });
@@ -347,6 +358,15 @@ export class InteractionPages {
     const loaded = await this.#form(uid, request, forgedFormText.abort);
     if ('kind' in loaded) return loaded;
     return this.#finish(loaded, request, { emailVerified: true });
+  }
+
+  /** POST /interaction/:uid/choose-account: the account chooser's answer, one of this browser's sessions. */
+  async chooseAccount(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
+    const loaded = await this.#form(uid, request, forgedFormText.login);
+    if ('kind' in loaded) return loaded;
+    const sid = param(request.body, 'sid');
+    if (!sid || !loaded.accounts.some((account) => account.sid === sid)) return this.#loginPage(loaded, 400, signInText.unknownAccount, null);
+    return this.#finish(loaded, request, { chosenSession: { sid } });
   }
 
   /** POST /interaction/:uid/abort: the user cancelled; the app hears access_denied. */

@@ -201,7 +201,7 @@ export class SetupPages {
 
   async #signedIn(request: ProtocolRequest, userId: string): Promise<ProtocolResponse> {
     const started = await this.#deps.engine.startSession(request, { userId, amr: ['pwd'], authTime: this.#deps.now(), acr: null });
-    return seeOther(this.#deps.urls.console, started ? [started.cookie] : []);
+    return seeOther(this.#deps.urls.console, started ? started.cookies : []);
   }
 
   #invitationProblem(problem: InvitationProblem): ProtocolResponse {

@@ -39,6 +39,7 @@ export const forgedFormText = {
 
 export const signInText = {
   missingFields: 'Enter your email and password.',
+  unknownAccount: 'That account is no longer signed in on this browser: choose another, or sign in.',
   wrongCredentials: 'The email or password is not right.',
   /** Said only after the right password, so it tells nothing to someone guessing. */
   disabledAccount: 'This account is disabled. Ask an administrator of this server to enable it.',

@@ -11,6 +11,9 @@ export interface LoginView {
   email: string;
   error: string | null;
   action: string;
+  /** The account chooser (prompt=select_account): the browser's signed-in accounts, each posted as `sid` to `chooseAction`. */
+  accounts: { sid: string; email: string; name: string }[];
+  chooseAction: string;
   abortAction: string;
   forgotPasswordUri: string;
   /** The sign-up page for this interaction; null when sign-up is off. */

@@ -36,6 +36,7 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
       expiresAt: now() + 60_000,
       revokedAt: null,
       dpopJkt: null,
+      claims: null,
       ...overrides,
     };
     await storage.grants.insert(record);
@@ -141,6 +142,17 @@ export function oauthContract(storageOf: () => Storage, now: () => number): void
     const unbound = await grant(storage, { dpopJkt: 'code-jkt' });
     assert.equal(await storage.grants.redeemCode(unbound.id, now(), null, now() + 1000), true);
     assert.equal((await storage.grants.get(unbound.id))?.dpopJkt, null);
+  });
+
+  test('a grant keeps the claims parameter of its request through redemption and rotation (OIDC Core §5.5, §12.2)', async () => {
+    const storage = storageOf();
+    const claims = { id_token: { email: { essential: true }, acr: { values: ['urn:latchkey:acr:mfa'] } }, userinfo: { name: null } };
+    const record = await grant(storage, { claims });
+    assert.deepEqual((await storage.grants.getByCodeHash(record.codeHash!))?.claims, claims);
+    assert.equal(await storage.grants.redeemCode(record.id, now(), { hash: 'rt-1', expiresAt: now() + 1000 }, now() + 1000), true);
+    assert.equal(await storage.grants.rotateRefresh(record.id, 'rt-1', { hash: 'rt-2', expiresAt: now() + 1000 }, now(), now() + 1000), true);
+    assert.deepEqual((await storage.grants.get(record.id))?.claims, claims);
+    assert.equal((await storage.grants.get((await grant(storage)).id))?.claims, null);
   });
 
   test('a revoked grant can not be redeemed', async () => {

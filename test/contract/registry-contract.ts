@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultSettings } from '../../src/domain/apps/app-settings.js';
-import type { AppRecord } from '../../src/ports/app-repositories.js';
+import type { AppRecord, TrustedIssuerRecord } from '../../src/ports/app-repositories.js';
 import type { PreAuthorizationRecord } from '../../src/ports/preauthorization-repository.js';
 import type { Storage } from '../../src/ports/storage.js';
 import { insertUser } from './records.js';
@@ -205,6 +205,34 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     assert.deepEqual(await storage.apps.listCertificates(web.clientId), []);
   });
 
+  test('asset signing keys: one per app, replaced by a new one, gone with the app', async () => {
+    const storage = storageOf();
+    const record = app((await org(storage)).id);
+    await storage.apps.insert(record);
+    assert.equal(await storage.apps.getAssetSigningKey(record.clientId), undefined);
+    const first = {
+      clientId: record.clientId,
+      certificatePem: '-----BEGIN CERTIFICATE-----\nfirst\n-----END CERTIFICATE-----',
+      sealedPrivateKey: 'sealed-first',
+      alg: 'ES256',
+      fingerprint: 'f1',
+      subject: 'CN=first',
+      notBefore: now() - 1000,
+      expiresAt: now() + 86_400_000,
+      createdAt: now(),
+    };
+    await storage.apps.putAssetSigningKey(first);
+    assert.deepEqual(await storage.apps.getAssetSigningKey(record.clientId), first);
+    const second = { ...first, sealedPrivateKey: 'sealed-second', fingerprint: 'f2', subject: 'CN=second', createdAt: now() + 1 };
+    await storage.apps.putAssetSigningKey(second);
+    assert.deepEqual(await storage.apps.getAssetSigningKey(record.clientId), second);
+    assert.equal(await storage.apps.deleteAssetSigningKey(record.clientId), true);
+    assert.equal(await storage.apps.deleteAssetSigningKey(record.clientId), false);
+    await storage.apps.putAssetSigningKey(first);
+    assert.equal(await storage.apps.delete(record.clientId), true);
+    assert.equal(await storage.apps.getAssetSigningKey(record.clientId), undefined);
+  });
+
   test('secrets: live until they expire; expireSecrets never extends an earlier expiry', async () => {
     const storage = storageOf();
     const record = app((await org(storage)).id);
@@ -391,5 +419,40 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     assert.deepEqual(await storage.preAuthorizations.listForApp(target.clientId), [], "a user's go with them");
     await storage.apps.delete(other.clientId);
     assert.deepEqual(await storage.preAuthorizations.listForApp(other.clientId), []);
+  });
+
+  test('trusted issuers: per app, oldest first, one per issuer, deleted one by one and with their app', async () => {
+    const storage = storageOf();
+    const team = await org(storage);
+    const target = app(team.id);
+    const other = app(team.id);
+    await storage.apps.insert(target);
+    await storage.apps.insert(other);
+    const record = (id: string, overrides: Partial<TrustedIssuerRecord> = {}): TrustedIssuerRecord => ({
+      id,
+      clientId: target.clientId,
+      issuer: 'https://partner.example.com',
+      keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1', alg: 'EdDSA' }],
+      subjects: ['alice@example.com'],
+      allowAnySubject: false,
+      scopes: ['openid', 'read'],
+      expiresAt: null,
+      createdBy: 'root@example.com',
+      createdAt: now(),
+      ...overrides,
+    });
+    const first = record(next('tis'));
+    const second = record(next('tis'), { issuer: 'urn:example:partner', subjects: [], allowAnySubject: true, expiresAt: now() + 5000, createdAt: now() + 1 });
+    await storage.apps.insertTrustedIssuer(second);
+    await storage.apps.insertTrustedIssuer(first);
+    await storage.apps.insertTrustedIssuer(record(next('tis'), { clientId: other.clientId }));
+    await assert.rejects(storage.apps.insertTrustedIssuer(record(next('tis'))), 'one relationship per issuer and app');
+    assert.deepEqual(await storage.apps.listTrustedIssuers(target.clientId), [first, second]);
+    assert.equal(await storage.apps.deleteTrustedIssuer(other.clientId, first.id), false, "only the app's own");
+    assert.equal(await storage.apps.deleteTrustedIssuer(target.clientId, second.id), true);
+    assert.equal(await storage.apps.deleteTrustedIssuer(target.clientId, second.id), false);
+    assert.deepEqual(await storage.apps.listTrustedIssuers(target.clientId), [first]);
+    await storage.apps.delete(other.clientId);
+    assert.deepEqual(await storage.apps.listTrustedIssuers(other.clientId), []);
   });
 }

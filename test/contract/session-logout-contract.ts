@@ -32,6 +32,7 @@ export function sessionLogoutContract(storageOf: () => Storage, now: () => numbe
       expiresAt: now() + 60_000,
       revokedAt: null,
       dpopJkt: null,
+      claims: null,
       ...overrides,
     };
     await storage.grants.insert(record);

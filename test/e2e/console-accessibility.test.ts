@@ -1,13 +1,14 @@
 // The console with the keyboard only, and on a phone-sized screen: an app created with Tab, Enter,
 // Space and the arrow keys, with focus always visible; dialogs that keep focus and close with
-// Escape; and the create flow at 375 pixels wide without sideways scrolling.
+// Escape; the create flow at 375 pixels wide without sideways scrolling; and the Dynamic
+// registration page's issue dialog with the keyboard, on a phone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
-import { assertFitsWidth, setRole, signInToConsole, withPage } from './console-helpers.js';
+import { assertNoSidewaysScroll, phoneViewport, setRole, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -53,7 +54,7 @@ describe('the console with the keyboard only and on a phone', { skip: browserSki
   let browser: Browser;
 
   before(async () => {
-    fixture = await oauthFixture();
+    fixture = await oauthFixture({ env: { LATCHKEY_REGISTRATION_ENABLED: 'true' } });
     await setRole(fixture, fixture.user.id, 'admin');
     browser = await launchChromium();
   });
@@ -164,7 +165,7 @@ describe('the console with the keyboard only and on a phone', { skip: browserSki
       browser,
       'a11y-375',
       async (page) => {
-        const fits = (step: string) => assertFitsWidth(page, step);
+        const fits = (step: string) => assertNoSidewaysScroll(page, step);
         await signInToConsole(page, fixture);
         await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
         await fits('apps');
@@ -208,6 +209,43 @@ describe('the console with the keyboard only and on a phone', { skip: browserSki
         await screenshot(page, 'a11y-375-06-app');
       },
       { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 },
+    );
+  });
+
+  test('Dynamic registration on a phone with the keyboard: the issue dialog keeps focus, closes with Escape, and fits', async () => {
+    await withPage(
+      browser,
+      'a11y-registration',
+      async (page) => {
+        await signInToConsole(page, fixture, fixture.user, '/console/orgs/default/registration');
+        await page.getByRole('heading', { name: 'Dynamic registration', level: 1 }).waitFor();
+        await page.getByRole('heading', { name: 'No registration tokens yet' }).waitFor();
+        await assertNoSidewaysScroll(page, 'the registration page');
+        const open = await tabTo(page, /^Issue a token$/);
+        assert.notEqual(open.outline, 'none', 'focus is visible');
+        await page.keyboard.press('Enter');
+        await page.getByRole('dialog', { name: 'Issue a registration token' }).waitFor();
+        const inside = await focused(page);
+        assert.equal(inside.inDialog, true, 'focus moves into the dialog');
+        assert.match(inside.name, /^Name/, 'the first field has focus');
+        for (let press = 0; press < 20; press += 1) {
+          await page.keyboard.press('Tab');
+          const now = await focused(page);
+          assert.equal(now.inDialog, true, 'Tab stays in the dialog');
+          assert.notEqual(now.outline, 'none', `focus is visible on ${now.name}`);
+        }
+        // A checkbox of the policy, toggled with Space.
+        const webApp = await tabTo(page, /^Web app$/);
+        assert.equal(webApp.type, 'checkbox');
+        await page.keyboard.press('Space');
+        assert.equal(await page.getByLabel('Web app').isChecked(), false);
+        await assertNoSidewaysScroll(page, 'the issue dialog');
+        await screenshot(page, 'a11y-registration-dialog-375');
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog').waitFor({ state: 'hidden' });
+        assert.equal((await focused(page)).name, 'Issue a token', 'focus returns to the button that opened it');
+      },
+      phoneViewport,
     );
   });
 });

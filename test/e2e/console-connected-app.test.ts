@@ -1,5 +1,5 @@
 // In the console: a "connected app" with several callback URLs (2000 characters in all),
-// device flow, an uploaded certificate, PKCE and secret requirements, refresh token rotation, JWT
+// device flow, an uploaded certificate, a trusted issuer, PKCE and secret requirements, refresh token rotation, JWT
 // access tokens, "introspect all tokens" and ID token settings; then the same app used for real. A
 // viewer sees it all and can change none of it.
 import assert from 'node:assert/strict';
@@ -126,6 +126,24 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
       await preAuthorizations.getByRole('cell', { name: 'every viewer', exact: true }).waitFor();
       await screenshot(page, 'connected-app-02b-pre-authorized');
 
+      // A partner's identity provider whose JWTs the app may present for one user (RFC 7523 §3).
+      const trusted = page.getByRole('region', { name: 'Trusted issuers' });
+      await trusted.getByText('This app trusts no external issuer.').waitFor();
+      await trusted.getByLabel('Issuer', { exact: true }).fill('https://idp.partner.example.test');
+      await trusted.getByLabel('Public keys', { exact: true }).fill(readFileSync(certificatePath, 'utf8'));
+      await trusted.getByLabel('Subjects', { exact: true }).fill(fixture.user.email);
+      await trusted.getByLabel('Scopes', { exact: true }).fill('openid admin:everything');
+      await trusted.getByRole('button', { name: 'Trust issuer' }).click();
+      await trusted
+        .getByText(/admin:everything is not one of the scopes this app may ask for/)
+        .first()
+        .waitFor();
+      await trusted.getByLabel('Scopes', { exact: true }).fill('openid');
+      await trusted.getByRole('button', { name: 'Trust issuer' }).click();
+      await trusted.getByRole('cell', { name: 'https://idp.partner.example.test', exact: true }).waitFor();
+      await trusted.getByRole('cell', { name: fixture.user.email, exact: true }).waitFor();
+      await screenshot(page, 'connected-app-02c-trusted-issuer');
+
       // JWT access tokens are the API's choice of format.
       await page.getByRole('link', { name: 'APIs' }).click();
       await page.getByRole('link', { name: 'Contacts API' }).click();
@@ -147,6 +165,11 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
     const certificates = await fixture.server.server.runtime.registry.apps.listCertificates(context, clientId);
     assert.equal(certificates.length, 1);
     assert.equal(certificates[0]!.alg, 'RS256');
+    const trusted = await fixture.server.server.runtime.registry.apps.listTrustedIssuers(context, clientId);
+    assert.deepEqual(
+      trusted.map((relationship) => [relationship.issuer, relationship.subjects, relationship.scopes]),
+      [['https://idp.partner.example.test', [fixture.user.email], ['openid']]],
+    );
   });
 
   test('the app works as configured at the token, device and introspection endpoints', async () => {
@@ -234,7 +257,9 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
       assert.equal(await page.getByLabel('Introspect all tokens').isChecked(), true, 'the settings are shown');
       assert.equal(await page.getByRole('button', { name: 'Save changes' }).isDisabled(), true);
       assert.equal(await page.getByRole('button', { name: 'Upload certificate' }).count(), 0);
-      assert.equal(await page.getByRole('button', { name: 'Delete' }).isDisabled(), true);
+      assert.equal(await page.getByRole('table', { name: 'Certificates and keys' }).getByRole('button', { name: 'Delete' }).isDisabled(), true);
+      assert.equal(await page.getByRole('table', { name: 'Trusted issuers' }).getByRole('button', { name: 'Delete' }).isDisabled(), true);
+      assert.equal(await page.getByRole('button', { name: 'Trust issuer' }).count(), 0);
       await screenshot(page, 'connected-app-04-viewer-advanced');
       await page.getByRole('link', { name: 'OAuth & scopes' }).click();
       assert.equal(await page.getByRole('button', { name: 'Refresh client secret' }).isDisabled(), true);

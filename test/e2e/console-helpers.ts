@@ -56,15 +56,18 @@ export async function withPage<T>(
   }
 }
 
-/** Fails unless the page fits its window: no sideways scrolling (a phone-sized screen). */
-export async function assertFitsWidth(page: Page, step: string): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-  );
-  assert.ok(scrollWidth <= innerWidth, `${step}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
-}
-
 /** The payload of a JWT, decoded (the tests trust the server's signature: the interop suite verifies it). */
 export function jwtPayload(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** A phone-sized browser context: 375 CSS pixels wide, touch. */
+export const phoneViewport = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 } as const;
+
+/** Fails when the page is wider than the window, i.e. it scrolls sideways. */
+export async function assertNoSidewaysScroll(page: Page, where: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+  );
+  assert.ok(scrollWidth <= innerWidth, `${where}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
 }

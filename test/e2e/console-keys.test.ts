@@ -9,7 +9,7 @@ import { paths } from '../../src/contracts/paths.js';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { oauthFixture, type OAuthFixture } from '../support/oauth.js';
-import { signInToConsole, withPage } from './console-helpers.js';
+import { assertNoSidewaysScroll, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -31,12 +31,6 @@ describe('the console Signing keys page (server administrators)', { skip: browse
   };
   const keyCard = (page: Page, kid: string): Locator => page.getByRole('list', { name: 'Signing keys' }).getByRole('listitem', { name: `Key ${kid}` });
   const statusOf = async (page: Page, kid: string): Promise<string> => (await keyCard(page, kid).locator('.key-status').innerText()).trim();
-  const assertNoSidewaysScroll = async (page: Page, where: string) => {
-    const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-      '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-    );
-    assert.ok(scrollWidth <= innerWidth, `${where}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
-  };
 
   before(async () => {
     fixture = await oauthFixture();

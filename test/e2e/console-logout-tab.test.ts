@@ -94,6 +94,7 @@ describe('the console app page: Logout tab', { skip: browserSkipReason }, () => 
         expiresAt: now + 3_600_000,
         revokedAt: null,
         dpopJkt: null,
+        claims: null,
       });
       await registry.users.endSessions({ actor: operatorActor }, user.id);
       const until = Date.now() + 10_000;

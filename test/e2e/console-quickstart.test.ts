@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { apiIdentifier, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
-import { assertFitsWidth as fits, jwtPayload, setRole, signInToConsole, withPage } from './console-helpers.js';
+import { assertNoSidewaysScroll as fits, jwtPayload, phoneViewport, setRole, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -87,7 +87,7 @@ describe("an app's quickstart in the console", { skip: browserSkipReason }, () =
         }
         await screenshot(page, 'quickstart-375');
       },
-      { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 },
+      phoneViewport,
     );
   });
 });

@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { postForm, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, oauthFixture, type OAuthFixture } from '../support/oauth.js';
-import { assertFitsWidth, setRole, signInToConsole, withPage } from './console-helpers.js';
+import { assertNoSidewaysScroll, phoneViewport, setRole, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -51,7 +51,7 @@ describe("the previous secret's grace period in the console", { skip: browserSki
 
         await card.getByText('The previous secret still works').waitFor();
         assert.match((await card.textContent()) ?? '', /keeps working until/);
-        await assertFitsWidth(page, 'the secret card');
+        await assertNoSidewaysScroll(page, 'the secret card');
         await screenshot(page, 'secret-grace-01-previous');
         assert.equal((await token(app.clientId, first)).status, 200, 'the previous secret works in its grace period');
         // The card says the previous secret is still in use, once the use is written (batched, off the request path).
@@ -74,7 +74,7 @@ describe("the previous secret's grace period in the console", { skip: browserSki
         assert.equal(refused.body.error, 'invalid_client');
         assert.equal((await token(app.clientId, second)).status, 200, 'the new secret works');
       },
-      { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 },
+      phoneViewport,
     );
   });
 });

@@ -89,6 +89,7 @@ describe('front-channel logout in Chromium', { skip: browserSkipReason }, () => 
           expiresAt: clock.now() + 3_600_000,
           revokedAt: null,
           dpopJkt: null,
+          claims: null,
         });
       }
 

@@ -218,7 +218,7 @@ describe('token exchange (RFC 8693)', () => {
     assert.match(String(response.body.error_description), /may not reach https:\/\/billing\.example\.test/);
   });
 
-  test('only access tokens are accepted and issued', async () => {
+  test('an access token is not accepted as an ID token, and only access tokens are issued', async () => {
     assert.equal((await exchangeFor({ subject_token_type: 'urn:ietf:params:oauth:token-type:id_token' })).body.error, 'invalid_request');
     assert.equal((await exchangeFor({ requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' })).body.error, 'invalid_request');
   });

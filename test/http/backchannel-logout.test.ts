@@ -216,6 +216,22 @@ for (const store of stores)
       assert.equal(receiver.to(bystander.path).length, 0, 'an app of another session hears nothing');
     });
 
+    test('a pairwise app hears of the logout with the pairwise sub of its ID tokens, and id_token_hint works with it', async () => {
+      const pairwise = await logoutApp({ idToken: { subjectType: 'pairwise' } });
+      const browser = new FormBrowser(fixture.issuer, fixture.fetch);
+      const tokens = await signIn(pairwise.configuration, browser);
+      const sub = tokens.claims()!.sub;
+      assert.notEqual(sub, fixture.user.id, 'pairwise, not the user id');
+      // A hint naming the signed-in user (as this app knows them) ends the session without asking.
+      const response = await browser.get(
+        client.buildEndSessionUrl(pairwise.configuration, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: postLogoutRedirectUri }),
+      );
+      assert.equal(response.status, 302);
+      assert.equal(response.headers.get('location'), postLogoutRedirectUri);
+      const payload = await logoutTokenAt(pairwise.path, pairwise.clientId);
+      assert.equal(payload.sub, sub);
+    });
+
     test('ending the session revokes what was issued without offline_access; offline access lives on', async () => {
       const online = await logoutApp();
       const offline = await logoutApp();

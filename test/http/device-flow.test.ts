@@ -153,6 +153,49 @@ describe('device authorization grant (RFC 8628)', () => {
     );
     assert.equal(oauth.getValidatedIdTokenClaims(tokens)?.sub, fixture.user.id);
   });
+  test('oauth4webapi with DPoP: the device gets DPoP-bound tokens, its refresh token is bound to the key (RFC 9449 §5)', async () => {
+    const issuer = new URL(fixture.issuer);
+    const insecure = { [oauth.allowInsecureRequests]: true } as const;
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
+    // The server runs on this test's clock: proofs and ID tokens are dated by it.
+    const client: oauth.Client = { client_id: tv.clientId, [oauth.clockSkew]: Math.round((now.value - Date.now()) / 1000) };
+    const keys = await oauth.generateKeyPair('ES256');
+    const dpop = oauth.DPoP(client, keys);
+    const started = await oauth.processDeviceAuthorizationResponse(
+      as,
+      client,
+      await oauth.deviceAuthorizationRequest(as, client, oauth.None(), new URLSearchParams({ scope: 'openid profile offline_access' }), insecure),
+    );
+    await approve(started.user_code, 'allow', /See your name/);
+    now.value += 6_000;
+    client[oauth.clockSkew] = Math.round((now.value - Date.now()) / 1000);
+    const tokens = await oauth.processDeviceCodeResponse(
+      as,
+      client,
+      await oauth.deviceCodeGrantRequest(as, client, oauth.None(), started.device_code, { ...insecure, DPoP: dpop }),
+    );
+    assert.equal(tokens.token_type, 'dpop');
+    assert.ok(tokens.refresh_token);
+    const asBearer = await fetch(`${fixture.issuer}/oauth2/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(asBearer.status, 401, 'a DPoP-bound token is refused as a bearer token (RFC 9449 §7.1)');
+    const userinfo = await oauth.userInfoRequest(as, client, tokens.access_token, { ...insecure, DPoP: dpop });
+    assert.equal(userinfo.status, 200);
+
+    // A public client's refresh token is bound: another key is refused, the device's own works.
+    const otherKey = oauth.DPoP(client, await oauth.generateKeyPair('ES256'));
+    const stolen = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token, { ...insecure, DPoP: otherKey });
+    assert.equal(stolen.status, 400);
+    const refusal = (await stolen.json()) as { error: string; error_description: string };
+    assert.equal(refusal.error, 'invalid_grant');
+    assert.match(refusal.error_description, /another key than the one the refresh token is bound to/);
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token, { ...insecure, DPoP: dpop }),
+    );
+    assert.equal(refreshed.token_type, 'dpop');
+  });
+
   // Last: it uses up this address's guesses.
   test('a wrong user code is refused, and guessing is throttled per address (§5.1)', async () => {
     const browser = new FormBrowser(fixture.issuer);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as client from 'openid-client';
 import { assertionAlgorithms } from '../../src/contracts/algorithms.js';
+import { checksAfterRedirect } from '../../src/protocol/authorize/checks.js';
 import { supportedClientAuthMethodNames } from '../../src/protocol/client-auth/authenticate-client.js';
 import { grantHandlers } from '../../src/protocol/grants/registry.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -72,6 +73,11 @@ describe('discovery', () => {
     assert.equal(metadata.request_parameter_supported, true as unknown as string[], 'signed request objects by value (RFC 9101)');
     assert.deepEqual(metadata.request_object_signing_alg_values_supported, [...assertionAlgorithms], 'asymmetric only: no none, no HMAC');
     assert.equal(metadata.require_pushed_authorization_requests, false as unknown as string[], 'PAR is offered, not required, by default');
+    assert.equal(metadata.claims_parameter_supported, true as unknown as string[], 'the claims parameter (OIDC Core §5.5)');
+    assert.ok(
+      checksAfterRedirect.some((check) => check.name === 'claims'),
+      'the authorization request checks read it',
+    );
     for (const grant of metadata.grant_types_supported) {
       const response = await server.fetch(`${server.issuer}/oauth2/token`, {
         method: 'POST',

@@ -85,6 +85,51 @@ test('open registration is throttled per client address (429 with Retry-After); 
   }
 });
 
+test('browser clients of any origin may register (CORS without credentials); with open registration they read discovery too', async () => {
+  const origin = 'https://mcp-client.example.test';
+  for (const open of [false, true]) {
+    const server = await startTestServer({
+      inProcess: true,
+      logLevel: 'warn',
+      env: {
+        LATCHKEY_REGISTRATION_ENABLED: 'true',
+        ...(open ? { LATCHKEY_REGISTRATION_OPEN: 'true', LATCHKEY_REGISTRATION_OPEN_ORGANIZATION: 'default' } : {}),
+      },
+    });
+    try {
+      const preflight = await server.fetch(`${server.issuer}/oauth2/register`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+      assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+      assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+      assert.equal(preflight.headers.get('access-control-allow-credentials'), null, 'never with cookies');
+      const configurationPreflight = await server.fetch(`${server.issuer}/oauth2/register/some-client`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT' },
+      });
+      assert.match(configurationPreflight.headers.get('access-control-allow-methods') ?? '', /GET, PUT, DELETE/);
+
+      const registered = await server.fetch(`${server.issuer}/oauth2/register`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [`${origin}/cb`], token_endpoint_auth_method: 'none' }),
+      });
+      assert.equal(registered.status, open ? 201 : 401);
+      assert.equal(registered.headers.get('access-control-allow-origin'), '*', 'errors are readable too');
+
+      const discovery = await server.fetch(`${server.issuer}/.well-known/openid-configuration`, {
+        headers: { origin: 'https://never-registered.example.test' },
+      });
+      assert.equal(discovery.headers.get('access-control-allow-origin'), open ? 'https://never-registered.example.test' : null);
+    } finally {
+      await server.stop();
+    }
+  }
+});
+
 test('no initial access token, registration access token or client secret reaches the log', async () => {
   const server = await startTestServer({ inProcess: true, logLevel: 'trace', env: { LATCHKEY_REGISTRATION_ENABLED: 'true' } });
   try {

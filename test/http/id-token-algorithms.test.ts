@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { operatorActor } from '../../src/domain/access/actor.js';
-import { FormBrowser, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+import { oauthFixture, openIdCodeFlow, redirectUri, type OAuthFixture } from '../support/oauth.js';
 
 /** id_token_signed_response_alg per app (OIDC Dynamic Client Registration §2): RS256 unless the app picks ES256 or EdDSA. */
 describe('ID token signing algorithm per app', () => {
@@ -24,20 +24,8 @@ describe('ID token signing algorithm per app', () => {
       client.ClientSecretBasic(app.clientSecret!),
       { execute: [client.allowInsecureRequests] },
     );
-    const verifier = client.randomPKCECodeVerifier();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(configuration, {
-      redirect_uri: redirectUri,
-      scope: 'openid',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      nonce,
-    });
-    const response = await new FormBrowser(fixture.issuer, fixture.fetch).authorize(url, fixture.user);
-    const location = response.headers.get('location');
-    assert.ok(location, `no redirect: ${response.status}`);
     // openid-client refuses an ID token whose alg is not the one the client registered.
-    const tokens = await client.authorizationCodeGrant(configuration, new URL(location), { pkceCodeVerifier: verifier, expectedNonce: nonce });
+    const tokens = await openIdCodeFlow(fixture, configuration);
     assert.equal(tokens.claims()?.sub, fixture.user.id);
     return tokens.id_token!;
   }

@@ -53,10 +53,10 @@ describe('the second factor over HTTP: required by an app, prompt=none, the devi
     return response;
   }
 
-  test('discovery names the classes it can meet, and says the claims parameter is not supported in general', async () => {
+  test('discovery names the classes it can meet, and that the claims parameter (an essential acr among it) is supported', async () => {
     const metadata = (await (await fetch(`${fixture.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     assert.deepEqual(metadata.acr_values_supported, ['urn:latchkey:acr:pwd', mfa]);
-    assert.equal(metadata.claims_parameter_supported, false);
+    assert.equal(metadata.claims_parameter_supported, true);
     assert.ok((metadata.claims_supported as string[]).includes('acr'));
   });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { operatorActor } from '../../src/domain/access/actor.js';
@@ -85,6 +86,12 @@ describe('rotating the server secret (LATCHKEY_PREVIOUS_SECRETS)', () => {
     untouchedApp = { clientId: untouched.clientId, clientSecret: untouched.clientSecret! };
     // An authenticator app secret sealed with A (enrollment started, not confirmed).
     totp = await first.server.server.runtime.registry.secondFactors.startTotp(first.user.id, first.user.email);
+    // An asset signing key sealed with A.
+    const certificateFile = (name: string) => readFileSync(new URL(`../fixtures/certificates/${name}`, import.meta.url), 'utf8');
+    await first.server.server.runtime.registry.apps.setAssetSigningKey(context, app.clientId, {
+      certificate: certificateFile('ec-valid.pem'),
+      privateKey: certificateFile('ec-valid.key'),
+    });
     assert.equal((await introspect(first.server, made, made.accessToken)).body.active, true);
     await first.stop();
   });
@@ -117,6 +124,9 @@ describe('rotating the server secret (LATCHKEY_PREVIOUS_SECRETS)', () => {
           .some((entry) => entry.msg === 're-encrypted authenticator app and connection secrets with the current server secret' && entry.totpSecrets === 1),
         'the TOTP secret was re-encrypted at start',
       );
+      const assetKey = await server.server.runtime.storage.apps.getAssetSigningKey(made.clientId);
+      const opened = await server.server.runtime.keys.assetSigningKeyEncryption.openWithIndex(assetKey!.sealedPrivateKey);
+      assert.equal(opened.keyIndex, 0, 'the asset signing key was re-encrypted with the current secret at start');
       // The client secret (compared) and the opaque access token (looked up by hash) made with A.
       assert.equal((await introspect(server, made, made.accessToken)).body.active, true);
       assert.equal(await patWorks(server, made.pat), 200);
@@ -141,6 +151,7 @@ describe('rotating the server secret (LATCHKEY_PREVIOUS_SECRETS)', () => {
       assert.equal(dependencies.opaqueAccessTokens, 1);
       assert.equal(dependencies.signingKeys, 0, 're-encrypted at start');
       assert.equal(dependencies.totpSecrets, 0, 're-encrypted at start');
+      assert.equal(dependencies.assetSigningKeys, 0, 're-encrypted at start');
       assert.equal(status.previous[0]!.safeToDrop, false);
 
       // The refresh token made with A rotates; what comes back is made with B.

@@ -1,3 +1,4 @@
+import * as client from 'openid-client';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import type { ApiRecord } from '../../src/ports/api-repository.js';
 import type { Role } from '../../src/ports/org-repositories.js';
@@ -87,6 +88,8 @@ export class FormBrowser {
   readonly #issuer: string;
   readonly #fetch: Fetch;
   readonly cookies = new Map<string, string>();
+  /** The consent page the last authorize() answered, if it was shown one. */
+  consentPage: string | null = null;
 
   constructor(issuer: string, fetchImpl: Fetch = fetch) {
     this.#issuer = issuer;
@@ -135,6 +138,7 @@ export class FormBrowser {
    * redirect to the client (check `location`), a form_post page, or an error page.
    */
   async authorize(url: string | URL, login?: { email: string; password: string }, decision: 'allow' | 'deny' = 'allow'): Promise<Response> {
+    this.consentPage = null;
     let response = await this.get(url);
     for (let step = 0; step < 10; step += 1) {
       const location = response.headers.get('location');
@@ -151,8 +155,11 @@ export class FormBrowser {
       const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
       if (!csrf || !action) return page;
       if (html.includes('name="password"') && login) {
-        response = await this.post(action, { csrf, email: login.email, password: login.password });
+        // The sign-in form, not the account chooser's above it.
+        const signInAction = /<form method="post" action="([^"]+\/login)"/.exec(html)?.[1] ?? action;
+        response = await this.post(signInAction, { csrf, email: login.email, password: login.password });
       } else if (html.includes('name="decision"')) {
+        this.consentPage = html;
         response = await this.post(action, { csrf, decision });
       } else {
         return page;
@@ -167,4 +174,38 @@ export function callbackParams(response: Response): URLSearchParams {
   const location = response.headers.get('location');
   if (!location) throw new Error(`expected a redirect, got ${response.status}`);
   return new URL(location).searchParams;
+}
+
+/**
+ * The authorization code flow of openid-client, PKCE and a nonce included, signing in through
+ * `browser` (a fresh one unless given) as `login` (the fixture's user unless given).
+ */
+export async function openIdCodeFlow(
+  fixture: Pick<OAuthFixture, 'issuer' | 'fetch' | 'user'>,
+  configuration: client.Configuration,
+  options: {
+    redirectUri?: string;
+    scope?: string;
+    browser?: FormBrowser;
+    login?: { email: string; password: string };
+    /** More authorization request parameters (prompt, login_hint, ...). */
+    parameters?: Record<string, string>;
+  } = {},
+): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers> {
+  const redirect = options.redirectUri ?? redirectUri;
+  const verifier = client.randomPKCECodeVerifier();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(configuration, {
+    redirect_uri: redirect,
+    scope: options.scope ?? 'openid',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    nonce,
+    ...options.parameters,
+  });
+  const browser = options.browser ?? new FormBrowser(fixture.issuer, fixture.fetch);
+  const response = await browser.authorize(url, options.login ?? fixture.user);
+  const location = response.headers.get('location');
+  if (!location) throw new Error(`no redirect to the app: ${response.status}`);
+  return client.authorizationCodeGrant(configuration, new URL(location), { pkceCodeVerifier: verifier, expectedNonce: nonce }, { redirect_uri: redirect });
 }

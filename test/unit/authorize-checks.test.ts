@@ -69,14 +69,14 @@ describe('the authorization request checks, each on its own', () => {
   });
   after(() => t.close());
 
-  async function run(check: AuthorizeCheck, form: Form, client: ClientName): Promise<Outcome> {
+  async function run(check: AuthorizeCheck, form: Form, client: ClientName, earlier: Partial<AuthorizeCheckContext['request']> = {}): Promise<Outcome> {
     const entries = Object.entries(form).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((one): [string, string] => [name, one]));
     const context: AuthorizeCheckContext = {
       parameters: bagFromEntries(entries),
       pushed: false,
       deps: t.deps,
       ...(client === 'none' ? {} : { client: clients[client] }),
-      request: { responseMode: 'query', state: null },
+      request: { responseMode: 'query', state: null, ...earlier },
     };
     try {
       await check.run(context);
@@ -461,46 +461,85 @@ describe('the authorization request checks, each on its own', () => {
   }
   table(checkAcrValues, [['over 1000 characters', { acr_values: 'a'.repeat(1001) }, 'web', 'invalid_request: acr_values must be at most 1000 characters']]);
 
+  const openid = { scope: ['openid', 'profile'] };
   const claimsRows: [string, Form, string[]][] = [
     ['none given', {}, []],
     ['acr asked for as a voluntary claim', { claims: JSON.stringify({ id_token: { acr: null } }) }, []],
     [
-      'acr essential with values',
-      { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:latchkey:acr:mfa', 7] } } }) },
-      ['urn:latchkey:acr:mfa'],
+      'acr essential with values, one of them known',
+      { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:latchkey:acr:mfa', 7, 'urn:other'] } } }) },
+      ['urn:latchkey:acr:mfa', 'urn:other'],
     ],
     [
       'acr essential with one value',
       { claims: JSON.stringify({ id_token: { acr: { essential: true, value: 'urn:latchkey:acr:pwd' } } }) },
       ['urn:latchkey:acr:pwd'],
     ],
-    ['acr not essential', { claims: JSON.stringify({ id_token: { acr: { essential: false, value: 'urn:latchkey:acr:mfa' } } }) }, []],
-    ['other claims only, accepted and ignored', { claims: JSON.stringify({ userinfo: { email: { essential: true } } }) }, []],
+    ['acr not essential', { claims: JSON.stringify({ id_token: { acr: { essential: false, value: 'urn:other' } } }) }, []],
+    ['other claims only', { claims: JSON.stringify({ userinfo: { email: { essential: true } } }) }, []],
   ];
   for (const [name, form, essential] of claimsRows) {
     test(`claims: ${name}`, async () => {
-      const { result, context } = await run(checkClaimsParameter, form, 'web');
+      const { result, context } = await run(checkClaimsParameter, form, 'web', openid);
       assert.equal(result, 'ok');
       assert.deepEqual(context.request.essentialAcr, essential);
     });
   }
-  table(checkClaimsParameter, [
-    ['not JSON', { claims: '{id_token' }, 'web', 'invalid_request: claims must be a JSON object (OIDC Core §5.5)'],
-    ['a JSON array', { claims: '[]' }, 'web', 'invalid_request: claims must be a JSON object (OIDC Core §5.5)'],
+
+  test('claims: unknown claims and claims of scopes the app may not ask for are left out (OIDC Core §5.5)', async () => {
+    const claims = {
+      id_token: { name: null, email: { essential: true }, favourite_colour: null, auth_time: { essential: true } },
+      userinfo: { phone_number: null },
+    };
+    const { result, context } = await run(checkClaimsParameter, { claims: JSON.stringify(claims) }, 'web', openid);
+    assert.equal(result, 'ok');
+    // The app may ask for openid and profile only: email and phone_number are not for it.
+    assert.deepEqual(context.request.claims, { id_token: { name: null, auth_time: { essential: true } }, userinfo: {} });
+  });
+
+  test('claims: none given keeps none', async () => {
+    assert.equal((await run(checkClaimsParameter, {}, 'web', openid)).context.request.claims, null);
+  });
+
+  const claimsCases: [string, Form, Partial<AuthorizeCheckContext['request']>, string][] = [
+    [
+      'without openid',
+      { claims: '{"id_token":{"name":null}}' },
+      { scope: ['profile'] },
+      'invalid_request: the claims parameter needs the openid scope: it asks for claims of OpenID Connect (OIDC Core §5.5)',
+    ],
+    ['not JSON', { claims: '{id_token' }, openid, 'invalid_request: claims must be a JSON object (OIDC Core §5.5)'],
+    ['a JSON array', { claims: '[]' }, openid, 'invalid_request: claims must be a JSON object (OIDC Core §5.5)'],
     [
       'id_token not an object',
       { claims: '{"id_token":"acr"}' },
-      'web',
+      openid,
       'invalid_request: claims.id_token must be a JSON object of claim requests (OIDC Core §5.5)',
     ],
     [
       'userinfo not an object',
       { claims: '{"userinfo":[1]}' },
-      'web',
+      openid,
       'invalid_request: claims.userinfo must be a JSON object of claim requests (OIDC Core §5.5)',
     ],
-    ['acr not an object', { claims: '{"id_token":{"acr":true}}' }, 'web', 'invalid_request: claims.id_token.acr must be null or an object (OIDC Core §5.5.1)'],
-  ]);
+    [
+      'acr not an object',
+      { claims: '{"id_token":{"acr":true}}' },
+      openid,
+      'invalid_request: claims.id_token.acr must be null or an object with essential, value or values (OIDC Core §5.5)',
+    ],
+    [
+      'essential acr Latchkey can not meet',
+      { claims: '{"id_token":{"acr":{"essential":true,"values":["urn:other"]}}}' },
+      openid,
+      'unmet_authentication_requirements: the essential acr asks for urn:other, and this server can meet only urn:latchkey:acr:pwd, urn:latchkey:acr:mfa (OIDC Core §5.5.1.1)',
+    ],
+  ];
+  for (const [name, form, earlier, expected] of claimsCases) {
+    test(`claims: ${name}`, async () => {
+      assert.equal((await run(checkClaimsParameter, form, 'web', earlier)).result, expected);
+    });
+  }
 
   test('dpop_jkt: absent is unbound, a thumbprint binds the code (RFC 9449 §10)', async () => {
     const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';

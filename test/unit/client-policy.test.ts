@@ -31,6 +31,7 @@ describe("the client policy: stored settings completed with the app type's defau
     assert.deepEqual(settings.refreshToken, { ...defaults.refreshToken, ttlMinutes: 60, rotation: true });
     assert.deepEqual(settings.idToken, defaults.idToken);
     assert.deepEqual(settings.customClaims, {});
+    assert.deepEqual(settings.assetTokens, { enabled: false, validityMinutes: 60, audiences: [], signing: 'server', customAttributes: {} });
     assert.deepEqual(settings.security, {
       requirePkce: true,
       introspectAllTokens: false,
@@ -55,6 +56,12 @@ describe("the client policy: stored settings completed with the app type's defau
       { ...defaultSettings('spa').refreshToken, ttlMinutes: 5 },
     ],
     ['a group of the wrong type reads as its defaults', { security: 7 }, (settings) => settings.security, defaultSettings('spa').security],
+    [
+      'asset token settings are completed member by member',
+      { assetTokens: { enabled: true, audiences: ['urn:example:vault'], signing: 'hsm' } },
+      (settings) => settings.assetTokens,
+      { ...defaultSettings('spa').assetTokens, enabled: true, audiences: ['urn:example:vault'] },
+    ],
     [
       'an explicit null access token lifetime stays null (the APIs decide)',
       { accessToken: { ttlMinutes: null } },

@@ -13,6 +13,7 @@ import {
   loginPromptCheck,
   maxAgeCheck,
   noSession,
+  subjectMismatch,
   unverifiedEmail,
   verifiedEmailPolicy,
   type PolicyContext,
@@ -34,6 +35,7 @@ function context(overrides: Partial<Omit<PolicyContext, 'prompt'>> & { prompt?: 
     consentCovered: () => Promise.resolve(covered),
     email: { verificationRequired: false, verified: false },
     secondFactor: { proven: false, required: () => Promise.resolve(false) },
+    subject: { requested: null, session: 'usr_1' },
     ...rest,
   };
 }
@@ -68,6 +70,27 @@ describe('the prompt checks', () => {
     { check: maxAgeCheck, name: 'max_age', situation: 'max_age=0', context: context({ maxAge: 0 }), prompts: true },
     { check: maxAgeCheck, name: 'max_age', situation: 'max_age=0, signed in for this interaction', context: context({ maxAge: 0, login }), prompts: false },
     { check: maxAgeCheck, name: 'max_age', situation: 'no session (no_session says it)', context: context({ maxAge: 0, session: undefined }), prompts: false },
+    {
+      check: subjectMismatch,
+      name: 'claims_id_token_sub_value',
+      situation: 'the session is of another user than claims id_token.sub.value',
+      context: context({ subject: { requested: 'usr_2', session: 'usr_1' } }),
+      prompts: true,
+    },
+    {
+      check: subjectMismatch,
+      name: 'claims_id_token_sub_value',
+      situation: 'the session is of the subject asked for',
+      context: context({ subject: { requested: 'usr_1', session: 'usr_1' } }),
+      prompts: false,
+    },
+    {
+      check: subjectMismatch,
+      name: 'claims_id_token_sub_value',
+      situation: 'signed in for this interaction (the engine compares who signed in)',
+      context: context({ subject: { requested: 'usr_2', session: 'usr_1' }, login }),
+      prompts: false,
+    },
     { check: consentPromptCheck, name: 'consent_prompt', situation: 'prompt=consent', context: context({ prompt: ['consent'] }), prompts: true },
     {
       check: consentPromptCheck,
@@ -135,10 +158,10 @@ describe('the prompt checks', () => {
 });
 
 describe('the prompts, as lists of checks in order', () => {
-  test('the login prompt checks no_session, login_prompt, max_age; the consent prompt consent_prompt, consent_missing', () => {
+  test('the login prompt checks no_session, login_prompt, max_age, claims_id_token_sub_value; the consent prompt consent_prompt, consent_missing', () => {
     assert.deepEqual(
       loginPolicy.checks.map((check) => check.name),
-      ['no_session', 'login_prompt', 'max_age'],
+      ['no_session', 'login_prompt', 'max_age', 'claims_id_token_sub_value'],
     );
     assert.deepEqual(
       consentPolicy.checks.map((check) => check.name),

@@ -7,6 +7,7 @@ import type {
   AuditEventView,
   CertificateView,
   ConsentView,
+  InitialTokenView,
   InvitationView,
   LogoutDeliveryView,
   MeView,
@@ -43,3 +44,4 @@ export type AuditEvent = AuditEventView;
 export type Consent = ConsentView;
 export type LogoutDelivery = LogoutDeliveryView;
 export type SigningKey = SigningKeyView;
+export type InitialToken = InitialTokenView;

@@ -2,8 +2,10 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { ErrorSummary, Loading, TextField } from '../components/ui';
 import { api, get, loadSession, redirectToSignIn, signOut, type ConsoleSession } from '../lib/api';
+import { loadServerMetadata } from '../lib/discovery';
 import { useLoad, useTitle } from '../lib/hooks';
 import { OrgContext, orgValue } from '../lib/org';
+import { roleAllows } from '../lib/permissions';
 import { roleIn, SessionContext, useSession, type SessionValue } from '../lib/session';
 import { mayReview } from './Reviews';
 import type { Me, Org, Page } from '../lib/types';
@@ -171,10 +173,12 @@ function OrgSwitcher({ current }: { current: string }) {
   );
 }
 
-const navItems = [
+/** `registration`: initial access tokens, shown to those who may see them and only while the server has dynamic registration on. */
+const navItems: { to: string; label: string; only?: 'registration' }[] = [
   { to: 'apps', label: 'OAuth apps' },
   { to: 'apis', label: 'APIs' },
   { to: 'credentials', label: 'Client credentials' },
+  { to: 'registration', label: 'Dynamic registration', only: 'registration' },
   { to: 'members', label: 'Members' },
   { to: 'connections', label: 'Sign-in connections' },
   { to: 'audit', label: 'Audit log' },
@@ -200,6 +204,8 @@ export function OrgLayout() {
   const mainRef = useRef<HTMLElement>(null);
   const org = useLoad(() => get<Org>(`/orgs/${encodeURIComponent(slug)}`), [slug]);
   const known = session.orgs.find((candidate) => candidate.name === slug || candidate.id === slug);
+  const metadata = useLoad(() => loadServerMetadata(session.session.issuer), [session.session.issuer]);
+  const showRegistration = Boolean(metadata.data?.registration_endpoint) && roleAllows(roleIn(session, slug), 'registration_tokens:read');
 
   // Moves focus to the page heading after navigation, so screen readers announce the new page.
   const first = useRef(true);
@@ -222,7 +228,11 @@ export function OrgLayout() {
       <div className="frame">
         <nav className="sidenav" aria-label="Console">
           <ul>
-            {[...navItems, ...(mayReview(session) ? reviewNavItems : []), ...(session.session.user.isAdmin ? adminNavItems : [])].map((item) => (
+            {[
+              ...navItems.filter((item) => item.only !== 'registration' || showRegistration),
+              ...(mayReview(session) ? reviewNavItems : []),
+              ...(session.session.user.isAdmin ? adminNavItems : []),
+            ].map((item) => (
               <li key={item.to}>
                 <NavLink to={`/orgs/${encodeURIComponent(slug)}/${item.to}`}>{item.label}</NavLink>
               </li>

@@ -6,6 +6,7 @@ import { withManagement } from '../management-client.js';
 import { formatTable, printJson } from '../output.js';
 import { collect, deepMerge, settingsFromPairs } from '../settings-input.js';
 import { parseGrantOption } from './credentials.js';
+import { registerTrustedIssuerCommands } from './trusted-issuers.js';
 
 interface AppBody {
   clientId: string;
@@ -351,6 +352,44 @@ export function registerAppsCommand(program: Command): void {
     });
 
   apps
+    .command('set-asset-certificate <clientId>')
+    .description('set the certificate and private key that sign asset tokens (PEM files, 4 KB at most each); the key is never shown again')
+    .requiredOption('--certificate-file <path>', 'the PEM certificate')
+    .requiredOption('--private-key-file <path>', 'its unencrypted PEM private key')
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { certificateFile: string; privateKeyFile: string; json?: boolean }, command: Command) => {
+      const read = (path: string) => {
+        try {
+          return readFileSync(path, 'utf8');
+        } catch (error) {
+          throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        }
+      };
+      const body = { certificate: read(options.certificateFile), privateKey: read(options.privateKeyFile) };
+      await withManagement(command, async (client) => {
+        const result = await client.call<{ alg: string; fingerprint: string; subject: string; expiresAt: string }>(
+          'PUT',
+          `/apps/${encodeURIComponent(clientId)}/asset-signing-certificate`,
+          { body },
+        );
+        if (options.json) return printJson(result);
+        process.stdout.write(
+          `Asset signing certificate set: ${result.alg}, ${result.subject}, fingerprint ${result.fingerprint}, expires ${result.expiresAt}\n`,
+        );
+      });
+    });
+
+  apps
+    .command('remove-asset-certificate <clientId>')
+    .description('remove the asset signing certificate and its key (refused while asset tokens are signed with it)')
+    .action(async (clientId: string, _options: unknown, command: Command) => {
+      await withManagement(command, async (client) => {
+        await client.call('DELETE', `/apps/${encodeURIComponent(clientId)}/asset-signing-certificate`);
+        process.stdout.write('Removed the asset signing certificate.\n');
+      });
+    });
+
+  apps
     .command('pre-authorizations <clientId>')
     .description('list the users and roles administrators pre-authorized for the app (in place of their consent)')
     .option('--json', 'print the API response as JSON')
@@ -413,6 +452,8 @@ export function registerAppsCommand(program: Command): void {
         process.stdout.write(`Removed ${id}.\n`);
       });
     });
+
+  registerTrustedIssuerCommands(apps);
 }
 
 interface PreAuthorizationBody {

@@ -18,6 +18,7 @@ const labels: Record<keyof SecretDependencies, string> = {
   signingKeys: 'signing keys',
   totpSecrets: 'authenticator app secrets',
   connectionSecrets: 'connection client secrets',
+  assetSigningKeys: 'asset signing keys',
 };
 
 export function registerSecretCommand(program: Command): void {

@@ -1,21 +1,39 @@
 import type { SigningAlgorithm } from '../../contracts/algorithms.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
-import type { AppCertificateRecord, AppListQuery, AppRecord, AppSecretRecord, AppSettings, AppStatus, JsonValue } from '../../ports/app-repositories.js';
+import type {
+  AppCertificateRecord,
+  AppListQuery,
+  AppRecord,
+  AppSecretRecord,
+  AppSettings,
+  AppStatus,
+  AssetSigningKeyRecord,
+  JsonValue,
+  TrustedIssuerRecord,
+} from '../../ports/app-repositories.js';
+import { grantTypeNames } from '../../ports/app-repositories.js';
+import type { SecretSealer } from '../../ports/secret-sealer.js';
+import { assetTokenLabels } from '../../contracts/asset-tokens.js';
+import { parseAssetSigningKey } from './asset-signing-key.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
 import type { Storage } from '../../ports/storage.js';
+import type { SectorIdentifierDocuments } from '../../ports/sector-identifier-documents.js';
 import { generateOpaqueSecret, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomHandle, randomId } from '../../shared/random.js';
 import type { Authorizer } from '../access/authorizer.js';
 import { diffChanges, type RequestContext } from '../audit/audit-log.js';
 import { commitChange, organizationChange, type Change, type OrganizationEvent } from '../audit/unit-of-work.js';
 import { DomainError, type FieldProblem } from '../errors.js';
-import { appLimits, maxSecretGracePeriodSeconds } from '../../contracts/limits.js';
+import { appLimits, maxSecretGracePeriodSeconds, trustedIssuerLimits } from '../../contracts/limits.js';
 import { permissionTable, roleAllows, type Permission } from '../../contracts/permissions.js';
 import { appInputSchema, checkAppRules, defaultSettings, mergeSettings, parseAppInput, topField, type AppInput, type LifetimeBounds } from './app-settings.js';
 import { appTypeRules, clientKindOf } from './app-types.js';
 import { isBuiltInApp } from './built-in.js';
+import { isLoopbackHost } from './redirect-uris.js';
 import { parseCertificateUpload } from './certificates.js';
+import { parseTrustedIssuer, requireMayTrustIssuers } from './trusted-issuers.js';
+import { auditActorOf } from '../access/actor.js';
 
 export { maxSecretGracePeriodSeconds };
 
@@ -35,6 +53,10 @@ export interface AppServiceDependencies {
   loopbackIssuer?: boolean;
   /** Owners and admins may review public apps they submitted themselves (apps.selfApproval). */
   selfApproval?: boolean;
+  /** Reads the sector identifier documents of pairwise apps; without it, a sector identifier URI is refused. */
+  sectorDocuments?: SectorIdentifierDocuments;
+  /** Seals the private keys of asset signing certificates at rest; without it none can be uploaded. */
+  assetKeySealer?: SecretSealer;
 }
 
 /** A submitted public app awaiting review, with the name of its organization. */
@@ -251,7 +273,12 @@ export class AppService {
    * all at once. A rule problem about a field the request sent malformed is left out: that field's
    * own problem is already there, and the rule saw the value the field would otherwise keep.
    */
-  #validate(app: AppRecord, apis: readonly ApiRecord[], extra: readonly FieldProblem[] = [], options: { requireApiGrants?: boolean } = {}): void {
+  #validate(
+    app: AppRecord,
+    apis: readonly ApiRecord[],
+    extra: readonly FieldProblem[] = [],
+    options: { requireApiGrants?: boolean; hasAssetSigningKey?: boolean } = {},
+  ): void {
     const reported = new Set(extra.map((problem) => topField(problem.field)));
     const rules = checkAppRules(app.settings, {
       type: app.type,
@@ -265,6 +292,42 @@ export class AppService {
     });
     const problems = [...extra, ...rules.filter((problem) => !reported.has(topField(problem.field)))];
     if (problems.length > 0) throw DomainError.validation(problems);
+  }
+
+  /**
+   * A pairwise app's sector identifier document must list every redirect URI (OIDC Core §8.1,
+   * Dynamic Client Registration §5). Read again when the URI, the redirect URIs or the subject
+   * type change; an https URL, plain http only on loopback while the server runs on loopback.
+   */
+  async #sectorProblems(next: AppSettings, previous: AppSettings | null): Promise<FieldProblem[]> {
+    const uri = next.idToken.sectorIdentifierUri;
+    if (next.idToken.subjectType !== 'pairwise' || uri === null) return [];
+    const unchanged =
+      previous !== null &&
+      previous.idToken.subjectType === 'pairwise' &&
+      previous.idToken.sectorIdentifierUri === uri &&
+      next.redirectUris.every((redirect) => previous.redirectUris.includes(redirect));
+    if (unchanged) return [];
+    const field = 'idToken.sectorIdentifierUri';
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      return []; // the field's own check reports it
+    }
+    if (url.protocol !== 'https:' && !(this.#deps.loopbackIssuer === true && isLoopbackHost(url.hostname))) {
+      return [{ field, message: 'must be an https URL (plain http only for a loopback host while this server runs on one)' }];
+    }
+    if (!this.#deps.sectorDocuments) return [{ field, message: 'this server does not read sector identifier documents' }];
+    let listed: string[];
+    try {
+      listed = await this.#deps.sectorDocuments.redirectUris(uri);
+    } catch (error) {
+      return [{ field, message: `the document at ${uri} ${error instanceof Error ? error.message : 'could not be read'}` }];
+    }
+    const missing = next.redirectUris.filter((redirect) => !listed.includes(redirect));
+    if (missing.length === 0) return [];
+    return [{ field, message: `the document at ${uri} must list every redirect URI (OpenID Connect Core §8.1); it lacks ${missing.join(', ')}` }];
   }
 
   async #newSecret(tx: Storage, clientId: string): Promise<string> {
@@ -365,7 +428,8 @@ export class AppService {
       updatedAt: now,
     };
     await options.beforeValidation?.(app.settings);
-    this.#validate(app, await this.#organizationApis(orgId), problems, { requireApiGrants: true });
+    problems.push(...(await this.#sectorProblems(app.settings, null)));
+    this.#validate(app, await this.#organizationApis(orgId), problems, { requireApiGrants: true, hasAssetSigningKey: false });
     return app;
   }
 
@@ -411,7 +475,9 @@ export class AppService {
       updatedAt: this.#deps.clock.now(),
     };
     if (context) await this.#requirePrivilegeFor(context, current.settings, next.settings);
-    this.#validate(next, await this.#organizationApis(current.orgId), problems);
+    problems.push(...(await this.#sectorProblems(next.settings, current.settings)));
+    const hasAssetSigningKey = (await this.#deps.storage.apps.getAssetSigningKey(current.clientId)) !== undefined;
+    this.#validate(next, await this.#organizationApis(current.orgId), problems, { hasAssetSigningKey });
     const changes = diffChanges(auditView(current), auditView(next));
     return { next, change: Object.keys(changes).length === 0 ? null : appChange(next, 'updated', { changes }) };
   }
@@ -634,6 +700,98 @@ export class AppService {
       if (!(await tx.apps.deleteCertificate(clientId, certificateId))) throw DomainError.notFound(`certificate ${certificateId}`);
       const change = appChange(app, 'updated', { action: 'app.certificate_deleted', targetType: 'app', changes: { certificateId } });
       return { result: undefined, changes: [change] };
+    });
+  }
+
+  /**
+   * Sets the app's asset signing certificate and its private key, replacing the one it had. The
+   * key is sealed at once and never leaves the server again: no view, audit record or error holds it.
+   */
+  async setAssetSigningKey(context: RequestContext, clientId: string, input: unknown): Promise<AssetSigningKeyRecord> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    const { assetKeySealer } = this.#deps;
+    if (!appTypeRules[app.type].grantTypes.includes(grantTypeNames.tokenExchange)) {
+      throw new DomainError('invalid_state', `a ${appTypeRules[app.type].label} can't use token exchange, so it gets no asset tokens to sign`);
+    }
+    if (!assetKeySealer) throw new DomainError('invalid_state', 'this server keeps no asset signing keys');
+    const body = typeof input === 'object' && input !== null ? (input as { certificate?: unknown; privateKey?: unknown }) : {};
+    const now = this.#deps.clock.now();
+    const { privateKeyPem, ...parsed } = parseAssetSigningKey(body, now);
+    const record: AssetSigningKeyRecord = { ...parsed, clientId, sealedPrivateKey: await assetKeySealer.seal(privateKeyPem), createdAt: now };
+    const changes = { fingerprint: record.fingerprint, subject: record.subject, alg: record.alg, expiresAt: new Date(record.expiresAt).toISOString() };
+    return commitChange(this.#deps, context, async (tx) => {
+      await tx.apps.putAssetSigningKey(record);
+      return { result: record, changes: [appChange(app, 'updated', { action: 'app.asset_signing_key_set', targetType: 'app', changes })] };
+    });
+  }
+
+  async getAssetSigningKey(context: RequestContext, clientId: string): Promise<AssetSigningKeyRecord> {
+    await this.#load(context, clientId, 'apps:read');
+    const record = await this.#deps.storage.apps.getAssetSigningKey(clientId);
+    if (!record) throw DomainError.notFound(`the asset signing certificate of app ${clientId}`);
+    return record;
+  }
+
+  /** Removes the asset signing certificate and its key; refused while asset tokens are signed with it. */
+  async deleteAssetSigningKey(context: RequestContext, clientId: string): Promise<void> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    const asset = app.settings.assetTokens;
+    if (asset.enabled && asset.signing === 'certificate') {
+      throw new DomainError(
+        'invalid_state',
+        `asset tokens are signed with this certificate: set ${assetTokenLabels.signing} to the server's signing keys, or turn asset tokens off, first`,
+      );
+    }
+    await commitChange(this.#deps, context, async (tx) => {
+      if (!(await tx.apps.deleteAssetSigningKey(clientId))) throw DomainError.notFound(`the asset signing certificate of app ${clientId}`);
+      return { result: undefined, changes: [appChange(app, 'updated', { action: 'app.asset_signing_key_deleted', targetType: 'app', changes: {} })] };
+    });
+  }
+
+  /**
+   * Trusts an external issuer for the app (RFC 7523 §3): its JWTs, signed with one of its keys,
+   * may name the subjects and ask for the scopes the relationship allows.
+   */
+  async addTrustedIssuer(context: RequestContext, clientId: string, input: unknown): Promise<TrustedIssuerRecord> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    requireMayTrustIssuers(app);
+    const now = this.#deps.clock.now();
+    const parsed = await parseTrustedIssuer(app, input, now);
+    const existing = await this.#deps.storage.apps.listTrustedIssuers(clientId);
+    if (existing.some((known) => known.issuer === parsed.issuer)) {
+      throw new DomainError('conflict', `this app already trusts ${parsed.issuer}: delete that relationship first to replace it`);
+    }
+    if (existing.length >= trustedIssuerLimits.perApp) {
+      throw DomainError.validation([{ field: 'issuer', message: `an app may trust at most ${trustedIssuerLimits.perApp} issuers` }]);
+    }
+    const record: TrustedIssuerRecord = { ...parsed, id: `tis_${randomId(12)}`, clientId, createdBy: auditActorOf(context.actor).label, createdAt: now };
+    const changes = {
+      trustedIssuer: record.id,
+      issuer: record.issuer,
+      keys: record.keys.map((key) => String(key.kid)),
+      subjects: record.allowAnySubject ? '*' : record.subjects,
+      scopes: record.scopes,
+      expiresAt: record.expiresAt,
+    };
+    return commitChange(this.#deps, context, async (tx) => {
+      await tx.apps.insertTrustedIssuer(record);
+      return { result: record, changes: [appChange(app, 'updated', { action: 'app.trusted_issuer_added', targetType: 'app', changes })] };
+    });
+  }
+
+  async listTrustedIssuers(context: RequestContext, clientId: string): Promise<TrustedIssuerRecord[]> {
+    await this.#load(context, clientId, 'apps:read');
+    return this.#deps.storage.apps.listTrustedIssuers(clientId);
+  }
+
+  async deleteTrustedIssuer(context: RequestContext, clientId: string, id: string): Promise<void> {
+    const app = await this.#load(context, clientId, 'apps:update');
+    await commitChange(this.#deps, context, async (tx) => {
+      if (!(await tx.apps.deleteTrustedIssuer(clientId, id))) throw DomainError.notFound(`trusted issuer ${id}`);
+      return {
+        result: undefined,
+        changes: [appChange(app, 'updated', { action: 'app.trusted_issuer_deleted', targetType: 'app', changes: { trustedIssuer: id } })],
+      };
     });
   }
 

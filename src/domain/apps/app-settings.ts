@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defaultSigningAlgorithm, signingAlgorithms, tokenEndpointAuthMethods, type SigningAlgorithm } from '../../contracts/algorithms.js';
+import { assetAttributesMaxBytes, assetAudiencesMax, assetTokenLabels, assetTokenValidityMinutes, reservedAssetClaims } from '../../contracts/asset-tokens.js';
 import { customClaimsMaxBytes, defaultLifetimes, deviceCodeBounds, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
+import { subjectTypes } from '../../contracts/app-types.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
 import {
   grantTypeNames,
@@ -15,6 +17,7 @@ import type { FieldProblem } from '../errors.js';
 import { isStandardScope, problemsFromZod, scopeTokenPattern } from '../validation.js';
 import { appTypeRules, appTypes, m2mNeedsApiGrants, type AppTypeRules } from './app-types.js';
 import { checkRedirectUris, isLoopbackHost } from './redirect-uris.js';
+import { redirectHosts } from './subject-identifiers.js';
 
 export { customClaimsMaxBytes, defaultLifetimes, refreshReuseIntervalMaxSeconds, type MinutesBounds } from '../../contracts/limits.js';
 
@@ -121,6 +124,49 @@ const customClaimsSchema = z.record(z.string(), jsonValue).superRefine((claims, 
   }
 });
 
+const assetLabel = assetTokenLabels;
+const reservedAssetClaimNames: ReadonlySet<string> = new Set(reservedAssetClaims);
+
+/** The asset token settings; each problem starts with the console's label of its field. */
+const assetTokensSchema = z
+  .object({
+    enabled: z.boolean({ error: `${assetLabel.enabled} must be true or false` }),
+    validityMinutes: (() => {
+      const { min, max } = assetTokenValidityMinutes;
+      const message = `${assetLabel.validityMinutes} must be a whole number of minutes from ${min} to ${max}`;
+      return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+    })(),
+    audiences: z
+      .array(
+        z
+          .string({ error: `each of the ${assetLabel.audiences} must be a string` })
+          .max(255, { error: `each of the ${assetLabel.audiences} must be at most 255 characters` })
+          .refine(isAbsoluteUriWithoutFragment, { error: `each of the ${assetLabel.audiences} must be an absolute URI without a fragment (RFC 7519 §4.1.3)` }),
+        { error: `${assetLabel.audiences} must be a list of absolute URIs` },
+      )
+      .max(assetAudiencesMax, { error: `${assetLabel.audiences}: at most ${assetAudiencesMax}` }),
+    signing: z.enum(['server', 'certificate'], {
+      error: `${assetLabel.signing} must be server (the server's signing keys) or certificate (the app's asset signing certificate)`,
+    }),
+    customAttributes: z.record(z.string(), jsonValue, { error: `${assetLabel.customAttributes} must be a JSON object` }).superRefine((attributes, context) => {
+      for (const name of Object.keys(attributes)) {
+        if (reservedAssetClaimNames.has(name)) {
+          context.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `${assetLabel.customAttributes}: ${name} is a claim the server sets or that JWT processing gives a meaning (RFC 7519 §4.1); pick another name`,
+          });
+        }
+      }
+      const size = Buffer.byteLength(JSON.stringify(attributes));
+      if (size > assetAttributesMaxBytes) {
+        context.addIssue({ code: 'custom', message: `${assetLabel.customAttributes} take ${size} bytes; the limit is ${assetAttributesMaxBytes}` });
+      }
+    }),
+  })
+  .strict()
+  .partial();
+
 /**
  * What a create or update request may say about an app. Every field is optional: a create fills
  * the gaps from the type's defaults, an update from the app as it is. Unknown fields are refused.
@@ -176,6 +222,9 @@ export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonl
           signingAlg: z.enum(idTokenAlgorithms, {
             error: `must be one of ${idTokenAlgorithms.join(', ')}: the algorithms this server keeps a signing key for`,
           }),
+          subjectType: z.enum(subjectTypes, { error: 'must be public or pairwise (OpenID Connect Core §8)' }),
+          // OIDC Dynamic Client Registration §2: an https URL; plain http only for localhost, in development.
+          sectorIdentifierUri: webUrl().nullable(),
         })
         .strict()
         .partial(),
@@ -187,6 +236,7 @@ export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonl
         .strict()
         .partial(),
       customClaims: customClaimsSchema,
+      assetTokens: assetTokensSchema,
       security: z
         .object({
           requirePkce: z.boolean(),
@@ -263,9 +313,12 @@ export function defaultSettings(type: AppType): AppSettings {
       includeStandardClaims: true,
       includeCustomClaims: true,
       signingAlg: defaultSigningAlgorithm,
+      subjectType: 'public',
+      sectorIdentifierUri: null,
     },
     deviceCode: { lifetimeSeconds: null, pollIntervalSeconds: null },
     customClaims: {},
+    assetTokens: { enabled: false, validityMinutes: assetTokenValidityMinutes.default, audiences: [], signing: 'server', customAttributes: {} },
     security: {
       requirePkce: true,
       requireSecretForWebServerFlow: !isPublic,
@@ -300,6 +353,7 @@ export function mergeSettings(current: AppSettings, input: AppInput): AppSetting
     idToken: mergeGroup(current.idToken, input.idToken),
     deviceCode: mergeGroup(current.deviceCode, input.deviceCode),
     customClaims: input.customClaims ?? current.customClaims,
+    assetTokens: mergeGroup(current.assetTokens, input.assetTokens),
     security: mergeGroup(current.security, input.security),
   };
 }
@@ -350,6 +404,8 @@ export interface AppRuleContext {
    * http on a loopback host too. Otherwise they must be https.
    */
   loopbackIssuer?: boolean;
+  /** Whether the app has an asset signing certificate; unknown (not checked) when absent. */
+  hasAssetSigningKey?: boolean;
 }
 
 /** Every rule that spans fields, the type and the organization's APIs. Empty when the settings are acceptable. */
@@ -365,7 +421,30 @@ export function checkAppRules(settings: AppSettings, context: AppRuleContext): F
     ...checkApiAccess(settings, context),
     ...checkCustomClaimsSize(settings),
     ...checkLogoutUris(settings, context, typeRules),
+    ...checkSubjectType(settings, typeRules),
+    ...checkAssetTokens(settings, context, typeRules),
   ];
+}
+
+/**
+ * Pairwise subjects (OIDC Core §8.1) are for apps that sign users in, and need one sector: the
+ * host of a sector identifier URI, or the one host every redirect URI points to.
+ */
+function checkSubjectType(settings: AppSettings, { rules, label, article }: TypeRuleView): FieldProblem[] {
+  if (settings.idToken.subjectType !== 'pairwise') return [];
+  if (rules.redirectUris === 'none') {
+    return [{ field: 'idToken.subjectType', message: `${article} ${label} signs no users in: it has no subjects to make pairwise` }];
+  }
+  const hosts = redirectHosts(settings);
+  if (settings.idToken.sectorIdentifierUri === null && hosts.length > 1) {
+    return [
+      {
+        field: 'idToken.sectorIdentifierUri',
+        message: `pairwise subjects need a sector identifier URI when the redirect URIs are on more than one host (${hosts.join(', ')}), OpenID Connect Core §8.1`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** The app type's rules with the words the problem messages name it by. */
@@ -569,4 +648,41 @@ function checkCustomClaimsSize(settings: AppSettings): FieldProblem[] {
   const claimsSize = Buffer.byteLength(JSON.stringify(settings.customClaims));
   if (claimsSize <= customClaimsMaxBytes) return [];
   return [{ field: 'customClaims', message: `custom claims take ${claimsSize} bytes; the limit is ${customClaimsMaxBytes}` }];
+}
+
+/**
+ * Asset tokens come only through token exchange: an app type that can never use it can never
+ * turn them on, and one that can must enable the grant and name where its asset tokens go.
+ */
+function checkAssetTokens(settings: AppSettings, context: AppRuleContext, { rules, label, article }: TypeRuleView): FieldProblem[] {
+  const asset = settings.assetTokens;
+  if (!asset.enabled) return [];
+  if (!rules.grantTypes.includes(grantTypeNames.tokenExchange)) {
+    return [
+      {
+        field: 'assetTokens.enabled',
+        message: `${assetTokenLabels.enabled}: ${article} ${label} can't use token exchange (RFC 8693 §2.1 needs a client that authenticates), so it can't get asset tokens`,
+      },
+    ];
+  }
+  const problems: FieldProblem[] = [];
+  if (!settings.grantTypes.includes(grantTypeNames.tokenExchange)) {
+    problems.push({
+      field: 'assetTokens.enabled',
+      message: `${assetTokenLabels.enabled}: asset tokens are issued through token exchange; add ${grantTypeNames.tokenExchange} to the grant types`,
+    });
+  }
+  if (asset.audiences.length === 0) {
+    problems.push({
+      field: 'assetTokens.audiences',
+      message: `${assetTokenLabels.audiences}: name at least one, the aud of every asset token (RFC 7519 §4.1.3)`,
+    });
+  }
+  if (asset.signing === 'certificate' && context.hasAssetSigningKey === false) {
+    problems.push({
+      field: 'assetTokens.signing',
+      message: `${assetTokenLabels.signing}: upload an ${assetTokenLabels.certificate} with its ${assetTokenLabels.privateKey} first, or sign with the server's signing keys`,
+    });
+  }
+  return problems;
 }

@@ -12,8 +12,8 @@ function refuse(message: string): never {
   throw DomainError.validation([{ field: 'certificate', message }]);
 }
 
-/** The JWS algorithm a public key verifies, or a refusal for keys too weak or of unknown kind. */
-function algorithmOf(key: KeyObject): string {
+/** The JWS algorithm a public key verifies, or a refusal (field certificate) for keys too weak or of unknown kind. */
+export function algorithmOf(key: KeyObject): string {
   const details = key.asymmetricKeyDetails;
   switch (key.asymmetricKeyType) {
     case 'rsa':
@@ -126,9 +126,9 @@ async function fromPem(pem: string, now: number): Promise<ParsedCertificate[]> {
  * with their fingerprint, algorithm and expiry. Expired, malformed, oversized or private material
  * is refused with a message that says which.
  */
-export async function parseCertificateUpload(content: string, now: number): Promise<ParsedCertificate[]> {
+export async function parseCertificateUpload(content: string, now: number, maxBytes = certificateMaxBytes): Promise<ParsedCertificate[]> {
   const size = Buffer.byteLength(content, 'utf8');
-  if (size > certificateMaxBytes) refuse(`the upload is ${size} bytes; the limit is ${certificateMaxBytes} bytes (4 KB)`);
+  if (size > maxBytes) refuse(`the upload is ${size} bytes; the limit is ${maxBytes} bytes (${Math.round(maxBytes / 1024)} KB)`);
   const text = content.trim();
   if (text === '') refuse('the upload is empty');
   if (text.startsWith('{')) {

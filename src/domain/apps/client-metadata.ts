@@ -39,6 +39,9 @@ export const clientMetadataSchema = z.object({
   software_version: text(200).optional(),
   software_statement: z.string().optional(),
   id_token_signed_response_alg: text(20).optional(),
+  // OpenID Connect Dynamic Client Registration §2.
+  subject_type: text(20).optional(),
+  sector_identifier_uri: text(2000).optional(),
   // OpenID Connect Back-Channel Logout 1.0 §2.2 and Front-Channel Logout 1.0 §2.
   backchannel_logout_uri: text(2000).optional(),
   backchannel_logout_session_required: z.boolean({ error: 'must be true or false' }).optional(),
@@ -66,6 +69,8 @@ const metadataNameOf: Record<string, string> = {
   privacyPolicyUri: 'policy_uri',
   termsOfServiceUri: 'tos_uri',
   idToken: 'id_token_signed_response_alg',
+  'idToken.subjectType': 'subject_type',
+  'idToken.sectorIdentifierUri': 'sector_identifier_uri',
   certificate: 'jwks',
   backchannelLogoutUri: 'backchannel_logout_uri',
   backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
@@ -76,7 +81,7 @@ const metadataNameOf: Record<string, string> = {
 
 /** A problem about an app setting, in the words of client metadata. */
 export function asMetadataProblem(problem: FieldProblem): FieldProblem {
-  const field = metadataNameOf[topField(problem.field)] ?? problem.field;
+  const field = metadataNameOf[problem.field] ?? metadataNameOf[topField(problem.field)] ?? problem.field;
   const message = problem.message.replace(
     /\b(tokenEndpointAuthMethod|grantTypes|redirectUris|postLogoutRedirectUris)\b/g,
     (name) => metadataNameOf[name] ?? name,
@@ -219,7 +224,12 @@ export function appInputOf(metadata: ClientMetadata, type: AppType, apis: readon
     ...linksOf(metadata),
     ...logoutAndDpopOf(metadata),
   };
-  if (metadata.id_token_signed_response_alg !== undefined) input.idToken = { signingAlg: metadata.id_token_signed_response_alg };
+  const idToken = {
+    ...(metadata.id_token_signed_response_alg !== undefined ? { signingAlg: metadata.id_token_signed_response_alg } : {}),
+    ...(metadata.subject_type !== undefined ? { subjectType: metadata.subject_type } : {}),
+    ...(metadata.sector_identifier_uri !== undefined ? { sectorIdentifierUri: metadata.sector_identifier_uri } : {}),
+  };
+  if (Object.keys(idToken).length > 0) input.idToken = idToken;
   if (type === 'm2m') {
     const granted = apiGrantsOf(scopes ?? [], apis);
     input.scopes = [];
@@ -312,6 +322,8 @@ export function metadataOf(app: AppRecord, extra: Record<string, JsonValue>, cer
     token_endpoint_auth_method: settings.tokenEndpointAuthMethod,
     scope: scopes.join(' '),
     id_token_signed_response_alg: settings.idToken.signingAlg,
+    subject_type: settings.idToken.subjectType,
+    ...(settings.idToken.sectorIdentifierUri !== null ? { sector_identifier_uri: settings.idToken.sectorIdentifierUri } : {}),
     dpop_bound_access_tokens: settings.security.requireDpop,
     ...(settings.backchannelLogoutUri !== null
       ? { backchannel_logout_uri: settings.backchannelLogoutUri, backchannel_logout_session_required: settings.backchannelLogoutSessionRequired }

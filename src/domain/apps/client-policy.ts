@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { signingAlgorithms } from '../../contracts/algorithms.js';
+import { subjectTypes } from '../../contracts/app-types.js';
 import { grantTypeNames, type AppRecord, type AppSettings, type AppType, type GrantType, type JsonValue } from '../../ports/app-repositories.js';
 import type { ClientPolicy } from '../../ports/directories.js';
 import { defaultSettings } from './app-settings.js';
@@ -55,10 +56,21 @@ const storedSettingsSchema = z
         includeStandardClaims: stored(z.boolean()),
         includeCustomClaims: stored(z.boolean()),
         signingAlg: stored(z.enum(signingAlgorithms)),
+        subjectType: stored(z.enum(subjectTypes)),
+        sectorIdentifierUri: stored(nullableString),
       }),
     ),
     deviceCode: stored(z.object({ lifetimeSeconds: stored(z.number().nullable()), pollIntervalSeconds: stored(z.number().nullable()) })),
     customClaims: stored(z.record(z.string(), jsonValue)),
+    assetTokens: stored(
+      z.object({
+        enabled: stored(z.boolean()),
+        validityMinutes: stored(z.number()),
+        audiences: stored(strings),
+        signing: stored(z.enum(['server', 'certificate'])),
+        customAttributes: stored(z.record(z.string(), jsonValue)),
+      }),
+    ),
     security: stored(
       z.object({
         requirePkce: stored(z.boolean()),
@@ -76,7 +88,7 @@ const storedSettingsSchema = z
   .catch({});
 
 /** The groups of settings whose members are completed one by one rather than replaced whole. */
-const settingGroups = ['accessToken', 'refreshToken', 'idToken', 'deviceCode', 'security'] as const;
+const settingGroups = ['accessToken', 'refreshToken', 'idToken', 'deviceCode', 'assetTokens', 'security'] as const;
 
 function definedEntries(value: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));

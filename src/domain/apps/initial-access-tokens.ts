@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  defaultInitialTokenLifetimeDays,
+  defaultRegistrationAppTypes,
+  defaultRegistrationGrantTypes,
+  maxInitialTokenLifetimeDays,
+  maxInitialTokenUses,
+} from '../../contracts/limits.js';
 import { grantTypeNames, type GrantType } from '../../ports/app-repositories.js';
 import type { InitialAccessTokenRecord, RegistrationPolicy } from '../../ports/registration-repositories.js';
 import { generateOpaqueSecret, isWellFormedSecret, type SecretHasher } from '../../shared/opaque-secret.js';
@@ -11,16 +18,12 @@ import { parseOrThrow, scopeTokenPattern } from '../validation.js';
 import { appTypes } from './app-types.js';
 import { auditActorOf } from '../access/actor.js';
 
-export const maxInitialTokenLifetimeDays = 90;
-export const defaultInitialTokenLifetimeDays = 7;
-export const maxInitialTokenUses = 10_000;
-
 const allGrantTypes = Object.values(grantTypeNames) as [GrantType, ...GrantType[]];
 
 /** What a token issued without a policy allows: apps that act for users, never client credentials. */
 export const defaultRegistrationPolicy: RegistrationPolicy = {
-  appTypes: ['native', 'spa', 'web'],
-  grantTypes: [grantTypeNames.authorizationCode, grantTypeNames.refreshToken],
+  appTypes: [...defaultRegistrationAppTypes],
+  grantTypes: [...defaultRegistrationGrantTypes],
   scopes: null,
   redirectUriHosts: null,
 };

@@ -1,5 +1,5 @@
 import { commitChange, serverChange, type ChangeAuthor, type ChangeDependencies, type Change } from '../audit/unit-of-work.js';
-import type { RevokedKey, RotationResult, ScheduledKey, SigningAlgorithm, SigningKeys } from './signing-keys.js';
+import { SigningKeys, type RevokedKey, type RotationResult, type ScheduledKey, type SigningAlgorithm } from './signing-keys.js';
 
 export interface KeyRotationDependencies extends ChangeDependencies {
   signingKeys: SigningKeys;
@@ -46,8 +46,12 @@ export async function rotateSigningKeys(
  * scheduled is never scheduled twice.
  */
 export async function scheduleDueRotations(deps: KeyRotationDependencies, rotateEveryMs: number, prePublishMs: number): Promise<ScheduledKey[]> {
+  const due = await deps.signingKeys.dueForRotation(rotateEveryMs, prePublishMs);
+  if (due.length === 0) return [];
+  // Generating a key (RSA above all) takes a while: done before the transaction, not inside it.
+  const candidates = await deps.signingKeys.generateKeys(due);
   const scheduled = await commitChange(deps, 'latchkey', async (tx) => {
-    const keys = await deps.signingKeys.scheduleRotations(tx.signingKeys, rotateEveryMs, prePublishMs);
+    const keys = await deps.signingKeys.scheduleRotations(tx.signingKeys, candidates, rotateEveryMs, prePublishMs);
     return {
       result: keys,
       changes: keys.map((key) =>
@@ -73,8 +77,13 @@ export async function scheduleDueRotations(deps: KeyRotationDependencies, rotate
  * replaced in the same transaction. Audited server-wide.
  */
 export async function revokeSigningKey(deps: KeyRotationDependencies, author: ChangeAuthor, kid: string): Promise<RevokedKey | undefined> {
+  const found = await deps.signingKeys.find(kid);
+  if (!found || !SigningKeys.isRevocable(found)) return undefined;
+  // Generated before the transaction, as rotations do; unused unless the key was active.
+  const [replacement] = await deps.signingKeys.generateKeys([found.alg as SigningAlgorithm]);
+  if (!replacement) return undefined;
   const revoked = await commitChange(deps, author, async (tx) => {
-    const outcome = await deps.signingKeys.revoke(tx.signingKeys, kid);
+    const outcome = await deps.signingKeys.revoke(tx.signingKeys, kid, replacement);
     if (!outcome) return { result: undefined, changes: [] };
     return {
       result: outcome,

@@ -184,22 +184,41 @@ export class SigningKeys {
   }
 
   /**
-   * Schedules the next key of every algorithm whose active key is due for rotation
-   * (`rotateEveryMs` after it began to sign), published `prePublishMs` before it signs. Keys
-   * already scheduled are left alone. Call `refresh()` after the transaction committed.
+   * The algorithms whose active key is due for rotation (`rotateEveryMs` after it began to sign,
+   * less the `prePublishMs` its successor is published ahead) and have no successor scheduled.
    */
-  async scheduleRotations(repository: SigningKeyRepository, rotateEveryMs: number, prePublishMs: number): Promise<ScheduledKey[]> {
+  async dueForRotation(rotateEveryMs: number, prePublishMs: number, repository: SigningKeyRepository = this.#repository): Promise<SigningAlgorithm[]> {
     const now = this.#clock.now();
     const live = await repository.listLive();
-    const scheduled: ScheduledKey[] = [];
-    for (const alg of this.#options.algorithms) {
+    return this.#options.algorithms.filter((alg) => {
       const active = live.find((key) => key.alg === alg && key.status === 'active');
-      if (!active || live.some((key) => key.alg === alg && key.status === 'next')) continue;
-      const dueAt = activeSince(active) + rotateEveryMs;
-      if (dueAt - prePublishMs > now) continue;
+      if (!active || live.some((key) => key.alg === alg && key.status === 'next')) return false;
+      return activeSince(active) + rotateEveryMs - prePublishMs <= now;
+    });
+  }
+
+  /**
+   * Schedules `candidates` (from `generateKeys`, made before the transaction) as the next keys of
+   * their algorithms through `repository` (a transaction's), each where its algorithm is still due
+   * when the transaction reads it; keys already scheduled are left alone. Call `refresh()` after
+   * the transaction committed.
+   */
+  async scheduleRotations(
+    repository: SigningKeyRepository,
+    candidates: readonly StoredSigningKey[],
+    rotateEveryMs: number,
+    prePublishMs: number,
+  ): Promise<ScheduledKey[]> {
+    const now = this.#clock.now();
+    const due = new Set(await this.dueForRotation(rotateEveryMs, prePublishMs, repository));
+    const live = await repository.listLive();
+    const scheduled: ScheduledKey[] = [];
+    for (const key of candidates) {
+      const alg = key.alg as SigningAlgorithm;
+      const active = live.find((candidate) => candidate.alg === alg && candidate.status === 'active');
+      if (!due.has(alg) || !active) continue;
       // Late (the server was down): still published a full pre-publish period before it signs.
-      const activateAt = Math.max(dueAt, now + prePublishMs);
-      const key = await generateSigningKey(alg, now, this.#encryption);
+      const activateAt = Math.max(activeSince(active) + rotateEveryMs, now + prePublishMs);
       if (await repository.insertNext(key, activateAt)) scheduled.push({ alg, kid: key.kid, activateAt, replacesKid: active.kid });
     }
     return scheduled;
@@ -210,15 +229,20 @@ export class SigningKeys {
     return (await repository.listAll()).find((key) => key.kid === kid);
   }
 
+  /** Whether `key` may still be revoked: it is published (scheduled, signing or retiring). */
+  static isRevocable(key: StoredSigningKey): boolean {
+    return isSigningAlgorithm(key.alg) && ['next', 'active', 'retiring'].includes(key.status);
+  }
+
   /**
    * Revokes `kid` through `repository` (a transaction's): it leaves the JWKS at once. An active
-   * key is replaced by a fresh one in the same transaction, so its algorithm keeps signing.
-   * Undefined when there is no such key, or it is already retired or revoked.
+   * key is replaced by `replacement` (from `generateKeys`, made before the transaction) in the
+   * same transaction, so its algorithm keeps signing. Undefined when there is no such key, or it
+   * is already retired or revoked.
    */
-  async revoke(repository: SigningKeyRepository, kid: string): Promise<RevokedKey | undefined> {
+  async revoke(repository: SigningKeyRepository, kid: string, replacement: StoredSigningKey): Promise<RevokedKey | undefined> {
     const found = await this.find(kid, repository);
-    if (!found || !isSigningAlgorithm(found.alg) || !['next', 'active', 'retiring'].includes(found.status)) return undefined;
-    const replacement = await generateSigningKey(found.alg, this.#clock.now(), this.#encryption);
+    if (!found || !SigningKeys.isRevocable(found) || replacement.alg !== found.alg) return undefined;
     const outcome = await repository.revoke(kid, this.#clock.now(), replacement);
     if (!outcome) return undefined;
     return { kid, alg: found.alg, previousStatus: outcome.revoked.status, replacementKid: outcome.replaced ? replacement.kid : null };

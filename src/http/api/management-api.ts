@@ -13,6 +13,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { orgRoutes } from './routes/orgs.js';
 import { preAuthorizationRoutes } from './routes/preauthorizations.js';
+import { trustedIssuerRoutes } from './routes/trusted-issuers.js';
 import { registrationTokenRoutes } from './routes/registration-tokens.js';
 import { userRoutes } from './routes/users.js';
 
@@ -44,6 +45,7 @@ export function managementRoutes(options: { registry: Registry; serverMetadata: 
     ...apiRoutes(deps),
     ...appRoutes(deps),
     ...preAuthorizationRoutes(deps),
+    ...trustedIssuerRoutes(deps),
     ...credentialRoutes(deps),
     ...registrationTokenRoutes(deps),
     ...auditRoutes(deps),

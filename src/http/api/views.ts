@@ -3,7 +3,7 @@ import { placeholderUris } from '../../contracts/redirect-uris.js';
 import type { SecondFactorSummary } from '../../domain/identity/user-service.js';
 import type { MemberView as MemberRecord } from '../../domain/orgs/org-service.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
-import type { AppCertificateRecord, AppRecord, AppSecretRecord } from '../../ports/app-repositories.js';
+import type { AppCertificateRecord, AppRecord, AppSecretRecord, AssetSigningKeyRecord } from '../../ports/app-repositories.js';
 import type { AuditEventRecord } from '../../ports/audit-repository.js';
 import type { PersonalAccessTokenRecord, UserRecord } from '../../ports/identity-repositories.js';
 import type { InvitationRecord, OrganizationRecord } from '../../ports/org-repositories.js';
@@ -23,6 +23,7 @@ export {
   appWithSecretSchema,
   certificateViewSchema,
   appSecretViewSchema,
+  assetSigningCertificateViewSchema,
   logoutDeliveryViewSchema,
   auditViewSchema,
 } from '../../contracts/views.js';
@@ -187,6 +188,19 @@ export function appSecretView(secret: AppSecretRecord) {
     createdAt: iso(secret.createdAt),
     expiresAt: iso(secret.expiresAt),
     lastUsedAt: iso(secret.lastUsedAt ?? null),
+  };
+}
+
+/** The asset signing certificate without its private key. */
+export function assetSigningCertificateView(record: AssetSigningKeyRecord) {
+  return {
+    certificate: record.certificatePem,
+    alg: record.alg,
+    fingerprint: record.fingerprint,
+    subject: record.subject,
+    notBefore: new Date(record.notBefore).toISOString(),
+    expiresAt: new Date(record.expiresAt).toISOString(),
+    createdAt: new Date(record.createdAt).toISOString(),
   };
 }
 

@@ -190,6 +190,10 @@ export function registerOAuthRoutes(app: FastifyInstance, options: OAuthRouteOpt
     handle((request) => interactionPages.continueAfterEnrollment(uidOf(request), toProtocolRequest(request))),
   );
   app.post(
+    `${interaction}/:uid/choose-account`,
+    handle((request) => interactionPages.chooseAccount(uidOf(request), toProtocolRequest(request))),
+  );
+  app.post(
     `${interaction}/:uid/abort`,
     handle((request) => interactionPages.abort(uidOf(request), toProtocolRequest(request))),
   );

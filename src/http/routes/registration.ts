@@ -19,9 +19,16 @@ function quoted(text: string): string {
   return text.replace(/["\\]/g, "'").replace(/[^\x20-\x7E]/g, '?');
 }
 
+/**
+ * Readable from any browser origin: a client registering itself has no registered origin yet.
+ * Safe with `*` because these endpoints read no cookie; the only credential is the bearer token
+ * the caller sends (credentialed CORS requests are refused by browsers for `*`).
+ */
+const corsHeaders = { 'access-control-allow-origin': '*' };
+
 async function answer(reply: FastifyReply, status: number, run: () => Promise<unknown>): Promise<FastifyReply> {
   // RFC 7591 §3.2.1: the response carries credentials, so nothing may cache it.
-  reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  reply.header('cache-control', 'no-store').header('pragma', 'no-cache').headers(corsHeaders);
   try {
     const body = await run();
     return body === undefined ? reply.code(status).send() : reply.code(status).send(body);
@@ -55,4 +62,18 @@ export function registerRegistrationRoutes(app: FastifyInstance, options: Regist
       return undefined;
     }),
   );
+  for (const [path, methods] of [
+    [endpoint, 'POST'],
+    [`${endpoint}/:clientId`, 'GET, PUT, DELETE'],
+  ] as const) {
+    app.options(path, (_request, reply) =>
+      reply
+        .headers(corsHeaders)
+        .header('access-control-allow-methods', methods)
+        .header('access-control-allow-headers', 'Authorization, Content-Type')
+        .header('access-control-max-age', '600')
+        .code(204)
+        .send(),
+    );
+  }
 }

@@ -5,6 +5,8 @@ import type { AuthorizationPolicy, OrganizationDirectory } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope, type ParameterBag } from '../messages.js';
 import { resolveUserScopes, targetsOf } from '../scopes.js';
+import { acrCanBeMet, acrValuesSupported } from '../acr.js';
+import { claimsForApp, parseClaimsRequest, requestedValues } from '../tokens/claims-request.js';
 import { resolveRequestObject, type RequestObjectDependencies } from './request-object.js';
 import type { AuthorizationRequest, Prompt, ResponseMode } from './request.js';
 
@@ -305,47 +307,35 @@ export const checkAcrValues: AuthorizeCheck = {
   },
 };
 
-/** The claims parameter's JSON object, with its id_token and userinfo members checked to be objects (OIDC Core §5.5). */
-function parseClaimsParameter(value: string): Record<string, unknown> {
-  let claims: unknown;
-  try {
-    claims = JSON.parse(value);
-  } catch {
-    throw new OAuthError('invalid_request', 'claims must be a JSON object (OIDC Core §5.5)');
-  }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
-    throw new OAuthError('invalid_request', 'claims must be a JSON object (OIDC Core §5.5)');
-  for (const member of ['id_token', 'userinfo']) {
-    const requested = (claims as Record<string, unknown>)[member];
-    if (requested !== undefined && (typeof requested !== 'object' || requested === null || Array.isArray(requested))) {
-      throw new OAuthError('invalid_request', `claims.${member} must be a JSON object of claim requests (OIDC Core §5.5)`);
-    }
-  }
-  return claims as Record<string, unknown>;
-}
-
-/** The classes an essential acr request names (OIDC Core §5.5.1.1: `value` or `values`); empty when it is not essential. */
-function essentialAcrOf(acr: unknown): string[] {
-  if (acr === undefined || acr === null) return [];
-  if (typeof acr !== 'object' || Array.isArray(acr))
-    throw new OAuthError('invalid_request', 'claims.id_token.acr must be null or an object (OIDC Core §5.5.1)');
-  const { essential, value, values } = acr as { essential?: unknown; value?: unknown; values?: unknown };
-  if (essential !== true) return [];
-  if (typeof value === 'string') return [value];
-  return Array.isArray(values) ? values.filter((entry): entry is string => typeof entry === 'string') : [];
-}
-
 /**
- * The claims parameter (OIDC Core §5.5). Of it Latchkey acts on an essential `acr` in id_token,
- * whose value or values the sign-in must meet (§5.5.1.1); other members are accepted and
- * ignored, as discovery's claims_parameter_supported=false tells relying parties.
+ * The claims parameter (OIDC Core §5.5): a request for claims in the ID token and from userinfo,
+ * with OpenID Connect only. What Latchkey does not know, or the app may not be given, is left out.
+ * An essential `acr` (§5.5.1.1) must name a class Latchkey can meet: the sign-in then has to meet
+ * one of them; when none can be, the request fails as an authentication that could not be made.
  */
 export const checkClaimsParameter: AuthorizeCheck = {
   name: 'claims',
   run(context) {
     const value = param(context.parameters, 'claims');
-    const idToken = value === undefined ? undefined : (parseClaimsParameter(value).id_token as Record<string, unknown> | undefined);
-    context.request.essentialAcr = essentialAcrOf(idToken?.acr);
+    if (value === undefined) {
+      context.request.claims = null;
+      context.request.essentialAcr = [];
+      return;
+    }
+    if (!context.request.scope!.includes('openid')) {
+      throw new OAuthError('invalid_request', 'the claims parameter needs the openid scope: it asks for claims of OpenID Connect (OIDC Core §5.5)');
+    }
+    const claims = claimsForApp(parseClaimsRequest(value), context.client!.policy.scopes);
+    const acr = claims.id_token?.acr;
+    const essentialAcr = acr?.essential === true ? requestedValues(acr).filter((entry): entry is string => typeof entry === 'string') : [];
+    if (essentialAcr.length > 0 && !acrCanBeMet(essentialAcr)) {
+      throw new OAuthError(
+        'unmet_authentication_requirements',
+        `the essential acr asks for ${essentialAcr.join(', ')}, and this server can meet only ${acrValuesSupported.join(', ')} (OIDC Core §5.5.1.1)`,
+      );
+    }
+    context.request.claims = claims;
+    context.request.essentialAcr = essentialAcr;
   },
 };
 

@@ -26,12 +26,15 @@ function refused(description: string): OAuthError {
 
 /** A claim of the request object as the authorization request parameter(s) it stands for. */
 function parameterValues(name: string, value: unknown): string[] {
+  // OIDC Core §5.5, §6.1: in a request object the claims parameter is a JSON object, not its text.
+  if (name === 'claims') {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return [JSON.stringify(value)];
+    throw refused("the request object's claims claim must be a JSON object, not a string (OIDC Core §5.5, §6.1)");
+  }
   if (typeof value === 'string') return [value];
   if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
   // RFC 8707: resource may name several APIs.
   if (name === 'resource' && Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
-  // OIDC Core §5.5: the claims parameter is a JSON object.
-  if (name === 'claims' && value !== null && typeof value === 'object' && !Array.isArray(value)) return [JSON.stringify(value)];
   throw refused(`the request object's ${name} claim must be a string (RFC 9101 §4)`);
 }
 

@@ -1,4 +1,5 @@
 import type { JsonValue } from '../../ports/app-repositories.js';
+import type { ClaimsRequest } from '../tokens/claims-request.js';
 
 export type Prompt = 'none' | 'login' | 'consent' | 'select_account';
 export type ResponseMode = 'query' | 'form_post';
@@ -28,12 +29,14 @@ export interface AuthorizationRequest {
   acrValues: string[];
   /** The classes an essential `acr` claim asks for (the claims parameter, OIDC Core §5.5.1.1); empty when none. */
   essentialAcr: string[];
+  /** The claims parameter (OIDC Core §5.5), only the claims Latchkey knows and the app may be given; null when there was none. */
+  claims: ClaimsRequest | null;
   /** The DPoP key thumbprint the code is bound to (dpop_jkt, RFC 9449 §10); null when unbound. */
   dpopJkt: string | null;
 }
 
 export function requestToJson(request: AuthorizationRequest): Record<string, JsonValue> {
-  return { ...request };
+  return { ...request } as unknown as Record<string, JsonValue>;
 }
 
 export function requestFromJson(json: Record<string, JsonValue>): AuthorizationRequest {
@@ -43,6 +46,7 @@ export function requestFromJson(json: Record<string, JsonValue>): AuthorizationR
     ...request,
     acrValues: request.acrValues ?? [],
     essentialAcr: request.essentialAcr ?? [],
+    claims: request.claims ?? null,
     dpopJkt: request.dpopJkt ?? null,
     organizationUnknown: request.organizationUnknown ?? false,
   };

@@ -34,3 +34,22 @@ export async function describeScopes(scopes: readonly string[], audiences: reado
     return { scope, description: scope, api: null };
   });
 }
+
+const claimWords: Record<string, string> = {
+  name: 'See your name',
+  given_name: 'See your given name',
+  family_name: 'See your family name',
+  picture: 'See your profile picture',
+  locale: 'See your language',
+  updated_at: 'See when your profile last changed',
+  email: 'See your email address',
+  email_verified: 'See whether your email address is verified',
+  phone_number: 'See your phone number',
+  phone_number_verified: 'See whether your phone number is verified',
+  address: 'See your postal address',
+};
+
+/** The user claims a request asks for by name beyond its scopes (the claims parameter, OIDC Core §5.5), described for the consent page. */
+export function describeClaims(claims: readonly string[]): ScopeDescription[] {
+  return claims.map((claim) => ({ scope: claim, description: claimWords[claim] ?? claim, api: null }));
+}

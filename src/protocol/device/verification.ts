@@ -171,6 +171,8 @@ export class DeviceVerification {
       consentCovered: () => Promise.resolve(false),
       // The device flow checks the verified-address rule when the user approves (decide).
       email: { verificationRequired: false, verified: true },
+      // The device flow has no claims parameter.
+      subject: { requested: null, session: session?.user.id },
       // A second factor the app or an organization asks for is settled in #settle (#needsSecondFactor).
       secondFactor: { proven: true, required: () => Promise.resolve(false) },
     };
@@ -203,7 +205,7 @@ export class DeviceVerification {
     const started = await this.#engine.startSession(browser.request, login);
     if (!started) return undefined;
     if (interaction) await this.#move(interaction, interaction.step, ['login_succeeded', 'consent_required'], { login });
-    return started.cookie;
+    return started.cookies[0];
   }
 
   /** The first sign-in method asks for a second factor: the interaction waits for it, with what was proven so far. */

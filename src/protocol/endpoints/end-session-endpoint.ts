@@ -19,7 +19,7 @@ interface LogoutRequest {
 
 /** What RP-initiated logout uses: the session, the signing keys for the hint, the apps, and where it lives. */
 export type EndSessionDependencies = SessionDependencies &
-  Pick<ProtocolDependencies, 'issuer' | 'signingKeys' | 'clients' | 'csrfKey' | 'events'> & {
+  Pick<ProtocolDependencies, 'issuer' | 'signingKeys' | 'clients' | 'csrfKey' | 'events' | 'subjects'> & {
     endpoints: Pick<ProtocolDependencies['endpoints'], 'endSession'>;
   };
 
@@ -154,7 +154,10 @@ export async function handleEndSession(request: ProtocolRequest, deps: EndSessio
   if ('kind' in logout) return logout;
   const current = await currentSession(request, deps);
   if (!current) return finish(request, deps, logout, 302);
-  if (logout.hintSubject !== null && logout.hintSubject === current.user.id) return finish(request, deps, logout, 302);
+  // The hint names the user as its app knows them: pairwise for a pairwise app.
+  if (logout.hintSubject !== null && logout.client && logout.hintSubject === deps.subjects.of(logout.client, current.user.id)) {
+    return finish(request, deps, logout, 302);
+  }
   return {
     kind: 'page',
     status: 200,

@@ -71,8 +71,8 @@ export async function handleTokenRequest(request: ProtocolRequest, deps: TokenEn
     }
     const now = deps.clock.now();
     const form = declaredParameters(request.body, handler.parameters);
-    const authorization = await handler.validate({ form, authenticated, client, proof, now, deps });
-    const body = await issueTokens(deps, authorization, now, proof?.jkt ?? null);
+    const granted = await handler.validate({ form, authenticated, client, proof, now, deps });
+    const body = 'kind' in granted ? await granted.issue() : await issueTokens(deps, granted, now, proof?.jkt ?? null);
     deps.events.publish({ type: 'token.issued', orgId: client.app.orgId, clientId: client.clientId, grantType: handler.grantType });
     return jsonResponse(200, body, { ...nonce, ...corsHeaders(request, client) });
   } catch (error) {

@@ -1,10 +1,11 @@
 import { dpopAlgorithms } from '../../contracts/algorithms.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type { UserDirectory } from '../../ports/directories.js';
+import type { SubjectIdentifiers } from '../../domain/apps/subject-identifiers.js';
 import { verifyDpopProof, type DpopDependencies, type DpopProof } from '../dpop/proof.js';
 import { isOAuthError } from '../errors.js';
 import type { ProtocolRequest, ProtocolResponse } from '../messages.js';
-import { standardClaims } from '../tokens/claims.js';
+import { releasedClaims, userClaimScopes } from '../tokens/claims.js';
 import { boundJktOf, type ActiveToken, type TokenValidator } from '../tokens/token-validator.js';
 import { corsHeaders, jsonResponse } from './common.js';
 
@@ -47,6 +48,7 @@ function refusal(status: number, error: ChallengeError, headers: Record<string, 
 export type UserinfoDependencies = DpopDependencies & {
   users: Pick<UserDirectory, 'getUser'>;
   endpoints: { userinfo: string };
+  subjects: Pick<SubjectIdentifiers, 'of'>;
 };
 
 /**
@@ -136,6 +138,8 @@ export async function handleUserinfo(
   }
   const user = token.grant ? await deps.users.getUser(token.subject) : undefined;
   if (!user) return refusal(401, { scheme, code: 'invalid_token', description: 'the access token does not stand for a user' }, headers);
-  const claims: Record<string, JsonValue> = { ...standardClaims(user, token.scope), sub: user.id };
+  // The claims the authorization request asked for by name from userinfo (OIDC Core §5.5), besides those of the token's scopes.
+  const named = Object.keys(token.grant?.claims?.userinfo ?? {}).filter((name) => name in userClaimScopes);
+  const claims: Record<string, JsonValue> = { ...releasedClaims(user, token.scope, named), sub: deps.subjects.of(token.client, user.id) };
   return jsonResponse(200, claims, headers);
 }

@@ -112,7 +112,11 @@ export const authorizationCodeGrant: GrantHandler<AuthorizationCodeDependencies>
       client,
       accessToken: { subject: user.id, scope: grant.scope, apis, grantId: grant.id, authTime: grant.authTime, amr: grant.amr, extraClaims: claims },
       user,
-      idToken: { authentication: { authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce, sid: grant.sessionSid }, extraClaims: claims },
+      idToken: {
+        authentication: { authTime: grant.authTime, amr: grant.amr, nonce: grant.nonce, sid: grant.sessionSid },
+        extraClaims: claims,
+        ...(grant.claims?.id_token ? { claims: grant.claims.id_token } : {}),
+      },
       refresh: mayIssueRefreshToken(client.policy.grantTypes, grant.scope, apis)
         ? { kind: 'new', ttlMinutes: client.policy.refreshToken.ttlMinutes }
         : { kind: 'none' },

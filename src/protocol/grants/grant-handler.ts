@@ -2,7 +2,7 @@ import type { ApiRecord } from '../../ports/api-repository.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
-import type { GrantRecord } from '../../ports/oauth-repositories.js';
+import type { ClaimsRequest, GrantRecord } from '../../ports/oauth-repositories.js';
 import type { AuthenticatedClient } from '../client-auth/authenticate-client.js';
 import type { DpopProof } from '../dpop/proof.js';
 import type { ParameterBag } from '../messages.js';
@@ -85,15 +85,29 @@ export interface Authorization {
   /** The user, when the tokens speak for one: an ID token is issued for them when openid is in scope. */
   user: UserRecord | null;
   /** Null when the grant never issues an ID token (client credentials, token exchange). */
-  idToken: { authentication: AuthenticationFacts; extraClaims?: Record<string, JsonValue> } | null;
+  idToken: {
+    authentication: AuthenticationFacts;
+    extraClaims?: Record<string, JsonValue>;
+    /** What the authorization request's claims parameter asked for in the ID token (OIDC Core §5.5). */
+    claims?: ClaimsRequest['id_token'];
+  } | null;
   refresh: RefreshDecision;
   change: GrantChange;
   /** RFC 8693 §2.2.1: the type of the issued token, for token exchange. */
   issuedTokenType?: string;
 }
 
+/**
+ * A token other than an access token that a grant makes itself (RFC 8693 §2.2.1: an asset
+ * token, docs/asset-tokens.md); the token endpoint answers with what `issue` makes, as it is.
+ */
+export interface OwnTokenIssue {
+  kind: 'own-token';
+  issue(): Promise<TokenResponse>;
+}
+
 /** One grant type of the token endpoint. One file per grant, in one registry. */
-export interface GrantHandler<Dependencies> {
+export interface GrantHandler<Dependencies, Grant extends Authorization | OwnTokenIssue = Authorization> {
   readonly grantType: string;
   /** The form parameters the grant reads; others are ignored (RFC 6749 §3.2: unknown parameters are). */
   readonly parameters: readonly string[];
@@ -101,5 +115,5 @@ export interface GrantHandler<Dependencies> {
   /** Whether a confidential app may redeem this grant without its credentials (its policy decides). */
   mayOmitSecret?(client: OAuthClient): boolean;
   /** Checks the request against what is stored, and says what is granted; issues nothing. */
-  validate(context: GrantContext<Dependencies>): Promise<Authorization>;
+  validate(context: GrantContext<Dependencies>): Promise<Grant>;
 }

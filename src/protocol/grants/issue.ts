@@ -175,6 +175,7 @@ async function tokenResponse(deps: IssueDependencies, authorization: Authorizati
       accessToken: accessToken.token,
       now,
       ...(idToken.extraClaims ? { extraClaims: idToken.extraClaims } : {}),
+      ...(idToken.claims ? { claims: idToken.claims } : {}),
     });
   }
   return response;

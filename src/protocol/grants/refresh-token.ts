@@ -122,7 +122,12 @@ export const refreshTokenGrant: GrantHandler<RefreshTokenDependencies> = {
       accessToken: { subject: user.id, scope: requested, apis, grantId: grant.id, authTime: grant.authTime, amr: grant.amr, extraClaims: claims },
       user,
       // OIDC Core §12.2: a refreshed ID token keeps sub and auth_time, and carries no nonce.
-      idToken: { authentication: { authTime: grant.authTime, amr: grant.amr, nonce: null, sid: grant.sessionSid }, extraClaims: claims },
+      idToken: {
+        authentication: { authTime: grant.authTime, amr: grant.amr, nonce: null, sid: grant.sessionSid },
+        extraClaims: claims,
+        // The claims the authorization request asked for in the ID token, as in the first one.
+        ...(grant.claims?.id_token ? { claims: grant.claims.id_token } : {}),
+      },
       refresh,
       change,
     };

@@ -2,7 +2,7 @@ import { authorizationCodeGrant, type AuthorizationCodeDependencies } from './au
 import { clientCredentialsGrant, type ClientCredentialsDependencies } from './client-credentials.js';
 import { deviceCodeGrant, type DeviceCodeDependencies } from './device-code.js';
 import { jwtBearerGrant, type JwtBearerDependencies } from './jwt-bearer.js';
-import type { GrantHandler } from './grant-handler.js';
+import type { Authorization, GrantHandler, OwnTokenIssue } from './grant-handler.js';
 import { refreshTokenGrant, type RefreshTokenDependencies } from './refresh-token.js';
 import { tokenExchangeGrant, type TokenExchangeDependencies } from './token-exchange.js';
 
@@ -15,7 +15,7 @@ export type GrantDependencies = AuthorizationCodeDependencies &
   TokenExchangeDependencies;
 
 /** Every grant the token endpoint serves; discovery's grant_types_supported is exactly this list. */
-export const grantHandlers: readonly GrantHandler<GrantDependencies>[] = [
+export const grantHandlers: readonly GrantHandler<GrantDependencies, Authorization | OwnTokenIssue>[] = [
   authorizationCodeGrant,
   refreshTokenGrant,
   clientCredentialsGrant,
@@ -26,6 +26,6 @@ export const grantHandlers: readonly GrantHandler<GrantDependencies>[] = [
 
 const byType = new Map(grantHandlers.map((handler) => [handler.grantType, handler]));
 
-export function grantHandlerFor(grantType: string): GrantHandler<GrantDependencies> | undefined {
+export function grantHandlerFor(grantType: string): GrantHandler<GrantDependencies, Authorization | OwnTokenIssue> | undefined {
   return byType.get(grantType);
 }

@@ -38,5 +38,6 @@ export function directGrant(
     expiresAt: Math.max(fields.expiresAt, fields.refresh?.expiresAt ?? 0),
     revokedAt: null,
     dpopJkt: fields.dpopJkt ?? null,
+    claims: null,
   };
 }

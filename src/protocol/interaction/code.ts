@@ -43,6 +43,7 @@ export async function issueCode(
     expiresAt: now + codeLifetimeMs,
     revokedAt: null,
     dpopJkt: request.dpopJkt,
+    claims: request.claims,
   };
   await deps.storage.grants.insert(grant);
   deps.events.publish({ type: 'code.issued', orgId: client.app.orgId, clientId: client.clientId });

@@ -1,3 +1,4 @@
+import type { SubjectIdentifiers } from '../../domain/apps/subject-identifiers.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ClientDirectory, ResourceDirectory, UserDirectory } from '../../ports/directories.js';
 import type { DomainEvents } from '../../ports/domain-events.js';
@@ -20,7 +21,9 @@ export interface InteractionDependencies {
   tokenHasher: SecretHasher;
   events: DomainEvents;
   secondFactors: SecondFactorDirectory;
-  cookies: Pick<CookiePolicy, 'session' | 'interaction' | 'path'>;
+  /** The `sub` the app knows a user by: what a requested subject (claims id_token.sub.value) is compared with. */
+  subjects: Pick<SubjectIdentifiers, 'of'>;
+  cookies: Pick<CookiePolicy, 'session' | 'accounts' | 'interaction' | 'path'>;
   sessionTtlMs: number;
   /** A session unused this long ends (sessions.idleMinutes). */
   sessionIdleMs?: number;

@@ -10,11 +10,12 @@ import { authorizationError, authorizationResponse } from '../authorize/response
 import { OAuthError, type OAuthErrorCode } from '../errors.js';
 import type { CookieInstruction, ProtocolRequest, ProtocolResponse } from '../messages.js';
 import { isReservedApi } from '../scopes.js';
-import { currentSession, replaceSession, type CurrentSession } from '../sessions.js';
+import { browserSessions, currentSession, replaceSession, switchSession, type CurrentSession } from '../sessions.js';
 import { issueCode } from './code.js';
 import type { InteractionDependencies } from './dependencies.js';
 import type { LoginAttempt, LoginAttemptContext, LoginMethod } from './login-method.js';
 import { acrNeedsSecondFactor, combinedAmr } from '../acr.js';
+import { claimsBeyondScope, requestedSubject } from '../tokens/claims-request.js';
 import { consentPolicy, failingCheck, loginPolicy, secondFactorPolicy, verifiedEmailPolicy, type PolicyContext } from './policy.js';
 import { moveInteraction, transition, type InitialStep, type InteractionEvent } from './state.js';
 
@@ -49,6 +50,8 @@ export interface InteractionResult {
   emailVerified?: true;
   /** The user cancelled. */
   cancelled?: true;
+  /** On the account chooser, the user picked one of the browser's sessions (by its sid). */
+  chosenSession?: { sid: string };
 }
 
 export type InteractionOutcome = { ok: true; response: ProtocolResponse } | { ok: false; problem: InteractionProblem };
@@ -134,6 +137,16 @@ export class InteractionEngine {
     return 'login_pending';
   }
 
+  /**
+   * The accounts the chooser offers (prompt=select_account, OIDC Core §3.1.2.1): the browser's
+   * live sessions, current first. Empty for any other request.
+   */
+  async chooserAccounts(details: InteractionDetails, request: ProtocolRequest): Promise<{ sid: string; email: string; name: string }[]> {
+    if (!details.request.prompt.includes('select_account')) return [];
+    const sessions = await browserSessions(request, this.#deps);
+    return sessions.map(({ session, user }) => ({ sid: session.sid, email: user.email, name: user.name }));
+  }
+
   /** Runs a sign-in method and reports the attempt as a domain event; `clientId` is null on the device page. */
   async signIn<Credentials>(
     method: LoginMethod<Credentials>,
@@ -188,14 +201,21 @@ export class InteractionEngine {
     return attempt.kind === 'throttled' || attempt.kind === 'refused' ? attempt : { kind: 'refused', reason: 'invalid' };
   }
 
-  /** Starts the browser's session for a sign-in, ending the one it had. */
-  async startSession(request: ProtocolRequest, login: InteractionLogin): Promise<{ current: CurrentSession; cookie: CookieInstruction } | undefined> {
+  /**
+   * Starts the browser's session for a sign-in, ending the one it had, or with `keepPrevious`
+   * (another account added on the account chooser) keeping it among the browser's others.
+   */
+  async startSession(
+    request: ProtocolRequest,
+    login: InteractionLogin,
+    options: { keepPrevious?: boolean } = {},
+  ): Promise<{ current: CurrentSession; cookies: CookieInstruction[] } | undefined> {
     const user = await this.#deps.users.getUser(login.userId);
     if (!user || user.disabledAt !== null) return undefined;
-    const { current, cookie, ended } = await replaceSession(request, this.#deps, user, login);
+    const { current, cookies, ended } = await replaceSession(request, this.#deps, user, login, options);
     // The browser's previous session ended: whoever acts on a session's end (logout) hears of it as of any other.
     if (ended) this.#deps.events.publish({ type: 'session.ended', sid: ended.sid });
-    return { current, cookie };
+    return { current, cookies };
   }
 
   /** What the user did on a hosted page: the interaction moves on, and the request goes on with 303. */
@@ -203,6 +223,7 @@ export class InteractionEngine {
     const decision = this.#resume(details, details.session);
     if (result.cancelled) return this.#fail(decision, 'access_denied', 'the user cancelled the sign-in');
     if (result.login) return this.#finishLogin(decision, request, result.login);
+    if (result.chosenSession) return this.#finishChoice(decision, request, result.chosenSession.sid);
     if (result.secondFactor) return this.#awaitSecondFactor(decision, result.secondFactor.login);
     if (result.consent) return this.#finishConsent(decision, result.consent.allowed);
     if (result.emailVerified) return this.#resumeVerified(decision);
@@ -225,13 +246,34 @@ export class InteractionEngine {
     const interaction = decision.interaction!;
     const moved = transition(interaction.step, 'login_succeeded');
     if (!moved.ok) return expired;
-    const started = await this.startSession(request, login);
+    // prompt=select_account: a sign-in adds an account to the browser rather than replacing its session.
+    const started = await this.startSession(request, login, { keepPrevious: decision.request.prompt.includes('select_account') });
     if (!started) return expired;
     return this.#decide({
       ...decision,
       session: started.current,
-      cookies: [started.cookie],
+      cookies: started.cookies,
       interaction: { ...interaction, step: moved.step, login, consent: null },
+    });
+  }
+
+  /**
+   * The account chooser's answer (prompt=select_account, OIDC Core §3.1.2.1): the chosen session
+   * of this browser becomes its current one and is this request's sign-in, as it was made, with no
+   * new authentication. A sid that is not one of this browser's live sessions is refused.
+   */
+  async #finishChoice(decision: Decision, request: ProtocolRequest, sid: string): Promise<InteractionOutcome> {
+    const interaction = decision.interaction!;
+    if (interaction.step !== 'login_pending') return { ok: true, response: this.#toPage(interaction.record.uid, []) };
+    const switched = await switchSession(request, this.#deps, sid);
+    if (!switched) return { ok: true, response: this.#toPage(interaction.record.uid, []) };
+    const moved = transition(interaction.step, 'login_succeeded');
+    if (!moved.ok) return expired;
+    return this.#decide({
+      ...decision,
+      session: switched.current,
+      cookies: switched.cookies,
+      interaction: { ...interaction, step: moved.step, login: loginOfSession(switched.current), consent: null },
     });
   }
 
@@ -260,7 +302,8 @@ export class InteractionEngine {
     // Consent is answered only at the consent step; anything else goes back to the page of the step it is at.
     if (interaction.step !== 'consent_pending') return { ok: true, response: this.#toPage(uid, []) };
     if (!allowed) return this.#fail(decision, 'access_denied', 'the user did not allow the app access');
-    const items = consentItems(decision.request.scope, decision.request.audiences);
+    const { request } = decision;
+    const items = consentItems(request.scope, request.audiences, claimsBeyondScope(request.claims, request.scope));
     await this.#remember(current.user.id, decision.client.clientId, items);
     return this.#decide({ ...decision, interaction: { ...interaction, consent: items } });
   }
@@ -302,6 +345,15 @@ export class InteractionEngine {
       return none ? this.#fail(decision, secondFactor.error.code, secondFactor.error.description) : this.#pause(decision, 'second_factor_pending');
     }
     const current = decision.session!;
+    const subject = requestedSubject(decision.request.claims);
+    if (subject !== null && subject !== this.#deps.subjects.of(decision.client, current.user.id)) {
+      // Signed in during this request, as someone else than the subject asked for.
+      return this.#fail(
+        decision,
+        'login_required',
+        'the user who signed in is not the subject the request asks for (claims id_token.sub.value, OIDC Core §5.5.1)',
+      );
+    }
     if (!(await this.#member(decision.request, current.user.id))) {
       return this.#fail(decision, 'access_denied', 'the user is not a member of the organization the request names');
     }
@@ -329,6 +381,8 @@ export class InteractionEngine {
       login: interaction?.login ?? null,
       consent: interaction?.consent ?? null,
       consentCovered: () => this.#consentCovers(session!, client, request),
+      // As the app knows the user: pairwise for a pairwise app.
+      subject: { requested: requestedSubject(request.claims), session: session ? this.#deps.subjects.of(client, session.user.id) : undefined },
       email: { verificationRequired: client.policy.security.requireVerifiedEmail, verified: session?.user.emailVerified ?? false },
       secondFactor: {
         proven: session?.session.amr.includes('mfa') ?? false,
@@ -364,7 +418,8 @@ export class InteractionEngine {
     }
     const { consents, preAuthorizations } = this.#deps.storage;
     const coverage = { consents, preAuthorizations, organizations: this.#deps.organizations };
-    return (await authorizationOf(coverage, client, current.user.id, request.scope, request.audiences)) !== null;
+    const claims = claimsBeyondScope(request.claims, request.scope);
+    return (await authorizationOf(coverage, client, current.user.id, request.scope, request.audiences, claims)) !== null;
   }
 
   /** Stores the interaction's move in one conditional write; false when another request moved it first. */

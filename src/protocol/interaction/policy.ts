@@ -22,6 +22,8 @@ export interface PolicyContext {
    * (security.requireMfa), the request (acr_values, an essential acr) or an organization of the user asks for one.
    */
   secondFactor: { proven: boolean; required(): Promise<boolean> };
+  /** The subject the request asks for (claims id_token.sub.value), null when none, and the session's user. */
+  subject: { requested: string | null; session: string | undefined };
   /** Whether the app asks for a verified address (security.requireVerifiedEmail), and whether the signed-in user's is. */
   email: { verificationRequired: boolean; verified: boolean };
 }
@@ -77,6 +79,21 @@ export const maxAgeCheck: PromptCheck = {
     context.login === null && context.maxAge !== null && context.session !== undefined && context.now - context.session.authTime > context.maxAge * 1000,
 };
 
+/**
+ * OIDC Core §3.1.2.2, §5.5.1: a request for one subject (claims id_token.sub.value) is answered
+ * only for that user; a session of another user asks for a sign-in, as oidc-provider does.
+ */
+export const subjectMismatch: PromptCheck = {
+  name: 'claims_id_token_sub_value',
+  requires: 'a sign-in of the subject the claims parameter names (id_token.sub.value)',
+  error: {
+    code: 'login_required',
+    description:
+      'the request asks for another subject than the signed-in user (claims id_token.sub.value), and prompt=none forbids showing the sign-in page (OIDC Core §3.1.2.2, §5.5.1)',
+  },
+  needsPrompt: ({ login, subject }) => login === null && subject.requested !== null && subject.session !== undefined && subject.session !== subject.requested,
+};
+
 /** A second factor is asked for and the sign-in has none: the user proves one, or enrolls one first. */
 export const secondFactorMissing: PromptCheck = {
   name: 'second_factor_missing',
@@ -122,7 +139,7 @@ export const deviceConfirmation: PromptCheck = {
   needsPrompt: (context) => context.consent === null,
 };
 
-export const loginPolicy: PromptPolicy = { name: 'login', checks: [noSession, loginPromptCheck, maxAgeCheck] };
+export const loginPolicy: PromptPolicy = { name: 'login', checks: [noSession, loginPromptCheck, maxAgeCheck, subjectMismatch] };
 export const secondFactorPolicy: PromptPolicy = { name: 'second_factor', checks: [secondFactorMissing] };
 export const verifiedEmailPolicy: PromptPolicy = { name: 'verified_email', checks: [unverifiedEmail] };
 export const consentPolicy: PromptPolicy = { name: 'consent', checks: [consentPromptCheck, consentMissing] };

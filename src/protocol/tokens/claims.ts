@@ -30,6 +30,31 @@ export function standardClaims(user: UserRecord, scopes: readonly string[]): Rec
   return claims;
 }
 
+/** The scope that unlocks each user claim (OIDC Core §5.4); the other supported claims are about the sign-in and the token. */
+export const userClaimScopes: Readonly<Record<string, string>> = {
+  name: 'profile',
+  given_name: 'profile',
+  family_name: 'profile',
+  picture: 'profile',
+  locale: 'profile',
+  updated_at: 'profile',
+  email: 'email',
+  email_verified: 'email',
+  phone_number: 'phone',
+  phone_number_verified: 'phone',
+  address: 'address',
+};
+
+/**
+ * The user claims of these scopes and, besides, the named ones (asked for by name with the claims
+ * parameter, OIDC Core §5.5, and consented to): what Latchkey knows of the user, nothing else.
+ */
+export function releasedClaims(user: UserRecord, scopes: readonly string[], named: readonly string[]): Record<string, JsonValue> {
+  if (named.length === 0) return standardClaims(user, scopes);
+  const all = standardClaims(user, Object.values(userClaimScopes));
+  return Object.fromEntries(Object.entries(all).filter(([name]) => scopes.includes(userClaimScopes[name]!) || named.includes(name)));
+}
+
 /** Claims supported in ID tokens and userinfo (discovery `claims_supported`). */
 export const supportedClaims = [
   'sub',

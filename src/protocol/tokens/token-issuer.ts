@@ -1,6 +1,7 @@
-import { acrOf } from '../acr.js';
+import { acrFor, acrOf } from '../acr.js';
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
+import type { SubjectIdentifiers } from '../../domain/apps/subject-identifiers.js';
 import { defaultSigningAlgorithm } from '../../contracts/algorithms.js';
 import { defaultLifetimes } from '../../contracts/limits.js';
 import type { SigningAlgorithm, SigningKeys } from '../../domain/keys/signing-keys.js';
@@ -8,10 +9,11 @@ import type { ApiRecord } from '../../ports/api-repository.js';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import type { UserRecord } from '../../ports/identity-repositories.js';
-import type { AccessTokenRecord } from '../../ports/oauth-repositories.js';
+import type { AccessTokenRecord, ClaimsRequest } from '../../ports/oauth-repositories.js';
 import { generateTimeOrderedSecret, timeOrderedKey, type SecretHasher } from '../../shared/opaque-secret.js';
 import { randomId } from '../../shared/random.js';
-import { standardClaims } from './claims.js';
+import { releasedClaims, userClaimScopes } from './claims.js';
+import { requestedValues } from './claims-request.js';
 
 export interface TokenIssuerDependencies {
   issuer: string;
@@ -19,6 +21,7 @@ export interface TokenIssuerDependencies {
   userinfoAudience: string;
   signingKeys: Pick<SigningKeys, 'signingKey' | 'algorithms'>;
   tokenHasher: SecretHasher;
+  subjects: Pick<SubjectIdentifiers, 'of'>;
 }
 
 export interface AccessTokenRequest {
@@ -157,6 +160,8 @@ export class TokenIssuer {
     accessToken?: string;
     now: number;
     extraClaims?: Record<string, JsonValue>;
+    /** The claims the authorization request asked for in the ID token (claims parameter `id_token`, OIDC Core §5.5). */
+    claims?: ClaimsRequest['id_token'];
   }): Promise<string> {
     const { client, now } = request;
     const settings = client.policy.idToken;
@@ -164,12 +169,16 @@ export class TokenIssuer {
     const alg: SigningAlgorithm = this.#deps.signingKeys.algorithms.includes(settings.signingAlg) ? settings.signingAlg : defaultSigningAlgorithm;
     const audiences = [client.clientId, ...settings.audiences.filter((audience) => audience !== client.clientId)];
     const iat = Math.floor(now / 1000);
+    const requested = request.claims ?? {};
+    // Claims asked for by name go into the ID token whether or not the app puts its scopes' claims there.
+    const named = Object.keys(requested).filter((name) => name in userClaimScopes);
+    const acrValues = requestedValues(requested.acr).filter((value): value is string => typeof value === 'string');
     const claims: Record<string, JsonValue> = {
       ...(settings.includeCustomClaims ? client.policy.customClaims : {}),
-      ...(settings.includeStandardClaims ? standardClaims(request.user, request.scope) : {}),
+      ...releasedClaims(request.user, settings.includeStandardClaims ? request.scope : [], named),
       ...request.extraClaims,
       iss: this.#deps.issuer,
-      sub: request.user.id,
+      sub: this.#deps.subjects.of(client, request.user.id),
       aud: audiences.length === 1 ? client.clientId : audiences,
       exp: iat + settings.ttlMinutes * 60,
       iat,
@@ -177,8 +186,8 @@ export class TokenIssuer {
       ...(audiences.length > 1 ? { azp: client.clientId } : {}),
       ...(request.nonce ? { nonce: request.nonce } : {}),
       ...(request.accessToken ? { at_hash: accessTokenHash(request.accessToken, alg) } : {}),
-      // OIDC Core §2: the class the sign-in met, from the methods it used.
-      ...(request.amr.length > 0 ? { amr: [...request.amr], acr: acrOf(request.amr)! } : {}),
+      // OIDC Core §2: the class the sign-in met, from the methods it used; one of those asked for, when it meets one (§5.5.1.1).
+      ...(request.amr.length > 0 ? { amr: [...request.amr], acr: acrFor(request.amr, acrValues)! } : {}),
       ...(request.sid ? { sid: request.sid } : {}),
     };
     const { kid, privateKey } = this.#deps.signingKeys.signingKey(alg);

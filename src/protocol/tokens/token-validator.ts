@@ -23,6 +23,17 @@ export interface ActiveToken {
   expiresAt: number;
 }
 
+/** An ID token this server issued that still stands: its app, its user and its claims. */
+export interface VerifiedIdToken {
+  /** The app it was issued to (azp, else its one audience), if it still exists and is active. */
+  client: OAuthClient;
+  /** The user's id; for an app with pairwise subjects, the pairwise sub, which names no user here. */
+  subject: string;
+  pairwise: boolean;
+  claims: Record<string, JsonValue>;
+  expiresAt: number;
+}
+
 const jwtAlgorithms: string[] = [...signingAlgorithms];
 
 /** The audiences a token names (RFC 7519 §4.1.3: one string or an array of them). */
@@ -204,6 +215,36 @@ export class TokenValidator {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * One of our ID tokens (OIDC Core §2): signed with a key of the published JWKS, typ JWT (never
+   * an access or logout token), iss this server, not expired, issued to an app that is still
+   * active, for a user who still stands. Null otherwise.
+   */
+  async idToken(token: string): Promise<VerifiedIdToken | null> {
+    const now = this.#deps.clock.now();
+    let payload: Record<string, JsonValue>;
+    try {
+      ({ payload } = (await jwtVerify(token, this.#keys(), {
+        issuer: this.#deps.issuer,
+        typ: 'JWT',
+        algorithms: jwtAlgorithms,
+        currentDate: new Date(now),
+        requiredClaims: ['exp', 'iat', 'sub', 'aud'],
+      })) as unknown as { payload: Record<string, JsonValue> });
+    } catch {
+      return null;
+    }
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    const client = await this.#activeClient(typeof payload.azp === 'string' ? payload.azp : audiences.length === 1 ? audiences[0] : undefined);
+    if (!client || typeof payload.sub !== 'string') return null;
+    // A pairwise sub (OIDC Core §8.1) is no user id: only its app's sector can be matched against it.
+    if (client.policy.idToken.subjectType === 'pairwise')
+      return { client, subject: payload.sub, pairwise: true, claims: payload, expiresAt: Number(payload.exp) * 1000 };
+    const user = await this.#deps.users.getUser(payload.sub);
+    if (!user || user.disabledAt !== null) return null;
+    return { client, subject: payload.sub, pairwise: false, claims: payload, expiresAt: Number(payload.exp) * 1000 };
   }
 
   async refreshToken(token: string): Promise<ActiveToken | null> {

@@ -33,7 +33,13 @@ export function startMailDelivery(runtime: Runtime, options: Partial<OutboxWorke
   const renderer = new MailRenderer({ serverName: config.mail.serverName, templatesDir: config.ui.templatesDir });
   const senders = {
     mail: mailSender(mailer, renderer, config.mail.from),
-    backchannel_logout: backchannelLogoutSender({ issuer: config.issuer, signingKeys: runtime.signingKeys, apps: storage.apps, clock }),
+    backchannel_logout: backchannelLogoutSender({
+      issuer: config.issuer,
+      signingKeys: runtime.signingKeys,
+      apps: storage.apps,
+      clock,
+      subjects: runtime.subjects,
+    }),
   };
   const worker = startOutboxWorker({ outbox: storage.outbox, senders, clock, logger }, options);
   const unsubscribe = runtime.events.subscribe((event) => {

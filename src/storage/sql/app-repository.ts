@@ -9,11 +9,13 @@ import type {
   AppStatus,
   AppType,
   AppVisibility,
+  AssetSigningKeyRecord,
+  TrustedIssuerRecord,
   ClientUse,
 } from '../../ports/app-repositories.js';
 import { completeSettings } from '../../domain/apps/client-policy.js';
-import { containsInsensitive } from './query-helpers.js';
-import type { AppCertificatesTable, AppsTable, DatabaseSchema } from './schema.js';
+import { containsInsensitive, fromFlag, toFlag } from './query-helpers.js';
+import type { AppCertificatesTable, AppsTable, AppTrustedIssuersTable, DatabaseSchema } from './schema.js';
 
 function toApp(row: Selectable<AppsTable>): AppRecord {
   // Settings stored before a setting existed read with its default (the app type's).
@@ -70,6 +72,21 @@ function toCertificate(row: Selectable<AppCertificatesTable>): AppCertificateRec
   };
 }
 
+function toTrustedIssuer(row: Selectable<AppTrustedIssuersTable>): TrustedIssuerRecord {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    issuer: row.issuer,
+    keys: JSON.parse(row.public_jwks) as TrustedIssuerRecord['keys'],
+    subjects: JSON.parse(row.subjects) as string[],
+    allowAnySubject: fromFlag(row.allow_any_subject),
+    scopes: JSON.parse(row.scopes) as string[],
+    expiresAt: row.expires_at,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}
+
 export class SqlAppRepository implements AppRepository {
   readonly #db: Kysely<DatabaseSchema>;
   constructor(db: Kysely<DatabaseSchema>) {
@@ -94,6 +111,8 @@ export class SqlAppRepository implements AppRepository {
     // Children first: SQLite enforces the foreign keys, but don't rely on cascade settings.
     await this.#db.deleteFrom('app_secrets').where('client_id', '=', clientId).execute();
     await this.#db.deleteFrom('app_certificates').where('client_id', '=', clientId).execute();
+    await this.#db.deleteFrom('app_asset_signing_keys').where('client_id', '=', clientId).execute();
+    await this.#db.deleteFrom('app_trusted_issuers').where('client_id', '=', clientId).execute();
     await this.#db.deleteFrom('app_preauthorizations').where('client_id', '=', clientId).execute();
     await this.#db.deleteFrom('client_registrations').where('client_id', '=', clientId).execute();
     const result = await this.#db.deleteFrom('apps').where('client_id', '=', clientId).executeTakeFirst();
@@ -210,6 +229,74 @@ export class SqlAppRepository implements AppRepository {
 
   async deleteCertificate(clientId: string, id: string): Promise<boolean> {
     const result = await this.#db.deleteFrom('app_certificates').where('client_id', '=', clientId).where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async putAssetSigningKey(record: AssetSigningKeyRecord): Promise<void> {
+    const values = {
+      certificate_pem: record.certificatePem,
+      sealed_private_key: record.sealedPrivateKey,
+      alg: record.alg,
+      fingerprint: record.fingerprint,
+      subject: record.subject,
+      not_before: record.notBefore,
+      expires_at: record.expiresAt,
+      created_at: record.createdAt,
+    };
+    await this.#db
+      .insertInto('app_asset_signing_keys')
+      .values({ client_id: record.clientId, ...values })
+      .onConflict((conflict) => conflict.column('client_id').doUpdateSet(values))
+      .execute();
+  }
+
+  async getAssetSigningKey(clientId: string): Promise<AssetSigningKeyRecord | undefined> {
+    const row = await this.#db.selectFrom('app_asset_signing_keys').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return (
+      row && {
+        clientId: row.client_id,
+        certificatePem: row.certificate_pem,
+        sealedPrivateKey: row.sealed_private_key,
+        alg: row.alg,
+        fingerprint: row.fingerprint,
+        subject: row.subject,
+        notBefore: Number(row.not_before),
+        expiresAt: Number(row.expires_at),
+        createdAt: Number(row.created_at),
+      }
+    );
+  }
+
+  async deleteAssetSigningKey(clientId: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('app_asset_signing_keys').where('client_id', '=', clientId).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async insertTrustedIssuer(record: TrustedIssuerRecord): Promise<void> {
+    await this.#db
+      .insertInto('app_trusted_issuers')
+      .values({
+        id: record.id,
+        client_id: record.clientId,
+        issuer: record.issuer,
+        public_jwks: JSON.stringify(record.keys),
+        subjects: JSON.stringify(record.subjects),
+        allow_any_subject: toFlag(record.allowAnySubject),
+        scopes: JSON.stringify(record.scopes),
+        expires_at: record.expiresAt,
+        created_by: record.createdBy,
+        created_at: record.createdAt,
+      })
+      .execute();
+  }
+
+  async listTrustedIssuers(clientId: string): Promise<TrustedIssuerRecord[]> {
+    const rows = await this.#db.selectFrom('app_trusted_issuers').selectAll().where('client_id', '=', clientId).orderBy('created_at').orderBy('id').execute();
+    return rows.map(toTrustedIssuer);
+  }
+
+  async deleteTrustedIssuer(clientId: string, id: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('app_trusted_issuers').where('client_id', '=', clientId).where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
   }
 }

@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { JsonValue } from '../../ports/app-repositories.js';
 import type {
+  ClaimsRequest,
   AccessTokenRecord,
   AccessTokenRepository,
   ConsentRecord,
@@ -301,6 +302,7 @@ function toGrant(row: Selectable<GrantsTable>): GrantRecord {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     dpopJkt: row.dpop_jkt ?? null,
+    claims: row.claims ? (JSON.parse(row.claims) as ClaimsRequest) : null,
   };
 }
 
@@ -411,6 +413,7 @@ export class SqlGrantRepository implements GrantRepository {
       expires_at: grant.expiresAt,
       revoked_at: grant.revokedAt,
       dpop_jkt: grant.dpopJkt,
+      claims: grant.claims ? JSON.stringify(grant.claims) : null,
     };
     return this.#inserts.add(row);
   }

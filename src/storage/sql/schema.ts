@@ -140,6 +140,31 @@ export interface AppCertificatesTable {
   created_at: number;
 }
 
+export interface AppAssetSigningKeysTable {
+  client_id: string;
+  certificate_pem: string;
+  sealed_private_key: string;
+  alg: string;
+  fingerprint: string;
+  subject: string;
+  not_before: number;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface AppTrustedIssuersTable {
+  id: string;
+  client_id: string;
+  issuer: string;
+  public_jwks: string;
+  subjects: string;
+  allow_any_subject: number;
+  scopes: string;
+  expires_at: number | null;
+  created_by: string;
+  created_at: number;
+}
+
 export interface AuditEventsTable {
   id: string;
   org_id: string | null;
@@ -234,6 +259,8 @@ export interface GrantsTable {
   revoked_at: number | null;
   /** RFC 9449: the key thumbprint the code, then (public clients) the refresh tokens, are bound to. */
   dpop_jkt: string | null;
+  /** OIDC Core §5.5: the authorization request's claims parameter as JSON; null without one. */
+  claims: string | null;
 }
 
 export interface AccessTokensTable {
@@ -305,6 +332,8 @@ export interface DatabaseSchema {
   apps: AppsTable;
   app_secrets: AppSecretsTable;
   app_certificates: AppCertificatesTable;
+  app_asset_signing_keys: AppAssetSigningKeysTable;
+  app_trusted_issuers: AppTrustedIssuersTable;
   audit_events: AuditEventsTable;
   app_preauthorizations: AppPreauthorizationsTable;
   sessions: SessionsTable;

@@ -20,6 +20,7 @@ export interface SealedValues {
   signingKeys: string[];
   totpSecrets: string[];
   connectionSecrets: string[];
+  assetSigningKeys: string[];
 }
 
 async function count(query: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }): Promise<number> {
@@ -114,22 +115,28 @@ export async function sealedValues(db: Kysely<DatabaseSchema>): Promise<SealedVa
   const signing = await db.selectFrom('signing_keys').select('private_jwe').where('private_jwe', 'is not', null).execute();
   const totp = await db.selectFrom('totp_factors').select('sealed_secret').execute();
   const connections = await db.selectFrom('federation_connections').select('client_secret_jwe').execute();
+  const assetKeys = await db.selectFrom('app_asset_signing_keys').select('sealed_private_key').execute();
   return {
     signingKeys: signing.map((row) => row.private_jwe!),
     totpSecrets: totp.map((row) => row.sealed_secret),
     connectionSecrets: connections.map((row) => row.client_secret_jwe),
+    assetSigningKeys: assetKeys.map((row) => row.sealed_private_key),
   };
 }
 
 /**
- * Re-seals, each in its own conditional write, the authenticator app secrets and connection
- * client secrets that `reseal` returns a new sealed value for (those a previous server secret
+ * Re-seals, each in its own conditional write, the authenticator app secrets, connection
+ * client secrets and asset signing keys that `reseal` returns a new sealed value for (those a previous server secret
  * sealed). A value changed meanwhile (re-enrolled, saved again) is left alone. Returns how many changed.
  */
 export async function resealStoredSecrets(
   db: Kysely<DatabaseSchema>,
-  reseal: { totp: (sealed: string) => Promise<string | null>; connection: (sealed: string) => Promise<string | null> },
-): Promise<{ totpSecrets: number; connectionSecrets: number }> {
+  reseal: {
+    totp: (sealed: string) => Promise<string | null>;
+    connection: (sealed: string) => Promise<string | null>;
+    assetSigningKey: (sealed: string) => Promise<string | null>;
+  },
+): Promise<{ totpSecrets: number; connectionSecrets: number; assetSigningKeys: number }> {
   let totpSecrets = 0;
   for (const row of await db.selectFrom('totp_factors').select(['id', 'sealed_secret']).execute()) {
     const next = await reseal.totp(row.sealed_secret);
@@ -154,5 +161,17 @@ export async function resealStoredSecrets(
       .executeTakeFirst();
     connectionSecrets += Number(result.numUpdatedRows);
   }
-  return { totpSecrets, connectionSecrets };
+  let assetSigningKeys = 0;
+  for (const row of await db.selectFrom('app_asset_signing_keys').select(['client_id', 'sealed_private_key']).execute()) {
+    const next = await reseal.assetSigningKey(row.sealed_private_key);
+    if (next === null) continue;
+    const result = await db
+      .updateTable('app_asset_signing_keys')
+      .set({ sealed_private_key: next })
+      .where('client_id', '=', row.client_id)
+      .where('sealed_private_key', '=', row.sealed_private_key)
+      .executeTakeFirst();
+    assetSigningKeys += Number(result.numUpdatedRows);
+  }
+  return { totpSecrets, connectionSecrets, assetSigningKeys };
 }

@@ -130,7 +130,7 @@ describe('client_credentials, device_code, jwt-bearer and token exchange validat
       [{}, 'invalid_request: subject_token and subject_token_type are required (RFC 8693 §2.1)'],
       [
         { subject_token: 'x', subject_token_type: 'urn:x' },
-        `invalid_request: subject_token_type urn:x is not supported: send an access token (${accessTokenType})`,
+        `invalid_request: subject_token_type urn:x is not supported: send one of ${accessTokenType}, urn:ietf:params:oauth:token-type:id_token, urn:ietf:params:oauth:token-type:jwt (RFC 8693 §2.1)`,
       ],
       [
         { subject_token: 'x', subject_token_type: accessTokenType },
@@ -147,6 +147,7 @@ describe('client_credentials, device_code, jwt-bearer and token exchange validat
     ];
     for (const [form, expected] of rows) assert.equal(await outcome(exchange(form)), expected);
     const granted = await exchange({ subject_token: subject.access_token, subject_token_type: accessTokenType, audience: api });
+    assert.ok(!('kind' in granted), 'an access token is issued by issueTokens');
     assert.deepEqual(granted.accessToken.extraClaims, { act: { sub: machine.clientId } });
     assert.equal(granted.issuedTokenType, accessTokenType);
     assert.deepEqual(Object.keys(await issueTokens(t.deps, granted, t.clock.now())), [

@@ -74,6 +74,7 @@ export async function storeCodeGrant(
     expiresAt: now + 60_000,
     revokedAt: null,
     dpopJkt: null,
+    claims: null,
     ...overrides,
   };
   await t.runtime.storage.grants.insert(grant);

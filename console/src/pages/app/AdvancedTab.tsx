@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { signingAlgorithms, type SigningAlgorithm } from '@contracts/algorithms';
+import type { SubjectType } from '@contracts/app-types';
 import { ConfirmDialog } from '../../components/Dialog';
 import { Checkbox, ErrorSummary, Loading, Select, TextField } from '../../components/ui';
 import { api, get } from '../../lib/api';
@@ -13,6 +14,7 @@ import { anyUnder, fieldErrorsOf, firstFor, type FieldErrors } from '../../lib/p
 import type { Certificate, Role } from '../../lib/types';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
+import { mayTrustIssuers, TrustedIssuers } from './TrustedIssuers';
 
 const authMethods = [
   { value: 'client_secret_basic', label: 'client_secret_basic: the secret in the Authorization header' },
@@ -39,6 +41,8 @@ export function AdvancedTab() {
   const [standardClaims, setStandardClaims] = useState(app.idToken.includeStandardClaims);
   const [customClaimsOn, setCustomClaimsOn] = useState(app.idToken.includeCustomClaims);
   const [idTokenAlg, setIdTokenAlg] = useState<string>(app.idToken.signingAlg);
+  const [subjectType, setSubjectType] = useState<string>(app.idToken.subjectType);
+  const [sectorUri, setSectorUri] = useState(app.idToken.sectorIdentifierUri ?? '');
   const [customClaims, setCustomClaims] = useState(Object.keys(app.customClaims).length > 0 ? JSON.stringify(app.customClaims, null, 2) : '');
   const [local, setLocal] = useState<FieldErrors>([]);
   const errors = [...local, ...saver.errors];
@@ -81,6 +85,8 @@ export function AdvancedTab() {
               includeStandardClaims: standardClaims,
               includeCustomClaims: customClaimsOn,
               signingAlg: idTokenAlg as SigningAlgorithm,
+              subjectType: subjectType as SubjectType,
+              sectorIdentifierUri: sectorUri.trim() === '' ? null : sectorUri.trim(),
             },
           }
         : {}),
@@ -294,6 +300,27 @@ export function AdvancedTab() {
               hint="id_token_signed_response_alg: register the same value in your OpenID Connect client. The server must keep a key for it."
               error={firstFor(errors, 'idToken.signingAlg')}
             />
+            <Select
+              label="User identifiers (sub)"
+              value={subjectType}
+              onChange={setSubjectType}
+              options={[
+                { value: 'public', label: "Public: the user's id, the same in every app" },
+                { value: 'pairwise', label: "Pairwise: an id of its own for this app's site, so apps of other sites can't match users" },
+              ]}
+              hint="subject_type: applies to ID tokens, userinfo and logout tokens. Changing it changes the id every existing user has in this app."
+              error={firstFor(errors, 'idToken.subjectType')}
+            />
+            {subjectType === 'pairwise' ? (
+              <TextField
+                label="Sector identifier URI"
+                value={sectorUri}
+                onChange={setSectorUri}
+                placeholder="https://example.com/redirect_uris.json"
+                hint="Only needed when the redirect URIs are on more than one host: an https URL serving a JSON array that lists every redirect URI. Apps with the same sector see the same ids."
+                error={firstFor(errors, 'idToken.sectorIdentifierUri')}
+              />
+            ) : null}
           </fieldset>
         ) : null}
 
@@ -319,6 +346,7 @@ export function AdvancedTab() {
       </form>
       <Certificates />
       {app.ownerUserId === null && !builtIn ? <PreAuthorizations /> : null}
+      {app.ownerUserId === null && !builtIn && mayTrustIssuers(app.type) ? <TrustedIssuers /> : null}
     </>
   );
 }

@@ -4,6 +4,7 @@ import { allowsGrant, grantTypeNames } from '../../lib/app-rules';
 import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../../lib/bounds';
 import { firstFor, type FieldErrors } from '../../lib/problems';
 import { useApp, useSaver } from './context';
+import { AssetTokensSection } from './AssetTokensSection';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
 
 /** Token lifetimes: access token TTL, refresh token on/off and TTL, ID token validity. */
@@ -58,95 +59,98 @@ export function TokensTab() {
   };
 
   return (
-    <form
-      className="card"
-      noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        submit();
-      }}
-    >
-      <h2>Tokens</h2>
-      <ReadOnlyNotice />
-      <fieldset disabled={!canEdit} className="plain">
-        <TextField
-          label="Access token TTL (minutes)"
-          type="number"
-          inputMode="numeric"
-          value={accessTtl}
-          onChange={setAccessTtl}
-          min={bounds.accessTokenTtlMinutes.min}
-          max={bounds.accessTokenTtlMinutes.max}
-          hint={`Default ${bounds.accessTokenTtlMinutes.default}, from ${bounds.accessTokenTtlMinutes.min} to ${bounds.accessTokenTtlMinutes.max} minutes. Empty: the API's own lifetime.`}
-          error={firstFor(errors, 'accessToken.ttlMinutes')}
-        />
-        {app.type !== 'm2m' ? (
+    <>
+      <form
+        className="card"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <h2>Tokens</h2>
+        <ReadOnlyNotice />
+        <fieldset disabled={!canEdit} className="plain">
           <TextField
-            label="ID token validity (minutes)"
+            label="Access token TTL (minutes)"
             type="number"
             inputMode="numeric"
-            value={idTtl}
-            onChange={setIdTtl}
-            min={bounds.idTokenTtlMinutes.min}
-            max={bounds.idTokenTtlMinutes.max}
-            hint={`Default ${bounds.idTokenTtlMinutes.default}, from ${bounds.idTokenTtlMinutes.min} to ${bounds.idTokenTtlMinutes.max} minutes.`}
-            error={firstFor(errors, 'idToken.ttlMinutes')}
+            value={accessTtl}
+            onChange={setAccessTtl}
+            min={bounds.accessTokenTtlMinutes.min}
+            max={bounds.accessTokenTtlMinutes.max}
+            hint={`Default ${bounds.accessTokenTtlMinutes.default}, from ${bounds.accessTokenTtlMinutes.min} to ${bounds.accessTokenTtlMinutes.max} minutes. Empty: the API's own lifetime.`}
+            error={firstFor(errors, 'accessToken.ttlMinutes')}
           />
-        ) : null}
-        {refreshAllowed ? (
-          <>
-            <Checkbox
-              label="Issue a refresh token"
-              checked={refresh}
-              onChange={setRefresh}
-              hint="Adds the refresh_token grant type and the offline_access scope. Refresh tokens are issued when a request asks for offline_access and every API it names allows offline access."
-              error={firstFor(errors, 'grantTypes')}
+          {app.type !== 'm2m' ? (
+            <TextField
+              label="ID token validity (minutes)"
+              type="number"
+              inputMode="numeric"
+              value={idTtl}
+              onChange={setIdTtl}
+              min={bounds.idTokenTtlMinutes.min}
+              max={bounds.idTokenTtlMinutes.max}
+              hint={`Default ${bounds.idTokenTtlMinutes.default}, from ${bounds.idTokenTtlMinutes.min} to ${bounds.idTokenTtlMinutes.max} minutes.`}
+              error={firstFor(errors, 'idToken.ttlMinutes')}
             />
-            {refresh ? (
+          ) : null}
+          {refreshAllowed ? (
+            <>
+              <Checkbox
+                label="Issue a refresh token"
+                checked={refresh}
+                onChange={setRefresh}
+                hint="Adds the refresh_token grant type and the offline_access scope. Refresh tokens are issued when a request asks for offline_access and every API it names allows offline access."
+                error={firstFor(errors, 'grantTypes')}
+              />
+              {refresh ? (
+                <TextField
+                  label="Refresh token TTL (minutes)"
+                  type="number"
+                  inputMode="numeric"
+                  value={refreshTtl}
+                  onChange={setRefreshTtl}
+                  min={bounds.refreshTokenTtlMinutes.min}
+                  max={bounds.refreshTokenTtlMinutes.max}
+                  hint={`Default ${bounds.refreshTokenTtlMinutes.default}, from ${bounds.refreshTokenTtlMinutes.min} to ${bounds.refreshTokenTtlMinutes.max} minutes. Rotation and the retry window are on the Advanced tab.`}
+                  error={firstFor(errors, 'refreshToken.ttlMinutes')}
+                />
+              ) : null}
+            </>
+          ) : (
+            <p className="hint">A machine-to-machine app gets no refresh tokens: it asks for a new access token with its credentials.</p>
+          )}
+          {deviceFlow ? (
+            <>
               <TextField
-                label="Refresh token TTL (minutes)"
+                label="Device code lifetime (seconds)"
                 type="number"
                 inputMode="numeric"
-                value={refreshTtl}
-                onChange={setRefreshTtl}
-                min={bounds.refreshTokenTtlMinutes.min}
-                max={bounds.refreshTokenTtlMinutes.max}
-                hint={`Default ${bounds.refreshTokenTtlMinutes.default}, from ${bounds.refreshTokenTtlMinutes.min} to ${bounds.refreshTokenTtlMinutes.max} minutes. Rotation and the retry window are on the Advanced tab.`}
-                error={firstFor(errors, 'refreshToken.ttlMinutes')}
+                value={deviceLifetime}
+                onChange={setDeviceLifetime}
+                min={bounds.deviceCodeLifetimeSeconds.min}
+                max={bounds.deviceCodeLifetimeSeconds.max}
+                hint={`How long the code shown on the device stays usable. Empty: the server's ${bounds.deviceCodeLifetimeSeconds.default} seconds; from ${bounds.deviceCodeLifetimeSeconds.min} to ${bounds.deviceCodeLifetimeSeconds.max}.`}
+                error={firstFor(errors, 'deviceCode.lifetimeSeconds')}
               />
-            ) : null}
-          </>
-        ) : (
-          <p className="hint">A machine-to-machine app gets no refresh tokens: it asks for a new access token with its credentials.</p>
-        )}
-        {deviceFlow ? (
-          <>
-            <TextField
-              label="Device code lifetime (seconds)"
-              type="number"
-              inputMode="numeric"
-              value={deviceLifetime}
-              onChange={setDeviceLifetime}
-              min={bounds.deviceCodeLifetimeSeconds.min}
-              max={bounds.deviceCodeLifetimeSeconds.max}
-              hint={`How long the code shown on the device stays usable. Empty: the server's ${bounds.deviceCodeLifetimeSeconds.default} seconds; from ${bounds.deviceCodeLifetimeSeconds.min} to ${bounds.deviceCodeLifetimeSeconds.max}.`}
-              error={firstFor(errors, 'deviceCode.lifetimeSeconds')}
-            />
-            <TextField
-              label="Device polling interval (seconds)"
-              type="number"
-              inputMode="numeric"
-              value={deviceInterval}
-              onChange={setDeviceInterval}
-              min={bounds.devicePollIntervalSeconds.min}
-              max={bounds.devicePollIntervalSeconds.max}
-              hint={`How long the device waits between polls. Empty: the server's ${bounds.devicePollIntervalSeconds.default} seconds; from ${bounds.devicePollIntervalSeconds.min} to ${bounds.devicePollIntervalSeconds.max}.`}
-              error={firstFor(errors, 'deviceCode.pollIntervalSeconds')}
-            />
-          </>
-        ) : null}
-      </fieldset>
-      <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
-    </form>
+              <TextField
+                label="Device polling interval (seconds)"
+                type="number"
+                inputMode="numeric"
+                value={deviceInterval}
+                onChange={setDeviceInterval}
+                min={bounds.devicePollIntervalSeconds.min}
+                max={bounds.devicePollIntervalSeconds.max}
+                hint={`How long the device waits between polls. Empty: the server's ${bounds.devicePollIntervalSeconds.default} seconds; from ${bounds.devicePollIntervalSeconds.min} to ${bounds.devicePollIntervalSeconds.max}.`}
+                error={firstFor(errors, 'deviceCode.pollIntervalSeconds')}
+              />
+            </>
+          ) : null}
+        </fieldset>
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
+      </form>
+      <AssetTokensSection />
+    </>
   );
 }

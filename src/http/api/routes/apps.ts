@@ -9,6 +9,8 @@ import {
   appView,
   appViewSchema,
   appWithSecretSchema,
+  assetSigningCertificateView,
+  assetSigningCertificateViewSchema,
   certificateView,
   certificateViewSchema,
   logoutDeliveryView,
@@ -226,6 +228,44 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
       response: { status: 204, description: 'Deleted' },
       handler: async ({ context, params }) => {
         await apps.deleteCertificate(context, params.clientId!, params.certificateId!);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/apps/{clientId}/asset-signing-certificate',
+      operationId: 'getAssetSigningCertificate',
+      summary: 'Get the asset signing certificate (never its private key)',
+      tag: 'Apps',
+      permission: 'apps:read',
+      response: { status: 200, description: 'The certificate', schema: assetSigningCertificateViewSchema },
+      handler: async ({ context, params }) => ({ body: assetSigningCertificateView(await apps.getAssetSigningKey(context, params.clientId!)) }),
+    }),
+    defineRoute({
+      method: 'PUT',
+      path: '/apps/{clientId}/asset-signing-certificate',
+      operationId: 'setAssetSigningCertificate',
+      summary:
+        'Set the certificate and private key that sign asset tokens (PEM, 4 KB at most each; the key must match); the key is stored encrypted and never returned',
+      tag: 'Apps',
+      permission: 'apps:update',
+      body: z.object({
+        certificate: z.string().describe('The PEM certificate (-----BEGIN CERTIFICATE-----)'),
+        privateKey: z.string().describe('Its unencrypted PEM private key (-----BEGIN PRIVATE KEY-----); write-only'),
+      }),
+      response: { status: 200, description: 'The certificate now in use', schema: assetSigningCertificateViewSchema },
+      handler: async ({ context, params, body }) => ({ body: assetSigningCertificateView(await apps.setAssetSigningKey(context, params.clientId!, body)) }),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/apps/{clientId}/asset-signing-certificate',
+      operationId: 'deleteAssetSigningCertificate',
+      summary: 'Remove the asset signing certificate and its key (refused while asset tokens are signed with it)',
+      tag: 'Apps',
+      permission: 'apps:update',
+      response: { status: 204, description: 'Removed' },
+      handler: async ({ context, params }) => {
+        await apps.deleteAssetSigningKey(context, params.clientId!);
         return { status: 204 };
       },
     }),

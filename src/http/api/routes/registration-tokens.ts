@@ -1,30 +1,10 @@
 import { z } from 'zod';
-import { appTypes } from '../../../contracts/app-types.js';
+import { initialTokenViewSchema } from '../../../contracts/views.js';
 import { initialTokenInputSchema, type InitialAccessTokenView } from '../../../domain/apps/initial-access-tokens.js';
 import { defineRoute, type AnyApiRoute } from '../route-kit.js';
 import { orgIdOf, type ManagementApiDependencies } from './deps.js';
 
 const iso = (time: number | null) => (time === null ? null : new Date(time).toISOString());
-
-export const initialTokenViewSchema = z.object({
-  id: z.string(),
-  orgId: z.string(),
-  name: z.string(),
-  policy: z.object({
-    appTypes: z.array(z.enum(appTypes)),
-    grantTypes: z.array(z.string()),
-    scopes: z.array(z.string()).nullable().describe('null: any scope the organization allows'),
-    redirectUriHosts: z.array(z.string()).nullable().describe('null: any host the registry allows'),
-  }),
-  maxUses: z.number().int(),
-  usesLeft: z.number().int(),
-  state: z.enum(['active', 'used_up', 'expired', 'revoked']),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-});
 
 function initialTokenView(record: InitialAccessTokenView, now: number) {
   const state = record.revokedAt !== null ? 'revoked' : record.expiresAt <= now ? 'expired' : record.usesLeft <= 0 ? 'used_up' : 'active';

@@ -17,6 +17,9 @@ import * as dynamicRegistration from './0015-dynamic-registration.js';
 import * as dpop from './0016-dpop.js';
 import * as sessionLogout from './0017-session-logout.js';
 import * as signingKeyLifecycle from './0018-signing-key-lifecycle.js';
+import * as claimsParameter from './0019-claims-parameter.js';
+import * as trustedIssuers from './0020-trusted-issuers.js';
+import * as assetSigningKeys from './0021-asset-signing-keys.js';
 import * as clientLastUsed from './0022-client-last-used.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -39,6 +42,9 @@ export const migrations: Record<string, Migration> = {
   '0016-dpop': dpop,
   '0017-session-logout': sessionLogout,
   '0018-signing-key-lifecycle': signingKeyLifecycle,
+  '0019-claims-parameter': claimsParameter,
+  '0020-trusted-issuers': trustedIssuers,
+  '0021-asset-signing-keys': assetSigningKeys,
   '0022-client-last-used': clientLastUsed,
 };
 

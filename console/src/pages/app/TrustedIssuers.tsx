@@ -1,0 +1,193 @@
+import { useState } from 'react';
+import { trustedIssuerLimits } from '@contracts/limits';
+import type { TrustedIssuerView } from '@contracts/views';
+import { ConfirmDialog } from '../../components/Dialog';
+import { Checkbox, ErrorSummary, Loading, TextField } from '../../components/ui';
+import { api, get } from '../../lib/api';
+import { appTypeRules, grantTypeNames } from '../../lib/app-rules';
+import { formatTime } from '../../lib/format';
+import { useLoad } from '../../lib/hooks';
+import { fieldErrorsOf, firstFor } from '../../lib/problems';
+import { useApp } from './context';
+
+const splitList = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+
+/** Whether the app's type may use a grant that honours trusted issuers: JWT bearer or token exchange. */
+export function mayTrustIssuers(type: keyof typeof appTypeRules): boolean {
+  const grants: readonly string[] = appTypeRules[type].grantTypes;
+  return grants.includes(grantTypeNames.jwtBearer) || grants.includes(grantTypeNames.tokenExchange);
+}
+
+/** External issuers whose JWTs the app may present for users: JWT bearer assertions and token exchange subject or actor tokens. */
+export function TrustedIssuers() {
+  const { app, canEdit } = useApp();
+  const path = `/apps/${encodeURIComponent(app.clientId)}/trusted-issuers`;
+  const list = useLoad(() => get<{ items: TrustedIssuerView[] }>(path), [path]);
+  const [issuer, setIssuer] = useState('');
+  const [keys, setKeys] = useState('');
+  const [subjects, setSubjects] = useState('');
+  const [anySubject, setAnySubject] = useState(false);
+  const [scopes, setScopes] = useState('');
+  const [expires, setExpires] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [added, setAdded] = useState('');
+  const [deleting, setDeleting] = useState<TrustedIssuerView | null>(null);
+  const errors = fieldErrorsOf(error);
+
+  const submit = async () => {
+    setError(null);
+    setAdded('');
+    setBusy(true);
+    try {
+      const made = await api<TrustedIssuerView>('POST', path, {
+        issuer: issuer.trim(),
+        keys,
+        ...(anySubject ? { allowAnySubject: true } : { subjects: splitList(subjects) }),
+        scopes: splitList(scopes),
+        ...(expires ? { expiresAt: new Date(expires).toISOString() } : {}),
+      });
+      setAdded(`This app now trusts ${made.issuer}.`);
+      setIssuer('');
+      setKeys('');
+      setSubjects('');
+      setAnySubject(false);
+      setScopes('');
+      setExpires('');
+      list.reload();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const items = list.data?.items ?? [];
+  return (
+    <section className="card" aria-labelledby="trusted-issuers-heading">
+      <h2 id="trusted-issuers-heading">Trusted issuers</h2>
+      <p className="hint">
+        External issuers whose signed JWTs this app may present for users, as JWT bearer assertions (RFC 7523) and token exchange subject or actor tokens (RFC
+        8693). Each speaks only for the subjects and scopes given here, and the user must still have consented to the app or been pre-authorized for it.
+      </p>
+      {list.loading && !list.data ? <Loading label="Loading trusted issuers…" /> : null}
+      {list.error ? <ErrorSummary error={list.error} title="The trusted issuers could not be loaded" /> : null}
+      {list.data && items.length === 0 ? <p>This app trusts no external issuer.</p> : null}
+      {items.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="sr-only">Trusted issuers</caption>
+            <thead>
+              <tr>
+                <th scope="col">Issuer</th>
+                <th scope="col">Keys</th>
+                <th scope="col">Subjects</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((item) => (
+                <tr key={item.id}>
+                  <td className="mono small-text break">{item.issuer}</td>
+                  <td className="small-text">{item.keys.map((key) => `${key.kid ?? '?'} (${key.alg ?? key.kty})`).join(', ')}</td>
+                  <td className="small-text">{item.allowAnySubject ? 'any subject' : item.subjects.join(', ')}</td>
+                  <td className="small-text">{item.scopes.join(' ')}</td>
+                  <td>{item.expiresAt ? formatTime(item.expiresAt) : 'never'}</td>
+                  <td>
+                    <button type="button" className="small danger-outline" disabled={!canEdit} onClick={() => setDeleting(item)}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {canEdit ? (
+        <form
+          className="upload"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void submit();
+          }}
+        >
+          <TextField
+            label="Issuer"
+            value={issuer}
+            onChange={setIssuer}
+            placeholder="https://idp.partner.example"
+            hint="The iss of its JWTs: an https URL or another absolute URI."
+            error={firstFor(errors, 'issuer')}
+            required
+          />
+          <TextField
+            label="Public keys"
+            multiline
+            className="mono-field"
+            value={keys}
+            onChange={setKeys}
+            placeholder='{"keys": [...]} or -----BEGIN CERTIFICATE-----'
+            hint={`A JWKS, a JWK, a PEM certificate or a PEM public key, at most ${trustedIssuerLimits.keysMaxBytes / 1024} KB. Never a private key.`}
+            error={firstFor(errors, 'keys')}
+          />
+          <Checkbox label="Any subject" checked={anySubject} onChange={setAnySubject} hint="The issuer may name any user of this server." />
+          {anySubject ? null : (
+            <TextField
+              label="Subjects"
+              value={subjects}
+              onChange={setSubjects}
+              hint="The user ids or emails it may name, separated by spaces or commas."
+              error={firstFor(errors, 'subjects')}
+            />
+          )}
+          <TextField
+            label="Scopes"
+            value={scopes}
+            onChange={setScopes}
+            hint="The scopes a token issued on its word may hold at most; each one of this app's scopes."
+            error={errors.find((problem) => problem.field.startsWith('scopes'))?.message}
+          />
+          <TextField
+            label="Expires (optional)"
+            type="datetime-local"
+            value={expires}
+            onChange={setExpires}
+            hint="After this the relationship is ignored."
+            error={firstFor(errors, 'expiresAt')}
+          />
+          <ErrorSummary error={error} title="The issuer was not trusted" />
+          {added ? (
+            <p className="notice notice-success" role="status">
+              {added}
+            </p>
+          ) : null}
+          <button type="submit" className="primary" disabled={busy || issuer.trim() === '' || keys.trim() === ''}>
+            {busy ? 'Saving…' : 'Trust issuer'}
+          </button>
+        </form>
+      ) : null}
+      <ConfirmDialog
+        open={deleting !== null}
+        title="Stop trusting this issuer?"
+        confirmLabel="Stop trusting"
+        danger
+        onCancel={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (!deleting) return;
+          await api('DELETE', `${path}/${encodeURIComponent(deleting.id)}`);
+          setDeleting(null);
+          list.reload();
+        }}
+      >
+        <p>
+          JWTs of <span className="mono break">{deleting?.issuer}</span> will be refused from now on; tokens already issued stay valid until they expire.
+        </p>
+      </ConfirmDialog>
+    </section>
+  );
+}
