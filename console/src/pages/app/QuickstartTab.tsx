@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { quickstartFor, type Snippet } from '@contracts/quickstart';
 import { CopyButton, CopyField, Notice } from '../../components/ui';
+import { usesRedirectUris } from '../../lib/app-rules';
 import { useSession } from '../../lib/session';
 import { useApp } from './context';
 
@@ -34,7 +35,7 @@ export function QuickstartTab() {
         <h2 id="quickstart-heading">Quickstart</h2>
         <p>{quickstart.flow}</p>
         {quickstart.secretNote ? <Notice title="The secret is not in these snippets">{quickstart.secretNote}</Notice> : null}
-        {app.redirectUris.length === 0 && app.type !== 'm2m' && app.type !== 'device' ? (
+        {app.redirectUris.length === 0 && usesRedirectUris(app.type) ? (
           <Notice kind="warning" title="This app has no redirect URI yet">
             The snippets use an example; add your callback URL on the Basic info tab.
           </Notice>
