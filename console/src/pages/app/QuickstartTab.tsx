@@ -1,7 +1,6 @@
 import { useId, useState } from 'react';
 import { quickstartFor, type Snippet } from '@contracts/quickstart';
 import { CopyButton, CopyField, Notice } from '../../components/ui';
-import { usesRedirectUris } from '../../lib/app-rules';
 import { useSession } from '../../lib/session';
 import { useApp } from './context';
 
@@ -35,7 +34,8 @@ export function QuickstartTab() {
         <h2 id="quickstart-heading">Quickstart</h2>
         <p>{quickstart.flow}</p>
         {quickstart.secretNote ? <Notice title="The secret is not in these snippets">{quickstart.secretNote}</Notice> : null}
-        {app.redirectUris.length === 0 && usesRedirectUris(app.type) ? (
+        {/* Device apps may have redirect URIs, but their flow (and snippets) use none. */}
+        {app.redirectUris.length === 0 && app.type !== 'm2m' && app.type !== 'device' ? (
           <Notice kind="warning" title="This app has no redirect URI yet">
             The snippets use an example; add your callback URL on the Basic info tab.
           </Notice>
