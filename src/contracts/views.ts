@@ -215,6 +215,7 @@ export const appViewSchema = z.object({
   createdBy: z.string().nullable(),
   createdAt: isoTime,
   updatedAt: isoTime,
+  lastUsedAt: isoTime.nullable().describe('When the app last authenticated with a client secret (recorded at most once a minute); null if never'),
 });
 
 /** A submitted public app in the review queue, with the name of its organization (for links across organizations). */
@@ -325,6 +326,15 @@ export interface Page<Item> {
 /** A new client secret, returned once; the previous ones stop at `previousSecretsExpireAt`. */
 export const rotatedSecretSchema = z.object({ clientId: z.string(), clientSecret: z.string(), previousSecretsExpireAt: z.string() });
 
+/** A client secret that works now: its dates, never its value. */
+export const appSecretViewSchema = z.object({
+  id: z.string(),
+  current: z.boolean().describe('true for the newest secret; false for a previous one in its grace period'),
+  createdAt: isoTime,
+  expiresAt: isoTime.nullable().describe('When it stops working; null for the current secret'),
+  lastUsedAt: isoTime.nullable().describe('When a client last authenticated with it (recorded at most once a minute); null if never'),
+});
+
 export const consentViewSchema = z.object({
   clientId: z.string(),
   clientName: z.string().nullable(),
@@ -359,6 +369,7 @@ export type AssetSigningCertificateView = z.output<typeof assetSigningCertificat
 export type AuditEventView = z.output<typeof auditViewSchema>;
 export type TrustedIssuerView = z.output<typeof trustedIssuerViewSchema>;
 export type RotatedSecretView = z.output<typeof rotatedSecretSchema>;
+export type AppSecretView = z.output<typeof appSecretViewSchema>;
 export type ConsentView = z.output<typeof consentViewSchema>;
 export type MeView = z.output<typeof meViewSchema>;
 export type ReviewItemView = z.output<typeof reviewItemViewSchema>;

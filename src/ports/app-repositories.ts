@@ -122,6 +122,8 @@ export interface AppRecord {
   createdBy: string | null;
   createdAt: number;
   updatedAt: number;
+  /** When the app last authenticated with a secret (recordUses); unset on records not read from storage. */
+  lastUsedAt?: number | null;
 }
 
 export interface AppSecretRecord {
@@ -132,6 +134,15 @@ export interface AppSecretRecord {
   createdAt: number;
   /** When it stops working; null while it is the current secret. */
   expiresAt: number | null;
+  /** When a client last authenticated with it (recordUses); null if never, unset on new records. */
+  lastUsedAt?: number | null;
+}
+
+/** One use of a client's credentials: the app, the secret that matched (null for other methods), and when. */
+export interface ClientUse {
+  clientId: string;
+  secretId: string | null;
+  at: number;
 }
 
 export interface AppCertificateRecord {
@@ -225,6 +236,11 @@ export interface AppRepository {
    * working then; an earlier expiry is never extended.
    */
   expireSecrets(clientId: string, expiresAt: number, exceptIds: readonly string[]): Promise<void>;
+  /**
+   * Sets the last-used time of each app and secret named, never moving one back; an unknown app
+   * or secret (deleted since) is skipped. Called in batches, off the request path.
+   */
+  recordUses(uses: readonly ClientUse[]): Promise<void>;
 
   insertCertificate(certificate: AppCertificateRecord): Promise<void>;
   listCertificates(clientId: string): Promise<AppCertificateRecord[]>;

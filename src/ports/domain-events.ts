@@ -58,6 +58,8 @@ export type DomainEvent =
   | { type: 'app.deleted'; orgId: string; clientId: string }
   /** An app has a new client secret; the old one may stay valid for a grace period. */
   | { type: 'app.secret_rotated'; orgId: string; clientId: string }
+  /** The grace period of an app's previous client secret was ended early: only the current secret works. */
+  | { type: 'app.previous_secret_ended'; orgId: string; clientId: string }
   /** A member made per-user client credentials (an OAuth client acting for them); `userId` is their owner. */
   | { type: 'credential.created'; orgId: string; clientId: string; userId: string }
   /** Per-user client credentials changed: their grants, or their certificates. */
@@ -66,6 +68,8 @@ export type DomainEvent =
   | { type: 'credential.deleted'; orgId: string; clientId: string; userId: string }
   /** Per-user client credentials have a new secret; the old one may stay valid for a grace period. */
   | { type: 'credential.secret_rotated'; orgId: string; clientId: string; userId: string }
+  /** The grace period of per-user client credentials' previous secret was ended early. */
+  | { type: 'credential.previous_secret_ended'; orgId: string; clientId: string; userId: string }
   /** An organization admin issued an initial access token for dynamic client registration (RFC 7591 §3). */
   | { type: 'registration_token.created'; orgId: string; tokenId: string }
   /** An initial access token was revoked: it registers no more apps. */

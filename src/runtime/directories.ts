@@ -10,6 +10,7 @@ import type { UserRecord } from '../ports/identity-repositories.js';
 import type { Storage } from '../ports/storage.js';
 import type { SecretHasher } from '../shared/opaque-secret.js';
 import { isStorableText } from '../shared/text.js';
+import type { ClientUsageRecorder } from './client-usage.js';
 
 /** What an event makes stale in the caches: apps' clients, APIs, a user, the signing keys. */
 export interface StaleEntries {
@@ -33,10 +34,12 @@ export function staleAfter(event: DomainEvent): StaleEntries {
     case 'app.updated':
     case 'app.deleted':
     case 'app.secret_rotated':
+    case 'app.previous_secret_ended':
     case 'credential.created':
     case 'credential.updated':
     case 'credential.deleted':
     case 'credential.secret_rotated':
+    case 'credential.previous_secret_ended':
       return { ...nothingStale, clientIds: [event.clientId] };
     case 'org.deleted':
       return { ...nothingStale, clientIds: event.clientIds, apiIdentifiers: event.apiIdentifiers };
@@ -178,13 +181,16 @@ export class CachedClientDirectory implements ClientDirectory {
   readonly #clock: Clock;
   readonly #hasher: SecretHasher;
   readonly #clients: TtlCache<OAuthClient | undefined>;
-  readonly #secrets: TtlCache<{ hash: string; expiresAt: number | null }[]>;
+  readonly #secrets: TtlCache<{ id: string; hash: string; expiresAt: number | null }[]>;
   readonly #keys: TtlCache<JWK[]>;
   readonly #trustedIssuers: TtlCache<TrustedIssuerRecord[]>;
   readonly #origins: TtlCache<Set<string>>;
 
-  constructor(storage: Storage, clock: Clock, hasher: SecretHasher, stale: StaleFeed, ttlMs: number) {
+  readonly #usage: Pick<ClientUsageRecorder, 'record'> | undefined;
+
+  constructor(storage: Storage, clock: Clock, hasher: SecretHasher, stale: StaleFeed, ttlMs: number, usage?: Pick<ClientUsageRecorder, 'record'>) {
     this.#storage = storage;
+    this.#usage = usage;
     this.#clock = clock;
     this.#hasher = hasher;
     this.#clients = new TtlCache(ttlMs, clock);
@@ -221,13 +227,15 @@ export class CachedClientDirectory implements ClientDirectory {
   async verifySecret(clientId: string, secret: string): Promise<boolean> {
     const now = this.#clock.now();
     const secrets = await this.#secrets.get(clientId, async () =>
-      (await this.#storage.apps.listLiveSecrets(clientId, now)).map((record) => ({ hash: record.hash, expiresAt: record.expiresAt })),
+      (await this.#storage.apps.listLiveSecrets(clientId, now)).map((record) => ({ id: record.id, hash: record.hash, expiresAt: record.expiresAt })),
     );
-    let matched = false;
+    // Every candidate is compared, so the time taken doesn't say which one matched.
+    let matched: string | null = null;
     for (const candidate of secrets) {
-      if ((candidate.expiresAt === null || candidate.expiresAt > now) && this.#hasher.matches(secret, candidate.hash)) matched = true;
+      if ((candidate.expiresAt === null || candidate.expiresAt > now) && this.#hasher.matches(secret, candidate.hash)) matched = candidate.id;
     }
-    return matched;
+    if (matched !== null) this.#usage?.record(clientId, matched);
+    return matched !== null;
   }
 
   clientKeys(clientId: string): Promise<JWK[]> {

@@ -81,7 +81,7 @@ export function createProtocol(runtime: Runtime): Protocol {
   const issuer = config.issuer;
   const ttlMs = config.cache.ttlSeconds * 1000;
   const managementApi = managementApiRecord(issuer);
-  const clients = new CachedClientDirectory(storage, clock, runtime.keys.clientSecretHasher, runtime.staleFeed, ttlMs);
+  const clients = new CachedClientDirectory(storage, clock, runtime.keys.clientSecretHasher, runtime.staleFeed, ttlMs, runtime.clientUsage);
   const resources = new CachedResourceDirectory(storage, clock, runtime.staleFeed, ttlMs, managementApi);
   const users = new CachedUserDirectory(storage, clock, runtime.staleFeed, ttlMs);
   const { tokenHasher } = runtime.keys;

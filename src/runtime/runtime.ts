@@ -18,6 +18,7 @@ import { connectRedis } from '../storage/redis/redis-connection.js';
 import { RedisRateLimiter } from '../storage/redis/redis-rate-limiter.js';
 import { singleNode, type NodeCoordination } from '../ports/node-coordination.js';
 import { PostgresCoordination } from '../storage/sql/postgres-coordination.js';
+import { ClientUsageRecorder } from './client-usage.js';
 import { StaleCacheFeed } from './stale-feed.js';
 import { resolveServerSecret, type ServerSecret } from './server-secret.js';
 import { distinctPreviousSecrets, recordSecretActivation, resealWithCurrentSecret } from './secret-rotation.js';
@@ -44,6 +45,8 @@ export interface Runtime {
   readonly keys: DerivedKeys;
   /** The `sub` each app sees for a user: public or pairwise. */
   readonly subjects: SubjectIdentifiers;
+  /** When apps and their secrets last authenticated, written in batches off the request path. */
+  readonly clientUsage: ClientUsageRecorder;
   close(): Promise<void>;
 }
 
@@ -159,6 +162,9 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
     });
     await registry.orgs.ensureDefault();
     const subjects = await loadSubjectIdentifiers(storage.settings);
+    const clientUsage = new ClientUsageRecorder(storage, clock, {
+      onError: (error) => logger.warn({ error: error.message }, 'recording when apps last authenticated failed'),
+    });
 
     return {
       config,
@@ -175,7 +181,9 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       limiter,
       coordination,
       staleFeed,
+      clientUsage,
       close: async () => {
+        await clientUsage.flush();
         await staleFeed.flush();
         await coordination.close();
         await closeRedis?.();

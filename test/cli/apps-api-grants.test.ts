@@ -63,3 +63,32 @@ describe("apps create and show print a machine-to-machine app's audience + scope
     assert.doesNotMatch(web.stdout, /API grants/);
   });
 });
+
+describe('apps secrets and end-secret-grace', () => {
+  const dir = temporaryDirectory('latchkey-cli-secrets-');
+  after(() => dir.remove());
+  const cli = (...args: string[]) => runCli(args, { cwd: dir.path, env: { LATCHKEY_SECRET: secret } });
+
+  test('secrets lists the working secrets; end-secret-grace stops the previous one at once', async () => {
+    const web = await cli('apps', 'create', '--type', 'web', '--name', 'Rotating', '--redirect-uri', 'https://rotating.example.com/cb');
+    assert.equal(web.code, 0, web.stderr);
+    const clientId = /client_id:\s+(\S+)/.exec(web.stdout)![1]!;
+    const rotated = await cli('apps', 'rotate-secret', clientId, '--grace-period', '3600');
+    assert.equal(rotated.code, 0, rotated.stderr);
+
+    const listed = await cli('apps', 'secrets', clientId);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^ID\s+STATE\s+CREATED\s+STOPS WORKING\n\S+\s+current\s+\S+\s+—\n\S+\s+previous \(grace period\)\s+\S+\s+\d{4}-/);
+    assert.doesNotMatch(listed.stdout, /lk_cs_/);
+
+    const ended = await cli('apps', 'end-secret-grace', clientId);
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.match(ended.stdout, /Only the current secret works now/);
+    const after = await cli('apps', 'secrets', clientId, '--json');
+    const items = (JSON.parse(after.stdout) as { items: { current: boolean }[] }).items;
+    assert.deepEqual(
+      items.map((item) => item.current),
+      [true],
+    );
+  });
+});

@@ -305,6 +305,12 @@ describe('management commands on the local database', () => {
 
     const rotated = await json<{ clientSecret: string }>('credentials', 'rotate-secret', credentialId, '--grace-period', '60');
     assert.match(rotated.clientSecret, /^lk_cs_/);
+    const ended = await json<{ items: { current: boolean }[] }>('credentials', 'end-secret-grace', credentialId);
+    assert.deepEqual(
+      ended.items.map((item) => item.current),
+      [true],
+      'only the new secret works',
+    );
     assertRefused(await cli('credentials', 'delete', credentialId), /--yes/);
   });
 

@@ -32,6 +32,7 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
       createdBy: 'test',
       createdAt: now(),
       updatedAt: now(),
+      lastUsedAt: null,
       ...overrides,
     };
   }
@@ -248,6 +249,38 @@ export function registryContract(storageOf: () => Storage, now: () => number): v
     );
     await storage.apps.expireSecrets(record.clientId, now() + 500, [second.id]);
     assert.equal((await storage.apps.listLiveSecrets(record.clientId, now() + 100)).length, 1, 'a later rotation does not revive it');
+  });
+
+  test('recordUses sets when an app and a secret last authenticated, never moving back, and app updates keep it', async () => {
+    const storage = storageOf();
+    const record = app((await org(storage)).id);
+    await storage.apps.insert(record);
+    const used = { id: next('sec'), clientId: record.clientId, hash: 'used', createdAt: now(), expiresAt: null };
+    const idle = { id: next('sec'), clientId: record.clientId, hash: 'idle', createdAt: now() - 1, expiresAt: now() + 1000 };
+    await storage.apps.insertSecret(used);
+    await storage.apps.insertSecret(idle);
+    assert.equal((await storage.apps.get(record.clientId))?.lastUsedAt, null, 'never used');
+
+    await storage.transaction((tx) =>
+      tx.apps.recordUses([
+        { clientId: record.clientId, secretId: used.id, at: now() + 10 },
+        { clientId: 'no-such-client', secretId: 'no-such-secret', at: now() + 10 },
+      ]),
+    );
+    await storage.apps.recordUses([{ clientId: record.clientId, secretId: used.id, at: now() + 5 }]);
+    const secrets = await storage.apps.listLiveSecrets(record.clientId, now());
+    assert.deepEqual(
+      secrets.map((secret) => [secret.hash, secret.lastUsedAt]),
+      [
+        ['used', now() + 10],
+        ['idle', null],
+      ],
+    );
+    assert.equal((await storage.apps.get(record.clientId))?.lastUsedAt, now() + 10, 'an earlier use does not move it back');
+
+    const current = (await storage.apps.get(record.clientId))!;
+    await storage.apps.update({ ...current, description: 'changed', lastUsedAt: null });
+    assert.equal((await storage.apps.get(record.clientId))?.lastUsedAt, now() + 10, 'saving the app leaves it alone');
   });
 
   test('an app lock serializes read-then-write transactions on the app: ten parallel increments lose none', async () => {

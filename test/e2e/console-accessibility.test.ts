@@ -165,12 +165,7 @@ describe('the console with the keyboard only and on a phone', { skip: browserSki
       browser,
       'a11y-375',
       async (page) => {
-        const fits = async (step: string) => {
-          const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-            '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-          );
-          assert.ok(scrollWidth <= innerWidth, `${step}: the page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
-        };
+        const fits = (step: string) => assertNoSidewaysScroll(page, step);
         await signInToConsole(page, fixture);
         await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
         await fits('apps');

@@ -2,7 +2,9 @@
 // profile with two audience + scope pairs; the secret is shown once; an admin makes credentials for
 // another member; the client credentials tokens carry exactly those audiences and scopes.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
@@ -10,6 +12,8 @@ import { browserSkipReason, launchChromium, screenshot, screenshotDir } from '..
 import { postForm, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, oauthFixture, type OAuthFixture } from '../support/oauth.js';
 import { jwtPayload, setRole, signInToConsole, withPage } from './console-helpers.js';
+
+const run = promisify(execFile);
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -95,6 +99,13 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs', { 
       const secret = await shown.getByRole('textbox', { name: 'Client secret', exact: true }).inputValue();
       assert.match(secret, /^lk_cs_/);
       await shown.getByText("you can't retrieve it again after you close this dialog").waitFor();
+      // The token request for each audience, as curl, with the secret left out; run as shown, it works.
+      const requests = shown.getByTestId('credential-token-request');
+      assert.equal(await requests.count(), 2, 'one per audience');
+      const curl = (await requests.first().textContent()) ?? '';
+      assert.ok(curl.includes(clientId) && !curl.includes(secret), 'the client ID, never the secret');
+      const { stdout } = await run('bash', ['-c', curl], { env: { PATH: process.env.PATH ?? '', CLIENT_SECRET: secret } });
+      assert.equal(jwtPayload(String((JSON.parse(stdout) as { access_token: string }).access_token)).aud, apiIdentifier);
       await shown.getByRole('button', { name: 'Copy Client secret' }).click();
       await shown.getByText('Copied').waitFor();
       await screenshot(page, 'user-credentials-02-secret-once');

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { startSweeper } from '../../src/runtime/sweeper.js';
+import { decideDeviceCode } from '../support/device.js';
 import { postForm, tokenUrl } from '../support/flows.js';
 import { apiIdentifier, FormBrowser, hiddenField, oauthFixture, type OAuthFixture } from '../support/oauth.js';
 
@@ -29,32 +30,8 @@ describe('device authorization grant (RFC 8628)', () => {
     postForm(deviceUrl(), { client_id: tv.clientId, scope: 'openid offline_access read:contacts', audience: apiIdentifier, ...extra });
   const poll = (deviceCode: unknown) => postForm(tokenUrl(fixture), { grant_type: deviceGrant, device_code: String(deviceCode), client_id: tv.clientId });
 
-  /** Walks the verification page: code, sign-in, decision. */
-  async function approve(userCode: string, decision: 'allow' | 'deny' = 'allow', expectText = /Read your contacts/) {
-    const browser = new FormBrowser(fixture.issuer);
-    const form = await browser.get(`${fixture.issuer}/device?user_code=${userCode}`);
-    const html = await form.text();
-    assert.match(html, new RegExp(`value="${userCode}"`), 'verification_uri_complete pre-fills the code');
-    const csrf = hiddenField(html, 'csrf')!;
-    const submitted = await browser.post(`${fixture.issuer}/device`, { csrf, user_code: userCode.toLowerCase().replace('-', ' ') });
-    assert.equal(submitted.status, 303);
-    let page = await (await browser.get(new URL(submitted.headers.get('location')!))).text();
-    if (page.includes('name="password"')) {
-      const login = await browser.post(`${fixture.issuer}/device/login`, {
-        csrf,
-        user_code: userCode,
-        email: fixture.user.email,
-        password: fixture.user.password,
-      });
-      assert.equal(login.status, 303);
-      page = await (await browser.get(new URL(login.headers.get('location')!))).text();
-    }
-    assert.match(page, /Connect Living Room TV\?/);
-    assert.match(page, expectText);
-    const decided = await browser.post(`${fixture.issuer}/device/consent`, { csrf, user_code: userCode, decision });
-    assert.equal(decided.status, 303);
-    return (await browser.get(new URL(decided.headers.get('location')!))).text();
-  }
+  const approve = (userCode: string, decision: 'allow' | 'deny' = 'allow', expectText = /Read your contacts/) =>
+    decideDeviceCode(fixture, userCode, { decision, expect: [/Connect Living Room TV\?/, expectText] });
 
   test('an app that requires a verified email approves no device for a user whose address is not verified', async () => {
     const strict = await fixture.createApp({

@@ -1,7 +1,8 @@
 import { useId, useState } from 'react';
 import { ConfirmDialog, Dialog } from './Dialog';
+import { clientCredentialsCurl } from '@contracts/quickstart';
 import { RotateSecretDialogs } from './SecretRotation';
-import { CopyField, EmptyState, ErrorSummary, Loading, Notice, Select, TextField } from './ui';
+import { CopyButton, CopyField, EmptyState, ErrorSummary, Loading, Notice, Select, TextField } from './ui';
 import { api, get, query } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useLoad } from '../lib/hooks';
@@ -280,11 +281,7 @@ function CreateCredentialDialog({
               ? `These credentials belong to ${ownerMember?.email ?? 'the member'}. Deliver them securely: in person, by phone, or through a secure channel, never in a plain email.`
               : 'Store it in a safe place, such as your secret manager.'}
           </Notice>
-          <p className="hint">
-            Token request: POST the client credentials grant to the token endpoint with this client ID and secret (HTTP Basic), and an{' '}
-            <span className="mono">audience</span> and <span className="mono">scope</span> from:{' '}
-            {created.apiGrants.map((grant) => `${grant.audience} (${grant.scopes.join(' ')})`).join('; ')}.
-          </p>
+          <TokenRequest issuer={session.issuer} credential={created} />
           <div className="dialog-actions">
             <button type="button" className="primary" onClick={close}>
               Close
@@ -391,6 +388,31 @@ function CreateCredentialDialog({
         </form>
       )}
     </Dialog>
+  );
+}
+
+/** The client credentials request these credentials make, as curl: one per audience they may ask for. */
+function TokenRequest({ issuer, credential }: { issuer: string; credential: App }) {
+  const commands = credential.apiGrants.map((grant) => ({ audience: grant.audience, code: clientCredentialsCurl(issuer, credential, grant) }));
+  return (
+    <div className="snippets">
+      <h3>Token request</h3>
+      <p className="hint">
+        Set <span className="mono">CLIENT_SECRET</span> to the secret above, then POST the client credentials grant to the token endpoint with one audience and
+        the scopes it may have:
+      </p>
+      {commands.map((command) => (
+        <div key={command.audience}>
+          <div className="snippet-header">
+            <span className="hint mono break">{command.audience}</span>
+            <CopyButton text={command.code} what={`the token request for ${command.audience}`} />
+          </div>
+          <pre className="snippet" tabIndex={0} aria-label={`Token request for ${command.audience}`} data-testid="credential-token-request">
+            <code>{command.code}</code>
+          </pre>
+        </div>
+      ))}
+    </div>
   );
 }
 

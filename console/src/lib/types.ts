@@ -2,6 +2,7 @@
 import type {
   ApiView,
   AppView,
+  AppSecretView,
   AppWithSecretView,
   AuditEventView,
   CertificateView,
@@ -37,6 +38,7 @@ export type App = AppView;
 export type ReviewItem = ReviewItemView;
 export type AppWithSecret = AppWithSecretView;
 export type RotatedSecret = RotatedSecretView;
+export type AppSecret = AppSecretView;
 export type Certificate = CertificateView;
 export type AuditEvent = AuditEventView;
 export type Consent = ConsentView;

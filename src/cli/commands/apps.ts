@@ -60,6 +60,13 @@ function appBody(options: Record<string, unknown>): Record<string, unknown> {
   return merged;
 }
 
+interface SecretBody {
+  id: string;
+  current: boolean;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
 function printApp(app: AppBody): void {
   const lines = [
     `client_id:     ${app.clientId}`,
@@ -193,6 +200,39 @@ export function registerAppsCommand(program: Command): void {
         if (options.json) return printJson(result);
         printSecret(result.clientSecret);
         process.stdout.write(`The previous secret stops working at ${result.previousSecretsExpireAt}. Tokens already issued stay valid.\n`);
+      });
+    });
+
+  const printSecrets = (items: SecretBody[]) =>
+    process.stdout.write(
+      `${formatTable(
+        ['ID', 'STATE', 'CREATED', 'STOPS WORKING'],
+        items.map((item) => [item.id, item.current ? 'current' : 'previous (grace period)', item.createdAt, item.expiresAt ?? '—']),
+      )}\n`,
+    );
+
+  apps
+    .command('secrets <clientId>')
+    .description('list the client secrets that work now (never their values): the current one, and a previous one in its grace period')
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const result = await client.call<{ items: SecretBody[] }>('GET', `/apps/${encodeURIComponent(clientId)}/secrets`);
+        if (options.json) return printJson(result);
+        printSecrets(result.items);
+      });
+    });
+
+  apps
+    .command('end-secret-grace <clientId>')
+    .description('end the grace period of the last rotation now: the previous secret stops working at once, the current one keeps working')
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const result = await client.call<{ items: SecretBody[] }>('POST', `/apps/${encodeURIComponent(clientId)}/secret/end-grace-period`);
+        if (options.json) return printJson(result);
+        process.stdout.write('Only the current secret works now.\n');
+        printSecrets(result.items);
       });
     });
 

@@ -175,4 +175,16 @@ export function registerCredentialsCommand(program: Command): void {
         process.stdout.write(`The previous secret stops working at ${result.previousSecretsExpireAt}.\n`);
       });
     });
+
+  credentials
+    .command('end-secret-grace <clientId>')
+    .description('end the grace period of the last rotation now: the previous secret stops working at once, the current one keeps working')
+    .option('--json', 'print the API response as JSON')
+    .action(async (clientId: string, options: { json?: boolean }, command: Command) => {
+      await withManagement(command, async (client) => {
+        const result = await client.call<{ items: { id: string; current: boolean }[] }>('POST', `${credentialPath(clientId)}/secret/end-grace-period`);
+        if (options.json) return printJson(result);
+        process.stdout.write('Only the current secret works now.\n');
+      });
+    });
 }

@@ -4,6 +4,7 @@ import type {
   AppCertificateRecord,
   AppListQuery,
   AppRecord,
+  AppSecretRecord,
   AppSettings,
   AppStatus,
   AssetSigningKeyRecord,
@@ -106,7 +107,7 @@ function auditView(app: AppRecord): Record<string, JsonValue> {
   };
 }
 
-type AppChangeKind = 'created' | 'updated' | 'deleted' | 'secret_rotated';
+type AppChangeKind = 'created' | 'updated' | 'deleted' | 'secret_rotated' | 'previous_secret_ended';
 
 /**
  * A change to an app or to per-user client credentials: its audit row (by default
@@ -548,6 +549,36 @@ export class AppService {
       return { result: secret, changes: [appChange(app, 'secret_rotated', { action: 'app.secret_rotated', changes })] };
     });
     return { clientSecret, previousSecretsExpireAt: expiresAt };
+  }
+
+  /** The secrets that work now, newest first: the current one and a previous one in its grace period (never their values). */
+  async listSecrets(context: RequestContext, clientId: string): Promise<AppSecretRecord[]> {
+    const app = await this.#load(context, clientId, 'apps:read');
+    if (clientKindOf(app.type) !== 'confidential') return [];
+    return this.#deps.storage.apps.listLiveSecrets(clientId, this.#deps.clock.now());
+  }
+
+  /**
+   * Ends the grace period of a rotation at once: every secret but the current one stops working
+   * now. Under the app's lock, like a rotation, so it never ends the secret a parallel rotation
+   * just made. With no previous secret left it changes nothing and records nothing.
+   */
+  async endPreviousSecrets(context: RequestContext, clientId: string): Promise<AppSecretRecord[]> {
+    const app = await this.#load(context, clientId, 'apps:rotate_secret');
+    if (clientKindOf(app.type) !== 'confidential') {
+      throw new DomainError('invalid_state', `a ${appTypeRules[app.type].label} is a public client and has no secret`);
+    }
+    const now = this.#deps.clock.now();
+    return commitChange(this.#deps, context, async (tx) => {
+      if (!(await tx.apps.lock(clientId))) throw DomainError.notFound(`app ${clientId}`);
+      const live = await tx.apps.listLiveSecrets(clientId, now);
+      const current = live.find((secret) => secret.expiresAt === null);
+      const previous = live.filter((secret) => secret !== current);
+      if (!current || previous.length === 0) return { result: live, changes: [] };
+      await tx.apps.expireSecrets(clientId, now, [current.id]);
+      const changes = { endedSecrets: previous.length, endedAt: new Date(now).toISOString() };
+      return { result: [current], changes: [appChange(app, 'previous_secret_ended', { changes })] };
+    });
   }
 
   /** Moves the app through its lifecycle; leaving draft checks every rule strictly. */

@@ -116,6 +116,16 @@ export class CredentialService {
     return this.#apps.rotateSecret(context, clientId, options);
   }
 
+  async listSecrets(context: RequestContext, clientId: string) {
+    await this.#requireCredentials(context, clientId);
+    return this.#apps.listSecrets(context, clientId);
+  }
+
+  async endPreviousSecrets(context: RequestContext, clientId: string) {
+    await this.#requireCredentials(context, clientId);
+    return this.#apps.endPreviousSecrets(context, clientId);
+  }
+
   /** Refuses, as reading it would, a client id that is not per-user client credentials. */
   async #requireCredentials(context: RequestContext, clientId: string): Promise<void> {
     if (!(await this.#storage.apps.get(clientId))?.ownerUserId) await this.get(context, clientId);

@@ -3,7 +3,7 @@ import { placeholderUris } from '../../contracts/redirect-uris.js';
 import type { SecondFactorSummary } from '../../domain/identity/user-service.js';
 import type { MemberView as MemberRecord } from '../../domain/orgs/org-service.js';
 import type { ApiRecord } from '../../ports/api-repository.js';
-import type { AppCertificateRecord, AppRecord, AssetSigningKeyRecord } from '../../ports/app-repositories.js';
+import type { AppCertificateRecord, AppRecord, AppSecretRecord, AssetSigningKeyRecord } from '../../ports/app-repositories.js';
 import type { AuditEventRecord } from '../../ports/audit-repository.js';
 import type { PersonalAccessTokenRecord, UserRecord } from '../../ports/identity-repositories.js';
 import type { InvitationRecord, OrganizationRecord } from '../../ports/org-repositories.js';
@@ -22,6 +22,7 @@ export {
   appViewSchema,
   appWithSecretSchema,
   certificateViewSchema,
+  appSecretViewSchema,
   assetSigningCertificateViewSchema,
   logoutDeliveryViewSchema,
   auditViewSchema,
@@ -162,6 +163,7 @@ export function appView(app: AppRecord) {
     createdBy: app.createdBy,
     createdAt: iso(app.createdAt),
     updatedAt: iso(app.updatedAt),
+    lastUsedAt: iso(app.lastUsedAt ?? null),
   };
 }
 
@@ -176,6 +178,16 @@ export function certificateView(certificate: AppCertificateRecord) {
     notBefore: iso(certificate.notBefore),
     expiresAt: iso(certificate.expiresAt),
     createdAt: iso(certificate.createdAt),
+  };
+}
+
+export function appSecretView(secret: AppSecretRecord) {
+  return {
+    id: secret.id,
+    current: secret.expiresAt === null,
+    createdAt: iso(secret.createdAt),
+    expiresAt: iso(secret.expiresAt),
+    lastUsedAt: iso(secret.lastUsedAt ?? null),
   };
 }
 

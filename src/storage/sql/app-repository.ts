@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type {
   AppCertificateRecord,
   AppListQuery,
@@ -11,6 +11,7 @@ import type {
   AppVisibility,
   AssetSigningKeyRecord,
   TrustedIssuerRecord,
+  ClientUse,
 } from '../../ports/app-repositories.js';
 import { completeSettings } from '../../domain/apps/client-policy.js';
 import { containsInsensitive, fromFlag, toFlag } from './query-helpers.js';
@@ -33,10 +34,11 @@ function toApp(row: Selectable<AppsTable>): AppRecord {
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    lastUsedAt: row.last_used_at,
   };
 }
 
-function appRow(app: AppRecord): AppsTable {
+function appRow(app: AppRecord): Insertable<AppsTable> {
   return {
     client_id: app.clientId,
     org_id: app.orgId,
@@ -171,7 +173,28 @@ export class SqlAppRepository implements AppRepository {
       hash: row.hash,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
+      lastUsedAt: row.last_used_at,
     }));
+  }
+
+  async recordUses(uses: readonly ClientUse[]): Promise<void> {
+    // Never moves a time back: a batch from a node whose flush was slow may arrive after a later one.
+    for (const use of uses) {
+      await this.#db
+        .updateTable('apps')
+        .set({ last_used_at: use.at })
+        .where('client_id', '=', use.clientId)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', use.at)]))
+        .execute();
+      if (use.secretId === null) continue;
+      await this.#db
+        .updateTable('app_secrets')
+        .set({ last_used_at: use.at })
+        .where('id', '=', use.secretId)
+        .where('client_id', '=', use.clientId)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', use.at)]))
+        .execute();
+    }
   }
 
   async expireSecrets(clientId: string, expiresAt: number, exceptIds: readonly string[]): Promise<void> {

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /**
  * Table shapes as the database returns them. Times are epoch milliseconds (bigint in PostgreSQL,
  * integer in SQLite, both read as numbers); flags are integers 0/1 and structured values are JSON
@@ -111,6 +113,8 @@ export interface AppsTable {
   created_by: string | null;
   created_at: number;
   updated_at: number;
+  /** Written only by recordUses: inserts and updates of the app leave it alone. */
+  last_used_at: ColumnType<number | null, never, number>;
 }
 
 export interface AppSecretsTable {
@@ -119,6 +123,7 @@ export interface AppSecretsTable {
   hash: string;
   created_at: number;
   expires_at: number | null;
+  last_used_at: ColumnType<number | null, never, number>;
 }
 
 export interface AppCertificatesTable {

@@ -3,6 +3,7 @@ import { Link, NavLink, Navigate, useParams } from 'react-router';
 import { Badge, ErrorSummary, Loading, StatusBadge } from '../../components/ui';
 import { get } from '../../lib/api';
 import { typeLabel } from '../../lib/app-rules';
+import { formatTime } from '../../lib/format';
 import { useLoad, useTitle } from '../../lib/hooks';
 import { useOrg } from '../../lib/org';
 import type { App } from '../../lib/types';
@@ -13,10 +14,12 @@ import { LifecycleTab } from './LifecycleTab';
 import { LogoutTab } from './LogoutTab';
 import { OAuthTab } from './OAuthTab';
 import { Playground } from './Playground';
+import { QuickstartTab } from './QuickstartTab';
 import { TokensTab } from './TokensTab';
 
 const tabs = [
   { id: 'basic', label: 'Basic info' },
+  { id: 'quickstart', label: 'Quickstart' },
   { id: 'oauth', label: 'OAuth & scopes' },
   { id: 'tokens', label: 'Tokens' },
   { id: 'advanced', label: 'Advanced' },
@@ -63,6 +66,7 @@ export function AppPage() {
           </p>
           <p className="hint">
             Client ID <span className="mono">{app.clientId}</span>
+            {app.clientType === 'confidential' ? ` · last used: ${app.lastUsedAt ? formatTime(app.lastUsedAt) : 'never'}` : null}
           </p>
         </div>
       </div>
@@ -79,6 +83,7 @@ export function AppPage() {
       </nav>
       <section className="tab-panel" aria-label={current.label}>
         {current.id === 'basic' ? <BasicTab /> : null}
+        {current.id === 'quickstart' ? <QuickstartTab /> : null}
         {current.id === 'oauth' ? <OAuthTab /> : null}
         {current.id === 'tokens' ? <TokensTab /> : null}
         {current.id === 'advanced' ? <AdvancedTab /> : null}

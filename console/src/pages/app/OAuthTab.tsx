@@ -1,12 +1,14 @@
 import { useState } from 'react';
+import { ConfirmDialog } from '../../components/Dialog';
 import { DownloadJsonButton } from '../../components/DownloadButton';
 import { ApiGrantPicker, ScopePicker } from '../../components/ScopePicker';
-import { CopyField, ErrorSummary, Select } from '../../components/ui';
-import { get } from '../../lib/api';
+import { CopyField, ErrorSummary, Notice, Select } from '../../components/ui';
+import { api, get } from '../../lib/api';
+import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
 import { useOrg } from '../../lib/org';
 import { firstFor } from '../../lib/problems';
-import type { Api, Page } from '../../lib/types';
+import type { Api, AppSecret, Page } from '../../lib/types';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
 import { RotateSecretDialogs } from '../../components/SecretRotation';
@@ -39,7 +41,8 @@ export function OAuthTab() {
         <section className="card">
           <h2>Client secret</h2>
           <p>
-            This is a public client ({app.type === 'spa' ? 'a single-page app' : 'it runs on the user’s device'}): it has no secret and proves itself with PKCE.
+            This is a public client ({app.type === 'spa' ? 'a single-page app' : 'it runs on the user’s device'}): it has no secret and
+            {app.type === 'device' ? ' the user approves each device with the code it shows (the device flow).' : ' proves itself with PKCE.'}
           </p>
         </section>
       )}
@@ -84,9 +87,20 @@ export function OAuthTab() {
   );
 }
 
+/** Uses are recorded at most once a minute, so the time shown may be up to a minute old. */
+const lastUsed = (time: string | null) => (time ? formatTime(time) : 'never');
+
 function SecretSection({ canRotate }: { canRotate: boolean }) {
   const { app } = useApp();
   const [confirming, setConfirming] = useState(false);
+  const [ending, setEnding] = useState(false);
+  const secrets = useLoad(() => get<{ items: AppSecret[] }>(`/apps/${encodeURIComponent(app.clientId)}/secrets`), [app.clientId]);
+  const current = secrets.data?.items.find((secret) => secret.current);
+  const previous = secrets.data?.items.filter((secret) => !secret.current) ?? [];
+  const endGrace = async () => {
+    secrets.setData(await api<{ items: AppSecret[] }>('POST', `/apps/${encodeURIComponent(app.clientId)}/secret/end-grace-period`));
+    setEnding(false);
+  };
   return (
     <section className="card" aria-labelledby="secret-heading">
       <h2 id="secret-heading">Client secret</h2>
@@ -97,13 +111,48 @@ function SecretSection({ canRotate }: { canRotate: boolean }) {
       <div className="secret-placeholder mono" aria-label="Client secret (hidden)">
         lk_cs_••••••••••••••••••••••••
       </div>
+      {secrets.error ? <ErrorSummary error={secrets.error} title="The secrets could not be loaded" /> : null}
+      {current ? (
+        <p className="hint">
+          Current secret made {formatTime(current.createdAt)}; last used: {lastUsed(current.lastUsedAt)}.
+        </p>
+      ) : null}
+      {previous.map((secret) => (
+        <Notice key={secret.id} kind="warning" title="The previous secret still works">
+          <p>
+            The secret made {formatTime(secret.createdAt)} keeps working until <strong>{formatTime(secret.expiresAt)}</strong>, so that you can roll the new one
+            out first. Last used: {lastUsed(secret.lastUsedAt)}. Once every service uses the new secret, end it now.
+          </p>
+          {canRotate ? (
+            <button type="button" className="danger-outline" onClick={() => setEnding(true)}>
+              End it now
+            </button>
+          ) : null}
+        </Notice>
+      ))}
       <div className="button-row">
         <button type="button" onClick={() => setConfirming(true)} disabled={!canRotate}>
           Refresh client secret
         </button>
         {!canRotate ? <span className="hint">Your role can't rotate secrets.</span> : null}
       </div>
-      <RotateSecretDialogs path={confirming ? `/apps/${encodeURIComponent(app.clientId)}/secret/rotate` : null} onClose={() => setConfirming(false)} />
+      <RotateSecretDialogs
+        path={confirming ? `/apps/${encodeURIComponent(app.clientId)}/secret/rotate` : null}
+        onClose={() => setConfirming(false)}
+        onRotated={() => secrets.reload()}
+      >
+        {previous.length > 0 ? <p>The previous secret, still in its grace period, stops working at once.</p> : null}
+      </RotateSecretDialogs>
+      <ConfirmDialog
+        open={ending}
+        title="Stop the previous secret now?"
+        confirmLabel="End it now"
+        danger
+        onCancel={() => setEnding(false)}
+        onConfirm={endGrace}
+      >
+        <p>The previous secret stops working at once: anything that still uses it gets no more tokens. The current secret keeps working.</p>
+      </ConfirmDialog>
     </section>
   );
 }

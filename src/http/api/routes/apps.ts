@@ -4,6 +4,8 @@ import { reviewItemViewSchema, rotatedSecretSchema } from '../../../contracts/vi
 import { lifecycle } from '../../../domain/apps/app-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
 import {
+  appSecretView,
+  appSecretViewSchema,
   appView,
   appViewSchema,
   appWithSecretSchema,
@@ -148,6 +150,26 @@ export function appRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
         });
         return { body: { clientId: params.clientId, clientSecret, previousSecretsExpireAt: new Date(previousSecretsExpireAt).toISOString() } };
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/apps/{clientId}/secrets',
+      operationId: 'listAppSecrets',
+      summary: 'The client secrets that work now (never their values): the current one, and a previous one until its grace period ends',
+      tag: 'Apps',
+      permission: 'apps:read',
+      response: { status: 200, description: 'The working secrets, newest first', schema: z.object({ items: z.array(appSecretViewSchema) }) },
+      handler: async ({ context, params }) => ({ body: { items: (await apps.listSecrets(context, params.clientId!)).map(appSecretView) } }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/apps/{clientId}/secret/end-grace-period',
+      operationId: 'endAppSecretGracePeriod',
+      summary: 'End the grace period of a rotation now: the previous secret stops working at once, the current one keeps working',
+      tag: 'Apps',
+      permission: 'apps:rotate_secret',
+      response: { status: 200, description: 'The secrets that still work', schema: z.object({ items: z.array(appSecretViewSchema) }) },
+      handler: async ({ context, params }) => ({ body: { items: (await apps.endPreviousSecrets(context, params.clientId!)).map(appSecretView) } }),
     }),
     lifecycleRoute('submit', 'Submit a public draft app for approval (every redirect URI must be real)'),
     lifecycleRoute('approve', 'Approve a submitted app: it becomes active'),

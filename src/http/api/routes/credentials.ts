@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { rotatedSecretSchema } from '../../../contracts/views.js';
 import { credentialInputSchema } from '../../../domain/apps/credential-service.js';
 import { defineRoute, listQuery, pageOf, pageSchema, paging, type AnyApiRoute } from '../route-kit.js';
-import { appView, appViewSchema, appWithSecretSchema } from '../views.js';
+import { appSecretView, appSecretViewSchema, appView, appViewSchema, appWithSecretSchema } from '../views.js';
 import { orgIdOf, type ManagementApiDependencies } from './deps.js';
 
 export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[] {
@@ -81,6 +81,26 @@ export function credentialRoutes(deps: ManagementApiDependencies): AnyApiRoute[]
           },
         };
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/credentials/{clientId}/secrets',
+      operationId: 'listCredentialSecrets',
+      summary: 'The secrets of client credentials that work now (never their values): the current one, and a previous one until its grace period ends',
+      tag: 'Client credentials',
+      permission: 'credentials:read',
+      response: { status: 200, description: 'The working secrets, newest first', schema: z.object({ items: z.array(appSecretViewSchema) }) },
+      handler: async ({ context, params }) => ({ body: { items: (await credentials.listSecrets(context, params.clientId!)).map(appSecretView) } }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/credentials/{clientId}/secret/end-grace-period',
+      operationId: 'endCredentialSecretGracePeriod',
+      summary: 'End the grace period of a rotation now: the previous secret stops working at once, the current one keeps working',
+      tag: 'Client credentials',
+      permission: ['credentials:create_own', 'credentials:manage'],
+      response: { status: 200, description: 'The secrets that still work', schema: z.object({ items: z.array(appSecretViewSchema) }) },
+      handler: async ({ context, params }) => ({ body: { items: (await credentials.endPreviousSecrets(context, params.clientId!)).map(appSecretView) } }),
     }),
   ];
 }

@@ -20,6 +20,7 @@ import * as signingKeyLifecycle from './0018-signing-key-lifecycle.js';
 import * as claimsParameter from './0019-claims-parameter.js';
 import * as trustedIssuers from './0020-trusted-issuers.js';
 import * as assetSigningKeys from './0021-asset-signing-keys.js';
+import * as clientLastUsed from './0022-client-last-used.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ export const migrations: Record<string, Migration> = {
   '0019-claims-parameter': claimsParameter,
   '0020-trusted-issuers': trustedIssuers,
   '0021-asset-signing-keys': assetSigningKeys,
+  '0022-client-last-used': clientLastUsed,
 };
 
 export const migrationProvider: MigrationProvider = {
