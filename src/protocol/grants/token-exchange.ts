@@ -21,7 +21,8 @@ export const tokenExchangeGrantType = 'urn:ietf:params:oauth:grant-type:token-ex
 export const accessTokenType = exchangeTokenTypes.accessToken;
 
 export interface TokenExchangeDependencies
-  extends Omit<AppAccessDependencies, 'organizations'>,
+  extends
+    Omit<AppAccessDependencies, 'organizations'>,
     Omit<AuthorizationCoverageDependencies, 'organizations'>,
     ExchangeTokenDependencies,
     Omit<AssetTokenDependencies, 'organizations' | 'validator'> {
