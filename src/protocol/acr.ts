@@ -39,7 +39,9 @@ export function acrCanBeMet(values: readonly string[]): boolean {
 export function acrFor(amr: readonly string[], requested: readonly string[]): string | undefined {
   const own = acrOf(amr);
   if (own === undefined) return undefined;
-  return requested.find((value) => value === own || value === acrPassword) ?? own;
+  // A class name, not a credential: the single-factor class is acrPassword's value.
+  const singleFactor: string = acrPassword;
+  return requested.find((value) => value === own || value === singleFactor) ?? own;
 }
 
 /** Joins the methods of a first factor and of the second one proven after it; `mfa` says both were used (RFC 8176 §2). */

@@ -573,7 +573,7 @@ export class AppService {
       if (!(await tx.apps.lock(clientId))) throw DomainError.notFound(`app ${clientId}`);
       const live = await tx.apps.listLiveSecrets(clientId, now);
       const current = live.find((secret) => secret.expiresAt === null);
-      const previous = live.filter((secret) => secret !== current);
+      const previous = live.filter((record) => record.id !== current?.id);
       if (!current || previous.length === 0) return { result: live, changes: [] };
       await tx.apps.expireSecrets(clientId, now, [current.id]);
       const changes = { endedSecrets: previous.length, endedAt: new Date(now).toISOString() };
