@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
+import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { userWithToken, type ApiCaller } from '../support/api.js';
-import { apiIdentifier, FormBrowser, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
+import { apiIdentifier, FormBrowser, oauthFixture, openIdCodeFlow, redirectUri, type OAuthFixture } from '../support/oauth.js';
 import { createTestDatabase, postgresSkipReason } from '../support/postgres.js';
 import { startTestServer } from '../support/server.js';
 
 const insecure = { execute: [client.allowInsecureRequests] };
+const oauthInsecure = { [oauth.allowInsecureRequests]: true } as const;
 const operator = { actor: operatorActor };
 const day = 24 * 3600 * 1000;
 
@@ -334,6 +336,37 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
     assert.equal(created?.actor.label, 'dynamic registration with initial access token "partners"');
     assert.equal(created?.actor.id, id);
     assert.doesNotMatch(JSON.stringify(audit.items), /lk_(iat|rat|cs)_/, 'no token or secret in the audit log');
+  });
+
+  test("openid-client's dynamicClientRegistration registers with an initial access token and the client then gets tokens", async () => {
+    const { token } = await initialToken({ maxUses: 1, appTypes: ['web'], redirectUriHosts: ['client.example.test'] });
+    const configuration = await client.dynamicClientRegistration(
+      new URL(fixture.issuer),
+      // openid-client authenticates a registered client with client_secret_post unless told otherwise.
+      { ...webMetadata, client_name: 'Registered by openid-client', token_endpoint_auth_method: 'client_secret_post' },
+      undefined,
+      { initialAccessToken: token, ...insecure },
+    );
+    const metadata = configuration.clientMetadata();
+    assert.match(String(metadata.client_secret), /^lk_cs_/);
+    assert.match(metadata.registration_access_token as string, /^lk_rat_/);
+    const tokens = await openIdCodeFlow(fixture, configuration, { scope: 'openid profile' });
+    assert.equal(tokens.claims()?.aud, metadata.client_id);
+    assert.equal(tokens.claims()?.sub, fixture.user.id);
+  });
+
+  test("oauth4webapi's dynamicClientRegistrationRequest registers a public client with an initial access token", async () => {
+    const issuer = new URL(fixture.issuer);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, oauthInsecure));
+    const publicMetadata = { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], client_name: 'SPA' };
+    const { token } = await initialToken({ maxUses: 1, appTypes: ['spa'], redirectUriHosts: ['client.example.test'] });
+    const registered = await oauth.processDynamicClientRegistrationResponse(
+      await oauth.dynamicClientRegistrationRequest(as, publicMetadata, { ...oauthInsecure, initialAccessToken: token }),
+    );
+    assert.equal(registered.token_endpoint_auth_method, 'none');
+    assert.equal(registered.client_secret, undefined, 'a public client gets no secret');
+    const app = await registry().apps.get(operator, registered.client_id);
+    assert.equal(app.type, 'spa');
   });
 
   test('a machine-to-machine client registers when its token allows client credentials; its scopes become audience + scope pairs', async () => {
