@@ -199,6 +199,9 @@ export const appViewSchema = z.object({
       .boolean()
       .describe('Authorization requests must be pushed to the pushed authorization request endpoint first (RFC 9126); others are refused'),
     requireDpop: z.boolean().describe('Token requests must carry a DPoP proof (RFC 9449), so that every access token is bound to the key of the client'),
+    tokenExchangeImpersonation: z
+      .boolean()
+      .describe('A token exchange without an actor token issues a token for the subject alone, with no act claim naming the app (RFC 8693 §1.1)'),
   }),
   placeholderRedirectUris: z.array(z.string()).describe('Redirect URIs that are placeholders: fine in a draft, refused on submit or activate'),
   review: z

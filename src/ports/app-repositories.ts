@@ -75,6 +75,8 @@ export interface AppSettings {
     requirePushedAuthorizationRequests: boolean;
     /** Every token request must carry a DPoP proof, so every access token is bound to a key (RFC 9449 §5). */
     requireDpop: boolean;
+    /** A token exchange without an actor token impersonates the subject: no `act` naming the app (RFC 8693 §1.1). */
+    tokenExchangeImpersonation: boolean;
   };
 }
 

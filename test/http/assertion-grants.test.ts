@@ -182,6 +182,40 @@ describe('token exchange (RFC 8693)', () => {
     assert.ok(Number(claims.exp) <= Number(original.exp));
   });
 
+  test('an app that allows impersonation gets, without an actor token, a token with no act (RFC 8693 §1.1); with one, delegation', async () => {
+    const impersonator = await fixture.createApp({
+      name: 'Impersonating service',
+      type: 'm2m',
+      grantTypes: [exchange, 'client_credentials'],
+      apiGrants: [{ audience: downstream, scopes: ['read:contacts'] }],
+      security: { tokenExchangeImpersonation: true },
+    });
+    const impersonated = await exchangeFor({ scope: 'read:contacts' }, impersonator);
+    assert.equal(impersonated.status, 200, JSON.stringify(impersonated.body));
+    const claims = decode(impersonated.body.access_token);
+    assert.equal(claims.sub, decode(subject.access_token).sub);
+    assert.equal(claims.act, undefined, 'impersonation: nothing says the app acts');
+    const introspected = await postForm(
+      `${fixture.issuer}/oauth2/introspect`,
+      { token: String(impersonated.body.access_token) },
+      { basic: [impersonator.clientId, impersonator.clientSecret!] },
+    );
+    assert.equal(introspected.body.act, undefined);
+
+    // An actor token still makes it delegation, whatever the setting.
+    const actor = await postForm(
+      tokenUrl(fixture),
+      { grant_type: 'client_credentials', audience: downstream },
+      { basic: [service.clientId, service.clientSecret!] },
+    );
+    const delegated = await exchangeFor(
+      { scope: 'read:contacts', actor_token: String(actor.body.access_token), actor_token_type: accessTokenType },
+      impersonator,
+    );
+    assert.equal(delegated.status, 200, JSON.stringify(delegated.body));
+    assert.deepEqual(decode(delegated.body.access_token).act, { sub: service.clientId });
+  });
+
   test("without a scope parameter the new token gets only the subject's scopes that apply to the target and that the app may hold", async () => {
     const response = await exchangeFor({});
     assert.equal(response.status, 200, JSON.stringify(response.body));

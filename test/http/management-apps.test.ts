@@ -96,6 +96,7 @@ describe('apps through the management API', () => {
         requireMfa: false,
         requirePushedAuthorizationRequests: false,
         requireDpop: false,
+        tokenExchangeImpersonation: false,
       });
       assert.deepEqual(app.grantTypes, ['authorization_code']);
       const fetched = await admin.get<App>(`/apps/${app.clientId}`);

@@ -42,6 +42,7 @@ describe("the client policy: stored settings completed with the app type's defau
       requireMfa: false,
       requirePushedAuthorizationRequests: false,
       requireDpop: false,
+      tokenExchangeImpersonation: false,
     });
   });
 

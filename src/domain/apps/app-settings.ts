@@ -248,6 +248,7 @@ export function appInputSchema(bounds: LifetimeBounds, serverAlgorithms: readonl
           requireMfa: z.boolean(),
           requirePushedAuthorizationRequests: z.boolean(),
           requireDpop: z.boolean(),
+          tokenExchangeImpersonation: z.boolean(),
         })
         .strict()
         .partial(),
@@ -329,6 +330,7 @@ export function defaultSettings(type: AppType): AppSettings {
       requireMfa: false,
       requirePushedAuthorizationRequests: false,
       requireDpop: false,
+      tokenExchangeImpersonation: false,
     },
   };
 }

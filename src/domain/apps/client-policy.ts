@@ -82,6 +82,7 @@ const storedSettingsSchema = z
         requireMfa: stored(z.boolean()),
         requirePushedAuthorizationRequests: stored(z.boolean()),
         requireDpop: stored(z.boolean()),
+        tokenExchangeImpersonation: stored(z.boolean()),
       }),
     ),
   })

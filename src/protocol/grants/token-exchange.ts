@@ -35,7 +35,8 @@ export interface TokenExchangeDependencies
  * access token, e.g. the one an API received; an ID token of this server; or a JWT of an issuer
  * it trusts) for one aimed at another API of its organization that the app may reach, with only
  * the scopes that apply there and that the app may hold, never outliving the original. The new
- * token always says who acts with `act` (§4.1): the actor token's subject, else the app. An
+ * token says who acts with `act` (§4.1): the actor token's subject, else the app (unless the app
+ * allows impersonation, §1.1). An
  * access token subject's scopes carry over and the new token shares its grant, so revoking that
  * grant revokes both; an ID token or a trusted issuer's JWT grants no scope by itself, so the user
  * must have authorized the app for the new token's scopes (docs/token-exchange.md).
@@ -80,7 +81,7 @@ export const tokenExchangeGrant: GrantHandler<TokenExchangeDependencies, Authori
         apis,
         grantId,
         ...(subject.authTime !== undefined ? { authTime: subject.authTime } : {}),
-        extraClaims: { act },
+        ...(act !== undefined ? { extraClaims: { act } } : {}),
         notAfter: subject.expiresAt,
       },
       user: null,
@@ -107,7 +108,8 @@ async function subjectOf(form: ParameterBag, client: OAuthClient, deps: TokenExc
 
 /**
  * Who acts (RFC 8693 §4.1): the actor token's subject, else the client; a chain of delegation
- * nests the previous actor. Without an actor token this is still delegation, never impersonation.
+ * nests the previous actor. Without an actor token an app that allows impersonation (§1.1) gets
+ * a token for the subject alone: no `act` of its own, the subject token's chain as it was.
  */
 async function actorOf(
   form: ParameterBag,
@@ -115,9 +117,10 @@ async function actorOf(
   subject: ExchangeParty,
   deps: TokenExchangeDependencies,
   now: number,
-): Promise<Record<string, JsonValue>> {
+): Promise<JsonValue | undefined> {
   let act: Record<string, JsonValue> = { sub: client.clientId };
   const actorToken = param(form, 'actor_token');
+  if (actorToken === undefined && client.policy.security.tokenExchangeImpersonation) return subject.act;
   if (actorToken !== undefined) {
     const actorType = requireSupportedType('actor_token', param(form, 'actor_token_type'));
     const actor = await readExchangeToken(actorToken, actorType, 'actor_token', client, deps, now);

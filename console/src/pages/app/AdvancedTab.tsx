@@ -150,6 +150,15 @@ export function AdvancedTab() {
             hint="Every token request must carry a DPoP proof (RFC 9449), so that each access token is bound to the app's key and useless to anyone who steals it; requests without one are refused."
             error={firstFor(errors, 'security.requireDpop')}
           />
+          {grantTypes.includes(grantTypeNames.tokenExchange) ? (
+            <Checkbox
+              label="Token exchange without an actor token impersonates the user"
+              checked={security.tokenExchangeImpersonation}
+              onChange={setFlag('tokenExchangeImpersonation')}
+              hint="Off (the default): every exchanged token names this app in its act claim, so APIs see who acts for the user (delegation). On: without an actor_token the new token is the user's alone, with no act (RFC 8693 §1.1)."
+              error={firstFor(errors, 'security.tokenExchangeImpersonation')}
+            />
+          ) : null}
           {!isPublic ? (
             <>
               <Checkbox
