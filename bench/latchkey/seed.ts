@@ -35,7 +35,12 @@ export async function seedLatchkey(dir: string, env: Record<string, string>): Pr
     const context = { actor: operatorActor };
     const orgId = (await registry.orgs.get(context, 'default')).id;
     const user = await registry.users.create(context, { ...benchUser, emailVerified: true });
-    for (const person of signInUsers) await registry.users.create(context, { ...person, emailVerified: true });
+    // The bench app is private to the organization, as apps are by default: its users are members.
+    await registry.orgs.putMember(context, 'default', { userId: user.id, role: 'viewer' });
+    for (const person of signInUsers) {
+      const created = await registry.users.create(context, { ...person, emailVerified: true });
+      await registry.orgs.putMember(context, 'default', { userId: created.id, role: 'viewer' });
+    }
     for (const api of benchApis) {
       await registry.apis.create(context, orgId, {
         identifier: api.identifier,
