@@ -62,12 +62,12 @@ async function liveSession(cookie: string | undefined, deps: SessionDependencies
 }
 
 export function sessionCookie(deps: Pick<SessionDependencies, 'cookies' | 'sessionTtlMs'>, value: string | null): CookieInstruction {
-  return {
-    name: deps.cookies.session,
-    value,
-    path: deps.cookies.path,
-    ...(value === null ? {} : { maxAgeSeconds: Math.floor(deps.sessionTtlMs / 1000) }),
-  };
+  return sessionLivedCookie(deps, deps.cookies.session, value);
+}
+
+/** A cookie under the issuer's path that lives as long as a session; a null value clears it. */
+function sessionLivedCookie(deps: Pick<SessionDependencies, 'cookies' | 'sessionTtlMs'>, name: string, value: string | null): CookieInstruction {
+  return { name, value, path: deps.cookies.path, ...(value === null ? {} : { maxAgeSeconds: Math.floor(deps.sessionTtlMs / 1000) }) };
 }
 
 /** The user agent as sent, cut to what the account page shows; null when the browser sent none. */
@@ -181,12 +181,7 @@ function otherSessionValues(request: ProtocolRequest, deps: Pick<AccountChooserD
 
 export function otherSessionsCookie(deps: Pick<AccountChooserDependencies, 'cookies' | 'sessionTtlMs'>, values: readonly string[]): CookieInstruction {
   const kept = values.slice(0, maxOtherSessions);
-  return {
-    name: deps.cookies.accounts,
-    value: kept.length === 0 ? null : kept.join('.'),
-    path: deps.cookies.path,
-    ...(kept.length === 0 ? {} : { maxAgeSeconds: Math.floor(deps.sessionTtlMs / 1000) }),
-  };
+  return sessionLivedCookie(deps, deps.cookies.accounts, kept.length === 0 ? null : kept.join('.'));
 }
 
 /** A live session of this browser with the cookie value that names it. */
