@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
-import { ConfirmDialog, Dialog } from './Dialog';
+import { DataTable } from './DataTable';
+import { ConfirmAction, Dialog } from './Dialog';
 import { clientCredentialsCurl } from '@contracts/quickstart';
 import { RotateSecretDialogs } from './SecretRotation';
 import { CopyButton, CopyField, EmptyState, ErrorSummary, Loading, Notice, Select, TextField } from './ui';
@@ -45,7 +46,6 @@ export function CredentialsPanel({ userId, chooseOwner = false, heading = 'OAuth
   const members = useLoad(() => get<{ items: Member[] }>(`/orgs/${encodeURIComponent(org.slug)}/members`), [org.slug]);
   const apis = useLoad(() => get<Page<Api>>(`/orgs/${encodeURIComponent(org.slug)}/apis?perPage=100`), [org.slug]);
   const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<App | null>(null);
   const [rotating, setRotating] = useState<App | null>(null);
   const ownerLabel = (id: string | null) => {
     const member = members.data?.items.find((candidate) => candidate.userId === id);
@@ -74,58 +74,71 @@ export function CredentialsPanel({ userId, chooseOwner = false, heading = 'OAuth
         </EmptyState>
       ) : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">{heading}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Audience + scopes</th>
-                <th scope="col">Client ID</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr key={item.clientId}>
-                  <td>
-                    {item.name}
-                    {item.description ? <div className="hint">{item.description}</div> : null}
-                  </td>
-                  <td>{ownerLabel(item.ownerUserId)}</td>
-                  <td className="small-text">
-                    {item.apiGrants.map((grant) => (
-                      <div key={grant.audience}>
-                        <span className="mono">{grant.audience}</span>: <span className="mono">{grant.scopes.join(' ')}</span>
-                      </div>
-                    ))}
-                  </td>
-                  <td className="mono small-text break">{item.clientId}</td>
-                  <td className="small-text">
-                    {formatTime(item.createdAt)}
-                    {item.createdBy ? <div className="hint">by {item.createdBy}</div> : null}
-                  </td>
-                  <td>
-                    {(item.ownerUserId === session.user.id && org.can('credentials:create_own')) || canManage ? (
-                      <div className="button-row">
-                        <button type="button" className="small" onClick={() => setRotating(item)} aria-label={`Rotate the secret of ${item.name}`}>
-                          Rotate secret
-                        </button>
-                        <button type="button" className="small danger-outline" onClick={() => setDeleting(item)} aria-label={`Delete ${item.name}`}>
-                          Delete
-                        </button>
-                      </div>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={heading}
+          rows={items}
+          rowKey={(item) => item.clientId}
+          columns={[
+            {
+              header: 'Name',
+              cell: (item) => (
+                <>
+                  {item.name}
+                  {item.description ? <div className="hint">{item.description}</div> : null}
+                </>
+              ),
+            },
+            { header: 'Owner', cell: (item) => ownerLabel(item.ownerUserId) },
+            {
+              header: 'Audience + scopes',
+              className: 'small-text',
+              cell: (item) =>
+                item.apiGrants.map((grant) => (
+                  <div key={grant.audience}>
+                    <span className="mono">{grant.audience}</span>: <span className="mono">{grant.scopes.join(' ')}</span>
+                  </div>
+                )),
+            },
+            { header: 'Client ID', className: 'mono small-text break', cell: (item) => item.clientId },
+            {
+              header: 'Created',
+              className: 'small-text',
+              cell: (item) => (
+                <>
+                  {formatTime(item.createdAt)}
+                  {item.createdBy ? <div className="hint">by {item.createdBy}</div> : null}
+                </>
+              ),
+            },
+            {
+              header: 'Actions',
+              hideHeader: true,
+              cell: (item) =>
+                (item.ownerUserId === session.user.id && org.can('credentials:create_own')) || canManage ? (
+                  <div className="button-row">
+                    <button type="button" className="small" onClick={() => setRotating(item)} aria-label={`Rotate the secret of ${item.name}`}>
+                      Rotate secret
+                    </button>
+                    <ConfirmAction
+                      label="Delete"
+                      ariaLabel={`Delete ${item.name}`}
+                      title="Delete these client credentials?"
+                      confirmLabel="Delete credentials"
+                      danger
+                      onConfirm={async () => {
+                        await api('DELETE', `/credentials/${encodeURIComponent(item.clientId)}`);
+                        list.reload();
+                      }}
+                    >
+                      <p>
+                        <strong>{item.name}</strong> (<span className="mono">{item.clientId}</span>) stops working at once: no new tokens are issued with it.
+                      </p>
+                    </ConfirmAction>
+                  </div>
+                ) : null,
+            },
+          ]}
+        />
       ) : null}
       <CreateCredentialDialog
         open={creating}
@@ -144,22 +157,6 @@ export function CredentialsPanel({ userId, chooseOwner = false, heading = 'OAuth
           {rotating && rotating.ownerUserId !== session.user.id ? `, which belongs to ${ownerLabel(rotating.ownerUserId)}` : ''}.
         </p>
       </RotateSecretDialogs>
-      <ConfirmDialog
-        open={deleting !== null}
-        title="Delete these client credentials?"
-        confirmLabel="Delete credentials"
-        danger
-        onCancel={() => setDeleting(null)}
-        onConfirm={async () => {
-          await api('DELETE', `/credentials/${encodeURIComponent(deleting!.clientId)}`);
-          setDeleting(null);
-          list.reload();
-        }}
-      >
-        <p>
-          <strong>{deleting?.name}</strong> (<span className="mono">{deleting?.clientId}</span>) stops working at once: no new tokens are issued with it.
-        </p>
-      </ConfirmDialog>
     </section>
   );
 }

@@ -144,3 +144,37 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger = fa
     </Dialog>
   );
 }
+
+interface ConfirmActionProps extends Omit<ConfirmProps, 'open' | 'onCancel'> {
+  /** The button's text. */
+  label: ReactNode;
+  /** The button's accessible name, when its text alone is ambiguous (a Delete in every row). */
+  ariaLabel?: string;
+  buttonClassName?: string;
+  disabled?: boolean;
+}
+
+/**
+ * A button that asks first: it opens a ConfirmDialog, runs the action on confirm, and closes once
+ * the action is done (a thrown error stays in the dialog). The dialog's state lives here, so a
+ * page lists actions, not open/close bookkeeping.
+ */
+export function ConfirmAction({ label, ariaLabel, buttonClassName = 'small danger-outline', disabled = false, onConfirm, ...dialog }: ConfirmActionProps) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" className={buttonClassName} disabled={disabled} aria-label={ariaLabel} onClick={() => setOpen(true)}>
+        {label}
+      </button>
+      <ConfirmDialog
+        {...dialog}
+        open={open}
+        onCancel={() => setOpen(false)}
+        onConfirm={async () => {
+          await onConfirm();
+          setOpen(false);
+        }}
+      />
+    </>
+  );
+}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ConfirmDialog } from '../components/Dialog';
+import { DataTable } from '../components/DataTable';
+import { ConfirmAction } from '../components/Dialog';
 import { Badge, Checkbox, EmptyState, ErrorSummary, Loading, PageHeader, Select, TextField } from '../components/ui';
 import { api, get } from '../lib/api';
 import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../lib/bounds';
@@ -31,34 +32,25 @@ export function ApisList() {
         </EmptyState>
       ) : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">APIs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Identifier (audience)</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Tokens</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr key={item.id}>
-                  <td>
-                    <Link to={org.path(`apis/${encodeURIComponent(item.id)}`)}>{item.name}</Link>
-                  </td>
-                  <td className="mono break">{item.identifier}</td>
-                  <td className="mono small-text">{item.scopes.map((scope) => scope.name).join(' ') || '—'}</td>
-                  <td>
-                    {item.tokenFormat.toUpperCase()} · {item.signingAlgorithm} · {item.accessTokenTtlMinutes} min{' '}
-                    {item.allowOfflineAccess ? <Badge kind="info">offline access</Badge> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="APIs"
+          rows={items}
+          rowKey={(item) => item.id}
+          columns={[
+            { header: 'Name', cell: (item) => <Link to={org.path(`apis/${encodeURIComponent(item.id)}`)}>{item.name}</Link> },
+            { header: 'Identifier (audience)', className: 'mono break', cell: (item) => item.identifier },
+            { header: 'Scopes', className: 'mono small-text', cell: (item) => item.scopes.map((scope) => scope.name).join(' ') || '—' },
+            {
+              header: 'Tokens',
+              cell: (item) => (
+                <>
+                  {item.tokenFormat.toUpperCase()} · {item.signingAlgorithm} · {item.accessTokenTtlMinutes} min{' '}
+                  {item.allowOfflineAccess ? <Badge kind="info">offline access</Badge> : null}
+                </>
+              ),
+            },
+          ]}
+        />
       ) : null}
     </>
   );
@@ -110,7 +102,6 @@ export function ApiEditor() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
-  const [deleting, setDeleting] = useState(false);
   const canManage = org.can('apis:manage');
   useEffect(() => void loadBounds().then(setBounds), []);
   useEffect(() => {
@@ -278,28 +269,25 @@ export function ApiEditor() {
             {busy ? 'Saving…' : creating ? 'Register API' : 'Save changes'}
           </button>
           {!creating && canManage ? (
-            <button type="button" className="danger-outline" onClick={() => setDeleting(true)}>
-              Delete API
-            </button>
+            <ConfirmAction
+              label="Delete API"
+              buttonClassName="danger-outline"
+              title="Delete this API?"
+              confirmLabel="Delete API"
+              danger
+              onConfirm={async () => {
+                await api('DELETE', `/apis/${encodeURIComponent(apiId)}`);
+                void navigate(org.path('apis'), { replace: true });
+              }}
+            >
+              <p>Apps lose its audience and scopes, and no new tokens are issued for it. Tokens already issued for it stop refreshing.</p>
+            </ConfirmAction>
           ) : null}
           <span role="status" aria-live="polite" className="saved">
             {saved ? 'Saved' : ''}
           </span>
         </div>
       </form>
-      <ConfirmDialog
-        open={deleting}
-        title="Delete this API?"
-        confirmLabel="Delete API"
-        danger
-        onCancel={() => setDeleting(false)}
-        onConfirm={async () => {
-          await api('DELETE', `/apis/${encodeURIComponent(apiId!)}`);
-          void navigate(org.path('apis'), { replace: true });
-        }}
-      >
-        <p>Apps lose its audience and scopes, and no new tokens are issued for it. Tokens already issued for it stop refreshing.</p>
-      </ConfirmDialog>
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { DataTable } from '../components/DataTable';
 import { Badge, EmptyState, ErrorSummary, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { get, query } from '../lib/api';
 import { typeLabel } from '../lib/app-rules';
@@ -89,36 +90,27 @@ export function AppsList() {
       ) : null}
       {items.length > 0 ? (
         <>
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="sr-only">OAuth apps</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Client ID</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((app) => (
-                  <tr key={app.clientId}>
-                    <td>
-                      <Link to={org.path(`apps/${encodeURIComponent(app.clientId)}`)}>{app.name}</Link>
-                      {app.createdBy === 'latchkey' ? <Badge>built in</Badge> : null}
-                      {app.visibility === 'public' ? <Badge kind="info">public</Badge> : null}
-                      {app.description ? <div className="hint clamp">{app.description}</div> : null}
-                    </td>
-                    <td>{typeLabel(app.type)}</td>
-                    <td>
-                      <StatusBadge status={app.status} />
-                    </td>
-                    <td className="mono small-text">{app.clientId}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="OAuth apps"
+            rows={items}
+            rowKey={(app) => app.clientId}
+            columns={[
+              {
+                header: 'Name',
+                cell: (app) => (
+                  <>
+                    <Link to={org.path(`apps/${encodeURIComponent(app.clientId)}`)}>{app.name}</Link>
+                    {app.createdBy === 'latchkey' ? <Badge>built in</Badge> : null}
+                    {app.visibility === 'public' ? <Badge kind="info">public</Badge> : null}
+                    {app.description ? <div className="hint clamp">{app.description}</div> : null}
+                  </>
+                ),
+              },
+              { header: 'Type', cell: (app) => typeLabel(app.type) },
+              { header: 'Status', cell: (app) => <StatusBadge status={app.status} /> },
+              { header: 'Client ID', className: 'mono small-text', cell: (app) => app.clientId },
+            ]}
+          />
           <Pager page={page} perPage={perPage} total={total} onPage={(next) => set({ page: next > 1 ? String(next) : '' })} />
         </>
       ) : null}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { DataTable } from '../components/DataTable';
 import { EmptyState, ErrorSummary, Loading, Notice, PageHeader, Select, TextField } from '../components/ui';
 import { get, query } from '../lib/api';
 import { formatTime } from '../lib/format';
@@ -92,45 +93,41 @@ export function Audit() {
       {events.data && items.length === 0 ? <EmptyState title={filtered ? 'Nothing matches these filters' : 'Nothing has happened yet'} /> : null}
       {items.length > 0 ? (
         <>
-          <div className="table-wrap">
-            <table className="table audit">
-              <caption className="sr-only">Audit records</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">What</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Changes</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((event) => (
-                  <tr key={event.id}>
-                    <td className="small-text nowrap">{formatTime(event.createdAt)}</td>
-                    <td>{event.actor.label}</td>
-                    <td className="mono small-text">{event.action}</td>
-                    <td className="small-text">
-                      {event.targetType} <span className="mono break">{event.targetId}</span>
-                    </td>
-                    <td>
-                      {Object.keys(event.changes).length > 0 ? (
-                        <details>
-                          <summary>
-                            {Object.keys(event.changes).slice(0, 4).join(', ')}
-                            {Object.keys(event.changes).length > 4 ? '…' : ''}
-                          </summary>
-                          <pre className="json small">{JSON.stringify(event.changes, null, 2)}</pre>
-                        </details>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Audit records"
+            className="audit"
+            rows={items}
+            rowKey={(event) => event.id}
+            columns={[
+              { header: 'When', className: 'small-text nowrap', cell: (event) => formatTime(event.createdAt) },
+              { header: 'Who', cell: (event) => event.actor.label },
+              { header: 'What', className: 'mono small-text', cell: (event) => event.action },
+              {
+                header: 'Target',
+                className: 'small-text',
+                cell: (event) => (
+                  <>
+                    {event.targetType} <span className="mono break">{event.targetId}</span>
+                  </>
+                ),
+              },
+              {
+                header: 'Changes',
+                cell: (event) =>
+                  Object.keys(event.changes).length > 0 ? (
+                    <details>
+                      <summary>
+                        {Object.keys(event.changes).slice(0, 4).join(', ')}
+                        {Object.keys(event.changes).length > 4 ? '…' : ''}
+                      </summary>
+                      <pre className="json small">{JSON.stringify(event.changes, null, 2)}</pre>
+                    </details>
+                  ) : (
+                    '—'
+                  ),
+              },
+            ]}
+          />
           <Pager
             page={page}
             perPage={perPage}

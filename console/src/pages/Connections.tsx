@@ -1,6 +1,6 @@
 import type { ConnectionView } from '@contracts/views';
 import { useState } from 'react';
-import { ConfirmDialog } from '../components/Dialog';
+import { ConfirmAction } from '../components/Dialog';
 import { Badge, Checkbox, EmptyState, ErrorSummary, Loading, Notice, PageHeader, TextField } from '../components/ui';
 import { api, enc, get } from '../lib/api';
 import { useLoad, useTitle } from '../lib/hooks';
@@ -172,7 +172,6 @@ function ConnectionEditor(props: { connection: ConnectionView | null; createPath
 /** One scope of connections: the organization's, or the server's. */
 function ConnectionList(props: { title: string; lead: string; listPath: string; mayManage: boolean }) {
   const [editing, setEditing] = useState<ConnectionView | 'new' | null>(null);
-  const [deleting, setDeleting] = useState<ConnectionView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const list = useLoad(() => get<Page<ConnectionView>>(`${props.listPath}?perPage=100`), [props.listPath, reload]);
@@ -208,9 +207,20 @@ function ConnectionList(props: { title: string; lead: string; listPath: string; 
                 <button type="button" onClick={() => setEditing(connection)} aria-label={`Edit ${connection.displayName}`}>
                   Edit
                 </button>
-                <button type="button" className="danger" onClick={() => setDeleting(connection)} aria-label={`Delete ${connection.displayName}`}>
-                  Delete
-                </button>
+                <ConfirmAction
+                  label="Delete"
+                  buttonClassName="danger"
+                  ariaLabel={`Delete ${connection.displayName}`}
+                  title={`Delete ${connection.displayName}?`}
+                  confirmLabel="Delete connection"
+                  danger
+                  onConfirm={async () => {
+                    await api('DELETE', `/connections/${enc(connection.id)}`);
+                    done('The connection was deleted.');
+                  }}
+                >
+                  <p>Every identity linked through it is unlinked; people who signed in only with it lose that way in.</p>
+                </ConfirmAction>
               </div>
             ) : null}
           </li>
@@ -230,20 +240,6 @@ function ConnectionList(props: { title: string; lead: string; listPath: string; 
           onCancel={() => setEditing(null)}
         />
       ) : null}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete ${deleting?.displayName ?? ''}?`}
-        confirmLabel="Delete connection"
-        danger
-        onCancel={() => setDeleting(null)}
-        onConfirm={async () => {
-          await api('DELETE', `/connections/${enc(deleting!.id)}`);
-          setDeleting(null);
-          done('The connection was deleted.');
-        }}
-      >
-        <p>Every identity linked through it is unlinked; people who signed in only with it lose that way in.</p>
-      </ConfirmDialog>
     </section>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { CredentialsPanel } from '../components/CredentialsPanel';
-import { ConfirmDialog, Dialog } from '../components/Dialog';
+import { DataTable } from '../components/DataTable';
+import { ConfirmAction, Dialog } from '../components/Dialog';
 import { CopyField, EmptyState, ErrorSummary, Loading, Notice, PageHeader, Select, TextField } from '../components/ui';
 import { api, get } from '../lib/api';
 import { formatTime } from '../lib/format';
@@ -23,8 +24,6 @@ export function Members() {
   const invitations = useLoad(() => get<{ items: Invitation[] }>(`/orgs/${encodeURIComponent(org.slug)}/invitations`), [org.slug]);
   const canManage = org.can('members:manage');
   const [rowError, setRowError] = useState<unknown>(null);
-  const [removing, setRemoving] = useState<Member | null>(null);
-  const [revoking, setRevoking] = useState<Invitation | null>(null);
 
   const changeRole = async (member: Member, role: Role) => {
     setRowError(null);
@@ -57,56 +56,64 @@ export function Members() {
       {members.error ? <ErrorSummary error={members.error} title="The members could not be loaded" /> : null}
       {members.loading && !members.data ? <Loading label="Loading members…" /> : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Members</caption>
-            <thead>
-              <tr>
-                <th scope="col">Member</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((member) => (
-                <tr key={member.userId}>
-                  <td>
-                    <Link to={org.path(`members/${encodeURIComponent(member.userId)}`)}>{member.name || member.email}</Link>
-                    <div className="hint">{member.email}</div>
-                  </td>
-                  <td>
-                    {canManage ? (
-                      <select
-                        aria-label={`Role of ${member.email}`}
-                        value={member.role}
-                        onChange={(event) => void changeRole(member, event.target.value as Role)}
-                      >
-                        {roleOptions.map((option) => (
-                          <option key={option.value} value={option.value}>
-                            {option.label}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      member.role
-                    )}
-                  </td>
-                  <td className="small-text">{formatTime(member.joinedAt)}</td>
-                  <td>
-                    {canManage || member.userId === session.session.user.id ? (
-                      <button type="button" className="small danger-outline" onClick={() => setRemoving(member)} aria-label={`Remove ${member.email}`}>
-                        {member.userId === session.session.user.id ? 'Leave' : 'Remove'}
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Members"
+          rows={items}
+          rowKey={(member) => member.userId}
+          columns={[
+            {
+              header: 'Member',
+              cell: (member) => (
+                <>
+                  <Link to={org.path(`members/${encodeURIComponent(member.userId)}`)}>{member.name || member.email}</Link>
+                  <div className="hint">{member.email}</div>
+                </>
+              ),
+            },
+            {
+              header: 'Role',
+              cell: (member) =>
+                canManage ? (
+                  <select aria-label={`Role of ${member.email}`} value={member.role} onChange={(event) => void changeRole(member, event.target.value as Role)}>
+                    {roleOptions.map((option) => (
+                      <option key={option.value} value={option.value}>
+                        {option.label}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  member.role
+                ),
+            },
+            { header: 'Joined', className: 'small-text', cell: (member) => formatTime(member.joinedAt) },
+            {
+              header: 'Actions',
+              hideHeader: true,
+              cell: (member) => {
+                const self = member.userId === session.session.user.id;
+                if (!canManage && !self) return null;
+                return (
+                  <ConfirmAction
+                    label={self ? 'Leave' : 'Remove'}
+                    ariaLabel={`Remove ${member.email}`}
+                    title={self ? 'Leave this organization?' : 'Remove this member?'}
+                    confirmLabel={self ? 'Leave' : 'Remove member'}
+                    danger
+                    onConfirm={async () => {
+                      await api('DELETE', `/orgs/${encodeURIComponent(org.slug)}/members/${encodeURIComponent(member.userId)}`);
+                      members.reload();
+                      if (self) await session.reloadMe();
+                    }}
+                  >
+                    <p>
+                      <strong>{member.email}</strong> loses access to {org.org.displayName || org.org.name}: its apps, APIs and settings.
+                    </p>
+                  </ConfirmAction>
+                );
+              },
+            },
+          ]}
+        />
       ) : null}
       {canManage ? (
         <div className="grid-2">
@@ -121,77 +128,39 @@ export function Members() {
         {invitations.error ? <ErrorSummary error={invitations.error} title="The invitations could not be loaded" /> : null}
         {invitations.data && invitations.data.items.length === 0 ? <EmptyState title="No invitations" /> : null}
         {invitations.data && invitations.data.items.length > 0 ? (
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="sr-only">Invitations</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {invitations.data.items.map((invitation) => (
-                  <tr key={invitation.id}>
-                    <td>{invitation.email}</td>
-                    <td>{invitation.role}</td>
-                    <td>{invitation.state}</td>
-                    <td className="small-text">{formatTime(invitation.expiresAt)}</td>
-                    <td>
-                      {canManage && invitation.state === 'pending' ? (
-                        <button
-                          type="button"
-                          className="small danger-outline"
-                          onClick={() => setRevoking(invitation)}
-                          aria-label={`Revoke the invitation of ${invitation.email}`}
-                        >
-                          Revoke
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Invitations"
+            rows={invitations.data.items}
+            rowKey={(invitation) => invitation.id}
+            columns={[
+              { header: 'Email', cell: (invitation) => invitation.email },
+              { header: 'Role', cell: (invitation) => invitation.role },
+              { header: 'State', cell: (invitation) => invitation.state },
+              { header: 'Expires', className: 'small-text', cell: (invitation) => formatTime(invitation.expiresAt) },
+              {
+                header: 'Actions',
+                hideHeader: true,
+                cell: (invitation) =>
+                  canManage && invitation.state === 'pending' ? (
+                    <ConfirmAction
+                      label="Revoke"
+                      ariaLabel={`Revoke the invitation of ${invitation.email}`}
+                      title="Revoke this invitation?"
+                      confirmLabel="Revoke invitation"
+                      danger
+                      onConfirm={async () => {
+                        await api('DELETE', `/orgs/${encodeURIComponent(org.slug)}/invitations/${encodeURIComponent(invitation.id)}`);
+                        invitations.reload();
+                      }}
+                    >
+                      <p>The invitation to {invitation.email} stops working.</p>
+                    </ConfirmAction>
+                  ) : null,
+              },
+            ]}
+          />
         ) : null}
       </section>
-      <ConfirmDialog
-        open={removing !== null}
-        title={removing?.userId === session.session.user.id ? 'Leave this organization?' : 'Remove this member?'}
-        confirmLabel={removing?.userId === session.session.user.id ? 'Leave' : 'Remove member'}
-        danger
-        onCancel={() => setRemoving(null)}
-        onConfirm={async () => {
-          await api('DELETE', `/orgs/${encodeURIComponent(org.slug)}/members/${encodeURIComponent(removing!.userId)}`);
-          setRemoving(null);
-          members.reload();
-          if (removing?.userId === session.session.user.id) await session.reloadMe();
-        }}
-      >
-        <p>
-          <strong>{removing?.email}</strong> loses access to {org.org.displayName || org.org.name}: its apps, APIs and settings.
-        </p>
-      </ConfirmDialog>
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke this invitation?"
-        confirmLabel="Revoke invitation"
-        danger
-        onCancel={() => setRevoking(null)}
-        onConfirm={async () => {
-          await api('DELETE', `/orgs/${encodeURIComponent(org.slug)}/invitations/${encodeURIComponent(revoking!.id)}`);
-          setRevoking(null);
-          invitations.reload();
-        }}
-      >
-        <p>The invitation to {revoking?.email} stops working.</p>
-      </ConfirmDialog>
     </>
   );
 }

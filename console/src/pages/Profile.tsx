@@ -1,6 +1,6 @@
-import { useState } from 'react';
 import { CredentialsPanel } from '../components/CredentialsPanel';
-import { ConfirmDialog } from '../components/Dialog';
+import { DataTable } from '../components/DataTable';
+import { ConfirmAction } from '../components/Dialog';
 import { EmptyState, ErrorSummary, Loading, PageHeader } from '../components/ui';
 import { api, get } from '../lib/api';
 import { formatTime } from '../lib/format';
@@ -15,7 +15,6 @@ export function Profile() {
   const org = useOrg();
   useTitle('My profile');
   const consents = useLoad(() => get<{ items: Consent[] }>('/me/consents'), []);
-  const [withdrawing, setWithdrawing] = useState<Consent | null>(null);
   return (
     <>
       <PageHeader
@@ -39,71 +38,58 @@ export function Profile() {
         {consents.loading && !consents.data ? <Loading /> : null}
         {consents.data && consents.data.items.length === 0 ? <EmptyState title="You haven't allowed any app yet" /> : null}
         {consents.data && consents.data.items.length > 0 ? (
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="sr-only">Consents</caption>
-              <thead>
-                <tr>
-                  <th scope="col">App</th>
-                  <th scope="col">May</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {consents.data.items.map((consent) => (
-                  <tr key={consent.clientId}>
-                    <td>
-                      {consent.clientName ? (
-                        <>
-                          <strong>{consent.clientName}</strong>
-                          <div className="mono small-text">{consent.clientId}</div>
-                        </>
-                      ) : (
-                        <span className="mono small-text">{consent.clientId}</span>
-                      )}
-                    </td>
-                    <td className="small-text">
-                      <ul className="plain-list">
-                        {consent.access.map((item) => (
-                          <li key={item}>{item}</li>
-                        ))}
-                      </ul>
-                    </td>
-                    <td className="small-text">{formatTime(consent.createdAt)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        className="small danger-outline"
-                        aria-label={`Withdraw your consent to ${consent.clientName ?? consent.clientId}`}
-                        onClick={() => setWithdrawing(consent)}
-                      >
-                        Withdraw
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Consents"
+            rows={consents.data.items}
+            rowKey={(consent) => consent.clientId}
+            columns={[
+              {
+                header: 'App',
+                cell: (consent) =>
+                  consent.clientName ? (
+                    <>
+                      <strong>{consent.clientName}</strong>
+                      <div className="mono small-text">{consent.clientId}</div>
+                    </>
+                  ) : (
+                    <span className="mono small-text">{consent.clientId}</span>
+                  ),
+              },
+              {
+                header: 'May',
+                className: 'small-text',
+                cell: (consent) => (
+                  <ul className="plain-list">
+                    {consent.access.map((item) => (
+                      <li key={item}>{item}</li>
+                    ))}
+                  </ul>
+                ),
+              },
+              { header: 'Since', className: 'small-text', cell: (consent) => formatTime(consent.createdAt) },
+              {
+                header: 'Actions',
+                hideHeader: true,
+                cell: (consent) => (
+                  <ConfirmAction
+                    label="Withdraw"
+                    ariaLabel={`Withdraw your consent to ${consent.clientName ?? consent.clientId}`}
+                    title="Withdraw your consent?"
+                    confirmLabel="Withdraw consent"
+                    danger
+                    onConfirm={async () => {
+                      await api('DELETE', `/me/consents/${encodeURIComponent(consent.clientId)}`);
+                      consents.reload();
+                    }}
+                  >
+                    <p>{consent.clientName ?? consent.clientId} must ask you again, and the tokens you gave it stop working.</p>
+                  </ConfirmAction>
+                ),
+              },
+            ]}
+          />
         ) : null}
       </section>
-      <ConfirmDialog
-        open={withdrawing !== null}
-        title="Withdraw your consent?"
-        confirmLabel="Withdraw consent"
-        danger
-        onCancel={() => setWithdrawing(null)}
-        onConfirm={async () => {
-          await api('DELETE', `/me/consents/${encodeURIComponent(withdrawing!.clientId)}`);
-          setWithdrawing(null);
-          consents.reload();
-        }}
-      >
-        <p>{withdrawing?.clientName ?? withdrawing?.clientId} must ask you again, and the tokens you gave it stop working.</p>
-      </ConfirmDialog>
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { DataTable } from '../components/DataTable';
 import { ConfirmDialog } from '../components/Dialog';
 import { Badge, EmptyState, ErrorSummary, Loading, PageHeader, TextField } from '../components/ui';
 import { api, enc, get, query } from '../lib/api';
@@ -75,60 +76,61 @@ export function Reviews() {
       ) : null}
       {items.length > 0 ? (
         <>
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="sr-only">Apps awaiting review</caption>
-              <thead>
-                <tr>
-                  <th scope="col">App</th>
-                  <th scope="col">Organization</th>
-                  <th scope="col">Submitted</th>
-                  <th scope="col">Decision</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((item) => (
-                  <tr key={item.clientId}>
-                    <td>
-                      <Link to={`/orgs/${enc(item.orgName)}/apps/${enc(item.clientId)}`}>{item.name}</Link> <Badge>{typeLabel(item.type)}</Badge>
-                      {item.description ? <div className="hint clamp">{item.description}</div> : null}
-                      <div className="mono small-text">{item.clientId}</div>
-                    </td>
-                    <td>{item.orgName}</td>
-                    <td>
-                      {formatTime(item.review?.submittedAt)}
-                      {item.review?.submittedBy ? <div className="hint">by {item.review.submittedBy}</div> : null}
-                    </td>
-                    <td>
-                      <div className="button-row wrap">
-                        <button
-                          type="button"
-                          aria-label={`Approve ${item.name}`}
-                          onClick={() => {
-                            setDone('');
-                            setPending({ item, action: 'approve' });
-                          }}
-                        >
-                          Approve
-                        </button>
-                        <button
-                          type="button"
-                          className="danger-outline"
-                          aria-label={`Reject ${item.name}`}
-                          onClick={() => {
-                            setDone('');
-                            setPending({ item, action: 'reject' });
-                          }}
-                        >
-                          Reject
-                        </button>
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Apps awaiting review"
+            rows={items}
+            rowKey={(item) => item.clientId}
+            columns={[
+              {
+                header: 'App',
+                cell: (item) => (
+                  <>
+                    <Link to={`/orgs/${enc(item.orgName)}/apps/${enc(item.clientId)}`}>{item.name}</Link> <Badge>{typeLabel(item.type)}</Badge>
+                    {item.description ? <div className="hint clamp">{item.description}</div> : null}
+                    <div className="mono small-text">{item.clientId}</div>
+                  </>
+                ),
+              },
+              { header: 'Organization', cell: (item) => item.orgName },
+              {
+                header: 'Submitted',
+                cell: (item) => (
+                  <>
+                    {formatTime(item.review?.submittedAt)}
+                    {item.review?.submittedBy ? <div className="hint">by {item.review.submittedBy}</div> : null}
+                  </>
+                ),
+              },
+              {
+                header: 'Decision',
+                cell: (item) => (
+                  <div className="button-row wrap">
+                    <button
+                      type="button"
+                      aria-label={`Approve ${item.name}`}
+                      onClick={() => {
+                        setDone('');
+                        setPending({ item, action: 'approve' });
+                      }}
+                    >
+                      Approve
+                    </button>
+                    <button
+                      type="button"
+                      className="danger-outline"
+                      aria-label={`Reject ${item.name}`}
+                      onClick={() => {
+                        setDone('');
+                        setPending({ item, action: 'reject' });
+                      }}
+                    >
+                      Reject
+                    </button>
+                  </div>
+                ),
+              },
+            ]}
+          />
           <Pager
             page={page}
             perPage={perPage}

@@ -1,7 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import { signingAlgorithms, type SigningAlgorithm } from '@contracts/algorithms';
 import type { SubjectType } from '@contracts/app-types';
-import { ConfirmDialog } from '../../components/Dialog';
+import { DataTable } from '../../components/DataTable';
+import { ConfirmAction } from '../../components/Dialog';
 import { Checkbox, ErrorSummary, Loading, Select, TextField } from '../../components/ui';
 import { api, get } from '../../lib/api';
 import { appTypeRules, grantTypeLabels, grantTypeNames, isPublicType } from '../../lib/app-rules';
@@ -389,7 +390,6 @@ function PreAuthorizations() {
   const [audiences, setAudiences] = useState(app.defaultAudience ?? '');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [removing, setRemoving] = useState<PreAuthorization | null>(null);
   const errors = fieldErrorsOf(error);
   const offered = app.scopes.filter((scope) => scope !== 'offline_access');
 
@@ -425,46 +425,41 @@ function PreAuthorizations() {
       {list.error ? <ErrorSummary error={list.error} title="The pre-authorizations could not be loaded" /> : null}
       {list.data && items.length === 0 ? <p>Nobody is pre-authorized.</p> : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Pre-authorized users</caption>
-            <thead>
-              <tr>
-                <th scope="col">For</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">APIs</th>
-                <th scope="col">By</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr key={item.id}>
-                  <td>{item.email ?? (item.role ? `every ${item.role}` : item.userId)}</td>
-                  <td className="mono small-text break">{item.scopes.join(' ')}</td>
-                  <td className="mono small-text break">{item.audiences.join(' ') || '—'}</td>
-                  <td className="small-text">
-                    {item.createdBy}
-                    {item.authority === 'server' ? ' (server administrator)' : ''}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="small danger-outline"
-                      disabled={!canManage || (item.authority === 'server' && !isServerAdmin)}
-                      aria-label={`Remove the pre-authorization of ${item.email ?? `every ${item.role ?? ''}`}`}
-                      onClick={() => setRemoving(item)}
-                    >
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Pre-authorized users"
+          rows={items}
+          rowKey={(item) => item.id}
+          columns={[
+            { header: 'For', cell: (item) => item.email ?? (item.role ? `every ${item.role}` : item.userId) },
+            { header: 'Scopes', className: 'mono small-text break', cell: (item) => item.scopes.join(' ') },
+            { header: 'APIs', className: 'mono small-text break', cell: (item) => item.audiences.join(' ') || '—' },
+            {
+              header: 'By',
+              className: 'small-text',
+              cell: (item) => `${item.createdBy}${item.authority === 'server' ? ' (server administrator)' : ''}`,
+            },
+            {
+              header: 'Actions',
+              hideHeader: true,
+              cell: (item) => (
+                <ConfirmAction
+                  label="Remove"
+                  disabled={!canManage || (item.authority === 'server' && !isServerAdmin)}
+                  ariaLabel={`Remove the pre-authorization of ${item.email ?? `every ${item.role ?? ''}`}`}
+                  title="Remove this pre-authorization?"
+                  confirmLabel="Remove pre-authorization"
+                  danger
+                  onConfirm={async () => {
+                    await api('DELETE', `/apps/${encodeURIComponent(app.clientId)}/pre-authorizations/${encodeURIComponent(item.id)}`);
+                    list.reload();
+                  }}
+                >
+                  <p>Tokens already issued stay valid until they expire; new ones need the user’s consent again.</p>
+                </ConfirmAction>
+              ),
+            },
+          ]}
+        />
       ) : null}
       {canManage ? (
         <form
@@ -529,21 +524,6 @@ function PreAuthorizations() {
           </button>
         </form>
       ) : null}
-      <ConfirmDialog
-        open={removing !== null}
-        title="Remove this pre-authorization?"
-        confirmLabel="Remove pre-authorization"
-        danger
-        onCancel={() => setRemoving(null)}
-        onConfirm={async () => {
-          if (!removing) return;
-          await api('DELETE', `/apps/${encodeURIComponent(app.clientId)}/pre-authorizations/${encodeURIComponent(removing.id)}`);
-          setRemoving(null);
-          list.reload();
-        }}
-      >
-        <p>Tokens already issued stay valid until they expire; new ones need the user’s consent again.</p>
-      </ConfirmDialog>
     </section>
   );
 }
@@ -560,7 +540,6 @@ function Certificates() {
   const [fileName, setFileName] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [deleting, setDeleting] = useState<Certificate | null>(null);
   const [added, setAdded] = useState('');
   const [fileKey, setFileKey] = useState(0);
 
@@ -611,39 +590,39 @@ function Certificates() {
       {certificates.error ? <ErrorSummary error={certificates.error} title="The certificates could not be loaded" /> : null}
       {certificates.data && items.length === 0 ? <p>No certificates or keys yet.</p> : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Certificates and keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Fingerprint</th>
-                <th scope="col">Algorithm</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((certificate) => (
-                <tr key={certificate.id}>
-                  <td className="mono small-text break">{certificate.fingerprint}</td>
-                  <td>{certificate.alg}</td>
-                  <td>{certificate.kind === 'x509' ? 'X.509 certificate' : 'JWK'}</td>
-                  <td className="small-text">{certificate.subject ?? '—'}</td>
-                  <td>{certificate.expiresAt ? formatTime(certificate.expiresAt) : 'never'}</td>
-                  <td>
-                    <button type="button" className="small danger-outline" disabled={!canEdit} onClick={() => setDeleting(certificate)}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Certificates and keys"
+          rows={items}
+          rowKey={(certificate) => certificate.id}
+          columns={[
+            { header: 'Fingerprint', className: 'mono small-text break', cell: (certificate) => certificate.fingerprint },
+            { header: 'Algorithm', cell: (certificate) => certificate.alg },
+            { header: 'Kind', cell: (certificate) => (certificate.kind === 'x509' ? 'X.509 certificate' : 'JWK') },
+            { header: 'Subject', className: 'small-text', cell: (certificate) => certificate.subject ?? '—' },
+            { header: 'Expires', cell: (certificate) => (certificate.expiresAt ? formatTime(certificate.expiresAt) : 'never') },
+            {
+              header: 'Actions',
+              hideHeader: true,
+              cell: (certificate) => (
+                <ConfirmAction
+                  label="Delete"
+                  disabled={!canEdit}
+                  title="Delete this certificate?"
+                  confirmLabel="Delete certificate"
+                  danger
+                  onConfirm={async () => {
+                    await api('DELETE', `/apps/${encodeURIComponent(app.clientId)}/certificates/${encodeURIComponent(certificate.id)}`);
+                    certificates.reload();
+                  }}
+                >
+                  <p>
+                    Signed requests with the key <span className="mono break">{certificate.fingerprint}</span> will be refused from now on.
+                  </p>
+                </ConfirmAction>
+              ),
+            },
+          ]}
+        />
       ) : null}
       {canEdit ? (
         <form
@@ -690,23 +669,6 @@ function Certificates() {
           </button>
         </form>
       ) : null}
-      <ConfirmDialog
-        open={deleting !== null}
-        title="Delete this certificate?"
-        confirmLabel="Delete certificate"
-        danger
-        onCancel={() => setDeleting(null)}
-        onConfirm={async () => {
-          if (!deleting) return;
-          await api('DELETE', `/apps/${encodeURIComponent(app.clientId)}/certificates/${encodeURIComponent(deleting.id)}`);
-          setDeleting(null);
-          certificates.reload();
-        }}
-      >
-        <p>
-          Signed requests with the key <span className="mono break">{deleting?.fingerprint}</span> will be refused from now on.
-        </p>
-      </ConfirmDialog>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { DataTable } from '../../components/DataTable';
 import { Badge, Checkbox, EmptyState, ErrorSummary, Loading, TextField } from '../../components/ui';
 import { get } from '../../lib/api';
 import { usesRedirectUris } from '../../lib/app-rules';
@@ -117,42 +118,34 @@ function DeliveryLog({ clientId, configured }: { clientId: string; configured: b
         </EmptyState>
       ) : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Back-channel logout deliveries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Session ended</th>
-                <th scope="col">State</th>
-                <th scope="col">Tries</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Session</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr key={item.id}>
-                  <td className="small-text nowrap">{formatTime(item.createdAt)}</td>
-                  <td>
-                    <Badge kind={stateBadge[item.state].kind}>{stateBadge[item.state].label}</Badge>
-                    <div className="small-text">
-                      {item.sentAt
-                        ? formatTime(item.sentAt)
-                        : item.failedAt
-                          ? formatTime(item.failedAt)
-                          : item.nextAttemptAt
-                            ? `next ${formatTime(item.nextAttemptAt)}`
-                            : ''}
-                    </div>
-                  </td>
-                  <td>{item.attempts + (item.sentAt ? 1 : 0)}</td>
-                  <td className="small-text break">{item.lastError ?? '—'}</td>
-                  <td className="mono small-text break">{item.sid}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Back-channel logout deliveries, newest first"
+          rows={items}
+          rowKey={(item) => item.id}
+          columns={[
+            { header: 'Session ended', className: 'small-text nowrap', cell: (item) => formatTime(item.createdAt) },
+            {
+              header: 'State',
+              cell: (item) => (
+                <>
+                  <Badge kind={stateBadge[item.state].kind}>{stateBadge[item.state].label}</Badge>
+                  <div className="small-text">
+                    {item.sentAt
+                      ? formatTime(item.sentAt)
+                      : item.failedAt
+                        ? formatTime(item.failedAt)
+                        : item.nextAttemptAt
+                          ? `next ${formatTime(item.nextAttemptAt)}`
+                          : ''}
+                  </div>
+                </>
+              ),
+            },
+            { header: 'Tries', cell: (item) => item.attempts + (item.sentAt ? 1 : 0) },
+            { header: 'Last error', className: 'small-text break', cell: (item) => item.lastError ?? '—' },
+            { header: 'Session', className: 'mono small-text break', cell: (item) => item.sid },
+          ]}
+        />
       ) : null}
     </section>
   );

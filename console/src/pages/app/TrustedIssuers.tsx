@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { trustedIssuerLimits } from '@contracts/limits';
 import type { TrustedIssuerView } from '@contracts/views';
-import { ConfirmDialog } from '../../components/Dialog';
+import { DataTable } from '../../components/DataTable';
+import { ConfirmAction } from '../../components/Dialog';
 import { Checkbox, ErrorSummary, Loading, TextField } from '../../components/ui';
 import { api, get } from '../../lib/api';
 import { appTypeRules, grantTypeNames } from '../../lib/app-rules';
@@ -32,7 +33,6 @@ export function TrustedIssuers() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState('');
-  const [deleting, setDeleting] = useState<TrustedIssuerView | null>(null);
   const errors = fieldErrorsOf(error);
 
   const submit = async () => {
@@ -74,39 +74,39 @@ export function TrustedIssuers() {
       {list.error ? <ErrorSummary error={list.error} title="The trusted issuers could not be loaded" /> : null}
       {list.data && items.length === 0 ? <p>This app trusts no external issuer.</p> : null}
       {items.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table">
-            <caption className="sr-only">Trusted issuers</caption>
-            <thead>
-              <tr>
-                <th scope="col">Issuer</th>
-                <th scope="col">Keys</th>
-                <th scope="col">Subjects</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr key={item.id}>
-                  <td className="mono small-text break">{item.issuer}</td>
-                  <td className="small-text">{item.keys.map((key) => `${key.kid ?? '?'} (${key.alg ?? key.kty})`).join(', ')}</td>
-                  <td className="small-text">{item.allowAnySubject ? 'any subject' : item.subjects.join(', ')}</td>
-                  <td className="small-text">{item.scopes.join(' ')}</td>
-                  <td>{item.expiresAt ? formatTime(item.expiresAt) : 'never'}</td>
-                  <td>
-                    <button type="button" className="small danger-outline" disabled={!canEdit} onClick={() => setDeleting(item)}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Trusted issuers"
+          rows={items}
+          rowKey={(item) => item.id}
+          columns={[
+            { header: 'Issuer', className: 'mono small-text break', cell: (item) => item.issuer },
+            { header: 'Keys', className: 'small-text', cell: (item) => item.keys.map((key) => `${key.kid ?? '?'} (${key.alg ?? key.kty})`).join(', ') },
+            { header: 'Subjects', className: 'small-text', cell: (item) => (item.allowAnySubject ? 'any subject' : item.subjects.join(', ')) },
+            { header: 'Scopes', className: 'small-text', cell: (item) => item.scopes.join(' ') },
+            { header: 'Expires', cell: (item) => (item.expiresAt ? formatTime(item.expiresAt) : 'never') },
+            {
+              header: 'Actions',
+              hideHeader: true,
+              cell: (item) => (
+                <ConfirmAction
+                  label="Delete"
+                  disabled={!canEdit}
+                  title="Stop trusting this issuer?"
+                  confirmLabel="Stop trusting"
+                  danger
+                  onConfirm={async () => {
+                    await api('DELETE', `${path}/${encodeURIComponent(item.id)}`);
+                    list.reload();
+                  }}
+                >
+                  <p>
+                    JWTs of <span className="mono break">{item.issuer}</span> will be refused from now on; tokens already issued stay valid until they expire.
+                  </p>
+                </ConfirmAction>
+              ),
+            },
+          ]}
+        />
       ) : null}
       {canEdit ? (
         <form
@@ -171,23 +171,6 @@ export function TrustedIssuers() {
           </button>
         </form>
       ) : null}
-      <ConfirmDialog
-        open={deleting !== null}
-        title="Stop trusting this issuer?"
-        confirmLabel="Stop trusting"
-        danger
-        onCancel={() => setDeleting(null)}
-        onConfirm={async () => {
-          if (!deleting) return;
-          await api('DELETE', `${path}/${encodeURIComponent(deleting.id)}`);
-          setDeleting(null);
-          list.reload();
-        }}
-      >
-        <p>
-          JWTs of <span className="mono break">{deleting?.issuer}</span> will be refused from now on; tokens already issued stay valid until they expire.
-        </p>
-      </ConfirmDialog>
     </section>
   );
 }
