@@ -109,6 +109,38 @@ describe('tokens of per-user client credentials name their owner in latchkey_own
     assert.equal(JSON.stringify(claims).includes(admin.userId), false);
   });
 
+  test('a token exchanged from per-user credentials still names their owner (RFC 8693 §2.1, delegation)', async () => {
+    const developer = await userWithToken(fixture.server, { role: 'developer' });
+    const created = await developer.api.post<Credential>('/orgs/default/credentials', { name: 'Exchanged job', apiGrants });
+    assert.equal(created.status, 201, created.text);
+    const owned = { basic: [created.body.clientId, created.body.clientSecret] as [string, string] };
+    const subject = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials', audience: apiIdentifier }, owned);
+    const service = await fixture.createApp({
+      name: 'Exchanging service',
+      type: 'm2m',
+      grantTypes: ['urn:ietf:params:oauth:grant-type:token-exchange', 'client_credentials'],
+      apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }],
+    });
+    const serviceAuth = { basic: [service.clientId, service.clientSecret!] as [string, string] };
+    const exchanged = await postForm(
+      tokenUrl(fixture),
+      {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: String(subject.body.access_token),
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience: apiIdentifier,
+      },
+      serviceAuth,
+    );
+    assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+    const { payload } = await jwtVerify(String(exchanged.body.access_token), jwks, { issuer: fixture.issuer, audience: apiIdentifier, typ: 'at+jwt' });
+    assert.equal(payload.sub, created.body.clientId, 'the credentials stay the subject');
+    assert.deepEqual(payload.act, { sub: service.clientId });
+    assert.deepEqual(payload.latchkey_owner, { sub: developer.userId }, 'the owner answers for the exchanged token too');
+    const introspected = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(exchanged.body.access_token) }, serviceAuth);
+    assert.deepEqual(introspected.body.latchkey_owner, { sub: developer.userId });
+  });
+
   test('an app acting for itself gets no owner claim', async () => {
     const app = await fixture.createApp({ name: 'Plain m2m', type: 'm2m', apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }] });
     const claims = await verifiedJwt({ clientId: app.clientId, clientSecret: app.clientSecret!, ownerUserId: '' });

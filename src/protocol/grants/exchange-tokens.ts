@@ -3,6 +3,7 @@ import type { JsonValue } from '../../ports/app-repositories.js';
 import type { OAuthClient } from '../../ports/directories.js';
 import type { GrantRecord } from '../../ports/oauth-repositories.js';
 import { timeOrderedGrantId } from '../../shared/random.js';
+import { credentialOwnerClaim } from '../credential-owner.js';
 import { OAuthError } from '../errors.js';
 import { audiencesOf, type TokenValidator } from '../tokens/token-validator.js';
 import type { GrantChange } from './grant-handler.js';
@@ -42,6 +43,8 @@ export interface ExchangeParty {
   audiences: readonly string[];
   /** The act claim it carries (RFC 8693 §4.1), for a chain of delegation. */
   act: JsonValue | undefined;
+  /** The owner claim of a per-user client credentials' access token: the new token still answers to that person. */
+  owner: JsonValue | undefined;
   expiresAt: number;
   authTime?: number;
 }
@@ -93,6 +96,7 @@ export async function readExchangeToken(
         grant: active.grant,
         audiences: audiencesOf(active),
         act: active.claims.act,
+        owner: active.claims[credentialOwnerClaim],
         expiresAt: active.expiresAt,
         ...(active.grant ? { authTime: active.grant.authTime } : {}),
       };
@@ -112,6 +116,7 @@ export async function readExchangeToken(
         grant: null,
         audiences: [],
         act: undefined,
+        owner: undefined,
         expiresAt: idToken.expiresAt,
         ...(typeof idToken.claims.auth_time === 'number' ? { authTime: idToken.claims.auth_time * 1000 } : {}),
       };
@@ -139,6 +144,7 @@ async function trustedIssuerJwt(token: string, which: Which, client: OAuthClient
     grant: null,
     audiences: [],
     act: undefined,
+    owner: undefined,
     expiresAt: (verified.payload.exp ?? 0) * 1000,
   };
 }

@@ -3,6 +3,7 @@ import type { JsonValue } from '../../ports/app-repositories.js';
 import type { OAuthClient, ResourceDirectory } from '../../ports/directories.js';
 import { mayUseApp, privateAppRefusal, type AppAccessDependencies } from '../app-access.js';
 import { authorizationOf, type AuthorizationCoverageDependencies } from '../authorization-coverage.js';
+import { credentialOwnerClaim } from '../credential-owner.js';
 import { OAuthError } from '../errors.js';
 import { param, params, parseScope, type ParameterBag } from '../messages.js';
 import { isReservedApi, targetApi, targetsOf } from '../scopes.js';
@@ -81,7 +82,7 @@ export const tokenExchangeGrant: GrantHandler<TokenExchangeDependencies, Authori
         apis,
         grantId,
         ...(subject.authTime !== undefined ? { authTime: subject.authTime } : {}),
-        ...(act !== undefined ? { extraClaims: { act } } : {}),
+        ...exchangedClaims(act, subject),
         notAfter: subject.expiresAt,
       },
       user: null,
@@ -92,6 +93,18 @@ export const tokenExchangeGrant: GrantHandler<TokenExchangeDependencies, Authori
     };
   },
 };
+
+/**
+ * The claims the new token carries beyond its own: who acts, and the owner of per-user client
+ * credentials whose token was exchanged, who answers for the new token as for the old one.
+ */
+function exchangedClaims(act: JsonValue | undefined, subject: ExchangeParty): { extraClaims?: Record<string, JsonValue> } {
+  const claims: Record<string, JsonValue> = {
+    ...(act !== undefined ? { act } : {}),
+    ...(subject.owner !== undefined ? { [credentialOwnerClaim]: subject.owner } : {}),
+  };
+  return Object.keys(claims).length > 0 ? { extraClaims: claims } : {};
+}
 
 /** The subject token (RFC 8693 §2.1): an access token or ID token of this server, of an app of the client's organization, or a JWT of an issuer the app trusts. */
 async function subjectOf(form: ParameterBag, client: OAuthClient, deps: TokenExchangeDependencies, now: number): Promise<ExchangeParty> {
