@@ -1,12 +1,9 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type * as WebAuthnLibrary from '@simplewebauthn/server';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { AccountTokenPurpose } from '../../ports/account-tokens.js';
@@ -21,6 +18,10 @@ import { commitChange, serverChange, type ChangeDependencies } from '../audit/un
 import { DomainError } from '../errors.js';
 import { accountLinkLifetimeMs, accountTokenHash } from './account-links.js';
 import type { SecondFactorSource } from './second-factors.js';
+
+/** The WebAuthn library, loaded on the first passkey ceremony: most servers never hold one, and it is large. */
+let webAuthnLibrary: Promise<typeof WebAuthnLibrary> | undefined;
+const webAuthn = () => (webAuthnLibrary ??= import('@simplewebauthn/server'));
 
 /**
  * The WebAuthn relying party Latchkey is: its id is the issuer's host name and its origin the
@@ -169,7 +170,9 @@ export class PasskeyService {
   async registrationOptions(user: UserRecord, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const { relyingParty } = this.#deps;
     const existing = await this.list(user.id);
-    const options = await generateRegistrationOptions({
+    const options = await (
+      await webAuthn()
+    ).generateRegistrationOptions({
       rpID: relyingParty.id,
       rpName: relyingParty.name,
       userID: new TextEncoder().encode(user.id),
@@ -192,7 +195,9 @@ export class PasskeyService {
     const { relyingParty } = this.#deps;
     let verified;
     try {
-      verified = await verifyRegistrationResponse({
+      verified = await (
+        await webAuthn()
+      ).verifyRegistrationResponse({
         response,
         expectedChallenge: this.#challengeCheck('passkey_registration', { userId: user.id, binding: input.binding }),
         expectedOrigin: relyingParty.origin,
@@ -256,7 +261,9 @@ export class PasskeyService {
    */
   async authenticationOptions(bound: ChallengeBinding): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const passkeys = bound.userId === null ? [] : await this.list(bound.userId);
-    const options = await generateAuthenticationOptions({
+    const options = await (
+      await webAuthn()
+    ).generateAuthenticationOptions({
       rpID: this.#deps.relyingParty.id,
       allowCredentials: passkeys.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
       userVerification: 'preferred',
@@ -283,7 +290,9 @@ export class PasskeyService {
     const { relyingParty } = this.#deps;
     let verified;
     try {
-      verified = await verifyAuthenticationResponse({
+      verified = await (
+        await webAuthn()
+      ).verifyAuthenticationResponse({
         response,
         expectedChallenge: this.#challengeCheck('passkey_authentication', bound),
         expectedOrigin: relyingParty.origin,

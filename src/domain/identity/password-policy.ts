@@ -1,5 +1,6 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import type * as CommonLanguage from '@zxcvbn-ts/language-common';
 import { z } from 'zod';
+import { loadOnFirstUse } from '../../shared/load-on-first-use.js';
 
 /**
  * The one password rule, for every place a password is set (setup, sign-up, reset, the account
@@ -10,8 +11,17 @@ import { z } from 'zod';
 export const passwordMinLength = 8;
 export const passwordMaxLength = 128;
 
-/** The common-password list of zxcvbn-ts (leaked and frequent passwords), shipped as a dependency. */
-const commonPasswords = new Set(dictionary.passwords.map((password) => password.toLowerCase()));
+/**
+ * The common-password list of zxcvbn-ts (leaked and frequent passwords), shipped as a dependency.
+ * Read with the first password checked, not at start: the package holds several dictionaries and
+ * most requests set no password.
+ */
+const commonLanguage = loadOnFirstUse<typeof CommonLanguage>('@zxcvbn-ts/language-common');
+let commonPasswordList: ReadonlySet<string> | undefined;
+function commonPasswords(): ReadonlySet<string> {
+  commonPasswordList ??= new Set(commonLanguage().dictionary.passwords.map((password) => password.toLowerCase()));
+  return commonPasswordList;
+}
 
 /** What the rule says of a password, or null when it is acceptable. `email` is the account's, when known. */
 export function passwordProblem(password: string, email?: string): string | null {
@@ -20,7 +30,7 @@ export function passwordProblem(password: string, email?: string): string | null
   if (length < passwordMinLength) return `must be at least ${passwordMinLength} characters`;
   if (length > passwordMaxLength) return `must be at most ${passwordMaxLength} characters`;
   const lower = normalized.toLowerCase();
-  if (commonPasswords.has(lower)) return 'is too common: it appears in lists of leaked passwords; choose another';
+  if (commonPasswords().has(lower)) return 'is too common: it appears in lists of leaked passwords; choose another';
   const localPart = email?.split('@')[0]?.toLowerCase();
   if (email && (lower === email.toLowerCase() || (localPart && localPart.length >= 3 && lower === localPart))) {
     return 'must not be your email address';

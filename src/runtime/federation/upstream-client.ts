@@ -1,4 +1,4 @@
-import * as client from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import { isLoopbackHttp } from '../../domain/federation/connection-service.js';
 import type { KeyEncryption } from '../../domain/keys/key-encryption.js';
 import type { ConnectionRecord } from '../../ports/federation-repositories.js';
@@ -8,6 +8,10 @@ import type { UpstreamAuthorization, UpstreamProviders, UpstreamResult } from '.
 const discoveryTtlMs = 5 * 60_000;
 /** Seconds an upstream has to answer each request. */
 const upstreamTimeoutSeconds = 10;
+
+/** openid-client, loaded with the first sign-in through a connection: a server without connections never holds it. */
+let openIdClient: Promise<typeof OpenIdClient> | undefined;
+const loadOpenIdClient = () => (openIdClient ??= import('openid-client'));
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -20,17 +24,18 @@ function messageOf(error: unknown): string {
  */
 export class OpenIdUpstreamProviders implements UpstreamProviders {
   readonly #secrets: Pick<KeyEncryption, 'open'>;
-  readonly #configurations = new Map<string, { updatedAt: number; fetchedAt: number; config: client.Configuration }>();
+  readonly #configurations = new Map<string, { updatedAt: number; fetchedAt: number; config: OpenIdClient.Configuration }>();
 
   constructor(secrets: Pick<KeyEncryption, 'open'>) {
     this.#secrets = secrets;
   }
 
-  async #configuration(connection: ConnectionRecord): Promise<client.Configuration> {
+  async #configuration(connection: ConnectionRecord): Promise<OpenIdClient.Configuration> {
     const cached = this.#configurations.get(connection.id);
     const now = Date.now();
     if (cached && cached.updatedAt === connection.updatedAt && now - cached.fetchedAt < discoveryTtlMs) return cached.config;
     const secret = await this.#secrets.open(connection.clientSecretJwe);
+    const client = await loadOpenIdClient();
     const config = await client.discovery(new URL(connection.issuer), connection.clientId, secret, undefined, {
       timeout: upstreamTimeoutSeconds,
       ...(isLoopbackHttp(connection.issuer) ? { execute: [client.allowInsecureRequests] } : {}),
@@ -43,12 +48,13 @@ export class OpenIdUpstreamProviders implements UpstreamProviders {
     connection: ConnectionRecord,
     request: { redirectUri: string; loginHint: string | null },
   ): Promise<{ ok: true; authorization: UpstreamAuthorization } | { ok: false; reason: 'unreachable'; detail: string }> {
-    let config: client.Configuration;
+    let config: OpenIdClient.Configuration;
     try {
       config = await this.#configuration(connection);
     } catch (error) {
       return { ok: false, reason: 'unreachable', detail: messageOf(error) };
     }
+    const client = await loadOpenIdClient();
     const state = client.randomState();
     const nonce = client.randomNonce();
     const codeVerifier = client.randomPKCECodeVerifier();
@@ -67,13 +73,14 @@ export class OpenIdUpstreamProviders implements UpstreamProviders {
   }
 
   async complete(connection: ConnectionRecord, callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<UpstreamResult> {
-    let config: client.Configuration;
+    let config: OpenIdClient.Configuration;
     try {
       config = await this.#configuration(connection);
     } catch (error) {
       return { ok: false, reason: 'unreachable', detail: messageOf(error) };
     }
-    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    const client = await loadOpenIdClient();
+    let tokens: Awaited<ReturnType<typeof OpenIdClient.authorizationCodeGrant>>;
     try {
       tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: checks.codeVerifier,

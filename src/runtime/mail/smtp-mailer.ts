@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { UndeliverableMailError, type Mailer, type MailMessage } from '../../ports/mailer.js';
 
 /** How long one delivery may take at most; the outbox lease is longer, so no other node resends it meanwhile. */
@@ -8,27 +8,36 @@ export const smtpTimeoutsMs = { connection: 10_000, greeting: 10_000, socket: 30
  * Sends through an SMTP server: `smtp://` upgrades with STARTTLS when the server offers it,
  * `smtps://` speaks TLS from the start (RFC 8314 §3.3); credentials come from the URL. One
  * connection per mail: mail is rare next to requests, and nothing is held open between them.
+ * nodemailer is loaded with the first mail, so a server that sends none never holds it.
  */
 export class SmtpMailer implements Mailer {
   readonly description: string;
-  readonly #transport: Transporter;
+  readonly #url: string;
   readonly #password: string;
+  #transport: Promise<Transporter> | undefined;
 
   constructor(url: string) {
     const parsed = new URL(url);
     this.description = `${parsed.protocol}//${parsed.host}`;
+    this.#url = url;
     this.#password = decodeURIComponent(parsed.password);
-    this.#transport = nodemailer.createTransport({
-      url,
-      connectionTimeout: smtpTimeoutsMs.connection,
-      greetingTimeout: smtpTimeoutsMs.greeting,
-      socketTimeout: smtpTimeoutsMs.socket,
-    });
+  }
+
+  #transporter(): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        url: this.#url,
+        connectionTimeout: smtpTimeoutsMs.connection,
+        greetingTimeout: smtpTimeoutsMs.greeting,
+        socketTimeout: smtpTimeoutsMs.socket,
+      }),
+    );
+    return this.#transport;
   }
 
   async send(message: MailMessage): Promise<void> {
     try {
-      await this.#transport.sendMail(message);
+      await (await this.#transporter()).sendMail(message);
     } catch (error) {
       // What the server answered can be logged and stored; the password it was given cannot.
       const text = error instanceof Error ? error.message : String(error);
@@ -37,9 +46,8 @@ export class SmtpMailer implements Mailer {
     }
   }
 
-  close(): Promise<void> {
-    this.#transport.close();
-    return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.#transport) (await this.#transport).close();
   }
 }
 
