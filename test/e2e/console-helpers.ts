@@ -14,7 +14,7 @@ export async function setRole(fixture: OAuthFixture, userId: string, role: Role)
 /** Opens the console as a signed-out browser and signs in through the hosted pages, as a person would. */
 export async function signInToConsole(
   page: Page,
-  fixture: OAuthFixture,
+  fixture: Pick<OAuthFixture, 'issuer'> & { user: { email: string; password: string } },
   user: { email: string; password: string } = fixture.user,
   path = '/console/',
 ): Promise<void> {

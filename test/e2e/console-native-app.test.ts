@@ -1,39 +1,63 @@
-// In the console: a native/mobile app with PKCE, two redirect URIs, token lifetimes with
-// bounds, a refresh token, scopes and Open ID; the app ID copied or downloaded as JSON; then a real
-// authorization code flow with PKCE against the token endpoint.
+// From an empty server, in the console: the first-run setup, the organization's API, then a
+// native/mobile app with PKCE, two redirect URIs, token lifetimes with bounds, a refresh token,
+// scopes and Open ID; the app ID copied or downloaded as JSON; then openid-client runs the app: the
+// authorization code flow with PKCE, a refresh with a smaller scope, userinfo, and the JWT access
+// token verified against the published keys.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
+import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
-import { obtainCode, redeem } from '../support/flows.js';
-import { apiIdentifier, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
-import { jwtPayload, setRole, signInToConsole, withPage } from './console-helpers.js';
+import { registerApiInConsole, verifyAccessToken } from './console-replay-steps.js';
+import { completeFirstRun, runCodeFlowWithOpenidClient, startEmptyServer, type EmptyServer, type Person } from './from-empty-server.js';
+import { withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
+const apiIdentifier = 'https://contacts.example.test';
+const customScheme = 'com.example.notes:/oauth/callback';
+// Chromium hands a private-use scheme (RFC 8252 §7.1) to the operating system: the navigation is
+// aborted before page.route or any request event sees it, so a test can't catch the code there.
+// The app also registers a loopback URI (RFC 8252 §7.3), as desktop builds of native apps do; its
+// port is left out because a native app's listener gets one from the OS at run time.
+const loopback = 'http://127.0.0.1/callback';
+const admin: Person = { email: 'ada@acme.example', name: 'Ada Admin', password: 'correct horse battery staple' };
+
 describe('a native/mobile OAuth app made in the console', { skip: browserSkipReason }, () => {
-  let fixture: OAuthFixture;
+  let empty: EmptyServer;
   let browser: Browser;
   let clientId = '';
 
   before(async () => {
-    fixture = await oauthFixture();
-    await setRole(fixture, fixture.user.id, 'admin');
+    empty = await startEmptyServer();
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await fixture?.stop();
+    await empty?.stop();
   });
 
   test('View Organization > OAuth Apps > Create New OAuth App, step by step, refusing out-of-range lifetimes inline', async () => {
     await withPage(browser, 'native-app-create', async (page) => {
-      await signInToConsole(page, fixture);
+      // The setup link of the empty server: the administrator and the organization.
+      const org = await completeFirstRun(page, empty, admin, 'Acme Notes');
+      // The API whose scopes the app will ask for, on the organization's APIs page.
+      await registerApiInConsole(page, empty, org, {
+        identifier: apiIdentifier,
+        name: 'Contacts API',
+        scopes: [
+          { name: 'read:contacts', description: 'Read your contacts' },
+          { name: 'write:contacts', description: 'Change your contacts' },
+        ],
+        allowOfflineAccess: true,
+      });
+
       // 1. The organization's OAuth apps.
+      await page.getByRole('link', { name: 'OAuth apps' }).click();
       await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
-      assert.equal(await page.getByLabel('Organization').inputValue(), 'default');
+      assert.equal(await page.getByLabel('Organization').inputValue(), org);
       await screenshot(page, 'native-app-01-apps');
       await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
 
@@ -55,12 +79,12 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
       await page.getByRole('heading', { name: /Redirect URIs/ }).waitFor();
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByText('enter at least one redirect URI').waitFor();
-      await page.getByLabel('Redirect URI 1', { exact: true }).fill('com.example.notes:/oauth/callback');
+      await page.getByLabel('Redirect URI 1', { exact: true }).fill(customScheme);
       await page.getByRole('button', { name: '+ Add redirect URI' }).click();
-      await page.getByLabel('Redirect URI 2', { exact: true }).fill('https://client.example.test/callback#frag');
+      await page.getByLabel('Redirect URI 2', { exact: true }).fill(`${loopback}#frag`);
       await page.getByText('must not contain a fragment').waitFor();
-      await page.getByLabel('Redirect URI 2', { exact: true }).fill(redirectUri);
-      const used = 'com.example.notes:/oauth/callback'.length + 1 + redirectUri.length;
+      await page.getByLabel('Redirect URI 2', { exact: true }).fill(loopback);
+      const used = customScheme.length + 1 + loopback.length;
       await page.getByText(`${used} of 2000 characters used`).waitFor();
       await screenshot(page, 'native-app-03-redirect-uris');
       await page.getByRole('button', { name: 'Continue' }).click();
@@ -119,8 +143,8 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
       assert.equal(download.suggestedFilename(), `latchkey-app-${clientId}.json`);
       const file = JSON.parse(await readFile(await download.path(), 'utf8')) as Record<string, unknown>;
       assert.equal(file.client_id, clientId);
-      assert.equal(file.issuer, fixture.issuer);
-      assert.deepEqual(file.redirect_uris, ['com.example.notes:/oauth/callback', redirectUri]);
+      assert.equal(file.issuer, empty.issuer);
+      assert.deepEqual(file.redirect_uris, [customScheme, loopback]);
       assert.equal(JSON.stringify(file).includes('secret"'), false);
       await screenshot(page, 'native-app-08-credentials');
 
@@ -133,10 +157,10 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
       await screenshot(page, 'native-app-09-app-tokens');
     });
 
-    const app = await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
+    const app = await empty.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
     assert.equal(app.type, 'native');
     assert.equal(app.status, 'active');
-    assert.deepEqual(app.settings.redirectUris, ['com.example.notes:/oauth/callback', redirectUri]);
+    assert.deepEqual(app.settings.redirectUris, [customScheme, loopback]);
     assert.equal(app.settings.accessToken.ttlMinutes, 45);
     assert.equal(app.settings.refreshToken.ttlMinutes, 120);
     assert.ok(app.settings.grantTypes.includes('refresh_token'));
@@ -144,19 +168,36 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
     assert.equal(app.settings.defaultAudience, apiIdentifier);
   });
 
-  test('the app works: authorization code with PKCE, an ID token, a 45-minute access token and a refresh token', async () => {
+  test('openid-client runs the app: code with PKCE on a loopback port, a 45-minute JWT access token, a refresh with a smaller scope, userinfo', async () => {
     assert.ok(clientId, 'the app was created');
-    const code = await obtainCode(fixture, clientId, { scope: 'openid email offline_access read:contacts' });
-    const tokens = await redeem(fixture, code, clientId, null);
-    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
-    assert.ok(tokens.body.id_token, 'Open ID: an ID token');
-    assert.ok(tokens.body.refresh_token, 'a refresh token');
-    assert.equal(tokens.body.expires_in, 45 * 60);
-    const idToken = jwtPayload(tokens.body.id_token as string);
+    // Any port on the loopback address matches the registered URI without one (RFC 8252 §7.3).
+    const redirectUri = 'http://127.0.0.1:53117/callback';
+    const { configuration, tokens } = await runCodeFlowWithOpenidClient(browser, empty, { clientId, redirectUri }, admin, {
+      scope: 'openid email offline_access read:contacts',
+    });
+    const user = await empty.server.server.runtime.registry.users.get({ actor: operatorActor }, admin.email);
+    assert.ok(tokens.id_token, 'Open ID: an ID token');
+    assert.ok(tokens.refresh_token, 'a refresh token');
+    assert.equal(tokens.expires_in, 45 * 60);
+    const idToken = tokens.claims()!;
     assert.equal(idToken.aud, clientId);
-    assert.equal(idToken.sub, fixture.user.id);
-    const access = jwtPayload(String(tokens.body.access_token));
-    assert.equal(access.aud, apiIdentifier);
-    assert.match(String(access.scope), /read:contacts/);
+    assert.equal(idToken.sub, user.id);
+    assert.equal(idToken.email, admin.email);
+    const access = await verifyAccessToken(configuration, tokens.access_token, apiIdentifier);
+    assert.equal(access.sub, user.id);
+    assert.equal(access.client_id, clientId);
+    assert.deepEqual(String(access.scope).split(' ').sort(), ['email', 'offline_access', 'openid', 'read:contacts']);
+
+    // The access token also reads the user's claims at userinfo (OIDC Core §5.3).
+    const userinfo = await client.fetchUserInfo(configuration, tokens.access_token, user.id);
+    assert.equal(userinfo.email, admin.email);
+
+    // A refresh with a smaller scope (RFC 6749 §6): a public app's refresh token is rotated.
+    const refreshed = await client.refreshTokenGrant(configuration, tokens.refresh_token, { scope: 'openid read:contacts' });
+    assert.ok(refreshed.refresh_token && refreshed.refresh_token !== tokens.refresh_token, 'rotated');
+    assert.equal(refreshed.scope, 'openid read:contacts');
+    const smaller = await verifyAccessToken(configuration, refreshed.access_token, apiIdentifier);
+    assert.equal(smaller.scope, 'openid read:contacts');
+    assert.equal(refreshed.expires_in, 45 * 60);
   });
 });

@@ -115,6 +115,27 @@ export async function runCodeFlowWithOpenidClient(
   person: Person,
   parameters: Record<string, string>,
 ): Promise<RelyingPartyRun> {
+  return runCodeFlowThroughHostedPages(browser, empty, app, parameters, async (page) => {
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(person.email);
+    await page.getByLabel('Password').fill(person.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  });
+}
+
+/**
+ * The flow of runCodeFlowWithOpenidClient, with `walk` doing what the person does on the hosted
+ * pages after the authorization URL opens (sign in, or sign up and follow the mailed link); the
+ * consent that may follow is given, and the code redeemed.
+ */
+export async function runCodeFlowThroughHostedPages(
+  browser: Browser,
+  empty: EmptyServer,
+  app: { clientId: string; clientSecret?: string; redirectUri: string },
+  parameters: Record<string, string>,
+  walk: (page: Page) => Promise<void>,
+  onConsent: (page: Page) => Promise<void> = () => Promise.resolve(),
+): Promise<RelyingPartyRun> {
   const authentication = app.clientSecret ? client.ClientSecretBasic(app.clientSecret) : client.None();
   const configuration = await client.discovery(new URL(empty.issuer), app.clientId, undefined, authentication, insecureRequests);
   const verifier = client.randomPKCECodeVerifier();
@@ -139,13 +160,13 @@ export async function runCodeFlowWithOpenidClient(
       );
     });
     await page.goto(url.href);
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await page.getByLabel('Email').fill(person.email);
-    await page.getByLabel('Password').fill(person.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await walk(page);
     const allow = page.getByRole('button', { name: 'Allow' });
     const outcome = await Promise.race([arrived.then(() => 'app' as const), allow.waitFor().then(() => 'consent' as const)]);
-    if (outcome === 'consent') await allow.click();
+    if (outcome === 'consent') {
+      await onConsent(page);
+      await allow.click();
+    }
     return arrived;
   });
   const tokens = await client.authorizationCodeGrant(configuration, new URL(callback), {
