@@ -1,37 +1,70 @@
-// In the console: a public app saved as a draft with a placeholder callback URL, refused
-// for approval until the callback is real, then approved; its client secret refreshed behind a
-// confirm dialog: the old secret stops working at the token endpoint, tokens issued before stay valid.
+// From an empty server, in the console: the first-run setup and the organization's API, then a
+// public app saved as a draft with a placeholder callback URL, refused for approval until the
+// callback is real, then approved by a second admin invited from the Members page. Someone outside
+// the organization signs up on the hosted pages and openid-client gets them tokens; the client secret
+// is refreshed behind a confirm dialog: the old secret stops working at the token endpoint, the
+// user's tokens issued before stay valid.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot, screenshotDir } from '../support/browser.js';
-import { obtainCode, postForm, redeem } from '../support/flows.js';
-import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
-import { setRole, signInToConsole, withPage } from './console-helpers.js';
+import { signInToConsole, withPage } from './console-helpers.js';
+import { assertInvalidClient, registerApiInConsole, signUpOnHostedPages, verifyAccessToken } from './console-replay-steps.js';
+import {
+  acceptInvitation,
+  completeFirstRun,
+  insecureRequests,
+  inviteFromMembersPage,
+  runCodeFlowThroughHostedPages,
+  runCodeFlowWithOpenidClient,
+  startEmptyServer,
+  type EmptyServer,
+  type Person,
+  type RelyingPartyRun,
+} from './from-empty-server.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
+const apiIdentifier = 'https://contacts.example.test';
+const redirectUri = 'https://sync.example.test/oauth/callback';
+const admin: Person = { email: 'ada@acme.example', name: 'Ada Admin', password: 'correct horse battery staple' };
+const reviewer: Person = { email: 'rui@acme.example', name: 'Rui Reviewer', password: 'amber kettle orbit 42' };
+/** A customer of the marketplace: no one in the organization knows them. */
+const customer: Person = { email: 'cleo@customer.example', name: 'Cleo Customer', password: 'violet harbor pencil 7' };
+
 describe('client ID and secret of a public app, a placeholder callback, and a secret refresh', { skip: browserSkipReason }, () => {
-  let fixture: OAuthFixture;
+  let empty: EmptyServer;
   let browser: Browser;
+  let org = '';
   let clientId = '';
   let firstSecret = '';
+  /** The customer's tokens, got with the first secret. */
+  let customerRun: RelyingPartyRun | undefined;
+  const as = (person: Person) => ({ issuer: empty.issuer, user: person });
 
   before(async () => {
-    fixture = await oauthFixture();
-    await setRole(fixture, fixture.user.id, 'admin');
+    // The operator lets people sign up: a marketplace app serves anyone with an account.
+    empty = await startEmptyServer({ LATCHKEY_SIGN_UP_ENABLED: 'true' });
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await fixture?.stop();
+    await empty?.stop();
   });
 
   test('create a public app with a placeholder callback URL, saved as a draft; the client ID and secret are shown once', async () => {
     await withPage(browser, 'public-app-create', async (page) => {
-      await signInToConsole(page, fixture);
+      org = await completeFirstRun(page, empty, admin, 'Acme Sync');
+      await registerApiInConsole(page, empty, org, {
+        identifier: apiIdentifier,
+        name: 'Contacts API',
+        scopes: [{ name: 'read:contacts', description: 'Read your contacts' }],
+        allowOfflineAccess: true,
+      });
+      await page.getByRole('link', { name: 'OAuth apps' }).click();
       await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
       await page.getByLabel(/Web app/).check();
       await page.getByRole('button', { name: 'Continue' }).click();
@@ -46,8 +79,10 @@ describe('client ID and secret of a public app, a placeholder callback, and a se
       await screenshot(page, 'public-app-01-placeholder');
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('button', { name: 'Continue' }).click(); // token lifetimes: the defaults
-      await page.getByRole('button', { name: 'Continue' }).click(); // no refresh token
+      await page.getByLabel('Issue a refresh token').check();
+      await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByLabel('read:contacts', { exact: true }).check();
+      await page.getByLabel('Default audience').selectOption(apiIdentifier);
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('button', { name: 'Create' }).click();
 
@@ -66,7 +101,7 @@ describe('client ID and secret of a public app, a placeholder callback, and a se
 
   test('submission is refused until the callback URL is real; then it is submitted and approved', async () => {
     await withPage(browser, 'public-app-submit', async (page) => {
-      await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${clientId}/lifecycle`);
+      await signInToConsole(page, as(admin), admin, `/console/orgs/${org}/apps/${clientId}/lifecycle`);
       await page.getByRole('heading', { name: 'Lifecycle' }).waitFor();
       await page.getByText('Placeholder redirect URIs', { exact: true }).waitFor();
       await page.getByRole('button', { name: 'Submit for approval' }).click();
@@ -82,7 +117,7 @@ describe('client ID and secret of a public app, a placeholder callback, and a se
         .waitFor();
       await screenshot(page, 'public-app-03-submit-refused');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
-      assert.equal((await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId)).status, 'draft');
+      assert.equal((await empty.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId)).status, 'draft');
 
       // Basic info: replace the placeholder with the real callback URL.
       await page.getByRole('link', { name: 'Basic info' }).click();
@@ -97,30 +132,60 @@ describe('client ID and secret of a public app, a placeholder callback, and a se
       await page.getByRole('button', { name: 'Submit for approval' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Submit for approval' }).click();
       await page.getByText('the app is now submitted').waitFor();
+      // Whoever submitted doesn't review it (test/http/app-review.test.ts): Ada invites a second admin.
+      await inviteFromMembersPage(page, empty, org, reviewer.email, 'admin');
     });
-    // Another admin reviews it: whoever submitted doesn't (test/http/app-review.test.ts).
-    const reviewer = await fixture.createMember('public-app-reviewer@example.test', 'admin');
+    await acceptInvitation(browser, empty, reviewer);
     await withPage(browser, 'public-app-approve', async (page) => {
-      await signInToConsole(page, fixture, reviewer, `/console/orgs/default/apps/${clientId}/lifecycle`);
+      await signInToConsole(page, as(reviewer), reviewer);
+      // The review queue lists the submission; its page has the decision.
+      await page.getByRole('link', { name: 'Reviews' }).click();
+      await page.getByRole('link', { name: 'Acme Marketplace Sync' }).click();
+      await page.getByRole('link', { name: 'Lifecycle' }).click();
       await page.getByRole('button', { name: 'Approve' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
       await page.getByText('the app is now active').waitFor();
       await screenshot(page, 'public-app-04-approved');
     });
-    const app = await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
+    const app = await empty.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
     assert.equal(app.status, 'active');
     assert.equal(app.review?.decision, 'approved');
   });
 
+  test('someone outside the organization signs up on the hosted pages and openid-client gets them tokens', async () => {
+    assert.ok(firstSecret, 'the app was created');
+    customerRun = await runCodeFlowThroughHostedPages(
+      browser,
+      empty,
+      { clientId, clientSecret: firstSecret, redirectUri },
+      { scope: 'openid email offline_access read:contacts' },
+      signUpOnHostedPages(empty, customer),
+    );
+    const { configuration, tokens } = customerRun;
+    const registry = empty.server.server.runtime.registry;
+    const user = await registry.users.get({ actor: operatorActor }, customer.email);
+    assert.equal(user.emailVerified, true, 'the mailed link verified the address');
+    const members = await empty.server.server.runtime.storage.organizations.listMembershipsOfUser(user.id);
+    assert.deepEqual(members, [], 'the customer is in no organization');
+
+    const idToken = tokens.claims()!;
+    assert.equal(idToken.sub, user.id);
+    assert.equal(idToken.email, customer.email);
+    assert.equal(idToken.email_verified, true);
+    assert.ok(tokens.refresh_token, 'offline access: a refresh token');
+    const access = await verifyAccessToken(configuration, tokens.access_token, apiIdentifier);
+    assert.equal(access.sub, user.id);
+    assert.match(String(access.scope), /read:contacts/);
+    assert.equal((await client.fetchUserInfo(configuration, tokens.access_token, user.id)).email, customer.email);
+  });
+
   test('the client secret is refreshed behind a confirm dialog: the old one stops working, tokens issued before stay valid', async () => {
-    // A user token issued with the first secret.
-    const before = await redeem(fixture, await obtainCode(fixture, clientId, { scope: 'openid' }), clientId, firstSecret);
-    assert.equal(before.status, 200, JSON.stringify(before.body));
-    const issuedBefore = String(before.body.access_token);
+    assert.ok(customerRun, "the customer's tokens, issued with the first secret");
+    const issuedBefore = customerRun.tokens;
 
     let newSecret = '';
     await withPage(browser, 'public-app-rotate', async (page) => {
-      await signInToConsole(page, fixture, fixture.user, `/console/orgs/default/apps/${clientId}/oauth`);
+      await signInToConsole(page, as(admin), admin, `/console/orgs/${org}/apps/${clientId}/oauth`);
       await page.getByRole('heading', { name: 'Client ID', exact: true }).waitFor();
       assert.equal(await page.getByRole('textbox', { name: 'Client ID', exact: true }).inputValue(), clientId);
       await page.getByText("The client ID can't be changed.").waitFor();
@@ -151,14 +216,24 @@ describe('client ID and secret of a public app, a placeholder callback, and a se
     assert.match(newSecret, /^lk_cs_/);
     assert.notEqual(newSecret, firstSecret);
 
-    const oldSecret = await redeem(fixture, await obtainCode(fixture, clientId, { scope: 'openid' }), clientId, firstSecret);
-    assert.equal(oldSecret.status, 401);
-    assert.equal(oldSecret.body.error, 'invalid_client');
-    const withNew = await redeem(fixture, await obtainCode(fixture, clientId, { scope: 'openid' }), clientId, newSecret);
-    assert.equal(withNew.status, 200);
+    // The app's configuration with the old secret: the token endpoint refuses it.
+    const app = { clientId, redirectUri };
+    await assertInvalidClient(
+      runCodeFlowWithOpenidClient(browser, empty, { ...app, clientSecret: firstSecret }, customer, { scope: 'openid' }),
+      'the old secret no longer redeems codes',
+    );
+    const old = await client.discovery(new URL(empty.issuer), clientId, undefined, client.ClientSecretBasic(firstSecret), insecureRequests);
+    await assertInvalidClient(client.refreshTokenGrant(old, issuedBefore.refresh_token!), 'nor refresh tokens');
 
-    const introspection = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: issuedBefore }, { basic: [clientId, newSecret] });
-    assert.equal(introspection.status, 200);
-    assert.equal(introspection.body.active, true, 'tokens issued before the refresh stay valid');
+    // With the new one: new codes are redeemed, and the customer's tokens from before still work.
+    const { configuration, tokens } = await runCodeFlowWithOpenidClient(browser, empty, { ...app, clientSecret: newSecret }, customer, { scope: 'openid' });
+    assert.ok(tokens.id_token);
+    const user = await empty.server.server.runtime.registry.users.get({ actor: operatorActor }, customer.email);
+    assert.equal((await client.fetchUserInfo(configuration, issuedBefore.access_token, user.id)).email, customer.email, 'the access token issued before');
+    const introspection = await client.tokenIntrospection(configuration, issuedBefore.access_token);
+    assert.equal(introspection.active, true, 'tokens issued before the refresh stay valid');
+    const refreshed = await client.refreshTokenGrant(configuration, issuedBefore.refresh_token!, { scope: 'openid read:contacts' });
+    assert.equal(refreshed.scope, 'openid read:contacts', 'the refresh token issued before, with a smaller scope');
+    await verifyAccessToken(configuration, refreshed.access_token, apiIdentifier);
   });
 });

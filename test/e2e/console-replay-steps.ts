@@ -72,3 +72,17 @@ export async function verifyAccessToken(configuration: client.Configuration, tok
   });
   return payload;
 }
+
+/**
+ * The token endpoint refused the client's authentication: 401 with a challenge (RFC 6749 §5.2),
+ * which openid-client raises before it reads the `invalid_client` of the body.
+ */
+export async function assertInvalidClient(call: Promise<unknown>, message: string): Promise<void> {
+  const error = await call.then(
+    () => assert.fail(`${message}: the call succeeded`),
+    (reason: Error & { code?: string; status?: number; response?: Response }) => reason,
+  );
+  assert.equal(error.code, 'OAUTH_WWW_AUTHENTICATE_CHALLENGE', `${message}: ${error.message}`);
+  assert.equal(error.status, 401, message);
+  assert.equal(((await error.response!.json()) as { error?: string }).error, 'invalid_client', message);
+}
