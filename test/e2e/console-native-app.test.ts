@@ -56,7 +56,8 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
 
       // 1. The organization's OAuth apps.
       await page.getByRole('link', { name: 'OAuth apps' }).click();
-      await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
+      await page.getByRole('heading', { name: 'OAuth apps', exact: true }).waitFor();
+      await page.getByRole('heading', { name: 'No OAuth apps yet' }).waitFor();
       assert.equal(await page.getByLabel('Organization').inputValue(), org);
       await screenshot(page, 'native-app-01-apps');
       await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
