@@ -211,7 +211,13 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
   );
 }
 
-type Pending = { kind: 'disable' } | { kind: 'delete' } | { kind: 'reset-two-step' } | { kind: 'end-sessions' } | { kind: 'end-session'; sid: string };
+type Pending =
+  | { kind: 'disable' }
+  | { kind: 'delete' }
+  | { kind: 'reset-two-step' }
+  | { kind: 'server-admin'; isAdmin: boolean }
+  | { kind: 'end-sessions' }
+  | { kind: 'end-session'; sid: string };
 
 /** One user: their state, their sign-in sessions, and what an administrator may do about them. */
 export function UserDetail() {
@@ -265,6 +271,13 @@ export function UserDetail() {
       user.setData(reset.user);
       setDone(
         `Two-step verification of ${shown.email} is reset: ${reset.removed === 1 ? '1 second factor' : `${reset.removed} second factors`} and the recovery codes removed. They were mailed.`,
+      );
+    } else if (pending.kind === 'server-admin') {
+      user.setData(await api<User>('PATCH', `/users/${enc(shown.id)}`, { isAdmin: pending.isAdmin }));
+      setDone(
+        pending.isAdmin
+          ? `${shown.email} is a server administrator: they manage every user and organization, and review any app.`
+          : `${shown.email} is no longer a server administrator.`,
       );
     } else if (pending.kind === 'end-sessions') {
       await api('DELETE', `/users/${enc(shown.id)}/sessions`);
@@ -369,11 +382,20 @@ export function UserDetail() {
               Reset two-step verification
             </button>
           ) : null}
+          {shown.isAdmin ? (
+            <button type="button" className="danger-outline" disabled={self} onClick={() => setPending({ kind: 'server-admin', isAdmin: false })}>
+              Remove server administrator
+            </button>
+          ) : (
+            <button type="button" onClick={() => setPending({ kind: 'server-admin', isAdmin: true })}>
+              Make server administrator
+            </button>
+          )}
           <button type="button" className="danger-outline" disabled={self} onClick={() => setPending({ kind: 'delete' })}>
             Delete
           </button>
         </div>
-        {self ? <p className="hint">You can't disable or delete yourself; ask another server administrator.</p> : null}
+        {self ? <p className="hint">You can't disable, delete or demote yourself; ask another server administrator.</p> : null}
       </section>
       <section className="card" aria-labelledby="user-sessions">
         <h2 id="user-sessions">Sign-in sessions</h2>
@@ -412,9 +434,13 @@ export function UserDetail() {
               ? `Delete ${shown.email}?`
               : pending?.kind === 'reset-two-step'
                 ? `Reset two-step verification of ${shown.email}?`
-                : pending?.kind === 'end-sessions'
-                  ? 'End every session?'
-                  : 'End this session?'
+                : pending?.kind === 'server-admin'
+                  ? pending.isAdmin
+                    ? `Make ${shown.email} a server administrator?`
+                    : `Remove ${shown.email} as a server administrator?`
+                  : pending?.kind === 'end-sessions'
+                    ? 'End every session?'
+                    : 'End this session?'
         }
         confirmLabel={
           pending?.kind === 'disable'
@@ -423,7 +449,11 @@ export function UserDetail() {
               ? 'Delete user'
               : pending?.kind === 'reset-two-step'
                 ? 'Reset two-step verification'
-                : 'End'
+                : pending?.kind === 'server-admin'
+                  ? pending.isAdmin
+                    ? 'Make server administrator'
+                    : 'Remove server administrator'
+                  : 'End'
         }
         danger
         onCancel={() => setPending(null)}
@@ -435,6 +465,13 @@ export function UserDetail() {
           <p>
             Every authenticator app, passkey and recovery code of the account is removed, and they are mailed about it. Where an app or organization requires
             two-step verification, they set up a new second factor at their next sign-in. Do this only once you are sure the request comes from them.
+          </p>
+        ) : null}
+        {pending?.kind === 'server-admin' ? (
+          <p>
+            {pending.isAdmin
+              ? 'A server administrator manages every user and organization of this server, its signing keys, and reviews any app submitted for approval.'
+              : 'They keep their account and their roles in organizations, and lose what only server administrators may do.'}
           </p>
         ) : null}
         {pending?.kind === 'end-sessions' || pending?.kind === 'end-session' ? <p>The browser must sign in again.</p> : null}
