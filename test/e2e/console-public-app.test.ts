@@ -150,6 +150,8 @@ describe('client ID and secret of a public app, a placeholder callback, and a se
     const app = await empty.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
     assert.equal(app.status, 'active');
     assert.equal(app.review?.decision, 'approved');
+    assert.equal(app.review?.submittedBy, admin.email);
+    assert.equal(app.review?.reviewedBy, reviewer.email, 'a second person reviewed it');
   });
 
   test('someone outside the organization signs up on the hosted pages and openid-client gets them tokens', async () => {
