@@ -13,6 +13,7 @@ export function AfterTokens({
   secret,
   setSecret,
   first,
+  noRefresh,
 }: {
   discovery: Discovery;
   tokens: TokenSet;
@@ -20,6 +21,8 @@ export function AfterTokens({
   secret: string;
   setSecret: (secret: string) => void;
   first: number;
+  /** Why this grant never issues a refresh token, for grants that don't. */
+  noRefresh?: string;
 }) {
   const { app } = useApp();
   const [url, setUrl] = useState(discovery.userinfo_endpoint ?? '');
@@ -153,10 +156,14 @@ export function AfterTokens({
         </Step>
       ) : (
         <Step number={first + 2} title="Refresh the tokens">
-          <p className="hint">
-            No refresh token was issued. Ask for <span className="mono">offline_access</span> (the app needs the refresh token grant on the Tokens tab, and
-            every API named must allow offline access).
-          </p>
+          {noRefresh ? (
+            <p className="hint">{noRefresh}</p>
+          ) : (
+            <p className="hint">
+              No refresh token was issued. Ask for <span className="mono">offline_access</span> (the app needs the refresh token grant on the Tokens tab, and
+              every API named must allow offline access).
+            </p>
+          )}
         </Step>
       )}
     </>

@@ -75,6 +75,7 @@ export function ClientCredentialsFlow({ discovery, onTokens }: FlowProps) {
           secret={secret}
           setSecret={setSecret}
           first={2}
+          noRefresh="Client credentials issue no refresh token (RFC 6749 §4.4.3): the app asks again with its secret."
         />
       ) : null}
     </>

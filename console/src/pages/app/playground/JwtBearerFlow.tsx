@@ -349,6 +349,7 @@ export function JwtBearerFlow({ discovery, onTokens }: FlowProps) {
           secret={secret}
           setSecret={setSecret}
           first={4}
+          noRefresh="The JWT bearer grant issues no refresh token: when the token expires, the app signs a new assertion."
         />
       ) : null}
     </>
