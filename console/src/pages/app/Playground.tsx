@@ -22,7 +22,7 @@ import { ClientCredentialsFlow } from './playground/ClientCredentialsFlow';
 import { DeviceFlow } from './playground/DeviceFlow';
 import { authenticated, postForm, type Discovery, type HttpExchange, type TokenSet } from './playground/http';
 import { JwtBearerFlow } from './playground/JwtBearerFlow';
-import { ExchangeView, SecretInput, Step, useOrgApis, type FlowProps } from './playground/parts';
+import { AudienceSelect, ExchangeView, SecretInput, Step, useFlowTokens, useOrgApis, type FlowProps } from './playground/parts';
 import { TokenExchangeFlow } from './playground/TokenExchangeFlow';
 
 type FlowId = 'code' | 'client_credentials' | 'device' | 'jwt_bearer' | 'token_exchange';
@@ -143,7 +143,7 @@ function CodeFlow({ discovery, onTokens }: FlowProps) {
   );
   const [secret, setSecret] = useState('');
   const [tokenExchange, setTokenExchange] = useState<HttpExchange | null>(null);
-  const [tokens, setTokens] = useState<TokenSet | null>(null);
+  const [tokens, setTokens] = useFlowTokens(onTokens, 'authorization code');
   const [addError, setAddError] = useState<unknown>(null);
   const [adding, setAdding] = useState(false);
   const confidential = app.clientType === 'confidential';
@@ -235,7 +235,6 @@ function CodeFlow({ discovery, onTokens }: FlowProps) {
     setTokenExchange(exchange);
     if (exchange.status === 200) {
       setTokens(exchange.body as TokenSet);
-      onTokens(exchange.body as TokenSet, 'authorization code');
     }
     // A code works once (RFC 6749 §4.1.2): forget it, and the verifier with it.
     clearPending(app.clientId);
@@ -293,15 +292,7 @@ function CodeFlow({ discovery, onTokens }: FlowProps) {
           hint="Space-separated, e.g. openid profile offline_access read:contacts"
           className="mono-field"
         />
-        <Select
-          label="Audience"
-          value={audience}
-          onChange={setAudience}
-          options={[
-            { value: '', label: app.defaultAudience ? `None (the app's default: ${app.defaultAudience})` : 'None' },
-            ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` })),
-          ]}
-        />
+        <AudienceSelect value={audience} onChange={setAudience} apis={apiList} />
         <AuthorizeOptions discovery={discovery} value={options} onChange={setOptions} disabled={Boolean(pending)} />
       </Step>
 
@@ -425,19 +416,7 @@ function CodeFlow({ discovery, onTokens }: FlowProps) {
         {tokenExchange ? <ExchangeView exchange={tokenExchange} label="Token" /> : !response?.code ? <p className="hint">Waiting for a code.</p> : null}
       </Step>
 
-      {tokens ? (
-        <AfterTokens
-          discovery={discovery}
-          tokens={tokens}
-          onTokens={(next) => {
-            setTokens(next);
-            onTokens(next, 'authorization code');
-          }}
-          secret={secret}
-          setSecret={setSecret}
-          first={6}
-        />
-      ) : null}
+      {tokens ? <AfterTokens discovery={discovery} tokens={tokens} onTokens={setTokens} secret={secret} setSecret={setSecret} first={6} /> : null}
       {pending || tokens ? (
         <div className="button-row">
           <button type="button" onClick={reset}>

@@ -4,7 +4,7 @@ import { Select, TextField } from '../../../components/ui';
 import { useApp } from '../context';
 import { AfterTokens } from './AfterTokens';
 import { authenticated, postForm, type HttpExchange, type TokenSet } from './http';
-import { ExchangeView, SecretInput, Step, type FlowProps } from './parts';
+import { ExchangeView, SecretInput, Step, useFlowTokens, type FlowProps } from './parts';
 
 export function ClientCredentialsFlow({ discovery, onTokens }: FlowProps) {
   const { app } = useApp();
@@ -12,7 +12,7 @@ export function ClientCredentialsFlow({ discovery, onTokens }: FlowProps) {
   const [audience, setAudience] = useState(app.apiGrants[0]?.audience ?? '');
   const [scope, setScope] = useState(app.apiGrants[0]?.scopes.join(' ') ?? '');
   const [exchange, setExchange] = useState<HttpExchange | null>(null);
-  const [tokens, setTokens] = useState<TokenSet | null>(null);
+  const [tokens, setTokens] = useFlowTokens(onTokens, 'client credentials');
 
   const request = async () => {
     const form: Record<string, string> = { grant_type: 'client_credentials' };
@@ -23,7 +23,6 @@ export function ClientCredentialsFlow({ discovery, onTokens }: FlowProps) {
     setExchange(result);
     const issued = result.status === 200 ? (result.body as TokenSet) : null;
     setTokens(issued);
-    if (issued) onTokens(issued, 'client credentials');
   };
 
   return (
@@ -68,10 +67,7 @@ export function ClientCredentialsFlow({ discovery, onTokens }: FlowProps) {
         <AfterTokens
           discovery={discovery}
           tokens={tokens}
-          onTokens={(next) => {
-            setTokens(next);
-            onTokens(next, 'client credentials');
-          }}
+          onTokens={setTokens}
           secret={secret}
           setSecret={setSecret}
           first={2}

@@ -4,13 +4,13 @@
  * interval the server gave until the user decides.
  */
 import { useEffect, useRef, useState } from 'react';
-import { Notice, Select, TextField } from '../../../components/ui';
+import { Notice, TextField } from '../../../components/ui';
 import { grantTypeNames } from '../../../lib/app-rules';
 import { pluralize } from '../../../lib/format';
 import { useApp } from '../context';
 import { AfterTokens } from './AfterTokens';
 import { authenticated, oauthErrorOf, postForm, shortened, usesSecret, type HttpExchange, type TokenSet } from './http';
-import { ExchangeView, SecretInput, Step, useOrgApis, type FlowProps } from './parts';
+import { AudienceSelect, ExchangeView, SecretInput, Step, useFlowTokens, useOrgApis, type FlowProps } from './parts';
 
 /** The device authorization response (RFC 8628 §3.2). */
 interface DeviceAuthorization {
@@ -50,7 +50,7 @@ export function DeviceFlow({ discovery, onTokens }: FlowProps) {
   const [polls, setPolls] = useState<Poll[]>([]);
   const [lastPoll, setLastPoll] = useState<HttpExchange | null>(null);
   const [polling, setPolling] = useState<Polling>({ state: 'idle' });
-  const [tokens, setTokens] = useState<TokenSet | null>(null);
+  const [tokens, setTokens] = useFlowTokens(onTokens, 'device authorization');
   const timer = useRef<number | undefined>(undefined);
   const inFlight = useRef<AbortController | null>(null);
   const needsSecret = app.clientType === 'confidential';
@@ -84,7 +84,6 @@ export function DeviceFlow({ discovery, onTokens }: FlowProps) {
       record('tokens issued');
       setPolling({ state: 'done' });
       setTokens(exchange.body as TokenSet);
-      onTokens(exchange.body as TokenSet, 'device authorization');
       return;
     }
     const error = oauthErrorOf(exchange);
@@ -171,16 +170,7 @@ export function DeviceFlow({ discovery, onTokens }: FlowProps) {
             disabled={running}
             hint="Space-separated. Empty: the app's scopes."
           />
-          <Select
-            label="Audience"
-            value={audience}
-            onChange={setAudience}
-            disabled={running}
-            options={[
-              { value: '', label: app.defaultAudience ? `None (the app's default: ${app.defaultAudience})` : 'None' },
-              ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` })),
-            ]}
-          />
+          <AudienceSelect value={audience} onChange={setAudience} apis={apiList} disabled={running} />
           {needsSecret ? <SecretInput value={secret} onChange={setSecret} /> : null}
           {needsSecret && !usesSecret(app) ? (
             <Notice kind="warning" title="This app authenticates with private_key_jwt.">
@@ -283,19 +273,7 @@ export function DeviceFlow({ discovery, onTokens }: FlowProps) {
         </Step>
       ) : null}
 
-      {tokens ? (
-        <AfterTokens
-          discovery={discovery}
-          tokens={tokens}
-          onTokens={(next) => {
-            setTokens(next);
-            onTokens(next, 'device authorization');
-          }}
-          secret={secret}
-          setSecret={setSecret}
-          first={4}
-        />
-      ) : null}
+      {tokens ? <AfterTokens discovery={discovery} tokens={tokens} onTokens={setTokens} secret={secret} setSecret={setSecret} first={4} /> : null}
     </>
   );
 }

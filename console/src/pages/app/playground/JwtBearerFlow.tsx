@@ -15,7 +15,7 @@ import type { Certificate } from '../../../lib/types';
 import { useApp } from '../context';
 import { AfterTokens } from './AfterTokens';
 import { postForm, shortened, type HttpExchange, type TokenSet } from './http';
-import { DecodedToken, ExchangeView, Step, useOrgApis, type FlowProps } from './parts';
+import { AudienceSelect, DecodedToken, ExchangeView, Step, useFlowTokens, useOrgApis, type FlowProps } from './parts';
 
 interface SigningKey {
   privateKey: CryptoKey;
@@ -85,7 +85,7 @@ export function JwtBearerFlow({ discovery, onTokens }: FlowProps) {
   const [audience, setAudience] = useState(app.defaultAudience ?? '');
   const [assertion, setAssertion] = useState<{ jwt: string; used: boolean } | null>(null);
   const [exchange, setExchange] = useState<HttpExchange | null>(null);
-  const [tokens, setTokens] = useState<TokenSet | null>(null);
+  const [tokens, setTokens] = useFlowTokens(onTokens, 'JWT bearer');
   // Only for a refresh, should a token come with a refresh token; the assertion itself needs no secret.
   const [secret, setSecret] = useState('');
 
@@ -162,7 +162,6 @@ export function JwtBearerFlow({ discovery, onTokens }: FlowProps) {
     setExchange(result);
     const issued = result.status === 200 ? (result.body as TokenSet) : null;
     setTokens(issued);
-    if (issued) onTokens(issued, 'JWT bearer');
   };
 
   return (
@@ -321,15 +320,7 @@ export function JwtBearerFlow({ discovery, onTokens }: FlowProps) {
           }}
         >
           <TextField label="Scope" value={scope} onChange={setScope} className="mono-field" hint="Space-separated; what the user authorized the app for." />
-          <Select
-            label="Audience"
-            value={audience}
-            onChange={setAudience}
-            options={[
-              { value: '', label: app.defaultAudience ? `None (the app's default: ${app.defaultAudience})` : 'None' },
-              ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` })),
-            ]}
-          />
+          <AudienceSelect value={audience} onChange={setAudience} apis={apiList} />
           <button type="submit" className="primary" disabled={!assertion || assertion.used}>
             Request a token with the assertion
           </button>
@@ -342,10 +333,7 @@ export function JwtBearerFlow({ discovery, onTokens }: FlowProps) {
         <AfterTokens
           discovery={discovery}
           tokens={tokens}
-          onTokens={(next) => {
-            setTokens(next);
-            onTokens(next, 'JWT bearer');
-          }}
+          onTokens={setTokens}
           secret={secret}
           setSecret={setSecret}
           first={4}

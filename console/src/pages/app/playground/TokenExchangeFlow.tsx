@@ -8,7 +8,7 @@ import { Notice, Select, TextField } from '../../../components/ui';
 import { grantTypeNames } from '../../../lib/app-rules';
 import { useApp } from '../context';
 import { authenticated, postForm, shortened, usesSecret, type HttpExchange, type TokenSet } from './http';
-import { DecodedToken, ExchangeView, SecretInput, Step, useOrgApis, type FlowProps } from './parts';
+import { AudienceSelect, DecodedToken, ExchangeView, SecretInput, Step, useFlowTokens, useOrgApis, type FlowProps } from './parts';
 
 /** RFC 8693 §3: the token types Latchkey accepts as subject tokens. */
 const tokenTypes = {
@@ -34,7 +34,7 @@ export function TokenExchangeFlow({ discovery, onTokens, latest }: FlowProps & {
   const [requestedTokenType, setRequestedTokenType] = useState('');
   const [secret, setSecret] = useState('');
   const [exchange, setExchange] = useState<HttpExchange | null>(null);
-  const [issued, setIssued] = useState<TokenSet | null>(null);
+  const [issued, setIssued] = useFlowTokens(onTokens, 'token exchange');
   const apiList = apis.data?.items ?? [];
   const targetMissing = audience === '' && resource.trim() === '';
 
@@ -58,7 +58,6 @@ export function TokenExchangeFlow({ discovery, onTokens, latest }: FlowProps & {
     setExchange(result);
     const tokens = result.status === 200 ? (result.body as TokenSet) : null;
     setIssued(tokens);
-    if (tokens) onTokens(tokens, 'token exchange');
   };
 
   const previousAccess = latest?.tokens.access_token;
@@ -113,12 +112,7 @@ export function TokenExchangeFlow({ discovery, onTokens, latest }: FlowProps & {
             void request();
           }}
         >
-          <Select
-            label="Audience"
-            value={audience}
-            onChange={setAudience}
-            options={[{ value: '', label: 'None' }, ...apiList.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` }))]}
-          />
+          <AudienceSelect value={audience} onChange={setAudience} apis={apiList} noneLabel="None" />
           <TextField
             label="Resource"
             value={resource}

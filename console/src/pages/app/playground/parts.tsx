@@ -1,11 +1,12 @@
 /** The display pieces every flow of the playground shares: steps, requests and responses, decoded tokens. */
-import { useId, type ReactNode } from 'react';
-import { JsonBlock, TextField } from '../../../components/ui';
+import { useId, useState, type ReactNode } from 'react';
+import { JsonBlock, Select, TextField } from '../../../components/ui';
 import { get } from '../../../lib/api';
 import { useLoad } from '../../../lib/hooks';
 import { decodeJwt, describeClaim } from '../../../lib/jwt';
 import { useOrg } from '../../../lib/org';
 import type { Api, Page } from '../../../lib/types';
+import { useApp } from '../context';
 import type { Discovery, HttpExchange, TokenSet } from './http';
 
 /** What each flow gets from the playground, and how it hands on the tokens it obtained (token exchange can use them). */
@@ -156,6 +157,51 @@ export function SecretInput({ value, onChange, hint }: { value: string; onChange
       value={value}
       onChange={onChange}
       hint={hint ?? 'Needed for this confidential app. The playground sends it to the token endpoint in the Authorization header and never stores it.'}
+    />
+  );
+}
+
+/**
+ * A flow's tokens, reported to the playground whenever they change (a refresh included), so that
+ * the token exchange flow can offer them as its subject token.
+ */
+export function useFlowTokens(onTokens: FlowProps['onTokens'], flow: string): [TokenSet | null, (tokens: TokenSet | null) => void] {
+  const [tokens, setTokens] = useState<TokenSet | null>(null);
+  const set = (next: TokenSet | null) => {
+    setTokens(next);
+    if (next) onTokens(next, flow);
+  };
+  return [tokens, set];
+}
+
+/** The API a token is for (audience; RFC 8707 calls it resource), chosen among the organization's APIs. */
+export function AudienceSelect({
+  value,
+  onChange,
+  apis,
+  disabled,
+  label = 'Audience',
+  noneLabel,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  apis: readonly Api[];
+  disabled?: boolean;
+  label?: string;
+  /** What choosing none means; by default, the app's default audience if it has one. */
+  noneLabel?: string;
+}) {
+  const { app } = useApp();
+  return (
+    <Select
+      label={label}
+      value={value}
+      onChange={onChange}
+      disabled={disabled ?? false}
+      options={[
+        { value: '', label: noneLabel ?? (app.defaultAudience ? `None (the app's default: ${app.defaultAudience})` : 'None') },
+        ...apis.map((item) => ({ value: item.identifier, label: `${item.name} (${item.identifier})` })),
+      ]}
     />
   );
 }
