@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { DataTable, type Column } from '../../components/DataTable';
 import { ErrorSummary, JsonBlock, Loading, Notice, Select, TextField } from '../../components/ui';
 import { api, consoleRoot } from '../../lib/api';
 import { grantTypeNames } from '../../lib/app-rules';
@@ -116,6 +117,13 @@ function FlowChooser({ discovery }: { discovery: Discovery }) {
     </div>
   );
 }
+
+/** The rows of the authorization request table: each parameter, its value and what it does. */
+const parameterColumns: Column<[string, string]>[] = [
+  { header: 'Parameter', cell: ([name]) => name, className: 'mono' },
+  { header: 'Value', cell: ([, value]) => value, className: 'mono break' },
+  { header: 'What it does', cell: ([name, value]) => explainParameter(name, value), className: 'small-text' },
+];
 
 function CodeFlow({ discovery, onTokens }: FlowProps) {
   const { app, setApp, canEdit } = useApp();
@@ -339,25 +347,13 @@ function CodeFlow({ discovery, onTokens }: FlowProps) {
         {authorizeUrl ? (
           <>
             <JsonBlock label="Authorization URL" value={pending?.request.authorizeUrl ?? authorizeUrl.toString()} />
-            <table className="table params">
-              <caption className="sr-only">Authorization request parameters</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Parameter</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">What it does</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...new URL(pending?.request.authorizeUrl ?? authorizeUrl.toString()).searchParams].map(([name, value]) => (
-                  <tr key={name}>
-                    <td className="mono">{name}</td>
-                    <td className="mono break">{value}</td>
-                    <td className="small-text">{explainParameter(name, value)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              caption="Authorization request parameters"
+              className="params"
+              columns={parameterColumns}
+              rows={[...new URL(pending?.request.authorizeUrl ?? authorizeUrl.toString()).searchParams]}
+              rowKey={([name]) => name}
+            />
             {!response ? (
               <button type="button" className="primary" onClick={start} disabled={!registered || !optionsValid}>
                 Sign in and authorize
