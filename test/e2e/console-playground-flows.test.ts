@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
 import { apiIdentifier, oauthFixture, type OAuthFixture } from '../support/oauth.js';
-import { jwtPayload, setRole, signInToConsole, withPage } from './console-helpers.js';
+import { assertNoSidewaysScroll, jwtPayload, phoneViewport, setRole, signInToConsole, withPage } from './console-helpers.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -30,6 +31,18 @@ async function parameter(page: Page, name: string): Promise<string | null> {
   const row = page.getByRole('table', { name: 'Authorization request parameters' }).getByRole('row', { name: new RegExp(`^${name} `) });
   if ((await row.count()) === 0) return null;
   return row.getByRole('cell').nth(1).textContent();
+}
+
+/** Fails on serious or critical WCAG 2.1 A/AA violations (axe-core) and on sideways scrolling, naming where. */
+async function assertAccessible(page: Page, where: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+  assert.deepEqual(
+    serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join('; ')}`),
+    [],
+    where,
+  );
+  await assertNoSidewaysScroll(page, where);
 }
 
 describe('the flow playground: client credentials, device, JWT bearer, token exchange and authorize options', { skip: browserSkipReason }, () => {
@@ -335,5 +348,46 @@ describe('the flow playground: client credentials, device, JWT bearer, token exc
       assert.equal(idToken.sub, bob.id);
       assert.equal(idToken.org_id, fixture.orgId, 'organization=default: the tokens carry org_id');
     });
+  });
+
+  test('every flow, on a 375-pixel phone: nothing scrolls sideways and axe finds nothing serious', async () => {
+    const app = await fixture.createApp({
+      name: 'Everything app',
+      type: 'web',
+      redirectUris: [`${fixture.issuer}/console/playground/callback`],
+      scopes: ['openid', 'read:contacts'],
+      grantTypes: ['authorization_code', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', jwtBearer, tokenExchange],
+      apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }],
+    });
+    await withPage(
+      browser,
+      'playground-phone',
+      async (page) => {
+        await signInToConsole(page, fixture, fixture.user, playground(app.clientId));
+        const flow = page.getByLabel('Flow');
+        await flow.waitFor();
+        const flows = await Promise.all((await flow.locator('option').all()).map((option) => option.getAttribute('value')));
+        assert.deepEqual(flows, ['code', 'client_credentials', 'device', 'jwt_bearer', 'token_exchange']);
+        await page.getByRole('button', { name: 'Generate code verifier' }).click();
+        await page.getByRole('table', { name: 'Authorization request parameters' }).waitFor();
+        await assertAccessible(page, 'code flow');
+        await flow.selectOption('client_credentials');
+        await assertAccessible(page, 'client credentials');
+        await flow.selectOption('device');
+        await page.getByLabel('Audience').selectOption(apiIdentifier);
+        await page.getByLabel('Client secret').fill(app.clientSecret!);
+        await page.getByRole('button', { name: 'Request a device code' }).click();
+        await page.getByTestId('user-code').waitFor();
+        await assertAccessible(page, 'device flow');
+        await flow.selectOption('jwt_bearer');
+        await page.getByRole('button', { name: 'Generate a key pair in the browser' }).click();
+        await page.getByRole('button', { name: 'Sign the assertion' }).click();
+        await page.getByLabel('Assertion payload').waitFor();
+        await assertAccessible(page, 'JWT bearer');
+        await flow.selectOption('token_exchange');
+        await assertAccessible(page, 'token exchange');
+      },
+      phoneViewport,
+    );
   });
 });
