@@ -179,6 +179,24 @@ describe('the flow playground: client credentials, device, JWT bearer, token exc
     });
   });
 
+  test('device flow: expired_token ends the polling and says to start again', async () => {
+    const app = await fixture.createApp({ name: 'Old TV', type: 'device', scopes: ['openid'], deviceCode: { pollIntervalSeconds: 1 } });
+    await withPage(browser, 'playground-device-expired', async (page, context) => {
+      // The code's lifetime passing is simulated: the token endpoint answers as it does for an expired code (RFC 8628 §3.5).
+      let polls = 0;
+      await context.route(`${fixture.issuer}/oauth2/token`, (route) => {
+        polls += 1;
+        return route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: 'expired_token' }) });
+      });
+      await signInToConsole(page, fixture, fixture.user, playground(app.clientId));
+      await page.getByRole('button', { name: 'Request a device code' }).click();
+      await page.getByText('The device code expired before the user decided. Start again for a new code.').waitFor();
+      await page.waitForTimeout(2000);
+      assert.equal(polls, 1, 'no poll after expired_token');
+      assert.equal(await page.getByRole('button', { name: 'Start again with a new code' }).isEnabled(), true);
+    });
+  });
+
   test('JWT bearer with a pasted key and a key made in the browser, then token exchange of its access token', async () => {
     const app = await fixture.createApp({
       name: 'Field sync',
