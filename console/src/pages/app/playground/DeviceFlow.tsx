@@ -149,9 +149,10 @@ export function DeviceFlow({ discovery, onTokens }: FlowProps) {
         title="Ask for a device code"
         explain={
           <p>
-            The device (a TV, a command-line tool: here, this playground) POSTs to the device authorization endpoint <span className="mono break">{endpoint}</span>{' '}
-            (RFC 8628 §3.1) with the scope and the API it wants. It gets a <span className="mono">device_code</span> it keeps to itself and a short{' '}
-            <span className="mono">user_code</span> for the user to enter on another screen.
+            The device (a TV, a command-line tool: here, this playground) POSTs to the device authorization endpoint{' '}
+            <span className="mono break">{endpoint}</span> (RFC 8628 §3.1) with the scope and the API it wants. It gets a{' '}
+            <span className="mono">device_code</span> it keeps to itself and a short <span className="mono">user_code</span> for the user to enter on another
+            screen.
             {needsSecret ? ' This app is confidential, so it authenticates as it does at the token endpoint.' : ' A public app names itself with client_id.'}
           </p>
         }
