@@ -1,7 +1,8 @@
 /**
  * What the playground must remember across the trip to the authorization endpoint and back: the
  * PKCE verifier, the state and what was asked. In this tab's sessionStorage only, until the code is
- * redeemed. Never a client secret and never a token.
+ * redeemed. Never a client secret and never a token (an invitation given stays only in the
+ * authorization URL as it was sent; sign-in uses it up).
  */
 
 export interface PlaygroundRequest {
@@ -11,6 +12,10 @@ export interface PlaygroundRequest {
   scope: string;
   audience: string;
   prompt: string;
+  /** max_age as typed, '' for none; absent in flows saved before it existed. */
+  maxAge?: string;
+  loginHint?: string;
+  organization?: string;
   verifier: string;
   challenge: string;
   state: string;
