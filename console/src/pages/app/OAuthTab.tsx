@@ -4,6 +4,7 @@ import { DownloadJsonButton } from '../../components/DownloadButton';
 import { ApiGrantPicker, ScopePicker } from '../../components/ScopePicker';
 import { CopyField, ErrorSummary, Notice, Select } from '../../components/ui';
 import { api, get } from '../../lib/api';
+import { grantTypeNames } from '../../lib/app-rules';
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
 import { useOrg } from '../../lib/org';
@@ -24,6 +25,8 @@ export function OAuthTab() {
   const [defaultAudience, setDefaultAudience] = useState(app.defaultAudience ?? '');
   const apiList = apis.data?.items ?? [];
   const canRotate = org.can('apps:rotate_secret') && canEdit;
+  // An app for users may also use client credentials: those reach only its audience + scope pairs.
+  const userAppCredentials = app.type !== 'm2m' && app.grantTypes.includes(grantTypeNames.clientCredentials);
 
   return (
     <>
@@ -51,7 +54,11 @@ export function OAuthTab() {
         noValidate
         onSubmit={(event) => {
           event.preventDefault();
-          void saver.save(app.type === 'm2m' ? { apiGrants: grants } : { scopes, defaultAudience: defaultAudience || null });
+          void saver.save(
+            app.type === 'm2m'
+              ? { apiGrants: grants }
+              : { scopes, defaultAudience: defaultAudience || null, ...(userAppCredentials ? { apiGrants: grants } : {}) },
+          );
         }}
       >
         <h2>Access scopes</h2>
@@ -79,6 +86,13 @@ export function OAuthTab() {
               ]}
               error={firstFor(saver.errors, 'defaultAudience')}
             />
+            {userAppCredentials ? (
+              <fieldset disabled={!canEdit}>
+                <legend>Client credentials</legend>
+                <p className="hint">Audience + scope pairs this app's client credentials may get: with them it acts for no user.</p>
+                <ApiGrantPicker apis={apiList} grants={grants} onChange={setGrants} disabled={!canEdit} />
+              </fieldset>
+            ) : null}
           </>
         )}
         <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} label="Save scopes" />
