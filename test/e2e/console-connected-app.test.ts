@@ -1,45 +1,92 @@
-// In the console: a "connected app" with several callback URLs (2000 characters in all),
-// device flow, an uploaded certificate, a trusted issuer, PKCE and secret requirements, refresh token rotation, JWT
-// access tokens, "introspect all tokens" and ID token settings; then the same app used for real. A
-// viewer sees it all and can change none of it.
+// From an empty server, in the console: the setup link makes the administrator, who registers the
+// API, invites a viewer and a developer, and makes a "connected app" with several callback URLs
+// (2000 characters in all), device flow, an uploaded certificate, a trusted issuer, PKCE and secret
+// requirements, client credentials, token exchange, refresh token rotation, JWT access tokens,
+// "introspect all tokens" and ID token settings; then real clients (openid-client, jose) use the
+// app. A viewer sees it all and can change none of it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { importPKCS8, SignJWT } from 'jose';
+import { decodeProtectedHeader, importPKCS8, SignJWT } from 'jose';
+import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot } from '../support/browser.js';
-import { authorizeUrl, obtainCode, postForm, redeem, tokenUrl } from '../support/flows.js';
-import { apiIdentifier, FormBrowser, oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
-import { jwtPayload, setRole, signInToConsole, withPage } from './console-helpers.js';
+import { authorizeUrl } from '../support/flows.js';
+import { FormBrowser, redirectUri } from '../support/oauth.js';
+import { withPage } from './console-helpers.js';
+import {
+  acceptInvitation,
+  completeFirstRun,
+  inviteFromMembersPage,
+  runCodeFlowWithOpenidClient,
+  startEmptyServer,
+  type EmptyServer,
+} from './from-empty-server.js';
+import { configurationOf, refusal, registerApiOnApisPage, runDeviceFlowWithOpenidClient, signInAs, verifyAccessToken } from './from-empty-server-clients.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
 const certificatePath = 'test/fixtures/certificates/rsa-valid.pem';
 const extraAudience = 'https://your-service.example.test';
+const apiIdentifier = 'https://api.example.test';
+const password = 'correct horse battery staple';
+const admin = { email: 'ada@example.test', name: 'Ada Lindqvist', password };
+const viewer = { email: 'victor@example.test', name: 'Victor Okafor', password };
+const developer = { email: 'dana@example.test', name: 'Dana Reyes', password };
+const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const tokenExchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const accessTokenType = 'urn:ietf:params:oauth:token-type:access_token';
 
-describe('a connected app with every OAuth setting, and who may change it', { skip: browserSkipReason }, () => {
-  let fixture: OAuthFixture;
+describe('a connected app with every OAuth setting, and who may change it, from an empty server', { skip: browserSkipReason }, () => {
+  let empty: EmptyServer;
   let browser: Browser;
-  let viewer: { id: string; email: string; password: string };
+  let org = '';
   let clientId = '';
   let secret = '';
+  const other = { clientId: '', secret: '' };
+  const userIdOf = async (email: string) => (await empty.server.server.runtime.registry.users.get({ actor: operatorActor }, email)).id;
 
   before(async () => {
-    fixture = await oauthFixture();
-    await setRole(fixture, fixture.user.id, 'admin');
-    viewer = await fixture.createUser('victor@example.test');
-    await setRole(fixture, viewer.id, 'viewer');
+    empty = await startEmptyServer();
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await fixture?.stop();
+    await empty?.stop();
+  });
+
+  test('the setup link makes the administrator, who registers the API and invites a viewer and a developer', async () => {
+    await withPage(browser, 'connected-app-first-run', async (page) => {
+      org = await completeFirstRun(page, empty, admin, 'Field Service Co');
+      // The API the app's tokens are for; opaque tokens at first, JWTs later.
+      await registerApiOnApisPage(page, empty, org, {
+        identifier: apiIdentifier,
+        name: 'Contacts API',
+        scopes: [
+          { name: 'read:contacts', description: 'Read your contacts' },
+          { name: 'write:contacts', description: 'Change your contacts' },
+        ],
+        allowOfflineAccess: true,
+        tokenFormat: 'opaque',
+      });
+      await inviteFromMembersPage(page, empty, org, viewer.email, 'viewer');
+      await inviteFromMembersPage(page, empty, org, developer.email, 'developer');
+    });
+    await acceptInvitation(browser, empty, viewer);
+    await acceptInvitation(browser, empty, developer);
+    const registry = empty.server.server.runtime.registry;
+    const members = await registry.orgs.listMembers({ actor: operatorActor }, org);
+    assert.deepEqual(members.map((member) => [member.email, member.role]).sort(), [
+      [admin.email, 'owner'],
+      [developer.email, 'developer'],
+      [viewer.email, 'viewer'],
+    ]);
   });
 
   test('an admin creates the app with several callback URLs and sets device flow, PKCE, secrets, rotation, introspection, ID token and a certificate', async () => {
     await withPage(browser, 'connected-app-admin', async (page) => {
-      await signInToConsole(page, fixture);
+      await signInAs(page, empty, admin);
       await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
       await page.getByLabel(/Web app/).check();
       await page.getByRole('button', { name: 'Continue' }).click();
@@ -91,6 +138,8 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
       await page.getByLabel('Require secret for the refresh token flow').check();
       await page.getByLabel('Enable for Device Flow').check();
       await page.getByLabel('JWT bearer (RFC 7523)').check();
+      await page.getByLabel('Client credentials', { exact: true }).check();
+      await page.getByLabel('Token exchange (RFC 8693)').check();
       assert.equal(await page.getByLabel('Enable refresh token rotation').isChecked(), true);
       await page.getByLabel('Introspect all tokens').check();
       await page.getByLabel('Require a verified email address').check();
@@ -131,7 +180,7 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
       await trusted.getByText('This app trusts no external issuer.').waitFor();
       await trusted.getByLabel('Issuer', { exact: true }).fill('https://idp.partner.example.test');
       await trusted.getByLabel('Public keys', { exact: true }).fill(readFileSync(certificatePath, 'utf8'));
-      await trusted.getByLabel('Subjects', { exact: true }).fill(fixture.user.email);
+      await trusted.getByLabel('Subjects', { exact: true }).fill(admin.email);
       await trusted.getByLabel('Scopes', { exact: true }).fill('openid admin:everything');
       await trusted.getByRole('button', { name: 'Trust issuer' }).click();
       await trusted
@@ -141,7 +190,7 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
       await trusted.getByLabel('Scopes', { exact: true }).fill('openid');
       await trusted.getByRole('button', { name: 'Trust issuer' }).click();
       await trusted.getByRole('cell', { name: 'https://idp.partner.example.test', exact: true }).waitFor();
-      await trusted.getByRole('cell', { name: fixture.user.email, exact: true }).waitFor();
+      await trusted.getByRole('cell', { name: admin.email, exact: true }).waitFor();
       await screenshot(page, 'connected-app-02c-trusted-issuer');
 
       // JWT access tokens are the API's choice of format.
@@ -151,97 +200,152 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
       await page.getByRole('button', { name: 'Save changes' }).click();
       await page.getByText('Saved', { exact: true }).waitFor();
       await screenshot(page, 'connected-app-03-api-jwt');
+
+      // Client credentials reach only the app's own audience + scope pairs.
+      await page.getByRole('link', { name: 'OAuth apps', exact: true }).click();
+      await page.getByRole('link', { name: 'Field Service Connect' }).click();
+      await page.getByRole('link', { name: 'OAuth & scopes' }).click();
+      const pairs = page.getByRole('group', { name: 'Client credentials' });
+      await pairs.getByLabel('read:contacts', { exact: true }).check();
+      await page.getByRole('button', { name: 'Save scopes' }).click();
+      await page.getByText('Saved', { exact: true }).waitFor();
+      await screenshot(page, 'connected-app-03b-client-credentials');
+
+      // Another app of the organization, whose tokens this one may introspect.
+      await page.getByRole('link', { name: 'OAuth apps', exact: true }).click();
+      await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
+      await page.getByLabel(/Machine-to-machine/).check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel('Name').fill('Reporting job');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel('read:contacts', { exact: true }).check();
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('heading', { name: 'Reporting job is ready' }).waitFor();
+      other.clientId = await page.getByLabel('Client ID (app ID)', { exact: true }).inputValue();
+      other.secret = await page.getByLabel('Client secret', { exact: true }).inputValue();
     });
 
     const context = { actor: operatorActor };
-    const app = await fixture.server.server.runtime.registry.apps.get(context, clientId);
+    const app = await empty.server.server.runtime.registry.apps.get(context, clientId);
     assert.equal(app.settings.redirectUris.length, 3);
     assert.ok(app.settings.grantTypes.includes('urn:ietf:params:oauth:grant-type:device_code'));
     assert.equal(app.settings.security.introspectAllTokens, true);
     assert.equal(app.settings.security.requireVerifiedEmail, true);
     assert.equal(app.settings.refreshToken.requireSecret, true);
     assert.equal(app.settings.idToken.ttlMinutes, 10);
+    assert.ok(app.settings.grantTypes.includes('client_credentials') && app.settings.grantTypes.includes(tokenExchange));
+    assert.deepEqual(app.settings.apiGrants, [{ audience: apiIdentifier, scopes: ['read:contacts'] }]);
     assert.deepEqual(app.settings.idToken.audiences, [extraAudience]);
-    const certificates = await fixture.server.server.runtime.registry.apps.listCertificates(context, clientId);
+    const certificates = await empty.server.server.runtime.registry.apps.listCertificates(context, clientId);
     assert.equal(certificates.length, 1);
     assert.equal(certificates[0]!.alg, 'RS256');
-    const trusted = await fixture.server.server.runtime.registry.apps.listTrustedIssuers(context, clientId);
+    const trusted = await empty.server.server.runtime.registry.apps.listTrustedIssuers(context, clientId);
     assert.deepEqual(
       trusted.map((relationship) => [relationship.issuer, relationship.subjects, relationship.scopes]),
-      [['https://idp.partner.example.test', [fixture.user.email], ['openid']]],
+      [['https://idp.partner.example.test', [admin.email], ['openid']]],
     );
   });
 
-  test('the app works as configured at the token, device and introspection endpoints', async () => {
-    assert.ok(clientId && secret);
+  test('real clients use the app as configured: code flow, refresh rotation, device flow, client credentials, JWT bearer, token exchange, introspection', async () => {
+    assert.ok(clientId && secret && other.clientId && other.secret);
+    const adminId = await userIdOf(admin.email);
     // PKCE is required: a request without a code challenge is refused.
-    const noPkce = await new FormBrowser(fixture.issuer).authorize(
-      authorizeUrl(fixture.issuer, clientId, { code_challenge: null, code_challenge_method: null }),
-      fixture.user,
+    const noPkce = await new FormBrowser(empty.issuer).authorize(
+      authorizeUrl(empty.issuer, clientId, { code_challenge: null, code_challenge_method: null }),
+      admin,
     );
     assert.match(noPkce.headers.get('location') ?? '', /error=invalid_request/);
 
-    const code = await obtainCode(fixture, clientId, { scope: 'openid offline_access read:contacts' });
-    const tokens = await redeem(fixture, code, clientId, secret);
-    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
-    const [header] = String(tokens.body.access_token).split('.');
-    assert.equal((JSON.parse(Buffer.from(header!, 'base64url').toString('utf8')) as { typ?: unknown }).typ, 'at+jwt', 'a JWT access token (RFC 9068)');
-    const idToken = jwtPayload(String(tokens.body.id_token));
-    assert.equal(Number(idToken.exp) - Number(idToken.iat), 600, 'ID token valid for 10 minutes');
+    // The web server flow with PKCE and the secret, as openid-client runs it; the admin consents.
+    const app = { clientId, clientSecret: secret, redirectUri };
+    const { configuration, tokens } = await runCodeFlowWithOpenidClient(browser, empty, app, admin, { scope: 'openid offline_access read:contacts' });
+    assert.equal(decodeProtectedHeader(tokens.access_token).typ, 'at+jwt', 'a JWT access token (RFC 9068)');
+    const access = await verifyAccessToken(empty, tokens.access_token, apiIdentifier);
+    assert.equal(access.sub, adminId);
+    assert.equal(access.client_id, clientId);
+    const idToken = tokens.claims()!;
+    assert.equal(idToken.exp - idToken.iat, 600, 'ID token valid for 10 minutes');
     assert.deepEqual(idToken.aud, [clientId, extraAudience]);
+    assert.equal(idToken.sub, adminId);
+    assert.equal(idToken.azp, clientId, 'several audiences name the authorized party (OIDC Core §2)');
+
+    // The secret is required for the web server flow too: without it the code is not redeemed.
+    const withoutSecretCode = await refusal(runCodeFlowWithOpenidClient(browser, empty, { clientId, redirectUri }, admin, { scope: 'openid read:contacts' }));
+    assert.equal(withoutSecretCode.error, 'invalid_client');
 
     // Refresh: the secret is required, and rotation detects reuse.
-    const refreshToken = String(tokens.body.refresh_token);
-    const withoutSecret = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+    const refreshToken = tokens.refresh_token!;
+    const withoutSecret = await refusal(client.refreshTokenGrant(await configurationOf(empty, clientId), refreshToken));
     assert.equal(withoutSecret.status, 401);
-    const rotated = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: refreshToken }, { basic: [clientId, secret] });
-    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
-    assert.notEqual(rotated.body.refresh_token, refreshToken);
-    const reused = await postForm(tokenUrl(fixture), { grant_type: 'refresh_token', refresh_token: refreshToken }, { basic: [clientId, secret] });
-    assert.equal(reused.status, 400);
-    assert.equal(reused.body.error, 'invalid_grant');
+    const rotated = await client.refreshTokenGrant(configuration, refreshToken);
+    assert.ok(rotated.refresh_token);
+    assert.notEqual(rotated.refresh_token, refreshToken);
+    assert.equal((await verifyAccessToken(empty, rotated.access_token, apiIdentifier)).sub, adminId);
+    const reused = await refusal(client.refreshTokenGrant(configuration, refreshToken));
+    assert.equal(reused.error, 'invalid_grant');
+    const familyRevoked = await refusal(client.refreshTokenGrant(configuration, rotated.refresh_token));
+    assert.equal(familyRevoked.error, 'invalid_grant', 'reuse revokes the rotated token as well');
+    assert.equal((await client.tokenIntrospection(configuration, tokens.access_token)).active, false, 'and the access tokens of the family');
 
-    // Device flow is on.
-    const device = await postForm(`${fixture.issuer}/oauth2/device_authorization`, { scope: 'openid' }, { basic: [clientId, secret] });
-    assert.equal(device.status, 200, JSON.stringify(device.body));
-    assert.ok(device.body.device_code && device.body.user_code);
+    // Device flow: the device shows a code, the admin approves it on the hosted page, the device's polling gets tokens.
+    const device = await runDeviceFlowWithOpenidClient(browser, configuration, admin, { scope: 'openid read:contacts' });
+    assert.equal(device.consentHeading, 'Connect Field Service Connect?');
+    assert.equal((await verifyAccessToken(empty, device.tokens.access_token, apiIdentifier)).sub, adminId);
+    assert.equal(device.tokens.claims()?.sub, adminId);
 
-    // JWT bearer with the uploaded certificate's key: the pre-authorized viewer gets a token, a
-    // member who is neither pre-authorized nor consented does not.
+    // Client credentials: the app itself, for its audience + scope pair only.
+    const machine = await client.clientCredentialsGrant(configuration);
+    const machineClaims = await verifyAccessToken(empty, machine.access_token, apiIdentifier);
+    assert.equal(machineClaims.sub, clientId);
+    assert.equal(machineClaims.scope, 'read:contacts');
+    assert.equal((await refusal(client.clientCredentialsGrant(configuration, { scope: 'write:contacts' }))).error, 'invalid_scope');
+
+    // JWT bearer with the uploaded certificate's key, and no secret: the pre-authorized viewer gets
+    // a token, a developer who is neither pre-authorized nor consented does not.
     const key = await importPKCS8(readFileSync('test/fixtures/certificates/rsa-valid.key', 'utf8'), 'RS256');
     const assertionFor = (sub: string) =>
       new SignJWT({ jti: crypto.randomUUID() })
         .setProtectedHeader({ alg: 'RS256' })
         .setIssuer(clientId)
         .setSubject(sub)
-        .setAudience(fixture.issuer)
+        .setAudience(empty.issuer)
         .setExpirationTime('2m')
         .sign(key);
-    const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-    const forViewer = await postForm(tokenUrl(fixture), { grant_type: jwtBearer, assertion: await assertionFor(viewer.email), scope: 'openid read:contacts' });
-    assert.equal(forViewer.status, 200, JSON.stringify(forViewer.body));
-    assert.equal(jwtPayload(String(forViewer.body.access_token)).sub, viewer.id);
-    const developer = await fixture.createUser('dana@example.test');
-    await setRole(fixture, developer.id, 'developer');
-    const forDeveloper = await postForm(tokenUrl(fixture), {
-      grant_type: jwtBearer,
-      assertion: await assertionFor(developer.email),
-      scope: 'openid read:contacts',
-    });
-    assert.equal(forDeveloper.body.error, 'invalid_grant');
+    const keyOnly = await configurationOf(empty, clientId);
+    const forViewer = await client.genericGrantRequest(keyOnly, jwtBearer, { assertion: await assertionFor(viewer.email), scope: 'openid read:contacts' });
+    assert.equal((await verifyAccessToken(empty, forViewer.access_token, apiIdentifier)).sub, await userIdOf(viewer.email));
+    const forDeveloper = await refusal(
+      client.genericGrantRequest(keyOnly, jwtBearer, { assertion: await assertionFor(developer.email), scope: 'openid read:contacts' }),
+    );
+    assert.equal(forDeveloper.error, 'invalid_grant');
 
-    // Introspect all tokens: another app's token too.
-    const other = await fixture.createApp({ name: 'Reporting job', type: 'm2m', apiGrants: [{ audience: apiIdentifier, scopes: ['read:contacts'] }] });
-    const otherToken = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [other.clientId, other.clientSecret!] });
-    assert.equal(otherToken.status, 200);
-    const seen = await postForm(`${fixture.issuer}/oauth2/introspect`, { token: String(otherToken.body.access_token) }, { basic: [clientId, secret] });
-    assert.equal(seen.body.active, true);
-    assert.equal(seen.body.client_id, other.clientId);
+    // Token exchange (RFC 8693): the app trades the admin's token for one that says the app acts for them.
+    const exchanged = await client.genericGrantRequest(configuration, tokenExchange, {
+      subject_token: device.tokens.access_token,
+      subject_token_type: accessTokenType,
+      audience: apiIdentifier,
+      scope: 'read:contacts',
+    });
+    assert.equal(exchanged.issued_token_type, accessTokenType);
+    const exchangedClaims = await verifyAccessToken(empty, exchanged.access_token, apiIdentifier);
+    assert.equal(exchangedClaims.sub, adminId);
+    assert.deepEqual(exchangedClaims.act, { sub: clientId });
+    assert.equal(exchangedClaims.scope, 'read:contacts');
+
+    // Introspect all tokens: the other app's token too; the other app sees only its own.
+    const otherConfiguration = await configurationOf(empty, other.clientId, other.secret);
+    const otherToken = await client.clientCredentialsGrant(otherConfiguration);
+    const seen = await client.tokenIntrospection(configuration, otherToken.access_token);
+    assert.equal(seen.active, true);
+    assert.equal(seen.client_id, other.clientId);
+    const seenByOther = await client.tokenIntrospection(otherConfiguration, machine.access_token);
+    assert.equal(seenByOther.active, false, 'an app without the setting does not see tokens of another app');
   });
 
   test('a viewer sees the settings but every control that would change them is disabled, and the API refuses them', async () => {
     await withPage(browser, 'connected-app-viewer', async (page) => {
-      await signInToConsole(page, fixture, viewer);
+      await signInAs(page, empty, viewer);
       await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
       await page.getByRole('link', { name: 'Field Service Connect' }).waitFor();
       assert.equal(await page.getByRole('link', { name: 'Create New OAuth App' }).count(), 0, 'viewers do not create apps');
@@ -280,7 +384,7 @@ describe('a connected app with every OAuth setting, and who may change it', { sk
       assert.equal(refused.status, 403);
       assert.match(refused.body.detail, /viewer/);
     });
-    const app = await fixture.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
+    const app = await empty.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
     assert.equal(app.settings.security.introspectAllTokens, true, 'nothing changed');
   });
 });

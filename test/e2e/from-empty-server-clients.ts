@@ -1,0 +1,109 @@
+// More shared steps of the browser tests that start from an empty server: signing in to the
+// console again, registering an API on the APIs page, a device approved on the hosted device page,
+// and access tokens checked as an API checks them (the issuer's published keys, with jose).
+import assert from 'node:assert/strict';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import * as client from 'openid-client';
+import type { Browser, Page } from 'playwright-core';
+import { paths } from '../../src/contracts/paths.js';
+import { withPage } from './console-helpers.js';
+import { insecureRequests, type EmptyServer, type Person } from './from-empty-server.js';
+
+/** Opens the console signed out and signs `person` in on the hosted page. */
+export async function signInAs(page: Page, empty: EmptyServer, person: Person, path = '/console/'): Promise<void> {
+  await page.goto(`${empty.issuer}${path}`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password').fill(person.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname.startsWith('/console/') && !url.pathname.startsWith('/console/auth/'));
+  await page.getByRole('navigation', { name: 'Console' }).waitFor();
+}
+
+export interface ApiToRegister {
+  identifier: string;
+  name: string;
+  scopes: { name: string; description: string }[];
+  allowOfflineAccess?: boolean;
+  tokenFormat?: 'jwt' | 'opaque';
+}
+
+/** On a page signed in as someone who may manage APIs: registers the API on the console's APIs page. */
+export async function registerApiOnApisPage(page: Page, empty: EmptyServer, org: string, api: ApiToRegister): Promise<void> {
+  await page.goto(`${empty.issuer}/console/orgs/${org}/apis`);
+  await page.getByRole('link', { name: 'Register an API' }).click();
+  await page.getByLabel('Identifier').fill(api.identifier);
+  await page.getByLabel('Name', { exact: true }).fill(api.name);
+  for (const [index, scope] of api.scopes.entries()) {
+    if (index > 0) await page.getByRole('button', { name: '+ Add scope' }).click();
+    await page.getByLabel(`Scope ${index + 1} name`).fill(scope.name);
+    await page.getByLabel(`Scope ${index + 1} description`).fill(scope.description);
+  }
+  if (api.allowOfflineAccess) await page.getByLabel('Allow offline access').check();
+  if (api.tokenFormat) await page.getByLabel('Token format').selectOption(api.tokenFormat);
+  await page.getByRole('button', { name: 'Register API' }).click();
+  await page.getByRole('heading', { name: api.name }).waitFor();
+}
+
+/** What an app learns from the server's discovery document, authenticating with its secret (or not at all). */
+export function configurationOf(empty: EmptyServer, clientId: string, clientSecret?: string): Promise<client.Configuration> {
+  const authentication = clientSecret ? client.ClientSecretBasic(clientSecret) : client.None();
+  return client.discovery(new URL(empty.issuer), clientId, undefined, authentication, insecureRequests);
+}
+
+/**
+ * The device flow as a device runs it with openid-client (RFC 8628): it asks for a user code,
+ * `person` types it on the hosted device page in a browser, signs in and allows the app, and the
+ * device's polling gets the tokens. Answers the tokens and the headings the browser saw.
+ */
+export async function runDeviceFlowWithOpenidClient(
+  browser: Browser,
+  configuration: client.Configuration,
+  person: Person,
+  parameters: Record<string, string>,
+): Promise<{ tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers; consentHeading: string }> {
+  const started = await client.initiateDeviceAuthorization(configuration, parameters);
+  assert.ok(started.verification_uri && started.user_code, 'a verification URI and a user code to show');
+  const polling = client.pollDeviceAuthorizationGrant(configuration, started);
+  const consentHeading = await withPage(browser, `device-${started.user_code}`, async (page) => {
+    await page.goto(started.verification_uri);
+    await page.getByRole('heading', { name: 'Connect a device' }).waitFor();
+    await page.getByLabel('Code').fill(started.user_code);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(person.email);
+    await page.getByLabel('Password').fill(person.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const heading = page.getByRole('heading', { name: /^Connect .+\?$/ });
+    await heading.waitFor();
+    await page.getByText(started.user_code, { exact: true }).first().waitFor();
+    const text = (await heading.textContent()) ?? '';
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'Device connected' }).waitFor();
+    return text;
+  });
+  return { tokens: await polling, consentHeading };
+}
+
+/** Verifies an access token as the API it is for would: the issuer's keys, its issuer, its audience, typ at+jwt (RFC 9068 §4). */
+export async function verifyAccessToken(empty: EmptyServer, token: string, audience: string): Promise<JWTPayload> {
+  const jwks = createRemoteJWKSet(new URL(`${empty.issuer}${paths.jwks}`));
+  const { payload } = await jwtVerify(token, jwks, { issuer: empty.issuer, audience, typ: 'at+jwt' });
+  return payload;
+}
+
+/** The OAuth error code of a refused request, as openid-client reports it. */
+export async function refusal(request: Promise<unknown>): Promise<{ error: string; status: number }> {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof client.ResponseBodyError) return { error: error.error, status: error.status };
+    // A 401 with a challenge (RFC 6749 §5.2): the error code is in the challenge or, unread, in the body.
+    if (error instanceof client.WWWAuthenticateChallengeError) {
+      const body = (await error.response.json().catch(() => ({}))) as { error?: string };
+      return { error: error.cause[0]?.parameters.error ?? body.error ?? '', status: error.status };
+    }
+    throw error;
+  }
+  assert.fail('the request was expected to be refused');
+}
