@@ -1,62 +1,116 @@
-// In the console: per-user OAuth 2.0 client credentials. A user makes their own from My
-// profile with two audience + scope pairs; the secret is shown once; an admin makes credentials for
-// another member; the client credentials tokens carry exactly those audiences and scopes.
+// From an empty server, in the console: per-user OAuth 2.0 client credentials. The setup link makes
+// the administrator, who registers two APIs and invites a developer. She makes her own credential
+// from My profile with two audience + scope pairs; the secret is shown once; the administrator makes
+// credentials for her from her member page; openid-client's client credentials tokens carry exactly
+// those audiences and scopes, and name her as their owner.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot, screenshotDir } from '../support/browser.js';
-import { postForm, tokenUrl } from '../support/flows.js';
-import { apiIdentifier, oauthFixture, type OAuthFixture } from '../support/oauth.js';
-import { jwtPayload, setRole, signInToConsole, withPage } from './console-helpers.js';
+import { jwtPayload, withPage } from './console-helpers.js';
+import {
+  acceptInvitation,
+  completeFirstRun,
+  inviteFromMembersPage,
+  runCodeFlowWithOpenidClient,
+  startEmptyServer,
+  type EmptyServer,
+} from './from-empty-server.js';
+import { configurationOf, refusal, registerApiOnApisPage, signInAs, verifyAccessToken } from './from-empty-server-clients.js';
 
 const run = promisify(execFile);
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
+const apiIdentifier = 'https://api.example.test';
 const billingApi = 'https://billing.example.test';
+const notesRedirectUri = 'https://notes.example.test/cb';
+const password = 'correct horse battery staple';
+const admin = { email: 'ada@example.test', name: 'Ada Lindqvist', password };
+const carol = { email: 'carol@example.test', name: 'Carol Nakamura', password };
+const ownerClaim = 'latchkey_owner';
 
-describe('per-user OAuth 2.0 client credentials with audience + scope pairs', { skip: browserSkipReason }, () => {
-  let fixture: OAuthFixture;
+describe('per-user OAuth 2.0 client credentials with audience + scope pairs, from an empty server', { skip: browserSkipReason }, () => {
+  let empty: EmptyServer;
   let browser: Browser;
-  let carol: { id: string; email: string; password: string };
+  let org = '';
+  let carolId = '';
+  const notes = { clientId: '', clientSecret: '' };
   const made: { clientId: string; secret: string }[] = [];
 
   before(async () => {
-    fixture = await oauthFixture();
-    await setRole(fixture, fixture.user.id, 'admin');
-    carol = await fixture.createUser('carol@example.test');
-    await setRole(fixture, carol.id, 'developer');
-    await fixture.server.server.runtime.registry.apis.create({ actor: operatorActor }, fixture.orgId, {
-      identifier: billingApi,
-      name: 'Billing API',
-      scopes: [
-        { name: 'read:invoices', description: 'Read invoices' },
-        { name: 'write:invoices', description: 'Change invoices' },
-      ],
-    });
+    empty = await startEmptyServer();
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await fixture?.stop();
+    await empty?.stop();
   });
 
-  async function clientCredentialsToken(credential: { clientId: string; secret: string }) {
-    const response = await postForm(tokenUrl(fixture), { grant_type: 'client_credentials' }, { basic: [credential.clientId, credential.secret] });
-    assert.equal(response.status, 200, JSON.stringify(response.body));
-    return { body: response.body, claims: jwtPayload(String(response.body.access_token)) };
+  async function clientCredentialsToken(credential: { clientId: string; secret: string }, parameters: Record<string, string> = {}) {
+    const configuration = await configurationOf(empty, credential.clientId, credential.secret);
+    return client.clientCredentialsGrant(configuration, parameters);
   }
 
+  test('the setup link makes the administrator, who registers two APIs, creates an app and invites a developer', async () => {
+    await withPage(browser, 'user-credentials-first-run', async (page) => {
+      org = await completeFirstRun(page, empty, admin, 'Acme Corp');
+      await registerApiOnApisPage(page, empty, org, {
+        identifier: apiIdentifier,
+        name: 'Contacts API',
+        scopes: [
+          { name: 'read:contacts', description: 'Read your contacts' },
+          { name: 'write:contacts', description: 'Change your contacts' },
+        ],
+      });
+      await registerApiOnApisPage(page, empty, org, {
+        identifier: billingApi,
+        name: 'Billing API',
+        scopes: [
+          { name: 'read:invoices', description: 'Read invoices' },
+          { name: 'write:invoices', description: 'Change invoices' },
+        ],
+      });
+      // An app the developer will allow, and see on My profile.
+      await page.getByRole('link', { name: 'OAuth apps', exact: true }).click();
+      await page.getByRole('link', { name: 'Create New OAuth App' }).first().click();
+      await page.getByLabel(/Web app/).check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel('Name').fill('Acme Notes');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel('Redirect URI 1', { exact: true }).fill(notesRedirectUri);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: /Token lifetimes/ }).waitFor();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel('email', { exact: true }).check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('heading', { name: 'Acme Notes is ready' }).waitFor();
+      notes.clientId = await page.getByLabel('Client ID (app ID)', { exact: true }).inputValue();
+      notes.clientSecret = await page.getByLabel('Client secret', { exact: true }).inputValue();
+      await inviteFromMembersPage(page, empty, org, carol.email, 'developer');
+    });
+    await acceptInvitation(browser, empty, carol);
+    const registry = empty.server.server.runtime.registry;
+    carolId = (await registry.users.get({ actor: operatorActor }, carol.email)).id;
+    const members = await registry.orgs.listMembers({ actor: operatorActor }, org);
+    assert.deepEqual(members.find((member) => member.userId === carolId)?.role, 'developer');
+  });
+
   test('My profile lists the apps the user allowed by name, and withdrawing names the app', async () => {
-    const notes = await fixture.createApp({ name: 'Acme Notes', type: 'web', redirectUris: ['https://notes.example.test/cb'], scopes: ['openid', 'email'] });
-    const { storage, clock } = fixture.server.server.runtime;
-    await storage.consents.put({ userId: carol.id, clientId: notes.clientId, scopes: ['openid', 'email'], createdAt: clock.now(), updatedAt: clock.now() });
+    // Carol signs in to Acme Notes and allows it, as its users do.
+    const { tokens } = await runCodeFlowWithOpenidClient(browser, empty, { ...notes, redirectUri: notesRedirectUri }, carol, { scope: 'openid email' });
+    assert.equal(tokens.claims()?.email, carol.email);
+    const { storage } = empty.server.server.runtime;
+    assert.ok(await storage.consents.get(carolId, notes.clientId), 'the consent was recorded');
     await withPage(browser, 'profile-consents', async (page) => {
-      await signInToConsole(page, fixture, carol);
+      await signInAs(page, empty, carol);
       await page.getByRole('link', { name: 'My profile' }).click();
       const section = page.getByRole('region', { name: 'Apps you allowed' });
       await section.getByText('Acme Notes', { exact: true }).waitFor();
@@ -66,13 +120,13 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs', { 
       await dialog.getByText('Acme Notes must ask you again').waitFor();
       await dialog.getByRole('button', { name: 'Withdraw consent' }).click();
       await section.getByText("You haven't allowed any app yet").waitFor();
-      assert.equal(await storage.consents.get(carol.id, notes.clientId), undefined);
+      assert.equal(await storage.consents.get(carolId, notes.clientId), undefined);
     });
   });
 
   test('a user generates their own credential from My profile with two audience + scope pairs; the secret is shown once', async () => {
     await withPage(browser, 'user-credentials-own', async (page) => {
-      await signInToConsole(page, fixture, carol);
+      await signInAs(page, empty, carol);
       // 1. My profile, 2. OAuth 2.0 client credentials, 3. Generate.
       await page.getByRole('link', { name: 'My profile' }).click();
       await page.getByRole('heading', { name: 'My profile' }).waitFor();
@@ -124,29 +178,35 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs', { 
       await screenshot(page, 'user-credentials-03-my-credentials');
       made.push({ clientId, secret });
     });
-    const stored = await fixture.server.server.runtime.registry.credentials.get({ actor: operatorActor }, made[0]!.clientId);
-    assert.equal(stored.ownerUserId, carol.id);
+    const stored = await empty.server.server.runtime.registry.credentials.get({ actor: operatorActor }, made[0]!.clientId);
+    assert.equal(stored.ownerUserId, carolId);
     assert.equal(JSON.stringify(stored).includes(made[0]!.secret), false);
 
-    const { body, claims } = await clientCredentialsToken(made[0]!);
-    assert.deepEqual(claims.aud, [apiIdentifier, billingApi]);
-    assert.deepEqual(String(body.scope).split(' ').sort(), ['read:contacts', 'read:invoices']);
-    assert.deepEqual(String(claims.scope).split(' ').sort(), ['read:contacts', 'read:invoices']);
+    // openid-client gets a token with the credential; the APIs verify it with the issuer's keys.
+    const token = await clientCredentialsToken(made[0]!);
+    assert.deepEqual(token.scope?.split(' ').sort(), ['read:contacts', 'read:invoices']);
+    for (const audience of [apiIdentifier, billingApi]) {
+      const claims = await verifyAccessToken(empty, token.access_token, audience);
+      assert.deepEqual(claims.aud, [apiIdentifier, billingApi]);
+      assert.deepEqual(String(claims.scope).split(' ').sort(), ['read:contacts', 'read:invoices']);
+      assert.equal(claims.sub, made[0]!.clientId, 'the credential is the subject, never the user');
+      assert.deepEqual(claims[ownerClaim], { sub: carolId }, 'the owner is named');
+    }
+    // One audience at a time, as the curl commands ask.
+    const billingOnly = await clientCredentialsToken(made[0]!, { audience: billingApi });
+    const billingClaims = await verifyAccessToken(empty, billingOnly.access_token, billingApi);
+    assert.equal(billingClaims.aud, billingApi);
+    assert.equal(billingClaims.scope, 'read:invoices');
     // Least privilege: nothing beyond the pairs.
-    const more = await postForm(
-      tokenUrl(fixture),
-      { grant_type: 'client_credentials', scope: 'write:contacts' },
-      { basic: [made[0]!.clientId, made[0]!.secret] },
-    );
-    assert.equal(more.status, 400);
-    assert.equal(more.body.error, 'invalid_scope');
+    const more = await refusal(clientCredentialsToken(made[0]!, { scope: 'write:contacts' }));
+    assert.deepEqual(more, { error: 'invalid_scope', status: 400 });
   });
 
   test("an admin generates credentials for another member from the member's page; the listing shows the owner", async () => {
     await withPage(browser, 'user-credentials-admin', async (page) => {
-      await signInToConsole(page, fixture);
+      await signInAs(page, empty, admin);
       await page.getByRole('link', { name: 'Members' }).click();
-      await page.getByRole('link', { name: 'carol' }).click();
+      await page.getByRole('link', { name: carol.name }).click();
       await page.getByRole('heading', { name: 'OAuth 2.0 client credentials of carol@example.test' }).waitFor();
       await page.getByRole('row', { name: /Nightly export/ }).waitFor();
       await page.getByRole('button', { name: 'Generate OAuth 2.0 client credential' }).click();
@@ -171,11 +231,17 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs', { 
       }
       await screenshot(page, 'user-credentials-05-all-credentials');
     });
-    const stored = await fixture.server.server.runtime.registry.credentials.get({ actor: operatorActor }, made[1]!.clientId);
-    assert.equal(stored.ownerUserId, carol.id);
-    const { body, claims } = await clientCredentialsToken(made[1]!);
+    const stored = await empty.server.server.runtime.registry.credentials.get({ actor: operatorActor }, made[1]!.clientId);
+    assert.equal(stored.ownerUserId, carolId);
+    const token = await clientCredentialsToken(made[1]!);
+    assert.equal(token.scope, 'write:contacts');
+    const claims = await verifyAccessToken(empty, token.access_token, apiIdentifier);
     assert.equal(claims.aud, apiIdentifier);
-    assert.equal(body.scope, 'write:contacts');
     assert.equal(claims.scope, 'write:contacts');
+    assert.equal(claims.sub, made[1]!.clientId);
+    assert.deepEqual(claims[ownerClaim], { sub: carolId }, 'made by the administrator, owned by the member');
+    const introspected = await client.tokenIntrospection(await configurationOf(empty, made[1]!.clientId, made[1]!.secret), token.access_token);
+    assert.equal(introspected.active, true);
+    assert.deepEqual(introspected[ownerClaim], { sub: carolId });
   });
 });
