@@ -3,7 +3,8 @@
 // (2000 characters in all), device flow, an uploaded certificate, a trusted issuer, PKCE and secret
 // requirements, client credentials, token exchange, refresh token rotation, JWT access tokens,
 // "introspect all tokens" and ID token settings; then real clients (openid-client, jose) use the
-// app. A viewer sees it all and can change none of it.
+// app. A developer changes it and rotates its secret but may not delete it; a viewer sees it all
+// and can change none of it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -341,6 +342,48 @@ describe('a connected app with every OAuth setting, and who may change it, from 
     assert.equal(seen.client_id, other.clientId);
     const seenByOther = await client.tokenIntrospection(otherConfiguration, machine.access_token);
     assert.equal(seenByOther.active, false, 'an app without the setting does not see tokens of another app');
+  });
+
+  test('a developer may change the app and rotate its secret, but not delete it or pre-authorize users', async () => {
+    let rotated = '';
+    await withPage(browser, 'connected-app-developer', async (page) => {
+      await signInAs(page, empty, developer);
+      await page.getByRole('heading', { name: 'OAuth apps' }).waitFor();
+      assert.ok((await page.getByRole('link', { name: 'Create New OAuth App' }).count()) > 0, 'developers create apps');
+      await page.getByRole('link', { name: 'Field Service Connect' }).click();
+      await page.getByLabel('Description').fill('Connects the field service tablets and the dispatch desk to the CRM.');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Saved', { exact: true }).waitFor();
+
+      await page.getByRole('link', { name: 'Advanced' }).click();
+      const preAuthorizations = page.getByRole('region', { name: 'Pre-authorized users' });
+      await preAuthorizations.getByRole('cell', { name: 'every viewer', exact: true }).waitFor();
+      assert.equal(await preAuthorizations.getByRole('button', { name: 'Pre-authorize' }).count(), 0, 'only owners and admins pre-authorize');
+      assert.equal(await preAuthorizations.getByRole('button', { name: /^Remove the pre-authorization/ }).isDisabled(), true);
+
+      await page.getByRole('link', { name: 'OAuth & scopes' }).click();
+      await page.getByRole('button', { name: 'Refresh client secret' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Generate a new client secret?' });
+      await confirm.getByLabel('The current secret stops working').selectOption({ label: 'Immediately' });
+      await confirm.getByRole('button', { name: 'Generate new client secret' }).click();
+      const shown = page.getByRole('dialog', { name: 'Your new client secret' });
+      rotated = await shown.getByTestId('new-client-secret').inputValue();
+      await shown.getByRole('button', { name: 'Close' }).first().click();
+      await shown.waitFor({ state: 'hidden' });
+
+      await page.getByRole('link', { name: 'Lifecycle' }).click();
+      const remove = page.getByRole('button', { name: 'Delete app' });
+      assert.equal(await remove.isDisabled(), true, 'only owners and admins delete apps');
+      assert.equal(await remove.getAttribute('title'), 'Your role (developer) may not do this');
+      await screenshot(page, 'connected-app-03c-developer-lifecycle');
+    });
+    const app = await empty.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
+    assert.match(app.description ?? '', /dispatch desk/);
+    // The rotated secret works at once; the one it replaced does not.
+    const token = await client.clientCredentialsGrant(await configurationOf(empty, clientId, rotated));
+    assert.equal((await verifyAccessToken(empty, token.access_token, apiIdentifier)).sub, clientId);
+    const stale = await refusal(client.clientCredentialsGrant(await configurationOf(empty, clientId, secret)));
+    assert.deepEqual(stale, { error: 'invalid_client', status: 401 });
   });
 
   test('a viewer sees the settings but every control that would change them is disabled, and the API refuses them', async () => {
