@@ -115,12 +115,17 @@ export async function runCodeFlowWithOpenidClient(
   person: Person,
   parameters: Record<string, string>,
 ): Promise<RelyingPartyRun> {
-  return runCodeFlowThroughHostedPages(browser, empty, app, parameters, async (page) => {
+  return runCodeFlowThroughHostedPages(browser, empty, app, parameters, signInOnHostedPage(person));
+}
+
+/** What `person`, who has an account, does on the sign-in page an app sent them to. */
+export function signInOnHostedPage(person: Person): (page: Page) => Promise<void> {
+  return async (page) => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.getByLabel('Email').fill(person.email);
     await page.getByLabel('Password').fill(person.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-  });
+  };
 }
 
 /**
@@ -130,6 +135,18 @@ export async function runCodeFlowWithOpenidClient(
  */
 export async function runCodeFlowThroughHostedPages(
   browser: Browser,
+  empty: EmptyServer,
+  app: { clientId: string; clientSecret?: string; redirectUri: string },
+  parameters: Record<string, string>,
+  walk: (page: Page) => Promise<void>,
+  onConsent: (page: Page) => Promise<void> = () => Promise.resolve(),
+): Promise<RelyingPartyRun> {
+  return withPage(browser, `relying-party-${app.clientId}`, (page) => runCodeFlowInPage(page, empty, app, parameters, walk, onConsent));
+}
+
+/** The same flow in a page of the caller's, which stays signed in to the server afterwards (for a logout, say). */
+export async function runCodeFlowInPage(
+  page: Page,
   empty: EmptyServer,
   app: { clientId: string; clientSecret?: string; redirectUri: string },
   parameters: Record<string, string>,
@@ -149,26 +166,26 @@ export async function runCodeFlowThroughHostedPages(
     nonce,
     ...parameters,
   });
-  const callback = await withPage(browser, `relying-party-${app.clientId}`, async (page) => {
-    const arrived = new Promise<string>((resolve) => {
-      void page.route(
-        (target) => target.href.startsWith(app.redirectUri),
-        async (route) => {
-          resolve(route.request().url());
-          await route.fulfill({ status: 200, contentType: 'text/plain', body: 'signed in' });
-        },
-      );
-    });
-    await page.goto(url.href);
-    await walk(page);
-    const allow = page.getByRole('button', { name: 'Allow' });
-    const outcome = await Promise.race([arrived.then(() => 'app' as const), allow.waitFor().then(() => 'consent' as const)]);
-    if (outcome === 'consent') {
-      await onConsent(page);
-      await allow.click();
-    }
-    return arrived;
+  const arrived = new Promise<string>((resolve) => {
+    void page.route(
+      (target) => target.href.startsWith(app.redirectUri),
+      async (route) => {
+        resolve(route.request().url());
+        await route.fulfill({ status: 200, contentType: 'text/plain', body: 'signed in' });
+      },
+    );
   });
+  await page.goto(url.href);
+  await walk(page);
+  const allow = page.getByRole('button', { name: 'Allow' });
+  const outcome = await Promise.race([arrived.then(() => 'app' as const), allow.waitFor().then(() => 'consent' as const)]);
+  if (outcome === 'consent') {
+    await onConsent(page);
+    await allow.click();
+  }
+  const callback = await arrived;
+  // The page has landed there before it goes anywhere else.
+  await page.waitForURL((target) => target.href.startsWith(app.redirectUri));
   const tokens = await client.authorizationCodeGrant(configuration, new URL(callback), {
     pkceCodeVerifier: verifier,
     expectedState: state,
