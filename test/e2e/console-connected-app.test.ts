@@ -2,13 +2,15 @@
 // API, invites a viewer and a developer, and makes a "connected app" with several callback URLs
 // (2000 characters in all), device flow, an uploaded certificate, a trusted issuer, PKCE and secret
 // requirements, client credentials, token exchange, refresh token rotation, JWT access tokens,
-// "introspect all tokens" and ID token settings; then real clients (openid-client, jose) use the
-// app. A developer changes it and rotates its secret but may not delete it; a viewer sees it all
+// "introspect all tokens", ID token settings and single logout; then real clients (openid-client,
+// jose) use the app. A developer changes it and rotates its secret but may not delete it; a viewer sees it all
 // and can change none of it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { decodeProtectedHeader, importPKCS8, SignJWT } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, importPKCS8, jwtVerify, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
@@ -20,6 +22,7 @@ import {
   acceptInvitation,
   completeFirstRun,
   inviteFromMembersPage,
+  runCodeFlowInPage,
   runCodeFlowWithOpenidClient,
   startEmptyServer,
   type EmptyServer,
@@ -342,6 +345,88 @@ describe('a connected app with every OAuth setting, and who may change it, from 
     assert.equal(seen.client_id, other.clientId);
     const seenByOther = await client.tokenIntrospection(otherConfiguration, machine.access_token);
     assert.equal(seenByOther.active, false, 'an app without the setting does not see tokens of another app');
+  });
+
+  test('single logout: signing out of the server tells the app in the browser (front-channel) and from the server (back-channel)', async () => {
+    const logoutTokens: string[] = [];
+    const receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        logoutTokens.push(new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('logout_token') ?? '');
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const backchannelUri = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/oauth/backchannel-logout`;
+    const frontchannelUri = 'https://connect.example.test/oauth/frontchannel-logout';
+    const afterLogout = 'https://connect.example.test/signed-out';
+    try {
+      await withPage(browser, 'connected-app-logout-settings', async (page) => {
+        await signInAs(page, empty, admin, `/console/orgs/${org}/apps/${clientId}/basic`);
+        await page.getByRole('button', { name: '+ Add post-logout redirect URI' }).click();
+        await page.getByLabel('Post-logout redirect URI 1', { exact: true }).fill(afterLogout);
+        await page.getByRole('button', { name: 'Save changes' }).click();
+        await page.getByText('Saved', { exact: true }).waitFor();
+        await page.getByRole('link', { name: 'Logout' }).click();
+        await page.getByRole('heading', { name: 'Logout', level: 2 }).waitFor();
+        await page.getByLabel('Front-channel logout URL', { exact: true }).fill('http://connect.example.test/oauth/frontchannel-logout');
+        await page.getByRole('button', { name: 'Save changes' }).click();
+        await page
+          .getByText(/must be an https URL/)
+          .first()
+          .waitFor();
+        await page.getByLabel('Front-channel logout URL', { exact: true }).fill(frontchannelUri);
+        await page.getByLabel('Add iss and sid to the front-channel logout URL').check();
+        await page.getByLabel('Back-channel logout URL', { exact: true }).fill(backchannelUri);
+        await page.getByRole('button', { name: 'Save changes' }).click();
+        await page.getByText('Saved', { exact: true }).waitFor();
+        await screenshot(page, 'connected-app-03d-single-logout');
+      });
+
+      // The viewer signs in to the app (pre-authorized: no consent), then signs out from it.
+      const framed: URL[] = [];
+      await withPage(browser, 'connected-app-single-logout', async (page, context) => {
+        let backAtApp: (url: URL) => void = () => undefined;
+        const back = new Promise<URL>((resolve) => (backAtApp = resolve));
+        // The app is not on the network: its pages are answered here.
+        await context.route(
+          (url) => url.hostname === 'connect.example.test',
+          async (route) => {
+            const url = new URL(route.request().url());
+            if (url.pathname === new URL(frontchannelUri).pathname) framed.push(url);
+            if (url.pathname === new URL(afterLogout).pathname) backAtApp(url);
+            await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Field Service Connect</title><p>Signed out</p>' });
+          },
+        );
+        const { configuration, tokens } = await runCodeFlowInPage(page, empty, { clientId, clientSecret: secret, redirectUri }, viewer, {
+          scope: 'openid read:contacts',
+        });
+        const sid = tokens.claims()?.sid;
+        assert.ok(typeof sid === 'string', 'the ID token names the session (Front-Channel Logout §3)');
+        const logout = client.buildEndSessionUrl(configuration, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: afterLogout, state: 'bye' });
+        await page.goto(logout.href);
+        const confirm = page.getByRole('heading', { name: 'Sign out?' });
+        if (await Promise.race([back.then(() => false), confirm.waitFor().then(() => true)])) await page.getByRole('button', { name: 'Sign out' }).click();
+        assert.equal((await back).href, `${afterLogout}?state=bye`, 'back at the app, with its state');
+        assert.equal(framed.length, 1, 'the signed-out page loaded the front-channel logout URL once');
+        assert.equal(framed[0]!.searchParams.get('iss'), empty.issuer);
+        assert.equal(framed[0]!.searchParams.get('sid'), sid);
+
+        // The back-channel logout token, verified as the app would (Back-Channel Logout §2.6).
+        const deadline = Date.now() + 10_000;
+        while (logoutTokens.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.equal(logoutTokens.length, 1, 'one logout token was delivered');
+        const jwks = createRemoteJWKSet(new URL(configuration.serverMetadata().jwks_uri!));
+        const { payload } = await jwtVerify(logoutTokens[0]!, jwks, { issuer: empty.issuer, audience: clientId, typ: 'logout+jwt' });
+        assert.equal(payload.sid, sid);
+        assert.equal(payload.sub, await userIdOf(viewer.email));
+        assert.deepEqual(payload.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
+        assert.equal(payload.nonce, undefined, 'no nonce, so it can not pass for an ID token');
+      });
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 
   test('a developer may change the app and rotate its secret, but not delete it or pre-authorize users', async () => {
