@@ -2,15 +2,25 @@
 // API, invites a viewer and a developer, and makes a "connected app" with several callback URLs
 // (2000 characters in all), device flow, an uploaded certificate, a trusted issuer, PKCE and secret
 // requirements, client credentials, token exchange, refresh token rotation, JWT access tokens,
-// "introspect all tokens", ID token settings and single logout; then real clients (openid-client,
-// jose) use the app. A developer changes it and rotates its secret but may not delete it; a viewer sees it all
-// and can change none of it.
+// "introspect all tokens", ID token settings, asset tokens and single logout; then real clients
+// (openid-client, jose) use the app. A developer changes it and rotates its secret but may not
+// delete it; a viewer sees it all and can change none of it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { createRemoteJWKSet, decodeProtectedHeader, importPKCS8, jwtVerify, SignJWT } from 'jose';
+import {
+  calculateJwkThumbprint,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importPKCS8,
+  importX509,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
@@ -41,6 +51,8 @@ const developer = { email: 'dana@example.test', name: 'Dana Reyes', password };
 const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const tokenExchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const accessTokenType = 'urn:ietf:params:oauth:token-type:access_token';
+const jwtTokenType = 'urn:ietf:params:oauth:token-type:jwt';
+const deviceBackend = 'https://your-device-backend.example.test';
 
 describe('a connected app with every OAuth setting, and who may change it, from an empty server', { skip: browserSkipReason }, () => {
   let empty: EmptyServer;
@@ -345,6 +357,74 @@ describe('a connected app with every OAuth setting, and who may change it, from 
     assert.equal(seen.client_id, other.clientId);
     const seenByOther = await client.tokenIntrospection(otherConfiguration, machine.access_token);
     assert.equal(seenByOther.active, false, 'an app without the setting does not see tokens of another app');
+  });
+
+  test('asset tokens: the admin turns them on with a signing certificate; the app trades a user token and a device JWT for one', async () => {
+    const certificate = readFileSync('test/fixtures/certificates/ec-valid.pem', 'utf8');
+    await withPage(browser, 'connected-app-asset-tokens', async (page) => {
+      // Asset tokens need the api scope besides openid: the API gets one, and the app may ask for it.
+      await signInAs(page, empty, admin, `/console/orgs/${org}/apis`);
+      await page.getByRole('link', { name: 'Contacts API' }).click();
+      await page.getByRole('button', { name: '+ Add scope' }).click();
+      await page.getByLabel('Scope 3 name').fill('api');
+      await page.getByLabel('Scope 3 description').fill('Access and manage your data');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Saved', { exact: true }).waitFor();
+      await page.goto(`${empty.issuer}/console/orgs/${org}/apps/${clientId}/oauth`);
+      // The allowed scopes come first; the client credentials pairs below list the API's scopes too.
+      await page.getByLabel('api', { exact: true }).first().check();
+      await page.getByRole('button', { name: 'Save scopes' }).click();
+      await page.getByText('Saved', { exact: true }).waitFor();
+
+      await page.getByRole('link', { name: 'Tokens', exact: true }).click();
+      const card = page.locator('form', { has: page.getByRole('heading', { name: 'Asset tokens', exact: true }) });
+      await card.getByLabel('Enable asset tokens').check();
+      await card.getByLabel('Asset token validity (minutes)').fill('30');
+      await card.getByLabel('Asset audiences').fill(deviceBackend);
+      await card.getByLabel('Custom attributes').fill('{"fleet": "north"}');
+      await card.getByRole('button', { name: 'Save changes' }).click();
+      await card.getByText('Saved', { exact: true }).waitFor();
+      await page.getByRole('textbox', { name: 'Asset signing certificate' }).fill(certificate);
+      await page.getByRole('textbox', { name: 'Private key' }).fill(readFileSync('test/fixtures/certificates/ec-valid.key', 'utf8'));
+      await page.getByRole('button', { name: 'Save the certificate' }).click();
+      await page.getByText(/The asset signing certificate is saved/).waitFor();
+      await card.getByLabel('Sign asset tokens with').selectOption('certificate');
+      await card.getByRole('button', { name: 'Save changes' }).click();
+      await card.getByText('Saved', { exact: true }).waitFor();
+      await screenshot(page, 'connected-app-03e-asset-tokens');
+    });
+
+    // The device keeps its private key and signs a JWT naming its public key (RFC 7800 §3.2).
+    const device = await generateKeyPair('ES256');
+    const deviceKey = await exportJWK(device.publicKey);
+    const deviceJwt = await new SignJWT({ cnf: { jwk: deviceKey } })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuedAt()
+      .setExpirationTime('2m')
+      .sign(device.privateKey);
+    // The user signs in to the app, which gets a token with openid and api.
+    const { configuration, tokens } = await runCodeFlowWithOpenidClient(browser, empty, { clientId, clientSecret: secret, redirectUri }, admin, {
+      scope: 'openid api',
+    });
+    const issued = await client.genericGrantRequest(configuration, tokenExchange, {
+      subject_token: tokens.access_token,
+      subject_token_type: accessTokenType,
+      actor_token: deviceJwt,
+      actor_token_type: jwtTokenType,
+      requested_token_type: jwtTokenType,
+    });
+    assert.equal(issued.issued_token_type, jwtTokenType);
+    assert.equal(issued.refresh_token, undefined);
+    // The device's backend verifies it with the app's certificate, which the token carries.
+    const header = decodeProtectedHeader(issued.access_token);
+    assert.equal(header.alg, 'ES256');
+    assert.ok(header.x5c?.length, 'signed with the asset signing certificate');
+    const { payload } = await jwtVerify(issued.access_token, await importX509(certificate, 'ES256'), { issuer: empty.issuer, audience: deviceBackend });
+    assert.equal(payload.sub, await userIdOf(admin.email));
+    assert.equal(payload.client_id, clientId);
+    assert.equal(payload.exp! - payload.iat!, 30 * 60, 'valid for 30 minutes');
+    assert.deepEqual(payload.cnf, { jkt: await calculateJwkThumbprint(deviceKey) }, 'bound to the device key');
+    assert.equal(payload.fleet, 'north');
   });
 
   test('single logout: signing out of the server tells the app in the browser (front-channel) and from the server (back-channel)', async () => {
