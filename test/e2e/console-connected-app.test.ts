@@ -37,13 +37,21 @@ import {
   startEmptyServer,
   type EmptyServer,
 } from './from-empty-server.js';
-import { configurationOf, refusal, registerApiOnApisPage, runDeviceFlowWithOpenidClient, signInAs, verifyAccessToken } from './from-empty-server-clients.js';
+import {
+  configurationOf,
+  contactsApi,
+  refusal,
+  registerApiOnApisPage,
+  runDeviceFlowWithOpenidClient,
+  signInAs,
+  verifyAccessToken,
+} from './from-empty-server-clients.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
 const certificatePath = 'test/fixtures/certificates/rsa-valid.pem';
 const extraAudience = 'https://your-service.example.test';
-const apiIdentifier = 'https://api.example.test';
+const apiIdentifier = contactsApi.identifier;
 const password = 'correct horse battery staple';
 const admin = { email: 'ada@example.test', name: 'Ada Lindqvist', password };
 const viewer = { email: 'victor@example.test', name: 'Victor Okafor', password };
@@ -76,16 +84,7 @@ describe('a connected app with every OAuth setting, and who may change it, from 
     await withPage(browser, 'connected-app-first-run', async (page) => {
       org = await completeFirstRun(page, empty, admin, 'Field Service Co');
       // The API the app's tokens are for; opaque tokens at first, JWTs later.
-      await registerApiOnApisPage(page, empty, org, {
-        identifier: apiIdentifier,
-        name: 'Contacts API',
-        scopes: [
-          { name: 'read:contacts', description: 'Read your contacts' },
-          { name: 'write:contacts', description: 'Change your contacts' },
-        ],
-        allowOfflineAccess: true,
-        tokenFormat: 'opaque',
-      });
+      await registerApiOnApisPage(page, empty, org, { ...contactsApi, allowOfflineAccess: true, tokenFormat: 'opaque' });
       await inviteFromMembersPage(page, empty, org, viewer.email, 'viewer');
       await inviteFromMembersPage(page, empty, org, developer.email, 'developer');
     });

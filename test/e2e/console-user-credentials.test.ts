@@ -21,13 +21,13 @@ import {
   startEmptyServer,
   type EmptyServer,
 } from './from-empty-server.js';
-import { configurationOf, refusal, registerApiOnApisPage, signInAs, verifyAccessToken } from './from-empty-server-clients.js';
+import { configurationOf, contactsApi, refusal, registerApiOnApisPage, signInAs, verifyAccessToken } from './from-empty-server-clients.js';
 
 const run = promisify(execFile);
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
-const apiIdentifier = 'https://api.example.test';
+const apiIdentifier = contactsApi.identifier;
 const billingApi = 'https://billing.example.test';
 const notesRedirectUri = 'https://notes.example.test/cb';
 const password = 'correct horse battery staple';
@@ -60,14 +60,7 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs, fro
   test('the setup link makes the administrator, who registers two APIs, creates an app and invites a developer', async () => {
     await withPage(browser, 'user-credentials-first-run', async (page) => {
       org = await completeFirstRun(page, empty, admin, 'Acme Corp');
-      await registerApiOnApisPage(page, empty, org, {
-        identifier: apiIdentifier,
-        name: 'Contacts API',
-        scopes: [
-          { name: 'read:contacts', description: 'Read your contacts' },
-          { name: 'write:contacts', description: 'Change your contacts' },
-        ],
-      });
+      await registerApiOnApisPage(page, empty, org, contactsApi);
       await registerApiOnApisPage(page, empty, org, {
         identifier: billingApi,
         name: 'Billing API',

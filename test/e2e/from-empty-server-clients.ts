@@ -6,18 +6,12 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { paths } from '../../src/contracts/paths.js';
-import { withPage } from './console-helpers.js';
+import { signInToConsole, withPage } from './console-helpers.js';
 import { insecureRequests, type EmptyServer, type Person } from './from-empty-server.js';
 
 /** Opens the console signed out and signs `person` in on the hosted page. */
-export async function signInAs(page: Page, empty: EmptyServer, person: Person, path = '/console/'): Promise<void> {
-  await page.goto(`${empty.issuer}${path}`);
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await page.getByLabel('Email').fill(person.email);
-  await page.getByLabel('Password').fill(person.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname.startsWith('/console/') && !url.pathname.startsWith('/console/auth/'));
-  await page.getByRole('navigation', { name: 'Console' }).waitFor();
+export function signInAs(page: Page, empty: EmptyServer, person: Person, path = '/console/'): Promise<void> {
+  return signInToConsole(page, { issuer: empty.issuer, user: person }, person, path);
 }
 
 export interface ApiToRegister {
@@ -27,6 +21,16 @@ export interface ApiToRegister {
   allowOfflineAccess?: boolean;
   tokenFormat?: 'jwt' | 'opaque';
 }
+
+/** The API both walks start from: its identifier is the audience of its tokens. */
+export const contactsApi: ApiToRegister = {
+  identifier: 'https://api.example.test',
+  name: 'Contacts API',
+  scopes: [
+    { name: 'read:contacts', description: 'Read your contacts' },
+    { name: 'write:contacts', description: 'Change your contacts' },
+  ],
+};
 
 /** On a page signed in as someone who may manage APIs: registers the API on the console's APIs page. */
 export async function registerApiOnApisPage(page: Page, empty: EmptyServer, org: string, api: ApiToRegister): Promise<void> {
