@@ -34,18 +34,12 @@ import {
   inviteFromMembersPage,
   runCodeFlowInPage,
   runCodeFlowWithOpenidClient,
+  signInOnHostedPage,
   startEmptyServer,
   type EmptyServer,
 } from './from-empty-server.js';
-import {
-  configurationOf,
-  contactsApi,
-  refusal,
-  registerApiOnApisPage,
-  runDeviceFlowWithOpenidClient,
-  signInAs,
-  verifyAccessToken,
-} from './from-empty-server-clients.js';
+import { configurationOf, contactsApi, refusal, runDeviceFlowWithOpenidClient, signInAs } from './from-empty-server-clients.js';
+import { registerApiInConsole, verifyAccessToken } from './console-replay-steps.js';
 
 if (browserSkipReason) console.log(`# ${browserSkipReason}`);
 
@@ -84,7 +78,9 @@ describe('a connected app with every OAuth setting, and who may change it, from 
     await withPage(browser, 'connected-app-first-run', async (page) => {
       org = await completeFirstRun(page, empty, admin, 'Field Service Co');
       // The API the app's tokens are for; opaque tokens at first, JWTs later.
-      await registerApiOnApisPage(page, empty, org, { ...contactsApi, allowOfflineAccess: true, tokenFormat: 'opaque' });
+      await registerApiInConsole(page, empty, org, { ...contactsApi, allowOfflineAccess: true }, async () => {
+        await page.getByLabel('Token format').selectOption('opaque');
+      });
       await inviteFromMembersPage(page, empty, org, viewer.email, 'viewer');
       await inviteFromMembersPage(page, empty, org, developer.email, 'developer');
     });
@@ -276,7 +272,7 @@ describe('a connected app with every OAuth setting, and who may change it, from 
     const app = { clientId, clientSecret: secret, redirectUri };
     const { configuration, tokens } = await runCodeFlowWithOpenidClient(browser, empty, app, admin, { scope: 'openid offline_access read:contacts' });
     assert.equal(decodeProtectedHeader(tokens.access_token).typ, 'at+jwt', 'a JWT access token (RFC 9068)');
-    const access = await verifyAccessToken(empty, tokens.access_token, apiIdentifier);
+    const access = await verifyAccessToken(configuration, tokens.access_token, apiIdentifier);
     assert.equal(access.sub, adminId);
     assert.equal(access.client_id, clientId);
     const idToken = tokens.claims()!;
@@ -296,7 +292,7 @@ describe('a connected app with every OAuth setting, and who may change it, from 
     const rotated = await client.refreshTokenGrant(configuration, refreshToken);
     assert.ok(rotated.refresh_token);
     assert.notEqual(rotated.refresh_token, refreshToken);
-    assert.equal((await verifyAccessToken(empty, rotated.access_token, apiIdentifier)).sub, adminId);
+    assert.equal((await verifyAccessToken(configuration, rotated.access_token, apiIdentifier)).sub, adminId);
     const reused = await refusal(client.refreshTokenGrant(configuration, refreshToken));
     assert.equal(reused.error, 'invalid_grant');
     const familyRevoked = await refusal(client.refreshTokenGrant(configuration, rotated.refresh_token));
@@ -306,12 +302,12 @@ describe('a connected app with every OAuth setting, and who may change it, from 
     // Device flow: the device shows a code, the admin approves it on the hosted page, the device's polling gets tokens.
     const device = await runDeviceFlowWithOpenidClient(browser, configuration, admin, { scope: 'openid read:contacts' });
     assert.equal(device.consentHeading, 'Connect Field Service Connect?');
-    assert.equal((await verifyAccessToken(empty, device.tokens.access_token, apiIdentifier)).sub, adminId);
+    assert.equal((await verifyAccessToken(configuration, device.tokens.access_token, apiIdentifier)).sub, adminId);
     assert.equal(device.tokens.claims()?.sub, adminId);
 
     // Client credentials: the app itself, for its audience + scope pair only.
     const machine = await client.clientCredentialsGrant(configuration);
-    const machineClaims = await verifyAccessToken(empty, machine.access_token, apiIdentifier);
+    const machineClaims = await verifyAccessToken(configuration, machine.access_token, apiIdentifier);
     assert.equal(machineClaims.sub, clientId);
     assert.equal(machineClaims.scope, 'read:contacts');
     assert.equal((await refusal(client.clientCredentialsGrant(configuration, { scope: 'write:contacts' }))).error, 'invalid_scope');
@@ -329,7 +325,7 @@ describe('a connected app with every OAuth setting, and who may change it, from 
         .sign(key);
     const keyOnly = await configurationOf(empty, clientId);
     const forViewer = await client.genericGrantRequest(keyOnly, jwtBearer, { assertion: await assertionFor(viewer.email), scope: 'openid read:contacts' });
-    assert.equal((await verifyAccessToken(empty, forViewer.access_token, apiIdentifier)).sub, await userIdOf(viewer.email));
+    assert.equal((await verifyAccessToken(configuration, forViewer.access_token, apiIdentifier)).sub, await userIdOf(viewer.email));
     const forDeveloper = await refusal(
       client.genericGrantRequest(keyOnly, jwtBearer, { assertion: await assertionFor(developer.email), scope: 'openid read:contacts' }),
     );
@@ -343,7 +339,7 @@ describe('a connected app with every OAuth setting, and who may change it, from 
       scope: 'read:contacts',
     });
     assert.equal(exchanged.issued_token_type, accessTokenType);
-    const exchangedClaims = await verifyAccessToken(empty, exchanged.access_token, apiIdentifier);
+    const exchangedClaims = await verifyAccessToken(configuration, exchanged.access_token, apiIdentifier);
     assert.equal(exchangedClaims.sub, adminId);
     assert.deepEqual(exchangedClaims.act, { sub: clientId });
     assert.equal(exchangedClaims.scope, 'read:contacts');
@@ -478,9 +474,13 @@ describe('a connected app with every OAuth setting, and who may change it, from 
             await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Field Service Connect</title><p>Signed out</p>' });
           },
         );
-        const { configuration, tokens } = await runCodeFlowInPage(page, empty, { clientId, clientSecret: secret, redirectUri }, viewer, {
-          scope: 'openid read:contacts',
-        });
+        const { configuration, tokens } = await runCodeFlowInPage(
+          page,
+          empty,
+          { clientId, clientSecret: secret, redirectUri },
+          { scope: 'openid read:contacts' },
+          signInOnHostedPage(viewer),
+        );
         const sid = tokens.claims()?.sid;
         assert.ok(typeof sid === 'string', 'the ID token names the session (Front-Channel Logout §3)');
         const logout = client.buildEndSessionUrl(configuration, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: afterLogout, state: 'bye' });
@@ -544,8 +544,9 @@ describe('a connected app with every OAuth setting, and who may change it, from 
     const app = await empty.server.server.runtime.registry.apps.get({ actor: operatorActor }, clientId);
     assert.match(app.description ?? '', /dispatch desk/);
     // The rotated secret works at once; the one it replaced does not.
-    const token = await client.clientCredentialsGrant(await configurationOf(empty, clientId, rotated));
-    assert.equal((await verifyAccessToken(empty, token.access_token, apiIdentifier)).sub, clientId);
+    const configuration = await configurationOf(empty, clientId, rotated);
+    const token = await client.clientCredentialsGrant(configuration);
+    assert.equal((await verifyAccessToken(configuration, token.access_token, apiIdentifier)).sub, clientId);
     const stale = await refusal(client.clientCredentialsGrant(await configurationOf(empty, clientId, secret)));
     assert.deepEqual(stale, { error: 'invalid_client', status: 401 });
   });

@@ -21,7 +21,8 @@ import {
   startEmptyServer,
   type EmptyServer,
 } from './from-empty-server.js';
-import { configurationOf, contactsApi, refusal, registerApiOnApisPage, signInAs, verifyAccessToken } from './from-empty-server-clients.js';
+import { configurationOf, contactsApi, refusal, signInAs } from './from-empty-server-clients.js';
+import { registerApiInConsole, verifyAccessToken } from './console-replay-steps.js';
 
 const run = promisify(execFile);
 
@@ -53,15 +54,18 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs, fro
   });
 
   async function clientCredentialsToken(credential: { clientId: string; secret: string }, parameters: Record<string, string> = {}) {
-    const configuration = await configurationOf(empty, credential.clientId, credential.secret);
-    return client.clientCredentialsGrant(configuration, parameters);
+    return client.clientCredentialsGrant(await configurationOf(empty, credential.clientId, credential.secret), parameters);
   }
+
+  /** What each API does with the token: verifies it with the keys the issuer publishes. */
+  const verifiedBy = async (audience: string, token: string) => verifyAccessToken(await configurationOf(empty, made[0]!.clientId), token, audience);
 
   test('the setup link makes the administrator, who registers two APIs, creates an app and invites a developer', async () => {
     await withPage(browser, 'user-credentials-first-run', async (page) => {
       org = await completeFirstRun(page, empty, admin, 'Acme Corp');
-      await registerApiOnApisPage(page, empty, org, contactsApi);
-      await registerApiOnApisPage(page, empty, org, {
+      await registerApiInConsole(page, empty, org, { ...contactsApi, allowOfflineAccess: false });
+      await registerApiInConsole(page, empty, org, {
+        allowOfflineAccess: false,
         identifier: billingApi,
         name: 'Billing API',
         scopes: [
@@ -179,7 +183,7 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs, fro
     const token = await clientCredentialsToken(made[0]!);
     assert.deepEqual(token.scope?.split(' ').sort(), ['read:contacts', 'read:invoices']);
     for (const audience of [apiIdentifier, billingApi]) {
-      const claims = await verifyAccessToken(empty, token.access_token, audience);
+      const claims = await verifiedBy(audience, token.access_token);
       assert.deepEqual(claims.aud, [apiIdentifier, billingApi]);
       assert.deepEqual(String(claims.scope).split(' ').sort(), ['read:contacts', 'read:invoices']);
       assert.equal(claims.sub, made[0]!.clientId, 'the credential is the subject, never the user');
@@ -187,7 +191,7 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs, fro
     }
     // One audience at a time, as the curl commands ask.
     const billingOnly = await clientCredentialsToken(made[0]!, { audience: billingApi });
-    const billingClaims = await verifyAccessToken(empty, billingOnly.access_token, billingApi);
+    const billingClaims = await verifiedBy(billingApi, billingOnly.access_token);
     assert.equal(billingClaims.aud, billingApi);
     assert.equal(billingClaims.scope, 'read:invoices');
     // Least privilege: nothing beyond the pairs.
@@ -228,7 +232,7 @@ describe('per-user OAuth 2.0 client credentials with audience + scope pairs, fro
     assert.equal(stored.ownerUserId, carolId);
     const token = await clientCredentialsToken(made[1]!);
     assert.equal(token.scope, 'write:contacts');
-    const claims = await verifyAccessToken(empty, token.access_token, apiIdentifier);
+    const claims = await verifiedBy(apiIdentifier, token.access_token);
     assert.equal(claims.aud, apiIdentifier);
     assert.equal(claims.scope, 'write:contacts');
     assert.equal(claims.sub, made[1]!.clientId);

@@ -1,12 +1,11 @@
-// More shared steps of the browser tests that start from an empty server: signing in to the
-// console again, registering an API on the APIs page, a device approved on the hosted device page,
-// and access tokens checked as an API checks them (the issuer's published keys, with jose).
+// More shared steps of the browser tests that start from an empty server (besides
+// from-empty-server.ts and console-replay-steps.ts): signing in to the console again, an app's
+// discovery, a device approved on the hosted device page, and refusals as openid-client reports them.
 import assert from 'node:assert/strict';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
-import { paths } from '../../src/contracts/paths.js';
 import { signInToConsole, withPage } from './console-helpers.js';
+import type { ApiInConsole } from './console-replay-steps.js';
 import { insecureRequests, type EmptyServer, type Person } from './from-empty-server.js';
 
 /** Opens the console signed out and signs `person` in on the hosted page. */
@@ -14,16 +13,8 @@ export function signInAs(page: Page, empty: EmptyServer, person: Person, path = 
   return signInToConsole(page, { issuer: empty.issuer, user: person }, person, path);
 }
 
-export interface ApiToRegister {
-  identifier: string;
-  name: string;
-  scopes: { name: string; description: string }[];
-  allowOfflineAccess?: boolean;
-  tokenFormat?: 'jwt' | 'opaque';
-}
-
 /** The API both walks start from: its identifier is the audience of its tokens. */
-export const contactsApi: ApiToRegister = {
+export const contactsApi: Omit<ApiInConsole, 'allowOfflineAccess'> = {
   identifier: 'https://api.example.test',
   name: 'Contacts API',
   scopes: [
@@ -31,23 +22,6 @@ export const contactsApi: ApiToRegister = {
     { name: 'write:contacts', description: 'Change your contacts' },
   ],
 };
-
-/** On a page signed in as someone who may manage APIs: registers the API on the console's APIs page. */
-export async function registerApiOnApisPage(page: Page, empty: EmptyServer, org: string, api: ApiToRegister): Promise<void> {
-  await page.goto(`${empty.issuer}/console/orgs/${org}/apis`);
-  await page.getByRole('link', { name: 'Register an API' }).click();
-  await page.getByLabel('Identifier').fill(api.identifier);
-  await page.getByLabel('Name', { exact: true }).fill(api.name);
-  for (const [index, scope] of api.scopes.entries()) {
-    if (index > 0) await page.getByRole('button', { name: '+ Add scope' }).click();
-    await page.getByLabel(`Scope ${index + 1} name`).fill(scope.name);
-    await page.getByLabel(`Scope ${index + 1} description`).fill(scope.description);
-  }
-  if (api.allowOfflineAccess) await page.getByLabel('Allow offline access').check();
-  if (api.tokenFormat) await page.getByLabel('Token format').selectOption(api.tokenFormat);
-  await page.getByRole('button', { name: 'Register API' }).click();
-  await page.getByRole('heading', { name: api.name }).waitFor();
-}
 
 /** What an app learns from the server's discovery document, authenticating with its secret (or not at all). */
 export function configurationOf(empty: EmptyServer, clientId: string, clientSecret?: string): Promise<client.Configuration> {
@@ -87,13 +61,6 @@ export async function runDeviceFlowWithOpenidClient(
     return text;
   });
   return { tokens: await polling, consentHeading };
-}
-
-/** Verifies an access token as the API it is for would: the issuer's keys, its issuer, its audience, typ at+jwt (RFC 9068 §4). */
-export async function verifyAccessToken(empty: EmptyServer, token: string, audience: string): Promise<JWTPayload> {
-  const jwks = createRemoteJWKSet(new URL(`${empty.issuer}${paths.jwks}`));
-  const { payload } = await jwtVerify(token, jwks, { issuer: empty.issuer, audience, typ: 'at+jwt' });
-  return payload;
 }
 
 /** The OAuth error code of a refused request, as openid-client reports it. */
