@@ -85,7 +85,7 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
       await page.getByLabel('Redirect URI 2', { exact: true }).fill(`${loopback}#frag`);
       await page.getByText('must not contain a fragment').waitFor();
       await page.getByLabel('Redirect URI 2', { exact: true }).fill(loopback);
-      const used = customScheme.length + 1 + loopback.length;
+      const used = customScheme.length + loopback.length;
       await page.getByText(`${used} of 2000 characters used`).waitFor();
       await screenshot(page, 'native-app-03-redirect-uris');
       await page.getByRole('button', { name: 'Continue' }).click();

@@ -4,7 +4,7 @@
  */
 import { grantTypeNames } from '@contracts/algorithms';
 import { appTypeRules, m2mNeedsApiGrants, type AppType } from '@contracts/app-types';
-import { checkRedirectUri, redirectUrisTotalLimit } from '@contracts/redirect-uris';
+import { checkRedirectUri, redirectUrisLength, redirectUrisTotalLimit } from '@contracts/redirect-uris';
 import { openIdScopes, standardScopes } from '@contracts/scopes';
 
 export { appTypeRules, checkRedirectUri, grantTypeNames, m2mNeedsApiGrants, openIdScopes, redirectUrisTotalLimit };
@@ -70,7 +70,8 @@ export function checkUri(uri: string, type: AppType): UriCheck {
   return { error: check.errors[0] ?? null, placeholder: check.placeholderReason };
 }
 
-/** The characters the list takes, counted as the server counts them: one URI per line. */
+/** The characters the list takes, counted as the server counts them: the URIs', trimmed as they are sent. */
 export function totalLength(uris: readonly string[]): number {
-  return uris.filter((uri) => uri !== '').join('\n').length;
+  return redirectUrisLength(uris.map((uri) => uri.trim()));
 }
+
