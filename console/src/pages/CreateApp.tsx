@@ -9,7 +9,7 @@ import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../lib/bo
 import { handOver } from '../lib/handover';
 import { useLoad, useTitle } from '../lib/hooks';
 import { useOrg } from '../lib/org';
-import { anyUnder, fieldErrorsOf, firstFor, type FieldErrors } from '../lib/problems';
+import { anyUnder, fieldErrorsOf, firstFor, useServerProblems, type FieldErrors } from '../lib/problems';
 import type { Api, AppType, AppWithSecret, Page } from '../lib/types';
 
 type StepId = 'type' | 'details' | 'redirects' | 'tokens' | 'refresh' | 'scopes' | 'openid';
@@ -167,9 +167,30 @@ export function CreateApp() {
   const [bounds, setBounds] = useState<AppBounds>(defaultBounds);
   const [draft, setDraft] = useState<Draft>(() => initialDraft(defaultBounds));
   const [stepIndex, setStepIndex] = useState(0);
-  const [errors, setErrors] = useState<FieldErrors>([]);
+  const [localErrors, setErrors] = useState<FieldErrors>([]);
   const [serverError, setServerError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const serverProblems = useServerProblems(
+    serverError,
+    {
+      type: draft.type,
+      name: draft.name,
+      description: draft.description,
+      visibility: draft.visibility,
+      status: draft.saveAsDraft,
+      redirectUris: draft.redirectUris,
+      accessToken: { ttlMinutes: draft.accessTtl },
+      idToken: { ttlMinutes: draft.idTtl },
+      grantTypes: draft.refresh,
+      refreshToken: { ttlMinutes: draft.refreshTtl, rotation: draft.rotation },
+      scopes: draft.scopes,
+      defaultAudience: draft.defaultAudience,
+      apiGrants: draft.apiGrants,
+    },
+    createLabels,
+  );
+  // The console's own findings, then the server's that still apply.
+  const errors: FieldErrors = [...localErrors, ...serverProblems];
   const apis = useLoad(() => get<Page<Api>>(`/orgs/${encodeURIComponent(org.slug)}/apis?perPage=100`), [org.slug]);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const moved = useRef(false);
@@ -215,7 +236,8 @@ export function CreateApp() {
 
   const go = (index: number) => {
     moved.current = true;
-    setServerError(null);
+    // A refusal about fields stays until those fields are edited; any other one ends with the step.
+    setServerError((current: unknown) => (fieldErrorsOf(current).length > 0 ? current : null));
     setStepIndex(index);
   };
 
@@ -249,7 +271,7 @@ export function CreateApp() {
       void navigate(org.path(`apps/${encodeURIComponent(created.clientId)}/credentials`));
     } catch (caught) {
       const problems = fieldErrorsOf(caught);
-      setErrors(problems);
+      setErrors([]);
       setServerError(caught);
       const target = problems.length > 0 ? steps.indexOf(stepOfField(problems[0]!.field)) : -1;
       if (target >= 0 && target !== stepIndex) {
@@ -309,7 +331,7 @@ export function CreateApp() {
         <h2 ref={headingRef} tabIndex={-1}>
           Step {stepIndex + 1} of {steps.length}: {stepTitles[step]}
         </h2>
-        <ErrorSummary error={serverError} title="The app was not created" />
+        <ErrorSummary error={serverError} title="The app was not created" problems={serverProblems} labels={createLabels} />
 
         {step === 'type' ? (
           <fieldset className="type-choices">
@@ -551,6 +573,14 @@ export function CreateApp() {
     </>
   );
 }
+
+/** The fields as the wizard labels them, for the summary of a refused create. */
+const createLabels = {
+  type: 'What kind of app is it?',
+  status: 'Save as draft',
+  grantTypes: 'Issue a refresh token',
+  'refreshToken.rotation': 'Rotate refresh tokens',
+};
 
 function mergeCheck(errors: FieldErrors, field: string, message: string | null): FieldErrors {
   const rest = errors.filter((problem) => problem.field !== field);

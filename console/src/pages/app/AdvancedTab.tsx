@@ -11,7 +11,7 @@ import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
 import { useSession } from '../../lib/session';
 import { useOrg } from '../../lib/org';
-import { anyUnder, fieldErrorsOf, firstFor, type FieldErrors } from '../../lib/problems';
+import { anyUnder, firstFor, useServerProblems, type FieldErrors } from '../../lib/problems';
 import type { Certificate, Role } from '../../lib/types';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
@@ -27,7 +27,6 @@ const authMethods = [
 export function AdvancedTab() {
   const { app, canEdit, builtIn } = useApp();
   const isServerAdmin = useSession().session.user.isAdmin;
-  const saver = useSaver();
   const [bounds, setBounds] = useState<AppBounds>(defaultBounds);
   useEffect(() => void loadBounds().then(setBounds), []);
   const isPublic = isPublicType(app.type);
@@ -46,6 +45,14 @@ export function AdvancedTab() {
   const [sectorUri, setSectorUri] = useState(app.idToken.sectorIdentifierUri ?? '');
   const [customClaims, setCustomClaims] = useState(Object.keys(app.customClaims).length > 0 ? JSON.stringify(app.customClaims, null, 2) : '');
   const [local, setLocal] = useState<FieldErrors>([]);
+  const saver = useSaver({
+    security,
+    grantTypes,
+    tokenEndpointAuthMethod: authMethod,
+    refreshToken: { rotation, reuseIntervalSeconds: retryWindow, requireSecret: requireSecretForRefresh },
+    idToken: { ttlMinutes: idTtl, audiences: idAudiences, signingAlg: idTokenAlg, subjectType, sectorIdentifierUri: sectorUri },
+    customClaims,
+  });
   const errors = [...local, ...saver.errors];
   const available = appTypeRules[app.type].grantTypes;
   const userFlows = app.type !== 'm2m';
@@ -352,7 +359,13 @@ export function AdvancedTab() {
             }
           />
         </fieldset>
-        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
+        <SaveBar
+          busy={saver.busy}
+          saved={saver.saved}
+          error={saver.error}
+          problems={saver.errors}
+          labels={{ 'idToken.ttlMinutes': 'Token valid for (minutes)' }}
+        />
       </form>
       <Certificates />
       {app.ownerUserId === null && !builtIn ? <PreAuthorizations /> : null}
@@ -390,7 +403,7 @@ function PreAuthorizations() {
   const [audiences, setAudiences] = useState(app.defaultAudience ?? '');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const errors = fieldErrorsOf(error);
+  const errors = useServerProblems(error, { user: email, role, scopes, audiences });
   const offered = app.scopes.filter((scope) => scope !== 'offline_access');
 
   const add = async () => {
@@ -518,7 +531,7 @@ function PreAuthorizations() {
                 .join('; ') || undefined
             }
           />
-          <ErrorSummary error={error} title="Nobody was pre-authorized" />
+          <ErrorSummary error={error} title="Nobody was pre-authorized" problems={errors} labels={{ user: 'Email of the user', audiences: 'APIs it covers' }} />
           <button type="submit" className="primary" disabled={busy || scopes.length === 0}>
             {busy ? 'Saving…' : 'Pre-authorize'}
           </button>

@@ -7,11 +7,12 @@ import { allowsGrant, grantTypeNames } from '../../lib/app-rules';
 import { checkWhole } from '../../lib/bounds';
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
-import { firstFor, messagesFor, type FieldErrors } from '../../lib/problems';
+import { firstFor, messagesFor, useServerProblems, type FieldErrors } from '../../lib/problems';
 import { useApp, useSaver } from './context';
 import { SaveBar } from './SaveBar';
 
 const labels = assetTokenLabels;
+const fieldLabels = Object.fromEntries(Object.entries(labels).map(([name, label]) => [`assetTokens.${name}`, label]));
 
 /** The asset signing certificate, or null while the app has none (the API answers 404). */
 async function loadCertificate(clientId: string): Promise<AssetSigningCertificateView | null> {
@@ -39,7 +40,6 @@ export function AssetTokensSection() {
 
 function AssetTokensForm() {
   const { app, canEdit } = useApp();
-  const saver = useSaver();
   const settings = app.assetTokens;
   const [enabled, setEnabled] = useState(settings.enabled);
   const [validity, setValidity] = useState(String(settings.validityMinutes));
@@ -48,6 +48,7 @@ function AssetTokensForm() {
   const [attributes, setAttributes] = useState(JSON.stringify(settings.customAttributes, null, 2));
   const [local, setLocal] = useState<FieldErrors>([]);
   const certificate = useLoad(() => loadCertificate(app.clientId), [app.clientId]);
+  const saver = useSaver({ assetTokens: { enabled, validityMinutes: validity, audiences, signing, customAttributes: attributes } });
   const errors = [...local, ...saver.errors];
   const audienceErrors = [
     ...messagesFor(errors, 'assetTokens.audiences'),
@@ -140,7 +141,7 @@ function AssetTokensForm() {
             error={attributeErrors[0]}
           />
         </fieldset>
-        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={saver.errors} labels={fieldLabels} />
       </form>
       {certificate.loading && !certificate.data ? <Loading label="Loading the asset signing certificate…" /> : null}
       {certificate.error ? <ErrorSummary error={certificate.error} title="The asset signing certificate could not be loaded" /> : null}
@@ -158,7 +159,7 @@ function AssetSigningCertificate({ current, onChange }: { current: AssetSigningC
   const [done, setDone] = useState<string | null>(null);
   const headingId = useId();
   const path = `/apps/${encodeURIComponent(app.clientId)}/asset-signing-certificate`;
-  const fieldErrors: FieldErrors = error instanceof ApiError ? error.fieldErrors : [];
+  const fieldErrors = useServerProblems(error, { certificate: certificatePem, privateKey });
   const tooLarge = (text: string) => new TextEncoder().encode(text).length > assetSigningPemMaxBytes;
 
   const upload = async () => {
@@ -238,7 +239,7 @@ function AssetSigningCertificate({ current, onChange }: { current: AssetSigningC
             hint="Its unencrypted PEM private key, at most 4 KB. Stored encrypted; never shown again."
             error={firstFor(fieldErrors, 'privateKey')}
           />
-          <ErrorSummary error={error} title="The asset signing certificate was not changed" />
+          <ErrorSummary error={error} title="The asset signing certificate was not changed" problems={fieldErrors} labels={labels} />
           {done ? (
             <p className="notice notice-success" role="status">
               {done}

@@ -8,7 +8,7 @@ import { api, get } from '../../lib/api';
 import { appTypeRules, grantTypeNames } from '../../lib/app-rules';
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
-import { fieldErrorsOf, firstFor } from '../../lib/problems';
+import { firstFor, useServerProblems } from '../../lib/problems';
 import { useApp } from './context';
 
 const splitList = (text: string) => text.split(/[\s,]+/).filter(Boolean);
@@ -33,7 +33,7 @@ export function TrustedIssuers() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState('');
-  const errors = fieldErrorsOf(error);
+  const errors = useServerProblems(error, { issuer, keys, subjects, allowAnySubject: anySubject, scopes, expiresAt: expires });
 
   const submit = async () => {
     setError(null);
@@ -160,7 +160,12 @@ export function TrustedIssuers() {
             hint="After this the relationship is ignored."
             error={firstFor(errors, 'expiresAt')}
           />
-          <ErrorSummary error={error} title="The issuer was not trusted" />
+          <ErrorSummary
+            error={error}
+            title="The issuer was not trusted"
+            problems={errors}
+            labels={{ issuer: 'Issuer', keys: 'Public keys', subjects: 'Subjects', expiresAt: 'Expires' }}
+          />
           {added ? (
             <p className="notice notice-success" role="status">
               {added}
