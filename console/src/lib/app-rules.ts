@@ -75,3 +75,15 @@ export function totalLength(uris: readonly string[]): number {
   return redirectUrisLength(uris.map((uri) => uri.trim()));
 }
 
+/** PEM armor of any private key: PKCS #8, encrypted PKCS #8, RSA, EC, OpenSSH. */
+const privateKeyArmor = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
+/**
+ * Why the text can't go in a certificate or public key field: it holds a private key, which must
+ * never leave its owner. Checked before anything is sent, so the key never reaches the server.
+ */
+export function privateKeyProblem(text: string): string | null {
+  return privateKeyArmor.test(text)
+    ? 'This is a private key. Paste the certificate (BEGIN CERTIFICATE) or public key instead; never share the private key.'
+    : null;
+}

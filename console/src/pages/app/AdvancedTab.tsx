@@ -5,7 +5,7 @@ import { DataTable } from '../../components/DataTable';
 import { ConfirmAction } from '../../components/Dialog';
 import { Checkbox, ErrorSummary, Loading, Select, TextField } from '../../components/ui';
 import { api, get } from '../../lib/api';
-import { appTypeRules, grantTypeLabels, grantTypeNames, isPublicType } from '../../lib/app-rules';
+import { appTypeRules, grantTypeLabels, grantTypeNames, isPublicType, privateKeyProblem } from '../../lib/app-rules';
 import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../../lib/bounds';
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
@@ -555,6 +555,7 @@ function Certificates() {
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState('');
   const [fileKey, setFileKey] = useState(0);
+  const keyProblem = privateKeyProblem(text);
 
   const readFile = async (file: File | undefined) => {
     setError(null);
@@ -572,6 +573,7 @@ function Certificates() {
   const upload = async () => {
     setError(null);
     setAdded('');
+    if (keyProblem) return;
     if (new TextEncoder().encode(text).length > maxCertificateBytes) {
       setError(new Error(`the text is larger than 4 KB (${maxCertificateBytes} bytes)`));
       return;
@@ -665,7 +667,14 @@ function Certificates() {
               value={text}
               onChange={(event) => setText(event.target.value)}
               placeholder="-----BEGIN CERTIFICATE-----"
+              aria-invalid={keyProblem ? true : undefined}
+              aria-describedby={keyProblem ? `${pasteId}-error` : undefined}
             />
+            {keyProblem ? (
+              <div className="field-error" id={`${pasteId}-error`} role="alert">
+                {keyProblem}
+              </div>
+            ) : null}
             <div className="hint" aria-live="polite">
               {fileName ? `${fileName}: ` : ''}
               {new TextEncoder().encode(text).length} of {maxCertificateBytes} bytes

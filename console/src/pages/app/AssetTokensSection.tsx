@@ -3,7 +3,7 @@ import { assetAudiencesMax, assetSigningPemMaxBytes, assetTokenLabels, assetToke
 import type { AssetSigningCertificateView } from '@contracts/views';
 import { Checkbox, ErrorSummary, Loading, Select, TextField } from '../../components/ui';
 import { api, ApiError } from '../../lib/api';
-import { allowsGrant, grantTypeNames } from '../../lib/app-rules';
+import { allowsGrant, grantTypeNames, privateKeyProblem } from '../../lib/app-rules';
 import { checkWhole } from '../../lib/bounds';
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
@@ -160,11 +160,16 @@ function AssetSigningCertificate({ current, onChange }: { current: AssetSigningC
   const headingId = useId();
   const path = `/apps/${encodeURIComponent(app.clientId)}/asset-signing-certificate`;
   const fieldErrors = useServerProblems(error, { certificate: certificatePem, privateKey });
+  // The private key belongs in its own field; in the certificate's it is a mistake.
+  const keyInCertificate = privateKeyProblem(certificatePem)
+    ? `This is a private key: it goes in the ${labels.privateKey} field. Paste the certificate (BEGIN CERTIFICATE) here.`
+    : null;
   const tooLarge = (text: string) => new TextEncoder().encode(text).length > assetSigningPemMaxBytes;
 
   const upload = async () => {
     setError(null);
     setDone(null);
+    if (keyInCertificate) return;
     if (tooLarge(certificatePem) || tooLarge(privateKey)) {
       setError(new Error(`the ${labels.certificate} and the ${labels.privateKey} must be at most 4 KB (${assetSigningPemMaxBytes} bytes) each`));
       return;
@@ -228,7 +233,7 @@ function AssetSigningCertificate({ current, onChange }: { current: AssetSigningC
             onChange={setCertificatePem}
             placeholder="-----BEGIN CERTIFICATE-----"
             hint="PEM, at most 4 KB."
-            error={firstFor(fieldErrors, 'certificate')}
+            error={keyInCertificate ?? firstFor(fieldErrors, 'certificate')}
           />
           <TextField
             label={labels.privateKey}
