@@ -92,6 +92,8 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
 
       // 3.3 Access token TTL: default 30, 1..300, refused inline outside.
       await page.getByRole('heading', { name: /Token lifetimes/ }).waitFor();
+      assert.equal(await page.getByLabel(/Use the API.s lifetime/).isChecked(), true, "the API's lifetime by default");
+      await page.getByLabel(/A lifetime of its own/).check();
       const accessTtl = page.getByLabel('Access token TTL (minutes)');
       assert.equal(await accessTtl.inputValue(), '30');
       assert.equal(await page.getByLabel('ID token validity (minutes)').inputValue(), '2');

@@ -31,6 +31,8 @@ interface Draft {
   visibility: 'private' | 'public';
   redirectUris: string[];
   saveAsDraft: boolean;
+  /** Leave the access token TTL unset: each API's own access token lifetime applies. */
+  apiLifetime: boolean;
   accessTtl: string;
   idTtl: string;
   refresh: boolean;
@@ -50,6 +52,7 @@ function initialDraft(bounds: AppBounds): Draft {
     visibility: 'private',
     redirectUris: [''],
     saveAsDraft: false,
+    apiLifetime: true,
     accessTtl: String(bounds.accessTokenTtlMinutes.default),
     idTtl: String(bounds.idTokenTtlMinutes.default),
     refresh: false,
@@ -107,7 +110,7 @@ function checkStep(step: StepId, draft: Draft, bounds: AppBounds): FieldErrors {
       break;
     }
     case 'tokens': {
-      const access = checkWhole(draft.accessTtl, bounds.accessTokenTtlMinutes);
+      const access = draft.apiLifetime ? null : checkWhole(draft.accessTtl, bounds.accessTokenTtlMinutes);
       if (access) problems.push({ field: 'accessToken.ttlMinutes', message: access });
       if (type !== 'm2m') {
         const id = checkWhole(draft.idTtl, bounds.idTokenTtlMinutes);
@@ -142,7 +145,7 @@ function requestBody(draft: Draft): Record<string, unknown> {
     description: draft.description,
     visibility: draft.visibility,
     grantTypes,
-    accessToken: { ttlMinutes: Number(draft.accessTtl) },
+    accessToken: { ttlMinutes: draft.apiLifetime ? null : Number(draft.accessTtl) },
   };
   if (draft.saveAsDraft) body.status = 'draft';
   if (usesRedirectUris(type)) body.redirectUris = draft.redirectUris.map((uri) => uri.trim()).filter(Boolean);
@@ -179,7 +182,7 @@ export function CreateApp() {
       visibility: draft.visibility,
       status: draft.saveAsDraft,
       redirectUris: draft.redirectUris,
-      accessToken: { ttlMinutes: draft.accessTtl },
+      accessToken: { ttlMinutes: draft.apiLifetime ? null : draft.accessTtl },
       idToken: { ttlMinutes: draft.idTtl },
       grantTypes: draft.refresh,
       refreshToken: { ttlMinutes: draft.refreshTtl, rotation: draft.rotation },
@@ -429,18 +432,39 @@ export function CreateApp() {
 
         {step === 'tokens' ? (
           <>
-            <TextField
-              label="Access token TTL (minutes)"
-              type="number"
-              inputMode="numeric"
-              min={bounds.accessTokenTtlMinutes.min}
-              max={bounds.accessTokenTtlMinutes.max}
-              value={draft.accessTtl}
-              onChange={(accessTtl) => update({ accessTtl }, 'accessToken')}
-              onBlur={() => setErrors((current) => mergeCheck(current, 'accessToken.ttlMinutes', checkWhole(draft.accessTtl, bounds.accessTokenTtlMinutes)))}
-              hint={`How long an access token works. Default ${bounds.accessTokenTtlMinutes.default}, from ${bounds.accessTokenTtlMinutes.min} to ${bounds.accessTokenTtlMinutes.max} minutes.`}
-              error={firstFor(errors, 'accessToken.ttlMinutes')}
-            />
+            <fieldset>
+              <legend>Access token lifetime</legend>
+              <label className="type-choice compact">
+                <input type="radio" name="access-lifetime" checked={draft.apiLifetime} onChange={() => update({ apiLifetime: true }, 'accessToken')} />
+                <span>
+                  <strong>Use the API&apos;s lifetime</strong>
+                  <span className="hint">
+                    Each API says how long its access tokens live; a token for it lives that long. Change it later on the Tokens tab.
+                  </span>
+                </span>
+              </label>
+              <label className="type-choice compact">
+                <input type="radio" name="access-lifetime" checked={!draft.apiLifetime} onChange={() => update({ apiLifetime: false }, 'accessToken')} />
+                <span>
+                  <strong>A lifetime of its own</strong>
+                  <span className="hint">The same number of minutes for every API this app calls.</span>
+                </span>
+              </label>
+            </fieldset>
+            {draft.apiLifetime ? null : (
+              <TextField
+                label="Access token TTL (minutes)"
+                type="number"
+                inputMode="numeric"
+                min={bounds.accessTokenTtlMinutes.min}
+                max={bounds.accessTokenTtlMinutes.max}
+                value={draft.accessTtl}
+                onChange={(accessTtl) => update({ accessTtl }, 'accessToken')}
+                onBlur={() => setErrors((current) => mergeCheck(current, 'accessToken.ttlMinutes', checkWhole(draft.accessTtl, bounds.accessTokenTtlMinutes)))}
+                hint={`How long an access token works. Default ${bounds.accessTokenTtlMinutes.default}, from ${bounds.accessTokenTtlMinutes.min} to ${bounds.accessTokenTtlMinutes.max} minutes.`}
+                error={firstFor(errors, 'accessToken.ttlMinutes')}
+              />
+            )}
             {type !== 'm2m' ? (
               <TextField
                 label="ID token validity (minutes)"
@@ -608,7 +632,7 @@ function Summary({ draft }: { draft: Draft }) {
           </>
         ) : null}
         <dt>Access token TTL</dt>
-        <dd>{draft.accessTtl} minutes</dd>
+        <dd>{draft.apiLifetime ? "the API's lifetime" : `${draft.accessTtl} minutes`}</dd>
         <dt>Refresh token</dt>
         <dd>{draft.refresh ? `yes, ${draft.refreshTtl} minutes` : 'no'}</dd>
         <dt>Scopes</dt>
