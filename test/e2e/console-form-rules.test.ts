@@ -126,6 +126,33 @@ describe('the rules every console form keeps', { skip: browserSkipReason }, () =
     });
   });
 
+  test('organization settings and invitations forget a refused field once it is edited, and name it by its label', async () => {
+    await withPage(browser, 'form-rules-org-and-invite', async (page) => {
+      await signInToConsole(page, fixture, fixture.user, '/console/orgs/default/settings');
+      const urlName = page.getByLabel('URL name');
+      await urlName.fill('Not A Slug');
+      await page.getByRole('button', { name: 'Save' }).click();
+      const summary = page.locator('.error-summary', { hasText: 'The settings were not saved' });
+      await summary.getByText(/^URL name: must be 1 to 63 lower-case letters/).waitFor();
+      assert.equal(await urlName.getAttribute('aria-invalid'), 'true');
+      await urlName.fill('not-a-slug-yet');
+      assert.equal(await urlName.getAttribute('aria-invalid'), null);
+      assert.equal(await page.locator('.error-summary').count(), 0);
+
+      await page.goto(`${fixture.issuer}/console/orgs/default/members`);
+      const invite = page.getByLabel('Email to invite');
+      await invite.fill('not an address');
+      await page.getByRole('button', { name: 'Invite', exact: true }).click();
+      await page.locator('.error-summary', { hasText: 'The invitation was not made' }).getByText('Email to invite: must be an email address').waitFor();
+      assert.equal(await invite.getAttribute('aria-invalid'), 'true');
+      await invite.fill('erin@example');
+      assert.equal(await invite.getAttribute('aria-invalid'), null);
+      assert.equal(await page.getByText('must be an email address').count(), 0);
+    });
+    const org = await fixture.server.server.runtime.registry.orgs.get({ actor: operatorActor }, 'default');
+    assert.equal(org.name, 'default', 'nothing was saved');
+  });
+
   test('the wizard forgets a refused field once it is edited', async () => {
     await withPage(browser, 'form-rules-wizard', async (page) => {
       let refused = false;
