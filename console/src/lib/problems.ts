@@ -100,18 +100,18 @@ const commonLabels: FieldLabels = {
   frontchannelLogoutUri: 'Front-channel logout URL',
 };
 
-/** A path the tables don't name, in words: `security.requirePkce` → "Require pkce (security)". */
+/** A path the tables don't name, in words: `security.requirePkce` → "Require pkce, security". */
 function wordsOf(path: string): string {
   const words = segmentsOf(path).map((segment) =>
     typeof segment === 'number'
       ? String(segment + 1)
       : segment
           .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-          .replace(/Uri\b/g, 'URI')
-          .toLowerCase(),
+          .toLowerCase()
+          .replace(/\b(uri|url|id|ttl|jwt|mfa)\b/g, (word) => word.toUpperCase()),
   );
-  const [last, ...rest] = words.reverse();
-  const text = [last, ...rest].filter(Boolean).join(', ');
+  // The last segment is the field, the ones before it say where it is.
+  const text = words.reverse().join(', ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

@@ -24,6 +24,31 @@ const authMethods = [
 ];
 
 /** The connected-app settings: security, grants, refresh tokens, ID tokens, certificates, claims. */
+/** The fields as this tab labels them, for the summary of a refused save. */
+const advancedLabels = {
+  'security.requirePkce': 'Require Proof Key for Code Exchange (PKCE)',
+  'security.requireVerifiedEmail': 'Require a verified email address',
+  'security.requireMfa': 'Require two-step verification',
+  'security.requirePushedAuthorizationRequests': 'Require pushed authorization requests (PAR)',
+  'security.requireDpop': 'Require DPoP (sender-constrained tokens)',
+  'security.requireSecretForWebServerFlow': 'Require secret for the web server flow',
+  'security.introspectAllTokens': 'Introspect all tokens',
+  'security.firstParty': 'First-party app (skip consent)',
+  'security.managementApiAccess': 'Allow the Latchkey management API',
+  'security.tokenExchangeImpersonation': 'Token exchange without an actor token impersonates the user',
+  'refreshToken.requireSecret': 'Require secret for the refresh token flow',
+  'refreshToken.rotation': 'Enable refresh token rotation',
+  'refreshToken.reuseIntervalSeconds': 'Retry window (seconds)',
+  tokenEndpointAuthMethod: 'Client authentication',
+  'idToken.ttlMinutes': 'Token valid for (minutes)',
+  'idToken.audiences': 'ID token audiences',
+  'idToken.audiences[]': 'ID token audience {n}',
+  'idToken.signingAlg': 'ID token signing algorithm',
+  'idToken.subjectType': 'User identifiers (sub)',
+  'idToken.sectorIdentifierUri': 'Sector identifier URI',
+  customClaims: 'Custom claims (JSON)',
+};
+
 export function AdvancedTab() {
   const { app, canEdit, builtIn } = useApp();
   const isServerAdmin = useSession().session.user.isAdmin;
@@ -45,14 +70,17 @@ export function AdvancedTab() {
   const [sectorUri, setSectorUri] = useState(app.idToken.sectorIdentifierUri ?? '');
   const [customClaims, setCustomClaims] = useState(Object.keys(app.customClaims).length > 0 ? JSON.stringify(app.customClaims, null, 2) : '');
   const [local, setLocal] = useState<FieldErrors>([]);
-  const saver = useSaver({
-    security,
-    grantTypes,
-    tokenEndpointAuthMethod: authMethod,
-    refreshToken: { rotation, reuseIntervalSeconds: retryWindow, requireSecret: requireSecretForRefresh },
-    idToken: { ttlMinutes: idTtl, audiences: idAudiences, signingAlg: idTokenAlg, subjectType, sectorIdentifierUri: sectorUri },
-    customClaims,
-  });
+  const saver = useSaver(
+    {
+      security,
+      grantTypes,
+      tokenEndpointAuthMethod: authMethod,
+      refreshToken: { rotation, reuseIntervalSeconds: retryWindow, requireSecret: requireSecretForRefresh },
+      idToken: { ttlMinutes: idTtl, audiences: idAudiences, signingAlg: idTokenAlg, subjectType, sectorIdentifierUri: sectorUri },
+      customClaims,
+    },
+    advancedLabels,
+  );
   const errors = [...local, ...saver.errors];
   const available = appTypeRules[app.type].grantTypes;
   const userFlows = app.type !== 'm2m';
@@ -359,13 +387,7 @@ export function AdvancedTab() {
             }
           />
         </fieldset>
-        <SaveBar
-          busy={saver.busy}
-          saved={saver.saved}
-          error={saver.error}
-          problems={saver.errors}
-          labels={{ 'idToken.ttlMinutes': 'Token valid for (minutes)' }}
-        />
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={saver.errors} labels={advancedLabels} />
       </form>
       <Certificates />
       {app.ownerUserId === null && !builtIn ? <PreAuthorizations /> : null}

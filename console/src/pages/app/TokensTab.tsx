@@ -154,7 +154,7 @@ export function TokensTab() {
             </>
           ) : null}
         </fieldset>
-        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={saver.errors} />
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={saver.errors} labels={{ grantTypes: 'Issue a refresh token' }} />
       </form>
       <AssetTokensSection />
     </>
