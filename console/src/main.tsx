@@ -1,6 +1,7 @@
 import { Connections } from './pages/Connections';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { consolePaths } from '@contracts/paths';
 import { consoleRoot } from './lib/api';
 import { AppCreated } from './pages/AppCreated';
 import { AppPage } from './pages/app/AppPage';
@@ -16,6 +17,7 @@ import { SigningKeys } from './pages/Keys';
 import { Profile } from './pages/Profile';
 import { RegistrationTokens } from './pages/RegistrationTokens';
 import { Reviews } from './pages/Reviews';
+import { SignedOut } from './pages/SignedOut';
 import { Home, NotFound, OrgLayout, SessionGate } from './pages/Shell';
 import { UserDetail, Users } from './pages/Users';
 import './styles.css';
@@ -25,6 +27,7 @@ function Console() {
     <BrowserRouter basename={consoleRoot}>
       <Routes>
         <Route path="playground/callback" element={<PlaygroundCallback />} />
+        <Route path={consolePaths.signedOut.slice(1)} element={<SignedOut />} />
         <Route element={<SessionGate />}>
           <Route index element={<Home />} />
           <Route path="orgs/new" element={<CreateOrganization />} />

@@ -50,7 +50,7 @@ export const trustedIssuerLimits = {
 } as const;
 /** The old client secret works on for at most 7 days after a rotation. */
 export const maxSecretGracePeriodSeconds = 7 * 24 * 3600;
-/** Sum of the lengths of all of an app's redirect URIs, one per line. */
+/** Sum of the lengths of all of an app's redirect URIs (their characters only, no separators). */
 export const redirectUrisTotalLimit = 2000;
 
 /** Personal access tokens: how long one lives unless asked otherwise, and at most, in days. */

@@ -54,6 +54,8 @@ export const consolePaths = {
   invitation: '/invitation',
   login: '/auth/login',
   callback: '/auth/callback',
+  /** The console page a cancelled sign-in lands on, with a way to sign in again. */
+  signedOut: '/signed-out',
   logout: '/auth/logout',
   /** Everything the console's scripts call: answered as problem+json, never as a page. */
   api: '/api',

@@ -67,6 +67,11 @@ export function checkRedirectUri(uri: string, policy: Pick<RedirectUriPolicy, 'c
   return { errors, placeholderReason };
 }
 
+/** The characters a list of URIs takes against the limit: the URIs' own, no separators. */
+export function redirectUrisLength(uris: readonly string[]): number {
+  return uris.reduce((sum, uri) => sum + uri.length, 0);
+}
+
 /**
  * Checks a list of redirect URIs (or post-logout redirect URIs) against every rule: each URI's,
  * no URI twice, and the total length.
@@ -88,12 +93,10 @@ export function checkRedirectUris(field: string, uris: readonly string[], policy
       });
     }
   });
-  const total = uris.join('\n').length;
+  const total = redirectUrisLength(uris);
   if (total > redirectUrisTotalLimit) {
-    problems.push({
-      field,
-      message: `${field} total ${total} characters; the limit is ${redirectUrisTotalLimit} characters in all`,
-    });
+    // The message names no field path: the console shows it under the list, as the list's label.
+    problems.push({ field, message: `the URIs take ${total} characters in all; the limit is ${redirectUrisTotalLimit}` });
   }
   return problems;
 }

@@ -103,7 +103,8 @@ describe('the console with the keyboard only and on a phone', { skip: browserSki
 
       // Lifetimes: keep the defaults.
       await page.getByRole('heading', { name: /Token lifetimes/ }).waitFor();
-      await tabTo(page, /Access token TTL/, 5);
+      await tabTo(page, /Use the API.s lifetime/, 5);
+      await tabTo(page, /^Continue$/);
       await page.keyboard.press('Enter');
 
       // Refresh token: a checkbox toggled with Space.
@@ -187,6 +188,7 @@ describe('the console with the keyboard only and on a phone', { skip: browserSki
         await page.getByText(/tick "Save as draft"/).waitFor();
         await page.getByRole('button', { name: 'Remove redirect URI 2' }).click();
         await page.getByRole('button', { name: 'Continue' }).click();
+        await page.getByLabel(/A lifetime of its own/).check();
         await page.getByLabel('Access token TTL (minutes)').fill('500');
         await page.getByRole('button', { name: 'Continue' }).click();
         await page.getByText('must be a whole number of minutes from 1 to 300').waitFor();

@@ -114,7 +114,7 @@ describe('a connected app with every OAuth setting, and who may change it, from 
       await page.getByRole('button', { name: '+ Add redirect URI' }).click();
       const long = `https://connect.example.test/${'x'.repeat(1930)}`;
       await page.getByLabel('Redirect URI 4', { exact: true }).fill(long);
-      const total = [...uris, long].join('\n').length;
+      const total = [...uris, long].join('').length;
       await page.getByText(`${total} of 2000 characters used`).waitFor();
       await page
         .getByText(/the limit is 2000/)
@@ -124,7 +124,7 @@ describe('a connected app with every OAuth setting, and who may change it, from 
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('heading', { name: /Step 3 of 7: Redirect URIs/ }).waitFor();
       await page.getByRole('button', { name: 'Remove redirect URI 4' }).click();
-      await page.getByText(`${uris.join('\n').length} of 2000 characters used`).waitFor();
+      await page.getByText(`${uris.join('').length} of 2000 characters used`).waitFor();
       await page.getByRole('button', { name: 'Continue' }).click();
 
       await page.getByRole('heading', { name: /Token lifetimes/ }).waitFor();

@@ -85,13 +85,15 @@ describe('a native/mobile OAuth app made in the console', { skip: browserSkipRea
       await page.getByLabel('Redirect URI 2', { exact: true }).fill(`${loopback}#frag`);
       await page.getByText('must not contain a fragment').waitFor();
       await page.getByLabel('Redirect URI 2', { exact: true }).fill(loopback);
-      const used = customScheme.length + 1 + loopback.length;
+      const used = customScheme.length + loopback.length;
       await page.getByText(`${used} of 2000 characters used`).waitFor();
       await screenshot(page, 'native-app-03-redirect-uris');
       await page.getByRole('button', { name: 'Continue' }).click();
 
       // 3.3 Access token TTL: default 30, 1..300, refused inline outside.
       await page.getByRole('heading', { name: /Token lifetimes/ }).waitFor();
+      assert.equal(await page.getByLabel(/Use the API.s lifetime/).isChecked(), true, "the API's lifetime by default");
+      await page.getByLabel(/A lifetime of its own/).check();
       const accessTtl = page.getByLabel('Access token TTL (minutes)');
       assert.equal(await accessTtl.inputValue(), '30');
       assert.equal(await page.getByLabel('ID token validity (minutes)').inputValue(), '2');

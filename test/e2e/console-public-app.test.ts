@@ -108,7 +108,7 @@ describe('client ID and secret of a public app, a placeholder callback, and a se
       const dialog = page.getByRole('dialog', { name: 'Submit this app for approval?' });
       await dialog.getByRole('button', { name: 'Submit for approval' }).click();
       await dialog
-        .getByText(/redirectUris\[0\]/)
+        .getByText(/Redirect URI 1/)
         .first()
         .waitFor();
       await dialog

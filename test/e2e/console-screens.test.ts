@@ -239,6 +239,7 @@ describe('the console screens: organizations, apps, members, audit log, sign-out
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByLabel('Name').fill('Nightly sync');
       await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel(/A lifetime of its own/).check();
       await page.getByLabel('Access token TTL (minutes)').fill('120');
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('heading', { name: /Scopes/ }).waitFor();

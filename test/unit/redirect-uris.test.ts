@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkRedirectUris, placeholderUris, redirectUrisTotalLimit } from '../../src/domain/apps/redirect-uris.js';
+import { checkRedirectUris, placeholderUris, redirectUrisLength, redirectUrisTotalLimit } from '../../src/domain/apps/redirect-uris.js';
 
 const web = { customScheme: false, allowPlaceholders: false };
 const native = { customScheme: true, allowPlaceholders: false };
@@ -61,11 +61,21 @@ describe('redirect URI rules', () => {
 
   test(`the URIs may take ${redirectUrisTotalLimit} characters in all, not one more`, () => {
     const base = 'https://app.example.com/';
-    const fits = [base + 'a'.repeat(1000 - base.length), base + 'b'.repeat(999 - base.length)];
-    assert.equal(fits.join('\n').length, 2000);
+    const fits = [base + 'a'.repeat(1000 - base.length), base + 'b'.repeat(1000 - base.length)];
+    assert.equal(fits[0]!.length + fits[1]!.length, 2000);
     assert.deepEqual(messages(fits), []);
     const over = [fits[0]!, fits[1]! + 'c'];
-    assert.deepEqual(messages(over), ['redirectUris: redirectUris total 2001 characters; the limit is 2000 characters in all']);
+    assert.deepEqual(messages(over), ['redirectUris: the URIs take 2001 characters in all; the limit is 2000']);
+  });
+
+  test('the total counts the URIs’ characters, not the separators between them', () => {
+    const uris = ['https://a.example.com/cb', 'https://b.example.com/cb', 'https://c.example.com/cb'];
+    assert.equal(redirectUrisLength(uris), 3 * 24);
+    // Ten URIs of 200 characters are 2000 in all: accepted, however the list is joined for display.
+    const ten = Array.from({ length: 10 }, (_, index) => `https://app.example.com/${String(index)}${'x'.repeat(175)}`);
+    assert.ok(ten.every((uri) => uri.length === 200));
+    assert.deepEqual(messages(ten), []);
+    assert.match(messages([...ten.slice(0, 9), `${ten[9]!}y`])[0] ?? '', /^redirectUris: the URIs take 2001 characters in all/);
   });
 
   test('a placeholder is allowed while the app is a draft, and named as one', () => {

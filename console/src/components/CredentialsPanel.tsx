@@ -8,7 +8,7 @@ import { api, get, query } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { useOrg } from '../lib/org';
-import { fieldErrorsOf, firstFor } from '../lib/problems';
+import { firstFor, useServerProblems } from '../lib/problems';
 import { useSession } from '../lib/session';
 import type { Api, App, AppWithSecret, Member, Page } from '../lib/types';
 
@@ -185,7 +185,8 @@ function CreateCredentialDialog({
   const [error, setError] = useState<unknown>(null);
   const [created, setCreated] = useState<AppWithSecret | null>(null);
   const [busy, setBusy] = useState(false);
-  const errors = fieldErrorsOf(error);
+  // The pairs are grouped into apiGrants when sent: any change of them drops every apiGrants problem.
+  const errors = useServerProblems(error, { name, description, userId: owner, apiGrants: JSON.stringify(pairs) });
   const changePairs = (next: Pair[]) => {
     setPairs(next);
     if (error instanceof LocalProblem) setError(null);
@@ -373,7 +374,14 @@ function CreateCredentialDialog({
               </div>
             ) : null}
           </fieldset>
-          {error && !(error instanceof LocalProblem) ? <ErrorSummary error={error} title="The credential was not generated" /> : null}
+          {error && !(error instanceof LocalProblem) ? (
+            <ErrorSummary
+              error={error}
+              title="The credential was not generated"
+              problems={errors}
+              labels={{ userId: 'For', apiGrants: 'Audience and scope', 'apiGrants[]': 'Audience {n}' }}
+            />
+          ) : null}
           <div className="dialog-actions">
             <button type="button" onClick={close} disabled={busy}>
               Cancel

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError, messageOf } from '../lib/api';
+import { labelOf, withLabels, type FieldErrors, type FieldLabels } from '../lib/problems';
 import type { AppStatus } from '../lib/types';
 
 interface FieldShellProps {
@@ -171,26 +172,49 @@ export function Select({ label, value, onChange, options, hint, error, disabled,
 }
 
 /** The problem's detail, and every field problem, at the top of a form (announced when it appears). */
-export function ErrorSummary({ error, title = 'The request was refused' }: { error: unknown; title?: string }) {
+interface ErrorSummaryProps {
+  error: unknown;
+  title?: string;
+  /** The field problems that still apply (useServerProblems); all of the error's by default. */
+  problems?: FieldErrors | undefined;
+  /** The form's labels for its fields, so the summary names them as the form does. */
+  labels?: FieldLabels | undefined;
+}
+
+export function ErrorSummary({ error, title = 'The request was refused', problems, labels }: ErrorSummaryProps) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (error) ref.current?.focus();
   }, [error]);
   if (!error) return null;
   const problem = error instanceof ApiError ? error.problem : null;
-  const detail = problem ? problem.detail : messageOf(error);
-  // The detail often already says what each field problem says; list only what it doesn't.
-  const unlisted = (problem?.errors ?? []).filter((item) => !detail.includes(item.message));
+  const all = problem?.errors ?? [];
+  const remaining = problems ?? all;
+  // Every field it was about has been changed since: the summary would only repeat old news.
+  if (all.length > 0 && remaining.length === 0) return null;
+  const fields = all.map((item) => item.field);
+  const raw = problem ? problem.detail : messageOf(error);
+  const line = (item: { field: string; message: string }) => {
+    const label = labelOf(item.field, labels);
+    const message = withLabels(item.message, fields, labels);
+    return message.startsWith(label) ? message : `${label}: ${message}`;
+  };
+  // The server's detail is often just its summary of the field problems ("field: message", "3 fields are invalid").
+  const summarizesFields = all.length > 0 && (/^\d+ fields are invalid$/.test(raw) || all.some((item) => raw === `${item.field}: ${item.message}`));
+  let detail = withLabels(raw, fields, labels);
+  let listed: FieldErrors = remaining.filter((item) => !raw.includes(item.message));
+  if (summarizesFields) {
+    detail = remaining.length === 1 ? line(remaining[0]!) : `${remaining.length} fields need a change:`;
+    listed = remaining.length === 1 ? [] : remaining;
+  }
   return (
     <div className="error-summary" role="alert" tabIndex={-1} ref={ref}>
       <strong>{problem?.status === 403 ? 'Not allowed' : title}</strong>
       <p className="problem-detail">{detail}</p>
-      {unlisted.length > 0 ? (
+      {listed.length > 0 ? (
         <ul>
-          {unlisted.map((item, index) => (
-            <li key={index}>
-              <code>{item.field}</code>: {item.message}
-            </li>
+          {listed.map((item, index) => (
+            <li key={index}>{line(item)}</li>
           ))}
         </ul>
       ) : null}

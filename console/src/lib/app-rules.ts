@@ -4,7 +4,7 @@
  */
 import { grantTypeNames } from '@contracts/algorithms';
 import { appTypeRules, m2mNeedsApiGrants, type AppType } from '@contracts/app-types';
-import { checkRedirectUri, redirectUrisTotalLimit } from '@contracts/redirect-uris';
+import { checkRedirectUri, redirectUrisLength, redirectUrisTotalLimit } from '@contracts/redirect-uris';
 import { openIdScopes, standardScopes } from '@contracts/scopes';
 
 export { appTypeRules, checkRedirectUri, grantTypeNames, m2mNeedsApiGrants, openIdScopes, redirectUrisTotalLimit };
@@ -70,7 +70,20 @@ export function checkUri(uri: string, type: AppType): UriCheck {
   return { error: check.errors[0] ?? null, placeholder: check.placeholderReason };
 }
 
-/** The characters the list takes, counted as the server counts them: one URI per line. */
+/** The characters the list takes, counted as the server counts them: the URIs', trimmed as they are sent. */
 export function totalLength(uris: readonly string[]): number {
-  return uris.filter((uri) => uri !== '').join('\n').length;
+  return redirectUrisLength(uris.map((uri) => uri.trim()));
+}
+
+/** PEM armor of any private key: PKCS #8, encrypted PKCS #8, RSA, EC, OpenSSH. */
+const privateKeyArmor = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
+/**
+ * Why the text can't go in a certificate or public key field: it holds a private key, which must
+ * never leave its owner. Checked before anything is sent, so the key never reaches the server.
+ */
+export function privateKeyProblem(text: string): string | null {
+  return privateKeyArmor.test(text)
+    ? 'This is a private key. Paste the certificate (BEGIN CERTIFICATE) or public key instead; never share the private key.'
+    : null;
 }

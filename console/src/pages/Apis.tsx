@@ -7,7 +7,7 @@ import { api, get } from '../lib/api';
 import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../lib/bounds';
 import { useLoad, useTitle } from '../lib/hooks';
 import { useOrg } from '../lib/org';
-import { fieldErrorsOf, firstFor, type FieldErrors } from '../lib/problems';
+import { firstFor, useServerProblems, type FieldErrors } from '../lib/problems';
 import type { Api, Page } from '../lib/types';
 
 export function ApisList() {
@@ -66,6 +66,20 @@ interface ApiForm {
   ttl: string;
 }
 
+/** The form's fields by the API's paths, so a refused field's message goes once it is edited. */
+const apiValues = (form: ApiForm) => ({ ...form, accessTokenTtlMinutes: form.ttl });
+
+/** The fields as the form labels them, for the summary of a refusal. */
+const apiLabels = {
+  identifier: 'Identifier',
+  'scopes[].name': 'Scope {n} name',
+  'scopes[].description': 'Scope {n} description',
+  allowOfflineAccess: 'Allow offline access',
+  tokenFormat: 'Token format',
+  signingAlgorithm: 'Signing algorithm',
+  accessTokenTtlMinutes: 'Access token TTL (minutes)',
+};
+
 function formOf(item: Api | undefined, bounds: AppBounds): ApiForm {
   return item
     ? {
@@ -103,6 +117,7 @@ export function ApiEditor() {
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
   const canManage = org.can('apis:manage');
+  const problems = useServerProblems(error, form ? apiValues(form) : {}, apiLabels);
   useEffect(() => void loadBounds().then(setBounds), []);
   useEffect(() => {
     if (loaded.data) setForm(formOf(loaded.data, bounds));
@@ -111,7 +126,7 @@ export function ApiEditor() {
 
   if (loaded.error) return <ErrorSummary error={loaded.error} title="The API could not be loaded" />;
   if (!form) return <Loading />;
-  const errors = [...local, ...fieldErrorsOf(error)];
+  const errors = [...local, ...problems];
   const set = (patch: Partial<ApiForm>) => setForm({ ...form, ...patch });
   const setScope = (index: number, patch: Partial<{ name: string; description: string }>) =>
     set({ scopes: form.scopes.map((scope, at) => (at === index ? { ...scope, ...patch } : scope)) });
@@ -263,7 +278,7 @@ export function ApiEditor() {
             />
           </div>
         </fieldset>
-        <ErrorSummary error={error} title={creating ? 'The API was not registered' : 'Nothing was saved'} />
+        <ErrorSummary error={error} title={creating ? 'The API was not registered' : 'Nothing was saved'} problems={problems} labels={apiLabels} />
         <div className="button-row">
           <button type="submit" className="primary" disabled={busy || !canManage}>
             {busy ? 'Saving…' : creating ? 'Register API' : 'Save changes'}

@@ -5,7 +5,7 @@ import { Badge, Checkbox, EmptyState, ErrorSummary, Loading, Notice, PageHeader,
 import { api, enc, get } from '../lib/api';
 import { useLoad, useTitle } from '../lib/hooks';
 import { useOrg } from '../lib/org';
-import { fieldErrorsOf, firstFor } from '../lib/problems';
+import { firstFor, useServerProblems } from '../lib/problems';
 import { useSession } from '../lib/session';
 import type { Page } from '../lib/types';
 
@@ -62,7 +62,7 @@ function ConnectionEditor(props: { connection: ConnectionView | null; createPath
   const [draft, setDraft] = useState<Draft>(() => draftOf(props.connection));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const errors = fieldErrorsOf(error);
+  const errors = useServerProblems(error, { ...draft, claimMapping: draft.mapping });
   const set = (changes: Partial<Draft>) => setDraft((current) => ({ ...current, ...changes }));
   const submit = async () => {
     setBusy(true);
@@ -87,7 +87,7 @@ function ConnectionEditor(props: { connection: ConnectionView | null; createPath
       }}
     >
       <h2>{creating ? 'New connection' : `Edit ${props.connection!.displayName}`}</h2>
-      <ErrorSummary error={error} title="The connection was not saved" />
+      <ErrorSummary error={error} title="The connection was not saved" problems={errors} labels={{ clientId: 'Client ID', domains: 'Email domains' }} />
       <TextField
         label="Display name"
         value={draft.displayName}

@@ -9,7 +9,7 @@ import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../lib/bo
 import { handOver } from '../lib/handover';
 import { useLoad, useTitle } from '../lib/hooks';
 import { useOrg } from '../lib/org';
-import { anyUnder, fieldErrorsOf, firstFor, type FieldErrors } from '../lib/problems';
+import { anyUnder, fieldErrorsOf, firstFor, useServerProblems, type FieldErrors } from '../lib/problems';
 import type { Api, AppType, AppWithSecret, Page } from '../lib/types';
 
 type StepId = 'type' | 'details' | 'redirects' | 'tokens' | 'refresh' | 'scopes' | 'openid';
@@ -31,6 +31,8 @@ interface Draft {
   visibility: 'private' | 'public';
   redirectUris: string[];
   saveAsDraft: boolean;
+  /** Leave the access token TTL unset: each API's own access token lifetime applies. */
+  apiLifetime: boolean;
   accessTtl: string;
   idTtl: string;
   refresh: boolean;
@@ -50,6 +52,7 @@ function initialDraft(bounds: AppBounds): Draft {
     visibility: 'private',
     redirectUris: [''],
     saveAsDraft: false,
+    apiLifetime: true,
     accessTtl: String(bounds.accessTokenTtlMinutes.default),
     idTtl: String(bounds.idTokenTtlMinutes.default),
     refresh: false,
@@ -107,7 +110,7 @@ function checkStep(step: StepId, draft: Draft, bounds: AppBounds): FieldErrors {
       break;
     }
     case 'tokens': {
-      const access = checkWhole(draft.accessTtl, bounds.accessTokenTtlMinutes);
+      const access = draft.apiLifetime ? null : checkWhole(draft.accessTtl, bounds.accessTokenTtlMinutes);
       if (access) problems.push({ field: 'accessToken.ttlMinutes', message: access });
       if (type !== 'm2m') {
         const id = checkWhole(draft.idTtl, bounds.idTokenTtlMinutes);
@@ -142,7 +145,7 @@ function requestBody(draft: Draft): Record<string, unknown> {
     description: draft.description,
     visibility: draft.visibility,
     grantTypes,
-    accessToken: { ttlMinutes: Number(draft.accessTtl) },
+    accessToken: { ttlMinutes: draft.apiLifetime ? null : Number(draft.accessTtl) },
   };
   if (draft.saveAsDraft) body.status = 'draft';
   if (usesRedirectUris(type)) body.redirectUris = draft.redirectUris.map((uri) => uri.trim()).filter(Boolean);
@@ -167,9 +170,30 @@ export function CreateApp() {
   const [bounds, setBounds] = useState<AppBounds>(defaultBounds);
   const [draft, setDraft] = useState<Draft>(() => initialDraft(defaultBounds));
   const [stepIndex, setStepIndex] = useState(0);
-  const [errors, setErrors] = useState<FieldErrors>([]);
+  const [localErrors, setErrors] = useState<FieldErrors>([]);
   const [serverError, setServerError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const serverProblems = useServerProblems(
+    serverError,
+    {
+      type: draft.type,
+      name: draft.name,
+      description: draft.description,
+      visibility: draft.visibility,
+      status: draft.saveAsDraft,
+      redirectUris: draft.redirectUris,
+      accessToken: { ttlMinutes: draft.apiLifetime ? null : draft.accessTtl },
+      idToken: { ttlMinutes: draft.idTtl },
+      grantTypes: draft.refresh,
+      refreshToken: { ttlMinutes: draft.refreshTtl, rotation: draft.rotation },
+      scopes: draft.scopes,
+      defaultAudience: draft.defaultAudience,
+      apiGrants: draft.apiGrants,
+    },
+    createLabels,
+  );
+  // The console's own findings, then the server's that still apply.
+  const errors: FieldErrors = [...localErrors, ...serverProblems];
   const apis = useLoad(() => get<Page<Api>>(`/orgs/${encodeURIComponent(org.slug)}/apis?perPage=100`), [org.slug]);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const moved = useRef(false);
@@ -215,7 +239,8 @@ export function CreateApp() {
 
   const go = (index: number) => {
     moved.current = true;
-    setServerError(null);
+    // A refusal about fields stays until those fields are edited; any other one ends with the step.
+    setServerError((current: unknown) => (fieldErrorsOf(current).length > 0 ? current : null));
     setStepIndex(index);
   };
 
@@ -249,7 +274,7 @@ export function CreateApp() {
       void navigate(org.path(`apps/${encodeURIComponent(created.clientId)}/credentials`));
     } catch (caught) {
       const problems = fieldErrorsOf(caught);
-      setErrors(problems);
+      setErrors([]);
       setServerError(caught);
       const target = problems.length > 0 ? steps.indexOf(stepOfField(problems[0]!.field)) : -1;
       if (target >= 0 && target !== stepIndex) {
@@ -309,7 +334,7 @@ export function CreateApp() {
         <h2 ref={headingRef} tabIndex={-1}>
           Step {stepIndex + 1} of {steps.length}: {stepTitles[step]}
         </h2>
-        <ErrorSummary error={serverError} title="The app was not created" />
+        <ErrorSummary error={serverError} title="The app was not created" problems={serverProblems} labels={createLabels} />
 
         {step === 'type' ? (
           <fieldset className="type-choices">
@@ -407,18 +432,39 @@ export function CreateApp() {
 
         {step === 'tokens' ? (
           <>
-            <TextField
-              label="Access token TTL (minutes)"
-              type="number"
-              inputMode="numeric"
-              min={bounds.accessTokenTtlMinutes.min}
-              max={bounds.accessTokenTtlMinutes.max}
-              value={draft.accessTtl}
-              onChange={(accessTtl) => update({ accessTtl }, 'accessToken')}
-              onBlur={() => setErrors((current) => mergeCheck(current, 'accessToken.ttlMinutes', checkWhole(draft.accessTtl, bounds.accessTokenTtlMinutes)))}
-              hint={`How long an access token works. Default ${bounds.accessTokenTtlMinutes.default}, from ${bounds.accessTokenTtlMinutes.min} to ${bounds.accessTokenTtlMinutes.max} minutes.`}
-              error={firstFor(errors, 'accessToken.ttlMinutes')}
-            />
+            <fieldset>
+              <legend>Access token lifetime</legend>
+              <label className="type-choice compact">
+                <input type="radio" name="access-lifetime" checked={draft.apiLifetime} onChange={() => update({ apiLifetime: true }, 'accessToken')} />
+                <span>
+                  <strong>Use the API&apos;s lifetime</strong>
+                  <span className="hint">
+                    Each API says how long its access tokens live; a token for it lives that long. Change it later on the Tokens tab.
+                  </span>
+                </span>
+              </label>
+              <label className="type-choice compact">
+                <input type="radio" name="access-lifetime" checked={!draft.apiLifetime} onChange={() => update({ apiLifetime: false }, 'accessToken')} />
+                <span>
+                  <strong>A lifetime of its own</strong>
+                  <span className="hint">The same number of minutes for every API this app calls.</span>
+                </span>
+              </label>
+            </fieldset>
+            {draft.apiLifetime ? null : (
+              <TextField
+                label="Access token TTL (minutes)"
+                type="number"
+                inputMode="numeric"
+                min={bounds.accessTokenTtlMinutes.min}
+                max={bounds.accessTokenTtlMinutes.max}
+                value={draft.accessTtl}
+                onChange={(accessTtl) => update({ accessTtl }, 'accessToken')}
+                onBlur={() => setErrors((current) => mergeCheck(current, 'accessToken.ttlMinutes', checkWhole(draft.accessTtl, bounds.accessTokenTtlMinutes)))}
+                hint={`How long an access token works. Default ${bounds.accessTokenTtlMinutes.default}, from ${bounds.accessTokenTtlMinutes.min} to ${bounds.accessTokenTtlMinutes.max} minutes.`}
+                error={firstFor(errors, 'accessToken.ttlMinutes')}
+              />
+            )}
             {type !== 'm2m' ? (
               <TextField
                 label="ID token validity (minutes)"
@@ -552,6 +598,14 @@ export function CreateApp() {
   );
 }
 
+/** The fields as the wizard labels them, for the summary of a refused create. */
+const createLabels = {
+  type: 'What kind of app is it?',
+  status: 'Save as draft',
+  grantTypes: 'Issue a refresh token',
+  'refreshToken.rotation': 'Rotate refresh tokens',
+};
+
 function mergeCheck(errors: FieldErrors, field: string, message: string | null): FieldErrors {
   const rest = errors.filter((problem) => problem.field !== field);
   return message ? [...rest, { field, message }] : rest;
@@ -578,7 +632,7 @@ function Summary({ draft }: { draft: Draft }) {
           </>
         ) : null}
         <dt>Access token TTL</dt>
-        <dd>{draft.accessTtl} minutes</dd>
+        <dd>{draft.apiLifetime ? "the API's lifetime" : `${draft.accessTtl} minutes`}</dd>
         <dt>Refresh token</dt>
         <dd>{draft.refresh ? `yes, ${draft.refreshTtl} minutes` : 'no'}</dd>
         <dt>Scopes</dt>

@@ -9,7 +9,7 @@ import { formatTime } from '../lib/format';
 import { useLoad, useTitle } from '../lib/hooks';
 import { useOrg } from '../lib/org';
 import { roleDescriptions } from '../lib/permissions';
-import { fieldErrorsOf, firstFor } from '../lib/problems';
+import { firstFor, useServerProblems } from '../lib/problems';
 import { useSession } from '../lib/session';
 import type { Invitation, Member, Role } from '../lib/types';
 
@@ -171,6 +171,7 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
   const [role, setRole] = useState<Role>('developer');
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState('');
+  const problems = useServerProblems(error, { email, userId: email, role });
   const submit = async () => {
     setError(null);
     setDone('');
@@ -199,7 +200,7 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
         value={email}
         onChange={setEmail}
         required
-        error={firstFor(fieldErrorsOf(error), 'email') ?? firstFor(fieldErrorsOf(error), 'userId')}
+        error={firstFor(problems, 'email') ?? firstFor(problems, 'userId')}
       />
       <Select
         label="Role"
@@ -207,9 +208,9 @@ function AddMember({ onAdded }: { onAdded: () => void }) {
         onChange={(value) => setRole(value as Role)}
         options={roleOptions}
         hint={roleDescriptions[role]}
-        error={firstFor(fieldErrorsOf(error), 'role')}
+        error={firstFor(problems, 'role')}
       />
-      <ErrorSummary error={error} title="The member was not added" />
+      <ErrorSummary error={error} title="The member was not added" problems={problems} labels={{ email: 'Email of the user', userId: 'Email of the user' }} />
       {done ? (
         <p className="notice notice-success" role="status">
           {done}
@@ -228,6 +229,7 @@ function InviteMember({ onInvited }: { onInvited: () => void }) {
   const [role, setRole] = useState<Role>('developer');
   const [error, setError] = useState<unknown>(null);
   const [token, setToken] = useState<{ email: string; token: string; expiresAt: string } | null>(null);
+  const problems = useServerProblems(error, { email, role });
   const submit = async () => {
     setError(null);
     try {
@@ -249,15 +251,9 @@ function InviteMember({ onInvited }: { onInvited: () => void }) {
       }}
     >
       <h2>Invite by email</h2>
-      <TextField label="Email to invite" type="email" value={email} onChange={setEmail} required error={firstFor(fieldErrorsOf(error), 'email')} />
-      <Select
-        label="Role for the invitee"
-        value={role}
-        onChange={(value) => setRole(value as Role)}
-        options={roleOptions}
-        error={firstFor(fieldErrorsOf(error), 'role')}
-      />
-      <ErrorSummary error={error} title="The invitation was not made" />
+      <TextField label="Email to invite" type="email" value={email} onChange={setEmail} required error={firstFor(problems, 'email')} />
+      <Select label="Role for the invitee" value={role} onChange={(value) => setRole(value as Role)} options={roleOptions} error={firstFor(problems, 'role')} />
+      <ErrorSummary error={error} title="The invitation was not made" problems={problems} labels={{ email: 'Email to invite', role: 'Role for the invitee' }} />
       <button type="submit" className="primary">
         Invite
       </button>

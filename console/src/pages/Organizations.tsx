@@ -5,17 +5,20 @@ import { Checkbox, ErrorSummary, Notice, PageHeader, TextField } from '../compon
 import { api } from '../lib/api';
 import { useTitle } from '../lib/hooks';
 import { useOrg } from '../lib/org';
-import { fieldErrorsOf, firstFor } from '../lib/problems';
+import { firstFor, useServerProblems, type FieldErrors } from '../lib/problems';
 import { useSession } from '../lib/session';
 import type { Org } from '../lib/types';
 import { TopBar } from './Shell';
 
 const nameHint = 'Used in URLs and API paths: lower-case letters, digits and hyphens.';
+/** The fields as the forms label them, for the summary of a refusal. */
+const orgLabels = { displayName: 'Name', name: 'URL name', requireMfa: 'Require two-step verification for members' };
+
 const requireMfaHint = 'Members must sign in with a second factor to every app; those without one set it up at their next sign-in.';
 
 /** The fields of an organization: its display name, and the URL name that follows it until edited. */
-function OrgFields(props: { displayName: string; name: string; onDisplayName: (value: string) => void; onName: (value: string) => void; error: unknown }) {
-  const errors = fieldErrorsOf(props.error);
+function OrgFields(props: { displayName: string; name: string; onDisplayName: (value: string) => void; onName: (value: string) => void; errors: FieldErrors }) {
+  const errors = props.errors;
   return (
     <>
       <TextField label="Name" value={props.displayName} onChange={props.onDisplayName} required error={firstFor(errors, 'displayName')} autoFocus />
@@ -35,6 +38,7 @@ export function CreateOrganization() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   useTitle('New organization');
+  const problems = useServerProblems(error, { displayName, name, requireMfa });
   if (!session.me.mayCreateOrganizations) {
     return (
       <div className="shell">
@@ -74,11 +78,11 @@ export function CreateOrganization() {
             void submit();
           }}
         >
-          <ErrorSummary error={error} title="The organization was not created" />
+          <ErrorSummary error={error} title="The organization was not created" problems={problems} labels={orgLabels} />
           <OrgFields
             displayName={displayName}
             name={name}
-            error={error}
+            errors={problems}
             onDisplayName={(value) => {
               setDisplayName(value);
               if (!nameEdited) setName(organizationSlug(value));
@@ -93,7 +97,7 @@ export function CreateOrganization() {
             checked={requireMfa}
             onChange={setRequireMfa}
             hint={requireMfaHint}
-            error={firstFor(fieldErrorsOf(error), 'requireMfa')}
+            error={firstFor(problems, 'requireMfa')}
           />
           <div className="button-row">
             <button type="submit" className="primary" disabled={busy}>
@@ -119,6 +123,7 @@ export function OrgSettings() {
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
   useTitle('Organization settings');
+  const problems = useServerProblems(error, { displayName, name, requireMfa });
   const canEdit = org.can('org:update');
   const submit = async () => {
     setError(null);
@@ -148,16 +153,16 @@ export function OrgSettings() {
         }}
       >
         {saved ? <Notice kind="success">Saved.</Notice> : null}
-        <ErrorSummary error={error} title="The settings were not saved" />
+        <ErrorSummary error={error} title="The settings were not saved" problems={problems} labels={orgLabels} />
         {canEdit ? (
           <>
-            <OrgFields displayName={displayName} name={name} error={error} onDisplayName={setDisplayName} onName={setName} />
+            <OrgFields displayName={displayName} name={name} errors={problems} onDisplayName={setDisplayName} onName={setName} />
             <Checkbox
               label="Require two-step verification for members"
               checked={requireMfa}
               onChange={setRequireMfa}
               hint={requireMfaHint}
-              error={firstFor(fieldErrorsOf(error), 'requireMfa')}
+              error={firstFor(problems, 'requireMfa')}
             />
             <div className="button-row">
               <button type="submit" className="primary" disabled={busy}>

@@ -88,6 +88,17 @@ function messageUnder(errors: FieldErrors, field: string, items: readonly string
   return messages.length > 0 ? [...new Set(messages)].join('; ') : undefined;
 }
 
+/** The fields as the form labels them, for the summary of a refusal. */
+const registrationLabels = {
+  maxUses: 'Maximum uses',
+  expiresInDays: 'Expires in (days)',
+  appTypes: 'App types it may register',
+  grantTypes: 'Grant types registered apps may use',
+  'redirectUriHosts[]': 'Redirect URI host {n}',
+  redirectUriHosts: 'Redirect URI hosts',
+  'scopes[]': 'Scope {n}',
+};
+
 const withoutField = (errors: FieldErrors, field: string): FieldErrors =>
   errors.filter((problem) => problem.field !== field && !problem.field.startsWith(`${field}[`));
 
@@ -207,7 +218,7 @@ function CreateTokenDialog({ open, onClose, onCreated }: { open: boolean; onClos
   return (
     <Dialog open={open} title="Issue a registration token" onClose={onClose} dismissible={!busy} wide>
       <form onSubmit={(event) => void submit(event)} noValidate>
-        <ErrorSummary error={error} title="The token was not issued" />
+        <ErrorSummary error={error} title="The token was not issued" problems={errors} labels={registrationLabels} />
         <TextField
           label="Name"
           hint="What it is for, such as the partner it goes to; the audit log names the apps it registers by it."

@@ -6,7 +6,7 @@ import { api, enc, get, query } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useLoad, useTitle } from '../lib/hooks';
 import { useOrg } from '../lib/org';
-import { fieldErrorsOf, firstFor } from '../lib/problems';
+import { firstFor, useServerProblems } from '../lib/problems';
 import { useSession } from '../lib/session';
 import type { Page, User, UserSession } from '../lib/types';
 import { Pager } from './AppsList';
@@ -166,7 +166,7 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
       setBusy(false);
     }
   };
-  const errors = fieldErrorsOf(error);
+  const errors = useServerProblems(error, { email, name, password, isAdmin });
   return (
     <Dialog open={open} title="Create a user" onClose={onClose} dismissible={!busy}>
       <form
@@ -197,7 +197,7 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
           />
         ) : null}
         <Checkbox label="Server administrator" checked={isAdmin} onChange={setIsAdmin} hint="May manage every user and organization." />
-        <ErrorSummary error={error} title="The user was not created" />
+        <ErrorSummary error={error} title="The user was not created" problems={errors} />
         <div className="dialog-actions">
           <button type="button" onClick={onClose} disabled={busy}>
             Cancel

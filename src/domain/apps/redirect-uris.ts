@@ -3,6 +3,7 @@ export {
   checkRedirectUris,
   isLoopbackHost,
   placeholderUris,
+  redirectUrisLength,
   redirectUrisTotalLimit,
   type RedirectUriCheck,
   type RedirectUriPolicy,

@@ -11,6 +11,7 @@ import { endpointUrl, issuerBase, issuerPath } from '../../protocol/endpoints.js
 import { handlePushedAuthorizationRequest } from '../../protocol/endpoints/pushed-authorization-endpoint.js';
 import { handleRevocation } from '../../protocol/endpoints/revocation-endpoint.js';
 import { handleTokenRequest } from '../../protocol/endpoints/token-endpoint.js';
+import { cancelledDescription } from '../../protocol/interaction/engine.js';
 import { bagFromEntries, emptyBag, type ProtocolRequest } from '../../protocol/messages.js';
 import type { Protocol } from '../../protocol/protocol.js';
 import { parseRefreshToken } from '../../protocol/tokens/refresh-token.js';
@@ -246,6 +247,14 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
         if (queryValue(request, 'state') !== flow.state) return failure('the state does not match');
         if (queryValue(request, 'iss') !== issuer) return failure('the response came from another issuer (RFC 9207)');
         const error = queryValue(request, 'error');
+        if (error === 'access_denied' && queryValue(request, 'error_description') === cancelledDescription) {
+          // The user cancelled on the sign-in page (RFC 6749 §4.1.2.1): back to a console page, not an error.
+          // Other refusals (not a member, say) keep their reason on the error page.
+          const signedOut = new URL(`${base}${paths.console}${consolePaths.signedOut}`);
+          signedOut.searchParams.set('reason', 'cancelled');
+          signedOut.searchParams.set('returnTo', flow.returnTo);
+          return reply.header('cache-control', 'no-store').redirect(signedOut.toString(), 302);
+        }
         if (error) return failure(queryValue(request, 'error_description') ?? error);
         const tokens = await exchange({
           grant_type: 'authorization_code',

@@ -22,6 +22,9 @@ import { moveInteraction, transition, type InitialStep, type InteractionEvent } 
 /** Time a person has to sign in and consent. */
 export const interactionLifetimeMs = 30 * 60_000;
 
+/** The error_description of the access_denied a cancelled sign-in sends back (RFC 6749 §4.1.2.1). */
+export const cancelledDescription = 'the user cancelled the sign-in';
+
 /** Why a hosted page can't go on with an interaction; the pages say it in words. */
 export type InteractionProblem = 'expired' | 'other_browser' | 'unknown_client';
 
@@ -221,7 +224,7 @@ export class InteractionEngine {
   /** What the user did on a hosted page: the interaction moves on, and the request goes on with 303. */
   async finish(details: InteractionDetails, request: ProtocolRequest, result: InteractionResult): Promise<InteractionOutcome> {
     const decision = this.#resume(details, details.session);
-    if (result.cancelled) return this.#fail(decision, 'access_denied', 'the user cancelled the sign-in');
+    if (result.cancelled) return this.#fail(decision, 'access_denied', cancelledDescription);
     if (result.login) return this.#finishLogin(decision, request, result.login);
     if (result.chosenSession) return this.#finishChoice(decision, request, result.chosenSession.sid);
     if (result.secondFactor) return this.#awaitSecondFactor(decision, result.secondFactor.login);

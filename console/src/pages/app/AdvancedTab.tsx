@@ -5,13 +5,13 @@ import { DataTable } from '../../components/DataTable';
 import { ConfirmAction } from '../../components/Dialog';
 import { Checkbox, ErrorSummary, Loading, Select, TextField } from '../../components/ui';
 import { api, get } from '../../lib/api';
-import { appTypeRules, grantTypeLabels, grantTypeNames, isPublicType } from '../../lib/app-rules';
+import { appTypeRules, grantTypeLabels, grantTypeNames, isPublicType, privateKeyProblem } from '../../lib/app-rules';
 import { checkWhole, defaultBounds, loadBounds, type AppBounds } from '../../lib/bounds';
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
 import { useSession } from '../../lib/session';
 import { useOrg } from '../../lib/org';
-import { anyUnder, fieldErrorsOf, firstFor, type FieldErrors } from '../../lib/problems';
+import { anyUnder, firstFor, useServerProblems, type FieldErrors } from '../../lib/problems';
 import type { Certificate, Role } from '../../lib/types';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
@@ -24,10 +24,34 @@ const authMethods = [
 ];
 
 /** The connected-app settings: security, grants, refresh tokens, ID tokens, certificates, claims. */
+/** The fields as this tab labels them, for the summary of a refused save. */
+const advancedLabels = {
+  'security.requirePkce': 'Require Proof Key for Code Exchange (PKCE)',
+  'security.requireVerifiedEmail': 'Require a verified email address',
+  'security.requireMfa': 'Require two-step verification',
+  'security.requirePushedAuthorizationRequests': 'Require pushed authorization requests (PAR)',
+  'security.requireDpop': 'Require DPoP (sender-constrained tokens)',
+  'security.requireSecretForWebServerFlow': 'Require secret for the web server flow',
+  'security.introspectAllTokens': 'Introspect all tokens',
+  'security.firstParty': 'First-party app (skip consent)',
+  'security.managementApiAccess': 'Allow the Latchkey management API',
+  'security.tokenExchangeImpersonation': 'Token exchange without an actor token impersonates the user',
+  'refreshToken.requireSecret': 'Require secret for the refresh token flow',
+  'refreshToken.rotation': 'Enable refresh token rotation',
+  'refreshToken.reuseIntervalSeconds': 'Retry window (seconds)',
+  tokenEndpointAuthMethod: 'Client authentication',
+  'idToken.ttlMinutes': 'Token valid for (minutes)',
+  'idToken.audiences': 'ID token audiences',
+  'idToken.audiences[]': 'ID token audience {n}',
+  'idToken.signingAlg': 'ID token signing algorithm',
+  'idToken.subjectType': 'User identifiers (sub)',
+  'idToken.sectorIdentifierUri': 'Sector identifier URI',
+  customClaims: 'Custom claims (JSON)',
+};
+
 export function AdvancedTab() {
   const { app, canEdit, builtIn } = useApp();
   const isServerAdmin = useSession().session.user.isAdmin;
-  const saver = useSaver();
   const [bounds, setBounds] = useState<AppBounds>(defaultBounds);
   useEffect(() => void loadBounds().then(setBounds), []);
   const isPublic = isPublicType(app.type);
@@ -46,6 +70,17 @@ export function AdvancedTab() {
   const [sectorUri, setSectorUri] = useState(app.idToken.sectorIdentifierUri ?? '');
   const [customClaims, setCustomClaims] = useState(Object.keys(app.customClaims).length > 0 ? JSON.stringify(app.customClaims, null, 2) : '');
   const [local, setLocal] = useState<FieldErrors>([]);
+  const saver = useSaver(
+    {
+      security,
+      grantTypes,
+      tokenEndpointAuthMethod: authMethod,
+      refreshToken: { rotation, reuseIntervalSeconds: retryWindow, requireSecret: requireSecretForRefresh },
+      idToken: { ttlMinutes: idTtl, audiences: idAudiences, signingAlg: idTokenAlg, subjectType, sectorIdentifierUri: sectorUri },
+      customClaims,
+    },
+    advancedLabels,
+  );
   const errors = [...local, ...saver.errors];
   const available = appTypeRules[app.type].grantTypes;
   const userFlows = app.type !== 'm2m';
@@ -352,7 +387,7 @@ export function AdvancedTab() {
             }
           />
         </fieldset>
-        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={saver.errors} labels={advancedLabels} />
       </form>
       <Certificates />
       {app.ownerUserId === null && !builtIn ? <PreAuthorizations /> : null}
@@ -390,7 +425,7 @@ function PreAuthorizations() {
   const [audiences, setAudiences] = useState(app.defaultAudience ?? '');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const errors = fieldErrorsOf(error);
+  const errors = useServerProblems(error, { user: email, role, scopes, audiences });
   const offered = app.scopes.filter((scope) => scope !== 'offline_access');
 
   const add = async () => {
@@ -518,7 +553,7 @@ function PreAuthorizations() {
                 .join('; ') || undefined
             }
           />
-          <ErrorSummary error={error} title="Nobody was pre-authorized" />
+          <ErrorSummary error={error} title="Nobody was pre-authorized" problems={errors} labels={{ user: 'Email of the user', audiences: 'APIs it covers' }} />
           <button type="submit" className="primary" disabled={busy || scopes.length === 0}>
             {busy ? 'Saving…' : 'Pre-authorize'}
           </button>
@@ -542,6 +577,7 @@ function Certificates() {
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState('');
   const [fileKey, setFileKey] = useState(0);
+  const keyProblem = privateKeyProblem(text);
 
   const readFile = async (file: File | undefined) => {
     setError(null);
@@ -559,6 +595,7 @@ function Certificates() {
   const upload = async () => {
     setError(null);
     setAdded('');
+    if (keyProblem) return;
     if (new TextEncoder().encode(text).length > maxCertificateBytes) {
       setError(new Error(`the text is larger than 4 KB (${maxCertificateBytes} bytes)`));
       return;
@@ -652,7 +689,14 @@ function Certificates() {
               value={text}
               onChange={(event) => setText(event.target.value)}
               placeholder="-----BEGIN CERTIFICATE-----"
+              aria-invalid={keyProblem ? true : undefined}
+              aria-describedby={keyProblem ? `${pasteId}-error` : undefined}
             />
+            {keyProblem ? (
+              <div className="field-error" id={`${pasteId}-error`} role="alert">
+                {keyProblem}
+              </div>
+            ) : null}
             <div className="hint" aria-live="polite">
               {fileName ? `${fileName}: ` : ''}
               {new TextEncoder().encode(text).length} of {maxCertificateBytes} bytes

@@ -3,15 +3,16 @@ import { assetAudiencesMax, assetSigningPemMaxBytes, assetTokenLabels, assetToke
 import type { AssetSigningCertificateView } from '@contracts/views';
 import { Checkbox, ErrorSummary, Loading, Select, TextField } from '../../components/ui';
 import { api, ApiError } from '../../lib/api';
-import { allowsGrant, grantTypeNames } from '../../lib/app-rules';
+import { allowsGrant, grantTypeNames, privateKeyProblem } from '../../lib/app-rules';
 import { checkWhole } from '../../lib/bounds';
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
-import { firstFor, messagesFor, type FieldErrors } from '../../lib/problems';
+import { firstFor, messagesFor, useServerProblems, type FieldErrors } from '../../lib/problems';
 import { useApp, useSaver } from './context';
 import { SaveBar } from './SaveBar';
 
 const labels = assetTokenLabels;
+const fieldLabels = Object.fromEntries(Object.entries(labels).map(([name, label]) => [`assetTokens.${name}`, label]));
 
 /** The asset signing certificate, or null while the app has none (the API answers 404). */
 async function loadCertificate(clientId: string): Promise<AssetSigningCertificateView | null> {
@@ -39,7 +40,6 @@ export function AssetTokensSection() {
 
 function AssetTokensForm() {
   const { app, canEdit } = useApp();
-  const saver = useSaver();
   const settings = app.assetTokens;
   const [enabled, setEnabled] = useState(settings.enabled);
   const [validity, setValidity] = useState(String(settings.validityMinutes));
@@ -48,6 +48,7 @@ function AssetTokensForm() {
   const [attributes, setAttributes] = useState(JSON.stringify(settings.customAttributes, null, 2));
   const [local, setLocal] = useState<FieldErrors>([]);
   const certificate = useLoad(() => loadCertificate(app.clientId), [app.clientId]);
+  const saver = useSaver({ assetTokens: { enabled, validityMinutes: validity, audiences, signing, customAttributes: attributes } });
   const errors = [...local, ...saver.errors];
   const audienceErrors = [
     ...messagesFor(errors, 'assetTokens.audiences'),
@@ -140,7 +141,7 @@ function AssetTokensForm() {
             error={attributeErrors[0]}
           />
         </fieldset>
-        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={saver.errors} labels={fieldLabels} />
       </form>
       {certificate.loading && !certificate.data ? <Loading label="Loading the asset signing certificate…" /> : null}
       {certificate.error ? <ErrorSummary error={certificate.error} title="The asset signing certificate could not be loaded" /> : null}
@@ -158,12 +159,17 @@ function AssetSigningCertificate({ current, onChange }: { current: AssetSigningC
   const [done, setDone] = useState<string | null>(null);
   const headingId = useId();
   const path = `/apps/${encodeURIComponent(app.clientId)}/asset-signing-certificate`;
-  const fieldErrors: FieldErrors = error instanceof ApiError ? error.fieldErrors : [];
+  const fieldErrors = useServerProblems(error, { certificate: certificatePem, privateKey });
+  // The private key belongs in its own field; in the certificate's it is a mistake.
+  const keyInCertificate = privateKeyProblem(certificatePem)
+    ? `This is a private key: it goes in the ${labels.privateKey} field. Paste the certificate (BEGIN CERTIFICATE) here.`
+    : null;
   const tooLarge = (text: string) => new TextEncoder().encode(text).length > assetSigningPemMaxBytes;
 
   const upload = async () => {
     setError(null);
     setDone(null);
+    if (keyInCertificate) return;
     if (tooLarge(certificatePem) || tooLarge(privateKey)) {
       setError(new Error(`the ${labels.certificate} and the ${labels.privateKey} must be at most 4 KB (${assetSigningPemMaxBytes} bytes) each`));
       return;
@@ -227,7 +233,7 @@ function AssetSigningCertificate({ current, onChange }: { current: AssetSigningC
             onChange={setCertificatePem}
             placeholder="-----BEGIN CERTIFICATE-----"
             hint="PEM, at most 4 KB."
-            error={firstFor(fieldErrors, 'certificate')}
+            error={keyInCertificate ?? firstFor(fieldErrors, 'certificate')}
           />
           <TextField
             label={labels.privateKey}
@@ -238,7 +244,7 @@ function AssetSigningCertificate({ current, onChange }: { current: AssetSigningC
             hint="Its unencrypted PEM private key, at most 4 KB. Stored encrypted; never shown again."
             error={firstFor(fieldErrors, 'privateKey')}
           />
-          <ErrorSummary error={error} title="The asset signing certificate was not changed" />
+          <ErrorSummary error={error} title="The asset signing certificate was not changed" problems={fieldErrors} labels={labels} />
           {done ? (
             <p className="notice notice-success" role="status">
               {done}

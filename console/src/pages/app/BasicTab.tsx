@@ -6,12 +6,14 @@ import { firstFor } from '../../lib/problems';
 import { useApp, useSaver } from './context';
 import { ReadOnlyNotice, SaveBar } from './SaveBar';
 
+/** The fields as this tab labels them, for the summary of a refused save. */
+const labels = { name: 'App name' };
+
 const nullable = (value: string) => (value.trim() === '' ? null : value.trim());
 
 /** "Basic Info": name, description, links, visibility (drafts) and the callback URLs. */
 export function BasicTab() {
   const { app, canEdit } = useApp();
-  const saver = useSaver();
   const [name, setName] = useState(app.name);
   const [description, setDescription] = useState(app.description);
   const [visibility, setVisibility] = useState(app.visibility);
@@ -21,6 +23,20 @@ export function BasicTab() {
   const [termsOfServiceUri, setTermsOfServiceUri] = useState(app.termsOfServiceUri ?? '');
   const [redirectUris, setRedirectUris] = useState(app.redirectUris.length > 0 ? app.redirectUris : ['']);
   const [postLogout, setPostLogout] = useState(app.postLogoutRedirectUris.length > 0 ? app.postLogoutRedirectUris : ['']);
+  const saver = useSaver(
+    {
+      name,
+      description,
+      visibility,
+      logoUri,
+      homepageUri,
+      privacyPolicyUri,
+      termsOfServiceUri,
+      redirectUris,
+      postLogoutRedirectUris: postLogout,
+    },
+    labels,
+  );
   const errors = saver.errors;
   const redirects = usesRedirectUris(app.type);
 
@@ -128,7 +144,7 @@ export function BasicTab() {
         <dt>Updated</dt>
         <dd>{new Date(app.updatedAt).toLocaleString()}</dd>
       </dl>
-      <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
+      <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={errors} labels={labels} />
     </form>
   );
 }

@@ -21,11 +21,16 @@ const stateBadge: Record<LogoutDelivery['state'], { label: string; kind: 'neutra
 /** "Logout": where Latchkey tells the app that a user's session ended, and how those deliveries went. */
 export function LogoutTab() {
   const { app, canEdit } = useApp();
-  const saver = useSaver();
   const [backchannelUri, setBackchannelUri] = useState(app.backchannelLogoutUri ?? '');
   const [backchannelSession, setBackchannelSession] = useState(app.backchannelLogoutSessionRequired);
   const [frontchannelUri, setFrontchannelUri] = useState(app.frontchannelLogoutUri ?? '');
   const [frontchannelSession, setFrontchannelSession] = useState(app.frontchannelLogoutSessionRequired);
+  const saver = useSaver({
+    backchannelLogoutUri: backchannelUri,
+    backchannelLogoutSessionRequired: backchannelSession,
+    frontchannelLogoutUri: frontchannelUri,
+    frontchannelLogoutSessionRequired: frontchannelSession,
+  });
   const errors = saver.errors;
 
   if (!usesRedirectUris(app.type)) {
@@ -91,7 +96,7 @@ export function LogoutTab() {
             error={firstFor(errors, 'frontchannelLogoutSessionRequired')}
           />
         </fieldset>
-        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={errors} />
       </form>
       <DeliveryLog clientId={app.clientId} configured={app.backchannelLogoutUri !== null} />
     </>

@@ -18,11 +18,11 @@ import { RotateSecretDialogs } from '../../components/SecretRotation';
 export function OAuthTab() {
   const { app, canEdit } = useApp();
   const org = useOrg();
-  const saver = useSaver();
   const apis = useLoad(() => get<Page<Api>>(`/orgs/${encodeURIComponent(org.slug)}/apis?perPage=100`), [org.slug]);
   const [scopes, setScopes] = useState(app.scopes);
   const [grants, setGrants] = useState(app.apiGrants);
   const [defaultAudience, setDefaultAudience] = useState(app.defaultAudience ?? '');
+  const saver = useSaver({ scopes, apiGrants: grants, defaultAudience });
   const apiList = apis.data?.items ?? [];
   const canRotate = org.can('apps:rotate_secret') && canEdit;
   // An app for users may also use client credentials: those reach only its audience + scope pairs.
@@ -95,7 +95,7 @@ export function OAuthTab() {
             ) : null}
           </>
         )}
-        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} label="Save scopes" />
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={saver.errors} label="Save scopes" />
       </form>
     </>
   );

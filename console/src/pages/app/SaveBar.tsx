@@ -1,11 +1,22 @@
 import { ErrorSummary } from '../../components/ui';
+import type { FieldErrors, FieldLabels } from '../../lib/problems';
 import { useApp } from './context';
 
-export function SaveBar({ busy, saved, error, label = 'Save changes' }: { busy: boolean; saved: boolean; error: unknown; label?: string }) {
+interface SaveBarProps {
+  busy: boolean;
+  saved: boolean;
+  error: unknown;
+  /** The problems that still apply (the saver's `errors`); the summary lists only these. */
+  problems?: FieldErrors | undefined;
+  labels?: FieldLabels | undefined;
+  label?: string;
+}
+
+export function SaveBar({ busy, saved, error, problems, labels, label = 'Save changes' }: SaveBarProps) {
   const { canEdit } = useApp();
   return (
     <div className="save-bar">
-      <ErrorSummary error={error} title="Nothing was saved" />
+      <ErrorSummary error={error} title="Nothing was saved" problems={problems} labels={labels} />
       <div className="button-row">
         <button type="submit" className="primary" disabled={busy || !canEdit}>
           {busy ? 'Saving…' : label}

@@ -10,7 +10,6 @@ import { ReadOnlyNotice, SaveBar } from './SaveBar';
 /** Token lifetimes: access token TTL, refresh token on/off and TTL, ID token validity. */
 export function TokensTab() {
   const { app, canEdit } = useApp();
-  const saver = useSaver();
   const [bounds, setBounds] = useState<AppBounds>(defaultBounds);
   useEffect(() => void loadBounds().then(setBounds), []);
   const [accessTtl, setAccessTtl] = useState(app.accessToken.ttlMinutes === null ? '' : String(app.accessToken.ttlMinutes));
@@ -22,6 +21,13 @@ export function TokensTab() {
   const [local, setLocal] = useState<FieldErrors>([]);
   const deviceFlow = app.grantTypes.includes(grantTypeNames.deviceCode);
   const refreshAllowed = allowsGrant(app.type, grantTypeNames.refreshToken);
+  const saver = useSaver({
+    accessToken: { ttlMinutes: accessTtl },
+    idToken: { ttlMinutes: idTtl },
+    grantTypes: refresh,
+    refreshToken: { ttlMinutes: refreshTtl },
+    deviceCode: { lifetimeSeconds: deviceLifetime, pollIntervalSeconds: deviceInterval },
+  });
   const errors = [...local, ...saver.errors];
 
   const submit = () => {
@@ -148,7 +154,7 @@ export function TokensTab() {
             </>
           ) : null}
         </fieldset>
-        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} />
+        <SaveBar busy={saver.busy} saved={saver.saved} error={saver.error} problems={saver.errors} labels={{ grantTypes: 'Issue a refresh token' }} />
       </form>
       <AssetTokensSection />
     </>

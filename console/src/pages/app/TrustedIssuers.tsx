@@ -5,10 +5,10 @@ import { DataTable } from '../../components/DataTable';
 import { ConfirmAction } from '../../components/Dialog';
 import { Checkbox, ErrorSummary, Loading, TextField } from '../../components/ui';
 import { api, get } from '../../lib/api';
-import { appTypeRules, grantTypeNames } from '../../lib/app-rules';
+import { appTypeRules, grantTypeNames, privateKeyProblem } from '../../lib/app-rules';
 import { formatTime } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
-import { fieldErrorsOf, firstFor } from '../../lib/problems';
+import { firstFor, useServerProblems } from '../../lib/problems';
 import { useApp } from './context';
 
 const splitList = (text: string) => text.split(/[\s,]+/).filter(Boolean);
@@ -33,11 +33,13 @@ export function TrustedIssuers() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState('');
-  const errors = fieldErrorsOf(error);
+  const errors = useServerProblems(error, { issuer, keys, subjects, allowAnySubject: anySubject, scopes, expiresAt: expires });
+  const keyProblem = privateKeyProblem(keys);
 
   const submit = async () => {
     setError(null);
     setAdded('');
+    if (keyProblem) return;
     setBusy(true);
     try {
       const made = await api<TrustedIssuerView>('POST', path, {
@@ -133,7 +135,7 @@ export function TrustedIssuers() {
             onChange={setKeys}
             placeholder='{"keys": [...]} or -----BEGIN CERTIFICATE-----'
             hint={`A JWKS, a JWK, a PEM certificate or a PEM public key, at most ${trustedIssuerLimits.keysMaxBytes / 1024} KB. Never a private key.`}
-            error={firstFor(errors, 'keys')}
+            error={keyProblem ?? firstFor(errors, 'keys')}
           />
           <Checkbox label="Any subject" checked={anySubject} onChange={setAnySubject} hint="The issuer may name any user of this server." />
           {anySubject ? null : (
@@ -160,7 +162,12 @@ export function TrustedIssuers() {
             hint="After this the relationship is ignored."
             error={firstFor(errors, 'expiresAt')}
           />
-          <ErrorSummary error={error} title="The issuer was not trusted" />
+          <ErrorSummary
+            error={error}
+            title="The issuer was not trusted"
+            problems={errors}
+            labels={{ issuer: 'Issuer', keys: 'Public keys', subjects: 'Subjects', expiresAt: 'Expires' }}
+          />
           {added ? (
             <p className="notice notice-success" role="status">
               {added}

@@ -1,6 +1,6 @@
 import { createContext, useContext, useState } from 'react';
 import { api } from '../../lib/api';
-import { fieldErrorsOf, type FieldErrors } from '../../lib/problems';
+import { useServerProblems, type FieldErrors, type FieldLabels } from '../../lib/problems';
 import type { App } from '../../lib/types';
 
 export interface AppValue {
@@ -20,13 +20,16 @@ export function useApp(): AppValue {
   return value;
 }
 
-/** Saving a tab: a PATCH of the fields it shows; the server checks every rule and saves nothing on a problem. */
-export function useSaver() {
+/**
+ * Saving a tab: a PATCH of the fields it shows; the server checks every rule and saves nothing on a
+ * problem. `values` are the tab's fields by API path: a field's problem goes once it is edited.
+ */
+export function useSaver(values: object = {}, labels: FieldLabels = {}) {
   const { app, setApp } = useApp();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
-  const errors: FieldErrors = fieldErrorsOf(error);
+  const errors: FieldErrors = useServerProblems(error, values, labels);
   const save = async (patch: Record<string, unknown>): Promise<boolean> => {
     setBusy(true);
     setError(null);
