@@ -109,8 +109,8 @@ export class AccountLinkPages {
   /**
    * The invitation the authorization request carries (`organization` and `invitation`), when it
    * is pending, unexpired, for that organization, and its address has no account yet: then the
-   * invitee may create the account here. Anything else gives nothing, told apart from nothing, so
-   * the page says no more about the organization or the token than it does without them.
+   * invitee may create the account here. Any other invitation is treated as no invitation at all,
+   * so the pages say no more about the organization or the token than they do without one.
    */
   async #invitationOf(details: InteractionDetails): Promise<OpenInvitation | undefined> {
     const { invitation, organizationId } = details.request;
@@ -261,7 +261,10 @@ export class AccountLinkPages {
     return this.#signUpForm(loaded.form, { email: loaded.details.request.loginHint ?? '', name: '' });
   }
 
-  /** POST /interaction/:uid/signup: the verification link brings the user back to this interaction. */
+  /**
+   * POST /interaction/:uid/signup: the verification link brings the user back to this interaction;
+   * with an invitation, the invited account is signed in at once and the interaction goes on.
+   */
   async submitInteractionSignUp(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
     const loaded = await this.#interactionForm(uid, request);
     if ('kind' in loaded) return this.signUpEnabled ? loaded : this.#signUpOff();
