@@ -201,6 +201,7 @@ export function createProtocol(runtime: Runtime): Protocol {
       passwords: argon2PasswordHasher,
       urls: { issuer: issuerBase(issuer), verifyEmail: issuerBase(issuer) + paths.verifyEmail },
       signUp: config.signUp,
+      invitations: runtime.registry.invitationSignUp,
     }),
     async authenticateManagementToken(token) {
       const found = await validator.accessToken(token);

@@ -2,6 +2,8 @@ import { paths } from '../contracts/paths.js';
 import type { AccountServices } from '../domain/identity/account-services.js';
 import type { AccountLinkProblem } from '../domain/identity/account-links.js';
 import type { VerificationProblem } from '../domain/identity/email-verification.js';
+import { isDomainError } from '../domain/errors.js';
+import type { OpenInvitation } from '../domain/orgs/invitation-sign-up.js';
 import type { CookiePolicy, EndpointUrls } from '../protocol/context.js';
 import type { InteractionDetails, InteractionEngine } from '../protocol/interaction/engine.js';
 import { param, type CookieInstruction, type PageModel, type ProtocolRequest, type ProtocolResponse } from '../protocol/messages.js';
@@ -55,6 +57,16 @@ const linkProblemText: Record<VerificationProblem, { title: string; message: str
 
 const forgedText = 'The form was not sent from this page (CSRF check failed). Reload the page and try again.';
 
+/** signup.eta: the sign-up form, standalone, in an interaction, or with an invitation (the address fixed). */
+interface SignUpForm {
+  action: string;
+  csrf: string;
+  clientName: string | null;
+  signInUri: string | null;
+  /** Set when the form creates the invited account: the email is the invitation's and can't be edited. */
+  invitation: { organization: string; role: string } | null;
+}
+
 /**
  * The hosted pages of self-service accounts: sign-up (standalone, or inside an authorization so
  * that the user continues it afterwards), the verification link, "forgot password" and the reset
@@ -85,9 +97,26 @@ export class AccountLinkPages {
     return this.#url(paths.forgotPassword);
   }
 
-  /** The sign-up page of an interaction, linked from its sign-in page; null when sign-up is off. */
-  signUpUriFor(uid: string): string | null {
-    return this.signUpEnabled ? `${this.#url(paths.signUp)}?interaction=${uid}` : null;
+  /**
+   * The sign-up page of an interaction, linked from its sign-in page; null when sign-up is off,
+   * unless the request carries an invitation that still holds for an address with no account.
+   */
+  async signUpUriFor(details: InteractionDetails): Promise<string | null> {
+    if (this.signUpEnabled) return `${this.#url(paths.signUp)}?interaction=${details.uid}`;
+    return (await this.#invitationOf(details)) ? `${this.#deps.endpoints.interaction}/${details.uid}/signup` : null;
+  }
+
+  /**
+   * The invitation the authorization request carries (`organization` and `invitation`), when it
+   * is pending, unexpired, for that organization, and its address has no account yet: then the
+   * invitee may create the account here. Any other invitation is treated as no invitation at all,
+   * so the pages say no more about the organization or the token than they do without one.
+   */
+  async #invitationOf(details: InteractionDetails): Promise<OpenInvitation | undefined> {
+    const { invitation, organizationId } = details.request;
+    if (invitation === null || organizationId === null) return undefined;
+    const opened = await this.#accounts.invitations.open(invitation, organizationId);
+    return opened.ok && !opened.open.accountExists ? opened.open : undefined;
   }
 
   /** The same binding cookie as the account page's forms: one per browser under /account. */
@@ -155,7 +184,7 @@ export class AccountLinkPages {
   // Sign-up.
 
   #signUpForm(
-    form: { action: string; csrf: string; clientName: string | null; signInUri: string | null },
+    form: SignUpForm,
     values: { email: string; name: string },
     status = 200,
     error: string | null = null,
@@ -165,11 +194,7 @@ export class AccountLinkPages {
     return this.#page('signup', { ...form, ...values, error }, status, headers, cookies);
   }
 
-  async #submitSignUp(
-    request: ProtocolRequest,
-    form: { action: string; csrf: string; clientName: string | null; signInUri: string | null },
-    interaction: string | null,
-  ): Promise<ProtocolResponse> {
+  async #submitSignUp(request: ProtocolRequest, form: SignUpForm, interaction: string | null): Promise<ProtocolResponse> {
     const signUp = this.#accounts.signUp;
     if (!signUp) return this.#signUpOff();
     const values = { email: param(request.body, 'email') ?? '', name: param(request.body, 'name') ?? '' };
@@ -189,7 +214,8 @@ export class AccountLinkPages {
   }
 
   #standaloneForm(binding: string) {
-    return { action: this.#url(paths.signUp), csrf: csrfToken(this.#deps.csrfKey, 'signup', binding), clientName: null, signInUri: null };
+    const csrf = csrfToken(this.#deps.csrfKey, 'signup', binding);
+    return { action: this.#url(paths.signUp), csrf, clientName: null, signInUri: null, invitation: null };
   }
 
   /** GET paths.signUp; from a sign-in page (`?interaction=`), the interaction's own sign-up page. */
@@ -215,32 +241,75 @@ export class AccountLinkPages {
     if (!found.ok) return this.#notice({ ...noticeOf(interactionProblemText[found.problem]), problem: true }, 400);
     const { details } = found;
     const base = `${this.#deps.endpoints.interaction}/${uid}`;
-    return {
-      form: {
-        action: `${base}/signup`,
-        csrf: csrfToken(this.#deps.csrfKey, uid, details.browserBinding),
-        clientName: details.client.app.name,
-        signInUri: base,
-      },
-      details,
+    const invitation = await this.#invitationOf(details);
+    const form: SignUpForm = {
+      action: `${base}/signup`,
+      csrf: csrfToken(this.#deps.csrfKey, uid, details.browserBinding),
+      clientName: details.client.app.name,
+      signInUri: base,
+      invitation: invitation ? { organization: invitation.organization.displayName, role: invitation.invitation.role } : null,
     };
+    return { form, details, invitation };
   }
 
-  /** GET /interaction/:uid/signup. */
+  /** GET /interaction/:uid/signup: with an invitation, the form of the invited address, even when sign-up is off. */
   async interactionSignUpPage(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
-    if (!this.signUpEnabled) return this.#signUpOff();
     const loaded = await this.#interactionForm(uid, request);
-    if ('kind' in loaded) return loaded;
+    if ('kind' in loaded) return this.signUpEnabled ? loaded : this.#signUpOff();
+    if (loaded.invitation) return this.#signUpForm(loaded.form, { email: loaded.invitation.invitation.email, name: '' });
+    if (!this.signUpEnabled) return this.#signUpOff();
     return this.#signUpForm(loaded.form, { email: loaded.details.request.loginHint ?? '', name: '' });
   }
 
-  /** POST /interaction/:uid/signup: the verification link brings the user back to this interaction. */
+  /**
+   * POST /interaction/:uid/signup: the verification link brings the user back to this interaction;
+   * with an invitation, the invited account is signed in at once and the interaction goes on.
+   */
   async submitInteractionSignUp(uid: string, request: ProtocolRequest): Promise<ProtocolResponse> {
-    if (!this.signUpEnabled) return this.#signUpOff();
     const loaded = await this.#interactionForm(uid, request);
-    if ('kind' in loaded) return loaded;
+    if ('kind' in loaded) return this.signUpEnabled ? loaded : this.#signUpOff();
+    if (!loaded.invitation && !this.signUpEnabled) return this.#signUpOff();
     if (!csrfValid(this.#deps.csrfKey, uid, loaded.details.browserBinding, request.body)) return this.#forged();
+    if (loaded.invitation) return this.#submitInvitationSignUp(request, loaded.details, loaded.form, loaded.invitation);
     return this.#submitSignUp(request, loaded.form, uid);
+  }
+
+  /**
+   * The invited account: created for the invitation's address (whatever the form posts: the token
+   * proves the mail reached it, so it is verified), made a member with the invited role in the same
+   * transaction that uses the invitation, then signed in; the authorization goes on from there.
+   */
+  async #submitInvitationSignUp(request: ProtocolRequest, details: InteractionDetails, form: SignUpForm, open: OpenInvitation): Promise<ProtocolResponse> {
+    const base = `${this.#deps.endpoints.interaction}/${details.uid}`;
+    // Only a sign-in page's form creates the account: past sign-in, the interaction has no use for one.
+    if (details.step !== 'login_pending') return { kind: 'redirect', status: 303, location: base, headers: { 'cache-control': 'no-store' } };
+    const { email } = open.invitation;
+    const name = param(request.body, 'name') ?? '';
+    const password = request.body.get('password')?.[0] ?? '';
+    let outcome;
+    try {
+      outcome = await this.#accounts.invitations.createAccount(details.request.invitation!, { name, password }, open.organization.id);
+    } catch (error) {
+      if (!isDomainError(error) || (error.kind !== 'validation' && error.kind !== 'conflict')) throw error;
+      const message = error.problems.length > 0 ? error.problems.map((problem) => `The ${problem.field} ${problem.message}.`).join(' ') : `${error.message}.`;
+      return this.#signUpForm(form, { email, name }, error.kind === 'conflict' ? 409 : 400, message);
+    }
+    if (!outcome.ok) {
+      // Used, withdrawn or expired while the form was open.
+      return this.#notice(
+        {
+          title: 'Invitation no longer valid',
+          message: 'The invitation was used, withdrawn or has expired in the meantime. Nothing was changed.',
+          problem: true,
+          links: [{ href: base, label: 'Back to sign-in' }],
+        },
+        410,
+      );
+    }
+    // RFC 8176 §2 'pwd': the password just set; the token proved the mailbox, as a verification link does.
+    const login = { userId: outcome.user.id, amr: ['pwd'], authTime: this.#deps.clock.now(), acr: null };
+    const finished = await this.#engine.finish(details, request, { login });
+    return finished.ok ? finished.response : this.#notice({ ...noticeOf(interactionProblemText[finished.problem]), problem: true }, 400);
   }
 
   // Email verification.

@@ -221,7 +221,7 @@ export class InteractionPages {
           chooseAction: `${base}/choose-account`,
           abortAction: `${base}/abort`,
           forgotPasswordUri: this.#accountPages.forgotPasswordUri,
-          signUpUri: this.#accountPages.signUpUriFor(uid),
+          signUpUri: await this.#accountPages.signUpUriFor(details),
           passkey: this.#passwordless ? { optionsAction: `${base}/passkey/options`, action: `${base}/passkey`, autofill } : null,
           passkeyScript: this.#passwordless !== undefined,
           federation,

@@ -16,7 +16,7 @@ export interface LoginView {
   chooseAction: string;
   abortAction: string;
   forgotPasswordUri: string;
-  /** The sign-up page for this interaction; null when sign-up is off. */
+  /** The sign-up page for this interaction; null when sign-up is off and the request carries no invitation that allows it. */
   signUpUri: string | null;
   /**
    * The passwordless passkey form (where the options come from, where the assertion goes, whether

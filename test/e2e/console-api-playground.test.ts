@@ -17,7 +17,7 @@ import { consolePaths } from '../../src/contracts/paths.js';
 import { operatorActor } from '../../src/domain/access/actor.js';
 import { browserSkipReason, launchChromium, screenshot, screenshotDir } from '../support/browser.js';
 import { jwtPayload, signInToConsole, withPage } from './console-helpers.js';
-import { signUpOnHostedPages, verifyAccessToken } from './console-replay-steps.js';
+import { signUpWithInvitationOnHostedPages, verifyAccessToken } from './console-replay-steps.js';
 import {
   completeFirstRun,
   inviteFromMembersPage,
@@ -291,7 +291,7 @@ describe('an API with offline access, a native app, and the flow playground', { 
         empty,
         { clientId, redirectUri: 'http://127.0.0.1:61203/callback' },
         { scope: 'openid offline_access read:notes write:notes', audience: notesApi, organization: org, invitation },
-        signUpOnHostedPages(empty, invitee),
+        signUpWithInvitationOnHostedPages(invitee, { organization: 'Acme Notes', role: 'viewer' }),
         async (page) => {
           consentText = (await page.locator('body').textContent()) ?? '';
           await screenshot(page, 'api-playground-07-invitation-consent');

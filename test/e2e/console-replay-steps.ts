@@ -1,6 +1,6 @@
 // More shared steps of the walks that start from an empty server (see from-empty-server.ts): an API
 // registered on the console's APIs page, a sign-up on the hosted pages with the mailed link
-// followed, and what an API does with the Bearer token it gets.
+// followed (or with an invitation), and what an API does with the Bearer token it gets.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
@@ -55,6 +55,25 @@ export function signUpOnHostedPages(empty: EmptyServer, person: Person): (page: 
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('heading', { name: 'Check your mail' }).waitFor();
     await page.goto(await empty.smtp.mailedLink(person.email, paths.verifyEmail));
+  };
+}
+
+/**
+ * The same with an invitation in the app's request (`organization` and `invitation`): the form
+ * says what the invitation is for and has the invited address, which can't be changed; creating
+ * the account joins the organization and signs in at once, with no mail to follow.
+ */
+export function signUpWithInvitationOnHostedPages(person: Person, invited: { organization: string; role: string }): (page: Page) => Promise<void> {
+  return async (page) => {
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByText(`You are invited to join ${invited.organization} as ${invited.role}.`).waitFor();
+    const email = page.getByLabel('Email');
+    assert.equal(await email.inputValue(), person.email, 'the invited address');
+    assert.equal(await email.isEditable(), false, 'and it can not be changed');
+    await page.getByLabel('Name').fill(person.name);
+    await page.getByLabel('Password').fill(person.password);
+    await page.getByRole('button', { name: 'Create account and join' }).click();
   };
 }
 

@@ -5,6 +5,7 @@ import type { UserRecord } from '../../ports/identity-repositories.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
 import type { Storage } from '../../ports/storage.js';
 import type { ChangeDependencies } from '../audit/unit-of-work.js';
+import type { InvitationSignUp } from '../orgs/invitation-sign-up.js';
 import { requestEmailVerification, verifyEmail, type EmailVerificationDependencies, type VerificationOutcome } from './email-verification.js';
 import { PasswordReset } from './password-reset.js';
 import { resendVerificationLimits, throttle, type Throttle } from './self-service-throttle.js';
@@ -21,6 +22,8 @@ export interface AccountPageUrls {
 export interface AccountServices {
   /** Null when sign-up is off (signUp.enabled). */
   signUp: SignUp | null;
+  /** Sign-up with an organization's invitation: allowed whatever signUp.enabled says. */
+  invitations: Pick<InvitationSignUp, 'open' | 'createAccount'>;
   passwordReset: PasswordReset;
   verifyEmail(token: string): Promise<VerificationOutcome>;
   /** Sends the signed-in user a new verification link for their address (throttled per address and IP). */
@@ -36,6 +39,7 @@ export function createAccountServices(deps: {
   passwords: PasswordHasher;
   urls: AccountPageUrls;
   signUp: { enabled: boolean; allowedEmailDomains: readonly string[] };
+  invitations: Pick<InvitationSignUp, 'open' | 'createAccount'>;
 }): AccountServices {
   const { storage, clock, events, passwords, urls } = deps;
   const limiter = deps.limiter;
@@ -55,6 +59,7 @@ export function createAccountServices(deps: {
     : null;
   return {
     signUp,
+    invitations: deps.invitations,
     passwordReset: new PasswordReset({ storage, clock, events, passwords, limiter, issuer: urls.issuer }),
     verifyEmail: (token) => verifyEmail(changes, token),
     async resendVerification(user, ip) {

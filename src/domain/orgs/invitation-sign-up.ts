@@ -45,13 +45,16 @@ export class InvitationSignUp {
     this.#deps = deps;
   }
 
-  /** The invitation a token opens, or why it opens none. */
-  async open(token: string): Promise<{ ok: true; open: OpenInvitation } | { ok: false; problem: InvitationProblem }> {
+  /**
+   * The invitation a token opens, or why it opens none. With `orgId` (the organization an
+   * authorization request names), an invitation to another organization opens nothing either.
+   */
+  async open(token: string, orgId?: string): Promise<{ ok: true; open: OpenInvitation } | { ok: false; problem: InvitationProblem }> {
     if (!isWellFormedSecret(token, 'inv')) return { ok: false, problem: 'unknown' };
     const { organizations, users } = this.#deps.storage;
     const invitation = await this.#deps.secretHasher.findByHash(token, (hash) => organizations.getInvitationByHash(hash));
     const organization = invitation ? await organizations.get(invitation.orgId) : undefined;
-    if (!invitation || !organization) return { ok: false, problem: 'unknown' };
+    if (!invitation || !organization || (orgId !== undefined && invitation.orgId !== orgId)) return { ok: false, problem: 'unknown' };
     if (invitation.acceptedAt !== null) return { ok: false, problem: 'used' };
     if (invitation.revokedAt !== null) return { ok: false, problem: 'revoked' };
     if (invitation.expiresAt <= this.#deps.clock.now()) return { ok: false, problem: 'expired' };
@@ -60,13 +63,15 @@ export class InvitationSignUp {
 
   /**
    * Creates the invitee's account (the address is the invited one, and verified: the link reached
-   * it) and makes them a member, in one audited transaction that uses the invitation.
+   * it) and makes them a member, in one audited transaction that uses the invitation. `orgId` as
+   * for open().
    */
   async createAccount(
     token: string,
     input: { name: string; password: string },
+    orgId?: string,
   ): Promise<{ ok: true; user: UserRecord } | { ok: false; problem: InvitationProblem }> {
-    const opened = await this.open(token);
+    const opened = await this.open(token, orgId);
     if (!opened.ok) return opened;
     const { invitation } = opened.open;
     const problems: FieldProblem[] = [];
@@ -118,7 +123,7 @@ export class InvitationSignUp {
     } catch (error) {
       // Accepted, revoked or expired between the look-up and the write: say which, as if it came later.
       if (error instanceof InvitationGone) {
-        const again = await this.open(token);
+        const again = await this.open(token, orgId);
         return { ok: false, problem: again.ok ? 'used' : again.problem };
       }
       throw error;
