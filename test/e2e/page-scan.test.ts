@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { operatorActor } from '../../src/domain/access/actor.js';
+import { consolePaths } from '../../src/contracts/paths.js';
 import { browserSkipReason, launchChromium } from '../support/browser.js';
 import { authorizeUrl } from '../support/flows.js';
 import { oauthFixture, redirectUri, type OAuthFixture } from '../support/oauth.js';
@@ -65,7 +66,7 @@ describe('every page: axe-core and 375 pixels', { skip: browserSkipReason }, () 
     return [
       `${org}/apps`,
       `${org}/apps/new`,
-      ...['basic', 'oauth', 'tokens', 'advanced', 'logout', 'lifecycle', 'playground'].map((tab) => `${org}/apps/${clientId}/${tab}`),
+      ...['basic', 'oauth', 'tokens', 'advanced', 'logout', 'lifecycle', 'quickstart', 'playground'].map((tab) => `${org}/apps/${clientId}/${tab}`),
       `${org}/apis`,
       `${org}/apis/new`,
       `${org}/apis/${encodeURIComponent(fixture.api.id)}`,
@@ -125,6 +126,10 @@ describe('every page: axe-core and 375 pixels', { skip: browserSkipReason }, () 
           await visit(`${fixture.issuer}/account/forgot-password`, 'forgot password');
           await visit(`${fixture.issuer}/device`, 'device verification');
           await visit(authorizeUrl(fixture.issuer, 'no-such-app').toString(), 'error page');
+          // The console's own signed-out pages: a cancelled sign-in, first-run setup once done, an invitation link without its token.
+          await visit(`${fixture.issuer}/console${consolePaths.signedOut}?reason=cancelled`, 'console signed out', /Sign-in was cancelled/);
+          await visit(`${fixture.issuer}/console${consolePaths.setup}`, 'console setup');
+          await visit(`${fixture.issuer}/console${consolePaths.invitation}`, 'console invitation');
 
           // Signed in: consent, the account page, the account chooser, the sign-out confirmation and page.
           await page.goto(authorizeUrl(fixture.issuer, clientId, { scope: 'openid profile email' }).toString());
